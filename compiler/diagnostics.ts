@@ -1,0 +1,38 @@
+// Diagnostics are values: producers return them, never print. One renderer (cli/render.ts) prints them.
+import type { Span } from "./span.js";
+
+export type Severity = "error" | "warning" | "note";
+
+export interface Note {
+  message: string;
+  span?: Span;
+}
+
+export interface Diagnostic {
+  code: string; // e.g. "TS1005" for the DSL, "ASM001" for the assembler, "ELF001" for object files
+  severity: Severity;
+  message: string;
+  span?: Span;
+  notes?: Note[];
+}
+
+export function error(code: string, message: string, span?: Span, notes?: Note[]): Diagnostic {
+  return { code, severity: "error", message, span, notes };
+}
+
+export function hasErrors(ds: readonly Diagnostic[]): boolean {
+  return ds.some((d) => d.severity === "error");
+}
+
+/** Thrown (and caught at the CLI boundary) when a phase cannot continue; carries its diagnostics. */
+export class DiagnosticError extends Error {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(diagnostics.map((d) => d.message).join("; "));
+  }
+}
+
+/** Compact one-line form, used by tests and pipes: `file:line:col: error CODE: message`. */
+export function formatCompact(d: Diagnostic): string {
+  const where = d.span ? `${d.span.file}:${d.span.line}:${d.span.col}: ` : "";
+  return `${where}${d.severity} ${d.code}: ${d.message}`;
+}

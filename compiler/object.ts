@@ -1,0 +1,65 @@
+// The in-memory BPF object: what the assembler and the DSL hand to the ELF writer
+// (compiler/elf/write-object.ts), and what the ELF reader (compiler/elf/read-object.ts) gives the
+// loader and objdump. Plain data, no behaviour.
+import type { Insn } from "./isa/insn.js";
+
+/** A C-like type, enough to describe map keys/values in BTF. */
+export type TypeDesc =
+  | { kind: "int"; name?: string; size: 1 | 2 | 4 | 8; signed: boolean }
+  | { kind: "array"; elem: TypeDesc; len: number }
+  | { kind: "struct"; name: string; size: number; members: { name: string; type: TypeDesc; offset: number }[] };
+
+/** BPF_MAP_TYPE_* numbers used by the DSL. */
+export const MAP_TYPE = {
+  HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, LRU_HASH: 9, LPM_TRIE: 11, RINGBUF: 27,
+} as const;
+
+export interface MapDef {
+  name: string;
+  type: number; // BPF_MAP_TYPE_*
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  flags: number; // e.g. BPF_F_NO_PREALLOC (1) for LPM tries
+  key?: TypeDesc; // for BTF; absent for ring buffers
+  value?: TypeDesc;
+}
+
+/** A function inside a program section or in .text: its name is an ELF FUNC symbol. */
+export interface FuncDef {
+  name: string;
+  insns: Insn[]; // jumps may carry `target` labels; `labels` maps label → insn index
+  labels?: Map<string, number>;
+  global?: boolean; // STB_GLOBAL (programs) vs STB_LOCAL (static subprograms)
+}
+
+export interface ProgramDef {
+  section: string; // "xdp/<name>" or "xdp"
+  func: FuncDef; // the entry point; its name is the program name
+}
+
+export interface SourceFile {
+  name: string; // as the user gave it, used in BTF line info
+  text: string;
+}
+
+export interface BpfObjectInput {
+  license: string; // e.g. "GPL"
+  programs: ProgramDef[];
+  subprograms?: FuncDef[]; // go to .text, called with BPF-to-BPF calls (call <name>)
+  maps: MapDef[];
+  /** Insn spans refer to these; when present, .BTF.ext carries func and line info. */
+  sources?: SourceFile[];
+  /** Log format table (see docs/log-format.md), written as section `.tsebpf.logfmt`. */
+  logFormats?: LogFormat[];
+}
+
+/** One entry of the log format table; a record names its entry by index (format id). */
+export interface LogFormat {
+  program: string; // program name, the env_logger target
+  level: number; // 1 error, 2 warn, 3 info, 4 debug, 5 trace
+  pieces: string[]; // literal text around the arguments: pieces.length === args.length + 1
+  args: LogArgKind[];
+}
+
+export type LogArgKind = "u64" | "i64" | "hex" | "ipv4" | "mac" | "bool";
