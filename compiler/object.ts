@@ -63,3 +63,42 @@ export interface LogFormat {
 }
 
 export type LogArgKind = "u64" | "i64" | "hex" | "ipv4" | "mac" | "bool";
+
+// ---- Read side: what compiler/elf/read-object.ts returns (for the loader and objdump). ----
+
+/** A relocation inside a program's instruction stream, by instruction slot index (8-byte units). */
+export interface ProgramReloc {
+  slot: number; // index of the instruction (in 8-byte slots) within the linked program
+  symbol: string;
+  kind: "map" | "call" | "data" | "other";
+}
+
+export interface BtfExtRecords {
+  /** bpf_func_info records for BPF_PROG_LOAD: insn_off (slots), type_id. */
+  funcInfo: { insnOff: number; typeId: number }[];
+  /** bpf_line_info records: insn_off (slots), file/line name offsets in the BTF string table, line and column. */
+  lineInfo: { insnOff: number; fileNameOff: number; lineOff: number; line: number; col: number }[];
+}
+
+export interface LoadedProgram {
+  name: string; // the FUNC symbol at offset 0 of the section
+  section: string;
+  /** Raw instructions, with .text subprograms that it calls appended (static linking). */
+  insns: Uint8Array;
+  relocs: ProgramReloc[];
+  btfExt?: BtfExtRecords;
+}
+
+export interface LoadedMap extends MapDef {
+  btfKeyTypeId?: number;
+  btfValueTypeId?: number;
+}
+
+export interface ObjectModel {
+  license: string;
+  programs: LoadedProgram[];
+  maps: LoadedMap[];
+  /** Raw .BTF section, loadable with BPF_BTF_LOAD (after fix-ups such as DATASEC sizes). */
+  btf?: Uint8Array;
+  logFormats?: LogFormat[];
+}
