@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// Issue 2's benchmark: assemble a ~200,000-instruction file and disassemble its object, whole
+// process wall time, tsebpf against llvm-mc-19 and llvm-objdump-19 on the same files, medians.
+import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { compare, timeProcess } from "./_util.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const bin = join(root, "bin", "tsebpf.js");
+const dir = mkdtempSync(join(tmpdir(), "tsebpf-bench-"));
+const N = 200_000;
+
+function program() {
+  const forms = [
+    (i) => `r${i % 10} = ${i}`, (i) => `r1 += r2`, (i) => `w3 = w4`, (i) => `r2 = *(u32 *)(r1 + ${i % 64})`,
+    (i) => `*(u64 *)(r10 - ${8 + (i % 8) * 8}) = r1`, (i) => `if r1 > ${i % 1000} goto LBB0_${(i >> 4) + 1}`,
+    (i) => `r0 = be16 r0`, (i) => `call 1`, (i) => `w1 <<= 3`, (i) => `r4 s>>= r5`,
+  ];
+  const out = ["\t.text", "\t.globl\tbig", "\t.type\tbig,@function", "big:"];
+  for (let i = 0; i < N; i++) {
+    if (i % 16 === 0) out.push(`LBB0_${(i >> 4)}:`);
+    out.push("\t" + forms[i % forms.length](i));
+  }
+  out.push(`LBB0_${(N >> 4) + 1}:`, "\texit", ".Lfunc_end0:", "\t.size\tbig, .Lfunc_end0-big");
+  return out.join("\n") + "\n";
+}
+
+try {
+  const s = join(dir, "big.s");
+  writeFileSync(s, program());
+  const ours = join(dir, "ours.o"), theirs = join(dir, "llvm.o");
+  timeProcess(process.execPath, [bin, "build", s, "-o", ours]); // warm up, and check it works
+  const [tAsm, tMc] = compare([
+    { cmd: process.execPath, args: [bin, "build", s, "-o", ours] },
+    { cmd: "llvm-mc-19", args: ["-triple", "bpfel", "-mcpu=v4", "-filetype=obj", s, "-o", theirs] },
+  ], 5);
+  const [tDis, tObjdump, tNode] = compare([
+    { cmd: process.execPath, args: [bin, "objdump", ours], opts: { maxBuffer: 1 << 30 } },
+    { cmd: "llvm-objdump-19", args: ["-d", theirs], opts: { maxBuffer: 1 << 30 } },
+    { cmd: process.execPath, args: ["-e", "0"] },
+  ], 5);
+  console.log(`instructions: ${N + 1}; median wall time of 5 runs (ms)`);
+  console.log(`assemble   tsebpf ${tAsm.toFixed(0)}  llvm-mc-19 ${tMc.toFixed(0)}  ratio ${(tAsm / tMc).toFixed(2)}`);
+  console.log(`disassemble tsebpf ${tDis.toFixed(0)}  llvm-objdump-19 ${tObjdump.toFixed(0)}  ratio ${(tDis / tObjdump).toFixed(2)}`);
+  console.log(`node -e 0: ${tNode.toFixed(0)} ms`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
