@@ -1,0 +1,240 @@
+// The DSL's abstract syntax tree: produced by cst-to-ast.ts (parse) and annotated in place by
+// checker.ts (check). The back end (lower.ts) reads only checked ASTs.
+//
+// Surface (a TypeScript subset; see compiler/dsl/catalog.ts for every known name):
+//   import { XdpContext, XdpAction, HashMap, u32, info, ... } from "tsebpf";
+//   export const BLOCKLIST = new HashMap<u32, u32>(1024);     // MapDecl (maps are exported consts)
+//   const LIMIT = 100;                                         // ConstDecl: top-level compile-time constant
+//   function helper(a: u32, b: u32): u32 { ... }               // FunctionDecl, not exported: a BPF subprogram
+//   export function xdp_fw(ctx: XdpContext): XdpAction { ... } // exported + one XdpContext param: XDP program
+// Statements: const/let (optional `: T` annotation), assignment `x = e`, `x op= e`, `x++`/`x--`
+// (normalised to `x += 1` / `x -= 1`), if/else, return, `for (let i = A; i < B; i++)`, block,
+// expression statements (calls). Expressions: integer literals (decimal/hex/binary/octal, with
+// `n` for bigint), true/false, null, string and template literals (logs only), identifiers, member
+// access `a.b`, calls `f(x)`, method calls `m.get(k)`, unary `! - ~ +`, binary arithmetic/bitwise/
+// shift/comparison, logical `&& || ??`, conditional `c ? a : b`, `e as T`, parentheses (dropped).
+//
+// After checkProgram: every Expr has `type`; every Identifier has `binding`; every CallExpr has
+// `callee` resolved (`CallTarget`); every MemberExpr has `member` resolved (`MemberTarget`);
+// compile-time constants carry `constValue` (a bigint, already wrapped to the expression's type).
+// Integer semantics: all integer types are TypeScript `number` aliases in types/tsebpf.d.ts
+// (u64/i64 too; bigint literals `5n` are also accepted). Arithmetic wraps to the operand type;
+// mixing widths widens to the wider type (signed if either side is signed and same width).
+// Header fields are read in HOST byte order (the compiler swaps).
+import type { Span } from "../span.js";
+
+export type { Span };
+
+// ---------------------------------------------------------------- types (checker output)
+
+export type IntName = "u8" | "u16" | "u32" | "u64" | "i8" | "i16" | "i32" | "i64";
+
+export interface IntType { kind: "int"; name: IntName; bits: 8 | 16 | 32 | 64; signed: boolean }
+export interface BoolType { kind: "bool" }
+export interface VoidType { kind: "void" }
+/** The type of the `null` literal. */
+export interface NullType { kind: "null" }
+/** A bounds-checked view of a packet header (catalog name, e.g. "Ipv4Hdr"). */
+export interface HeaderType { kind: "header"; header: string }
+/** A map handle: `new HashMap<u32, u64>(n)`. mapKind is a catalog map class name. */
+export interface MapType { kind: "map"; mapKind: string; key: IntType; value: IntType }
+export interface CtxType { kind: "ctx" }
+/** XdpAction: an enum of u32 values (Aborted 0, Drop 1, Pass 2, Tx 3, Redirect 4). */
+export interface ActionType { kind: "action" }
+/** `T | null`: the result of `ctx.header(...)` (inner header) and of `map.get(k)` (inner int). */
+export interface NullableType { kind: "nullable"; inner: HeaderType | IntType }
+/** A string/template literal (only valid as a log message). */
+export interface StringType { kind: "string" }
+/** The type of names that are not values: header classes (EthHdr), map classes, type names. */
+export interface NamespaceType { kind: "namespace"; name: string }
+/** Produced after an error, so one mistake is reported once. Compatible with everything. */
+export interface ErrorType { kind: "error" }
+
+export type Type =
+  | IntType | BoolType | VoidType | NullType | HeaderType | MapType | CtxType | ActionType
+  | NullableType | StringType | NamespaceType | ErrorType;
+
+// ---------------------------------------------------------------- bindings (checker output)
+
+/** What an identifier refers to. Identical objects for the same declaration (compare by ===). */
+export type Binding =
+  | { kind: "local"; id: number; name: string; mutable: boolean; type: Type; decl: VarDecl }
+  | { kind: "param"; id: number; name: string; index: number; type: Type; decl: Param; func: FunctionDecl }
+  | { kind: "map"; name: string; type: MapType; decl: MapDecl }
+  | { kind: "const"; name: string; type: Type; value: bigint; decl?: ConstDecl } // top-level const or catalog constant (ETH_P_IP)
+  | { kind: "function"; name: string; decl: FunctionDecl }
+  | { kind: "builtin"; name: string }; // catalog helper/log/format/class/type name imported from "tsebpf"
+
+/** Resolved target of a call. */
+export type CallTarget =
+  | { kind: "function"; decl: FunctionDecl } // BPF-to-BPF call of a helper function
+  | { kind: "helper"; name: "ktimeNs" | "cpuId" | "redirect" | string } // catalog helper (see catalog HELPERS)
+  | { kind: "log"; level: 1 | 2 | 3 | 4 | 5; pieces: string[]; args: LogArg[] } // pieces.length === args.length + 1
+  | { kind: "format"; format: "ipv4" | "hex" | "mac" } // only inside a log template
+  | { kind: "mapMethod"; map: MapDecl; method: "get" | "set" | "delete" | "has" | "add" | "output" | string }
+  | { kind: "ctxMethod"; method: "header" | "adjustHead" | "adjustTail" | string; header?: string };
+
+/** One `${}` argument of a log call: the expression and its record kind (docs/log-format.md). */
+export interface LogArg { expr: Expr; kind: "u64" | "i64" | "hex" | "ipv4" | "mac" | "bool" }
+
+/** Resolved target of `a.b` (not a method call callee). */
+export type MemberTarget =
+  | { kind: "headerField"; header: string; field: string; offset: number; size: number; type: IntType; bitOffset?: number; bitWidth?: number }
+  | { kind: "ctxLength" } // ctx.length: packet length in bytes (data_end - data), u32
+  | { kind: "constant"; value: bigint } // EthHdr.size, XdpAction.Pass, ...
+  | { kind: "method" }; // callee of a method call; see CallExpr.callee
+
+// ---------------------------------------------------------------- program
+
+export interface Node { span: Span }
+
+export interface Program extends Node {
+  kind: "Program";
+  file: string;
+  items: TopLevel[];
+}
+
+export type TopLevel = ImportDecl | MapDecl | ConstDecl | FunctionDecl | Unsupported;
+
+export interface ImportSpecifier extends Node { name: string; local: string }
+export interface ImportDecl extends Node { kind: "ImportDecl"; names: ImportSpecifier[]; source: string; typeOnly: boolean }
+
+/** `export const NAME = new MapClass<K, V>(maxEntries);` (export optional but conventional). */
+export interface MapDecl extends Node {
+  kind: "MapDecl";
+  name: string;
+  nameSpan: Span;
+  exported: boolean;
+  mapClass: string; // as written; catalog MAPS key
+  typeArgs: TypeRef[];
+  args: Expr[]; // [maxEntries]; checker fills maxEntries
+  maxEntries?: number;
+  type?: MapType;
+}
+
+/** Top-level `const NAME = <constant expression>;` */
+export interface ConstDecl extends Node {
+  kind: "ConstDecl";
+  name: string;
+  nameSpan: Span;
+  exported: boolean;
+  typeAnn?: TypeRef;
+  init: Expr;
+  type?: Type;
+  value?: bigint;
+}
+
+export interface Param extends Node { name: string; typeAnn?: TypeRef; type?: Type }
+
+export interface FunctionDecl extends Node {
+  kind: "FunctionDecl";
+  name: string;
+  nameSpan: Span;
+  exported: boolean;
+  isAsync: boolean;
+  params: Param[];
+  returnTypeAnn?: TypeRef;
+  body: Block;
+  /** Checker: "xdp" for an exported function with one XdpContext param, else "helper". */
+  role?: "xdp" | "helper";
+  returnType?: Type;
+  /** Checker: direct callees (helper functions), for ordering subprograms. */
+  callees?: FunctionDecl[];
+}
+
+/** A type as written: `u32`, `Ipv4Hdr | null`, `HashMap<u32, u64>`. */
+export interface TypeRef extends Node { kind: "TypeRef"; name: string; args: TypeRef[]; nullable: boolean }
+
+/** A construct the DSL does not compile (class, while, arrow function, ...): the checker reports it. */
+export interface Unsupported extends Node { kind: "Unsupported"; what: string }
+
+// ---------------------------------------------------------------- statements
+
+export type Stmt = VarDecl | Assign | If | Return | For | Block | ExprStmt | Unsupported;
+
+export interface VarDecl extends Node {
+  kind: "VarDecl";
+  mutable: boolean; // let vs const
+  name: string;
+  nameSpan: Span;
+  typeAnn?: TypeRef;
+  init?: Expr;
+  binding?: Binding; // checker: the local it declares
+}
+
+export type AssignOp = "=" | "+=" | "-=" | "*=" | "/=" | "%=" | "&=" | "|=" | "^=" | "<<=" | ">>=" | ">>>=";
+
+/** `target op value`; `x++` is { op: "+=", value: IntLiteral 1 }. target is an Identifier or MemberExpr. */
+export interface Assign extends Node { kind: "Assign"; target: Expr; op: AssignOp; value: Expr }
+
+export interface If extends Node { kind: "If"; test: Expr; then: Stmt; else?: Stmt }
+
+export interface Return extends Node { kind: "Return"; value?: Expr }
+
+/**
+ * `for (let i = init; i <op> bound; i++ | i += k | i-- ...) body`. The checker requires init and bound
+ * to be constants and fills tripCount; `update` is an Assign on the loop variable.
+ */
+export interface For extends Node {
+  kind: "For";
+  init?: VarDecl;
+  test?: Expr;
+  update?: Assign;
+  body: Stmt;
+  tripCount?: number;
+}
+
+export interface Block extends Node { kind: "Block"; body: Stmt[] }
+
+export interface ExprStmt extends Node { kind: "ExprStmt"; expr: Expr }
+
+// ---------------------------------------------------------------- expressions
+
+interface ExprBase extends Node {
+  /** Checker: the expression's type (after flow-sensitive narrowing for identifiers). */
+  type?: Type;
+  /** Checker: value when the expression is a compile-time constant (wrapped to `type`). */
+  constValue?: bigint;
+}
+
+export type Expr =
+  | IntLiteral | BoolLiteral | NullLiteral | StringLiteral | TemplateLiteral | Identifier | MemberExpr
+  | CallExpr | UnaryExpr | BinaryExpr | LogicalExpr | ConditionalExpr | AsExpr | NewExpr | UnsupportedExpr;
+
+export interface IntLiteral extends ExprBase { kind: "IntLiteral"; value: bigint; bigint: boolean; raw: string }
+export interface BoolLiteral extends ExprBase { kind: "BoolLiteral"; value: boolean }
+export interface NullLiteral extends ExprBase { kind: "NullLiteral" }
+export interface StringLiteral extends ExprBase { kind: "StringLiteral"; value: string }
+/** `a${x}b${y}c`: quasis.length === exprs.length + 1 (cooked text). */
+export interface TemplateLiteral extends ExprBase { kind: "TemplateLiteral"; quasis: string[]; exprs: Expr[] }
+export interface Identifier extends ExprBase { kind: "Identifier"; name: string; binding?: Binding }
+export interface MemberExpr extends ExprBase { kind: "MemberExpr"; object: Expr; property: string; propertySpan: Span; member?: MemberTarget }
+export interface CallExpr extends ExprBase { kind: "CallExpr"; fn: Expr; typeArgs: TypeRef[]; args: Expr[]; callee?: CallTarget }
+
+export type UnaryOp = "!" | "-" | "~" | "+" | "typeof" | "void";
+export interface UnaryExpr extends ExprBase { kind: "UnaryExpr"; op: UnaryOp; operand: Expr }
+
+export type BinaryOp =
+  | "+" | "-" | "*" | "/" | "%" | "**" | "&" | "|" | "^" | "<<" | ">>" | ">>>"
+  | "==" | "!=" | "===" | "!==" | "<" | "<=" | ">" | ">=";
+export interface BinaryExpr extends ExprBase { kind: "BinaryExpr"; op: BinaryOp; left: Expr; right: Expr }
+
+export interface LogicalExpr extends ExprBase { kind: "LogicalExpr"; op: "&&" | "||" | "??"; left: Expr; right: Expr }
+export interface ConditionalExpr extends ExprBase { kind: "ConditionalExpr"; test: Expr; then: Expr; else: Expr }
+export interface AsExpr extends ExprBase { kind: "AsExpr"; expr: Expr; typeAnn: TypeRef }
+/** `new X<...>(...)`: only valid as a MapDecl initialiser (cst-to-ast turns those into MapDecl). */
+export interface NewExpr extends ExprBase { kind: "NewExpr"; className: string; typeArgs: TypeRef[]; args: Expr[] }
+/** Arrow function, object/array literal, index access, ...: reported by the checker. */
+export interface UnsupportedExpr extends ExprBase { kind: "UnsupportedExpr"; what: string }
+
+// ---------------------------------------------------------------- checker output
+
+export interface CheckedProgram {
+  ast: Program;
+  /** XDP programs in source order. */
+  programs: FunctionDecl[];
+  /** Helper functions reachable from programs, callees before callers. */
+  functions: FunctionDecl[];
+  maps: MapDecl[];
+  consts: ConstDecl[];
+}
