@@ -1,0 +1,215 @@
+// The one table of names the DSL knows: integer types, packet headers (fields with wire offsets
+// and sizes), constants, XdpAction, map classes and their methods, helpers, log levels and formats.
+// Read by the checker, the back end (lower.ts) and the d.ts consistency test. Plain data.
+import type { IntName, IntType } from "./ast.js";
+import { MAP_TYPE } from "../object.js";
+
+export const MODULE_NAME = "tsebpf";
+
+export const INT_TYPES: Record<IntName, IntType> = {
+  u8: { kind: "int", name: "u8", bits: 8, signed: false },
+  u16: { kind: "int", name: "u16", bits: 16, signed: false },
+  u32: { kind: "int", name: "u32", bits: 32, signed: false },
+  u64: { kind: "int", name: "u64", bits: 64, signed: false },
+  i8: { kind: "int", name: "i8", bits: 8, signed: true },
+  i16: { kind: "int", name: "i16", bits: 16, signed: true },
+  i32: { kind: "int", name: "i32", bits: 32, signed: true },
+  i64: { kind: "int", name: "i64", bits: 64, signed: true },
+};
+
+export function isIntName(n: string): n is IntName {
+  return Object.hasOwn(INT_TYPES, n);
+}
+
+/**
+ * A header field: `offset`/`size` in bytes on the wire (network byte order); read in host order.
+ * Sub-byte fields (Ipv4Hdr.version/ihl, TcpHdr.dataOffset) give bitOffset (from the LSB of the
+ * byte) and bitWidth. Mac addresses (6 bytes) read as a u64 holding the 48-bit value.
+ */
+export interface HeaderField {
+  offset: number;
+  size: 1 | 2 | 4 | 6 | 8;
+  type: IntName;
+  bitOffset?: number;
+  bitWidth?: number;
+  doc: string;
+}
+
+export interface HeaderDef {
+  size: number;
+  doc: string;
+  fields: Record<string, HeaderField>;
+}
+
+const f = (offset: number, size: HeaderField["size"], type: IntName, doc: string, bits?: [number, number]): HeaderField =>
+  bits ? { offset, size, type, bitOffset: bits[0], bitWidth: bits[1], doc } : { offset, size, type, doc };
+
+export const HEADERS: Record<string, HeaderDef> = {
+  EthHdr: {
+    size: 14, doc: "Ethernet II header",
+    fields: {
+      dstMac: f(0, 6, "u64", "destination MAC address (48 bits)"),
+      srcMac: f(6, 6, "u64", "source MAC address (48 bits)"),
+      etherType: f(12, 2, "u16", "EtherType (ETH_P_IP, ...)"),
+    },
+  },
+  VlanHdr: {
+    size: 4, doc: "802.1Q tag (follows the Ethernet header when etherType is ETH_P_8021Q)",
+    fields: {
+      tci: f(0, 2, "u16", "tag control information (priority, DEI, VLAN id)"),
+      etherType: f(2, 2, "u16", "EtherType of the encapsulated packet"),
+    },
+  },
+  Ipv4Hdr: {
+    size: 20, doc: "IPv4 header without options",
+    fields: {
+      version: f(0, 1, "u8", "IP version (4)", [4, 4]),
+      ihl: f(0, 1, "u8", "header length in 32-bit words", [0, 4]),
+      tos: f(1, 1, "u8", "type of service / DSCP+ECN"),
+      totalLen: f(2, 2, "u16", "total length in bytes"),
+      id: f(4, 2, "u16", "identification"),
+      fragOff: f(6, 2, "u16", "flags and fragment offset"),
+      ttl: f(8, 1, "u8", "time to live"),
+      protocol: f(9, 1, "u8", "next protocol (IPPROTO_TCP, ...)"),
+      checksum: f(10, 2, "u16", "header checksum"),
+      srcAddr: f(12, 4, "u32", "source address"),
+      dstAddr: f(16, 4, "u32", "destination address"),
+    },
+  },
+  Ipv6Hdr: {
+    size: 40, doc: "IPv6 fixed header",
+    fields: {
+      version: f(0, 1, "u8", "IP version (6)", [4, 4]),
+      payloadLen: f(4, 2, "u16", "payload length in bytes"),
+      nextHeader: f(6, 1, "u8", "next header (IPPROTO_TCP, ...)"),
+      hopLimit: f(7, 1, "u8", "hop limit"),
+      srcAddrHi: f(8, 8, "u64", "source address, first 8 bytes"),
+      srcAddrLo: f(16, 8, "u64", "source address, last 8 bytes"),
+      dstAddrHi: f(24, 8, "u64", "destination address, first 8 bytes"),
+      dstAddrLo: f(32, 8, "u64", "destination address, last 8 bytes"),
+    },
+  },
+  TcpHdr: {
+    size: 20, doc: "TCP header without options",
+    fields: {
+      srcPort: f(0, 2, "u16", "source port"),
+      dstPort: f(2, 2, "u16", "destination port"),
+      seq: f(4, 4, "u32", "sequence number"),
+      ackSeq: f(8, 4, "u32", "acknowledgement number"),
+      dataOffset: f(12, 1, "u8", "header length in 32-bit words", [4, 4]),
+      flags: f(13, 1, "u8", "flags: FIN 1, SYN 2, RST 4, PSH 8, ACK 16, URG 32"),
+      window: f(14, 2, "u16", "receive window"),
+      checksum: f(16, 2, "u16", "checksum"),
+      urgPtr: f(18, 2, "u16", "urgent pointer"),
+    },
+  },
+  UdpHdr: {
+    size: 8, doc: "UDP header",
+    fields: {
+      srcPort: f(0, 2, "u16", "source port"),
+      dstPort: f(2, 2, "u16", "destination port"),
+      len: f(4, 2, "u16", "length of header and payload"),
+      checksum: f(6, 2, "u16", "checksum"),
+    },
+  },
+  IcmpHdr: {
+    size: 8, doc: "ICMP header",
+    fields: {
+      type: f(0, 1, "u8", "message type"),
+      code: f(1, 1, "u8", "message code"),
+      checksum: f(2, 2, "u16", "checksum"),
+      id: f(4, 2, "u16", "identifier (echo)"),
+      sequence: f(6, 2, "u16", "sequence number (echo)"),
+    },
+  },
+};
+
+/** Named integer constants exported by "tsebpf". */
+export const CONSTANTS: Record<string, { value: bigint; type: IntName }> = {
+  ETH_P_IP: { value: 0x0800n, type: "u16" },
+  ETH_P_IPV6: { value: 0x86ddn, type: "u16" },
+  ETH_P_ARP: { value: 0x0806n, type: "u16" },
+  ETH_P_8021Q: { value: 0x8100n, type: "u16" },
+  ETH_P_8021AD: { value: 0x88a8n, type: "u16" },
+  IPPROTO_ICMP: { value: 1n, type: "u8" },
+  IPPROTO_TCP: { value: 6n, type: "u8" },
+  IPPROTO_UDP: { value: 17n, type: "u8" },
+  IPPROTO_ICMPV6: { value: 58n, type: "u8" },
+};
+
+/** XdpAction members (enum XdpAction in the d.ts; values are the kernel's XDP_* codes). */
+export const XDP_ACTIONS: Record<string, number> = { Aborted: 0, Drop: 1, Pass: 2, Tx: 3, Redirect: 4 };
+
+/** Parameter/return kinds of map methods: the map's key/value type, or a fixed type. */
+export type MethodArg = "key" | "value" | IntName;
+export type MethodRet = "value?" | "bool" | "void";
+
+export interface MapMethod { params: MethodArg[]; returns: MethodRet; doc: string }
+
+const GET: MapMethod = { params: ["key"], returns: "value?", doc: "the value for key, or null" };
+const SET: MapMethod = { params: ["key", "value"], returns: "void", doc: "insert or replace (BPF_ANY)" };
+const DEL: MapMethod = { params: ["key"], returns: "void", doc: "remove key if present" };
+const HAS: MapMethod = { params: ["key"], returns: "bool", doc: "whether key is present" };
+const ADD: MapMethod = { params: ["key", "value"], returns: "void", doc: "atomically add delta to the value; inserts delta when key is absent (hash maps)" };
+const OUTPUT: MapMethod = { params: ["value"], returns: "void", doc: "copy value into the ring buffer (bpf_ringbuf_output)" };
+
+export interface MapClass {
+  type: number; // BPF_MAP_TYPE_*
+  /** Number of generic type arguments: 2 (<K, V>) or 1 (RingBuf<T>). */
+  typeArgs: 1 | 2;
+  flags: number;
+  methods: Record<string, MapMethod>;
+  doc: string;
+}
+
+/**
+ * Map classes. Keys/values are integer types. LpmTrie<K, V>: the kernel key is
+ * `{ u32 prefixlen; K data }` (data in network order); `get`/`has` look up with the full prefix
+ * (K's bits), entries are added from user space. RingBuf<T>: constructor arg is the size in bytes.
+ */
+export const MAPS: Record<string, MapClass> = {
+  HashMap: { type: MAP_TYPE.HASH, typeArgs: 2, flags: 0, methods: { get: GET, set: SET, delete: DEL, has: HAS, add: ADD }, doc: "BPF_MAP_TYPE_HASH" },
+  LruHashMap: { type: MAP_TYPE.LRU_HASH, typeArgs: 2, flags: 0, methods: { get: GET, set: SET, delete: DEL, has: HAS, add: ADD }, doc: "BPF_MAP_TYPE_LRU_HASH" },
+  PerCpuHashMap: { type: MAP_TYPE.PERCPU_HASH, typeArgs: 2, flags: 0, methods: { get: GET, set: SET, delete: DEL, has: HAS, add: ADD }, doc: "BPF_MAP_TYPE_PERCPU_HASH" },
+  ArrayMap: { type: MAP_TYPE.ARRAY, typeArgs: 2, flags: 0, methods: { get: GET, set: SET, has: HAS, add: ADD }, doc: "BPF_MAP_TYPE_ARRAY (key is an index < maxEntries)" },
+  PerCpuArray: { type: MAP_TYPE.PERCPU_ARRAY, typeArgs: 2, flags: 0, methods: { get: GET, set: SET, has: HAS, add: ADD }, doc: "BPF_MAP_TYPE_PERCPU_ARRAY" },
+  LpmTrie: { type: MAP_TYPE.LPM_TRIE, typeArgs: 2, flags: 1, methods: { get: GET, has: HAS }, doc: "BPF_MAP_TYPE_LPM_TRIE (BPF_F_NO_PREALLOC)" },
+  RingBuf: { type: MAP_TYPE.RINGBUF, typeArgs: 1, flags: 0, methods: { output: OUTPUT }, doc: "BPF_MAP_TYPE_RINGBUF" },
+};
+
+export type ValueKind = IntName | "bool" | "void" | "action";
+
+/** Free helper functions. */
+export const HELPERS: Record<string, { params: IntName[]; returns: ValueKind; bpfHelper: number; doc: string }> = {
+  ktimeNs: { params: [], returns: "u64", bpfHelper: 5, doc: "bpf_ktime_get_ns: monotonic time in ns" },
+  cpuId: { params: [], returns: "u32", bpfHelper: 8, doc: "bpf_get_smp_processor_id" },
+  randomU32: { params: [], returns: "u32", bpfHelper: 7, doc: "bpf_get_prandom_u32" },
+  redirect: { params: ["u32"], returns: "action", bpfHelper: 23, doc: "bpf_redirect(ifindex, 0): returns XdpAction.Redirect on success" },
+};
+
+/** Methods and properties of XdpContext (`ctx`). */
+export const CTX_METHODS: Record<string, { params: ("header" | IntName)[]; returns: ValueKind | "header?"; bpfHelper?: number; doc: string }> = {
+  header: { params: ["header", "u32"], returns: "header?", doc: "bounds-checked view of a header at a byte offset, or null when the packet is too short" },
+  adjustHead: { params: ["i32"], returns: "i32", bpfHelper: 44, doc: "bpf_xdp_adjust_head: 0 on success; invalidates header views" },
+  adjustTail: { params: ["i32"], returns: "i32", bpfHelper: 65, doc: "bpf_xdp_adjust_tail: 0 on success; invalidates header views" },
+};
+export const CTX_PROPERTIES: Record<string, { type: IntName; doc: string }> = {
+  length: { type: "u32", doc: "packet length in bytes (data_end - data)" },
+};
+
+/** Log functions → level (docs/log-format.md). */
+export const LOG_LEVELS: Record<string, 1 | 2 | 3 | 4 | 5> = { error: 1, warn: 2, info: 3, debug: 4, trace: 5 };
+
+/** Formatters usable inside a log template's `${}`. */
+export const FORMATS: Record<string, "ipv4" | "hex" | "mac"> = { ipv4: "ipv4", hex: "hex", mac: "mac" };
+
+/** Type names exported by "tsebpf" besides ints, headers and maps. */
+export const TYPE_NAMES = ["XdpContext", "XdpAction", "bool"] as const;
+
+/** Every name "tsebpf" exports (for import checking and the d.ts test). */
+export function exportedNames(): string[] {
+  return [
+    ...Object.keys(INT_TYPES), ...TYPE_NAMES, ...Object.keys(HEADERS), ...Object.keys(CONSTANTS),
+    ...Object.keys(MAPS), ...Object.keys(HELPERS), ...Object.keys(LOG_LEVELS), ...Object.keys(FORMATS),
+  ];
+}
