@@ -1,0 +1,100 @@
+// XDP attach: takes a program fd and an interface, produces an Attachment that detaches on
+// demand. bpf_link (BPF_LINK_CREATE) by default, so a crash leaves nothing attached; rtnetlink
+// with `netlink: true` or when the kernel does not support XDP links.
+import { linkCreateRaw, linkInfo, ATTACH_TYPE_XDP, progInfo } from "./sys/bpf.js";
+import { BpfError, hintFor, HINT } from "./sys/errors.js";
+import { closeFd } from "./sys/libc.js";
+import { ifIndex, netlinkGetXdp, netlinkSetXdp, XDP_FLAGS, type XdpState } from "./sys/netlink.js";
+
+export type XdpMode = "skb" | "drv" | "hw";
+
+export interface AttachOptions {
+  mode?: XdpMode;
+  netlink?: boolean;
+  force?: boolean;
+  verbose?: (note: string) => void;
+}
+
+export interface Attachment {
+  kind: "link" | "netlink";
+  ifname: string;
+  ifindex: number;
+  linkFd: number;
+  progId: number;
+  detach(): void;
+}
+
+export function modeFlags(mode?: XdpMode): number {
+  return mode === "skb" ? XDP_FLAGS.SKB_MODE : mode === "drv" ? XDP_FLAGS.DRV_MODE : mode === "hw" ? XDP_FLAGS.HW_MODE : 0;
+}
+
+export function resolveIface(ifname: string): number {
+  const idx = ifIndex(ifname);
+  if (!idx) throw new AttachError(`interface '${ifname}' does not exist (see \`ip link\`)`);
+  return idx;
+}
+
+export class AttachError extends Error {}
+
+export function xdpState(ifindex: number): XdpState {
+  return netlinkGetXdp(ifindex);
+}
+
+export function attachXdp(progFd: number, ifname: string, o: AttachOptions = {}): Attachment {
+  const ifindex = resolveIface(ifname);
+  const before = netlinkGetXdp(ifindex);
+  if (before.progId) {
+    if (!o.force)
+      throw new BpfError(`attaching XDP to ${ifname}`, 16 /* EBUSY */, HINT.busy, `program id ${before.progId} is already attached`);
+    o.verbose?.(`note: replacing program id ${before.progId} on ${ifname} (--force)`);
+    try {
+      netlinkSetXdp(ifindex, -1, { flags: modeFlagsOf(before) });
+    } catch (e) {
+      throw new BpfError(`detaching program id ${before.progId} from ${ifname}`, (e as BpfError).errno ?? 16, "it is held by a bpf_link of another process: stop that process (or remove its pin) first", (e as BpfError).detail);
+    }
+  }
+  if (!o.netlink) {
+    const fd = linkCreateRaw(progFd, ifindex, ATTACH_TYPE_XDP, modeFlags(o.mode));
+    if (fd >= 0) return linkAttachment(fd, ifname, ifindex);
+    const err = -fd;
+    if (err !== 22 && err !== 95 && err !== 524) throw new BpfError(`attaching XDP to ${ifname} (bpf_link)`, err, hintFor(err, { attach: true, mode: o.mode }));
+    o.verbose?.(`note: XDP bpf_link failed (errno ${err}); falling back to netlink`);
+  }
+  return netlinkAttach(progFd, ifname, ifindex, o);
+}
+
+function modeFlagsOf(s: XdpState): number {
+  return s.attached === 2 ? XDP_FLAGS.SKB_MODE : s.attached === 3 ? XDP_FLAGS.HW_MODE : s.attached === 1 ? XDP_FLAGS.DRV_MODE : 0;
+}
+
+function linkAttachment(fd: number, ifname: string, ifindex: number): Attachment {
+  let open = true;
+  return {
+    kind: "link", ifname, ifindex, linkFd: fd, progId: linkInfo(fd).progId,
+    detach() {
+      if (!open) return;
+      open = false;
+      closeFd(fd); // the kernel detaches when the last reference to the link goes
+    },
+  };
+}
+
+function netlinkAttach(progFd: number, ifname: string, ifindex: number, o: AttachOptions): Attachment {
+  const mode = modeFlags(o.mode);
+  netlinkSetXdp(ifindex, progFd, { flags: mode | XDP_FLAGS.UPDATE_IF_NOEXIST, mode: o.mode });
+  const progId = progInfo(progFd).id;
+  let open = true;
+  return {
+    kind: "netlink", ifname, ifindex, linkFd: -1, progId,
+    detach() {
+      if (!open) return;
+      open = false;
+      // Only detach our own program: REPLACE with the expected fd fails if someone replaced it.
+      try {
+        netlinkSetXdp(ifindex, -1, { flags: mode | XDP_FLAGS.REPLACE, expectedFd: progFd });
+      } catch (e) {
+        if ((e as BpfError).code !== "EEXIST" && (e as BpfError).code !== "ENODEV") throw e;
+      }
+    },
+  };
+}

@@ -1,0 +1,72 @@
+// A created map: its fd and definition, with byte-level get/set/delete/keys and u32/u64 helpers.
+import type { MapDef } from "../compiler/object.js";
+import { mapDelete, mapLookup, mapNextKey, mapUpdate, BPF_ANY } from "./sys/bpf.js";
+import { mapInfo } from "./sys/bpf.js";
+import * as fs from "node:fs";
+
+export class BpfMap {
+  readonly name: string;
+  constructor(readonly fd: number, readonly def: MapDef) {
+    this.name = def.name;
+  }
+
+  /** Value size as the kernel sees it (per-CPU maps return one value per possible CPU, 8-aligned). */
+  get lookupSize(): number {
+    const percpu = this.def.type === 5 || this.def.type === 6 || this.def.type === 10;
+    return percpu ? ((this.def.valueSize + 7) & ~7) * possibleCpus() : this.def.valueSize;
+  }
+
+  get(key: Uint8Array): Buffer | undefined {
+    return mapLookup(this.fd, key, this.lookupSize);
+  }
+
+  set(key: Uint8Array, value: Uint8Array, flags = BPF_ANY): void {
+    mapUpdate(this.fd, key, value, flags);
+  }
+
+  delete(key: Uint8Array): boolean {
+    return mapDelete(this.fd, key);
+  }
+
+  *keys(): Generator<Buffer> {
+    let k: Buffer | undefined = mapNextKey(this.fd, null, this.def.keySize);
+    while (k) {
+      yield k;
+      k = mapNextKey(this.fd, k, this.def.keySize);
+    }
+  }
+
+  id(): number {
+    return mapInfo(this.fd).id;
+  }
+}
+
+let cpus: number | undefined;
+export function possibleCpus(): number {
+  if (cpus !== undefined) return cpus;
+  try {
+    // e.g. "0-1" or "0,2-3"
+    const s = fs.readFileSync("/sys/devices/system/cpu/possible", "utf8").trim();
+    cpus = s.split(",").reduce((n: number, r: string) => {
+      const [a, b] = r.split("-").map(Number);
+      return n + (b === undefined ? 1 : b - a + 1);
+    }, 0);
+  } catch {
+    cpus = 1;
+  }
+  return cpus!;
+}
+
+
+/** Little-endian encodings for map keys and values. */
+export function u32le(v: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(v >>> 0, 0);
+  return b;
+}
+
+export function u64le(v: bigint | number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(BigInt.asUintN(64, BigInt(v)), 0);
+  return b;
+}

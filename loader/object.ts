@@ -1,0 +1,174 @@
+// Loads a BPF object into the kernel: takes ELF bytes (via the ELF reader) or an ObjectModel,
+// produces a LoadedObject with program and map fds. Steps: BTF_LOAD (optional), MAP_CREATE,
+// ld_imm64 map relocations, PROG_LOAD type XDP with func/line info and a verifier log on failure.
+import type { LoadedMap, LoadedProgram, ObjectModel } from "../compiler/object.js";
+// TEMP until compiler/elf/read-object.ts lands
+const readBpfObject = (_b: Uint8Array): ObjectModel => { throw new Error("ELF reader not available yet"); };
+import { btfLoadRaw, mapCreateRaw, progLoadRaw, PROG_TYPE_XDP, ATTACH_TYPE_XDP } from "./sys/bpf.js";
+import { BpfError, hintFor } from "./sys/errors.js";
+import { closeFd } from "./sys/libc.js";
+import { BpfMap } from "./map.js";
+import { VerifierError, verifierError } from "./verifier.js";
+
+export interface LoadOptions {
+  /** Called with notes such as "kernel rejected BTF; loading without it". */
+  verbose?: (note: string) => void;
+  /** Load only these programs (by name); default all. */
+  only?: string[];
+  /** Program type; default XDP. */
+  progType?: number;
+}
+
+export interface ProgramHandle {
+  name: string;
+  section: string;
+  fd: number;
+}
+
+export interface LoadedObject {
+  model: ObjectModel;
+  programs: ProgramHandle[];
+  maps: BpfMap[];
+  btfFd: number;
+  program(name?: string): ProgramHandle;
+  map(name: string): BpfMap | undefined;
+  close(): void;
+}
+
+export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObject {
+  return loadModel(readBpfObject(bytes), opts);
+}
+
+export function loadModel(model: ObjectModel, opts: LoadOptions = {}): LoadedObject {
+  const fds: number[] = [];
+  const obj: LoadedObject = {
+    model, programs: [], maps: [], btfFd: -1,
+    program(name) {
+      const p = name ? this.programs.find((x) => x.name === name) : this.programs[0];
+      if (!p) throw new Error(name ? `no program named '${name}' (have: ${this.programs.map((x) => x.name).join(", ") || "none"})` : "the object has no programs");
+      return p;
+    },
+    map(name) {
+      return this.maps.find((m) => m.name === name);
+    },
+    close() {
+      for (const fd of fds.splice(0)) closeFd(fd);
+    },
+  };
+  try {
+    obj.btfFd = loadBtf(model, opts);
+    if (obj.btfFd >= 0) fds.push(obj.btfFd);
+    for (const def of model.maps) {
+      const m = createMap(def, obj.btfFd, opts);
+      fds.push(m.fd);
+      obj.maps.push(m);
+    }
+    for (const p of model.programs) {
+      if (opts.only && !opts.only.includes(p.name)) continue;
+      const fd = loadProgram(p, model, obj, opts);
+      fds.push(fd);
+      obj.programs.push({ name: p.name, section: p.section, fd });
+    }
+    return obj;
+  } catch (e) {
+    obj.close();
+    throw e;
+  }
+}
+
+function loadBtf(model: ObjectModel, opts: LoadOptions): number {
+  if (!model.btf?.length) return -1;
+  const log = Buffer.alloc(64 * 1024);
+  const fd = btfLoadRaw(model.btf, log);
+  if (fd >= 0) return fd;
+  const last = log.toString("utf8").replace(/\0.*$/s, "").trim().split("\n").pop();
+  opts.verbose?.(`note: the kernel rejected the object's BTF (${last || `errno ${-fd}`}); loading without BTF`);
+  return -1;
+}
+
+function createMap(def: LoadedMap, btfFd: number, opts: LoadOptions): BpfMap {
+  const base = { type: def.type, keySize: def.keySize, valueSize: def.valueSize, maxEntries: def.maxEntries, flags: def.flags, name: def.name };
+  const withBtf = btfFd >= 0 && def.btfKeyTypeId !== undefined && def.btfValueTypeId !== undefined;
+  let fd = withBtf ? mapCreateRaw({ ...base, btfFd, btfKeyTypeId: def.btfKeyTypeId, btfValueTypeId: def.btfValueTypeId }) : -1;
+  if (withBtf && fd < 0) opts.verbose?.(`note: map ${def.name}: the kernel rejected its BTF types; creating it without them`);
+  if (fd < 0) fd = mapCreateRaw(base);
+  if (fd < 0) throw new BpfError(`creating map '${def.name}' (type ${def.type}, key ${def.keySize} B, value ${def.valueSize} B, ${def.maxEntries} entries)`, -fd, hintFor(-fd));
+  return new BpfMap(fd, def);
+}
+
+/** Copy the instructions and patch ld_imm64 map relocations with map fds. */
+export function relocate(p: LoadedProgram, obj: Pick<LoadedObject, "maps">): Buffer {
+  const insns = Buffer.from(p.insns);
+  for (const r of p.relocs) {
+    if (r.kind === "call" || r.kind === "other") continue;
+    const off = r.slot * 8;
+    if (off + 16 > insns.length || insns[off] !== 0x18)
+      throw new Error(`program ${p.name}: relocation for '${r.symbol}' at instruction ${r.slot} is not an ld_imm64`);
+    const m = obj.maps.find((x) => x.name === r.symbol);
+    if (!m) throw new Error(`program ${p.name}: instruction ${r.slot} refers to '${r.symbol}', which is not a map in this object`);
+    const pseudo = r.kind === "data" ? 2 : 1; // BPF_PSEUDO_MAP_VALUE : BPF_PSEUDO_MAP_FD
+    insns[off + 1] = (insns[off + 1] & 0x0f) | (pseudo << 4);
+    if (r.kind === "map") insns.writeInt32LE(0, off + 12);
+    insns.writeInt32LE(m.fd, off + 4);
+  }
+  return insns;
+}
+
+function packFuncInfo(p: LoadedProgram): Buffer | undefined {
+  const f = p.btfExt?.funcInfo;
+  if (!f?.length) return undefined;
+  const b = Buffer.alloc(f.length * 8);
+  f.forEach((r, i) => {
+    b.writeUInt32LE(r.insnOff, i * 8);
+    b.writeUInt32LE(r.typeId, i * 8 + 4);
+  });
+  return b;
+}
+
+function packLineInfo(p: LoadedProgram): Buffer | undefined {
+  const l = p.btfExt?.lineInfo;
+  if (!l?.length) return undefined;
+  const b = Buffer.alloc(l.length * 16);
+  l.forEach((r, i) => {
+    b.writeUInt32LE(r.insnOff, i * 16);
+    b.writeUInt32LE(r.fileNameOff, i * 16 + 4);
+    b.writeUInt32LE(r.lineOff, i * 16 + 8);
+    b.writeUInt32LE(((r.line & 0x3fffff) << 10 | (r.col & 0x3ff)) >>> 0, i * 16 + 12);
+  });
+  return b;
+}
+
+function loadProgram(p: LoadedProgram, model: ObjectModel, obj: LoadedObject, opts: LoadOptions): number {
+  const insns = relocate(p, obj);
+  const btf = obj.btfFd >= 0 ? { btfFd: obj.btfFd, funcInfo: packFuncInfo(p), lineInfo: packLineInfo(p) } : {};
+  const base = { type: opts.progType ?? PROG_TYPE_XDP, insns, license: model.license || "GPL", name: p.name };
+  const attempt = (extra: object, log?: Buffer) => progLoadRaw({ ...base, ...extra, ...(log ? { logBuf: log, logLevel: 1 } : {}) });
+  const expected = base.type === PROG_TYPE_XDP ? { expectedAttachType: ATTACH_TYPE_XDP } : {};
+  let fd = attempt({ ...expected, ...btf });
+  if (fd >= 0) return fd;
+  if (fd === -22 && base.type === PROG_TYPE_XDP) {
+    fd = attempt(btf); // older kernels: no expected_attach_type for XDP
+    if (fd >= 0) return fd;
+  }
+  // Failed: load again with a verifier log (growing it on ENOSPC) to explain why.
+  let { fd: fd2, log } = withLog((b) => attempt({ ...expected, ...btf }, b));
+  if (fd2 >= 0) return fd2;
+  if (btf.btfFd !== undefined && /func_info|line_info|BTF|btf/.test(log.split("\n").slice(-3).join("\n"))) {
+    opts.verbose?.(`note: program ${p.name}: the kernel rejected its func/line info; loading without it`);
+    ({ fd: fd2, log } = withLog((b) => attempt(expected, b)));
+    if (fd2 >= 0) return fd2;
+  }
+  throw verifierError(p.name, -fd2, log);
+}
+
+function withLog(load: (log: Buffer) => number): { fd: number; log: string } {
+  for (let size = 1 << 20; ; size *= 4) {
+    const buf = Buffer.alloc(size);
+    const fd = load(buf);
+    const log = buf.toString("utf8").replace(/\0.*$/s, "");
+    if (fd === -28 /* ENOSPC */ && size < 1 << 28) continue;
+    return { fd, log };
+  }
+}
+
+export { VerifierError };

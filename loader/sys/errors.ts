@@ -1,0 +1,52 @@
+// Typed errors for failed system calls: errno → name, context, and a hint the user can act on.
+import { constants } from "node:os";
+
+const NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(constants.errno).map(([k, v]) => [v, k]),
+);
+
+export function errnoName(errno: number): string {
+  return NAMES[errno] ?? `errno ${errno}`;
+}
+
+const DESCRIPTIONS: Record<string, string> = {
+  EPERM: "operation not permitted",
+  EACCES: "permission denied",
+  EINVAL: "invalid argument",
+  ENOENT: "no such file or directory",
+  EBUSY: "device or resource busy",
+  EEXIST: "file exists",
+  ENOSPC: "no space left",
+  E2BIG: "argument list too long",
+  ENODEV: "no such device",
+  EOPNOTSUPP: "operation not supported",
+  ENOTSUPP: "operation not supported",
+  ENOMEM: "out of memory",
+  EFAULT: "bad address",
+  EBADF: "bad file descriptor",
+};
+
+export class BpfError extends Error {
+  readonly errno: number;
+  readonly code: string;
+  constructor(readonly context: string, errno: number, readonly hint?: string, readonly detail?: string) {
+    const code = errnoName(errno);
+    super(`${context}: ${DESCRIPTIONS[code] ?? code} (${code})${detail ? `: ${detail}` : ""}${hint ? `\n  hint: ${hint}` : ""}`);
+    this.errno = errno;
+    this.code = code;
+  }
+}
+
+export const HINT = {
+  perm: "needs root, or CAP_BPF + CAP_NET_ADMIN (try sudo)",
+  drvMode: "the driver may not support native XDP: try --mode skb",
+  busy: "a program is already attached to this interface: use --force to replace it",
+};
+
+export function hintFor(errno: number, ctx: { attach?: boolean; mode?: string } = {}): string | undefined {
+  const code = errnoName(errno);
+  if (code === "EPERM") return HINT.perm;
+  if (ctx.attach && (code === "EBUSY" || code === "EEXIST")) return HINT.busy;
+  if (ctx.attach && (code === "EINVAL" || code === "EOPNOTSUPP") && ctx.mode && ctx.mode !== "skb") return HINT.drvMode;
+  return undefined;
+}

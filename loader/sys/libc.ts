@@ -1,0 +1,45 @@
+// The libc functions the loader needs, bound once through koffi (FFI). Takes nothing; exports
+// thin callables that return raw results (-1 on failure) and `lastErrno()` for koffi's saved errno.
+import koffi from "koffi";
+
+const lib = koffi.load("libc.so.6");
+
+export const VoidPtr = koffi.pointer("void");
+
+export const libc = {
+  syscall: lib.func("long syscall(long nr, int cmd, void *attr, unsigned int size)"),
+  close: lib.func("int close(int fd)"),
+  mmap: lib.func("void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off)"),
+  munmap: lib.func("int munmap(void *addr, size_t len)"),
+  socket: lib.func("int socket(int domain, int type, int protocol)"),
+  bind: lib.func("int bind(int fd, void *addr, unsigned int len)"),
+  setsockopt: lib.func("int setsockopt(int fd, int level, int name, void *val, unsigned int len)"),
+  sendto: lib.func("long sendto(int fd, void *buf, size_t len, int flags, void *addr, unsigned int alen)"),
+  recv: lib.func("long recv(int fd, _Out_ void *buf, size_t len, int flags)"),
+  if_nametoindex: lib.func("unsigned int if_nametoindex(const char *name)"),
+  getpagesize: lib.func("int getpagesize()"),
+};
+
+export function lastErrno(): number {
+  return koffi.errno();
+}
+
+/** The address of a Buffer's bytes, for pointer fields inside bpf_attr. */
+export function addr(b: Uint8Array | null | undefined): bigint {
+  return b && b.length ? BigInt(koffi.address(b)) : 0n;
+}
+
+/** An ArrayBuffer over foreign memory (an mmap'ed ring buffer). */
+export function viewOf(ptr: unknown, len: number): ArrayBuffer {
+  return koffi.view(ptr, len);
+}
+
+export function isNullPtr(ptr: unknown): boolean {
+  return ptr === null || koffi.address(ptr) === 0n || koffi.address(ptr) === 0xffffffffffffffffn;
+}
+
+export const SYS_bpf = process.arch === "arm64" ? 280 : 321;
+
+export function closeFd(fd: number): void {
+  if (fd >= 0) libc.close(fd);
+}
