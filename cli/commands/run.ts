@@ -1,14 +1,49 @@
-// `tsebpf run`: placeholder until its issue lands.
+// `tsebpf run [program] --iface IFACE`: build or read the program, load it, fill the blocklist,
+// attach it to the interface, print its logs until Ctrl-C (SIGINT) or SIGTERM, then detach.
 import type { Command } from "commander";
 import type { Io } from "../io.js";
-import { CliError } from "../io.js";
 
-export function register(program: Command, _io: Io, _setExit: (code: number) => void): void {
+export interface RunOpts {
+  iface: string;
+  block: string[];
+  mode?: string;
+  netlink?: boolean;
+  force?: boolean;
+  pin?: string;
+  logLevel?: string;
+  program?: string;
+  verbose?: boolean;
+}
+
+export function register(program: Command, io: Io, setExit: (code: number) => void): void {
   program
     .command("run")
-    .description("(not implemented yet)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new CliError("'run' is not implemented yet");
+    .description("load an XDP program, attach it to an interface and print its logs until Ctrl-C")
+    .argument("[program]", "program: .ts (DSL), .s (assembly) or .o (ELF object); default: the built-in hello program")
+    .option("-i, --iface <name>", "network interface to attach to", "eth0")
+    .option("--block <addr>", "add an IPv4 address or CIDR to the BLOCKLIST map (repeatable)", collect, [])
+    .option("--mode <mode>", "XDP mode: skb (generic, works everywhere), drv (native driver), hw (offload); default: let the kernel choose")
+    .option("--netlink", "attach through netlink instead of a bpf_link (the program then stays attached if tsebpf is killed with -9)")
+    .option("--force", "replace a program that is already attached to the interface")
+    .option("--pin <dir>", "pin the program and its maps under this bpffs directory (e.g. /sys/fs/bpf/fw); pins stay after exit, the attachment does not")
+    .option("--log-level <level>", "lowest log level to print: error, warn, info, debug, trace, off (default: $TSEBPF_LOG or info)")
+    .option("--program <name>", "which program of the object to attach (default: the first)")
+    .option("-v, --verbose", "print notes about what the loader does (BTF fallbacks, attach method)")
+    .addHelpText("after", `
+Needs root (or CAP_BPF + CAP_NET_ADMIN). Logs look like env_logger's:
+  [2026-11-24T18:03:11Z INFO  xdp_hello] received a packet
+
+Examples:
+  sudo tsebpf run --iface eth0                          # the built-in hello program
+  sudo tsebpf run programs/firewall.ts -i eth0 --block 198.51.100.3
+  sudo tsebpf run out.o -i veth0 --mode skb --log-level debug
+If attaching fails with "invalid argument" in the default or drv mode, try --mode skb.`)
+    .action(async (file: string | undefined, o: RunOpts) => {
+      const { runProgram } = await import("../../loader/run-program.js");
+      setExit(await runProgram(file, o, io));
     });
+}
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
 }

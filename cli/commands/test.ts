@@ -1,14 +1,39 @@
-// `tsebpf test`: placeholder until its issue lands.
+// `tsebpf test <program> --packet …`: load the program, fill maps, run each packet through
+// BPF_PROG_TEST_RUN and print the verdict (XDP action), the output packet when it changed, and ns/packet.
 import type { Command } from "commander";
 import type { Io } from "../io.js";
 import { CliError } from "../io.js";
 
-export function register(program: Command, _io: Io, _setExit: (code: number) => void): void {
+interface TestOpts {
+  packet: string[];
+  repeat: string;
+  map?: string[];
+  json?: boolean;
+  program?: string;
+}
+
+export function register(program: Command, io: Io, setExit: (code: number) => void): void {
   program
     .command("test")
-    .description("(not implemented yet)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new CliError("'test' is not implemented yet");
+    .description("run a program on packets in the kernel (BPF_PROG_TEST_RUN) and print its verdicts")
+    .argument("<program>", "program: .ts (DSL), .s (assembly) or .o (ELF object)")
+    .requiredOption("--packet <packet...>", "packet: hex bytes (e.g. 'ffff…0800…'), a raw .bin file, or a .pcap file (repeatable)")
+    .option("--repeat <n>", "run each packet N times and report the mean ns/packet", "1")
+    .option("--map <entries...>", "set map entries before running: NAME key=value [key=value…] (numbers, 0x…, IPv4, hex:<bytes>)")
+    .option("--program <name>", "which program of the object to run (default: the first)")
+    .option("--json", "print the results as JSON")
+    .addHelpText("after", `
+Examples:
+  tsebpf test programs/firewall.ts --packet pkt.bin
+  tsebpf test out.o --packet capture.pcap --repeat 100000
+  tsebpf test firewall.o --map BLOCKLIST 198.51.100.3=1 --packet 00112233…`)
+    .action(async (file: string, o: TestOpts) => {
+      const { runTests } = await import("../../loader/run-tests.js");
+      setExit(await runTests(file, o, io));
     });
+}
+
+export function parseRepeat(s: string): number {
+  if (!/^\d+$/.test(s) || Number(s) < 1 || Number(s) > 0xffffffff) throw new CliError(`--repeat '${s}': expected a positive integer`);
+  return Number(s);
 }

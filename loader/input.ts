@@ -1,0 +1,157 @@
+// What `run`, `test` and the demo share: resolve a program argument (.o, .ts, .s, or the built-in
+// default) to object bytes, parse map entries and addresses, and turn loader failures into
+// one-line CliErrors.
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CliError } from "../cli/io.js";
+import { buildOrThrow } from "../cli/commands/build.js";
+import { BpfError } from "./sys/errors.js";
+import { VerifierError } from "./verifier.js";
+import { AttachError } from "./attach.js";
+import type { BpfMap } from "./map.js";
+
+/** The package root (holds package.json and programs/), from src or dist. */
+export function packageRoot(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  while (d !== "/" && !existsSync(join(d, "package.json"))) d = dirname(d);
+  return d;
+}
+
+/** The default program: programs/hello.ts when the DSL builds it, else programs/hello.s. */
+export function defaultProgram(name = "hello"): string {
+  const root = packageRoot();
+  for (const ext of [".ts", ".s"]) {
+    const p = join(root, "programs", name + ext);
+    if (existsSync(p)) return p;
+  }
+  throw new CliError(`no default program: ${join(root, "programs", name)}.ts/.s is missing`);
+}
+
+/** Read a .o, or build a .ts/.s in memory. */
+export async function programBytes(file: string): Promise<Uint8Array> {
+  let st;
+  try {
+    st = statSync(file);
+  } catch {
+    throw new CliError(`${file}: no such file`);
+  }
+  if (st.isDirectory()) throw new CliError(`${file}: is a directory`);
+  if (/\.(o|elf|bpf)$/.test(file)) return new Uint8Array(readFileSync(file));
+  const text = readFileSync(file, "utf8");
+  return buildOrThrow(text, file, { sectionStyle: "tsebpf", syntax: /\.ubpf$/.test(file) ? "ubpf" : "llvm" });
+}
+
+/** Map loader failures (typed errors) to CliError; leaves others (internal errors) alone. */
+export function asCliError(e: unknown, file?: string): unknown {
+  if (e instanceof VerifierError || e instanceof BpfError || e instanceof AttachError) return new CliError(e.message);
+  const err = e as Error;
+  if (err?.name === "ElfFormatError") return new CliError(`${file ?? "object"}: not a valid BPF object: ${err.message}`);
+  return e;
+}
+
+/** IPv4 dotted quad → host-order u32 (198.51.100.1 → 0xC6336401). */
+export function parseIpv4(s: string): number | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s.trim());
+  if (!m) return undefined;
+  const p = m.slice(1).map(Number);
+  if (p.some((x) => x > 255)) return undefined;
+  return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
+}
+
+export interface Cidr {
+  addr: number; // host order
+  prefix: number;
+}
+
+export function parseCidr(s: string): Cidr | undefined {
+  const [a, p, extra] = s.split("/");
+  if (extra !== undefined) return undefined;
+  const addr = parseIpv4(a);
+  if (addr === undefined) return undefined;
+  if (p === undefined) return { addr, prefix: 32 };
+  if (!/^\d{1,2}$/.test(p) || Number(p) > 32) return undefined;
+  return { addr, prefix: Number(p) };
+}
+
+const LPM_TRIE = 11;
+
+/** Add an address or CIDR to a blocklist map: a hash keyed by host-order u32, or an LPM trie. */
+export function blockAddress(map: BpfMap, spec: string): void {
+  const c = parseCidr(spec);
+  if (!c) throw new CliError(`--block '${spec}': not an IPv4 address or CIDR (e.g. 198.51.100.3 or 198.51.100.0/24)`);
+  const value = Buffer.alloc(map.def.valueSize);
+  if (value.length >= 4) value.writeUInt32LE(1, 0);
+  if (map.def.type === LPM_TRIE) {
+    const key = Buffer.alloc(map.def.keySize);
+    key.writeUInt32LE(c.prefix, 0);
+    key.writeUInt32BE(c.addr, 4); // LPM tries match data bytes in network order
+    map.set(key, value);
+    return;
+  }
+  if (c.prefix !== 32) throw new CliError(`--block '${spec}': map ${map.name} is a hash map, so it takes single addresses; use an LPM trie map for CIDR ranges`);
+  if (map.def.keySize !== 4) throw new CliError(`map ${map.name} has ${map.def.keySize}-byte keys; --block needs 4-byte (u32) keys`);
+  const key = Buffer.alloc(4);
+  key.writeUInt32LE(c.addr, 0);
+  map.set(key, value);
+}
+
+/** A key or value literal for a map slot of `size` bytes: decimal, 0x hex, an IPv4 address, or raw hex bytes (hex:…). */
+export function encodeScalar(s: string, size: number, what: string): Buffer {
+  const b = Buffer.alloc(size);
+  const t = s.trim();
+  if (t.startsWith("hex:")) {
+    const raw = Buffer.from(t.slice(4), "hex");
+    if (raw.length !== size) throw new CliError(`${what} '${s}': ${raw.length} bytes given, the map needs ${size}`);
+    return raw;
+  }
+  const ip = parseIpv4(t);
+  let v: bigint;
+  if (ip !== undefined) v = BigInt(ip);
+  else if (/^-?(0x[0-9a-f]+|\d+)$/i.test(t)) v = BigInt(t);
+  else throw new CliError(`${what} '${s}': expected a number, an IPv4 address or hex:<bytes>`);
+  if (![1, 2, 4, 8].includes(size)) throw new CliError(`${what} '${s}': the map's ${size}-byte slots need hex:<bytes>`);
+  const u = BigInt.asUintN(size * 8, v);
+  for (let i = 0; i < size; i++) b[i] = Number((u >> BigInt(8 * i)) & 0xffn);
+  return b;
+}
+
+/** Read a packet argument: a file (.pcap or raw bytes) or hex text. Returns one or more packets. */
+export function readPackets(arg: string): Uint8Array[] {
+  if (existsSync(arg) && statSync(arg).isFile()) {
+    const bytes = new Uint8Array(readFileSync(arg));
+    return /\.pcap$/i.test(arg) || isPcap(bytes) ? parsePcap(bytes, arg) : [bytes];
+  }
+  const hex = arg.replace(/^0x/i, "").replace(/[\s:,-]/g, "");
+  if (!hex.length || !/^[0-9a-fA-F]+$/.test(hex) || hex.length % 2)
+    throw new CliError(`--packet '${arg.length > 40 ? arg.slice(0, 40) + "…" : arg}': neither a file nor an even number of hex digits`);
+  return [new Uint8Array(Buffer.from(hex, "hex"))];
+}
+
+function isPcap(b: Uint8Array): boolean {
+  if (b.length < 24) return false;
+  const m = Buffer.from(b.subarray(0, 4)).readUInt32LE(0);
+  return m === 0xa1b2c3d4 || m === 0xd4c3b2a1 || m === 0xa1b23c4d || m === 0x4d3cb2a1;
+}
+
+export function parsePcap(bytes: Uint8Array, file: string): Uint8Array[] {
+  const b = Buffer.from(bytes);
+  if (!isPcap(bytes)) throw new CliError(`${file}: not a pcap file (bad magic at offset 0)`);
+  const m = b.readUInt32LE(0);
+  const le = m === 0xa1b2c3d4 || m === 0xa1b23c4d;
+  const u32 = (o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
+  const out: Uint8Array[] = [];
+  for (let o = 24; o < b.length; ) {
+    if (o + 16 > b.length) throw new CliError(`${file}: truncated packet header at offset ${o}`);
+    const len = u32(o + 8);
+    if (o + 16 + len > b.length) throw new CliError(`${file}: truncated packet data at offset ${o + 16}`);
+    out.push(new Uint8Array(b.subarray(o + 16, o + 16 + len)));
+    o += 16 + len;
+  }
+  if (!out.length) throw new CliError(`${file}: the pcap holds no packets`);
+  return out;
+}
+
+export function resolvePath(p: string, cwd: string): string {
+  return resolve(cwd, p);
+}

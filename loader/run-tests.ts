@@ -1,0 +1,59 @@
+// The body of `tsebpf test`: takes a program file, packets and map entries, loads the program,
+// runs each packet with BPF_PROG_TEST_RUN and prints verdicts (text or JSON).
+import type { Io } from "../cli/io.js";
+import { CliError } from "../cli/io.js";
+import { parseRepeat } from "../cli/commands/test.js";
+import { asCliError, encodeScalar, programBytes, readPackets } from "./input.js";
+import { loadObject, type LoadedObject } from "./object.js";
+import { testRun, xdpActionName } from "./test-run.js";
+
+export interface RunTestsOpts {
+  packet: string[];
+  repeat: string;
+  map?: string[];
+  json?: boolean;
+  program?: string;
+}
+
+export async function runTests(file: string, o: RunTestsOpts, io: Io): Promise<number> {
+  const repeat = parseRepeat(o.repeat);
+  const packets = o.packet.flatMap(readPackets);
+  const bytes = await programBytes(file);
+  let obj: LoadedObject | undefined;
+  try {
+    obj = loadObject(bytes, { verbose: (n) => io.stderr(n + "\n") });
+    fillMaps(obj, o.map ?? []);
+    const prog = obj.program(o.program);
+    const results = packets.map((p, i) => {
+      const r = testRun(prog.fd, p, { repeat });
+      const changed = Buffer.compare(Buffer.from(r.dataOut), Buffer.from(p)) !== 0;
+      return { packet: i + 1, verdict: xdpActionName(r.retval), retval: r.retval, nsPerPacket: r.durationNs, ...(changed ? { dataOut: Buffer.from(r.dataOut).toString("hex") } : {}) };
+    });
+    if (o.json) io.stdout(JSON.stringify({ program: prog.name, repeat, results }, null, 2) + "\n");
+    else for (const r of results) {
+      io.stdout(`packet ${r.packet}: ${r.verdict.padEnd(12)} ${r.nsPerPacket} ns/packet\n`);
+      if (r.dataOut) io.stdout(`  output (${r.dataOut.length / 2} bytes): ${r.dataOut}\n`);
+    }
+    return 0;
+  } catch (e) {
+    throw asCliError(e, file);
+  } finally {
+    obj?.close();
+  }
+}
+
+function fillMaps(obj: LoadedObject, tokens: string[]): void {
+  let map: ReturnType<LoadedObject["map"]>;
+  for (const t of tokens) {
+    const eq = t.indexOf("=");
+    if (eq < 0) {
+      map = obj.map(t);
+      if (!map) throw new CliError(`--map ${t}: no map of that name (have: ${obj.maps.map((m) => m.name).join(", ") || "none"})`);
+      continue;
+    }
+    if (!map) throw new CliError(`--map '${t}': name the map first (--map NAME key=value)`);
+    const key = encodeScalar(t.slice(0, eq), map.def.keySize, "key");
+    const value = encodeScalar(t.slice(eq + 1) || "1", map.def.valueSize, "value");
+    map.set(key, value);
+  }
+}
