@@ -2,8 +2,7 @@
 // produces a LoadedObject with program and map fds. Steps: BTF_LOAD (optional), MAP_CREATE,
 // ld_imm64 map relocations, PROG_LOAD type XDP with func/line info and a verifier log on failure.
 import type { LoadedMap, LoadedProgram, ObjectModel } from "../compiler/object.js";
-// TEMP until compiler/elf/read-object.ts lands
-const readBpfObject = (_b: Uint8Array): ObjectModel => { throw new Error("ELF reader not available yet"); };
+import { readBpfObject } from "../compiler/elf/read-object.js";
 import { btfLoadRaw, mapCreateRaw, progLoadRaw, PROG_TYPE_XDP, ATTACH_TYPE_XDP } from "./sys/bpf.js";
 import { BpfError, hintFor } from "./sys/errors.js";
 import { closeFd } from "./sys/libc.js";

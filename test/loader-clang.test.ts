@@ -1,0 +1,28 @@
+// clang-built objects (fixtures/c, built by fixtures/c/rebuild.sh) load through our ELF reader
+// and loader: maps from BTF `.maps` and legacy `maps`, .text subprograms, func/line info.
+import { describe, expect, it } from "vitest";
+import { readdirSync, readFileSync } from "node:fs";
+import { haveKernel } from "./helpers/env.js";
+import { loadObject } from "../loader/object.js";
+import { testRun, xdpActionName } from "../loader/test-run.js";
+
+const dir = new URL("../fixtures/c/", import.meta.url).pathname;
+const objects = readdirSync(dir).filter((f) => f.endsWith(".o")).sort();
+
+describe.skipIf(!haveKernel)("clang-built objects load", () => {
+  it("finds the fixtures", () => expect(objects.length).toBeGreaterThanOrEqual(5));
+  for (const f of objects) {
+    it(f, () => {
+      const notes: string[] = [];
+      const obj = loadObject(readFileSync(dir + f), { verbose: (n) => notes.push(n) });
+      try {
+        expect(obj.programs.length).toBeGreaterThan(0);
+        expect(notes.join("\n")).toBe(""); // BTF and func/line info accepted
+        const r = testRun(obj.program().fd, new Uint8Array(64));
+        expect(xdpActionName(r.retval)).toMatch(/^XDP_/);
+      } finally {
+        obj.close();
+      }
+    });
+  }
+});
