@@ -1,14 +1,52 @@
-// `tsebpf objdump`: placeholder until its issue lands.
+// `tsebpf objdump <file.o>`: an llvm-objdump-style listing of a BPF object (default: as
+// `llvm-objdump-14 -d`; --print-imm-hex as llvm-objdump-19). Imports only the ELF reader, the ISA
+// decoder/printer and the objdump formatter — never the DSL. Bad input: one line, exit 1.
 import type { Command } from "commander";
+import { readFileSync } from "node:fs";
 import type { Io } from "../io.js";
 import { CliError } from "../io.js";
+import { ElfFormatError } from "../../compiler/elf/bytes.js";
+import { formatObjdump, objdumpJson, type ObjdumpOptions } from "../../compiler/objdump/format.js";
 
-export function register(program: Command, _io: Io, _setExit: (code: number) => void): void {
+interface Flags {
+  printImmHex?: boolean;
+  reloc?: boolean;
+  source?: boolean;
+  showRawInsn: boolean;
+  section?: string;
+  json?: boolean;
+  disassemble?: boolean;
+}
+
+export function register(program: Command, io: Io, _setExit: (code: number) => void): void {
   program
     .command("objdump")
-    .description("(not implemented yet)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new CliError("'objdump' is not implemented yet");
+    .description("disassemble a BPF object file like llvm-objdump -d")
+    .argument("<file>", "ELF object (.o)")
+    .option("-d, --disassemble", "disassemble executable sections (the default)")
+    .option("--print-imm-hex", "print immediates in hex (llvm-objdump 19 style)")
+    .option("-r, --reloc", "show relocations inline")
+    .option("-S, --source", "show source lines from BTF line info")
+    .option("--no-show-raw-insn", "do not print the instruction bytes")
+    .option("-j, --section <name>", "only this section")
+    .option("--json", "print a JSON description instead of the listing")
+    .action((file: string, f: Flags) => {
+      const bytes = readObject(file);
+      const opts: ObjdumpOptions = { hex: !!f.printImmHex, relocs: !!f.reloc, source: !!f.source, rawInsn: f.showRawInsn, section: f.section };
+      try {
+        io.stdout(f.json ? objdumpJson(bytes, file, opts) : formatObjdump(bytes, file, opts));
+      } catch (e) {
+        if (e instanceof ElfFormatError) throw new CliError(`${file}: ${e.message}`);
+        throw e;
+      }
     });
+}
+
+function readObject(file: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new CliError(`${file}: ${err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "is a directory" : err.message}`);
+  }
 }
