@@ -19,8 +19,13 @@
 // compile-time constants carry `constValue` (a bigint, already wrapped to the expression's type).
 // Integer semantics: all integer types are TypeScript `number` aliases in types/tsebpf.d.ts
 // (u64/i64 too; bigint literals `5n` are also accepted). Arithmetic wraps to the operand type;
-// mixing widths widens to the wider type (signed if either side is signed and same width).
-// Header fields are read in HOST byte order (the compiler swaps).
+// mixing widths widens to the wider type; equal widths with mixed signedness give the unsigned
+// type (as in C). A constant operand takes the type of the other operand. Implicit conversions
+// only widen (u8 → u32, i8 → i64, u16 → i32); narrowing or sign changes need `as`.
+// Header fields are read in HOST byte order (the compiler swaps); fields may also be assigned.
+// `ctx.adjustHead/adjustTail` invalidate earlier header views (the checker rejects their later use).
+// Unsupported / UnsupportedExpr with `what: ""` are syntax-error placeholders (already reported);
+// other `what` values are keys of UNSUPPORTED in codes.ts.
 import type { Span } from "../span.js";
 
 export type { Span };
