@@ -10,6 +10,7 @@ import { BpfError } from "./sys/errors.js";
 import { VerifierError } from "./verifier.js";
 import { AttachError } from "./attach.js";
 import type { BpfMap } from "./map.js";
+import { builtinObject, type BuiltinName } from "./builtin.js";
 
 /** The package root (holds package.json and programs/), from src or dist. */
 export function packageRoot(): string {
@@ -18,14 +19,22 @@ export function packageRoot(): string {
   return d;
 }
 
-/** The default program: programs/hello.ts when the DSL builds it, else programs/hello.s. */
-export function defaultProgram(name = "hello"): string {
+/**
+ * The default program's object: programs/<name>.ts when the DSL builds it, else programs/<name>.s,
+ * else the built-in instruction version (loader/builtin.ts).
+ */
+export async function defaultProgramBytes(name: BuiltinName = "hello", note?: (n: string) => void): Promise<{ bytes: Uint8Array; source: string }> {
   const root = packageRoot();
   for (const ext of [".ts", ".s"]) {
     const p = join(root, "programs", name + ext);
-    if (existsSync(p)) return p;
+    if (!existsSync(p)) continue;
+    try {
+      return { bytes: await programBytes(p), source: p };
+    } catch (e) {
+      note?.(`note: ${p} did not build (${(e as Error).message.split("\n")[0]}); trying the next fallback`);
+    }
   }
-  throw new CliError(`no default program: ${join(root, "programs", name)}.ts/.s is missing`);
+  return { bytes: builtinObject(name), source: `built-in ${name}` };
 }
 
 /** Read a .o, or build a .ts/.s in memory. */

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Io } from "../cli/io.js";
 import { CliError } from "../cli/io.js";
 import type { RunOpts } from "../cli/commands/run.js";
-import { asCliError, blockAddress, defaultProgram, parseCidr, programBytes } from "./input.js";
+import { asCliError, blockAddress, defaultProgramBytes, parseCidr, programBytes } from "./input.js";
 import { loadObject, type LoadedObject } from "./object.js";
 import { attachXdp, resolveIface, type Attachment, type XdpMode } from "./attach.js";
 import { formatLine, parseLevel, pumpLogs, type LogPump } from "./logs.js";
@@ -16,12 +16,11 @@ const RINGBUF = 27;
 
 export async function runProgram(file: string | undefined, o: RunOpts, io: Io): Promise<number> {
   const opts = validate(o, io);
-  const path = file ?? defaultProgram();
-  const bytes = await programBytes(path);
+  const note = o.verbose ? (n: string) => io.stderr(n + "\n") : undefined;
+  const { bytes, source: path } = file ? { bytes: await programBytes(file), source: file } : await defaultProgramBytes("hello", note);
   let obj: LoadedObject | undefined;
   let att: Attachment | undefined;
   let pump: LogPump | undefined;
-  const note = o.verbose ? (n: string) => io.stderr(n + "\n") : undefined;
   try {
     resolveIface(o.iface);
     obj = loadObject(bytes, { verbose: note });
