@@ -34,6 +34,20 @@ function compare(path: string): void {
 describe.skipIf(!haveTools("llvm-objdump-14", "llvm-objdump-19"))("objdump matches llvm-objdump", () => {
   it.each(fixtures)("clang object %s", (f) => compare(join(FIX, f)));
 
+  // llvm-objdump -S reads DWARF, we read BTF line info: the listings must agree once comments are
+  // dropped, and most of our source lines must be lines llvm-objdump shows too.
+  it.each(fixtures.filter((f) => f.includes("-g")))("-S on %s", (f) => {
+    const path = join(FIX, f);
+    const want = execFileSync("llvm-objdump-19", ["-S", "--print-imm-hex", path], { encoding: "utf8", cwd: "." });
+    const got = formatObjdump(readFileSync(path), path, { source: true, hex: true });
+    const strip = (s: string) => s.split("\n").filter((l) => !l.startsWith(";")).join("\n");
+    expect(strip(got)).toBe(strip(want));
+    const ours = got.split("\n").filter((l) => l.startsWith(";"));
+    const theirs = new Set(want.split("\n").filter((l) => l.startsWith(";")));
+    expect(ours.length).toBeGreaterThan(0);
+    expect(ours.filter((l) => theirs.has(l)).length / ours.length).toBeGreaterThanOrEqual(0.6);
+  });
+
   it("our own objects", () => {
     const objs: [string, Uint8Array][] = [
       ["hello.o", writeBpfObject(helloInput())],
@@ -43,6 +57,10 @@ describe.skipIf(!haveTools("llvm-objdump-14", "llvm-objdump-19"))("objdump match
     for (const [name, bytes] of objs) {
       writeFileSync(join(tmp, name), bytes);
       compare(join(tmp, name));
+      const path = join(tmp, name);
+      const want = execFileSync("llvm-objdump-19", ["-S", "--print-imm-hex", path], { encoding: "utf8" });
+      // LLVM >= 18 prints BTF line info when there is no DWARF: exactly what we print.
+      expect(formatObjdump(bytes, path, { source: true, hex: true })).toBe(want);
     }
   });
 

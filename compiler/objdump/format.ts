@@ -27,7 +27,7 @@ function formatSection(s: DisSection, opts: ObjdumpOptions): string[] {
       out.push("", `${hex16(i.symbol.addr)} <${i.symbol.name}>:`);
       lastSource = undefined;
     }
-    if (opts.source && i.source && i.source.text !== lastSource) {
+    if (opts.source && i.source && i.source.text.trim() && i.source.text !== lastSource) {
       out.push(`; ${i.source.text}`);
       lastSource = i.source.text;
     }
