@@ -80,6 +80,7 @@ function loadBtf(model: ObjectModel, opts: LoadOptions): number {
   const log = Buffer.alloc(64 * 1024);
   const fd = btfLoadRaw(model.btf, log);
   if (fd >= 0) return fd;
+  if (fd === -1 /* EPERM */) throw new BpfError("loading BTF", 1, hintFor(1));
   const last = log.toString("utf8").replace(/\0.*$/s, "").trim().split("\n").pop();
   opts.verbose?.(`note: the kernel rejected the object's BTF (${last || `errno ${-fd}`}); loading without BTF`);
   return -1;
