@@ -1,0 +1,246 @@
+// The LLVM-syntax assembler: takes .s text (as llvm-mc -triple bpfel accepts it) and produces an
+// ElfInput (sections, symbols, relocations laid out as llvm-mc lays them out) plus diagnostics.
+// Instructions are encoded straight into their section's buffer; labels, calls and symbol loads
+// are recorded as fixups and resolved (or turned into relocations) at the end.
+import { type Diagnostic, error } from "../diagnostics.js";
+import type { Span } from "../span.js";
+import type { ElfInput, ElfRelocInput, ElfSectionInput, ElfSymbolInput } from "../elf/sections.js";
+import { ByteWriter } from "../elf/bytes.js";
+import { writeInsn } from "../isa/encode.js";
+import { type Insn, LD_IMM64 } from "../isa/insn.js";
+import { targetInImm } from "../isa/lookup.js";
+import { bind } from "./bind.js";
+import { matchForm } from "./forms.js";
+import { lex, type Statement, type Token } from "./lexer.js";
+import { runDirective } from "./directives.js";
+
+export const R_BPF_64_64 = 1, R_BPF_64_ABS64 = 2, R_BPF_64_ABS32 = 3, R_BPF_64_32 = 10;
+export const SHF_WRITE = 1, SHF_ALLOC = 2, SHF_EXEC = 4;
+
+export interface Section {
+  name: string;
+  type: number;
+  flags: number;
+  align: number;
+  entsize?: number;
+  w: ByteWriter;
+  nobitsSize: number;
+  relocs: ElfRelocInput[];
+  order: number;
+}
+
+export interface Sym {
+  name: string;
+  section?: string;
+  value: number;
+  size?: number;
+  sizeExpr?: { terms: SizeTerm[]; span: Span };
+  type: ElfSymbolInput["type"];
+  bind?: "global" | "weak" | "local";
+  defined: boolean;
+  order: number;
+}
+
+export type SizeTerm = { sign: 1 | -1; sym?: string; dot?: { section: string; offset: number }; value?: bigint };
+
+export interface Fixup {
+  section: Section;
+  at: number;
+  kind: "jump" | "call" | "ld64" | "abs64" | "abs32";
+  symbol: string;
+  addend: bigint;
+  code?: number;
+  src?: number;
+  span: Span;
+}
+
+export class AsmState {
+  readonly sections = new Map<string, Section>();
+  readonly syms = new Map<string, Sym>();
+  readonly fixups: Fixup[] = [];
+  readonly diags: Diagnostic[] = [];
+  readonly usedSectionSyms = new Set<string>();
+  cur: Section;
+  prev?: Section;
+  fileSym?: string;
+  private symOrder = 0;
+
+  constructor(readonly file: string) {
+    this.cur = this.section(".text", 1, SHF_ALLOC | SHF_EXEC, 4);
+  }
+
+  section(name: string, type: number, flags: number, align = 1): Section {
+    let s = this.sections.get(name);
+    if (!s) {
+      s = { name, type, flags, align, w: new ByteWriter(), nobitsSize: 0, relocs: [], order: this.sections.size };
+      this.sections.set(name, s);
+    }
+    return s;
+  }
+
+  sym(name: string): Sym {
+    let s = this.syms.get(name);
+    if (!s) {
+      s = { name, value: 0, type: "notype", defined: false, order: this.symOrder++ };
+      this.syms.set(name, s);
+    }
+    return s;
+  }
+
+  span(t: Token, length?: number): Span {
+    return { file: this.file, line: t.line, col: t.col, offset: t.offset, length: length ?? t.text.length };
+  }
+
+  err(code: string, message: string, t: Token, length?: number): void {
+    this.diags.push(error(code, message, this.span(t, length)));
+  }
+
+  offset(): number {
+    return this.cur.type === 8 ? this.cur.nobitsSize : this.cur.w.length;
+  }
+}
+
+export interface AsmResult {
+  elf?: ElfInput;
+  diagnostics: Diagnostic[];
+}
+
+export function assembleLlvm(text: string, file: string): AsmResult {
+  const st = new AsmState(file);
+  const { statements, errors } = lex(text);
+  for (const e of errors) st.diags.push(error("ASM007", e.message, { file, line: e.line, col: e.col, offset: e.offset, length: 1 }));
+  for (const s of statements) statement(st, s);
+  resolve(st);
+  if (st.diags.length) return { diagnostics: st.diags };
+  return { elf: finish(st), diagnostics: st.diags };
+}
+
+function statement(st: AsmState, s: Statement): void {
+  let toks = s.tokens;
+  // Labels: `name:` (possibly several, possibly followed by an instruction).
+  while (toks.length >= 2 && (toks[0].kind === "ident" || toks[0].kind === "num") && toks[1].kind === "punct" && toks[1].text === ":") {
+    defineLabel(st, toks[0]);
+    toks = toks.slice(2);
+  }
+  if (!toks.length) return;
+  if (toks[0].kind === "ident" && toks[0].text.startsWith(".") && !isInsnStart(toks)) return runDirective(st, toks);
+  instruction(st, toks);
+}
+
+function isInsnStart(toks: Token[]): boolean {
+  return toks.length > 1 && toks[1].kind === "punct" && toks[1].text.endsWith("=");
+}
+
+export function defineLabel(st: AsmState, t: Token): void {
+  const sym = st.sym(t.text);
+  if (sym.defined) return st.err("ASM005", `symbol '${t.text}' is already defined`, t);
+  sym.defined = true;
+  sym.section = st.cur.name;
+  sym.value = st.offset();
+}
+
+function instruction(st: AsmState, toks: Token[]): void {
+  const form = matchForm(toks);
+  const first = toks[0];
+  const last = toks[toks.length - 1];
+  const len = last.offset + last.text.length - first.offset;
+  if (!form) return st.err("ASM001", `unknown instruction or invalid operands: '${toks.map((t) => t.text).join(" ")}'`, first, len);
+  const r = bind(toks, form);
+  if ("message" in r) return st.err("ASM002", r.message, r.token);
+  if (st.cur.type === 8) return st.err("ASM004", "instructions are not allowed in a nobits section", first, len);
+  emitInsn(st, r, st.span(first, len));
+}
+
+const SCRATCH = new Uint8Array(16);
+const SCRATCH_VIEW = new DataView(SCRATCH.buffer);
+
+export function emitInsn(st: AsmState, insn: Insn, span: Span): void {
+  const sec = st.cur;
+  const width = insn.code === LD_IMM64 ? 16 : 8;
+  writeInsn(SCRATCH_VIEW, 0, insn);
+  const at = sec.w.bytes(width === 8 ? SCRATCH.subarray(0, 8) : SCRATCH);
+  if (insn.target !== undefined) st.fixups.push({ section: sec, at, kind: "jump", symbol: insn.target, addend: 0n, code: insn.code, src: insn.src, span });
+  else if (insn.symbol !== undefined)
+    st.fixups.push({ section: sec, at, kind: insn.code === LD_IMM64 ? "ld64" : "call", symbol: insn.symbol, addend: 0n, span });
+}
+
+function resolve(st: AsmState): void {
+  for (const sym of st.syms.values()) if (sym.sizeExpr) sizeOf(st, sym);
+  for (const f of st.fixups) {
+    const sym = st.syms.get(f.symbol);
+    const w = f.section.w;
+    const local = sym?.defined && sym.bind !== "global" && sym.bind !== "weak";
+    if (f.kind === "jump" || (f.kind === "call" && local && sym!.section === f.section.name)) {
+      if (!sym?.defined) { st.diags.push(error("ASM003", `undefined label '${f.symbol}'`, f.span)); continue; }
+      if (sym.section !== f.section.name) { st.diags.push(error("ASM003", `label '${f.symbol}' is in another section`, f.span)); continue; }
+      const rel = (sym.value - f.at) / 8 - 1;
+      if (!Number.isInteger(rel)) { st.diags.push(error("ASM003", `label '${f.symbol}' is not at an instruction boundary`, f.span)); continue; }
+      if (targetInImm(f.code ?? 0x85, f.src ?? 1)) w.patchU32(f.at + 4, rel);
+      else if (rel < -32768 || rel > 32767) st.diags.push(error("ASM006", `jump to '${f.symbol}' is out of range for a 16-bit offset (${rel})`, f.span));
+      else w.patchU16(f.at + 2, rel);
+      continue;
+    }
+    const type = { call: R_BPF_64_32, ld64: R_BPF_64_64, abs64: R_BPF_64_ABS64, abs32: R_BPF_64_ABS32, jump: 0 }[f.kind];
+    let target = f.symbol;
+    let addend = f.addend;
+    if (local && f.kind !== "call") {
+      target = sym!.section!;
+      addend += BigInt(sym!.value);
+      st.usedSectionSyms.add(target);
+    } else if (!sym) st.sym(f.symbol);
+    if (addend !== 0n || local) writeAddend(w, f, addend);
+    f.section.relocs.push({ offset: f.at, type, symbol: target });
+  }
+}
+
+function sizeOf(st: AsmState, sym: Sym): void {
+  let v = 0n;
+  for (const t of sym.sizeExpr!.terms) {
+    if (t.value !== undefined) v += BigInt(t.sign) * t.value;
+    else if (t.dot) v += BigInt(t.sign * t.dot.offset);
+    else {
+      const s = st.syms.get(t.sym!);
+      if (!s?.defined) return void st.diags.push(error("ASM003", `undefined symbol '${t.sym}' in .size`, sym.sizeExpr!.span));
+      v += BigInt(t.sign * s.value);
+    }
+  }
+  sym.size = Number(v);
+}
+
+function writeAddend(w: ByteWriter, f: Fixup, addend: bigint): void {
+  const u = BigInt.asUintN(64, addend);
+  if (f.kind === "ld64") {
+    w.patchU32(f.at + 4, Number(u & 0xffffffffn));
+    w.patchU32(f.at + 12, Number(u >> 32n));
+  } else if (f.kind === "abs64") w.patchU64(f.at, u);
+  else if (f.kind === "abs32") w.patchU32(f.at, Number(u & 0xffffffffn));
+}
+
+function finish(st: AsmState): ElfInput {
+  const sections: ElfSectionInput[] = [...st.sections.values()].map((s) => ({
+    name: s.name, type: s.type, flags: s.flags, align: s.align,
+    data: s.type === 8 ? new Uint8Array(0) : s.w.finish(),
+    size: s.type === 8 ? s.nobitsSize : undefined,
+    entsize: s.entsize, relocs: s.relocs.length ? s.relocs : undefined,
+  }));
+  return { sections, symbols: symbols(st) };
+}
+
+function symbols(st: AsmState): ElfSymbolInput[] {
+  const out: ElfSymbolInput[] = [];
+  if (st.fileSym !== undefined) out.push({ name: st.fileSym, value: 0, size: 0, type: "file", bind: "local" });
+  for (const s of st.sections.values())
+    if (st.usedSectionSyms?.has(s.name)) out.push({ name: s.name, section: s.name, value: 0, size: 0, type: "section", bind: "local" });
+  const all = [...st.syms.values()].filter((s) => !st.sections.has(s.name) || s.defined).sort((a, b) => a.order - b.order);
+  const isGlobal = (s: Sym) => s.bind === "global" || s.bind === "weak" || !s.defined;
+  for (const s of all) {
+    if (isGlobal(s) || s.name.startsWith(".L")) continue;
+    out.push(outSym(s, "local"));
+  }
+  for (const s of all) if (isGlobal(s)) out.push(outSym(s, s.bind === "weak" ? "weak" : "global"));
+  return out;
+}
+
+function outSym(s: Sym, b: ElfSymbolInput["bind"]): ElfSymbolInput {
+  return { name: s.name, section: s.defined ? s.section : undefined, value: s.defined ? s.value : 0, size: s.size ?? 0, type: s.type, bind: b };
+}

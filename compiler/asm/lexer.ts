@@ -1,0 +1,189 @@
+// Hand-written tokenizer for BPF assembly (LLVM syntax, also used for instruction templates).
+// Takes source text; produces statements (a token list per `;`- or newline-separated statement)
+// with line/column positions. Comments: `#`, `//`, `/* … */`. A sign directly before a number is
+// folded into the number token (`r1 - 2`, `goto +3`, `+= -1`).
+
+export type TokKind = "reg" | "num" | "ident" | "punct" | "str" | "ph";
+
+export interface Token {
+  kind: TokKind;
+  text: string;
+  line: number; // 1-based
+  col: number; // 1-based
+  offset: number;
+  /** num: value; reg: register number. */
+  value?: bigint;
+  reg?: number;
+  /** reg: a 32-bit wN register. */
+  w?: boolean;
+  /** num: written with an explicit + or - sign. */
+  signed?: boolean;
+}
+
+export interface Statement {
+  tokens: Token[];
+  line: number;
+}
+
+export interface LexError {
+  message: string;
+  line: number;
+  col: number;
+  offset: number;
+}
+
+const PUNCTS = [
+  "s>>=", "<<=", ">>=", "s>=", "s<=", "s/=", "s%=", "==", "!=", ">=", "<=", "+=", "-=", "*=", "/=", "%=", "|=", "&=", "^=",
+  "<<", ">>", "s>", "s<", "=", "+", "-", "*", "/", "%", "|", "&", "^", "<", ">", "(", ")", "[", "]", ",", ":", "@", "!", "~", "{", "}",
+];
+
+function isIdentStart(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46 || c === 36;
+}
+function isIdentChar(c: number): boolean {
+  return isIdentStart(c) || (c >= 48 && c <= 57);
+}
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+const REG = /^([rw])(10|[0-9])$/;
+
+export function lex(text: string, opts: { placeholders?: boolean; hashComments?: boolean } = {}): { statements: Statement[]; errors: LexError[] } {
+  const statements: Statement[] = [];
+  const errors: LexError[] = [];
+  const hash = opts.hashComments !== false;
+  let tokens: Token[] = [];
+  let line = 1;
+  let lineStart = 0;
+  let i = 0;
+  const n = text.length;
+  const flush = () => {
+    if (tokens.length) statements.push({ tokens, line: tokens[0].line });
+    tokens = [];
+  };
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 10) { flush(); line++; i++; lineStart = i; continue; }
+    if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11) { i++; continue; }
+    const col = i - lineStart + 1;
+    if (c === 59) { flush(); i++; continue; } // ;
+    if ((c === 35 && hash) || (c === 47 && text.charCodeAt(i + 1) === 47)) { // # or //
+      while (i < n && text.charCodeAt(i) !== 10) i++;
+      continue;
+    }
+    if (c === 47 && text.charCodeAt(i + 1) === 42) { // /* */
+      const end = text.indexOf("*/", i + 2);
+      const stop = end < 0 ? n : end + 2;
+      if (end < 0) errors.push({ message: "unterminated comment", line, col, offset: i });
+      for (let k = i; k < stop; k++) if (text.charCodeAt(k) === 10) { line++; lineStart = k + 1; }
+      i = stop;
+      continue;
+    }
+    const start = i;
+    if (opts.placeholders && c === 37 && isIdentStart(text.charCodeAt(i + 1))) { // %name
+      i++;
+      while (i < n && isIdentChar(text.charCodeAt(i))) i++;
+      tokens.push({ kind: "ph", text: text.slice(start, i), line, col, offset: start });
+      continue;
+    }
+    if (c === 34) { // "string"
+      const r = lexString(text, i);
+      if (r.error) errors.push({ message: r.error, line, col, offset: i });
+      tokens.push({ kind: "str", text: r.value, line, col, offset: start });
+      i = r.end;
+      continue;
+    }
+    if (isDigit(c) || ((c === 43 || c === 45) && signedNumberAhead(text, i))) {
+      let signed = false, neg = false;
+      if (c === 43 || c === 45) {
+        signed = true; neg = c === 45; i++;
+        while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
+      }
+      const ns = i;
+      while (i < n && isIdentChar(text.charCodeAt(i))) i++;
+      const v = parseNumber(text.slice(ns, i));
+      if (v === undefined) errors.push({ message: `invalid number '${text.slice(ns, i)}'`, line, col: ns - lineStart + 1, offset: ns });
+      tokens.push({ kind: "num", text: text.slice(start, i), line, col, offset: start, value: neg ? -(v ?? 0n) : v ?? 0n, signed });
+      continue;
+    }
+    if (c === 115 /* s */ && !isIdentChar(text.charCodeAt(i + 1))) {
+      const p = matchPunct(text, i);
+      if (p && p.startsWith("s")) {
+        tokens.push({ kind: "punct", text: p, line, col, offset: start });
+        i += p.length;
+        continue;
+      }
+    }
+    if (isIdentStart(c)) {
+      while (i < n && isIdentChar(text.charCodeAt(i))) i++;
+      const word = text.slice(start, i);
+      const m = word.length <= 3 ? REG.exec(word) : null;
+      if (m) tokens.push({ kind: "reg", text: word, line, col, offset: start, reg: Number(m[2]), w: m[1] === "w" });
+      else tokens.push({ kind: "ident", text: word, line, col, offset: start });
+      continue;
+    }
+    const p = matchPunct(text, i);
+    if (p) {
+      tokens.push({ kind: "punct", text: p, line, col, offset: start });
+      i += p.length;
+      continue;
+    }
+    errors.push({ message: `unexpected character '${text[i]}'`, line, col, offset: i });
+    i++;
+  }
+  flush();
+  return { statements, errors };
+}
+
+function signedNumberAhead(text: string, i: number): boolean {
+  let k = i + 1;
+  while (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9) k++;
+  return isDigit(text.charCodeAt(k));
+}
+
+function matchPunct(text: string, i: number): string | undefined {
+  for (const p of PUNCTS) if (text.startsWith(p, i)) return p;
+  return undefined;
+}
+
+export function parseNumber(s: string): bigint | undefined {
+  try {
+    if (/^0[xX][0-9a-fA-F]+$/.test(s) || /^0[bB][01]+$/.test(s)) return BigInt(s);
+    if (/^0[0-7]+$/.test(s)) return BigInt("0o" + s.slice(1));
+    if (/^[0-9]+$/.test(s)) return BigInt(s);
+  } catch {
+    /* fall through */
+  }
+  return undefined;
+}
+
+function lexString(text: string, i: number): { value: string; end: number; error?: string } {
+  let out = "";
+  let k = i + 1;
+  while (k < text.length) {
+    const ch = text[k];
+    if (ch === '"') return { value: out, end: k + 1 };
+    if (ch === "\n") break;
+    if (ch === "\\") {
+      const e = text[k + 1];
+      const map: Record<string, string> = { n: "\n", t: "\t", r: "\r", "0": "\0", "\\": "\\", '"': '"', b: "\b", f: "\f" };
+      if (/[0-7]/.test(e)) {
+        const m = /^[0-7]{1,3}/.exec(text.slice(k + 1, k + 4))![0];
+        out += String.fromCharCode(parseInt(m, 8));
+        k += 1 + m.length;
+        continue;
+      }
+      if (e === "x") {
+        const m = /^[0-9a-fA-F]{1,2}/.exec(text.slice(k + 2, k + 4));
+        if (m) { out += String.fromCharCode(parseInt(m[0], 16)); k += 2 + m[0].length; continue; }
+      }
+      out += map[e] ?? e;
+      k += 2;
+      continue;
+    }
+    out += ch;
+    k++;
+  }
+  return { value: out, end: k, error: "unterminated string" };
+}

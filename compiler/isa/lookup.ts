@@ -1,0 +1,77 @@
+// Reverse maps derived from the instruction table (never written by hand): opcode byte → entries,
+// name → entry, ubpf mnemonic → entries. Takes OP_TABLE; produces lookup functions.
+import type { Insn } from "./insn.js";
+import { OP_TABLE, type Field, type OpEntry } from "./table.js";
+
+const byCode = new Map<number, OpEntry[]>();
+const byName = new Map<string, OpEntry>();
+for (const e of OP_TABLE) {
+  if (byName.has(e.name)) throw new Error(`isa table: duplicate name ${e.name}`);
+  byName.set(e.name, e);
+  const list = byCode.get(e.code) ?? [];
+  list.push(e);
+  byCode.set(e.code, list);
+}
+// Entries with discriminators first, so `sdiv` (off=1) wins over `div`.
+for (const list of byCode.values()) list.sort((a, b) => discCount(b) - discCount(a));
+
+function discCount(e: OpEntry): number {
+  return (e.off !== undefined ? 1 : 0) + (e.imm !== undefined ? 1 : 0) + (e.src !== undefined ? 1 : 0);
+}
+
+/** Which fields an entry's placeholders read (the others must be zero unless `lax`). */
+export function usedFields(e: OpEntry): Set<Field> {
+  const t = [e.asm, e.asm32, e.llvm14, ...(e.parse ?? [])].join(" ");
+  const used = new Set<Field>();
+  if (/%[rw]d|%rimm/.test(t)) used.add("dst");
+  if (/%[rw]s|%srcn/.test(t)) used.add("src");
+  if (/%off|%tgt/.test(t)) used.add("off");
+  if (/%imm|%ltgt|%asd|%ass|%rimm|%sym/.test(t)) used.add("imm");
+  if (e.name.startsWith("ldabs") || e.name.startsWith("ldind")) used.add("dst");
+  return used;
+}
+
+const checked = new Map<OpEntry, Field[]>();
+function mustBeZero(e: OpEntry): Field[] {
+  let f = checked.get(e);
+  if (!f) {
+    const used = usedFields(e);
+    const fixed = new Set<Field>([...(e.lax ?? [])]);
+    if (e.off !== undefined) fixed.add("off");
+    if (e.imm !== undefined) fixed.add("imm");
+    if (e.src !== undefined) fixed.add("src");
+    f = (["dst", "src", "off", "imm"] as Field[]).filter((x) => !used.has(x) && !fixed.has(x));
+    checked.set(e, f);
+  }
+  return f;
+}
+
+/** The table entry an instruction is an instance of, or undefined (printed `<unknown>`). */
+export function findEntry(i: Insn): OpEntry | undefined {
+  const list = byCode.get(i.code);
+  if (!list) return undefined;
+  for (const e of list) {
+    if (e.off !== undefined && e.off !== i.off) continue;
+    if (e.imm !== undefined && e.imm !== i.imm) continue;
+    if (e.src !== undefined && e.src !== i.src) continue;
+    if (mustBeZero(e).every((f) => i[f] === 0)) return e;
+  }
+  return undefined;
+}
+
+export function entryByName(name: string): OpEntry {
+  const e = byName.get(name);
+  if (!e) throw new Error(`isa table: no entry ${name}`);
+  return e;
+}
+
+export const ubpfEntries: ReadonlyMap<string, OpEntry[]> = (() => {
+  const m = new Map<string, OpEntry[]>();
+  for (const e of OP_TABLE) if (e.ubpf) m.set(e.ubpf, [...(m.get(e.ubpf) ?? []), e]);
+  return m;
+})();
+
+/** Does the jump target of this entry live in imm (gotol, local call) rather than off? */
+export function targetInImm(code: number, src: number): boolean {
+  return code === 0x06 || (code === 0x85 && src === 1);
+}
