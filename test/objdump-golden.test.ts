@@ -1,0 +1,93 @@
+// Golden listings in fixtures/objdump/, produced by OUR objdump (UPDATE_FIXTURES=1 rewrites them;
+// a missing golden fails), plus the CLI contract: flags, JSON, and one-line errors for bad input.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { formatObjdump, objdumpJson, type ObjdumpOptions } from "../compiler/objdump/format.js";
+import { writeBpfObject } from "../compiler/elf/write-object.js";
+import { main } from "../cli/main.js";
+import type { Io } from "../cli/io.js";
+import { firewallInput, helloInput } from "./elf-samples.js";
+
+const GOLD = "fixtures/objdump";
+const update = process.env.UPDATE_FIXTURES === "1";
+
+function golden(name: string, actual: string): void {
+  const path = join(GOLD, name);
+  if (update) writeFileSync(path, actual);
+  else if (!existsSync(path)) throw new Error(`missing golden ${path} (run with UPDATE_FIXTURES=1 to create it)`);
+  expect(actual).toBe(readFileSync(path, "utf8"));
+}
+
+const objects: [string, Uint8Array][] = [
+  ...readdirSync("fixtures/c").filter((f) => f.endsWith(".o")).sort().map((f): [string, Uint8Array] => [`fixtures/c/${f}`, readFileSync(`fixtures/c/${f}`)]),
+  ["hello.o", writeBpfObject(helloInput())],
+  ["fw.o", writeBpfObject(firewallInput())],
+];
+const base = (p: string) => p.replace(/^.*\//, "").replace(/\.o$/, "");
+
+describe("objdump goldens", () => {
+  it.each(objects)("%s", (file, bytes) => {
+    golden(`${base(file)}.d.txt`, formatObjdump(bytes, file));
+    const opts: ObjdumpOptions = { hex: true, relocs: true, source: true };
+    golden(`${base(file)}.hex-r-S.txt`, formatObjdump(bytes, file, opts));
+  });
+  it.each([["fw.o"], ["fixtures/c/subprog.clang19-g.o"]])("JSON of %s", (file) => {
+    const bytes = objects.find(([f]) => f === file)![1];
+    golden(`${base(file)}.json`, objdumpJson(bytes, file, { relocs: true, source: true }));
+  });
+});
+
+const tmp = mkdtempSync(join(tmpdir(), "tsebpf-objdump-cli-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "", err = "";
+  const io: Io = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), isTTY: false, env: {}, cwd: process.cwd() };
+  const code = await main(argv, io);
+  return { code, out, err };
+}
+
+describe("tsebpf objdump CLI", () => {
+  const fw = join(tmp, "fw.o");
+  writeFileSync(fw, writeBpfObject(firewallInput()));
+
+  it("prints the listing, honours -j, --no-show-raw-insn, -r, --json", async () => {
+    const d = await cli("objdump", fw);
+    expect(d.code).toBe(0);
+    expect(d.out).toBe(formatObjdump(readFileSync(fw), fw));
+    const j = await cli("objdump", "-j", ".text", "--no-show-raw-insn", fw);
+    expect(j.out).toContain("Disassembly of section .text:");
+    expect(j.out).not.toContain("xdp/xdp_firewall");
+    expect(j.out).toContain("       0:\tr0 = 1\n");
+    const r = await cli("objdump", "-r", "--print-imm-hex", fw);
+    expect(r.out).toContain("R_BPF_64_64\tBLOCKLIST");
+    expect(r.out).toContain("r2 += -0x4");
+    const json = JSON.parse((await cli("objdump", "--json", fw)).out);
+    expect(json.disassembly.map((s: { section: string }) => s.section)).toEqual(["xdp/xdp_firewall", ".text"]);
+  });
+
+  it("bad input: one line naming the file (and the offset), exit 1", async () => {
+    const cases: [string, Uint8Array | undefined, RegExp][] = [
+      ["missing.o", undefined, /^tsebpf: error: .*missing\.o: no such file\n$/],
+      ["text.o", new TextEncoder().encode("hello, not an object\n"), /^tsebpf: error: .*text\.o: not an ELF file \(bad magic\) at offset 0x0\n$/],
+      ["trunc.o", readFileSync(fw).subarray(0, 40), /^tsebpf: error: .*trunc\.o: truncated ELF header at offset 0x0\n$/],
+      ["shoff.o", patch(readFileSync(fw), 40, 0xfff0), /^tsebpf: error: .*shoff\.o: truncated section header table at offset 0xfff0\n$/],
+    ];
+    for (const [name, bytes, want] of cases) {
+      const path = join(tmp, name);
+      if (bytes) writeFileSync(path, bytes);
+      const r = await cli("objdump", path);
+      expect(r.code, name).toBe(1);
+      expect(r.out).toBe("");
+      expect(r.err).toMatch(want);
+    }
+  });
+});
+
+function patch(b: Uint8Array, at: number, v: number): Uint8Array {
+  const c = new Uint8Array(b);
+  new DataView(c.buffer).setUint32(at, v, true);
+  return c;
+}
