@@ -1,0 +1,110 @@
+// Bad input to `tsebpf run` / `tsebpf test`: each gives one clear line on stderr (the verifier
+// adds its log below its summary line) and a non-zero exit, never a stack trace.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { haveKernel } from "./helpers/env.js";
+import { main } from "../cli/main.js";
+import type { Io } from "../cli/io.js";
+import { builtinObject } from "../loader/builtin.js";
+import { writeBpfObject } from "../compiler/elf/write-object.js";
+
+const BIN = new URL("../bin/tsebpf.js", import.meta.url).pathname;
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "", err = "";
+  const io: Io = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), isTTY: false, env: {}, cwd: process.cwd() };
+  const code = await main(argv, io);
+  return { code, out, err };
+}
+
+describe.skipIf(!haveKernel)("bad input gives one clear line", () => {
+  let dir: string;
+  const f = (n: string) => join(dir, n);
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "tsebpf-err-"));
+    writeFileSync(f("hello.o"), builtinObject("hello"));
+    writeFileSync(f("corrupt.o"), Buffer.from("\x7fELF this is not really an object file, just bytes"));
+    writeFileSync(f("reject.o"), writeBpfObject({
+      license: "GPL", maps: [],
+      programs: [{ section: "xdp/xdp_bad", func: { name: "xdp_bad", insns: [{ code: 0x95, dst: 0, src: 0, off: 0, imm: 0 }] } }],
+    }));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const oneLine = (err: string) => {
+    expect(err).not.toMatch(/\n\s+at .*:\d+:\d+/); // no stack trace
+    return err.split("\n")[0];
+  };
+
+  it("missing interface", async () => {
+    const r = await cli("run", f("hello.o"), "--iface", "tsebpf-nope0");
+    expect(r.code).toBe(1);
+    expect(oneLine(r.err)).toBe("tsebpf: error: interface 'tsebpf-nope0' does not exist (see `ip link`)");
+  });
+
+  it("missing program", async () => {
+    const r = await cli("run", f("nope.o"), "--iface", "lo");
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`tsebpf: error: ${f("nope.o")}: no such file\n`);
+  });
+
+  it("corrupt program names the offset", async () => {
+    const r = await cli("test", f("corrupt.o"), "--packet", "00".repeat(64));
+    expect(r.code).toBe(1);
+    expect(oneLine(r.err)).toMatch(/^tsebpf: error: .*corrupt\.o: not a valid BPF object: .*offset/);
+  });
+
+  it("verifier rejection: summary, then the log tail", async () => {
+    const r = await cli("test", f("reject.o"), "--packet", "00".repeat(64));
+    expect(r.code).toBe(1);
+    expect(oneLine(r.err)).toBe("tsebpf: error: verifier rejected program 'xdp_bad': R0 !read_ok (EACCES)");
+    expect(r.err).toMatch(/verifier log \(last lines\):\n[\s\S]*0: \(95\) exit/);
+  });
+
+  it("verifier rejection shows the source line from BTF line info", async () => {
+    const span = (line: number) => ({ file: "bad.ts", line, col: 3 });
+    writeFileSync(f("reject-src.o"), writeBpfObject({
+      license: "GPL", maps: [],
+      sources: [{ name: "bad.ts", text: "export function xdp_bad(ctx: XdpContext): XdpAction {\n  return undefinedThing;\n}\n" }],
+      programs: [{ section: "xdp/xdp_bad", func: { name: "xdp_bad", insns: [{ code: 0x95, dst: 0, src: 0, off: 0, imm: 0, span: span(2) }] } }],
+    }));
+    const r = await cli("test", f("reject-src.o"), "--packet", "00".repeat(64));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/\n  at source: return undefinedThing; @ bad\.ts:2\n/);
+  });
+
+  it("bad --block address", async () => {
+    const r = await cli("run", f("hello.o"), "--iface", "lo", "--block", "198.51.100.300");
+    expect(r.code).toBe(1);
+    expect(r.err).toBe("tsebpf: error: --block '198.51.100.300': not an IPv4 address or CIDR (e.g. 198.51.100.3 or 198.51.100.0/24)\n");
+  });
+
+  it("--block on a program without BLOCKLIST", async () => {
+    const r = await cli("run", f("hello.o"), "--iface", "lo", "--block", "198.51.100.3");
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^tsebpf: error: --block needs a map named BLOCKLIST, and this program has none \(maps: TSEBPF_LOGS\)\n$/);
+  });
+
+  it("bad packet hex and bad --mode", async () => {
+    expect((await cli("test", f("hello.o"), "--packet", "zz")).err).toBe("tsebpf: error: --packet 'zz': neither a file nor an even number of hex digits\n");
+    expect((await cli("run", f("hello.o"), "--iface", "lo", "--mode", "fast")).err).toBe("tsebpf: error: --mode 'fast': expected skb, drv or hw\n");
+  });
+
+  it("not root: capabilities dropped", () => {
+    const r = spawnSync("setpriv", ["--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all", "--", process.execPath, BIN, "test", f("hello.o"), "--packet", "00".repeat(64)], { encoding: "utf8", timeout: 20000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^tsebpf: error: .*operation not permitted \(EPERM\)\n\s+hint: needs root, or CAP_BPF \+ CAP_NET_ADMIN/);
+    expect(r.stderr.trim().split("\n")).toHaveLength(2);
+  });
+
+  it("the CLI binary prints no stack trace for an internal-looking failure", () => {
+    const r = spawnSync(process.execPath, [BIN, "run", f("corrupt.o"), "--iface", "lo"], { encoding: "utf8", timeout: 20000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  });
+});
+
+void execFileSync;
