@@ -1,0 +1,85 @@
+// `tsebpf test`: verdicts by XDP action name, ns/packet, output packet when changed, --json,
+// --map entries, pcap and raw packet files.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { haveKernel } from "./helpers/env.js";
+import { main } from "../cli/main.js";
+import type { Io } from "../cli/io.js";
+import { builtinObject } from "../loader/builtin.js";
+import { writeBpfObject } from "../compiler/elf/write-object.js";
+import type { Insn } from "../compiler/isa/insn.js";
+
+async function cli(...argv: string[]) {
+  let out = "", err = "";
+  const io: Io = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), isTTY: false, env: {}, cwd: process.cwd() };
+  return { code: await main(argv, io), out, err };
+}
+
+function udp(src: number[]): Buffer {
+  const p = Buffer.alloc(42);
+  p.set([0x08, 0x00], 12);
+  p[14] = 0x45;
+  p.set(src, 26);
+  p.set([198, 51, 100, 1], 30);
+  return p;
+}
+
+function pcap(packets: Buffer[]): Buffer {
+  const g = Buffer.alloc(24);
+  g.writeUInt32LE(0xa1b2c3d4, 0); g.writeUInt16LE(2, 4); g.writeUInt16LE(4, 6); g.writeUInt32LE(65535, 16); g.writeUInt32LE(1, 20);
+  return Buffer.concat([g, ...packets.flatMap((p) => {
+    const h = Buffer.alloc(16);
+    h.writeUInt32LE(p.length, 8); h.writeUInt32LE(p.length, 12);
+    return [h, p];
+  })]);
+}
+
+// swaps nothing, just writes 0xff into the first byte and returns XDP_TX
+const I = (code: number, dst: number, src: number, off: number, imm: number, target?: string): Insn => ({ code, dst, src, off, imm, target });
+const writer: Insn[] = [
+  I(0x61, 2, 1, 0, 0), I(0x61, 3, 1, 4, 0), I(0xbf, 4, 2, 0, 0), I(0x07, 4, 0, 0, 1),
+  I(0x2d, 4, 3, 0, 0, "out"), I(0x72, 2, 0, 0, 0xff), I(0xb7, 0, 0, 0, 3), I(0x95, 0, 0, 0, 0),
+  I(0xb7, 0, 0, 0, 2), I(0x95, 0, 0, 0, 0),
+];
+
+describe.skipIf(!haveKernel)("tsebpf test", () => {
+  let dir: string;
+  const f = (n: string) => join(dir, n);
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "tsebpf-testcmd-"));
+    writeFileSync(f("fw.o"), builtinObject("firewall"));
+    writeFileSync(f("tx.o"), writeBpfObject({ license: "GPL", maps: [], programs: [{ section: "xdp/xdp_tx", func: { name: "xdp_tx", insns: writer, labels: new Map([["out", 8]]) } }] }));
+    writeFileSync(f("two.pcap"), pcap([udp([198, 51, 100, 3]), udp([198, 51, 100, 2])]));
+    writeFileSync(f("one.bin"), udp([198, 51, 100, 3]));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("prints the verdict and ns/packet per packet, with map entries from --map", async () => {
+    const r = await cli("test", f("fw.o"), "--map", "BLOCKLIST", "198.51.100.3=1", "--packet", f("two.pcap"), "--repeat", "1000");
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^packet 1: XDP_DROP\s+\d+ ns\/packet\npacket 2: XDP_PASS\s+\d+ ns\/packet\n$/);
+  });
+
+  it("without the map entry everything passes; raw .bin and hex packets work", async () => {
+    const r = await cli("test", f("fw.o"), "--packet", f("one.bin"), "--packet", udp([198, 51, 100, 3]).toString("hex"));
+    expect(r.out).toMatch(/^packet 1: XDP_PASS .*\npacket 2: XDP_PASS .*\n$/);
+  });
+
+  it("--json, and the output packet when the program changed it", async () => {
+    const r = await cli("test", f("tx.o"), "--packet", "00".repeat(20), "--json");
+    const j = JSON.parse(r.out);
+    expect(j.program).toBe("xdp_tx");
+    expect(j.results[0]).toMatchObject({ packet: 1, verdict: "XDP_TX", retval: 3, dataOut: "ff" + "00".repeat(19) });
+    const t = await cli("test", f("tx.o"), "--packet", "00".repeat(20));
+    expect(t.out).toMatch(/^packet 1: XDP_TX .*\n  output \(20 bytes\): ff0{38}\n$/);
+  });
+
+  it("reports unknown maps and bad entries clearly", async () => {
+    expect((await cli("test", f("fw.o"), "--map", "NOPE", "1=1", "--packet", "00".repeat(20))).err).toBe("tsebpf: error: --map NOPE: no map of that name (have: BLOCKLIST, TSEBPF_LOGS)\n");
+    expect((await cli("test", f("fw.o"), "--map", "BLOCKLIST", "x=1", "--packet", "00".repeat(20))).err).toBe("tsebpf: error: key 'x': expected a number, an IPv4 address or hex:<bytes>\n");
+    expect((await cli("test", f("fw.o"), "--packet", "00".repeat(20), "--repeat", "0")).err).toBe("tsebpf: error: --repeat '0': expected a positive integer\n");
+  });
+});
