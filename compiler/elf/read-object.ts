@@ -46,10 +46,27 @@ export function isCodeSection(s: ElfSection): boolean {
   return s.type === SHT.PROGBITS && (s.flags & SHF.EXECINSTR) !== 0;
 }
 
+const bySection = new WeakMap<ElfFile, Map<number, ElfSymbol[]>>();
+
+/** Symbols grouped by section index (computed once per file, so hostile inputs stay linear). */
+export function symbolsIn(elf: ElfFile, shndx: number): ElfSymbol[] {
+  let m = bySection.get(elf);
+  if (!m) {
+    m = new Map();
+    for (const s of elf.symbols) {
+      const l = m.get(s.shndx);
+      if (l) l.push(s);
+      else m.set(s.shndx, [s]);
+    }
+    bySection.set(elf, m);
+  }
+  return m.get(shndx) ?? [];
+}
+
 /** The functions of a code section: FUNC symbols (else the whole section under its own name). */
 export function functionsOf(elf: ElfFile, sec: ElfSection): CodeRange[] {
-  const syms = elf.symbols
-    .filter((s) => s.shndx === sec.index && s.type === STT.func)
+  const syms = symbolsIn(elf, sec.index)
+    .filter((s) => s.type === STT.func)
     .sort((a, b) => a.value - b.value);
   if (!syms.length) {
     if (sec.size % 8) throw new ElfFormatError(`code section ${sec.name} is not a whole number of instructions`, sec.offset);
@@ -88,11 +105,13 @@ function readPrograms(elf: ElfFile, ext: BtfExt | undefined): LoadedProgram[] {
 /** Copies a program and appends every .text function it (transitively) calls, fixing call immediates. */
 function linkProgram(elf: ElfFile, entry: CodeRange, textFuncs: CodeRange[], ext: BtfExt | undefined): LoadedProgram {
   const parts: { range: CodeRange; base: number }[] = [{ range: entry, base: 0 }];
+  const baseOf = new Map<CodeRange, number>([[entry, 0]]);
   let total = (entry.end - entry.start) / 8;
   const placed = (fn: CodeRange): number => {
-    const p = parts.find((x) => x.range === fn);
-    if (p) return p.base;
+    const known = baseOf.get(fn);
+    if (known !== undefined) return known;
     parts.push({ range: fn, base: total });
+    baseOf.set(fn, total);
     total += (fn.end - fn.start) / 8;
     return parts[parts.length - 1].base;
   };
@@ -139,13 +158,25 @@ function callTarget(elf: ElfFile, range: CodeRange, off: number, imm: number, sy
     targetOff = sym.value + (imm + 1) * 8;
   } else targetOff = range.start + off + (imm + 1) * 8;
   const fns = sec === range.section && sec.name !== ".text" ? [range] : sec.name === ".text" ? textFuncs : [];
-  const fn = fns.find((f) => targetOff >= f.start && targetOff < f.end);
+  const fn = findRange(fns, targetOff);
   if (!fn) {
     if (!sym && sec === range.section) return undefined; // a call inside this function: keep as is
     throw new ElfFormatError(`call target outside any function`, range.section.offset + range.start + off);
   }
   if (fn === range && !sym) return undefined;
   return { fn, slotInFn: (targetOff - fn.start) / 8 };
+}
+
+/** Binary search in ranges sorted by start. */
+function findRange(fns: CodeRange[], off: number): CodeRange | undefined {
+  let lo = 0, hi = fns.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (fns[mid].end <= off) lo = mid + 1;
+    else if (fns[mid].start > off) hi = mid - 1;
+    else return fns[mid];
+  }
+  return undefined;
 }
 
 function relocSymbolName(elf: ElfFile, sym: ElfSymbol): string {
@@ -216,7 +247,7 @@ function readBtfMaps(elf: ElfFile, sec: ElfSection, btf: ParsedBtf): LoadedMap[]
 }
 
 function readLegacyMaps(elf: ElfFile, sec: ElfSection): LoadedMap[] {
-  const syms = elf.symbols.filter((s) => s.shndx === sec.index && s.type !== STT.section).sort((a, b) => a.value - b.value);
+  const syms = symbolsIn(elf, sec.index).filter((s) => s.type !== STT.section).sort((a, b) => a.value - b.value);
   if (!syms.length) return [];
   const defSize = Math.floor(sec.size / syms.length);
   if (defSize < 20) throw new ElfFormatError("legacy maps section too small for its symbols", sec.offset);
@@ -242,7 +273,7 @@ function fixBtfForLoad(elf: ElfFile, sec: ElfSection, btf: ParsedBtf): Uint8Arra
     t.vars.forEach((v, i) => {
       const vt = btf.types[v.type];
       if (!vt || vt.kind !== "var" || !target) return;
-      const sym = elf.symbols.find((s) => s.shndx === target.index && s.name === vt.name);
+      const sym = symbolsIn(elf, target.index).find((s) => s.name === vt.name);
       if (sym && v.offset === 0) view.setUint32(at + 12 + i * 12 + 4, sym.value, true);
     });
   });

@@ -7,7 +7,7 @@ import { printInsn, templateFor } from "../isa/print.js";
 import type { Insn } from "../isa/insn.js";
 import { parseBtf, parseBtfExt } from "../elf/btf.js";
 import { readElf, sectionByName, symbolName, type ElfFile, type ElfSection } from "../elf/read-elf.js";
-import { isCodeSection } from "../elf/read-object.js";
+import { isCodeSection, symbolsIn } from "../elf/read-object.js";
 import { STT } from "../elf/write-elf.js";
 
 export interface DisasmOptions {
@@ -63,8 +63,8 @@ export function disassemble(bytes: Uint8Array, opts: DisasmOptions = {}): { elf:
 
 /** Symbols that label code, one per address (the last by name, as llvm-objdump), with a dummy at 0. */
 function labels(elf: ElfFile, sec: ElfSection): DisSymbol[] {
-  const syms = elf.symbols
-    .filter((s) => s.index > 0 && s.shndx === sec.index && s.type !== STT.section && s.type !== STT.file && s.value < sec.size)
+  const syms = symbolsIn(elf, sec.index)
+    .filter((s) => s.index > 0 && s.type !== STT.section && s.type !== STT.file && s.value < sec.size)
     .map((s) => ({ name: s.name, addr: s.value }))
     .sort((a, b) => a.addr - b.addr || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const out: DisSymbol[] = [];
@@ -81,7 +81,7 @@ function disassembleSection(elf: ElfFile, sec: ElfSection, opts: DisasmOptions, 
   const relocs = (elf.relocs.get(sec.index) ?? []).slice().sort((a, b) => a.offset - b.offset);
   const decoded = decodeInsns(sec.data.subarray(0, sec.size - (sec.size % 8)));
   const insns: DisInsn[] = [];
-  let slot = 0, symIdx = 0;
+  let slot = 0, symIdx = 0, relIdx = 0;
   for (const insn of decoded) {
     const width = insn.imm64 !== undefined ? 2 : 1;
     const start = slot * 8, end = start + width * 8;
@@ -92,11 +92,12 @@ function disassembleSection(elf: ElfFile, sec: ElfSection, opts: DisasmOptions, 
     }
     const t = branchTarget(insn, slot, opts);
     if (t !== undefined) d.target = targetLabel(syms, t);
-    for (const r of relocs)
-      if (r.offset >= start && r.offset < end) {
-        const sym = elf.symbols[r.symIndex];
-        d.relocs.push({ offset: r.offset, type: RELOC_NAMES[r.type] ?? "Unknown", symbol: sym ? symbolName(elf, sym) : "" });
-      }
+    for (; relIdx < relocs.length && relocs[relIdx].offset < end; relIdx++) {
+      const r = relocs[relIdx];
+      if (r.offset < start) continue; // inside no instruction (e.g. past a truncated one)
+      const sym = elf.symbols[r.symIndex];
+      d.relocs.push({ offset: r.offset, type: RELOC_NAMES[r.type] ?? "Unknown", symbol: sym ? symbolName(elf, sym) : "" });
+    }
     const src = lines?.get(start);
     if (src) d.source = src;
     insns.push(d);
@@ -116,8 +117,12 @@ function branchTarget(insn: Insn, slot: number, opts: DisasmOptions): number | u
 }
 
 function targetLabel(syms: DisSymbol[], target: number): string | undefined {
-  let best: DisSymbol | undefined;
-  for (const s of syms) if (s.addr <= target) best = s;
+  let lo = 0, hi = syms.length - 1, best: DisSymbol | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (syms[mid].addr <= target) (best = syms[mid]), (lo = mid + 1);
+    else hi = mid - 1;
+  }
   if (!best) return undefined;
   return best.addr === target ? `<${best.name}>` : `<${best.name}+0x${(target - best.addr).toString(16)}>`;
 }
