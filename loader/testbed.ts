@@ -34,7 +34,7 @@ export class Testbed {
     return t;
   }
 
-  private setUp(): void {
+  setUp(): void {
     ip("netns", "add", this.rxNs);
     ip("netns", "add", this.txNs);
     ip("link", "add", this.rxIf, "netns", this.rxNs, "type", "veth", "peer", "name", this.txIf, "netns", this.txNs);

@@ -72,7 +72,7 @@ export class AsmState {
   section(name: string, type: number, flags: number, align = 1): Section {
     let s = this.sections.get(name);
     if (!s) {
-      s = { name, type, flags, align, w: new ByteWriter(), nobitsSize: 0, relocs: [], order: this.sections.size };
+      s = { name, type, flags, align, w: new ByteWriter(), nobitsSize: 0, relocs: [], order: this.symOrder++ };
       this.sections.set(name, s);
     }
     return s;
@@ -159,6 +159,8 @@ export function emitInsn(st: AsmState, insn: Insn, span: Span): void {
   const width = insn.code === LD_IMM64 ? 16 : 8;
   writeInsn(SCRATCH_VIEW, 0, insn);
   const at = sec.w.bytes(width === 8 ? SCRATCH.subarray(0, 8) : SCRATCH);
+  if (insn.target !== undefined) st.sym(insn.target);
+  if (insn.symbol !== undefined) st.sym(insn.symbol);
   if (insn.target !== undefined) st.fixups.push({ section: sec, at, kind: "jump", symbol: insn.target, addend: 0n, code: insn.code, src: insn.src, span });
   else if (insn.symbol !== undefined)
     st.fixups.push({ section: sec, at, kind: insn.code === LD_IMM64 ? "ld64" : "call", symbol: insn.symbol, addend: 0n, span });
@@ -167,7 +169,7 @@ export function emitInsn(st: AsmState, insn: Insn, span: Span): void {
 function resolve(st: AsmState): void {
   for (const sym of st.syms.values()) if (sym.sizeExpr) sizeOf(st, sym);
   for (const f of st.fixups) {
-    const sym = st.syms.get(f.symbol);
+    const sym = st.syms.get(f.symbol) ?? st.sym(f.symbol);
     const w = f.section.w;
     const local = sym?.defined && sym.bind !== "global" && sym.bind !== "weak";
     if (f.kind === "jump" || (f.kind === "call" && local && sym!.section === f.section.name)) {
@@ -183,11 +185,11 @@ function resolve(st: AsmState): void {
     const type = { call: R_BPF_64_32, ld64: R_BPF_64_64, abs64: R_BPF_64_ABS64, abs32: R_BPF_64_ABS32, jump: 0 }[f.kind];
     let target = f.symbol;
     let addend = f.addend;
-    if (local && f.kind !== "call") {
+    if (local) {
       target = sym!.section!;
-      addend += BigInt(sym!.value);
+      addend += BigInt(f.kind === "call" ? sym!.value / 8 - 1 : sym!.value);
       st.usedSectionSyms.add(target);
-    } else if (!sym) st.sym(f.symbol);
+    }
     if (addend !== 0n || local) writeAddend(w, f, addend);
     f.section.relocs.push({ offset: f.at, type, symbol: target });
   }
@@ -213,6 +215,7 @@ function writeAddend(w: ByteWriter, f: Fixup, addend: bigint): void {
     w.patchU32(f.at + 4, Number(u & 0xffffffffn));
     w.patchU32(f.at + 12, Number(u >> 32n));
   } else if (f.kind === "abs64") w.patchU64(f.at, u);
+  else if (f.kind === "call") w.patchU32(f.at + 4, Number(u & 0xffffffffn));
   else if (f.kind === "abs32") w.patchU32(f.at, Number(u & 0xffffffffn));
 }
 
@@ -227,18 +230,25 @@ function finish(st: AsmState): ElfInput {
 }
 
 function symbols(st: AsmState): ElfSymbolInput[] {
+  // llvm-mc's order: the file symbol, then locals, then globals, each in creation order (a section
+  // symbol is created with its section).
   const out: ElfSymbolInput[] = [];
   if (st.fileSym !== undefined) out.push({ name: st.fileSym, value: 0, size: 0, type: "file", bind: "local" });
-  for (const s of st.sections.values())
-    if (st.usedSectionSyms?.has(s.name)) out.push({ name: s.name, section: s.name, value: 0, size: 0, type: "section", bind: "local" });
-  const all = [...st.syms.values()].filter((s) => !st.sections.has(s.name) || s.defined).sort((a, b) => a.order - b.order);
   const isGlobal = (s: Sym) => s.bind === "global" || s.bind === "weak" || !s.defined;
-  for (const s of all) {
-    if (isGlobal(s) || s.name.startsWith(".L")) continue;
-    out.push(outSym(s, "local"));
-  }
-  for (const s of all) if (isGlobal(s)) out.push(outSym(s, s.bind === "weak" ? "weak" : "global"));
+  const locals: { order: number; sym: ElfSymbolInput }[] = [];
+  for (const s of st.sections.values())
+    if (st.usedSectionSyms.has(s.name)) locals.push({ order: s.order, sym: { name: s.name, section: s.name, value: 0, size: 0, type: "section", bind: "local" } });
+  const all = [...st.syms.values()].sort((a, b) => a.order - b.order);
+  for (const s of all) if (!isGlobal(s) && !s.name.startsWith(".L")) locals.push({ order: s.order, sym: outSym(s, "local") });
+  locals.sort((a, b) => a.order - b.order);
+  out.push(...locals.map((l) => l.sym));
+  for (const s of all) if (isGlobal(s) && !isTempUndefined(st, s)) out.push(outSym(s, s.bind === "weak" ? "weak" : "global"));
   return out;
+}
+
+/** Undefined names that were only ever used as jump labels (an error elsewhere) or .L temporaries. */
+function isTempUndefined(_st: AsmState, s: Sym): boolean {
+  return !s.defined && s.name.startsWith(".L");
 }
 
 function outSym(s: Sym, b: ElfSymbolInput["bind"]): ElfSymbolInput {

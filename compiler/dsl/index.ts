@@ -1,3 +1,101 @@
-// Placeholder: the DSL issue replaces this.
-import type { BuildFn } from "../build-api.js";
-export const compileToObject: BuildFn = () => ({ diagnostics: [{ code: "TS0000", severity: "error", message: "the DSL compiler is not implemented yet" }] });
+// DSL build entry (`compileToObject: BuildFn`): source text → parse → check → per XDP program:
+// lower → optimise → legalise → expand calls → allocate registers → select Insn[] → one
+// BpfObjectInput (maps, programs, sources, log formats) → writeBpfObject → ELF bytes.
+// Never prints; every problem is a Diagnostic with a span.
+import type { BuildFn, BuildOptions } from "../build-api.js";
+import { error, hasErrors, type Diagnostic } from "../diagnostics.js";
+import type { BpfObjectInput, LogFormat, MapDef, ProgramDef, TypeDesc } from "../object.js";
+import { writeBpfObject } from "../elf/write-object.js";
+import type * as A from "./ast.js";
+import { MAPS } from "./catalog.js";
+import { parseProgram } from "./parser.js";
+import { checkProgram } from "./checker.js";
+import { LOG_MAP, Lowerer, LowerError, type LowerShared } from "./lower.js";
+import { LOG_RINGBUF_SIZE } from "./logs.js";
+import { legalize, optimize } from "./optimize.js";
+import { allocate, expandCalls } from "./regalloc.js";
+import { selectFunc } from "./select.js";
+import type { Func } from "./ir.js";
+
+export const STACK_LIMIT = 512;
+
+export const compileToObject: BuildFn = (text, file, opts) => {
+  const r = compileToInput(text, file, opts);
+  if (!r.input) return { diagnostics: r.diagnostics };
+  return { object: writeBpfObject(r.input), diagnostics: r.diagnostics };
+};
+
+export interface CompileResult {
+  input?: BpfObjectInput;
+  diagnostics: Diagnostic[];
+  /** Final IR per program (after register allocation), for tests and debugging. */
+  ir?: Map<string, Func>;
+}
+
+/** Everything but the ELF writing: useful to tests that inspect instructions. */
+export function compileToInput(text: string, file: string, opts: BuildOptions): CompileResult {
+  const parsed = parseProgram(text, file);
+  if (hasErrors(parsed.diagnostics)) return { diagnostics: parsed.diagnostics };
+  const checked = checkProgram(parsed.ast);
+  const diagnostics = [...parsed.diagnostics, ...checked.diagnostics];
+  if (hasErrors(diagnostics) || !checked.program) return { diagnostics };
+  const p = checked.program;
+  if (!p.programs.length) return { diagnostics: [...diagnostics, error("TSB9500", "no XDP program: export a function taking an XdpContext", parsed.ast.span)] };
+  const shared: LowerShared = { maps: new Map(p.maps.map((m) => [m.name, mapDef(m)])), logFormats: [], usesLogs: false };
+  const programs: ProgramDef[] = [];
+  const ir = new Map<string, Func>();
+  for (const prog of p.programs) {
+    try {
+      const f = compileFunc(prog, shared);
+      if (f.stack > STACK_LIMIT) {
+        diagnostics.push(error("TSB9502", `'${prog.name}' needs ${f.stack} bytes of stack; the limit is ${STACK_LIMIT}`, prog.nameSpan));
+        continue;
+      }
+      ir.set(prog.name, f);
+      const { insns, labels } = selectFunc(f);
+      programs.push({ section: opts.sectionStyle === "libbpf" ? "xdp" : `xdp/${prog.name}`, func: { name: prog.name, insns, labels, global: true } });
+    } catch (e) {
+      if (e instanceof LowerError) diagnostics.push(e.diag);
+      else diagnostics.push(error("TSB9599", `internal compiler error: ${(e as Error).message}`, prog.nameSpan));
+    }
+  }
+  if (hasErrors(diagnostics)) return { diagnostics };
+  const maps = [...shared.maps.values()];
+  if (shared.usesLogs) maps.push(logMap());
+  const input: BpfObjectInput = { license: "GPL", programs, maps, sources: [{ name: file, text }], logFormats: shared.logFormats as LogFormat[] };
+  return { input, diagnostics, ir };
+}
+
+function compileFunc(prog: A.FunctionDecl, shared: LowerShared): Func {
+  const f = new Lowerer(prog, shared).lowerProgram();
+  optimize(f);
+  legalize(f);
+  expandCalls(f);
+  if (!allocate(f)) throw new LowerError(error("TSB9503", `'${prog.name}' needs more registers than the stack can hold`, prog.nameSpan));
+  return f;
+}
+
+function intDesc(t: A.IntType): TypeDesc {
+  return { kind: "int", name: t.name, size: (t.bits / 8) as 1 | 2 | 4 | 8, signed: t.signed };
+}
+
+export function mapDef(m: A.MapDecl): MapDef {
+  const cls = MAPS[m.mapClass]!;
+  const t = m.type!;
+  const maxEntries = m.maxEntries ?? 1;
+  if (cls.type === 27) return { name: m.name, type: cls.type, keySize: 0, valueSize: 0, maxEntries, flags: 0 };
+  const valueSize = t.value.bits / 8;
+  if (cls.type === 11) {
+    const dataSize = t.key.bits / 8;
+    const key: TypeDesc = {
+      kind: "struct", name: `${m.name.toLowerCase()}_key`, size: 4 + dataSize,
+      members: [{ name: "prefixlen", type: intDesc({ kind: "int", name: "u32", bits: 32, signed: false }), offset: 0 }, { name: "data", type: { kind: "array", elem: intDesc({ kind: "int", name: "u8", bits: 8, signed: false }), len: dataSize }, offset: 4 }],
+    };
+    return { name: m.name, type: cls.type, keySize: 4 + dataSize, valueSize, maxEntries, flags: cls.flags, key, value: intDesc(t.value) };
+  }
+  return { name: m.name, type: cls.type, keySize: t.key.bits / 8, valueSize, maxEntries, flags: cls.flags, key: intDesc(t.key), value: intDesc(t.value) };
+}
+
+function logMap(): MapDef {
+  return { name: LOG_MAP, type: 27, keySize: 0, valueSize: 0, maxEntries: LOG_RINGBUF_SIZE, flags: 0 };
+}

@@ -1,0 +1,112 @@
+// Type helpers for the checker: names for messages, integer promotion, assignability, constant
+// wrapping, and resolving written types (TypeRef) against the catalogue. Pure functions.
+import type { IntType, Type, TypeRef } from "./ast.js";
+import { HEADERS, INT_TYPES, MAPS, isIntName } from "./catalog.js";
+
+export const ERROR: Type = { kind: "error" };
+export const BOOL: Type = { kind: "bool" };
+export const VOID: Type = { kind: "void" };
+export const NULL: Type = { kind: "null" };
+export const ACTION: Type = { kind: "action" };
+export const CTX: Type = { kind: "ctx" };
+export const STRING: Type = { kind: "string" };
+
+export function typeName(t: Type): string {
+  switch (t.kind) {
+    case "int": return t.name;
+    case "bool": return "bool";
+    case "void": return "void";
+    case "null": return "null";
+    case "header": return t.header;
+    case "map": return MAPS[t.mapKind]?.typeArgs === 1 ? `${t.mapKind}<${t.value.name}>` : `${t.mapKind}<${t.key.name}, ${t.value.name}>`;
+    case "ctx": return "XdpContext";
+    case "action": return "XdpAction";
+    case "nullable": return `${typeName(t.inner)} | null`;
+    case "string": return "string";
+    case "namespace": return `typeof ${t.name}`;
+    case "error": return "error";
+  }
+}
+
+export const isInt = (t: Type | undefined): t is IntType => t?.kind === "int";
+export const isError = (t: Type | undefined): boolean => t === undefined || t.kind === "error";
+
+/** The result type of arithmetic on two ints: the wider; equal widths with mixed sign → unsigned. */
+export function promote(a: IntType, b: IntType): IntType {
+  if (a.bits !== b.bits) return a.bits > b.bits ? a : b;
+  return a.signed ? b : a;
+}
+
+/** Implicit conversion: same type, or widening that keeps every value (u8 → u16/i16/…). */
+export function widens(src: IntType, dst: IntType): boolean {
+  if (src.name === dst.name) return true;
+  if (src.signed === dst.signed) return dst.bits > src.bits;
+  return !src.signed && dst.signed && dst.bits > src.bits;
+}
+
+/** Wrap a constant to an integer type (two's complement). */
+export function wrap(v: bigint, t: IntType): bigint {
+  return t.signed ? BigInt.asIntN(t.bits, v) : BigInt.asUintN(t.bits, v);
+}
+
+/** Whether a constant fits the type without wrapping (negative constants may wrap into unsigned). */
+export function constFits(v: bigint, t: IntType): boolean {
+  const max = t.signed ? (1n << BigInt(t.bits - 1)) - 1n : (1n << BigInt(t.bits)) - 1n;
+  const min = -(1n << BigInt(t.bits - 1));
+  return v <= max && v >= min;
+}
+
+/** The default type of an untyped integer constant. */
+export function literalType(v: bigint): IntType {
+  if (v >= 0n) return v < 1n << 32n ? INT_TYPES.u32 : INT_TYPES.u64;
+  return v >= -(1n << 31n) ? INT_TYPES.i32 : INT_TYPES.i64;
+}
+
+export function sameType(a: Type, b: Type): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === "int" && b.kind === "int") return a.name === b.name;
+  if (a.kind === "header" && b.kind === "header") return a.header === b.header;
+  if (a.kind === "nullable" && b.kind === "nullable") return sameType(a.inner, b.inner);
+  return true;
+}
+
+/** Assignability of a value of type src (constValue when constant) to dst. */
+export function assignable(src: Type, dst: Type, constValue?: bigint): boolean {
+  if (isError(src) || isError(dst)) return true;
+  if (dst.kind === "int" && src.kind === "int") return constValue !== undefined ? constFits(constValue, dst) || (constValue < 0n && constFits(constValue, { ...dst, signed: true })) : widens(src, dst);
+  if (dst.kind === "nullable") return src.kind === "null" || sameType(src, dst) || assignable(src, dst.inner, constValue);
+  return sameType(src, dst);
+}
+
+export type ResolvedName = { kind: "type"; type: Type } | { kind: "error"; code: "cannotFindName" | "anyType" | "stringValue" | "unsupported"; message: string };
+
+/**
+ * Resolve a written type. `lookup(name)` says whether a catalogue name is imported (and as what):
+ * it returns the catalogue name for a local name, or undefined.
+ */
+export function resolveTypeRef(ref: TypeRef, lookup: (local: string) => string | undefined): ResolvedName {
+  const base = resolveBase(ref, lookup);
+  if (base.kind === "error" || !ref.nullable) return base;
+  const t = base.type;
+  if (t.kind === "header" || t.kind === "int") return { kind: "type", type: { kind: "nullable", inner: t } };
+  return { kind: "error", code: "unsupported", message: `Type '${typeName(t)} | null' is not supported; only header views and map values may be null.` };
+}
+
+function resolveBase(ref: TypeRef, lookup: (local: string) => string | undefined): ResolvedName {
+  const n = ref.name;
+  if (n === "boolean") return { kind: "type", type: BOOL };
+  if (n === "void") return { kind: "type", type: VOID };
+  if (n === "null") return { kind: "type", type: NULL };
+  if (n === "any" || n === "unknown") return { kind: "error", code: "anyType", message: `Type '${n}' is not supported; use an integer type (u8..u64, i8..i64), bool or a header type.` };
+  if (n === "string") return { kind: "error", code: "stringValue", message: "String values are only allowed as log messages." };
+  if (n === "number" || n === "bigint") return { kind: "error", code: "unsupported", message: `Type '${n}' is too vague: use an integer type (u8..u64, i8..i64).` };
+  if (n.endsWith("[]") || n === "<union>" || n === "<invalid>") return { kind: "error", code: "unsupported", message: n.endsWith("[]") ? "Arrays are not supported." : "This type is not supported." };
+  const cat = lookup(n);
+  if (cat === undefined) return { kind: "error", code: "cannotFindName", message: `Cannot find name '${n}'.` };
+  if (isIntName(cat)) return { kind: "type", type: INT_TYPES[cat] };
+  if (cat === "bool") return { kind: "type", type: BOOL };
+  if (cat === "XdpContext") return { kind: "type", type: CTX };
+  if (cat === "XdpAction") return { kind: "type", type: ACTION };
+  if (Object.hasOwn(HEADERS, cat)) return { kind: "type", type: { kind: "header", header: cat } };
+  return { kind: "error", code: "unsupported", message: `'${n}' cannot be used as a type here.` };
+}

@@ -1,0 +1,459 @@
+// The DSL grammar: a pure Chevrotain CstParser (no embedded actions) over lexer.ts tokens,
+// producing a CST with error recovery. Built once per process, lazily (getParser()).
+// Binary operators are parsed flat (`unary (op unary)*`); cst-to-ast.ts applies precedence.
+// Unsupported TypeScript (class, while, arrow functions, object literals, ...) is parsed loosely
+// so that the checker can point at it with a clear message instead of a syntax error.
+import type * as Chev from "chevrotain";
+import * as T from "./lexer.js";
+
+const { CstParser } = T.chevrotain;
+
+/** An ASI failure: a statement needed a `;` (no newline, `}` or end of file follows). */
+export interface SemiError { token: Chev.IToken; previous: Chev.IToken }
+
+export class DslParser extends CstParser {
+  semiErrors: SemiError[] = [];
+
+  constructor(validate: boolean) {
+    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "full", skipValidations: !validate });
+    this.performSelfAnalysis();
+  }
+
+  program = this.RULE("program", () => {
+    this.MANY(() => this.SUBRULE(this.topLevel));
+  });
+
+  topLevel = this.RULE("topLevel", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.importDecl) },
+      { ALT: () => this.SUBRULE(this.exportDecl) },
+      { ALT: () => this.SUBRULE(this.statement) },
+    ]);
+  });
+
+  importDecl = this.RULE("importDecl", () => {
+    this.CONSUME(T.Import);
+    this.OPTION(() => this.CONSUME(T.Type));
+    this.CONSUME(T.LCurly);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.importSpec) });
+    this.CONSUME(T.RCurly);
+    this.CONSUME(T.From);
+    this.CONSUME(T.StringLit);
+    this.SUBRULE(this.semi);
+  });
+
+  importSpec = this.RULE("importSpec", () => {
+    this.CONSUME(T.IdentifierName);
+    this.OPTION(() => {
+      this.CONSUME(T.As);
+      this.CONSUME(T.Identifier);
+    });
+  });
+
+  exportDecl = this.RULE("exportDecl", () => {
+    this.CONSUME(T.Export);
+    this.OR([
+      { ALT: () => this.SUBRULE(this.functionDecl) },
+      { ALT: () => this.SUBRULE(this.varStatement) },
+      { ALT: () => this.SUBRULE(this.classDecl) },
+      { ALT: () => this.SUBRULE(this.otherDecl) },
+    ]);
+  });
+
+  statement = this.RULE("statement", () => {
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        { ALT: () => this.SUBRULE(this.block) },
+        { ALT: () => this.SUBRULE(this.varStatement) },
+        { ALT: () => this.SUBRULE(this.ifStatement) },
+        { ALT: () => this.SUBRULE(this.forStatement) },
+        { ALT: () => this.SUBRULE(this.whileStatement) },
+        { ALT: () => this.SUBRULE(this.doStatement) },
+        { ALT: () => this.SUBRULE(this.returnStatement) },
+        { ALT: () => this.SUBRULE(this.jumpStatement) },
+        { ALT: () => this.SUBRULE(this.functionDecl) },
+        { ALT: () => this.SUBRULE(this.classDecl) },
+        { ALT: () => this.SUBRULE(this.otherDecl) },
+        { ALT: () => this.SUBRULE(this.otherStatement) },
+        { ALT: () => this.CONSUME(T.Semicolon) },
+        { ALT: () => this.SUBRULE(this.expressionStatement) },
+      ],
+    });
+  });
+
+  block = this.RULE("block", () => {
+    this.CONSUME(T.LCurly);
+    this.MANY(() => this.SUBRULE(this.statement));
+    this.CONSUME(T.RCurly);
+  });
+
+  varStatement = this.RULE("varStatement", () => {
+    this.SUBRULE(this.varDeclList);
+    this.SUBRULE(this.semi);
+  });
+
+  varDeclList = this.RULE("varDeclList", () => {
+    this.OR([{ ALT: () => this.CONSUME(T.Const) }, { ALT: () => this.CONSUME(T.Let) }, { ALT: () => this.CONSUME(T.Var) }]);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.varDeclarator) });
+  });
+
+  varDeclarator = this.RULE("varDeclarator", () => {
+    this.CONSUME(T.Identifier);
+    this.OPTION(() => {
+      this.CONSUME(T.Colon);
+      this.SUBRULE(this.typeRef);
+    });
+    this.OPTION2(() => {
+      this.CONSUME(T.Equals);
+      this.SUBRULE(this.assignment);
+    });
+  });
+
+  ifStatement = this.RULE("ifStatement", () => {
+    this.CONSUME(T.If);
+    this.CONSUME(T.LParen);
+    this.SUBRULE(this.expression);
+    this.CONSUME(T.RParen);
+    this.SUBRULE(this.statement);
+    this.OPTION(() => {
+      this.CONSUME(T.Else);
+      this.SUBRULE2(this.statement);
+    });
+  });
+
+  forStatement = this.RULE("forStatement", () => {
+    this.CONSUME(T.For);
+    this.CONSUME(T.LParen);
+    this.OPTION(() => this.OR([{ ALT: () => this.SUBRULE(this.varDeclList) }, { ALT: () => this.SUBRULE(this.expression) }]));
+    this.CONSUME(T.Semicolon);
+    this.OPTION2(() => this.SUBRULE2(this.expression, { LABEL: "test" }));
+    this.CONSUME2(T.Semicolon);
+    this.OPTION3(() => this.SUBRULE3(this.expression, { LABEL: "update" }));
+    this.CONSUME(T.RParen);
+    this.SUBRULE(this.statement);
+  });
+
+  whileStatement = this.RULE("whileStatement", () => {
+    this.CONSUME(T.While);
+    this.CONSUME(T.LParen);
+    this.SUBRULE(this.expression);
+    this.CONSUME(T.RParen);
+    this.SUBRULE(this.statement);
+  });
+
+  doStatement = this.RULE("doStatement", () => {
+    this.CONSUME(T.Do);
+    this.SUBRULE(this.statement);
+    this.CONSUME(T.While);
+    this.CONSUME(T.LParen);
+    this.SUBRULE(this.expression);
+    this.CONSUME(T.RParen);
+    this.SUBRULE(this.semi);
+  });
+
+  returnStatement = this.RULE("returnStatement", () => {
+    this.CONSUME(T.Return);
+    this.OPTION({ GATE: () => !this.newlineBefore(), DEF: () => this.SUBRULE(this.expression) });
+    this.SUBRULE(this.semi);
+  });
+
+  /** break / continue / throw: parsed so the checker can reject them clearly. */
+  jumpStatement = this.RULE("jumpStatement", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Break) },
+      { ALT: () => this.CONSUME(T.Continue) },
+      { ALT: () => { this.CONSUME(T.Throw); this.SUBRULE(this.expression); } },
+    ]);
+    this.SUBRULE(this.semi);
+  });
+
+  /** switch / try: keyword, then loosely any tokens up to a braced body (and catch/finally bodies). */
+  otherStatement = this.RULE("otherStatement", () => {
+    this.OR([{ ALT: () => this.CONSUME(T.Switch) }, { ALT: () => this.CONSUME(T.Try) }]);
+    this.MANY(() => this.CONSUME(T.NotBrace));
+    this.SUBRULE(this.braced);
+  });
+
+  /** interface / enum / type alias: reported as unsupported. */
+  otherDecl = this.RULE("otherDecl", () => {
+    this.OR([{ ALT: () => this.CONSUME(T.Interface) }, { ALT: () => this.CONSUME(T.Enum) }, { ALT: () => this.CONSUME(T.Type) }]);
+    this.CONSUME(T.Identifier);
+    this.OR2([
+      { ALT: () => this.SUBRULE(this.braced) },
+      { ALT: () => { this.CONSUME(T.Equals); this.SUBRULE(this.typeRef); this.SUBRULE(this.semi); } },
+    ]);
+  });
+
+  classDecl = this.RULE("classDecl", () => {
+    this.CONSUME(T.Class);
+    this.CONSUME(T.Identifier);
+    this.MANY(() => this.CONSUME(T.NotBrace));
+    this.SUBRULE(this.braced);
+  });
+
+  /** `{ ... }` with balanced braces, contents unparsed. */
+  braced = this.RULE("braced", () => {
+    this.CONSUME(T.LCurly);
+    this.MANY(() => this.OR([{ ALT: () => this.SUBRULE(this.braced) }, { ALT: () => this.CONSUME(T.NotBrace) }]));
+    this.CONSUME(T.RCurly);
+  });
+
+  functionDecl = this.RULE("functionDecl", () => {
+    this.OPTION(() => this.CONSUME(T.Async));
+    this.CONSUME(T.Function);
+    this.CONSUME(T.Identifier);
+    this.SUBRULE(this.paramList);
+    this.OPTION2(() => {
+      this.CONSUME(T.Colon);
+      this.SUBRULE(this.typeRef);
+    });
+    this.SUBRULE(this.block);
+  });
+
+  paramList = this.RULE("paramList", () => {
+    this.CONSUME(T.LParen);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.param) });
+    this.CONSUME(T.RParen);
+  });
+
+  param = this.RULE("param", () => {
+    this.CONSUME(T.Identifier);
+    this.OPTION(() => {
+      this.CONSUME(T.Colon);
+      this.SUBRULE(this.typeRef);
+    });
+  });
+
+  expressionStatement = this.RULE("expressionStatement", () => {
+    this.SUBRULE(this.expression);
+    this.SUBRULE(this.semi);
+  });
+
+  /** `;`, or nothing where TypeScript inserts one (newline before, `}` or end of file next). */
+  semi = this.RULE("semi", () => {
+    this.ACTION(() => {
+      const next = this.LA(1);
+      if (next.tokenType === T.Semicolon || next.tokenType === T.RCurly || next.tokenType === T.chevrotain.EOF || this.newlineBefore()) return;
+      this.semiErrors.push({ token: next, previous: this.LA(0) });
+    });
+    this.OPTION(() => this.CONSUME(T.Semicolon));
+  });
+
+  /** Comma expressions are not supported; `expression` is one assignment-expression. */
+  expression = this.RULE("expression", () => {
+    this.SUBRULE(this.assignment);
+  });
+
+  assignment = this.RULE("assignment", () => {
+    this.SUBRULE(this.conditional);
+    this.OPTION(() => {
+      this.CONSUME(T.AssignOperator);
+      this.SUBRULE(this.assignment);
+    });
+  });
+
+  conditional = this.RULE("conditional", () => {
+    this.SUBRULE(this.binary);
+    this.OPTION(() => {
+      this.CONSUME(T.Question);
+      this.SUBRULE(this.assignment, { LABEL: "then" });
+      this.CONSUME(T.Colon);
+      this.SUBRULE2(this.assignment, { LABEL: "else" });
+    });
+  });
+
+  /** Flat operator sequence: operands are unary or (for `as`) types. */
+  binary = this.RULE("binary", () => {
+    this.SUBRULE(this.unary);
+    this.MANY(() =>
+      this.OR([
+        { ALT: () => { this.CONSUME(T.BinaryOperator); this.SUBRULE2(this.unary); } },
+        { ALT: () => { this.CONSUME(T.As); this.SUBRULE(this.typeRef); } },
+      ]),
+    );
+  });
+
+  unary = this.RULE("unary", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.OR2([
+            { ALT: () => this.CONSUME(T.Bang) },
+            { ALT: () => this.CONSUME(T.Minus) },
+            { ALT: () => this.CONSUME(T.Plus) },
+            { ALT: () => this.CONSUME(T.Tilde) },
+            { ALT: () => this.CONSUME(T.Typeof) },
+            { ALT: () => this.CONSUME(T.Void) },
+            { ALT: () => this.CONSUME(T.Await) },
+            { ALT: () => this.CONSUME(T.PlusPlus) },
+            { ALT: () => this.CONSUME(T.MinusMinus) },
+          ]);
+          this.SUBRULE(this.unary);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.postfix) },
+    ]);
+  });
+
+  postfix = this.RULE("postfix", () => {
+    this.SUBRULE(this.callMember);
+    this.OPTION({
+      GATE: () => !this.newlineBefore(),
+      DEF: () => this.OR([{ ALT: () => this.CONSUME(T.PlusPlus) }, { ALT: () => this.CONSUME(T.MinusMinus) }]),
+    });
+  });
+
+  callMember = this.RULE("callMember", () => {
+    this.SUBRULE(this.primary);
+    this.MANY(() =>
+      this.OR([
+        { ALT: () => { this.CONSUME(T.Dot); this.CONSUME(T.IdentifierName); } },
+        { ALT: () => { this.CONSUME(T.QuestionDot); this.CONSUME2(T.IdentifierName); } },
+        { ALT: () => this.SUBRULE(this.args) },
+        { ALT: () => { this.CONSUME(T.LBracket); this.SUBRULE(this.expression); this.CONSUME(T.RBracket); } },
+        { GATE: () => !this.newlineBefore(), ALT: () => this.CONSUME(T.Bang) },
+      ]),
+    );
+  });
+
+  args = this.RULE("args", () => {
+    this.CONSUME(T.LParen);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.assignment) });
+    this.CONSUME(T.RParen);
+  });
+
+  primary = this.RULE("primary", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.NumberLiteral) },
+      { ALT: () => this.CONSUME(T.StringLit) },
+      { ALT: () => this.SUBRULE(this.template) },
+      { ALT: () => this.CONSUME(T.True) },
+      { ALT: () => this.CONSUME(T.False) },
+      { ALT: () => this.CONSUME(T.Null) },
+      { ALT: () => this.CONSUME(T.This) },
+      { ALT: () => this.SUBRULE(this.arrowOrIdent) },
+      { ALT: () => this.SUBRULE(this.parenOrArrow) },
+      { ALT: () => this.SUBRULE(this.newExpr) },
+      { ALT: () => this.SUBRULE(this.arrayLiteral) },
+      { ALT: () => this.SUBRULE(this.braced) },
+      { ALT: () => this.SUBRULE(this.functionExpr) },
+    ]);
+  });
+
+  template = this.RULE("template", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.TemplateNoSub) },
+      {
+        ALT: () => {
+          this.CONSUME(T.TemplateHead);
+          this.SUBRULE(this.expression);
+          this.MANY(() => {
+            this.CONSUME(T.TemplateMiddle);
+            this.SUBRULE2(this.expression);
+          });
+          this.CONSUME(T.TemplateTail);
+        },
+      },
+    ]);
+  });
+
+  /** `x` or `x => body`. */
+  arrowOrIdent = this.RULE("arrowOrIdent", () => {
+    this.CONSUME(T.Identifier);
+    this.OPTION2(() => {
+      this.CONSUME(T.Arrow);
+      this.SUBRULE(this.arrowBody);
+    });
+  });
+
+  /** `( e )`, or `(a: T, b) => body`. */
+  parenOrArrow = this.RULE("parenOrArrow", () => {
+    this.CONSUME(T.LParen);
+    this.MANY_SEP({
+      SEP: T.Comma,
+      DEF: () => {
+        this.SUBRULE(this.assignment);
+        this.OPTION(() => {
+          this.CONSUME(T.Colon);
+          this.SUBRULE(this.typeRef);
+        });
+      },
+    });
+    this.CONSUME(T.RParen);
+    this.OPTION2(() => {
+      this.CONSUME(T.Arrow);
+      this.SUBRULE(this.arrowBody);
+    });
+  });
+
+  arrowBody = this.RULE("arrowBody", () => {
+    this.OR({ IGNORE_AMBIGUITIES: true, DEF: [{ ALT: () => this.SUBRULE(this.block) }, { ALT: () => this.SUBRULE(this.assignment) }] });
+  });
+
+  functionExpr = this.RULE("functionExpr", () => {
+    this.CONSUME(T.Function);
+    this.OPTION(() => this.CONSUME(T.Identifier));
+    this.SUBRULE(this.paramList);
+    this.OPTION2(() => {
+      this.CONSUME(T.Colon);
+      this.SUBRULE(this.typeRef);
+    });
+    this.SUBRULE(this.block);
+  });
+
+  newExpr = this.RULE("newExpr", () => {
+    this.CONSUME(T.New);
+    this.CONSUME(T.Identifier);
+    this.OPTION(() => this.SUBRULE(this.typeArgs));
+    this.OPTION2(() => this.SUBRULE(this.args));
+  });
+
+  arrayLiteral = this.RULE("arrayLiteral", () => {
+    this.CONSUME(T.LBracket);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.assignment) });
+    this.CONSUME(T.RBracket);
+  });
+
+  typeArgs = this.RULE("typeArgs", () => {
+    this.CONSUME(T.Less);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.typeRef) });
+    this.CONSUME(T.Greater);
+  });
+
+  /** `A | B | null`, each a name with optional type args and `[]` suffixes. */
+  typeRef = this.RULE("typeRef", () => {
+    this.AT_LEAST_ONE_SEP({ SEP: T.OtherBinaryOp, DEF: () => this.SUBRULE(this.typeAtom) });
+  });
+
+  typeAtom = this.RULE("typeAtom", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Identifier) },
+      { ALT: () => this.CONSUME(T.Null) },
+      { ALT: () => this.CONSUME(T.Void) },
+    ]);
+    this.OPTION(() => this.SUBRULE(this.typeArgs));
+    this.MANY(() => {
+      this.CONSUME(T.LBracket);
+      this.CONSUME(T.RBracket);
+    });
+  });
+
+  private newlineBefore(): boolean {
+    const prev = this.LA(0);
+    const next = this.LA(1);
+    return prev.endLine !== undefined && next.startLine !== undefined && !Number.isNaN(next.startLine) && next.startLine > prev.endLine;
+  }
+}
+
+let parser: DslParser | undefined;
+
+/** The process-wide parser (grammar validations skipped; see buildParserValidated). */
+export function getParser(): DslParser {
+  return (parser ??= new DslParser(false));
+}
+
+/** Build a fresh parser with Chevrotain's grammar validations on (used by one test). */
+export function buildParserValidated(): DslParser {
+  return new DslParser(true);
+}

@@ -1,0 +1,233 @@
+// The DSL back end's intermediate representation: a function of basic blocks over virtual
+// registers. Produced by lower.ts, rewritten by optimize.ts, coloured by regalloc.ts and turned
+// into Insn[] by select.ts. A `Val` is a register (a JS number: 0..10 physical, >= VREG0 virtual)
+// or an immediate (a JS bigint), so operands need no wrapper objects.
+import type { Span } from "../span.js";
+
+export type Reg = number;
+export type Val = Reg | bigint;
+export const VREG0 = 16;
+export const isImm = (v: Val): v is bigint => typeof v === "bigint";
+export const isVreg = (v: Val): v is number => typeof v === "number" && v >= VREG0;
+
+export type AluOp = "add" | "sub" | "mul" | "div" | "sdiv" | "mod" | "smod" | "or" | "and" | "xor" | "lsh" | "rsh" | "arsh" | "neg";
+export type Cond = "eq" | "ne" | "gt" | "ge" | "lt" | "le" | "sgt" | "sge" | "slt" | "sle" | "set";
+export type Size = 1 | 2 | 4 | 8;
+
+export type Op =
+  | { op: "mov"; dst: Reg; src: Val; w32?: boolean; span?: Span }
+  | { op: "alu"; alu: AluOp; dst: Reg; a: Val; b: Val; w32: boolean; span?: Span }
+  | { op: "swap"; dst: Reg; src: Reg; bits: 16 | 32 | 64; span?: Span }
+  | { op: "load"; dst: Reg; base: Reg; off: number; size: Size; span?: Span }
+  | { op: "store"; base: Reg; off: number; src: Val; size: Size; span?: Span }
+  | { op: "xadd"; base: Reg; off: number; src: Reg; size: 4 | 8; span?: Span }
+  | { op: "ldmap"; dst: Reg; map: string; span?: Span }
+  | { op: "frame"; dst: Reg; off: number; span?: Span }
+  /** High level: args are moved to r1..r5 and the result taken from r0 by `expandCalls`. */
+  | { op: "call"; helper: number; args: Val[]; dst?: Reg; span?: Span }
+  /** Low level (after expandCalls): uses r1..r<nargs>, defines r0..r5. */
+  | { op: "callp"; helper: number; nargs: number; span?: Span };
+
+export interface PktBound {
+  /** Bytes from packet start that the success edge guarantees. */
+  end: number;
+  data: Reg; // register holding ctx->data (the pointer that is advanced)
+  ptr: Reg; // register holding data + end (compared against data_end)
+}
+
+export type Term =
+  | { op: "jmp"; to: number; span?: Span }
+  | { op: "br"; cc: Cond; a: Val; b: Val; w32: boolean; then: number; else: number; span?: Span; bound?: PktBound }
+  | { op: "ret"; val: Val; span?: Span };
+
+export interface Block {
+  id: number;
+  ops: Op[];
+  term: Term;
+}
+
+export interface Func {
+  name: string;
+  blocks: Block[]; // blocks[0] is the entry; ids index this array (dead blocks may remain, unreachable)
+  nextVreg: number;
+  /** Bytes of stack used below r10 (lowering's slots, then spills); must stay <= 512. */
+  stack: number;
+  ctx: Reg; // the vreg holding the context pointer (copied from r1 in the entry block)
+}
+
+export function newVreg(f: Func): Reg {
+  return f.nextVreg++;
+}
+
+/** Reserve `size` bytes of stack aligned to `align`; returns the (negative) offset from r10. */
+export function allocStack(f: Func, size: number, align = 8): number {
+  f.stack = Math.ceil((f.stack + size) / align) * align;
+  return -f.stack;
+}
+
+export function regsOf(vs: Val[]): Reg[] {
+  return vs.filter((v): v is number => typeof v === "number");
+}
+
+/** Registers an op reads. */
+export function uses(o: Op): Reg[] {
+  switch (o.op) {
+    case "mov": return regsOf([o.src]);
+    case "alu": return regsOf(o.alu === "neg" ? [o.a] : [o.a, o.b]);
+    case "swap": return [o.src];
+    case "load": return [o.base];
+    case "store": return regsOf([o.base, o.src]);
+    case "xadd": return [o.base, o.src];
+    case "ldmap": case "frame": return [];
+    case "call": return regsOf(o.args);
+    case "callp": return [1, 2, 3, 4, 5].slice(0, o.nargs);
+  }
+}
+
+/** Registers an op writes. */
+export function defs(o: Op): Reg[] {
+  switch (o.op) {
+    case "store": case "xadd": return [];
+    case "call": return o.dst === undefined ? [] : [o.dst];
+    case "callp": return [0, 1, 2, 3, 4, 5];
+    default: return [o.dst];
+  }
+}
+
+export function termUses(t: Term): Reg[] {
+  if (t.op === "br") return regsOf([t.a, t.b]);
+  if (t.op === "ret") return regsOf([t.val]);
+  return [];
+}
+
+export function successors(t: Term): number[] {
+  if (t.op === "jmp") return [t.to];
+  if (t.op === "br") return t.then === t.else ? [t.then] : [t.then, t.else];
+  return [];
+}
+
+/** Replace register operands (uses only) through `f`. */
+export function mapUses(o: Op, f: (r: Reg) => Val): Op {
+  const m = (v: Val): Val => (typeof v === "number" ? f(v) : v);
+  const reg = (r: Reg): Reg => { const v = f(r); return typeof v === "number" ? v : r; };
+  switch (o.op) {
+    case "mov": return { ...o, src: m(o.src) };
+    case "alu": return { ...o, a: m(o.a), b: m(o.b) };
+    case "swap": return { ...o, src: reg(o.src) };
+    case "load": return { ...o, base: reg(o.base) };
+    case "store": return { ...o, base: reg(o.base), src: m(o.src) };
+    case "xadd": return { ...o, base: reg(o.base), src: reg(o.src) };
+    case "call": return { ...o, args: o.args.map(m) };
+    default: return o;
+  }
+}
+
+export function mapTermUses(t: Term, f: (r: Reg) => Val): Term {
+  const m = (v: Val): Val => (typeof v === "number" ? f(v) : v);
+  if (t.op === "br") return { ...t, a: m(t.a), b: m(t.b) };
+  if (t.op === "ret") return { ...t, val: m(t.val) };
+  return t;
+}
+
+/** Blocks reachable from the entry, in reverse post-order. */
+export function rpo(f: Func): number[] {
+  const seen = new Set<number>();
+  const out: number[] = [];
+  const visit = (b: number): void => {
+    if (seen.has(b)) return;
+    seen.add(b);
+    for (const s of successors(f.blocks[b]!.term)) visit(s);
+    out.push(b);
+  };
+  visit(0);
+  return out.reverse();
+}
+
+const COND_INV: Record<Cond, Cond | undefined> = {
+  eq: "ne", ne: "eq", gt: "le", le: "gt", ge: "lt", lt: "ge", sgt: "sle", sle: "sgt", sge: "slt", slt: "sge", set: undefined,
+};
+const COND_SWAP: Record<Cond, Cond | undefined> = {
+  eq: "eq", ne: "ne", gt: "lt", lt: "gt", ge: "le", le: "ge", sgt: "slt", slt: "sgt", sge: "sle", sle: "sge", set: "set",
+};
+export const invertCond = (c: Cond): Cond | undefined => COND_INV[c];
+export const swapCond = (c: Cond): Cond | undefined => COND_SWAP[c];
+
+const toS64 = (v: bigint): bigint => BigInt.asIntN(64, v);
+
+/** Evaluate an ALU op on 64-bit (or 32-bit, zero-extended) values; undefined when not foldable (div by 0). */
+export function evalAlu(op: AluOp, a: bigint, b: bigint, w32: boolean): bigint | undefined {
+  const bits = w32 ? 32 : 64;
+  const u = (v: bigint): bigint => BigInt.asUintN(bits, v);
+  const s = (v: bigint): bigint => BigInt.asIntN(bits, v);
+  const ua = u(a), ub = u(b);
+  let r: bigint;
+  switch (op) {
+    case "add": r = ua + ub; break;
+    case "sub": r = ua - ub; break;
+    case "mul": r = ua * ub; break;
+    case "div": if (ub === 0n) return undefined; r = ua / ub; break;
+    case "mod": if (ub === 0n) return undefined; r = ua % ub; break;
+    case "sdiv": if (ub === 0n) return undefined; r = s(a) / s(b); break;
+    case "smod": if (ub === 0n) return undefined; r = s(a) % s(b); break;
+    case "or": r = ua | ub; break;
+    case "and": r = ua & ub; break;
+    case "xor": r = ua ^ ub; break;
+    case "lsh": r = ua << (ub & BigInt(bits - 1)); break;
+    case "rsh": r = ua >> (ub & BigInt(bits - 1)); break;
+    case "arsh": r = s(a) >> (ub & BigInt(bits - 1)); break;
+    case "neg": r = -ua; break;
+  }
+  return toS64(u(r));
+}
+
+export function evalCond(cc: Cond, a: bigint, b: bigint, w32: boolean): boolean {
+  const bits = w32 ? 32 : 64;
+  const ua = BigInt.asUintN(bits, a), ub = BigInt.asUintN(bits, b);
+  const sa = BigInt.asIntN(bits, a), sb = BigInt.asIntN(bits, b);
+  switch (cc) {
+    case "eq": return ua === ub;
+    case "ne": return ua !== ub;
+    case "gt": return ua > ub;
+    case "ge": return ua >= ub;
+    case "lt": return ua < ub;
+    case "le": return ua <= ub;
+    case "sgt": return sa > sb;
+    case "sge": return sa >= sb;
+    case "slt": return sa < sb;
+    case "sle": return sa <= sb;
+    case "set": return (ua & ub) !== 0n;
+  }
+}
+
+export function bswap(v: bigint, bits: 16 | 32 | 64): bigint {
+  let r = 0n;
+  let x = BigInt.asUintN(bits, v);
+  for (let i = 0; i < bits / 8; i++) {
+    r = (r << 8n) | (x & 0xffn);
+    x >>= 8n;
+  }
+  return r;
+}
+
+/** Debug dump of a function (used by tests and when things go wrong). */
+export function printFunc(f: Func): string {
+  const r = (v: Val): string => (typeof v === "bigint" ? String(v) : v >= VREG0 ? `v${v}` : `r${v}`);
+  const op = (o: Op): string => {
+    switch (o.op) {
+      case "mov": return `${r(o.dst)} = ${o.w32 ? "(u32)" : ""}${r(o.src)}`;
+      case "alu": return `${r(o.dst)} = ${o.alu}${o.w32 ? "32" : ""} ${r(o.a)}, ${r(o.b)}`;
+      case "swap": return `${r(o.dst)} = be${o.bits} ${r(o.src)}`;
+      case "load": return `${r(o.dst)} = *(u${o.size * 8} *)(${r(o.base)} + ${o.off})`;
+      case "store": return `*(u${o.size * 8} *)(${r(o.base)} + ${o.off}) = ${r(o.src)}`;
+      case "xadd": return `lock *(u${o.size * 8} *)(${r(o.base)} + ${o.off}) += ${r(o.src)}`;
+      case "ldmap": return `${r(o.dst)} = map ${o.map}`;
+      case "frame": return `${r(o.dst)} = r10 ${o.off}`;
+      case "call": return `${o.dst === undefined ? "" : r(o.dst) + " = "}call ${o.helper}(${o.args.map(r).join(", ")})`;
+      case "callp": return `call ${o.helper} /${o.nargs}`;
+    }
+  };
+  const term = (t: Term): string =>
+    t.op === "jmp" ? `goto b${t.to}` : t.op === "ret" ? `return ${r(t.val)}`
+      : `if ${r(t.a)} ${t.cc}${t.w32 ? "32" : ""} ${r(t.b)} goto b${t.then} else b${t.else}${t.bound ? ` [pkt ${t.bound.end}]` : ""}`;
+  return f.blocks.map((b) => [`b${b.id}:`, ...b.ops.map((o) => "  " + op(o)), "  " + term(b.term)].join("\n")).join("\n");
+}

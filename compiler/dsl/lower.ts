@@ -1,0 +1,875 @@
+// Lowering: takes one checked XDP program (ast.ts FunctionDecl after checkProgram) and produces an
+// IR Func (ir.ts) over virtual registers. Integers are kept canonical in 64-bit registers:
+// unsigned values zero-extended, signed values sign-extended; ≤ 32-bit arithmetic uses 32-bit ALU
+// ops and re-normalises. Helper functions are inlined; for-loops are unrolled while their test
+// folds to a constant. `ctx.header(T, off)` produces no code by itself: its null test becomes the
+// bounds check `data + off + sizeof(T) > data_end`, and field reads are only accepted where such
+// a check dominates them (otherwise a diagnostic), so the verifier never sees an unchecked access.
+import type * as A from "./ast.js";
+import { HEADERS, HELPERS, INT_TYPES, MAPS } from "./catalog.js";
+import { error, type Diagnostic } from "../diagnostics.js";
+import type { LogFormat, MapDef } from "../object.js";
+import type { Span } from "../span.js";
+import { type AluOp, type Block, type Cond, type Func, type Op, type Reg, type Val, VREG0, newVreg } from "./ir.js";
+import { lowerLog } from "./logs.js";
+
+type Int = A.IntType;
+const U64 = INT_TYPES.u64, U32 = INT_TYPES.u32, U8 = INT_TYPES.u8;
+
+/** A bounds-checked packet view: the bytes [base + off, base + off + size). */
+export interface HeaderVal { k: "hdr"; header: string; base: Reg; off: number; size: number; epoch: number; varBase: boolean }
+/** A map value pointer from `map.get(k)` (0 when absent). */
+interface MapValPtr { k: "mapval"; ptr: Reg; type: Int }
+type Local = { k: "int"; reg: Reg; type: Int; mutable: boolean } | { k: "const"; v: Val; type: Int } | HeaderVal | MapValPtr | { k: "ctx" };
+
+interface State { range: number; checked: Set<HeaderVal>; consts: Map<Local, bigint> }
+
+interface RetCtx { reg: Reg; type: Int | undefined; join: number }
+
+export class LowerError extends Error {
+  constructor(readonly diag: Diagnostic) { super(diag.message); }
+}
+
+export interface LowerShared {
+  maps: Map<string, MapDef>;
+  logFormats: LogFormat[];
+  usesLogs: boolean;
+}
+
+export const LOG_MAP = "TSEBPF_LOGS";
+
+export class Lowerer {
+  readonly f: Func;
+  cur: Block;
+  state: State = { range: 0, checked: new Set(), consts: new Map() };
+  private pending = new Map<number, State>();
+  private env: { fn: A.FunctionDecl; args: Local[]; locals: Map<A.Binding, Local> }[] = [];
+  private ret: RetCtx | undefined;
+  private epoch = 0;
+  private data: Reg = -1;
+  private dataEnd: Reg = -1;
+  private scratchTop = 0;
+  private depth = 0;
+  span: Span | undefined;
+
+  constructor(readonly prog: A.FunctionDecl, readonly shared: LowerShared) {
+    this.f = { name: prog.name, blocks: [], nextVreg: VREG0, stack: 0, ctx: 0 };
+    this.cur = this.newBlock();
+    this.pending.set(0, this.state);
+  }
+
+  // ---------------------------------------------------------------- blocks and state
+
+  newBlock(): Block {
+    const b: Block = { id: this.f.blocks.length, ops: [], term: { op: "ret", val: 0n } };
+    this.f.blocks.push(b);
+    return b;
+  }
+
+  reg(): Reg { return newVreg(this.f); }
+
+  emit(o: Op): void { this.cur.ops.push(this.span && !o.span ? { ...o, span: this.span } : o); }
+
+  private flow(to: number, s: State): void {
+    const p = this.pending.get(to);
+    if (!p) { this.pending.set(to, { range: s.range, checked: new Set(s.checked), consts: new Map(s.consts) }); return; }
+    p.range = Math.min(p.range, s.range);
+    for (const h of p.checked) if (!s.checked.has(h)) p.checked.delete(h);
+    for (const [k, v] of p.consts) if (s.consts.get(k) !== v) p.consts.delete(k);
+  }
+
+  jump(to: Block): void {
+    this.cur.term = { op: "jmp", to: to.id, span: this.span };
+    this.flow(to.id, this.state);
+  }
+
+  branch(cc: Cond, a: Val, b: Val, t: Block, e: Block, w32 = false): void {
+    if (typeof a === "bigint" && typeof b === "bigint") {
+      // decided at compile time (the optimiser would fold it anyway; keep state precise)
+      const taken = evalCondConst(cc, a, b);
+      return this.jump(taken ? t : e);
+    }
+    this.cur.term = { op: "br", cc, a, b, w32, then: t.id, else: e.id, span: this.span };
+    this.flow(t.id, this.state);
+    this.flow(e.id, this.state);
+  }
+
+  /** Continue lowering in block b with the merged state of its predecessors. */
+  start(b: Block): void {
+    this.cur = b;
+    const p = this.pending.get(b.id);
+    this.state = p ? { range: p.range, checked: new Set(p.checked), consts: new Map(p.consts) } : { range: 1 << 30, checked: new Set(), consts: new Map() };
+  }
+
+  fail(message: string, span?: Span): never {
+    throw new LowerError(error("TSB9501", message, span ?? this.span));
+  }
+
+  /** Stack bytes for a helper call's key/value/record; released after the statement. */
+  scratch(size: number): number {
+    this.scratchTop = Math.ceil((this.scratchTop + size) / 8) * 8;
+    this.f.stack = Math.max(this.f.stack, this.scratchTop);
+    return -this.scratchTop;
+  }
+
+  // ---------------------------------------------------------------- entry
+
+  lowerProgram(): Func {
+    const ctx = this.reg();
+    this.f.ctx = ctx;
+    this.emit({ op: "mov", dst: ctx, src: 1 });
+    this.bindParams(this.prog, [{ k: "ctx" }]);
+    if (usesPacket(this.prog.body)) this.loadPacket();
+    this.stmt(this.prog.body);
+    if (this.cur.term.op === "ret" && this.cur.ops.length === 0 && this.cur.term.val === 0n) {
+      // falling off the end of an XDP program: the checker requires a return; keep XDP_ABORTED
+    }
+    return this.f;
+  }
+
+  private bindParams(fn: A.FunctionDecl, args: Local[]): void {
+    this.env.push({ fn, args, locals: new Map() });
+  }
+
+  private loadPacket(): void {
+    if (this.data < 0) { this.data = this.reg(); this.dataEnd = this.reg(); }
+    this.emit({ op: "load", dst: this.data, base: this.f.ctx, off: 0, size: 4 });
+    this.emit({ op: "load", dst: this.dataEnd, base: this.f.ctx, off: 4, size: 4 });
+  }
+
+  /** After bpf_xdp_adjust_head/tail: header views are stale, reload data/data_end. */
+  invalidatePacket(): void {
+    this.epoch++;
+    this.state.range = 0;
+    this.state.checked.clear();
+    if (this.data >= 0) this.loadPacket();
+  }
+
+  // ---------------------------------------------------------------- statements
+
+  stmt(s: A.Stmt): void {
+    const saved = this.span;
+    this.span = s.span;
+    try {
+      this.stmtInner(s);
+    } finally {
+      this.span = saved;
+      this.scratchTop = 0;
+    }
+  }
+
+  private stmtInner(s: A.Stmt): void {
+    switch (s.kind) {
+      case "Block": for (const x of s.body) this.stmt(x); return;
+      case "VarDecl": return this.varDecl(s);
+      case "Assign": return this.assign(s);
+      case "If": return this.ifStmt(s);
+      case "Return": return this.returnStmt(s);
+      case "For": return this.forStmt(s);
+      case "ExprStmt": this.effect(s.expr); return;
+      case "Unsupported": this.fail(`unsupported statement: ${s.what}`, s.span);
+    }
+  }
+
+  private bind(b: A.Binding | undefined, l: Local): void {
+    if (!b) this.fail("internal: unbound declaration");
+    this.env[this.env.length - 1]!.locals.set(b, l);
+  }
+
+  lookup(b: A.Binding | undefined, span: Span): Local {
+    const frame = this.env[this.env.length - 1];
+    if (b?.kind === "param") {
+      for (let i = this.env.length - 1; i >= 0; i--) if (this.env[i]!.fn === b.func) { const a = this.env[i]!.args[b.index]; if (a) return a; }
+    } else if (b && frame) {
+      const l = frame.locals.get(b);
+      if (l) return l;
+    }
+    return this.fail("internal: unresolved name", span);
+  }
+
+  private varDecl(s: A.VarDecl): void {
+    if (!s.init) this.fail(`'${s.name}' needs an initial value`, s.span);
+    const t = s.binding && "type" in s.binding ? s.binding.type : s.init.type;
+    if (t?.kind === "int" || t?.kind === "bool" || t?.kind === "action") {
+      const ty = intOf(t);
+      const v = this.convert(this.value(s.init), exprInt(s.init), ty);
+      if (!s.mutable && typeof v === "bigint") return this.bind(s.binding, { k: "const", v, type: ty });
+      const reg = this.reg();
+      this.emit({ op: "mov", dst: reg, src: v });
+      const l: Local = { k: "int", reg, type: ty, mutable: s.mutable };
+      this.bind(s.binding, l);
+      if (typeof v === "bigint") this.state.consts.set(l, v);
+      return;
+    }
+    if (s.mutable) this.fail(`'${s.name}' must be const: only integer variables can be reassigned`, s.span);
+    this.bind(s.binding, this.object(s.init));
+  }
+
+  private assign(s: A.Assign): void {
+    if (s.target.kind !== "Identifier") this.fail("only local variables can be assigned (packet and map writes use methods)", s.target.span);
+    const l = this.lookup(s.target.binding, s.target.span);
+    if (l.k !== "int" || !l.mutable) this.fail(`'${s.target.name}' cannot be assigned`, s.target.span);
+    let v: Val;
+    if (s.op === "=") v = this.convert(this.value(s.value), exprInt(s.value), l.type);
+    else {
+      const op = s.op.slice(0, -1) as A.BinaryOp;
+      v = this.arith(op, this.known(l), l.type, this.convert(this.value(s.value), exprInt(s.value), l.type), l.type, l.type);
+    }
+    this.emit({ op: "mov", dst: l.reg, src: v });
+    if (typeof v === "bigint") this.state.consts.set(l, v);
+    else this.state.consts.delete(l);
+  }
+
+  private known(l: Local & { k: "int" }): Val {
+    const c = this.state.consts.get(l);
+    return c ?? l.reg;
+  }
+
+  private ifStmt(s: A.If): void {
+    const t = this.newBlock(), join = this.newBlock();
+    const e = s.else ? this.newBlock() : join;
+    this.cond(s.test, t, e);
+    this.start(t);
+    this.stmt(s.then);
+    this.jump(join);
+    if (s.else) {
+      this.start(e);
+      this.stmt(s.else);
+      this.jump(join);
+    }
+    this.start(join);
+  }
+
+  private returnStmt(s: A.Return): void {
+    if (this.ret) {
+      if (s.value && this.ret.type) this.emit({ op: "mov", dst: this.ret.reg, src: this.convert(this.value(s.value), exprInt(s.value), this.ret.type) });
+      else if (s.value) this.effect(s.value);
+      this.jump(this.f.blocks[this.ret.join]!);
+    } else {
+      const v = s.value ? this.convert(this.value(s.value), exprInt(s.value), U32) : 0n;
+      this.cur.term = { op: "ret", val: v, span: this.span };
+    }
+    this.start(this.newBlock()); // unreachable code after return
+    this.state.range = 1 << 30;
+  }
+
+  private forStmt(s: A.For): void {
+    if (s.init) this.stmt(s.init);
+    for (let n = 0; ; n++) {
+      if (n > 1024) this.fail("loop runs more than 1024 times; the compiler unrolls loops", s.span);
+      if (s.test) {
+        const c = this.value(s.test);
+        if (typeof c !== "bigint") this.fail("loop condition must be decidable at compile time (a constant-bounded counter)", s.test.span);
+        if (c === 0n) break;
+      }
+      this.stmt(s.body);
+      if (s.update) this.stmt(s.update);
+    }
+  }
+
+  // ---------------------------------------------------------------- expressions: effects and objects
+
+  /** Evaluate for side effects only. */
+  effect(e: A.Expr): void {
+    if (e.kind === "CallExpr") { this.call(e); return; }
+    this.value(e);
+  }
+
+  /** Lower an expression of a non-integer type (header view, map value, ctx). */
+  object(e: A.Expr): Local {
+    if (e.kind === "Identifier") return this.lookup(e.binding, e.span);
+    if (e.kind === "CallExpr") {
+      const r = this.call(e);
+      if (r && typeof r === "object") return r;
+    }
+    return this.fail("unsupported expression here", e.span);
+  }
+
+  /** Lower a call; returns an integer value, an object (header/map value), or undefined (void). */
+  call(e: A.CallExpr): Val | Local | undefined {
+    const c = e.callee;
+    if (!c) return this.fail("internal: unresolved call", e.span);
+    switch (c.kind) {
+      case "log": lowerLog(this, c, e.span); return undefined;
+      case "format": return this.fail(`${c.format}() is only valid inside a log message`, e.span);
+      case "function": return this.inline(c.decl, e);
+      case "helper": return this.helper(c.name, e);
+      case "mapMethod": return this.mapMethod(c.map, c.method, e);
+      case "ctxMethod": return this.ctxMethod(c.method, e);
+    }
+  }
+
+  private inline(fn: A.FunctionDecl, e: A.CallExpr): Val | undefined {
+    if (this.depth > 16) this.fail(`'${fn.name}' calls itself too deeply to be inlined`, e.span);
+    const args: Local[] = e.args.map((a, i) => {
+      const pt = fn.params[i]?.type ?? a.type;
+      if (pt && (pt.kind === "int" || pt.kind === "bool" || pt.kind === "action")) {
+        const ty = intOf(pt);
+        const reg = this.reg();
+        const v = this.convert(this.value(a), exprInt(a), ty);
+        this.emit({ op: "mov", dst: reg, src: v });
+        const l: Local = { k: "int", reg, type: ty, mutable: true };
+        if (typeof v === "bigint") this.state.consts.set(l, v);
+        return l;
+      }
+      return this.object(a);
+    });
+    const rt = fn.returnType;
+    const retType = rt && (rt.kind === "int" || rt.kind === "bool" || rt.kind === "action") ? intOf(rt) : undefined;
+    const join = this.newBlock();
+    const saved = this.ret;
+    this.ret = { reg: this.reg(), type: retType, join: join.id };
+    const result = this.ret.reg;
+    this.bindParams(fn, args);
+    this.depth++;
+    try {
+      this.stmt(fn.body);
+      this.jump(join);
+    } finally {
+      this.depth--;
+      this.env.pop();
+      this.ret = saved;
+    }
+    this.start(join);
+    return retType ? result : undefined;
+  }
+
+  private helper(name: string, e: A.CallExpr): Val {
+    const h = HELPERS[name];
+    if (!h) return this.fail(`unknown helper '${name}'`, e.span);
+    const args = e.args.map((a, i) => this.convert(this.value(a), exprInt(a), INT_TYPES[h.params[i] ?? "u64"]));
+    if (h.bpfHelper === 23) args.push(0n); // bpf_redirect(ifindex, flags)
+    const dst = this.reg();
+    this.emit({ op: "call", helper: h.bpfHelper, args, dst });
+    if (h.returns === "u32" || h.returns === "action") return this.convert(dst, U64, U32);
+    return dst;
+  }
+
+  private ctxMethod(method: string, e: A.CallExpr): Val | Local {
+    if (method === "header") {
+      const hname = e.args[0]?.kind === "Identifier" ? e.args[0].name : undefined;
+      const h = hname ? HEADERS[hname] : undefined;
+      if (!h || !hname) return this.fail("ctx.header needs a header type such as EthHdr", e.args[0]?.span ?? e.span);
+      const offExpr = e.args[1];
+      const off = offExpr ? this.convert(this.value(offExpr), exprInt(offExpr), U32) : 0n;
+      if (this.data < 0) this.fail("internal: packet pointers not loaded", e.span);
+      if (typeof off === "bigint") {
+        if (off > 0xffffn) this.fail("header offset is beyond any packet (> 65535)", offExpr?.span);
+        return { k: "hdr", header: hname, base: this.data, off: Number(off), size: h.size, epoch: this.epoch, varBase: false };
+      }
+      // variable offset: clamp so the verifier can bound the pointer (packets are < 64 KiB)
+      const clamped = this.alu("and", off, 0xffffn, true);
+      const base = this.alu("add", this.data, clamped, false);
+      return { k: "hdr", header: hname, base, off: 0, size: h.size, epoch: this.epoch, varBase: true };
+    }
+    if (method === "adjustHead" || method === "adjustTail") {
+      const delta = e.args[0] ? this.convert(this.value(e.args[0]), exprInt(e.args[0]), INT_TYPES.i32) : 0n;
+      const dst = this.reg();
+      this.emit({ op: "call", helper: method === "adjustHead" ? 44 : 65, args: [this.f.ctx, delta], dst });
+      if (this.data < 0) { this.data = this.reg(); this.dataEnd = this.reg(); }
+      this.invalidatePacket();
+      return this.convert(dst, U64, INT_TYPES.i32);
+    }
+    return this.fail(`unsupported ctx method '${method}'`, e.span);
+  }
+
+  mapMethod(m: A.MapDecl, method: string, e: A.CallExpr, asPtr = false): Val | Local | undefined {
+    const def = this.shared.maps.get(m.name);
+    const mt = m.type;
+    if (!def || !mt) return this.fail("internal: unknown map", e.span);
+    const cls = MAPS[m.mapClass];
+    const isLpm = def.type === 11;
+    const keyArg = (i: number): Val => this.convert(this.value(e.args[i]!), exprInt(e.args[i]!), mt.key);
+    const valArg = (i: number): Val => this.convert(this.value(e.args[i]!), exprInt(e.args[i]!), mt.value);
+    const storeKey = (k: Val): Reg => {
+      const slot = this.scratch(def.keySize);
+      if (isLpm) {
+        this.storeInt(slot, BigInt(mt.key.bits), 4);
+        const net = this.swapVal(k, mt.key.bits);
+        this.storeInt(slot + 4, net, mt.key.bits / 8);
+      } else this.storeInt(slot, k, def.keySize);
+      return this.frame(slot);
+    };
+    const lookup = (k: Val): Reg => {
+      const map = this.ldmap(m.name);
+      const kp = storeKey(k);
+      const r = this.reg();
+      this.emit({ op: "call", helper: 1, args: [map, kp], dst: r });
+      return r;
+    };
+    switch (method) {
+      case "get": return { k: "mapval", ptr: lookup(keyArg(0)), type: mt.value };
+      case "has": {
+        const p = lookup(keyArg(0));
+        return asPtr ? { k: "mapval", ptr: p, type: mt.value } : this.boolFrom("ne", p, 0n);
+      }
+      case "set": {
+        const k = keyArg(0), v = valArg(1);
+        const map = this.ldmap(m.name);
+        const kp = storeKey(k);
+        const vs = this.scratch(def.valueSize);
+        this.storeInt(vs, v, def.valueSize);
+        this.emit({ op: "call", helper: 2, args: [map, kp, this.frame(vs), 0n], dst: this.reg() });
+        return undefined;
+      }
+      case "delete": {
+        const k = keyArg(0);
+        const map = this.ldmap(m.name);
+        this.emit({ op: "call", helper: 3, args: [map, storeKey(k)], dst: this.reg() });
+        return undefined;
+      }
+      case "add": return this.mapAdd(m, def, keyArg(0), valArg(1), lookup, storeKey), undefined;
+      case "output": {
+        const v = valArg(0);
+        const vs = this.scratch(def.valueSize || mt.value.bits / 8);
+        const size = mt.value.bits / 8;
+        this.storeInt(vs, v, size);
+        this.emit({ op: "call", helper: 130, args: [this.ldmap(m.name), this.frame(vs), BigInt(size), 0n], dst: this.reg() });
+        return undefined;
+      }
+    }
+    return this.fail(`unsupported method '${method}' on ${cls ? m.mapClass : "map"}`, e.span);
+  }
+
+  private mapAdd(m: A.MapDecl, def: MapDef, k: Val, delta: Val, lookup: (k: Val) => Reg, storeKey: (k: Val) => Reg): void {
+    const p = lookup(k);
+    const hit = this.newBlock(), miss = this.newBlock(), join = this.newBlock();
+    this.branch("ne", p, 0n, hit, miss);
+    this.start(hit);
+    const size = def.valueSize;
+    if (size === 4 || size === 8) {
+      const d = this.reg();
+      this.emit({ op: "mov", dst: d, src: delta });
+      this.emit({ op: "xadd", base: p, off: 0, src: d, size });
+    } else {
+      const t = this.alu("add", this.load(p, 0, size), delta, true);
+      this.emit({ op: "store", base: p, off: 0, src: t, size: size as 1 | 2 });
+    }
+    this.jump(join);
+    this.start(miss);
+    if (def.type !== 2 && def.type !== 6) {
+      // hash maps: insert delta when the key is absent (BPF_NOEXIST; a racing insert wins)
+      const map = this.ldmap(m.name);
+      const kp = storeKey(k);
+      const vs = this.scratch(def.valueSize);
+      this.storeInt(vs, delta, def.valueSize);
+      this.emit({ op: "call", helper: 2, args: [map, kp, this.frame(vs), 1n], dst: this.reg() });
+    }
+    this.jump(join);
+    this.start(join);
+  }
+
+  /** A fresh register holding `a op b`. */
+  alu(alu: AluOp, a: Val, b: Val, w32: boolean): Reg {
+    const d = this.reg();
+    this.emit({ op: "alu", alu, dst: d, a, b, w32 });
+    return d;
+  }
+
+  ldmap(name: string): Reg {
+    const r = this.reg();
+    this.emit({ op: "ldmap", dst: r, map: name });
+    return r;
+  }
+
+  frame(off: number): Reg {
+    const r = this.reg();
+    this.emit({ op: "frame", dst: r, off });
+    return r;
+  }
+
+  /** Store an integer of `size` bytes at r10+off, splitting where the stack slot is misaligned. */
+  storeInt(off: number, v: Val, size: number): void {
+    if (size === 1 || size === 2 || size === 4 || size === 8) {
+      if (off % size === 0) return this.emit({ op: "store", base: 10, off, src: v, size });
+    }
+    for (let done = 0; done < size;) {
+      const chunk = [4, 2, 1].find((c) => c <= size - done && (off + done) % c === 0)!;
+      let part: Val;
+      if (typeof v === "bigint") part = BigInt.asUintN(chunk * 8, v >> BigInt(done * 8));
+      else {
+        part = done ? this.alu("rsh", v, BigInt(done * 8), false) : v;
+      }
+      this.emit({ op: "store", base: 10, off: off + done, src: part, size: chunk as 1 | 2 | 4 });
+      done += chunk;
+    }
+  }
+
+  swapVal(v: Val, bits: number): Val {
+    if (bits === 8) return v;
+    if (typeof v === "bigint") {
+      let r = 0n, x = BigInt.asUintN(bits, v);
+      for (let i = 0; i < bits / 8; i++) { r = (r << 8n) | (x & 0xffn); x >>= 8n; }
+      return r;
+    }
+    const d = this.reg();
+    this.emit({ op: "swap", dst: d, src: v, bits: bits as 16 | 32 | 64 });
+    return d;
+  }
+
+  // ---------------------------------------------------------------- integer values
+
+  /** Lower an integer/bool/action expression to a canonical value. */
+  value(e: A.Expr): Val {
+    if (e.constValue !== undefined) return canon(e.constValue, exprInt(e));
+    const saved = this.span;
+    switch (e.kind) {
+      case "IntLiteral": return canon(e.value, exprInt(e));
+      case "BoolLiteral": return e.value ? 1n : 0n;
+      case "Identifier": return this.identValue(e);
+      case "MemberExpr": return this.member(e);
+      case "CallExpr": {
+        const r = this.call(e);
+        if (r === undefined) return this.fail("this call has no value", e.span);
+        if (typeof r === "object") return this.fail("expected an integer value", e.span);
+        return r;
+      }
+      case "AsExpr": return this.convert(this.value(e.expr), exprInt(e.expr), exprInt(e));
+      case "UnaryExpr": return this.unary(e);
+      case "BinaryExpr":
+        if (isCompare(e.op)) return this.materialize(e);
+        return this.arith(e.op, this.valueAs(e.left, exprInt(e)), exprInt(e), this.valueAs(e.right, e.op === "<<" || e.op === ">>" || e.op === ">>>" ? exprInt(e.right) : exprInt(e)), exprInt(e.right), exprInt(e));
+      case "LogicalExpr":
+        if (e.op === "??") return this.nullish(e);
+        return this.materialize(e);
+      case "ConditionalExpr": return this.ternary(e);
+      default:
+        this.span = saved;
+        return this.fail(`unsupported expression (${e.kind})`, e.span);
+    }
+  }
+
+  private valueAs(e: A.Expr, t: Int): Val {
+    return this.convert(this.value(e), exprInt(e), t);
+  }
+
+  private identValue(e: A.Identifier): Val {
+    const b = e.binding;
+    if (b?.kind === "const") return canon(b.value, exprInt(e));
+    const l = this.lookup(b, e.span);
+    if (l.k === "const") return l.v;
+    if (l.k === "int") return l.mutable ? this.known(l) : l.reg;
+    if (l.k === "mapval") return this.loadMapVal(l, e.span);
+    return this.fail(`'${e.name}' is not an integer`, e.span);
+  }
+
+  private loadMapVal(l: MapValPtr, _span: Span): Val {
+    const d = this.reg();
+    this.emit({ op: "load", dst: d, base: l.ptr, off: 0, size: (l.type.bits / 8) as 1 | 2 | 4 | 8 });
+    return l.type.signed ? this.convert(d, { ...l.type, signed: false }, l.type) : d;
+  }
+
+  private member(e: A.MemberExpr): Val {
+    const m = e.member;
+    if (!m) return this.fail("internal: unresolved member", e.span);
+    if (m.kind === "constant") return canon(m.value, exprInt(e));
+    if (m.kind === "ctxLength") {
+      if (this.data < 0) this.fail("internal: packet pointers not loaded", e.span);
+      return this.convert(this.alu("sub", this.dataEnd, this.data, false), U64, U32);
+    }
+    if (m.kind !== "headerField") return this.fail("unsupported member access", e.span);
+    const h = this.object(e.object);
+    if (h.k !== "hdr") return this.fail("fields can only be read from header views", e.span);
+    return this.field(h, m, e.span);
+  }
+
+  /** Read a header field (wire order) into a host-order canonical value. */
+  private field(h: HeaderVal, m: A.MemberTarget & { kind: "headerField" }, span: Span): Val {
+    if (h.epoch !== this.epoch) this.fail("this header view was invalidated by adjustHead/adjustTail; read it again with ctx.header", span);
+    const end = h.off + m.offset + m.size;
+    const ok = h.varBase ? this.state.checked.has(h) : this.state.range >= end;
+    if (!ok) this.fail("header read is not guarded by a null check on every path (test the header against null first)", span);
+    const off = h.off + m.offset;
+    if (m.size === 6) {
+      const hi = this.swapVal(this.load(h.base, off, 2), 16) as Reg;
+      const lo = this.swapVal(this.load(h.base, off + 2, 4), 32) as Reg;
+      return this.alu("or", this.alu("lsh", hi, 32n, false), lo, false);
+    }
+    let v: Val = this.swapVal(this.load(h.base, off, m.size), m.size * 8);
+    if (m.bitWidth !== undefined) {
+      if (m.bitOffset) v = this.alu("rsh", v, BigInt(m.bitOffset), true);
+      if ((m.bitOffset ?? 0) + m.bitWidth < m.size * 8) v = this.alu("and", v, (1n << BigInt(m.bitWidth)) - 1n, true);
+    }
+    return m.type.signed ? this.convert(v, { ...m.type, signed: false }, m.type) : v;
+  }
+
+  private load(base: Reg, off: number, size: number): Reg {
+    const d = this.reg();
+    this.emit({ op: "load", dst: d, base, off, size: size as 1 | 2 | 4 | 8 });
+    return d;
+  }
+
+  private unary(e: A.UnaryExpr): Val {
+    const t = exprInt(e);
+    switch (e.op) {
+      case "+": return this.valueAs(e.operand, t);
+      case "-": return this.arith("-", 0n, t, this.valueAs(e.operand, t), t, t);
+      case "~": return this.arith("^", this.valueAs(e.operand, t), t, canon(-1n, t), t, t);
+      case "!": return this.materialize(e);
+      default: return this.fail(`unsupported operator '${e.op}'`, e.span);
+    }
+  }
+
+  /** Binary arithmetic in type t (operands already converted to t; shift counts in their own type). */
+  arith(op: A.BinaryOp | string, a: Val, _ta: Int, b: Val, _tb: Int, t: Int): Val {
+    const w32 = t.bits <= 32;
+    const shift = op === "<<" || op === ">>" || op === ">>>";
+    if (shift) b = typeof b === "bigint" ? b & BigInt(t.bits <= 32 ? 31 : 63) : this.maskShift(b, t);
+    let alu: AluOp;
+    switch (op) {
+      case "+": alu = "add"; break;
+      case "-": alu = "sub"; break;
+      case "*": alu = "mul"; break;
+      case "/": alu = t.signed ? "sdiv" : "div"; break;
+      case "%": alu = t.signed ? "smod" : "mod"; break;
+      case "&": alu = "and"; break;
+      case "|": alu = "or"; break;
+      case "^": alu = "xor"; break;
+      case "<<": alu = "lsh"; break;
+      case ">>": alu = t.signed ? "arsh" : "rsh"; break;
+      case ">>>": alu = "rsh"; break;
+      default: return this.fail(`unsupported operator '${op}'`);
+    }
+    if (typeof a === "bigint" && typeof b === "bigint") {
+      const r = constAlu(alu, a, b, t);
+      if (r !== undefined) return r;
+    }
+    if ((alu === "div" || alu === "mod" || alu === "sdiv" || alu === "smod") && b === 0n) this.fail("division by zero");
+    const bitwise = alu === "and" || alu === "or" || alu === "xor";
+    const signedOp = t.signed && (alu === "sdiv" || alu === "smod" || alu === "arsh" || bitwise);
+    let src = a;
+    if (op === ">>>" && t.signed && t.bits < 64) src = this.convert(a, t, { ...t, signed: false });
+    const d = this.alu(alu, src, b, w32 && !signedOp);
+    if (bitwise && !(t.signed && t.bits === 32 && false)) return d; // canonical inputs stay canonical
+    if (alu === "rsh" && !t.signed) return d;
+    return this.normalize(d, t, w32 && !signedOp);
+  }
+
+  private maskShift(b: Reg, t: Int): Reg {
+    return this.alu("and", b, BigInt(t.bits <= 32 ? 31 : 63), false);
+  }
+
+  /** Bring a raw result back to canonical form for t (zero-extension already done when w32). */
+  private normalize(r: Reg, t: Int, w32: boolean): Reg {
+    if (t.bits === 64) return r;
+    if (!t.signed) {
+      if (t.bits === 32) {
+        if (w32) return r;
+        const d = this.reg();
+        this.emit({ op: "mov", dst: d, src: r, w32: true });
+        return d;
+      }
+      return this.alu("and", r, (1n << BigInt(t.bits)) - 1n, true);
+    }
+    const sh = BigInt(64 - t.bits);
+    return this.alu("arsh", this.alu("lsh", r, sh, false), sh, false);
+  }
+
+  /** Convert a canonical value of type s to canonical type t. */
+  convert(v: Val, s: Int, t: Int): Val {
+    if (typeof v === "bigint") return canon(v, t);
+    if (s.bits === t.bits && s.signed === t.signed) return v;
+    if (t.bits === 64) return v; // zero- or sign-extended already
+    const needs = t.bits < s.bits || (s.signed !== t.signed && (t.signed ? s.bits >= t.bits : true));
+    if (!needs) return v;
+    if (!t.signed && !s.signed && t.bits >= s.bits) return v;
+    if (t.signed && !s.signed && s.bits < t.bits) return v;
+    if (t.bits === 32 && !t.signed) {
+      const d = this.reg();
+      this.emit({ op: "mov", dst: d, src: v, w32: true });
+      return d;
+    }
+    return this.normalize(v, t, false);
+  }
+
+  // ---------------------------------------------------------------- conditions
+
+  boolFrom(cc: Cond, a: Val, b: Val): Val {
+    if (typeof a === "bigint" && typeof b === "bigint") return evalCondConst(cc, a, b) ? 1n : 0n;
+    const d = this.reg();
+    const t = this.newBlock(), f = this.newBlock(), j = this.newBlock();
+    this.emit({ op: "mov", dst: d, src: 1n });
+    this.branch(cc, a, b, j, f);
+    this.start(f);
+    this.emit({ op: "mov", dst: d, src: 0n });
+    this.jump(j);
+    void t;
+    this.start(j);
+    return d;
+  }
+
+  private materialize(e: A.Expr): Val {
+    const d = this.reg();
+    const t = this.newBlock(), f = this.newBlock(), j = this.newBlock();
+    this.cond(e, t, f);
+    this.start(t);
+    this.emit({ op: "mov", dst: d, src: 1n });
+    this.jump(j);
+    this.start(f);
+    this.emit({ op: "mov", dst: d, src: 0n });
+    this.jump(j);
+    this.start(j);
+    return d;
+  }
+
+  private ternary(e: A.ConditionalExpr): Val {
+    const ty = exprInt(e);
+    const d = this.reg();
+    const t = this.newBlock(), f = this.newBlock(), j = this.newBlock();
+    this.cond(e.test, t, f);
+    this.start(t);
+    this.emit({ op: "mov", dst: d, src: this.valueAs(e.then, ty) });
+    this.jump(j);
+    this.start(f);
+    this.emit({ op: "mov", dst: d, src: this.valueAs(e.else, ty) });
+    this.jump(j);
+    this.start(j);
+    return d;
+  }
+
+  private nullish(e: A.LogicalExpr): Val {
+    const ty = exprInt(e);
+    const l = this.object(e.left);
+    if (l.k !== "mapval") return this.fail("'??' needs a map value on its left", e.left.span);
+    const d = this.reg();
+    const t = this.newBlock(), f = this.newBlock(), j = this.newBlock();
+    this.branch("eq", l.ptr, 0n, t, f);
+    this.start(f);
+    this.emit({ op: "mov", dst: d, src: this.convert(this.loadMapVal(l, e.span), l.type, ty) });
+    this.jump(j);
+    this.start(t);
+    this.emit({ op: "mov", dst: d, src: this.valueAs(e.right, ty) });
+    this.jump(j);
+    this.start(j);
+    return d;
+  }
+
+  /** Lower a boolean expression as control flow: jump to t when true, f when false. */
+  cond(e: A.Expr, t: Block, f: Block): void {
+    if (e.constValue !== undefined) return this.jump(e.constValue !== 0n ? t : f);
+    if (e.kind === "LogicalExpr" && e.op !== "??") {
+      const mid = this.newBlock();
+      if (e.op === "&&") this.cond(e.left, mid, f);
+      else this.cond(e.left, t, mid);
+      this.start(mid);
+      return this.cond(e.right, t, f);
+    }
+    if (e.kind === "UnaryExpr" && e.op === "!") return this.cond(e.operand, f, t);
+    if (e.kind === "CallExpr" && e.callee?.kind === "mapMethod" && e.callee.method === "has") {
+      const p = this.mapMethod(e.callee.map, "has", e, true) as MapValPtr;
+      return this.branch("ne", p.ptr, 0n, t, f);
+    }
+    if (e.kind === "BinaryExpr" && isCompare(e.op)) return this.compare(e, t, f);
+    if (e.type?.kind === "nullable" || e.type?.kind === "header") return this.nullTest(e, f, t);
+    const v = this.value(e);
+    this.branch("ne", v, 0n, t, f);
+  }
+
+  private compare(e: A.BinaryExpr, t: Block, f: Block): void {
+    const eq = e.op === "==" || e.op === "===", ne = e.op === "!=" || e.op === "!==";
+    const isNull = (x: A.Expr): boolean => x.kind === "NullLiteral" || x.type?.kind === "null";
+    if ((eq || ne) && (isNull(e.left) || isNull(e.right))) {
+      const obj = isNull(e.left) ? e.right : e.left;
+      return eq ? this.nullTest(obj, t, f) : this.nullTest(obj, f, t);
+    }
+    const lt = exprInt(e.left), rt = exprInt(e.right);
+    const ty = wider(lt, rt);
+    const a = this.convert(this.value(e.left), lt, ty), b = this.convert(this.value(e.right), rt, ty);
+    const s = ty.signed;
+    const cc: Cond = eq ? "eq" : ne ? "ne" : e.op === "<" ? (s ? "slt" : "lt") : e.op === "<=" ? (s ? "sle" : "le") : e.op === ">" ? (s ? "sgt" : "gt") : (s ? "sge" : "ge");
+    this.branch(cc, a, b, t, f);
+  }
+
+  /** Jump to ifNull when the nullable object is null, else to ifSome. */
+  private nullTest(e: A.Expr, ifNull: Block, ifSome: Block): void {
+    const o = this.object(e);
+    if (o.k === "mapval") return this.branch("eq", o.ptr, 0n, ifNull, ifSome);
+    if (o.k !== "hdr") return this.fail("only header views and map values can be null", e.span);
+    if (o.epoch !== this.epoch) this.fail("this header view was invalidated by adjustHead/adjustTail; read it again with ctx.header", e.span);
+    const end = o.off + o.size;
+    if (!o.varBase && this.state.range >= end) return this.jump(ifSome); // already proven on this path
+    const p = this.alu("add", o.base, BigInt(end), false);
+    this.cur.term = { op: "br", cc: "gt", a: p, b: this.dataEnd, w32: false, then: ifNull.id, else: ifSome.id, span: this.span, bound: o.varBase ? undefined : { end, data: o.base, ptr: p } };
+    this.flow(ifNull.id, this.state);
+    const ok: State = { range: o.varBase ? this.state.range : Math.max(this.state.range, end), checked: new Set([...this.state.checked, o]), consts: this.state.consts };
+    this.flow(ifSome.id, ok);
+  }
+}
+
+// ---------------------------------------------------------------- helpers
+
+function isCompare(op: string): boolean {
+  return ["==", "!=", "===", "!==", "<", "<=", ">", ">="].includes(op);
+}
+
+export function intOf(t: A.Type | undefined): Int {
+  if (!t) return U64;
+  if (t.kind === "int") return t;
+  if (t.kind === "bool") return U8;
+  if (t.kind === "action") return U32;
+  if (t.kind === "nullable" && t.inner.kind === "int") return t.inner;
+  return U64;
+}
+
+export function exprInt(e: A.Expr): Int {
+  return intOf(e.type);
+}
+
+function wider(a: Int, b: Int): Int {
+  if (a.bits !== b.bits) return a.bits > b.bits ? a : b;
+  return a.signed ? a : b;
+}
+
+/** Wrap a constant to canonical form for t. */
+export function canon(v: bigint, t: Int): bigint {
+  return t.signed ? BigInt.asIntN(t.bits, v) : BigInt.asUintN(t.bits, v);
+}
+
+function constAlu(op: AluOp, a: bigint, b: bigint, t: Int): bigint | undefined {
+  const ua = BigInt.asUintN(t.bits, a), ub = BigInt.asUintN(t.bits, b);
+  switch (op) {
+    case "add": return canon(a + b, t);
+    case "sub": return canon(a - b, t);
+    case "mul": return canon(a * b, t);
+    case "div": return ub === 0n ? undefined : canon(ua / ub, t);
+    case "mod": return ub === 0n ? undefined : canon(ua % ub, t);
+    case "sdiv": return b === 0n ? undefined : canon(a / b, t);
+    case "smod": return b === 0n ? undefined : canon(a % b, t);
+    case "and": return canon(a & b, t);
+    case "or": return canon(a | b, t);
+    case "xor": return canon(a ^ b, t);
+    case "lsh": return canon(a << b, t);
+    case "rsh": return canon(ua >> b, t);
+    case "arsh": return canon(BigInt.asIntN(t.bits, a) >> b, t);
+    default: return undefined;
+  }
+}
+
+function evalCondConst(cc: Cond, a: bigint, b: bigint): boolean {
+  const ua = BigInt.asUintN(64, a), ub = BigInt.asUintN(64, b), sa = BigInt.asIntN(64, a), sb = BigInt.asIntN(64, b);
+  switch (cc) {
+    case "eq": return ua === ub;
+    case "ne": return ua !== ub;
+    case "gt": return ua > ub;
+    case "ge": return ua >= ub;
+    case "lt": return ua < ub;
+    case "le": return ua <= ub;
+    case "sgt": return sa > sb;
+    case "sge": return sa >= sb;
+    case "slt": return sa < sb;
+    case "sle": return sa <= sb;
+    case "set": return (ua & ub) !== 0n;
+  }
+}
+
+/** Whether a function body (or a helper it calls) touches packet data. */
+function usesPacket(n: unknown, seen = new Set<unknown>()): boolean {
+  if (!n || typeof n !== "object" || seen.has(n)) return false;
+  seen.add(n);
+  const o = n as { kind?: string; callee?: A.CallTarget; member?: A.MemberTarget };
+  if (o.kind === "CallExpr" && o.callee?.kind === "ctxMethod") return true;
+  if (o.kind === "MemberExpr" && o.member?.kind === "ctxLength") return true;
+  if (o.kind === "CallExpr" && o.callee?.kind === "function" && usesPacket(o.callee.decl.body, seen)) return true;
+  for (const [k, v] of Object.entries(n)) if (k !== "binding" && k !== "callee" && k !== "type" && v && typeof v === "object" && usesPacket(v, seen)) return true;
+  return false;
+}

@@ -1,0 +1,327 @@
+// The optimiser: takes the lowered IR Func and rewrites it in place — constant folding and
+// propagation, copy propagation, byte-order swaps folded into the constants they are compared
+// with (and swap∘swap removed), dead-code removal, jump threading, merging of identical return
+// blocks, and merging of packet bounds checks (an earlier check raised to the end of a later one
+// when every path between them is free of side effects and all their failure exits return the
+// same constant). `legalize` then gives every immediate a form the instruction set can encode.
+import {
+  type Block, type Func, type Op, type Reg, type Term, type Val, VREG0, bswap, defs, evalAlu, evalCond, isVreg, mapTermUses, mapUses, newVreg, rpo,
+  successors, termUses, uses,
+} from "./ir.js";
+import { fitsI32 } from "./select.js";
+
+export function optimize(f: Func): void {
+  for (let i = 0; i < 8; i++) {
+    let changed = propagate(f);
+    changed = foldSwaps(f) || changed;
+    changed = simplifyCfg(f) || changed;
+    changed = deadCode(f) || changed;
+    changed = mergeBoundsChecks(f) || changed;
+    if (!changed) break;
+  }
+}
+
+// ---------------------------------------------------------------- def/use bookkeeping
+
+function defCounts(f: Func): Map<Reg, number> {
+  const n = new Map<Reg, number>();
+  for (const id of rpo(f)) for (const o of f.blocks[id]!.ops) for (const d of defs(o)) n.set(d, (n.get(d) ?? 0) + 1);
+  return n;
+}
+
+function singleDefs(f: Func): Map<Reg, Op> {
+  const counts = defCounts(f);
+  const m = new Map<Reg, Op>();
+  for (const id of rpo(f)) for (const o of f.blocks[id]!.ops) for (const d of defs(o)) if (isVreg(d) && counts.get(d) === 1) m.set(d, o);
+  return m;
+}
+
+// ---------------------------------------------------------------- constants and copies
+
+/** Replace uses of single-def constants and copies; fold ALU ops and branches on constants. */
+function propagate(f: Func): boolean {
+  const sd = singleDefs(f);
+  const value = new Map<Reg, Val>();
+  const resolve = (r: Reg, depth = 0): Val => {
+    const o = sd.get(r);
+    if (!o || depth > 32) return r;
+    if (o.op === "mov" && !o.w32) return typeof o.src === "bigint" ? o.src : isVreg(o.src) && sd.has(o.src) ? resolve(o.src, depth + 1) : r;
+    if (o.op === "mov" && o.w32 && typeof o.src === "bigint") return BigInt.asUintN(32, o.src);
+    if (o.op === "alu" && typeof o.a === "bigint" && (o.alu === "neg" || typeof o.b === "bigint")) {
+      const v = evalAlu(o.alu, o.a, typeof o.b === "bigint" ? o.b : 0n, o.w32);
+      if (v !== undefined) return v;
+    }
+    return r;
+  };
+  for (const r of sd.keys()) value.set(r, resolve(r));
+  const sub = (r: Reg): Val => value.get(r) ?? r;
+  let changed = false;
+  for (const id of rpo(f)) {
+    const b = f.blocks[id]!;
+    b.ops = b.ops.map((o) => {
+      const n = simplifyOp(mapUses(o, sub));
+      if (JSON.stringify(n, big) !== JSON.stringify(o, big)) changed = true;
+      return n;
+    });
+    const t = foldTerm(mapTermUses(b.term, sub));
+    if (JSON.stringify(t, big) !== JSON.stringify(b.term, big)) { b.term = t; changed = true; }
+  }
+  return changed;
+}
+
+const big = (_k: string, v: unknown): unknown => (typeof v === "bigint" ? `${v}n` : v);
+
+function simplifyOp(o: Op): Op {
+  if (o.op !== "alu") return o;
+  if (typeof o.a === "bigint" && (o.alu === "neg" || typeof o.b === "bigint")) {
+    const v = evalAlu(o.alu, o.a, typeof o.b === "bigint" ? o.b : 0n, o.w32);
+    if (v !== undefined) return { op: "mov", dst: o.dst, src: v, span: o.span };
+  }
+  const identity = o.b === 0n && (o.alu === "add" || o.alu === "sub" || o.alu === "or" || o.alu === "xor" || o.alu === "lsh" || o.alu === "rsh" || o.alu === "arsh");
+  if (identity) return { op: "mov", dst: o.dst, src: o.a, w32: o.w32, span: o.span };
+  return o;
+}
+
+function foldTerm(t: Term): Term {
+  if (t.op !== "br") return t;
+  if (typeof t.a === "bigint" && typeof t.b === "bigint") return { op: "jmp", to: evalCond(t.cc, t.a, t.b, t.w32) ? t.then : t.else, span: t.span };
+  if (t.then === t.else) return { op: "jmp", to: t.then, span: t.span };
+  return t;
+}
+
+// ---------------------------------------------------------------- byte order
+
+/** `be(x) == K` → `x == be(K)`; `be(be(load))` → load. */
+function foldSwaps(f: Func): boolean {
+  const sd = singleDefs(f);
+  let changed = false;
+  for (const id of rpo(f)) {
+    const b = f.blocks[id]!;
+    const t = b.term;
+    if (t.op === "br" && (t.cc === "eq" || t.cc === "ne" || t.cc === "set") && isVreg(t.a) && typeof t.b === "bigint") {
+      const d = sd.get(t.a);
+      if (d?.op === "swap" && BigInt.asUintN(d.bits, t.b) === BigInt.asUintN(64, t.b)) {
+        b.term = { ...t, a: d.src, b: BigInt.asIntN(64, bswap(t.b, d.bits)) };
+        changed = true;
+      }
+    }
+    b.ops = b.ops.map((o) => {
+      if (o.op !== "swap") return o;
+      const inner = sd.get(o.src);
+      if (inner?.op !== "swap" || inner.bits !== o.bits) return o;
+      const raw = sd.get(inner.src);
+      if (raw?.op !== "load" || raw.size * 8 !== o.bits) return o;
+      changed = true;
+      return { op: "mov", dst: o.dst, src: inner.src, span: o.span };
+    });
+  }
+  return changed;
+}
+
+// ---------------------------------------------------------------- dead code
+
+function hasEffect(o: Op): boolean {
+  return o.op === "store" || o.op === "xadd" || o.op === "call" || o.op === "callp";
+}
+
+function deadCode(f: Func): boolean {
+  let changed = false;
+  for (;;) {
+    const used = new Set<Reg>();
+    for (const id of rpo(f)) {
+      const b = f.blocks[id]!;
+      for (const o of b.ops) for (const u of uses(o)) used.add(u);
+      for (const u of termUses(b.term)) used.add(u);
+    }
+    let removed = false;
+    for (const id of rpo(f)) {
+      const b = f.blocks[id]!;
+      b.ops = b.ops.flatMap((o): Op[] => {
+        if (o.op === "call" && o.dst !== undefined && !used.has(o.dst)) { removed = true; return [{ ...o, dst: undefined }]; }
+        if (hasEffect(o)) return [o];
+        const ds = defs(o);
+        if (ds.length && ds.every((d) => d >= VREG0 && !used.has(d))) { removed = true; return []; }
+        if (o.op === "mov" && o.dst === o.src && !o.w32) { removed = true; return []; }
+        return [o];
+      });
+    }
+    if (!removed) return changed;
+    changed = true;
+  }
+}
+
+// ---------------------------------------------------------------- control flow
+
+function simplifyCfg(f: Func): boolean {
+  let changed = false;
+  // thread jumps through empty blocks
+  const target = (id: number, seen = new Set<number>()): number => {
+    const b = f.blocks[id]!;
+    if (b.ops.length || b.term.op !== "jmp" || seen.has(id)) return id;
+    seen.add(id);
+    return target(b.term.to, seen);
+  };
+  // one block per returned constant
+  const retBlock = new Map<string, number>();
+  for (const id of rpo(f)) {
+    const b = f.blocks[id]!;
+    if (!b.ops.length && b.term.op === "ret" && typeof b.term.val === "bigint") {
+      const k = String(b.term.val);
+      if (!retBlock.has(k)) retBlock.set(k, id);
+    }
+  }
+  const canon = (id: number): number => {
+    const t = target(id);
+    const b = f.blocks[t]!;
+    if (!b.ops.length && b.term.op === "ret" && typeof b.term.val === "bigint") return retBlock.get(String(b.term.val)) ?? t;
+    return t;
+  };
+  for (const id of rpo(f)) {
+    const b = f.blocks[id]!;
+    const t = b.term;
+    let n: Term = t;
+    if (t.op === "jmp") {
+      const to = canon(t.to);
+      const dest = f.blocks[to]!;
+      // a jump to a bare return becomes the return
+      if (!dest.ops.length && dest.term.op === "ret" && typeof dest.term.val === "bigint") n = { ...dest.term, span: dest.term.span ?? t.span };
+      else n = { ...t, to };
+    } else if (t.op === "br") n = foldTerm({ ...t, then: canon(t.then), else: canon(t.else) });
+    if (JSON.stringify(n, big) !== JSON.stringify(t, big)) { b.term = n; changed = true; }
+  }
+  // merge a block into its only predecessor when that predecessor jumps straight to it
+  const preds = predecessors(f);
+  for (const id of rpo(f)) {
+    const b = f.blocks[id]!;
+    for (;;) {
+      if (b.term.op !== "jmp") break;
+      const next = b.term.to;
+      if (next === id || next === 0 || preds.get(next)?.length !== 1) break;
+      const nb = f.blocks[next]!;
+      b.ops.push(...nb.ops);
+      b.term = nb.term;
+      nb.ops = [];
+      nb.term = { op: "ret", val: 0n };
+      for (const s of successors(b.term)) preds.set(s, (preds.get(s) ?? []).map((p) => (p === next ? id : p)));
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+function predecessors(f: Func): Map<number, number[]> {
+  const p = new Map<number, number[]>();
+  for (const id of rpo(f)) for (const s of successors(f.blocks[id]!.term)) (p.get(s) ?? p.set(s, []).get(s)!).push(id);
+  return p;
+}
+
+// ---------------------------------------------------------------- packet bounds checks
+
+/** The constant every path from `id` returns, when the block is a bare `return K`. */
+function bareReturn(f: Func, id: number): bigint | undefined {
+  const b = f.blocks[id]!;
+  return !b.ops.length && b.term.op === "ret" && typeof b.term.val === "bigint" ? b.term.val : undefined;
+}
+
+/**
+ * Raise check B1 (end E1) to E2 and drop check B2 (end E2 > E1) when B2 is reached from B1's
+ * success edge and every block on the way (and every way out) is side-effect free and exits with
+ * the same constant B1 and B2 return on failure: a short packet then gets the same verdict.
+ */
+function mergeBoundsChecks(f: Func): boolean {
+  const checks = rpo(f).filter((id) => { const t = f.blocks[id]!.term; return t.op === "br" && t.bound; });
+  for (const b1 of checks) {
+    const t1 = f.blocks[b1]!.term;
+    if (t1.op !== "br" || !t1.bound) continue;
+    const k = bareReturn(f, t1.then);
+    if (k === undefined) continue;
+    for (const b2 of checks) {
+      const t2 = f.blocks[b2]!.term;
+      if (b2 === b1 || t2.op !== "br" || !t2.bound || t2.bound.data !== t1.bound.data || t2.bound.end <= t1.bound.end) continue;
+      if (bareReturn(f, t2.then) !== k) continue;
+      if (!dominates(f, b1, b2) || !regionIsPure(f, t1.else, b2, k)) continue;
+      raiseCheck(f, b1, t2.bound.end);
+      f.blocks[b2]!.term = { op: "jmp", to: t2.else, span: t2.span };
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Whether every path from the entry to b passes through a. */
+function dominates(f: Func, a: number, b: number): boolean {
+  const seen = new Set<number>([a]);
+  const work = [0];
+  while (work.length) {
+    const id = work.pop()!;
+    if (id === b) return false;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    work.push(...successors(f.blocks[id]!.term));
+  }
+  return true;
+}
+
+/** Every block reachable from `from` before `stop` has no side effects and only returns k; `stop` is reached. */
+function regionIsPure(f: Func, from: number, stop: number, k: bigint): boolean {
+  const seen = new Set<number>();
+  const work = [from];
+  let reached = false;
+  while (work.length) {
+    const id = work.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const b = f.blocks[id]!;
+    if (b.ops.some(hasEffect)) return false;
+    if (id === stop) { reached = true; continue; }
+    if (b.term.op === "ret") { if (b.term.val !== k) return false; continue; }
+    if (b.term.op === "br" && b.term.bound && id !== stop) {
+      // another check on the way: fine as long as its own failure returns k
+      if (bareReturn(f, b.term.then) !== k) return false;
+    }
+    work.push(...successors(b.term));
+  }
+  return reached;
+}
+
+function raiseCheck(f: Func, id: number, end: number): void {
+  const b = f.blocks[id]!;
+  const t = b.term;
+  if (t.op !== "br" || !t.bound) return;
+  const ptr = t.bound.ptr;
+  const np = newVreg(f);
+  b.ops.push({ op: "alu", alu: "add", dst: np, a: t.bound.data, b: BigInt(end), w32: false, span: t.span });
+  b.term = { ...t, a: np, bound: { ...t.bound, end, ptr: np } };
+  void ptr;
+}
+
+// ---------------------------------------------------------------- legalisation
+
+/** Give every immediate an encodable form: 64-bit ALU/jump immediates must fit in 32 signed bits. */
+export function legalize(f: Func): void {
+  for (const id of rpo(f)) {
+    const b = f.blocks[id]!;
+    const out: Op[] = [];
+    const toReg = (v: bigint, span: Op["span"]): Reg => {
+      const r = newVreg(f);
+      out.push({ op: "mov", dst: r, src: v, span });
+      return r;
+    };
+    for (const o of b.ops) {
+      if (o.op === "alu" && typeof o.b === "bigint" && !o.w32 && !fitsI32(o.b)) out.push({ ...o, b: toReg(o.b, o.span) });
+      else if (o.op === "alu" && typeof o.a === "bigint" && o.alu !== "neg" && typeof o.b !== "bigint") out.push(o);
+      else if (o.op === "store" && typeof o.src === "bigint" && ((o.size === 8 && !fitsI32(o.src)) || o.base !== 10)) out.push({ ...o, src: toReg(o.src, o.span) });
+      else if (o.op === "swap" && typeof (o.src as Val) === "bigint") out.push({ op: "mov", dst: o.dst, src: bswap(o.src as unknown as bigint, o.bits), span: o.span });
+      else out.push(o);
+    }
+    const t = b.term;
+    if (t.op === "br") {
+      let a = t.a, bb = t.b;
+      if (typeof a === "bigint" && typeof bb === "bigint") { b.ops = out; b.term = foldTerm(t); continue; }
+      if (typeof a === "bigint") { a = toReg(a, t.span); }
+      if (typeof bb === "bigint" && !t.w32 && !fitsI32(bb)) bb = toReg(bb, t.span);
+      b.term = { ...t, a, b: bb };
+    }
+    b.ops = out;
+  }
+}

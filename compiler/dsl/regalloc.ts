@@ -1,0 +1,226 @@
+// Register allocation: takes an IR function whose calls and returns were expanded to physical
+// registers (expandCalls), and produces the same function with every virtual register replaced by
+// r0..r9. Liveness → interference graph (a helper call defines r0..r5, so values live across a
+// call land in callee-saved r6..r9) → move coalescing → greedy colouring with move preferences →
+// spilling to the r10 stack when colouring fails. The 512-byte stack limit is checked by the caller.
+import {
+  type Block, type Func, type Op, type Reg, type Val, VREG0, allocStack, defs, mapTermUses, newVreg, rpo, successors, termUses, uses,
+} from "./ir.js";
+
+const FP = 10;
+
+/** Rewrite calls as `mov r1..rN, args; callp; mov dst, r0` and returns as `mov r0, v; ret r0`; ALU ops to two-address form. */
+export function expandCalls(f: Func): void {
+  for (const b of f.blocks) {
+    const out: Op[] = [];
+    for (const o of b.ops) {
+      if (o.op === "call") {
+        o.args.forEach((a, i) => out.push({ op: "mov", dst: i + 1, src: a, span: o.span }));
+        out.push({ op: "callp", helper: o.helper, nargs: o.args.length, span: o.span });
+        if (o.dst !== undefined) out.push({ op: "mov", dst: o.dst, src: 0, span: o.span });
+      } else if (o.op === "alu" && o.alu !== "neg" && o.a !== o.dst) {
+        out.push({ op: "mov", dst: o.dst, src: o.a, w32: false, span: o.span });
+        out.push({ ...o, a: o.dst });
+      } else if (o.op === "alu" && o.alu === "neg" && o.a !== o.dst) {
+        out.push({ op: "mov", dst: o.dst, src: o.a, span: o.span });
+        out.push({ ...o, a: o.dst });
+      } else out.push(o);
+    }
+    if (b.term.op === "ret" && b.term.val !== 0) {
+      out.push({ op: "mov", dst: 0, src: b.term.val, span: b.term.span });
+      b.term = { ...b.term, val: 0 };
+    }
+    b.ops = out;
+  }
+}
+
+interface Graph {
+  adj: Map<Reg, Set<Reg>>;
+  moves: [Reg, Reg][];
+}
+
+const tracked = (r: Reg): boolean => r !== FP;
+
+function liveness(f: Func, order: number[]): Map<number, Set<Reg>> {
+  const liveIn = new Map<number, Set<Reg>>();
+  const liveOut = new Map<number, Set<Reg>>();
+  for (const id of order) { liveIn.set(id, new Set()); liveOut.set(id, new Set()); }
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const id of [...order].reverse()) {
+      const b = f.blocks[id]!;
+      const out = new Set<Reg>();
+      for (const s of successors(b.term)) for (const r of liveIn.get(s)!) out.add(r);
+      liveOut.set(id, out);
+      const live = liveAcross(b, out, () => {});
+      if (live.size !== liveIn.get(id)!.size) { liveIn.set(id, live); changed = true; }
+    }
+  }
+  return liveOut;
+}
+
+/** Walk a block backwards from its live-out set, calling `at(op, liveAfter)` for each op; returns live-in. */
+function liveAcross(b: Block, liveOut: Set<Reg>, at: (o: Op, liveAfter: Set<Reg>) => void): Set<Reg> {
+  const live = new Set(liveOut);
+  for (const r of termUses(b.term)) if (tracked(r)) live.add(r);
+  for (let i = b.ops.length - 1; i >= 0; i--) {
+    const o = b.ops[i]!;
+    at(o, live);
+    for (const d of defs(o)) live.delete(d);
+    for (const u of uses(o)) if (tracked(u)) live.add(u);
+  }
+  return live;
+}
+
+function buildGraph(f: Func, order: number[]): Graph {
+  const liveOut = liveness(f, order);
+  const g: Graph = { adj: new Map(), moves: [] };
+  const edge = (a: Reg, b: Reg): void => {
+    if (a === b || (a < VREG0 && b < VREG0)) return;
+    node(g, a).add(b);
+    node(g, b).add(a);
+  };
+  for (const id of order) {
+    const b = f.blocks[id]!;
+    liveAcross(b, liveOut.get(id)!, (o, live) => {
+      const movSrc = o.op === "mov" && typeof o.src === "number" ? o.src : undefined;
+      if (movSrc !== undefined && tracked(movSrc)) g.moves.push([(o as { dst: Reg }).dst, movSrc]);
+      for (const d of defs(o)) {
+        node(g, d);
+        for (const l of live) if (l !== movSrc) edge(d, l);
+      }
+      for (const u of uses(o)) if (tracked(u)) node(g, u);
+    });
+  }
+  return g;
+}
+
+function node(g: Graph, r: Reg): Set<Reg> {
+  let s = g.adj.get(r);
+  if (!s) g.adj.set(r, (s = new Set()));
+  return s;
+}
+
+/** Union-find coalescing of move-related registers that do not interfere. */
+function coalesce(g: Graph): Map<Reg, Reg> {
+  const parent = new Map<Reg, Reg>();
+  const find = (r: Reg): Reg => {
+    while (parent.has(r)) r = parent.get(r)!;
+    return r;
+  };
+  for (const [d, s] of g.moves) {
+    let a = find(d), b = find(s);
+    if (a === b || (a < VREG0 && b < VREG0)) continue;
+    if (b < VREG0) [a, b] = [b, a]; // keep a physical register as the representative
+    const na = node(g, a), nb = node(g, b);
+    if (na.has(b)) continue;
+    parent.set(b, a);
+    for (const n of nb) { na.add(n); node(g, n).delete(b); node(g, n).add(a); }
+  }
+  return parent;
+}
+
+const ORDER_TEMP = [1, 2, 3, 4, 5, 0, 6, 7, 8, 9];
+
+function color(g: Graph, parent: Map<Reg, Reg>): { colors: Map<Reg, Reg>; failed: Reg[] } {
+  const find = (r: Reg): Reg => { while (parent.has(r)) r = parent.get(r)!; return r; };
+  const colors = new Map<Reg, Reg>();
+  const prefs = new Map<Reg, Reg[]>();
+  for (const [d, s] of g.moves) {
+    const a = find(d), b = find(s);
+    if (a === b) continue;
+    (prefs.get(a) ?? prefs.set(a, []).get(a)!).push(b);
+    (prefs.get(b) ?? prefs.set(b, []).get(b)!).push(a);
+  }
+  const nodes = [...g.adj.keys()].filter((r) => r >= VREG0 && !parent.has(r));
+  nodes.sort((x, y) => g.adj.get(y)!.size - g.adj.get(x)!.size || x - y);
+  const failed: Reg[] = [];
+  const colorOf = (r: Reg): Reg | undefined => (r < VREG0 ? r : colors.get(find(r)));
+  for (const n of nodes) {
+    const forbidden = new Set<Reg>();
+    for (const m of g.adj.get(n)!) { const c = colorOf(m); if (c !== undefined) forbidden.add(c); }
+    const pref = (prefs.get(n) ?? []).map(colorOf).find((c) => c !== undefined && !forbidden.has(c));
+    const c = pref ?? ORDER_TEMP.find((r) => !forbidden.has(r));
+    if (c === undefined) failed.push(n);
+    else colors.set(n, c);
+  }
+  return { colors, failed };
+}
+
+/** Replace every occurrence (use or def) of register `from` in an op. */
+function renameOp(o: Op, from: Reg, to: Reg): Op {
+  const r = (x: Reg): Reg => (x === from ? to : x);
+  const v = (x: Val): Val => (x === from ? to : x);
+  switch (o.op) {
+    case "mov": return { ...o, dst: r(o.dst), src: v(o.src) };
+    case "alu": return { ...o, dst: r(o.dst), a: v(o.a), b: v(o.b) };
+    case "swap": return { ...o, dst: r(o.dst), src: r(o.src) };
+    case "load": return { ...o, dst: r(o.dst), base: r(o.base) };
+    case "store": return { ...o, base: r(o.base), src: v(o.src) };
+    case "xadd": return { ...o, base: r(o.base), src: r(o.src) };
+    case "ldmap": case "frame": return { ...o, dst: r(o.dst) };
+    case "call": return { ...o, dst: o.dst === undefined ? undefined : r(o.dst), args: o.args.map(v) };
+    case "callp": return o;
+  }
+}
+
+function spill(f: Func, reg: Reg): void {
+  const slot = allocStack(f, 8);
+  for (const b of f.blocks) {
+    const out: Op[] = [];
+    for (const o of b.ops) {
+      const u = uses(o).includes(reg), d = defs(o).includes(reg);
+      if (!u && !d) { out.push(o); continue; }
+      const t = newVreg(f);
+      if (u) out.push({ op: "load", dst: t, base: FP, off: slot, size: 8, span: o.span });
+      out.push(renameOp(o, reg, t));
+      if (d) out.push({ op: "store", base: FP, off: slot, src: t, size: 8, span: o.span });
+    }
+    if (termUses(b.term).includes(reg)) {
+      const t = newVreg(f);
+      out.push({ op: "load", dst: t, base: FP, off: slot, size: 8, span: b.term.span });
+      b.term = mapTermUses(b.term, (x) => (x === reg ? t : x));
+    }
+    b.ops = out;
+  }
+}
+
+/** Allocate registers in place. Returns false when it cannot (spilling did not converge). */
+export function allocate(f: Func): boolean {
+  for (let round = 0; round < 32; round++) {
+    const order = rpo(f);
+    const g = buildGraph(f, order);
+    const parent = coalesce(g);
+    const { colors, failed } = color(g, parent);
+    if (failed.length) {
+      const find = (r: Reg): Reg => { while (parent.has(r)) r = parent.get(r)!; return r; };
+      const members = [...g.adj.keys()].filter((r) => r >= VREG0 && failed.includes(find(r)));
+      for (const r of members) spill(f, r);
+      continue;
+    }
+    const phys = (r: Reg): Reg => {
+      if (r < VREG0) return r;
+      let x = r;
+      while (parent.has(x)) x = parent.get(x)!;
+      return x < VREG0 ? x : colors.get(x) ?? 0;
+    };
+    rewrite(f, phys);
+    return true;
+  }
+  return false;
+}
+
+function rewrite(f: Func, phys: (r: Reg) => Reg): void {
+  for (const b of f.blocks) {
+    b.ops = b.ops.map((o) => {
+      let x = o;
+      for (const r of new Set([...uses(o), ...defs(o)])) if (r >= VREG0) x = renameOpPhys(x, r, phys(r));
+      return x;
+    }).filter((o) => !(o.op === "mov" && o.src === o.dst && !o.w32));
+    b.term = mapTermUses(b.term, (r) => phys(r));
+  }
+  f.ctx = phys(f.ctx);
+}
+
+// renaming one vreg at a time is safe: targets are physical (< VREG0) and never collide with vregs.
+const renameOpPhys = renameOp;
