@@ -90,6 +90,7 @@ const BY_DESIGN: [RegExp, string][] = [
   [/invalid access to packet|invalid mem access|outside of the packet|R\d+ offset is outside/i, "the verifier requires provably in-bounds memory access"],
   [/invalid stack off|invalid read from stack|invalid indirect read/i, "the verifier rejects this stack access"],
   [/jump out of range|last insn is not an exit or jmp/i, "the verifier rejects this control flow"],
+  [/invalid shift -?\d+/, "the verifier rejects constant shifts outside 0..width-1"],
   [/div by zero|division by zero/i, "the verifier rejects division by a known zero"],
   [/R10 is read only|frame pointer is read only/i, "the verifier keeps r10 read-only"],
   [/combined stack size|stack depth|too deep/i, "the verifier limits stack depth"],
