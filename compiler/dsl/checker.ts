@@ -61,6 +61,7 @@ class Checker extends ExprChecker {
       return;
     }
     for (const s of d.names) {
+      if (!s.name) continue;
       if (!exported.has(s.name)) this.report("noExportedMember", `Module '"${MODULE_NAME}"' has no exported member '${s.name}'.`, s.span);
       else if (this.imports.has(s.local)) this.report("redeclare", `Duplicate identifier '${s.local}'.`, s.span);
       else this.imports.set(s.local, s.name);

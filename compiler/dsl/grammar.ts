@@ -35,7 +35,11 @@ export class DslParser extends CstParser {
     this.CONSUME(T.Import);
     this.OPTION(() => this.CONSUME(T.Type));
     this.CONSUME(T.LCurly);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.importSpec) });
+    this.OPTION2(() => {
+      this.SUBRULE(this.importSpec);
+      this.MANY({ GATE: () => this.LA(2).tokenType !== T.RCurly, DEF: () => { this.CONSUME(T.Comma); this.SUBRULE2(this.importSpec); } });
+      this.OPTION3(() => this.CONSUME2(T.Comma));
+    });
     this.CONSUME(T.RCurly);
     this.CONSUME(T.From);
     this.CONSUME(T.StringLit);
