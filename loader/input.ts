@@ -91,18 +91,33 @@ export function blockAddress(map: BpfMap, spec: string): void {
   if (!c) throw new CliError(`--block '${spec}': not an IPv4 address or CIDR (e.g. 198.51.100.3 or 198.51.100.0/24)`);
   const value = Buffer.alloc(map.def.valueSize);
   if (value.length >= 4) value.writeUInt32LE(1, 0);
-  if (map.def.type === LPM_TRIE) {
-    const key = Buffer.alloc(map.def.keySize);
-    key.writeUInt32LE(c.prefix, 0);
-    key.writeUInt32BE(c.addr, 4); // LPM tries match data bytes in network order
-    map.set(key, value);
-    return;
-  }
+  if (map.def.type === LPM_TRIE) return map.set(lpmKey(map, c), value);
   if (c.prefix !== 32) throw new CliError(`--block '${spec}': map ${map.name} is a hash map, so it takes single addresses; use an LPM trie map for CIDR ranges`);
   if (map.def.keySize !== 4) throw new CliError(`map ${map.name} has ${map.def.keySize}-byte keys; --block needs 4-byte (u32) keys`);
   const key = Buffer.alloc(4);
   key.writeUInt32LE(c.addr, 0);
   map.set(key, value);
+}
+
+/** An LPM trie key: u32 prefix length, then the address in network order (tries match bytes in order). */
+export function lpmKey(map: BpfMap, c: Cidr): Buffer {
+  if (map.def.keySize !== 8) throw new CliError(`map ${map.name} is an LPM trie with ${map.def.keySize}-byte keys; IPv4 CIDRs need 8 (u32 prefix length + u32 address)`);
+  const key = Buffer.alloc(8);
+  key.writeUInt32LE(c.prefix, 0);
+  key.writeUInt32BE(c.addr, 4);
+  return key;
+}
+
+export function isLpm(map: BpfMap): boolean {
+  return map.def.type === LPM_TRIE;
+}
+
+/** The map `--block` fills: BLOCKLIST, else the one map whose name ends in BLOCKLIST. */
+export function blocklistMap(maps: BpfMap[]): BpfMap | undefined {
+  const exact = maps.find((m) => m.name === "BLOCKLIST");
+  if (exact) return exact;
+  const ends = maps.filter((m) => m.name.endsWith("BLOCKLIST"));
+  return ends.length === 1 ? ends[0] : undefined;
 }
 
 /** A key or value literal for a map slot of `size` bytes: decimal, 0x hex, an IPv4 address, or raw hex bytes (hex:…). */

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Io } from "../cli/io.js";
 import { CliError } from "../cli/io.js";
 import type { RunOpts } from "../cli/commands/run.js";
-import { asCliError, blockAddress, defaultProgramBytes, parseCidr, programBytes } from "./input.js";
+import { asCliError, blockAddress, blocklistMap, defaultProgramBytes, parseCidr, programBytes } from "./input.js";
 import { loadObject, type LoadedObject } from "./object.js";
 import { attachXdp, resolveIface, type Attachment, type XdpMode } from "./attach.js";
 import { formatLine, parseLevel, pumpLogs, type LogPump } from "./logs.js";
@@ -61,7 +61,7 @@ function validate(o: RunOpts, io: Io): { mode?: XdpMode; level: number } {
 
 function fillBlocklist(obj: LoadedObject, blocks: string[]): void {
   if (!blocks.length) return;
-  const map = obj.map("BLOCKLIST");
+  const map = blocklistMap(obj.maps);
   if (!map) throw new CliError(`--block needs a map named BLOCKLIST, and this program has none (maps: ${obj.maps.map((m) => m.name).join(", ") || "none"})`);
   for (const b of blocks) blockAddress(map, b);
 }

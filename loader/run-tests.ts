@@ -3,7 +3,7 @@
 import type { Io } from "../cli/io.js";
 import { CliError } from "../cli/io.js";
 import { parseRepeat } from "../cli/commands/test.js";
-import { asCliError, encodeScalar, programBytes, readPackets } from "./input.js";
+import { asCliError, encodeScalar, isLpm, lpmKey, parseCidr, programBytes, readPackets } from "./input.js";
 import { loadObject, type LoadedObject } from "./object.js";
 import { testRun, xdpActionName } from "./test-run.js";
 
@@ -52,7 +52,8 @@ function fillMaps(obj: LoadedObject, tokens: string[]): void {
       continue;
     }
     if (!map) throw new CliError(`--map '${t}': name the map first (--map NAME key=value)`);
-    const key = encodeScalar(t.slice(0, eq), map.def.keySize, "key");
+    const k = t.slice(0, eq), cidr = isLpm(map) ? parseCidr(k) : undefined;
+    const key = cidr ? lpmKey(map, cidr) : encodeScalar(k, map.def.keySize, "key");
     const value = encodeScalar(t.slice(eq + 1) || "1", map.def.valueSize, "value");
     map.set(key, value);
   }

@@ -158,3 +158,22 @@ describe.skipIf(!haveKernel)("built-in programs", () => {
     }
   });
 });
+
+describe.skipIf(!haveKernel)("--block into an LPM trie", () => {
+  it("stores CIDRs in network order so prefixes match", async () => {
+    const { blockAddress, blocklistMap } = await import("../loader/input.js");
+    const def = { name: "CIDR_BLOCKLIST", type: 11, keySize: 8, valueSize: 4, maxEntries: 16, flags: 1 };
+    const fd = mapCreate(def);
+    const m = new BpfMap(fd, def);
+    try {
+      expect(blocklistMap([m])).toBe(m);
+      blockAddress(m, "198.51.100.0/24");
+      const key = (a: number[]) => Buffer.from([32, 0, 0, 0, ...a]);
+      expect(m.get(key([198, 51, 100, 77]))?.readUInt32LE(0)).toBe(1);
+      expect(m.get(key([198, 51, 101, 1]))).toBeUndefined();
+      expect(() => blockAddress(m, "198.51.100.0/33")).toThrow(/not an IPv4 address or CIDR/);
+    } finally {
+      closeFd(fd);
+    }
+  });
+});
