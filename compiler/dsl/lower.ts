@@ -716,6 +716,17 @@ export class Lowerer {
     const ty = exprInt(e);
     const d = this.reg();
     const t = this.newBlock(), f = this.newBlock(), j = this.newBlock();
+    const simple = (x: A.Expr): boolean => x.constValue !== undefined || x.kind === "IntLiteral" || x.kind === "BoolLiteral" || (x.kind === "MemberExpr" && x.member?.kind === "constant");
+    if (simple(e.then) && simple(e.else)) {
+      // d = then; if (!test) d = else — no jump back from the true arm
+      this.emit({ op: "mov", dst: d, src: this.valueAs(e.then, ty) });
+      this.cond(e.test, j, f);
+      this.start(f);
+      this.emit({ op: "mov", dst: d, src: this.valueAs(e.else, ty) });
+      this.jump(j);
+      this.start(j);
+      return d;
+    }
     this.cond(e.test, t, f);
     this.start(t);
     this.emit({ op: "mov", dst: d, src: this.valueAs(e.then, ty) });

@@ -24,6 +24,9 @@ export function expandCalls(f: Func): void {
       } else if (o.op === "alu" && o.alu === "neg" && o.a !== o.dst) {
         out.push({ op: "mov", dst: o.dst, src: o.a, span: o.span });
         out.push({ ...o, a: o.dst });
+      } else if (o.op === "swap" && o.src !== o.dst) {
+        out.push({ op: "mov", dst: o.dst, src: o.src, span: o.span });
+        out.push({ ...o, src: o.dst });
       } else out.push(o);
     }
     if (b.term.op === "ret" && b.term.val !== 0) {

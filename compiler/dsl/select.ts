@@ -22,8 +22,7 @@ const i32 = (v: bigint): number => Number(BigInt.asIntN(32, v));
 export const blockLabel = (f: Func, id: number): string => `.L${f.name}_${id}`;
 
 export function selectFunc(f: Func): { insns: Insn[]; labels: Map<string, number> } {
-  const reachable = new Set(rpo(f));
-  const layout = f.blocks.filter((b) => reachable.has(b.id));
+  const layout = layoutBlocks(f);
   const insns: Insn[] = [];
   const labels = new Map<string, number>();
   layout.forEach((b, i) => {
@@ -32,6 +31,29 @@ export function selectFunc(f: Func): { insns: Insn[]; labels: Map<string, number
     insns.push(...selectTerm(f, b.term, layout[i + 1]));
   });
   return { insns, labels };
+}
+
+/** Greedy trace layout: after each block place its fall-through successor (a branch's false edge). */
+function layoutBlocks(f: Func): Block[] {
+  const order = rpo(f);
+  const placed = new Set<number>();
+  const out: Block[] = [];
+  const next = (b: Block): number | undefined => {
+    const t = b.term;
+    if (t.op === "jmp") return t.to;
+    if (t.op === "br") return !placed.has(t.else) ? t.else : t.then;
+    return undefined;
+  };
+  for (const start of order) {
+    let id: number | undefined = start;
+    while (id !== undefined && !placed.has(id)) {
+      const b: Block = f.blocks[id]!;
+      placed.add(id);
+      out.push(b);
+      id = next(b);
+    }
+  }
+  return out;
 }
 
 function ins(code: number, dst: number, src: number, off: number, imm: number, span?: Span): Insn {

@@ -1,0 +1,69 @@
+// Shared by the program tests: hand-built Ethernet/IPv4/TCP/UDP frames (addresses from the
+// documentation ranges only), building a program with the DSL compiler, and loading it.
+import { readFileSync } from "node:fs";
+import { compileToObject } from "../compiler/dsl/index.js";
+import { formatCompact } from "../compiler/diagnostics.js";
+
+export const ETH_P_IP = 0x0800;
+export const ETH_P_ARP = 0x0806;
+
+export function ip4(s: string): number {
+  return s.split(".").reduce((a, o) => a * 256 + Number(o), 0);
+}
+
+function ipChecksum(b: Uint8Array): number {
+  let sum = 0;
+  for (let i = 0; i < b.length; i += 2) sum += (b[i]! << 8) | (b[i + 1] ?? 0);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+export interface FrameOpts {
+  etherType?: number;
+  src?: string;
+  dst?: string;
+  proto?: number; // 6 TCP, 17 UDP, 1 ICMP
+  srcPort?: number;
+  dstPort?: number;
+  payload?: number; // bytes of payload after the L4 header
+}
+
+/** An Ethernet frame carrying IPv4 and a TCP/UDP/other header. */
+export function frame(o: FrameOpts = {}): Uint8Array {
+  const proto = o.proto ?? 17;
+  const l4len = proto === 6 ? 20 : proto === 17 ? 8 : 8;
+  const payload = o.payload ?? 4;
+  const ipLen = 20 + l4len + payload;
+  const b = new Uint8Array(14 + ipLen);
+  const v = new DataView(b.buffer);
+  b.set([0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1], 0);
+  v.setUint16(12, o.etherType ?? ETH_P_IP);
+  const ip = 14;
+  v.setUint8(ip, 0x45);
+  v.setUint16(ip + 2, ipLen);
+  v.setUint8(ip + 8, 64);
+  v.setUint8(ip + 9, proto);
+  v.setUint32(ip + 12, ip4(o.src ?? "198.51.100.1"));
+  v.setUint32(ip + 16, ip4(o.dst ?? "198.51.100.2"));
+  v.setUint16(ip + 10, ipChecksum(b.subarray(ip, ip + 20)));
+  const l4 = ip + 20;
+  v.setUint16(l4, o.srcPort ?? 40000);
+  v.setUint16(l4 + 2, o.dstPort ?? 53);
+  if (proto === 17) v.setUint16(l4 + 4, 8 + payload);
+  if (proto === 6) v.setUint8(l4 + 12, 0x50);
+  return b;
+}
+
+/** Compile programs/<name>.ts; throws with the compact diagnostics on failure. */
+export function buildProgram(name: string, sectionStyle: "tsebpf" | "libbpf" = "tsebpf"): Uint8Array {
+  const file = `programs/${name}.ts`;
+  const r = compileToObject(readFileSync(file, "utf8"), file, { sectionStyle });
+  if (!r.object) throw new Error(r.diagnostics.map(formatCompact).join("\n"));
+  return r.object;
+}
+
+export function u32le(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n >>> 0, true);
+  return b;
+}
