@@ -253,7 +253,7 @@ function readLegacyMaps(elf: ElfFile, sec: ElfSection): LoadedMap[] {
   if (defSize < 20) throw new ElfFormatError("legacy maps section too small for its symbols", sec.offset);
   const view = new DataView(sec.data.buffer, sec.data.byteOffset, sec.data.byteLength);
   return syms.map((s) => {
-    if (s.value + 20 > sec.size) throw new ElfFormatError(`map ${s.name} lies outside section maps`, symOff(elf, s));
+    if (s.value + 20 > sec.data.length) throw new ElfFormatError(`map ${s.name} lies outside section maps`, symOff(elf, s));
     const u = (i: number) => view.getUint32(s.value + 4 * i, true);
     return { name: s.name, type: u(0), keySize: u(1), valueSize: u(2), maxEntries: u(3), flags: u(4) };
   });
