@@ -381,7 +381,8 @@ class Checker extends ExprChecker {
         if (!callees.includes(site.callee)) callees.push(site.callee);
         const st = state.get(site.callee);
         if (st === "active") {
-          const cycle = [...path.slice(path.indexOf(site.callee)), f, site.callee].map((x) => x.name);
+          const chain = [...path, f];
+          const cycle = [...chain.slice(chain.indexOf(site.callee)), site.callee].map((x) => x.name);
           this.report("recursion", `Recursion is not allowed: ${cycle.join(" → ")}.`, site.span);
         } else if (st === undefined) visit(site.callee, [...path, f]);
       }

@@ -1,0 +1,290 @@
+// Declarations for `import … from "tsebpf"`: they let editors and `tsc` check DSL programs.
+// The compiler does not run programs; it compiles a subset of TypeScript (see compiler/dsl/ast.ts)
+// against the same catalogue (compiler/dsl/catalog.ts; test/dsl-tsc.test.ts keeps them in step).
+//
+// Integer types are aliases of `number` (u64/i64 too, so plain literals work everywhere). The
+// compiler gives each its exact width: arithmetic wraps to the type, constants are exact (a
+// literal such as 0xffff_ffff_ffff_ffff or 5n is taken from the source text, not from a double).
+
+/** Unsigned 8-bit integer. */
+export type u8 = number;
+/** Unsigned 16-bit integer. */
+export type u16 = number;
+/** Unsigned 32-bit integer. */
+export type u32 = number;
+/** Unsigned 64-bit integer (a `number` for tsc; exact in the compiled program). */
+export type u64 = number;
+/** Signed 8-bit integer. */
+export type i8 = number;
+/** Signed 16-bit integer. */
+export type i16 = number;
+/** Signed 32-bit integer. */
+export type i32 = number;
+/** Signed 64-bit integer (a `number` for tsc; exact in the compiled program). */
+export type i64 = number;
+/** Boolean. */
+export type bool = boolean;
+
+/** The verdict of an XDP program (the kernel's XDP_* codes). */
+export declare enum XdpAction {
+  Aborted = 0,
+  Drop = 1,
+  Pass = 2,
+  Tx = 3,
+  Redirect = 4,
+}
+
+/** A header type: usable as `ctx.header(T, offset)` and `T.size`. */
+export interface HeaderClass<T> {
+  readonly prototype: T;
+  readonly size: number;
+}
+
+/** The packet: pass it to ctx.header() to read headers with bounds checks. */
+export declare class XdpContext {
+  private constructor();
+  /** Packet length in bytes (data_end - data). */
+  readonly length: u32;
+  /** A bounds-checked view of header T at a byte offset, or null when the packet is too short. */
+  header<T>(type: HeaderClass<T>, offset: u32): T | null;
+  /** bpf_xdp_adjust_head: move the packet start by delta bytes; 0 on success. Invalidates header views. */
+  adjustHead(delta: i32): i32;
+  /** bpf_xdp_adjust_tail: move the packet end by delta bytes; 0 on success. Invalidates header views. */
+  adjustTail(delta: i32): i32;
+}
+
+// ---- packet headers: fields are read and written in host byte order; offsets are on the wire.
+
+/** Ethernet II header (14 bytes). */
+export declare class EthHdr {
+  private constructor();
+  static readonly size: 14;
+  /** destination MAC address (48 bits), offset 0 */
+  dstMac: u64;
+  /** source MAC address (48 bits), offset 6 */
+  srcMac: u64;
+  /** EtherType (ETH_P_IP, ...), offset 12 */
+  etherType: u16;
+}
+
+/** 802.1Q tag (4 bytes). */
+export declare class VlanHdr {
+  private constructor();
+  static readonly size: 4;
+  /** tag control information (priority, DEI, VLAN id), offset 0 */
+  tci: u16;
+  /** EtherType of the encapsulated packet, offset 2 */
+  etherType: u16;
+}
+
+/** IPv4 header without options (20 bytes). */
+export declare class Ipv4Hdr {
+  private constructor();
+  static readonly size: 20;
+  /** IP version (4): high nibble of byte 0 */
+  readonly version: u8;
+  /** header length in 32-bit words: low nibble of byte 0 */
+  readonly ihl: u8;
+  /** type of service / DSCP+ECN, offset 1 */
+  tos: u8;
+  /** total length in bytes, offset 2 */
+  totalLen: u16;
+  /** identification, offset 4 */
+  id: u16;
+  /** flags and fragment offset, offset 6 */
+  fragOff: u16;
+  /** time to live, offset 8 */
+  ttl: u8;
+  /** next protocol (IPPROTO_TCP, ...), offset 9 */
+  protocol: u8;
+  /** header checksum, offset 10 */
+  checksum: u16;
+  /** source address, offset 12 */
+  srcAddr: u32;
+  /** destination address, offset 16 */
+  dstAddr: u32;
+}
+
+/** IPv6 fixed header (40 bytes). Addresses are split in two 64-bit halves. */
+export declare class Ipv6Hdr {
+  private constructor();
+  static readonly size: 40;
+  /** IP version (6): high nibble of byte 0 */
+  readonly version: u8;
+  /** payload length in bytes, offset 4 */
+  payloadLen: u16;
+  /** next header (IPPROTO_TCP, ...), offset 6 */
+  nextHeader: u8;
+  /** hop limit, offset 7 */
+  hopLimit: u8;
+  /** source address, first 8 bytes, offset 8 */
+  srcAddrHi: u64;
+  /** source address, last 8 bytes, offset 16 */
+  srcAddrLo: u64;
+  /** destination address, first 8 bytes, offset 24 */
+  dstAddrHi: u64;
+  /** destination address, last 8 bytes, offset 32 */
+  dstAddrLo: u64;
+}
+
+/** TCP header without options (20 bytes). */
+export declare class TcpHdr {
+  private constructor();
+  static readonly size: 20;
+  /** source port, offset 0 */
+  srcPort: u16;
+  /** destination port, offset 2 */
+  dstPort: u16;
+  /** sequence number, offset 4 */
+  seq: u32;
+  /** acknowledgement number, offset 8 */
+  ackSeq: u32;
+  /** header length in 32-bit words: high nibble of byte 12 */
+  readonly dataOffset: u8;
+  /** flags: FIN 1, SYN 2, RST 4, PSH 8, ACK 16, URG 32; offset 13 */
+  flags: u8;
+  /** receive window, offset 14 */
+  window: u16;
+  /** checksum, offset 16 */
+  checksum: u16;
+  /** urgent pointer, offset 18 */
+  urgPtr: u16;
+}
+
+/** UDP header (8 bytes). */
+export declare class UdpHdr {
+  private constructor();
+  static readonly size: 8;
+  /** source port, offset 0 */
+  srcPort: u16;
+  /** destination port, offset 2 */
+  dstPort: u16;
+  /** length of header and payload, offset 4 */
+  len: u16;
+  /** checksum, offset 6 */
+  checksum: u16;
+}
+
+/** ICMP header (8 bytes). */
+export declare class IcmpHdr {
+  private constructor();
+  static readonly size: 8;
+  /** message type, offset 0 */
+  type: u8;
+  /** message code, offset 1 */
+  code: u8;
+  /** checksum, offset 2 */
+  checksum: u16;
+  /** identifier (echo), offset 4 */
+  id: u16;
+  /** sequence number (echo), offset 6 */
+  sequence: u16;
+}
+
+// ---- constants
+
+export declare const ETH_P_IP: u16;
+export declare const ETH_P_IPV6: u16;
+export declare const ETH_P_ARP: u16;
+export declare const ETH_P_8021Q: u16;
+export declare const ETH_P_8021AD: u16;
+export declare const IPPROTO_ICMP: u8;
+export declare const IPPROTO_TCP: u8;
+export declare const IPPROTO_UDP: u8;
+export declare const IPPROTO_ICMPV6: u8;
+
+// ---- maps: declare them at top level, `export const M = new HashMap<u32, u64>(1024);`
+
+/** BPF_MAP_TYPE_HASH. */
+export declare class HashMap<K extends number, V extends number> {
+  constructor(maxEntries: number);
+  /** The value for key, or null. */
+  get(key: K): V | null;
+  /** Insert or replace. */
+  set(key: K, value: V): void;
+  /** Remove key if present. */
+  delete(key: K): void;
+  /** Whether key is present. */
+  has(key: K): boolean;
+  /** Atomically add delta to the value; inserts delta when the key is absent. */
+  add(key: K, delta: V): void;
+}
+
+/** BPF_MAP_TYPE_LRU_HASH: a hash map that evicts the least recently used entries. */
+export declare class LruHashMap<K extends number, V extends number> {
+  constructor(maxEntries: number);
+  get(key: K): V | null;
+  set(key: K, value: V): void;
+  delete(key: K): void;
+  has(key: K): boolean;
+  add(key: K, delta: V): void;
+}
+
+/** BPF_MAP_TYPE_PERCPU_HASH: one value per CPU; the program sees its CPU's value. */
+export declare class PerCpuHashMap<K extends number, V extends number> {
+  constructor(maxEntries: number);
+  get(key: K): V | null;
+  set(key: K, value: V): void;
+  delete(key: K): void;
+  has(key: K): boolean;
+  add(key: K, delta: V): void;
+}
+
+/** BPF_MAP_TYPE_ARRAY: keys are indexes below maxEntries; every entry exists (zero at start). */
+export declare class ArrayMap<K extends number, V extends number> {
+  constructor(maxEntries: number);
+  get(key: K): V | null;
+  set(key: K, value: V): void;
+  has(key: K): boolean;
+  add(key: K, delta: V): void;
+}
+
+/** BPF_MAP_TYPE_PERCPU_ARRAY. */
+export declare class PerCpuArray<K extends number, V extends number> {
+  constructor(maxEntries: number);
+  get(key: K): V | null;
+  set(key: K, value: V): void;
+  has(key: K): boolean;
+  add(key: K, delta: V): void;
+}
+
+/** BPF_MAP_TYPE_LPM_TRIE: longest-prefix match; entries are added from user space. */
+export declare class LpmTrie<K extends number, V extends number> {
+  constructor(maxEntries: number);
+  /** The value of the longest matching prefix, or null. */
+  get(key: K): V | null;
+  has(key: K): boolean;
+}
+
+/** BPF_MAP_TYPE_RINGBUF: size in bytes (a power of two, at least 4096). */
+export declare class RingBuf<T extends number> {
+  constructor(sizeBytes: number);
+  /** Copy value into the ring buffer. */
+  output(value: T): void;
+}
+
+// ---- helpers
+
+/** Monotonic time in nanoseconds (bpf_ktime_get_ns). */
+export declare function ktimeNs(): u64;
+/** The current CPU (bpf_get_smp_processor_id). */
+export declare function cpuId(): u32;
+/** A pseudo-random number (bpf_get_prandom_u32). */
+export declare function randomU32(): u32;
+/** Redirect the packet to another interface (bpf_redirect); return the result from the program. */
+export declare function redirect(ifindex: u32): XdpAction;
+
+// ---- logging: a string literal or a template literal with integer `${}` parts or formatters
+
+export declare function error(message: string): void;
+export declare function warn(message: string): void;
+export declare function info(message: string): void;
+export declare function debug(message: string): void;
+export declare function trace(message: string): void;
+
+/** Format a host-order u32 as a dotted IPv4 address (log templates only). */
+export declare function ipv4(addr: u32): string;
+/** Format as lower-case hex (log templates only). */
+export declare function hex(value: u64): string;
+/** Format the low 48 bits as a MAC address (log templates only). */
+export declare function mac(addr: u64): string;
