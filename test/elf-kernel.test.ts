@@ -5,7 +5,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { readdirSync, readFileSync } from "node:fs";
 import { writeBpfObject } from "../compiler/elf/write-object.js";
+import { loadObject } from "../loader/object.js";
 import { haveKernel, haveTools } from "./helpers/env.js";
 import { firewallInput, helloInput } from "./elf-samples.js";
 
@@ -38,6 +40,21 @@ describe.skipIf(!haveKernel || !haveTools("bpftool", "ip"))("kernel loads our ob
       expect(xlated).toContain("int classify()");
     } finally {
       rmSync(pin, { force: true });
+    }
+  });
+
+  // readBpfObject's BTF (DATASEC sizes/VAR offsets fixed as libbpf does) and per-program func/line
+  // info (with .text subprograms appended) must be accepted as is: the loader notes any fallback.
+  const clangObjs = readdirSync("fixtures/c").filter((f) => f.endsWith("-g.o")).sort(); // clang emits BTF only with -g
+  it.each(clangObjs)("the kernel accepts BTF and func/line info read from %s", (f) => {
+    const notes: string[] = [];
+    const obj = loadObject(readFileSync(`fixtures/c/${f}`), { verbose: (n) => notes.push(n) });
+    try {
+      expect(notes).toEqual([]);
+      expect(obj.btfFd).toBeGreaterThanOrEqual(0);
+      expect(obj.programs.length).toBeGreaterThan(0);
+    } finally {
+      obj.close();
     }
   });
 
