@@ -31,12 +31,23 @@ export function usedFields(e: OpEntry): Set<Field> {
   return used;
 }
 
+/** LLVM's decoder ignores src in K forms and imm in X forms of ALU ops and conditional jumps. */
+function classLax(e: OpEntry): Field[] {
+  const cls = e.code & 7;
+  const op = e.code & 0xf0;
+  const isAlu = cls === 4 || cls === 7;
+  const isCond = (cls === 5 || cls === 6) && op >= 0x10 && op <= 0xd0 && op !== 0x80 && op !== 0x90;
+  if (!isAlu && !isCond) return e.name === "gotol" ? ["off"] : [];
+  if (isAlu && op === 0xd0) return [];
+  return e.code & 0x08 ? ["imm"] : ["src"];
+}
+
 const checked = new Map<OpEntry, Field[]>();
 function mustBeZero(e: OpEntry): Field[] {
   let f = checked.get(e);
   if (!f) {
     const used = usedFields(e);
-    const fixed = new Set<Field>([...(e.lax ?? [])]);
+    const fixed = new Set<Field>([...(e.lax ?? []), ...classLax(e)]);
     if (e.off !== undefined) fixed.add("off");
     if (e.imm !== undefined) fixed.add("imm");
     if (e.src !== undefined) fixed.add("src");
@@ -46,10 +57,18 @@ function mustBeZero(e: OpEntry): Field[] {
   return f;
 }
 
-/** The table entry an instruction is an instance of, or undefined (printed `<unknown>`). */
-export function findEntry(i: Insn): OpEntry | undefined {
+/**
+ * The table entry an instruction is an instance of, or undefined (printed `<unknown>`).
+ * `llvm14`: decode as LLVM 14 does, which ignores the off field of ALU instructions.
+ */
+export function findEntry(i: Insn, llvm14 = false): OpEntry | undefined {
   const list = byCode.get(i.code);
   if (!list) return undefined;
+  const cls = i.code & 7;
+  if (llvm14 && (cls === 4 || cls === 7) && i.off !== 0) {
+    const plain = list.find((e) => e.off === undefined && (e.imm === undefined || e.imm === i.imm));
+    if (plain && mustBeZero(plain).every((f) => f === "off" || i[f] === 0)) return plain;
+  }
   for (const e of list) {
     if (e.off !== undefined && e.off !== i.off) continue;
     if (e.imm !== undefined && e.imm !== i.imm) continue;

@@ -23,7 +23,8 @@ export function templateFor(e: OpEntry, opts: PrintOptions): string | null {
 }
 
 export function printInsn(insn: Insn, opts: PrintOptions = {}): string {
-  const e = findEntry(insn);
+  const llvm = opts.llvm ?? (opts.hex ? 19 : 14);
+  const e = findEntry(insn, llvm === 14);
   const t = e ? templateFor(e, opts) : null;
   if (t === null) return "<unknown>";
   return fill(t, insn, !!opts.hex);

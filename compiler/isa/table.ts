@@ -102,6 +102,8 @@ function memory(): OpEntry[] {
   out.push({ name: "lddw", code: CLASS.LD | MODE.IMM | SIZE.DW, src: 0, asm: "%rd = %imm64 ll", ubpf: "lddw" });
   for (let k = 1; k <= 6; k++)
     out.push({ name: `ld_pseudo${k}`, code: CLASS.LD | MODE.IMM | SIZE.DW, src: k, asm: "ld_pseudo\t%rd, %srcn, %imm", parse: [] });
+  // Any other src value: LLVM prints it the same way.
+  out.push({ name: "ld_pseudo", code: CLASS.LD | MODE.IMM | SIZE.DW, asm: "ld_pseudo\t%rd, %srcn, %imm", parse: [] });
   return out;
 }
 
