@@ -86,6 +86,24 @@ describe("tsebpf objdump CLI", () => {
   });
 });
 
+describe("objdump stays light", () => {
+  it("cli/commands/objdump.ts never imports the DSL or chevrotain (static import graph)", () => {
+    const seen = new Set<string>();
+    const walk = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(file, "utf8");
+      for (const m of text.matchAll(/^\s*(?:import|export)[^;]*?from\s+"([^"]+)"/gm)) {
+        const spec = m[1];
+        expect(spec, `${file} imports ${spec}`).not.toMatch(/chevrotain|\/dsl\//);
+        if (spec.startsWith(".")) walk(join(file, "..", spec).replace(/\.js$/, ".ts"));
+      }
+    };
+    walk("cli/commands/objdump.ts");
+    expect([...seen].some((f) => f.includes("compiler/isa/print.ts"))).toBe(true);
+  });
+});
+
 function patch(b: Uint8Array, at: number, v: number): Uint8Array {
   const c = new Uint8Array(b);
   new DataView(c.buffer).setUint32(at, v, true);
