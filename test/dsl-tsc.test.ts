@@ -1,0 +1,117 @@
+// The shipped declarations (types/tsebpf.d.ts): `tsc --noEmit` accepts the example programs and our
+// samples, rejects a wrong program, and the d.ts declares exactly what the catalogue defines.
+import { describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { CONSTANTS, CTX_METHODS, CTX_PROPERTIES, FORMATS, HEADERS, HELPERS, INT_TYPES, LOG_LEVELS, MAPS, XDP_ACTIONS, exportedNames } from "../compiler/dsl/catalog.js";
+
+const ROOT = resolve(".");
+const DTS = join(ROOT, "types/tsebpf.d.ts");
+const dts = readFileSync(DTS, "utf8");
+
+function tsc(files: string[]): { code: number; out: string } {
+  const dir = mkdtempSync(join(tmpdir(), "tsebpf-tsc-"));
+  try {
+    const config = {
+      compilerOptions: {
+        strict: true, noEmit: true, target: "ES2022", module: "ESNext", moduleResolution: "bundler",
+        types: [], lib: ["ES2022"], skipLibCheck: false, paths: { tsebpf: [DTS] },
+      },
+      files,
+    };
+    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(config));
+    try {
+      const out = execFileSync(join(ROOT, "node_modules/.bin/tsc"), ["-p", join(dir, "tsconfig.json")], { encoding: "utf8" });
+      return { code: 0, out };
+    } catch (e) {
+      const err = e as { status: number; stdout: string };
+      return { code: err.status, out: err.stdout };
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const tsIn = (d: string): string[] => (existsSync(d) ? readdirSync(d).filter((f) => f.endsWith(".ts")).map((f) => join(ROOT, d, f)) : []);
+
+describe("tsebpf.d.ts with tsc", () => {
+  it("type-checks programs/*.ts and fixtures/dsl-samples/*.ts", () => {
+    const files = [...tsIn("programs"), ...tsIn("fixtures/dsl-samples")];
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    const r = tsc(files);
+    expect(r.out).toBe("");
+    expect(r.code).toBe(0);
+  }, 60_000);
+
+  it("rejects a wrong program", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsebpf-bad-"));
+    const bad = join(dir, "bad.ts");
+    writeFileSync(bad, `import { XdpContext, XdpAction, EthHdr } from "tsebpf";
+export function xdp_bad(ctx: XdpContext): XdpAction {
+  const eth = ctx.header(EthHdr, 0);
+  return eth.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;
+}
+`);
+    try {
+      const r = tsc([bad]);
+      expect(r.code).not.toBe(0);
+      expect(r.out).toMatch(/TS18047/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe("tsebpf.d.ts matches the catalogue", () => {
+  const declared = new Set([...dts.matchAll(/^export (?:declare )?(?:type|const|class|function|enum|interface) (\w+)/gm)].map((m) => m[1]!));
+
+  it("declares every exported name", () => {
+    for (const n of exportedNames()) expect(declared, n).toContain(n);
+  });
+
+  it("declares no name the compiler does not know", () => {
+    const known = new Set([...exportedNames(), "HeaderClass"]);
+    for (const n of declared) expect(known, n).toContain(n);
+  });
+
+  const classBody = (name: string): string => {
+    const m = new RegExp(`export declare class ${name}\\b[^{]*\\{([\\s\\S]*?)\\n\\}`).exec(dts);
+    expect(m, name).not.toBeNull();
+    return m![1]!;
+  };
+  const members = (body: string): Map<string, string> =>
+    new Map([...body.matchAll(/^\s+(?:private )?(?:static )?(?:readonly )?(\w+)(?:<[^>]*>)?[(:]\s*([^;]*)/gm)].map((m) => [m[1]!, m[2]!]));
+
+  it("headers: fields, types, sizes, read-only bit fields", () => {
+    for (const [name, h] of Object.entries(HEADERS)) {
+      const body = classBody(name);
+      const m = members(body);
+      expect(m.get("size"), name).toBe(String(h.size));
+      for (const [field, def] of Object.entries(h.fields)) {
+        expect(m.get(field), `${name}.${field}`).toBe(def.type);
+        expect(new RegExp(`readonly ${field}:`).test(body), `${name}.${field} readonly`).toBe(def.bitWidth !== undefined);
+      }
+      expect(m.size, name).toBe(Object.keys(h.fields).length + 2); // + constructor + size
+    }
+  });
+
+  it("maps: exactly the catalogue's methods", () => {
+    for (const [name, cls] of Object.entries(MAPS)) {
+      const m = members(classBody(name));
+      m.delete("constructor");
+      expect([...m.keys()].sort(), name).toEqual(Object.keys(cls.methods).sort());
+    }
+  });
+
+  it("context, actions, constants, helpers, logs, formats", () => {
+    const ctx = members(classBody("XdpContext"));
+    for (const k of [...Object.keys(CTX_METHODS), ...Object.keys(CTX_PROPERTIES)]) expect(ctx.has(k), k).toBe(true);
+    for (const [k, v] of Object.entries(XDP_ACTIONS)) expect(dts).toMatch(new RegExp(`\\b${k} = ${v},`));
+    for (const [k, c] of Object.entries(CONSTANTS)) expect(dts).toContain(`export declare const ${k}: ${c.type};`);
+    for (const k of Object.keys(INT_TYPES)) expect(dts).toContain(`export type ${k} = number;`);
+    for (const [k, h] of Object.entries(HELPERS)) expect(dts).toMatch(new RegExp(`export declare function ${k}\\(${h.params.length ? "\\w+: " + h.params.join(", \\w+: ") : ""}\\)`));
+    for (const k of [...Object.keys(LOG_LEVELS), ...Object.keys(FORMATS)]) expect(dts).toMatch(new RegExp(`export declare function ${k}\\(`));
+  });
+});
