@@ -22,7 +22,8 @@ export interface HeaderVal { k: "hdr"; header: string; base: Reg; off: number; s
 interface MapValPtr { k: "mapval"; ptr: Reg; type: Int }
 type Local = { k: "int"; reg: Reg; type: Int; mutable: boolean } | { k: "const"; v: Val; type: Int } | HeaderVal | MapValPtr | { k: "ctx" };
 
-interface State { range: number; checked: Set<HeaderVal>; consts: Map<Local, bigint> }
+/** What holds on the current path: proven packet range, checked views, constant locals, header fields already read. */
+interface State { range: number; checked: Set<HeaderVal>; consts: Map<Local, bigint>; loads: Map<string, Val> }
 
 interface RetCtx { reg: Reg; type: Int | undefined; join: number }
 
@@ -41,7 +42,7 @@ export const LOG_MAP = "TSEBPF_LOGS";
 export class Lowerer {
   readonly f: Func;
   cur: Block;
-  state: State = { range: 0, checked: new Set(), consts: new Map() };
+  state: State = { range: 0, checked: new Set(), consts: new Map(), loads: new Map() };
   private pending = new Map<number, State>();
   private env: { fn: A.FunctionDecl; args: Local[]; locals: Map<A.Binding, Local> }[] = [];
   private ret: RetCtx | undefined;
@@ -72,10 +73,11 @@ export class Lowerer {
 
   private flow(to: number, s: State): void {
     const p = this.pending.get(to);
-    if (!p) { this.pending.set(to, { range: s.range, checked: new Set(s.checked), consts: new Map(s.consts) }); return; }
+    if (!p) { this.pending.set(to, copyState(s)); return; }
     p.range = Math.min(p.range, s.range);
     for (const h of p.checked) if (!s.checked.has(h)) p.checked.delete(h);
     for (const [k, v] of p.consts) if (s.consts.get(k) !== v) p.consts.delete(k);
+    for (const [k, v] of p.loads) if (s.loads.get(k) !== v) p.loads.delete(k);
   }
 
   jump(to: Block): void {
@@ -98,7 +100,7 @@ export class Lowerer {
   start(b: Block): void {
     this.cur = b;
     const p = this.pending.get(b.id);
-    this.state = p ? { range: p.range, checked: new Set(p.checked), consts: new Map(p.consts) } : { range: 1 << 30, checked: new Set(), consts: new Map() };
+    this.state = p ? copyState(p) : { range: 1 << 30, checked: new Set(), consts: new Map(), loads: new Map() };
   }
 
   fail(message: string, span?: Span): never {
@@ -142,6 +144,7 @@ export class Lowerer {
     this.epoch++;
     this.state.range = 0;
     this.state.checked.clear();
+    this.state.loads.clear();
     if (this.data >= 0) this.loadPacket();
   }
 
@@ -580,6 +583,15 @@ export class Lowerer {
     const ok = h.varBase ? this.state.checked.has(h) : this.state.range >= end;
     if (!ok) this.fail("header read is not guarded by a null check on every path (test the header against null first)", span);
     const off = h.off + m.offset;
+    const key = `${h.base}:${off}:${m.size}:${m.bitOffset}:${m.bitWidth}:${m.type.name}`;
+    const cached = this.state.loads.get(key);
+    if (cached !== undefined) return cached;
+    const v = this.fieldRead(h, m, off);
+    this.state.loads.set(key, v);
+    return v;
+  }
+
+  private fieldRead(h: HeaderVal, m: A.MemberTarget & { kind: "headerField" }, off: number): Val {
     if (m.size === 6) {
       const hi = this.swapVal(this.load(h.base, off, 2), 16) as Reg;
       const lo = this.swapVal(this.load(h.base, off + 2, 4), 32) as Reg;
@@ -802,12 +814,16 @@ export class Lowerer {
     const p = this.alu("add", o.base, BigInt(end), false);
     this.cur.term = { op: "br", cc: "gt", a: p, b: this.dataEnd, w32: false, then: ifNull.id, else: ifSome.id, span: this.span, bound: o.varBase ? undefined : { end, data: o.base, ptr: p } };
     this.flow(ifNull.id, this.state);
-    const ok: State = { range: o.varBase ? this.state.range : Math.max(this.state.range, end), checked: new Set([...this.state.checked, o]), consts: this.state.consts };
+    const ok: State = { ...this.state, range: o.varBase ? this.state.range : Math.max(this.state.range, end), checked: new Set([...this.state.checked, o]) };
     this.flow(ifSome.id, ok);
   }
 }
 
 // ---------------------------------------------------------------- helpers
+
+function copyState(s: State): State {
+  return { range: s.range, checked: new Set(s.checked), consts: new Map(s.consts), loads: new Map(s.loads) };
+}
 
 function isCompare(op: string): boolean {
   return ["==", "!=", "===", "!==", "<", "<=", ">", ">="].includes(op);

@@ -16,6 +16,7 @@ export function optimize(f: Func): void {
     changed = foldSwaps(f) || changed;
     changed = simplifyCfg(f) || changed;
     changed = deadCode(f) || changed;
+    changed = deadStores(f) || changed;
     changed = mergeBoundsChecks(f) || changed;
     if (!changed) break;
   }
@@ -148,6 +149,40 @@ function deadCode(f: Func): boolean {
     if (!removed) return changed;
     changed = true;
   }
+}
+
+/** Remove side-effect-free ops whose results are dead at that point (liveness over the CFG). */
+function deadStores(f: Func): boolean {
+  const order = rpo(f);
+  const liveIn = new Map<number, Set<Reg>>(order.map((id) => [id, new Set()]));
+  const walk = (id: number, drop: boolean): { live: Set<Reg>; removed: boolean } => {
+    const b = f.blocks[id]!;
+    const live = new Set<Reg>();
+    for (const s of successors(b.term)) for (const r of liveIn.get(s) ?? []) live.add(r);
+    for (const r of termUses(b.term)) live.add(r);
+    let removed = false;
+    const keep: Op[] = [];
+    for (let i = b.ops.length - 1; i >= 0; i--) {
+      const o = b.ops[i]!;
+      const ds = defs(o);
+      if (drop && !hasEffect(o) && ds.length && ds.every((d) => d >= VREG0 && !live.has(d))) { removed = true; continue; }
+      keep.push(o);
+      for (const d of ds) live.delete(d);
+      for (const u of uses(o)) live.add(u);
+    }
+    if (drop) b.ops = keep.reverse();
+    return { live, removed };
+  };
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const id of [...order].reverse()) {
+      const { live } = walk(id, false);
+      if (live.size !== liveIn.get(id)!.size) { liveIn.set(id, live); changed = true; }
+    }
+  }
+  let removed = false;
+  for (const id of order) removed = walk(id, true).removed || removed;
+  return removed;
 }
 
 // ---------------------------------------------------------------- control flow
