@@ -5,12 +5,11 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CliError } from "../cli/io.js";
-import { buildOrThrow } from "../cli/commands/build.js";
 import { BpfError } from "./sys/errors.js";
 import { VerifierError } from "./verifier.js";
 import { AttachError } from "./attach.js";
 import type { BpfMap } from "./map.js";
-import { builtinObject, type BuiltinName } from "./builtin.js";
+import type { BuiltinName } from "./builtin.js";
 
 /** The package root (holds package.json and programs/), from src or dist. */
 export function packageRoot(): string {
@@ -34,6 +33,7 @@ export async function defaultProgramBytes(name: BuiltinName = "hello", note?: (n
       note?.(`note: ${p} did not build (${(e as Error).message.split("\n")[0]}); trying the next fallback`);
     }
   }
+  const { builtinObject } = await import("./builtin.js");
   return { bytes: builtinObject(name), source: `built-in ${name}` };
 }
 
@@ -48,6 +48,7 @@ export async function programBytes(file: string): Promise<Uint8Array> {
   if (st.isDirectory()) throw new CliError(`${file}: is a directory`);
   if (/\.(o|elf|bpf)$/.test(file)) return new Uint8Array(readFileSync(file));
   const text = readFileSync(file, "utf8");
+  const { buildOrThrow } = await import("../cli/commands/build.js");
   return buildOrThrow(text, file, { sectionStyle: "tsebpf", syntax: /\.ubpf$/.test(file) ? "ubpf" : "llvm" });
 }
 

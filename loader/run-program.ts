@@ -31,8 +31,9 @@ export async function runProgram(file: string | undefined, o: RunOpts, io: Io): 
     note?.(`note: attached ${prog.name} to ${o.iface} (ifindex ${att.ifindex}) with ${att.kind === "link" ? "a bpf_link" : "netlink"}, program id ${att.progId}`);
     const say = (msg: string) => opts.level >= 3 && io.stdout(formatLine({ level: 3, program: prog.name, message: msg }) + "\n");
     pump = startLogs(obj, opts.level, io);
+    const signal = waitForSignal(); // listen before announcing, so an early Ctrl-C is not lost
     say("Waiting for Ctrl-C...");
-    await waitForSignal();
+    await signal;
     pump?.stop();
     say("Exiting...");
     report(pump, io);
