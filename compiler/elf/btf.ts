@@ -41,22 +41,18 @@ export class BtfBuilder {
     return this.strings.add(s);
   }
 
+  /** Header, then types, then strings, in one buffer; lengths and offsets are patched last. */
   bytes(): Uint8Array {
-    const body = new ByteWriter();
-    for (const t of this.types) encodeType(body, t, this.strings);
-    const types = body.finish();
-    const strs = this.strings.bytes();
     const w = new ByteWriter();
-    w.u16(BTF_MAGIC);
-    w.u8(1);
-    w.u8(0);
-    w.u32(24);
-    w.u32(0);
-    w.u32(types.length);
-    w.u32(types.length);
-    w.u32(strs.length);
-    w.bytes(types);
-    w.bytes(strs);
+    w.u16(BTF_MAGIC), w.u8(1), w.u8(0), w.u32(24);
+    const fields = w.u32(0); // type_off, type_len, str_off, str_len
+    w.u32(0), w.u32(0), w.u32(0);
+    for (const t of this.types) encodeType(w, t, this.strings);
+    const typeLen = w.length - 24;
+    w.bytes(this.strings.bytes()); // after the types: encoding them adds their names
+    w.patchU32(fields + 4, typeLen);
+    w.patchU32(fields + 8, typeLen);
+    w.patchU32(fields + 12, w.length - 24 - typeLen);
     return w.finish();
   }
 }
@@ -262,27 +258,26 @@ export interface BtfExt {
 
 /** Writes .BTF.ext; section names go into the BTF string table (`strings`), which must be written after. */
 export function writeBtfExt(ext: BtfExt, strings: StringTable): Uint8Array {
-  const fi = new ByteWriter();
-  fi.u32(8);
-  for (const s of ext.funcInfo) {
-    fi.u32(strings.add(s.section)), fi.u32(s.records.length);
-    for (const r of s.records) fi.u32(r.insnOff), fi.u32(r.typeId);
-  }
-  const li = new ByteWriter();
-  li.u32(16);
-  for (const s of ext.lineInfo) {
-    li.u32(strings.add(s.section)), li.u32(s.records.length);
-    for (const r of s.records) li.u32(r.insnOff), li.u32(r.fileNameOff), li.u32(r.lineOff), li.u32((r.line << 10) | (r.col & 0x3ff));
-  }
-  // libbpf rejects a subsection holding only its record size: empty ones get length 0 (core_relo always).
-  const f = ext.funcInfo.length ? fi.finish() : new Uint8Array(0);
-  const l = ext.lineInfo.length ? li.finish() : new Uint8Array(0);
   const w = new ByteWriter();
   w.u16(BTF_MAGIC), w.u8(1), w.u8(0), w.u32(32);
-  w.u32(0), w.u32(f.length);
-  w.u32(f.length), w.u32(l.length);
-  w.u32(f.length + l.length), w.u32(0);
-  w.bytes(f), w.bytes(l);
+  const hdr = w.u32(0); // func_info off/len, line_info off/len, core_relo off/len (patched below)
+  w.zeros(20);
+  // libbpf rejects a subsection holding only its record size: empty ones get length 0 (core_relo always).
+  const sub = (field: number, list: BtfExtSection<unknown>[], recSize: number, rec: (r: never) => void) => {
+    const start = w.length;
+    if (list.length) {
+      w.u32(recSize);
+      for (const s of list) {
+        w.u32(strings.add(s.section)), w.u32(s.records.length);
+        for (const r of s.records) rec(r as never);
+      }
+    }
+    w.patchU32(hdr + field, start - 32);
+    w.patchU32(hdr + field + 4, w.length - start);
+  };
+  sub(0, ext.funcInfo, 8, (r: FuncInfoRec) => (w.u32(r.insnOff), w.u32(r.typeId)));
+  sub(8, ext.lineInfo, 16, (r: LineInfoRec) => (w.u32(r.insnOff), w.u32(r.fileNameOff), w.u32(r.lineOff), w.u32((r.line << 10) | (r.col & 0x3ff))));
+  sub(16, [], 16, () => undefined);
   return w.finish();
 }
 
