@@ -14,7 +14,8 @@ import { objPin } from "./sys/bpf.js";
 export const LOG_MAP = "TSEBPF_LOGS";
 const RINGBUF = 27;
 
-export async function runProgram(file: string | undefined, o: RunOpts, io: Io): Promise<number> {
+/** Runs until SIGINT/SIGTERM, or until `until` settles (for in-process callers such as tests). */
+export async function runProgram(file: string | undefined, o: RunOpts, io: Io, until?: Promise<unknown>): Promise<number> {
   const opts = validate(o, io);
   const note = o.verbose ? (n: string) => io.stderr(n + "\n") : undefined;
   const { bytes, source: path } = file ? { bytes: await programBytes(file), source: file } : await defaultProgramBytes("hello", note);
@@ -25,13 +26,13 @@ export async function runProgram(file: string | undefined, o: RunOpts, io: Io): 
     resolveIface(o.iface);
     obj = loadObject(bytes, { verbose: note });
     const prog = obj.program(o.program);
-    fillBlocklist(obj, o.block);
+    fillBlocklist(obj, o.block ?? []);
     if (o.pin) pinAll(obj, o.pin);
     att = attachXdp(prog.fd, o.iface, { mode: opts.mode, netlink: o.netlink, force: o.force, verbose: note });
     note?.(`note: attached ${prog.name} to ${o.iface} (ifindex ${att.ifindex}) with ${att.kind === "link" ? "a bpf_link" : "netlink"}, program id ${att.progId}`);
     const say = (msg: string) => opts.level >= 3 && io.stdout(formatLine({ level: 3, program: prog.name, message: msg }) + "\n");
     pump = startLogs(obj, opts.level, io);
-    const signal = waitForSignal(); // listen before announcing, so an early Ctrl-C is not lost
+    const signal = waitForSignal(until); // listen before announcing, so an early Ctrl-C is not lost
     say("Waiting for Ctrl-C...");
     await signal;
     pump?.stop();
@@ -50,7 +51,7 @@ export async function runProgram(file: string | undefined, o: RunOpts, io: Io): 
 
 function validate(o: RunOpts, io: Io): { mode?: XdpMode; level: number } {
   if (o.mode && !["skb", "drv", "hw"].includes(o.mode)) throw new CliError(`--mode '${o.mode}': expected skb, drv or hw`);
-  for (const b of o.block) if (!parseCidr(b)) throw new CliError(`--block '${b}': not an IPv4 address or CIDR (e.g. 198.51.100.3 or 198.51.100.0/24)`);
+  for (const b of o.block ?? []) if (!parseCidr(b)) throw new CliError(`--block '${b}': not an IPv4 address or CIDR (e.g. 198.51.100.3 or 198.51.100.0/24)`);
   let level: number;
   try {
     level = parseLevel(o.logLevel ?? io.env.TSEBPF_LOG);
@@ -86,7 +87,7 @@ function report(pump: LogPump | undefined, io: Io): void {
   if (s.malformed) io.stderr(`warning: ${s.malformed} log record(s) did not match the object's format table\n`);
 }
 
-function waitForSignal(): Promise<string> {
+function waitForSignal(until?: Promise<unknown>): Promise<string> {
   return new Promise((resolve) => {
     const on = (sig: string) => {
       process.off("SIGINT", on);
@@ -95,5 +96,6 @@ function waitForSignal(): Promise<string> {
     };
     process.on("SIGINT", on);
     process.on("SIGTERM", on);
+    until?.then(() => on("stop"), () => on("stop"));
   });
 }

@@ -5,7 +5,7 @@ import type { Io } from "../io.js";
 
 export interface RunOpts {
   iface: string;
-  block: string[];
+  block?: string[];
   mode?: string;
   netlink?: boolean;
   force?: boolean;
@@ -19,9 +19,9 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
   program
     .command("run")
     .description("load an XDP program, attach it to an interface and print its logs until Ctrl-C")
-    .argument("[program]", "program: .ts (DSL), .s (assembly) or .o (ELF object); default: the built-in hello program")
+    .argument("[program]", "program: .ts (DSL), .s (assembly) or .o (ELF object); default: programs/hello.ts, the book's Hello XDP")
     .option("-i, --iface <name>", "network interface to attach to", "eth0")
-    .option("--block <addr>", "add an IPv4 address or CIDR to the BLOCKLIST map (repeatable)", collect, [])
+    .option("--block <addr>", "drop packets from this IPv4 address or CIDR: adds it to the program's BLOCKLIST map (repeatable; CIDRs need an LPM trie map)", collect)
     .option("--mode <mode>", "XDP mode: skb (generic, works everywhere), drv (native driver), hw (offload); default: let the kernel choose")
     .option("--netlink", "attach through netlink instead of a bpf_link (the program then stays attached if tsebpf is killed with -9)")
     .option("--force", "replace a program that is already attached to the interface")
@@ -44,6 +44,6 @@ If attaching fails with "invalid argument" in the default or drv mode, try --mod
     });
 }
 
-function collect(v: string, prev: string[]): string[] {
-  return [...prev, v];
+function collect(v: string, prev: string[] | undefined): string[] {
+  return [...(prev ?? []), v];
 }

@@ -17,9 +17,9 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .command("test")
     .description("run a program on packets in the kernel (BPF_PROG_TEST_RUN) and print its verdicts")
     .argument("<program>", "program: .ts (DSL), .s (assembly) or .o (ELF object)")
-    .requiredOption("--packet <packet...>", "packet: hex bytes (e.g. 'ffff…0800…'), a raw .bin file, or a .pcap file (repeatable)")
+    .requiredOption("--packet <packet...>", "one or more packets: hex bytes (e.g. 'ffff…0800…'), raw .bin files or .pcap files")
     .option("--repeat <n>", "run each packet N times and report the mean ns/packet", "1")
-    .option("--map <entries...>", "set map entries before running: NAME key=value [key=value…] (numbers, 0x…, IPv4, hex:<bytes>)")
+    .option("--map <entries...>", "set map entries first: NAME key=value [key=value…]; keys/values are numbers, 0x…, IPv4 addresses (host-order u32), CIDRs for LPM tries, or hex:<bytes>")
     .option("--program <name>", "which program of the object to run (default: the first)")
     .option("--json", "print the results as JSON")
     .addHelpText("after", `

@@ -1,0 +1,93 @@
+// `tsebpf run` in-process (runProgram with a stop promise instead of a signal): pins, log level
+// filtering by --log-level and TSEBPF_LOG, detaching on stop. Records are produced by test-running
+// the pinned program, so no traffic is needed (the veth stays down).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { haveKernel } from "./helpers/env.js";
+import type { Io } from "../cli/io.js";
+import { runProgram } from "../loader/run-program.js";
+import { builtinObject } from "../loader/builtin.js";
+import { objGet, progInfo } from "../loader/sys/bpf.js";
+import { closeFd } from "../loader/sys/libc.js";
+import { testRun } from "../loader/test-run.js";
+import { resolveIface, xdpState } from "../loader/attach.js";
+
+const tag = Math.random().toString(36).slice(2, 7);
+const ns = `tsebpf-t-${tag}`, a = `tsi${tag}`;
+const pinDir = `/sys/fs/bpf/tsebpf-t-${tag}`;
+
+function io(env: Record<string, string> = {}) {
+  const o = { out: "", err: "" };
+  const io: Io = { stdout: (s) => void (o.out += s), stderr: (s) => void (o.err += s), isTTY: false, env, cwd: process.cwd() };
+  return { io, o };
+}
+
+async function until(cond: () => boolean, ms = 5000) {
+  for (const t0 = Date.now(); !cond(); ) {
+    if (Date.now() - t0 > ms) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe.skipIf(!haveKernel)("tsebpf run in-process", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "tsebpf-runip-"));
+    writeFileSync(join(dir, "hello.o"), builtinObject("hello"));
+    execFileSync("ip", ["netns", "add", ns]);
+    execFileSync("ip", ["link", "add", a, "type", "veth", "peer", "name", `tsj${tag}`, "netns", ns]);
+  });
+  afterAll(() => {
+    try { execFileSync("ip", ["link", "del", a], { stdio: "ignore" }); } catch {}
+    try { execFileSync("ip", ["netns", "del", ns], { stdio: "ignore" }); } catch {}
+    rmSync(pinDir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function session(args: { logLevel?: string; env?: Record<string, string>; pin?: string }, runs: number) {
+    const { io: cio, o } = io(args.env);
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    const done = runProgram(join(dir, "hello.o"), { iface: a, mode: "skb", logLevel: args.logLevel, pin: args.pin ?? pinDir }, cio, stopped);
+    await until(() => existsSync(join(args.pin ?? pinDir, "xdp_hello")) && xdpState(resolveIface(a)).progId > 0);
+    const fd = objGet(join(args.pin ?? pinDir, "xdp_hello"));
+    const id = progInfo(fd).id;
+    testRun(fd, new Uint8Array(64), { repeat: runs });
+    closeFd(fd);
+    await new Promise((r) => setTimeout(r, 80)); // a few log poll intervals
+    stop();
+    const code = await done;
+    return { code, o, id };
+  }
+
+  it("pins program and maps, prints logs at info, detaches on stop, keeps the pins", async () => {
+    const { code, o, id } = await session({}, 3);
+    expect(code).toBe(0);
+    expect(id).toBeGreaterThan(0);
+    const lines = o.out.trim().split("\n");
+    expect(lines[0]).toMatch(/INFO  xdp_hello\] Waiting for Ctrl-C\.\.\.$/);
+    expect(lines.filter((l) => l.endsWith("] received a packet"))).toHaveLength(3);
+    expect(lines.at(-1)).toMatch(/Exiting\.\.\.$/);
+    expect(xdpState(resolveIface(a)).progId).toBe(0);
+    expect(existsSync(join(pinDir, "BLOCKLIST"))).toBe(false);
+    expect(existsSync(join(pinDir, "TSEBPF_LOGS"))).toBe(true);
+    rmSync(pinDir, { recursive: true, force: true });
+  });
+
+  it("TSEBPF_LOG=warn hides info records; --log-level debug overrides it", async () => {
+    const quiet = await session({ env: { TSEBPF_LOG: "warn" } }, 2);
+    expect(quiet.o.out).toBe("");
+    rmSync(pinDir, { recursive: true, force: true });
+    const loud = await session({ env: { TSEBPF_LOG: "warn" }, logLevel: "debug" }, 2);
+    expect(loud.o.out.match(/received a packet/g)).toHaveLength(2);
+    rmSync(pinDir, { recursive: true, force: true });
+  });
+
+  it("rejects an unknown log level", async () => {
+    const { io: cio } = io({ TSEBPF_LOG: "loud" });
+    await expect(runProgram(join(dir, "hello.o"), { iface: a }, cio)).rejects.toThrow("TSEBPF_LOG: unknown log level 'loud' (expected error, warn, info, debug, trace or off)");
+  });
+});
