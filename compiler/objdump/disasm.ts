@@ -106,25 +106,27 @@ function disassembleSection(elf: ElfFile, sec: ElfSection, opts: DisasmOptions, 
   return { name: sec.name, index: sec.index, size: sec.size, insns };
 }
 
-/** Byte address a jump goes to, when the table's template prints a jump offset (%tgt / %ltgt). */
-function branchTarget(insn: Insn, slot: number, opts: DisasmOptions): number | undefined {
+/** Byte address a jump goes to (as a 64-bit unsigned value, as llvm-objdump computes it), when the
+ * table's template prints a jump offset (%tgt / %ltgt). */
+function branchTarget(insn: Insn, slot: number, opts: DisasmOptions): bigint | undefined {
   const e = findEntry(insn);
   const t = e ? templateFor(e, { hex: !!opts.hex }) : null;
   if (!t) return undefined;
-  if (t.includes("%tgt")) return (slot + 1 + insn.off) * 8;
-  if (t.includes("%ltgt")) return (slot + 1 + insn.imm) * 8;
+  if (t.includes("%tgt")) return BigInt.asUintN(64, BigInt((slot + 1 + insn.off) * 8));
+  if (t.includes("%ltgt")) return BigInt.asUintN(64, BigInt((slot + 1 + insn.imm) * 8));
   return undefined;
 }
 
-function targetLabel(syms: DisSymbol[], target: number): string | undefined {
+function targetLabel(syms: DisSymbol[], target: bigint): string | undefined {
   let lo = 0, hi = syms.length - 1, best: DisSymbol | undefined;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if (syms[mid].addr <= target) (best = syms[mid]), (lo = mid + 1);
+    if (BigInt(syms[mid].addr) <= target) (best = syms[mid]), (lo = mid + 1);
     else hi = mid - 1;
   }
   if (!best) return undefined;
-  return best.addr === target ? `<${best.name}>` : `<${best.name}+0x${(target - best.addr).toString(16)}>`;
+  const delta = target - BigInt(best.addr);
+  return delta === 0n ? `<${best.name}>` : `<${best.name}+0x${delta.toString(16)}>`;
 }
 
 /** BTF line info by section name and byte offset (empty when the object has no .BTF.ext). */
