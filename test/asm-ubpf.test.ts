@@ -90,8 +90,8 @@ describe("ubpf dialect encodings", () => {
     expect(r.diagnostics.map((d) => `${d.span?.line}:${d.span?.col} ${d.code} ${d.message}`)).toEqual([
       "2:1 ASM101 unknown instruction 'frob'",
       "3:11 ASM102 invalid memory operand '[%r11+2]'",
-      "5:1 ASM101 'mov32' takes 2 operands, found 1",
       "4:1 ASM103 undefined label 'nowhere'",
+      "5:1 ASM101 'mov32' takes 2 operands, found 1",
     ]);
   });
 

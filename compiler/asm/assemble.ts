@@ -11,7 +11,7 @@ import { type Insn, LD_IMM64 } from "../isa/insn.js";
 import { targetInImm } from "../isa/lookup.js";
 import { bind } from "./bind.js";
 import { matchForm } from "./forms.js";
-import { lex, type Statement, type Token } from "./lexer.js";
+import { lexEach, type Statement, type Token } from "./lexer.js";
 import { runDirective } from "./directives.js";
 
 export const R_BPF_64_64 = 1, R_BPF_64_ABS64 = 2, R_BPF_64_ABS32 = 3, R_BPF_64_32 = 10;
@@ -107,12 +107,16 @@ export interface AsmResult {
 
 export function assembleLlvm(text: string, file: string): AsmResult {
   const st = new AsmState(file);
-  const { statements, errors } = lex(text);
+  const errors = lexEach(text, (s) => statement(st, s));
   for (const e of errors) st.diags.push(error("ASM007", e.message, { file, line: e.line, col: e.col, offset: e.offset, length: 1 }));
-  for (const s of statements) statement(st, s);
   resolve(st);
-  if (st.diags.length) return { diagnostics: st.diags };
+  if (st.diags.length) return { diagnostics: byPosition(st.diags) };
   return { elf: finish(st), diagnostics: st.diags };
+}
+
+export function byPosition(ds: Diagnostic[]): Diagnostic[] {
+  const key = (d: Diagnostic) => (d.span?.line ?? 0) * 1e6 + (d.span?.col ?? 0);
+  return ds.map((d, i) => ({ d, i })).sort((a, b) => key(a.d) - key(b.d) || a.i - b.i).map((x) => x.d);
 }
 
 function statement(st: AsmState, s: Statement): void {

@@ -49,8 +49,25 @@ function isDigit(c: number): boolean {
 
 const REG = /^([rw])(10|[0-9])$/;
 
-export function lex(text: string, opts: { placeholders?: boolean; hashComments?: boolean } = {}): { statements: Statement[]; errors: LexError[] } {
+function tok(kind: TokKind, text: string, line: number, col: number, offset: number, value?: bigint, signed = false): Token {
+  // Every token has the same shape (keeps property access monomorphic on big inputs).
+  return { kind, text, line, col, offset, value, reg: undefined, w: undefined, signed };
+}
+
+/** Tokenize all of `text` into statements (convenient for small inputs and templates). */
+export function lex(text: string, opts: LexOptions = {}): { statements: Statement[]; errors: LexError[] } {
   const statements: Statement[] = [];
+  const errors = lexEach(text, (s) => void statements.push(s), opts);
+  return { statements, errors };
+}
+
+export interface LexOptions {
+  placeholders?: boolean;
+  hashComments?: boolean;
+}
+
+/** Tokenize `text`, handing each statement to `onStatement` as soon as it ends. */
+export function lexEach(text: string, onStatement: (s: Statement) => void, opts: LexOptions = {}): LexError[] {
   const errors: LexError[] = [];
   const hash = opts.hashComments !== false;
   let tokens: Token[] = [];
@@ -59,7 +76,7 @@ export function lex(text: string, opts: { placeholders?: boolean; hashComments?:
   let i = 0;
   const n = text.length;
   const flush = () => {
-    if (tokens.length) statements.push({ tokens, line: tokens[0].line });
+    if (tokens.length) onStatement({ tokens, line: tokens[0].line });
     tokens = [];
   };
   while (i < n) {
@@ -84,13 +101,13 @@ export function lex(text: string, opts: { placeholders?: boolean; hashComments?:
     if (opts.placeholders && c === 37 && isIdentStart(text.charCodeAt(i + 1))) { // %name
       i++;
       while (i < n && isIdentChar(text.charCodeAt(i))) i++;
-      tokens.push({ kind: "ph", text: text.slice(start, i), line, col, offset: start });
+      tokens.push(tok("ph", text.slice(start, i), line, col, start));
       continue;
     }
     if (c === 34) { // "string"
       const r = lexString(text, i);
       if (r.error) errors.push({ message: r.error, line, col, offset: i });
-      tokens.push({ kind: "str", text: r.value, line, col, offset: start });
+      tokens.push(tok("str", r.value, line, col, start));
       i = r.end;
       continue;
     }
@@ -104,13 +121,13 @@ export function lex(text: string, opts: { placeholders?: boolean; hashComments?:
       while (i < n && isIdentChar(text.charCodeAt(i))) i++;
       const v = parseNumber(text.slice(ns, i));
       if (v === undefined) errors.push({ message: `invalid number '${text.slice(ns, i)}'`, line, col: ns - lineStart + 1, offset: ns });
-      tokens.push({ kind: "num", text: text.slice(start, i), line, col, offset: start, value: neg ? -(v ?? 0n) : v ?? 0n, signed });
+      tokens.push(tok("num", text.slice(start, i), line, col, start, neg ? -(v ?? 0n) : v ?? 0n, signed));
       continue;
     }
     if (c === 115 /* s */ && !isIdentChar(text.charCodeAt(i + 1))) {
       const p = matchPunct(text, i);
       if (p && p.startsWith("s")) {
-        tokens.push({ kind: "punct", text: p, line, col, offset: start });
+        tokens.push(tok("punct", p, line, col, start));
         i += p.length;
         continue;
       }
@@ -119,13 +136,14 @@ export function lex(text: string, opts: { placeholders?: boolean; hashComments?:
       while (i < n && isIdentChar(text.charCodeAt(i))) i++;
       const word = text.slice(start, i);
       const m = word.length <= 3 ? REG.exec(word) : null;
-      if (m) tokens.push({ kind: "reg", text: word, line, col, offset: start, reg: Number(m[2]), w: m[1] === "w" });
-      else tokens.push({ kind: "ident", text: word, line, col, offset: start });
+      const t = tok(m ? "reg" : "ident", word, line, col, start);
+      if (m) { t.reg = Number(m[2]); t.w = m[1] === "w"; }
+      tokens.push(t);
       continue;
     }
     const p = matchPunct(text, i);
     if (p) {
-      tokens.push({ kind: "punct", text: p, line, col, offset: start });
+      tokens.push(tok("punct", p, line, col, start));
       i += p.length;
       continue;
     }
@@ -133,7 +151,7 @@ export function lex(text: string, opts: { placeholders?: boolean; hashComments?:
     i++;
   }
   flush();
-  return { statements, errors };
+  return errors;
 }
 
 function signedNumberAhead(text: string, i: number): boolean {
@@ -142,12 +160,17 @@ function signedNumberAhead(text: string, i: number): boolean {
   return isDigit(text.charCodeAt(k));
 }
 
+const PUNCT_BY_CHAR = new Map<string, string[]>();
+for (const p of PUNCTS) PUNCT_BY_CHAR.set(p[0], [...(PUNCT_BY_CHAR.get(p[0]) ?? []), p]);
+
 function matchPunct(text: string, i: number): string | undefined {
-  for (const p of PUNCTS) if (text.startsWith(p, i)) return p;
+  const list = PUNCT_BY_CHAR.get(text[i]);
+  if (list) for (const p of list) if (text.startsWith(p, i)) return p;
   return undefined;
 }
 
 export function parseNumber(s: string): bigint | undefined {
+  if (s.length < 16 && isAllDigits(s) && (s.length === 1 || s[0] !== "0")) return BigInt(Number(s));
   try {
     if (/^0[xX][0-9a-fA-F]+$/.test(s) || /^0[bB][01]+$/.test(s)) return BigInt(s);
     if (/^0[0-7]+$/.test(s)) return BigInt("0o" + s.slice(1));
@@ -186,4 +209,9 @@ function lexString(text: string, i: number): { value: string; end: number; error
     k++;
   }
   return { value: out, end: k, error: "unterminated string" };
+}
+
+function isAllDigits(s: string): boolean {
+  for (let k = 0; k < s.length; k++) if (!isDigit(s.charCodeAt(k))) return false;
+  return s.length > 0;
 }

@@ -10,6 +10,7 @@ import { entryByName, targetInImm, ubpfEntries } from "../isa/lookup.js";
 import { encodeInsns, slotIndex } from "../isa/encode.js";
 import type { OpEntry } from "../isa/table.js";
 import { parseNumber } from "./lexer.js";
+import { byPosition } from "./assemble.js";
 
 type Operand =
   | { kind: "reg"; reg: number; col: number }
@@ -80,7 +81,7 @@ export function parseUbpf(text: string, file: string): UbpfResult {
     insns.push(r);
   }
   resolveLabels(insns, labels, file, diagnostics);
-  return { insns, labels, diagnostics };
+  return { insns, labels, diagnostics: byPosition(diagnostics) };
 }
 
 function operands(s: string, col0: number): Operand[] | { error: string; col: number } {
