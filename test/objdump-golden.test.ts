@@ -64,6 +64,9 @@ describe("tsebpf objdump CLI", () => {
     const r = await cli("objdump", "-r", "--print-imm-hex", fw);
     expect(r.out).toContain("R_BPF_64_64\tBLOCKLIST");
     expect(r.out).toContain("r2 += -0x4");
+    const none = await cli("objdump", "-j", "nosuch", fw);
+    expect([none.code, none.out]).toEqual([0, `\n${fw}:\tfile format elf64-bpf\n`]);
+    expect(none.err).toMatch(/^tsebpf: warning: section 'nosuch' .* not found/);
     const json = JSON.parse((await cli("objdump", "--json", fw)).out);
     expect(json.disassembly.map((s: { section: string }) => s.section)).toEqual(["xdp/xdp_firewall", ".text"]);
   });

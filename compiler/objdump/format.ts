@@ -14,8 +14,8 @@ const hexBytes = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart
 /** The llvm-objdump -d listing of an object, `file` as the user named it. */
 export function formatObjdump(bytes: Uint8Array, file: string, opts: ObjdumpOptions = {}): string {
   const { sections } = disassemble(bytes, opts);
-  const out: string[] = ["", `${file}:\tfile format elf64-bpf`, ""];
-  sections.forEach((s, i) => out.push(...(i ? [""] : []), ...formatSection(s, opts)));
+  const out: string[] = ["", `${file}:\tfile format elf64-bpf`];
+  for (const s of sections) out.push("", ...formatSection(s, opts));
   return out.join("\n") + "\n";
 }
 
