@@ -29,6 +29,22 @@ export class ExprChecker {
   protected currentFn: A.FunctionDecl | undefined;
   protected callSites = new Map<A.FunctionDecl, { callee: A.FunctionDecl; span: Span }[]>();
   protected nextId = 0;
+  /** Untyped constants (literals and unannotated consts): they take the type their context needs. */
+  protected flexible = new WeakSet<A.Expr>();
+  protected flexLocals = new Set<A.Binding>();
+
+  /** The constant value of an untyped constant (for assignability), else undefined. */
+  protected cv(e: A.Expr): bigint | undefined {
+    return this.flexible.has(e) ? e.constValue : undefined;
+  }
+
+  /** A nullable value used where a value is needed: report it. */
+  protected nonNull(e: A.Expr, t: A.Type): A.Type {
+    if (t.kind !== "nullable") return t;
+    return e.kind === "Identifier"
+      ? this.fail("possiblyNull", `'${e.name}' is possibly 'null'. Check it first: if (${e.name} === null) return …;`, e)
+      : this.fail("objectPossiblyNull", "Object is possibly 'null'.", e);
+  }
 
   protected report(code: CodeName, message: string, span: Span | undefined): void {
     this.diagnostics.push(diag(code, message, span));
@@ -96,7 +112,9 @@ export class ExprChecker {
 
   private exprType(e: A.Expr, expected?: A.Type): A.Type {
     switch (e.kind) {
-      case "IntLiteral": return this.constant(e, e.value, isInt(expected) ? expected : literalType(e.value));
+      case "IntLiteral":
+        this.flexible.add(e);
+        return this.constant(e, e.value, isInt(expected) ? expected : literalType(e.value));
       case "BoolLiteral": return BOOL;
       case "NullLiteral": return NULL;
       case "StringLiteral": return STRING;
@@ -139,6 +157,7 @@ export class ExprChecker {
       case "param": {
         const cv = this.constLocals.get(b);
         if (cv !== undefined) e.constValue = cv;
+        if (this.flexLocals.has(b)) this.flexible.add(e);
         const epoch = this.viewEpoch.get(b);
         if (epoch !== undefined && epoch !== this.adjustCount)
           return this.fail("headerArg", `Header view '${b.name}' was invalidated by ctx.adjustHead()/adjustTail(); read the header again.`, e);
@@ -146,6 +165,7 @@ export class ExprChecker {
       }
       case "const":
         e.constValue = b.value;
+        if (!b.decl || !b.decl.typeAnn) this.flexible.add(e);
         return b.type;
       case "map": return b.type;
       case "function": return { kind: "namespace", name: b.name };
@@ -171,6 +191,7 @@ export class ExprChecker {
       if (h && p === "size") {
         e.member = { kind: "constant", value: BigInt(h.size) };
         e.constValue = BigInt(h.size);
+        this.flexible.add(e);
         return INT_TYPES.u32;
       }
     }
@@ -204,34 +225,48 @@ export class ExprChecker {
       if (cv !== undefined) e.constValue = cv === 0n ? 1n : 0n;
       return BOOL;
     }
-    const t = this.checkValue(e.operand, expected);
+    const t = this.nonNull(e.operand, this.checkValue(e.operand, expected));
     if (isError(t)) return ERROR;
     if (!isInt(t)) return this.fail("operatorTypes", `Operator '${e.op}' cannot be applied to type '${typeName(t)}'.`, e);
     const cv = e.operand.constValue;
-    if (cv !== undefined) e.constValue = wrap(e.op === "-" ? -cv : e.op === "~" ? ~cv : cv, t);
+    if (cv === undefined) return t;
+    const v = e.op === "-" ? -cv : e.op === "~" ? ~cv : cv;
+    if (this.flexible.has(e.operand)) {
+      this.flexible.add(e);
+      const ft = isInt(expected) ? expected : literalType(v);
+      return this.constant(e, v, ft);
+    }
+    e.constValue = wrap(v, t);
     return t;
   }
 
   private binaryExpr(e: A.BinaryExpr, expected?: A.Type): A.Type {
     if (EQ.has(e.op) && (e.left.kind === "NullLiteral" || e.right.kind === "NullLiteral")) return this.nullCompare(e);
     const hint = CMP.has(e.op) ? undefined : expected;
-    let lt = this.checkValue(e.left, hint);
-    let rt = this.checkValue(e.right, e.op === "<<" || e.op === ">>" || e.op === ">>>" ? undefined : isInt(lt) && e.left.constValue === undefined ? lt : hint);
+    let lt = this.nonNull(e.left, this.checkValue(e.left, hint));
+    const lflex = this.flexible.has(e.left);
+    let rt = this.nonNull(e.right, this.checkValue(e.right, isShift(e.op) ? undefined : isInt(lt) && !lflex ? lt : hint));
+    const rflex = this.flexible.has(e.right);
     if (isError(lt) || isError(rt)) return CMP.has(e.op) ? BOOL : ERROR;
-    // a constant operand takes the other operand's type
-    if (isInt(lt) && isInt(rt) && e.left.constValue !== undefined && e.right.constValue === undefined && !isShift(e.op)) lt = this.retype(e.left, rt);
-    if (isInt(lt) && isInt(rt) && e.right.constValue !== undefined && e.left.constValue === undefined && !isShift(e.op)) rt = this.retype(e.right, lt);
+    // an untyped constant operand takes the other operand's type
+    if (isInt(lt) && isInt(rt) && lflex && !rflex && !isShift(e.op)) lt = this.retype(e.left, rt);
+    if (isInt(lt) && isInt(rt) && rflex && !lflex && !isShift(e.op)) rt = this.retype(e.right, lt);
     if (isError(lt) || isError(rt)) return CMP.has(e.op) ? BOOL : ERROR;
     if (CMP.has(e.op)) return this.comparison(e, lt, rt);
     if (!isInt(lt) || !isInt(rt)) return this.fail("operatorTypes", `Operator '${e.op}' cannot be applied to types '${typeName(lt)}' and '${typeName(rt)}'.`, e);
     const t = isShift(e.op) ? lt : promote(lt, rt);
     const l = e.left.constValue, r = e.right.constValue;
     if (l !== undefined && r !== undefined) {
+      if (lflex && rflex) {
+        const v = fold(e.op, l, r, undefined);
+        if (v === undefined) return this.fail("unsupported", "Division by zero in a constant expression.", e);
+        this.flexible.add(e);
+        return this.constant(e, v, isInt(expected) ? expected : literalType(v));
+      }
       const v = fold(e.op, wrap(l, t), wrap(r, t), t);
       if (v === undefined) return this.fail("unsupported", "Division by zero in a constant expression.", e);
-      const ct = e.left.kind === "IntLiteral" && e.right.kind === "IntLiteral" && !expected ? promote(literalType(v), t) : t;
-      e.constValue = wrap(v, ct);
-      return ct;
+      e.constValue = wrap(v, t);
+      return t;
     }
     if (e.op === "**") return this.fail("unsupported", "'**' is only supported between constants.", e);
     if ((e.op === "/" || e.op === "%") && r === 0n) return this.fail("unsupported", "Division by zero.", e.right);
@@ -246,12 +281,13 @@ export class ExprChecker {
     }
     e.constValue = wrap(v, t);
     e.type = t;
+    this.flexible.delete(e);
     return t;
   }
 
   private comparison(e: A.BinaryExpr, lt: A.Type, rt: A.Type): A.Type {
     const ok = (isInt(lt) && isInt(rt)) || (EQ.has(e.op) && (sameType(lt, rt) && (lt.kind === "bool" || lt.kind === "action")))
-      || (EQ.has(e.op) && ((lt.kind === "action" && isInt(rt) && e.right.constValue !== undefined) || (rt.kind === "action" && isInt(lt) && e.left.constValue !== undefined)));
+      || (EQ.has(e.op) && ((lt.kind === "action" && isInt(rt) && this.cv(e.right) !== undefined) || (rt.kind === "action" && isInt(lt) && this.cv(e.left) !== undefined)));
     if (!ok) return this.fail("noOverlap", `This comparison appears to be unintentional because the types '${typeName(lt)}' and '${typeName(rt)}' have no overlap.`, e);
     const l = e.left.constValue, r = e.right.constValue;
     if (l !== undefined && r !== undefined) e.constValue = compare(e.op, l, r) ? 1n : 0n;
@@ -275,7 +311,7 @@ export class ExprChecker {
       if (isError(lt)) return this.checkValue(e.right);
       if (lt.kind !== "nullable" || !isInt(lt.inner)) return this.fail("unsupported", "'??' needs a map value (map.get(key)) on its left.", e.left);
       const rt = this.checkValue(e.right, lt.inner);
-      if (!assignable(rt, lt.inner, e.right.constValue)) this.report("notAssignable", `Type '${typeName(rt)}' is not assignable to type '${typeName(lt.inner)}'.`, e.right.span);
+      if (!assignable(rt, lt.inner, this.cv(e.right))) this.report("notAssignable", `Type '${typeName(rt)}' is not assignable to type '${typeName(lt.inner)}'.`, e.right.span);
       return lt.inner;
     }
     this.checkCond(e);
@@ -288,12 +324,13 @@ export class ExprChecker {
     this.facts = c.t;
     let a = this.checkValue(e.then, expected);
     this.facts = c.f;
-    let b = this.checkValue(e.else, isInt(a) && e.then.constValue === undefined ? a : expected);
+    let b = this.checkValue(e.else, isInt(a) && !this.flexible.has(e.then) ? a : expected);
     this.facts = saved;
     if (isError(a) || isError(b)) return ERROR;
     if (isInt(a) && isInt(b)) {
-      if (e.then.constValue !== undefined && e.else.constValue === undefined) a = this.retype(e.then, b);
-      else if (e.else.constValue !== undefined && e.then.constValue === undefined) b = this.retype(e.else, a);
+      const tf = this.flexible.has(e.then), ef = this.flexible.has(e.else);
+      if (tf && !ef) a = this.retype(e.then, b);
+      else if (ef && !tf) b = this.retype(e.else, a);
       if (isInt(a) && isInt(b)) return promote(a, b);
       return ERROR;
     }
@@ -303,7 +340,7 @@ export class ExprChecker {
 
   private asExpr(e: A.AsExpr): A.Type {
     const target = this.resolveType(e.typeAnn);
-    const t = this.checkValue(e.expr, isInt(target) ? target : undefined);
+    const t = this.nonNull(e.expr, this.checkValue(e.expr, isInt(target) ? target : undefined));
     if (isError(t) || isError(target)) return ERROR;
     const cv = e.expr.constValue;
     if (isInt(target) && (isInt(t) || t.kind === "bool" || t.kind === "action")) {
@@ -421,7 +458,7 @@ export class ExprChecker {
     e.args.forEach((a, i) => {
       const p = params[i];
       const t = this.checkValue(a, p);
-      if (p && !assignable(t, p, a.constValue)) this.report("notAssignable", `Argument of type '${typeName(t)}' is not assignable to parameter of type '${typeName(p)}' (in a call to '${what}').`, a.span);
+      if (p && !assignable(t, p, this.cv(a))) this.report("notAssignable", `Argument of type '${typeName(t)}' is not assignable to parameter of type '${typeName(p)}' (in a call to '${what}').`, a.span);
     });
   }
 
@@ -482,7 +519,7 @@ export class ExprChecker {
     const hb = h.kind === "Identifier" ? h.binding : undefined;
     const header = hb?.kind === "builtin" && Object.hasOwn(HEADERS, hb.name) ? hb.name : undefined;
     const ot = this.checkValue(off, INT_TYPES.u32);
-    if (!isError(ot) && !(isInt(ot) && assignable(ot, INT_TYPES.u32, off.constValue)))
+    if (!isError(ot) && !(isInt(ot) && assignable(ot, INT_TYPES.u32, this.cv(off))))
       this.report("notAssignable", `Argument of type '${typeName(ot)}' is not assignable to parameter of type 'u32'.`, off.span);
     if (!header) {
       if (!isError(ht)) this.report("headerArg", `The first argument of ctx.header() must be a header type (${Object.keys(HEADERS).join(", ")}).`, h.span);
@@ -540,7 +577,7 @@ export class ExprChecker {
         return { expr: x.args[0]!, kind: fmt };
       }
     }
-    const t = this.checkValue(x);
+    const t = this.nonNull(x, this.checkValue(x));
     if (isError(t)) return undefined;
     if (isInt(t)) return { expr: x, kind: t.signed ? "i64" : "u64" };
     if (t.kind === "bool") return { expr: x, kind: "bool" };
@@ -584,8 +621,9 @@ function with1(s: Facts, b: A.Binding): Facts {
   return out;
 }
 
-function fold(op: string, l: bigint, r: bigint, t: A.IntType): bigint | undefined {
-  const bits = BigInt(t.bits);
+/** Fold a binary operator; t undefined: untyped constants (exact, shifts unmasked). */
+function fold(op: string, l: bigint, r: bigint, t: A.IntType | undefined): bigint | undefined {
+  const bits = BigInt(t?.bits ?? 256);
   switch (op) {
     case "+": return l + r;
     case "-": return l - r;
@@ -598,7 +636,7 @@ function fold(op: string, l: bigint, r: bigint, t: A.IntType): bigint | undefine
     case "^": return l ^ r;
     case "<<": return l << (r & (bits - 1n));
     case ">>": return l >> (r & (bits - 1n));
-    case ">>>": return BigInt.asUintN(t.bits, l) >> (r & (bits - 1n));
+    case ">>>": return (t ? BigInt.asUintN(t.bits, l) : l) >> (r & (bits - 1n));
     default: return undefined;
   }
 }

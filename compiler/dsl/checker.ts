@@ -83,7 +83,7 @@ class Checker extends ExprChecker {
     const ann = k.typeAnn && this.resolveType(k.typeAnn);
     const t = this.checkValue(k.init, ann && isInt(ann) ? ann : undefined);
     let type: A.Type = ann ?? t;
-    if (ann && !assignable(t, ann, k.init.constValue)) this.report("notAssignable", `Type '${typeName(t)}' is not assignable to type '${typeName(ann)}'.`, k.init.span);
+    if (ann && !assignable(t, ann, this.cv(k.init))) this.report("notAssignable", `Type '${typeName(t)}' is not assignable to type '${typeName(ann)}'.`, k.init.span);
     if (k.init.constValue === undefined) {
       if (!isError(t)) this.report("constantExpr", "Top-level constants must be compile-time constant integers (or bool).", k.init.span);
       type = ERROR;
@@ -140,7 +140,7 @@ class Checker extends ExprChecker {
         p.type = ERROR;
       } else p.type = this.resolveType(p.typeAnn);
     }
-    const isXdp = f.exported && f.params.length === 1 && f.params[0]!.type?.kind === "ctx";
+    const isXdp = f.exported && f.params.length === 1 && (f.params[0]!.type?.kind === "ctx" || isError(f.params[0]!.type));
     f.role = isXdp ? "xdp" : "helper";
     if (f.exported && !isXdp) this.report("programShape", "An exported function is an XDP program: it must take exactly one parameter of type XdpContext.", f.nameSpan);
     if (!isXdp) {
@@ -217,12 +217,15 @@ class Checker extends ExprChecker {
     } else {
       const it = this.checkValue(d.init, ann && isInt(ann) ? ann : ann?.kind === "nullable" ? ann.inner : undefined);
       if (ann) {
-        if (!assignable(it, ann, d.init.constValue)) this.report("notAssignable", `Type '${typeName(it)}' is not assignable to type '${typeName(ann)}'.`, d.init.span);
+        if (!assignable(it, ann, this.cv(d.init))) this.report("notAssignable", `Type '${typeName(it)}' is not assignable to type '${typeName(ann)}'.`, d.init.span);
       } else t = this.localType(d, it);
     }
     const b: A.Binding = { kind: "local", id: this.nextId++, name: d.name, mutable: d.mutable, type: t, decl: d };
     d.binding = b;
-    if (!d.mutable && d.init?.constValue !== undefined && isInt(t)) this.constLocals.set(b, wrap(d.init.constValue, t));
+    if (!d.mutable && d.init?.constValue !== undefined && isInt(t)) {
+      this.constLocals.set(b, wrap(d.init.constValue, t));
+      if (!ann && this.flexible.has(d.init)) this.flexLocals.add(b);
+    }
     if (t.kind === "header" || (t.kind === "nullable" && t.inner.kind === "header")) this.viewEpoch.set(b, this.adjustCount);
     if (d.name) this.declare(b, d.nameSpan);
   }
@@ -230,7 +233,7 @@ class Checker extends ExprChecker {
   private localType(d: A.VarDecl, it: A.Type): A.Type {
     if (isError(it)) return ERROR;
     if (isInt(it) || it.kind === "bool" || it.kind === "action" || it.kind === "header" || it.kind === "nullable") {
-      if (isInt(it) && d.init?.constValue !== undefined && d.init.kind === "IntLiteral") return literalType(d.init.constValue);
+      if (isInt(it) && d.init?.constValue !== undefined && this.flexible.has(d.init)) return literalType(d.init.constValue);
       return it;
     }
     if (it.kind === "null") this.report("notAssignable", `Variable '${d.name}' cannot be only null; give it a type, e.g. 'let ${d.name}: Ipv4Hdr | null = null'.`, d.nameSpan);
@@ -284,7 +287,7 @@ class Checker extends ExprChecker {
       return;
     }
     const shift = s.op === "<<=" || s.op === ">>=" || s.op === ">>>=";
-    if (shift ? !isError(vt) && !isInt(vt) : !assignable(vt, target, s.value.constValue))
+    if (shift ? !isError(vt) && !isInt(vt) : !assignable(vt, target, this.cv(s.value)))
       this.report("notAssignable", `Type '${typeName(vt)}' is not assignable to type '${typeName(target)}'.`, s.value.span);
   }
 
@@ -301,7 +304,7 @@ class Checker extends ExprChecker {
     }
     const t = this.checkValue(s.value, isInt(rt) ? rt : undefined);
     if (rt.kind === "void" && !isError(t)) this.report("notAssignable", `Type '${typeName(t)}' is not assignable to type 'void'.`, s.value.span);
-    else if (!assignable(t, rt, s.value.constValue)) {
+    else if (!assignable(t, rt, this.cv(s.value))) {
       const hint = rt.kind === "action" ? " Return one of XdpAction.Pass, .Drop, .Tx, .Redirect, .Aborted." : "";
       this.report("notAssignable", `Type '${typeName(t)}' is not assignable to type '${typeName(rt)}'.${hint}`, s.value.span);
     }

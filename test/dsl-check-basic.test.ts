@@ -1,0 +1,208 @@
+// Checker: annotations the back end relies on (types, bindings, call/member targets, constants,
+// loop trip counts, program lists) and the flow-sensitive null checks.
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { parseProgram } from "../compiler/dsl/parser.js";
+import { checkProgram } from "../compiler/dsl/checker.js";
+import type * as A from "../compiler/dsl/ast.js";
+import { formatCompact } from "../compiler/diagnostics.js";
+
+const IMPORTS = `import { XdpContext, XdpAction, HashMap, ArrayMap, RingBuf, EthHdr, Ipv4Hdr, TcpHdr, ETH_P_IP, IPPROTO_TCP,
+  u8, u16, u32, u64, i32, i64, bool, info, warn, ipv4, hex, mac, ktimeNs, redirect } from "tsebpf";\n`;
+
+function check(src: string, withImports = true) {
+  const text = (withImports ? IMPORTS : "") + src;
+  const p = parseProgram(text, "t.ts");
+  expect(p.diagnostics.map(formatCompact)).toEqual([]);
+  const c = checkProgram(p.ast);
+  return { ...c, errors: c.diagnostics.map((d) => `${d.span!.line - (withImports ? 2 : 0)}: ${d.code} ${d.message}`) };
+}
+
+const xdp = (body: string, pre = "") => `${pre}\nexport function xdp_t(ctx: XdpContext): XdpAction {\n${body}\n}`;
+const codes = (src: string) => check(src).diagnostics.map((d) => d.code);
+
+/** Find every node of a kind in a function body. */
+function find<K extends A.Expr["kind"]>(root: unknown, kind: K): Extract<A.Expr, { kind: K }>[] {
+  const out: Extract<A.Expr, { kind: K }>[] = [];
+  const seen = new Set<unknown>();
+  const walk = (n: unknown): void => {
+    if (!n || typeof n !== "object" || seen.has(n)) return;
+    seen.add(n);
+    if ((n as { kind?: string }).kind === kind) out.push(n as Extract<A.Expr, { kind: K }>);
+    for (const [k, v] of Object.entries(n)) if (k !== "binding" && k !== "decl" && k !== "map" && k !== "func" && k !== "callees" && k !== "callee") walk(v);
+  };
+  walk(root);
+  return out;
+}
+
+describe("checked firewall", () => {
+  const text = readFileSync("fixtures/dsl-samples/firewall.ts", "utf8");
+  const { program, diagnostics } = checkProgram(parseProgram(text, "firewall.ts").ast);
+
+  it("has no diagnostics and one program, one map", () => {
+    expect(diagnostics).toEqual([]);
+    expect(program.programs.map((p) => p.name)).toEqual(["xdp_firewall"]);
+    expect(program.programs[0]!.role).toBe("xdp");
+    expect(program.maps.map((m) => [m.name, m.maxEntries, m.type?.mapKind, m.type?.key.name, m.type?.value.name])).toEqual([["BLOCKLIST", 1024, "HashMap", "u32", "u32"]]);
+  });
+
+  it("annotates header reads, ctx.header calls, map calls and the log call", () => {
+    const f = program.programs[0]!;
+    const members = find(f.body, "MemberExpr");
+    const etherType = members.find((m) => m.property === "etherType")!;
+    expect(etherType.member).toEqual({ kind: "headerField", header: "EthHdr", field: "etherType", offset: 12, size: 2, type: expect.objectContaining({ name: "u16" }), bitOffset: undefined, bitWidth: undefined });
+    expect(etherType.type).toMatchObject({ kind: "int", name: "u16" });
+    const size = members.find((m) => m.property === "size")!;
+    expect(size.constValue).toBe(14n);
+    const calls = find(f.body, "CallExpr");
+    const headers = calls.filter((c) => c.callee?.kind === "ctxMethod");
+    expect(headers.map((c) => (c.callee as { header: string }).header)).toEqual(["EthHdr", "Ipv4Hdr"]);
+    expect(headers[0]!.type).toEqual({ kind: "nullable", inner: { kind: "header", header: "EthHdr" } });
+    const has = calls.find((c) => c.callee?.kind === "mapMethod")!;
+    expect(has.callee).toMatchObject({ kind: "mapMethod", method: "has", map: { name: "BLOCKLIST" } });
+    expect(has.type).toEqual({ kind: "bool" });
+    const log = calls.find((c) => c.callee?.kind === "log")!;
+    const target = log.callee as Extract<A.CallTarget, { kind: "log" }>;
+    expect(target.level).toBe(3);
+    expect(target.pieces).toEqual(["SRC: ", ", ACTION: ", ""]);
+    expect(target.args.map((a) => a.kind)).toEqual(["ipv4", "u64"]);
+    expect(target.args[0]!.expr).toMatchObject({ kind: "MemberExpr", property: "srcAddr", type: { name: "u32" } });
+  });
+
+  it("narrows header views after null checks", () => {
+    const f = program.programs[0]!;
+    const ids = find(f.body, "Identifier").filter((i) => i.name === "eth");
+    expect(ids.map((i) => i.type?.kind)).toEqual(["nullable", "header"]);
+    expect(ids[0]!.binding).toBe(ids[1]!.binding);
+    expect(ids[0]!.binding).toMatchObject({ kind: "local", mutable: false, name: "eth" });
+  });
+});
+
+describe("types and constants", () => {
+  it("folds constants and gives literals the other operand's type", () => {
+    const { program, errors } = check(xdp(`const a: u8 = 200;
+const b = a + 100;
+const c = (1 << 4) | 3;
+let d: u64 = 0xffff_ffff_ffff_ffff;
+const e: i32 = -1;
+return XdpAction.Pass;`, "const K = 6 * 7;"));
+    expect(errors).toEqual([]);
+    const decls = find(program.programs[0]!.body, "BinaryExpr");
+    expect(decls[0]!.type).toMatchObject({ name: "u8" }); // a + 100 stays u8 (wraps)
+    expect(decls[0]!.right.constValue).toBe(100n);
+    expect(program.consts[0]).toMatchObject({ name: "K", value: 42n, type: { name: "u32" } });
+    const c = program.programs[0]!.body.body[2] as A.VarDecl;
+    expect(c.init!.constValue).toBe(19n);
+    const d = program.programs[0]!.body.body[3] as A.VarDecl;
+    expect(d.init!.constValue).toBe(0xffffffffffffffffn);
+    const e = program.programs[0]!.body.body[4] as A.VarDecl;
+    expect(e.init!.constValue).toBe(-1n);
+  });
+
+  it("widens implicitly, narrows only with as", () => {
+    expect(check(xdp(`const a: u8 = 1;\nconst b: u32 = a;\nconst c: i64 = b;\nreturn XdpAction.Pass;`)).errors).toEqual([]);
+    expect(check(xdp(`const a: u32 = 1;\nconst b: u8 = a;\nreturn XdpAction.Pass;`)).errors).toEqual(["4: TS2322 Type 'u32' is not assignable to type 'u8'."]);
+    expect(check(xdp(`const a: u32 = 1;\nconst b: i32 = a;\nreturn XdpAction.Pass;`)).errors).toEqual(["4: TS2322 Type 'u32' is not assignable to type 'i32'."]);
+    expect(check(xdp(`const a: u32 = 300;\nconst b: u8 = a as u8;\nconst c = -1 as u8;\nreturn XdpAction.Pass;`)).errors).toEqual([]);
+  });
+
+  it("mixed arithmetic promotes like C", () => {
+    const { program } = check(xdp(`const a: u8 = 1;\nconst b: u32 = 2;\nconst c: i32 = 3;\nconst x = a + b;\nconst y = b + c;\nconst z = c * a;\nreturn XdpAction.Pass;`));
+    const types = find(program.programs[0]!.body, "BinaryExpr").map((b) => (b.type as A.IntType).name);
+    expect(types).toEqual(["u32", "u32", "i32"]);
+  });
+
+  it("rejects strings outside logs, bool arithmetic, comparing header views with ints", () => {
+    expect(codes(xdp(`const s = "x";\nreturn XdpAction.Pass;`))).toEqual(["TSB9008"]);
+    expect(codes(xdp(`const t = true;\nconst u = t * 2;\nreturn XdpAction.Pass;`))).toEqual(["TS2365"]);
+    expect(codes(xdp(`const e = ctx.header(EthHdr, 0);\nif (e === null) return XdpAction.Pass;\nif (e === 1) return XdpAction.Drop;\nreturn XdpAction.Pass;`))).toEqual(["TS2367"]);
+  });
+
+  it("requires imports for catalogue names and suggests them", () => {
+    const r = check(`export function xdp_t(ctx: XdpContext): XdpAction { return XdpAction.Pass; }`, false);
+    expect(r.errors).toEqual([
+      "1: TS2304 Cannot find name 'XdpContext'. Import it: import { XdpContext } from \"tsebpf\".",
+      "1: TS2304 Cannot find name 'XdpAction'. Import it: import { XdpAction } from \"tsebpf\".",
+      "1: TS2304 Cannot find name 'XdpAction'. Import it: import { XdpAction } from \"tsebpf\".",
+    ]);
+  });
+});
+
+describe("null checks (flow-sensitive)", () => {
+  const ok = (body: string) => expect(check(xdp(body)).errors).toEqual([]);
+  const bad = (body: string) => expect(codes(xdp(body))).toContain("TS18047");
+
+  it("accepts early return, guarded block, || and && chains, !x, ternaries", () => {
+    ok(`const e = ctx.header(EthHdr, 0);\nif (e === null) return XdpAction.Pass;\nreturn e.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`);
+    ok(`const e = ctx.header(EthHdr, 0);\nif (e !== null) {\n if (e.etherType === ETH_P_IP) return XdpAction.Drop;\n}\nreturn XdpAction.Pass;`);
+    ok(`const e = ctx.header(EthHdr, 0);\nif (e === null || e.etherType !== ETH_P_IP) return XdpAction.Pass;\nreturn e.srcMac > 5 ? XdpAction.Drop : XdpAction.Pass;`);
+    ok(`const e = ctx.header(EthHdr, 0);\nif (e !== null && e.etherType === 8) return XdpAction.Drop;\nreturn XdpAction.Pass;`);
+    ok(`const e = ctx.header(EthHdr, 0);\nif (!e) return XdpAction.Aborted;\nreturn e.etherType > 0 ? XdpAction.Pass : XdpAction.Drop;`);
+    ok(`const e = ctx.header(EthHdr, 0);\nreturn e !== null && e.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`);
+    ok(`const e = ctx.header(EthHdr, 0);\nif (e === null) { return XdpAction.Pass; } else { info(\`\${e.etherType}\`); }\nreturn e.etherType === 0 ? XdpAction.Drop : XdpAction.Pass;`);
+  });
+
+  it("rejects reads outside the checked region", () => {
+    bad(`const e = ctx.header(EthHdr, 0);\nif (e !== null) { info("x"); }\nreturn e.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`);
+    bad(`const e = ctx.header(EthHdr, 0);\nif (e === null || e.etherType === 1) info("x");\nreturn e.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`);
+    bad(`const e = ctx.header(EthHdr, 0);\nif (e === null && e.etherType === 1) return XdpAction.Drop;\nreturn XdpAction.Pass;`);
+    bad(`let e = ctx.header(EthHdr, 0);\nif (e === null) return XdpAction.Pass;\ne = ctx.header(EthHdr, 2);\nreturn e.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`);
+    expect(codes(xdp(`return ctx.header(EthHdr, 0).etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`))).toEqual(["TS2531"]);
+  });
+
+  it("map values: get() may be null; ?? supplies a default", () => {
+    const pre = "export const M = new HashMap<u32, u64>(16);";
+    expect(check(xdp(`const v = M.get(1);\nif (v !== null && v > 10) return XdpAction.Drop;\nconst w = M.get(2) ?? 0;\nM.set(2, w + 1);\nreturn XdpAction.Pass;`, pre)).errors).toEqual([]);
+    expect(codes(xdp(`const v = M.get(1);\nconst w = v + 1;\nreturn XdpAction.Pass;`, pre))).toEqual(["TS18047"]);
+  });
+});
+
+describe("program shape and functions", () => {
+  it("lists reachable helpers callees-first, records callees, rejects recursion", () => {
+    const { program, errors } = check(`function a(x: u32): u32 { return x + 1; }
+function b(x: u32): u32 { return a(x) * 2; }
+function unused(): void {}
+export function xdp_t(ctx: XdpContext): XdpAction { return b(1) > 2 ? XdpAction.Drop : XdpAction.Pass; }`);
+    expect(errors).toEqual([]);
+    expect(program.functions.map((f) => f.name)).toEqual(["a", "b"]);
+    expect(program.functions[1]!.callees!.map((f) => f.name)).toEqual(["a"]);
+    const call = find(program.programs[0]!.body, "CallExpr")[0]!;
+    expect(call.callee).toMatchObject({ kind: "function", decl: { name: "b" } });
+    expect(call.type).toMatchObject({ name: "u32" });
+  });
+
+  it("requires an XDP program and the right signature", () => {
+    expect(codes(`function f(): void {}`)).toEqual(["TSB9016"]);
+    expect(codes(`export function xdp_t(ctx: XdpContext, n: u32): XdpAction { return XdpAction.Pass; }`)).toContain("TSB9011");
+    expect(codes(`export function xdp_t(ctx: XdpContext): XdpAction { info("x"); }`)).toEqual(["TS2366"]);
+  });
+
+  it("for loops: trip counts; bounds must be constants; the counter is read-only in the body", () => {
+    const { program, errors } = check(xdp(`let s: u32 = 0;\nfor (let i = 0; i < 8; i++) s += i;\nfor (let j = 10; j > 0; j -= 3) s += j;\nfor (let k = 0; k <= 4; k += 2) s += k;\nreturn XdpAction.Pass;`, "const N = 4;"));
+    expect(errors).toEqual([]);
+    const loops = program.programs[0]!.body.body.filter((s): s is A.For => s.kind === "For");
+    expect(loops.map((l) => l.tripCount)).toEqual([8, 4, 3]);
+    expect(codes(xdp(`let s: u32 = 0;\nfor (let i = 0; i < ctx.length; i++) s += i;\nreturn XdpAction.Pass;`))).toEqual(["TSB9010"]);
+    expect(codes(xdp(`let s: u32 = 0;\nfor (let i = 0; i < 8; i++) i += 1;\nreturn XdpAction.Pass;`))).toEqual(["TSB9010"]);
+    expect(codes(xdp(`for (let i = 0; i < 8; i--) info("x");\nreturn XdpAction.Pass;`))).toEqual(["TSB9010"]);
+  });
+
+  it("helpers, ctx methods, logs with formatters", () => {
+    const { program, errors } = check(xdp(`const t = ktimeNs();\nconst e = ctx.header(EthHdr, 0);\nif (e === null) return redirect(2);\nwarn(\`\${mac(e.srcMac)} \${hex(t)} \${t > 5} \${ctx.length}\`);\nreturn XdpAction.Pass;`));
+    expect(errors).toEqual([]);
+    const calls = find(program.programs[0]!.body, "CallExpr");
+    expect(calls[0]!.callee).toEqual({ kind: "helper", name: "ktimeNs" });
+    expect(calls[0]!.type).toMatchObject({ name: "u64" });
+    const log = calls.find((c) => c.callee?.kind === "log")!.callee as Extract<A.CallTarget, { kind: "log" }>;
+    expect(log.args.map((a) => a.kind)).toEqual(["mac", "hex", "bool", "u64"]);
+    expect(log.level).toBe(2);
+  });
+
+  it("the samples and the example programs check cleanly", () => {
+    for (const path of ["fixtures/dsl-samples/hello.ts", "fixtures/dsl-samples/firewall.ts", "fixtures/dsl-samples/kitchen-sink.ts"]) {
+      const p = parseProgram(readFileSync(path, "utf8"), path);
+      const c = checkProgram(p.ast);
+      expect([...p.diagnostics, ...c.diagnostics].map(formatCompact)).toEqual([]);
+    }
+  });
+});
