@@ -94,6 +94,6 @@ function ringBench() {
   ring.close();
   o.close();
   console.log(row(["ring buffer logs", "records", "lost", "decode+format/s", "end-to-end/s"], [34, 10, 6, 16, 12]));
-  console.log(row([`${batch}/batch × 20 (capacity ${Math.floor(logs.def.maxEntries / perRecord)})`, produced, produced - consumed, Math.round(lines / (Number(readNs) / 1e9)), Math.round(consumed / totalS)], [34, 10, 6, 16, 12]));
+  console.log(row([`${batch}/batch × 20 (capacity ${Math.floor(logs.def.maxEntries / perRecord) - 1})`, produced, produced - consumed, Math.round(lines / (Number(readNs) / 1e9)), Math.round(consumed / totalS)], [34, 10, 6, 16, 12]));
   if (produced !== consumed) process.exitCode = 1;
 }

@@ -89,7 +89,9 @@ function report(pump: LogPump | undefined, io: Io): void {
 
 function waitForSignal(until?: Promise<unknown>): Promise<string> {
   return new Promise((resolve) => {
+    const keepAlive = setInterval(() => {}, 1 << 30); // signal listeners alone do not keep Node running
     const on = (sig: string) => {
+      clearInterval(keepAlive);
       process.off("SIGINT", on);
       process.off("SIGTERM", on);
       resolve(sig);

@@ -61,6 +61,35 @@ describe.skipIf(!haveKernel)("tsebpf run (end to end)", () => {
     expect(tb.attachedProgId()).toBe(0);
   });
 
+  it("the DSL programs: default hello (no program argument) and programs/firewall.ts built in memory", async () => {
+    const hello = await start([]);
+    await tb.udpExchange([TX_ADDRS[0]], 5);
+    await new Promise((res) => setTimeout(res, 100));
+    hello.c.kill("SIGINT");
+    expect(await exited(hello.c, 5000)).toBe(0);
+    expect(hello.out.text.match(/INFO  xdp_hello\] received a packet/g)).toHaveLength(5);
+
+    const fw = await start([new URL("../programs/firewall.ts", import.meta.url).pathname, "--block", TX_ADDRS[1]]);
+    const r = await tb.udpExchange(TX_ADDRS, 10);
+    expect([r[TX_ADDRS[0]].received, r[TX_ADDRS[1]].received]).toEqual([10, 0]);
+    await new Promise((res) => setTimeout(res, 100));
+    fw.c.kill("SIGINT");
+    expect(await exited(fw.c, 5000)).toBe(0);
+    expect(fw.out.text.match(/xdp_firewall\] SRC: 198\.51\.100\.3, ACTION: 1/g)).toHaveLength(10);
+    expect(tb.attachedProgId()).toBe(0);
+  });
+
+  it("a clang-built object (fixtures/c) loads, attaches, passes traffic and detaches", async () => {
+    const { c, out } = await start([new URL("../fixtures/c/hello.clang19-g.o", import.meta.url).pathname, "-v"]);
+    expect(out.err).toMatch(/note: attached xdp_hello to .* with a bpf_link/);
+    expect(tb.attachedProgId()).toBeGreaterThan(0);
+    const r = await tb.udpExchange([TX_ADDRS[0]], 5);
+    expect(r[TX_ADDRS[0]].received).toBe(5);
+    c.kill("SIGINT");
+    expect(await exited(c, 5000)).toBe(0);
+    expect(tb.attachedProgId()).toBe(0);
+  });
+
   it("kill -9 leaves nothing attached (bpf_link)", async () => {
     const { c } = await start([join(dir, "hello.o")]);
     expect(tb.attachedProgId()).toBeGreaterThan(0);
