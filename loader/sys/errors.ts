@@ -40,6 +40,7 @@ export class BpfError extends Error {
 export const HINT = {
   perm: "needs root, or CAP_BPF + CAP_NET_ADMIN (try sudo)",
   drvMode: "the driver may not support native XDP: try --mode skb",
+  hwMode: "offload needs a NIC and driver that support it: try --mode drv or --mode skb",
   busy: "a program is already attached to this interface: use --force to replace it",
 };
 
@@ -47,6 +48,7 @@ export function hintFor(errno: number, ctx: { attach?: boolean; mode?: string } 
   const code = errnoName(errno);
   if (code === "EPERM") return HINT.perm;
   if (ctx.attach && (code === "EBUSY" || code === "EEXIST")) return HINT.busy;
-  if (ctx.attach && (code === "EINVAL" || code === "EOPNOTSUPP") && ctx.mode && ctx.mode !== "skb") return HINT.drvMode;
+  if (ctx.attach && (code === "EINVAL" || code === "EOPNOTSUPP") && ctx.mode === "hw") return HINT.hwMode;
+  if (ctx.attach && (code === "EINVAL" || code === "EOPNOTSUPP") && ctx.mode !== "skb") return HINT.drvMode;
   return undefined;
 }
