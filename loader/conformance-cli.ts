@@ -7,7 +7,7 @@ export async function conformanceMain(argv: string[]): Promise<number> {
   const verbose = argv.includes("-v") || argv.includes("--verbose");
   const fi = argv.indexOf("--filter");
   const filter = fi >= 0 ? new RegExp(argv[fi + 1]) : undefined;
-  const dir = argv.find((a, i) => !a.startsWith("-") && argv[i - 1] !== "--filter") ?? "/work/shared/conformance/tests";
+  const dir = argv.find((a, i) => !a.startsWith("-") && argv[i - 1] !== "--filter") ?? new URL("../../../shared/conformance/tests", import.meta.url).pathname; // beside the package, from dist/loader
   const { assemble, encode } = await toolchain();
   const report = runConformance(dir, assemble, encode, filter);
   process.stdout.write(formatReport(report, verbose));
