@@ -148,6 +148,15 @@ describe("BPF object reader", () => {
     for (const slot of [4, 12]) expect(slot + 1 + view.getInt32(slot * 8 + 4, true)).toBe(14);
   });
 
+  it("links a callback (ld_imm64 relocated against .text) as a BPF_PSEUDO_FUNC load, as libbpf does", () => {
+    const [p] = readBpfObject(readFileSync("fixtures/c/callback.clang19-g.o")).programs;
+    expect([p.name, p.insns.length / 8]).toEqual(["xdp_loop", 19 + 11]);
+    expect(p.insns[9 * 8 + 1] >> 4).toBe(4); // src = BPF_PSEUDO_FUNC
+    expect(9 + 1 + new DataView(p.insns.buffer).getInt32(9 * 8 + 4, true)).toBe(19);
+    expect(p.relocs).toEqual([{ slot: 9, symbol: "step", kind: "call" }]);
+    expect(p.btfExt!.funcInfo.map((f) => f.insnOff)).toEqual([0, 19]);
+  });
+
   it("fixes clang's zero DATASEC size and VAR offsets for BPF_BTF_LOAD", () => {
     const bytes = readFileSync("fixtures/c/firewall.clang14-g.o");
     const raw = parseBtf(sectionByName(readElf(bytes), ".BTF")!.data);

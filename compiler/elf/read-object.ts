@@ -126,15 +126,17 @@ function linkProgram(elf: ElfFile, entry: CodeRange, textFuncs: CodeRange[], ext
       const r = rel.get(range.start + off);
       const code0 = code[off], src = code[off + 1] >>> 4;
       const isCall = code0 === 0x85 && src === 1;
-      const isFuncLoad = code0 === 0x18 && src === 4;
       const sym = r ? elf.symbols[r.symIndex] : undefined;
+      // A function address: src 4, or (clang) a plain ld_imm64 relocated against code, which libbpf turns into src 4.
+      const isFuncLoad = code0 === 0x18 && (src === 4 || (!!sym && sym.shndx < elf.sections.length && isCodeSection(elf.sections[sym.shndx])));
       if (isCall || isFuncLoad) {
         const imm = view.getInt32(off + 4, true);
-        const target = callTarget(elf, range, off, imm, sym, textFuncs);
+        const target = callTarget(elf, range, off, imm, sym, textFuncs, isFuncLoad);
         if (target) {
           const slot = base + off / 8;
           const newBase = placed(target.fn);
           view.setInt32(off + 4, newBase + target.slotInFn - (slot + 1), true);
+          if (isFuncLoad) code[off + 1] = (4 << 4) | (code[off + 1] & 0xf);
           relocs.push({ slot, symbol: target.fn.name, kind: "call" });
           continue;
         }
@@ -150,12 +152,14 @@ function linkProgram(elf: ElfFile, entry: CodeRange, textFuncs: CodeRange[], ext
   return prog;
 }
 
-function callTarget(elf: ElfFile, range: CodeRange, off: number, imm: number, sym: ElfSymbol | undefined, textFuncs: CodeRange[]): { fn: CodeRange; slotInFn: number } | undefined {
+/** Where a BPF-to-BPF call (or a ld_imm64 of a function address) goes, as libbpf computes it:
+ * relocated calls use sym + (imm + 1) slots, relocated function loads sym + imm bytes, others are relative. */
+function callTarget(elf: ElfFile, range: CodeRange, off: number, imm: number, sym: ElfSymbol | undefined, textFuncs: CodeRange[], isLoad: boolean): { fn: CodeRange; slotInFn: number } | undefined {
   let sec = range.section, targetOff: number;
   if (sym) {
     if (sym.shndx >= elf.sections.length || sym.shndx === 0) throw new ElfFormatError(`call relocation against undefined symbol ${sym.name}`, range.section.offset + range.start + off);
     sec = elf.sections[sym.shndx];
-    targetOff = sym.value + (imm + 1) * 8;
+    targetOff = isLoad ? sym.value + imm : sym.value + (imm + 1) * 8;
   } else targetOff = range.start + off + (imm + 1) * 8;
   const fns = sec === range.section && sec.name !== ".text" ? [range] : sec.name === ".text" ? textFuncs : [];
   const fn = findRange(fns, targetOff);
@@ -164,6 +168,7 @@ function callTarget(elf: ElfFile, range: CodeRange, off: number, imm: number, sy
     throw new ElfFormatError(`call target outside any function`, range.section.offset + range.start + off);
   }
   if (fn === range && !sym) return undefined;
+  if ((targetOff - fn.start) % 8) throw new ElfFormatError("call target inside an instruction", range.section.offset + range.start + off);
   return { fn, slotInFn: (targetOff - fn.start) / 8 };
 }
 
