@@ -148,6 +148,31 @@ describe("BPF object reader", () => {
     for (const slot of [4, 12]) expect(slot + 1 + view.getInt32(slot * 8 + 4, true)).toBe(14);
   });
 
+  it("classifies relocations: map (.maps / legacy maps), data (.rodata section symbol), other", () => {
+    const ld = (imm = 0) => new Uint8Array([0x18, 0x01, 0, 0, imm, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    const code = new Uint8Array([...ld(), ...ld(4), ...ld(), 0x95, 0, 0, 0, 0, 0, 0, 0]);
+    const m = readBpfObject(writeElf({
+      sections: [
+        { name: "xdp", type: 1, flags: 6, align: 8, data: code, relocs: [{ offset: 0, type: 1, symbol: "counters" }, { offset: 16, type: 1, symbol: ".rodata" }, { offset: 32, type: 1, symbol: "ext" }] },
+        { name: "maps", type: 1, flags: 3, align: 4, data: new Uint8Array([2, 0, 0, 0, 4, 0, 0, 0, 8, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0]) },
+        { name: ".rodata", type: 1, flags: 2, align: 8, data: new Uint8Array(8) },
+        { name: "license", type: 1, flags: 3, align: 1, data: new TextEncoder().encode("Dual MIT/GPL\0") },
+      ],
+      symbols: [
+        { name: "prog", section: "xdp", value: 0, size: code.length, type: "func", bind: "global" },
+        { name: "counters", section: "maps", value: 0, size: 20, type: "object", bind: "global" },
+        { name: "ext", value: 0, size: 0, type: "notype", bind: "global" },
+      ],
+    }));
+    expect(m.license).toBe("Dual MIT/GPL");
+    expect(m.maps).toEqual([{ name: "counters", type: 2, keySize: 4, valueSize: 8, maxEntries: 16, flags: 0 }]);
+    expect(m.programs[0].relocs).toEqual([
+      { slot: 0, symbol: "counters", kind: "map" },
+      { slot: 2, symbol: ".rodata", kind: "data" },
+      { slot: 4, symbol: "ext", kind: "other" },
+    ]);
+  });
+
   it("links a callback (ld_imm64 relocated against .text) as a BPF_PSEUDO_FUNC load, as libbpf does", () => {
     const [p] = readBpfObject(readFileSync("fixtures/c/callback.clang19-g.o")).programs;
     expect([p.name, p.insns.length / 8]).toEqual(["xdp_loop", 19 + 11]);
