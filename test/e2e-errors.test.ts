@@ -2,7 +2,7 @@
 // adds its log below its summary line) and a non-zero exit, never a stack trace.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { haveKernel } from "./helpers/env.js";
@@ -12,6 +12,9 @@ import { builtinObject } from "../loader/builtin.js";
 import { writeBpfObject } from "../compiler/elf/write-object.js";
 
 const BIN = new URL("../bin/tsebpf.js", import.meta.url).pathname;
+// These tests run the built CLI (bin/tsebpf.js → dist/): `npm run build` first.
+const DIST = new URL("../dist/loader/run-program.js", import.meta.url).pathname;
+if (haveKernel && !existsSync(DIST)) throw new Error(`${DIST} is missing: run \`npm run build\` before the e2e tests`);
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "", err = "";
