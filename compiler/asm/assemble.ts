@@ -14,7 +14,7 @@ import { matchForm } from "./forms.js";
 import { lexEach, type Statement, type Token } from "./lexer.js";
 import { runDirective } from "./directives.js";
 
-export const R_BPF_64_64 = 1, R_BPF_64_ABS64 = 2, R_BPF_64_ABS32 = 3, R_BPF_64_32 = 10;
+export const R_BPF_64_64 = 1, R_BPF_64_ABS64 = 2, R_BPF_64_ABS32 = 3, R_BPF_64_NODYLD32 = 4, R_BPF_64_32 = 10;
 export const SHF_WRITE = 1, SHF_ALLOC = 2, SHF_EXEC = 4;
 
 export interface Section {
@@ -27,6 +27,7 @@ export interface Section {
   nobitsSize: number;
   relocs: ElfRelocInput[];
   order: number;
+  bytePatches: [number, number][];
 }
 
 export interface Sym {
@@ -46,7 +47,10 @@ export type SizeTerm = { sign: 1 | -1; sym?: string; dot?: { section: string; of
 export interface Fixup {
   section: Section;
   at: number;
-  kind: "jump" | "call" | "ld64" | "abs64" | "abs32";
+  kind: "jump" | "call" | "ld64" | "abs64" | "abs32" | "diff";
+  /** diff: the data size and the expression's terms */
+  size?: number;
+  terms?: SizeTerm[];
   symbol: string;
   addend: bigint;
   code?: number;
@@ -72,7 +76,7 @@ export class AsmState {
   section(name: string, type: number, flags: number, align = 1): Section {
     let s = this.sections.get(name);
     if (!s) {
-      s = { name, type, flags, align, w: new ByteWriter(), nobitsSize: 0, relocs: [], order: this.symOrder++ };
+      s = { name, type, flags, align, w: new ByteWriter(), nobitsSize: 0, relocs: [], order: this.symOrder++, bytePatches: [] };
       this.sections.set(name, s);
     }
     return s;
@@ -173,6 +177,7 @@ export function emitInsn(st: AsmState, insn: Insn, span: Span): void {
 function resolve(st: AsmState): void {
   for (const sym of st.syms.values()) if (sym.sizeExpr) sizeOf(st, sym);
   for (const f of st.fixups) {
+    if (f.kind === "diff") { resolveDiff(st, f); continue; }
     const sym = st.syms.get(f.symbol) ?? st.sym(f.symbol);
     const w = f.section.w;
     const local = sym?.defined && sym.bind !== "global" && sym.bind !== "weak";
@@ -186,7 +191,7 @@ function resolve(st: AsmState): void {
       else w.patchU16(f.at + 2, rel);
       continue;
     }
-    const type = { call: R_BPF_64_32, ld64: R_BPF_64_64, abs64: R_BPF_64_ABS64, abs32: R_BPF_64_ABS32, jump: 0 }[f.kind];
+    const type = f.kind === "abs32" ? data32Type(st, sym) : { call: R_BPF_64_32, ld64: R_BPF_64_64, abs64: R_BPF_64_ABS64, jump: 0 }[f.kind];
     let target = f.symbol;
     let addend = f.addend;
     if (local) {
@@ -197,6 +202,34 @@ function resolve(st: AsmState): void {
     if (addend !== 0n || local) writeAddend(w, f, addend);
     f.section.relocs.push({ offset: f.at, type, symbol: target });
   }
+}
+
+/** LLVM's rule for `.long sym`: NODYLD32 for code labels (.BTF.ext) and data variables (.BTF). */
+function data32Type(st: AsmState, sym: Sym): number {
+  if (!sym.defined || sym.section === undefined) return R_BPF_64_ABS32;
+  const flags = st.sections.get(sym.section)!.flags;
+  const temp = sym.name.startsWith(".L");
+  if (temp && flags & SHF_ALLOC && flags & SHF_EXEC) return R_BPF_64_NODYLD32;
+  if (!temp && flags & SHF_ALLOC && flags & SHF_WRITE) return R_BPF_64_NODYLD32;
+  return R_BPF_64_ABS32;
+}
+
+function resolveDiff(st: AsmState, f: Fixup): void {
+  let v = 0n;
+  let section: string | undefined;
+  for (const t of f.terms!) {
+    if (t.value !== undefined) { v += BigInt(t.sign) * t.value; continue; }
+    const where = t.dot ?? (() => { const s = st.syms.get(t.sym!); return s?.defined ? { section: s.section!, offset: s.value } : undefined; })();
+    if (!where) return void st.diags.push(error("ASM003", `undefined symbol '${t.sym}' in expression`, f.span));
+    if (section !== undefined && where.section !== section) return void st.diags.push(error("ASM004", "label difference across sections", f.span));
+    section = where.section;
+    v += BigInt(t.sign * where.offset);
+  }
+  const w = f.section.w, u = BigInt.asUintN(64, v);
+  if (f.size === 1) f.section.bytePatches.push([f.at, Number(u & 0xffn)]); // ByteWriter has no 8-bit patch
+  else if (f.size === 2) w.patchU16(f.at, Number(u & 0xffffn));
+  else if (f.size === 4) w.patchU32(f.at, Number(u & 0xffffffffn));
+  else w.patchU64(f.at, u);
 }
 
 function sizeOf(st: AsmState, sym: Sym): void {
@@ -226,11 +259,17 @@ function writeAddend(w: ByteWriter, f: Fixup, addend: bigint): void {
 function finish(st: AsmState): ElfInput {
   const sections: ElfSectionInput[] = [...st.sections.values()].map((s) => ({
     name: s.name, type: s.type, flags: s.flags, align: s.align,
-    data: s.type === 8 ? new Uint8Array(0) : s.w.finish(),
+    data: s.type === 8 ? new Uint8Array(0) : patched(s),
     size: s.type === 8 ? s.nobitsSize : undefined,
     entsize: s.entsize, relocs: s.relocs.length ? s.relocs : undefined,
   }));
   return { sections, symbols: symbols(st) };
+}
+
+function patched(s: Section): Uint8Array {
+  const data = s.w.finish();
+  for (const [at, b] of s.bytePatches) data[at] = b;
+  return data;
 }
 
 function symbols(st: AsmState): ElfSymbolInput[] {

@@ -54,6 +54,7 @@ export function runDirective(st: AsmState, toks: Token[]): void {
     case ".quad": case ".8byte": case ".dword": return dataDirective(st, d, ops, 8);
     case ".ascii": case ".asciz": case ".string": return stringDirective(st, d, ops, name !== ".ascii");
     case ".zero": case ".space": case ".skip": return zeroDirective(st, d, ops);
+    case ".uleb128": case ".sleb128": return lebDirective(st, d, ops, name === ".sleb128");
   }
   st.err("ASM004", `unknown directive '${name}'`, d);
 }
@@ -171,11 +172,18 @@ function dataDirective(st: AsmState, d: Token, ops: Token[][], size: 1 | 2 | 4 |
       appendConst(st, size, constant);
       continue;
     }
-    if (syms.length !== 1 || syms[0].sign !== 1 || terms.some((t) => t.dot) || (size !== 8 && size !== 4)) {
-      st.err("ASM004", "only 'symbol + constant' is supported in .long/.quad", op[0]);
+    const at = st.cur.w.zeros(size);
+    const locs = terms.filter((t) => t.sym !== undefined || t.dot);
+    if (locs.reduce((a, t) => a + t.sign, 0) === 0) {
+      // label differences (and `.`): a constant once every label is placed
+      for (const t of syms) st.sym(t.sym!);
+      st.fixups.push({ section: st.cur, at, kind: "diff", size, terms, symbol: "", addend: 0n, span: st.span(op[0]) });
       continue;
     }
-    const at = st.cur.w.zeros(size);
+    if (syms.length !== 1 || syms[0].sign !== 1 || terms.some((t) => t.dot) || (size !== 8 && size !== 4)) {
+      st.err("ASM004", `only 'symbol + constant' or label differences are supported in ${d.text}`, op[0]);
+      continue;
+    }
     st.sym(syms[0].sym!);
     st.fixups.push({ section: st.cur, at, kind: size === 8 ? "abs64" : "abs32", symbol: syms[0].sym!, addend: constant, span: st.span(op[0]) });
   }
@@ -205,4 +213,21 @@ function zeroDirective(st: AsmState, d: Token, ops: Token[][]): void {
   const fill = Number((ops[1]?.[0]?.value ?? 0n) & 0xffn);
   if (st.cur.type === NOBITS) { st.cur.nobitsSize += Number(n.value); return; }
   for (let i = 0; i < Number(n.value); i++) st.cur.w.u8(fill);
+}
+
+function lebDirective(st: AsmState, d: Token, ops: Token[][], signed: boolean): void {
+  for (const op of ops) {
+    const terms = expr(st, op);
+    if (!terms) return;
+    if (terms.some((t) => t.value === undefined)) return st.err("ASM004", `only constants are supported in ${d.text}`, op[0]);
+    let v = terms.reduce((a, t) => a + BigInt(t.sign) * t.value!, 0n);
+    if (!signed && v < 0n) return st.err("ASM004", "negative value in .uleb128", op[0]);
+    for (;;) {
+      const byte = Number(v & 0x7fn);
+      v >>= 7n; // arithmetic shift for negative values
+      const done = signed ? (v === 0n && !(byte & 0x40)) || (v === -1n && !!(byte & 0x40)) : v === 0n;
+      st.cur.w.u8(done ? byte : byte | 0x80);
+      if (done) break;
+    }
+  }
 }
