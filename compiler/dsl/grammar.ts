@@ -15,7 +15,7 @@ export class DslParser extends CstParser {
   semiErrors: SemiError[] = [];
 
   constructor(validate: boolean) {
-    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "full", skipValidations: !validate });
+    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 1, nodeLocationTracking: "full", skipValidations: !validate });
     this.performSelfAnalysis();
   }
 

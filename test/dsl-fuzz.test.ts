@@ -1,0 +1,90 @@
+// Fuzz: ≥ 5,000 mutated programs (token deletions/duplications/swaps/replacements and character
+// edits, fixed seed) through parseProgram + checkProgram: never throws, always returns an AST and
+// well-formed diagnostics (code, span inside the file).
+import { describe, expect, it } from "vitest";
+import { readdirSync, readFileSync } from "node:fs";
+import { parseProgram } from "../compiler/dsl/parser.js";
+import { checkProgram } from "../compiler/dsl/checker.js";
+import { tokenize } from "../compiler/dsl/lexer.js";
+
+const RUNS = 5200;
+const SEED = 0x7eb9f;
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const dirs = ["fixtures/dsl-samples", "fixtures/errors", "programs"];
+const corpus = dirs.flatMap((d) => {
+  try {
+    return readdirSync(d).filter((f) => f.endsWith(".ts")).map((f) => readFileSync(`${d}/${f}`, "utf8"));
+  } catch {
+    return [];
+  }
+});
+const CHARS = "{}()[];,.<>=!&|+-*/%^~?:'\"`$@#\\ \n\t0123456789xnabcdefghijklmnopqrstuvwxyz_";
+
+function mutate(src: string, r: () => number): string {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const edits = 1 + Math.floor(r() * 4);
+  let text = src;
+  for (let e = 0; e < edits; e++) {
+    const toks = tokenize(text).tokens;
+    const kind = Math.floor(r() * 6);
+    if (kind < 4 && toks.length > 2) {
+      const i = Math.floor(r() * toks.length);
+      const t = toks[i]!;
+      const [s, end] = [t.startOffset, t.endOffset! + 1];
+      if (kind === 0) text = text.slice(0, s) + text.slice(end); // delete a token
+      else if (kind === 1) text = text.slice(0, end) + " " + t.image + text.slice(end); // duplicate
+      else if (kind === 2 && i + 1 < toks.length) { // swap with the next token
+        const u = toks[i + 1]!;
+        text = text.slice(0, s) + u.image + text.slice(end, u.startOffset) + t.image + text.slice(u.endOffset! + 1);
+      } else text = text.slice(0, s) + pick(toks).image + text.slice(end); // replace with another token
+    } else {
+      const i = Math.floor(r() * (text.length + 1));
+      if (kind === 4) text = text.slice(0, i) + pick([...CHARS]) + text.slice(i); // insert a character
+      else text = text.slice(0, i) + text.slice(i + 1 + Math.floor(r() * 3)); // delete characters
+    }
+  }
+  return text;
+}
+
+describe("DSL fuzz", () => {
+  it(`${RUNS} mutated programs never throw`, () => {
+    expect(corpus.length).toBeGreaterThan(10);
+    const r = rng(SEED);
+    let withErrors = 0;
+    for (let n = 0; n < RUNS; n++) {
+      const text = mutate(corpus[n % corpus.length]!, r);
+      let ok = false;
+      try {
+        const p = parseProgram(text, "fuzz.ts");
+        const c = checkProgram(p.ast);
+        expect(p.ast.kind).toBe("Program");
+        expect(c.program.ast).toBe(p.ast);
+        const all = [...p.diagnostics, ...c.diagnostics];
+        if (all.length) withErrors++;
+        const lines = text.split("\n").length;
+        for (const d of all) {
+          expect(d.code).toMatch(/^TSB?\d+$/);
+          expect(d.span, d.message).toBeDefined();
+          expect(d.span!.line).toBeGreaterThanOrEqual(1);
+          expect(d.span!.line).toBeLessThanOrEqual(lines);
+          expect(d.span!.col).toBeGreaterThanOrEqual(1);
+        }
+        ok = true;
+      } finally {
+        if (!ok) console.error(`failing input #${n}:\n${text}`);
+      }
+    }
+    expect(withErrors).toBeGreaterThan(RUNS / 2);
+  }, 60_000);
+});
