@@ -112,6 +112,7 @@ describe("LLVM syntax assembler", () => {
     expect(r.diagnostics).toEqual([]);
     expect(r.elf!.sections[0].data.length).toBe((200000 + 2 + 25000) * 8);
     console.log(`assembled 200,002 instructions in ${ms.toFixed(0)} ms`);
-    expect(ms).toBeLessThan(1000);
+    // ≈0.2 s alone; the bound catches super-linear blowups with headroom for a loaded 2-core CI.
+    expect(ms).toBeLessThan(1500);
   });
 });

@@ -27,6 +27,7 @@ const VALUES: Record<string, string[]> = {
   "%imm64": ["0", "0xffffffffffffffff", "-9223372036854775808", "0x123456789", "ext_map", "back", "4294967296"],
   "%sym": ["ext_func", "back", "glob_fn"],
   "%asd": ["0", "1", "65535"], "%ass": ["1", "0", "7"],
+  "%srcn": ["1", "2", "6", "15"], "%pimm": ["5", "-1", "0x7fffffff", "4294967295"], "%addend": ["+8", "-16", "+0"],
 };
 
 /** Instances of one template: instance k takes value k mod n of each placeholder. */

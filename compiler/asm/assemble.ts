@@ -165,13 +165,14 @@ const SCRATCH_VIEW = new DataView(SCRATCH.buffer);
 export function emitInsn(st: AsmState, insn: Insn, span: Span): void {
   const sec = st.cur;
   const width = insn.code === LD_IMM64 ? 16 : 8;
-  writeInsn(SCRATCH_VIEW, 0, insn);
+  // A relocated ld_imm64 carries only the low 32 bits of its addend (as llvm-mc writes it).
+  writeInsn(SCRATCH_VIEW, 0, insn.symbol !== undefined && width === 16 ? { ...insn, imm64: BigInt.asUintN(32, insn.imm64 ?? 0n) } : insn);
   const at = sec.w.bytes(width === 8 ? SCRATCH.subarray(0, 8) : SCRATCH);
   if (insn.target !== undefined) st.sym(insn.target);
   if (insn.symbol !== undefined) st.sym(insn.symbol);
   if (insn.target !== undefined) st.fixups.push({ section: sec, at, kind: "jump", symbol: insn.target, addend: 0n, code: insn.code, src: insn.src, span });
   else if (insn.symbol !== undefined)
-    st.fixups.push({ section: sec, at, kind: insn.code === LD_IMM64 ? "ld64" : "call", symbol: insn.symbol, addend: 0n, span });
+    st.fixups.push({ section: sec, at, kind: insn.code === LD_IMM64 ? "ld64" : "call", symbol: insn.symbol, addend: insn.code === LD_IMM64 ? BigInt.asIntN(64, insn.imm64 ?? 0n) : 0n, span });
 }
 
 function resolve(st: AsmState): void {
@@ -250,7 +251,7 @@ function writeAddend(w: ByteWriter, f: Fixup, addend: bigint): void {
   const u = BigInt.asUintN(64, addend);
   if (f.kind === "ld64") {
     w.patchU32(f.at + 4, Number(u & 0xffffffffn));
-    w.patchU32(f.at + 12, Number(u >> 32n));
+    w.patchU32(f.at + 12, 0);
   } else if (f.kind === "abs64") w.patchU64(f.at, u);
   else if (f.kind === "call") w.patchU32(f.at + 4, Number(u & 0xffffffffn));
   else if (f.kind === "abs32") w.patchU32(f.at, Number(u & 0xffffffffn));

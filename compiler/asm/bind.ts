@@ -65,6 +65,21 @@ export function bind(src: readonly Token[], form: Form): Insn | BindError {
         break;
       }
       case "%sym": insn.symbol = s.text; insn.imm = -1; break;
+      case "%pimm": {
+        const v = s.value!;
+        if (v < I32_MIN || v > U32_MAX) return { message: "operand is not a 32-bit immediate", token: s };
+        insn.imm = Number(BigInt.asIntN(32, v));
+        insn.imm64 = BigInt.asUintN(32, v);
+        break;
+      }
+      case "%addend": {
+        if (!s.signed) return { message: "expected '+' or '-' before the addend", token: s };
+        if (insn.symbol === undefined) { // `5 + 3 ll`: constant arithmetic
+          insn.imm64 = BigInt.asUintN(64, (insn.imm64 ?? 0n) + s.value!);
+        } else insn.imm64 = BigInt.asUintN(64, s.value!);
+        insn.imm = Number(BigInt.asIntN(32, insn.imm64));
+        break;
+      }
     }
   }
   if (cast) insn.imm = Number(BigInt.asIntN(32, ((asd & 0xffffn) << 16n) | (ass & 0xffffn)));

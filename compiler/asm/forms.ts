@@ -12,6 +12,7 @@ export interface Form {
 const ALTS: Record<string, string[]> = {
   "%rd": ["r"], "%rs": ["r"], "%wd": ["w"], "%ws": ["w"],
   "%imm": ["#"], "%asd": ["#"], "%ass": ["#"], "%srcn": ["#"], "%off": ["#"],
+  "%pimm": ["#"], "%addend": ["#"],
   "%tgt": ["#", "@"], "%ltgt": ["#", "@"], "%imm64": ["#", "@"], "%sym": ["@"],
 };
 

@@ -153,7 +153,8 @@ function build(mn: string, ops: Operand[]): Built {
     if (ops.length !== 1 || ops[0].kind !== "label") return { error: "expected 'call local <label>'" };
     return { ...base(entryByName("call_local")), target: ops[0].name, imm: -1 };
   }
-  if (mn === "call" && ops[0]?.kind === "reg") return { ...base(entryByName("callx")), imm: ops[0].reg };
+  // callx: the register goes in dst, as LLVM 19 encodes `callx rN` (LLVM 14 read it from imm)
+  if ((mn === "call" || mn === "callx") && ops[0]?.kind === "reg") return { ...base(entryByName("callx")), dst: ops[0].reg };
   const wantReg = ops.length >= 2 && ops[1].kind === "reg";
   const e = pick(mn, wantReg);
   if (!e) return { error: `unknown instruction '${mn}'` };

@@ -26,7 +26,7 @@ export function usedFields(e: OpEntry): Set<Field> {
   if (/%[rw]d|%rimm/.test(t)) used.add("dst");
   if (/%[rw]s|%srcn/.test(t)) used.add("src");
   if (/%off|%tgt/.test(t)) used.add("off");
-  if (/%imm|%ltgt|%asd|%ass|%rimm|%sym/.test(t)) used.add("imm");
+  if (/%imm|%ltgt|%asd|%ass|%rimm|%sym|%pimm/.test(t)) used.add("imm");
   if (e.name.startsWith("ldabs") || e.name.startsWith("ldind")) used.add("dst");
   return used;
 }

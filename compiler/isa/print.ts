@@ -30,7 +30,7 @@ export function printInsn(insn: Insn, opts: PrintOptions = {}): string {
   return fill(t, insn, !!opts.hex);
 }
 
-const PLACEHOLDER = /%(rd|rs|wd|ws|imm64|imm|off|tgt|ltgt|sym|srcn|asd|ass|rimm)/g;
+const PLACEHOLDER = /%(rd|rs|wd|ws|imm64|imm|off|tgt|ltgt|sym|srcn|asd|ass|rimm|pimm)/g;
 
 function fill(t: string, i: Insn, hex: boolean): string {
   return t.replace(PLACEHOLDER, (_m, p: string) => {
@@ -40,7 +40,7 @@ function fill(t: string, i: Insn, hex: boolean): string {
       case "wd": return `w${i.dst}`;
       case "ws": return `w${i.src}`;
       case "imm": case "sym": return num(i.imm, hex);
-      case "imm64": return num(BigInt.asIntN(64, i.imm64 ?? BigInt(i.imm)), hex);
+      case "imm64": case "pimm": return num(BigInt.asIntN(64, i.imm64 ?? BigInt(i.imm)), hex);
       case "off": return i.off < 0 ? `- ${num(-i.off, hex)}` : `+ ${num(i.off, hex)}`;
       case "tgt": return signed(i.off, hex);
       case "ltgt": return signed(i.imm, hex);

@@ -9,6 +9,8 @@
 //   %imm64     ld_imm64 value or a symbol                %sym      a symbol (local call)
 //   %srcn      the src field as a number (ld_pseudo)     %asd %ass addr_space_cast imm halves
 //   %rimm      register number held in imm (LLVM 14 callx)
+//   %pimm      ld_pseudo's 32-bit immediate (low word; printed as the 64-bit value)
+//   %addend    `sym + N` in `r1 = sym + 8 ll`
 import { ALU, CLASS, JMP, MODE, SIZE, SRC } from "./insn.js";
 
 export type Field = "dst" | "src" | "off" | "imm";
@@ -99,11 +101,12 @@ function memory(): OpEntry[] {
       out.push({ name: `ldind${s}`, code: CLASS.LD | MODE.IND | size, asm: `r0 = *(${ty} *)skb[%rs]`, ubpf: `ldind${s}`, lax: ["dst", "off", "imm"] });
     }
   }
-  out.push({ name: "lddw", code: CLASS.LD | MODE.IMM | SIZE.DW, src: 0, asm: "%rd = %imm64 ll", ubpf: "lddw" });
+  out.push({ name: "lddw", code: CLASS.LD | MODE.IMM | SIZE.DW, src: 0, asm: "%rd = %imm64 ll", parse: ["%rd = %imm64 ll", "%rd = %imm64 %addend ll"], ubpf: "lddw" });
+  // ld_imm64 with a pseudo source (map fd, map value, BTF id, func, map index...): `ld_pseudo r1, 1, 5`.
   for (let k = 1; k <= 6; k++)
-    out.push({ name: `ld_pseudo${k}`, code: CLASS.LD | MODE.IMM | SIZE.DW, src: k, asm: "ld_pseudo\t%rd, %srcn, %imm", parse: [] });
-  // Any other src value: LLVM prints it the same way.
-  out.push({ name: "ld_pseudo", code: CLASS.LD | MODE.IMM | SIZE.DW, asm: "ld_pseudo\t%rd, %srcn, %imm", parse: [] });
+    out.push({ name: `ld_pseudo${k}`, code: CLASS.LD | MODE.IMM | SIZE.DW, src: k, asm: "ld_pseudo\t%rd, %srcn, %pimm", parse: [] });
+  // Any other src value: LLVM prints it the same way. The parser's one form covers every src.
+  out.push({ name: "ld_pseudo", code: CLASS.LD | MODE.IMM | SIZE.DW, asm: "ld_pseudo\t%rd, %srcn, %pimm", parse: ["ld_pseudo %rd, %srcn, %pimm"] });
   return out;
 }
 

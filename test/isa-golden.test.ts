@@ -1,0 +1,27 @@
+// Golden listing of the instruction table (fixtures/isa/table.txt): any change to an opcode, a
+// discriminator or a printed/parsed form shows up as a diff. Regenerate with UPDATE_FIXTURES=1;
+// a missing golden fails.
+import { describe, expect, it } from "vitest";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { OP_TABLE } from "../compiler/isa/table.js";
+
+const GOLDEN = "fixtures/isa/table.txt";
+
+function listing(): string {
+  const hex = (n: number) => `0x${n.toString(16).padStart(2, "0")}`;
+  const rows = OP_TABLE.map((e) => {
+    const disc = [e.off !== undefined ? `off=${e.off}` : "", e.imm !== undefined ? `imm=${hex(e.imm)}` : "", e.src !== undefined ? `src=${e.src}` : ""].filter(Boolean).join(" ");
+    const show = (t: string | null | undefined) => (t === undefined ? "=" : t === null ? "<unknown>" : t.replace(/\t/g, "\\t"));
+    return [e.name, hex(e.code), disc || "-", show(e.asm), show(e.asm32), show(e.llvm14), e.parse ? `parse: ${e.parse.join(" ; ") || "(none)"}` : "", e.ubpf ? `ubpf: ${e.ubpf}` : ""].join(" | ");
+  });
+  return `# name | opcode | discriminators | llvm-objdump-19 | with --mcpu=v4 (= same) | llvm-objdump-14 (= same) | parse | ubpf\n${rows.join("\n")}\n`;
+}
+
+describe("instruction table golden", () => {
+  it(GOLDEN, () => {
+    const text = listing();
+    if (process.env.UPDATE_FIXTURES === "1") writeFileSync(GOLDEN, text);
+    expect(existsSync(GOLDEN), `${GOLDEN} is missing: run with UPDATE_FIXTURES=1`).toBe(true);
+    expect(text).toBe(readFileSync(GOLDEN, "utf8"));
+  });
+});
