@@ -23,7 +23,7 @@ function program() {
     if (i % 16 === 0) out.push(`LBB0_${(i >> 4)}:`);
     out.push("\t" + forms[i % forms.length](i));
   }
-  out.push(`LBB0_${(N >> 4) + 1}:`, "\texit", ".Lfunc_end0:", "\t.size\tbig, .Lfunc_end0-big");
+  out.push(`LBB0_${N >> 4}:`, "\texit", ".Lfunc_end0:", "\t.size\tbig, .Lfunc_end0-big");
   return out.join("\n") + "\n";
 }
 

@@ -9,18 +9,27 @@ export interface ObjdumpOptions extends DisasmOptions {
 }
 
 const hex16 = (n: number) => n.toString(16).padStart(16, "0");
-const hexBytes = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join(" ");
+const HEX = Array.from({ length: 256 }, (_, x) => x.toString(16).padStart(2, "0"));
+function hexBytes(b: Uint8Array): string {
+  let s = HEX[b[0]];
+  for (let k = 1; k < b.length; k++) s += " " + HEX[b[k]];
+  return s;
+}
 
 /** The llvm-objdump -d listing of an object, `file` as the user named it. */
 export function formatObjdump(bytes: Uint8Array, file: string, opts: ObjdumpOptions = {}): string {
   const { sections } = disassemble(bytes, opts);
   const out: string[] = ["", `${file}:\tfile format elf64-bpf`];
-  for (const s of sections) out.push("", ...formatSection(s, opts));
+  for (const s of sections) {
+    out.push("");
+    formatSection(s, opts, out);
+  }
   return out.join("\n") + "\n";
 }
 
-function formatSection(s: DisSection, opts: ObjdumpOptions): string[] {
-  const out = [`Disassembly of section ${s.name}:`];
+/** Appends the section's lines to `out` (no spread: a section may hold 10^5+ instructions). */
+function formatSection(s: DisSection, opts: ObjdumpOptions, out: string[]): void {
+  out.push(`Disassembly of section ${s.name}:`);
   let lastSource: string | undefined;
   for (const i of s.insns) {
     if (i.symbol) {
@@ -34,7 +43,6 @@ function formatSection(s: DisSection, opts: ObjdumpOptions): string[] {
     out.push(formatInsn(i, opts));
     if (opts.relocs) for (const r of i.relocs) out.push(`\t\t${hex16(r.offset)}:  ${r.type}\t${r.symbol}`);
   }
-  return out;
 }
 
 function formatInsn(i: DisInsn, opts: ObjdumpOptions): string {
