@@ -18,7 +18,7 @@ function describeObject(elf: ElfFile) {
     .filter((s) => !SKIP.has(s.name) && !s.name.startsWith(".rel"))
     .map((s) => `${s.name} type=${s.type} flags=${s.flags} align=${s.align} size=${s.size} entsize=${s.entsize} ${Buffer.from(s.data).toString("hex")}`);
   const relocs = [...elf.relocs.entries()].flatMap(([i, rs]) => rs.map((r) => `${secName(i)}+${r.offset} type=${r.type} ${symbolName(elf, elf.symbols[r.symIndex])}`));
-  const symbols = elf.symbols.slice(1).map((s) => `${symbolName(elf, s)} type=${s.type} bind=${s.bind} sec=${s.shndx ? secName(s.shndx) : "UND"} value=${s.value} size=${s.size}`);
+  const symbols = elf.symbols.slice(1).map((s) => `${symbolName(elf, s)} type=${s.type} bind=${s.bind} vis=${s.other} sec=${s.shndx ? secName(s.shndx) : "UND"} value=${s.value} size=${s.size}`);
   return { sections: sections.sort(), relocs: relocs.sort(), symbols };
 }
 
@@ -44,6 +44,7 @@ const DIRECTIVES = `
 	.file	"sample.c"
 	.text
 	.globl	f                                 /* block comment */
+	.hidden	f
 	.p2align	3
 	.type	f,@function
 f:

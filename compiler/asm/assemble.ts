@@ -38,6 +38,7 @@ export interface Sym {
   sizeExpr?: { terms: SizeTerm[]; span: Span };
   type: ElfSymbolInput["type"];
   bind?: "global" | "weak" | "local";
+  visibility?: "hidden";
   defined: boolean;
   order: number;
 }
@@ -296,5 +297,7 @@ function isTempUndefined(_st: AsmState, s: Sym): boolean {
 }
 
 function outSym(s: Sym, b: ElfSymbolInput["bind"]): ElfSymbolInput {
-  return { name: s.name, section: s.defined ? s.section : undefined, value: s.defined ? s.value : 0, size: s.size ?? 0, type: s.type, bind: b };
+  const out: ElfSymbolInput = { name: s.name, section: s.defined ? s.section : undefined, value: s.defined ? s.value : 0, size: s.size ?? 0, type: s.type, bind: b };
+  if (s.visibility) out.visibility = s.visibility;
+  return out;
 }

@@ -5,7 +5,7 @@ import { type AsmState, type SizeTerm, SHF_ALLOC, SHF_EXEC, SHF_WRITE } from "./
 
 const IGNORED = new Set([
   ".loc", ".cfi_sections", ".cfi_startproc", ".cfi_endproc", ".cfi_def_cfa", ".cfi_offset", ".ident", ".addrsig",
-  ".addrsig_sym", ".file_end", ".cfi_def_cfa_offset", ".cfi_adjust_cfa_offset", ".cfi_restore", ".hidden", ".protected",
+  ".addrsig_sym", ".file_end", ".cfi_def_cfa_offset", ".cfi_adjust_cfa_offset", ".cfi_restore", ".protected",
   ".internal", ".loc_mark", ".nops_not_supported",
 ]);
 
@@ -41,6 +41,9 @@ export function runDirective(st: AsmState, toks: Token[]): void {
         if (op.length !== 1 || op[0].kind !== "ident") return st.err("ASM004", `expected a symbol name after ${name}`, op[0] ?? d);
         st.sym(op[0].text).bind = name === ".weak" ? "weak" : name === ".local" ? "local" : "global";
       }
+      return;
+    case ".hidden":
+      for (const op of ops) if (op[0]?.kind === "ident") st.sym(op[0].text).visibility = "hidden";
       return;
     case ".type": return typeDirective(st, d, ops);
     case ".size": return sizeDirective(st, d, ops);
