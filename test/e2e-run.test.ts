@@ -32,7 +32,7 @@ describe.skipIf(!haveKernel)("tsebpf run (end to end)", () => {
   const start = async (args: string[]) => {
     const c = tb.spawnIn(tb.rxNs, process.execPath, [BIN, "run", ...args, "--iface", tb.rxIf]);
     const out = collect(c);
-    await waitFor(out, /Waiting for Ctrl-C\.\.\./, 10000);
+    await waitFor(out, /Waiting for Ctrl-C\.\.\./, 20000);
     return { c, out };
   };
 
@@ -98,7 +98,7 @@ describe.skipIf(!haveKernel)("tsebpf run (end to end)", () => {
     expect(tb.attachedProgId()).toBeGreaterThan(0);
     c.kill("SIGKILL");
     await exited(c, 5000);
-    for (let i = 0; i < 50 && tb.attachedProgId(); i++) await new Promise((res) => setTimeout(res, 20));
+    for (let i = 0; i < 250 && tb.attachedProgId(); i++) await new Promise((res) => setTimeout(res, 20));
     expect(tb.attachedProgId()).toBe(0);
   });
 
