@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { haveTools } from "./helpers/env.js";
 import { OP_TABLE } from "../compiler/isa/table.js";
 import { decodeInsns } from "../compiler/isa/decode.js";
-import { printInsn, type PrintOptions } from "../compiler/isa/print.js";
+import { branchTarget, printInsn, type PrintOptions } from "../compiler/isa/print.js";
 import { findEntry } from "../compiler/isa/lookup.js";
 import { encodeInsns } from "../compiler/isa/encode.js";
 import { assembleLlvm } from "../compiler/asm/assemble.js";
@@ -132,6 +132,24 @@ describe.skipIf(!oracle)("assembler and printer against LLVM", () => {
       expect(got.length).toBe(want.length);
     });
   }
+
+  it("computes the branch targets llvm-objdump annotates as <sym+0xN>", () => {
+    const lines = sh("llvm-objdump-19", ["-d", oPath]).split("\n").filter((l) => /^\s+\d+:\t/.test(l));
+    const symAt = new Map(theirs!.symbols.map((x) => [symbolName(theirs!, x), x.value]));
+    const bySlot = new Map(lines.map((l) => [Number(/^\s+(\d+):/.exec(l)![1]), l]));
+    let slot = 0, checked = 0;
+    for (const i of decodeInsns(theirText)) {
+      const m = / <([^<>+]+)(?:\+0x([0-9a-f]+))?>$/.exec(bySlot.get(slot) ?? "");
+      const t = branchTarget(i, slot);
+      if (m && t !== undefined && t < 0) { /* before the section: objdump shows a wrapped offset */ }
+      else if (m) {
+        expect(t, bySlot.get(slot)).toBe((symAt.get(m[1])! + parseInt(m[2] ?? "0", 16)) / 8);
+        checked++;
+      } else expect(t === undefined || i.code === 0x85, bySlot.get(slot)).toBe(true);
+      slot += i.code === 0x18 ? 2 : 1;
+    }
+    expect(checked).toBeGreaterThan(100);
+  });
 
   it("round-trips: decode → print → parse → encode gives llvm's bytes", () => {
     const insns = decodeInsns(theirText);

@@ -11,7 +11,7 @@ import { OP_TABLE } from "../compiler/isa/table.js";
 import { findEntry } from "../compiler/isa/lookup.js";
 import { encodeInsns, EncodeError } from "../compiler/isa/encode.js";
 import { decodeInsns } from "../compiler/isa/decode.js";
-import { printInsn } from "../compiler/isa/print.js";
+import { branchTarget, printInsn } from "../compiler/isa/print.js";
 import type { Insn } from "../compiler/isa/insn.js";
 import { formCount } from "../compiler/asm/forms.js";
 
@@ -57,6 +57,17 @@ describe("instruction table", () => {
     const out = decodeInsns(encodeInsns(insns, new Map([["top", 0], ["end", 4]])));
     expect(out.map((i) => [i.off, i.imm])).toEqual([[4, 0], [0, 5], [0, -4], [0, 0], [0, 0]]);
     expect(() => encodeInsns([{ ...ins(0x05), target: "nope" }])).toThrow(EncodeError);
+  });
+
+  it("computes branch targets for objdump labels", () => {
+    expect(branchTarget(ins(0x15, 1, 0, 3, 0), 10)).toBe(14);
+    expect(branchTarget(ins(0x05, 0, 0, -1, 0), 10)).toBe(10);
+    expect(branchTarget(ins(0x06, 0, 0, 0, -11), 10)).toBe(0);
+    expect(branchTarget(ins(0xe5, 0, 0, 2, 0), 0)).toBe(3);
+    expect(branchTarget(ins(0x85, 0, 1, 0, 4), 2)).toBe(7);
+    expect(branchTarget(ins(0x85, 0, 0, 0, 4), 2)).toBeUndefined();
+    expect(branchTarget(ins(0x95), 2)).toBeUndefined();
+    expect(branchTarget(ins(0x07, 1, 0, 5, 1), 2)).toBeUndefined();
   });
 
   it("prints unknown opcodes as <unknown>", () => {

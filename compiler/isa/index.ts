@@ -3,4 +3,4 @@ export { OP_TABLE, type OpEntry } from "./table.js";
 export { findEntry, entryByName } from "./lookup.js";
 export { encodeInsns, slotIndex, writeInsn, EncodeError } from "./encode.js";
 export { decodeInsns } from "./decode.js";
-export { printInsn, type PrintOptions } from "./print.js";
+export { printInsn, branchTarget, type PrintOptions } from "./print.js";

@@ -63,3 +63,16 @@ export function num(v: number | bigint, hex: boolean): string {
 function signed(v: number, hex: boolean): string {
   return v < 0 ? num(v, hex) : `+${num(v, hex)}`;
 }
+
+/**
+ * The slot a jump (goto, if … goto, gotol, may_goto) or local call at `slot` lands on, for
+ * objdump's `<label>` annotation; undefined for other instructions.
+ */
+export function branchTarget(insn: Insn, slot: number): number | undefined {
+  const cls = insn.code & 7;
+  if (cls !== 5 && cls !== 6) return undefined;
+  const op = insn.code & 0xf0;
+  if (insn.code === 0x06 || (insn.code === 0x85 && insn.src === 1)) return slot + 1 + insn.imm;
+  if (op === 0x80 || op === 0x90 || (cls === 6 && (op === 0x00 || op === 0xe0))) return undefined;
+  return slot + 1 + insn.off;
+}
