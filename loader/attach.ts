@@ -1,7 +1,7 @@
 // XDP attach: takes a program fd and an interface, produces an Attachment that detaches on
 // demand. bpf_link (BPF_LINK_CREATE) by default, so a crash leaves nothing attached; rtnetlink
 // with `netlink: true` or when the kernel does not support XDP links.
-import { linkCreateRaw, linkInfo, ATTACH_TYPE_XDP, progInfo } from "./sys/bpf.js";
+import { linkCreateRaw, linkDetach, linkInfo, ATTACH_TYPE_XDP, progInfo } from "./sys/bpf.js";
 import { BpfError, hintFor, HINT } from "./sys/errors.js";
 import { closeFd } from "./sys/libc.js";
 import { ifIndex, netlinkGetXdp, netlinkSetXdp, XDP_FLAGS, type XdpState } from "./sys/netlink.js";
@@ -74,7 +74,12 @@ function linkAttachment(fd: number, ifname: string, ifindex: number): Attachment
     detach() {
       if (!open) return;
       open = false;
-      closeFd(fd); // the kernel detaches when the last reference to the link goes
+      try {
+        linkDetach(fd); // detach now, even if another reference (a pin, a forked fd) keeps the link alive
+      } catch {
+        /* already detached, e.g. the interface went away */
+      }
+      closeFd(fd);
     },
   };
 }
