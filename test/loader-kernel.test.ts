@@ -177,3 +177,19 @@ describe.skipIf(!haveKernel)("--block into an LPM trie", () => {
     }
   });
 });
+
+describe.skipIf(!haveKernel)("verifier log", () => {
+  it("grows the log buffer on ENOSPC and still reports the real failure", () => {
+    const body = Buffer.concat(Array.from({ length: 120_000 }, (_, i) => movImm(1 + (i % 5), i)));
+    const t0 = Date.now();
+    let err: Error | undefined;
+    try {
+      loadModel(model(Buffer.concat([body, EXIT])));
+    } catch (e) {
+      err = e as Error;
+    }
+    expect(err?.message.split("\n")[0]).toBe("verifier rejected program 'xdp_t': R0 !read_ok (EACCES)");
+    expect((err as unknown as { log: string }).log.length).toBeGreaterThan(1 << 20);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+  });
+});
