@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { CliError } from "../cli/io.js";
 import { BpfError } from "./sys/errors.js";
 import { VerifierError } from "./verifier.js";
+import { LoaderError } from "./object.js";
 import { AttachError } from "./attach.js";
 import type { BpfMap } from "./map.js";
 import type { BuiltinName } from "./builtin.js";
@@ -54,7 +55,7 @@ export async function programBytes(file: string): Promise<Uint8Array> {
 
 /** Map loader failures (typed errors) to CliError; leaves others (internal errors) alone. */
 export function asCliError(e: unknown, file?: string): unknown {
-  if (e instanceof VerifierError || e instanceof BpfError || e instanceof AttachError) return new CliError(e.message);
+  if (e instanceof VerifierError || e instanceof BpfError || e instanceof AttachError || e instanceof LoaderError) return new CliError(e.message);
   const err = e as Error;
   if (err?.name === "ElfFormatError") return new CliError(`${file ?? "object"}: not a valid BPF object: ${err.message}`);
   return e;

@@ -9,6 +9,9 @@ import { closeFd } from "./sys/libc.js";
 import { BpfMap } from "./map.js";
 import { VerifierError, verifierError } from "./verifier.js";
 
+/** A problem with the object the user gave (not a kernel error): printed as one line. */
+export class LoaderError extends Error {}
+
 export interface LoadOptions {
   /** Called with notes such as "kernel rejected BTF; loading without it". */
   verbose?: (note: string) => void;
@@ -44,7 +47,7 @@ export function loadModel(model: ObjectModel, opts: LoadOptions = {}): LoadedObj
     model, programs: [], maps: [], btfFd: -1,
     program(name) {
       const p = name ? this.programs.find((x) => x.name === name) : this.programs[0];
-      if (!p) throw new Error(name ? `no program named '${name}' (have: ${this.programs.map((x) => x.name).join(", ") || "none"})` : "the object has no programs");
+      if (!p) throw new LoaderError(name ? `no program named '${name}' (have: ${this.programs.map((x) => x.name).join(", ") || "none"})` : "the object has no programs");
       return p;
     },
     map(name) {
@@ -103,9 +106,9 @@ export function relocate(p: LoadedProgram, obj: Pick<LoadedObject, "maps">): Buf
     if (r.kind === "call" || r.kind === "other") continue;
     const off = r.slot * 8;
     if (off + 16 > insns.length || insns[off] !== 0x18)
-      throw new Error(`program ${p.name}: relocation for '${r.symbol}' at instruction ${r.slot} is not an ld_imm64`);
+      throw new LoaderError(`program ${p.name}: relocation for '${r.symbol}' at instruction ${r.slot} is not an ld_imm64`);
     const m = obj.maps.find((x) => x.name === r.symbol);
-    if (!m) throw new Error(`program ${p.name}: instruction ${r.slot} refers to '${r.symbol}', which is not a map in this object`);
+    if (!m) throw new LoaderError(`program ${p.name}: instruction ${r.slot} refers to '${r.symbol}', which is not a map in this object`);
     const pseudo = r.kind === "data" ? 2 : 1; // BPF_PSEUDO_MAP_VALUE : BPF_PSEUDO_MAP_FD
     insns[off + 1] = (insns[off + 1] & 0x0f) | (pseudo << 4);
     if (r.kind === "map") insns.writeInt32LE(0, off + 12);

@@ -91,6 +91,12 @@ describe.skipIf(!haveKernel)("bad input gives one clear line", () => {
     expect(r.err).toMatch(/^tsebpf: error: --block needs a map named BLOCKLIST, and this program has none \(maps: TSEBPF_LOGS\)\n$/);
   });
 
+  it("unknown --program name", async () => {
+    const r = await cli("test", f("hello.o"), "--program", "xdp_nope", "--packet", "00".repeat(20));
+    expect(r.code).toBe(1);
+    expect(r.err).toBe("tsebpf: error: no program named 'xdp_nope' (have: xdp_hello)\n");
+  });
+
   it("bad packet hex and bad --mode", async () => {
     expect((await cli("test", f("hello.o"), "--packet", "zz")).err).toBe("tsebpf: error: --packet 'zz': neither a file nor an even number of hex digits\n");
     expect((await cli("run", f("hello.o"), "--iface", "lo", "--mode", "fast")).err).toBe("tsebpf: error: --mode 'fast': expected skb, drv or hw\n");
