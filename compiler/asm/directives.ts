@@ -82,7 +82,7 @@ function sectionName(op: Token[]): string {
   let end = -1;
   for (const t of op) {
     if (end >= 0 && t.offset !== end) break;
-    s += t.kind === "num" && t.signed ? t.text : t.text;
+    s += t.text;
     end = t.offset + t.text.length;
   }
   return s;
