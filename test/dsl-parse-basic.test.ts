@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { parseProgram } from "../compiler/dsl/parser.js";
 import { buildParserValidated, getParser } from "../compiler/dsl/grammar.js";
-import { buildLexerValidated, tokenize } from "../compiler/dsl/lexer.js";
+import { buildLexerValidated, tokenize, tokenizeWith } from "../compiler/dsl/lexer.js";
+import { readdirSync } from "node:fs";
 import type * as A from "../compiler/dsl/ast.js";
 import { formatCompact } from "../compiler/diagnostics.js";
 
@@ -43,6 +44,17 @@ describe("parser construction", () => {
 });
 
 describe("tokens", () => {
+  it("the optimised lexer (start_chars_hint) matches the unoptimised reference", () => {
+    const ref = buildLexerValidated();
+    const texts = ["fixtures/dsl-samples", "fixtures/errors"].flatMap((d) => readdirSync(d).filter((f) => f.endsWith(".ts")).map((f) => readFileSync(`${d}/${f}`, "utf8")));
+    texts.push("a>>>=b<<=c**=d&&=e||=f??=g!==h?.i...j=>k 0x1Fn 0b1 0o7 .5 1e3 'x' \"y\" @ ~ `t${`u${v}`}w` /* c */ // d\n\u00a0#");
+    for (const t of texts) {
+      const fast = tokenize(t), slow = tokenizeWith(ref, t);
+      expect(fast.tokens.map((k) => `${k.tokenType.name}:${k.image}`)).toEqual(slow.tokens.map((k) => `${k.tokenType.name}:${k.image}`));
+      expect(fast.errors.map((e) => e.offset)).toEqual(slow.errors.map((e) => e.offset));
+    }
+  });
+
   it("lexes templates with nested braces and keywords vs identifiers", () => {
     const r = tokenize("info(`a ${ {x: 1}.x } b ${y}`); asyncX as async type typeof");
     expect(r.errors).toEqual([]);

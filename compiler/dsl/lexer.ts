@@ -60,10 +60,14 @@ export const BinaryOperator = createToken({ name: "BinaryOperator", pattern: Lex
 export const AssignOperator = createToken({ name: "AssignOperator", pattern: Lexer.NA });
 export const NumberLiteral = createToken({ name: "NumberLiteral", pattern: Lexer.NA });
 
-export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_$][A-Za-z0-9_$]*/, categories: [IdentifierName, NotBrace] });
+// Every token gives start_chars_hint and line_breaks, so building the lexer never has to analyse
+// its regular expressions (that analysis was most of the lexer's start-up time).
+const LETTERS = "abcdefghijklmnopqrstuvwxyz";
+const IDENT_START = [...LETTERS, ...LETTERS.toUpperCase(), "_", "$"];
+export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_$][A-Za-z0-9_$]*/, start_chars_hint: IDENT_START, line_breaks: false, categories: [IdentifierName, NotBrace] });
 
 const kw = (word: string, name = word[0]!.toUpperCase() + word.slice(1)): TokenType =>
-  createToken({ name, pattern: new RegExp(word), longer_alt: Identifier, categories: [IdentifierName, NotBrace] });
+  createToken({ name, pattern: new RegExp(word), start_chars_hint: [word[0]!], line_breaks: false, longer_alt: Identifier, categories: [IdentifierName, NotBrace] });
 
 export const Import = kw("import"), From = kw("from"), Export = kw("export"), Const = kw("const");
 export const Let = kw("let"), Var = kw("var"), Function = kw("function"), Return = kw("return");
@@ -77,42 +81,43 @@ const KEYWORDS = [Import, From, Export, Const, Let, Var, Function, Return, If, E
   True, False, Null, As, Class, Async, Await, Typeof, Void, Break, Continue, Switch, Try, Throw, Interface,
   Enum, This, Type].sort((a, b) => b.name.length - a.name.length); // longest first: "async" before "as"
 
-const punct = (name: string, pattern: RegExp, categories: TokenType[] = []): TokenType =>
-  createToken({ name, pattern, categories: [NotBrace, ...categories] });
+/** A token that cannot span lines; `starts`: every character a match can begin with. */
+const punct = (name: string, pattern: RegExp, starts: string, categories: TokenType[] = []): TokenType =>
+  createToken({ name, pattern, start_chars_hint: [...starts], line_breaks: false, categories: [NotBrace, ...categories] });
 
-export const Arrow = punct("Arrow", /=>/);
-export const Ellipsis = punct("Ellipsis", /\.\.\./);
-export const AssignOp = punct("AssignOp", /(?:>>>|<<|>>|\*\*|&&|\|\||\?\?|[+\-*/%&|^])=/, [AssignOperator]);
-export const EqualityOp = punct("EqualityOp", /[=!]==?/, [BinaryOperator]);
-export const Less = punct("Less", /</, [BinaryOperator]);
-export const Greater = punct("Greater", />/, [BinaryOperator]);
-export const OtherBinaryOp = punct("OtherBinaryOp", /<=|>=|<<|>>>|>>|\*\*|&&|\|\||\?\?|[*/%&|^]/, [BinaryOperator]);
-export const PlusPlus = punct("PlusPlus", /\+\+/);
-export const MinusMinus = punct("MinusMinus", /--/);
-export const Plus = punct("Plus", /\+/, [BinaryOperator]);
-export const Minus = punct("Minus", /-/, [BinaryOperator]);
-export const QuestionDot = punct("QuestionDot", /\?\.(?![0-9])/);
-export const Question = punct("Question", /\?/);
-export const Bang = punct("Bang", /!/);
-export const Tilde = punct("Tilde", /~/);
-export const Equals = punct("Equals", /=/, [AssignOperator]);
-export const Colon = punct("Colon", /:/);
-export const Semicolon = punct("Semicolon", /;/);
-export const Comma = punct("Comma", /,/);
-export const Dot = punct("Dot", /\./);
-export const LParen = punct("LParen", /\(/);
-export const RParen = punct("RParen", /\)/);
-export const LBracket = punct("LBracket", /\[/);
-export const RBracket = punct("RBracket", /\]/);
-export const At = punct("At", /@/);
+export const Arrow = punct("Arrow", /=>/, "=");
+export const Ellipsis = punct("Ellipsis", /\.\.\./, ".");
+export const AssignOp = punct("AssignOp", /(?:>>>|<<|>>|\*\*|&&|\|\||\?\?|[+\-*/%&|^])=/, "><*&|?+-/%^", [AssignOperator]);
+export const EqualityOp = punct("EqualityOp", /[=!]==?/, "=!", [BinaryOperator]);
+export const Less = punct("Less", /</, "<", [BinaryOperator]);
+export const Greater = punct("Greater", />/, ">", [BinaryOperator]);
+export const OtherBinaryOp = punct("OtherBinaryOp", /<=|>=|<<|>>>|>>|\*\*|&&|\|\||\?\?|[*/%&|^]/, "<>*&|?/%^", [BinaryOperator]);
+export const PlusPlus = punct("PlusPlus", /\+\+/, "+");
+export const MinusMinus = punct("MinusMinus", /--/, "-");
+export const Plus = punct("Plus", /\+/, "+", [BinaryOperator]);
+export const Minus = punct("Minus", /-/, "-", [BinaryOperator]);
+export const QuestionDot = punct("QuestionDot", /\?\.(?![0-9])/, "?");
+export const Question = punct("Question", /\?/, "?");
+export const Bang = punct("Bang", /!/, "!");
+export const Tilde = punct("Tilde", /~/, "~");
+export const Equals = punct("Equals", /=/, "=", [AssignOperator]);
+export const Colon = punct("Colon", /:/, ":");
+export const Semicolon = punct("Semicolon", /;/, ";");
+export const Comma = punct("Comma", /,/, ",");
+export const Dot = punct("Dot", /\./, ".");
+export const LParen = punct("LParen", /\(/, "(");
+export const RParen = punct("RParen", /\)/, ")");
+export const LBracket = punct("LBracket", /\[/, "[");
+export const RBracket = punct("RBracket", /\]/, "]");
+export const At = punct("At", /@/, "@");
 export const LCurly = createToken({ name: "LCurly", pattern: { exec: matchBrace(true) }, start_chars_hint: ["{"], line_breaks: false });
 export const RCurly = createToken({ name: "RCurly", pattern: { exec: matchBrace(false) }, start_chars_hint: ["}"], line_breaks: false });
 
-export const HexLiteral = punct("HexLiteral", /0[xX][0-9a-fA-F_]+n?/, [NumberLiteral]);
-export const BinLiteral = punct("BinLiteral", /0[bB][01_]+n?/, [NumberLiteral]);
-export const OctLiteral = punct("OctLiteral", /0[oO][0-7_]+n?/, [NumberLiteral]);
-export const DecLiteral = punct("DecLiteral", /(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?n?/, [NumberLiteral]);
-export const StringLit = punct("StringLit", /"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/);
+export const HexLiteral = punct("HexLiteral", /0[xX][0-9a-fA-F_]+n?/, "0", [NumberLiteral]);
+export const BinLiteral = punct("BinLiteral", /0[bB][01_]+n?/, "0", [NumberLiteral]);
+export const OctLiteral = punct("OctLiteral", /0[oO][0-7_]+n?/, "0", [NumberLiteral]);
+export const DecLiteral = punct("DecLiteral", /(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?n?/, "0123456789.", [NumberLiteral]);
+export const StringLit = punct("StringLit", /"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/, "\"'");
 const tpl = (name: string, start: "`" | "}", head: boolean): TokenType =>
   createToken({ name, pattern: { exec: matchTemplate(start, head) }, start_chars_hint: [start], line_breaks: true, categories: [NotBrace] });
 export const TemplateNoSub = tpl("TemplateNoSub", "`", false);
@@ -120,9 +125,9 @@ export const TemplateHead = tpl("TemplateHead", "`", true);
 export const TemplateMiddle = tpl("TemplateMiddle", "}", true);
 export const TemplateTail = tpl("TemplateTail", "}", false);
 
-const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED, line_breaks: true });
-const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n]*/, group: Lexer.SKIPPED });
-const BlockComment = createToken({ name: "BlockComment", pattern: /\/\*[\s\S]*?\*\//, group: Lexer.SKIPPED, line_breaks: true });
+const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, start_chars_hint: [..." \t\r\n\f\v\u00a0\ufeff"], group: Lexer.SKIPPED, line_breaks: true });
+const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n]*/, start_chars_hint: ["/"], line_breaks: false, group: Lexer.SKIPPED });
+const BlockComment = createToken({ name: "BlockComment", pattern: /\/\*[\s\S]*?\*\//, start_chars_hint: ["/"], group: Lexer.SKIPPED, line_breaks: true });
 
 /** In match order. */
 export const allTokens: TokenType[] = [
@@ -143,7 +148,13 @@ export function tokenize(text: string): Chev.ILexingResult {
   return lexer.tokenize(text);
 }
 
-/** Build the lexer with Chevrotain's validations on (for a test). */
+/** A lexer built with Chevrotain's validations on and without first-character optimisations:
+ * the reference the tests compare tokenize() against (it checks every start_chars_hint). */
 export function buildLexerValidated(): Chev.Lexer {
-  return new Lexer(allTokens, { positionTracking: "full" });
+  return new Lexer(allTokens, { positionTracking: "full", safeMode: true });
+}
+
+export function tokenizeWith(l: Chev.Lexer, text: string): Chev.ILexingResult {
+  tplStack = [];
+  return l.tokenize(text);
 }
