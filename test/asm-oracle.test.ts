@@ -174,15 +174,20 @@ describe.skipIf(!oracle)("assembler and printer against LLVM", () => {
   it("accepts llvm-mc's other spellings byte-identically", () => {
     const odd = ["r1 = r1", "r1 = +5", "r1 = - 5", "r2 = 0b11", "r2 = 017", "r2 = 0X1f", "r1 = (s32) r2", "if r1 == r2 goto +0x10",
       "r1 = sym - 8 ll", "r1 = sym+16 ll", "r1 = 3 + 4 ll", "lock *(u64 *)(r1 + 0) += r2 ", "r0 = atomic_fetch_add((u64 *)(r1 + 0), r0)",
-      "r0 = *(u16 *)(r1 +0x10)", "if w1 s>= -5 goto -0x2"];
+      "r0 = *(u16 *)(r1 +0x10)", "if w1 s>= -5 goto -0x2", "call ext + 16", "call loc + 8", "call loc", "exit", "loc:", "exit", "exit"];
     const src = odd.map((l) => `\t${l}`).join("\n") + "\n";
     const p = join(dir, "odd.s"), o = join(dir, "odd.o");
     writeFileSync(p, src);
     sh("llvm-mc-19", ["-triple", "bpfel", "-mcpu=v4", "-filetype=obj", p, "-o", o]);
-    const want = readElf(new Uint8Array(readFileSync(o))).sections.find((x) => x.name === ".text")!.data;
+    const oddElf = readElf(new Uint8Array(readFileSync(o)));
+    const oddText = oddElf.sections.find((x) => x.name === ".text")!;
+    const want = oddText.data;
+    const wantRel = (oddElf.relocs.get(oddText.index) ?? []).map((x) => `${x.offset} ${x.type} ${symbolName(oddElf, oddElf.symbols[x.symIndex])}`);
     const r = assembleLlvm(src, "odd.s");
     expect(r.diagnostics).toEqual([]);
     expect(Buffer.from(ourText(r.elf!)).toString("hex")).toBe(Buffer.from(want).toString("hex"));
+    expect(r.elf!.sections[0].relocs?.map((x) => `${x.offset} ${x.type} ${x.symbol}`)).toEqual(wantRel);
+    expect(wantRel.length).toBe(3);
     // rejected by both (llvm-mc-19: "invalid operand for instruction")
     for (const bad of ["*(u32 *)(r10 + -8) = 1", "r0 = *(u8 *)(r1)", "r1 += w2", "w1 = (s32)w2", "w1 = bswap16 w1", "w0 = *(s8 *)(r1 + 0)", "w1 = le32 w1"])
       expect(assembleLlvm(`\t${bad}\n`, "bad.s").diagnostics.length, bad).toBe(1);

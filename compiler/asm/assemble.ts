@@ -173,7 +173,7 @@ export function emitInsn(st: AsmState, insn: Insn, span: Span): void {
   if (insn.symbol !== undefined) st.sym(insn.symbol);
   if (insn.target !== undefined) st.fixups.push({ section: sec, at, kind: "jump", symbol: insn.target, addend: 0n, code: insn.code, src: insn.src, span });
   else if (insn.symbol !== undefined)
-    st.fixups.push({ section: sec, at, kind: insn.code === LD_IMM64 ? "ld64" : "call", symbol: insn.symbol, addend: insn.code === LD_IMM64 ? BigInt.asIntN(64, insn.imm64 ?? 0n) : 0n, span });
+    st.fixups.push({ section: sec, at, kind: insn.code === LD_IMM64 ? "ld64" : "call", symbol: insn.symbol, addend: insn.code === LD_IMM64 ? BigInt.asIntN(64, insn.imm64 ?? 0n) : BigInt((insn.imm + 1) * 8), span });
 }
 
 function resolve(st: AsmState): void {
@@ -186,7 +186,7 @@ function resolve(st: AsmState): void {
     if (f.kind === "jump" || (f.kind === "call" && local && sym!.section === f.section.name)) {
       if (!sym?.defined) { st.diags.push(error("ASM003", `undefined label '${f.symbol}'`, f.span)); continue; }
       if (sym.section !== f.section.name) { st.diags.push(error("ASM003", `label '${f.symbol}' is in another section`, f.span)); continue; }
-      const rel = (sym.value - f.at) / 8 - 1;
+      const rel = (sym.value + Number(f.addend) - f.at) / 8 - 1;
       if (!Number.isInteger(rel)) { st.diags.push(error("ASM003", `label '${f.symbol}' is not at an instruction boundary`, f.span)); continue; }
       if (targetInImm(f.code ?? 0x85, f.src ?? 1)) w.patchU32(f.at + 4, rel);
       else if (rel < -32768 || rel > 32767) st.diags.push(error("ASM006", `jump to '${f.symbol}' is out of range for a 16-bit offset (${rel})`, f.span));
@@ -198,10 +198,12 @@ function resolve(st: AsmState): void {
     let addend = f.addend;
     if (local) {
       target = sym!.section!;
-      addend += BigInt(f.kind === "call" ? sym!.value / 8 - 1 : sym!.value);
+      addend += BigInt(sym!.value);
       st.usedSectionSyms.add(target);
     }
-    if (addend !== 0n || local) writeAddend(w, f, addend);
+    // a call's REL addend is in instructions, minus one (`call sym` holds -1)
+    if (f.kind === "call") w.patchU32(f.at + 4, Number(addend / 8n) - 1);
+    else if (addend !== 0n || local) writeAddend(w, f, addend);
     f.section.relocs.push({ offset: f.at, type, symbol: target });
   }
 }
@@ -254,7 +256,6 @@ function writeAddend(w: ByteWriter, f: Fixup, addend: bigint): void {
     w.patchU32(f.at + 4, Number(u & 0xffffffffn));
     w.patchU32(f.at + 12, 0);
   } else if (f.kind === "abs64") w.patchU64(f.at, u);
-  else if (f.kind === "call") w.patchU32(f.at + 4, Number(u & 0xffffffffn));
   else if (f.kind === "abs32") w.patchU32(f.at, Number(u & 0xffffffffn));
 }
 

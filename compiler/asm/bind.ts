@@ -74,6 +74,10 @@ export function bind(src: readonly Token[], form: Form): Insn | BindError {
       }
       case "%addend": {
         if (!s.signed) return { message: "expected '+' or '-' before the addend", token: s };
+        if (insn.code === 0x85) { // `call sym + 8`: the addend in instructions, minus one
+          insn.imm = Number(s.value! / 8n) - 1;
+          break;
+        }
         if (insn.symbol === undefined) { // `5 + 3 ll`: constant arithmetic
           insn.imm64 = BigInt.asUintN(64, (insn.imm64 ?? 0n) + s.value!);
         } else insn.imm64 = BigInt.asUintN(64, s.value!);

@@ -154,7 +154,7 @@ function jumps(): OpEntry[] {
   out.push({ name: "ja", code: CLASS.JMP | JMP.JA, asm: "goto %tgt", ubpf: "ja", lax: ["imm"] });
   out.push({ name: "gotol", code: CLASS.JMP32 | JMP.JA, asm: "gotol %ltgt", llvm14: null, ubpf: "ja32" });
   out.push({ name: "call", code: CLASS.JMP | JMP.CALL, src: 0, asm: "call %imm", ubpf: "call", lax: ["dst", "off"] });
-  out.push({ name: "call_local", code: CLASS.JMP | JMP.CALL, src: 1, asm: "call %imm", parse: ["call %sym"], lax: ["dst", "off"] });
+  out.push({ name: "call_local", code: CLASS.JMP | JMP.CALL, src: 1, asm: "call %imm", parse: ["call %sym", "call %sym %addend"], lax: ["dst", "off"] });
   out.push({ name: "call_kfunc", code: CLASS.JMP | JMP.CALL, src: 2, asm: "call %imm", parse: [], lax: ["dst", "off"] });
   out.push({ name: "callx", code: CLASS.JMP | SRC.X | JMP.CALL, asm: "callx %rd", llvm14: "callx %rimm", ubpf: "callx", lax: ["imm"] });
   out.push({ name: "exit", code: CLASS.JMP | JMP.EXIT, asm: "exit", ubpf: "exit" });
