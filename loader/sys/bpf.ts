@@ -178,8 +178,12 @@ export function objPin(fd: number, path: string): void {
   const p = cstr(path);
   b.writeBigUInt64LE(addr(p), 0);
   b.writeUInt32LE(fd, 8);
-  bpf(CMD.OBJ_PIN, b, `pinning to ${path}`);
+  const r = bpfRaw(CMD.OBJ_PIN, b);
   keep(p);
+  if (r < 0) {
+    const hint = r === -17 ? "remove the old pin first (rm it) or choose another --pin directory" : "the directory must be on a bpf filesystem (mount -t bpf bpf /sys/fs/bpf), and pinning needs root";
+    throw new BpfError(`pinning to ${path}`, -r, hint);
+  }
 }
 
 export function objGet(path: string): number {
