@@ -45,9 +45,9 @@ export interface SemiError { token: Chev.IToken; previous: Chev.IToken }
 export class DslParser extends CstParser {
   semiErrors: SemiError[] = [];
 
-  constructor(validate: boolean) {
+  constructor(validate: boolean, recover = true) {
     super(T.allTokens, {
-      recoveryEnabled: true, maxLookahead: 1, nodeLocationTracking: "full", skipValidations: !validate,
+      recoveryEnabled: recover, maxLookahead: 1, nodeLocationTracking: "full", skipValidations: !validate,
       ...(validate ? {} : { lookaheadStrategy: new LazyLookahead(1) }),
     });
     this.performSelfAnalysis();
@@ -484,11 +484,15 @@ export class DslParser extends CstParser {
   }
 }
 
-let parser: DslParser | undefined;
+const parsers: { fast?: DslParser; recovering?: DslParser } = {};
 
-/** The process-wide parser (grammar validations skipped; see buildParserValidated). */
-export function getParser(): DslParser {
-  return (parser ??= new DslParser(false));
+/**
+ * The process-wide parsers (grammar validations skipped; see buildParserValidated): `fast` has no
+ * error recovery (cheaper to build: no follow sets); `recovering` is built only when a file has a
+ * syntax error, to re-parse it and report every error.
+ */
+export function getParser(recovering = false): DslParser {
+  return recovering ? (parsers.recovering ??= new DslParser(false, true)) : (parsers.fast ??= new DslParser(false, false));
 }
 
 /** Build a fresh parser with Chevrotain's grammar validations on (used by one test). */

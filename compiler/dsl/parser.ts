@@ -1,12 +1,12 @@
 // Parse entry: takes DSL source text, produces the AST (ast.ts) and syntax diagnostics (TS1xxx),
 // via the Chevrotain lexer (lexer.ts), the recovering CstParser (grammar.ts) and cst-to-ast.ts.
 // Every syntax error of the file is reported, each with a span; never throws on bad input.
-import type { ILexingError, IRecognitionException, IToken } from "chevrotain";
+import type { CstNode, ILexingError, IRecognitionException, IToken } from "chevrotain";
 import type { Diagnostic } from "../diagnostics.js";
 import type { Span } from "../span.js";
 import type { Program } from "./ast.js";
 import { tokenize } from "./lexer.js";
-import { getParser } from "./grammar.js";
+import { getParser, type DslParser } from "./grammar.js";
 import { CstToAst } from "./cst-to-ast.js";
 import { diag } from "./codes.js";
 
@@ -19,15 +19,24 @@ export function parseProgram(text: string, file: string): ParseResult {
   const conv = new CstToAst(file, text);
   const lexed = tokenize(text);
   const diagnostics: Diagnostic[] = lexed.errors.map((e) => lexError(e, text, file));
-  const parser = getParser();
-  parser.semiErrors = [];
-  parser.input = lexed.tokens;
-  const cst = parser.program();
+  let parser = getParser();
+  let cst = run(parser, lexed.tokens);
+  if (parser.errors.length) {
+    parser.input = [];
+    parser = getParser(true);
+    cst = run(parser, lexed.tokens);
+  }
   for (const e of parser.errors) diagnostics.push(parseError(e, conv));
   for (const s of parser.semiErrors) diagnostics.push(diag("expected", "';' expected.", conv.tokenSpan(s.token)));
   const ast = conv.program(cst);
   parser.input = [];
   return { ast, diagnostics: dedupe(diagnostics) };
+}
+
+function run(parser: DslParser, tokens: IToken[]): CstNode {
+  parser.semiErrors = [];
+  parser.input = tokens;
+  return parser.program();
 }
 
 function lexError(e: ILexingError, text: string, file: string): Diagnostic {
