@@ -174,7 +174,9 @@ describe.skipIf(!oracle)("assembler and printer against LLVM", () => {
   it("accepts llvm-mc's other spellings byte-identically", () => {
     const odd = ["r1 = r1", "r1 = +5", "r1 = - 5", "r2 = 0b11", "r2 = 017", "r2 = 0X1f", "r1 = (s32) r2", "if r1 == r2 goto +0x10",
       "r1 = sym - 8 ll", "r1 = sym+16 ll", "r1 = 3 + 4 ll", "lock *(u64 *)(r1 + 0) += r2 ", "r0 = atomic_fetch_add((u64 *)(r1 + 0), r0)",
-      "r0 = *(u16 *)(r1 +0x10)", "if w1 s>= -5 goto -0x2", "call ext + 16", "call loc + 8", "call loc", "exit", "loc:", "exit", "exit"];
+      "r0 = *(u16 *)(r1 +0x10)", "if w1 s>= -5 goto -0x2", "call ext + 16", "call loc + 8", "call loc",
+      "r0 = *(u8 *)(r1 5)", "r0 = *(u8 *)(r1 -5)", "r1 = 0x10ULL", "r1 = 7u", "r1 = 5ll", "r1 = 0x10ull ll", "goto 3", "if r1>r2 goto+1", "*(u8*)(r1+1)=r2",
+      "exit", "loc:", "exit", "exit"];
     const src = odd.map((l) => `\t${l}`).join("\n") + "\n";
     const p = join(dir, "odd.s"), o = join(dir, "odd.o");
     writeFileSync(p, src);

@@ -42,7 +42,6 @@ export function bind(src: readonly Token[], form: Form): Insn | BindError {
       case "%ass": ass = s.value!; cast = true; break;
       case "%off": {
         const v = s.value!;
-        if (!s.signed) return { message: "expected '+' or '-' before the offset", token: s };
         if (v < -32768n || v > 32767n) return { message: "operand is not a 16-bit signed integer", token: s };
         insn.off = Number(v);
         break;

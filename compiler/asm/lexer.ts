@@ -171,6 +171,7 @@ function matchPunct(text: string, i: number): string | undefined {
 
 export function parseNumber(s: string): bigint | undefined {
   if (s.length < 16 && isAllDigits(s) && (s.length === 1 || s[0] !== "0")) return BigInt(Number(s));
+  s = s.replace(/(?:[uU]?(?:ll|LL|l|L)?|(?:ll|LL|l|L)[uU])$/, ""); // C integer suffixes, ignored as llvm-mc does
   try {
     if (/^0[xX][0-9a-fA-F]+$/.test(s) || /^0[bB][01]+$/.test(s)) return BigInt(s);
     if (/^0[0-7]+$/.test(s)) return BigInt("0o" + s.slice(1));
