@@ -1,7 +1,7 @@
 // Checker: annotations the back end relies on (types, bindings, call/member targets, constants,
 // loop trip counts, program lists) and the flow-sensitive null checks.
 import { describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { parseProgram } from "../compiler/dsl/parser.js";
 import { checkProgram } from "../compiler/dsl/checker.js";
 import type * as A from "../compiler/dsl/ast.js";
@@ -198,8 +198,14 @@ export function xdp_t(ctx: XdpContext): XdpAction { return b(1) > 2 ? XdpAction.
     expect(log.level).toBe(2);
   });
 
+  it("calls a helper declared later without a return annotation", () => {
+    expect(check(`export function xdp_t(ctx: XdpContext): XdpAction { note(); return XdpAction.Pass; }\nfunction note() { info("x"); }`).errors).toEqual([]);
+    expect(codes(`export function xdp_t(ctx: XdpContext): XdpAction { return two() > 1 ? XdpAction.Pass : XdpAction.Drop; }\nfunction two() { return 2; }`)).toEqual(["TSB9011"]);
+  });
+
   it("the samples and the example programs check cleanly", () => {
-    for (const path of ["fixtures/dsl-samples/hello.ts", "fixtures/dsl-samples/firewall.ts", "fixtures/dsl-samples/kitchen-sink.ts"]) {
+    const programs = readdirSync("programs").filter((f) => f.endsWith(".ts")).map((f) => `programs/${f}`);
+    for (const path of ["fixtures/dsl-samples/hello.ts", "fixtures/dsl-samples/firewall.ts", "fixtures/dsl-samples/kitchen-sink.ts", ...programs]) {
       const p = parseProgram(readFileSync(path, "utf8"), path);
       const c = checkProgram(p.ast);
       expect([...p.diagnostics, ...c.diagnostics].map(formatCompact)).toEqual([]);

@@ -20,6 +20,8 @@ export function checkProgram(ast: A.Program): CheckResult {
 }
 
 const MAX_PARAMS = 5;
+/** Maps the compiler adds itself (docs/log-format.md). */
+const RESERVED_MAPS = new Set(["TSEBPF_LOGS"]);
 const MAX_TRIPS = 1 << 16;
 
 class Checker extends ExprChecker {
@@ -112,6 +114,7 @@ class Checker extends ExprChecker {
       m.maxEntries = this.maxEntries(m, cat!);
     }
     m.type = type;
+    if (RESERVED_MAPS.has(m.name)) this.report("mapDecl", `The map name '${m.name}' is reserved by tsebpf (log records).`, m.nameSpan);
     this.global({ kind: "map", name: m.name, type, decl: m }, m.nameSpan);
   }
 
@@ -155,7 +158,7 @@ class Checker extends ExprChecker {
       if (isXdp && !isError(rt) && rt.kind !== "action") this.report("programShape", `An XDP program must return XdpAction, not '${typeName(rt)}'.`, f.returnTypeAnn.span);
       else if (!isXdp && !isError(rt) && !isInt(rt) && rt.kind !== "bool" && rt.kind !== "void" && rt.kind !== "action")
         this.report("programShape", `Functions must return an integer, bool, XdpAction or void, not '${typeName(rt)}'.`, f.returnTypeAnn.span);
-    } else f.returnType = isXdp ? ACTION : undefined;
+    } else f.returnType = isXdp ? ACTION : this.inferReturn(f);
   }
 
   // ------------------------------------------------------------ function bodies
@@ -169,8 +172,7 @@ class Checker extends ExprChecker {
       const b: A.Binding = { kind: "param", id: this.nextId++, name: p.name, index, type: p.type ?? ERROR, decl: p, func: f };
       if (p.name) this.declare(b, p.span);
     });
-    this.returnType = f.returnType ?? this.inferReturn(f);
-    f.returnType = this.returnType;
+    this.returnType = f.returnType ?? ERROR;
     const terminates = this.block(f.body, false);
     if (!terminates && this.returnType.kind !== "void" && !isError(this.returnType))
       this.report("lacksReturn", `Function lacks ending return statement and return type does not include 'undefined'.`, f.returnTypeAnn?.span ?? f.nameSpan);
