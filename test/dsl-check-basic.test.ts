@@ -101,8 +101,8 @@ return XdpAction.Pass;`, "const K = 6 * 7;"));
 
   it("widens implicitly, narrows only with as", () => {
     expect(check(xdp(`const a: u8 = 1;\nconst b: u32 = a;\nconst c: i64 = b;\nreturn XdpAction.Pass;`)).errors).toEqual([]);
-    expect(check(xdp(`const a: u32 = 1;\nconst b: u8 = a;\nreturn XdpAction.Pass;`)).errors).toEqual(["4: TS2322 Type 'u32' is not assignable to type 'u8'."]);
-    expect(check(xdp(`const a: u32 = 1;\nconst b: i32 = a;\nreturn XdpAction.Pass;`)).errors).toEqual(["4: TS2322 Type 'u32' is not assignable to type 'i32'."]);
+    expect(check(xdp(`const a: u32 = 1;\nconst b: u8 = a;\nreturn XdpAction.Pass;`)).errors).toEqual(["4: TS2322 Type 'u32' is not assignable to type 'u8'. Convert explicitly with 'as u8'."]);
+    expect(check(xdp(`const a: u32 = 1;\nconst b: i32 = a;\nreturn XdpAction.Pass;`)).errors).toEqual(["4: TS2322 Type 'u32' is not assignable to type 'i32'. Convert explicitly with 'as i32'."]);
     expect(check(xdp(`const a: u32 = 300;\nconst b: u8 = a as u8;\nconst c = -1 as u8;\nreturn XdpAction.Pass;`)).errors).toEqual([]);
   });
 

@@ -101,7 +101,12 @@ export class ExprChecker {
   protected requireValue(e: A.Expr, t: A.Type): A.Type {
     if (t.kind === "string") return this.fail("stringValue", "String values are only allowed as log messages.", e);
     if (t.kind === "void") return this.fail("notAssignable", "An expression of type 'void' has no value.", e);
-    if (t.kind === "namespace") return this.fail("typeAsValue", `'${t.name}' only refers to a type, but is being used as a value here.`, e);
+    if (t.kind === "namespace") {
+      const b = e.kind === "Identifier" ? e.binding : undefined;
+      if (b?.kind === "function" || (b?.kind === "builtin" && (HELPERS[b.name] || LOG_LEVELS[b.name] || FORMATS[b.name])))
+        return this.fail("unsupported", `'${t.name}' is a function: call it, e.g. ${t.name}(…); functions are not values.`, e);
+      return this.fail("typeAsValue", `'${t.name}' only refers to a type, but is being used as a value here.`, e);
+    }
     return t;
   }
 
@@ -169,10 +174,7 @@ export class ExprChecker {
         return b.type;
       case "map": return b.type;
       case "function": return { kind: "namespace", name: b.name };
-      case "builtin":
-        if (b.name === "XdpAction" || Object.hasOwn(HEADERS, b.name) || Object.hasOwn(MAPS, b.name) || isIntName(b.name) || b.name === "XdpContext" || b.name === "bool")
-          return { kind: "namespace", name: b.name };
-        return { kind: "namespace", name: b.name };
+      case "builtin": return { kind: "namespace", name: b.name }; // a type, class, helper or log function
     }
   }
 

@@ -78,6 +78,12 @@ export function assignable(src: Type, dst: Type, constValue?: bigint): boolean {
   return sameType(src, dst);
 }
 
+/** tsc's TS2322 message, with a hint when `as` would convert between integer types. */
+export function notAssignableMessage(src: Type, dst: Type): string {
+  const base = `Type '${typeName(src)}' is not assignable to type '${typeName(dst)}'.`;
+  return src.kind === "int" && dst.kind === "int" ? `${base} Convert explicitly with 'as ${dst.name}'.` : base;
+}
+
 export type ResolvedName = { kind: "type"; type: Type } | { kind: "error"; code: "cannotFindName" | "anyType" | "stringValue" | "unsupported"; message: string };
 
 /**

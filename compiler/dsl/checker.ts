@@ -5,7 +5,7 @@
 import type * as A from "./ast.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { HEADERS, MAPS, MODULE_NAME, exportedNames, isIntName, INT_TYPES } from "./catalog.js";
-import { ACTION, ERROR, VOID, assignable, isError, isInt, literalType, resolveTypeRef, typeName, wrap } from "./check-types.js";
+import { ACTION, ERROR, VOID, assignable, isError, isInt, literalType, notAssignableMessage, resolveTypeRef, typeName, wrap } from "./check-types.js";
 import { ExprChecker, intersect, type Facts } from "./check-expr.js";
 
 export interface CheckResult {
@@ -85,7 +85,7 @@ class Checker extends ExprChecker {
     const ann = k.typeAnn && this.resolveType(k.typeAnn);
     const t = this.checkValue(k.init, ann && isInt(ann) ? ann : undefined);
     let type: A.Type = ann ?? t;
-    if (ann && !assignable(t, ann, this.cv(k.init))) this.report("notAssignable", `Type '${typeName(t)}' is not assignable to type '${typeName(ann)}'.`, k.init.span);
+    if (ann && !assignable(t, ann, this.cv(k.init))) this.report("notAssignable", notAssignableMessage(t, ann), k.init.span);
     if (k.init.constValue === undefined) {
       if (!isError(t)) this.report("constantExpr", "Top-level constants must be compile-time constant integers (or bool).", k.init.span);
       type = ERROR;
@@ -219,7 +219,7 @@ class Checker extends ExprChecker {
     } else {
       const it = this.checkValue(d.init, ann && isInt(ann) ? ann : ann?.kind === "nullable" ? ann.inner : undefined);
       if (ann) {
-        if (!assignable(it, ann, this.cv(d.init))) this.report("notAssignable", `Type '${typeName(it)}' is not assignable to type '${typeName(ann)}'.`, d.init.span);
+        if (!assignable(it, ann, this.cv(d.init))) this.report("notAssignable", notAssignableMessage(it, ann), d.init.span);
       } else t = this.localType(d, it);
     }
     const b: A.Binding = { kind: "local", id: this.nextId++, name: d.name, mutable: d.mutable, type: t, decl: d };
@@ -290,7 +290,7 @@ class Checker extends ExprChecker {
     }
     const shift = s.op === "<<=" || s.op === ">>=" || s.op === ">>>=";
     if (shift ? !isError(vt) && !isInt(vt) : !assignable(vt, target, this.cv(s.value)))
-      this.report("notAssignable", `Type '${typeName(vt)}' is not assignable to type '${typeName(target)}'.`, s.value.span);
+      this.report("notAssignable", notAssignableMessage(vt, target), s.value.span);
   }
 
   private exprStmt(s: A.ExprStmt): void {
