@@ -75,6 +75,9 @@ describe("checked firewall", () => {
     expect(ids.map((i) => i.type?.kind)).toEqual(["nullable", "header"]);
     expect(ids[0]!.binding).toBe(ids[1]!.binding);
     expect(ids[0]!.binding).toMatchObject({ kind: "local", mutable: false, name: "eth" });
+    const actions = find(f.body, "Identifier").filter((i) => i.name === "XdpAction");
+    expect(actions.length).toBeGreaterThan(2);
+    for (const a of actions) expect(a.binding).toBe(actions[0]!.binding);
   });
 });
 

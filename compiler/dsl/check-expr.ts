@@ -67,10 +67,17 @@ export class ExprChecker {
     if (g) return g;
     const cat = this.imports.get(name);
     if (cat === undefined) return undefined;
-    const c = CONSTANTS[cat];
-    if (c) return { kind: "const", name: cat, type: INT_TYPES[c.type], value: c.value };
-    return { kind: "builtin", name: cat };
+    let b = this.builtins.get(cat);
+    if (!b) {
+      const c = CONSTANTS[cat];
+      b = c ? { kind: "const", name: cat, type: INT_TYPES[c.type], value: c.value } : { kind: "builtin", name: cat };
+      this.builtins.set(cat, b);
+    }
+    return b;
   }
+
+  /** One Binding object per catalogue name (bindings compare by identity). */
+  private builtins = new Map<string, A.Binding>();
 
   protected declare(b: A.Binding, span: Span): void {
     const scope = this.scopes[this.scopes.length - 1]!;
