@@ -215,3 +215,47 @@ export function xdp_t(ctx: XdpContext): XdpAction { return b(1) > 2 ? XdpAction.
     }
   });
 });
+
+describe("unsupported TypeScript: each construct gets its own clear diagnostic", () => {
+  const cases: [string, string, string][] = [
+    ["class C {}", "TSB9002", "Classes"],
+    ["const f = (x: u32) => x;", "TSB9003", "Arrow functions"],
+    ["const f = x => x;", "TSB9003", "Arrow functions"],
+    ["const f = function () {};", "TSB9003", "Function expressions"],
+    ["function g(): void {}", "TSB9003", "Nested functions"],
+    ["while (true) {}", "TSB9004", "'while'"],
+    ["do {} while (true);", "TSB9004", "'do ... while'"],
+    ["const o = {};", "TSB9007", "Object literals"],
+    ["const a = [1];", "TSB9007", "Array literals"],
+    ["const v = ctx[0];", "TSB9007", "Indexing"],
+    ["const e = ctx.header(EthHdr, 0)!;", "TSB9012", "Non-null"],
+    ["const e = ctx.header(EthHdr, 0)?.etherType;", "TSB9012", "Optional chaining"],
+    ["const f = 2.5;", "TSB9012", "Floating-point"],
+    ["const t = this;", "TSB9012", "'this'"],
+    ["const t = typeof ctx;", "TSB9012", "'typeof'"],
+    ["for (let i = 0; i < 2; i++) { break; }", "TSB9012", "'break'"],
+    ["for (let i = 0; i < 2; i++) { continue; }", "TSB9012", "'continue'"],
+    ["throw 1;", "TSB9012", "'throw'"],
+    ["switch (1) {}", "TSB9012", "'switch'"],
+    ["try {} catch (e) {}", "TSB9012", "'try'"],
+    ["interface I {}", "TSB9012", "Interfaces"],
+    ["enum E { A }", "TSB9012", "Enums"],
+    ["type T = u32;", "TSB9012", "Type aliases"],
+    ["let x: u32 = 0;\nconst y = (x = 2);", "TSB9012", "Assignments are only allowed"],
+    ["let x: u32 = 0;\nconst y = x++;", "TSB9012", "'++'"],
+    ["var x = 1;", "TSB9018", "'var'"],
+    ["const s = 'x';", "TSB9008", "String values"],
+    ["const n: number = 1;", "TSB9012", "'number' is too vague"],
+    ["const a: any = 1;", "TSB9009", "'any'"],
+    ["const m = new HashMap<u32, u32>(4);", "TSB9013", "'new' is only allowed"],
+    ["const x = await ktimeNs();", "TSB9006", "'await'"],
+  ];
+  for (const [code, want, text] of cases) {
+    it(`${code.split("\n").pop()} → ${want}`, () => {
+      const r = check(xdp(`${code}\nreturn XdpAction.Pass;`));
+      const hit = r.diagnostics.find((d) => d.code === want);
+      expect(hit?.message, r.errors.join("\n")).toContain(text);
+      expect(hit!.span!.line).toBe(4 + code.split("\n").length);
+    });
+  }
+});

@@ -206,11 +206,19 @@ export class DslParser extends CstParser {
     this.SUBRULE(this.semi);
   });
 
-  /** switch / try: keyword, then loosely any tokens up to a braced body (and catch/finally bodies). */
+  /** switch / try: keyword, then loosely any tokens up to a braced body, then catch/finally parts. */
   otherStatement = this.RULE("otherStatement", () => {
     this.OR([{ ALT: () => this.CONSUME(T.Switch) }, { ALT: () => this.CONSUME(T.Try) }]);
     this.MANY(() => this.CONSUME(T.NotBrace));
     this.SUBRULE(this.braced);
+    this.MANY2({
+      GATE: () => this.LA(1).image === "catch" || this.LA(1).image === "finally",
+      DEF: () => {
+        this.CONSUME(T.Identifier);
+        this.MANY3(() => this.CONSUME2(T.NotBrace));
+        this.SUBRULE2(this.braced);
+      },
+    });
   });
 
   /** interface / enum / type alias: reported as unsupported. */
