@@ -150,7 +150,16 @@ describe("null checks (flow-sensitive)", () => {
     bad(`const e = ctx.header(EthHdr, 0);\nif (e === null || e.etherType === 1) info("x");\nreturn e.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`);
     bad(`const e = ctx.header(EthHdr, 0);\nif (e === null && e.etherType === 1) return XdpAction.Drop;\nreturn XdpAction.Pass;`);
     bad(`let e = ctx.header(EthHdr, 0);\nif (e === null) return XdpAction.Pass;\ne = ctx.header(EthHdr, 2);\nreturn e.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`);
+    ok(`let e = ctx.header(EthHdr, 0);\nconst f = ctx.header(EthHdr, 2);\nif (f === null) return XdpAction.Pass;\ne = f;\nreturn e.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`);
     expect(codes(xdp(`return ctx.header(EthHdr, 0).etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`))).toEqual(["TS2531"]);
+  });
+
+  it("ctx.adjustHead/adjustTail invalidate earlier views, also through helpers and loop iterations", () => {
+    const view = `const e = ctx.header(EthHdr, 0);\nif (e === null) return XdpAction.Pass;\n`;
+    expect(codes(xdp(`${view}ctx.adjustTail(-4);\nreturn e.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`))).toEqual(["TSB9015"]);
+    expect(codes(xdp(`${view}shrink(ctx);\nreturn e.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`, "function shrink(c: XdpContext): void { c.adjustTail(-1); }"))).toEqual(["TSB9015"]);
+    expect(codes(xdp(`${view}for (let i = 0; i < 2; i++) { info(\`\${e.etherType}\`); ctx.adjustHead(1); }\nreturn XdpAction.Pass;`))).toEqual(["TSB9015"]);
+    expect(check(xdp(`${view}ctx.adjustHead(2);\nconst f = ctx.header(EthHdr, 0);\nreturn f !== null && f.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`)).errors).toEqual([]);
   });
 
   it("map values: get() may be null; ?? supplies a default", () => {

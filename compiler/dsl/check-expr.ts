@@ -26,6 +26,8 @@ export class ExprChecker {
   /** Header views: the adjust-call count when declared (adjustHead/Tail invalidates older views). */
   protected viewEpoch = new Map<A.Binding, number>();
   protected adjustCount = 0;
+  /** Functions that (directly or through calls) call ctx.adjustHead/adjustTail. */
+  protected adjusting = new Set<string>();
   protected currentFn: A.FunctionDecl | undefined;
   protected callSites = new Map<A.FunctionDecl, { callee: A.FunctionDecl; span: Span }[]>();
   protected nextId = 0;
@@ -454,6 +456,7 @@ export class ExprChecker {
     e.callee = { kind: "function", decl };
     const params = decl.params.map((p) => p.type ?? ERROR);
     this.checkArgs(e, params, decl.name);
+    if (this.adjusting.has(decl.name)) this.adjustCount++;
     if (this.currentFn) {
       const list = this.callSites.get(this.currentFn) ?? [];
       list.push({ callee: decl, span: e.fn.span });
@@ -597,6 +600,22 @@ export class ExprChecker {
 }
 
 // ------------------------------------------------------------ helpers
+
+/** Whether an unchecked AST subtree calls ctx.adjustHead/adjustTail or a function in `adjusting`. */
+export function mayAdjust(node: unknown, adjusting: ReadonlySet<string>): boolean {
+  if (!node || typeof node !== "object") return false;
+  if (Array.isArray(node)) return node.some((n) => mayAdjust(n, adjusting));
+  const n = node as Partial<A.CallExpr> & { kind?: string };
+  if (n.kind === "CallExpr" && n.fn) {
+    const f = n.fn;
+    if (f.kind === "MemberExpr" && (f.property === "adjustHead" || f.property === "adjustTail")) return true;
+    if (f.kind === "Identifier" && adjusting.has(f.name)) return true;
+  }
+  for (const [k, v] of Object.entries(node)) if (!SKIP_KEYS.has(k) && mayAdjust(v, adjusting)) return true;
+  return false;
+}
+
+const SKIP_KEYS = new Set(["span", "nameSpan", "propertySpan", "type", "binding", "callee", "member", "typeAnn", "returnTypeAnn", "typeArgs", "constValue"]);
 
 export function isCatalogName(name: string): boolean {
   return isIntName(name) || name === "XdpContext" || name === "XdpAction" || Object.hasOwn(HEADERS, name) || Object.hasOwn(CONSTANTS, name)

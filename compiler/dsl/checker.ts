@@ -6,7 +6,7 @@ import type * as A from "./ast.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { HEADERS, MAPS, MODULE_NAME, exportedNames, isIntName, INT_TYPES } from "./catalog.js";
 import { ACTION, ERROR, VOID, assignable, isError, isInt, literalType, notAssignableMessage, resolveTypeRef, typeName, wrap } from "./check-types.js";
-import { ExprChecker, intersect, type Facts } from "./check-expr.js";
+import { ExprChecker, intersect, mayAdjust, type Facts } from "./check-expr.js";
 
 export interface CheckResult {
   program: A.CheckedProgram;
@@ -43,6 +43,7 @@ class Checker extends ExprChecker {
     for (const k of consts) this.constDecl(k);
     for (const m of maps) this.mapDecl(m);
     for (const f of fns) this.signature(f);
+    this.adjusting = adjustingFunctions(fns);
     for (const f of fns) this.body(f);
     const programs = fns.filter((f) => f.role === "xdp");
     if (programs.length === 0 && !this.diagnostics.length)
@@ -291,6 +292,8 @@ class Checker extends ExprChecker {
     const shift = s.op === "<<=" || s.op === ">>=" || s.op === ">>>=";
     if (shift ? !isError(vt) && !isInt(vt) : !assignable(vt, target, this.cv(s.value)))
       this.report("notAssignable", notAssignableMessage(vt, target), s.value.span);
+    else if (tt.kind === "nullable" && (vt.kind === "header" || isInt(vt)) && tgt.kind === "Identifier" && tgt.binding)
+      this.facts = new Set([...this.facts, tgt.binding]); // assigned a checked view: known non-null
   }
 
   private exprStmt(s: A.ExprStmt): void {
@@ -339,6 +342,7 @@ class Checker extends ExprChecker {
   private forStmt(s: A.For): void {
     this.scopes.push(new Map());
     const entry = this.facts;
+    if (mayAdjust(s.body, this.adjusting)) this.adjustCount++; // a later iteration sees views from before the call
     if (s.init) this.varDecl(s.init);
     const counter = s.init?.binding;
     if (s.test) this.checkCond(s.test);
@@ -399,6 +403,20 @@ class Checker extends ExprChecker {
     for (const f of this.callSites.keys()) if (!state.has(f)) visit(f, []);
     return order.filter((f) => reachable(programs, f));
   }
+}
+
+/** Names of functions that call ctx.adjustHead/adjustTail, directly or through other functions. */
+function adjustingFunctions(fns: A.FunctionDecl[]): Set<string> {
+  const out = new Set<string>();
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const f of fns)
+      if (!out.has(f.name) && mayAdjust(f.body, out)) {
+        out.add(f.name);
+        changed = true;
+      }
+  }
+  return out;
 }
 
 function reachable(programs: A.FunctionDecl[], f: A.FunctionDecl): boolean {
