@@ -7,7 +7,7 @@ import type { Io } from "../io.js";
 import { CliError } from "../io.js";
 import { ElfFormatError } from "../../compiler/elf/bytes.js";
 import { readElf } from "../../compiler/elf/read-elf.js";
-import { formatObjdump, objdumpJson, type ObjdumpOptions } from "../../compiler/objdump/format.js";
+import { objdumpJson, writeObjdump, type ObjdumpOptions } from "../../compiler/objdump/format.js";
 
 interface Flags {
   printImmHex?: boolean;
@@ -35,7 +35,8 @@ export function register(program: Command, io: Io, _setExit: (code: number) => v
       const bytes = readObject(file);
       const opts: ObjdumpOptions = { hex: !!f.printImmHex, relocs: !!f.reloc, source: !!f.source, rawInsn: f.showRawInsn, section: f.section };
       try {
-        io.stdout(f.json ? objdumpJson(bytes, file, opts) : formatObjdump(bytes, file, opts));
+        if (f.json) io.stdout(objdumpJson(bytes, file, opts));
+        else writeObjdump(bytes, file, opts, io.stdout);
         if (f.section !== undefined && !readElf(bytes).sections.some((s) => s.name === f.section))
           io.stderr(`tsebpf: warning: section '${f.section}' mentioned in -j/--section was not found in ${file}\n`);
       } catch (e) {

@@ -57,23 +57,44 @@ function mustBeZero(e: OpEntry): Field[] {
   return f;
 }
 
+/** An entry with its checks flattened (built lazily per opcode: objdump calls findEntry per slot). */
+interface Candidate {
+  e: OpEntry;
+  zDst: boolean;
+  zSrc: boolean;
+  zOff: boolean;
+  zImm: boolean;
+}
+const candidates: (Candidate[] | null | undefined)[] = new Array(256).fill(undefined);
+function candidatesFor(code: number): Candidate[] | null {
+  let c = candidates[code];
+  if (c === undefined) {
+    const list = byCode.get(code);
+    c = list ? list.map((e) => { const z = mustBeZero(e); return { e, zDst: z.includes("dst"), zSrc: z.includes("src"), zOff: z.includes("off"), zImm: z.includes("imm") }; }) : null;
+    candidates[code] = c;
+  }
+  return c;
+}
+
 /**
  * The table entry an instruction is an instance of, or undefined (printed `<unknown>`).
  * `llvm14`: decode as LLVM 14 does, which ignores the off field of ALU instructions.
  */
 export function findEntry(i: Insn, llvm14 = false): OpEntry | undefined {
-  const list = byCode.get(i.code);
-  if (!list) return undefined;
+  const list = candidatesFor(i.code & 0xff);
+  if (list === null || i.code !== (i.code & 0xff)) return undefined;
   const cls = i.code & 7;
   if (llvm14 && (cls === 4 || cls === 7) && i.off !== 0) {
-    const plain = list.find((e) => e.off === undefined && (e.imm === undefined || e.imm === i.imm));
-    if (plain && mustBeZero(plain).every((f) => f === "off" || i[f] === 0)) return plain;
+    const plain = list.find((c) => c.e.off === undefined && (c.e.imm === undefined || c.e.imm === i.imm));
+    if (plain && !(plain.zDst && i.dst !== 0) && !(plain.zSrc && i.src !== 0) && !(plain.zImm && i.imm !== 0)) return plain.e;
   }
-  for (const e of list) {
+  for (let k = 0; k < list.length; k++) {
+    const c = list[k], e = c.e;
     if (e.off !== undefined && e.off !== i.off) continue;
     if (e.imm !== undefined && e.imm !== i.imm) continue;
     if (e.src !== undefined && e.src !== i.src) continue;
-    if (mustBeZero(e).every((f) => i[f] === 0)) return e;
+    if ((c.zDst && i.dst !== 0) || (c.zSrc && i.src !== 0) || (c.zOff && i.off !== 0) || (c.zImm && i.imm !== 0)) continue;
+    return e;
   }
   return undefined;
 }

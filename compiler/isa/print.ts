@@ -23,38 +23,76 @@ export function templateFor(e: OpEntry, opts: PrintOptions): string | null {
 }
 
 export function printInsn(insn: Insn, opts: PrintOptions = {}): string {
-  const llvm = opts.llvm ?? (opts.hex ? 19 : 14);
-  const e = findEntry(insn, llvm === 14);
-  const t = e ? templateFor(e, opts) : null;
-  if (t === null) return "<unknown>";
-  return fill(t, insn, !!opts.hex);
+  const p = printerFor(insn, opts);
+  return p === null ? "<unknown>" : p(insn, !!opts.hex);
 }
 
+/** A template compiled once into its pieces; `jump` says which field a %tgt / %ltgt reads. */
+export interface Printer {
+  (i: Insn, hex: boolean): string;
+  jump: "off" | "imm" | undefined;
+}
+
+/** The compiled template that prints `insn` (null: `<unknown>`), built lazily from the table. */
+export function printerFor(insn: Insn, opts: PrintOptions = {}): Printer | null {
+  const llvm = opts.llvm ?? (opts.hex ? 19 : 14);
+  const e = findEntry(insn, llvm === 14);
+  if (!e) return null;
+  const cache = PRINTERS[llvm === 14 ? 0 : opts.alu32 ? 2 : 1];
+  let p = cache.get(e);
+  if (p === undefined) {
+    const t = templateFor(e, opts);
+    p = t === null ? null : compile(t);
+    cache.set(e, p);
+  }
+  return p;
+}
+
+const PRINTERS = [new Map<OpEntry, Printer | null>(), new Map<OpEntry, Printer | null>(), new Map<OpEntry, Printer | null>()];
 const PLACEHOLDER = /%(rd|rs|wd|ws|imm64|imm|off|tgt|ltgt|sym|srcn|asd|ass|rimm|pimm)/g;
 
-function fill(t: string, i: Insn, hex: boolean): string {
-  return t.replace(PLACEHOLDER, (_m, p: string) => {
-    switch (p) {
-      case "rd": return `r${i.dst}`;
-      case "rs": return `r${i.src}`;
-      case "wd": return `w${i.dst}`;
-      case "ws": return `w${i.src}`;
-      case "imm": case "sym": return num(i.imm, hex);
-      case "imm64": case "pimm": return num(BigInt.asIntN(64, i.imm64 ?? BigInt(i.imm)), hex);
-      case "off": return i.off < 0 ? `- ${num(-i.off, hex)}` : `+ ${num(i.off, hex)}`;
-      case "tgt": return signed(i.off, hex);
-      case "ltgt": return signed(i.imm, hex);
-      case "srcn": return num(i.src, hex);
-      case "asd": return num(i.imm >>> 16, hex);
-      case "ass": return num(i.imm & 0xffff, hex);
-      case "rimm": return `r${i.imm}`;
-    }
-    return p;
-  });
+type Field = (i: Insn, hex: boolean) => string;
+const FIELDS: Record<string, Field> = {
+  rd: (i) => "r" + i.dst,
+  rs: (i) => "r" + i.src,
+  wd: (i) => "w" + i.dst,
+  ws: (i) => "w" + i.src,
+  imm: (i, hex) => num(i.imm, hex),
+  sym: (i, hex) => num(i.imm, hex),
+  imm64: (i, hex) => num(BigInt.asIntN(64, i.imm64 ?? BigInt(i.imm)), hex),
+  pimm: (i, hex) => num(BigInt.asIntN(64, i.imm64 ?? BigInt(i.imm)), hex),
+  off: (i, hex) => (i.off < 0 ? "- " + num(-i.off, hex) : "+ " + num(i.off, hex)),
+  tgt: (i, hex) => signed(i.off, hex),
+  ltgt: (i, hex) => signed(i.imm, hex),
+  srcn: (i, hex) => num(i.src, hex),
+  asd: (i, hex) => num(i.imm >>> 16, hex),
+  ass: (i, hex) => num(i.imm & 0xffff, hex),
+  rimm: (i) => "r" + i.imm,
+};
+
+/** Template → printer: literal text and field printers, alternating (lit0 f0 lit1 f1 … litN). */
+function compile(t: string): Printer {
+  const lits: string[] = [], fields: Field[] = [];
+  let last = 0;
+  for (const m of t.matchAll(PLACEHOLDER)) {
+    lits.push(t.slice(last, m.index));
+    fields.push(FIELDS[m[1]]);
+    last = m.index! + m[0].length;
+  }
+  lits.push(t.slice(last));
+  const n = fields.length;
+  const p = ((i: Insn, hex: boolean): string => {
+    let s = lits[0];
+    for (let k = 0; k < n; k++) s += fields[k](i, hex) + lits[k + 1];
+    return s;
+  }) as Printer;
+  p.jump = t.includes("%tgt") ? "off" : t.includes("%ltgt") ? "imm" : undefined;
+  return p;
 }
 
 export function num(v: number | bigint, hex: boolean): string {
   if (!hex) return v.toString();
+  if (typeof v === "number" && Number.isSafeInteger(v)) return v < 0 ? "-0x" + (-v).toString(16) : "0x" + v.toString(16);
   const neg = v < 0;
   const abs = neg ? -BigInt(v) : BigInt(v);
   return `${neg ? "-" : ""}0x${abs.toString(16)}`;

@@ -1,9 +1,8 @@
 // The objdump model: takes ELF bytes and options and produces, per executable section, its symbol
 // headers and decoded instructions with printed text, branch-target labels, relocations and BTF
 // source lines — everything the text and JSON formatters print, decided the way llvm-objdump does.
-import { decodeInsns } from "../isa/decode.js";
-import { findEntry } from "../isa/lookup.js";
-import { printInsn, templateFor } from "../isa/print.js";
+import { decodeInto } from "../isa/decode.js";
+import { printerFor } from "../isa/print.js";
 import type { Insn } from "../isa/insn.js";
 import { parseBtf, parseBtfExt } from "../elf/btf.js";
 import { readElf, sectionByName, symbolName, type ElfFile, type ElfSection } from "../elf/read-elf.js";
@@ -53,12 +52,35 @@ export const RELOC_NAMES: Record<number, string> = {
 };
 
 export function disassemble(bytes: Uint8Array, opts: DisasmOptions = {}): { elf: ElfFile; sections: DisSection[] } {
+  const { elf, plans } = planSections(bytes, opts);
+  return { elf, sections: plans.map((p) => disassembleSection(p, opts)) };
+}
+
+/** What a section's walk needs, all read and checked up front (so bad input fails before output). */
+export interface SectionPlan {
+  name: string;
+  index: number;
+  size: number;
+  data: Uint8Array;
+  syms: DisSymbol[];
+  /** Relocations by offset, with their printed type and symbol. */
+  relocs: DisReloc[];
+  lines?: Map<number, DisSource>;
+}
+
+export function planSections(bytes: Uint8Array, opts: DisasmOptions = {}): { elf: ElfFile; plans: SectionPlan[] } {
   const elf = readElf(bytes);
   const lines = sourceLines(elf);
-  const sections = elf.sections
+  const plans = elf.sections
     .filter((s) => isCodeSection(s) && s.size > 0 && (opts.section === undefined || s.name === opts.section))
-    .map((s) => disassembleSection(elf, s, opts, lines.get(s.name)));
-  return { elf, sections };
+    .map((s): SectionPlan => {
+      const relocs = (elf.relocs.get(s.index) ?? []).slice().sort((a, b) => a.offset - b.offset).map((r) => {
+        const sym = elf.symbols[r.symIndex];
+        return { offset: r.offset, type: RELOC_NAMES[r.type] ?? "Unknown", symbol: sym ? symbolName(elf, sym) : "" };
+      });
+      return { name: s.name, index: s.index, size: s.size, data: s.data, syms: labels(elf, s), relocs, lines: lines.get(s.name) };
+    });
+  return { elf, plans };
 }
 
 /** Symbols that label code, one per address (the last by name, as llvm-objdump), with a dummy at 0. */
@@ -76,48 +98,87 @@ function labels(elf: ElfFile, sec: ElfSection): DisSymbol[] {
   return out;
 }
 
-function disassembleSection(elf: ElfFile, sec: ElfSection, opts: DisasmOptions, lines?: Map<number, DisSource>): DisSection {
-  const syms = labels(elf, sec);
-  const relocs = (elf.relocs.get(sec.index) ?? []).slice().sort((a, b) => a.offset - b.offset);
-  const decoded = decodeInsns(sec.data.subarray(0, sec.size - (sec.size % 8)));
-  const insns: DisInsn[] = [];
-  let slot = 0, symIdx = 0, relIdx = 0;
-  for (const insn of decoded) {
-    const width = insn.imm64 !== undefined ? 2 : 1;
+/**
+ * One instruction of a walk. The walk reuses this object (and `insn`) for every instruction, so a
+ * visitor copies what it keeps. Its relocations are `plan.relocs[relocFrom .. relocTo)`.
+ */
+export interface WalkStep {
+  slot: number;
+  /** Byte range of the instruction in the section (8 or 16 bytes). */
+  start: number;
+  end: number;
+  insn: Insn;
+  text: string;
+  target: string | undefined;
+  symbol: DisSymbol | undefined;
+  relocFrom: number;
+  relocTo: number;
+  source: DisSource | undefined;
+}
+
+/** Decodes and prints a section's instructions in order, calling `visit` for each. */
+export function walkSection(plan: SectionPlan, opts: DisasmOptions, visit: (step: WalkStep) => void): void {
+  const { syms, relocs, lines, data } = plan;
+  const popts = { hex: !!opts.hex };
+  const n = Math.floor(plan.size / 8);
+  const step: WalkStep = { slot: 0, start: 0, end: 0, insn: { code: 0, dst: 0, src: 0, off: 0, imm: 0, imm64: undefined }, text: "", target: undefined, symbol: undefined, relocFrom: 0, relocTo: 0, source: undefined };
+  const insn = step.insn;
+  let symIdx = 0, relIdx = 0;
+  for (let slot = 0; slot < n; ) {
+    const width = decodeInto(data, slot, n, insn);
     const start = slot * 8, end = start + width * 8;
-    const d: DisInsn = { slot, bytes: sec.data.subarray(start, end), text: printInsn(insn, { hex: !!opts.hex }), relocs: [] };
+    const p = printerFor(insn, popts);
+    step.slot = slot;
+    step.start = start;
+    step.end = end;
+    step.text = p === null ? "<unknown>" : p(insn, popts.hex);
+    step.target = p !== null && p.jump !== undefined ? targetLabel(syms, slot + 1 + insn[p.jump]) : undefined;
+    step.symbol = undefined;
     while (symIdx < syms.length && syms[symIdx].addr < end) {
-      if (syms[symIdx].addr >= start) d.symbol = syms[symIdx];
+      if (syms[symIdx].addr >= start) step.symbol = syms[symIdx];
       symIdx++;
     }
-    const t = branchTarget(insn, slot, opts);
-    if (t !== undefined) d.target = targetLabel(syms, t);
-    for (; relIdx < relocs.length && relocs[relIdx].offset < end; relIdx++) {
-      const r = relocs[relIdx];
-      if (r.offset < start) continue; // inside no instruction (e.g. past a truncated one)
-      const sym = elf.symbols[r.symIndex];
-      d.relocs.push({ offset: r.offset, type: RELOC_NAMES[r.type] ?? "Unknown", symbol: sym ? symbolName(elf, sym) : "" });
-    }
-    const src = lines?.get(start);
-    if (src) d.source = src;
-    insns.push(d);
+    while (relIdx < relocs.length && relocs[relIdx].offset < start) relIdx++; // inside no instruction (e.g. past a truncated one)
+    step.relocFrom = relIdx;
+    while (relIdx < relocs.length && relocs[relIdx].offset < end) relIdx++;
+    step.relocTo = relIdx;
+    step.source = lines?.get(start);
+    visit(step);
     slot += width;
   }
-  return { name: sec.name, index: sec.index, size: sec.size, insns };
 }
 
-/** Byte address a jump goes to (as a 64-bit unsigned value, as llvm-objdump computes it), when the
- * table's template prints a jump offset (%tgt / %ltgt). */
-function branchTarget(insn: Insn, slot: number, opts: DisasmOptions): bigint | undefined {
-  const e = findEntry(insn);
-  const t = e ? templateFor(e, { hex: !!opts.hex }) : null;
-  if (!t) return undefined;
-  if (t.includes("%tgt")) return BigInt.asUintN(64, BigInt((slot + 1 + insn.off) * 8));
-  if (t.includes("%ltgt")) return BigInt.asUintN(64, BigInt((slot + 1 + insn.imm) * 8));
-  return undefined;
+function disassembleSection(plan: SectionPlan, opts: DisasmOptions): DisSection {
+  const insns: DisInsn[] = [];
+  walkSection(plan, opts, (w) => {
+    const d: DisInsn = { slot: w.slot, bytes: plan.data.subarray(w.start, w.end), text: w.text, relocs: plan.relocs.slice(w.relocFrom, w.relocTo) };
+    if (w.symbol) d.symbol = w.symbol;
+    if (w.target !== undefined) d.target = w.target;
+    if (w.source) d.source = w.source;
+    insns.push(d);
+  });
+  return { name: plan.name, index: plan.index, size: plan.size, insns };
 }
 
-function targetLabel(syms: DisSymbol[], target: bigint): string | undefined {
+/**
+ * `<sym>` / `<sym+0x10>` for a jump to `slot` (the nearest symbol at or below its byte address,
+ * which is taken as a 64-bit unsigned value, as llvm-objdump computes it); undefined below all.
+ */
+function targetLabel(syms: DisSymbol[], slot: number): string | undefined {
+  if (slot < 0) return targetLabelBig(syms, BigInt.asUintN(64, BigInt(slot * 8)));
+  const target = slot * 8;
+  let lo = 0, hi = syms.length - 1, best: DisSymbol | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (syms[mid].addr <= target) (best = syms[mid]), (lo = mid + 1);
+    else hi = mid - 1;
+  }
+  if (!best) return undefined;
+  const delta = target - best.addr;
+  return delta === 0 ? `<${best.name}>` : `<${best.name}+0x${delta.toString(16)}>`;
+}
+
+function targetLabelBig(syms: DisSymbol[], target: bigint): string | undefined {
   let lo = 0, hi = syms.length - 1, best: DisSymbol | undefined;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;

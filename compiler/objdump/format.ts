@@ -1,6 +1,6 @@
 // The objdump printers: take the disassembly model (disasm.ts) and produce llvm-objdump's text
 // (`-d`, with `-r` relocations, `-S` BTF source lines, `--no-show-raw-insn`) or a stable JSON.
-import { disassemble, type DisasmOptions, type DisInsn, type DisSection } from "./disasm.js";
+import { disassemble, planSections, walkSection, type DisasmOptions, type WalkStep } from "./disasm.js";
 
 export interface ObjdumpOptions extends DisasmOptions {
   relocs?: boolean; // -r
@@ -18,37 +18,56 @@ function hexBytes(b: Uint8Array): string {
 
 /** The llvm-objdump -d listing of an object, `file` as the user named it. */
 export function formatObjdump(bytes: Uint8Array, file: string, opts: ObjdumpOptions = {}): string {
-  const { sections } = disassemble(bytes, opts);
-  const out: string[] = ["", `${file}:\tfile format elf64-bpf`];
-  for (const s of sections) {
-    out.push("");
-    formatSection(s, opts, out);
-  }
-  return out.join("\n") + "\n";
+  const out: string[] = [];
+  writeObjdump(bytes, file, opts, (s) => out.push(s));
+  return out.join("");
 }
 
-/** Appends the section's lines to `out` (no spread: a section may hold 10^5+ instructions). */
-function formatSection(s: DisSection, opts: ObjdumpOptions, out: string[]): void {
-  out.push(`Disassembly of section ${s.name}:`);
-  let lastSource: string | undefined;
-  for (const i of s.insns) {
-    if (i.symbol) {
-      out.push("", `${hex16(i.symbol.addr)} <${i.symbol.name}>:`);
-      lastSource = undefined;
-    }
-    if (opts.source && i.source && i.source.text.trim() && i.source.text !== lastSource) {
-      out.push(`; ${i.source.text}`);
-      lastSource = i.source.text;
-    }
-    out.push(formatInsn(i, opts));
-    if (opts.relocs) for (const r of i.relocs) out.push(`\t\t${hex16(r.offset)}:  ${r.type}\t${r.symbol}`);
+const CHUNK = 1 << 16;
+
+/**
+ * The same listing, handed to `write` in chunks of about 64 KiB as it is produced (a section may
+ * hold 10^5+ instructions). Malformed input throws ElfFormatError before anything is written.
+ */
+export function writeObjdump(bytes: Uint8Array, file: string, opts: ObjdumpOptions, write: (s: string) => void): void {
+  const { plans } = planSections(bytes, opts);
+  let buf = `\n${file}:\tfile format elf64-bpf\n`;
+  for (const p of plans) {
+    buf += `\nDisassembly of section ${p.name}:\n`;
+    let lastSource: string | undefined;
+    walkSection(p, opts, (i) => {
+      if (i.symbol) {
+        buf += `\n${hex16(i.symbol.addr)} <${i.symbol.name}>:\n`;
+        lastSource = undefined;
+      }
+      if (opts.source && i.source && i.source.text !== lastSource && i.source.text.trim()) {
+        buf += `; ${i.source.text}\n`;
+        lastSource = i.source.text;
+      }
+      buf += formatInsn(p.data, i, opts);
+      if (opts.relocs) for (let k = i.relocFrom; k < i.relocTo; k++) buf += `\t\t${hex16(p.relocs[k].offset)}:  ${p.relocs[k].type}\t${p.relocs[k].symbol}\n`;
+      if (buf.length >= CHUNK) {
+        write(buf);
+        buf = "";
+      }
+    });
   }
+  write(buf);
 }
 
-function formatInsn(i: DisInsn, opts: ObjdumpOptions): string {
-  const addr = `${String(i.slot).padStart(8)}:\t`;
-  const raw = opts.rawInsn === false ? "" : `${hexBytes(i.bytes)}\t`;
-  return `${addr}${raw}${i.text}${i.target ? ` ${i.target}` : ""}`;
+const PAD = ["", " ", "  ", "   ", "    ", "     ", "      ", "       "];
+
+/** `     123:\t<raw bytes>\t<text> <target>\n` */
+function formatInsn(data: Uint8Array, i: WalkStep, opts: ObjdumpOptions): string {
+  const a = String(i.slot);
+  let s = a.length < 8 ? PAD[8 - a.length] + a + ":\t" : a + ":\t";
+  if (opts.rawInsn !== false) {
+    s += HEX[data[i.start]];
+    for (let k = i.start + 1; k < i.end; k++) s += " " + HEX[data[k]];
+    s += "\t";
+  }
+  s += i.text;
+  return i.target ? s + " " + i.target + "\n" : s + "\n";
 }
 
 /** A stable JSON description: sections, their symbols and instructions (one object per instruction). */
