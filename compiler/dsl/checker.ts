@@ -7,6 +7,7 @@ import type { Diagnostic } from "../diagnostics.js";
 import { HEADERS, MAPS, MODULE_NAME, exportedNames, isIntName, INT_TYPES } from "./catalog.js";
 import { ACTION, ERROR, VOID, assignable, isError, isInt, literalType, notAssignableMessage, resolveTypeRef, typeName, wrap } from "./check-types.js";
 import { ExprChecker, intersect, mayAdjust, type Facts } from "./check-expr.js";
+import { diag } from "./codes.js";
 
 export interface CheckResult {
   program: A.CheckedProgram;
@@ -15,7 +16,14 @@ export interface CheckResult {
 
 export function checkProgram(ast: A.Program): CheckResult {
   const c = new Checker();
-  const program = c.run(ast);
+  let program: A.CheckedProgram;
+  try {
+    program = c.run(ast);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    c.diagnostics.push(diag("unsupported", "The program is nested too deeply to compile.", ast.span));
+    program = { ast, programs: [], functions: [], maps: [], consts: [] };
+  }
   return { program, diagnostics: c.diagnostics.sort((a, b) => (a.span?.offset ?? 0) - (b.span?.offset ?? 0)) };
 }
 

@@ -16,6 +16,17 @@ export interface ParseResult {
 }
 
 export function parseProgram(text: string, file: string): ParseResult {
+  try {
+    return parse(text, file);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    // nesting deeper than the JavaScript stack (thousands of parentheses): one clear error
+    const ast: Program = { kind: "Program", file, items: [], span: { file, line: 1, col: 1, offset: 0, length: text.length } };
+    return { ast, diagnostics: [diag("unsupported", "The program is nested too deeply to compile.", { file, line: 1, col: 1, offset: 0, length: 0 })] };
+  }
+}
+
+function parse(text: string, file: string): ParseResult {
   const conv = new CstToAst(file, text);
   const lexed = tokenize(text);
   const diagnostics: Diagnostic[] = lexed.errors.map((e) => lexError(e, text, file));
