@@ -24,6 +24,9 @@
 // only widen (u8 → u32, i8 → i64, u16 → i32); narrowing or sign changes need `as`.
 // Header fields are read in HOST byte order (the compiler swaps); fields may also be assigned.
 // `ctx.adjustHead/adjustTail` invalidate earlier header views (the checker rejects their later use).
+// `m.get(k) ?? d` (LogicalExpr "??") is the value or d, typed as the map value. `ctx.header(H, off)`
+// accepts any u32 offset expression (not only constants). Conditions may be bool, integers
+// (non-zero) or header views (non-null); `&&`/`||` always produce bool.
 // Unsupported / UnsupportedExpr with `what: ""` are syntax-error placeholders (already reported);
 // other `what` values are keys of UNSUPPORTED in codes.ts.
 import type { Span } from "../span.js";
