@@ -7,24 +7,25 @@ import type { Span } from "../span.js";
 import type { LogArgKind } from "../object.js";
 import { INT_TYPES } from "./catalog.js";
 import { exprInt, LOG_MAP, type Lowerer } from "./lower.js";
-import type { Val } from "./ir.js";
 
 export const LOG_RINGBUF_SIZE = 262144;
 
 export function lowerLog(L: Lowerer, c: A.CallTarget & { kind: "log" }, span: Span): void {
-  const vals: Val[] = c.args.map((a) => {
-    const e = a.expr.kind === "CallExpr" && a.expr.callee?.kind === "format" && a.expr.args[0] ? a.expr.args[0] : a.expr;
-    const t = exprInt(e);
-    return L.convert(L.value(e), t, t.signed ? INT_TYPES.i64 : INT_TYPES.u64);
-  });
   const id = formatId(L, c.level, c.pieces, c.args.map((a) => a.kind));
   L.shared.usesLogs = true;
-  const n = vals.length;
+  const n = c.args.length;
+  // the record is reserved first, so map keys of calls inside arguments land below it
   const slot = L.scratch(8 + 8 * n);
+  // each argument is stored as soon as it is computed: nothing stays live across the record
+  c.args.forEach((a, i) => {
+    const e = a.expr.kind === "CallExpr" && a.expr.callee?.kind === "format" && a.expr.args[0] ? a.expr.args[0] : a.expr;
+    const t = exprInt(e);
+    const v = L.convert(L.value(e), t, t.signed ? INT_TYPES.i64 : INT_TYPES.u64);
+    L.emit({ op: "store", base: 10, off: slot + 8 + 8 * i, src: v, size: 8 });
+  });
   const saved = L.span;
   L.span = span;
   L.emit({ op: "store", base: 10, off: slot, src: BigInt(id | (c.level << 16) | (n << 24)), size: 8 });
-  vals.forEach((v, i) => L.emit({ op: "store", base: 10, off: slot + 8 + 8 * i, src: v, size: 8 }));
   const map = L.ldmap(LOG_MAP);
   L.emit({ op: "call", helper: 130, args: [map, L.frame(slot), BigInt(8 + 8 * n), 0n], dst: L.reg() });
   L.span = saved;

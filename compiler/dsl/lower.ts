@@ -151,13 +151,13 @@ export class Lowerer {
   // ---------------------------------------------------------------- statements
 
   stmt(s: A.Stmt): void {
-    const saved = this.span;
+    const saved = this.span, top = this.scratchTop;
     this.span = s.span;
     try {
       this.stmtInner(s);
     } finally {
       this.span = saved;
-      this.scratchTop = 0;
+      this.scratchTop = top; // scratch of a statement is free after it (calls inside arguments nest above)
     }
   }
 
@@ -261,13 +261,25 @@ export class Lowerer {
     for (let n = 0; ; n++) {
       if (n > 1024) this.fail("loop runs more than 1024 times; the compiler unrolls loops", s.span);
       if (s.test) {
-        const c = this.value(s.test);
-        if (typeof c !== "bigint") this.fail("loop condition must be decidable at compile time (a constant-bounded counter)", s.test.span);
-        if (c === 0n) break;
+        const c = this.constCond(s.test);
+        if (c === undefined) this.fail("loop condition must be decidable at compile time (a constant-bounded counter)", s.test.span);
+        if (!c) break;
       }
       this.stmt(s.body);
       if (s.update) this.stmt(s.update);
     }
+  }
+
+  /** A comparison whose operands fold to constants on this path (loop tests), else undefined. */
+  private constCond(e: A.Expr): boolean | undefined {
+    if (e.constValue !== undefined) return e.constValue !== 0n;
+    if (e.kind !== "BinaryExpr" || !isCompare(e.op)) return undefined;
+    const lt = exprInt(e.left), rt = exprInt(e.right), ty = wider(lt, rt);
+    const a = this.convert(this.value(e.left), lt, ty), b = this.convert(this.value(e.right), rt, ty);
+    if (typeof a !== "bigint" || typeof b !== "bigint") return undefined;
+    const s = ty.signed;
+    const cc: Cond = e.op === "==" || e.op === "===" ? "eq" : e.op === "!=" || e.op === "!==" ? "ne" : e.op === "<" ? (s ? "slt" : "lt") : e.op === "<=" ? (s ? "sle" : "le") : e.op === ">" ? (s ? "sgt" : "gt") : (s ? "sge" : "ge");
+    return evalCondConst(cc, a, b);
   }
 
   // ---------------------------------------------------------------- expressions: effects and objects

@@ -104,14 +104,18 @@ function node(g: Graph, r: Reg): Set<Reg> {
   return s;
 }
 
+/** Spill temporaries: short-lived, never coalesced, coloured first (infinite spill cost). */
+const spillTemps = new WeakMap<Func, Set<Reg>>();
+
 /** Union-find coalescing of move-related registers that do not interfere. */
-function coalesce(g: Graph): Map<Reg, Reg> {
+function coalesce(g: Graph, temps: Set<Reg>): Map<Reg, Reg> {
   const parent = new Map<Reg, Reg>();
   const find = (r: Reg): Reg => {
     while (parent.has(r)) r = parent.get(r)!;
     return r;
   };
   for (const [d, s] of g.moves) {
+    if (temps.has(d) || temps.has(s)) continue;
     let a = find(d), b = find(s);
     if (a === b || (a < VREG0 && b < VREG0)) continue;
     if (b < VREG0) [a, b] = [b, a]; // keep a physical register as the representative
@@ -125,7 +129,7 @@ function coalesce(g: Graph): Map<Reg, Reg> {
 
 const ORDER_TEMP = [1, 2, 3, 4, 5, 0, 6, 7, 8, 9];
 
-function color(g: Graph, parent: Map<Reg, Reg>): { colors: Map<Reg, Reg>; failed: Reg[] } {
+function color(g: Graph, parent: Map<Reg, Reg>, temps: Set<Reg>): { colors: Map<Reg, Reg>; failed: Reg[] } {
   const find = (r: Reg): Reg => { while (parent.has(r)) r = parent.get(r)!; return r; };
   const colors = new Map<Reg, Reg>();
   const prefs = new Map<Reg, Reg[]>();
@@ -136,7 +140,8 @@ function color(g: Graph, parent: Map<Reg, Reg>): { colors: Map<Reg, Reg>; failed
     (prefs.get(b) ?? prefs.set(b, []).get(b)!).push(a);
   }
   const nodes = [...g.adj.keys()].filter((r) => r >= VREG0 && !parent.has(r));
-  nodes.sort((x, y) => g.adj.get(y)!.size - g.adj.get(x)!.size || x - y);
+  const rank = (r: Reg): number => (temps.has(r) ? 1 << 20 : 0) + g.adj.get(r)!.size;
+  nodes.sort((x, y) => rank(y) - rank(x) || x - y);
   const failed: Reg[] = [];
   const colorOf = (r: Reg): Reg | undefined => (r < VREG0 ? r : colors.get(find(r)));
   for (const n of nodes) {
@@ -167,20 +172,21 @@ function renameOp(o: Op, from: Reg, to: Reg): Op {
   }
 }
 
-function spill(f: Func, reg: Reg): void {
+function spill(f: Func, reg: Reg, temps: Set<Reg>): void {
   const slot = allocStack(f, 8);
+  const temp = (): Reg => { const t = newVreg(f); temps.add(t); return t; };
   for (const b of f.blocks) {
     const out: Op[] = [];
     for (const o of b.ops) {
       const u = uses(o).includes(reg), d = defs(o).includes(reg);
       if (!u && !d) { out.push(o); continue; }
-      const t = newVreg(f);
+      const t = temp();
       if (u) out.push({ op: "load", dst: t, base: FP, off: slot, size: 8, span: o.span });
       out.push(renameOp(o, reg, t));
       if (d) out.push({ op: "store", base: FP, off: slot, src: t, size: 8, span: o.span });
     }
     if (termUses(b.term).includes(reg)) {
-      const t = newVreg(f);
+      const t = temp();
       out.push({ op: "load", dst: t, base: FP, off: slot, size: 8, span: b.term.span });
       b.term = mapTermUses(b.term, (x) => (x === reg ? t : x));
     }
@@ -190,15 +196,18 @@ function spill(f: Func, reg: Reg): void {
 
 /** Allocate registers in place. Returns false when it cannot (spilling did not converge). */
 export function allocate(f: Func): boolean {
-  for (let round = 0; round < 32; round++) {
+  const temps = spillTemps.get(f) ?? new Set<Reg>();
+  spillTemps.set(f, temps);
+  for (let round = 0; round < 16; round++) {
     const order = rpo(f);
     const g = buildGraph(f, order);
-    const parent = coalesce(g);
-    const { colors, failed } = color(g, parent);
+    const parent = coalesce(g, temps);
+    const { colors, failed } = color(g, parent, temps);
     if (failed.length) {
       const find = (r: Reg): Reg => { while (parent.has(r)) r = parent.get(r)!; return r; };
-      const members = [...g.adj.keys()].filter((r) => r >= VREG0 && failed.includes(find(r)));
-      for (const r of members) spill(f, r);
+      const members = [...g.adj.keys()].filter((r) => r >= VREG0 && !temps.has(r) && failed.includes(find(r)));
+      if (!members.length) return false;
+      for (const r of members) spill(f, r, temps);
       continue;
     }
     const phys = (r: Reg): Reg => {
