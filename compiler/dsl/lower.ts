@@ -55,6 +55,7 @@ export class Lowerer {
 
   constructor(readonly prog: A.FunctionDecl, readonly shared: LowerShared) {
     this.f = { name: prog.name, blocks: [], nextVreg: VREG0, stack: 0, ctx: 0 };
+    this.span = prog.span; // prologue and fall-through code belong to the function's own line
     this.cur = this.newBlock();
     this.pending.set(0, this.state);
   }
@@ -62,7 +63,7 @@ export class Lowerer {
   // ---------------------------------------------------------------- blocks and state
 
   newBlock(): Block {
-    const b: Block = { id: this.f.blocks.length, ops: [], term: { op: "ret", val: 0n } };
+    const b: Block = { id: this.f.blocks.length, ops: [], term: { op: "ret", val: 0n, span: this.span } };
     this.f.blocks.push(b);
     return b;
   }
