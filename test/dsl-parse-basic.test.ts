@@ -206,6 +206,16 @@ const = 3;`);
     expect(r.ast.items.filter((i) => i.kind === "FunctionDecl").map((f) => (f as A.FunctionDecl).name)).toEqual(["f", "h"]);
   });
 
+  it("the checker does not pile on after syntax errors", async () => {
+    const { checkProgram } = await import("../compiler/dsl/checker.js");
+    for (const src of ['import * as t from "tsebpf";', "function f(a: u32 = 1): void {}", "const = 3;\nlet y = (;"]) {
+      const p = parse(src);
+      expect(p.diagnostics.length).toBeGreaterThan(0);
+      expect(p.ast.syntaxErrors).toBe(p.diagnostics.length);
+      expect(checkProgram(p.ast).diagnostics.map((d) => d.code).filter((c) => c === "TSB9017" || c === "TSB9001")).toEqual([]);
+    }
+  });
+
   it("an error at end of file points at the end", () => {
     const r = parse("function f(): void {\n  g(1);\n");
     expect(r.diagnostics.map(formatCompact)).toEqual(["t.ts:3:1: error TS1005: '}' expected."]);

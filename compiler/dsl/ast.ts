@@ -100,6 +100,8 @@ export interface Program extends Node {
   kind: "Program";
   file: string;
   items: TopLevel[];
+  /** Number of syntax errors parseProgram reported (the checker then skips follow-on complaints). */
+  syntaxErrors?: number;
 }
 
 export type TopLevel = ImportDecl | MapDecl | ConstDecl | FunctionDecl | Unsupported;

@@ -44,7 +44,7 @@ class Checker extends ExprChecker {
       if (item.kind === "MapDecl") maps.push(item);
       else if (item.kind === "ConstDecl") consts.push(item);
       else if (item.kind === "FunctionDecl") fns.push(item);
-      else if (item.kind === "Unsupported") this.reportUnsupported(item.what, item.span);
+      else if (item.kind === "Unsupported" && !(ast.syntaxErrors && item.what === "top-level-statement")) this.reportUnsupported(item.what, item.span);
     }
     for (const f of fns) this.global({ kind: "function", name: f.name, decl: f }, f.nameSpan);
     this.scopes = [];
@@ -67,6 +67,7 @@ class Checker extends ExprChecker {
   }
 
   private importDecl(d: A.ImportDecl, exported: Set<string>): void {
+    if (!d.source) return; // syntax error, already reported
     if (d.source !== MODULE_NAME) {
       this.report("importSource", `Imports must come from "${MODULE_NAME}", not "${d.source}".`, d.span);
       return;

@@ -113,7 +113,7 @@ export class CstToAst {
     const other = this.sub(n, "otherDecl");
     if (other) return [this.otherDecl(other)];
     if (n.name === "statement" && this.tok(n, "Semicolon")) return [];
-    if (n.recoveredNode && Object.keys(n.children).length === 0) return [];
+    if (n.recoveredNode) return []; // a fragment left by error recovery: the syntax error says it all
     return [this.unsupported("top-level-statement", n)];
   }
 

@@ -41,6 +41,7 @@ function parse(text: string, file: string): ParseResult {
   for (const s of parser.semiErrors) diagnostics.push(diag("expected", "';' expected.", conv.tokenSpan(s.token)));
   const ast = conv.program(cst);
   parser.input = [];
+  ast.syntaxErrors = diagnostics.length;
   return { ast, diagnostics: dedupe(diagnostics) };
 }
 
@@ -69,6 +70,7 @@ function parseError(e: IRecognitionException, conv: CstToAst): Diagnostic {
   const expected = /Expecting token of type --> (\w+) <--/.exec(e.message)?.[1];
   if (e.name === "MismatchedTokenException" && expected) {
     if (expected === "Identifier" || expected === "IdentifierName") return diag("identifierExpected", "Identifier expected.", span);
+    if (expected === "EOF") return diag("declarationExpected", "Declaration or statement expected.", span);
     return diag("expected", `'${TOKEN_TEXT[expected] ?? expected}' expected.`, span);
   }
   if (e.name === "NotAllInputParsedException") return diag("declarationExpected", "Declaration or statement expected.", span);
