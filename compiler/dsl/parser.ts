@@ -41,8 +41,9 @@ function parse(text: string, file: string): ParseResult {
   for (const s of parser.semiErrors) diagnostics.push(diag("expected", "';' expected.", conv.tokenSpan(s.token)));
   const ast = conv.program(cst);
   parser.input = [];
-  ast.syntaxErrors = diagnostics.length;
-  return { ast, diagnostics: dedupe(diagnostics) };
+  const unique = dedupe(diagnostics);
+  ast.syntaxErrors = unique.length;
+  return { ast, diagnostics: unique };
 }
 
 function run(parser: DslParser, tokens: IToken[]): CstNode {
