@@ -10,7 +10,7 @@ import { testRun } from "../loader/test-run.js";
 import { RingReader, decodeRecord } from "../loader/logs.js";
 import { frame, ip4, u32le } from "./programs-helpers.js";
 
-const HEAD = `import { XdpContext, XdpAction, EthHdr, Ipv4Hdr, UdpHdr, ETH_P_IP, HashMap, ArrayMap, LruHashMap, PerCpuHashMap, info, hex, u8, u16, u32, u64, i8, i16, i32, i64, ktimeNs, cpuId } from "tsebpf";\n`;
+const HEAD = `import { XdpContext, XdpAction, EthHdr, Ipv4Hdr, UdpHdr, TcpHdr, ETH_P_IP, IPPROTO_TCP, RingBuf, redirect, HashMap, ArrayMap, LruHashMap, PerCpuHashMap, info, hex, u8, u16, u32, u64, i8, i16, i32, i64, ktimeNs, cpuId } from "tsebpf";\n`;
 const PARSE = `
   const eth = ctx.header(EthHdr, 0);
   if (eth === null) return XdpAction.Pass;
@@ -138,5 +138,83 @@ export function xdp_maps(ctx: XdpContext): XdpAction {${PARSE}
     });
     expect(logs).toEqual(["6 true true 12 2 99", "12 true true 12 4 99"]);
     expect(verdicts).toEqual([1, 2]);
+  });
+
+  it("reads headers at variable offsets (IPv4 options), from an inlined helper function", () => {
+    const src = `
+function tcpPort(ctx: XdpContext, proto: u8, ihl: u8): u32 {
+  if (proto !== IPPROTO_TCP) return 0;
+  const tcp = ctx.header(TcpHdr, EthHdr.size + ihl * 4);
+  if (tcp === null) return 1;
+  return tcp.dstPort;
+}
+export function xdp_var(ctx: XdpContext): XdpAction {${PARSE}
+  const p = tcpPort(ctx, ip.protocol, ip.ihl);
+  info(\`port \${p}\`);
+  return p === 22 ? XdpAction.Drop : XdpAction.Pass;
+}`;
+    const tcp = frame({ proto: 6, dstPort: 22 });
+    const withOptions = new Uint8Array(tcp.length + 8);
+    withOptions.set(tcp.subarray(0, 34));
+    withOptions[14] = 0x47; // ihl 7: 8 bytes of options
+    withOptions.set(tcp.subarray(34), 42);
+    const short = withOptions.subarray(0, 50);
+    const { verdicts, logs } = runLogs(src.replace("${PARSE}", PARSE), [tcp, withOptions, short, frame({ proto: 17 })]);
+    expect(verdicts).toEqual([1, 1, 2, 2]);
+    expect(logs).toEqual(["port 22", "port 22", "port 1", "port 0"]);
+  });
+
+  it("adjustHead invalidates header views; the packet is re-read after it", () => {
+    const src = `
+export function xdp_adj(ctx: XdpContext): XdpAction {
+  const eth = ctx.header(EthHdr, 0);
+  if (eth === null) return XdpAction.Pass;
+  const before = ctx.length;
+  if (ctx.adjustHead(14) !== 0) return XdpAction.Aborted;
+  const ip = ctx.header(Ipv4Hdr, 0);
+  if (ip === null) return XdpAction.Drop;
+  info(\`\${before} \${ctx.length} \${ip.ttl}\`);
+  return XdpAction.Pass;
+}`;
+    const { verdicts, logs } = runLogs(src, [frame({ proto: 17 })]);
+    expect(verdicts).toEqual([2]);
+    expect(logs).toEqual(["46 32 64"]);
+  });
+
+  it("redirect returns XDP_REDIRECT; RingBuf.output writes records; signed comparisons", () => {
+    const src = `
+export const EVENTS = new RingBuf<u32>(4096);
+export function xdp_rd(ctx: XdpContext): XdpAction {${PARSE}
+  const t: i16 = (ip.ttl as i16) - 100;
+  EVENTS.output(ip.srcAddr);
+  info(\`\${t < 0} \${t} \${(t as i32) >= -36}\`);
+  if (udp.dstPort === 9) return redirect(1);
+  return XdpAction.Pass;
+}`;
+    let events: number[] = [];
+    const o = loadObject(build(src));
+    try {
+      expect(testRun(o.program().fd, frame({ proto: 17, dstPort: 9 })).retval).toBe(4);
+      expect(testRun(o.program().fd, frame({ proto: 17, dstPort: 10 })).retval).toBe(2);
+      const m = o.map("EVENTS")!;
+      const r = new RingReader(m.fd, m.def.maxEntries);
+      try {
+        r.poll((rec) => events.push(new DataView(rec.buffer, rec.byteOffset).getUint32(0, true)));
+      } finally {
+        r.close();
+      }
+      const l = o.map("TSEBPF_LOGS")!;
+      const lr = new RingReader(l.fd, l.def.maxEntries);
+      const logs: string[] = [];
+      try {
+        lr.poll((rec) => logs.push(decodeRecord(rec, o.model.logFormats ?? [])?.message ?? "<bad>"));
+      } finally {
+        lr.close();
+      }
+      expect(logs).toEqual(["true -36 true", "true -36 true"]);
+    } finally {
+      o.close();
+    }
+    expect(events).toEqual([ip4("198.51.100.1"), ip4("198.51.100.1")]);
   });
 });

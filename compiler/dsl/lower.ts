@@ -23,7 +23,7 @@ interface MapValPtr { k: "mapval"; ptr: Reg; type: Int }
 type Local = { k: "int"; reg: Reg; type: Int; mutable: boolean } | { k: "const"; v: Val; type: Int } | HeaderVal | MapValPtr | { k: "ctx" };
 
 /** What holds on the current path: proven packet range, checked views, constant locals, header fields already read. */
-interface State { range: number; checked: Set<HeaderVal>; consts: Map<Local, bigint>; loads: Map<string, Val> }
+interface State { range: number; checked: Set<HeaderVal>; consts: Map<Local, bigint>; loads: Map<string, Val>; dead?: boolean }
 
 interface RetCtx { reg: Reg; type: Int | undefined; join: number }
 
@@ -73,6 +73,7 @@ export class Lowerer {
   emit(o: Op): void { this.cur.ops.push(this.span && !o.span ? { ...o, span: this.span } : o); }
 
   private flow(to: number, s: State): void {
+    if (s.dead) return; // unreachable code proves nothing about its successors
     const p = this.pending.get(to);
     if (!p) { this.pending.set(to, copyState(s)); return; }
     p.range = Math.min(p.range, s.range);
@@ -101,7 +102,7 @@ export class Lowerer {
   start(b: Block): void {
     this.cur = b;
     const p = this.pending.get(b.id);
-    this.state = p ? copyState(p) : { range: 1 << 30, checked: new Set(), consts: new Map(), loads: new Map() };
+    this.state = p ? copyState(p) : { range: 1 << 30, checked: new Set(), consts: new Map(), loads: new Map(), dead: true };
   }
 
   fail(message: string, span?: Span): never {
@@ -254,7 +255,6 @@ export class Lowerer {
       this.cur.term = { op: "ret", val: v, span: this.span };
     }
     this.start(this.newBlock()); // unreachable code after return
-    this.state.range = 1 << 30;
   }
 
   private forStmt(s: A.For): void {
@@ -593,7 +593,7 @@ export class Lowerer {
   private field(h: HeaderVal, m: A.MemberTarget & { kind: "headerField" }, span: Span): Val {
     if (h.epoch !== this.epoch) this.fail("this header view was invalidated by adjustHead/adjustTail; read it again with ctx.header", span);
     const end = h.off + m.offset + m.size;
-    const ok = h.varBase ? this.state.checked.has(h) : this.state.range >= end;
+    const ok = this.state.dead || (h.varBase ? this.state.checked.has(h) : this.state.range >= end);
     if (!ok) this.fail("header read is not guarded by a null check on every path (test the header against null first)", span);
     const off = h.off + m.offset;
     const key = `${h.base}:${off}:${m.size}:${m.bitOffset}:${m.bitWidth}:${m.type.name}`;
