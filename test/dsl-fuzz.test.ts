@@ -7,7 +7,7 @@ import { parseProgram } from "../compiler/dsl/parser.js";
 import { checkProgram } from "../compiler/dsl/checker.js";
 import { tokenize } from "../compiler/dsl/lexer.js";
 
-const RUNS = 5200;
+const RUNS = 5000;
 const SEED = 0x7eb9f;
 
 function rng(seed: number): () => number {
