@@ -157,10 +157,14 @@ function instruction(st: AsmState, toks: Token[]): void {
   const r = bind(toks, form);
   if ("message" in r) return st.err("ASM002", r.message, r.token);
   if (st.cur.type === 8) return st.err("ASM004", "instructions are not allowed in a nobits section", first, len);
-  emitInsn(st, r, st.span(first, len));
+  // The span is kept only by a fixup (a label, call or symbol load); others share a stand-in.
+  emitInsn(st, r, r.target !== undefined || r.symbol !== undefined ? st.span(first, len) : NO_SPAN);
 }
 
+const NO_SPAN: Span = { file: "", line: 0, col: 0, offset: 0, length: 0 };
+
 const SCRATCH = new Uint8Array(16);
+const SCRATCH8 = SCRATCH.subarray(0, 8);
 const SCRATCH_VIEW = new DataView(SCRATCH.buffer);
 
 export function emitInsn(st: AsmState, insn: Insn, span: Span): void {
@@ -168,7 +172,7 @@ export function emitInsn(st: AsmState, insn: Insn, span: Span): void {
   const width = insn.code === LD_IMM64 ? 16 : 8;
   // A relocated ld_imm64 carries only the low 32 bits of its addend (as llvm-mc writes it).
   writeInsn(SCRATCH_VIEW, 0, insn.symbol !== undefined && width === 16 ? { ...insn, imm64: BigInt.asUintN(32, insn.imm64 ?? 0n) } : insn);
-  const at = sec.w.bytes(width === 8 ? SCRATCH.subarray(0, 8) : SCRATCH);
+  const at = sec.w.bytes(width === 8 ? SCRATCH8 : SCRATCH);
   if (insn.target !== undefined) st.sym(insn.target);
   if (insn.symbol !== undefined) st.sym(insn.symbol);
   if (insn.target !== undefined) st.fixups.push({ section: sec, at, kind: "jump", symbol: insn.target, addend: 0n, code: insn.code, src: insn.src, span });

@@ -66,8 +66,30 @@ export function shapeKey(tokens: readonly Token[]): string {
   return k;
 }
 
+/** FORMS as a trie over key words (matchForm walks it without building the key string). */
+interface Node {
+  next: Map<string, Node>;
+  form?: Form;
+}
+const TRIE: Node = { next: new Map() };
+for (const [key, form] of FORMS) {
+  let node = TRIE;
+  for (const word of key.slice(1).split(" ")) {
+    let n = node.next.get(word);
+    if (!n) node.next.set(word, (n = { next: new Map() }));
+    node = n;
+  }
+  node.form = form;
+}
+
 export function matchForm(tokens: readonly Token[]): Form | undefined {
-  return FORMS.get(shapeKey(tokens));
+  let node: Node | undefined = TRIE;
+  for (let k = 0; k < tokens.length && node; k++) {
+    const t = tokens[k];
+    if (t.kind === "str") return FORMS.get(shapeKey(tokens)); // a string may hold spaces
+    node = node.next.get(t.kind === "reg" ? (t.w ? "w" : "r") : t.kind === "num" ? "#" : t.kind === "ident" ? (KEYWORDS.has(t.text) ? t.text : "@") : t.text);
+  }
+  return node?.form;
 }
 
 /** Number of distinct parse shapes (for tests). */

@@ -47,7 +47,14 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
-const REG = /^([rw])(10|[0-9])$/;
+/** The register number of `r0`..`r10` / `w0`..`w10` at text[start, end), or -1. */
+function regNumber(text: string, start: number, end: number): number {
+  const c = text.charCodeAt(start);
+  if (c !== 114 && c !== 119) return -1; // r w
+  const d = text.charCodeAt(start + 1);
+  if (end - start === 2) return isDigit(d) ? d - 48 : -1;
+  return end - start === 3 && d === 49 && text.charCodeAt(start + 2) === 48 ? 10 : -1; // 10
+}
 
 function tok(kind: TokKind, text: string, line: number, col: number, offset: number, value?: bigint, signed = false): Token {
   // Every token has the same shape (keeps property access monomorphic on big inputs).
@@ -118,7 +125,15 @@ export function lexEach(text: string, onStatement: (s: Statement) => void, opts:
         while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
       }
       const ns = i;
-      while (i < n && isIdentChar(text.charCodeAt(i))) i++;
+      let dec = 0, plain = true; // plain: decimal digits only (value in `dec`)
+      for (let d; i < n && isIdentChar((d = text.charCodeAt(i))); i++) {
+        if (plain && isDigit(d)) dec = dec * 10 + (d - 48);
+        else plain = false;
+      }
+      if (plain && i - ns < 16 && (i - ns === 1 || text.charCodeAt(ns) !== 48)) {
+        tokens.push(tok("num", text.slice(start, i), line, col, start, BigInt(neg ? -dec : dec), signed));
+        continue;
+      }
       const v = parseNumber(text.slice(ns, i));
       if (v === undefined) errors.push({ message: `invalid number '${text.slice(ns, i)}'`, line, col: ns - lineStart + 1, offset: ns });
       tokens.push(tok("num", text.slice(start, i), line, col, start, neg ? -(v ?? 0n) : v ?? 0n, signed));
@@ -135,9 +150,9 @@ export function lexEach(text: string, onStatement: (s: Statement) => void, opts:
     if (isIdentStart(c)) {
       while (i < n && isIdentChar(text.charCodeAt(i))) i++;
       const word = text.slice(start, i);
-      const m = word.length <= 3 ? REG.exec(word) : null;
-      const t = tok(m ? "reg" : "ident", word, line, col, start);
-      if (m) { t.reg = Number(m[2]); t.w = m[1] === "w"; }
+      const reg = regNumber(text, start, i);
+      const t = tok(reg < 0 ? "ident" : "reg", word, line, col, start);
+      if (reg >= 0) { t.reg = reg; t.w = c === 119; }
       tokens.push(t);
       continue;
     }
@@ -160,12 +175,12 @@ function signedNumberAhead(text: string, i: number): boolean {
   return isDigit(text.charCodeAt(k));
 }
 
-const PUNCT_BY_CHAR = new Map<string, string[]>();
-for (const p of PUNCTS) PUNCT_BY_CHAR.set(p[0], [...(PUNCT_BY_CHAR.get(p[0]) ?? []), p]);
+const PUNCT_BY_CHAR: (string[] | undefined)[] = [];
+for (const p of PUNCTS) (PUNCT_BY_CHAR[p.charCodeAt(0)] ??= []).push(p);
 
 function matchPunct(text: string, i: number): string | undefined {
-  const list = PUNCT_BY_CHAR.get(text[i]);
-  if (list) for (const p of list) if (text.startsWith(p, i)) return p;
+  const list = PUNCT_BY_CHAR[text.charCodeAt(i)];
+  if (list) for (let k = 0; k < list.length; k++) if (list[k].length === 1 || text.startsWith(list[k], i)) return list[k];
   return undefined;
 }
 

@@ -56,7 +56,10 @@ export class ByteWriter {
   }
   u64(v: number | bigint): number {
     const at = this.grow(8);
-    this.view.setBigUint64(at, BigInt.asUintN(64, BigInt(v)), true);
+    if (typeof v === "number" && v >= 0 && v <= Number.MAX_SAFE_INTEGER && Number.isInteger(v)) {
+      this.view.setUint32(at, v >>> 0, true);
+      this.view.setUint32(at + 4, Math.floor(v / 0x100000000), true);
+    } else this.view.setBigUint64(at, BigInt.asUintN(64, BigInt(v)), true);
     return at;
   }
   bytes(b: Uint8Array): number {
@@ -66,8 +69,14 @@ export class ByteWriter {
   }
   /** NUL-terminated UTF-8 string. */
   cstr(s: string): number {
-    const at = this.bytes(new TextEncoder().encode(s));
-    this.u8(0);
+    if (!isAscii(s)) {
+      const at = this.bytes(utf8Encoder.encode(s));
+      this.u8(0);
+      return at;
+    }
+    const at = this.grow(s.length + 1);
+    for (let k = 0; k < s.length; k++) this.buf[at + k] = s.charCodeAt(k);
+    this.buf[at + s.length] = 0;
     return at;
   }
   zeros(n: number): number {
@@ -130,6 +139,8 @@ export class ByteReader {
   /** A 64-bit field as a number; values above 2^53 are rejected (no real object has them). */
   u64(off: number, what: string): number {
     this.check(off, 8, what);
+    const hi = this.view.getUint32(off + 4, true);
+    if (hi < 0x200000) return hi * 0x100000000 + this.view.getUint32(off, true); // below 2^53
     const v = this.view.getBigUint64(off, true);
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ElfFormatError(`${what} too large`, this.base + off);
     return Number(v);
@@ -148,8 +159,19 @@ export class ByteReader {
     if (off >= this.bytes.length) throw new ElfFormatError(`${what} out of bounds`, this.base + off);
     const end = this.bytes.indexOf(0, off);
     if (end < 0) throw new ElfFormatError(`unterminated ${what}`, this.base + off);
+    if (end - off <= 64) {
+      let ascii = true;
+      for (let k = off; k < end; k++) if (this.bytes[k] >= 0x80) ascii = false;
+      if (ascii) return String.fromCharCode.apply(null, this.bytes.subarray(off, end) as unknown as number[]);
+    }
     return utf8.decode(this.bytes.subarray(off, end));
   }
 }
 
 const utf8 = new TextDecoder("utf-8");
+const utf8Encoder = new TextEncoder();
+
+function isAscii(s: string): boolean {
+  for (let k = 0; k < s.length; k++) if (s.charCodeAt(k) >= 0x80) return false;
+  return true;
+}
