@@ -101,7 +101,8 @@ function foldSwaps(f: Func): boolean {
     const t = b.term;
     if (t.op === "br" && (t.cc === "eq" || t.cc === "ne" || t.cc === "set") && isVreg(t.a) && typeof t.b === "bigint") {
       const d = sd.get(t.a);
-      if (d?.op === "swap" && BigInt.asUintN(d.bits, t.b) === BigInt.asUintN(64, t.b)) {
+      // the swapped register must not change between the swap and the branch: single definition only
+      if (d?.op === "swap" && sd.has(d.src) && BigInt.asUintN(d.bits, t.b) === BigInt.asUintN(64, t.b)) {
         b.term = { ...t, a: d.src, b: BigInt.asIntN(64, bswap(t.b, d.bits)) };
         changed = true;
       }

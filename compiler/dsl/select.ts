@@ -2,7 +2,7 @@
 // regalloc.ts) and produces the Insn[] of compiler/isa/insn.ts with `target` labels for jumps,
 // `symbol` for map loads, and the source span of each statement. Blocks are laid out in creation
 // order (reachable ones only) so fall-through edges need no jump.
-import { ALU, CLASS, JMP, LD_IMM64, MODE, PSEUDO, SIZE, SRC, type Insn } from "../isa/insn.js";
+import { ALU, CLASS, JMP, LD_IMM64, MODE, SIZE, SRC, type Insn } from "../isa/insn.js";
 import type { Span } from "../span.js";
 import { type AluOp, type Block, type Cond, type Func, type Op, type Size, type Term, type Val, invertCond, rpo, swapCond } from "./ir.js";
 
@@ -93,7 +93,8 @@ function selectOp(o: Op): Insn[] {
       if (typeof o.src === "bigint") return [ins(CLASS.ST | MODE.MEM | SIZE_CODE[o.size], o.base, 0, o.off, i32(o.src), s)];
       return [ins(CLASS.STX | MODE.MEM | SIZE_CODE[o.size], o.base, o.src, o.off, 0, s)];
     case "xadd": return [ins(CLASS.STX | MODE.ATOMIC | SIZE_CODE[o.size], o.base, o.src, o.off, ALU.ADD, s)];
-    case "ldmap": return [{ ...ins(LD_IMM64, o.dst, PSEUDO.MAP_FD, 0, 0, s), imm64: 0n, symbol: o.map }];
+    // src 0 like clang: the loader (or libbpf) sets BPF_PSEUDO_MAP_FD when it relocates the map
+    case "ldmap": return [{ ...ins(LD_IMM64, o.dst, 0, 0, 0, s), imm64: 0n, symbol: o.map }];
     case "frame": return [
       ins(CLASS.ALU64 | ALU.MOV | SRC.X, o.dst, 10, 0, 0, s),
       ins(CLASS.ALU64 | ALU.ADD | SRC.K, o.dst, 0, 0, o.off, s),
