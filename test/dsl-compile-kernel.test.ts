@@ -10,7 +10,7 @@ import { testRun } from "../loader/test-run.js";
 import { RingReader, decodeRecord } from "../loader/logs.js";
 import { frame, ip4, u32le } from "./programs-helpers.js";
 
-const HEAD = `import { XdpContext, XdpAction, EthHdr, Ipv4Hdr, UdpHdr, TcpHdr, ETH_P_IP, IPPROTO_TCP, RingBuf, redirect, HashMap, ArrayMap, LruHashMap, PerCpuHashMap, info, hex, u8, u16, u32, u64, i8, i16, i32, i64, ktimeNs, cpuId } from "tsebpf";\n`;
+const HEAD = `import { XdpContext, XdpAction, EthHdr, Ipv4Hdr, UdpHdr, TcpHdr, mac, bool, ETH_P_IP, IPPROTO_TCP, RingBuf, redirect, HashMap, ArrayMap, LruHashMap, PerCpuHashMap, info, hex, u8, u16, u32, u64, i8, i16, i32, i64, ktimeNs, cpuId } from "tsebpf";\n`;
 const PARSE = `
   const eth = ctx.header(EthHdr, 0);
   if (eth === null) return XdpAction.Pass;
@@ -216,5 +216,46 @@ export function xdp_rd(ctx: XdpContext): XdpAction {${PARSE}
       o.close();
     }
     expect(events).toEqual([ip4("198.51.100.1"), ip4("198.51.100.1")]);
+  });
+
+  it("loops with branches, 64-bit constants, variable shifts and divisions, map read-modify-write, mac()", () => {
+    const src = `
+export const SEEN = new HashMap<u64, u64>(64);
+function pick(a: u32, b: u32, c: boolean): u32 {
+  return c ? a * 2 : b + 1;
+}
+export function xdp_t2(ctx: XdpContext): XdpAction {
+  const eth = ctx.header(EthHdr, 0);
+  if (eth === null) return XdpAction.Pass;
+  const ip = ctx.header(Ipv4Hdr, EthHdr.size);
+  if (ip === null || eth.etherType !== ETH_P_IP) return XdpAction.Pass;
+  const udp = ctx.header(UdpHdr, EthHdr.size + Ipv4Hdr.size);
+  if (udp === null) return XdpAction.Pass;
+  let x: u32 = 0;
+  for (let i = 0; i < 8; i++) {
+    if ((udp.dstPort & (1 << i)) !== 0) x += i;
+    else if (i === 3) x ^= 0xff;
+  }
+  const big: u64 = 0x1234567890n;
+  const cmp = (ip.srcAddr as u64) + big > 0x12f00000000n;
+  const sh: u32 = (ip.ttl as u32) << (udp.dstPort & 7);
+  const sh8 = ip.ttl << (udp.dstPort & 7); // u8 arithmetic: 64 << 5 wraps to 0
+  const dv: u32 = udp.srcPort / (udp.dstPort - 50);
+  const q = pick(x, sh, ip.ttl > 10 && udp.len !== 0);
+  const key: u64 = eth.srcMac;
+  const prev = SEEN.get(key);
+  let count: u64 = 1;
+  if (prev !== null) count = prev + 1;
+  SEEN.set(key, count);
+  const neg: i32 = -5;
+  const m: i64 = (neg as i64) * 1000000000000;
+  info(\`x=\${x} cmp=\${cmp} sh=\${sh} sh8=\${sh8} dv=\${dv} q=\${q} mac=\${mac(key)} count=\${count} m=\${m} big=\${hex(big)}\`);
+  return XdpAction.Pass;
+}
+`;
+    const { logs } = runLogs(src, [frame({ proto: 17, dstPort: 53 }), frame({ proto: 17, dstPort: 53 })]);
+    const cmp = 0xc6336401n + 0x1234567890n > 0x12f00000000n;
+    const line = (n: number): string => `x=262 cmp=${cmp} sh=2048 sh8=0 dv=13333 q=524 mac=02:00:00:00:00:01 count=${n} m=-5000000000000 big=1234567890`;
+    expect(logs).toEqual([line(1), line(2)]);
   });
 });
