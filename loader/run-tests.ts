@@ -7,6 +7,8 @@ import { asCliError, encodeScalar, isLpm, lpmKey, parseCidr, programBytes, readP
 import { loadObject, type LoadedObject } from "./object.js";
 import { testRun, xdpActionName } from "./test-run.js";
 
+const ETH_HLEN = 14;
+
 export interface RunTestsOpts {
   packet: string[];
   repeat: string;
@@ -18,6 +20,9 @@ export interface RunTestsOpts {
 export async function runTests(file: string, o: RunTestsOpts, io: Io): Promise<number> {
   const repeat = parseRepeat(o.repeat);
   const packets = o.packet.flatMap(readPackets);
+  packets.forEach((p, i) => {
+    if (p.length < ETH_HLEN) throw new CliError(`packet ${i + 1} is ${p.length} byte(s); XDP test runs need at least ${ETH_HLEN} (an Ethernet header)`);
+  });
   const bytes = await programBytes(file);
   let obj: LoadedObject | undefined;
   try {

@@ -99,6 +99,7 @@ describe.skipIf(!haveKernel)("bad input gives one clear line", () => {
 
   it("bad packet hex and bad --mode", async () => {
     expect((await cli("test", f("hello.o"), "--packet", "zz")).err).toBe("tsebpf: error: --packet 'zz': neither a file nor an even number of hex digits\n");
+    expect((await cli("test", f("hello.o"), "--packet", "0000")).err).toBe("tsebpf: error: packet 1 is 2 byte(s); XDP test runs need at least 14 (an Ethernet header)\n");
     expect((await cli("run", f("hello.o"), "--iface", "lo", "--mode", "fast")).err).toBe("tsebpf: error: --mode 'fast': expected skb, drv or hw\n");
   });
 
