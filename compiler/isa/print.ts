@@ -27,9 +27,17 @@ export function printInsn(insn: Insn, opts: PrintOptions = {}): string {
   return p === null ? "<unknown>" : p(insn, !!opts.hex);
 }
 
+/** Where a printer writes: literal text, and integers printed as `num` prints them. */
+export interface TextSink {
+  text(s: string): void;
+  num(v: number, hex: boolean): void;
+}
+
 /** A template compiled once into its pieces; `jump` says which field a %tgt / %ltgt reads. */
 export interface Printer {
   (i: Insn, hex: boolean): string;
+  /** The same text, written piece by piece (objdump writes straight into its output buffer). */
+  emit(o: TextSink, i: Insn, hex: boolean): void;
   jump: "off" | "imm" | undefined;
 }
 
@@ -51,24 +59,36 @@ export function printerFor(insn: Insn, opts: PrintOptions = {}): Printer | null 
 const PRINTERS = [new Map<OpEntry, Printer | null>(), new Map<OpEntry, Printer | null>(), new Map<OpEntry, Printer | null>()];
 const PLACEHOLDER = /%(rd|rs|wd|ws|imm64|imm|off|tgt|ltgt|sym|srcn|asd|ass|rimm|pimm)/g;
 
-type Field = (i: Insn, hex: boolean) => string;
+type Field = (o: TextSink, i: Insn, hex: boolean) => void;
+const reg = (o: TextSink, prefix: string, n: number) => (o.text(prefix), o.num(n, false));
+const signed = (o: TextSink, v: number, hex: boolean) => (v < 0 ? o.num(v, hex) : (o.text("+"), o.num(v, hex)));
 const FIELDS: Record<string, Field> = {
-  rd: (i) => "r" + i.dst,
-  rs: (i) => "r" + i.src,
-  wd: (i) => "w" + i.dst,
-  ws: (i) => "w" + i.src,
-  imm: (i, hex) => num(i.imm, hex),
-  sym: (i, hex) => num(i.imm, hex),
-  imm64: (i, hex) => num(BigInt.asIntN(64, i.imm64 ?? BigInt(i.imm)), hex),
-  pimm: (i, hex) => num(BigInt.asIntN(64, i.imm64 ?? BigInt(i.imm)), hex),
-  off: (i, hex) => (i.off < 0 ? "- " + num(-i.off, hex) : "+ " + num(i.off, hex)),
-  tgt: (i, hex) => signed(i.off, hex),
-  ltgt: (i, hex) => signed(i.imm, hex),
-  srcn: (i, hex) => num(i.src, hex),
-  asd: (i, hex) => num(i.imm >>> 16, hex),
-  ass: (i, hex) => num(i.imm & 0xffff, hex),
-  rimm: (i) => "r" + i.imm,
+  rd: (o, i) => reg(o, "r", i.dst),
+  rs: (o, i) => reg(o, "r", i.src),
+  wd: (o, i) => reg(o, "w", i.dst),
+  ws: (o, i) => reg(o, "w", i.src),
+  imm: (o, i, hex) => o.num(i.imm, hex),
+  sym: (o, i, hex) => o.num(i.imm, hex),
+  imm64: (o, i, hex) => o.text(num(BigInt.asIntN(64, i.imm64 ?? BigInt(i.imm)), hex)),
+  pimm: (o, i, hex) => o.text(num(BigInt.asIntN(64, i.imm64 ?? BigInt(i.imm)), hex)),
+  off: (o, i, hex) => (i.off < 0 ? (o.text("- "), o.num(-i.off, hex)) : (o.text("+ "), o.num(i.off, hex))),
+  tgt: (o, i, hex) => signed(o, i.off, hex),
+  ltgt: (o, i, hex) => signed(o, i.imm, hex),
+  srcn: (o, i, hex) => o.num(i.src, hex),
+  asd: (o, i, hex) => o.num(i.imm >>> 16, hex),
+  ass: (o, i, hex) => o.num(i.imm & 0xffff, hex),
+  rimm: (o, i) => reg(o, "r", i.imm),
 };
+
+class StringSink implements TextSink {
+  s = "";
+  text(s: string): void {
+    this.s += s;
+  }
+  num(v: number, hex: boolean): void {
+    this.s += num(v, hex);
+  }
+}
 
 /** Template → printer: literal text and field printers, alternating (lit0 f0 lit1 f1 … litN). */
 function compile(t: string): Printer {
@@ -81,11 +101,19 @@ function compile(t: string): Printer {
   }
   lits.push(t.slice(last));
   const n = fields.length;
+  const emit = (o: TextSink, i: Insn, hex: boolean): void => {
+    if (lits[0]) o.text(lits[0]);
+    for (let k = 0; k < n; k++) {
+      fields[k](o, i, hex);
+      if (lits[k + 1]) o.text(lits[k + 1]);
+    }
+  };
   const p = ((i: Insn, hex: boolean): string => {
-    let s = lits[0];
-    for (let k = 0; k < n; k++) s += fields[k](i, hex) + lits[k + 1];
-    return s;
+    const o = new StringSink();
+    emit(o, i, hex);
+    return o.s;
   }) as Printer;
+  p.emit = emit;
   p.jump = t.includes("%tgt") ? "off" : t.includes("%ltgt") ? "imm" : undefined;
   return p;
 }
@@ -96,10 +124,6 @@ export function num(v: number | bigint, hex: boolean): string {
   const neg = v < 0;
   const abs = neg ? -BigInt(v) : BigInt(v);
   return `${neg ? "-" : ""}0x${abs.toString(16)}`;
-}
-
-function signed(v: number, hex: boolean): string {
-  return v < 0 ? num(v, hex) : `+${num(v, hex)}`;
 }
 
 /**

@@ -2,7 +2,7 @@
 // headers and decoded instructions with printed text, branch-target labels, relocations and BTF
 // source lines — everything the text and JSON formatters print, decided the way llvm-objdump does.
 import { decodeInto } from "../isa/decode.js";
-import { printerFor } from "../isa/print.js";
+import { printerFor, type Printer } from "../isa/print.js";
 import type { Insn } from "../isa/insn.js";
 import { parseBtf, parseBtfExt } from "../elf/btf.js";
 import { readElf, sectionByName, symbolName, type ElfFile, type ElfSection } from "../elf/read-elf.js";
@@ -108,7 +108,8 @@ export interface WalkStep {
   start: number;
   end: number;
   insn: Insn;
-  text: string;
+  /** The compiled template that prints `insn` (null: `<unknown>`). */
+  printer: Printer | null;
   target: string | undefined;
   symbol: DisSymbol | undefined;
   relocFrom: number;
@@ -121,7 +122,7 @@ export function walkSection(plan: SectionPlan, opts: DisasmOptions, visit: (step
   const { syms, relocs, lines, data } = plan;
   const popts = { hex: !!opts.hex };
   const n = Math.floor(plan.size / 8);
-  const step: WalkStep = { slot: 0, start: 0, end: 0, insn: { code: 0, dst: 0, src: 0, off: 0, imm: 0, imm64: undefined }, text: "", target: undefined, symbol: undefined, relocFrom: 0, relocTo: 0, source: undefined };
+  const step: WalkStep = { slot: 0, start: 0, end: 0, insn: { code: 0, dst: 0, src: 0, off: 0, imm: 0, imm64: undefined }, printer: null, target: undefined, symbol: undefined, relocFrom: 0, relocTo: 0, source: undefined };
   const insn = step.insn;
   let symIdx = 0, relIdx = 0;
   for (let slot = 0; slot < n; ) {
@@ -131,7 +132,7 @@ export function walkSection(plan: SectionPlan, opts: DisasmOptions, visit: (step
     step.slot = slot;
     step.start = start;
     step.end = end;
-    step.text = p === null ? "<unknown>" : p(insn, popts.hex);
+    step.printer = p;
     step.target = p !== null && p.jump !== undefined ? targetLabel(syms, slot + 1 + insn[p.jump]) : undefined;
     step.symbol = undefined;
     while (symIdx < syms.length && syms[symIdx].addr < end) {
@@ -151,7 +152,7 @@ export function walkSection(plan: SectionPlan, opts: DisasmOptions, visit: (step
 function disassembleSection(plan: SectionPlan, opts: DisasmOptions): DisSection {
   const insns: DisInsn[] = [];
   walkSection(plan, opts, (w) => {
-    const d: DisInsn = { slot: w.slot, bytes: plan.data.subarray(w.start, w.end), text: w.text, relocs: plan.relocs.slice(w.relocFrom, w.relocTo) };
+    const d: DisInsn = { slot: w.slot, bytes: plan.data.subarray(w.start, w.end), text: w.printer === null ? "<unknown>" : w.printer(w.insn, !!opts.hex), relocs: plan.relocs.slice(w.relocFrom, w.relocTo) };
     if (w.symbol) d.symbol = w.symbol;
     if (w.target !== undefined) d.target = w.target;
     if (w.source) d.source = w.source;

@@ -1,6 +1,7 @@
 // The objdump printers: take the disassembly model (disasm.ts) and produce llvm-objdump's text
 // (`-d`, with `-r` relocations, `-S` BTF source lines, `--no-show-raw-insn`) or a stable JSON.
-import { disassemble, planSections, walkSection, type DisasmOptions, type WalkStep } from "./disasm.js";
+import { disassemble, planSections, walkSection, type DisasmOptions } from "./disasm.js";
+import { ByteOut } from "./out.js";
 
 export interface ObjdumpOptions extends DisasmOptions {
   relocs?: boolean; // -r
@@ -8,7 +9,6 @@ export interface ObjdumpOptions extends DisasmOptions {
   rawInsn?: boolean; // default true; --no-show-raw-insn sets false
 }
 
-const hex16 = (n: number) => n.toString(16).padStart(16, "0");
 const HEX = Array.from({ length: 256 }, (_, x) => x.toString(16).padStart(2, "0"));
 function hexBytes(b: Uint8Array): string {
   let s = HEX[b[0]];
@@ -23,51 +23,53 @@ export function formatObjdump(bytes: Uint8Array, file: string, opts: ObjdumpOpti
   return out.join("");
 }
 
-const CHUNK = 1 << 16;
-
 /**
  * The same listing, handed to `write` in chunks of about 64 KiB as it is produced (a section may
  * hold 10^5+ instructions). Malformed input throws ElfFormatError before anything is written.
  */
 export function writeObjdump(bytes: Uint8Array, file: string, opts: ObjdumpOptions, write: (s: string) => void): void {
   const { plans } = planSections(bytes, opts);
-  let buf = `\n${file}:\tfile format elf64-bpf\n`;
+  const o = new ByteOut(write);
+  const hex = !!opts.hex, raw = opts.rawInsn !== false;
+  o.text(`\n${file}:\tfile format elf64-bpf\n`);
   for (const p of plans) {
-    buf += `\nDisassembly of section ${p.name}:\n`;
+    o.text(`\nDisassembly of section ${p.name}:\n`);
     let lastSource: string | undefined;
     walkSection(p, opts, (i) => {
       if (i.symbol) {
-        buf += `\n${hex16(i.symbol.addr)} <${i.symbol.name}>:\n`;
+        o.byte(10);
+        o.hex16(i.symbol.addr);
+        o.text(` <${i.symbol.name}>:\n`);
         lastSource = undefined;
       }
       if (opts.source && i.source && i.source.text !== lastSource && i.source.text.trim()) {
-        buf += `; ${i.source.text}\n`;
+        o.text(`; ${i.source.text}\n`);
         lastSource = i.source.text;
       }
-      buf += formatInsn(p.data, i, opts);
-      if (opts.relocs) for (let k = i.relocFrom; k < i.relocTo; k++) buf += `\t\t${hex16(p.relocs[k].offset)}:  ${p.relocs[k].type}\t${p.relocs[k].symbol}\n`;
-      if (buf.length >= CHUNK) {
-        write(buf);
-        buf = "";
+      // `     123:\t<raw bytes>\t<text> <target>`
+      o.padded(i.slot, 8);
+      o.text(":\t");
+      if (raw) {
+        o.hexBytes(p.data, i.start, i.end);
+        o.byte(9);
       }
+      if (i.printer === null) o.text("<unknown>");
+      else i.printer.emit(o, i.insn, hex);
+      if (i.target) {
+        o.byte(32);
+        o.text(i.target);
+      }
+      o.byte(10);
+      if (opts.relocs)
+        for (let k = i.relocFrom; k < i.relocTo; k++) {
+          o.text("\t\t");
+          o.hex16(p.relocs[k].offset);
+          o.text(`:  ${p.relocs[k].type}\t${p.relocs[k].symbol}\n`);
+        }
+      o.flush();
     });
   }
-  write(buf);
-}
-
-const PAD = ["", " ", "  ", "   ", "    ", "     ", "      ", "       "];
-
-/** `     123:\t<raw bytes>\t<text> <target>\n` */
-function formatInsn(data: Uint8Array, i: WalkStep, opts: ObjdumpOptions): string {
-  const a = String(i.slot);
-  let s = a.length < 8 ? PAD[8 - a.length] + a + ":\t" : a + ":\t";
-  if (opts.rawInsn !== false) {
-    s += HEX[data[i.start]];
-    for (let k = i.start + 1; k < i.end; k++) s += " " + HEX[data[k]];
-    s += "\t";
-  }
-  s += i.text;
-  return i.target ? s + " " + i.target + "\n" : s + "\n";
+  o.flush(true);
 }
 
 /** A stable JSON description: sections, their symbols and instructions (one object per instruction). */
