@@ -86,7 +86,8 @@ function buildGraph(f: Func, order: number[]): Graph {
   for (const id of order) {
     const b = f.blocks[id]!;
     liveAcross(b, liveOut.get(id)!, (o, live) => {
-      const movSrc = o.op === "mov" && typeof o.src === "number" ? o.src : undefined;
+      // a 32-bit mov truncates: it is not a copy, so its source stays live and distinct
+      const movSrc = o.op === "mov" && !o.w32 && typeof o.src === "number" ? o.src : undefined;
       if (movSrc !== undefined && tracked(movSrc)) g.moves.push([(o as { dst: Reg }).dst, movSrc]);
       for (const d of defs(o)) {
         node(g, d);
