@@ -87,17 +87,17 @@ function report(pump: LogPump | undefined, io: Io): void {
   if (s.malformed) io.stderr(`warning: ${s.malformed} log record(s) did not match the object's format table\n`);
 }
 
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
 function waitForSignal(until?: Promise<unknown>): Promise<string> {
   return new Promise((resolve) => {
     const keepAlive = setInterval(() => {}, 1 << 30); // signal listeners alone do not keep Node running
     const on = (sig: string) => {
       clearInterval(keepAlive);
-      process.off("SIGINT", on);
-      process.off("SIGTERM", on);
+      for (const s of SIGNALS) process.off(s, on);
       resolve(sig);
     };
-    process.on("SIGINT", on);
-    process.on("SIGTERM", on);
+    for (const s of SIGNALS) process.on(s, on);
     until?.then(() => on("stop"), () => on("stop"));
   });
 }
