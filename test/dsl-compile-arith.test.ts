@@ -38,7 +38,16 @@ function genExpr(r: () => number, depth: number, lit = false): string {
   if (k < 0.2) return `(${genExpr(r, depth - 1)} ${pick(["<<", ">>"])} ${Math.floor(r() * 8)})`;
   if (k < 0.26) return `(${pick(["-", "~"])}${genExpr(r, depth - 1)})`;
   if (k < 0.3) return `(${genExpr(r, depth - 1)} / ${1 + Math.floor(r() * 9)})`;
+  if (k < 0.36) return `(${genCond(r, depth - 1)} ? ${genExpr(r, depth - 1)} : ${genExpr(r, depth - 1, true)})`;
   return `(${genExpr(r, depth - 1)} ${pick(OPS)} ${genExpr(r, depth - 1, true)})`;
+}
+
+function genCond(r: () => number, depth: number): string {
+  const k = r();
+  if (depth > 0 && k < 0.2) return `(${genCond(r, depth - 1)} ${r() < 0.5 ? "&&" : "||"} ${genCond(r, depth - 1)})`;
+  if (depth > 0 && k < 0.25) return `!${genCond(r, depth - 1)}`;
+  const ops = ["<", "<=", ">", ">=", "===", "!=="];
+  return `(${genExpr(r, Math.max(0, depth - 1))} ${ops[Math.floor(r() * ops.length)]} ${genExpr(r, Math.max(0, depth - 1), true)})`;
 }
 
 function source(exprs: string[]): string {
@@ -70,13 +79,27 @@ function evaluate(e: A.Expr, env: Map<string, bigint>): bigint {
   if (e.constValue !== undefined) return e.constValue;
   switch (e.kind) {
     case "IntLiteral": return wrap(e.value, e.type);
+    case "ConditionalExpr": return wrap(evaluate(e.test, env) ? evaluate(e.then, env) : evaluate(e.else, env), e.type);
+    case "LogicalExpr": {
+      const l = evaluate(e.left, env);
+      if (e.op === "&&") return l ? evaluate(e.right, env) : 0n;
+      return l ? 1n : evaluate(e.right, env);
+    }
     case "Identifier": return env.get(e.name)!;
     case "AsExpr": return wrap(evaluate(e.expr, env), e.type);
     case "UnaryExpr": {
+      if (e.op === "!") return evaluate(e.operand, env) ? 0n : 1n;
       const v = wrap(evaluate(e.operand, env), e.type);
       return wrap(e.op === "-" ? -v : e.op === "~" ? ~v : v, e.type);
     }
     case "BinaryExpr": {
+      if (["<", "<=", ">", ">=", "===", "!=="].includes(e.op)) {
+        const lt = e.left.type as A.IntType, rt = e.right.type as A.IntType;
+        const w = lt.bits !== rt.bits ? (lt.bits > rt.bits ? lt : rt) : lt.signed ? lt : rt;
+        const l = wrap(evaluate(e.left, env), w), r = wrap(evaluate(e.right, env), w);
+        const res = e.op === "<" ? l < r : e.op === "<=" ? l <= r : e.op === ">" ? l > r : e.op === ">=" ? l >= r : e.op === "===" ? l === r : l !== r;
+        return res ? 1n : 0n;
+      }
       const t = e.type as A.IntType;
       const l = wrap(evaluate(e.left, env), t);
       const rr = evaluate(e.right, env);
@@ -106,9 +129,9 @@ function findLogs(n: unknown, out: A.LogArg[][] = []): A.LogArg[][] {
 }
 
 describe.skipIf(!haveKernel)("integer semantics: compiled code against a reference evaluator", () => {
-  it.each([1, 2, 3])("random expressions, seed %i", (seed) => {
+  it.each([1, 2, 3, 4, 5, 6])("random expressions, seed %i", (seed) => {
     const r = rng(seed);
-    const exprs = Array.from({ length: 48 }, () => genExpr(r, 3));
+    const exprs = Array.from({ length: 48 }, (_, i) => (i % 8 === 7 ? genCond(r, 2) : genExpr(r, 3)));
     const text = source(exprs);
     const built = compileToObject(text, "arith.ts", { sectionStyle: "tsebpf" });
     if (!built.object) throw new Error(built.diagnostics.map(formatCompact).join("\n"));
