@@ -37,7 +37,7 @@ export async function runProgram(file: string | undefined, o: RunOpts, io: Io, u
     await signal;
     pump?.stop();
     say("Exiting...");
-    report(pump, io);
+    report(pump, io, note);
     pump = undefined;
     return 0;
   } catch (e) {
@@ -80,9 +80,10 @@ function startLogs(obj: LoadedObject, level: number, io: Io): LogPump | undefine
   return pumpLogs(map.fd, map.def.maxEntries, obj.model.logFormats, level, (l) => io.stdout(l + "\n"));
 }
 
-function report(pump: LogPump | undefined, io: Io): void {
+function report(pump: LogPump | undefined, io: Io, note?: (n: string) => void): void {
   if (!pump) return;
   const s = pump.stats;
+  note?.(`note: ${s.printed} log record(s) printed, ${s.filtered} below the log level, ${s.malformed} malformed`);
   if (s.fullSeen) io.stderr(`warning: the log ring buffer was full ${s.fullSeen} time(s); records may have been dropped\n`);
   if (s.malformed) io.stderr(`warning: ${s.malformed} log record(s) did not match the object's format table\n`);
 }
