@@ -59,3 +59,13 @@ describe.skipIf(!haveKernel)("bpf_conformance suite (kernel)", () => {
     expect(formatReport(r).trim().split("\n").at(-1)).toBe("300 passed, 0 failed, 13 skipped");
   });
 });
+
+describe.skipIf(!haveKernel)("npm run conformance", () => {
+  it("prints one line per failure and the totals, exit 0 when nothing fails", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const cliJs = new URL("../dist/loader/conformance-cli.js", import.meta.url).pathname;
+    const r = spawnSync(process.execPath, [cliJs, CONFORMANCE_DIR, "--filter", "^(add|callx)"], { encoding: "utf8", timeout: 30000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("skip 1: callx is not supported by the kernel: callx\n2 passed, 0 failed, 1 skipped\n");
+  });
+});
