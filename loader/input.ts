@@ -2,7 +2,7 @@
 // default) to object bytes, parse map entries and addresses, and turn loader failures into
 // one-line CliErrors.
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CliError } from "../cli/io.js";
 import { BpfError } from "./sys/errors.js";
@@ -176,8 +176,4 @@ export function parsePcap(bytes: Uint8Array, file: string): Uint8Array[] {
   }
   if (!out.length) throw new CliError(`${file}: the pcap holds no packets`);
   return out;
-}
-
-export function resolvePath(p: string, cwd: string): string {
-  return resolve(cwd, p);
 }

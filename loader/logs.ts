@@ -2,9 +2,8 @@
 // (consumer page read-write, producer page + data pages read-only), and decodes the records of
 // docs/log-format.md into env_logger lines.
 import type { LogFormat } from "../compiler/object.js";
-import { closeFd, isNullPtr, libc, viewOf } from "./sys/libc.js";
+import { isNullPtr, lastErrno, libc, viewOf } from "./sys/libc.js";
 import { BpfError } from "./sys/errors.js";
-import { lastErrno } from "./sys/libc.js";
 
 const PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1;
 const BUSY = 0x80000000, DISCARD = 0x40000000, HDR = 8;
@@ -144,4 +143,3 @@ export function pumpLogs(mapFd: number, size: number, formats: LogFormat[], leve
   };
 }
 
-export { closeFd };

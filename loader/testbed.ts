@@ -38,7 +38,7 @@ export class Testbed {
     ip("netns", "add", this.rxNs);
     ip("netns", "add", this.txNs);
     ip("link", "add", this.rxIf, "netns", this.rxNs, "type", "veth", "peer", "name", this.txIf, "netns", this.txNs);
-    for (const [ns, dev] of [[this.rxNs, this.rxIf], [this.txNs, this.txIf]]) {
+    for (const ns of [this.rxNs, this.txNs]) {
       sh(ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", `net.ipv6.conf.default.disable_ipv6=1`);
       ip("-n", ns, "link", "set", "lo", "up");
     }

@@ -1,7 +1,7 @@
 // rtnetlink for XDP: RTM_SETLINK with a nested IFLA_XDP (fd, flags, expected fd) to attach or
 // detach, RTM_GETLINK to read what is attached. Takes an ifindex; throws BpfError with the
 // kernel's extack message on failure.
-import { addr, closeFd, lastErrno, libc } from "./libc.js";
+import { closeFd, lastErrno, libc } from "./libc.js";
 import { BpfError, hintFor } from "./errors.js";
 
 const AF_NETLINK = 16, SOCK_RAW = 3, SOCK_CLOEXEC = 0o2000000, NETLINK_ROUTE = 0;
