@@ -23,7 +23,7 @@ interface MapValPtr { k: "mapval"; ptr: Reg; type: Int }
 type Local = { k: "int"; reg: Reg; type: Int; mutable: boolean } | { k: "const"; v: Val; type: Int } | HeaderVal | MapValPtr | { k: "ctx" };
 
 /** What holds on the current path: proven packet range, checked views, constant locals, header fields already read. */
-interface State { range: number; checked: Set<HeaderVal>; consts: Map<Local, bigint>; loads: Map<string, Val>; dead?: boolean }
+interface State { range: number; checked: Set<HeaderVal>; consts: Map<Local, bigint>; loads: Map<string, Val>; dead?: boolean; never?: boolean }
 
 interface RetCtx { reg: Reg; type: Int | undefined; join: number }
 
@@ -73,9 +73,11 @@ export class Lowerer {
   emit(o: Op): void { this.cur.ops.push(this.span && !o.span ? { ...o, span: this.span } : o); }
 
   private flow(to: number, s: State): void {
-    if (s.dead) return; // unreachable code proves nothing about its successors
+    // unreachable code proves nothing for live successors, but keeps its own facts (loop counters) going
+    if (s.never) return; // after a return: no path at all
     const p = this.pending.get(to);
-    if (!p) { this.pending.set(to, copyState(s)); return; }
+    if (!p || (p.dead && !s.dead)) { this.pending.set(to, copyState(s)); return; }
+    if (s.dead && !p.dead) return;
     p.range = Math.min(p.range, s.range);
     for (const h of p.checked) if (!s.checked.has(h)) p.checked.delete(h);
     for (const [k, v] of p.consts) if (s.consts.get(k) !== v) p.consts.delete(k);
@@ -91,18 +93,24 @@ export class Lowerer {
     if (typeof a === "bigint" && typeof b === "bigint") {
       // decided at compile time (the optimiser would fold it anyway; keep state precise)
       const taken = evalCondConst(cc, a, b);
-      return this.jump(taken ? t : e);
+      return this.decided(taken ? t : e, taken ? e : t);
     }
     this.cur.term = { op: "br", cc, a, b, w32, then: t.id, else: e.id, span: this.span };
     this.flow(t.id, this.state);
     this.flow(e.id, this.state);
   }
 
+  /** A branch decided at compile time: the other side is unreachable but keeps this path's facts. */
+  decided(taken: Block, other: Block): void {
+    this.flow(other.id, { ...this.state, dead: true });
+    this.jump(taken);
+  }
+
   /** Continue lowering in block b with the merged state of its predecessors. */
   start(b: Block): void {
     this.cur = b;
     const p = this.pending.get(b.id);
-    this.state = p ? copyState(p) : { range: 1 << 30, checked: new Set(), consts: new Map(), loads: new Map(), dead: true };
+    this.state = p ? copyState(p) : { range: 1 << 30, checked: new Set(), consts: new Map(), loads: new Map(), dead: true, never: true };
   }
 
   fail(message: string, span?: Span): never {
@@ -782,7 +790,7 @@ export class Lowerer {
 
   /** Lower a boolean expression as control flow: jump to t when true, f when false. */
   cond(e: A.Expr, t: Block, f: Block): void {
-    if (e.constValue !== undefined) return this.jump(e.constValue !== 0n ? t : f);
+    if (e.constValue !== undefined) return e.constValue !== 0n ? this.decided(t, f) : this.decided(f, t);
     if (e.kind === "LogicalExpr" && e.op !== "??") {
       const mid = this.newBlock();
       if (e.op === "&&") this.cond(e.left, mid, f);
@@ -823,7 +831,7 @@ export class Lowerer {
     if (o.k !== "hdr") return this.fail("only header views and map values can be null", e.span);
     if (o.epoch !== this.epoch) this.fail("this header view was invalidated by adjustHead/adjustTail; read it again with ctx.header", e.span);
     const end = o.off + o.size;
-    if (!o.varBase && this.state.range >= end) return this.jump(ifSome); // already proven on this path
+    if (!o.varBase && this.state.range >= end) return this.decided(ifSome, ifNull); // already proven on this path
     const p = this.alu("add", o.base, BigInt(end), false);
     this.cur.term = { op: "br", cc: "gt", a: p, b: this.dataEnd, w32: false, then: ifNull.id, else: ifSome.id, span: this.span, bound: o.varBase ? undefined : { end, data: o.base, ptr: p } };
     this.flow(ifNull.id, this.state);
@@ -835,7 +843,7 @@ export class Lowerer {
 // ---------------------------------------------------------------- helpers
 
 function copyState(s: State): State {
-  return { range: s.range, checked: new Set(s.checked), consts: new Map(s.consts), loads: new Map(s.loads) };
+  return { range: s.range, checked: new Set(s.checked), consts: new Map(s.consts), loads: new Map(s.loads), dead: s.dead };
 }
 
 function isCompare(op: string): boolean {
