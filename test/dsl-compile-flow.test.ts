@@ -42,7 +42,9 @@ function gen(r: () => number, depth: number, loopVar?: string): string[] {
     } else if (depth > 0 && k < 0.35 && !loopVar) {
       const v = `i${depth}`;
       out.push(`for (let ${v} = 0; ${v} < ${1 + Math.floor(r() * 4)}; ${v}++) {`, ...gen(r, depth - 1, v).map((s) => "  " + s), "}");
-    } else if (k < 0.38) {
+    } else if (k < 0.45) {
+      out.push(`info(\`${pick(VARS)} \${${pick(VARS)}} \${${operand()}}\`);`);
+    } else if (k < 0.48) {
       out.push(`if (${pick(VARS)} === ${Math.floor(r() * 40)}) return XdpAction.Drop;`);
     } else {
       const v = pick(VARS);
