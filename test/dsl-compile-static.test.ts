@@ -45,6 +45,20 @@ describe("DSL back end: code size", () => {
   });
 });
 
+describe("DSL back end: objects", () => {
+  it("writes section xdp/<name> (or xdp with --section-style libbpf), the program's symbol and license GPL", () => {
+    const text = readFileSync("programs/hello.ts", "utf8");
+    for (const [style, section] of [["tsebpf", "xdp/xdp_hello"], ["libbpf", "xdp"]] as const) {
+      const r = compileToObject(text, "programs/hello.ts", { sectionStyle: style });
+      const m = readBpfObject(r.object!);
+      expect(m.license).toBe("GPL");
+      expect(m.programs.map((p) => [p.name, p.section])).toEqual([["xdp_hello", section]]);
+      expect(m.maps.map((x) => [x.name, x.type, x.maxEntries])).toEqual([["TSEBPF_LOGS", 27, 262144]]);
+      expect(m.logFormats).toEqual([{ program: "xdp_hello", level: 3, pieces: ["received a packet"], args: [] }]);
+    }
+  });
+});
+
 describe("DSL back end: optimisations", () => {
   const fw = insnsOf(readFileSync("programs/firewall.ts", "utf8"), "programs/firewall.ts");
 

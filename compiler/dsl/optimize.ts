@@ -61,16 +61,27 @@ function propagate(f: Func): boolean {
     const b = f.blocks[id]!;
     b.ops = b.ops.map((o) => {
       const n = simplifyOp(mapUses(o, sub));
-      if (JSON.stringify(n, big) !== JSON.stringify(o, big)) changed = true;
+      if (!same(n, o)) changed = true;
       return n;
     });
     const t = foldTerm(mapTermUses(b.term, sub));
-    if (JSON.stringify(t, big) !== JSON.stringify(b.term, big)) { b.term = t; changed = true; }
+    if (!same(t, b.term)) { b.term = t; changed = true; }
   }
   return changed;
 }
 
-const big = (_k: string, v: unknown): unknown => (typeof v === "bigint" ? `${v}n` : v);
+/** Shallow structural equality of ops/terms (their only nested field is a call's argument list). */
+function same(a: object, b: object): boolean {
+  const x = a as Record<string, unknown>, y = b as Record<string, unknown>;
+  const kx = Object.keys(x), ky = Object.keys(y);
+  if (kx.length !== ky.length) return false;
+  for (const k of kx) {
+    const u = x[k], v = y[k];
+    if (Array.isArray(u) && Array.isArray(v)) { if (u.length !== v.length || u.some((e, i) => e !== v[i])) return false; }
+    else if (u !== v) return false;
+  }
+  return true;
+}
 
 function simplifyOp(o: Op): Op {
   if (o.op !== "alu") return o;
@@ -223,7 +234,7 @@ function simplifyCfg(f: Func): boolean {
       if (!dest.ops.length && dest.term.op === "ret" && typeof dest.term.val === "bigint") n = { ...dest.term, span: dest.term.span ?? t.span };
       else n = { ...t, to };
     } else if (t.op === "br") n = foldTerm({ ...t, then: canon(t.then), else: canon(t.else) });
-    if (JSON.stringify(n, big) !== JSON.stringify(t, big)) { b.term = n; changed = true; }
+    if (!same(n, t)) { b.term = n; changed = true; }
   }
   // merge a block into its only predecessor when that predecessor jumps straight to it
   const preds = predecessors(f);
