@@ -68,6 +68,7 @@ export class AsmState {
   cur: Section;
   prev?: Section;
   fileSym?: string;
+  lines?: LineCache;
   private symOrder = 0;
 
   constructor(readonly file: string) {
@@ -112,7 +113,8 @@ export interface AsmResult {
 
 export function assembleLlvm(text: string, file: string): AsmResult {
   const st = new AsmState(file);
-  const errors = lexEach(text, (s) => statement(st, s));
+  const lines = (st.lines = new LineCache(text));
+  const errors = lexEach(text, (s) => statement(st, s), { replay: (_t, start, end) => lines.replay(st, start, end) });
   for (const e of errors) st.diags.push(error("ASM007", e.message, { file, line: e.line, col: e.col, offset: e.offset, length: 1 }));
   resolve(st);
   if (st.diags.length) return { diagnostics: byPosition(st.diags) };
@@ -133,7 +135,33 @@ function statement(st: AsmState, s: Statement): void {
   }
   if (!toks.length) return;
   if (toks[0].kind === "ident" && toks[0].text.startsWith(".") && !isInsnStart(toks)) return runDirective(st, toks);
-  instruction(st, toks);
+  instruction(st, toks, !s.lexError);
+}
+
+/**
+ * Encoded bytes of instruction lines seen before, by text (only lines without a label, symbol,
+ * comment, string or error, whose bytes depend on nothing but their text): a line that repeats is
+ * copied instead of being lexed, matched and bound again.
+ */
+export class LineCache {
+  private readonly seen = new Map<string, Uint8Array>();
+  constructor(private readonly text: string) {}
+
+  replay(st: AsmState, start: number, end: number): boolean {
+    if (this.seen.size === 0 || st.cur.type === 8) return false;
+    const b = this.seen.get(this.text.slice(start, end));
+    if (b === undefined) return false;
+    st.cur.w.bytes(b);
+    return true;
+  }
+
+  remember(toks: Token[], w: ByteWriter, at: number): void {
+    if (this.seen.size >= 4096) return;
+    const start = toks[0].offset, nl = this.text.indexOf("\n", start);
+    const line = this.text.slice(start, nl < 0 ? this.text.length : nl);
+    if (/[;#/":]/.test(line)) return;
+    this.seen.set(line, new Uint8Array(w.dataView.buffer, at, w.length - at).slice());
+  }
 }
 
 function isInsnStart(toks: Token[]): boolean {
@@ -148,7 +176,7 @@ export function defineLabel(st: AsmState, t: Token): void {
   sym.value = st.offset();
 }
 
-function instruction(st: AsmState, toks: Token[]): void {
+function instruction(st: AsmState, toks: Token[], cacheable = false): void {
   const form = matchForm(toks);
   const first = toks[0];
   const last = toks[toks.length - 1];
@@ -158,21 +186,20 @@ function instruction(st: AsmState, toks: Token[]): void {
   if ("message" in r) return st.err("ASM002", r.message, r.token);
   if (st.cur.type === 8) return st.err("ASM004", "instructions are not allowed in a nobits section", first, len);
   // The span is kept only by a fixup (a label, call or symbol load); others share a stand-in.
-  emitInsn(st, r, r.target !== undefined || r.symbol !== undefined ? st.span(first, len) : NO_SPAN);
+  if (r.target !== undefined || r.symbol !== undefined) return emitInsn(st, r, st.span(first, len));
+  const at = st.cur.w.length;
+  emitInsn(st, r, NO_SPAN);
+  if (cacheable) st.lines?.remember(toks, st.cur.w, at);
 }
 
 const NO_SPAN: Span = { file: "", line: 0, col: 0, offset: 0, length: 0 };
-
-const SCRATCH = new Uint8Array(16);
-const SCRATCH8 = SCRATCH.subarray(0, 8);
-const SCRATCH_VIEW = new DataView(SCRATCH.buffer);
 
 export function emitInsn(st: AsmState, insn: Insn, span: Span): void {
   const sec = st.cur;
   const width = insn.code === LD_IMM64 ? 16 : 8;
   // A relocated ld_imm64 carries only the low 32 bits of its addend (as llvm-mc writes it).
-  writeInsn(SCRATCH_VIEW, 0, insn.symbol !== undefined && width === 16 ? { ...insn, imm64: BigInt.asUintN(32, insn.imm64 ?? 0n) } : insn);
-  const at = sec.w.bytes(width === 8 ? SCRATCH8 : SCRATCH);
+  const at = sec.w.reserve(width);
+  writeInsn(sec.w.dataView, at, insn.symbol !== undefined && width === 16 ? { ...insn, imm64: BigInt.asUintN(32, insn.imm64 ?? 0n) } : insn);
   if (insn.target !== undefined) st.sym(insn.target);
   if (insn.symbol !== undefined) st.sym(insn.symbol);
   if (insn.target !== undefined) st.fixups.push({ section: sec, at, kind: "jump", symbol: insn.target, addend: 0n, code: insn.code, src: insn.src, span });

@@ -34,7 +34,8 @@ export function bind(src: readonly Token[], form: Form): Insn | BindError {
       case "%imm": {
         const v = s.value!;
         if (v < I32_MIN || v > U32_MAX) return { message: "operand is not a 32-bit immediate", token: s };
-        insn.imm = Number(BigInt.asIntN(32, v));
+        const n = Number(v); // in int32 range: the value itself (no BigInt.asIntN allocation)
+        insn.imm = n <= 0x7fffffff ? n : Number(BigInt.asIntN(32, v));
         break;
       }
       case "%srcn": insn.src = Number(s.value! & 0xfn); break;

@@ -23,6 +23,8 @@ export interface Token {
 export interface Statement {
   tokens: Token[];
   line: number;
+  /** Set when lexing this statement reported an error. */
+  lexError?: boolean;
 }
 
 export interface LexError {
@@ -46,6 +48,11 @@ function isIdentChar(c: number): boolean {
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
+
+const REG_NAMES = ["r", "w"].map((p) => Array.from({ length: 11 }, (_, k) => p + k));
+/** BigInts of small numbers, shared (most immediates and offsets are small). */
+const SMALL = Array.from({ length: 1024 }, (_, k) => BigInt(k));
+const NEG_SMALL = SMALL.map((v) => -v);
 
 /** The register number of `r0`..`r10` / `w0`..`w10` at text[start, end), or -1. */
 function regNumber(text: string, start: number, end: number): number {
@@ -71,6 +78,11 @@ export function lex(text: string, opts: LexOptions = {}): { statements: Statemen
 export interface LexOptions {
   placeholders?: boolean;
   hashComments?: boolean;
+  /**
+   * Called where a statement may start, with the rest of its line text[start, end); returning true
+   * skips that text (the assembler replays lines it has seen, see assemble.ts).
+   */
+  replay?: (text: string, start: number, end: number) => boolean;
 }
 
 /** Tokenize `text`, handing each statement to `onStatement` as soon as it ends. */
@@ -82,14 +94,22 @@ export function lexEach(text: string, onStatement: (s: Statement) => void, opts:
   let lineStart = 0;
   let i = 0;
   const n = text.length;
+  const replay = opts.replay;
+  let errorsBefore = 0;
   const flush = () => {
-    if (tokens.length) onStatement({ tokens, line: tokens[0].line });
+    if (tokens.length) onStatement(errors.length > errorsBefore ? { tokens, line: tokens[0].line, lexError: true } : { tokens, line: tokens[0].line });
     tokens = [];
+    errorsBefore = errors.length;
   };
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 10) { flush(); line++; i++; lineStart = i; continue; }
     if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11) { i++; continue; }
+    if (replay !== undefined && tokens.length === 0 && errors.length === errorsBefore) {
+      const nl = text.indexOf("\n", i);
+      const end = nl < 0 ? n : nl;
+      if (replay(text, i, end)) { i = end; continue; }
+    }
     const col = i - lineStart + 1;
     if (c === 59) { flush(); i++; continue; } // ;
     if ((c === 35 && hash) || (c === 47 && text.charCodeAt(i + 1) === 47)) { // # or //
@@ -131,7 +151,7 @@ export function lexEach(text: string, onStatement: (s: Statement) => void, opts:
         else plain = false;
       }
       if (plain && i - ns < 16 && (i - ns === 1 || text.charCodeAt(ns) !== 48)) {
-        tokens.push(tok("num", text.slice(start, i), line, col, start, BigInt(neg ? -dec : dec), signed));
+        tokens.push(tok("num", text.slice(start, i), line, col, start, dec < SMALL.length ? (neg ? NEG_SMALL : SMALL)[dec] : BigInt(neg ? -dec : dec), signed));
         continue;
       }
       const v = parseNumber(text.slice(ns, i));
@@ -149,9 +169,8 @@ export function lexEach(text: string, onStatement: (s: Statement) => void, opts:
     }
     if (isIdentStart(c)) {
       while (i < n && isIdentChar(text.charCodeAt(i))) i++;
-      const word = text.slice(start, i);
       const reg = regNumber(text, start, i);
-      const t = tok(reg < 0 ? "ident" : "reg", word, line, col, start);
+      const t = tok(reg < 0 ? "ident" : "reg", reg < 0 ? text.slice(start, i) : REG_NAMES[c === 119 ? 1 : 0][reg], line, col, start);
       if (reg >= 0) { t.reg = reg; t.w = c === 119; }
       tokens.push(t);
       continue;

@@ -34,6 +34,14 @@ export class ByteWriter {
     return at;
   }
 
+  /** Appends `n` bytes to be filled in through `dataView` at the returned offset. */
+  reserve(n: number): number {
+    return this.grow(n);
+  }
+  get dataView(): DataView {
+    return this.view;
+  }
+
   u8(v: number): number {
     const at = this.grow(1);
     this.view.setUint8(at, v & 0xff);
