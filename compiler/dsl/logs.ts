@@ -6,7 +6,8 @@ import type * as A from "./ast.js";
 import type { Span } from "../span.js";
 import type { LogArgKind } from "../object.js";
 import { INT_TYPES } from "./catalog.js";
-import { exprInt, LOG_MAP, type Lowerer } from "./lower.js";
+import { exprInt, LOG_MAP, LowerError, type Lowerer } from "./lower.js";
+import { error } from "../diagnostics.js";
 
 export const LOG_RINGBUF_SIZE = 262144;
 
@@ -14,6 +15,7 @@ export function lowerLog(L: Lowerer, c: A.CallTarget & { kind: "log" }, span: Sp
   const id = formatId(L, c.level, c.pieces, c.args.map((a) => a.kind));
   L.shared.usesLogs = true;
   const n = c.args.length;
+  if (8 + 8 * n > 512) throw new LowerError(error("TSB9502", `a log record with ${n} arguments needs ${8 + 8 * n} bytes of stack; the limit is 512`, span));
   // the record is reserved first, so map keys of calls inside arguments land below it
   const slot = L.scratch(8 + 8 * n);
   // each argument is stored as soon as it is computed: nothing stays live across the record
