@@ -141,27 +141,53 @@ function statement(st: AsmState, s: Statement): void {
 /**
  * Encoded bytes of instruction lines seen before, by text (only lines without a label, symbol,
  * comment, string or error, whose bytes depend on nothing but their text): a line that repeats is
- * copied instead of being lexed, matched and bound again.
+ * copied instead of being lexed, matched and bound again. An open-addressing table hashed straight
+ * from the source text (no key string per lookup).
  */
 export class LineCache {
-  private readonly seen = new Map<string, Uint8Array>();
+  private static readonly MAX = 4096;
+  private readonly slots = new Int32Array(LineCache.MAX * 2); // entry index + 1, 0 = empty
+  private readonly lines: string[] = [];
+  private readonly bytes: Uint8Array[] = [];
   constructor(private readonly text: string) {}
 
   replay(st: AsmState, start: number, end: number): boolean {
-    if (this.seen.size === 0 || st.cur.type === 8) return false;
-    const b = this.seen.get(this.text.slice(start, end));
-    if (b === undefined) return false;
-    st.cur.w.bytes(b);
-    return true;
+    if (this.lines.length === 0 || st.cur.type === 8) return false;
+    const text = this.text, len = end - start;
+    const mask = this.slots.length - 1;
+    for (let slot = hashText(text, start, end) & mask; this.slots[slot] !== 0; slot = (slot + 1) & mask) {
+      const e = this.slots[slot] - 1, line = this.lines[e];
+      if (line.length !== len) continue;
+      let k = 0;
+      while (k < len && line.charCodeAt(k) === text.charCodeAt(start + k)) k++;
+      if (k < len) continue;
+      st.cur.w.bytes(this.bytes[e]);
+      return true;
+    }
+    return false;
   }
 
   remember(toks: Token[], w: ByteWriter, at: number): void {
-    if (this.seen.size >= 4096) return;
-    const start = toks[0].offset, nl = this.text.indexOf("\n", start);
-    const line = this.text.slice(start, nl < 0 ? this.text.length : nl);
+    if (this.lines.length >= LineCache.MAX) return;
+    const start = toks[0].offset, nl = this.text.indexOf("\n", start), end = nl < 0 ? this.text.length : nl;
+    const line = this.text.slice(start, end);
     if (/[;#/":]/.test(line)) return;
-    this.seen.set(line, new Uint8Array(w.dataView.buffer, at, w.length - at).slice());
+    const mask = this.slots.length - 1;
+    let slot = hashText(this.text, start, end) & mask;
+    while (this.slots[slot] !== 0) {
+      if (this.lines[this.slots[slot] - 1] === line) return;
+      slot = (slot + 1) & mask;
+    }
+    this.lines.push(line);
+    this.bytes.push(new Uint8Array(w.dataView.buffer, at, w.length - at).slice());
+    this.slots[slot] = this.lines.length;
   }
+}
+
+function hashText(text: string, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let k = start; k < end; k++) h = Math.imul(h ^ text.charCodeAt(k), 0x01000193);
+  return (h ^ (h >>> 15)) >>> 0;
 }
 
 function isInsnStart(toks: Token[]): boolean {
