@@ -132,10 +132,7 @@ export class Lowerer {
     this.emit({ op: "mov", dst: ctx, src: 1 });
     this.bindParams(this.prog, [{ k: "ctx" }]);
     if (usesPacket(this.prog.body)) this.loadPacket();
-    this.stmt(this.prog.body);
-    if (this.cur.term.op === "ret" && this.cur.ops.length === 0 && this.cur.term.val === 0n) {
-      // falling off the end of an XDP program: the checker requires a return; keep XDP_ABORTED
-    }
+    this.stmt(this.prog.body); // falling off the end returns 0 (XDP_ABORTED); the checker requires a return
     return this.f;
   }
 
@@ -673,7 +670,7 @@ export class Lowerer {
     let src = a;
     if (op === ">>>" && t.signed && t.bits < 64) src = this.convert(a, t, { ...t, signed: false });
     const d = this.alu(alu, src, b, w32 && !signedOp);
-    if (bitwise && !(t.signed && t.bits === 32 && false)) return d; // canonical inputs stay canonical
+    if (bitwise) return d; // and/or/xor of canonical inputs stay canonical
     if (alu === "rsh" && !t.signed) return d;
     return this.normalize(d, t, w32 && !signedOp);
   }
@@ -720,13 +717,12 @@ export class Lowerer {
   boolFrom(cc: Cond, a: Val, b: Val): Val {
     if (typeof a === "bigint" && typeof b === "bigint") return evalCondConst(cc, a, b) ? 1n : 0n;
     const d = this.reg();
-    const t = this.newBlock(), f = this.newBlock(), j = this.newBlock();
+    const f = this.newBlock(), j = this.newBlock();
     this.emit({ op: "mov", dst: d, src: 1n });
     this.branch(cc, a, b, j, f);
     this.start(f);
     this.emit({ op: "mov", dst: d, src: 0n });
     this.jump(j);
-    void t;
     this.start(j);
     return d;
   }

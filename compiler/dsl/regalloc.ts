@@ -227,13 +227,11 @@ function rewrite(f: Func, phys: (r: Reg) => Reg): void {
   for (const b of f.blocks) {
     b.ops = b.ops.map((o) => {
       let x = o;
-      for (const r of new Set([...uses(o), ...defs(o)])) if (r >= VREG0) x = renameOpPhys(x, r, phys(r));
+      // renaming one vreg at a time is safe: targets are physical (< VREG0) and never collide with vregs
+      for (const r of new Set([...uses(o), ...defs(o)])) if (r >= VREG0) x = renameOp(x, r, phys(r));
       return x;
     }).filter((o) => !(o.op === "mov" && o.src === o.dst && !o.w32));
     b.term = mapTermUses(b.term, (r) => phys(r));
   }
   f.ctx = phys(f.ctx);
 }
-
-// renaming one vreg at a time is safe: targets are physical (< VREG0) and never collide with vregs.
-const renameOpPhys = renameOp;
