@@ -6,12 +6,13 @@
 // bounds check `data + off + sizeof(T) > data_end`, and field reads are only accepted where such
 // a check dominates them (otherwise a diagnostic), so the verifier never sees an unchecked access.
 import type * as A from "./ast.js";
-import { HEADERS, HELPERS, INT_TYPES, MAPS } from "./catalog.js";
+import { HEADERS, HELPERS, INT_TYPES } from "./catalog.js";
 import { error, type Diagnostic } from "../diagnostics.js";
 import type { LogFormat, MapDef } from "../object.js";
 import type { Span } from "../span.js";
 import { type AluOp, type Block, type Cond, type Func, type Op, type Reg, type Val, VREG0, newVreg } from "./ir.js";
 import { lowerLog } from "./logs.js";
+import { lowerMapMethod } from "./lower-maps.js";
 
 type Int = A.IntType;
 const U64 = INT_TYPES.u64, U32 = INT_TYPES.u32, U8 = INT_TYPES.u8;
@@ -19,8 +20,8 @@ const U64 = INT_TYPES.u64, U32 = INT_TYPES.u32, U8 = INT_TYPES.u8;
 /** A bounds-checked packet view: the bytes [base + off, base + off + size). */
 export interface HeaderVal { k: "hdr"; header: string; base: Reg; off: number; size: number; epoch: number; varBase: boolean }
 /** A map value pointer from `map.get(k)` (0 when absent). */
-interface MapValPtr { k: "mapval"; ptr: Reg; type: Int }
-type Local = { k: "int"; reg: Reg; type: Int; mutable: boolean } | { k: "const"; v: Val; type: Int } | HeaderVal | MapValPtr | { k: "ctx" };
+export interface MapValPtr { k: "mapval"; ptr: Reg; type: Int }
+export type Local = { k: "int"; reg: Reg; type: Int; mutable: boolean } | { k: "const"; v: Val; type: Int } | HeaderVal | MapValPtr | { k: "ctx" };
 
 /** What holds on the current path: proven packet range, checked views, constant locals, header fields already read. */
 interface State { range: number; checked: Set<HeaderVal>; consts: Map<Local, bigint>; loads: Map<string, Val>; dead?: boolean; never?: boolean }
@@ -315,7 +316,7 @@ export class Lowerer {
       case "format": return this.fail(`${c.format}() is only valid inside a log message`, e.span);
       case "function": return this.inline(c.decl, e);
       case "helper": return this.helper(c.name, e);
-      case "mapMethod": return this.mapMethod(c.map, c.method, e);
+      case "mapMethod": return lowerMapMethod(this, c.map, c.method, e);
       case "ctxMethod": return this.ctxMethod(c.method, e);
     }
   }
@@ -392,92 +393,6 @@ export class Lowerer {
       return this.convert(dst, U64, INT_TYPES.i32);
     }
     return this.fail(`unsupported ctx method '${method}'`, e.span);
-  }
-
-  mapMethod(m: A.MapDecl, method: string, e: A.CallExpr, asPtr = false): Val | Local | undefined {
-    const def = this.shared.maps.get(m.name);
-    const mt = m.type;
-    if (!def || !mt) return this.fail("internal: unknown map", e.span);
-    const cls = MAPS[m.mapClass];
-    const isLpm = def.type === 11;
-    const keyArg = (i: number): Val => this.convert(this.value(e.args[i]!), exprInt(e.args[i]!), mt.key);
-    const valArg = (i: number): Val => this.convert(this.value(e.args[i]!), exprInt(e.args[i]!), mt.value);
-    const storeKey = (k: Val): Reg => {
-      const slot = this.scratch(def.keySize);
-      if (isLpm) {
-        this.storeInt(slot, BigInt(mt.key.bits), 4);
-        const net = this.swapVal(k, mt.key.bits);
-        this.storeInt(slot + 4, net, mt.key.bits / 8);
-      } else this.storeInt(slot, k, def.keySize);
-      return this.frame(slot);
-    };
-    const lookup = (k: Val): Reg => {
-      const map = this.ldmap(m.name);
-      const kp = storeKey(k);
-      const r = this.reg();
-      this.emit({ op: "call", helper: 1, args: [map, kp], dst: r });
-      return r;
-    };
-    switch (method) {
-      case "get": return { k: "mapval", ptr: lookup(keyArg(0)), type: mt.value };
-      case "has": {
-        const p = lookup(keyArg(0));
-        return asPtr ? { k: "mapval", ptr: p, type: mt.value } : this.boolFrom("ne", p, 0n);
-      }
-      case "set": {
-        const k = keyArg(0), v = valArg(1);
-        const map = this.ldmap(m.name);
-        const kp = storeKey(k);
-        const vs = this.scratch(def.valueSize);
-        this.storeInt(vs, v, def.valueSize);
-        this.emit({ op: "call", helper: 2, args: [map, kp, this.frame(vs), 0n], dst: this.reg() });
-        return undefined;
-      }
-      case "delete": {
-        const k = keyArg(0);
-        const map = this.ldmap(m.name);
-        this.emit({ op: "call", helper: 3, args: [map, storeKey(k)], dst: this.reg() });
-        return undefined;
-      }
-      case "add": return this.mapAdd(m, def, keyArg(0), valArg(1), lookup, storeKey), undefined;
-      case "output": {
-        const v = valArg(0);
-        const vs = this.scratch(def.valueSize || mt.value.bits / 8);
-        const size = mt.value.bits / 8;
-        this.storeInt(vs, v, size);
-        this.emit({ op: "call", helper: 130, args: [this.ldmap(m.name), this.frame(vs), BigInt(size), 0n], dst: this.reg() });
-        return undefined;
-      }
-    }
-    return this.fail(`unsupported method '${method}' on ${cls ? m.mapClass : "map"}`, e.span);
-  }
-
-  private mapAdd(m: A.MapDecl, def: MapDef, k: Val, delta: Val, lookup: (k: Val) => Reg, storeKey: (k: Val) => Reg): void {
-    const p = lookup(k);
-    const hit = this.newBlock(), miss = this.newBlock(), join = this.newBlock();
-    this.branch("ne", p, 0n, hit, miss);
-    this.start(hit);
-    const size = def.valueSize;
-    if (size === 4 || size === 8) {
-      const d = this.reg();
-      this.emit({ op: "mov", dst: d, src: delta });
-      this.emit({ op: "xadd", base: p, off: 0, src: d, size });
-    } else {
-      const t = this.alu("add", this.load(p, 0, size), delta, true);
-      this.emit({ op: "store", base: p, off: 0, src: t, size: size as 1 | 2 });
-    }
-    this.jump(join);
-    this.start(miss);
-    if (def.type !== 2 && def.type !== 6) {
-      // hash maps: insert delta when the key is absent (BPF_NOEXIST; a racing insert wins)
-      const map = this.ldmap(m.name);
-      const kp = storeKey(k);
-      const vs = this.scratch(def.valueSize);
-      this.storeInt(vs, delta, def.valueSize);
-      this.emit({ op: "call", helper: 2, args: [map, kp, this.frame(vs), 1n], dst: this.reg() });
-    }
-    this.jump(join);
-    this.start(join);
   }
 
   /** A fresh register holding `a op b`. */
@@ -623,7 +538,7 @@ export class Lowerer {
     return m.type.signed ? this.convert(v, { ...m.type, signed: false }, m.type) : v;
   }
 
-  private load(base: Reg, off: number, size: number): Reg {
+  load(base: Reg, off: number, size: number): Reg {
     const d = this.reg();
     this.emit({ op: "load", dst: d, base, off, size: size as 1 | 2 | 4 | 8 });
     return d;
@@ -796,7 +711,7 @@ export class Lowerer {
     }
     if (e.kind === "UnaryExpr" && e.op === "!") return this.cond(e.operand, f, t);
     if (e.kind === "CallExpr" && e.callee?.kind === "mapMethod" && e.callee.method === "has") {
-      const p = this.mapMethod(e.callee.map, "has", e, true) as MapValPtr;
+      const p = lowerMapMethod(this, e.callee.map, "has", e, true) as MapValPtr;
       return this.branch("ne", p.ptr, 0n, t, f);
     }
     if (e.kind === "BinaryExpr" && isCompare(e.op)) return this.compare(e, t, f);

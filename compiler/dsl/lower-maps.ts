@@ -1,0 +1,95 @@
+// Lowering of map method calls (get/set/delete/has/add/output): takes a checked method call and
+// emits IR for the map helpers (lookup 1, update 2, delete 3, ringbuf_output 130). Keys and values
+// go to the statement's stack scratch; LPM trie keys are { prefixlen: u32, data } with data in
+// network order; `add` is an atomic `lock +=` on 4- and 8-byte values.
+import type * as A from "./ast.js";
+import { MAPS } from "./catalog.js";
+import type { MapDef } from "../object.js";
+import type { Reg, Val } from "./ir.js";
+import { exprInt, type Local, type Lowerer } from "./lower.js";
+
+export function lowerMapMethod(L: Lowerer, m: A.MapDecl, method: string, e: A.CallExpr, asPtr = false): Val | Local | undefined {
+  const def = L.shared.maps.get(m.name);
+  const mt = m.type;
+  if (!def || !mt) return L.fail("internal: unknown map", e.span);
+  const cls = MAPS[m.mapClass];
+  const isLpm = def.type === 11;
+  const keyArg = (i: number): Val => L.convert(L.value(e.args[i]!), exprInt(e.args[i]!), mt.key);
+  const valArg = (i: number): Val => L.convert(L.value(e.args[i]!), exprInt(e.args[i]!), mt.value);
+  const storeKey = (k: Val): Reg => {
+    const slot = L.scratch(def.keySize);
+    if (isLpm) {
+      L.storeInt(slot, BigInt(mt.key.bits), 4);
+      const net = L.swapVal(k, mt.key.bits);
+      L.storeInt(slot + 4, net, mt.key.bits / 8);
+    } else L.storeInt(slot, k, def.keySize);
+    return L.frame(slot);
+  };
+  const lookup = (k: Val): Reg => {
+    const map = L.ldmap(m.name);
+    const kp = storeKey(k);
+    const r = L.reg();
+    L.emit({ op: "call", helper: 1, args: [map, kp], dst: r });
+    return r;
+  };
+  switch (method) {
+    case "get": return { k: "mapval", ptr: lookup(keyArg(0)), type: mt.value };
+    case "has": {
+      const p = lookup(keyArg(0));
+      return asPtr ? { k: "mapval", ptr: p, type: mt.value } : L.boolFrom("ne", p, 0n);
+    }
+    case "set": {
+      const k = keyArg(0), v = valArg(1);
+      const map = L.ldmap(m.name);
+      const kp = storeKey(k);
+      const vs = L.scratch(def.valueSize);
+      L.storeInt(vs, v, def.valueSize);
+      L.emit({ op: "call", helper: 2, args: [map, kp, L.frame(vs), 0n], dst: L.reg() });
+      return undefined;
+    }
+    case "delete": {
+      const k = keyArg(0);
+      const map = L.ldmap(m.name);
+      L.emit({ op: "call", helper: 3, args: [map, storeKey(k)], dst: L.reg() });
+      return undefined;
+    }
+    case "add": return mapAdd(L, m, def, keyArg(0), valArg(1), lookup, storeKey), undefined;
+    case "output": {
+      const v = valArg(0);
+      const vs = L.scratch(def.valueSize || mt.value.bits / 8);
+      const size = mt.value.bits / 8;
+      L.storeInt(vs, v, size);
+      L.emit({ op: "call", helper: 130, args: [L.ldmap(m.name), L.frame(vs), BigInt(size), 0n], dst: L.reg() });
+      return undefined;
+    }
+  }
+  return L.fail(`unsupported method '${method}' on ${cls ? m.mapClass : "map"}`, e.span);
+}
+
+function mapAdd(L: Lowerer, m: A.MapDecl, def: MapDef, k: Val, delta: Val, lookup: (k: Val) => Reg, storeKey: (k: Val) => Reg): void {
+  const p = lookup(k);
+  const hit = L.newBlock(), miss = L.newBlock(), join = L.newBlock();
+  L.branch("ne", p, 0n, hit, miss);
+  L.start(hit);
+  const size = def.valueSize;
+  if (size === 4 || size === 8) {
+    const d = L.reg();
+    L.emit({ op: "mov", dst: d, src: delta });
+    L.emit({ op: "xadd", base: p, off: 0, src: d, size });
+  } else {
+    const t = L.alu("add", L.load(p, 0, size), delta, true);
+    L.emit({ op: "store", base: p, off: 0, src: t, size: size as 1 | 2 });
+  }
+  L.jump(join);
+  L.start(miss);
+  if (def.type !== 2 && def.type !== 6) {
+    // hash maps: insert delta when the key is absent (BPF_NOEXIST; a racing insert wins)
+    const map = L.ldmap(m.name);
+    const kp = storeKey(k);
+    const vs = L.scratch(def.valueSize);
+    L.storeInt(vs, delta, def.valueSize);
+    L.emit({ op: "call", helper: 2, args: [map, kp, L.frame(vs), 1n], dst: L.reg() });
+  }
+  L.jump(join);
+  L.start(join);
+}
