@@ -3,7 +3,6 @@
 import { Command, CommanderError } from "commander";
 import { CliError, type Io } from "./io.js";
 import { DiagnosticError } from "../compiler/diagnostics.js";
-import { renderAll, useColor } from "./render.js";
 
 export type CommandModule = { register(program: Command, io: Io, setExit: (code: number) => void): void };
 
@@ -30,13 +29,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
   } catch (e) {
-    return report(e, io);
+    return await report(e, io);
   }
 }
 
-function report(e: unknown, io: Io): number {
+async function report(e: unknown, io: Io): Promise<number> {
   if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
   if (e instanceof DiagnosticError) {
+    const { renderAll, useColor } = await import("./render.js"); // only on errors: keeps start-up small
     io.stderr(renderAll(e.diagnostics, { color: useColor(io.env, io.isTTY) }));
     return 1;
   }

@@ -5,9 +5,8 @@ import { decodeInto } from "../isa/decode.js";
 import { printerFor, type Printer } from "../isa/print.js";
 import type { Insn } from "../isa/insn.js";
 import { parseBtf, parseBtfExt } from "../elf/btf.js";
-import { readElf, sectionByName, symbolName, type ElfFile, type ElfSection } from "../elf/read-elf.js";
-import { isCodeSection, symbolsIn } from "../elf/read-object.js";
-import { STT } from "../elf/write-elf.js";
+import { readElf, sectionByName, symbolName, type ElfFile, type ElfSection, type ElfSymbol } from "../elf/read-elf.js";
+import { SHF, SHT, STT } from "../elf/write-elf.js";
 
 export interface DisasmOptions {
   hex?: boolean; // --print-imm-hex (LLVM 19 style)
@@ -71,21 +70,27 @@ export interface SectionPlan {
 export function planSections(bytes: Uint8Array, opts: DisasmOptions = {}): { elf: ElfFile; plans: SectionPlan[] } {
   const elf = readElf(bytes);
   const lines = sourceLines(elf);
+  const bySection = new Map<number, ElfSymbol[]>(); // symbols by section, grouped once (stays linear)
+  for (const sym of elf.symbols) {
+    const l = bySection.get(sym.shndx);
+    if (l) l.push(sym);
+    else bySection.set(sym.shndx, [sym]);
+  }
   const plans = elf.sections
-    .filter((s) => isCodeSection(s) && s.size > 0 && (opts.section === undefined || s.name === opts.section))
+    .filter((s) => s.type === SHT.PROGBITS && (s.flags & SHF.EXECINSTR) !== 0 && s.size > 0 && (opts.section === undefined || s.name === opts.section))
     .map((s): SectionPlan => {
       const relocs = (elf.relocs.get(s.index) ?? []).slice().sort((a, b) => a.offset - b.offset).map((r) => {
         const sym = elf.symbols[r.symIndex];
         return { offset: r.offset, type: RELOC_NAMES[r.type] ?? "Unknown", symbol: sym ? symbolName(elf, sym) : "" };
       });
-      return { name: s.name, index: s.index, size: s.size, data: s.data, syms: labels(elf, s), relocs, lines: lines.get(s.name) };
+      return { name: s.name, index: s.index, size: s.size, data: s.data, syms: labels(bySection, s), relocs, lines: lines.get(s.name) };
     });
   return { elf, plans };
 }
 
 /** Symbols that label code, one per address (the last by name, as llvm-objdump), with a dummy at 0. */
-function labels(elf: ElfFile, sec: ElfSection): DisSymbol[] {
-  const syms = symbolsIn(elf, sec.index)
+function labels(bySection: Map<number, ElfSymbol[]>, sec: ElfSection): DisSymbol[] {
+  const syms = (bySection.get(sec.index) ?? [])
     .filter((s) => s.index > 0 && s.type !== STT.section && s.type !== STT.file && s.value < sec.size)
     .map((s) => ({ name: s.name, addr: s.value }))
     .sort((a, b) => a.addr - b.addr || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
