@@ -6,20 +6,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import { parseProgram } from "../compiler/dsl/parser.js";
 import { checkProgram } from "../compiler/dsl/checker.js";
 import { tokenize } from "../compiler/dsl/lexer.js";
+import { rng } from "./helpers/rng.js";
 
 const RUNS = 5000;
 const SEED = 0x7eb9f;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const dirs = ["fixtures/dsl-samples", "fixtures/errors", "programs"];
 const corpus = dirs.flatMap((d) => {

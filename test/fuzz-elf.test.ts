@@ -9,21 +9,11 @@ import { readBpfObject } from "../compiler/elf/read-object.js";
 import { writeBpfObject } from "../compiler/elf/write-object.js";
 import { formatObjdump, objdumpJson } from "../compiler/objdump/format.js";
 import { firewallInput, helloInput } from "./elf-samples.js";
+import { rng } from "./helpers/rng.js";
 
 const SEED = Number(process.env.TSEBPF_FUZZ_SEED ?? 0x5eb9f);
 const PER_SEED = Number(process.env.TSEBPF_FUZZ_ITERS ?? 1700);
 
-/** mulberry32: small, deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const seeds: [string, Uint8Array][] = [
   ["fw.o", writeBpfObject(firewallInput())],

@@ -10,7 +10,7 @@ import { HEADERS, HELPERS, INT_TYPES } from "./catalog.js";
 import { error, type Diagnostic } from "../diagnostics.js";
 import type { LogFormat, MapDef } from "../object.js";
 import type { Span } from "../span.js";
-import { type AluOp, type Block, type Cond, type Func, type Op, type Reg, type Val, VREG0, newVreg } from "./ir.js";
+import { type AluOp, type Block, type Cond, type Func, type Op, type Reg, type Val, VREG0, evalCond, newVreg } from "./ir.js";
 import { lowerLog } from "./logs.js";
 import { lowerMapMethod } from "./lower-maps.js";
 
@@ -93,7 +93,7 @@ export class Lowerer {
   branch(cc: Cond, a: Val, b: Val, t: Block, e: Block, w32 = false): void {
     if (typeof a === "bigint" && typeof b === "bigint") {
       // decided at compile time (the optimiser would fold it anyway; keep state precise)
-      const taken = evalCondConst(cc, a, b);
+      const taken = evalCond(cc, a, b, false);
       return this.decided(taken ? t : e, taken ? e : t);
     }
     this.cur.term = { op: "br", cc, a, b, w32, then: t.id, else: e.id, span: this.span };
@@ -286,7 +286,7 @@ export class Lowerer {
     if (typeof a !== "bigint" || typeof b !== "bigint") return undefined;
     const s = ty.signed;
     const cc: Cond = e.op === "==" || e.op === "===" ? "eq" : e.op === "!=" || e.op === "!==" ? "ne" : e.op === "<" ? (s ? "slt" : "lt") : e.op === "<=" ? (s ? "sle" : "le") : e.op === ">" ? (s ? "sgt" : "gt") : (s ? "sge" : "ge");
-    return evalCondConst(cc, a, b);
+    return evalCond(cc, a, b, false);
   }
 
   // ---------------------------------------------------------------- expressions: effects and objects
@@ -630,7 +630,7 @@ export class Lowerer {
   // ---------------------------------------------------------------- conditions
 
   boolFrom(cc: Cond, a: Val, b: Val): Val {
-    if (typeof a === "bigint" && typeof b === "bigint") return evalCondConst(cc, a, b) ? 1n : 0n;
+    if (typeof a === "bigint" && typeof b === "bigint") return evalCond(cc, a, b, false) ? 1n : 0n;
     const d = this.reg();
     const f = this.newBlock(), j = this.newBlock();
     this.emit({ op: "mov", dst: d, src: 1n });
@@ -804,22 +804,6 @@ function constAlu(op: AluOp, a: bigint, b: bigint, t: Int): bigint | undefined {
   }
 }
 
-function evalCondConst(cc: Cond, a: bigint, b: bigint): boolean {
-  const ua = BigInt.asUintN(64, a), ub = BigInt.asUintN(64, b), sa = BigInt.asIntN(64, a), sb = BigInt.asIntN(64, b);
-  switch (cc) {
-    case "eq": return ua === ub;
-    case "ne": return ua !== ub;
-    case "gt": return ua > ub;
-    case "ge": return ua >= ub;
-    case "lt": return ua < ub;
-    case "le": return ua <= ub;
-    case "sgt": return sa > sb;
-    case "sge": return sa >= sb;
-    case "slt": return sa < sb;
-    case "sle": return sa <= sb;
-    case "set": return (ua & ub) !== 0n;
-  }
-}
 
 /** Whether a function body (or a helper it calls) touches packet data. */
 function usesPacket(n: unknown, seen = new Set<unknown>()): boolean {
