@@ -1,0 +1,262 @@
+#!/usr/bin/env node
+// Start-up snapshot for the CLI: takes the ESM build in dist/ (plus commander and chevrotain's
+// single-file bundle), produces dist/tsebpf.blob, a V8 heap snapshot in which the CLI and the
+// compiler are loaded and the DSL lexer and parsers are built and warmed up. bin/tsebpf (the npm
+// bin) starts `node --snapshot-blob dist/tsebpf.blob` when the blob fits the node on PATH, else the
+// plain ESM CLI. Snapshot entries may only require built-in modules, so every module is
+// transpiled to a CommonJS-style function (async, for top-level await) and bundled into one
+// script, dist/snapshot-entry.cjs, with a tiny module loader. Never fails the install: on any
+// problem it removes the blob and says why (the plain CLI is then used).
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+
+const root = resolve(dirname(new URL(import.meta.url).pathname), "..");
+const dist = join(root, "dist");
+// `--out FILE` writes the blob elsewhere (the tests do); the npm bin only looks at dist/tsebpf.blob.
+const outArg = process.argv.indexOf("--out");
+const blob = outArg > 0 ? resolve(process.argv[outArg + 1]) : join(dist, "tsebpf.blob");
+const stamp = `${blob}.node`; // the node binary that made the blob: bin/tsebpf uses the blob only with it
+const entryFile = join(dirname(blob), "snapshot-entry.cjs");
+const require = createRequire(import.meta.url);
+
+/** Modules evaluated (and warmed up) in the snapshot; everything they reach is bundled. */
+const ROOTS = ["dist/cli/main.js", "dist/cli/io.js", "dist/cli/commands/build.js", "dist/cli/commands/objdump.js",
+  "dist/compiler/dsl/index.js", "dist/compiler/asm/index.js"];
+/** Reached through a computed URL (compiler/dsl/lexer.ts loads chevrotain's bundle). */
+const EXTRA = [relative(root, join(dirname(require.resolve("chevrotain")), "../chevrotain.min.mjs"))];
+
+function log(msg) {
+  process.stderr.write(`build-snapshot: ${msg}\n`);
+}
+
+function main() {
+  rmSync(blob, { force: true });
+  rmSync(stamp, { force: true });
+  const ts = require("typescript");
+  const modules = collect(ts);
+  writeFileSync(entryFile, entrySource(modules));
+  // --no-warnings: commander requires child_process, which node flags as "not verified" in snapshots
+  // (it is only used for external subcommands, which tsebpf has none of).
+  execFileSync(process.execPath, ["--no-warnings", "--snapshot-blob", blob, "--build-snapshot", entryFile], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  check();
+  writeFileSync(stamp, `${process.execPath}\n`);
+  log(`${relative(root, blob)}: ${modules.size} modules (node ${process.version})`);
+}
+
+// ---- module graph ---------------------------------------------------------------------------
+
+/** id (path relative to the package root) → { code, deps: spec → id | "builtin:x" | "runtime:x" }. */
+function collect(ts) {
+  const modules = new Map();
+  const queue = [...ROOTS, ...EXTRA];
+  while (queue.length) {
+    const id = queue.shift();
+    if (modules.has(id)) continue;
+    const file = join(root, id);
+    const code = transpile(ts, readFileSync(file, "utf8"), file);
+    const deps = {};
+    const statics = [];
+    for (const [, kind, , spec] of code.matchAll(/\b(require|__dynImport)\((["'])([^"']+)\2\)/g)) {
+      if (kind === "require" && !statics.includes(spec)) statics.push(spec);
+      if (spec in deps) continue;
+      const target = resolveSpec(spec, file);
+      deps[spec] = target;
+      if (!target.includes(":")) queue.push(target);
+    }
+    modules.set(id, { code, deps, statics, esm: !file.endsWith(".cjs") && (file.endsWith(".mjs") || id.startsWith("dist/")) });
+  }
+  return modules;
+}
+
+function resolveSpec(spec, from) {
+  if (spec.startsWith("node:") || require("node:module").builtinModules.includes(spec)) return `builtin:${spec}`;
+  if (spec === "koffi") return `runtime:${spec}`; // a native addon: required at run time, never in the heap
+  const file = createRequire(from).resolve(spec);
+  // A bare package reached only through a dynamic import (chevrotain's many-module fallback) is
+  // left to run time; relative imports inside the package are bundled.
+  if (!spec.startsWith(".") && !from.includes("node_modules") && spec !== "commander") return `runtime:${spec}`;
+  return relative(root, file);
+}
+
+function transpile(ts, text, file) {
+  if (!/\.(m?js)$/.test(file) || (!/^\s*(import|export)\b/m.test(text) && !file.endsWith(".mjs"))) return text;
+  const out = ts.transpileModule(text, {
+    fileName: file.replace(/\.mjs$/, ".js"),
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, allowJs: true, esModuleInterop: true, removeComments: true },
+  }).outputText;
+  return out
+    .replace(/Promise\.resolve\(\)\.then\(\(\) => __importStar\(require\(("[^"]+")\)\)\)/g, "__dynImport($1)")
+    .replace(/Promise\.resolve\(`\$\{([^}]+)\}`\)\.then\(s => __importStar\(require\(s\)\)\)/g, "__dynImport($1)")
+    .replace(/\bimport\.meta\b/g, "__meta")
+    .replace(/\n\/\/# sourceMappingURL=.*/g, "");
+}
+
+// ---- the snapshot entry -------------------------------------------------------------------------
+
+function entrySource(modules) {
+  const table = [...modules].map(([id, m]) => {
+    const params = "exports, require, module, __filename, __dirname, __meta, __dynImport";
+    const fn = m.esm ? `async function (${params}) {\n${m.code}\n}` : `function (${params}) {\n${m.code}\n}`;
+    return `${JSON.stringify(id)}: { esm: ${m.esm}, deps: ${JSON.stringify(m.deps)}, statics: ${JSON.stringify(m.statics)}, fn: ${fn} }`;
+  });
+  return ascii(`"use strict";
+// Generated by scripts/build-snapshot.js: do not edit.
+const ROOT = ${JSON.stringify(root)};
+const ROOTS = ${JSON.stringify(ROOTS)};
+const MODULES = {\n${table.join(",\n")}\n};
+(${loader.toString()})(ROOT, ROOTS, MODULES, require);
+`);
+}
+
+/** V8 keeps the script source in the heap (and the blob) for lazy compilation: a single non-ASCII
+ * character would make all of it two bytes per character. The escapes mean the same in strings,
+ * templates, regular expressions, identifiers and comments (String.raw is not used). */
+function ascii(text) {
+  return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** Runs inside the snapshot builder: loads ROOTS, warms the compiler up, registers the CLI main. */
+function loader(ROOT, ROOTS, MODULES, builtinRequire) {
+  const path = builtinRequire("node:path");
+  const { pathToFileURL, fileURLToPath } = builtinRequire("node:url");
+  const v8 = builtinRequire("node:v8");
+  const cache = new Map();
+
+  function runtimeRequire(spec, id) {
+    return builtinRequire("node:module").createRequire(path.join(ROOT, id))(spec);
+  }
+
+  function requireFrom(id, spec) {
+    const target = MODULES[id].deps[spec];
+    if (target === undefined) throw new Error(`snapshot: ${id}: unknown import ${spec}`);
+    if (target.startsWith("builtin:")) return builtinRequire(target.slice(8));
+    if (target.startsWith("runtime:")) return runtimeRequire(target.slice(8), id);
+    const m = cache.get(target);
+    if (m) return m.exports;
+    if (MODULES[target].esm) throw new Error(`snapshot: ${target} was not loaded before ${id}`);
+    return evaluate(target).exports; // CommonJS: synchronous, on demand
+  }
+
+  function namespace(exports) {
+    return exports && exports.__esModule ? exports : Object.assign(Object.create(null), exports, { default: exports });
+  }
+
+  function evaluate(id, ancestors = []) {
+    const def = MODULES[id];
+    const file = path.join(ROOT, id);
+    const module = { exports: {}, id, filename: file, loaded: false, done: null };
+    cache.set(id, module);
+    const meta = {
+      url: pathToFileURL(file).href,
+      resolve: (spec) => pathToFileURL(path.join(ROOT, resolveId(id, spec))).href,
+    };
+    const dyn = (spec) => importFrom(id, spec);
+    const req = (spec) => requireFrom(id, spec);
+    const run = () => def.fn.call(module.exports, module.exports, req, module, file, path.dirname(file), meta, dyn);
+    if (!def.esm) {
+      run();
+      module.loaded = true;
+      return module;
+    }
+    module.done = (async () => {
+      // ESM order: static dependencies first, then the body (which may await at top level).
+      for (const spec of def.statics) {
+        const target = def.deps[spec];
+        if (target.includes(":")) continue;
+        const dep = cache.get(target) ?? (MODULES[target].esm ? evaluate(target, [...ancestors, id]) : null);
+        if (dep && dep.done && !dep.loaded && !ancestors.includes(target)) await dep.done; // an ancestor: an import cycle
+      }
+      await run();
+      module.loaded = true;
+    })();
+    return module;
+  }
+
+  function resolveId(id, spec) {
+    const target = MODULES[id].deps[spec];
+    if (target && !target.includes(":")) return target;
+    if (spec === "chevrotain") return Object.keys(MODULES).find((k) => k.endsWith("chevrotain/lib/chevrotain.min.mjs")).replace("chevrotain.min.mjs", "src/api.js");
+    throw new Error(`snapshot: cannot resolve ${spec} from ${id}`);
+  }
+
+  async function importFrom(id, spec) {
+    let target;
+    if (spec.startsWith("file:")) target = path.relative(ROOT, fileURLToPath(spec));
+    else target = MODULES[id].deps[spec];
+    if (target === undefined || target.startsWith("runtime:") || !MODULES[target]) {
+      if (target && target.startsWith("builtin:")) return namespace(builtinRequire(target.slice(8)));
+      throw new Error(`snapshot: ${spec} is not in the snapshot`);
+    }
+    const m = cache.get(target) ?? evaluate(target);
+    if (m.done) await m.done;
+    return namespace(m.exports);
+  }
+
+  async function build() {
+    for (const id of ROOTS) await importFrom(ROOTS[0], "file:" + path.join(ROOT, id));
+    const main = cache.get("dist/cli/main.js").exports.main;
+    const io = cache.get("dist/cli/io.js").exports;
+    await warmUp(main);
+    cli = { main, io };
+  }
+
+  // Registered synchronously (node ignores a main function set after the entry script returned);
+  // the modules it needs are loaded by build() before the heap is written.
+  let cli = null;
+  v8.startupSnapshot.setDeserializeMainFunction(() => {
+    cli.main(process.argv.slice(1), cli.io.processIo()).then(
+      (code) => void (process.exitCode = code),
+      (e) => {
+        process.stderr.write(`tsebpf: internal error: ${e && e.message}\n`);
+        process.exitCode = 70;
+      },
+    );
+  });
+
+  /** Build every example and a broken program, so lazily built state (lexer, parsers, lookahead) is in the heap. */
+  async function warmUp(main) {
+    const fs = builtinRequire("node:fs");
+    const os = builtinRequire("node:os");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsebpf-snapshot-"));
+    const io = { stdout() {}, stderr() {}, isTTY: false, env: {}, cwd: dir };
+    try {
+      const programs = path.join(ROOT, "programs");
+      const files = fs.existsSync(programs) ? fs.readdirSync(programs).filter((f) => /\.(ts|s)$/.test(f) && !f.endsWith(".d.ts")) : [];
+      const bad = path.join(dir, "bad.ts");
+      fs.writeFileSync(bad, "export function f(: number {\n  return 1 +;\n}\n");
+      for (const f of [...files.map((f) => path.join(programs, f)), bad]) await main(["build", f, "-o", path.join(dir, "out.o")], io);
+      if (fs.existsSync(path.join(dir, "out.o"))) await main(["objdump", path.join(dir, "out.o")], io);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  if (!v8.startupSnapshot.isBuildingSnapshot()) throw new Error("run with node --build-snapshot");
+  build().catch((e) => {
+    process.stderr.write(`snapshot: ${(e && e.stack) || String(e)}\n`);
+    process.exit(1);
+  });
+}
+
+/** The blob must start and build something; otherwise it is removed. */
+function check() {
+  const dir = mkdtempSync(join(tmpdir(), "tsebpf-snapshot-check-"));
+  try {
+    const out = join(dir, "hello.o");
+    execFileSync(process.execPath, ["--snapshot-blob", blob, "--", "build", join(root, "programs/hello.ts"), "-o", out], { stdio: "pipe" });
+    if (!existsSync(out)) throw new Error("the snapshot CLI wrote no object");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+try {
+  main();
+} catch (e) {
+  rmSync(blob, { force: true });
+  rmSync(stamp, { force: true });
+  log(`no start-up snapshot (${String(e.message ?? e).split("\n")[0]}); the CLI starts without it`);
+}

@@ -1,0 +1,128 @@
+// The start-up snapshot (scripts/build-snapshot.js → node --snapshot-blob) against the plain ESM
+// CLI (node bin/tsebpf.js): byte-identical objects, identical diagnostics, output and exit codes;
+// and the npm bin (bin/tsebpf) falls back to the plain CLI when the snapshot cannot be used.
+// Runs the built CLI: `npm run build` first.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const PLAIN = join(ROOT, "bin/tsebpf.js");
+const MAIN = join(ROOT, "dist/cli/main.js");
+if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` before the start-up tests`);
+
+type Out = { code: number | null; out: string; err: string };
+let dir: string;
+let blob: string;
+
+function exec(cmd: string, args: string[], env: Record<string, string> = {}): Out {
+  const r = spawnSync(cmd, args, { cwd: dir, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "", ...env } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+const snapshot = (...argv: string[]) => exec(process.execPath, ["--snapshot-blob", blob, "--", ...argv]);
+const plain = (...argv: string[]) => exec(process.execPath, [PLAIN, ...argv]);
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "tsebpf-startup-"));
+  blob = join(dir, "tsebpf.blob");
+  const r = spawnSync(process.execPath, [join(ROOT, "scripts/build-snapshot.js"), "--out", blob], { encoding: "utf8" });
+  if (!existsSync(blob)) throw new Error(`no snapshot was built: ${r.stderr}`);
+  writeFileSync(join(dir, "bad.ts"), 'import { xdp } from "tsebpf";\nexport const p = xdp("p", (ctx) => {\n  let x: number = ;\n  return undefinedThing + 1;\n});\n');
+  writeFileSync(join(dir, "bad.s"), "r0 = 1\nfrobnicate r1\nexit\n");
+  writeFileSync(join(dir, "junk.o"), "\x7fELF not an object");
+}, 120_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("snapshot CLI = plain CLI", () => {
+  const sources = readdirSync(join(ROOT, "programs")).filter((f) => /\.(ts|s)$/.test(f) && !f.endsWith(".d.ts"));
+
+  it.each(sources)("build programs/%s: byte-identical object, same output", (f) => {
+    const src = join(ROOT, "programs", f);
+    const a = snapshot("build", src, "-o", "snap.o");
+    const b = plain("build", src, "-o", "plain.o");
+    expect(a).toEqual(b);
+    expect(a.code).toBe(0);
+    expect(Buffer.compare(readFileSync(join(dir, "snap.o")), readFileSync(join(dir, "plain.o")))).toBe(0);
+    expect(snapshot("objdump", "snap.o")).toEqual(plain("objdump", "snap.o"));
+  });
+
+  it.each([
+    ["a bad DSL program", ["build", "bad.ts", "-o", "x.o"]],
+    ["a bad DSL program, libbpf sections", ["build", "--section-style", "libbpf", "bad.ts"]],
+    ["bad assembly", ["build", "bad.s", "-o", "x.o"]],
+    ["a missing file", ["build", "nope.ts"]],
+    ["an unknown source kind", ["build", "bad.c"]],
+    ["a bad option value", ["build", "bad.ts", "--section-style", "elf"]],
+    ["a corrupt object", ["objdump", "junk.o"]],
+    ["an unknown command", ["frob"]],
+    ["--version", ["--version"]],
+    ["--help", ["--help"]],
+    ["build --help", ["build", "--help"]],
+    ["no arguments", []],
+  ])("%s: same diagnostics, output and exit code", (_, argv) => {
+    const a = snapshot(...argv);
+    expect(a).toEqual(plain(...argv));
+    if (argv[1] === "bad.ts") expect(a.code).toBe(1);
+    expect(a.err).not.toMatch(/\n\s+at /); // never a stack trace
+  });
+
+  it("bad program: diagnostics with file:line:col and a caret", () => {
+    const a = snapshot("build", "bad.ts", "-o", "x.o");
+    expect(a.err).toMatch(/^bad\.ts:3:\d+: error /m);
+    expect(a.err).toContain("^");
+    expect(existsSync(join(dir, "x.o"))).toBe(false);
+  });
+});
+
+describe("bin/tsebpf (the npm bin)", () => {
+  // A copy of the package layout in which dist/ holds the test's blob.
+  let pkg: string;
+  beforeAll(() => {
+    pkg = join(dir, "pkg");
+    mkdirSync(join(pkg, "bin"), { recursive: true });
+    copyFileSync(join(ROOT, "bin/tsebpf"), join(pkg, "bin/tsebpf"));
+    spawnSync("chmod", ["+x", join(pkg, "bin/tsebpf")]);
+    symlinkSync(join(ROOT, "bin/tsebpf.js"), join(pkg, "bin/tsebpf.js"));
+    mkdirSync(join(pkg, "dist"));
+    symlinkSync(join(ROOT, "dist/cli"), join(pkg, "dist/cli"));
+    symlinkSync(join(ROOT, "dist/compiler"), join(pkg, "dist/compiler"));
+    symlinkSync(join(ROOT, "dist/loader"), join(pkg, "dist/loader"));
+    copyFileSync(blob, join(pkg, "dist/tsebpf.blob"));
+    copyFileSync(`${blob}.node`, join(pkg, "dist/tsebpf.blob.node"));
+    mkdirSync(join(dir, ".bin"));
+    symlinkSync(join(pkg, "bin/tsebpf"), join(dir, ".bin/tsebpf")); // as npm links it
+  });
+
+  const PATH = `${join(process.execPath, "..")}:${process.env.PATH}`;
+  const viaBin = (env: Record<string, string>, ...argv: string[]) => exec(join(dir, ".bin/tsebpf"), argv, { PATH, ...env });
+  /** Which path ran: the snapshot CLI has no ESM loader, so the plain one shows up in NODE_DEBUG=esm. */
+  const ranSnapshot = (o: Out) => !/ESM/.test(o.err);
+
+  it("uses the snapshot when it fits, with the same output", () => {
+    const a = viaBin({ NODE_DEBUG: "esm" }, "build", join(ROOT, "programs/firewall.ts"), "-o", "bin.o");
+    expect(a.code).toBe(0);
+    expect(ranSnapshot(a)).toBe(true);
+    plain("build", join(ROOT, "programs/firewall.ts"), "-o", "plain.o");
+    expect(Buffer.compare(readFileSync(join(dir, "bin.o")), readFileSync(join(dir, "plain.o")))).toBe(0);
+    expect(viaBin({}, "build", "bad.ts")).toEqual(plain("build", "bad.ts"));
+    expect(viaBin({}, "--version")).toEqual(plain("--version"));
+  });
+
+  it("falls back to the plain CLI under NODE_OPTIONS, for a blob of another node, and without a blob", () => {
+    const args = ["build", join(ROOT, "programs/hello.ts"), "-o", "fb.o"];
+    const opts = viaBin({ NODE_DEBUG: "esm", NODE_OPTIONS: "--no-deprecation" }, ...args);
+    expect(opts.code).toBe(0);
+    expect(ranSnapshot(opts)).toBe(false);
+    writeFileSync(join(pkg, "dist/tsebpf.blob.node"), "/bin/sh\n");
+    const other = viaBin({ NODE_DEBUG: "esm" }, ...args);
+    expect(other.code).toBe(0);
+    expect(ranSnapshot(other)).toBe(false);
+    rmSync(join(pkg, "dist/tsebpf.blob"));
+    const none = viaBin({ NODE_DEBUG: "esm" }, ...args);
+    expect(none.code).toBe(0);
+    expect(ranSnapshot(none)).toBe(false);
+    expect(viaBin({}, "build", "bad.ts")).toEqual(plain("build", "bad.ts"));
+  });
+});
