@@ -96,14 +96,14 @@ export function lexEach(text: string, onStatement: (s: Statement) => void, opts:
   const n = text.length;
   const replay = opts.replay;
   let errorsBefore = 0;
-  const flush = () => {
-    if (tokens.length) onStatement(errors.length > errorsBefore ? { tokens, line: tokens[0].line, lexError: true } : { tokens, line: tokens[0].line });
-    tokens = [];
-    errorsBefore = errors.length;
-  };
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (c === 10) { flush(); line++; i++; lineStart = i; continue; }
+    if (c === 10) {
+      if (tokens.length) (emit(onStatement, tokens, errors.length > errorsBefore), (tokens = []));
+      errorsBefore = errors.length;
+      line++; i++; lineStart = i;
+      continue;
+    }
     if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11) { i++; continue; }
     if (replay !== undefined && tokens.length === 0 && errors.length === errorsBefore) {
       const nl = text.indexOf("\n", i);
@@ -111,7 +111,12 @@ export function lexEach(text: string, onStatement: (s: Statement) => void, opts:
       if (replay(text, i, end)) { i = end; continue; }
     }
     const col = i - lineStart + 1;
-    if (c === 59) { flush(); i++; continue; } // ;
+    if (c === 59) { // ;
+      if (tokens.length) (emit(onStatement, tokens, errors.length > errorsBefore), (tokens = []));
+      errorsBefore = errors.length;
+      i++;
+      continue;
+    }
     if ((c === 35 && hash) || (c === 47 && text.charCodeAt(i + 1) === 47)) { // # or //
       while (i < n && text.charCodeAt(i) !== 10) i++;
       continue;
@@ -184,8 +189,12 @@ export function lexEach(text: string, onStatement: (s: Statement) => void, opts:
     errors.push({ message: `unexpected character '${text[i]}'`, line, col, offset: i });
     i++;
   }
-  flush();
+  if (tokens.length) emit(onStatement, tokens, errors.length > errorsBefore);
   return errors;
+}
+
+function emit(onStatement: (s: Statement) => void, tokens: Token[], lexError: boolean): void {
+  onStatement(lexError ? { tokens, line: tokens[0].line, lexError: true } : { tokens, line: tokens[0].line });
 }
 
 function signedNumberAhead(text: string, i: number): boolean {

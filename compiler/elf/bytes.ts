@@ -72,7 +72,8 @@ export class ByteWriter {
   }
   bytes(b: Uint8Array): number {
     const at = this.grow(b.length);
-    this.buf.set(b, at);
+    if (b.length <= 16) for (let k = 0; k < b.length; k++) this.buf[at + k] = b[k]; // cheaper than set() for an instruction
+    else this.buf.set(b, at);
     return at;
   }
   /** NUL-terminated UTF-8 string. */

@@ -4,6 +4,8 @@
 import type { TextSink } from "../isa/print.js";
 
 const HEXDIGITS = "0123456789abcdef";
+/** Byte → its two hex digits' character codes, at [2b] and [2b+1]. */
+const HEX2 = new Uint8Array(512).map((_, k) => HEXDIGITS.charCodeAt(k & 1 ? (k >> 1) & 15 : k >> 5));
 const CHUNK = 1 << 16;
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
@@ -94,8 +96,9 @@ export class ByteOut implements TextSink {
     let at = this.len;
     for (let k = start; k < end; k++) {
       if (k > start) b[at++] = 32;
-      b[at++] = HEXDIGITS.charCodeAt(data[k] >> 4);
-      b[at++] = HEXDIGITS.charCodeAt(data[k] & 15);
+      const x = data[k] << 1;
+      b[at++] = HEX2[x];
+      b[at++] = HEX2[x + 1];
     }
     this.len = at;
   }
