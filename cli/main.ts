@@ -1,8 +1,13 @@
 // The CLI: `main(argv, io)` parses arguments with commander and returns an exit code; commands
 // live in cli/commands/*.ts and are imported lazily, so `objdump` never loads the DSL front end.
-import { Command, CommanderError } from "commander";
+import { createRequire } from "node:module";
+import type * as Commander from "commander";
 import { CliError, type Io } from "./io.js";
 import { DiagnosticError } from "../compiler/diagnostics.js";
+
+// commander is CommonJS: require() skips the ESM wrapper's translation (a few ms of start-up).
+const { Command, CommanderError } = createRequire(import.meta.url)("commander") as typeof Commander;
+type Command = Commander.Command;
 
 export type CommandModule = { register(program: Command, io: Io, setExit: (code: number) => void): void };
 
