@@ -68,6 +68,20 @@ describe("snapshot CLI = plain CLI", () => {
     expect(a.err).not.toMatch(/\n\s+at /); // never a stack trace
   });
 
+  // A terminal (script(1) gives the command a pty): colour unless NO_COLOR, on both paths.
+  const haveScript = spawnSync("sh", ["-c", "command -v script"]).status === 0;
+  it.skipIf(!haveScript)("on a terminal: the same coloured diagnostics, and none with NO_COLOR", () => {
+    const tty = (cmd: string, env: Record<string, string> = {}) => exec("script", ["-qec", cmd, "/dev/null"], { TERM: "xterm", ...env });
+    const snap = `'${process.execPath}' --snapshot-blob '${blob}' -- build bad.ts -o x.o`;
+    const pl = `'${process.execPath}' '${PLAIN}' build bad.ts -o x.o`;
+    const a = tty(snap);
+    expect(a.out).toContain("\x1b[1;31merror TS1109:");
+    expect(a).toEqual(tty(pl));
+    const b = tty(snap, { NO_COLOR: "1" });
+    expect(b.out).not.toContain("\x1b[");
+    expect(b).toEqual(tty(pl, { NO_COLOR: "1" }));
+  });
+
   it("bad program: diagnostics with file:line:col and a caret", () => {
     const a = snapshot("build", "bad.ts", "-o", "x.o");
     expect(a.err).toMatch(/^bad\.ts:3:\d+: error /m);
