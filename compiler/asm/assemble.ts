@@ -114,7 +114,7 @@ export interface AsmResult {
 export function assembleLlvm(text: string, file: string): AsmResult {
   const st = new AsmState(file);
   const lines = (st.lines = new LineCache(text));
-  const errors = lexEach(text, (s) => statement(st, s), { replay: (_t, start, end) => lines.replay(st, start, end) });
+  const errors = lexEach(text, (s) => statement(st, s), { replay: (start) => lines.replay(st, start) });
   for (const e of errors) st.diags.push(error("ASM007", e.message, { file, line: e.line, col: e.col, offset: e.offset, length: 1 }));
   resolve(st);
   if (st.diags.length) return { diagnostics: byPosition(st.diags) };
@@ -151,20 +151,24 @@ export class LineCache {
   private readonly bytes: Uint8Array[] = [];
   constructor(private readonly text: string) {}
 
-  replay(st: AsmState, start: number, end: number): boolean {
-    if (this.lines.length === 0 || st.cur.type === 8) return false;
-    const text = this.text, len = end - start;
+  /** Copies the bytes of the line at text[start] if it was seen before; returns its end, or -1. */
+  replay(st: AsmState, start: number): number {
+    if (this.lines.length === 0 || st.cur.type === 8) return -1;
+    const text = this.text, n = text.length;
+    let end = start, h = HASH_SEED;
+    for (let c; end < n && (c = text.charCodeAt(end)) !== 10; end++) h = Math.imul(h ^ c, HASH_PRIME);
+    const len = end - start;
     const mask = this.slots.length - 1;
-    for (let slot = hashText(text, start, end) & mask; this.slots[slot] !== 0; slot = (slot + 1) & mask) {
+    for (let slot = hashFinal(h) & mask; this.slots[slot] !== 0; slot = (slot + 1) & mask) {
       const e = this.slots[slot] - 1, line = this.lines[e];
       if (line.length !== len) continue;
       let k = 0;
       while (k < len && line.charCodeAt(k) === text.charCodeAt(start + k)) k++;
       if (k < len) continue;
       st.cur.w.bytes(this.bytes[e]);
-      return true;
+      return end;
     }
-    return false;
+    return -1;
   }
 
   remember(toks: Token[], w: ByteWriter, at: number): void {
@@ -184,9 +188,15 @@ export class LineCache {
   }
 }
 
+const HASH_SEED = 0x811c9dc5, HASH_PRIME = 0x01000193; // FNV-1a
+
 function hashText(text: string, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let k = start; k < end; k++) h = Math.imul(h ^ text.charCodeAt(k), 0x01000193);
+  let h = HASH_SEED;
+  for (let k = start; k < end; k++) h = Math.imul(h ^ text.charCodeAt(k), HASH_PRIME);
+  return hashFinal(h);
+}
+
+function hashFinal(h: number): number {
   return (h ^ (h >>> 15)) >>> 0;
 }
 

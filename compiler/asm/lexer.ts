@@ -79,10 +79,11 @@ export interface LexOptions {
   placeholders?: boolean;
   hashComments?: boolean;
   /**
-   * Called where a statement may start, with the rest of its line text[start, end); returning true
-   * skips that text (the assembler replays lines it has seen, see assemble.ts).
+   * Called where a statement may start (text[start]); returning the end of the line (its newline,
+   * or the text's end) skips the rest of the line, -1 lexes it (the assembler replays lines it
+   * has seen, see assemble.ts).
    */
-  replay?: (text: string, start: number, end: number) => boolean;
+  replay?: (start: number) => number;
 }
 
 /** Tokenize `text`, handing each statement to `onStatement` as soon as it ends. */
@@ -106,9 +107,8 @@ export function lexEach(text: string, onStatement: (s: Statement) => void, opts:
     }
     if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11) { i++; continue; }
     if (replay !== undefined && tokens.length === 0 && errors.length === errorsBefore) {
-      const nl = text.indexOf("\n", i);
-      const end = nl < 0 ? n : nl;
-      if (replay(text, i, end)) { i = end; continue; }
+      const end = replay(i);
+      if (end >= 0) { i = end; continue; }
     }
     const col = i - lineStart + 1;
     if (c === 59) { // ;
