@@ -354,7 +354,7 @@ function symbols(st: AsmState): ElfSymbolInput[] {
   const all = [...st.syms.values()].sort((a, b) => a.order - b.order);
   for (const s of all) if (!isGlobal(s) && !s.name.startsWith(".L")) locals.push({ order: s.order, sym: outSym(s, "local") });
   locals.sort((a, b) => a.order - b.order);
-  out.push(...locals.map((l) => l.sym));
+  for (const l of locals) out.push(l.sym); // no spread: a big file has 10^5 labels
   for (const s of all) if (isGlobal(s) && !isTempUndefined(st, s)) out.push(outSym(s, s.bind === "weak" ? "weak" : "global"));
   return out;
 }

@@ -73,7 +73,7 @@ export function readElf(input: Uint8Array): ElfFile {
     if (s.type === SHT.REL || s.type === SHT.RELA) {
       if (s.info === 0 || s.info >= sections.length) throw new ElfFormatError(`relocation section ${s.name} targets bad section ${s.info}`, shdrAt(header, s.index) + 44);
       const list = relocs.get(s.info) ?? [];
-      list.push(...readRelocs(r, s, symbols.length));
+      for (const rel of readRelocs(r, s, symbols.length)) list.push(rel); // no spread: 10^5 relocations
       relocs.set(s.info, list);
     }
   return { bytes, header, sections, symbols, relocs };

@@ -60,8 +60,9 @@ export function writeElf(input: ElfInput): Uint8Array {
   const symbols = orderSymbols(input);
   const symIndex = new Map<string, number>(); // relocation targets: named symbols, then section symbols
   const secSymIndex = new Map<string, number>();
-  symbols.forEach((s, i) => (s.type === "section" ? secSymIndex : symIndex).set(s.name, i + 1));
-  const firstGlobal = 1 + symbols.filter((s) => s.bind === "local").length;
+  if (order.some((o) => o.rel)) symbols.forEach((s, i) => (s.type === "section" ? secSymIndex : symIndex).set(s.name, i + 1));
+  let firstGlobal = 1;
+  for (const s of symbols) if (s.bind === "local") firstGlobal++;
 
   const symData = new ByteWriter();
   symData.zeros(24);
@@ -101,6 +102,15 @@ export function writeElf(input: ElfInput): Uint8Array {
 /** Locals first (file, section, other locals), then globals/weak; section symbols added for relocation targets. */
 function orderSymbols(input: ElfInput): ElfSymbolInput[] {
   const syms = [...input.symbols];
+  if (input.sections.some((s) => s.relocs?.length)) addSectionSymbols(input, syms);
+  // A stable sort by rank, as four buckets (12,000+ labels in a big .s file).
+  const buckets: ElfSymbolInput[][] = [[], [], [], []];
+  for (const s of syms) buckets[s.bind !== "local" ? 3 : s.type === "file" ? 0 : s.type === "section" ? 1 : 2].push(s);
+  return buckets.flat();
+}
+
+/** Section symbols for relocations that name a section without one. */
+function addSectionSymbols(input: ElfInput, syms: ElfSymbolInput[]): void {
   const named = new Set(syms.filter((s) => s.type !== "section").map((s) => s.name));
   const secSyms = new Set(syms.filter((s) => s.type === "section").map((s) => s.name));
   for (const sec of input.sections)
@@ -109,10 +119,6 @@ function orderSymbols(input: ElfInput): ElfSymbolInput[] {
         syms.push({ name: r.symbol, section: r.symbol, value: 0, size: 0, type: "section", bind: "local" });
         secSyms.add(r.symbol);
       }
-  // A stable sort by rank, as four buckets (12,000+ labels in a big .s file).
-  const buckets: ElfSymbolInput[][] = [[], [], [], []];
-  for (const s of syms) buckets[s.bind !== "local" ? 3 : s.type === "file" ? 0 : s.type === "section" ? 1 : 2].push(s);
-  return buckets.flat();
 }
 
 function writeSym(w: ByteWriter, s: ElfSymbolInput, strtab: StringTable, secIndex: Map<string, number>): void {
