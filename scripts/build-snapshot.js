@@ -38,9 +38,7 @@ function main() {
   const ts = require("typescript");
   const modules = collect(ts);
   writeFileSync(entryFile, entrySource(modules));
-  // --no-warnings: commander requires child_process, which node flags as "not verified" in snapshots
-  // (it is only used for external subcommands, which tsebpf has none of).
-  execFileSync(process.execPath, ["--no-warnings", "--snapshot-blob", blob, "--build-snapshot", entryFile], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  execFileSync(process.execPath, ["--snapshot-blob", blob, "--build-snapshot", entryFile], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
   check();
   writeFileSync(stamp, `${process.execPath}\n`);
   log(`${relative(root, blob)}: ${modules.size} modules (node ${process.version})`);
@@ -153,21 +151,42 @@ function loader(ROOT, ROOTS, MODULES, builtinRequire) {
     return builtinRequire("node:module").createRequire(path.join(ROOT, id))(spec);
   }
 
-  /** node:module with a createRequire that resolves bundled modules from the bundle. */
-  const realModule = builtinRequire("node:module");
-  const moduleShim = Object.assign(Object.create(realModule), {
-    createRequire(from) {
-      const file = String(from).startsWith("file:") ? fileURLToPath(String(from)) : String(from);
-      const id = path.relative(ROOT, file);
-      return (spec) => (MODULES[id] && spec in MODULES[id].deps ? requireFrom(id, spec) : realModule.createRequire(from)(spec));
-    },
+  /** node:module whose createRequire resolves bundled modules from the bundle (the real module is
+   * loaded only if something else of it is used: node warns about it in snapshots). */
+  function createRequire(from) {
+    const file = String(from).startsWith("file:") ? fileURLToPath(String(from)) : String(from);
+    const id = path.relative(ROOT, file);
+    return (spec) => (MODULES[id] && spec in MODULES[id].deps ? requireFrom(id, spec) : builtinRequire("node:module").createRequire(from)(spec));
+  }
+  const moduleShim = new Proxy({}, {
+    get: (_, k) => (k === "createRequire" ? createRequire : builtinRequire("node:module")[k]),
+    has: (_, k) => k in builtinRequire("node:module"),
   });
+
+  /** child_process (commander's, for external subcommands, which tsebpf has none of) is loaded on
+   * first use: it drags net, streams and more (240 KB) into the blob. */
+  const LAZY = new Set(["child_process", "node:child_process"]);
+  const lazyBuiltins = new Map();
+  function builtin(name) {
+    if (!LAZY.has(name)) return builtinRequire(name);
+    if (!lazyBuiltins.has(name)) {
+      let real = null;
+      const load = () => (real ??= builtinRequire(name));
+      lazyBuiltins.set(name, new Proxy({}, {
+        get: (_, k) => load()[k],
+        has: (_, k) => k in load(),
+        ownKeys: () => Reflect.ownKeys(load()),
+        getOwnPropertyDescriptor: (_, k) => ({ ...Reflect.getOwnPropertyDescriptor(load(), k), configurable: true }),
+      }));
+    }
+    return lazyBuiltins.get(name);
+  }
 
   function requireFrom(id, spec) {
     const target = MODULES[id].deps[spec];
     if (target === undefined) throw new Error(`snapshot: ${id}: unknown import ${spec}`);
     if (target === "builtin:node:module" || target === "builtin:module") return moduleShim;
-    if (target.startsWith("builtin:")) return builtinRequire(target.slice(8));
+    if (target.startsWith("builtin:")) return builtin(target.slice(8));
     if (target.startsWith("runtime:")) return runtimeRequire(target.slice(8), id);
     const m = cache.get(target);
     if (m) return m.exports;
