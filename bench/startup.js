@@ -4,7 +4,7 @@
 // this node, else the plain CLI) and the plain ESM CLI (node bin/tsebpf.js), for
 // `build programs/firewall.ts`, `build programs/hello.s` and `objdump`. Target: build firewall.ts
 // through the npm bin ≤ 1.5 × node -e 0.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compare, row } from "./_util.js";
@@ -16,6 +16,13 @@ const bin = join(root, "bin/tsebpf");
 const plain = [process.execPath, join(root, "bin/tsebpf.js")];
 const opts = { cwd: root, env: { ...process.env, PATH: `${join(process.execPath, "..")}:${process.env.PATH}` } };
 
+function blobState() {
+  const blob = join(root, "dist/tsebpf.blob");
+  if (!existsSync(blob)) return "MISSING: bin/tsebpf runs the plain CLI (node scripts/build-snapshot.js makes it)";
+  if (statSync(join(root, "dist/cli/main.js")).mtimeMs > statSync(blob).mtimeMs) return "STALE (older than dist/): bin/tsebpf runs the plain CLI (node scripts/build-snapshot.js)";
+  return "present";
+}
+
 const cases = [
   ["build programs/firewall.ts", ["build", "programs/firewall.ts", "-o", join(dir, "fw.o")]],
   ["build programs/hello.s", ["build", "programs/hello.s", "-o", join(dir, "hello.o")]],
@@ -23,7 +30,7 @@ const cases = [
 ];
 
 try {
-  console.log(`start-up, ms (median of ${RUNS}, interleaved); snapshot blob: ${existsSync(join(root, "dist/tsebpf.blob")) ? "present" : "MISSING (bin/tsebpf runs the plain CLI)"}`);
+  console.log(`start-up, ms (median of ${RUNS}, interleaved); snapshot blob: ${blobState()}`);
   const commands = [{ cmd: process.execPath, args: ["-e", "0"] }];
   for (const [, args] of cases) commands.push({ cmd: bin, args, opts }, { cmd: plain[0], args: [plain[1], ...args], opts });
   compare(commands, 1); // warm the page cache and write fw.o before objdump reads it

@@ -18,9 +18,12 @@ const dist = join(root, "dist");
 // `--out FILE` writes the blob elsewhere (the tests do); the npm bin only looks at dist/tsebpf.blob.
 const outArg = process.argv.indexOf("--out");
 const blob = outArg > 0 ? resolve(process.argv[outArg + 1]) : join(dist, "tsebpf.blob");
-const stamp = `${blob}.node`; // the node binary that made the blob: bin/tsebpf uses the blob only with it
+const stamp = `${blob}.node`; // the node binary that made the blob (bin/tsebpf uses the blob only with it), and FLAGS
 const entryFile = join(dirname(blob), "snapshot-entry.cjs");
 const require = createRequire(import.meta.url);
+/** V8 flags for building and running the snapshot (V8 rejects a blob under other flags). No
+ * Sparkplug: in a short run, compiling baseline code costs more than it saves (≈ 2 ms of 85). */
+const FLAGS = ["--no-sparkplug"];
 
 /** Modules evaluated (and warmed up) in the snapshot; everything they reach is bundled. */
 const ROOTS = ["dist/cli/main.js", "dist/cli/io.js", "dist/cli/commands/build.js", "dist/cli/commands/objdump.js",
@@ -38,9 +41,9 @@ function main() {
   const ts = require("typescript");
   const modules = collect(ts);
   writeFileSync(entryFile, entrySource(modules));
-  execFileSync(process.execPath, ["--snapshot-blob", blob, "--build-snapshot", entryFile], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  execFileSync(process.execPath, [...FLAGS, "--snapshot-blob", blob, "--build-snapshot", entryFile], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
   check();
-  writeFileSync(stamp, `${process.execPath}\n`);
+  writeFileSync(stamp, `${process.execPath}\n${FLAGS.join(" ")}\n`);
   log(`${relative(root, blob)}: ${modules.size} modules (node ${process.version})`);
 }
 
@@ -300,9 +303,9 @@ function check() {
   const dir = mkdtempSync(join(tmpdir(), "tsebpf-snapshot-check-"));
   try {
     const hello = join(root, "programs/hello.ts");
-    if (!existsSync(hello)) return void execFileSync(process.execPath, ["--snapshot-blob", blob, "--", "--version"], { stdio: "pipe" });
+    if (!existsSync(hello)) return void execFileSync(process.execPath, [...FLAGS, "--snapshot-blob", blob, "--", "--version"], { stdio: "pipe" });
     const out = join(dir, "hello.o");
-    execFileSync(process.execPath, ["--snapshot-blob", blob, "--", "build", hello, "-o", out], { stdio: "pipe" });
+    execFileSync(process.execPath, [...FLAGS, "--snapshot-blob", blob, "--", "build", hello, "-o", out], { stdio: "pipe" });
     if (!existsSync(out)) throw new Error("the snapshot CLI wrote no object");
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -21,7 +21,9 @@ function exec(cmd: string, args: string[], env: Record<string, string> = {}): Ou
   const r = spawnSync(cmd, args, { cwd: dir, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "", ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
-const snapshot = (...argv: string[]) => exec(process.execPath, ["--snapshot-blob", blob, "--", ...argv]);
+/** The V8 flags the blob was built with, from the second line of its stamp. */
+const flags = () => readFileSync(`${blob}.node`, "utf8").split("\n")[1].split(" ").filter(Boolean);
+const snapshot = (...argv: string[]) => exec(process.execPath, [...flags(), "--snapshot-blob", blob, "--", ...argv]);
 const plain = (...argv: string[]) => exec(process.execPath, [PLAIN, ...argv]);
 
 beforeAll(() => {
@@ -72,7 +74,7 @@ describe("snapshot CLI = plain CLI", () => {
   const haveScript = spawnSync("sh", ["-c", "command -v script"]).status === 0;
   it.skipIf(!haveScript)("on a terminal: the same coloured diagnostics, and none with NO_COLOR", () => {
     const tty = (cmd: string, env: Record<string, string> = {}) => exec("script", ["-qec", cmd, "/dev/null"], { TERM: "xterm", ...env });
-    const snap = `'${process.execPath}' --snapshot-blob '${blob}' -- build bad.ts -o x.o`;
+    const snap = `'${process.execPath}' ${flags().join(" ")} --snapshot-blob '${blob}' -- build bad.ts -o x.o`;
     const pl = `'${process.execPath}' '${PLAIN}' build bad.ts -o x.o`;
     const a = tty(snap);
     expect(a.out).toContain("\x1b[1;31merror TS1109:");
