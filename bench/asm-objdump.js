@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { compare, timeProcess } from "./_util.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const bin = join(root, "bin", "tsebpf.js");
+const bin = join(root, "bin", "tsebpf"); // the npm bin: the start-up snapshot when it is current
 const dir = mkdtempSync(join(tmpdir(), "tsebpf-bench-"));
 const N = 200_000;
 
@@ -35,13 +35,13 @@ function measure(name, distinct) {
   const s = join(dir, `${name}.s`);
   writeFileSync(s, program(distinct));
   const ours = join(dir, `${name}-ours.o`), theirs = join(dir, `${name}-llvm.o`);
-  timeProcess(process.execPath, [bin, "build", s, "-o", ours]); // warm up, and check it works
+  timeProcess(bin, ["build", s, "-o", ours]); // warm up, and check it works
   const [tAsm, tMc] = compare([
-    { cmd: process.execPath, args: [bin, "build", s, "-o", ours] },
+    { cmd: bin, args: ["build", s, "-o", ours] },
     { cmd: "llvm-mc-19", args: ["-triple", "bpfel", "-mcpu=v4", "-filetype=obj", s, "-o", theirs] },
   ], 5);
   const [tDis, tObjdump] = compare([
-    { cmd: process.execPath, args: [bin, "objdump", ours] },
+    { cmd: bin, args: ["objdump", ours] },
     { cmd: "llvm-objdump-19", args: ["-d", theirs] },
   ], 5);
   console.log(`${name} lines: ${N + 1} instructions; median wall time of 5 runs (ms)`);

@@ -84,7 +84,7 @@ const dir = mkdtempSync(join(tmpdir(), "tsebpf-bench-dsl-"));
 try {
   const BUILD_RUNS = Number(process.env.BENCH_BUILD_RUNS ?? 9);
   const [t, n] = compare([
-    { cmd: process.execPath, args: [join(root, "bin/tsebpf.js"), "build", "programs/firewall.ts", "-o", join(dir, "out.o")], opts: { cwd: root } },
+    { cmd: join(root, "bin/tsebpf"), args: ["build", "programs/firewall.ts", "-o", join(dir, "out.o")], opts: { cwd: root } },
     { cmd: process.execPath, args: ["-e", "0"] },
   ], BUILD_RUNS);
   console.log(row(["build (ms, median of " + BUILD_RUNS + ")", "tsebpf build firewall.ts", "node -e 0", "ratio"], [26, 26, 10, 6]));
