@@ -3,6 +3,7 @@
 // BigInt evaluator that follows the checker's types (every operation wraps to its result type).
 import { describe, expect, it } from "vitest";
 import { haveKernel } from "./helpers/env.js";
+import { rng } from "./helpers/rng.js";
 import { compileToObject } from "../compiler/dsl/index.js";
 import { parseProgram } from "../compiler/dsl/parser.js";
 import { checkProgram } from "../compiler/dsl/checker.js";
@@ -19,15 +20,6 @@ const LOCALS: [string, string, string][] = [
 ];
 const TYPES = ["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"];
 const OPS = ["+", "-", "*", "&", "|", "^", "+", "-", "*"];
-
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random expression; literals only as right operands, so no subtree folds to an out-of-range constant. */
 function genExpr(r: () => number, depth: number, lit = false): string {

@@ -4,21 +4,13 @@
 // interpreter. Guards the merging of bounds checks (a short packet must get the same verdict).
 import { describe, expect, it } from "vitest";
 import { haveKernel } from "./helpers/env.js";
+import { rng } from "./helpers/rng.js";
 import { compileToObject } from "../compiler/dsl/index.js";
 import { HEADERS } from "../compiler/dsl/catalog.js";
 import { formatCompact } from "../compiler/diagnostics.js";
 import { loadObject } from "../loader/object.js";
 import { testRun } from "../loader/test-run.js";
 import { RingReader, decodeRecord } from "../loader/logs.js";
-
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A step of the random program, as source and as its reference semantics. */
 type Step =

@@ -4,6 +4,7 @@
 // constants, the optimiser (propagation, dead stores, CFG merging) and register allocation.
 import { describe, expect, it } from "vitest";
 import { haveKernel } from "./helpers/env.js";
+import { rng } from "./helpers/rng.js";
 import { compileToObject } from "../compiler/dsl/index.js";
 import { parseProgram } from "../compiler/dsl/parser.js";
 import { checkProgram } from "../compiler/dsl/checker.js";
@@ -13,15 +14,6 @@ import { loadObject } from "../loader/object.js";
 import { testRun } from "../loader/test-run.js";
 import { RingReader, decodeRecord, formatArg } from "../loader/logs.js";
 import { frame } from "./programs-helpers.js";
-
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const VARS = ["x", "y", "z"];
 const TYPE: Record<string, string> = { x: "u32", y: "i16", z: "u8" };
