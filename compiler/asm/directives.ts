@@ -222,8 +222,8 @@ function lebDirective(st: AsmState, d: Token, ops: Token[][], signed: boolean): 
   for (const op of ops) {
     const terms = expr(st, op);
     if (!terms) return;
-    if (terms.some((t) => t.value === undefined)) return st.err("ASM004", `only constants are supported in ${d.text}`, op[0]);
-    let v = terms.reduce((a, t) => a + BigInt(t.sign) * t.value!, 0n);
+    let v = lebValue(st, terms);
+    if (v === undefined) return st.err("ASM004", `only constants and differences of labels defined earlier in one section are supported in ${d.text}`, op[0]);
     if (!signed && v < 0n) return st.err("ASM004", "negative value in .uleb128", op[0]);
     for (;;) {
       const byte = Number(v & 0x7fn);
@@ -233,4 +233,20 @@ function lebDirective(st: AsmState, d: Token, ops: Token[][], signed: boolean): 
       if (done) break;
     }
   }
+}
+
+/** A LEB operand's value: constants plus differences of labels already placed (clang's DWARF
+ * `.uleb128 .Ltmp5-.Lfunc_begin0`); undefined when a label is not yet placed or sections differ. */
+function lebValue(st: AsmState, terms: SizeTerm[]): bigint | undefined {
+  let v = 0n;
+  const net = new Map<string, number>();
+  for (const t of terms) {
+    if (t.value !== undefined) { v += BigInt(t.sign) * t.value; continue; }
+    const where = t.dot ?? (() => { const s = st.syms.get(t.sym!); return s?.defined ? { section: s.section!, offset: s.value } : undefined; })();
+    if (!where) return undefined;
+    v += BigInt(t.sign * where.offset);
+    net.set(where.section, (net.get(where.section) ?? 0) + t.sign);
+  }
+  for (const n of net.values()) if (n !== 0) return undefined;
+  return v;
 }

@@ -1,0 +1,33 @@
+// QA regressions for the assembler on clang output that is not in the fixtures.
+import { describe, expect, it } from "vitest";
+import { assembleToObject } from "../compiler/asm/index.js";
+import { readElf } from "../compiler/elf/read-elf.js";
+
+describe("qa: assembler", () => {
+  it("assembles clang -g DWARF `.uleb128 label - label` of labels placed earlier (as llvm-mc does)", () => {
+    const src = [
+      "\t.text",
+      ".Lfunc_begin0:",
+      "\tr0 = 2",
+      ".Ltmp1:",
+      "\tr0 += 1",
+      "\texit",
+      ".Lfunc_end0:",
+      "\t.section\t.debug_loclists,\"\",@progbits",
+      "\t.uleb128 .Ltmp1-.Lfunc_begin0",
+      "\t.uleb128 .Lfunc_end0-.Lfunc_begin0",
+      "\t.sleb128 .Lfunc_begin0-.Lfunc_end0",
+      "",
+    ].join("\n");
+    const r = assembleToObject(src, "x.s", { sectionStyle: "tsebpf" });
+    expect(r.diagnostics).toEqual([]);
+    const sec = readElf(r.object!).sections.find((s) => s.name === ".debug_loclists")!;
+    // 8, 24, -24 (sleb 0x68) — the bytes llvm-mc-19 writes
+    expect(Buffer.from(sec.data).toString("hex")).toBe("081868");
+  });
+
+  it("still rejects a .uleb128 of a label placed later, at its line", () => {
+    const r = assembleToObject("\t.section .foo,\"\",@progbits\n\t.uleb128 .Lb-.La\n.La:\n.Lb:\n", "y.s", { sectionStyle: "tsebpf" });
+    expect(r.diagnostics.map((d) => `${d.code}:${d.span?.line}`)).toEqual(["ASM004:2"]);
+  });
+});
