@@ -4,15 +4,13 @@
 import { describe, expect, it } from "vitest";
 import { haveKernel } from "./helpers/env.js";
 import { rng } from "./helpers/rng.js";
-import { compileToObject } from "../compiler/dsl/index.js";
+import { compileDsl } from "./helpers/dsl.js";
+import { runPackets } from "./helpers/run.js";
 import { parseProgram } from "../compiler/dsl/parser.js";
 import { checkProgram } from "../compiler/dsl/checker.js";
 import type * as A from "../compiler/dsl/ast.js";
-import { formatCompact } from "../compiler/diagnostics.js";
-import { loadObject } from "../loader/object.js";
-import { testRun } from "../loader/test-run.js";
-import { RingReader, decodeRecord, formatArg } from "../loader/logs.js";
-import { frame } from "./programs-helpers.js";
+import { formatArg } from "../loader/logs.js";
+import { frame } from "./helpers/packets.js";
 
 const LOCALS: [string, string, string][] = [
   ["a", "u8", "ip.ttl"], ["b", "u16", "udp.dstPort"], ["c", "u32", "ip.srcAddr"], ["d", "u64", "eth.srcMac"],
@@ -125,8 +123,7 @@ describe.skipIf(!haveKernel)("integer semantics: compiled code against a referen
     const r = rng(seed);
     const exprs = Array.from({ length: 48 }, (_, i) => (i % 8 === 7 ? genCond(r, 2) : genExpr(r, 3)));
     const text = source(exprs);
-    const built = compileToObject(text, "arith.ts", { sectionStyle: "tsebpf" });
-    if (!built.object) throw new Error(built.diagnostics.map(formatCompact).join("\n"));
+    const object = compileDsl(text, "arith.ts");
     // the packet: ttl 200, UDP 40000 → 53, from 198.51.100.1, source MAC 02:00:00:00:00:01
     const pkt = frame({ proto: 17, srcPort: 40000, dstPort: 53 });
     pkt[22] = 200;
@@ -138,20 +135,8 @@ describe.skipIf(!haveKernel)("integer semantics: compiled code against a referen
     const checked = checkProgram(parseProgram(text, "arith.ts").ast);
     const expected = findLogs(checked.program!.programs[0]!.body).map((args) => args.map((a) => formatArg(a.kind, BigInt.asUintN(64, evaluate(a.expr, env)))).join(" "));
 
-    const o = loadObject(built.object);
-    const got: string[] = [];
-    try {
-      expect(testRun(o.program().fd, pkt).retval).toBe(2);
-      const m = o.map("TSEBPF_LOGS")!;
-      const ring = new RingReader(m.fd, m.def.maxEntries);
-      try {
-        ring.poll((rec) => got.push(decodeRecord(rec, o.model.logFormats ?? [])?.message ?? "<bad>"));
-      } finally {
-        ring.close();
-      }
-    } finally {
-      o.close();
-    }
+    const { verdicts: [verdict], logs: got } = runPackets(object, [pkt]);
+    expect(verdict).toBe(2);
     const lines = got.map((g, i) => ({ exprs: exprs.slice(i * 6, i * 6 + 6), got: g }));
     expect(lines).toEqual(expected.map((x, i) => ({ exprs: exprs.slice(i * 6, i * 6 + 6), got: x })));
   });

@@ -5,12 +5,9 @@
 import { describe, expect, it } from "vitest";
 import { haveKernel } from "./helpers/env.js";
 import { rng } from "./helpers/rng.js";
-import { compileToObject } from "../compiler/dsl/index.js";
+import { compileDsl } from "./helpers/dsl.js";
+import { readLogs, run, withObject } from "./helpers/run.js";
 import { HEADERS } from "../compiler/dsl/catalog.js";
-import { formatCompact } from "../compiler/diagnostics.js";
-import { loadObject } from "../loader/object.js";
-import { testRun } from "../loader/test-run.js";
-import { RingReader, decodeRecord } from "../loader/logs.js";
 
 /** A step of the random program, as source and as its reference semantics. */
 type Step =
@@ -77,28 +74,14 @@ describe.skipIf(!haveKernel)("bounds checks: compiled code against a reference i
     const r = rng(seed);
     const prog = gen(r);
     const text = source(prog);
-    const built = compileToObject(text, "bounds.ts", { sectionStyle: "tsebpf" });
-    if (!built.object) throw new Error(built.diagnostics.map(formatCompact).join("\n") + "\n" + text);
-    const o = loadObject(built.object);
-    try {
+    withObject(compileDsl(text, "bounds.ts", { showSource: true }), (o) => {
       for (let len = 14; len <= 64; len++) {
         const pkt = new Uint8Array(len).map(() => Math.floor(r() * 256));
         const want = interpret(prog, pkt);
-        const verdict = testRun(o.program().fd, pkt).retval;
-        const logs: string[] = [];
-        const m = o.map("TSEBPF_LOGS");
-        if (m) {
-          const ring = new RingReader(m.fd, m.def.maxEntries);
-          try {
-            ring.poll((rec) => logs.push(decodeRecord(rec, o.model.logFormats ?? [])?.message ?? "<bad>"));
-          } finally {
-            ring.close();
-          }
-        }
+        const verdict = run(o, pkt);
+        const logs = readLogs(o);
         expect({ len, verdict, logs, text }).toEqual({ len, ...want, text });
       }
-    } finally {
-      o.close();
-    }
+    });
   });
 });

@@ -5,15 +5,13 @@
 import { describe, expect, it } from "vitest";
 import { haveKernel } from "./helpers/env.js";
 import { rng } from "./helpers/rng.js";
-import { compileToObject } from "../compiler/dsl/index.js";
+import { compileDsl } from "./helpers/dsl.js";
+import { runPackets } from "./helpers/run.js";
 import { parseProgram } from "../compiler/dsl/parser.js";
 import { checkProgram } from "../compiler/dsl/checker.js";
 import type * as A from "../compiler/dsl/ast.js";
-import { formatCompact } from "../compiler/diagnostics.js";
-import { loadObject } from "../loader/object.js";
-import { testRun } from "../loader/test-run.js";
-import { RingReader, decodeRecord, formatArg } from "../loader/logs.js";
-import { frame } from "./programs-helpers.js";
+import { formatArg } from "../loader/logs.js";
+import { frame } from "./helpers/packets.js";
 
 const VARS = ["x", "y", "z"];
 const TYPE: Record<string, string> = { x: "u32", y: "i16", z: "u8" };
@@ -173,28 +171,13 @@ describe.skipIf(!haveKernel)("control flow: compiled code against a reference in
   it.each([1, 2, 3, 4, 5, 6, 7, 8, 10, 25])("random statements, seed %i", (seed) => {
     const r = rng(seed);
     const text = source(gen(r, 3));
-    const built = compileToObject(text, "flow.ts", { sectionStyle: "tsebpf" });
-    if (!built.object) throw new Error(built.diagnostics.map(formatCompact).join("\n") + "\n" + text);
+    const object = compileDsl(text, "flow.ts", { showSource: true });
     const prog = checkProgram(parseProgram(text, "flow.ts").ast).program!.programs[0]!;
     for (const [ttl, port] of [[64, 53], [3, 7], [200, 40000]] as const) {
       const pkt = frame({ proto: 17, dstPort: port });
       pkt[22] = ttl;
       const want = interpret(prog, new Map([["ip.ttl", BigInt(ttl)], ["udp.dstPort", BigInt(port)]]));
-      const o = loadObject(built.object);
-      const logs: string[] = [];
-      let verdict: number;
-      try {
-        verdict = testRun(o.program().fd, pkt).retval;
-        const m = o.map("TSEBPF_LOGS")!;
-        const ring = new RingReader(m.fd, m.def.maxEntries);
-        try {
-          ring.poll((rec) => logs.push(decodeRecord(rec, o.model.logFormats ?? [])?.message ?? "<bad>"));
-        } finally {
-          ring.close();
-        }
-      } finally {
-        o.close();
-      }
+      const { verdicts: [verdict], logs } = runPackets(object, [pkt]);
       expect({ ttl, port, verdict, logs, text }).toEqual({ ttl, port, ...want, text });
     }
   });

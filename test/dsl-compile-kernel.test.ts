@@ -3,12 +3,10 @@
 // loaded (the verifier must accept it), run with BPF_PROG_TEST_RUN and observed through logs.
 import { describe, expect, it } from "vitest";
 import { haveKernel } from "./helpers/env.js";
-import { compileToObject } from "../compiler/dsl/index.js";
-import { formatCompact } from "../compiler/diagnostics.js";
-import { loadObject, type LoadedObject } from "../loader/object.js";
-import { testRun } from "../loader/test-run.js";
-import { RingReader, decodeRecord } from "../loader/logs.js";
-import { frame, ip4, u32le } from "./programs-helpers.js";
+import { compileDsl } from "./helpers/dsl.js";
+import { drainRing, readLogs, run, runPackets, withObject } from "./helpers/run.js";
+import type { LoadedObject } from "../loader/object.js";
+import { frame, ip4, u32le } from "./helpers/packets.js";
 
 const HEAD = `import { XdpContext, XdpAction, EthHdr, Ipv4Hdr, UdpHdr, TcpHdr, mac, bool, ETH_P_IP, IPPROTO_TCP, RingBuf, redirect, HashMap, ArrayMap, LruHashMap, PerCpuHashMap, info, hex, u8, u16, u32, u64, i8, i16, i32, i64, ktimeNs, cpuId } from "tsebpf";\n`;
 const PARSE = `
@@ -20,29 +18,10 @@ const PARSE = `
   if (udp === null) return XdpAction.Pass;
 `;
 
-function build(src: string): Uint8Array {
-  const r = compileToObject(HEAD + src, "t.ts", { sectionStyle: "tsebpf" });
-  if (!r.object) throw new Error(r.diagnostics.map(formatCompact).join("\n"));
-  return r.object;
-}
+const build = (src: string): Uint8Array => compileDsl(HEAD + src, "t.ts");
 
 function runLogs(src: string, packets: Uint8Array[], setup?: (o: LoadedObject) => void): { verdicts: number[]; logs: string[] } {
-  const o = loadObject(build(src));
-  try {
-    setup?.(o);
-    const verdicts = packets.map((p) => testRun(o.program().fd, p).retval);
-    const m = o.map("TSEBPF_LOGS")!;
-    const r = new RingReader(m.fd, m.def.maxEntries);
-    const logs: string[] = [];
-    try {
-      r.poll((rec) => logs.push(decodeRecord(rec, o.model.logFormats ?? [])?.message ?? "<bad>"));
-    } finally {
-      r.close();
-    }
-    return { verdicts, logs };
-  } finally {
-    o.close();
-  }
+  return runPackets(build(src), packets, setup);
 }
 
 describe.skipIf(!haveKernel)("DSL semantics in the kernel", () => {
@@ -191,30 +170,13 @@ export function xdp_rd(ctx: XdpContext): XdpAction {${PARSE}
   if (udp.dstPort === 9) return redirect(1);
   return XdpAction.Pass;
 }`;
-    let events: number[] = [];
-    const o = loadObject(build(src));
-    try {
-      expect(testRun(o.program().fd, frame({ proto: 17, dstPort: 9 })).retval).toBe(4);
-      expect(testRun(o.program().fd, frame({ proto: 17, dstPort: 10 })).retval).toBe(2);
-      const m = o.map("EVENTS")!;
-      const r = new RingReader(m.fd, m.def.maxEntries);
-      try {
-        r.poll((rec) => events.push(new DataView(rec.buffer, rec.byteOffset).getUint32(0, true)));
-      } finally {
-        r.close();
-      }
-      const l = o.map("TSEBPF_LOGS")!;
-      const lr = new RingReader(l.fd, l.def.maxEntries);
-      const logs: string[] = [];
-      try {
-        lr.poll((rec) => logs.push(decodeRecord(rec, o.model.logFormats ?? [])?.message ?? "<bad>"));
-      } finally {
-        lr.close();
-      }
-      expect(logs).toEqual(["true -36 true", "true -36 true"]);
-    } finally {
-      o.close();
-    }
+    const events: number[] = [];
+    withObject(build(src), (o) => {
+      expect(run(o, frame({ proto: 17, dstPort: 9 }))).toBe(4);
+      expect(run(o, frame({ proto: 17, dstPort: 10 }))).toBe(2);
+      drainRing(o, "EVENTS", (rec) => events.push(new DataView(rec.buffer, rec.byteOffset).getUint32(0, true)));
+      expect(readLogs(o)).toEqual(["true -36 true", "true -36 true"]);
+    });
     expect(events).toEqual([ip4("198.51.100.1"), ip4("198.51.100.1")]);
   });
 

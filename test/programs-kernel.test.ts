@@ -3,37 +3,14 @@
 // TSEBPF_LOGS ring buffer and decoded with the object's format table.
 import { describe, expect, it } from "vitest";
 import { haveKernel } from "./helpers/env.js";
-import { loadObject, type LoadedObject } from "../loader/object.js";
-import { testRun } from "../loader/test-run.js";
-import { RingReader, decodeRecord } from "../loader/logs.js";
-import { ETH_P_ARP, buildProgram, frame, ip4, u32le } from "./programs-helpers.js";
+import type { LoadedObject } from "../loader/object.js";
+import { buildProgram } from "./helpers/dsl.js";
+import { ETH_P_ARP, frame, ip4, u32le } from "./helpers/packets.js";
+import { readLogs as logs, run, withObject } from "./helpers/run.js";
 
 const PASS = 2, DROP = 1;
 
-function withProgram(name: string, fn: (o: LoadedObject) => void): void {
-  const o = loadObject(buildProgram(name));
-  try {
-    fn(o);
-  } finally {
-    o.close();
-  }
-}
-
-function run(o: LoadedObject, pkt: Uint8Array): number {
-  return testRun(o.program().fd, pkt).retval;
-}
-
-function logs(o: LoadedObject): string[] {
-  const m = o.map("TSEBPF_LOGS")!;
-  const r = new RingReader(m.fd, m.def.maxEntries);
-  const out: string[] = [];
-  try {
-    r.poll((rec) => out.push(decodeRecord(rec, o.model.logFormats ?? [])?.message ?? "<bad record>"));
-  } finally {
-    r.close();
-  }
-  return out;
-}
+const withProgram = (name: string, fn: (o: LoadedObject) => void): void => withObject(buildProgram(name), fn);
 
 /** Frames every program must PASS: non-IP, truncated headers (test-run needs ≥ 14 bytes). */
 const shortFrames = [frame().subarray(0, 14), frame().subarray(0, 33), frame({ etherType: ETH_P_ARP }), frame().subarray(0, 20)];
@@ -103,12 +80,9 @@ describe.skipIf(!haveKernel)("programs in the kernel", () => {
   });
 
   it("--section-style libbpf writes section xdp", () => {
-    const o = loadObject(buildProgram("hello", "libbpf"));
-    try {
+    withObject(buildProgram("hello", "libbpf"), (o) => {
       expect(o.programs[0]!.section).toBe("xdp");
       expect(run(o, frame())).toBe(PASS);
-    } finally {
-      o.close();
-    }
+    });
   });
 });

@@ -1,8 +1,5 @@
-// Shared by the program tests: hand-built Ethernet/IPv4/TCP/UDP frames (addresses from the
-// documentation ranges only), building a program with the DSL compiler, and loading it.
-import { readFileSync } from "node:fs";
-import { compileToObject } from "../compiler/dsl/index.js";
-import { formatCompact } from "../compiler/diagnostics.js";
+// Hand-built Ethernet/IPv4/TCP/UDP frames for the kernel tests (addresses from the
+// documentation ranges only), and little-endian map keys/values.
 
 export const ETH_P_IP = 0x0800;
 export const ETH_P_ARP = 0x0806;
@@ -52,14 +49,6 @@ export function frame(o: FrameOpts = {}): Uint8Array {
   if (proto === 17) v.setUint16(l4 + 4, 8 + payload);
   if (proto === 6) v.setUint8(l4 + 12, 0x50);
   return b;
-}
-
-/** Compile programs/<name>.ts; throws with the compact diagnostics on failure. */
-export function buildProgram(name: string, sectionStyle: "tsebpf" | "libbpf" = "tsebpf"): Uint8Array {
-  const file = `programs/${name}.ts`;
-  const r = compileToObject(readFileSync(file, "utf8"), file, { sectionStyle });
-  if (!r.object) throw new Error(r.diagnostics.map(formatCompact).join("\n"));
-  return r.object;
 }
 
 export function u32le(n: number): Uint8Array {

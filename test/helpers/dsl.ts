@@ -1,0 +1,24 @@
+// Compiling DSL source in tests: text or programs/<name>.ts → object bytes, or a thrown Error
+// carrying the compact diagnostics (and, for generated programs, the source).
+import { readFileSync } from "node:fs";
+import { compileToObject } from "../../compiler/dsl/index.js";
+import { formatCompact } from "../../compiler/diagnostics.js";
+
+export interface CompileOpts {
+  sectionStyle?: "tsebpf" | "libbpf";
+  /** Append the source to the error (for generated programs). */
+  showSource?: boolean;
+}
+
+export function compileDsl(text: string, file: string, opts: CompileOpts = {}): Uint8Array {
+  const r = compileToObject(text, file, { sectionStyle: opts.sectionStyle ?? "tsebpf" });
+  if (r.object) return r.object;
+  const msg = r.diagnostics.map(formatCompact).join("\n");
+  throw new Error(opts.showSource ? msg + "\n" + text : msg);
+}
+
+/** Compile programs/<name>.ts. */
+export function buildProgram(name: string, sectionStyle: "tsebpf" | "libbpf" = "tsebpf"): Uint8Array {
+  const file = `programs/${name}.ts`;
+  return compileDsl(readFileSync(file, "utf8"), file, { sectionStyle });
+}
