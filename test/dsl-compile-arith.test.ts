@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { haveKernel } from "./helpers/env.js";
 import { rng } from "./helpers/rng.js";
-import { compileDsl } from "./helpers/dsl.js";
+import { UDP_PROLOGUE, compileDsl } from "./helpers/dsl.js";
 import { runPackets } from "./helpers/run.js";
 import { parseProgram } from "../compiler/dsl/parser.js";
 import { checkProgram } from "../compiler/dsl/checker.js";
@@ -45,13 +45,7 @@ function source(exprs: string[]): string {
   for (let i = 0; i < exprs.length; i += 6) logs.push(`  info(\`${exprs.slice(i, i + 6).map((e) => `\${${e}}`).join(" ")}\`);`);
   return `import { XdpContext, XdpAction, EthHdr, Ipv4Hdr, UdpHdr, info, u8, u16, u32, u64, i8, i16, i32, i64 } from "tsebpf";
 export function xdp_arith(ctx: XdpContext): XdpAction {
-  const eth = ctx.header(EthHdr, 0);
-  if (eth === null) return XdpAction.Pass;
-  const ip = ctx.header(Ipv4Hdr, EthHdr.size);
-  if (ip === null) return XdpAction.Pass;
-  const udp = ctx.header(UdpHdr, EthHdr.size + Ipv4Hdr.size);
-  if (udp === null) return XdpAction.Pass;
-${LOCALS.map(([n, t, init]) => `  const ${n}: ${t} = ${init};`).join("\n")}
+${UDP_PROLOGUE}${LOCALS.map(([n, t, init]) => `  const ${n}: ${t} = ${init};`).join("\n")}
 ${logs.join("\n")}
   return XdpAction.Pass;
 }

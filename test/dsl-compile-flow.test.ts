@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { haveKernel } from "./helpers/env.js";
 import { rng } from "./helpers/rng.js";
-import { compileDsl } from "./helpers/dsl.js";
+import { UDP_PROLOGUE, compileDsl } from "./helpers/dsl.js";
 import { runPackets } from "./helpers/run.js";
 import { parseProgram } from "../compiler/dsl/parser.js";
 import { checkProgram } from "../compiler/dsl/checker.js";
@@ -47,13 +47,7 @@ function gen(r: () => number, depth: number, loopVar?: string): string[] {
 function source(body: string[]): string {
   return `import { XdpContext, XdpAction, EthHdr, Ipv4Hdr, UdpHdr, info, u8, u16, u32, i16 } from "tsebpf";
 export function xdp_flow(ctx: XdpContext): XdpAction {
-  const eth = ctx.header(EthHdr, 0);
-  if (eth === null) return XdpAction.Pass;
-  const ip = ctx.header(Ipv4Hdr, EthHdr.size);
-  if (ip === null) return XdpAction.Pass;
-  const udp = ctx.header(UdpHdr, EthHdr.size + Ipv4Hdr.size);
-  if (udp === null) return XdpAction.Pass;
-  const ttl: u8 = ip.ttl;
+${UDP_PROLOGUE}  const ttl: u8 = ip.ttl;
   const port: u16 = udp.dstPort;
   let x: u32 = 1;
   let y: i16 = 2;

@@ -186,13 +186,7 @@ export const SEEN = new HashMap<u64, u64>(64);
 function pick(a: u32, b: u32, c: boolean): u32 {
   return c ? a * 2 : b + 1;
 }
-export function xdp_t2(ctx: XdpContext): XdpAction {
-  const eth = ctx.header(EthHdr, 0);
-  if (eth === null) return XdpAction.Pass;
-  const ip = ctx.header(Ipv4Hdr, EthHdr.size);
-  if (ip === null || eth.etherType !== ETH_P_IP) return XdpAction.Pass;
-  const udp = ctx.header(UdpHdr, EthHdr.size + Ipv4Hdr.size);
-  if (udp === null) return XdpAction.Pass;
+export function xdp_t2(ctx: XdpContext): XdpAction {${PARSE}
   let x: u32 = 0;
   for (let i = 0; i < 8; i++) {
     if ((udp.dstPort & (1 << i)) !== 0) x += i;

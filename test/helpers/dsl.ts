@@ -17,6 +17,15 @@ export function compileDsl(text: string, file: string, opts: CompileOpts = {}): 
   throw new Error(opts.showSource ? msg + "\n" + text : msg);
 }
 
+/** Opens the generated test programs: eth/ip/udp views at fixed offsets; shorter packets pass. */
+export const UDP_PROLOGUE = `  const eth = ctx.header(EthHdr, 0);
+  if (eth === null) return XdpAction.Pass;
+  const ip = ctx.header(Ipv4Hdr, EthHdr.size);
+  if (ip === null) return XdpAction.Pass;
+  const udp = ctx.header(UdpHdr, EthHdr.size + Ipv4Hdr.size);
+  if (udp === null) return XdpAction.Pass;
+`;
+
 /** Compile programs/<name>.ts. */
 export function buildProgram(name: string, sectionStyle: "tsebpf" | "libbpf" = "tsebpf"): Uint8Array {
   const file = `programs/${name}.ts`;
