@@ -351,7 +351,9 @@ export class ExprChecker {
 
   private asExpr(e: A.AsExpr): A.Type {
     const target = this.resolveType(e.typeAnn);
-    const t = this.nonNull(e.expr, this.checkValue(e.expr, isInt(target) ? target : undefined));
+    // A literal-only operand (`(0xfff0 + 0x20) as u16`, `300 as u8`) is folded in its own type and then wrapped.
+    const expected = isInt(target) && !literalTree(e.expr) ? target : undefined;
+    const t = this.nonNull(e.expr, this.checkValue(e.expr, expected));
     if (isError(t) || isError(target)) return ERROR;
     const cv = e.expr.constValue;
     if (isInt(target) && (isInt(t) || t.kind === "bool" || t.kind === "action")) {
@@ -678,4 +680,12 @@ function compare(op: string, l: bigint, r: bigint): boolean {
     case ">": return l > r;
     default: return l >= r;
   }
+}
+
+/** True for an expression made only of integer literals and arithmetic on them. */
+function literalTree(e: A.Expr): boolean {
+  if (e.kind === "IntLiteral") return true;
+  if (e.kind === "UnaryExpr") return (e.op === "-" || e.op === "~") && literalTree(e.operand);
+  if (e.kind === "BinaryExpr") return literalTree(e.left) && literalTree(e.right);
+  return false;
 }
