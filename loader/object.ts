@@ -117,29 +117,18 @@ export function relocate(p: LoadedProgram, obj: Pick<LoadedObject, "maps">): Buf
   return insns;
 }
 
-function packFuncInfo(p: LoadedProgram): Buffer | undefined {
-  const f = p.btfExt?.funcInfo;
-  if (!f?.length) return undefined;
-  const b = Buffer.alloc(f.length * 8);
-  f.forEach((r, i) => {
-    b.writeUInt32LE(r.insnOff, i * 8);
-    b.writeUInt32LE(r.typeId, i * 8 + 4);
-  });
+/** BTF.ext records as the kernel reads them: one row of little-endian u32 columns per record. */
+function packRows<T>(rows: readonly T[] | undefined, cols: (r: T) => number[]): Buffer | undefined {
+  if (!rows?.length) return undefined;
+  const n = cols(rows[0]!).length;
+  const b = Buffer.alloc(rows.length * n * 4);
+  rows.forEach((r, i) => cols(r).forEach((v, j) => b.writeUInt32LE(v, (i * n + j) * 4)));
   return b;
 }
 
-function packLineInfo(p: LoadedProgram): Buffer | undefined {
-  const l = p.btfExt?.lineInfo;
-  if (!l?.length) return undefined;
-  const b = Buffer.alloc(l.length * 16);
-  l.forEach((r, i) => {
-    b.writeUInt32LE(r.insnOff, i * 16);
-    b.writeUInt32LE(r.fileNameOff, i * 16 + 4);
-    b.writeUInt32LE(r.lineOff, i * 16 + 8);
-    b.writeUInt32LE(((r.line & 0x3fffff) << 10 | (r.col & 0x3ff)) >>> 0, i * 16 + 12);
-  });
-  return b;
-}
+const packFuncInfo = (p: LoadedProgram): Buffer | undefined => packRows(p.btfExt?.funcInfo, (r) => [r.insnOff, r.typeId]);
+const packLineInfo = (p: LoadedProgram): Buffer | undefined =>
+  packRows(p.btfExt?.lineInfo, (r) => [r.insnOff, r.fileNameOff, r.lineOff, ((r.line & 0x3fffff) << 10 | (r.col & 0x3ff)) >>> 0]);
 
 function loadProgram(p: LoadedProgram, model: ObjectModel, obj: LoadedObject, opts: LoadOptions): number {
   const insns = relocate(p, obj);
