@@ -1,13 +1,10 @@
 // Bad input to `tsebpf run` / `tsebpf test`: each gives one clear line on stderr (the verifier
 // adds its log below its summary line) and a non-zero exit, never a stack trace.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync, writeFileSync } from "node:fs";
 import { haveKernel } from "./helpers/env.js";
-import { main } from "../cli/main.js";
-import type { Io } from "../cli/io.js";
+import { cli, suiteDir } from "./helpers/cli.js";
 import { builtinObject } from "../loader/builtin.js";
 import { writeBpfObject } from "../compiler/elf/write-object.js";
 
@@ -16,18 +13,8 @@ const BIN = new URL("../bin/tsebpf.js", import.meta.url).pathname;
 const DIST = new URL("../dist/loader/run-program.js", import.meta.url).pathname;
 if (haveKernel && !existsSync(DIST)) throw new Error(`${DIST} is missing: run \`npm run build\` before the e2e tests`);
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "", err = "";
-  const io: Io = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), isTTY: false, env: {}, cwd: process.cwd() };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
-
 describe.skipIf(!haveKernel)("bad input gives one clear line", () => {
-  let dir: string;
-  const f = (n: string) => join(dir, n);
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), "tsebpf-err-"));
+  const f = suiteDir("tsebpf-err-", (f) => {
     writeFileSync(f("hello.o"), builtinObject("hello"));
     writeFileSync(f("corrupt.o"), Buffer.from("\x7fELF this is not really an object file, just bytes"));
     writeFileSync(f("reject.o"), writeBpfObject({
@@ -35,7 +22,6 @@ describe.skipIf(!haveKernel)("bad input gives one clear line", () => {
       programs: [{ section: "xdp/xdp_bad", func: { name: "xdp_bad", insns: [{ code: 0x95, dst: 0, src: 0, off: 0, imm: 0 }] } }],
     }));
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const oneLine = (err: string) => {
     expect(err).not.toMatch(/\n\s+at .*:\d+:\d+/); // no stack trace

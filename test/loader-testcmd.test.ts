@@ -1,21 +1,12 @@
 // `tsebpf test`: verdicts by XDP action name, ns/packet, output packet when changed, --json,
 // --map entries, pcap and raw packet files.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { writeFileSync } from "node:fs";
 import { haveKernel } from "./helpers/env.js";
-import { main } from "../cli/main.js";
-import type { Io } from "../cli/io.js";
+import { cli, suiteDir } from "./helpers/cli.js";
 import { builtinObject } from "../loader/builtin.js";
 import { writeBpfObject } from "../compiler/elf/write-object.js";
 import type { Insn } from "../compiler/isa/insn.js";
-
-async function cli(...argv: string[]) {
-  let out = "", err = "";
-  const io: Io = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), isTTY: false, env: {}, cwd: process.cwd() };
-  return { code: await main(argv, io), out, err };
-}
 
 function udp(src: number[]): Buffer {
   const p = Buffer.alloc(42);
@@ -45,16 +36,12 @@ const writer: Insn[] = [
 ];
 
 describe.skipIf(!haveKernel)("tsebpf test", () => {
-  let dir: string;
-  const f = (n: string) => join(dir, n);
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), "tsebpf-testcmd-"));
+  const f = suiteDir("tsebpf-testcmd-", (f) => {
     writeFileSync(f("fw.o"), builtinObject("firewall"));
     writeFileSync(f("tx.o"), writeBpfObject({ license: "GPL", maps: [], programs: [{ section: "xdp/xdp_tx", func: { name: "xdp_tx", insns: writer, labels: new Map([["out", 8]]) } }] }));
     writeFileSync(f("two.pcap"), pcap([udp([198, 51, 100, 3]), udp([198, 51, 100, 2])]));
     writeFileSync(f("one.bin"), udp([198, 51, 100, 3]));
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("prints the verdict and ns/packet per packet, with map entries from --map", async () => {
     const r = await cli("test", f("fw.o"), "--map", "BLOCKLIST", "198.51.100.3=1", "--packet", f("two.pcap"), "--repeat", "1000");
