@@ -38,6 +38,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
 }
 
+/** File-system errors on a user-given path: one line, not an internal error. */
+const FS_ERRORS: Record<string, string> = {
+  ENOENT: "no such file or directory", EISDIR: "is a directory", ENOTDIR: "not a directory",
+  EACCES: "permission denied", EPERM: "operation not permitted", EROFS: "read-only file system",
+  ENOSPC: "no space left on device", ENAMETOOLONG: "file name too long", ELOOP: "too many symbolic links",
+};
+
 async function report(e: unknown, io: Io): Promise<number> {
   if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
   if (e instanceof DiagnosticError) {
@@ -50,8 +57,9 @@ async function report(e: unknown, io: Io): Promise<number> {
     return e.code;
   }
   const err = e as NodeJS.ErrnoException;
-  if (err && err.code === "ENOENT" && err.path) {
-    io.stderr(`tsebpf: error: ${err.path}: no such file or directory\n`);
+  const fsError = err?.path ? FS_ERRORS[err.code ?? ""] : undefined;
+  if (fsError) {
+    io.stderr(`tsebpf: error: ${err.path}: ${fsError}\n`);
     return 1;
   }
   io.stderr(`tsebpf: internal error: ${err?.message ?? String(e)}\n`);
