@@ -2,6 +2,7 @@
 import { describe, expect, it, afterAll } from "vitest";
 import { execFileSync } from "node:child_process";
 import { haveKernel } from "./helpers/env.js";
+import { readLogs, run, withObject } from "./helpers/run.js";
 import { loadModel } from "../loader/object.js";
 import { testRun, xdpActionName } from "../loader/test-run.js";
 import { mapCreate, progInfo } from "../loader/sys/bpf.js";
@@ -133,11 +134,8 @@ describe.skipIf(!haveKernel)("loader (kernel)", () => {
 describe.skipIf(!haveKernel)("built-in programs", () => {
   it("firewall drops blocked sources and logs SRC/ACTION", async () => {
     const { builtinObject } = await import("../loader/builtin.js");
-    const { loadObject } = await import("../loader/object.js");
     const { blockAddress } = await import("../loader/input.js");
-    const obj = loadObject(builtinObject("firewall"));
-    const ring = new RingReader(obj.map("TSEBPF_LOGS")!.fd, 262144);
-    try {
+    withObject(builtinObject("firewall"), (obj) => {
       blockAddress(obj.map("BLOCKLIST")!, "198.51.100.3");
       const pkt = (src: number[]) => {
         const p = new Uint8Array(42);
@@ -146,16 +144,11 @@ describe.skipIf(!haveKernel)("built-in programs", () => {
         p.set(src, 26);
         return p;
       };
-      expect(xdpActionName(testRun(obj.program().fd, pkt([198, 51, 100, 3])).retval)).toBe("XDP_DROP");
-      expect(xdpActionName(testRun(obj.program().fd, pkt([198, 51, 100, 1])).retval)).toBe("XDP_PASS");
-      expect(xdpActionName(testRun(obj.program().fd, new Uint8Array(20)).retval)).toBe("XDP_PASS");
-      const lines: string[] = [];
-      ring.poll((r) => lines.push(decodeRecord(r, obj.model.logFormats!)!.message));
-      expect(lines).toEqual(["SRC: 198.51.100.3, ACTION: 1", "SRC: 198.51.100.1, ACTION: 2"]);
-    } finally {
-      ring.close();
-      obj.close();
-    }
+      expect(xdpActionName(run(obj, pkt([198, 51, 100, 3])))).toBe("XDP_DROP");
+      expect(xdpActionName(run(obj, pkt([198, 51, 100, 1])))).toBe("XDP_PASS");
+      expect(xdpActionName(run(obj, new Uint8Array(20)))).toBe("XDP_PASS");
+      expect(readLogs(obj)).toEqual(["SRC: 198.51.100.3, ACTION: 1", "SRC: 198.51.100.1, ACTION: 2"]);
+    });
   });
 });
 
