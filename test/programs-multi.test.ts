@@ -6,7 +6,7 @@ import { compileToObject } from "../compiler/dsl/index.js";
 import { loadObject } from "../loader/object.js";
 import { testRun } from "../loader/test-run.js";
 import { RingReader, decodeRecord } from "../loader/logs.js";
-import { u32le } from "./programs-helpers.js";
+import { u32le } from "./helpers/packets.js";
 
 const SRC = `import { XdpContext, XdpAction, HashMap, info, u32 } from "tsebpf";
 export const HITS = new HashMap<u32, u32>(8);
