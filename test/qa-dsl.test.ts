@@ -5,10 +5,11 @@ import { checkProgram } from "../compiler/dsl/checker.js";
 import { formatCompact } from "../compiler/diagnostics.js";
 import { haveKernel } from "./helpers/env.js";
 import { compileDsl } from "./helpers/dsl.js";
-import { runPackets } from "./helpers/run.js";
+import { runPackets, withObject } from "./helpers/run.js";
+import { testRun } from "../loader/test-run.js";
 import { frame } from "./helpers/packets.js";
 
-const HEAD = `import { XdpContext, XdpAction, EthHdr, Ipv4Hdr, u8, u16, u32, u64, i8, i32, info } from "tsebpf";\n`;
+const HEAD = `import { XdpContext, XdpAction, EthHdr, Ipv4Hdr, UdpHdr, u8, u16, u32, u64, i8, i32, info } from "tsebpf";\n`;
 
 function diags(src: string): string[] {
   const p = parseProgram(HEAD + src, "t.ts");
@@ -42,5 +43,32 @@ describe.skipIf(!haveKernel)("qa: DSL in the kernel", () => {
     expect(verdicts).toEqual([2]);
     expect(logs.length).toBe(1);
     expect(logs[0]).toMatch(/ -56$/);
+  });
+
+  it("header fields are written in host byte order (README: 'read and written'), MACs included", () => {
+    const bytes = compileDsl(HEAD + `export function xdp_t(ctx: XdpContext): XdpAction {
+  const eth = ctx.header(EthHdr, 0);
+  if (eth === null) return XdpAction.Pass;
+  const t = eth.dstMac;
+  eth.dstMac = eth.srcMac;
+  eth.srcMac = t;
+  const ip = ctx.header(Ipv4Hdr, EthHdr.size);
+  if (ip === null) { eth.etherType = 0x86dd; return XdpAction.Tx; }
+  ip.ttl -= 1;
+  ip.srcAddr = 0xc0a80001;
+  ip.id += 0x0102;
+  const udp = ctx.header(UdpHdr, EthHdr.size + Ipv4Hdr.size);
+  if (udp !== null) udp.dstPort = udp.srcPort + 1;
+  return ip.ttl === 63 ? XdpAction.Tx : XdpAction.Drop;
+}`, "t.ts");
+    const hex = (s: string) => new Uint8Array(Buffer.from(s, "hex"));
+    withObject(bytes, (o) => {
+      const a = testRun(o.program().fd, hex("00112233445566778899aabb0800450000280000000040110000010203040506070800351f90000800000000"));
+      expect(a.retval).toBe(3);
+      expect(Buffer.from(a.dataOut).toString("hex")).toBe("66778899aabb001122334455080045000028010200003f110000c0a800010506070800350036000800000000");
+      const b = testRun(o.program().fd, hex("00112233445566778899aabb0806000000000000"));
+      expect(b.retval).toBe(3);
+      expect(Buffer.from(b.dataOut).toString("hex")).toBe("66778899aabb00112233445586dd000000000000");
+    });
   });
 });

@@ -217,7 +217,8 @@ export class Lowerer {
   }
 
   private assign(s: A.Assign): void {
-    if (s.target.kind !== "Identifier") this.fail("only local variables can be assigned (packet and map writes use methods)", s.target.span);
+    if (s.target.kind === "MemberExpr" && s.target.member?.kind === "headerField") return this.fieldAssign(s, s.target, s.target.member);
+    if (s.target.kind !== "Identifier") this.fail("only local variables and header fields can be assigned (map writes use methods)", s.target.span);
     const l = this.lookup(s.target.binding, s.target.span);
     if (l.k !== "int" || !l.mutable) this.fail(`'${s.target.name}' cannot be assigned`, s.target.span);
     let v: Val;
@@ -522,6 +523,23 @@ export class Lowerer {
     const v = this.fieldRead(h, m, off);
     this.state.loads.set(key, v);
     return v;
+  }
+
+  /** `view.field = v` / `view.field op= v`: the value in the field's type, written in wire order. */
+  private fieldAssign(s: A.Assign, tgt: A.MemberExpr, m: A.MemberTarget & { kind: "headerField" }): void {
+    const h = this.object(tgt.object);
+    if (h.k !== "hdr") return void this.fail("fields can only be written in header views", tgt.span);
+    if (m.bitWidth !== undefined) return void this.fail("bit fields are read-only", tgt.span);
+    let v = this.convert(this.value(s.value), exprInt(s.value), m.type);
+    if (s.op !== "=") v = this.arith(s.op.slice(0, -1), this.field(h, m, tgt.span), m.type, v, m.type, m.type);
+    else this.field(h, m, tgt.span); // the same guard as a read (the load is dropped when unused)
+    const off = h.off + m.offset;
+    if (m.size === 6) {
+      const hi = typeof v === "bigint" ? (v >> 32n) & 0xffffn : this.alu("rsh", v, 32n, false);
+      this.emit({ op: "store", base: h.base, off, src: this.swapVal(hi, 16), size: 2 });
+      this.emit({ op: "store", base: h.base, off: off + 2, src: this.swapVal(typeof v === "bigint" ? v & 0xffffffffn : v, 32), size: 4 });
+    } else this.emit({ op: "store", base: h.base, off, src: this.swapVal(v, m.size * 8), size: m.size as 1 | 2 | 4 | 8 });
+    this.state.loads.clear();
   }
 
   private fieldRead(h: HeaderVal, m: A.MemberTarget & { kind: "headerField" }, off: number): Val {
