@@ -71,4 +71,21 @@ describe.skipIf(!haveKernel)("qa: DSL in the kernel", () => {
       expect(Buffer.from(b.dataOut).toString("hex")).toBe("66778899aabb00112233445586dd000000000000");
     });
   });
+
+  it("a variable header offset of any u32 value gives a program the verifier accepts; offsets past any packet give null", () => {
+    const prog = (off: string) => compileDsl(HEAD + `export function xdp_t(ctx: XdpContext): XdpAction {
+  const ip = ctx.header(Ipv4Hdr, 14);
+  if (ip === null) return XdpAction.Aborted;
+  const e = ctx.header(EthHdr, ${off});
+  if (e === null) return XdpAction.Pass;
+  e.srcMac = 0xffffffffffff;
+  return e.etherType === 0x0708 ? XdpAction.Drop : XdpAction.Tx;
+}`, "t.ts");
+    const pkt = new Uint8Array(Buffer.from("00112233445566778899aabb08004500001400000000401100000102030405060708", "hex"));
+    // ctx.length - 14 and ip.totalLen (20) are full-range u32/u16 values: the verifier rejected these before
+    expect(runPackets(prog("ctx.length - 14"), [pkt]).verdicts).toEqual([1]);
+    expect(runPackets(prog("ip.totalLen"), [pkt]).verdicts).toEqual([1]);
+    // 34 + 0xffe6 = 0x10008: masking with 0xffff read the header at offset 8; it is past the packet
+    expect(runPackets(prog("ctx.length + 0xffe6"), [pkt]).verdicts).toEqual([2]);
+  });
 });

@@ -18,6 +18,9 @@ type Int = A.IntType;
 const U64 = INT_TYPES.u64, U32 = INT_TYPES.u32, U8 = INT_TYPES.u8;
 
 /** A bounds-checked packet view: the bytes [base + off, base + off + size). */
+/** Largest variable header offset: beyond any XDP packet's linear data, and + a header size <= 0xffff. */
+const VAR_OFF_MAX = 0xff00n;
+
 export interface HeaderVal { k: "hdr"; header: string; base: Reg; off: number; size: number; epoch: number; varBase: boolean }
 /** A map value pointer from `map.get(k)` (0 when absent). */
 export interface MapValPtr { k: "mapval"; ptr: Reg; type: Int }
@@ -380,8 +383,16 @@ export class Lowerer {
         if (off > 0xffffn) this.fail("header offset is beyond any packet (> 65535)", offExpr?.span);
         return { k: "hdr", header: hname, base: this.data, off: Number(off), size: h.size, epoch: this.epoch, varBase: false };
       }
-      // variable offset: clamp so the verifier can bound the pointer (packets are < 64 KiB)
-      const clamped = this.alu("and", off, 0xffffn, true);
+      // variable offset: saturate at VAR_OFF_MAX so the verifier can bound the pointer (it needs
+      // offset + header size <= 0xffff) and a huge offset still fails the bounds check (null)
+      const clamped = this.reg();
+      this.emit({ op: "mov", dst: clamped, src: off });
+      const big = this.newBlock(), join = this.newBlock();
+      this.branch("gt", clamped, VAR_OFF_MAX, big, join);
+      this.start(big);
+      this.emit({ op: "mov", dst: clamped, src: VAR_OFF_MAX });
+      this.jump(join);
+      this.start(join);
       const base = this.alu("add", this.data, clamped, false);
       return { k: "hdr", header: hname, base, off: 0, size: h.size, epoch: this.epoch, varBase: true };
     }
