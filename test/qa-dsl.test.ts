@@ -88,4 +88,21 @@ describe.skipIf(!haveKernel)("qa: DSL in the kernel", () => {
     // 34 + 0xffe6 = 0x10008: masking with 0xffff read the header at offset 8; it is past the packet
     expect(runPackets(prog("ctx.length + 0xffe6"), [pkt]).verdicts).toEqual([2]);
   });
+
+  it("constant comparisons of mixed signedness fold as the compiled code compares (wider type, signed at equal widths)", () => {
+    // each pair: the same comparison on constants and on run-time values (ctx.length is 34); both must agree
+    const pairs: [string, string][] = [
+      ["const s: i64 = -1; const u: u64 = 0xffffffffffffffffn;", "const s: i64 = (ctx.length as i64) - 35; const u: u64 = (ctx.length as u64) - 35;"],
+      ["const s: i32 = -1; const u: u32 = 0xffffffff;", "const s: i32 = (ctx.length as i32) - 35; const u: u32 = ctx.length - 35;"],
+      ["const s: i8 = -1; const u: u32 = 1;", "const s: i8 = (ctx.length as i8) - 35; const u: u32 = ctx.length - 33;"],
+    ];
+    const verdict = (decl: string) => runPackets(compileDsl(HEAD + `import { i16, i64 } from "tsebpf";
+export function xdp_t(ctx: XdpContext): XdpAction {
+  ${decl}
+  return s < u ? XdpAction.Tx : s === u ? XdpAction.Drop : XdpAction.Pass;
+}`, "t.ts"), [new Uint8Array(34)]).verdicts[0];
+    for (const [k, r] of pairs) expect([k, verdict(k)]).toEqual([k, verdict(r)]);
+    // literals alone compare as numbers (as tsc sees them)
+    expect(diags(`export function xdp_t(ctx: XdpContext): XdpAction { return -1 < 0xffffffff ? XdpAction.Tx : XdpAction.Pass; }`)).toEqual([]);
+  });
 });

@@ -301,7 +301,12 @@ export class ExprChecker {
       || (EQ.has(e.op) && ((lt.kind === "action" && isInt(rt) && this.cv(e.right) !== undefined) || (rt.kind === "action" && isInt(lt) && this.cv(e.left) !== undefined)));
     if (!ok) return this.fail("noOverlap", `This comparison appears to be unintentional because the types '${typeName(lt)}' and '${typeName(rt)}' have no overlap.`, e);
     const l = e.left.constValue, r = e.right.constValue;
-    if (l !== undefined && r !== undefined) e.constValue = compare(e.op, l, r) ? 1n : 0n;
+    if (l !== undefined && r !== undefined) {
+      // fold as the code runs: both sides in the wider type, the signed one at equal widths
+      const typed = !this.flexible.has(e.left) && !this.flexible.has(e.right); // literal-only: their values
+      const w = typed && isInt(lt) && isInt(rt) ? (lt.bits !== rt.bits ? (lt.bits > rt.bits ? lt : rt) : lt.signed ? lt : rt) : undefined;
+      e.constValue = compare(e.op, w ? wrap(l, w) : l, w ? wrap(r, w) : r) ? 1n : 0n;
+    }
     return BOOL;
   }
 
