@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseProgram } from "../compiler/dsl/parser.js";
 import { checkProgram } from "../compiler/dsl/checker.js";
 import { formatCompact } from "../compiler/diagnostics.js";
+import { compileToObject } from "../compiler/dsl/index.js";
 import { haveKernel } from "./helpers/env.js";
 import { compileDsl } from "./helpers/dsl.js";
 import { runPackets, withObject } from "./helpers/run.js";
@@ -25,6 +26,29 @@ describe("qa: DSL checker", () => {
   const w: i8 = 200 as i8;
   return y === 16 && z === 44 && w === -56 ? XdpAction.Drop : XdpAction.Pass;
 }`)).toEqual([]);
+  });
+});
+
+describe("qa: DSL loop limits", () => {
+  const loops = (outer: number, inner: number) => compileToObject(HEAD + `export function xdp_t(ctx: XdpContext): XdpAction {
+  let s: u32 = 0;
+  for (let i = 0; i < ${outer}; i++) { for (let j = 0; j < ${inner}; j++) { s += i ^ j ^ ctx.length; } }
+  return s === 5 ? XdpAction.Drop : XdpAction.Pass;
+}`, "t.ts", { sectionStyle: "tsebpf" });
+
+  it("nested loops that unroll to 10^6 bodies give a diagnostic at once (the build hung for minutes)", () => {
+    const t0 = performance.now();
+    const r = loops(1000, 1000);
+    expect(r.object).toBeUndefined();
+    expect(r.diagnostics.map((d) => d.message).join("\n")).toMatch(/more than 8192 times in all/);
+    expect(performance.now() - t0).toBeLessThan(5000);
+  });
+
+  it("the checker's per-loop limit is the one the back end enforces (1024, not 65536)", () => {
+    expect(diags(`export function xdp_t(ctx: XdpContext): XdpAction { let s: u32 = 0; for (let i = 0; i < 2000; i++) { s += i; } return s === 1 ? XdpAction.Drop : XdpAction.Pass; }`))
+      .toEqual(["TSB9010 This loop runs 2000 times; at most 1024 iterations are allowed."]);
+    expect(diags(`export function xdp_t(ctx: XdpContext): XdpAction { let s: u32 = 0; for (let i = 0; i < 1024; i++) { s += i; } return s === 1 ? XdpAction.Drop : XdpAction.Pass; }`)).toEqual([]);
+    expect(loops(1, 1024).object).toBeDefined();
   });
 });
 

@@ -30,7 +30,7 @@ export function checkProgram(ast: A.Program): CheckResult {
 const MAX_PARAMS = 5;
 /** Maps the compiler adds itself (docs/log-format.md). */
 const RESERVED_MAPS = new Set(["TSEBPF_LOGS"]);
-const MAX_TRIPS = 1 << 16;
+const MAX_TRIPS = 1024; // the lowering unrolls loops (lower.ts forStmt has the same limit)
 
 class Checker extends ExprChecker {
   private loopVars = new Set<A.Binding>();

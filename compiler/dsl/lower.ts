@@ -18,6 +18,9 @@ type Int = A.IntType;
 const U64 = INT_TYPES.u64, U32 = INT_TYPES.u32, U8 = INT_TYPES.u8;
 
 /** A bounds-checked packet view: the bytes [base + off, base + off + size). */
+/** Loop bodies unrolled in one function, nested loops and inlined helpers included. */
+const MAX_UNROLLED = 8192;
+
 /** Largest variable header offset: beyond any XDP packet's linear data, and + a header size <= 0xffff. */
 const VAR_OFF_MAX = 0xff00n;
 
@@ -47,6 +50,7 @@ export class Lowerer {
   readonly f: Func;
   cur: Block;
   state: State = { range: 0, checked: new Set(), consts: new Map(), loads: new Map() };
+  private unrolled = 0; // loop bodies unrolled so far (MAX_UNROLLED)
   private pending = new Map<number, State>();
   private env: { fn: A.FunctionDecl; args: Local[]; locals: Map<A.Binding, Local> }[] = [];
   private ret: RetCtx | undefined;
@@ -271,6 +275,7 @@ export class Lowerer {
     if (s.init) this.stmt(s.init);
     for (let n = 0; ; n++) {
       if (n > 1024) this.fail("loop runs more than 1024 times; the compiler unrolls loops", s.span);
+      if (++this.unrolled > MAX_UNROLLED) this.fail(`nested loops run their bodies more than ${MAX_UNROLLED} times in all; the compiler unrolls loops`, s.span);
       if (s.test) {
         const c = this.constCond(s.test);
         if (c === undefined) this.fail("loop condition must be decidable at compile time (a constant-bounded counter)", s.test.span);
