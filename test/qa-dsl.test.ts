@@ -29,6 +29,15 @@ describe("qa: DSL checker", () => {
   });
 });
 
+describe("qa: DSL hints", () => {
+  it("the hint for a null-only variable suggests a form the back end compiles (not 'let h: Ipv4Hdr | null = null')", () => {
+    const d = diags(`export function xdp_t(ctx: XdpContext): XdpAction { let h = null; return XdpAction.Pass; }`);
+    expect(d.length).toBe(1);
+    expect(d[0]).toContain("'const h = ctx.header(Ipv4Hdr, EthHdr.size)'");
+    expect(compileToObject(HEAD + `export function xdp_t(ctx: XdpContext): XdpAction { const h = ctx.header(Ipv4Hdr, EthHdr.size); return h === null ? XdpAction.Pass : XdpAction.Drop; }`, "t.ts", { sectionStyle: "tsebpf" }).diagnostics).toEqual([]);
+  });
+});
+
 describe("qa: DSL loop limits", () => {
   const loops = (outer: number, inner: number) => compileToObject(HEAD + `export function xdp_t(ctx: XdpContext): XdpAction {
   let s: u32 = 0;

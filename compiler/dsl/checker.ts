@@ -248,7 +248,7 @@ class Checker extends ExprChecker {
       if (isInt(it) && d.init?.constValue !== undefined && this.flexible.has(d.init)) return literalType(d.init.constValue);
       return it;
     }
-    if (it.kind === "null") this.report("notAssignable", `Variable '${d.name}' cannot be only null; give it a type, e.g. 'let ${d.name}: Ipv4Hdr | null = null'.`, d.nameSpan);
+    if (it.kind === "null") this.report("notAssignable", `Variable '${d.name}' cannot be only null; assign it a header view or map value, e.g. 'const ${d.name} = ctx.header(Ipv4Hdr, EthHdr.size)'.`, d.nameSpan);
     else this.report("unsupported", `Values of type '${typeName(it)}' cannot be stored in variables.`, d.init!.span);
     return ERROR;
   }
