@@ -1,7 +1,7 @@
 // QA regressions for the assembler on clang output that is not in the fixtures.
 import { describe, expect, it } from "vitest";
 import { assembleToObject } from "../compiler/asm/index.js";
-import { readElf } from "../compiler/elf/read-elf.js";
+import { readElf, symbolName } from "../compiler/elf/read-elf.js";
 
 describe("qa: assembler", () => {
   it("assembles clang -g DWARF `.uleb128 label - label` of labels placed earlier (as llvm-mc does)", () => {
@@ -29,5 +29,26 @@ describe("qa: assembler", () => {
   it("still rejects a .uleb128 of a label placed later, at its line", () => {
     const r = assembleToObject("\t.section .foo,\"\",@progbits\n\t.uleb128 .Lb-.La\n.La:\n.Lb:\n", "y.s", { sectionStyle: "tsebpf" });
     expect(r.diagnostics.map((d) => `${d.code}:${d.span?.line}`)).toEqual(["ASM004:2"]);
+  });
+
+  it("`.long .debug_abbrev` (a section's name, clang -g) relocates against the section symbol, not an undefined global", () => {
+    const src = [
+      "\t.section\t.debug_abbrev,\"\",@progbits",
+      "\t.byte\t1",
+      "\t.section\t.debug_info,\"\",@progbits",
+      "\t.long\t.debug_abbrev",
+      "",
+    ].join("\n");
+    const r = assembleToObject(src, "d.s", { sectionStyle: "tsebpf" });
+    expect(r.diagnostics).toEqual([]);
+    const elf = readElf(r.object!);
+    const syms = elf.symbols.slice(1).map((s) => `${symbolName(elf, s)} ${s.type} ${s.bind} ${s.shndx ? elf.sections[s.shndx]!.name : "UND"}`);
+    // llvm-mc-19: one local section symbol for .debug_abbrev, nothing undefined (libbpf refused the UND one as an extern)
+    expect(syms.filter((x) => x.endsWith(" UND"))).toEqual([]);
+    const relocs = [...elf.relocs.values()].flat();
+    expect(relocs.length).toBe(1);
+    const target = elf.symbols[relocs[0]!.symIndex]!;
+    expect(elf.sections[target.shndx]!.name).toBe(".debug_abbrev");
+    expect(relocs[0]!.type).toBe(3); // R_BPF_64_ABS32
   });
 });

@@ -41,6 +41,8 @@ export interface Sym {
   visibility?: "hidden";
   defined: boolean;
   order: number;
+  /** A section's own name used as a symbol (`.long .debug_abbrev`): the section symbol, not emitted itself. */
+  sectionAlias?: boolean;
 }
 
 export type SizeTerm = { sign: 1 | -1; sym?: string; dot?: { section: string; offset: number }; value?: bigint };
@@ -244,6 +246,11 @@ export function emitInsn(st: AsmState, insn: Insn, span: Span): void {
 }
 
 function resolve(st: AsmState): void {
+  for (const sym of st.syms.values()) {
+    // as llvm-mc: an undefined name that names a section refers to that section's start
+    if (!sym.defined && sym.bind === undefined && st.sections.has(sym.name))
+      Object.assign(sym, { defined: true, section: sym.name, value: 0, bind: "local", sectionAlias: true });
+  }
   for (const sym of st.syms.values()) if (sym.sizeExpr) sizeOf(st, sym);
   for (const f of st.fixups) {
     if (f.kind === "diff") { resolveDiff(st, f); continue; }
@@ -352,7 +359,7 @@ function symbols(st: AsmState): ElfSymbolInput[] {
   for (const s of st.sections.values())
     if (st.usedSectionSyms.has(s.name)) locals.push({ order: s.order, sym: { name: s.name, section: s.name, value: 0, size: 0, type: "section", bind: "local" } });
   const all = [...st.syms.values()].sort((a, b) => a.order - b.order);
-  for (const s of all) if (!isGlobal(s) && !s.name.startsWith(".L")) locals.push({ order: s.order, sym: outSym(s, "local") });
+  for (const s of all) if (!isGlobal(s) && !s.name.startsWith(".L") && !s.sectionAlias) locals.push({ order: s.order, sym: outSym(s, "local") });
   locals.sort((a, b) => a.order - b.order);
   for (const l of locals) out.push(l.sym); // no spread: a big file has 10^5 labels
   for (const s of all) if (isGlobal(s) && !isTempUndefined(st, s)) out.push(outSym(s, s.bind === "weak" ? "weak" : "global"));
