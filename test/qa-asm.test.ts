@@ -51,4 +51,12 @@ describe("qa: assembler", () => {
     expect(elf.sections[target.shndx]!.name).toBe(".debug_abbrev");
     expect(relocs[0]!.type).toBe(3); // R_BPF_64_ABS32
   });
+
+  it("rejects data literals out of range as llvm-mc-19 does (.byte 256, .short -32769, .long 2^32), at their line", () => {
+    const ok = [".byte 255", ".byte -128", ".short 65535", ".long 4294967295", ".long -2147483648", ".quad 18446744073709551615", ".quad -1", ".byte 300-100"];
+    const bad = [".byte -129", ".byte 256", ".short -32769", ".short 65536", ".long -2147483649", ".long 4294967296", ".byte 1+255"];
+    const run = (lines: string[]) => assembleToObject(`\t.section .d,"a",@progbits\n${lines.map((l) => `\t${l}\n`).join("")}`, "v.s", { sectionStyle: "tsebpf" }).diagnostics;
+    expect(run(ok)).toEqual([]);
+    expect(run(bad).map((d) => `${d.code}:${d.span?.line}`)).toEqual(bad.map((_, i) => `ASM004:${i + 2}`));
+  });
 });

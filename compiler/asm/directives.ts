@@ -172,6 +172,8 @@ function dataDirective(st: AsmState, d: Token, ops: Token[][], size: 1 | 2 | 4 |
     const syms = terms.filter((t) => t.sym !== undefined);
     const constant = terms.reduce((a, t) => a + (t.value !== undefined ? BigInt(t.sign) * t.value : 0n), 0n);
     if (syms.length === 0 && !terms.some((t) => t.dot)) {
+      const bits = BigInt(size * 8); // llvm-mc: from the signed minimum to the unsigned maximum
+      if (constant < -(1n << (bits - 1n)) || constant >= 1n << bits) st.err("ASM004", `out of range literal value for ${d.text}`, op[0]);
       appendConst(st, size, constant);
       continue;
     }
