@@ -53,6 +53,7 @@ function fillMaps(obj: LoadedObject, tokens: string[]): void {
     const eq = t.indexOf("=");
     if (eq < 0) {
       map = obj.map(t);
+      if (!map && /^[-0-9]/.test(t)) throw new CliError(`--map '${t}': an entry needs a value (key=value, e.g. ${t}=1)`);
       if (!map) throw new CliError(`--map ${t}: no map of that name (have: ${obj.maps.map((m) => m.name).join(", ") || "none"})`);
       continue;
     }

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../cli/main.js";
 import type { Io } from "../cli/io.js";
+import { haveKernel } from "./helpers/env.js";
 
 async function cli(...argv: string[]): Promise<{ code: number; err: string }> {
   let err = "";
@@ -32,5 +33,14 @@ describe("qa: CLI file errors", () => {
     expect(r.code).toBe(1);
     expect(r.err).toBe(`tsebpf: error: ${join(dir, "p.s", "x.o")}: not a directory\n`);
     expect(existsSync(join(dir, "out.o"))).toBe(false);
+  });
+});
+
+describe.skipIf(!haveKernel)("qa: tsebpf test --map", () => {
+  it("an entry without '=value' says so (was: 'no map of that name' for the address)", async () => {
+    const fw = new URL("../programs/firewall.ts", import.meta.url).pathname;
+    const r = await cli("test", fw, "--map", "BLOCKLIST", "198.51.100.3", "--packet", "00112233445566778899aabb0800");
+    expect(r.code).toBe(1);
+    expect(r.err).toBe("tsebpf: error: --map '198.51.100.3': an entry needs a value (key=value, e.g. 198.51.100.3=1)\n");
   });
 });
