@@ -199,6 +199,7 @@ function spill(f: Func, reg: Reg, temps: Set<Reg>): void {
 export function allocate(f: Func): boolean {
   const temps = spillTemps.get(f) ?? new Set<Reg>();
   spillTemps.set(f, temps);
+  const spillBase = f.stack; // spill slots are allocated below the statement scratch
   for (let round = 0; round < 16; round++) {
     const order = rpo(f);
     const g = buildGraph(f, order);
@@ -218,6 +219,7 @@ export function allocate(f: Func): boolean {
       return x < VREG0 ? x : colors.get(x) ?? 0;
     };
     rewrite(f, phys);
+    if (f.stack > spillBase) packSpillSlots(f, spillBase);
     return true;
   }
   return false;
@@ -234,4 +236,54 @@ function rewrite(f: Func, phys: (r: Reg) => Reg): void {
     b.term = mapTermUses(b.term, (r) => phys(r));
   }
   f.ctx = phys(f.ctx);
+}
+
+/** Give spill slots whose values are never live at the same time the same stack offset (each
+ * spilled register got its own slot; a program with many short-lived spills overflowed 512 bytes). */
+function packSpillSlots(f: Func, base: number): void {
+  const isSlot = (o: Op): number | undefined =>
+    (o.op === "load" || o.op === "store") && o.base === FP && o.size === 8 && o.off < -base ? o.off : undefined;
+  const order = rpo(f);
+  const liveIn = new Map<number, Set<number>>(order.map((id) => [id, new Set<number>()]));
+  const interfere = new Map<number, Set<number>>();
+  const edge = (a: number, b: number): void => {
+    if (a === b) return;
+    (interfere.get(a) ?? interfere.set(a, new Set()).get(a)!).add(b);
+    (interfere.get(b) ?? interfere.set(b, new Set()).get(b)!).add(a);
+  };
+  const walk = (id: number, record: boolean): Set<number> => {
+    const b = f.blocks[id]!;
+    const live = new Set<number>();
+    for (const s of successors(b.term)) for (const x of liveIn.get(s) ?? []) live.add(x);
+    for (let i = b.ops.length - 1; i >= 0; i--) {
+      const o = b.ops[i]!, slot = isSlot(o);
+      if (slot === undefined) continue;
+      if (record) interfere.get(slot) ?? interfere.set(slot, new Set());
+      if (o.op === "store") {
+        if (record) for (const x of live) edge(slot, x);
+        live.delete(slot);
+      } else live.add(slot);
+    }
+    if (record) for (const x of live) for (const y of live) edge(x, y);
+    return live;
+  };
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const id of [...order].reverse()) {
+      const live = walk(id, false);
+      if (live.size !== liveIn.get(id)!.size) { liveIn.set(id, live); changed = true; }
+    }
+  }
+  for (const id of order) walk(id, true);
+  const color = new Map<number, number>();
+  for (const slot of [...interfere.keys()].sort((a, b) => b - a)) {
+    const used = new Set([...interfere.get(slot)!].map((x) => color.get(x)));
+    let c = 0;
+    while (used.has(c)) c++;
+    color.set(slot, c);
+  }
+  const offset = (slot: number): number => -(base + 8 * (color.get(slot)! + 1));
+  for (const b of f.blocks)
+    b.ops = b.ops.map((o) => { const slot = isSlot(o); return slot === undefined ? o : { ...o, off: offset(slot) }; });
+  f.stack = base + 8 * (color.size ? Math.max(...color.values()) + 1 : 0);
 }
