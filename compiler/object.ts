@@ -78,6 +78,8 @@ export interface BtfExtRecords {
   funcInfo: { insnOff: number; typeId: number }[];
   /** bpf_line_info records: insn_off (slots), file/line name offsets in the BTF string table, line and column. */
   lineInfo: { insnOff: number; fileNameOff: number; lineOff: number; line: number; col: number }[];
+  /** bpf_core_relo records (CO-RE): insn_off (slots), local BTF type id, access string, kind. */
+  coreRelo?: { insnOff: number; typeId: number; access: string; kind: number }[];
 }
 
 export interface LoadedProgram {

@@ -1,8 +1,11 @@
 // Loads a BPF object into the kernel: takes ELF bytes (via the ELF reader) or an ObjectModel,
 // produces a LoadedObject with program and map fds. Steps: BTF_LOAD (optional), MAP_CREATE,
-// ld_imm64 map relocations, PROG_LOAD type XDP with func/line info and a verifier log on failure.
+// ld_imm64 map relocations, CO-RE relocations (core-relo.ts), PROG_LOAD type XDP with func/line
+// info and a verifier log on failure.
 import type { LoadedMap, LoadedProgram, ObjectModel } from "../compiler/object.js";
 import { readBpfObject } from "../compiler/elf/read-object.js";
+import { parseBtf, type ParsedBtf } from "../compiler/elf/btf.js";
+import { applyCoreRelocations, explainPoison } from "./core-relo.js";
 import { btfLoadRaw, mapCreateRaw, progLoadRaw, PROG_TYPE_XDP, ATTACH_TYPE_XDP } from "./sys/bpf.js";
 import { BpfError, hintFor } from "./sys/errors.js";
 import { closeFd } from "./sys/libc.js";
@@ -130,8 +133,20 @@ const packFuncInfo = (p: LoadedProgram): Buffer | undefined => packRows(p.btfExt
 const packLineInfo = (p: LoadedProgram): Buffer | undefined =>
   packRows(p.btfExt?.lineInfo, (r) => [r.insnOff, r.fileNameOff, r.lineOff, ((r.line & 0x3fffff) << 10 | (r.col & 0x3ff)) >>> 0]);
 
+const parsedBtf = new WeakMap<ObjectModel, ParsedBtf>();
+/** The object's own BTF, parsed once (CO-RE relocations are computed against it). */
+function localBtf(model: ObjectModel): ParsedBtf | undefined {
+  if (!model.btf?.length) return undefined;
+  const known = parsedBtf.get(model);
+  if (known) return known;
+  const btf = parseBtf(model.btf);
+  parsedBtf.set(model, btf);
+  return btf;
+}
+
 function loadProgram(p: LoadedProgram, model: ObjectModel, obj: LoadedObject, opts: LoadOptions): number {
   const insns = relocate(p, obj);
+  const poisoned = p.btfExt?.coreRelo ? applyCoreRelocations(insns, p, localBtf(model)) : [];
   const btf = obj.btfFd >= 0 ? { btfFd: obj.btfFd, funcInfo: packFuncInfo(p), lineInfo: packLineInfo(p) } : {};
   const base = { type: opts.progType ?? PROG_TYPE_XDP, insns, license: model.license || "GPL", name: p.name };
   const attempt = (extra: object, log?: Buffer) => progLoadRaw({ ...base, ...extra, ...(log ? { logBuf: log, logLevel: 1 } : {}) });
@@ -150,7 +165,7 @@ function loadProgram(p: LoadedProgram, model: ObjectModel, obj: LoadedObject, op
     ({ fd: fd2, log } = withLog((b) => attempt(expected, b)));
     if (fd2 >= 0) return fd2;
   }
-  throw verifierError(p.name, -fd2, log);
+  throw explainPoison(verifierError(p.name, -fd2, log), log, poisoned);
 }
 
 function withLog(load: (log: Buffer) => number): { fd: number; log: string } {

@@ -1,6 +1,6 @@
 // BTF and .BTF.ext: a type builder that writes the raw `.BTF` section (header, type records, string
 // table), a reader that parses it back into BtfType values (with each record's byte offset, for
-// in-place fix-ups), and the .BTF.ext writer/reader for func_info and line_info (core_relo empty).
+// in-place fix-ups), and the .BTF.ext writer/reader for func_info, line_info and CO-RE relocations.
 import { ByteReader, ByteWriter, ElfFormatError } from "./bytes.js";
 import { StringTable } from "./write-elf.js";
 
@@ -18,8 +18,9 @@ export type BtfType =
   | { kind: "ptr" | "volatile" | "const" | "restrict"; type: number }
   | { kind: "typedef" | "type_tag"; name: string; type: number }
   | { kind: "array"; type: number; indexType: number; nelems: number }
-  | { kind: "struct" | "union"; name: string; size: number; members: { name: string; type: number; bitOffset: number }[] }
-  | { kind: "enum" | "enum64"; name: string; size: number; values: { name: string; value: bigint }[] }
+  // kflag: each member's bitOffset holds (bitfield size << 24) | bit offset (see memberBits).
+  | { kind: "struct" | "union"; name: string; size: number; members: { name: string; type: number; bitOffset: number }[]; kflag?: true }
+  | { kind: "enum" | "enum64"; name: string; size: number; values: { name: string; value: bigint }[]; signed?: true }
   | { kind: "fwd"; name: string; union: boolean }
   | { kind: "func"; name: string; type: number; linkage: number }
   | { kind: "func_proto"; ret: number; params: { name: string; type: number }[] }
@@ -79,15 +80,15 @@ function encodeType(w: ByteWriter, t: BtfType, s: StringTable): void {
       w.u32(t.type), w.u32(t.indexType), w.u32(t.nelems);
       return;
     case "struct": case "union":
-      head(w, s.add(t.name), t.kind, t.members.length, t.size);
+      head(w, s.add(t.name), t.kind, t.members.length, t.size, t.kflag ? 1 : 0);
       for (const m of t.members) w.u32(s.add(m.name)), w.u32(m.type), w.u32(m.bitOffset);
       return;
     case "enum":
-      head(w, s.add(t.name), "enum", t.values.length, t.size);
+      head(w, s.add(t.name), "enum", t.values.length, t.size, t.signed ? 1 : 0);
       for (const v of t.values) w.u32(s.add(v.name)), w.i32(Number(BigInt.asIntN(32, v.value)));
       return;
     case "enum64":
-      head(w, s.add(t.name), "enum64", t.values.length, t.size);
+      head(w, s.add(t.name), "enum64", t.values.length, t.size, t.signed ? 1 : 0);
       for (const v of t.values) w.u32(s.add(v.name)), w.u64(v.value);
       return;
     case "fwd":
@@ -178,15 +179,15 @@ function readType(r: ByteReader, at: number, str: (o: number) => string): [BtfTy
       return [{ kind, type: r.u32(p, "BTF array"), indexType: r.u32(p + 4, "BTF array"), nelems: r.u32(p + 8, "BTF array") }, p + 12];
     case "struct": case "union": {
       const members = list(vlen, 12, (o) => ({ name: str(r.u32(o, "")), type: r.u32(o + 4, ""), bitOffset: r.u32(o + 8, "") }));
-      return [{ kind, name, size: st, members }, p];
+      return [{ kind, name, size: st, members, ...(kflag ? { kflag: true as const } : {}) }, p];
     }
     case "enum": {
       const values = list(vlen, 8, (o) => ({ name: str(r.u32(o, "")), value: BigInt(r.i32(o + 4, "")) }));
-      return [{ kind, name, size: st, values }, p];
+      return [{ kind, name, size: st, values, ...(kflag ? { signed: true as const } : {}) }, p];
     }
     case "enum64": {
       const values = list(vlen, 12, (o) => ({ name: str(r.u32(o, "")), value: BigInt(r.u32(o + 4, "")) | (BigInt(r.u32(o + 8, "")) << 32n) }));
-      return [{ kind, name, size: st, values }, p];
+      return [{ kind, name, size: st, values, ...(kflag ? { signed: true as const } : {}) }, p];
     }
     case "fwd":
       return [{ kind, name, union: kflag === 1 }, p];
@@ -218,6 +219,11 @@ export function resolveType(btf: ParsedBtf, id: number): number {
   throw new ElfFormatError("BTF type chain too long", 0);
 }
 
+/** A struct/union member's bit offset and bitfield size (0 when not a bitfield). */
+export function memberBits(t: { bitOffset: number }, kflag: boolean | undefined): { offset: number; bits: number } {
+  return kflag ? { offset: t.bitOffset & 0xffffff, bits: t.bitOffset >>> 24 } : { offset: t.bitOffset, bits: 0 };
+}
+
 /** Size in bytes of a BTF type (0 for void/func). */
 export function typeSize(btf: ParsedBtf, id: number, depth = 0): number {
   if (depth > 32) throw new ElfFormatError("BTF type nesting too deep", 0);
@@ -247,6 +253,13 @@ export interface LineInfoRec {
   line: number;
   col: number;
 }
+/** A bpf_core_relo record; the access string ("0:1:2") is resolved from the BTF string table. */
+export interface CoreReloRec {
+  insnOff: number; // bytes in the ELF section
+  typeId: number;
+  access: string;
+  kind: number; // enum bpf_core_relo_kind
+}
 export interface BtfExtSection<T> {
   section: string;
   records: T[];
@@ -254,6 +267,8 @@ export interface BtfExtSection<T> {
 export interface BtfExt {
   funcInfo: BtfExtSection<FuncInfoRec>[];
   lineInfo: BtfExtSection<LineInfoRec>[];
+  /** Present when the object has CO-RE relocations (header of 32 bytes or more). */
+  coreRelo?: BtfExtSection<CoreReloRec>[];
 }
 
 /** Writes .BTF.ext; section names go into the BTF string table (`strings`), which must be written after. */
@@ -262,7 +277,7 @@ export function writeBtfExt(ext: BtfExt, strings: StringTable): Uint8Array {
   w.u16(BTF_MAGIC), w.u8(1), w.u8(0), w.u32(32);
   const hdr = w.u32(0); // func_info off/len, line_info off/len, core_relo off/len (patched below)
   w.zeros(20);
-  // libbpf rejects a subsection holding only its record size: empty ones get length 0 (core_relo always).
+  // libbpf rejects a subsection holding only its record size: empty ones get length 0.
   const sub = (field: number, list: BtfExtSection<unknown>[], recSize: number, rec: (r: never) => void) => {
     const start = w.length;
     if (list.length) {
@@ -277,7 +292,7 @@ export function writeBtfExt(ext: BtfExt, strings: StringTable): Uint8Array {
   };
   sub(0, ext.funcInfo, 8, (r: FuncInfoRec) => (w.u32(r.insnOff), w.u32(r.typeId)));
   sub(8, ext.lineInfo, 16, (r: LineInfoRec) => (w.u32(r.insnOff), w.u32(r.fileNameOff), w.u32(r.lineOff), w.u32((r.line << 10) | (r.col & 0x3ff))));
-  sub(16, [], 16, () => undefined);
+  sub(16, ext.coreRelo ?? [], 16, (r: CoreReloRec) => (w.u32(r.insnOff), w.u32(r.typeId), w.u32(strings.add(r.access)), w.u32(r.kind)));
   return w.finish();
 }
 
@@ -294,7 +309,12 @@ export function parseBtfExt(bytes: Uint8Array, btf: ParsedBtf, base = 0): BtfExt
     const lc = r.u32(o + 12, "line_info");
     return { insnOff: r.u32(o, "line_info"), fileNameOff: r.u32(o + 4, "line_info"), lineOff: r.u32(o + 8, "line_info"), line: lc >>> 10, col: lc & 0x3ff };
   });
-  return { funcInfo, lineInfo };
+  if (hdrLen < 32) return { funcInfo, lineInfo };
+  const cOff = r.u32(24, "BTF.ext header"), cLen = r.u32(28, "BTF.ext header");
+  const coreRelo = readExtSections(r, hdrLen + cOff, cLen, 16, btf, "core_relo", (o) => ({
+    insnOff: r.u32(o, "core_relo"), typeId: r.u32(o + 4, "core_relo"), access: btf.str(r.u32(o + 8, "core_relo")), kind: r.u32(o + 12, "core_relo"),
+  }));
+  return coreRelo.length ? { funcInfo, lineInfo, coreRelo } : { funcInfo, lineInfo };
 }
 
 function readExtSections<T>(r: ByteReader, off: number, len: number, minRec: number, btf: ParsedBtf, what: string, rec: (o: number, recSize: number) => T): BtfExtSection<T>[] {

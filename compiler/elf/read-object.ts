@@ -1,7 +1,8 @@
 // BPF object reader: takes ELF bytes (ours or clang/libbpf-style) and returns the ObjectModel the
 // loader and objdump use — programs per executable section with .text subprograms statically
 // appended (call immediates fixed up), relocations by slot, maps from BTF `.maps` or legacy `maps`,
-// license, load-ready BTF (DATASEC sizes/offsets fixed from the symbol table), func/line info, log formats.
+// license, load-ready BTF (DATASEC sizes/offsets fixed from the symbol table), func/line info, CO-RE
+// relocation records (applied by loader/core-relo.ts), log formats.
 import type { BtfExtRecords, LoadedMap, LoadedProgram, LogFormat, ObjectModel, ProgramReloc } from "../object.js";
 import { ElfFormatError } from "./bytes.js";
 import { parseBtf, parseBtfExt, resolveType, typeSize, type BtfExt, type ParsedBtf } from "./btf.js";
@@ -22,6 +23,7 @@ export function readBpfObject(bytes: Uint8Array): ObjectModel {
   const btfSec = sectionByName(elf, ".BTF");
   const btf = btfSec ? parseBtf(btfSec.data, btfSec.offset) : undefined;
   const extSec = sectionByName(elf, ".BTF.ext");
+  if (extSec && !btf) throw new ElfFormatError(".BTF.ext without .BTF", extSec.offset);
   const ext = btf && extSec ? parseBtfExt(extSec.data, btf, extSec.offset) : undefined;
   const model: ObjectModel = {
     license: readLicense(elf),
@@ -204,6 +206,8 @@ function extRecords(ext: BtfExt, parts: { range: CodeRange; base: number }[]): B
       for (const r of s.records) if (within(r.insnOff)) out.funcInfo.push({ insnOff: slot(r.insnOff), typeId: r.typeId });
     for (const s of ext.lineInfo) if (s.section === range.section.name)
       for (const r of s.records) if (within(r.insnOff)) out.lineInfo.push({ ...r, insnOff: slot(r.insnOff) });
+    for (const s of ext.coreRelo ?? []) if (s.section === range.section.name)
+      for (const r of s.records) if (within(r.insnOff)) (out.coreRelo ??= []).push({ ...r, insnOff: slot(r.insnOff) });
   }
   return out;
 }
