@@ -2,12 +2,12 @@
 // before BPF_PROG_LOAD: takes the linked instructions, the object's BTF and a target BTF (the
 // running kernel's /sys/kernel/btf/vmlinux unless given), computes each value (core-spec.ts) and
 // patches the instruction as libbpf's bpf_core_patch_insn does. A relocation is never skipped:
-// unsupported kinds and impossible patches are errors; a missing field poisons the instruction
+// unknown kinds and impossible patches are errors; a missing field poisons the instruction
 // (call 0xbad2310), which the verifier refuses if it is reachable.
 import { readFileSync } from "node:fs";
 import type { LoadedProgram } from "../compiler/object.js";
 import { parseBtf, type ParsedBtf } from "../compiler/elf/btf.js";
-import { computeRelo, CoreError, CORE_KIND_NAMES, describeAccess, essentialName, kindCompat, SUPPORTED_KINDS, type CoreResult } from "./core-spec.js";
+import { computeRelo, CoreError, CORE_KIND_NAMES, describeAccess, essentialName, kindCompat, type CoreResult } from "./core-spec.js";
 import { LoaderError } from "./object.js";
 
 export const VMLINUX_BTF = "/sys/kernel/btf/vmlinux";
@@ -61,10 +61,8 @@ export interface Poisoned {
 export function applyCoreRelocations(insns: Buffer, prog: LoadedProgram, localBtf: ParsedBtf | undefined, target: () => ParsedBtf = kernelBtf): Poisoned[] {
   const relos = prog.btfExt?.coreRelo ?? [];
   if (!relos.length) return [];
-  for (const r of relos) {
-    const name = CORE_KIND_NAMES[r.kind];
-    if (!SUPPORTED_KINDS.has(r.kind)) throw new LoaderError(`CO-RE relocation kind ${name ? `'${name}'` : r.kind} at insn ${r.insnOff} of ${prog.section} is not supported`);
-  }
+  for (const r of relos)
+    if (!CORE_KIND_NAMES[r.kind]) throw new LoaderError(`CO-RE relocation kind ${r.kind} at insn ${r.insnOff} of ${prog.section} is not supported`);
   if (!localBtf) throw new LoaderError(`program ${prog.name} has CO-RE relocations but the object's BTF could not be read`);
   const tbtf = target();
   const poisoned: Poisoned[] = [];

@@ -1,17 +1,17 @@
 // CO-RE relocation arithmetic, as libbpf's relo_core.c defines it: takes one bpf_core_relo record,
 // the object's own (local) BTF, a target BTF (the kernel's) and the candidate target types, and
 // produces the original and relocated values — access-string parsing, field matching through
-// structs/unions/arrays (anonymous members searched), compatibility rules, and the per-kind value.
+// structs/unions/arrays (anonymous members searched), compatibility rules (type_matches in
+// core-match.ts), and the per-kind value.
 import { memberBits, resolveType, typeSize, BTF_INT_SIGNED, type BtfType, type ParsedBtf } from "../compiler/elf/btf.js";
+import { typesMatch } from "./core-match.js";
 
 /** enum bpf_core_relo_kind, by number. */
 export const CORE_KIND_NAMES = [
   "byte_off", "byte_sz", "field_exists", "signed", "lshift_u64", "rshift_u64", "local_type_id",
   "target_type_id", "type_exists", "type_size", "enumval_exists", "enumval_value", "type_matches",
 ] as const;
-const K = { byteOff: 0, byteSz: 1, fieldExists: 2, signed: 3, lshift: 4, rshift: 5, localId: 6, targetId: 7, typeExists: 8, typeSize: 9, enumExists: 10, enumValue: 11 };
-/** Kinds this loader applies; TYPE_MATCHES (12) and unknown kinds are refused. */
-export const SUPPORTED_KINDS = new Set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+const K = { byteOff: 0, byteSz: 1, fieldExists: 2, signed: 3, lshift: 4, rshift: 5, localId: 6, targetId: 7, typeExists: 8, typeSize: 9, enumExists: 10, enumValue: 11, typeMatches: 12 };
 
 /** A relocation that cannot be computed (malformed record, ambiguity, unreadable field). */
 export class CoreError extends Error {}
@@ -48,11 +48,11 @@ export interface CoreResult {
 
 const MAX_SPEC = 64; // BPF_CORE_SPEC_MAX_LEN
 const isField = (k: number) => k <= K.rshift;
-const isTypeBased = (k: number) => (k >= K.localId && k <= K.typeSize) || k === 12;
+const isTypeBased = (k: number) => (k >= K.localId && k <= K.typeSize) || k === K.typeMatches;
 const isEnumval = (k: number) => k === K.enumExists || k === K.enumValue;
 const isComposite = (t: BtfType) => t.kind === "struct" || t.kind === "union";
 const isAnyEnum = (t: BtfType) => t.kind === "enum" || t.kind === "enum64";
-const nameOf = (t: BtfType | undefined): string => (t && "name" in t ? t.name : "");
+export const nameOf = (t: BtfType | undefined): string => (t && "name" in t ? t.name : "");
 const u64 = (v: number | bigint) => BigInt.asUintN(64, BigInt(v));
 
 /** The name without a `___flavor` suffix (X___Y where X and Y are not underscores), as libbpf. */
@@ -67,7 +67,7 @@ export function kindCompat(a: BtfType, b: BtfType): boolean {
   return a.kind === b.kind || (isAnyEnum(a) && isAnyEnum(b));
 }
 
-function typeAt(btf: ParsedBtf, id: number): BtfType {
+export function typeAt(btf: ParsedBtf, id: number): BtfType {
   const t = btf.types[id];
   if (!t) throw new CoreError(`BTF type id ${id} out of range`);
   return t;
@@ -196,7 +196,7 @@ function matchMember(lb: ParsedBtf, la: Accessor, tb: ParsedBtf, targId: number,
 /** Matches the local spec against one candidate target type (libbpf bpf_core_spec_match). */
 export function matchSpec(local: CoreSpec, kind: number, tb: ParsedBtf, targId: number): CoreSpec | undefined {
   const spec: CoreSpec = { btf: tb, rootId: targId, acc: [], raw: [], bitOffset: 0 };
-  if (isTypeBased(kind)) return typesCompat(local.btf, local.rootId, tb, targId) ? spec : undefined;
+  if (isTypeBased(kind)) return (kind === K.typeMatches ? typesMatch : typesCompat)(local.btf, local.rootId, tb, targId) ? spec : undefined;
   if (isEnumval(kind)) return matchEnumerator(local, spec, targId);
   let id = targId;
   for (let i = 0; i < local.acc.length; i++) {
@@ -292,7 +292,7 @@ function otherValue(kind: number, spec: CoreSpec | undefined): bigint | "poison"
   if (!spec) return 0n;
   if (kind === K.targetId) return BigInt(spec.rootId);
   if (kind === K.typeSize) return BigInt(typeSize(spec.btf, spec.rootId));
-  return 1n; // type_exists
+  return 1n; // type_exists, type_matches
 }
 
 /** Original and relocated values for one matched (or unmatched) candidate (libbpf bpf_core_calc_relo). */

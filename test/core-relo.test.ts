@@ -141,10 +141,14 @@ describe("CO-RE: type and enum relocations", () => {
     addPkt(b, int);
     b.add({ kind: "enum", name: "act___local", size: 4, values: [{ name: "PASS", value: 0n }, { name: "GONE", value: 7n }] });
     b.add(st("only_here", 4, [["a", int(4), 0]]));
+    b.add(st("same___x", 4, [["a", int(4), 0]]));
+    b.add(st("wider___x", 2, [["a", int(2), 0]]));
   });
   const t = btf((b, int) => {
     b.add(st("pkt", 24, [["a", int(4), 0]]));
     b.add({ kind: "enum", name: "act", size: 4, values: [{ name: "DROP", value: 1n }, { name: "PASS", value: 2n }] });
+    b.add(st("same", 8, [["pad", int(1), 0], ["a", int(4), 32]]));
+    b.add(st("wider", 4, [["a", int(4), 0]]));
   });
   const id = (p: ParsedBtf, name: string) => p.types.findIndex((x) => "name" in x && x.name === name);
   const enumId = id(l, "act___local"), onlyId = id(l, "only_here");
@@ -161,8 +165,17 @@ describe("CO-RE: type and enum relocations", () => {
     expect([0, 1, 2, 3, 4, 5].map(r.imm)).toEqual([2, 1, 0, 0, 24, 0]);
   });
 
-  it("refuses kinds it does not apply, naming the kind, the instruction and the section", () => {
-    expect(() => apply([movImm(1, 1), EXIT], [{ insnOff: 0, access: "0", kind: 12 }])).toThrow(/^CO-RE relocation kind 'type_matches' at insn 0 of xdp is not supported$/);
+  it("matches types by shape for type_matches: members by name in any order, same int size", () => {
+    const r = apply([movImm(1, 1), movImm(1, 1), movImm(1, 1), movImm(1, 1)], [
+      { typeId: id(l, "same___x"), insnOff: 0, access: "0", kind: 12 }, // a: u32 found after pad
+      { typeId: id(l, "wider___x"), insnOff: 1, access: "0", kind: 12 }, // a is u32 in the kernel
+      { typeId: LOCAL_ID, insnOff: 2, access: "0", kind: 12 }, // the kernel's pkt lacks 'gone'
+      { typeId: enumId, insnOff: 3, access: "0", kind: 12 }, // GONE is not an enumerator there
+    ], l, t);
+    expect([0, 1, 2, 3].map(r.imm)).toEqual([1, 0, 0, 0]);
+  });
+
+  it("refuses a kind it does not know, naming the kind, the instruction and the section", () => {
     expect(() => apply([movImm(1, 1), EXIT], [{ insnOff: 0, access: "0", kind: 13 }])).toThrow(/^CO-RE relocation kind 13 at insn 0 of xdp is not supported$/);
   });
 

@@ -1,10 +1,11 @@
 // CO-RE in the kernel: C programs built here with clang-19 read struct iphdr through a local,
 // reordered `iphdr___local` with preserve_access_index, so only relocations applied against
-// /sys/kernel/btf/vmlinux give the right verdict; unsupported kinds and unguarded missing fields
+// /sys/kernel/btf/vmlinux give the right verdict; an unknown kind and an unguarded missing field
 // are refused with a clear message by `tsebpf test`.
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { readElf, sectionByName } from "../compiler/elf/read-elf.js";
 import { haveKernel, haveTools } from "./helpers/env.js";
 import { cli, suiteDir } from "./helpers/cli.js";
 import { frame } from "./helpers/packets.js";
@@ -50,10 +51,14 @@ SEC("xdp") int core_missing(struct xdp_md *ctx) {
   IP(ctx)
   return ip->no_such_field == 7 ? XDP_DROP : XDP_PASS;
 }`,
-  // TYPE_MATCHES (kind 12) is not applied: refused, never ignored.
+  // TYPE_MATCHES: icmphdr___local has the kernel's shape (in another order), iphdr___local does not.
+  // (Integer names are compared as libbpf does: clang's "unsigned short" is not GCC's "short unsigned int".)
   matches: `
+struct icmphdr___local { __u8 code; __u8 type; } __attribute__((preserve_access_index));
 SEC("xdp") int core_matches(struct xdp_md *ctx) {
-  return __builtin_preserve_type_info(*(struct iphdr___local *)0, 2) ? XDP_DROP : XDP_PASS;
+  int u = __builtin_preserve_type_info(*(struct icmphdr___local *)0, 2);
+  int i = __builtin_preserve_type_info(*(struct iphdr___local *)0, 2);
+  return u == 1 && i == 0 ? XDP_DROP : XDP_PASS;
 }`,
 };
 
@@ -94,9 +99,19 @@ describe.skipIf(!haveKernel || !haveTools("clang-19"))("CO-RE relocations agains
     expect(r.err).not.toMatch(/\.(js|ts):\d+:\d+/); // no stack trace
   });
 
-  it("a kind it does not apply is refused, naming kind, instruction and section", async () => {
-    const r = await cli("test", f("matches.o"), "--packet", ttlFrame(1));
+  it("type_matches compares shapes with the kernel's types", async () => {
+    expect((await cli("test", f("matches.o"), "--packet", ttlFrame(1))).out).toMatch(/packet 1: XDP_DROP\b/);
+  });
+
+  it("a kind it does not know is refused, naming kind, instruction and section", async () => {
+    const bytes = readFileSync(f("matches.o"));
+    const ext = sectionByName(readElf(bytes), ".BTF.ext")!;
+    const at = (o: number) => bytes.readUInt32LE(ext.offset + o);
+    const firstRecord = ext.offset + at(4) + at(24) + 4 + 8; // header, core_relo offset, record size, section name + count
+    bytes.writeUInt32LE(99, firstRecord + 12);
+    writeFileSync(f("kind99.o"), bytes);
+    const r = await cli("test", f("kind99.o"), "--packet", ttlFrame(1));
     expect(r.code).not.toBe(0);
-    expect(r.err).toMatch(/CO-RE relocation kind 'type_matches' at insn \d+ of xdp is not supported/);
+    expect(r.err).toMatch(/CO-RE relocation kind 99 at insn \d+ of xdp is not supported/);
   });
 });
