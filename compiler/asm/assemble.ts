@@ -6,7 +6,7 @@ import { type Diagnostic, error } from "../diagnostics.js";
 import type { Span } from "../span.js";
 import type { ElfInput, ElfRelocInput, ElfSectionInput, ElfSymbolInput } from "../elf/sections.js";
 import { ByteWriter } from "../elf/bytes.js";
-import { writeInsn } from "../isa/encode.js";
+import { fieldError, writeInsn } from "../isa/encode.js";
 import { type Insn, LD_IMM64 } from "../isa/insn.js";
 import { targetInImm } from "../isa/lookup.js";
 import { bind } from "./bind.js";
@@ -262,8 +262,9 @@ function resolve(st: AsmState): void {
       if (sym.section !== f.section.name) { st.diags.push(error("ASM003", `label '${f.symbol}' is in another section`, f.span)); continue; }
       const rel = (sym.value + Number(f.addend) - f.at) / 8 - 1;
       if (!Number.isInteger(rel)) { st.diags.push(error("ASM003", `label '${f.symbol}' is not at an instruction boundary`, f.span)); continue; }
-      if (targetInImm(f.code ?? 0x85, f.src ?? 1)) w.patchU32(f.at + 4, rel);
-      else if (rel < -32768 || rel > 32767) st.diags.push(error("ASM006", `jump to '${f.symbol}' is out of range for a 16-bit offset (${rel})`, f.span));
+      const inImm = targetInImm(f.code ?? 0x85, f.src ?? 1);
+      if (fieldError(inImm ? "imm" : "off", rel)) st.diags.push(error("ASM006", `jump to '${f.symbol}' is out of range for a ${inImm ? 32 : 16}-bit offset (${rel})`, f.span));
+      else if (inImm) w.patchU32(f.at + 4, rel);
       else w.patchU16(f.at + 2, rel);
       continue;
     }

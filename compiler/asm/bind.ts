@@ -12,7 +12,7 @@ export interface BindError {
   token: Token;
 }
 
-const I32_MIN = -(2n ** 31n), U32_MAX = 2n ** 32n - 1n;
+const I32_MIN = -(2n ** 31n), I32_MAX = 2n ** 31n - 1n, U32_MAX = 2n ** 32n - 1n;
 const I64_MIN = -(2n ** 63n), U64_MAX = 2n ** 64n - 1n;
 
 export function bind(src: readonly Token[], form: Form): Insn | BindError {
@@ -51,8 +51,8 @@ export function bind(src: readonly Token[], form: Form): Insn | BindError {
         if (s.kind === "ident") { insn.target = s.text; break; }
         const v = s.value!;
         const inImm = targetInImm(e.code, insn.src);
-        if (inImm ? v < I32_MIN || v > 2n ** 31n - 1n : v < -32768n || v > 32767n)
-          return { message: `jump offset out of range (${inImm ? "32" : "16"}-bit signed)`, token: s };
+        if (inImm ? v < I32_MIN || v > I32_MAX : v < -32768n || v > 32767n) // llvm-mc-19's words
+          return { message: `operand is not an identifier or ${inImm ? "32" : "16"}-bit signed integer`, token: s };
         if (inImm) insn.imm = Number(v); else insn.off = Number(v);
         break;
       }
@@ -75,7 +75,9 @@ export function bind(src: readonly Token[], form: Form): Insn | BindError {
       case "%addend": {
         if (!s.signed) return { message: "expected '+' or '-' before the addend", token: s };
         if (insn.code === 0x85) { // `call sym + 8`: the addend in instructions, minus one
-          insn.imm = Number(s.value! / 8n) - 1;
+          const imm = s.value! / 8n - 1n;
+          if (imm < I32_MIN || imm > I32_MAX) return { message: "call addend out of range (32-bit signed, in instructions)", token: s };
+          insn.imm = Number(imm);
           break;
         }
         if (insn.symbol === undefined) { // `5 + 3 ll`: constant arithmetic

@@ -1,9 +1,11 @@
 // Instruction selection: takes an IR function whose registers are all physical (after
 // regalloc.ts) and produces the Insn[] of compiler/isa/insn.ts with `target` labels for jumps,
 // `symbol` for map loads, and the source span of each statement. Blocks are laid out in creation
-// order (reachable ones only) so fall-through edges need no jump.
+// order (reachable ones only) so fall-through edges need no jump; jumps too far for the 16-bit
+// offset become gotol (long-branch.ts).
 import { ALU, CLASS, JMP, LD_IMM64, MODE, SIZE, SRC, type Insn } from "../isa/insn.js";
 import type { Span } from "../span.js";
+import { lowerLongBranches } from "./long-branch.js";
 import { type AluOp, type Block, type Cond, type Func, type Op, type Size, type Term, type Val, invertCond, rpo, swapCond } from "./ir.js";
 
 const ALU_CODE: Record<AluOp, number> = {
@@ -30,7 +32,7 @@ export function selectFunc(f: Func): { insns: Insn[]; labels: Map<string, number
     for (const o of b.ops) insns.push(...selectOp(o));
     insns.push(...selectTerm(f, b.term, layout[i + 1]));
   });
-  return { insns, labels };
+  return lowerLongBranches({ insns, labels });
 }
 
 /** Greedy trace layout: after each block place its fall-through successor (a branch's false edge). */

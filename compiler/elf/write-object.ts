@@ -3,6 +3,7 @@
 // `.text` for subprograms, `license`, BTF-defined `.maps`, `.BTF` + `.BTF.ext` (func and line
 // info from instruction spans), `.tsebpf.logfmt`, and the map/call relocations.
 import { CLASS, JMP, LD_IMM64, insnWidth, type Insn } from "../isa/insn.js";
+import { EncodeError, withTarget, writeInsn } from "../isa/encode.js";
 import type { BpfObjectInput, FuncDef, LogFormat, MapDef, SourceFile, TypeDesc } from "../object.js";
 import { BtfBuilder, BTF_INT_SIGNED, writeBtfExt, type BtfExt, type FuncInfoRec, type LineInfoRec } from "./btf.js";
 import type { ElfInput, ElfRelocInput, ElfSectionInput, ElfSymbolInput } from "./sections.js";
@@ -82,26 +83,23 @@ function encodeFunc(func: FuncDef, maps: Set<string>, funcs: Set<string>): { cod
   };
   const w = new ByteWriter();
   const relocs: ElfRelocInput[] = [];
+  const resolveInsn = (insn: Insn, k: number): Insn => {
+    const out = insn.target !== undefined ? withTarget(insn, slotOf(insn.target) - slots[k] - 1, k) : insn;
+    if (insn.symbol === undefined) return out;
+    if (insn.code === LD_IMM64 && (maps.has(insn.symbol) || funcs.has(insn.symbol))) {
+      relocs.push({ offset: slots[k] * 8, type: R_BPF.R64_64, symbol: insn.symbol });
+      return out;
+    }
+    if (insn.code !== (CLASS.JMP | JMP.CALL) || !funcs.has(insn.symbol)) throw new Error(`${func.name}: instruction ${k} names unknown symbol ${insn.symbol}`);
+    relocs.push({ offset: slots[k] * 8, type: R_BPF.R64_32, symbol: insn.symbol });
+    return { ...out, imm: -1, src: 1 };
+  };
   func.insns.forEach((insn, k) => {
-    let { off, imm, src } = insn;
-    const isCall = insn.code === (CLASS.JMP | JMP.CALL);
-    if (insn.target !== undefined) {
-      const rel = slotOf(insn.target) - slots[k] - 1;
-      if (isCall || insn.code === (CLASS.JMP32 | JMP.JA)) imm = rel;
-      else off = rel;
-    }
-    if (insn.symbol !== undefined) {
-      if (insn.code === LD_IMM64 && (maps.has(insn.symbol) || funcs.has(insn.symbol))) relocs.push({ offset: slots[k] * 8, type: R_BPF.R64_64, symbol: insn.symbol });
-      else if (isCall && funcs.has(insn.symbol)) {
-        relocs.push({ offset: slots[k] * 8, type: R_BPF.R64_32, symbol: insn.symbol });
-        (imm = -1), (src = 1);
-      } else throw new Error(`${func.name}: instruction ${k} names unknown symbol ${insn.symbol}`);
-    }
-    w.u8(insn.code), w.u8(((src & 0xf) << 4) | (insn.dst & 0xf)), w.u16(off), w.i32(imm);
-    if (insn.code === LD_IMM64) {
-      const v = insn.imm64 ?? BigInt(imm >>> 0);
-      w.patchU32(w.length - 4, Number(v & 0xffffffffn));
-      w.u8(0), w.u8(0), w.u16(0), w.u32(Number((BigInt.asUintN(64, v) >> 32n) & 0xffffffffn));
+    try {
+      const at = w.reserve(insnWidth(insn) * 8); // first: reserving may replace the buffer
+      writeInsn(w.dataView, at, resolveInsn(insn, k), k);
+    } catch (e) {
+      throw e instanceof EncodeError ? new EncodeError(`${func.name}: ${e.message}`, k) : e;
     }
   });
   return { code: w.finish(), relocs };

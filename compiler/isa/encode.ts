@@ -1,5 +1,7 @@
 // Encoder: Insn[] (jumps may carry `target` labels) → little-endian bytecode. Takes the
 // instructions and a label → instruction-index map; produces bytes (ld_imm64 takes 16 bytes).
+// Every field is range-checked before it is written: a value that does not fit its field throws
+// EncodeError naming the field, the value and the range; nothing is ever truncated.
 import { type Insn, insnWidth, LD_IMM64 } from "./insn.js";
 import { targetInImm } from "./lookup.js";
 
@@ -7,6 +9,26 @@ export class EncodeError extends Error {
   constructor(message: string, readonly insnIndex: number) {
     super(message);
   }
+}
+
+/** Inclusive range of each instruction field (imm64: ld_imm64's value, signed or unsigned). */
+export const FIELD_RANGE = {
+  code: [0, 0xff], dst: [0, 15], src: [0, 15], off: [-0x8000, 0x7fff], imm: [-0x80000000, 0x7fffffff],
+  imm64: [-(1n << 63n), (1n << 64n) - 1n],
+} as const;
+export type EncodedField = keyof typeof FIELD_RANGE;
+
+const FIELD_NAME: Record<EncodedField, string> = {
+  code: "8-bit opcode", dst: "4-bit dst register", src: "4-bit src register", off: "16-bit signed offset",
+  imm: "32-bit signed immediate", imm64: "64-bit immediate",
+};
+
+/** Why `v` does not fit `field`, or undefined when it does (numbers are compared without BigInt). */
+export function fieldError(field: EncodedField, v: number | bigint): string | undefined {
+  const [lo, hi] = FIELD_RANGE[field];
+  if (typeof v === "number" ? Number.isInteger(v) && v >= lo && v <= hi : v >= lo && v <= hi) return undefined;
+  if (typeof v === "number" && !Number.isInteger(v)) return `${field} ${v} is not an integer`;
+  return `${field} ${v} does not fit the ${FIELD_NAME[field]} (${lo}..${hi})`;
 }
 
 /** Slot (8-byte) index of every instruction, plus the total at the end. */
@@ -30,18 +52,34 @@ export function encodeInsns(insns: readonly Insn[], labels?: ReadonlyMap<string,
     if (insn.target !== undefined) {
       const at = labels?.get(insn.target);
       if (at === undefined) throw new EncodeError(`undefined label '${insn.target}'`, i);
-      const rel = slots[at] - slots[i] - 1;
-      insn = targetInImm(insn.code, insn.src) ? { ...insn, imm: rel } : { ...insn, off: rel };
+      insn = withTarget(insn, slots[at] - slots[i] - 1, i);
     }
-    writeInsn(view, slots[i] * 8, insn);
+    writeInsn(view, slots[i] * 8, insn, i);
   }
   return out;
 }
 
-/** Write one instruction (8 or 16 bytes) at a byte offset. */
-export function writeInsn(view: DataView, at: number, i: Insn): void {
+/** The instruction with its label resolved to `rel` slots: into imm (gotol, local call) or off. */
+export function withTarget(insn: Insn, rel: number, index: number): Insn {
+  const inImm = targetInImm(insn.code, insn.src);
+  const bad = fieldError(inImm ? "imm" : "off", rel);
+  if (bad) throw new EncodeError(`instruction ${index}: jump to '${insn.target}' is out of range: ${bad}`, index);
+  return inImm ? { ...insn, imm: rel } : { ...insn, off: rel };
+}
+
+/** The first field of `i` that does not fit, as a message, or undefined. */
+export function insnFieldError(i: Insn): string | undefined {
+  const wide = i.code === LD_IMM64 && i.imm64 !== undefined;
+  return fieldError("code", i.code) ?? fieldError("dst", i.dst) ?? fieldError("src", i.src) ?? fieldError("off", i.off)
+    ?? (wide ? fieldError("imm64", i.imm64!) : fieldError("imm", i.imm));
+}
+
+/** Write one instruction (8 or 16 bytes) at a byte offset; throws EncodeError if a field does not fit. */
+export function writeInsn(view: DataView, at: number, i: Insn, index = -1): void {
+  const bad = insnFieldError(i);
+  if (bad) throw new EncodeError(index >= 0 ? `instruction ${index}: ${bad}` : bad, index);
   view.setUint8(at, i.code);
-  view.setUint8(at + 1, (i.dst & 0x0f) | ((i.src & 0x0f) << 4));
+  view.setUint8(at + 1, i.dst | (i.src << 4));
   view.setInt16(at + 2, i.off, true);
   if (i.code === LD_IMM64) {
     const v = BigInt.asUintN(64, i.imm64 ?? BigInt(i.imm));
