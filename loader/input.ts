@@ -9,7 +9,6 @@ import { BpfError } from "./sys/errors.js";
 import { VerifierError } from "./verifier.js";
 import { LoaderError } from "./object.js";
 import { AttachError } from "./attach.js";
-import type { BpfMap } from "./map.js";
 import type { BuiltinName } from "./builtin.js";
 
 /** The package root (holds package.json and programs/), from src or dist. */
@@ -61,86 +60,7 @@ export function asCliError(e: unknown, file?: string): unknown {
   return e;
 }
 
-/** IPv4 dotted quad → host-order u32 (198.51.100.1 → 0xC6336401). */
-export function parseIpv4(s: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s.trim());
-  if (!m) return undefined;
-  const p = m.slice(1).map(Number);
-  if (p.some((x) => x > 255)) return undefined;
-  return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
-}
-
-export interface Cidr {
-  addr: number; // host order
-  prefix: number;
-}
-
-export function parseCidr(s: string): Cidr | undefined {
-  const [a, p, extra] = s.split("/");
-  if (extra !== undefined) return undefined;
-  const addr = parseIpv4(a);
-  if (addr === undefined) return undefined;
-  if (p === undefined) return { addr, prefix: 32 };
-  if (!/^\d{1,2}$/.test(p) || Number(p) > 32) return undefined;
-  return { addr, prefix: Number(p) };
-}
-
-const LPM_TRIE = 11;
-
-/** Add an address or CIDR to a blocklist map: a hash keyed by host-order u32, or an LPM trie. */
-export function blockAddress(map: BpfMap, spec: string): void {
-  const c = parseCidr(spec);
-  if (!c) throw new CliError(`--block '${spec}': not an IPv4 address or CIDR (e.g. 198.51.100.3 or 198.51.100.0/24)`);
-  const value = Buffer.alloc(map.def.valueSize);
-  if (value.length >= 4) value.writeUInt32LE(1, 0);
-  if (map.def.type === LPM_TRIE) return map.set(lpmKey(map, c), value);
-  if (c.prefix !== 32) throw new CliError(`--block '${spec}': map ${map.name} is a hash map, so it takes single addresses; use an LPM trie map for CIDR ranges`);
-  if (map.def.keySize !== 4) throw new CliError(`map ${map.name} has ${map.def.keySize}-byte keys; --block needs 4-byte (u32) keys`);
-  const key = Buffer.alloc(4);
-  key.writeUInt32LE(c.addr, 0);
-  map.set(key, value);
-}
-
-/** An LPM trie key: u32 prefix length, then the address in network order (tries match bytes in order). */
-export function lpmKey(map: BpfMap, c: Cidr): Buffer {
-  if (map.def.keySize !== 8) throw new CliError(`map ${map.name} is an LPM trie with ${map.def.keySize}-byte keys; IPv4 CIDRs need 8 (u32 prefix length + u32 address)`);
-  const key = Buffer.alloc(8);
-  key.writeUInt32LE(c.prefix, 0);
-  key.writeUInt32BE(c.addr, 4);
-  return key;
-}
-
-export function isLpm(map: BpfMap): boolean {
-  return map.def.type === LPM_TRIE;
-}
-
-/** The map `--block` fills: BLOCKLIST, else the one map whose name ends in BLOCKLIST. */
-export function blocklistMap(maps: BpfMap[]): BpfMap | undefined {
-  const exact = maps.find((m) => m.name === "BLOCKLIST");
-  if (exact) return exact;
-  const ends = maps.filter((m) => m.name.endsWith("BLOCKLIST"));
-  return ends.length === 1 ? ends[0] : undefined;
-}
-
-/** A key or value literal for a map slot of `size` bytes: decimal, 0x hex, an IPv4 address, or raw hex bytes (hex:…). */
-export function encodeScalar(s: string, size: number, what: string): Buffer {
-  const b = Buffer.alloc(size);
-  const t = s.trim();
-  if (t.startsWith("hex:")) {
-    const raw = Buffer.from(t.slice(4), "hex");
-    if (raw.length !== size) throw new CliError(`${what} '${s}': ${raw.length} bytes given, the map needs ${size}`);
-    return raw;
-  }
-  const ip = parseIpv4(t);
-  let v: bigint;
-  if (ip !== undefined) v = BigInt(ip);
-  else if (/^-?(0x[0-9a-f]+|\d+)$/i.test(t)) v = BigInt(t);
-  else throw new CliError(`${what} '${s}': expected a number, an IPv4 address or hex:<bytes>`);
-  if (![1, 2, 4, 8].includes(size)) throw new CliError(`${what} '${s}': the map's ${size}-byte slots need hex:<bytes>`);
-  const u = BigInt.asUintN(size * 8, v);
-  for (let i = 0; i < size; i++) b[i] = Number((u >> BigInt(8 * i)) & 0xffn);
-  return b;
-}
+export { blockAddress, blocklistMap, parseCidr, parseIpv4 } from "./map-entry.js";
 
 /** Read a packet argument: a file (.pcap or raw bytes) or hex text. Returns one or more packets. */
 export function readPackets(arg: string): Uint8Array[] {

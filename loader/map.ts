@@ -1,4 +1,5 @@
-// A created map: its fd and definition, with byte-level get/set/delete/keys and u32/u64 helpers.
+// A created map: its fd and definition, with byte-level get/set/delete/keys (per-CPU maps: one
+// value in, every possible CPU's slot written) and u32/u64 helpers.
 import type { MapDef } from "../compiler/object.js";
 import { mapDelete, mapLookup, mapNextKey, mapUpdate, BPF_ANY } from "./sys/bpf.js";
 import { mapInfo } from "./sys/bpf.js";
@@ -10,18 +11,30 @@ export class BpfMap {
     this.name = def.name;
   }
 
-  /** Value size as the kernel sees it (per-CPU maps return one value per possible CPU, 8-aligned). */
+  get perCpu(): boolean {
+    return PERCPU_TYPES.has(this.def.type);
+  }
+
+  /** Value size as the kernel sees it (per-CPU maps take one value per possible CPU, 8-aligned). */
   get lookupSize(): number {
-    const percpu = this.def.type === 5 || this.def.type === 6 || this.def.type === 10;
-    return percpu ? ((this.def.valueSize + 7) & ~7) * possibleCpus() : this.def.valueSize;
+    return this.perCpu ? perCpuStride(this.def.valueSize) * possibleCpus() : this.def.valueSize;
   }
 
   get(key: Uint8Array): Buffer | undefined {
     return mapLookup(this.fd, key, this.lookupSize);
   }
 
+  /** `value` is one value (copied to every possible CPU of a per-CPU map) or the whole per-CPU array. */
   set(key: Uint8Array, value: Uint8Array, flags = BPF_ANY): void {
-    mapUpdate(this.fd, key, value, flags);
+    mapUpdate(this.fd, key, this.perCpu && value.length === this.def.valueSize ? this.everyCpu(value) : value, flags);
+  }
+
+  /** The kernel reads lookupSize bytes on a per-CPU update: one 8-aligned slot per possible CPU. */
+  private everyCpu(value: Uint8Array): Buffer {
+    const stride = perCpuStride(this.def.valueSize);
+    const all = Buffer.alloc(this.lookupSize);
+    for (let o = 0; o < all.length; o += stride) all.set(value, o);
+    return all;
   }
 
   delete(key: Uint8Array): boolean {
@@ -40,6 +53,10 @@ export class BpfMap {
     return mapInfo(this.fd).id;
   }
 }
+
+const PERCPU_TYPES = new Set([5, 6, 10]); // PERCPU_HASH, PERCPU_ARRAY, LRU_PERCPU_HASH
+
+const perCpuStride = (valueSize: number): number => (valueSize + 7) & ~7;
 
 let cpus: number | undefined;
 export function possibleCpus(): number {

@@ -3,7 +3,8 @@
 import type { Io } from "../cli/io.js";
 import { CliError } from "../cli/io.js";
 import { parseRepeat } from "../cli/commands/test.js";
-import { asCliError, encodeScalar, isLpm, lpmKey, parseCidr, programBytes, readPackets } from "./input.js";
+import { asCliError, programBytes, readPackets } from "./input.js";
+import { fillMaps } from "./map-entry.js";
 import { loadObject, type LoadedObject } from "./object.js";
 import { testRun, xdpActionName } from "./test-run.js";
 
@@ -27,7 +28,7 @@ export async function runTests(file: string, o: RunTestsOpts, io: Io): Promise<n
   let obj: LoadedObject | undefined;
   try {
     obj = loadObject(bytes, { verbose: (n) => io.stderr(n + "\n") });
-    fillMaps(obj, o.map ?? []);
+    fillMaps(obj.maps, obj.model.btf, o.map ?? []);
     const prog = obj.program(o.program);
     const results = packets.map((p, i) => {
       const r = testRun(prog.fd, p, { repeat });
@@ -44,23 +45,5 @@ export async function runTests(file: string, o: RunTestsOpts, io: Io): Promise<n
     throw asCliError(e, file);
   } finally {
     obj?.close();
-  }
-}
-
-function fillMaps(obj: LoadedObject, tokens: string[]): void {
-  let map: ReturnType<LoadedObject["map"]>;
-  for (const t of tokens) {
-    const eq = t.indexOf("=");
-    if (eq < 0) {
-      map = obj.map(t);
-      if (!map && /^[-0-9]/.test(t)) throw new CliError(`--map '${t}': an entry needs a value (key=value, e.g. ${t}=1)`);
-      if (!map) throw new CliError(`--map ${t}: no map of that name (have: ${obj.maps.map((m) => m.name).join(", ") || "none"})`);
-      continue;
-    }
-    if (!map) throw new CliError(`--map '${t}': name the map first (--map NAME key=value)`);
-    const k = t.slice(0, eq), cidr = isLpm(map) ? parseCidr(k) : undefined;
-    const key = cidr ? lpmKey(map, cidr) : encodeScalar(k, map.def.keySize, "key");
-    const value = encodeScalar(t.slice(eq + 1) || "1", map.def.valueSize, "value");
-    map.set(key, value);
   }
 }

@@ -19,21 +19,30 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .argument("<program>", "program: .ts (DSL), .s (assembly) or .o (ELF object)")
     .requiredOption("--packet <packet...>", "one or more packets: hex bytes (e.g. 'ffff…0800…'), raw .bin files or .pcap files")
     .option("--repeat <n>", "run each packet N times and report the mean ns/packet", "1")
-    .option("--map <entries...>", "set map entries first: NAME key=value [key=value…]; keys/values are numbers, 0x…, IPv4 addresses (host-order u32), CIDRs for LPM tries, or hex:<bytes>")
+    .option("--map <entries...>", "set map entries first: NAME key=value [key=value…]; keys/values are numbers, 0x…, IPv4 addresses (host-order u32), CIDRs for LPM tries, or hex:<bytes>; entries with a negative key go after -- (--map S -- -1=3)")
     .option("--program <name>", "which program of the object to run (default: the first)")
     .option("--json", "print the results as JSON")
+    .allowExcessArguments()
     .addHelpText("after", `
 Examples:
   tsebpf test programs/firewall.ts --packet pkt.bin
   tsebpf test out.o --packet capture.pcap --repeat 100000
-  tsebpf test firewall.o --map BLOCKLIST 198.51.100.3=1 --packet 00112233…`)
-    .action(async (file: string, o: TestOpts) => {
+  tsebpf test firewall.o --map BLOCKLIST 198.51.100.3=1 --packet fixtures/packets/blocked.pcap
+  tsebpf test signed.o --packet pkt.bin --map SIGNED -- -1=3 -2=4`)
+    .action(async (file: string, o: TestOpts, cmd: Command) => {
       const { runTests } = await import("../../loader/run-tests.js");
-      setExit(await runTests(file, o, io));
+      setExit(await runTests(file, { ...o, map: [...(o.map ?? []), ...trailingEntries(cmd.args.slice(1))] }, io));
     });
 }
 
 export function parseRepeat(s: string): number {
   if (!/^\d+$/.test(s) || Number(s) < 1 || Number(s) > 0xffffffff) throw new CliError(`--repeat '${s}': expected a positive integer`);
   return Number(s);
+}
+
+/** Operands after `--` are more `--map` entries (that is how a key starts with '-'); nothing else is. */
+function trailingEntries(extra: string[]): string[] {
+  const bad = extra.find((a) => !a.includes("="));
+  if (bad !== undefined) throw new CliError(`unexpected argument '${bad}' (only --map key=value entries may follow --, e.g. --map S -- -1=3)`);
+  return extra;
 }
