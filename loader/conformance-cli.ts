@@ -1,17 +1,31 @@
 // `npm run conformance -- <dir> [--filter RE] [-v]`: run the bpf_conformance suite through our
-// ubpf-dialect assembler and the kernel's test-run; exit 1 when any test fails.
+// ubpf-dialect assembler and the kernel's test-run; exit 1 when any test fails, 2 (with the usage)
+// without exactly one folder or for a folder that holds no tests.
 import type { Assembler, Encoder } from "./conformance.js";
 import { formatReport, runConformance } from "./conformance.js";
+
+const USAGE = `usage: npm run conformance -- <dir> [--filter RE] [-v]
+  <dir>        the bpf_conformance suite's tests folder (*.data files), e.g. ../shared/conformance/tests
+  --filter RE  only the test files whose name matches RE
+  -v           print every skip reason in full
+`;
 
 export async function conformanceMain(argv: string[]): Promise<number> {
   const verbose = argv.includes("-v") || argv.includes("--verbose");
   const fi = argv.indexOf("--filter");
+  if (fi >= 0 && argv[fi + 1] === undefined) return usage("--filter needs a regular expression");
   const filter = fi >= 0 ? new RegExp(argv[fi + 1]) : undefined;
-  const dir = argv.find((a, i) => !a.startsWith("-") && argv[i - 1] !== "--filter") ?? new URL("../../../shared/conformance/tests", import.meta.url).pathname; // beside the package, from dist/loader
+  const dirs = argv.filter((a, i) => !a.startsWith("-") && argv[i - 1] !== "--filter");
+  if (dirs.length !== 1) return usage(dirs.length ? `one folder, not ${dirs.length}` : "");
   const { assemble, encode } = await toolchain();
-  const report = runConformance(dir, assemble, encode, filter);
+  const report = runConformance(dirs[0], assemble, encode, filter);
   process.stdout.write(formatReport(report, verbose));
   return report.failed ? 1 : 0;
+}
+
+function usage(why: string): number {
+  process.stderr.write((why ? `conformance: error: ${why}\n` : "") + USAGE);
+  return 2;
 }
 
 export async function toolchain(): Promise<{ assemble: Assembler; encode: Encoder }> {

@@ -142,8 +142,10 @@ export interface ConformanceReport {
   skipped: number;
 }
 
+/** Runs every `*.data` test in `dir` (matching `filter`); a folder without any is an error, not "0 passed". */
 export function runConformance(dir: string, assemble: Assembler, encode: Encoder, filter?: RegExp): ConformanceReport {
-  const files = readdirSync(dir).filter((f) => f.endsWith(".data") && (!filter || filter.test(f))).sort();
+  const files = testFiles(dir).filter((f) => !filter || filter.test(f));
+  if (!files.length) throw new Error(`${dir}: no test matches --filter ${filter}`);
   const results = files.map((f) => {
     const name = basename(f, ".data");
     let outcome: Outcome;
@@ -156,6 +158,19 @@ export function runConformance(dir: string, assemble: Assembler, encode: Encoder
   });
   const count = (s: Outcome["status"]) => results.filter((r) => r.outcome.status === s).length;
   return { results, passed: count("pass"), failed: count("fail"), skipped: count("skip") };
+}
+
+function testFiles(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`${dir}: ${code === "ENOENT" ? "no such directory" : code === "ENOTDIR" ? "not a directory" : (e as Error).message}`);
+  }
+  const files = names.filter((f) => f.endsWith(".data")).sort();
+  if (!files.length) throw new Error(`${dir}: no bpf_conformance test files (*.data) in this folder`);
+  return files;
 }
 
 /** The printed report: one line per failing test, skips grouped by reason, then the totals. */

@@ -1,11 +1,25 @@
 // The bpf_conformance suite through our ubpf assembler and the kernel's test-run, plus the
 // wrapper itself with hand-made instructions (so a wrapper bug is not hidden by the assembler).
 import { describe, expect, it } from "vitest";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { haveKernel } from "./helpers/env.js";
 import { parseCase, runCase, type Assembler, type Encoder } from "../loader/conformance.js";
 import type { Insn } from "../compiler/isa/insn.js";
 
-const CONFORMANCE_DIR = process.env.TSEBPF_CONFORMANCE_DIR ?? new URL("../../shared/conformance/tests", import.meta.url).pathname;
+// The suite is not part of this repository: TSEBPF_CONFORMANCE_DIR names its tests folder (.ci/run
+// sets it). Without it the suite tests skip with the reason; in CI (TSEBPF_REQUIRE_ORACLES=1 or
+// TSEBPF_REQUIRE_CONFORMANCE=1) a missing suite fails instead.
+const CONFORMANCE_DIR = process.env.TSEBPF_CONFORMANCE_DIR;
+const suiteMissing = !CONFORMANCE_DIR
+  ? "TSEBPF_CONFORMANCE_DIR is not set (point it at bpf_conformance's tests folder)"
+  : !existsSync(CONFORMANCE_DIR) ? `TSEBPF_CONFORMANCE_DIR=${CONFORMANCE_DIR} does not exist` : undefined;
+const suiteRequired = process.env.TSEBPF_REQUIRE_ORACLES === "1" || process.env.TSEBPF_REQUIRE_CONFORMANCE === "1";
+const runSuite = haveKernel && (!suiteMissing || suiteRequired);
+const suiteTitle = (t: string) => (suiteMissing && !suiteRequired ? `${t} — skipped: ${suiteMissing}` : t);
+const CLI_JS = new URL("../dist/loader/conformance-cli.js", import.meta.url).pathname;
 
 const rawEncode: Encoder = (insns) => {
   const out: number[] = [];
@@ -44,12 +58,13 @@ describe.skipIf(!haveKernel)("conformance wrapper (kernel)", () => {
   });
 });
 
-describe.skipIf(!haveKernel)("bpf_conformance suite (kernel)", () => {
+describe.skipIf(!runSuite)(suiteTitle("bpf_conformance suite (kernel)"), () => {
   it("passes every test except the known kernel-by-design skips", async () => {
+    if (suiteMissing) throw new Error(`the bpf_conformance suite is required here but ${suiteMissing}`);
     const { runConformance, formatReport } = await import("../loader/conformance.js");
     const { toolchain } = await import("../loader/conformance-cli.js");
     const { assemble, encode } = await toolchain();
-    const r = runConformance(CONFORMANCE_DIR, assemble, encode);
+    const r = runConformance(CONFORMANCE_DIR!, assemble, encode);
     const failed = r.results.filter((x) => x.outcome.status === "fail");
     expect(failed.map((x) => `${x.name}: ${(x.outcome as { why: string }).why}`)).toEqual([]);
     const skipped = r.results.filter((x) => x.outcome.status === "skip").map((x) => x.name);
@@ -60,12 +75,35 @@ describe.skipIf(!haveKernel)("bpf_conformance suite (kernel)", () => {
   });
 });
 
-describe.skipIf(!haveKernel)("npm run conformance", () => {
-  it("prints one line per failure and the totals, exit 0 when nothing fails", async () => {
-    const { spawnSync } = await import("node:child_process");
-    const cliJs = new URL("../dist/loader/conformance-cli.js", import.meta.url).pathname;
-    const r = spawnSync(process.execPath, [cliJs, CONFORMANCE_DIR, "--filter", "^(add|callx)"], { encoding: "utf8", timeout: 30000 });
+describe.skipIf(!runSuite)(suiteTitle("npm run conformance on the suite"), () => {
+  it("prints one line per failure and the totals, exit 0 when nothing fails", () => {
+    if (suiteMissing) throw new Error(`the bpf_conformance suite is required here but ${suiteMissing}`);
+    const r = spawnSync(process.execPath, [CLI_JS, CONFORMANCE_DIR!, "--filter", "^(add|callx)"], { encoding: "utf8", timeout: 30000 });
     expect(r.status).toBe(0);
     expect(r.stdout).toBe("skip 1: callx is not supported by the kernel: callx\n2 passed, 0 failed, 1 skipped\n");
+  });
+});
+
+describe("npm run conformance, bad invocations", () => {
+  const conformance = (...args: string[]) => spawnSync(process.execPath, [CLI_JS, ...args], { encoding: "utf8", timeout: 30000 });
+
+  it("without a folder prints its usage and exits 2", () => {
+    const r = conformance();
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^usage: npm run conformance -- <dir> \[--filter RE\] \[-v\]\n/);
+  });
+
+  it("a folder without test files, or a missing one, is an error, not '0 passed'", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsebpf-conf-empty-"));
+    try {
+      writeFileSync(join(dir, "README"), "not a test\n");
+      const empty = conformance(dir);
+      expect([empty.status, empty.stdout, empty.stderr]).toEqual([2, "", `conformance: error: ${dir}: no bpf_conformance test files (*.data) in this folder\n`]);
+      const missing = conformance(join(dir, "nope"));
+      expect([missing.status, missing.stderr]).toEqual([2, `conformance: error: ${join(dir, "nope")}: no such directory\n`]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
