@@ -8,6 +8,7 @@ import { HEADERS, MAPS, MODULE_NAME, exportedNames, isIntName, INT_TYPES } from 
 import { ACTION, ERROR, VOID, assignable, isError, isInt, literalType, notAssignableMessage, resolveTypeRef, typeName, wrap } from "./check-types.js";
 import { ExprChecker, intersect, mayAdjust, type Facts } from "./check-expr.js";
 import { diag } from "./codes.js";
+import { MAP_TYPE } from "../object.js";
 
 export interface CheckResult {
   program: A.CheckedProgram;
@@ -30,6 +31,8 @@ export function checkProgram(ast: A.Program): CheckResult {
 const MAX_PARAMS = 5;
 /** Maps the compiler adds itself (docs/log-format.md). */
 const RESERVED_MAPS = new Set(["TSEBPF_LOGS"]);
+/** Array maps: the kernel requires key_size 4 (an index). */
+const INDEXED_MAPS = new Set<number>([MAP_TYPE.ARRAY, MAP_TYPE.PERCPU_ARRAY]);
 const MAX_TRIPS = 1024; // the lowering unrolls loops (lower.ts forStmt has the same limit)
 
 class Checker extends ExprChecker {
@@ -121,6 +124,8 @@ class Checker extends ExprChecker {
       const ints = args.map((a) => (isInt(a) ? a : INT_TYPES.u32));
       if (cls.typeArgs === 2) [type.key, type.value] = [ints[0] ?? INT_TYPES.u32, ints[1] ?? INT_TYPES.u32];
       else type.value = ints[0] ?? INT_TYPES.u32;
+      if (INDEXED_MAPS.has(cls.type) && isInt(args[0] ?? ERROR) && type.key.name !== "u32")
+        this.report("mapDecl", `${cat} keys are array indexes: the key type must be u32, not '${type.key.name}'.`, m.typeArgs[0]!.span);
       m.maxEntries = this.maxEntries(m, cat!);
     }
     m.type = type;

@@ -16,8 +16,10 @@ import { legalize, optimize } from "./optimize.js";
 import { allocate, expandCalls } from "./regalloc.js";
 import { selectFunc } from "./select.js";
 import type { Func } from "./ir.js";
+import { MAX_USED_MAPS, STACK_LIMIT } from "./limits.js";
+import { LD_IMM64, type Insn } from "../isa/insn.js";
 
-export const STACK_LIMIT = 512;
+export { STACK_LIMIT } from "./limits.js";
 
 export const compileToObject: BuildFn = (text, file, opts) => {
   const r = compileToInput(text, file, opts);
@@ -53,6 +55,11 @@ export function compileToInput(text: string, file: string, opts: BuildOptions): 
       }
       ir.set(prog.name, f);
       const { insns, labels } = selectFunc(f);
+      const tooMany = mapOverLimit(insns);
+      if (tooMany) {
+        diagnostics.push(error("TSB9504", `'${prog.name}' uses ${tooMany.count} maps; the kernel allows ${MAX_USED_MAPS} per program (this is map number ${MAX_USED_MAPS + 1}, '${tooMany.map}')`, tooMany.span ?? prog.nameSpan));
+        continue;
+      }
       programs.push({ section: opts.sectionStyle === "libbpf" ? "xdp" : `xdp/${prog.name}`, func: { name: prog.name, insns, labels, global: true } });
     } catch (e) {
       if (e instanceof LowerError) diagnostics.push(e.diag);
@@ -64,6 +71,18 @@ export function compileToInput(text: string, file: string, opts: BuildOptions): 
   if (shared.usesLogs) maps.push(logMap());
   const input: BpfObjectInput = { license: "GPL", programs, maps, sources: [{ name: file, text }], logFormats: shared.logFormats as LogFormat[] };
   return { input, diagnostics, ir };
+}
+
+/** The first reference to a map beyond MAX_USED_MAPS, with the program's count of distinct maps. */
+function mapOverLimit(insns: readonly Insn[]): { count: number; map: string; span?: Insn["span"] } | undefined {
+  const used = new Set<string>();
+  let first: Insn | undefined;
+  for (const i of insns) {
+    if (i.code !== LD_IMM64 || i.symbol === undefined || used.has(i.symbol)) continue;
+    used.add(i.symbol);
+    if (used.size === MAX_USED_MAPS + 1) first = i;
+  }
+  return first && { count: used.size, map: first.symbol!, span: first.span };
 }
 
 function compileFunc(prog: A.FunctionDecl, shared: LowerShared): Func {

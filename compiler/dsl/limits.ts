@@ -1,0 +1,9 @@
+// The kernel's limits the DSL compiler checks before it emits a program (one place, so the
+// numbers and the README "Limits" section agree). Takes nothing; produces constants.
+
+/** Bytes of stack per program (MAX_BPF_STACK). */
+export const STACK_LIMIT = 512;
+/** Distinct maps one program may reference (the verifier's MAX_USED_MAPS). */
+export const MAX_USED_MAPS = 64;
+/** Instructions the verifier walks before "BPF program is too large" (BPF_COMPLEXITY_LIMIT_INSNS). */
+export const VERIFIER_INSN_LIMIT = 1_000_000;
