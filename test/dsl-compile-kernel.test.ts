@@ -50,7 +50,7 @@ export function xdp_sem(ctx: XdpContext): XdpAction {${PARSE}
   const g: u32 = sum(port);
   const h: i64 = (d as i64) / 7;
   const w: u16 = (port * 2000) as u16;
-  const n: u32 = (0 - port) as u32; // u16 arithmetic wraps at 16 bits before widening
+  const n: u32 = (0 - port) as u32; // computed in 64 bits (-port), then narrowed by 'as'
   const ok = port > 10 && ip.ttl < 100 || port === 7;
   const k: u32 = ok ? 11 : 22;
   info(\`a=\${a} b=\${b} c=\${c} d=\${d} e=\${hex(e)} f=\${f} g=\${g} h=\${h} w=\${w} n=\${n}\`);
@@ -60,9 +60,9 @@ export function xdp_sem(ctx: XdpContext): XdpAction {${PARSE}
     const { verdicts, logs } = runLogs(src, [frame({ proto: 17, dstPort: 53 }), frame({ proto: 17, dstPort: 7 })]);
     expect(verdicts).toEqual([2, 2]);
     expect(logs).toEqual([
-      `a=8 b=159 c=-64 d=-64000 e=c633640100 f=53 g=530 h=-9142 w=${(53 * 2000) & 0xffff} n=${0x10000 - 53}`,
+      `a=8 b=159 c=-64 d=-64000 e=c633640100 f=53 g=530 h=-9142 w=${(53 * 2000) & 0xffff} n=${2 ** 32 - 53}`,
       "k=11 len=46 ihl=5 ver=4 cpu=true",
-      `a=8 b=21 c=-64 d=-64000 e=c633640100 f=7 g=70 h=-9142 w=14000 n=${0x10000 - 7}`,
+      `a=8 b=21 c=-64 d=-64000 e=c633640100 f=7 g=70 h=-9142 w=14000 n=${2 ** 32 - 7}`,
       "k=11 len=46 ihl=5 ver=4 cpu=true",
     ]);
   });

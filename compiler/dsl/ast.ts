@@ -16,12 +16,14 @@
 //
 // After checkProgram: every Expr has `type`; every Identifier has `binding`; every CallExpr has
 // `callee` resolved (`CallTarget`); every MemberExpr has `member` resolved (`MemberTarget`);
-// compile-time constants carry `constValue` (a bigint, already wrapped to the expression's type).
-// Integer semantics: all integer types are TypeScript `number` aliases in types/tsebpf.d.ts
-// (u64/i64 too; bigint literals `5n` are also accepted). Arithmetic wraps to the operand type;
-// mixing widths widens to the wider type; equal widths with mixed signedness give the unsigned
-// type (as in C). A constant operand takes the type of the other operand. Implicit conversions
-// only widen (u8 → u32, i8 → i64, u16 → i32); narrowing or sign changes need `as`.
+// compile-time constants carry `constValue` (a bigint: the expression's 64-bit value by the
+// integer rule, which may lie outside its static type until it is stored; untyped constants exact).
+// Integer semantics (compiler/dsl/int-rule.ts): all integer types are TypeScript `number` aliases
+// in types/tsebpf.d.ts (u64/i64 too; bigint literals `5n` are also accepted). Operands are widened
+// to 64 bits before they are computed; values are narrowed where stored or by `as`. An
+// expression's static type is its widest operand's (equal widths, mixed signedness: unsigned); a
+// constant operand takes the other operand's type when it fits. Implicit conversions only widen
+// (u8 → u32, i8 → i64, u16 → i32); narrowing or sign changes need `as`.
 // Header fields are read in HOST byte order (the compiler swaps); fields may also be assigned.
 // `ctx.adjustHead/adjustTail` invalidate earlier header views (the checker rejects their later use).
 // `m.get(k) ?? d` (LogicalExpr "??") is the value or d, typed as the map value. `ctx.header(H, off)`

@@ -5,7 +5,8 @@ import type * as A from "./ast.js";
 import type { Diagnostic } from "../diagnostics.js";
 import type { Span } from "../span.js";
 import { CONSTANTS, CTX_METHODS, CTX_PROPERTIES, FORMATS, HEADERS, HELPERS, INT_TYPES, LOG_LEVELS, MAPS, XDP_ACTIONS, isIntName, type ValueKind } from "./catalog.js";
-import { ACTION, BOOL, ERROR, NULL, STRING, VOID, assignable, constFits, isError, isInt, literalType, promote, sameType, typeName, wrap } from "./check-types.js";
+import { ACTION, BOOL, ERROR, NULL, STRING, VOID, assignable, isError, isInt, sameType, typeName } from "./check-types.js";
+import { type CompareOp, type ConstOp, binary, compare, constTakes, exact, fits, isShift, isU64, literalType, narrow, resultType, shiftCountOk, unary, widens } from "./int-rule.js";
 import { diag, type CodeName, UNSUPPORTED } from "./codes.js";
 
 export type Facts = ReadonlySet<A.Binding>;
@@ -38,6 +39,14 @@ export class ExprChecker {
   /** The constant value of an untyped constant (for assignability), else undefined. */
   protected cv(e: A.Expr): bigint | undefined {
     return this.flexible.has(e) ? e.constValue : undefined;
+  }
+
+  /** A constant stored into dst (a variable, parameter, return, map key/value) that does not fit it: the message, else undefined. */
+  protected outOfRange(e: A.Expr, t: A.Type, dst: A.Type): string | undefined {
+    const d = dst.kind === "nullable" ? dst.inner : dst;
+    const v = e.constValue;
+    if (v === undefined || !isInt(t) || !isInt(d) || fits(v, d) || !(this.flexible.has(e) || widens(t, d))) return undefined;
+    return `Type '${v}' is not assignable to type '${d.name}' (out of range).`;
   }
 
   /** A nullable value used where a value is needed: report it. */
@@ -128,7 +137,7 @@ export class ExprChecker {
     switch (e.kind) {
       case "IntLiteral":
         this.flexible.add(e);
-        return this.constant(e, e.value, isInt(expected) ? expected : literalType(e.value));
+        return this.constant(e, e.value, expected);
       case "BoolLiteral": return BOOL;
       case "NullLiteral": return NULL;
       case "StringLiteral": return STRING;
@@ -150,12 +159,11 @@ export class ExprChecker {
     }
   }
 
-  protected constant(e: A.Expr, v: bigint, t: A.IntType): A.Type {
-    if (!constFits(v, t) && !(v < 0n && !t.signed && constFits(v, { ...t, signed: true }))) {
-      this.report("notAssignable", `Type '${v}' is not assignable to type '${t.name}' (out of range).`, e.span);
-      return ERROR;
-    }
-    e.constValue = wrap(v, t);
+  /** An untyped constant: exact; it takes the expected type when it fits there, else its own. */
+  protected constant(e: A.Expr, v: bigint, expected?: A.Type): A.Type {
+    const t = isInt(expected) && constTakes(v, expected) ? expected : literalType(v);
+    if (!t) return this.fail("notAssignable", `The constant ${v} does not fit in 64 bits.`, e);
+    e.constValue = v;
     return t;
   }
 
@@ -241,13 +249,12 @@ export class ExprChecker {
     if (!isInt(t)) return this.fail("operatorTypes", `Operator '${e.op}' cannot be applied to type '${typeName(t)}'.`, e);
     const cv = e.operand.constValue;
     if (cv === undefined) return t;
-    const v = e.op === "-" ? -cv : e.op === "~" ? ~cv : cv;
+    const op = e.op as "-" | "~" | "+";
     if (this.flexible.has(e.operand)) {
       this.flexible.add(e);
-      const ft = isInt(expected) ? expected : literalType(v);
-      return this.constant(e, v, ft);
+      return this.constant(e, op === "-" ? -cv : op === "~" ? ~cv : cv, expected);
     }
-    e.constValue = wrap(v, t);
+    e.constValue = unary(op, cv, t);
     return t;
   }
 
@@ -256,44 +263,36 @@ export class ExprChecker {
     const hint = CMP.has(e.op) ? undefined : expected;
     let lt = this.nonNull(e.left, this.checkValue(e.left, hint));
     const lflex = this.flexible.has(e.left);
-    let rt = this.nonNull(e.right, this.checkValue(e.right, isShift(e.op) ? undefined : isInt(lt) && !lflex ? lt : hint));
+    let rt = this.nonNull(e.right, this.checkValue(e.right, isShift(e.op) || CMP.has(e.op) ? undefined : isInt(lt) && !lflex ? lt : hint));
     const rflex = this.flexible.has(e.right);
     if (isError(lt) || isError(rt)) return CMP.has(e.op) ? BOOL : ERROR;
-    // an untyped constant operand takes the other operand's type
-    if (isInt(lt) && isInt(rt) && lflex && !rflex && !isShift(e.op)) lt = this.retype(e.left, rt);
-    if (isInt(lt) && isInt(rt) && rflex && !lflex && !isShift(e.op)) rt = this.retype(e.right, lt);
-    if (isError(lt) || isError(rt)) return CMP.has(e.op) ? BOOL : ERROR;
-    if (CMP.has(e.op)) return this.comparison(e, lt, rt);
+    // an untyped constant operand takes the other operand's type when it fits (comparisons: exactly)
+    const cmp = CMP.has(e.op);
+    if (isInt(lt) && isInt(rt) && lflex && !rflex && !isShift(e.op)) lt = this.retype(e.left, lt, rt, cmp);
+    if (isInt(lt) && isInt(rt) && rflex && !lflex && !isShift(e.op)) rt = this.retype(e.right, rt, lt, cmp);
+    if (cmp) return this.comparison(e, lt, rt);
     if (!isInt(lt) || !isInt(rt)) return this.fail("operatorTypes", `Operator '${e.op}' cannot be applied to types '${typeName(lt)}' and '${typeName(rt)}'.`, e);
-    const t = isShift(e.op) ? lt : promote(lt, rt);
+    const t = resultType(e.op, lt, rt);
     const l = e.left.constValue, r = e.right.constValue;
-    if (l !== undefined && r !== undefined) {
-      if (lflex && rflex) {
-        const v = fold(e.op, l, r, undefined);
-        if (v === undefined) return this.fail("unsupported", "Division by zero in a constant expression.", e);
-        this.flexible.add(e);
-        return this.constant(e, v, isInt(expected) ? expected : literalType(v));
-      }
-      const v = fold(e.op, wrap(l, t), wrap(r, t), t);
-      if (v === undefined) return this.fail("unsupported", "Division by zero in a constant expression.", e);
-      e.constValue = wrap(v, t);
-      return t;
+    if (isShift(e.op) && r !== undefined && !shiftCountOk(r)) return this.fail("intRule", `The shift count ${r} is outside 0..63.`, e.right);
+    if (e.op === "**" && (l === undefined || r === undefined)) return this.fail("unsupported", "'**' is only supported between constants.", e);
+    if ((e.op === "/" || e.op === "%") && r === 0n) return this.fail("unsupported", l !== undefined ? "Division by zero in a constant expression." : "Division by zero.", l !== undefined ? e : e.right);
+    if (l === undefined || r === undefined) return t;
+    if (lflex && rflex) {
+      this.flexible.add(e);
+      return this.constant(e, exact(e.op as ConstOp, l, r)!, expected);
     }
-    if (e.op === "**") return this.fail("unsupported", "'**' is only supported between constants.", e);
-    if ((e.op === "/" || e.op === "%") && r === 0n) return this.fail("unsupported", "Division by zero.", e.right);
+    e.constValue = binary(e.op as ConstOp, l, r, t);
     return t;
   }
 
-  private retype(e: A.Expr, t: A.IntType): A.Type {
+  /** An untyped constant next to an operand of type `other` takes that type when it fits (its value stays exact). */
+  private retype(e: A.Expr, own: A.IntType, other: A.IntType, strict: boolean): A.IntType {
     const v = e.constValue!;
-    if (!constFits(v, t) && !(v < 0n && constFits(v, { ...t, signed: true }))) {
-      this.report("notAssignable", `Type '${v}' is not assignable to type '${t.name}' (out of range).`, e.span);
-      return ERROR;
-    }
-    e.constValue = wrap(v, t);
-    e.type = t;
+    if (!(strict ? fits(v, other) : constTakes(v, other))) return own;
+    e.type = other;
     this.flexible.delete(e);
-    return t;
+    return other;
   }
 
   private comparison(e: A.BinaryExpr, lt: A.Type, rt: A.Type): A.Type {
@@ -301,12 +300,12 @@ export class ExprChecker {
       || (EQ.has(e.op) && ((lt.kind === "action" && isInt(rt) && this.cv(e.right) !== undefined) || (rt.kind === "action" && isInt(lt) && this.cv(e.left) !== undefined)));
     if (!ok) return this.fail("noOverlap", `This comparison appears to be unintentional because the types '${typeName(lt)}' and '${typeName(rt)}' have no overlap.`, e);
     const l = e.left.constValue, r = e.right.constValue;
-    if (l !== undefined && r !== undefined) {
-      // fold as the code runs: both sides in the wider type, the signed one at equal widths
-      const typed = !this.flexible.has(e.left) && !this.flexible.has(e.right); // literal-only: their values
-      const w = typed && isInt(lt) && isInt(rt) ? (lt.bits !== rt.bits ? (lt.bits > rt.bits ? lt : rt) : lt.signed ? lt : rt) : undefined;
-      e.constValue = compare(e.op, w ? wrap(l, w) : l, w ? wrap(r, w) : r) ? 1n : 0n;
+    const u64 = (isInt(lt) && isU64(lt)) || (isInt(rt) && isU64(rt));
+    if (u64 && isInt(lt) && isInt(rt)) {
+      const bad = [e.left, e.right].find((x, i) => (i ? rt : lt).signed && !(x.constValue !== undefined && x.constValue >= 0n));
+      if (bad) return this.fail("intRule", `Comparing a u64 with a signed value (${typeName(bad === e.left ? lt : rt)}) is ambiguous: convert one side with 'as' (e.g. 'as u64' or 'as i64').`, e);
     }
+    if (l !== undefined && r !== undefined) e.constValue = compare(e.op as CompareOp, l, r, u64) ? 1n : 0n;
     return BOOL;
   }
 
@@ -327,7 +326,9 @@ export class ExprChecker {
       if (isError(lt)) return this.checkValue(e.right);
       if (lt.kind !== "nullable" || !isInt(lt.inner)) return this.fail("unsupported", "'??' needs a map value (map.get(key)) on its left.", e.left);
       const rt = this.checkValue(e.right, lt.inner);
-      if (!assignable(rt, lt.inner, this.cv(e.right))) this.report("notAssignable", `Type '${typeName(rt)}' is not assignable to type '${typeName(lt.inner)}'.`, e.right.span);
+      const range = this.outOfRange(e.right, rt, lt.inner);
+      if (range) this.report("notAssignable", range, e.right.span);
+      else if (!assignable(rt, lt.inner, this.cv(e.right))) this.report("notAssignable", `Type '${typeName(rt)}' is not assignable to type '${typeName(lt.inner)}'.`, e.right.span);
       return lt.inner;
     }
     this.checkCond(e);
@@ -345,10 +346,9 @@ export class ExprChecker {
     if (isError(a) || isError(b)) return ERROR;
     if (isInt(a) && isInt(b)) {
       const tf = this.flexible.has(e.then), ef = this.flexible.has(e.else);
-      if (tf && !ef) a = this.retype(e.then, b);
-      else if (ef && !tf) b = this.retype(e.else, a);
-      if (isInt(a) && isInt(b)) return promote(a, b);
-      return ERROR;
+      if (tf && !ef) a = this.retype(e.then, a, b, false);
+      else if (ef && !tf) b = this.retype(e.else, b, a, false);
+      return resultType("?", a, b);
     }
     if (sameType(a, b) && (a.kind === "bool" || a.kind === "action")) return a;
     return this.fail("notAssignable", `Type '${typeName(b)}' is not assignable to type '${typeName(a)}'.`, e.else);
@@ -356,13 +356,12 @@ export class ExprChecker {
 
   private asExpr(e: A.AsExpr): A.Type {
     const target = this.resolveType(e.typeAnn);
-    // A literal-only operand (`(0xfff0 + 0x20) as u16`, `300 as u8`) is folded in its own type and then wrapped.
-    const expected = isInt(target) && !literalTree(e.expr) ? target : undefined;
-    const t = this.nonNull(e.expr, this.checkValue(e.expr, expected));
+    // the operand keeps its own value (`(1000 + ctx.length) as u8`, `300 as u8`); `as` keeps its low bits
+    const t = this.nonNull(e.expr, this.checkValue(e.expr));
     if (isError(t) || isError(target)) return ERROR;
     const cv = e.expr.constValue;
     if (isInt(target) && (isInt(t) || t.kind === "bool" || t.kind === "action")) {
-      if (cv !== undefined) e.constValue = wrap(cv, target);
+      if (cv !== undefined) e.constValue = narrow(cv, target);
       return target;
     }
     if (target.kind === "action" && (isInt(t) || t.kind === "action")) {
@@ -477,7 +476,9 @@ export class ExprChecker {
     e.args.forEach((a, i) => {
       const p = params[i];
       const t = this.checkValue(a, p);
-      if (p && !assignable(t, p, this.cv(a))) this.report("notAssignable", `Argument of type '${typeName(t)}' is not assignable to parameter of type '${typeName(p)}' (in a call to '${what}').`, a.span);
+      const range = p && this.outOfRange(a, t, p);
+      if (range) this.report("notAssignable", range, a.span);
+      else if (p && !assignable(t, p, this.cv(a))) this.report("notAssignable", `Argument of type '${typeName(t)}' is not assignable to parameter of type '${typeName(p)}' (in a call to '${what}').`, a.span);
     });
   }
 
@@ -538,7 +539,9 @@ export class ExprChecker {
     const hb = h.kind === "Identifier" ? h.binding : undefined;
     const header = hb?.kind === "builtin" && Object.hasOwn(HEADERS, hb.name) ? hb.name : undefined;
     const ot = this.checkValue(off, INT_TYPES.u32);
-    if (!isError(ot) && !(isInt(ot) && assignable(ot, INT_TYPES.u32, this.cv(off))))
+    const range = this.outOfRange(off, ot, INT_TYPES.u32);
+    if (range) this.report("notAssignable", range, off.span);
+    else if (!isError(ot) && !(isInt(ot) && assignable(ot, INT_TYPES.u32, this.cv(off))))
       this.report("notAssignable", `Argument of type '${typeName(ot)}' is not assignable to parameter of type 'u32'.`, off.span);
     if (!header) {
       if (!isError(ht)) this.report("headerArg", `The first argument of ctx.header() must be a header type (${Object.keys(HEADERS).join(", ")}).`, h.span);
@@ -636,8 +639,6 @@ function valueType(k: ValueKind): A.Type {
   return INT_TYPES[k];
 }
 
-const isShift = (op: string): boolean => op === "<<" || op === ">>" || op === ">>>";
-
 function nullableBinding(e: A.Expr): A.Binding | undefined {
   if (e.kind !== "Identifier" || !e.binding) return undefined;
   const b = e.binding;
@@ -654,43 +655,4 @@ function with1(s: Facts, b: A.Binding): Facts {
   const out = new Set(s);
   out.add(b);
   return out;
-}
-
-/** Fold a binary operator; t undefined: untyped constants (exact, shifts unmasked). */
-function fold(op: string, l: bigint, r: bigint, t: A.IntType | undefined): bigint | undefined {
-  const bits = BigInt(t?.bits ?? 256);
-  switch (op) {
-    case "+": return l + r;
-    case "-": return l - r;
-    case "*": return l * r;
-    case "/": return r === 0n ? undefined : l / r;
-    case "%": return r === 0n ? undefined : l % r;
-    case "**": return r < 0n ? 0n : l ** (r > 128n ? 128n : r);
-    case "&": return l & r;
-    case "|": return l | r;
-    case "^": return l ^ r;
-    case "<<": return l << (r & (bits - 1n));
-    case ">>": return l >> (r & (bits - 1n));
-    case ">>>": return (t ? BigInt.asUintN(t.bits, l) : l) >> (r & (bits - 1n));
-    default: return undefined;
-  }
-}
-
-function compare(op: string, l: bigint, r: bigint): boolean {
-  switch (op) {
-    case "==": case "===": return l === r;
-    case "!=": case "!==": return l !== r;
-    case "<": return l < r;
-    case "<=": return l <= r;
-    case ">": return l > r;
-    default: return l >= r;
-  }
-}
-
-/** True for an expression made only of integer literals and arithmetic on them. */
-function literalTree(e: A.Expr): boolean {
-  if (e.kind === "IntLiteral") return true;
-  if (e.kind === "UnaryExpr") return (e.op === "-" || e.op === "~") && literalTree(e.operand);
-  if (e.kind === "BinaryExpr") return literalTree(e.left) && literalTree(e.right);
-  return false;
 }

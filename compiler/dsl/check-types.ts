@@ -1,7 +1,8 @@
-// Type helpers for the checker: names for messages, integer promotion, assignability, constant
-// wrapping, and resolving written types (TypeRef) against the catalogue. Pure functions.
+// Type helpers for the checker: names for messages, assignability (integer widening comes from
+// int-rule.ts), and resolving written types (TypeRef) against the catalogue. Pure functions.
 import type { IntType, Type, TypeRef } from "./ast.js";
 import { HEADERS, INT_TYPES, MAPS, isIntName } from "./catalog.js";
+import { fits, widens } from "./int-rule.js";
 
 export const ERROR: Type = { kind: "error" };
 export const BOOL: Type = { kind: "bool" };
@@ -31,37 +32,6 @@ export function typeName(t: Type): string {
 export const isInt = (t: Type | undefined): t is IntType => t?.kind === "int";
 export const isError = (t: Type | undefined): boolean => t === undefined || t.kind === "error";
 
-/** The result type of arithmetic on two ints: the wider; equal widths with mixed sign → unsigned. */
-export function promote(a: IntType, b: IntType): IntType {
-  if (a.bits !== b.bits) return a.bits > b.bits ? a : b;
-  return a.signed ? b : a;
-}
-
-/** Implicit conversion: same type, or widening that keeps every value (u8 → u16/i16/…). */
-export function widens(src: IntType, dst: IntType): boolean {
-  if (src.name === dst.name) return true;
-  if (src.signed === dst.signed) return dst.bits > src.bits;
-  return !src.signed && dst.signed && dst.bits > src.bits;
-}
-
-/** Wrap a constant to an integer type (two's complement). */
-export function wrap(v: bigint, t: IntType): bigint {
-  return t.signed ? BigInt.asIntN(t.bits, v) : BigInt.asUintN(t.bits, v);
-}
-
-/** Whether a constant fits the type without wrapping (negative constants may wrap into unsigned). */
-export function constFits(v: bigint, t: IntType): boolean {
-  const max = t.signed ? (1n << BigInt(t.bits - 1)) - 1n : (1n << BigInt(t.bits)) - 1n;
-  const min = -(1n << BigInt(t.bits - 1));
-  return v <= max && v >= min;
-}
-
-/** The default type of an untyped integer constant. */
-export function literalType(v: bigint): IntType {
-  if (v >= 0n) return v < 1n << 32n ? INT_TYPES.u32 : INT_TYPES.u64;
-  return v >= -(1n << 31n) ? INT_TYPES.i32 : INT_TYPES.i64;
-}
-
 export function sameType(a: Type, b: Type): boolean {
   if (a.kind !== b.kind) return false;
   if (a.kind === "int" && b.kind === "int") return a.name === b.name;
@@ -70,11 +40,11 @@ export function sameType(a: Type, b: Type): boolean {
   return true;
 }
 
-/** Assignability of a value of type src (constValue when constant) to dst. */
-export function assignable(src: Type, dst: Type, constValue?: bigint): boolean {
+/** Assignability of a value of type src to dst; flexConst: the value of an untyped constant (it need only fit). */
+export function assignable(src: Type, dst: Type, flexConst?: bigint): boolean {
   if (isError(src) || isError(dst)) return true;
-  if (dst.kind === "int" && src.kind === "int") return constValue !== undefined ? constFits(constValue, dst) || (constValue < 0n && constFits(constValue, { ...dst, signed: true })) : widens(src, dst);
-  if (dst.kind === "nullable") return src.kind === "null" || sameType(src, dst) || assignable(src, dst.inner, constValue);
+  if (dst.kind === "int" && src.kind === "int") return flexConst !== undefined ? fits(flexConst, dst) : widens(src, dst);
+  if (dst.kind === "nullable") return src.kind === "null" || sameType(src, dst) || assignable(src, dst.inner, flexConst);
   return sameType(src, dst);
 }
 

@@ -5,7 +5,8 @@
 import type * as A from "./ast.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { HEADERS, MAPS, MODULE_NAME, exportedNames, isIntName, INT_TYPES } from "./catalog.js";
-import { ACTION, ERROR, VOID, assignable, isError, isInt, literalType, notAssignableMessage, resolveTypeRef, typeName, wrap } from "./check-types.js";
+import { ACTION, ERROR, VOID, assignable, isError, isInt, notAssignableMessage, resolveTypeRef, typeName } from "./check-types.js";
+import { literalType, narrow } from "./int-rule.js";
 import { ExprChecker, intersect, mayAdjust, type Facts } from "./check-expr.js";
 import { diag } from "./codes.js";
 import { MAP_TYPE } from "../object.js";
@@ -98,14 +99,14 @@ class Checker extends ExprChecker {
     const ann = k.typeAnn && this.resolveType(k.typeAnn);
     const t = this.checkValue(k.init, ann && isInt(ann) ? ann : undefined);
     let type: A.Type = ann ?? t;
-    if (ann && !assignable(t, ann, this.cv(k.init))) this.report("notAssignable", notAssignableMessage(t, ann), k.init.span);
+    if (ann) this.checkStore(k.init, t, ann);
     if (k.init.constValue === undefined) {
       if (!isError(t)) this.report("constantExpr", "Top-level constants must be compile-time constant integers (or bool).", k.init.span);
       type = ERROR;
     }
     k.type = type;
     const value = k.init.constValue ?? 0n;
-    k.value = isInt(type) ? wrap(value, type) : value;
+    k.value = isInt(type) ? narrow(value, type) : value;
     this.global({ kind: "const", name: k.name, type, value: k.value, decl: k }, k.nameSpan);
   }
 
@@ -234,23 +235,33 @@ class Checker extends ExprChecker {
     } else {
       const it = this.checkValue(d.init, ann && isInt(ann) ? ann : ann?.kind === "nullable" ? ann.inner : undefined);
       if (ann) {
-        if (!assignable(it, ann, this.cv(d.init))) this.report("notAssignable", notAssignableMessage(it, ann), d.init.span);
-      } else t = this.localType(d, it);
+        this.checkStore(d.init, it, ann);
+      } else {
+        t = this.localType(d, it);
+        this.checkStore(d.init, it, t);
+      }
     }
     const b: A.Binding = { kind: "local", id: this.nextId++, name: d.name, mutable: d.mutable, type: t, decl: d };
     d.binding = b;
     if (!d.mutable && d.init?.constValue !== undefined && isInt(t)) {
-      this.constLocals.set(b, wrap(d.init.constValue, t));
+      this.constLocals.set(b, narrow(d.init.constValue, t));
       if (!ann && this.flexible.has(d.init)) this.flexLocals.add(b);
     }
     if (t.kind === "header" || (t.kind === "nullable" && t.inner.kind === "header")) this.viewEpoch.set(b, this.adjustCount);
     if (d.name) this.declare(b, d.nameSpan);
   }
 
+  /** A value stored into a declared destination: out-of-range constants, then assignability. */
+  private checkStore(e: A.Expr, t: A.Type, dst: A.Type): void {
+    const range = this.outOfRange(e, t, dst);
+    if (range) this.report("notAssignable", range, e.span);
+    else if (!assignable(t, dst, this.cv(e))) this.report("notAssignable", notAssignableMessage(t, dst), e.span);
+  }
+
   private localType(d: A.VarDecl, it: A.Type): A.Type {
     if (isError(it)) return ERROR;
     if (isInt(it) || it.kind === "bool" || it.kind === "action" || it.kind === "header" || it.kind === "nullable") {
-      if (isInt(it) && d.init?.constValue !== undefined && this.flexible.has(d.init)) return literalType(d.init.constValue);
+      if (isInt(it) && d.init?.constValue !== undefined && this.flexible.has(d.init)) return literalType(d.init.constValue) ?? it;
       return it;
     }
     if (it.kind === "null") this.report("notAssignable", `Variable '${d.name}' cannot be only null; assign it a header view or map value, e.g. 'const ${d.name} = ctx.header(Ipv4Hdr, EthHdr.size)'.`, d.nameSpan);
@@ -304,7 +315,9 @@ class Checker extends ExprChecker {
       return;
     }
     const shift = s.op === "<<=" || s.op === ">>=" || s.op === ">>>=";
-    if (shift ? !isError(vt) && !isInt(vt) : !assignable(vt, target, this.cv(s.value)))
+    const range = s.op === "=" ? this.outOfRange(s.value, vt, target) : undefined;
+    if (range) this.report("notAssignable", range, s.value.span);
+    else if (shift ? !isError(vt) && !isInt(vt) : !assignable(vt, target, s.op === "=" ? this.cv(s.value) : undefined))
       this.report("notAssignable", notAssignableMessage(vt, target), s.value.span);
     else if (tt.kind === "nullable" && (vt.kind === "header" || isInt(vt)) && tgt.kind === "Identifier" && tgt.binding)
       this.facts = new Set([...this.facts, tgt.binding]); // assigned a checked view: known non-null
@@ -322,7 +335,9 @@ class Checker extends ExprChecker {
       return;
     }
     const t = this.checkValue(s.value, isInt(rt) ? rt : undefined);
+    const range = this.outOfRange(s.value, t, rt);
     if (rt.kind === "void" && !isError(t)) this.report("notAssignable", `Type '${typeName(t)}' is not assignable to type 'void'.`, s.value.span);
+    else if (range) this.report("notAssignable", range, s.value.span);
     else if (!assignable(t, rt, this.cv(s.value))) {
       const hint = rt.kind === "action" ? " Return one of XdpAction.Pass, .Drop, .Tx, .Redirect, .Aborted." : "";
       this.report("notAssignable", `Type '${typeName(t)}' is not assignable to type '${typeName(rt)}'.${hint}`, s.value.span);

@@ -52,6 +52,7 @@ export const CODES = {
   topLevel: "TSB9017",
   varKeyword: "TSB9018",
   constantExpr: "TSB9019",
+  intRule: "TSB9030", // integer rule (int-rule.ts): u64 vs signed comparisons, shift counts
 } as const;
 
 export type CodeName = keyof typeof CODES;

@@ -152,53 +152,6 @@ const COND_SWAP: Record<Cond, Cond | undefined> = {
 export const invertCond = (c: Cond): Cond | undefined => COND_INV[c];
 export const swapCond = (c: Cond): Cond | undefined => COND_SWAP[c];
 
-const toS64 = (v: bigint): bigint => BigInt.asIntN(64, v);
-
-/** Evaluate an ALU op on 64-bit (or 32-bit, zero-extended) values; undefined when not foldable (div by 0). */
-export function evalAlu(op: AluOp, a: bigint, b: bigint, w32: boolean): bigint | undefined {
-  const bits = w32 ? 32 : 64;
-  const u = (v: bigint): bigint => BigInt.asUintN(bits, v);
-  const s = (v: bigint): bigint => BigInt.asIntN(bits, v);
-  const ua = u(a), ub = u(b);
-  let r: bigint;
-  switch (op) {
-    case "add": r = ua + ub; break;
-    case "sub": r = ua - ub; break;
-    case "mul": r = ua * ub; break;
-    case "div": if (ub === 0n) return undefined; r = ua / ub; break;
-    case "mod": if (ub === 0n) return undefined; r = ua % ub; break;
-    case "sdiv": if (ub === 0n) return undefined; r = s(a) / s(b); break;
-    case "smod": if (ub === 0n) return undefined; r = s(a) % s(b); break;
-    case "or": r = ua | ub; break;
-    case "and": r = ua & ub; break;
-    case "xor": r = ua ^ ub; break;
-    case "lsh": r = ua << (ub & BigInt(bits - 1)); break;
-    case "rsh": r = ua >> (ub & BigInt(bits - 1)); break;
-    case "arsh": r = s(a) >> (ub & BigInt(bits - 1)); break;
-    case "neg": r = -ua; break;
-  }
-  return toS64(u(r));
-}
-
-export function evalCond(cc: Cond, a: bigint, b: bigint, w32: boolean): boolean {
-  const bits = w32 ? 32 : 64;
-  const ua = BigInt.asUintN(bits, a), ub = BigInt.asUintN(bits, b);
-  const sa = BigInt.asIntN(bits, a), sb = BigInt.asIntN(bits, b);
-  switch (cc) {
-    case "eq": return ua === ub;
-    case "ne": return ua !== ub;
-    case "gt": return ua > ub;
-    case "ge": return ua >= ub;
-    case "lt": return ua < ub;
-    case "le": return ua <= ub;
-    case "sgt": return sa > sb;
-    case "sge": return sa >= sb;
-    case "slt": return sa < sb;
-    case "sle": return sa <= sb;
-    case "set": return (ua & ub) !== 0n;
-  }
-}
-
 export function bswap(v: bigint, bits: 16 | 32 | 64): bigint {
   let r = 0n;
   let x = BigInt.asUintN(bits, v);

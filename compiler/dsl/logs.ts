@@ -5,8 +5,8 @@
 import type * as A from "./ast.js";
 import type { Span } from "../span.js";
 import type { LogArgKind } from "../object.js";
-import { INT_TYPES } from "./catalog.js";
 import { exprInt, LOG_MAP, LowerError, type Lowerer } from "./lower.js";
+import { narrowTo } from "./lower-int.js";
 import { error } from "../diagnostics.js";
 
 export const LOG_RINGBUF_SIZE = 262144;
@@ -22,7 +22,7 @@ export function lowerLog(L: Lowerer, c: A.CallTarget & { kind: "log" }, span: Sp
   c.args.forEach((a, i) => {
     const e = a.expr.kind === "CallExpr" && a.expr.callee?.kind === "format" && a.expr.args[0] ? a.expr.args[0] : a.expr;
     const t = exprInt(e);
-    const v = L.convert(L.value(e), t, t.signed ? INT_TYPES.i64 : INT_TYPES.u64);
+    const v = narrowTo(L, e, t); // a log argument prints its value narrowed to its type
     L.emit({ op: "store", base: 10, off: slot + 8 + 8 * i, src: v, size: 8 });
   });
   const saved = L.span;

@@ -6,7 +6,8 @@ import type * as A from "./ast.js";
 import { MAPS } from "./catalog.js";
 import type { MapDef } from "../object.js";
 import type { Reg, Val } from "./ir.js";
-import { exprInt, type Local, type Lowerer } from "./lower.js";
+import { type Local, type Lowerer } from "./lower.js";
+import { lowBits } from "./lower-int.js";
 
 export function lowerMapMethod(L: Lowerer, m: A.MapDecl, method: string, e: A.CallExpr, asPtr = false): Val | Local | undefined {
   const def = L.shared.maps.get(m.name);
@@ -14,8 +15,9 @@ export function lowerMapMethod(L: Lowerer, m: A.MapDecl, method: string, e: A.Ca
   if (!def || !mt) return L.fail("internal: unknown map", e.span);
   const cls = MAPS[m.mapClass];
   const isLpm = def.type === 11;
-  const keyArg = (i: number): Val => L.convert(L.value(e.args[i]!), exprInt(e.args[i]!), mt.key);
-  const valArg = (i: number): Val => L.convert(L.value(e.args[i]!), exprInt(e.args[i]!), mt.value);
+  // keys and values are stored with their type's size: the store keeps the low bits
+  const keyArg = (i: number): Val => lowBits(L, e.args[i]!, mt.key);
+  const valArg = (i: number): Val => lowBits(L, e.args[i]!, mt.value);
   const storeKey = (k: Val): Reg => {
     const slot = L.scratch(def.keySize);
     if (isLpm) {

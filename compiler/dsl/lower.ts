@@ -1,7 +1,6 @@
 // Lowering: takes one checked XDP program (ast.ts FunctionDecl after checkProgram) and produces an
-// IR Func (ir.ts) over virtual registers. Integers are kept canonical in 64-bit registers:
-// unsigned values zero-extended, signed values sign-extended; ≤ 32-bit arithmetic uses 32-bit ALU
-// ops and re-normalises. Helper functions are inlined; for-loops are unrolled while their test
+// IR Func (ir.ts) over virtual registers. Integer values follow int-rule.ts (lowered by
+// lower-int.ts): 64-bit values, narrowed where they are stored. Helper functions are inlined; for-loops are unrolled while their test
 // folds to a constant. `ctx.header(T, off)` produces no code by itself: its null test becomes the
 // bounds check `data + off + sizeof(T) > data_end`, and field reads are only accepted where such
 // a check dominates them (otherwise a diagnostic), so the verifier never sees an unchecked access.
@@ -10,12 +9,14 @@ import { HEADERS, HELPERS, INT_TYPES } from "./catalog.js";
 import { error, type Diagnostic } from "../diagnostics.js";
 import type { LogFormat, MapDef } from "../object.js";
 import type { Span } from "../span.js";
-import { type AluOp, type Block, type Cond, type Func, type Op, type Reg, type Val, VREG0, evalCond, newVreg } from "./ir.js";
+import { type AluOp, type Block, type Cond, type Func, type Op, type Reg, type Val, VREG0, newVreg } from "./ir.js";
+import { evalCond, inDomain, type ArithOp } from "./int-rule.js";
+import { binaryValue, compareConst, comparison, compound, lowBits, narrowTo, narrowVal, unaryValue } from "./lower-int.js";
 import { lowerLog } from "./logs.js";
 import { lowerMapMethod } from "./lower-maps.js";
 
 type Int = A.IntType;
-const U64 = INT_TYPES.u64, U32 = INT_TYPES.u32, U8 = INT_TYPES.u8;
+const U64 = INT_TYPES.u64, U32 = INT_TYPES.u32, U8 = INT_TYPES.u8, I32 = INT_TYPES.i32;
 
 /** A bounds-checked packet view: the bytes [base + off, base + off + size). */
 /** Loop bodies unrolled in one function, nested loops and inlined helpers included. */
@@ -210,7 +211,7 @@ export class Lowerer {
     const t = s.binding && "type" in s.binding ? s.binding.type : s.init.type;
     if (t?.kind === "int" || t?.kind === "bool" || t?.kind === "action") {
       const ty = intOf(t);
-      const v = this.convert(this.value(s.init), exprInt(s.init), ty);
+      const v = narrowTo(this, s.init, ty);
       if (!s.mutable && typeof v === "bigint") return this.bind(s.binding, { k: "const", v, type: ty });
       const reg = this.reg();
       this.emit({ op: "mov", dst: reg, src: v });
@@ -229,11 +230,8 @@ export class Lowerer {
     const l = this.lookup(s.target.binding, s.target.span);
     if (l.k !== "int" || !l.mutable) this.fail(`'${s.target.name}' cannot be assigned`, s.target.span);
     let v: Val;
-    if (s.op === "=") v = this.convert(this.value(s.value), exprInt(s.value), l.type);
-    else {
-      const op = s.op.slice(0, -1) as A.BinaryOp;
-      v = this.arith(op, this.known(l), l.type, this.convert(this.value(s.value), exprInt(s.value), l.type), l.type, l.type);
-    }
+    if (s.op === "=") v = narrowTo(this, s.value, l.type);
+    else v = compound(this, s.op.slice(0, -1) as ArithOp, this.known(l), l.type, s.value);
     this.emit({ op: "mov", dst: l.reg, src: v });
     if (typeof v === "bigint") this.state.consts.set(l, v);
     else this.state.consts.delete(l);
@@ -261,11 +259,11 @@ export class Lowerer {
 
   private returnStmt(s: A.Return): void {
     if (this.ret) {
-      if (s.value && this.ret.type) this.emit({ op: "mov", dst: this.ret.reg, src: this.convert(this.value(s.value), exprInt(s.value), this.ret.type) });
+      if (s.value && this.ret.type) this.emit({ op: "mov", dst: this.ret.reg, src: narrowTo(this, s.value, this.ret.type) });
       else if (s.value) this.effect(s.value);
       this.jump(this.f.blocks[this.ret.join]!);
     } else {
-      const v = s.value ? this.convert(this.value(s.value), exprInt(s.value), U32) : 0n;
+      const v = s.value ? narrowTo(this, s.value, U32) : 0n;
       this.cur.term = { op: "ret", val: v, span: this.span };
     }
     this.start(this.newBlock()); // unreachable code after return
@@ -290,12 +288,9 @@ export class Lowerer {
   private constCond(e: A.Expr): boolean | undefined {
     if (e.constValue !== undefined) return e.constValue !== 0n;
     if (e.kind !== "BinaryExpr" || !isCompare(e.op)) return undefined;
-    const lt = exprInt(e.left), rt = exprInt(e.right), ty = wider(lt, rt);
-    const a = this.convert(this.value(e.left), lt, ty), b = this.convert(this.value(e.right), rt, ty);
+    const a = this.value(e.left), b = this.value(e.right);
     if (typeof a !== "bigint" || typeof b !== "bigint") return undefined;
-    const s = ty.signed;
-    const cc: Cond = e.op === "==" || e.op === "===" ? "eq" : e.op === "!=" || e.op === "!==" ? "ne" : e.op === "<" ? (s ? "slt" : "lt") : e.op === "<=" ? (s ? "sle" : "le") : e.op === ">" ? (s ? "sgt" : "gt") : (s ? "sge" : "ge");
-    return evalCond(cc, a, b, false);
+    return compareConst(e, a, b);
   }
 
   // ---------------------------------------------------------------- expressions: effects and objects
@@ -337,7 +332,7 @@ export class Lowerer {
       if (pt && (pt.kind === "int" || pt.kind === "bool" || pt.kind === "action")) {
         const ty = intOf(pt);
         const reg = this.reg();
-        const v = this.convert(this.value(a), exprInt(a), ty);
+        const v = narrowTo(this, a, ty);
         this.emit({ op: "mov", dst: reg, src: v });
         const l: Local = { k: "int", reg, type: ty, mutable: true };
         if (typeof v === "bigint") this.state.consts.set(l, v);
@@ -368,11 +363,11 @@ export class Lowerer {
   private helper(name: string, e: A.CallExpr): Val {
     const h = HELPERS[name];
     if (!h) return this.fail(`unknown helper '${name}'`, e.span);
-    const args = e.args.map((a, i) => this.convert(this.value(a), exprInt(a), INT_TYPES[h.params[i] ?? "u64"]));
+    const args = e.args.map((a, i) => narrowTo(this, a, INT_TYPES[h.params[i] ?? "u64"]));
     if (h.bpfHelper === 23) args.push(0n); // bpf_redirect(ifindex, flags)
     const dst = this.reg();
     this.emit({ op: "call", helper: h.bpfHelper, args, dst });
-    if (h.returns === "u32" || h.returns === "action") return this.convert(dst, U64, U32);
+    if (h.returns === "u32" || h.returns === "action") return narrowVal(this, dst, U32);
     return dst;
   }
 
@@ -382,7 +377,7 @@ export class Lowerer {
       const h = hname ? HEADERS[hname] : undefined;
       if (!h || !hname) return this.fail("ctx.header needs a header type such as EthHdr", e.args[0]?.span ?? e.span);
       const offExpr = e.args[1];
-      const off = offExpr ? this.convert(this.value(offExpr), exprInt(offExpr), U32) : 0n;
+      const off = offExpr ? narrowTo(this, offExpr, U32) : 0n;
       if (this.data < 0) this.fail("internal: packet pointers not loaded", e.span);
       if (typeof off === "bigint") {
         if (off > 0xffffn) this.fail("header offset is beyond any packet (> 65535)", offExpr?.span);
@@ -402,12 +397,12 @@ export class Lowerer {
       return { k: "hdr", header: hname, base, off: 0, size: h.size, epoch: this.epoch, varBase: true };
     }
     if (method === "adjustHead" || method === "adjustTail") {
-      const delta = e.args[0] ? this.convert(this.value(e.args[0]), exprInt(e.args[0]), INT_TYPES.i32) : 0n;
+      const delta = e.args[0] ? narrowTo(this, e.args[0], I32) : 0n;
       const dst = this.reg();
       this.emit({ op: "call", helper: method === "adjustHead" ? 44 : 65, args: [this.f.ctx, delta], dst });
       if (this.data < 0) { this.data = this.reg(); this.dataEnd = this.reg(); }
       this.invalidatePacket();
-      return this.convert(dst, U64, INT_TYPES.i32);
+      return narrowVal(this, dst, I32);
     }
     return this.fail(`unsupported ctx method '${method}'`, e.span);
   }
@@ -462,12 +457,12 @@ export class Lowerer {
 
   // ---------------------------------------------------------------- integer values
 
-  /** Lower an integer/bool/action expression to a canonical value. */
+  /** Lower an integer/bool/action expression to its 64-bit value (int-rule.ts). */
   value(e: A.Expr): Val {
-    if (e.constValue !== undefined) return canon(e.constValue, exprInt(e));
+    if (e.constValue !== undefined) return inDomain(e.constValue, exprInt(e));
     const saved = this.span;
     switch (e.kind) {
-      case "IntLiteral": return canon(e.value, exprInt(e));
+      case "IntLiteral": return inDomain(e.value, exprInt(e));
       case "BoolLiteral": return e.value ? 1n : 0n;
       case "Identifier": return this.identValue(e);
       case "MemberExpr": return this.member(e);
@@ -477,11 +472,9 @@ export class Lowerer {
         if (typeof r === "object") return this.fail("expected an integer value", e.span);
         return r;
       }
-      case "AsExpr": return this.convert(this.value(e.expr), exprInt(e.expr), exprInt(e));
-      case "UnaryExpr": return this.unary(e);
-      case "BinaryExpr":
-        if (isCompare(e.op)) return this.materialize(e);
-        return this.arith(e.op, this.valueAs(e.left, exprInt(e)), exprInt(e), this.valueAs(e.right, e.op === "<<" || e.op === ">>" || e.op === ">>>" ? exprInt(e.right) : exprInt(e)), exprInt(e.right), exprInt(e));
+      case "AsExpr": return narrowTo(this, e.expr, exprInt(e));
+      case "UnaryExpr": return e.op === "!" ? this.materialize(e) : unaryValue(this, e);
+      case "BinaryExpr": return isCompare(e.op) ? this.materialize(e) : binaryValue(this, e);
       case "LogicalExpr":
         if (e.op === "??") return this.nullish(e);
         return this.materialize(e);
@@ -492,13 +485,9 @@ export class Lowerer {
     }
   }
 
-  private valueAs(e: A.Expr, t: Int): Val {
-    return this.convert(this.value(e), exprInt(e), t);
-  }
-
   private identValue(e: A.Identifier): Val {
     const b = e.binding;
-    if (b?.kind === "const") return canon(b.value, exprInt(e));
+    if (b?.kind === "const") return inDomain(b.value, exprInt(e));
     const l = this.lookup(b, e.span);
     if (l.k === "const") return l.v;
     if (l.k === "int") return l.mutable ? this.known(l) : l.reg;
@@ -509,16 +498,16 @@ export class Lowerer {
   private loadMapVal(l: MapValPtr, _span: Span): Val {
     const d = this.reg();
     this.emit({ op: "load", dst: d, base: l.ptr, off: 0, size: (l.type.bits / 8) as 1 | 2 | 4 | 8 });
-    return l.type.signed ? this.convert(d, { ...l.type, signed: false }, l.type) : d;
+    return l.type.signed ? narrowVal(this, d, l.type) : d;
   }
 
   private member(e: A.MemberExpr): Val {
     const m = e.member;
     if (!m) return this.fail("internal: unresolved member", e.span);
-    if (m.kind === "constant") return canon(m.value, exprInt(e));
+    if (m.kind === "constant") return inDomain(m.value, exprInt(e));
     if (m.kind === "ctxLength") {
       if (this.data < 0) this.fail("internal: packet pointers not loaded", e.span);
-      return this.convert(this.alu("sub", this.dataEnd, this.data, false), U64, U32);
+      return narrowVal(this, this.alu("sub", this.dataEnd, this.data, false), U32);
     }
     if (m.kind !== "headerField") return this.fail("unsupported member access", e.span);
     const h = this.object(e.object);
@@ -546,9 +535,12 @@ export class Lowerer {
     const h = this.object(tgt.object);
     if (h.k !== "hdr") return void this.fail("fields can only be written in header views", tgt.span);
     if (m.bitWidth !== undefined) return void this.fail("bit fields are read-only", tgt.span);
-    let v = this.convert(this.value(s.value), exprInt(s.value), m.type);
-    if (s.op !== "=") v = this.arith(s.op.slice(0, -1), this.field(h, m, tgt.span), m.type, v, m.type, m.type);
-    else this.field(h, m, tgt.span); // the same guard as a read (the load is dropped when unused)
+    let v: Val;
+    if (s.op !== "=") v = compound(this, s.op.slice(0, -1) as ArithOp, this.field(h, m, tgt.span), m.type, s.value);
+    else {
+      v = lowBits(this, s.value, m.type); // the store keeps the low bits
+      this.field(h, m, tgt.span); // the same guard as a read (the load is dropped when unused)
+    }
     const off = h.off + m.offset;
     if (m.size === 6) {
       const hi = typeof v === "bigint" ? (v >> 32n) & 0xffffn : this.alu("rsh", v, 32n, false);
@@ -569,96 +561,13 @@ export class Lowerer {
       if (m.bitOffset) v = this.alu("rsh", v, BigInt(m.bitOffset), true);
       if ((m.bitOffset ?? 0) + m.bitWidth < m.size * 8) v = this.alu("and", v, (1n << BigInt(m.bitWidth)) - 1n, true);
     }
-    return m.type.signed ? this.convert(v, { ...m.type, signed: false }, m.type) : v;
+    return m.type.signed ? narrowVal(this, v, m.type) : v;
   }
 
   load(base: Reg, off: number, size: number): Reg {
     const d = this.reg();
     this.emit({ op: "load", dst: d, base, off, size: size as 1 | 2 | 4 | 8 });
     return d;
-  }
-
-  private unary(e: A.UnaryExpr): Val {
-    const t = exprInt(e);
-    switch (e.op) {
-      case "+": return this.valueAs(e.operand, t);
-      case "-": return this.arith("-", 0n, t, this.valueAs(e.operand, t), t, t);
-      case "~": return this.arith("^", this.valueAs(e.operand, t), t, canon(-1n, t), t, t);
-      case "!": return this.materialize(e);
-      default: return this.fail(`unsupported operator '${e.op}'`, e.span);
-    }
-  }
-
-  /** Binary arithmetic in type t (operands already converted to t; shift counts in their own type). */
-  arith(op: A.BinaryOp | string, a: Val, _ta: Int, b: Val, _tb: Int, t: Int): Val {
-    const w32 = t.bits <= 32;
-    const shift = op === "<<" || op === ">>" || op === ">>>";
-    if (shift) b = typeof b === "bigint" ? b & BigInt(t.bits <= 32 ? 31 : 63) : this.maskShift(b, t);
-    let alu: AluOp;
-    switch (op) {
-      case "+": alu = "add"; break;
-      case "-": alu = "sub"; break;
-      case "*": alu = "mul"; break;
-      case "/": alu = t.signed ? "sdiv" : "div"; break;
-      case "%": alu = t.signed ? "smod" : "mod"; break;
-      case "&": alu = "and"; break;
-      case "|": alu = "or"; break;
-      case "^": alu = "xor"; break;
-      case "<<": alu = "lsh"; break;
-      case ">>": alu = t.signed ? "arsh" : "rsh"; break;
-      case ">>>": alu = "rsh"; break;
-      default: return this.fail(`unsupported operator '${op}'`);
-    }
-    if (typeof a === "bigint" && typeof b === "bigint") {
-      const r = constAlu(alu, a, b, t);
-      if (r !== undefined) return r;
-    }
-    if ((alu === "div" || alu === "mod" || alu === "sdiv" || alu === "smod") && b === 0n) this.fail("division by zero");
-    const bitwise = alu === "and" || alu === "or" || alu === "xor";
-    const signedOp = t.signed && (alu === "sdiv" || alu === "smod" || alu === "arsh" || bitwise);
-    let src = a;
-    if (op === ">>>" && t.signed && t.bits < 64) src = this.convert(a, t, { ...t, signed: false });
-    const d = this.alu(alu, src, b, w32 && !signedOp);
-    if (bitwise) return d; // and/or/xor of canonical inputs stay canonical
-    if (alu === "rsh" && !t.signed) return d;
-    return this.normalize(d, t, w32 && !signedOp);
-  }
-
-  private maskShift(b: Reg, t: Int): Reg {
-    return this.alu("and", b, BigInt(t.bits <= 32 ? 31 : 63), false);
-  }
-
-  /** Bring a raw result back to canonical form for t (zero-extension already done when w32). */
-  private normalize(r: Reg, t: Int, w32: boolean): Reg {
-    if (t.bits === 64) return r;
-    if (!t.signed) {
-      if (t.bits === 32) {
-        if (w32) return r;
-        const d = this.reg();
-        this.emit({ op: "mov", dst: d, src: r, w32: true });
-        return d;
-      }
-      return this.alu("and", r, (1n << BigInt(t.bits)) - 1n, true);
-    }
-    const sh = BigInt(64 - t.bits);
-    return this.alu("arsh", this.alu("lsh", r, sh, false), sh, false);
-  }
-
-  /** Convert a canonical value of type s to canonical type t. */
-  convert(v: Val, s: Int, t: Int): Val {
-    if (typeof v === "bigint") return canon(v, t);
-    if (s.bits === t.bits && s.signed === t.signed) return v;
-    if (t.bits === 64) return v; // zero- or sign-extended already
-    const needs = t.bits < s.bits || (s.signed !== t.signed && (t.signed ? s.bits >= t.bits : true));
-    if (!needs) return v;
-    if (!t.signed && !s.signed && t.bits >= s.bits) return v;
-    if (t.signed && !s.signed && s.bits < t.bits) return v;
-    if (t.bits === 32 && !t.signed) {
-      const d = this.reg();
-      this.emit({ op: "mov", dst: d, src: v, w32: true });
-      return d;
-    }
-    return this.normalize(v, t, false);
   }
 
   // ---------------------------------------------------------------- conditions
@@ -691,43 +600,41 @@ export class Lowerer {
   }
 
   private ternary(e: A.ConditionalExpr): Val {
-    const ty = exprInt(e);
     const d = this.reg();
     const t = this.newBlock(), f = this.newBlock(), j = this.newBlock();
     const simple = (x: A.Expr): boolean => x.constValue !== undefined || x.kind === "IntLiteral" || x.kind === "BoolLiteral" || (x.kind === "MemberExpr" && x.member?.kind === "constant");
     if (simple(e.then) && simple(e.else)) {
       // d = then; if (!test) d = else — no jump back from the true arm
-      this.emit({ op: "mov", dst: d, src: this.valueAs(e.then, ty) });
+      this.emit({ op: "mov", dst: d, src: this.value(e.then) });
       this.cond(e.test, j, f);
       this.start(f);
-      this.emit({ op: "mov", dst: d, src: this.valueAs(e.else, ty) });
+      this.emit({ op: "mov", dst: d, src: this.value(e.else) });
       this.jump(j);
       this.start(j);
       return d;
     }
     this.cond(e.test, t, f);
     this.start(t);
-    this.emit({ op: "mov", dst: d, src: this.valueAs(e.then, ty) });
+    this.emit({ op: "mov", dst: d, src: this.value(e.then) });
     this.jump(j);
     this.start(f);
-    this.emit({ op: "mov", dst: d, src: this.valueAs(e.else, ty) });
+    this.emit({ op: "mov", dst: d, src: this.value(e.else) });
     this.jump(j);
     this.start(j);
     return d;
   }
 
   private nullish(e: A.LogicalExpr): Val {
-    const ty = exprInt(e);
     const l = this.object(e.left);
     if (l.k !== "mapval") return this.fail("'??' needs a map value on its left", e.left.span);
     const d = this.reg();
     const t = this.newBlock(), f = this.newBlock(), j = this.newBlock();
     this.branch("eq", l.ptr, 0n, t, f);
     this.start(f);
-    this.emit({ op: "mov", dst: d, src: this.convert(this.loadMapVal(l, e.span), l.type, ty) });
+    this.emit({ op: "mov", dst: d, src: this.loadMapVal(l, e.span) });
     this.jump(j);
     this.start(t);
-    this.emit({ op: "mov", dst: d, src: this.valueAs(e.right, ty) });
+    this.emit({ op: "mov", dst: d, src: this.value(e.right) });
     this.jump(j);
     this.start(j);
     return d;
@@ -761,12 +668,8 @@ export class Lowerer {
       const obj = isNull(e.left) ? e.right : e.left;
       return eq ? this.nullTest(obj, t, f) : this.nullTest(obj, f, t);
     }
-    const lt = exprInt(e.left), rt = exprInt(e.right);
-    const ty = wider(lt, rt);
-    const a = this.convert(this.value(e.left), lt, ty), b = this.convert(this.value(e.right), rt, ty);
-    const s = ty.signed;
-    const cc: Cond = eq ? "eq" : ne ? "ne" : e.op === "<" ? (s ? "slt" : "lt") : e.op === "<=" ? (s ? "sle" : "le") : e.op === ">" ? (s ? "sgt" : "gt") : (s ? "sge" : "ge");
-    this.branch(cc, a, b, t, f);
+    const c = comparison(this, e);
+    this.branch(c.cc, c.a, c.b, t, f);
   }
 
   /** Jump to ifNull when the nullable object is null, else to ifSome. */
@@ -807,37 +710,6 @@ export function intOf(t: A.Type | undefined): Int {
 export function exprInt(e: A.Expr): Int {
   return intOf(e.type);
 }
-
-function wider(a: Int, b: Int): Int {
-  if (a.bits !== b.bits) return a.bits > b.bits ? a : b;
-  return a.signed ? a : b;
-}
-
-/** Wrap a constant to canonical form for t. */
-export function canon(v: bigint, t: Int): bigint {
-  return t.signed ? BigInt.asIntN(t.bits, v) : BigInt.asUintN(t.bits, v);
-}
-
-function constAlu(op: AluOp, a: bigint, b: bigint, t: Int): bigint | undefined {
-  const ua = BigInt.asUintN(t.bits, a), ub = BigInt.asUintN(t.bits, b);
-  switch (op) {
-    case "add": return canon(a + b, t);
-    case "sub": return canon(a - b, t);
-    case "mul": return canon(a * b, t);
-    case "div": return ub === 0n ? undefined : canon(ua / ub, t);
-    case "mod": return ub === 0n ? undefined : canon(ua % ub, t);
-    case "sdiv": return b === 0n ? undefined : canon(a / b, t);
-    case "smod": return b === 0n ? undefined : canon(a % b, t);
-    case "and": return canon(a & b, t);
-    case "or": return canon(a | b, t);
-    case "xor": return canon(a ^ b, t);
-    case "lsh": return canon(a << b, t);
-    case "rsh": return canon(ua >> b, t);
-    case "arsh": return canon(BigInt.asIntN(t.bits, a) >> b, t);
-    default: return undefined;
-  }
-}
-
 
 /** Whether a function body (or a helper it calls) touches packet data. */
 function usesPacket(n: unknown, seen = new Set<unknown>()): boolean {

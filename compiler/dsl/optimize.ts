@@ -5,10 +5,11 @@
 // when every path between them is free of side effects and all their failure exits return the
 // same constant). `legalize` then gives every immediate a form the instruction set can encode.
 import {
-  type Block, type Func, type Op, type Reg, type Term, type Val, VREG0, bswap, defs, evalAlu, evalCond, isVreg, mapTermUses, mapUses, newVreg, rpo,
+  type Block, type Func, type Op, type Reg, type Term, type Val, VREG0, bswap, defs, isVreg, mapTermUses, mapUses, newVreg, rpo,
   successors, termUses, uses,
 } from "./ir.js";
 import { fitsI32 } from "./select.js";
+import { evalAlu, evalCond } from "./int-rule.js";
 
 export function optimize(f: Func): void {
   for (let i = 0; i < 8; i++) {

@@ -1,0 +1,227 @@
+// The DSL's integer rule, in one place: the checker's and the lowering's constant folding, the
+// optimiser's folding of BPF instructions and the instructions the lowering picks all come from
+// here. Takes bigint values and IntTypes; produces bigint values, types and BPF op choices.
+//
+// Values: an operand narrower than 64 bits is widened to i64 (zero-extended if unsigned,
+// sign-extended if signed); if either operand is u64 the operation is done in u64 (a shift: if its
+// left operand is u64). Results wrap modulo 2^64. A value is narrowed (keeps its low bits,
+// reinterpreted as signed for signed types) only where it is stored or by `as`. So the value of an
+// expression of static type T is a 64-bit integer read as u64 when T is u64, else as i64 — its
+// "domain". Shift counts use their low 6 bits; x / 0 is 0 and x % 0 is x (as BPF defines them).
+// Static types: an expression's type is its widest operand's (equal widths, mixed signedness:
+// unsigned); implicit conversions only widen. Untyped constants (literals and what is made of
+// them alone) are exact and take the type the context asks for when they fit.
+import type { IntType } from "./ast.js";
+import { INT_TYPES } from "./catalog.js";
+import type { AluOp, Cond } from "./ir.js";
+
+export type ArithOp = "+" | "-" | "*" | "/" | "%" | "&" | "|" | "^" | "<<" | ">>" | ">>>";
+/** `**` folds between constants only (no BPF instruction computes it). */
+export type ConstOp = ArithOp | "**";
+export type CompareOp = "==" | "!=" | "===" | "!==" | "<" | "<=" | ">" | ">=";
+
+export const isShift = (op: string): boolean => op === "<<" || op === ">>" || op === ">>>";
+/** Whether expressions of static type t compute in u64 (else i64). */
+export const isU64 = (t: IntType): boolean => t.bits === 64 && !t.signed;
+
+// ---------------------------------------------------------------- static types
+
+/** The static type of `a op b`: the wider; equal widths with mixed sign → unsigned; shifts: a's. */
+export function resultType(op: string, a: IntType, b: IntType): IntType {
+  if (isShift(op)) return a;
+  if (a.bits !== b.bits) return a.bits > b.bits ? a : b;
+  return a.signed ? b : a;
+}
+
+/** Implicit conversion: same type, or widening that keeps every value (u8 → u16/i16/…). */
+export function widens(src: IntType, dst: IntType): boolean {
+  if (src.name === dst.name) return true;
+  if (src.signed === dst.signed) return dst.bits > src.bits;
+  return !src.signed && dst.signed && dst.bits > src.bits;
+}
+
+/** The default type of an untyped constant (undefined when it does not fit in 64 bits). */
+export function literalType(v: bigint): IntType | undefined {
+  if (v >= 0n) return v < 1n << 32n ? INT_TYPES.u32 : v < 1n << 64n ? INT_TYPES.u64 : undefined;
+  return v >= -(1n << 31n) ? INT_TYPES.i32 : v >= -(1n << 63n) ? INT_TYPES.i64 : undefined;
+}
+
+/** Whether v is a value of type t. */
+export function fits(v: bigint, t: IntType): boolean {
+  const b = BigInt(t.bits);
+  return t.signed ? v >= -(1n << (b - 1n)) && v < 1n << (b - 1n) : v >= 0n && v < 1n << b;
+}
+
+/** Whether an untyped constant takes type t next to an operand of type t: it fits (a negative one: t's signed twin). */
+export function constTakes(v: bigint, t: IntType): boolean {
+  return fits(v, t) || (v < 0n && fits(v, { ...t, signed: true }));
+}
+
+// ---------------------------------------------------------------- values
+
+/** Narrowing (a store or `as`): keep t's low bits, reinterpreted as signed for signed t. */
+export function narrow(v: bigint, t: IntType): bigint {
+  return t.signed ? BigInt.asIntN(t.bits, v) : BigInt.asUintN(t.bits, v);
+}
+
+/** A 64-bit value read in the domain of static type t (u64 for u64, else i64). */
+export function inDomain(v: bigint, t: IntType): bigint {
+  return isU64(t) ? BigInt.asUintN(64, v) : BigInt.asIntN(64, v);
+}
+
+/** `a op b` where t is the expression's static type (resultType): operands are 64-bit values. */
+export function binary(op: ConstOp, a: bigint, b: bigint, t: IntType): bigint {
+  const x = inDomain(a, t), y = inDomain(b, t);
+  const n = BigInt.asUintN(64, b) & 63n;
+  switch (op) {
+    case "+": return inDomain(x + y, t);
+    case "-": return inDomain(x - y, t);
+    case "*": return inDomain(x * y, t);
+    case "/": return y === 0n ? 0n : inDomain(x / y, t);
+    case "%": return y === 0n ? x : inDomain(x % y, t);
+    case "&": return inDomain(x & y, t);
+    case "|": return inDomain(x | y, t);
+    case "^": return inDomain(x ^ y, t);
+    case "<<": return inDomain(x << n, t);
+    case ">>": return inDomain(x >> n, t);
+    case ">>>": return inDomain(BigInt.asUintN(64, x) >> n, t);
+    case "**": return y < 0n ? 0n : inDomain(powMod64(x, y), t);
+  }
+}
+
+function powMod64(x: bigint, y: bigint): bigint {
+  let r = 1n;
+  for (let base = BigInt.asUintN(64, x); y > 0n; y >>= 1n, base = BigInt.asUintN(64, base * base)) if (y & 1n) r = BigInt.asUintN(64, r * base);
+  return r;
+}
+
+/** `-a`, `~a`, `+a` for an operand of static type t. */
+export function unary(op: "-" | "~" | "+", a: bigint, t: IntType): bigint {
+  const x = inDomain(a, t);
+  return inDomain(op === "-" ? -x : op === "~" ? ~x : x, t);
+}
+
+/** `a op b`; u64: either operand's static type is u64 (both compare as u64), else both as i64. */
+export function compare(op: CompareOp, a: bigint, b: bigint, u64: boolean): boolean {
+  const x = u64 ? BigInt.asUintN(64, a) : BigInt.asIntN(64, a);
+  const y = u64 ? BigInt.asUintN(64, b) : BigInt.asIntN(64, b);
+  switch (op) {
+    case "==": case "===": return x === y;
+    case "!=": case "!==": return x !== y;
+    case "<": return x < y;
+    case "<=": return x <= y;
+    case ">": return x > y;
+    case ">=": return x >= y;
+  }
+}
+
+/** Whether a constant shift count is allowed (0..63). */
+export const shiftCountOk = (n: bigint): boolean => n >= 0n && n <= 63n;
+
+/** Untyped constants (literals alone) fold exactly; undefined: division by zero. */
+export function exact(op: ConstOp, a: bigint, b: bigint): bigint | undefined {
+  switch (op) {
+    case "**": return b < 0n ? 0n : a ** (b > 128n ? 128n : b);
+    case "/": case "%": if (b === 0n) return undefined; return op === "/" ? a / b : a % b;
+    case "<<": return a << b;
+    case ">>": return a >> b;
+    case ">>>": return BigInt.asUintN(64, a) >> b;
+    default: return plain(op, a, b);
+  }
+}
+
+function plain(op: "+" | "-" | "*" | "&" | "|" | "^", a: bigint, b: bigint): bigint {
+  switch (op) {
+    case "+": return a + b;
+    case "-": return a - b;
+    case "*": return a * b;
+    case "&": return a & b;
+    case "|": return a | b;
+    case "^": return a ^ b;
+  }
+}
+
+// ---------------------------------------------------------------- code: which BPF operation
+
+/** The 64-bit BPF ALU operation computing `op` on 64-bit operands for static type t. */
+export function aluFor(op: ArithOp, t: IntType): AluOp {
+  const u = isU64(t);
+  switch (op) {
+    case "+": return "add";
+    case "-": return "sub";
+    case "*": return "mul";
+    case "/": return u ? "div" : "sdiv";
+    case "%": return u ? "mod" : "smod";
+    case "&": return "and";
+    case "|": return "or";
+    case "^": return "xor";
+    case "<<": return "lsh";
+    case ">>": return u ? "rsh" : "arsh";
+    case ">>>": return "rsh";
+  }
+}
+
+/** Operators whose low 32 result bits depend only on the operands' low 32 bits (32-bit ALU ops give them). */
+export const low32Safe = (op: string): boolean => op === "+" || op === "-" || op === "*" || op === "&" || op === "|" || op === "^";
+
+/** The jump condition for `a op b`: unsigned when compared as u64 or when both are known non-negative. */
+export function condFor(op: CompareOp, unsigned: boolean): Cond {
+  switch (op) {
+    case "==": case "===": return "eq";
+    case "!=": case "!==": return "ne";
+    case "<": return unsigned ? "lt" : "slt";
+    case "<=": return unsigned ? "le" : "sle";
+    case ">": return unsigned ? "gt" : "sgt";
+    case ">=": return unsigned ? "ge" : "sge";
+  }
+}
+
+// ---------------------------------------------------------------- the machine: what BPF instructions compute
+
+const toS64 = (v: bigint): bigint => BigInt.asIntN(64, v);
+
+/** A BPF ALU instruction on 64-bit (or 32-bit, zero-extended) registers; undefined when not foldable (div by 0). */
+export function evalAlu(op: AluOp, a: bigint, b: bigint, w32: boolean): bigint | undefined {
+  const bits = w32 ? 32 : 64;
+  const u = (v: bigint): bigint => BigInt.asUintN(bits, v);
+  const s = (v: bigint): bigint => BigInt.asIntN(bits, v);
+  const ua = u(a), ub = u(b);
+  let r: bigint;
+  switch (op) {
+    case "add": r = ua + ub; break;
+    case "sub": r = ua - ub; break;
+    case "mul": r = ua * ub; break;
+    case "div": if (ub === 0n) return undefined; r = ua / ub; break;
+    case "mod": if (ub === 0n) return undefined; r = ua % ub; break;
+    case "sdiv": if (ub === 0n) return undefined; r = s(a) / s(b); break;
+    case "smod": if (ub === 0n) return undefined; r = s(a) % s(b); break;
+    case "or": r = ua | ub; break;
+    case "and": r = ua & ub; break;
+    case "xor": r = ua ^ ub; break;
+    case "lsh": r = ua << (ub & BigInt(bits - 1)); break;
+    case "rsh": r = ua >> (ub & BigInt(bits - 1)); break;
+    case "arsh": r = s(a) >> (ub & BigInt(bits - 1)); break;
+    case "neg": r = -ua; break;
+  }
+  return toS64(u(r));
+}
+
+/** A BPF conditional jump's test on 64-bit (or 32-bit) registers. */
+export function evalCond(cc: Cond, a: bigint, b: bigint, w32: boolean): boolean {
+  const bits = w32 ? 32 : 64;
+  const ua = BigInt.asUintN(bits, a), ub = BigInt.asUintN(bits, b);
+  const sa = BigInt.asIntN(bits, a), sb = BigInt.asIntN(bits, b);
+  switch (cc) {
+    case "eq": return ua === ub;
+    case "ne": return ua !== ub;
+    case "gt": return ua > ub;
+    case "ge": return ua >= ub;
+    case "lt": return ua < ub;
+    case "le": return ua <= ub;
+    case "sgt": return sa > sb;
+    case "sge": return sa >= sb;
+    case "slt": return sa < sb;
+    case "sle": return sa <= sb;
+    case "set": return (ua & ub) !== 0n;
+  }
+}
