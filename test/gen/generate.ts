@@ -390,7 +390,8 @@ export class ProgramGen {
   }
 
   private ringOrExact(t: IntName, d: number): string {
-    return this.chance(0.5) ? this.ring(t, d) : this.exact(t, d).code;
+    // a ring tree of constants may fold to a value outside t: `as` narrows it where a store would be an error
+    return this.chance(0.5) ? `(${this.ring(t, d)} as ${t})` : this.exact(t, d).code;
   }
 
   /**
