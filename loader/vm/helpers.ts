@@ -1,0 +1,86 @@
+// The VM's helper functions with kernel semantics: takes the running VM's state (memory, maps,
+// packet, clock, random generator, CPU) and produces the table helper id → implementation.
+// Results are what the kernel returns, -errno included. Helpers missing here are refused by the
+// compiler with their id and name.
+import type { HelperFn, Machine } from "./compile.js";
+import { EINVAL, type RingMap, type VmMap } from "./maps.js";
+import { VmFault, type Memory, type Region } from "./memory.js";
+
+const NAMES: Record<number, string> = {
+  1: "map_lookup_elem", 2: "map_update_elem", 3: "map_delete_elem", 4: "probe_read", 5: "ktime_get_ns",
+  6: "trace_printk", 7: "get_prandom_u32", 8: "get_smp_processor_id", 12: "tail_call", 23: "redirect",
+  28: "csum_diff", 44: "xdp_adjust_head", 51: "redirect_map", 54: "xdp_adjust_meta", 65: "xdp_adjust_tail",
+  69: "fib_lookup", 125: "ktime_get_boot_ns", 130: "ringbuf_output", 131: "ringbuf_reserve",
+  132: "ringbuf_submit", 133: "ringbuf_discard", 134: "ringbuf_query", 160: "ktime_get_coarse_ns",
+};
+
+export function helperName(id: number): string {
+  return NAMES[id] ? `#${id} (bpf_${NAMES[id]})` : `#${id}`;
+}
+
+/** What the helpers act on: the packet's pointers live in the packet region's bounds. */
+export interface HelperState {
+  mem: Memory;
+  packet: Region;
+  /** The byte index of data (data_meta is packet.lo, data_end is packet.hi). */
+  data: number;
+  mapOf(r: Region | undefined): VmMap | RingMap | undefined;
+  valuePtr(map: VmMap, value: Uint8Array): bigint;
+  clock: { ns: bigint };
+  random(): number;
+  cpu: number;
+}
+
+const XDP_FRAME = 40, ETH_HLEN = 14, HARD_END = 4096 - 320, MAX_META = 32;
+const ret = (x: Machine, v: number | bigint) => { x.r[0] = BigInt.asUintN(64, BigInt(v)); };
+
+export function xdpHelpers(s: HelperState): Map<number, HelperFn> {
+  const kv = (x: Machine, insn: number, name: string): VmMap => {
+    const m = s.mapOf(s.mem.regionOf(x.r[1]));
+    if (!m || !("lookup" in m)) throw new VmFault(`bpf_${name}: r1 is not a pointer to a key/value map`, insn);
+    return m;
+  };
+  const key = (x: Machine, m: VmMap, insn: number) => s.mem.bytes(x.r[2], m.def.keySize, insn);
+  const clock = (x: Machine) => ret(x, s.clock.ns);
+  return new Map<number, HelperFn>([
+    [1, (x, i) => { const m = kv(x, i, "map_lookup_elem"); const v = m.lookup(key(x, m, i), s.cpu); ret(x, v ? s.valuePtr(m, v) : 0); }],
+    [2, (x, i) => { const m = kv(x, i, "map_update_elem"); ret(x, m.update(key(x, m, i), s.mem.bytes(x.r[3], m.def.valueSize, i), Number(x.r[4]), s.cpu)); }],
+    [3, (x, i) => { const m = kv(x, i, "map_delete_elem"); ret(x, m.delete(key(x, m, i))); }],
+    [5, clock], [125, clock], [160, clock],
+    [7, (x) => ret(x, s.random() >>> 0)],
+    [8, (x) => ret(x, s.cpu)],
+    [44, (x) => ret(x, adjustHead(s, Number(BigInt.asIntN(32, x.r[2]))))],
+    [54, (x) => ret(x, adjustMeta(s, Number(BigInt.asIntN(32, x.r[2]))))],
+    [65, (x) => ret(x, adjustTail(s, Number(BigInt.asIntN(32, x.r[2]))))],
+    [130, (x, i) => {
+      const m = s.mapOf(s.mem.regionOf(x.r[1]));
+      if (!m || !("output" in m)) throw new VmFault("bpf_ringbuf_output: r1 is not a pointer to a ring buffer", i);
+      ret(x, m.output(s.mem.bytes(x.r[2], Number(BigInt.asUintN(32, x.r[3])), i)));
+    }],
+  ]);
+}
+
+/** bpf_xdp_adjust_head as net/core/filter.c does it (moving the metadata with data). */
+function adjustHead(s: HelperState, delta: number): number {
+  const p = s.packet, meta = s.data - p.lo, data = s.data + delta;
+  if (data < XDP_FRAME + meta || data > p.hi - ETH_HLEN) return EINVAL;
+  if (meta) p.bytes.copyWithin(p.lo + delta, p.lo, s.data);
+  p.lo += delta;
+  s.data = p.origin = data;
+  return 0;
+}
+
+function adjustMeta(s: HelperState, delta: number): number {
+  const p = s.packet, meta = p.lo + delta, len = s.data - meta;
+  if (meta < XDP_FRAME || meta > s.data || len & 3 || len > MAX_META) return EINVAL;
+  p.lo = meta;
+  return 0;
+}
+
+function adjustTail(s: HelperState, delta: number): number {
+  const p = s.packet, end = p.hi + delta;
+  if (end > HARD_END || end < s.data + ETH_HLEN) return EINVAL;
+  if (delta > 0) p.bytes.fill(0, p.hi, end);
+  p.hi = end;
+  return 0;
+}

@@ -1,0 +1,174 @@
+// The in-process XDP VM: takes a BPF object (ELF bytes or the reader's ObjectModel) and produces
+// an XdpVm that runs one of its programs on packets as BPF_PROG_TEST_RUN does (256 bytes of
+// headroom, a 4096-byte frame, the xdp_md context), with the object's maps, a virtual clock, a
+// seeded random generator and a chosen CPU. Never loads anything into the kernel.
+import { readBpfObject } from "../../compiler/elf/read-object.js";
+import type { LoadedProgram, ObjectModel } from "../../compiler/object.js";
+import { compile, MAX_FRAMES, VmCompileError, type HelperFn, type Machine, type Step } from "./compile.js";
+import { helperName, xdpHelpers, type HelperState } from "./helpers.js";
+import { createMap, type RingMap, type VmMap } from "./maps.js";
+import { Memory, VmFault, type Region } from "./memory.js";
+
+export const HEADROOM = 256, FRAME = 4096, MAX_PACKET = FRAME - HEADROOM - 320, STACK = 512;
+
+export interface VmOptions {
+  /** Which program of the object (default the first). */
+  program?: string;
+  /** Number of CPUs of per-CPU maps (default 1) and the CPU the program runs on (default 0). */
+  cpus?: number;
+  cpu?: number;
+  /** Seed of bpf_get_prandom_u32 (default 1). */
+  seed?: number;
+  /** xdp_md fields. */
+  ingressIfindex?: number;
+  rxQueueIndex?: number;
+  /** Instructions one run may execute before it is stopped (default 1,000,000). */
+  insnLimit?: number;
+}
+
+export interface VmResult {
+  /** r0 (the XDP action), as test-run reports it. */
+  verdict: number;
+  /** The packet from data to data_end after the run. */
+  packet: Uint8Array;
+  /** Instructions executed. */
+  insns: number;
+}
+
+export class XdpVm {
+  readonly maps = new Map<string, VmMap | RingMap>();
+  /** The virtual clock bpf_ktime_get_ns reads; tests move it. */
+  readonly clock = { ns: 0n };
+  private readonly mem = new Memory();
+  private readonly steps: Step[];
+  private readonly machine: Machine;
+  private readonly state: HelperState;
+  private readonly ctx: Region;
+  private readonly limit: number;
+  private readonly mapRegions = new Map<Region, VmMap | RingMap>();
+  private readonly valueRegions = new WeakMap<Uint8Array, Region>();
+
+  constructor(readonly model: ObjectModel, opts: VmOptions = {}) {
+    const prog = opts.program ? model.programs.find((p) => p.name === opts.program) : model.programs[0];
+    if (!prog) throw new VmCompileError(opts.program ? `no program named '${opts.program}'` : "the object has no programs");
+    const cpus = opts.cpus ?? 1;
+    const handles = model.maps.map((def) => {
+      const m = createMap(def, cpus);
+      this.maps.set(def.name, m);
+      const r = this.mem.add(`map ${def.name}`, new Uint8Array(0));
+      this.mapRegions.set(r, m);
+      return r;
+    });
+    const packet = this.mem.add("packet", new Uint8Array(FRAME));
+    this.state = {
+      mem: this.mem, packet, data: HEADROOM, clock: this.clock, random: mulberry32(opts.seed ?? 1), cpu: opts.cpu ?? 0,
+      mapOf: (r) => (r ? this.mapRegions.get(r) : undefined),
+      valuePtr: (m, v) => this.mem.ptr(this.valueRegion(m, v), 0),
+    };
+    this.ctx = this.mem.add("xdp_md", new Uint8Array(24), { writable: false, hooks: { load: (off, size, insn) => this.ctxLoad(off, size, insn, opts) } });
+    const stacks = Array.from({ length: MAX_FRAMES }, (_, d) => this.mem.add(d ? `stack (frame ${d})` : "stack", new Uint8Array(STACK), { origin: STACK }));
+    this.machine = { r: new Array<bigint>(11).fill(0n), mem: this.mem, frames: [], stacks };
+    this.limit = opts.insnLimit ?? 1_000_000;
+    this.steps = compileProgram(prog, this.mem, handles, xdpHelpers(this.state));
+  }
+
+  static fromElf(bytes: Uint8Array, opts: VmOptions = {}): XdpVm {
+    return new XdpVm(readBpfObject(bytes), opts);
+  }
+
+  /** Run the program on one packet (14..3520 bytes, as test-run accepts). */
+  run(packet: Uint8Array): VmResult {
+    if (packet.length < 14 || packet.length > MAX_PACKET) throw new RangeError(`packet of ${packet.length} bytes: test-run takes 14..${MAX_PACKET}`);
+    const s = this.state, p = s.packet;
+    p.bytes.fill(0);
+    p.bytes.set(packet, HEADROOM);
+    s.data = p.origin = p.lo = HEADROOM;
+    p.hi = HEADROOM + packet.length;
+    const m = this.machine;
+    m.r.fill(0n);
+    m.frames.length = 0;
+    m.r[1] = this.mem.ptr(this.ctx, 0);
+    m.r[10] = this.mem.ptr(m.stacks[0], STACK);
+    const insns = execute(this.steps, m, this.limit);
+    return { verdict: Number(m.r[0] & 0xffffffffn), packet: p.bytes.slice(s.data, p.hi), insns };
+  }
+
+  /** The key/value map `name` (throws for unknown names and ring buffers). */
+  map(name: string): VmMap {
+    const m = this.maps.get(name);
+    if (!m || !("lookup" in m)) throw new Error(`no key/value map named '${name}'`);
+    return m;
+  }
+
+  /** The records waiting in ring buffer `name` (empty when the object has no such ring). */
+  drainRing(name: string): Uint8Array[] {
+    const m = this.maps.get(name);
+    return m && "drain" in m ? m.drain() : [];
+  }
+
+  private valueRegion(m: VmMap, v: Uint8Array): Region {
+    let r = this.valueRegions.get(v);
+    if (!r) this.valueRegions.set(v, (r = this.mem.add(`value of ${m.def.name}`, v)));
+    return r;
+  }
+
+  /** xdp_md loads: data/data_end/data_meta give packet pointers, as the kernel's ctx rewrite does. */
+  private ctxLoad(off: number, size: number, insn: number, o: VmOptions): bigint {
+    if (size !== 4 || off < 0 || off > 20 || off % 4) throw new VmFault(`invalid access to xdp_md: ${size} bytes at offset ${off} (fields are 4 bytes at 0..20)`, insn);
+    const p = this.state.packet;
+    switch (off) {
+      case 0: return this.mem.ptr(p, this.state.data);
+      case 4: return this.mem.ptr(p, p.hi);
+      case 8: return this.mem.ptr(p, p.lo);
+      case 12: return BigInt(o.ingressIfindex ?? 1);
+      case 16: return BigInt(o.rxQueueIndex ?? 0);
+      default: return 0n;
+    }
+  }
+}
+
+/** Run steps from slot 0 until the entry frame exits; returns the instruction count. */
+export function execute(steps: Step[], m: Machine, limit: number): number {
+  let pc = 0, n = 0;
+  while (pc >= 0) {
+    if (++n > limit) throw new VmFault(`more than ${limit} instructions executed (a loop the verifier would not accept?)`, pc);
+    pc = steps[pc](m);
+  }
+  return n;
+}
+
+/** ld_imm64 map relocations become pointers to the map's handle region; global data is refused. */
+function compileProgram(p: LoadedProgram, mem: Memory, handles: Region[], helpers: Map<number, HelperFn>): Step[] {
+  const code = Uint8Array.from(p.insns);
+  const dv = new DataView(code.buffer);
+  const mapIdx = new Map<number, number>();
+  for (const r of p.relocs) {
+    if (r.kind === "call" || r.kind === "other") continue;
+    if (r.kind === "data") throw new VmCompileError(`insn ${r.slot}: global data ('${r.symbol}') is not supported by the VM yet`);
+    const idx = handles.findIndex((h) => h.name === `map ${r.symbol}`);
+    if (idx < 0) throw new VmCompileError(`insn ${r.slot}: '${r.symbol}' is not a map of this object`);
+    mapIdx.set(r.slot, idx);
+    code[r.slot * 8 + 1] = (code[r.slot * 8 + 1] & 0x0f) | (1 << 4);
+    dv.setInt32(r.slot * 8 + 4, idx, true);
+  }
+  return compile(code, {
+    helper: (id) => helpers.get(id),
+    helperName,
+    pseudo: (i, slot) => {
+      if (i.src !== 1 || !mapIdx.has(slot)) throw new VmCompileError(`insn ${slot}: ld_imm64 with pseudo source ${i.src} is not supported by the VM`);
+      return mem.ptr(handles[i.imm], 0);
+    },
+  });
+}
+
+/** The seeded generator behind bpf_get_prandom_u32 (mulberry32). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}

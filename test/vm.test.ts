@@ -1,0 +1,134 @@
+// The in-process VM without a kernel: faults name the instruction and region, BPF-to-BPF calls
+// get their own frames, the xdp_md context and packet helpers behave as test-run's, maps follow
+// the kernel's update/delete rules, and the VM never imports the koffi loader (import graph).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { assembleToObject } from "../compiler/asm/index.js";
+import { XdpVm } from "../loader/vm/xdp.js";
+import { compileDsl } from "./helpers/dsl.js";
+import { frame } from "./helpers/packets.js";
+
+/** An XDP program in LLVM assembly syntax (the body of one function). */
+function asm(body: string, extra = ""): XdpVm {
+  const text = `\t.section xdp/t,"ax",@progbits\n\t.globl t\n\t.type t,@function\nt:\n${body}\n${extra}\n\t.section license,"aw",@progbits\n_license:\n\t.asciz "GPL"\n`;
+  const r = assembleToObject(text, "t.s", { sectionStyle: "tsebpf" });
+  if (!r.object) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+  return XdpVm.fromElf(r.object);
+}
+
+const pkt = (n: number) => Uint8Array.from({ length: n }, (_, i) => i);
+
+describe("VM faults", () => {
+  it("stops an out-of-bounds packet read, naming the insn and the region", () => {
+    const vm = asm("\tr2 = *(u32 *)(r1 + 0)\n\tr0 = *(u32 *)(r2 + 60)\n\texit");
+    expect(() => vm.run(pkt(54))).toThrow("out-of-bounds read of 4 bytes at packet+60 (packet is 54 bytes) at insn 1; the kernel's verifier would have rejected this program");
+    expect(vm.run(pkt(64)).verdict).toBe(0x3f3e3d3c);
+  });
+
+  it("refuses stores to the context, stack overflows and scalars used as pointers", () => {
+    expect(() => asm("\t*(u32 *)(r1 + 0) = r1\n\tr0 = 2\n\texit").run(pkt(20))).toThrow(/write of 4 bytes at xdp_md\+0: xdp_md is read-only at insn 0/);
+    expect(() => asm("\t*(u64 *)(r10 - 520) = r1\n\tr0 = 2\n\texit").run(pkt(20))).toThrow(/out-of-bounds write of 8 bytes at stack-520 \(stack is 512 bytes\) at insn 0/);
+    expect(() => asm("\tr2 = 100\n\tr0 = *(u8 *)(r2 + 0)\n\texit").run(pkt(20))).toThrow(/read of 1 byte at 0x64, which is not a pointer at insn 1/);
+    expect(() => asm("\tr0 = *(u16 *)(r1 + 0)\n\texit").run(pkt(20))).toThrow(/invalid access to xdp_md: 2 bytes at offset 0/);
+  });
+
+  it("stops a program that does not terminate and refuses helpers it does not have", () => {
+    expect(() => asm("l:\n\tgoto l\n\texit").run(pkt(20))).toThrow(/more than 1000000 instructions executed/);
+    expect(() => asm("\tcall 69\n\texit")).toThrow("insn 0: helper #69 (bpf_fib_lookup) is not implemented in the VM");
+    expect(() => asm("\tcall 9999\n\texit")).toThrow("insn 0: helper #9999 is not implemented in the VM");
+  });
+});
+
+describe("VM execution", () => {
+  it("gives each BPF-to-BPF call its own 512-byte stack and keeps r6..r9", () => {
+    const vm = asm(
+      "\tr6 = 7\n\tr1 = 5\n\t*(u64 *)(r10 - 8) = r1\n\tcall f\n\tr1 = *(u64 *)(r10 - 8)\n\tr0 += r1\n\tr0 += r6\n\texit",
+      "f:\n\tr6 = 100\n\tr2 = 1000\n\t*(u64 *)(r10 - 8) = r2\n\tr0 = *(u64 *)(r10 - 8)\n\texit",
+    );
+    expect(vm.run(pkt(20)).verdict).toBe(1000 + 5 + 7);
+  });
+
+  it("reads xdp_md fields and moves the packet with adjust_head/adjust_tail", () => {
+    // adjust_head(-4); write 0xaa at data; adjust_tail(+2); return data_end - data
+    const vm = asm([
+      "\tr6 = r1", "\tr2 = -4", "\tcall 44", "\tif r0 != 0 goto bad",
+      "\tr2 = *(u32 *)(r6 + 0)", "\tr3 = *(u32 *)(r6 + 4)", "\tr4 = r2", "\tr4 += 1", "\tif r4 > r3 goto bad",
+      "\tr5 = 170", "\t*(u8 *)(r2 + 0) = r5",
+      "\tr1 = r6", "\tr2 = 2", "\tcall 65", "\tif r0 != 0 goto bad",
+      "\tr2 = *(u32 *)(r6 + 0)", "\tr3 = *(u32 *)(r6 + 4)", "\tr0 = r3", "\tr0 -= r2", "\texit",
+      "bad:", "\tr0 = 99", "\texit",
+    ].join("\n"));
+    const r = vm.run(pkt(20));
+    expect(r.verdict).toBe(26);
+    expect([...r.packet]).toEqual([0xaa, 0, 0, 0, ...pkt(20), 0, 0]);
+    const tooFar = asm("\tr2 = -300\n\tcall 44\n\texit").run(pkt(20));
+    expect(tooFar.verdict).toBe(2 ** 32 - 22); // -EINVAL, packet unchanged
+    expect(tooFar.packet).toEqual(pkt(20));
+  });
+
+  it("reads the virtual clock, a seeded random generator and the chosen CPU", () => {
+    const vm = asm("\tcall 5\n\texit");
+    vm.clock.ns = 123456789n;
+    expect(vm.run(pkt(20)).verdict).toBe(123456789);
+    const rand = (seed: number) => { const v = XdpVm.fromElf(build("\tcall 7\n\texit"), { seed }); return [vm2(v), vm2(v)]; };
+    const vm2 = (v: XdpVm) => v.run(pkt(20)).verdict;
+    expect(rand(1)).toEqual(rand(1));
+    expect(rand(1)).not.toEqual(rand(2));
+    expect(XdpVm.fromElf(build("\tcall 8\n\texit"), { cpus: 4, cpu: 3 }).run(pkt(20)).verdict).toBe(3);
+  });
+});
+
+function build(body: string): Uint8Array {
+  const text = `\t.section xdp/t,"ax",@progbits\n\t.globl t\n\t.type t,@function\nt:\n${body}\n\t.section license,"aw",@progbits\n_license:\n\t.asciz "GPL"\n`;
+  return assembleToObject(text, "t.s", { sectionStyle: "tsebpf" }).object!;
+}
+
+describe("VM maps", () => {
+  it("counts per protocol in a per-CPU array on the chosen CPU", () => {
+    const vm = XdpVm.fromElf(compileDsl(readFileSync("programs/counters.ts", "utf8"), "programs/counters.ts"), { cpus: 2, cpu: 1 });
+    const udp = frame({ proto: 17 });
+    for (let k = 0; k < 3; k++) expect(vm.run(udp).verdict).toBe(2);
+    const key = new Uint8Array([17, 0, 0, 0]);
+    expect(vm.map("COUNTERS").lookup(key, 1)).toEqual(new Uint8Array([3, 0, 0, 0, 0, 0, 0, 0]));
+    expect(vm.map("COUNTERS").lookup(key, 0)).toEqual(new Uint8Array(8));
+  });
+
+  it("updates and deletes with the kernel's flags and errors", async () => {
+    const { createMap } = await import("../loader/vm/maps.js");
+    const h = createMap({ name: "H", type: 1, keySize: 4, valueSize: 4, maxEntries: 1, flags: 0 }, 1);
+    const k = (n: number) => new Uint8Array([n, 0, 0, 0]);
+    if (!("update" in h)) throw new Error("not a key/value map");
+    expect(h.update(k(1), k(9), 2 /* EXIST */, 0)).toBe(-2);
+    expect(h.update(k(1), k(9), 1 /* NOEXIST */, 0)).toBe(0);
+    expect(h.update(k(1), k(9), 1, 0)).toBe(-17);
+    expect(h.update(k(2), k(9), 0, 0)).toBe(-7);
+    expect(h.delete(k(2))).toBe(-2);
+    expect(h.delete(k(1))).toBe(0);
+    const a = createMap({ name: "A", type: 2, keySize: 4, valueSize: 4, maxEntries: 2, flags: 0 }, 1);
+    if (!("update" in a)) throw new Error("not a key/value map");
+    expect(a.update(k(2), k(1), 0, 0)).toBe(-7);
+    expect(a.update(k(1), k(1), 1, 0)).toBe(-17);
+    expect(a.delete(k(1))).toBe(-22);
+    expect(() => createMap({ name: "L", type: 11, keySize: 8, valueSize: 4, maxEntries: 2, flags: 1 }, 1)).toThrow("map L: lpm_trie maps are not supported by the VM yet");
+  });
+});
+
+describe("VM stays free of the kernel loader", () => {
+  it("loader/vm never imports loader/sys or koffi (static import graph, type-only imports aside)", () => {
+    const seen = new Set<string>();
+    const walk = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const m of readFileSync(file, "utf8").matchAll(/^\s*(import|export)(\s+type)?[^;]*?from\s+"([^"]+)"/gm)) {
+        if (m[2]) continue;
+        const spec = m[3];
+        expect(spec, `${file} imports ${spec}`).not.toMatch(/koffi|\/sys\//);
+        if (spec.startsWith(".")) walk(join(file, "..", spec).replace(/\.js$/, ".ts"));
+      }
+    };
+    for (const f of ["xdp.ts", "conformance.ts"]) walk(join("loader/vm", f));
+    expect([...seen].some((f) => f.endsWith("compiler/isa/decode.ts"))).toBe(true);
+    expect([...seen].some((f) => f.includes("loader/sys"))).toBe(false);
+  });
+});
