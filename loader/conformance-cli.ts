@@ -1,12 +1,13 @@
-// `npm run conformance -- <dir> [--filter RE] [-v]`: run the bpf_conformance suite through our
-// ubpf-dialect assembler and the kernel's test-run; exit 1 when any test fails, 2 (with the usage)
-// without exactly one folder or for a folder that holds no tests.
+// `npm run conformance -- <dir> [--filter RE] [--vm] [-v]`: run the bpf_conformance suite through
+// our ubpf-dialect assembler and the kernel's test-run (the in-process VM with --vm); exit 1 when
+// any test fails, 2 (with the usage) without exactly one folder or for a folder with no tests.
 import type { Assembler, Encoder } from "./conformance.js";
 import { formatReport, runConformance } from "./conformance.js";
 
-const USAGE = `usage: npm run conformance -- <dir> [--filter RE] [-v]
+const USAGE = `usage: npm run conformance -- <dir> [--filter RE] [--vm] [-v]
   <dir>        the bpf_conformance suite's tests folder (*.data files), e.g. ../shared/conformance/tests
   --filter RE  only the test files whose name matches RE
+  --vm         run in the in-process VM instead of the kernel (no root needed)
   -v           print every skip reason in full
 `;
 
@@ -18,7 +19,8 @@ export async function conformanceMain(argv: string[]): Promise<number> {
   const dirs = argv.filter((a, i) => !a.startsWith("-") && argv[i - 1] !== "--filter");
   if (dirs.length !== 1) return usage(dirs.length ? `one folder, not ${dirs.length}` : "");
   const { assemble, encode } = await toolchain();
-  const report = runConformance(dirs[0], assemble, encode, filter);
+  const run = argv.includes("--vm") ? (await import("./vm/conformance.js")).runVmCase : undefined;
+  const report = runConformance(dirs[0], assemble, encode, filter, run);
   process.stdout.write(formatReport(report, verbose));
   return report.failed ? 1 : 0;
 }

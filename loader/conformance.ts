@@ -143,14 +143,15 @@ export interface ConformanceReport {
 }
 
 /** Runs every `*.data` test in `dir` (matching `filter`); a folder without any is an error, not "0 passed". */
-export function runConformance(dir: string, assemble: Assembler, encode: Encoder, filter?: RegExp): ConformanceReport {
+/** Run the suite; `run` is the kernel runner or the VM's (loader/vm/conformance.ts). */
+export function runConformance(dir: string, assemble: Assembler, encode: Encoder, filter?: RegExp, run: typeof runCase = runCase): ConformanceReport {
   const files = testFiles(dir).filter((f) => !filter || filter.test(f));
   if (!files.length) throw new Error(`${dir}: no test matches --filter ${filter}`);
   const results = files.map((f) => {
     const name = basename(f, ".data");
     let outcome: Outcome;
     try {
-      outcome = runCase(parseCase(readFileSync(join(dir, f), "utf8"), name), assemble, encode);
+      outcome = run(parseCase(readFileSync(join(dir, f), "utf8"), name), assemble, encode);
     } catch (e) {
       outcome = { status: "fail", why: (e as Error).message };
     }

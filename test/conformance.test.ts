@@ -91,7 +91,7 @@ describe("npm run conformance, bad invocations", () => {
     const r = conformance();
     expect(r.status).toBe(2);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/^usage: npm run conformance -- <dir> \[--filter RE\] \[-v\]\n/);
+    expect(r.stderr).toMatch(/^usage: npm run conformance -- <dir> \[--filter RE\] \[--vm\] \[-v\]\n/);
   });
 
   it("a folder without test files, or a missing one, is an error, not '0 passed'", () => {
