@@ -24,6 +24,8 @@ const PACKETS: [string, Uint8Array][] = [
   ["arp", (() => { const f = frame(); f[12] = 0x08; f[13] = 0x06; return f; })()],
   ["ethernet only", frame().slice(0, 14)],
   ["truncated ipv4", frame().slice(0, 30)],
+  ["exactly eth+ipv4", frame({ proto: 17, src: BLOCKED }).slice(0, 34)],
+  ["exactly eth+ipv4+udp", frame({ proto: 17 }).slice(0, 42)],
   ["big", (() => { const f = new Uint8Array(1400); f.set(frame({ proto: 17 })); return f; })()],
 ];
 
