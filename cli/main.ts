@@ -49,7 +49,7 @@ async function report(e: unknown, io: Io): Promise<number> {
   if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
   if (e instanceof DiagnosticError) {
     const { renderAll, useColor } = await import("./render.js"); // only on errors: keeps start-up small
-    io.stderr(renderAll(e.diagnostics, { color: useColor(io.env, io.isTTY) }));
+    io.stderr(renderAll(e.diagnostics, { color: useColor(io.env, io.isTTY), sources: e.sources }));
     return 1;
   }
   if (e instanceof CliError) {

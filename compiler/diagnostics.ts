@@ -26,7 +26,8 @@ export function hasErrors(ds: readonly Diagnostic[]): boolean {
 
 /** Thrown (and caught at the CLI boundary) when a phase cannot continue; carries its diagnostics. */
 export class DiagnosticError extends Error {
-  constructor(readonly diagnostics: Diagnostic[]) {
+  /** `sources`: file name → text, so the renderer can show the line and caret. */
+  constructor(readonly diagnostics: Diagnostic[], readonly sources?: Map<string, string>) {
     super(diagnostics.map((d) => d.message).join("; "));
   }
 }

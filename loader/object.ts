@@ -1,7 +1,7 @@
 // Loads a BPF object into the kernel: takes ELF bytes (via the ELF reader) or an ObjectModel,
 // produces a LoadedObject with program and map fds. Steps: BTF_LOAD (optional), MAP_CREATE,
 // ld_imm64 map relocations, CO-RE relocations (core-relo.ts), PROG_LOAD type XDP with func/line
-// info and a verifier log on failure.
+// info and a verifier log on failure. Only programs in XDP sections are loaded as XDP (sections.ts).
 import type { LoadedMap, LoadedProgram, ObjectModel } from "../compiler/object.js";
 import { readBpfObject } from "../compiler/elf/read-object.js";
 import { parseBtf, type ParsedBtf } from "../compiler/elf/btf.js";
@@ -11,6 +11,7 @@ import { BpfError, hintFor } from "./sys/errors.js";
 import { closeFd } from "./sys/libc.js";
 import { BpfMap } from "./map.js";
 import { VerifierError, verifierError } from "./verifier.js";
+import { isXdpSection, notXdpMessage } from "./sections.js";
 
 /** A problem with the object the user gave (not a kernel error): printed as one line. */
 export class LoaderError extends Error {}
@@ -50,6 +51,8 @@ export function loadModel(model: ObjectModel, opts: LoadOptions = {}): LoadedObj
     model, programs: [], maps: [], btfFd: -1,
     program(name) {
       const p = name ? this.programs.find((x) => x.name === name) : this.programs[0];
+      const other = name && model.programs.find((x) => x.name === name);
+      if (!p && other) throw new LoaderError(notXdpMessage(other));
       if (!p) throw new LoaderError(name ? `no program named '${name}' (have: ${this.programs.map((x) => x.name).join(", ") || "none"})` : "the object has no programs");
       return p;
     },
@@ -60,6 +63,9 @@ export function loadModel(model: ObjectModel, opts: LoadOptions = {}): LoadedObj
       for (const fd of fds.splice(0)) closeFd(fd);
     },
   };
+  const wanted = model.programs.filter((p) => !opts.only || opts.only.includes(p.name));
+  const loadable = opts.progType === undefined || opts.progType === PROG_TYPE_XDP ? wanted.filter((p) => isXdpSection(p.section)) : wanted;
+  if (wanted.length && !loadable.length) throw new LoaderError(notXdpMessage(wanted[0]));
   try {
     obj.btfFd = loadBtf(model, opts);
     if (obj.btfFd >= 0) fds.push(obj.btfFd);
@@ -68,8 +74,7 @@ export function loadModel(model: ObjectModel, opts: LoadOptions = {}): LoadedObj
       fds.push(m.fd);
       obj.maps.push(m);
     }
-    for (const p of model.programs) {
-      if (opts.only && !opts.only.includes(p.name)) continue;
+    for (const p of loadable) {
       const fd = loadProgram(p, model, obj, opts);
       fds.push(fd);
       obj.programs.push({ name: p.name, section: p.section, fd });
@@ -111,6 +116,8 @@ export function relocate(p: LoadedProgram, obj: Pick<LoadedObject, "maps">): Buf
     if (off + 16 > insns.length || insns[off] !== 0x18)
       throw new LoaderError(`program ${p.name}: relocation for '${r.symbol}' at instruction ${r.slot} is not an ld_imm64`);
     const m = obj.maps.find((x) => x.name === r.symbol);
+    if (!m && r.kind === "data")
+      throw new LoaderError(`program ${p.name}: instruction ${r.slot} uses the global variable '${r.symbol}': global variables (.rodata, .data, .bss) are not supported yet; use a map or a constant`);
     if (!m) throw new LoaderError(`program ${p.name}: instruction ${r.slot} refers to '${r.symbol}', which is not a map in this object`);
     const pseudo = r.kind === "data" ? 2 : 1; // BPF_PSEUDO_MAP_VALUE : BPF_PSEUDO_MAP_FD
     insns[off + 1] = (insns[off + 1] & 0x0f) | (pseudo << 4);

@@ -3,7 +3,8 @@
 import type { Io } from "../cli/io.js";
 import { CliError } from "../cli/io.js";
 import { parseRepeat } from "../cli/commands/test.js";
-import { asCliError, programBytes, readPackets } from "./input.js";
+import { asCliError, programBytes } from "./input.js";
+import { readPackets } from "./packets.js";
 import { fillMaps } from "./map-entry.js";
 import { loadObject, type LoadedObject } from "./object.js";
 import { testRun, xdpActionName } from "./test-run.js";
@@ -20,7 +21,7 @@ export interface RunTestsOpts {
 
 export async function runTests(file: string, o: RunTestsOpts, io: Io): Promise<number> {
   const repeat = parseRepeat(o.repeat);
-  const packets = o.packet.flatMap(readPackets);
+  const packets = o.packet.flatMap((p) => readPackets(p, (w) => io.stderr(`warning: ${w}\n`)));
   packets.forEach((p, i) => {
     if (p.length < ETH_HLEN) throw new CliError(`packet ${i + 1} is ${p.length} byte(s); XDP test runs need at least ${ETH_HLEN} (an Ethernet header)`);
   });
@@ -35,9 +36,10 @@ export async function runTests(file: string, o: RunTestsOpts, io: Io): Promise<n
       const changed = Buffer.compare(Buffer.from(r.dataOut), Buffer.from(p)) !== 0;
       return { packet: i + 1, verdict: xdpActionName(r.retval), retval: r.retval, nsPerPacket: r.durationNs, ...(changed ? { dataOut: Buffer.from(r.dataOut).toString("hex") } : {}) };
     });
+    const width = Math.max(12, ...results.map((r) => r.verdict.length)); // one column, also for "unknown action 7"
     if (o.json) io.stdout(JSON.stringify({ program: prog.name, repeat, results }, null, 2) + "\n");
     else for (const r of results) {
-      io.stdout(`packet ${r.packet}: ${r.verdict.padEnd(12)} ${r.nsPerPacket} ns/packet\n`);
+      io.stdout(`packet ${r.packet}: ${r.verdict.padEnd(width)} ${r.nsPerPacket} ns/packet\n`);
       if (r.dataOut) io.stdout(`  output (${r.dataOut.length / 2} bytes): ${r.dataOut}\n`);
     }
     return 0;

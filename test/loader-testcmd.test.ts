@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import { haveKernel } from "./helpers/env.js";
 import { cli, suiteDir } from "./helpers/cli.js";
+import { pcapFile } from "./helpers/packets.js";
 import { builtinObject } from "../loader/builtin.js";
 import { writeBpfObject } from "../compiler/elf/write-object.js";
 import type { Insn } from "../compiler/isa/insn.js";
@@ -15,16 +16,6 @@ function udp(src: number[]): Buffer {
   p.set(src, 26);
   p.set([198, 51, 100, 1], 30);
   return p;
-}
-
-function pcap(packets: Buffer[]): Buffer {
-  const g = Buffer.alloc(24);
-  g.writeUInt32LE(0xa1b2c3d4, 0); g.writeUInt16LE(2, 4); g.writeUInt16LE(4, 6); g.writeUInt32LE(65535, 16); g.writeUInt32LE(1, 20);
-  return Buffer.concat([g, ...packets.flatMap((p) => {
-    const h = Buffer.alloc(16);
-    h.writeUInt32LE(p.length, 8); h.writeUInt32LE(p.length, 12);
-    return [h, p];
-  })]);
 }
 
 // swaps nothing, just writes 0xff into the first byte and returns XDP_TX
@@ -39,7 +30,7 @@ describe.skipIf(!haveKernel)("tsebpf test", () => {
   const f = suiteDir("tsebpf-testcmd-", (f) => {
     writeFileSync(f("fw.o"), builtinObject("firewall"));
     writeFileSync(f("tx.o"), writeBpfObject({ license: "GPL", maps: [], programs: [{ section: "xdp/xdp_tx", func: { name: "xdp_tx", insns: writer, labels: new Map([["out", 8]]) } }] }));
-    writeFileSync(f("two.pcap"), pcap([udp([198, 51, 100, 3]), udp([198, 51, 100, 2])]));
+    writeFileSync(f("two.pcap"), pcapFile([udp([198, 51, 100, 3]), udp([198, 51, 100, 2])]));
     writeFileSync(f("one.bin"), udp([198, 51, 100, 3]));
   });
 

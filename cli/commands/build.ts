@@ -57,6 +57,6 @@ async function frontEnd(file: string): Promise<BuildFn> {
 /** Build or throw DiagnosticError. */
 export async function buildOrThrow(text: string, file: string, opts: BuildOptions): Promise<Uint8Array> {
   const r = await buildSource(text, file, opts);
-  if (hasErrors(r.diagnostics) || !r.object) throw new DiagnosticError(r.diagnostics);
+  if (hasErrors(r.diagnostics) || !r.object) throw new DiagnosticError(r.diagnostics, new Map([[file, text]]));
   return r.object;
 }

@@ -17,7 +17,7 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .command("test")
     .description("run a program on packets in the kernel (BPF_PROG_TEST_RUN) and print its verdicts")
     .argument("<program>", "program: .ts (DSL), .s (assembly) or .o (ELF object)")
-    .requiredOption("--packet <packet...>", "one or more packets: hex bytes (e.g. 'ffff…0800…'), raw .bin files or .pcap files")
+    .requiredOption("--packet <packet...>", "one or more packets: hex bytes (e.g. 'ffff…0800…'), raw .bin files, or Ethernet .pcap/.pcapng captures")
     .option("--repeat <n>", "run each packet N times and report the mean ns/packet", "1")
     .option("--map <entries...>", "set map entries first: NAME key=value [key=value…]; keys/values are numbers, 0x…, IPv4 addresses (host-order u32), CIDRs for LPM tries, or hex:<bytes>; entries with a negative key go after -- (--map S -- -1=3)")
     .option("--program <name>", "which program of the object to run (default: the first)")

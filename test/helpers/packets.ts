@@ -56,3 +56,45 @@ export function u32le(n: number): Uint8Array {
   new DataView(b.buffer).setUint32(0, n >>> 0, true);
   return b;
 }
+
+export interface CaptureOpts {
+  linkType?: number; // default 1 (Ethernet)
+  bigEndian?: boolean;
+  /** Original (wire) length of packet i; default its captured length. */
+  wireLen?: (i: number) => number;
+}
+
+/** A classic pcap file (µs timestamps) holding the packets. */
+export function pcapFile(packets: Uint8Array[], o: CaptureOpts = {}): Buffer {
+  const w = writer(o.bigEndian);
+  const head = [w.u32(0xa1b2c3d4), w.u16(2), w.u16(4), w.u32(0), w.u32(0), w.u32(65535), w.u32(o.linkType ?? 1)];
+  return Buffer.concat([...head, ...packets.flatMap((p, i) => [w.u32(0), w.u32(0), w.u32(p.length), w.u32(o.wireLen?.(i) ?? p.length), Buffer.from(p)])]);
+}
+
+/**
+ * A pcapng file: Section Header, one Interface Description, then an Enhanced Packet Block per
+ * packet (or Simple Packet Blocks with `simple`), plus an Interface Statistics Block to skip.
+ */
+export function pcapngFile(packets: Uint8Array[], o: CaptureOpts & { simple?: boolean } = {}): Buffer {
+  const w = writer(o.bigEndian);
+  const block = (type: number, body: Buffer[]) => {
+    const b = Buffer.concat(body);
+    const padded = Buffer.concat([b, Buffer.alloc((4 - (b.length % 4)) % 4)]);
+    return [w.u32(type), w.u32(padded.length + 12), padded, w.u32(padded.length + 12)];
+  };
+  const shb = block(0x0a0d0d0a, [w.u32(0x1a2b3c4d), w.u16(1), w.u16(0), Buffer.alloc(8, 0xff)]);
+  const idb = block(1, [w.u16(o.linkType ?? 1), w.u16(0), w.u32(0)]);
+  const pkts = packets.flatMap((p, i) => {
+    const len = o.wireLen?.(i) ?? p.length;
+    return o.simple ? block(3, [w.u32(len), Buffer.from(p)]) : block(6, [w.u32(0), w.u32(0), w.u32(0), w.u32(p.length), w.u32(len), Buffer.from(p)]);
+  });
+  const isb = block(5, [w.u32(0), w.u32(0), w.u32(0)]);
+  return Buffer.concat([...shb, ...idb, ...pkts, ...isb]);
+}
+
+function writer(bigEndian = false) {
+  return {
+    u16: (v: number) => { const b = Buffer.alloc(2); bigEndian ? b.writeUInt16BE(v) : b.writeUInt16LE(v); return b; },
+    u32: (v: number) => { const b = Buffer.alloc(4); bigEndian ? b.writeUInt32BE(v >>> 0) : b.writeUInt32LE(v >>> 0); return b; },
+  };
+}

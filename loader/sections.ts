@@ -1,0 +1,13 @@
+// Which ELF sections hold XDP programs (libbpf's section table: `xdp`, `xdp.frags`, and their
+// `/…` forms such as the DSL's `xdp/<name>`), and the message for a program that is not XDP.
+import type { LoadedProgram } from "../compiler/object.js";
+
+const XDP_SECTION = /^xdp(\.frags)?(\/.*)?$/;
+
+export function isXdpSection(section: string): boolean {
+  return XDP_SECTION.test(section);
+}
+
+export function notXdpMessage(p: Pick<LoadedProgram, "name" | "section">): string {
+  return `program '${p.name}' is in section '${p.section}', which is not an XDP section: tsebpf loads, runs and attaches XDP programs only (sections xdp, xdp/…, xdp.frags, xdp.frags/…)`;
+}
