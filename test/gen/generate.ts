@@ -1,45 +1,35 @@
 // Random DSL programs, valid by construction: takes a seeded random source, produces the source
 // text of one XDP program with its maps (and LPM trie entries to preload). Covers header views at
 // constant and variable offsets with null checks, field reads and writes, all integer types,
-// let/const, if/else, ternaries, && || ??, constant loops, early returns (also inside loops),
-// inlined helper functions, hash/LRU/array/per-CPU/LPM maps, adjustHead/adjustTail and logs.
+// let/const and top-level constants, if/else if/else, ternaries, && || ??, null checks narrowed
+// by && and ||, constant loops (up, down, by 2), early returns (also inside loops), inlined
+// helper functions, hash/LRU/array/per-CPU/LPM maps (get/has/set/add/delete, `M.get` into a
+// nullable const), adjustHead/adjustTail and logs at every level with every formatter.
 //
-// Integer expressions are built so that the values are the same under the ISSUE7 §1 rule
-// (operands widened to 64 bits, narrowed only when stored or by `as`) and under the older rule
-// (arithmetic wraps at the operand width): a "ring" tree (+ - * & | ^ << ~, neg) has one operand
-// of its exact static type at every node and is only consumed where it is narrowed to exactly that
-// type (declaration, assignment, field, map key/value, argument, return, `as` to a type no wider);
-// comparisons, / % >>, logs and conditions only see "exact" values (stored, read or cast), and
-// compare only types whose ordering both rules agree on (same signedness, or unsigned narrower).
+// Expressions come from test/gen/exprs.ts. Programs stay below the compiler's limits (loops of at
+// most 4 trips, two levels deep; a few statements per block).
 import { HEADERS } from "../../compiler/dsl/catalog.js";
 import type { IntName } from "../../compiler/dsl/ast.js";
+import { BITS, ExprGen, INTS, isArray, type Expr, type Helper, type MapSpec, type Scope } from "./exprs.js";
 
-export interface MapSpec { name: string; cls: string; key: IntName; value: IntName; max: number }
+export type { MapSpec };
 export interface GenProgram { source: string; name: string; maps: MapSpec[]; lpm: { addr: number; prefix: number; value: bigint }[] }
 
-const INTS: IntName[] = ["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"];
-const BITS: Record<IntName, number> = { u8: 8, u16: 16, u32: 32, u64: 64, i8: 8, i16: 16, i32: 32, i64: 64 };
-const signed = (t: IntName): boolean => t[0] === "i";
 const ACTIONS = ["Aborted", "Drop", "Pass", "Tx", "Redirect"];
-const RING_OPS = ["+", "-", "*", "&", "|", "^"];
-const CMP_OPS = ["===", "!==", "<", "<=", ">", ">=", "==", "!="];
-/** Field values the packets use (test/gen/frames.ts), so comparisons sometimes match. */
-const INTERESTING = [0n, 1n, 2n, 4n, 5n, 6n, 17n, 53n, 58n, 64n, 80n, 128n, 255n, 443n, 0x0800n, 0x86ddn, 0x8100n, 40000n, 0xc6336401n, 0xcb007107n];
+const ASSIGN_OPS = ["+", "-", "*", "&", "|", "^", "/", "%", "<<", ">>"];
 const MAX_LOOP_TRIPS = 4;
 
-interface Var { name: string; type: IntName | "bool"; mutable: boolean }
+interface Var { name: string; type: IntName | "bool"; mutable: boolean; konst?: boolean }
 interface View { name: string; header: string; gen: number }
-interface Helper { name: string; params: IntName[]; ret: IntName }
-interface Expr { code: string; type: IntName }
 
 export const IMPORTS = [
   "XdpContext", "XdpAction", "EthHdr", "VlanHdr", "Ipv4Hdr", "Ipv6Hdr", "TcpHdr", "UdpHdr", "IcmpHdr",
   "HashMap", "LruHashMap", "PerCpuHashMap", "ArrayMap", "PerCpuArray", "LpmTrie",
   "ETH_P_IP", "ETH_P_IPV6", "ETH_P_8021Q", "IPPROTO_TCP", "IPPROTO_UDP", "IPPROTO_ICMP",
-  "info", "debug", "warn", "hex", "ipv4", "mac", "bool", ...INTS,
+  "info", "debug", "warn", "error", "trace", "hex", "ipv4", "mac", "bool", ...INTS,
 ];
 
-export class ProgramGen {
+export class ProgramGen implements Scope {
   private out: string[] = [];
   private indent = 1;
   private scopes: Var[][] = [];
@@ -49,21 +39,48 @@ export class ProgramGen {
   private n = 0;
   private budget = 0;
   private loopDepth = 0;
-  private inHelper: Helper | undefined;
-  private litCap: [bigint, bigint] | undefined;
-  private maps: MapSpec[] = [];
+  private current: Helper | undefined;
   private helpers: Helper[] = [];
+  private readonly x: ExprGen;
+  maps: MapSpec[] = [];
+  consts: { name: string; value: bigint }[] = [];
 
-  constructor(private readonly r: () => number) {}
+  constructor(private readonly r: () => number) {
+    this.x = new ExprGen(r, this);
+  }
 
   private int(n: number): number {
-    return Math.floor(this.r() * n);
+    return this.x.int(n);
   }
   private pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)]!;
+    return this.x.pick(xs);
   }
   private chance(p: number): boolean {
-    return this.r() < p;
+    return this.x.chance(p);
+  }
+  private value(t: IntName): string {
+    return this.x.expr(t, 3).code;
+  }
+  private valueExpr(t: IntName): Expr {
+    return this.x.expr(t, 3);
+  }
+  private cond(d: number): string {
+    return this.x.cond(d);
+  }
+
+  // ------------------------------------------------------------------ Scope (for ExprGen)
+
+  vars(): Var[] {
+    return this.scopes.flat();
+  }
+  fields(): Expr[] {
+    return this.liveViews().flatMap((v) => Object.entries(HEADERS[v.header]!.fields).map(([name, f]) => ({ code: `${v.name}.${name}`, type: f.type })));
+  }
+  callable(): Helper[] {
+    return this.helpers.filter((h) => h !== this.current);
+  }
+  inHelper(): boolean {
+    return this.current !== undefined;
   }
   private fresh(prefix: string): string {
     return `${prefix}${this.n++}`;
@@ -78,6 +95,11 @@ export class ProgramGen {
     if (this.maps.some((m) => m.cls === "LpmTrie")) lpm.push(...this.lpmEntries());
     const head = [`import { ${IMPORTS.join(", ")} } from "tsebpf";`, ""];
     for (const m of this.maps) head.push(`export const ${m.name} = new ${m.cls}<${m.key}, ${m.value}>(${m.max});`);
+    for (let i = 0, k = this.int(3); i < k; i++) {
+      const value = BigInt(this.x.literal(this.pick(INTS)).replace(/[()]/g, ""));
+      this.consts.push({ name: `K${i}`, value });
+      head.push(`const K${i} = ${value};`);
+    }
     const funcs: string[] = [];
     for (let i = 0, k = this.int(3); i < k; i++) funcs.push(...this.helper(i), "");
     funcs.push(...this.main(name));
@@ -105,11 +127,11 @@ export class ProgramGen {
     this.begin(`function ${h.name}(${args}): ${h.ret} {`);
     this.scopes = [params.map((t, j) => ({ name: `p${j}`, type: t, mutable: false }))];
     this.views = [[]];
-    this.inHelper = h;
+    this.current = h;
     this.budget = 3 + this.int(6);
     this.block();
     this.line(`return ${this.value(h.ret)};`);
-    this.inHelper = undefined;
+    this.current = undefined;
     this.helpers.push(h);
     return this.end();
   }
@@ -164,11 +186,20 @@ export class ProgramGen {
     const name = this.fresh(`${header.slice(0, 3).toLowerCase()}_`);
     this.line(`const ${name} = ctx.header(${header}, ${off});`);
     const view: View = { name, header, gen: this.viewGen };
+    const top = this.views[this.views.length - 1]!;
+    // sometimes the null check goes on with a condition on the view (narrowed by && / ||)
+    const also = (op: string): string => {
+      if (this.chance(0.6)) return "";
+      top.push(view);
+      const c = this.cond(1);
+      top.pop();
+      return ` ${op} ${c}`;
+    };
     if (how === "return") {
-      this.line(`if (${name} === null) return ${this.action()};`);
-      this.views[this.views.length - 1]!.push(view);
+      this.line(`if (${name} === null${also("||")}) return ${this.action()};`);
+      top.push(view);
     } else if (how === "block") {
-      this.line(`if (${name} !== null) {`);
+      this.line(`if (${name} !== null${also("&&")}) {`);
       this.nested(() => {
         this.views[this.views.length - 1]!.push(view);
         this.block();
@@ -213,17 +244,14 @@ export class ProgramGen {
     else if (w < 58 && this.loopDepth < 2) this.forStmt();
     else if (w < 70) this.log();
     else if (w < 80) this.mapStmt();
-    else if (w < 88 && !this.inHelper) this.viewStmt();
-    else if (w < 93 && !this.inHelper) this.fieldWrite();
-    else if (w < 96 && !this.inHelper && this.loopDepth === 0 && this.adjusts < 2) this.adjust();
+    else if (w < 88 && !this.current) this.viewStmt();
+    else if (w < 93 && !this.current) this.fieldWrite();
+    else if (w < 96 && !this.current && this.loopDepth === 0 && this.adjusts < 2) this.adjust();
     else this.decl();
   }
 
   private declare(v: Var): void {
     this.scopes[this.scopes.length - 1]!.push(v);
-  }
-  private vars(pred: (v: Var) => boolean): Var[] {
-    return this.scopes.flat().filter(pred);
   }
 
   private decl(): void {
@@ -235,27 +263,33 @@ export class ProgramGen {
       return;
     }
     const t = this.pick(INTS);
-    this.line(`${mutable ? "let" : "const"} ${name}: ${t} = ${this.value(t)};`);
-    this.declare({ name, type: t, mutable });
+    const init = this.valueExpr(t);
+    this.line(`${mutable ? "let" : "const"} ${name}: ${t} = ${init.code};`);
+    this.declare({ name, type: t, mutable, konst: !mutable && init.konst });
   }
 
   private assign(): void {
-    const cands = this.vars((v) => v.mutable);
+    const cands = this.vars().filter((v) => v.mutable);
     if (!cands.length) return this.decl();
     const v = this.pick(cands);
     if (v.type === "bool") return this.line(`${v.name} = ${this.cond(2)};`);
-    const t = v.type;
     const k = this.int(10);
-    if (k < 3) this.line(`${v.name} = ${this.value(t)};`);
-    else if (k < 7) this.line(`${v.name} ${this.pick(RING_OPS)}= ${this.value(t)};`);
-    else if (k < 8) this.line(`${v.name}${this.pick(["++", "--"])};`);
-    else if (k < 9) this.line(`${v.name} ${this.pick(["<<=", ">>="])} ${this.int(BITS[t])};`);
-    else this.line(`${v.name} ${this.pick(["/=", "%="])} ${1 + this.int(30)};`);
+    if (k < 3) this.line(`${v.name} = ${this.value(v.type)};`);
+    else if (k < 9) {
+      const op = this.pick(ASSIGN_OPS);
+      const value = this.compoundValue(v.type);
+      this.line(`${v.name} ${op}= ${op === "/" || op === "%" ? `(${value}) | 1` : value};`); // | 1: see exprs.ts arith
+    }
+    else this.line(`${v.name}${this.pick(["++", "--"])};`);
   }
 
   private ifStmt(): void {
     this.line(`if (${this.cond(3)}) {`);
     this.nested(() => this.block());
+    while (this.chance(0.25)) {
+      this.line(`} else if (${this.cond(2)}) {`);
+      this.nested(() => this.block());
+    }
     if (this.chance(0.5)) {
       this.line("} else {");
       this.nested(() => this.block());
@@ -264,7 +298,7 @@ export class ProgramGen {
   }
 
   private returnStmt(): string {
-    return this.inHelper ? `return ${this.value(this.inHelper.ret)};` : `return ${this.action()};`;
+    return this.current ? `return ${this.value(this.current.ret)};` : `return ${this.action()};`;
   }
 
   private earlyReturn(): void {
@@ -274,8 +308,9 @@ export class ProgramGen {
   private forStmt(): void {
     const i = this.fresh("i");
     const t = this.pick(["u32", "i32", "u8", "u64", "i64"] as IntName[]);
-    const trips = 1 + this.int(MAX_LOOP_TRIPS);
-    this.line(`for (let ${i}: ${t} = 0; ${i} < ${trips}; ${i}++) {`);
+    const n = 1 + this.int(MAX_LOOP_TRIPS);
+    const rest = this.pick([`0; ${i} < ${n}; ${i}++`, `0; ${i} <= ${n - 1}; ${i} += 2`, `${n}; ${i} > 0; ${i}--`, `1; ${i} < ${n + 1}; ${i} += 1`]);
+    this.line(`for (let ${i}: ${t} = ${rest}) {`);
     this.loopDepth++;
     this.nested(() => {
       this.declare({ name: i, type: t, mutable: false });
@@ -289,8 +324,7 @@ export class ProgramGen {
   private log(): void {
     const parts: string[] = [];
     for (let k = 1 + this.int(3); k > 0; k--) {
-      const t = this.pick(INTS);
-      const e = this.exact(t, 2);
+      const e = this.x.expr(this.pick(INTS), 2);
       const f = this.int(10);
       if (f < 2) parts.push(`h=\${hex(${e.code})}`);
       else if (f < 3 && e.type === "u32") parts.push(`a=\${ipv4(${e.code})}`);
@@ -298,26 +332,40 @@ export class ProgramGen {
       else if (f < 5) parts.push(`b=\${${this.cond(1)}}`);
       else parts.push(`x=\${${e.code}}`);
     }
-    this.line(`${this.pick(["info", "info", "debug", "warn"])}(\`${this.fresh("L")} ${parts.join(" ")}\`);`);
+    this.line(`${this.pick(["info", "info", "debug", "warn", "error", "trace"])}(\`${this.fresh("L")} ${parts.join(" ")}\`);`);
+  }
+
+  /**
+   * `const g = M.get(k); if (g !== null) { const v: V = g; ... }`: g is read once, right away —
+   * a read after a later M.set/M.delete sees the new value (ISSUE7 §1, `M.get(k)` is a pointer;
+   * helper front).
+   */
+  private getStmt(): void {
+    if (!this.maps.length) return this.log();
+    const map = this.pick(this.maps);
+    const g = this.fresh("g"), v = this.fresh("v");
+    this.line(`const ${g} = ${map.name}.get(${this.x.key(map)});`);
+    this.line(`if (${g} !== null) {`);
+    this.nested(() => {
+      this.line(`const ${v}: ${map.value} = ${g};`);
+      this.declare({ name: v, type: map.value, mutable: false });
+      this.block();
+    });
+    this.line("}");
   }
 
   private mapStmt(): void {
+    if (this.chance(0.2)) return this.getStmt();
     const m = this.maps.filter((x) => x.cls !== "LpmTrie");
     if (!m.length) return this.log();
     const map = this.pick(m);
     const array = isArray(map);
     const k = this.int(10);
-    if (k < 5) this.line(`${map.name}.set(${this.key(map)}, ${this.value(map.value)});`);
-    else if (k < 8) this.line(`${map.name}.add(${this.key(map)}, ${this.value(map.value)});`);
-    else if (!array) this.line(`${map.name}.delete(${this.key(map)});`);
-    else this.line(`${map.name}.set(${this.key(map)}, ${this.value(map.value)});`);
-  }
-
-  /** A key expression: small domains keep hash maps far from full and LRU maps from evicting. */
-  private key(map: MapSpec): string {
-    if (map.cls === "LpmTrie") return this.pick(["0xc6336401", "0xc6336402", "0xcb007107", "0x0a000001", this.exact("u32", 1).code]);
-    const mask = isArray(map) ? 15 : 7;
-    return this.chance(0.3) ? `${this.int(mask + 1)}` : `(${this.ringOrExact(map.key, 2)}) & ${mask}`;
+    const key = this.x.key(map);
+    if (k < 5) this.line(`${map.name}.set(${key}, ${this.value(map.value)});`);
+    else if (k < 8) this.line(`${map.name}.add(${key}, ${this.value(map.value)});`);
+    else if (!array) this.line(`${map.name}.delete(${key});`);
+    else this.line(`${map.name}.set(${key}, ${this.value(map.value)});`);
   }
 
   private viewStmt(): void {
@@ -325,7 +373,7 @@ export class ProgramGen {
     const ip = this.viewOf("Ipv4Hdr");
     const offs = ["EthHdr.size", "EthHdr.size + Ipv4Hdr.size", "EthHdr.size + VlanHdr.size", "EthHdr.size + Ipv6Hdr.size", "0", `${this.int(60)}`];
     if (ip) offs.push(`EthHdr.size + ${ip.name}.ihl * 4`);
-    const off = this.chance(0.25) ? `(${this.exact("u32", 1).code}) & 63` : this.pick(offs);
+    const off = this.chance(0.25) ? `(${this.x.expr("u32", 1).code}) & 63` : this.pick(offs);
     this.acquire(h, off, this.pick(["return", "block", "block"]));
   }
 
@@ -336,7 +384,17 @@ export class ProgramGen {
     const fields = Object.entries(HEADERS[v.header]!.fields).filter(([, f]) => f.bitWidth === undefined);
     const [fname, f] = this.pick(fields);
     const op = this.pick(["=", "=", "+=", "^=", "|="]);
-    this.line(`${v.name}.${fname} ${op} ${this.value(f.type)};`);
+    this.line(`${v.name}.${fname} ${op} ${op === "=" ? this.value(f.type) : this.compoundValue(f.type)};`);
+  }
+
+  /**
+   * The right side of `x op= e`: not a bare top-level constant — `v |= K` with `const K = 40000`
+   * and a u16 v is refused ("Type 'u32' is not assignable to type 'u16'"; `v |= 40000` compiles;
+   * see the report of helper gen).
+   */
+  private compoundValue(t: IntName): string {
+    const v = this.value(t);
+    return this.consts.find((k) => k.name === v)?.value.toString() ?? v;
   }
 
   private adjust(): void {
@@ -351,221 +409,6 @@ export class ProgramGen {
   private action(): string {
     return this.chance(0.7) ? `XdpAction.${this.pick(ACTIONS)}` : `(${this.cond(2)} ? XdpAction.${this.pick(ACTIONS)} : XdpAction.${this.pick(ACTIONS)})`;
   }
-
-  // ------------------------------------------------------------------ expressions
-
-  /** A bool expression. */
-  cond(d: number): string {
-    const k = this.int(d > 0 ? 10 : 4);
-    const bools = this.vars((v) => v.type === "bool");
-    if (k === 0 && bools.length) return this.pick(bools).name;
-    if (k <= 3 || d <= 0) return this.compare();
-    if (k === 4) return `!(${this.cond(d - 1)})`;
-    if (k === 5) return this.hasCall() ?? this.compare();
-    if (k === 6) return `(${this.exact(this.pick(INTS), 1).code}) !== 0`;
-    return `(${this.cond(d - 1)} ${this.pick(["&&", "||"])} ${this.cond(d - 1)})`;
-  }
-
-  private hasCall(): string | undefined {
-    if (!this.maps.length) return undefined;
-    const m = this.pick(this.maps.filter((x) => x.cls !== "RingBuf"));
-    return `${m.name}.has(${this.key(m)})`;
-  }
-
-  /** Two exact operands whose ordering agrees under both integer rules (a literal takes the other side's type). */
-  private compare(): string {
-    const t = this.pick(INTS);
-    const a = this.anchor(t, 1);
-    const op = this.pick(CMP_OPS);
-    const ok = INTS.filter((x) => signed(x) === signed(t) || compatible(t, x));
-    const b = this.exact(this.pick(ok), 1);
-    const agree = signed(b.type) === signed(t) || compatible(t, b.type);
-    const other = isLiteral(b.code) || !agree ? this.literal(t) : b.code;
-    return this.chance(0.5) ? `${a} ${op} ${other}` : `${other} ${op} ${a}`;
-  }
-
-  /** A value for a destination of type t (narrowed there): a ring tree of t or an exact value widening to t. */
-  value(t: IntName): string {
-    return this.ringOrExact(t, 3);
-  }
-
-  private ringOrExact(t: IntName, d: number): string {
-    // a ring tree of constants may fold to a value outside t: `as` narrows it where a store would be an error
-    return this.chance(0.5) ? `(${this.ring(t, d)} as ${t})` : this.exact(t, d).code;
-  }
-
-  /**
-   * A ring tree of static type exactly t. Its literals are small: the checker types a literal by
-   * the context (a narrower sibling, a cast) rather than by its own sibling — the same false
-   * rejection as `(1000 + ctx.length) as u8` (ISSUE7 §1, helper int).
-   */
-  private ring(t: IntName, d: number): string {
-    return this.capped("i8", () => this.ringTree(t, d));
-  }
-
-  private ringTree(t: IntName, d: number): string {
-    if (d <= 0) return this.anchor(t, 0);
-    const k = this.int(10);
-    if (k === 0) return `~(${this.ring(t, d - 1)})`;
-    if (k === 1 && signed(t)) return `-(${this.ring(t, d - 1)})`;
-    if (k === 2) return `((${this.ring(t, d - 1)}) << ${this.int(BITS[t])})`;
-    const a = this.chance(0.5) ? this.ring(t, d - 1) : this.anchor(t, d - 1);
-    const b = this.ringOperand(t, d - 1);
-    const op = this.pick(RING_OPS);
-    return this.chance(0.5) ? `(${a} ${op} ${b})` : `(${b} ${op} ${a})`;
-  }
-
-  /** An exact value of static type exactly t that is not a literal (it fixes a ring node's type). */
-  private anchor(t: IntName, d: number): string {
-    for (let tries = 0; tries < 4; tries++) {
-      const e = this.exact(t, d);
-      if (e.type === t && !isLiteral(e.code)) return e.code;
-    }
-    return `(${this.inHelper ? "p0" : "ctx.length"} as ${t})`;
-  }
-
-  /** The other operand of a ring node: a ring tree or exact value of t, a narrower exact value, or a literal. */
-  private ringOperand(t: IntName, d: number): string {
-    const k = this.int(4);
-    if (k === 0) return this.literal(t);
-    if (k === 1) {
-      const narrower = INTS.filter((x) => BITS[x] < BITS[t]);
-      const e = narrower.length ? this.exact(this.pick(narrower), d) : undefined;
-      if (e && !isLiteral(e.code)) return e.code;
-    }
-    return k === 2 ? this.ring(t, d) : this.anchor(t, d);
-  }
-
-  /** An exact value whose static type widens to t (usually exactly t). */
-  exact(t: IntName, d: number): Expr {
-    const k = this.int(d > 0 ? 16 : 7);
-    if (k < 3) { const v = this.variable(t); if (v) return v; }
-    if (k < 5) { const f = this.field(t); if (f) return f; }
-    if (k === 5) return { code: this.literal(t), type: t };
-    if (k === 6 && t === "u32" && !this.inHelper) return { code: "ctx.length", type: t };
-    if (k === 7) { const g = this.getCall(t, d); if (g) return g; }
-    if (k === 8) { const c = this.helperCall(t, d); if (c) return c; }
-    if (k === 9) return { code: `(${this.capped(t, () => this.ring(this.wider(t), d - 1))} as ${t})`, type: t };
-    if (k === 10) return { code: `(${this.capped(t, () => this.nonLiteral(this.pick(INTS), d - 1).code)} as ${t})`, type: t };
-    if (k === 11) return this.binary(this.nonLiteral(t, d - 1), this.pick(["/", "%"]), 1 + this.int(30));
-    if (k === 12) return this.binary(this.nonLiteral(t, d - 1), ">>", this.int(BITS[t]));
-    if (k === 13) return this.ternary(t, d - 1);
-    return this.variable(t) ?? this.field(t) ?? { code: this.literal(t), type: t };
-  }
-
-  /** `a op literal`: the literal takes a's type, and so does the result. */
-  private binary(a: Expr, op: string, lit: number): Expr {
-    return { code: `(${a.code} ${op} ${op === ">>" ? lit % BITS[a.type] : lit})`, type: a.type };
-  }
-
-  private ternary(t: IntName, d: number): Expr {
-    const a = this.nonLiteral(t, d);
-    let b = this.exact(t, d);
-    if (signed(a.type) !== signed(b.type) || isLiteral(b.code)) b = { code: this.literal(a.type), type: a.type };
-    return { code: `(${this.cond(d)} ? ${a.code} : ${b.code})`, type: promote(a.type, b.type) };
-  }
-
-  /** An exact value widening to t that is not a bare literal (literal-only trees type differently). */
-  private nonLiteral(t: IntName, d: number): Expr {
-    const e = this.exact(t, d);
-    return isLiteral(e.code) ? { code: this.anchor(t, d), type: t } : e;
-  }
-
-  private wider(t: IntName): IntName {
-    return this.pick(INTS.filter((x) => BITS[x] >= BITS[t]));
-  }
-
-  /** A variable of type t, or of a type that widens to t. */
-  private variable(t: IntName): Expr | undefined {
-    const vs = this.vars((v) => v.type !== "bool" && widensTo(v.type, t));
-    if (!vs.length) return undefined;
-    const v = this.pick(vs);
-    return { code: v.name, type: v.type as IntName };
-  }
-
-  private field(t: IntName): Expr | undefined {
-    const cands: Expr[] = [];
-    for (const v of this.liveViews())
-      for (const [name, f] of Object.entries(HEADERS[v.header]!.fields))
-        if (widensTo(f.type, t)) cands.push({ code: `${v.name}.${name}`, type: f.type });
-    return cands.length ? this.pick(cands) : undefined;
-  }
-
-  private getCall(t: IntName, d: number): Expr | undefined {
-    const m = this.maps.filter((x) => x.value === t);
-    if (!m.length) return undefined;
-    const map = this.pick(m);
-    return { code: `(${map.name}.get(${this.key(map)}) ?? ${d > 0 && this.chance(0.3) ? this.exact(t, d - 1).code : this.literal(t)})`, type: t };
-  }
-
-  private helperCall(t: IntName, d: number): Expr | undefined {
-    const hs = this.helpers.filter((h) => h.ret === t && h !== this.inHelper);
-    if (!hs.length || d <= 0) return undefined;
-    const h = this.pick(hs);
-    return { code: `${h.name}(${h.params.map((p) => this.ringOrExact(p, d - 1)).join(", ")})`, type: t };
-  }
-
-  /**
-   * Under `e as T` the checker types e's literals as T (the `(1000 + ctx.length) as u8` false
-   * rejection, ISSUE7 §1, helper int): literals generated inside fit T too.
-   */
-  private capped<R>(t: IntName, fn: () => R): R {
-    const saved = this.litCap;
-    const [lo, hi] = range(t);
-    this.litCap = saved ? [lo > saved[0] ? lo : saved[0], hi < saved[1] ? hi : saved[1]] : [lo, hi];
-    try {
-      return fn();
-    } finally {
-      this.litCap = saved;
-    }
-  }
-
-  /** A literal that fits t (and the cast it is under): interesting packet values, small numbers or random bits. */
-  literal(t: IntName): string {
-    const bits = BITS[t];
-    const k = this.int(3);
-    let v = k === 0 ? this.pick(INTERESTING) : k === 1 ? BigInt(this.int(10)) : randomBits(this.r, bits);
-    v = signed(t) ? BigInt.asIntN(bits, v) : BigInt.asUintN(bits, v);
-    if (this.litCap && (v < this.litCap[0] || v > this.litCap[1])) v = BigInt(this.int(10));
-    if (v < 0n) return `(${v})`;
-    return this.chance(0.3) ? `0x${v.toString(16)}` : v.toString();
-  }
-}
-
-function range(t: IntName): [bigint, bigint] {
-  const b = BigInt(BITS[t]);
-  return signed(t) ? [-(1n << (b - 1n)), (1n << (b - 1n)) - 1n] : [0n, (1n << b) - 1n];
-}
-
-const isArray = (m: MapSpec): boolean => m.cls === "ArrayMap" || m.cls === "PerCpuArray";
-
-function isLiteral(code: string): boolean {
-  return /^\(?-?(0x)?[0-9a-f]+\)?$/.test(code);
-}
-
-function randomBits(r: () => number, bits: number): bigint {
-  let v = 0n;
-  for (let i = 0; i < bits; i += 16) v = (v << 16n) | BigInt(Math.floor(r() * 65536));
-  return BigInt.asUintN(bits, v);
-}
-
-/** Implicit widening (as the checker allows): same type, same signedness and wider, or unsigned into a wider signed. */
-function widensTo(src: IntName, dst: IntName): boolean {
-  if (src === dst) return true;
-  if (signed(src) === signed(dst)) return BITS[dst] > BITS[src];
-  return !signed(src) && signed(dst) && BITS[dst] > BITS[src];
-}
-
-/** The static type of arithmetic on two ints: the wider; equal widths with mixed sign give the unsigned. */
-function promote(a: IntName, b: IntName): IntName {
-  if (BITS[a] !== BITS[b]) return BITS[a] > BITS[b] ? a : b;
-  return signed(a) ? b : a;
-}
-
-/** Mixed-signedness comparisons both rules order alike: the unsigned operand is the narrower one. */
-function compatible(a: IntName, b: IntName): boolean {
-  const [u, s] = signed(a) ? [b, a] : [a, b];
-  return BITS[u] < BITS[s];
 }
 
 export function generateProgram(r: () => number, name: string): GenProgram {

@@ -2,9 +2,10 @@
 // optimiser: takes the parsed AST (compiler/dsl/parser.ts) of a program, a packet and map state,
 // produces the verdict, the output packet, the log messages and the updated maps. Integers follow
 // ISSUE7 §1 with BigInt: operands narrower than 64 bits are widened (zero-/sign-extended by their
-// static type), the operation is done in u64 if either operand is u64 and in i64 otherwise,
-// results wrap mod 2^64, and values are narrowed only when stored (variable, field, map key/value,
-// parameter, return) or by `as`. Literals take the type of the other operand.
+// static type), the operation is done in u64 if either operand is u64 (a shift: its left operand)
+// and in i64 otherwise, results wrap mod 2^64, and values are narrowed only when stored (variable,
+// field, map key/value, parameter, return, log argument) or by `as`. Literals take the type of the
+// other operand. x / 0 is 0, x % 0 is x and shift counts use their low 6 bits, as in BPF.
 // Packets follow BPF_PROG_TEST_RUN: the frame sits in a zeroed buffer after 256 bytes of
 // headroom (the first 40 hold struct xdp_frame); adjustHead/adjustTail fail with -EINVAL (-22)
 // when fewer than 14 bytes would remain or the head would enter xdp_frame; adjustHead moves only
@@ -59,6 +60,8 @@ export function clearPerCpu(maps: Map<string, MapState>): void {
 
 export class Interp {
   private funcs = new Map<string, A.FunctionDecl>();
+  /** Top-level constants: untyped (they take the other operand's type) unless annotated. */
+  private consts = new Map<string, TV>();
   private scopes: Map<string, Slot>[] = [];
   private buf = new Uint8Array();
   private start = 0;
@@ -67,6 +70,7 @@ export class Interp {
 
   constructor(private readonly ast: A.Program, private readonly maps: Map<string, MapState>) {
     for (const it of ast.items) if (it.kind === "FunctionDecl") this.funcs.set(it.name, it);
+    for (const it of ast.items) if (it.kind === "ConstDecl") this.consts.set(it.name, this.constant(it));
   }
 
   run(entry: string, packet: Uint8Array): RunResult {
@@ -220,14 +224,20 @@ export class Interp {
     return null;
   }
 
+  private constant(d: A.ConstDecl): TV {
+    const v = this.eval(d.init);
+    const t = d.typeAnn?.name as IntName | undefined;
+    return t ? { v: narrow(v.v as bigint, t), t } : v;
+  }
+
   private identType(name: string): TV["t"] {
-    const s = this.lookup(name);
+    const s = this.lookup(name) ?? this.consts.get(name);
     if (s) return s.t;
     return CONSTANTS[name]?.type ?? null;
   }
 
   private identifier(name: string): TV {
-    const s = this.lookup(name);
+    const s = this.lookup(name) ?? this.consts.get(name);
     if (s) return { v: s.v, t: s.t };
     const c = CONSTANTS[name];
     if (c) return { v: c.value, t: c.type };
@@ -285,10 +295,11 @@ export class Interp {
     if (a.v === null || b.v === null || typeof a.v === "object" || typeof b.v === "object") return nullCompare(op, a.v, b.v);
     if (typeof a.v === "boolean" || typeof b.v === "boolean") return { v: op.startsWith("!") ? a.v !== b.v : a.v === b.v, t: "bool" };
     const ta = a.t as Ty, tb = b.t as Ty;
-    const u64 = ta === "u64" || tb === "u64";
+    const shift = op === "<<" || op === ">>" || op === ">>>";
+    const u64 = ta === "u64" || (!shift && tb === "u64");
     const conv = (x: bigint): bigint => (u64 ? BigInt.asUintN(64, x) : BigInt.asIntN(64, x));
     const x = conv(a.v), y = conv(b.v);
-    const t: Ty = op === "<<" || op === ">>" || op === ">>>" ? ta ?? tb : promote(ta, tb);
+    const t: Ty = shift ? ta ?? tb : promote(ta, tb);
     switch (op) {
       case "+": return { v: conv(x + y), t };
       case "-": return { v: conv(x - y), t };
@@ -314,7 +325,7 @@ export class Interp {
   private logical(e: A.LogicalExpr): TV {
     if (e.op === "??") {
       const a = this.eval(e.left);
-      return a.v !== null ? a : { v: narrow(this.eval(e.right).v as bigint, a.t as IntName), t: a.t };
+      return a.v !== null ? a : { v: this.eval(e.right).v, t: a.t }; // not a store: not narrowed
     }
     const a = truthy(this.eval(e.left).v);
     if (e.op === "&&") return { v: a && truthy(this.eval(e.right).v), t: "bool" };
@@ -409,16 +420,15 @@ export class Interp {
 
   private logArg(e: A.Expr): string {
     if (e.kind === "CallExpr" && e.fn.kind === "Identifier" && ["hex", "ipv4", "mac"].includes(e.fn.name)) {
-      const v = BigInt.asUintN(64, this.eval(e.args[0]!).v as bigint);
+      const a = this.eval(e.args[0]!);
+      const v = BigInt.asUintN(64, a.t === null ? (a.v as bigint) : narrow(a.v as bigint, a.t as IntName));
       if (e.fn.name === "hex") return v.toString(16);
       if (e.fn.name === "ipv4") return [24n, 16n, 8n, 0n].map((s) => (v >> s) & 0xffn).join(".");
       return [40n, 32n, 24n, 16n, 8n, 0n].map((s) => ((v >> s) & 0xffn).toString(16).padStart(2, "0")).join(":");
     }
     const a = this.eval(e);
     if (typeof a.v === "boolean") return String(a.v);
-    const v = a.v as bigint;
-    const signed = a.t === null ? v < 0n : (a.t as string)[0] === "i";
-    return (signed ? BigInt.asIntN(64, v) : BigInt.asUintN(64, v)).toString();
+    return (a.t === null ? (a.v as bigint) : narrow(a.v as bigint, a.t as IntName)).toString();
   }
 }
 
