@@ -43,6 +43,12 @@ describe("integer rule: checker", () => {
   it("keeps the static types: a u8 expression stores into a u8 without a cast", () => {
     expect(errors(`  const t: u8 = ip.ttl - 1;\n  let y: u8 = ip.ttl & ~1;\n  y &= ~1;\n  y -= 1;`)).toEqual([]);
     expect(errors(`  const t: u8 = ip.ttl + 300;`)).toEqual(["1: TS2322 Type 'u32' is not assignable to type 'u8'. Convert explicitly with 'as u8'."]);
+    // a literal is typed by its sibling only, never by the context (was: u16 here, from the declaration)
+    expect(errors(`  const t: u16 = 300 + ip.ttl;`)).toEqual(["1: TS2322 Type 'u32' is not assignable to type 'u16'. Convert explicitly with 'as u16'."]);
+    const { decls } = check(`  const k: i8 = -7;
+  const x: i32 = 0;
+  const y = x + ((214 * k) >>> 0);`);
+    expect(decls[4]!.init!.type).toMatchObject({ name: "u32" }); // 214 * k: u32 (214 does not fit i8), then i32 + u32
   });
 
   it("reports a constant that does not fit its destination", () => {

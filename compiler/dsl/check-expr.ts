@@ -268,8 +268,8 @@ export class ExprChecker {
     if (isError(lt) || isError(rt)) return CMP.has(e.op) ? BOOL : ERROR;
     // an untyped constant operand takes the other operand's type when it fits (comparisons: exactly)
     const cmp = CMP.has(e.op);
-    if (isInt(lt) && isInt(rt) && lflex && !rflex && !isShift(e.op)) lt = this.retype(e.left, lt, rt, cmp);
-    if (isInt(lt) && isInt(rt) && rflex && !lflex && !isShift(e.op)) rt = this.retype(e.right, rt, lt, cmp);
+    if (isInt(lt) && isInt(rt) && lflex && !rflex && !isShift(e.op)) lt = this.retype(e.left, rt, cmp);
+    if (isInt(lt) && isInt(rt) && rflex && !lflex && !isShift(e.op)) rt = this.retype(e.right, lt, cmp);
     if (cmp) return this.comparison(e, lt, rt);
     if (!isInt(lt) || !isInt(rt)) return this.fail("operatorTypes", `Operator '${e.op}' cannot be applied to types '${typeName(lt)}' and '${typeName(rt)}'.`, e);
     const t = resultType(e.op, lt, rt);
@@ -286,13 +286,16 @@ export class ExprChecker {
     return t;
   }
 
-  /** An untyped constant next to an operand of type `other` takes that type when it fits (its value stays exact). */
-  private retype(e: A.Expr, own: A.IntType, other: A.IntType, strict: boolean): A.IntType {
+  /**
+   * An untyped constant next to an operand of type `other` takes that type when it fits (its value
+   * stays exact), else its own literal type: only its sibling decides, never the context.
+   */
+  private retype(e: A.Expr, other: A.IntType, strict: boolean): A.IntType {
     const v = e.constValue!;
-    if (!(strict ? fits(v, other) : constTakes(v, other))) return own;
-    e.type = other;
+    const t = (strict ? fits(v, other) : constTakes(v, other)) ? other : literalType(v)!;
+    e.type = t;
     this.flexible.delete(e);
-    return other;
+    return t;
   }
 
   private comparison(e: A.BinaryExpr, lt: A.Type, rt: A.Type): A.Type {
@@ -346,8 +349,8 @@ export class ExprChecker {
     if (isError(a) || isError(b)) return ERROR;
     if (isInt(a) && isInt(b)) {
       const tf = this.flexible.has(e.then), ef = this.flexible.has(e.else);
-      if (tf && !ef) a = this.retype(e.then, a, b, false);
-      else if (ef && !tf) b = this.retype(e.else, b, a, false);
+      if (tf && !ef) a = this.retype(e.then, b, false);
+      else if (ef && !tf) b = this.retype(e.else, a, false);
       return resultType("?", a, b);
     }
     if (sameType(a, b) && (a.kind === "bool" || a.kind === "action")) return a;
