@@ -1,5 +1,7 @@
 // What the kernel refuses, refused by the compiler first, at the source: more maps than the
-// verifier's MAX_USED_MAPS in one program. (ArrayMap/PerCpuArray keys: fixtures/errors/array-key.ts.)
+// verifier's MAX_USED_MAPS in one program, and programs whose paths explode past the verifier's
+// 1,000,000-instruction walk (compiler/dsl/verifier-cost.ts). ArrayMap/PerCpuArray keys:
+// fixtures/errors/array-key.ts.
 import { describe, expect, it } from "vitest";
 import { compileToObject } from "../compiler/dsl/index.js";
 import { formatCompact } from "../compiler/diagnostics.js";
@@ -46,4 +48,45 @@ describe.skipIf(!haveKernel)("maps per program in the kernel", () => {
     const obj = writeBpfObject({ license: "GPL", maps, programs: [{ section: "xdp", func: { name: "xdp_maps", insns, global: true } }] });
     expect(() => withObject(obj, () => undefined)).toThrow(/maps per program has reached the limit of 64 \(E2BIG\)/);
   });
+});
+
+/** `n` unrolled iterations, each a branch that sets a different bit of `c`, then a test of `c`. */
+function paths(n: number): string {
+  return `import { XdpContext, XdpAction, EthHdr, Ipv4Hdr, u32 } from "tsebpf";
+
+export function xdp_paths(ctx: XdpContext): XdpAction {
+  const eth = ctx.header(EthHdr, 0);
+  if (eth === null) return XdpAction.Pass;
+  const ip = ctx.header(Ipv4Hdr, EthHdr.size);
+  if (ip === null) return XdpAction.Pass;
+  const a: u32 = ip.srcAddr;
+  let c: u32 = 0;
+  for (let i = 0; i < ${n}; i++) {
+    if (((a >> i) & 1) === 1) c = c | (1 << i);
+  }
+  if (c === 0x0a0b) return XdpAction.Drop;
+  return XdpAction.Pass;
+}
+`;
+}
+
+describe("verifier work (path explosion)", () => {
+  it("40 unrolled branches feeding a later test: a diagnostic at the loop's branch, with the estimate", () => {
+    const [d, ...rest] = errors(paths(40));
+    expect(rest).toEqual([]);
+    expect(d).toMatch(/^maps\.ts:11:5: error TSB9505: 'xdp_paths' is too complex for the kernel verifier: it would check more than 1000000 instructions \(estimated; the kernel stops at 1000000\); the branches of this line split the paths \d+\+ times/);
+  });
+
+  it("smaller sizes of the same program compile", () => {
+    for (const n of [8, 12]) expect(errors(paths(n))).toEqual([]);
+  });
+});
+
+describe.skipIf(!haveKernel)("verifier work in the kernel", () => {
+  // 16 iterations: the kernel walks 557,059 instructions (6.18) and accepts; the compiler agrees.
+  it("the largest accepted reproducer size loads and decides correctly", () => {
+    const src = (b: number[]) => Uint8Array.from([...Array(26).fill(0), ...b, ...Array(10).fill(0)]);
+    const { verdicts } = runPackets(compileDsl(paths(16), "paths.ts"), [src([0, 0, 0x0a, 0x0b]), src([0, 0, 0x0a, 0x0c])].map((p) => { p[12] = 8; p[14] = 0x45; return p; }));
+    expect(verdicts).toEqual([1, 2]);
+  }, 60_000);
 });

@@ -16,7 +16,8 @@ import { legalize, optimize } from "./optimize.js";
 import { allocate, expandCalls } from "./regalloc.js";
 import { selectFunc } from "./select.js";
 import type { Func } from "./ir.js";
-import { MAX_USED_MAPS, STACK_LIMIT } from "./limits.js";
+import { MAX_USED_MAPS, STACK_LIMIT, VERIFIER_ESTIMATE_FACTOR, VERIFIER_INSN_LIMIT } from "./limits.js";
+import { estimateVerifierWork } from "./verifier-cost.js";
 import { LD_IMM64, type Insn } from "../isa/insn.js";
 
 export { STACK_LIMIT } from "./limits.js";
@@ -55,6 +56,11 @@ export function compileToInput(text: string, file: string, opts: BuildOptions): 
       }
       ir.set(prog.name, f);
       const { insns, labels } = selectFunc(f);
+      const tooHard = verifierOverLimit(prog.name, insns, labels);
+      if (tooHard) {
+        diagnostics.push(error("TSB9505", tooHard.message, tooHard.span ?? prog.nameSpan));
+        continue;
+      }
       const tooMany = mapOverLimit(insns);
       if (tooMany) {
         diagnostics.push(error("TSB9504", `'${prog.name}' uses ${tooMany.count} maps; the kernel allows ${MAX_USED_MAPS} per program (this is map number ${MAX_USED_MAPS + 1}, '${tooMany.map}')`, tooMany.span ?? prog.nameSpan));
@@ -71,6 +77,15 @@ export function compileToInput(text: string, file: string, opts: BuildOptions): 
   if (shared.usesLogs) maps.push(logMap());
   const input: BpfObjectInput = { license: "GPL", programs, maps, sources: [{ name: file, text }], logFormats: shared.logFormats as LogFormat[] };
   return { input, diagnostics, ir };
+}
+
+/** A diagnostic when the verifier would walk more than its limit (at the branch that multiplies the paths). */
+function verifierOverLimit(name: string, insns: readonly Insn[], labels: ReadonlyMap<string, number>): { message: string; span?: Insn["span"] } | undefined {
+  const e = estimateVerifierWork(insns, labels, VERIFIER_INSN_LIMIT / VERIFIER_ESTIMATE_FACTOR);
+  if (!e.exceeded) return undefined;
+  const at = e.hottest ? insns[e.hottest.insn] : undefined;
+  const paths = e.hottest ? `; the branches of this line split the paths ${e.hottest.forks}+ times (a branch in an unrolled loop whose outcome a later test depends on doubles them per iteration)` : "";
+  return { message: `'${name}' is too complex for the kernel verifier: it would check more than ${VERIFIER_INSN_LIMIT} instructions (estimated; the kernel stops at ${VERIFIER_INSN_LIMIT})${paths}`, span: at?.span };
 }
 
 /** The first reference to a map beyond MAX_USED_MAPS, with the program's count of distinct maps. */

@@ -1,0 +1,226 @@
+// Verifier-work estimate: takes one program's final instructions (select.ts output: jumps carry
+// labels) and walks them the way the kernel verifier does — depth first, both sides of a branch
+// it cannot decide, one side of a branch on known constants — pruning at jump targets when a state
+// was seen before there. A state is the constant value of each register that may decide a later
+// branch (backward "precision" analysis: operands of conditional jumps and whatever flows into
+// them); other registers are treated as unknown, as the verifier treats scalars not marked precise.
+// Produces the number of instructions walked (stopping just past `limit`) and the source line whose
+// branches forked the walk most often, so a diagnostic can name what multiplies the paths.
+import { CLASS, JMP, LD_IMM64, SRC, type Insn } from "../isa/insn.js";
+
+type Val = bigint | undefined; // a known 64-bit constant, or unknown
+const U64 = (1n << 64n) - 1n;
+const CALLER_SAVED = [0, 1, 2, 3, 4, 5];
+
+export interface CostEstimate {
+  /** Instructions walked (stops just past `limit`). */
+  processed: number;
+  exceeded: boolean;
+  /** A branch of the source line that forked the walk most often, and that line's fork count. */
+  hottest?: { insn: number; forks: number };
+}
+
+interface Flow {
+  succ: number[][];
+  relevant: number[]; // per instruction: bit mask of registers whose constant value matters
+  prune: boolean[];
+}
+
+export function estimateVerifierWork(insns: readonly Insn[], labels: ReadonlyMap<string, number>, limit: number): CostEstimate {
+  const flow = analyse(insns, labels);
+  return walk(insns, flow, limit);
+}
+
+const isCond = (i: Insn): boolean => {
+  const cls = i.code & 7, op = i.code & 0xf0;
+  return (cls === CLASS.JMP || cls === CLASS.JMP32) && op !== JMP.JA && op !== JMP.CALL && op !== JMP.EXIT && op !== JMP.JCOND;
+};
+
+function successors(insns: readonly Insn[], labels: ReadonlyMap<string, number>, k: number): number[] {
+  const i = insns[k]!, cls = i.code & 7, op = i.code & 0xf0;
+  if (cls !== CLASS.JMP && cls !== CLASS.JMP32) return [k + 1];
+  if (op === JMP.EXIT) return [];
+  if (op === JMP.CALL) return [k + 1];
+  const to = i.target !== undefined ? labels.get(i.target)! : k + 1 + (i.code === (CLASS.JMP32 | JMP.JA) ? i.imm : i.off);
+  return op === JMP.JA ? [to] : [k + 1, to];
+}
+
+function analyse(insns: readonly Insn[], labels: ReadonlyMap<string, number>): Flow {
+  const n = insns.length;
+  const succ = insns.map((_, k) => successors(insns, labels, k));
+  const prune = new Array<boolean>(n + 1).fill(false);
+  succ.forEach((s, k) => { if (isCond(insns[k]!) || (insns[k]!.code & 0xf0) === JMP.JA) for (const t of s) prune[t] = true; });
+  const relevant = new Array<number>(n).fill(0);
+  // backward to a fixed point (the code is acyclic, so a few sweeps in reverse order suffice)
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let k = n - 1; k >= 0; k--) {
+      let out = 0;
+      for (const t of succ[k]!) out |= relevant[t] ?? 0;
+      const inn = transferBack(insns[k]!, out);
+      if (inn !== relevant[k]) (relevant[k] = inn), (changed = true);
+    }
+  }
+  return { succ, relevant, prune };
+}
+
+/** Registers relevant before `i`, given those relevant after it. */
+function transferBack(i: Insn, out: number): number {
+  const cls = i.code & 7, op = i.code & 0xf0, d = 1 << i.dst, s = 1 << i.src, x = (i.code & SRC.X) !== 0;
+  if (isCond(i)) return out | d | (x ? s : 0);
+  if (cls === CLASS.ALU || cls === CLASS.ALU64) {
+    if (!(out & d)) return out;
+    if (op === 0xb0) return (out & ~d) | (x ? s : 0); // mov
+    return out | (x && op !== 0xd0 ? s : 0);
+  }
+  if (cls === CLASS.LDX || i.code === LD_IMM64) return out & ~d;
+  if (cls === CLASS.JMP && op === JMP.CALL) return out & ~0x3f;
+  return out;
+}
+
+interface Frame { k: number; regs: Val[] }
+
+function walk(insns: readonly Insn[], flow: Flow, limit: number): CostEstimate {
+  const seen = new Map<number, Seen>();
+  const forks = new Map<number, number>(); // branch → times both sides were walked
+  const stack: Frame[] = [{ k: 0, regs: new Array<Val>(11).fill(undefined) }];
+  let processed = 0;
+  while (stack.length && processed <= limit) {
+    let { k, regs } = stack.pop()!;
+    for (;;) {
+      if (k >= insns.length) break;
+      if (flow.prune[k] && visited(seen, k, regs, flow.relevant[k]!)) break;
+      processed++;
+      const i = insns[k]!;
+      if (isCond(i)) {
+        const [fall, to] = flow.succ[k]!;
+        const taken = decide(i, regs);
+        if (taken === undefined) {
+          forks.set(k, (forks.get(k) ?? 0) + 1);
+          stack.push({ k: to!, regs: refine(i, regs, true) });
+          regs = refine(i, regs, false);
+          k = fall!;
+        } else k = taken ? to! : fall!;
+        continue;
+      }
+      const next = flow.succ[k]!;
+      if (!next.length) break;
+      regs = step(i, regs);
+      k = next[0]!;
+    }
+  }
+  return { processed, exceeded: processed > limit, hottest: hottestLine(insns, forks) };
+}
+
+/** The branch whose source line forked most often (unrolled copies of one `if` share a line). */
+function hottestLine(insns: readonly Insn[], forks: Map<number, number>): CostEstimate["hottest"] {
+  const byLine = new Map<string, { insn: number; forks: number }>();
+  for (const [k, n] of forks) {
+    const s = insns[k]!.span, key = s ? `${s.file}:${s.offset}` : `#${k}`;
+    const e = byLine.get(key);
+    if (e) e.forks += n;
+    else byLine.set(key, { insn: k, forks: n });
+  }
+  let best: CostEstimate["hottest"];
+  for (const e of byLine.values()) if (!best || e.forks > best.forks) best = e;
+  return best;
+}
+
+/** States seen at one prune point: exact keys, and the few with unknown registers that cover others. */
+interface Seen { keys: Set<string>; partial: Val[][] }
+const MAX_PARTIAL = 16;
+
+/** True if an earlier state at `k` covers this one (each relevant register unknown there or equal). */
+function visited(seen: Map<number, Seen>, k: number, regs: Val[], mask: number): boolean {
+  let at = seen.get(k);
+  if (!at) seen.set(k, (at = { keys: new Set(), partial: [] }));
+  let key = "", unknown = false;
+  for (let r = 0; r < 11; r++) {
+    if (!(mask & (1 << r))) continue;
+    const v = regs[r];
+    key += v === undefined ? "?," : `${v},`;
+    unknown ||= v === undefined;
+  }
+  if (at.keys.has(key)) return true;
+  const covers = (old: Val[]) => old.every((v, r) => !(mask & (1 << r)) || v === undefined || v === regs[r]);
+  if (at.partial.some(covers)) return true;
+  at.keys.add(key);
+  if (unknown && at.partial.length < MAX_PARTIAL) at.partial.push(regs);
+  return false;
+}
+
+function operand(i: Insn, regs: Val[]): Val {
+  return i.code & SRC.X ? regs[i.src] : BigInt.asUintN(64, BigInt(i.imm));
+}
+
+/** The outcome of a conditional jump on known operands, or undefined. */
+function decide(i: Insn, regs: Val[]): boolean | undefined {
+  let a = regs[i.dst], b = operand(i, regs);
+  if (a === undefined || b === undefined) return undefined;
+  const bits = (i.code & 7) === CLASS.JMP32 ? 32 : 64;
+  a = BigInt.asUintN(bits, a), b = BigInt.asUintN(bits, b);
+  const sa = BigInt.asIntN(bits, a), sb = BigInt.asIntN(bits, b);
+  switch (i.code & 0xf0) {
+    case JMP.JEQ: return a === b;
+    case JMP.JNE: return a !== b;
+    case JMP.JGT: return a > b;
+    case JMP.JGE: return a >= b;
+    case JMP.JLT: return a < b;
+    case JMP.JLE: return a <= b;
+    case JMP.JSET: return (a & b) !== 0n;
+    case JMP.JSGT: return sa > sb;
+    case JMP.JSGE: return sa >= sb;
+    case JMP.JSLT: return sa < sb;
+    case JMP.JSLE: return sa <= sb;
+  }
+  return undefined;
+}
+
+/** After `if dst == v` the taken side knows dst (and `!=` the fall-through side), as the verifier does. */
+function refine(i: Insn, regs: Val[], taken: boolean): Val[] {
+  const op = i.code & 0xf0;
+  const v = operand(i, regs);
+  if ((i.code & 7) !== CLASS.JMP || v === undefined || !((op === JMP.JEQ && taken) || (op === JMP.JNE && !taken))) return regs;
+  const out = regs.slice();
+  out[i.dst] = v;
+  return out;
+}
+
+/** Abstract effect of a non-branch instruction on the registers. */
+function step(i: Insn, regs: Val[]): Val[] {
+  const cls = i.code & 7;
+  const out = regs.slice();
+  if (cls === CLASS.ALU || cls === CLASS.ALU64) out[i.dst] = alu(i, regs);
+  else if (cls === CLASS.LDX) out[i.dst] = undefined;
+  else if (i.code === LD_IMM64) out[i.dst] = i.symbol === undefined ? BigInt.asUintN(64, i.imm64 ?? BigInt(i.imm)) : undefined;
+  else if (cls === CLASS.JMP && (i.code & 0xf0) === JMP.CALL) for (const r of CALLER_SAVED) out[r] = undefined;
+  else if (cls === CLASS.STX && (i.code & 0xe0) === 0xc0) out[i.src] = out[0] = undefined; // atomics may write src / r0
+  return out;
+}
+
+function alu(i: Insn, regs: Val[]): Val {
+  const op = i.code & 0xf0, w32 = (i.code & 7) === CLASS.ALU;
+  const b = i.code & SRC.X ? regs[i.src] : BigInt.asUintN(64, BigInt(i.imm));
+  if (op === 0xb0) return i.off !== 0 || b === undefined ? undefined : w32 ? b & 0xffffffffn : b;
+  const a = regs[i.dst];
+  if (a === undefined || (b === undefined && op !== 0x80) || i.off !== 0) return undefined;
+  const bits = w32 ? 32 : 64;
+  const x = BigInt.asUintN(bits, a), y = BigInt.asUintN(bits, b ?? 0n);
+  const sh = y & BigInt(bits - 1);
+  let r: bigint | undefined;
+  switch (op) {
+    case 0x00: r = x + y; break;
+    case 0x10: r = x - y; break;
+    case 0x20: r = x * y; break;
+    case 0x30: r = y === 0n ? 0n : x / y; break;
+    case 0x90: r = y === 0n ? x : x % y; break;
+    case 0x40: r = x | y; break;
+    case 0x50: r = x & y; break;
+    case 0xa0: r = x ^ y; break;
+    case 0x60: r = x << sh; break;
+    case 0x70: r = x >> sh; break;
+    case 0xc0: r = BigInt.asIntN(bits, x) >> sh; break;
+    case 0x80: r = -x; break;
+  }
+  return r === undefined ? undefined : BigInt.asUintN(bits, r) & U64;
+}
