@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { haveKernel } from "./helpers/env.js";
+import { requireFreshDist } from "./helpers/dist.js";
 import { parseCase, runCase, type Assembler, type Encoder } from "../loader/conformance.js";
 import type { Insn } from "../compiler/isa/insn.js";
 
@@ -19,6 +20,7 @@ const suiteMissing = !CONFORMANCE_DIR
 const suiteRequired = process.env.TSEBPF_REQUIRE_ORACLES === "1" || process.env.TSEBPF_REQUIRE_CONFORMANCE === "1";
 const runSuite = haveKernel && (!suiteMissing || suiteRequired);
 const suiteTitle = (t: string) => (suiteMissing && !suiteRequired ? `${t} — skipped: ${suiteMissing}` : t);
+requireFreshDist(); // the CLI tests run dist/loader/conformance-cli.js
 const CLI_JS = new URL("../dist/loader/conformance-cli.js", import.meta.url).pathname;
 
 const rawEncode: Encoder = (insns) => {

@@ -3,7 +3,9 @@
 import { describe, expect, it } from "vitest";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { haveKernel } from "./helpers/env.js";
+import { requireFreshDist } from "./helpers/dist.js";
 
+if (haveKernel) requireFreshDist();
 const DEMO = new URL("../dist/cli/demo.js", import.meta.url).pathname;
 const leftovers = (pid: number) => execFileSync("ip", ["netns", "list"], { encoding: "utf8" }).split("\n").filter((l) => l.startsWith(`tsebpf-demo-${pid}-`));
 

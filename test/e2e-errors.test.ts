@@ -2,7 +2,8 @@
 // adds its log below its summary line) and a non-zero exit, never a stack trace.
 import { describe, expect, it } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
+import { requireFreshDist } from "./helpers/dist.js";
 import { haveKernel } from "./helpers/env.js";
 import { cli, suiteDir } from "./helpers/cli.js";
 import { builtinObject } from "../loader/builtin.js";
@@ -10,8 +11,7 @@ import { writeBpfObject } from "../compiler/elf/write-object.js";
 
 const BIN = new URL("../bin/tsebpf.js", import.meta.url).pathname;
 // These tests run the built CLI (bin/tsebpf.js → dist/): `npm run build` first.
-const DIST = new URL("../dist/loader/run-program.js", import.meta.url).pathname;
-if (haveKernel && !existsSync(DIST)) throw new Error(`${DIST} is missing: run \`npm run build\` before the e2e tests`);
+if (haveKernel) requireFreshDist();
 
 describe.skipIf(!haveKernel)("bad input gives one clear line", () => {
   const f = suiteDir("tsebpf-err-", (f) => {

@@ -2,17 +2,17 @@
 // hello logs one line per packet; the firewall drops exactly the blocked source at a real UDP
 // receiver; SIGINT, SIGTERM and kill -9 leave nothing attached.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { haveKernel } from "./helpers/env.js";
+import { requireFreshDist } from "./helpers/dist.js";
 import { Testbed, TX_ADDRS, collect, exited, waitFor } from "../loader/testbed.js";
 import { builtinObject } from "../loader/builtin.js";
 
 const BIN = new URL("../bin/tsebpf.js", import.meta.url).pathname;
 // These tests run the built CLI (bin/tsebpf.js → dist/): `npm run build` first.
-const DIST = new URL("../dist/loader/run-program.js", import.meta.url).pathname;
-if (haveKernel && !existsSync(DIST)) throw new Error(`${DIST} is missing: run \`npm run build\` before the e2e tests`);
+if (haveKernel) requireFreshDist();
 const N = 20;
 
 describe.skipIf(!haveKernel)("tsebpf run (end to end)", () => {

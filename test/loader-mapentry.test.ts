@@ -9,6 +9,7 @@ import { cli, suiteDir } from "./helpers/cli.js";
 import { compileDsl } from "./helpers/dsl.js";
 import { frame } from "./helpers/packets.js";
 import { withObject } from "./helpers/run.js";
+import { requireFreshDist } from "./helpers/dist.js";
 import { readBpfObject } from "../compiler/elf/read-object.js";
 import { BpfMap, possibleCpus } from "../loader/map.js";
 import { blockAddress, encodeKey, encodeSlot, objectBtf, slotOf } from "../loader/map-entry.js";
@@ -110,6 +111,7 @@ describe.skipIf(!haveKernel)("--map and --block in the kernel", () => {
   });
 
   it.skipIf(!haveTools("taskset"))("gives the same verdict on every CPU", () => {
+    requireFreshDist(); // runs bin/tsebpf.js over dist/
     const bin = new URL("../bin/tsebpf.js", import.meta.url).pathname;
     const cpus = Array.from({ length: possibleCpus() }, (_, c) => c).filter((c) => spawnSync("taskset", ["-c", String(c), "true"]).status === 0);
     const verdicts = cpus.map((c) => {

@@ -7,11 +7,11 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { requireFreshDist } from "./helpers/dist.js";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const PLAIN = join(ROOT, "bin/tsebpf.js");
-const MAIN = join(ROOT, "dist/cli/main.js");
-if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` before the start-up tests`);
+requireFreshDist();
 
 type Out = { code: number | null; out: string; err: string };
 let dir: string;

@@ -27,7 +27,7 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
 Examples:
   tsebpf test programs/firewall.ts --packet pkt.bin
   tsebpf test out.o --packet capture.pcap --repeat 100000
-  tsebpf test firewall.o --map BLOCKLIST 198.51.100.3=1 --packet fixtures/packets/blocked.pcap
+  tsebpf test programs/firewall.ts --map BLOCKLIST 198.51.100.3=1 --packet fixtures/packets/firewall.pcap
   tsebpf test signed.o --packet pkt.bin --map SIGNED -- -1=3 -2=4`)
     .action(async (file: string, o: TestOpts, cmd: Command) => {
       const { runTests } = await import("../../loader/run-tests.js");
