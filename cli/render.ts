@@ -33,11 +33,31 @@ function compactColored(d: Diagnostic, red: (s: string) => string, bold: (s: str
 function frame(d: Diagnostic, o: RenderOptions): string[] {
   const text = d.span && o.sources?.get(d.span.file);
   if (!d.span || text === undefined || text === null) return [];
-  const src = text.split(/\r?\n/)[d.span.line - 1];
-  if (src === undefined) return [];
+  const line = sourceLine(text, d.span.line);
+  if (line === undefined) return [];
+  // a long line is shown as a window around the column (one garbage line must not print megabytes)
+  const from = line.length > MAX_SHOWN ? Math.max(0, Math.min(d.span.col - 1 - MAX_SHOWN / 4, line.length - MAX_SHOWN)) : 0;
+  const src = line.slice(from, from + MAX_SHOWN);
+  const col = d.span.col - from;
   const width = Math.max(1, d.span.endLine === d.span.line && d.span.endCol ? d.span.endCol - d.span.col : d.span.length ?? 1);
-  const pad = src.slice(0, d.span.col - 1).replace(/[^\t]/g, " ");
-  return [src, `${pad}${"^".repeat(Math.min(width, Math.max(1, src.length - d.span.col + 1)))}`];
+  const pad = src.slice(0, col - 1).replace(/[^\t]/g, " ");
+  return [src, `${pad}${"^".repeat(Math.min(width, Math.max(1, src.length - col + 1)))}`];
+}
+
+const MAX_SHOWN = 160;
+let lineStarts: { text: string; starts: number[] } | undefined;
+
+/** Line `n` (1-based) of `text`; lines end at \n, \r\n, \r, U+2028 or U+2029, as the lexers count them. */
+function sourceLine(text: string, n: number): string | undefined {
+  if (lineStarts?.text !== text) {
+    const starts = [0];
+    for (const m of text.matchAll(/\r\n?|\n|\u2028|\u2029/g)) starts.push(m.index + m[0].length);
+    lineStarts = { text, starts };
+  }
+  const start = lineStarts.starts[n - 1];
+  if (start === undefined) return undefined;
+  const end = lineStarts.starts[n];
+  return text.slice(start, end).replace(/(?:\r\n?|\n|\u2028|\u2029)$/, "");
 }
 
 export function renderAll(ds: readonly Diagnostic[], o: RenderOptions): string {

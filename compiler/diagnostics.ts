@@ -32,6 +32,17 @@ export class DiagnosticError extends Error {
   }
 }
 
+/** At most this many diagnostics are shown per file. */
+export const MAX_DIAGNOSTICS = 100;
+
+/** The first MAX_DIAGNOSTICS diagnostics; the last one shown notes how many more there were. */
+export function capDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  if (ds.length <= MAX_DIAGNOSTICS) return ds;
+  const last = ds[MAX_DIAGNOSTICS - 1]!;
+  const more = { message: `and ${ds.length - MAX_DIAGNOSTICS} more errors (at most ${MAX_DIAGNOSTICS} are shown per file)` };
+  return [...ds.slice(0, MAX_DIAGNOSTICS - 1), { ...last, notes: [...(last.notes ?? []), more] }];
+}
+
 /** Compact one-line form, used by tests and pipes: `file:line:col: error CODE: message`. */
 export function formatCompact(d: Diagnostic): string {
   const where = d.span ? `${d.span.file}:${d.span.line}:${d.span.col}: ` : "";

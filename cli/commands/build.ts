@@ -1,10 +1,10 @@
 // `tsebpf build <file.ts|file.s>`: compile a DSL program or assemble a .s file into an ELF object
-// (out.o unless -o). Diagnostics go to the renderer; on error no object is written.
+// (out.o unless -o). Diagnostics (at most 100) go to the renderer; on error no object is written.
 import type { Command } from "commander";
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Io } from "../io.js";
 import { CliError } from "../io.js";
-import { DiagnosticError, hasErrors } from "../../compiler/diagnostics.js";
+import { DiagnosticError, capDiagnostics, hasErrors } from "../../compiler/diagnostics.js";
 import type { BuildFn, BuildOptions, BuildResult } from "../../compiler/build-api.js";
 import { renderAll, useColor } from "../render.js";
 
@@ -45,7 +45,8 @@ export function readSource(file: string): string {
 /** Build a .ts or .s source in memory; also used by `run` and `test`. */
 export async function buildSource(text: string, file: string, opts: BuildOptions): Promise<BuildResult> {
   const fn = await frontEnd(file);
-  return fn(text, file, opts);
+  const r = fn(text, file, opts);
+  return { ...r, diagnostics: capDiagnostics(r.diagnostics) };
 }
 
 async function frontEnd(file: string): Promise<BuildFn> {

@@ -6,7 +6,13 @@ import { MAP_TYPE } from "../object.js";
 
 export const MODULE_NAME = "tsebpf";
 
-export const INT_TYPES: Record<IntName, IntType> = {
+/** A name table without a prototype, so `T[name]` is undefined for "constructor", "toString"…
+ * (every table below is looked up with names taken from the source). */
+function table<T>(entries: Record<string, T>): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, entries);
+}
+
+export const INT_TYPES: Record<IntName, IntType> = table({
   u8: { kind: "int", name: "u8", bits: 8, signed: false },
   u16: { kind: "int", name: "u16", bits: 16, signed: false },
   u32: { kind: "int", name: "u32", bits: 32, signed: false },
@@ -15,7 +21,7 @@ export const INT_TYPES: Record<IntName, IntType> = {
   i16: { kind: "int", name: "i16", bits: 16, signed: true },
   i32: { kind: "int", name: "i32", bits: 32, signed: true },
   i64: { kind: "int", name: "i64", bits: 64, signed: true },
-};
+}) as Record<IntName, IntType>;
 
 export function isIntName(n: string): n is IntName {
   return Object.hasOwn(INT_TYPES, n);
@@ -44,25 +50,25 @@ export interface HeaderDef {
 const f = (offset: number, size: HeaderField["size"], type: IntName, doc: string, bits?: [number, number]): HeaderField =>
   bits ? { offset, size, type, bitOffset: bits[0], bitWidth: bits[1], doc } : { offset, size, type, doc };
 
-export const HEADERS: Record<string, HeaderDef> = {
+export const HEADERS: Record<string, HeaderDef> = table({
   EthHdr: {
     size: 14, doc: "Ethernet II header",
-    fields: {
+    fields: table({
       dstMac: f(0, 6, "u64", "destination MAC address (48 bits)"),
       srcMac: f(6, 6, "u64", "source MAC address (48 bits)"),
       etherType: f(12, 2, "u16", "EtherType (ETH_P_IP, ...)"),
-    },
+    }),
   },
   VlanHdr: {
     size: 4, doc: "802.1Q tag (follows the Ethernet header when etherType is ETH_P_8021Q)",
-    fields: {
+    fields: table({
       tci: f(0, 2, "u16", "tag control information (priority, DEI, VLAN id)"),
       etherType: f(2, 2, "u16", "EtherType of the encapsulated packet"),
-    },
+    }),
   },
   Ipv4Hdr: {
     size: 20, doc: "IPv4 header without options",
-    fields: {
+    fields: table({
       version: f(0, 1, "u8", "IP version (4)", [4, 4]),
       ihl: f(0, 1, "u8", "header length in 32-bit words", [0, 4]),
       tos: f(1, 1, "u8", "type of service / DSCP+ECN"),
@@ -74,11 +80,11 @@ export const HEADERS: Record<string, HeaderDef> = {
       checksum: f(10, 2, "u16", "header checksum"),
       srcAddr: f(12, 4, "u32", "source address"),
       dstAddr: f(16, 4, "u32", "destination address"),
-    },
+    }),
   },
   Ipv6Hdr: {
     size: 40, doc: "IPv6 fixed header",
-    fields: {
+    fields: table({
       version: f(0, 1, "u8", "IP version (6)", [4, 4]),
       payloadLen: f(4, 2, "u16", "payload length in bytes"),
       nextHeader: f(6, 1, "u8", "next header (IPPROTO_TCP, ...)"),
@@ -87,11 +93,11 @@ export const HEADERS: Record<string, HeaderDef> = {
       srcAddrLo: f(16, 8, "u64", "source address, last 8 bytes"),
       dstAddrHi: f(24, 8, "u64", "destination address, first 8 bytes"),
       dstAddrLo: f(32, 8, "u64", "destination address, last 8 bytes"),
-    },
+    }),
   },
   TcpHdr: {
     size: 20, doc: "TCP header without options",
-    fields: {
+    fields: table({
       srcPort: f(0, 2, "u16", "source port"),
       dstPort: f(2, 2, "u16", "destination port"),
       seq: f(4, 4, "u32", "sequence number"),
@@ -101,31 +107,31 @@ export const HEADERS: Record<string, HeaderDef> = {
       window: f(14, 2, "u16", "receive window"),
       checksum: f(16, 2, "u16", "checksum"),
       urgPtr: f(18, 2, "u16", "urgent pointer"),
-    },
+    }),
   },
   UdpHdr: {
     size: 8, doc: "UDP header",
-    fields: {
+    fields: table({
       srcPort: f(0, 2, "u16", "source port"),
       dstPort: f(2, 2, "u16", "destination port"),
       len: f(4, 2, "u16", "length of header and payload"),
       checksum: f(6, 2, "u16", "checksum"),
-    },
+    }),
   },
   IcmpHdr: {
     size: 8, doc: "ICMP header",
-    fields: {
+    fields: table({
       type: f(0, 1, "u8", "message type"),
       code: f(1, 1, "u8", "message code"),
       checksum: f(2, 2, "u16", "checksum"),
       id: f(4, 2, "u16", "identifier (echo)"),
       sequence: f(6, 2, "u16", "sequence number (echo)"),
-    },
+    }),
   },
-};
+});
 
 /** Named integer constants exported by "tsebpf". */
-export const CONSTANTS: Record<string, { value: bigint; type: IntName }> = {
+export const CONSTANTS: Record<string, { value: bigint; type: IntName }> = table({
   ETH_P_IP: { value: 0x0800n, type: "u16" },
   ETH_P_IPV6: { value: 0x86ddn, type: "u16" },
   ETH_P_ARP: { value: 0x0806n, type: "u16" },
@@ -135,10 +141,10 @@ export const CONSTANTS: Record<string, { value: bigint; type: IntName }> = {
   IPPROTO_TCP: { value: 6n, type: "u8" },
   IPPROTO_UDP: { value: 17n, type: "u8" },
   IPPROTO_ICMPV6: { value: 58n, type: "u8" },
-};
+});
 
 /** XdpAction members (enum XdpAction in the d.ts; values are the kernel's XDP_* codes). */
-export const XDP_ACTIONS: Record<string, number> = { Aborted: 0, Drop: 1, Pass: 2, Tx: 3, Redirect: 4 };
+export const XDP_ACTIONS: Record<string, number> = table({ Aborted: 0, Drop: 1, Pass: 2, Tx: 3, Redirect: 4 });
 
 /** Parameter/return kinds of map methods: the map's key/value type, or a fixed type. */
 export type MethodArg = "key" | "value" | IntName;
@@ -167,41 +173,44 @@ export interface MapClass {
  * `{ u32 prefixlen; K data }` (data in network order); `get`/`has` look up with the full prefix
  * (K's bits), entries are added from user space. RingBuf<T>: constructor arg is the size in bytes.
  */
-export const MAPS: Record<string, MapClass> = {
-  HashMap: { type: MAP_TYPE.HASH, typeArgs: 2, flags: 0, methods: { get: GET, set: SET, delete: DEL, has: HAS, add: ADD }, doc: "BPF_MAP_TYPE_HASH" },
-  LruHashMap: { type: MAP_TYPE.LRU_HASH, typeArgs: 2, flags: 0, methods: { get: GET, set: SET, delete: DEL, has: HAS, add: ADD }, doc: "BPF_MAP_TYPE_LRU_HASH" },
-  PerCpuHashMap: { type: MAP_TYPE.PERCPU_HASH, typeArgs: 2, flags: 0, methods: { get: GET, set: SET, delete: DEL, has: HAS, add: ADD }, doc: "BPF_MAP_TYPE_PERCPU_HASH" },
-  ArrayMap: { type: MAP_TYPE.ARRAY, typeArgs: 2, flags: 0, methods: { get: GET, set: SET, has: HAS, add: ADD }, doc: "BPF_MAP_TYPE_ARRAY (key is an index < maxEntries)" },
-  PerCpuArray: { type: MAP_TYPE.PERCPU_ARRAY, typeArgs: 2, flags: 0, methods: { get: GET, set: SET, has: HAS, add: ADD }, doc: "BPF_MAP_TYPE_PERCPU_ARRAY" },
-  LpmTrie: { type: MAP_TYPE.LPM_TRIE, typeArgs: 2, flags: 1, methods: { get: GET, has: HAS }, doc: "BPF_MAP_TYPE_LPM_TRIE (BPF_F_NO_PREALLOC)" },
-  RingBuf: { type: MAP_TYPE.RINGBUF, typeArgs: 1, flags: 0, methods: { output: OUTPUT }, doc: "BPF_MAP_TYPE_RINGBUF" },
-};
+export const MAPS: Record<string, MapClass> = table({
+  HashMap: { type: MAP_TYPE.HASH, typeArgs: 2, flags: 0, methods: table({ get: GET, set: SET, delete: DEL, has: HAS, add: ADD }), doc: "BPF_MAP_TYPE_HASH" },
+  LruHashMap: { type: MAP_TYPE.LRU_HASH, typeArgs: 2, flags: 0, methods: table({ get: GET, set: SET, delete: DEL, has: HAS, add: ADD }), doc: "BPF_MAP_TYPE_LRU_HASH" },
+  PerCpuHashMap: { type: MAP_TYPE.PERCPU_HASH, typeArgs: 2, flags: 0, methods: table({ get: GET, set: SET, delete: DEL, has: HAS, add: ADD }), doc: "BPF_MAP_TYPE_PERCPU_HASH" },
+  ArrayMap: { type: MAP_TYPE.ARRAY, typeArgs: 2, flags: 0, methods: table({ get: GET, set: SET, has: HAS, add: ADD }), doc: "BPF_MAP_TYPE_ARRAY (key is an index < maxEntries)" },
+  PerCpuArray: { type: MAP_TYPE.PERCPU_ARRAY, typeArgs: 2, flags: 0, methods: table({ get: GET, set: SET, has: HAS, add: ADD }), doc: "BPF_MAP_TYPE_PERCPU_ARRAY" },
+  LpmTrie: { type: MAP_TYPE.LPM_TRIE, typeArgs: 2, flags: 1, methods: table({ get: GET, has: HAS }), doc: "BPF_MAP_TYPE_LPM_TRIE (BPF_F_NO_PREALLOC)" },
+  RingBuf: { type: MAP_TYPE.RINGBUF, typeArgs: 1, flags: 0, methods: table({ output: OUTPUT }), doc: "BPF_MAP_TYPE_RINGBUF" },
+});
+
+/** Kernel map types a user may reach for that the DSL does not support yet (a clear message). */
+export const UNSUPPORTED_MAPS = new Set(["DevMap", "DevMapHash", "CpuMap", "XskMap", "ProgArray", "StackTrace", "Queue", "Stack", "BloomFilter"]);
 
 export type ValueKind = IntName | "bool" | "void" | "action";
 
 /** Free helper functions. */
-export const HELPERS: Record<string, { params: IntName[]; returns: ValueKind; bpfHelper: number; doc: string }> = {
+export const HELPERS: Record<string, { params: IntName[]; returns: ValueKind; bpfHelper: number; doc: string }> = table({
   ktimeNs: { params: [], returns: "u64", bpfHelper: 5, doc: "bpf_ktime_get_ns: monotonic time in ns" },
   cpuId: { params: [], returns: "u32", bpfHelper: 8, doc: "bpf_get_smp_processor_id" },
   randomU32: { params: [], returns: "u32", bpfHelper: 7, doc: "bpf_get_prandom_u32" },
   redirect: { params: ["u32"], returns: "action", bpfHelper: 23, doc: "bpf_redirect(ifindex, 0): returns XdpAction.Redirect on success" },
-};
+});
 
 /** Methods and properties of XdpContext (`ctx`). */
-export const CTX_METHODS: Record<string, { params: ("header" | IntName)[]; returns: ValueKind | "header?"; bpfHelper?: number; doc: string }> = {
+export const CTX_METHODS: Record<string, { params: ("header" | IntName)[]; returns: ValueKind | "header?"; bpfHelper?: number; doc: string }> = table({
   header: { params: ["header", "u32"], returns: "header?", doc: "bounds-checked view of a header at a byte offset, or null when the packet is too short" },
   adjustHead: { params: ["i32"], returns: "i32", bpfHelper: 44, doc: "bpf_xdp_adjust_head: 0 on success; invalidates header views" },
   adjustTail: { params: ["i32"], returns: "i32", bpfHelper: 65, doc: "bpf_xdp_adjust_tail: 0 on success; invalidates header views" },
-};
-export const CTX_PROPERTIES: Record<string, { type: IntName; doc: string }> = {
+});
+export const CTX_PROPERTIES: Record<string, { type: IntName; doc: string }> = table({
   length: { type: "u32", doc: "packet length in bytes (data_end - data)" },
-};
+});
 
 /** Log functions → level (docs/log-format.md). */
-export const LOG_LEVELS: Record<string, 1 | 2 | 3 | 4 | 5> = { error: 1, warn: 2, info: 3, debug: 4, trace: 5 };
+export const LOG_LEVELS: Record<string, 1 | 2 | 3 | 4 | 5> = table({ error: 1, warn: 2, info: 3, debug: 4, trace: 5 });
 
 /** Formatters usable inside a log template's `${}`. */
-export const FORMATS: Record<string, "ipv4" | "hex" | "mac"> = { ipv4: "ipv4", hex: "hex", mac: "mac" };
+export const FORMATS: Record<string, "ipv4" | "hex" | "mac"> = table({ ipv4: "ipv4", hex: "hex", mac: "mac" });
 
 /** Type names exported by "tsebpf" besides ints, headers and maps. */
 export const TYPE_NAMES = ["XdpContext", "XdpAction", "bool"] as const;

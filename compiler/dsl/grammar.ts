@@ -53,8 +53,12 @@ export class DslParser extends CstParser {
     this.performSelfAnalysis();
   }
 
+  /** Parsing stops after this many syntax errors (garbage input must not cost more). */
+  static readonly MAX_ERRORS = 100;
+  private underErrorLimit = (): boolean => this.errors.length < DslParser.MAX_ERRORS;
+
   program = this.RULE("program", () => {
-    this.MANY(() => this.SUBRULE(this.topLevel));
+    this.MANY({ GATE: this.underErrorLimit, DEF: () => this.SUBRULE(this.topLevel) });
   });
 
   topLevel = this.RULE("topLevel", () => {
@@ -110,9 +114,10 @@ export class DslParser extends CstParser {
         { ALT: () => this.SUBRULE(this.doStatement) },
         { ALT: () => this.SUBRULE(this.returnStatement) },
         { ALT: () => this.SUBRULE(this.jumpStatement) },
-        { ALT: () => this.SUBRULE(this.functionDecl) },
+        // `async` and `type` are also names (`type = 1;`): declarations only when followed by one
+        { GATE: () => this.LA(1).tokenType !== T.Async || this.LA(2).tokenType === T.Function, ALT: () => this.SUBRULE(this.functionDecl) },
         { ALT: () => this.SUBRULE(this.classDecl) },
-        { ALT: () => this.SUBRULE(this.otherDecl) },
+        { GATE: () => this.LA(1).tokenType !== T.Type || this.LA(2).tokenType === T.Identifier, ALT: () => this.SUBRULE(this.otherDecl) },
         { ALT: () => this.SUBRULE(this.otherStatement) },
         { ALT: () => this.CONSUME(T.Semicolon) },
         { ALT: () => this.SUBRULE(this.expressionStatement) },
@@ -122,7 +127,7 @@ export class DslParser extends CstParser {
 
   block = this.RULE("block", () => {
     this.CONSUME(T.LCurly);
-    this.MANY(() => this.SUBRULE(this.statement));
+    this.MANY({ GATE: this.underErrorLimit, DEF: () => this.SUBRULE(this.statement) });
     this.CONSUME(T.RCurly);
   });
 

@@ -131,15 +131,22 @@ export function mapTermUses(t: Term, f: (r: Reg) => Val): Term {
 
 /** Blocks reachable from the entry, in reverse post-order. */
 export function rpo(f: Func): number[] {
-  const seen = new Set<number>();
+  const seen = new Uint8Array(f.blocks.length);
   const out: number[] = [];
-  const visit = (b: number): void => {
-    if (seen.has(b)) return;
-    seen.add(b);
-    for (const s of successors(f.blocks[b]!.term)) visit(s);
-    out.push(b);
-  };
-  visit(0);
+  // iterative depth-first search (a chain of thousands of blocks would overflow the JS stack)
+  const stack: { b: number; next: number[]; i: number }[] = [{ b: 0, next: successors(f.blocks[0]!.term), i: 0 }];
+  seen[0] = 1;
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    const s = top.next[top.i++];
+    if (s === undefined) {
+      out.push(top.b);
+      stack.pop();
+    } else if (!seen[s]) {
+      seen[s] = 1;
+      stack.push({ b: s, next: successors(f.blocks[s]!.term), i: 0 });
+    }
+  }
   return out.reverse();
 }
 

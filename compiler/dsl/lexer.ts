@@ -66,17 +66,19 @@ const LETTERS = "abcdefghijklmnopqrstuvwxyz";
 const IDENT_START = [...LETTERS, ...LETTERS.toUpperCase(), "_", "$"];
 export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_$][A-Za-z0-9_$]*/, start_chars_hint: IDENT_START, line_breaks: false, categories: [IdentifierName, NotBrace] });
 
-const kw = (word: string, name = word[0]!.toUpperCase() + word.slice(1)): TokenType =>
-  createToken({ name, pattern: new RegExp(word), start_chars_hint: [word[0]!], line_breaks: false, longer_alt: Identifier, categories: [IdentifierName, NotBrace] });
+const kw = (word: string, extra: TokenType[] = []): TokenType =>
+  createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: new RegExp(word), start_chars_hint: [word[0]!], line_breaks: false, longer_alt: Identifier, categories: [IdentifierName, NotBrace, ...extra] });
+/** A contextual keyword (TypeScript accepts it as a name too: `const type = icmp.type`). */
+const contextual = (word: string): TokenType => kw(word, [Identifier]);
 
-export const Import = kw("import"), From = kw("from"), Export = kw("export"), Const = kw("const");
+export const Import = kw("import"), From = contextual("from"), Export = kw("export"), Const = kw("const");
 export const Let = kw("let"), Var = kw("var"), Function = kw("function"), Return = kw("return");
 export const If = kw("if"), Else = kw("else"), For = kw("for"), While = kw("while"), Do = kw("do");
-export const New = kw("new"), True = kw("true"), False = kw("false"), Null = kw("null"), As = kw("as");
-export const Class = kw("class"), Async = kw("async"), Await = kw("await"), Typeof = kw("typeof");
+export const New = kw("new"), True = kw("true"), False = kw("false"), Null = kw("null"), As = contextual("as");
+export const Class = kw("class"), Async = contextual("async"), Await = kw("await"), Typeof = kw("typeof");
 export const Void = kw("void"), Break = kw("break"), Continue = kw("continue"), Switch = kw("switch");
 export const Try = kw("try"), Throw = kw("throw"), Interface = kw("interface"), Enum = kw("enum");
-export const This = kw("this"), Type = kw("type");
+export const This = kw("this"), Type = contextual("type");
 const KEYWORDS = [Import, From, Export, Const, Let, Var, Function, Return, If, Else, For, While, Do, New,
   True, False, Null, As, Class, Async, Await, Typeof, Void, Break, Continue, Switch, Try, Throw, Interface,
   Enum, This, Type].sort((a, b) => b.name.length - a.name.length); // longest first: "async" before "as"
@@ -117,7 +119,7 @@ export const HexLiteral = punct("HexLiteral", /0[xX][0-9a-fA-F_]+n?/, "0", [Numb
 export const BinLiteral = punct("BinLiteral", /0[bB][01_]+n?/, "0", [NumberLiteral]);
 export const OctLiteral = punct("OctLiteral", /0[oO][0-7_]+n?/, "0", [NumberLiteral]);
 export const DecLiteral = punct("DecLiteral", /(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?n?/, "0123456789.", [NumberLiteral]);
-export const StringLit = punct("StringLit", /"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/, "\"'");
+export const StringLit = punct("StringLit", /"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*'/, "\"'");
 const tpl = (name: string, start: "`" | "}", head: boolean): TokenType =>
   createToken({ name, pattern: { exec: matchTemplate(start, head) }, start_chars_hint: [start], line_breaks: true, categories: [NotBrace] });
 export const TemplateNoSub = tpl("TemplateNoSub", "`", false);
@@ -125,8 +127,9 @@ export const TemplateHead = tpl("TemplateHead", "`", true);
 export const TemplateMiddle = tpl("TemplateMiddle", "}", true);
 export const TemplateTail = tpl("TemplateTail", "}", false);
 
-const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, start_chars_hint: [..." \t\r\n\f\v\u00a0\ufeff"], group: Lexer.SKIPPED, line_breaks: true });
-const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n]*/, start_chars_hint: ["/"], line_breaks: false, group: Lexer.SKIPPED });
+// Line terminators are TypeScript's: \n, \r\n, \r, U+2028, U+2029 (line:col count each as one).
+const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v\u00a0\ufeff\u2028\u2029]+/, start_chars_hint: [..." \t\r\n\f\v\u00a0\ufeff\u2028\u2029"], group: Lexer.SKIPPED, line_breaks: true });
+const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n\r\u2028\u2029]*/, start_chars_hint: ["/"], line_breaks: false, group: Lexer.SKIPPED });
 const BlockComment = createToken({ name: "BlockComment", pattern: /\/\*[\s\S]*?\*\//, start_chars_hint: ["/"], group: Lexer.SKIPPED, line_breaks: true });
 
 /** In match order. */
@@ -142,8 +145,10 @@ export const allTokens: TokenType[] = [
 
 let lexer: Chev.Lexer | undefined;
 
+const LINE_TERMINATORS = { lineTerminatorsPattern: /\n|\r\n?|\u2028|\u2029/g, lineTerminatorCharacters: ["\n", "\r", "\u2028", "\u2029"] };
+
 export function tokenize(text: string): Chev.ILexingResult {
-  lexer ??= new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: false, skipValidations: true });
+  lexer ??= new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: false, skipValidations: true, ...LINE_TERMINATORS });
   tplStack = [];
   return lexer.tokenize(text);
 }
@@ -151,7 +156,7 @@ export function tokenize(text: string): Chev.ILexingResult {
 /** A lexer built with Chevrotain's validations on and without first-character optimisations:
  * the reference the tests compare tokenize() against (it checks every start_chars_hint). */
 export function buildLexerValidated(): Chev.Lexer {
-  return new Lexer(allTokens, { positionTracking: "full", safeMode: true });
+  return new Lexer(allTokens, { positionTracking: "full", safeMode: true, ...LINE_TERMINATORS });
 }
 
 export function tokenizeWith(l: Chev.Lexer, text: string): Chev.ILexingResult {

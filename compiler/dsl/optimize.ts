@@ -203,11 +203,12 @@ function deadStores(f: Func): boolean {
 function simplifyCfg(f: Func): boolean {
   let changed = false;
   // thread jumps through empty blocks
-  const target = (id: number, seen = new Set<number>()): number => {
-    const b = f.blocks[id]!;
-    if (b.ops.length || b.term.op !== "jmp" || seen.has(id)) return id;
-    seen.add(id);
-    return target(b.term.to, seen);
+  const target = (id: number): number => {
+    for (const seen = new Set<number>(); ; id = (f.blocks[id]!.term as { to: number }).to) {
+      const b = f.blocks[id]!;
+      if (b.ops.length || b.term.op !== "jmp" || seen.has(id)) return id;
+      seen.add(id);
+    }
   };
   // one block per returned constant
   const retBlock = new Map<string, number>();

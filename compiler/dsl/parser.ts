@@ -1,6 +1,7 @@
 // Parse entry: takes DSL source text, produces the AST (ast.ts) and syntax diagnostics (TS1xxx),
 // via the Chevrotain lexer (lexer.ts), the recovering CstParser (grammar.ts) and cst-to-ast.ts.
-// Every syntax error of the file is reported, each with a span; never throws on bad input.
+// Syntax errors are reported (up to DslParser.MAX_ERRORS), each with a span; never throws on bad
+// input. Sources over MAX_SOURCE_CHARS are refused.
 import type { CstNode, ILexingError, IRecognitionException, IToken } from "chevrotain";
 import type { Diagnostic } from "../diagnostics.js";
 import type { Span } from "../span.js";
@@ -15,7 +16,15 @@ export interface ParseResult {
   diagnostics: Diagnostic[];
 }
 
+/** Larger sources are refused before lexing (compile time grows with size; see README Limits). */
+export const MAX_SOURCE_CHARS = 1 << 20;
+
 export function parseProgram(text: string, file: string): ParseResult {
+  if (text.length > MAX_SOURCE_CHARS) {
+    const ast: Program = { kind: "Program", file, items: [], span: { file, line: 1, col: 1, offset: 0, length: 0 } };
+    const mb = (n: number) => `${(n / (1 << 20)).toFixed(1)} MB`;
+    return { ast, diagnostics: [diag("unsupported", `The source is ${mb(text.length)}; the compiler accepts at most ${mb(MAX_SOURCE_CHARS)}.`, ast.span)] };
+  }
   try {
     return parse(text, file);
   } catch (e) {
