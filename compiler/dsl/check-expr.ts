@@ -512,6 +512,7 @@ export class ExprChecker {
     const method = MAPS[t.mapKind]?.methods[m.property];
     if (!method) {
       this.checkArgsLoosely(e);
+      if (!MAPS[t.mapKind]) return ERROR; // the map's class was reported at its declaration
       const known = Object.keys(MAPS[t.mapKind]?.methods ?? {}).join(", ");
       return this.fail("propertyMissing", `Property '${m.property}' does not exist on type '${typeName(t)}'. Map methods: ${known}.`, { span: m.propertySpan });
     }

@@ -4,7 +4,7 @@
 // Expressions are in check-expr.ts, type helpers in check-types.ts. Never throws on bad input.
 import type * as A from "./ast.js";
 import type { Diagnostic } from "../diagnostics.js";
-import { HEADERS, MAPS, MODULE_NAME, exportedNames, isIntName, INT_TYPES } from "./catalog.js";
+import { HEADERS, MAPS, MODULE_NAME, UNSUPPORTED_MAPS, exportedNames, isIntName, INT_TYPES } from "./catalog.js";
 import { ACTION, ERROR, VOID, assignable, isError, isInt, notAssignableMessage, resolveTypeRef, typeName } from "./check-types.js";
 import { literalType, narrow } from "./int-rule.js";
 import { ExprChecker, intersect, mayAdjust, type Facts } from "./check-expr.js";
@@ -34,6 +34,8 @@ const MAX_PARAMS = 5;
 const RESERVED_MAPS = new Set(["TSEBPF_LOGS"]);
 /** Array maps: the kernel requires key_size 4 (an index). */
 const INDEXED_MAPS = new Set<number>([MAP_TYPE.ARRAY, MAP_TYPE.PERCPU_ARRAY]);
+/** Helpers are inlined into the program: a call chain may nest at most this many helpers. */
+export const MAX_CALL_DEPTH = 16;
 const MAX_TRIPS = 1024; // the lowering unrolls loops (lower.ts forStmt has the same limit)
 
 class Checker extends ExprChecker {
@@ -78,7 +80,10 @@ class Checker extends ExprChecker {
     }
     for (const s of d.names) {
       if (!s.name) continue;
-      if (!exported.has(s.name)) this.report("noExportedMember", `Module '"${MODULE_NAME}"' has no exported member '${s.name}'.`, s.span);
+      if (UNSUPPORTED_MAPS.has(s.name)) {
+        this.report("mapDecl", `${s.name} is not supported yet; the map classes are ${Object.keys(MAPS).join(", ")}.`, s.span);
+        this.imports.set(s.local, s.name); // declarations of it are then not reported again
+      } else if (!exported.has(s.name)) this.report("noExportedMember", `Module '"${MODULE_NAME}"' has no exported member '${s.name}'.`, s.span);
       else if (this.imports.has(s.local)) this.report("redeclare", `Duplicate identifier '${s.local}'.`, s.span);
       else this.imports.set(s.local, s.name);
     }
@@ -87,7 +92,7 @@ class Checker extends ExprChecker {
   protected override resolveType(ref: A.TypeRef): A.Type {
     const r = resolveTypeRef(ref, (n) => this.imports.get(n) ?? (n === "bool" ? undefined : undefined));
     if (r.kind === "type") return r.type;
-    const hint = r.code === "cannotFindName" && (isIntName(ref.name) || ref.name in HEADERS || ref.name === "XdpContext" || ref.name === "XdpAction")
+    const hint = r.code === "cannotFindName" && (isIntName(ref.name) || Object.hasOwn(HEADERS, ref.name) || ["XdpContext", "XdpAction", "bool"].includes(ref.name))
       ? ` Import it: import { ${ref.name} } from "tsebpf".` : "";
     this.report(r.code, r.message + hint, ref.span);
     return ERROR;
@@ -115,7 +120,7 @@ class Checker extends ExprChecker {
     const cls = cat !== undefined ? MAPS[cat] : undefined;
     const type: A.MapType = { kind: "map", mapKind: cat ?? m.mapClass, key: INT_TYPES.u32, value: INT_TYPES.u32 };
     if (!cls) {
-      if (m.mapClass) this.report(cat === undefined ? "cannotFindName" : "mapDecl", cat === undefined ? `Cannot find name '${m.mapClass}'.${MAPS[m.mapClass] ? ` Import it: import { ${m.mapClass} } from "tsebpf".` : ""}` : `'${m.mapClass}' is not a map class (${Object.keys(MAPS).join(", ")}).`, m.span);
+      if (m.mapClass && !UNSUPPORTED_MAPS.has(cat ?? "")) this.report(cat === undefined ? "cannotFindName" : "mapDecl", cat === undefined ? `Cannot find name '${m.mapClass}'.${MAPS[m.mapClass] ? ` Import it: import { ${m.mapClass} } from "tsebpf".` : ""}` : `'${m.mapClass}' is not a map class (${Object.keys(MAPS).join(", ")}).`, m.span);
     } else {
       const args = m.typeArgs.map((t) => this.resolveType(t));
       if (args.length !== cls.typeArgs) this.report("mapDecl", `${cat} takes ${cls.typeArgs} type argument${cls.typeArgs === 1 ? "" : "s"}, e.g. new ${cat}<${cls.typeArgs === 1 ? "u64" : "u32, u64"}>(1024).`, m.span);
@@ -223,7 +228,7 @@ class Checker extends ExprChecker {
       case "Return": this.returnStmt(s); return true;
       case "If": return this.ifStmt(s);
       case "For": this.forStmt(s); return false;
-      case "Unsupported": this.reportUnsupported(s.what, s.span); return false;
+      case "Unsupported": this.reportUnsupported(s.what, s.span); return true; // flow unknown: no "lacks ending return" on top
     }
   }
 
@@ -347,16 +352,18 @@ class Checker extends ExprChecker {
   private ifStmt(s: A.If): boolean {
     const entry = this.facts;
     const c = this.checkCond(s.test);
+    const adjusts = this.adjustCount; // adjustHead/Tail in a branch that returns leaves views valid after the if
     this.facts = c.t;
     const thenEnds = this.branch(s.then);
-    const afterThen = this.facts;
+    const afterThen = this.facts, adjustsThen = this.adjustCount;
     this.facts = c.f;
+    this.adjustCount = adjusts;
     const elseEnds = s.else ? this.branch(s.else) : false;
-    const afterElse = this.facts;
+    const afterElse = this.facts, adjustsElse = this.adjustCount;
     if (thenEnds && elseEnds) this.facts = entry;
     else if (thenEnds) this.facts = afterElse;
-    else if (elseEnds) this.facts = afterThen;
-    else this.facts = intersect(afterThen, afterElse);
+    else if (elseEnds) [this.facts, this.adjustCount] = [afterThen, adjustsThen];
+    else [this.facts, this.adjustCount] = [intersect(afterThen, afterElse), Math.max(adjustsThen, adjustsElse)];
     return thenEnds && elseEnds;
   }
 
@@ -412,17 +419,20 @@ class Checker extends ExprChecker {
   private callGraph(programs: A.FunctionDecl[]): A.FunctionDecl[] {
     const state = new Map<A.FunctionDecl, "active" | "done">();
     const order: A.FunctionDecl[] = [];
+    // the walk goes no deeper than MAX_CALL_DEPTH + 1 (so a chain of thousands cannot overflow)
     const visit = (f: A.FunctionDecl, path: A.FunctionDecl[]): void => {
       state.set(f, "active");
       const callees: A.FunctionDecl[] = [];
       for (const site of this.callSites.get(f) ?? []) {
         if (!callees.includes(site.callee)) callees.push(site.callee);
         const st = state.get(site.callee);
+        const chain = [...path, f];
         if (st === "active") {
-          const chain = [...path, f];
           const cycle = [...chain.slice(chain.indexOf(site.callee)), site.callee].map((x) => x.name);
           this.report("recursion", `Recursion is not allowed: ${cycle.join(" → ")}.`, site.span);
-        } else if (st === undefined) visit(site.callee, [...path, f]);
+        } else if (chain.length > MAX_CALL_DEPTH) {
+          if (chain[0]!.role === "xdp") this.report("callDepth", callDepthMessage([...chain, site.callee]), site.span);
+        } else if (st === undefined) visit(site.callee, chain);
       }
       f.callees = callees;
       state.set(f, "done");
@@ -432,6 +442,12 @@ class Checker extends ExprChecker {
     for (const f of this.callSites.keys()) if (!state.has(f)) visit(f, []);
     return order.filter((f) => reachable(programs, f));
   }
+}
+
+function callDepthMessage(chain: A.FunctionDecl[]): string {
+  const names = chain.map((f) => f.name);
+  const shown = names.length > 8 ? [...names.slice(0, 4), "…", ...names.slice(-3)] : names;
+  return `Helper calls nest ${names.length - 1} deep (${shown.join(" → ")}); helpers are inlined, so calls may nest at most ${MAX_CALL_DEPTH} deep.`;
 }
 
 /** Names of functions that call ctx.adjustHead/adjustTail, directly or through other functions. */

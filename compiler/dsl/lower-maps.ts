@@ -1,12 +1,13 @@
 // Lowering of map method calls (get/set/delete/has/add/output): takes a checked method call and
 // emits IR for the map helpers (lookup 1, update 2, delete 3, ringbuf_output 130). Keys and values
 // go to the statement's stack scratch; LPM trie keys are { prefixlen: u32, data } with data in
-// network order; `add` is an atomic `lock +=` on 4- and 8-byte values.
+// network order; `add` is an atomic `lock +=` on 4- and 8-byte values; `get` loads the value at
+// the call.
 import type * as A from "./ast.js";
 import { MAPS } from "./catalog.js";
 import type { MapDef } from "../object.js";
 import type { Reg, Val } from "./ir.js";
-import { type Local, type Lowerer } from "./lower.js";
+import { type Local, type Lowerer, type MapValPtr } from "./lower.js";
 import { lowBits } from "./lower-int.js";
 
 export function lowerMapMethod(L: Lowerer, m: A.MapDecl, method: string, e: A.CallExpr, asPtr = false): Val | Local | undefined {
@@ -35,7 +36,7 @@ export function lowerMapMethod(L: Lowerer, m: A.MapDecl, method: string, e: A.Ca
     return r;
   };
   switch (method) {
-    case "get": return { k: "mapval", ptr: lookup(keyArg(0)), type: mt.value };
+    case "get": return loadedValue(L, lookup(keyArg(0)), mt.value);
     case "has": {
       const p = lookup(keyArg(0));
       return asPtr ? { k: "mapval", ptr: p, type: mt.value } : L.boolFrom("ne", p, 0n);
@@ -66,6 +67,20 @@ export function lowerMapMethod(L: Lowerer, m: A.MapDecl, method: string, e: A.Ca
     }
   }
   return L.fail(`unsupported method '${method}' on ${cls ? m.mapClass : "map"}`, e.span);
+}
+
+/** `M.get(k)` is a value, read at the call (a later set/delete must not change it): `val` holds it
+ * when `ptr` is not null (0 otherwise); `ptr` stays for the null check. */
+function loadedValue(L: Lowerer, ptr: Reg, type: A.IntType): MapValPtr {
+  const val = L.reg();
+  L.emit({ op: "mov", dst: val, src: 0n });
+  const hit = L.newBlock(), join = L.newBlock();
+  L.branch("ne", ptr, 0n, hit, join);
+  L.start(hit);
+  L.emit({ op: "mov", dst: val, src: L.loadMapVal({ k: "mapval", ptr, type }) });
+  L.jump(join);
+  L.start(join);
+  return { k: "mapval", ptr, type, val };
 }
 
 function mapAdd(L: Lowerer, m: A.MapDecl, def: MapDef, k: Val, delta: Val, lookup: (k: Val) => Reg, storeKey: (k: Val) => Reg): void {

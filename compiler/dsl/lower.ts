@@ -27,11 +27,13 @@ const VAR_OFF_MAX = 0xff00n;
 
 export interface HeaderVal { k: "hdr"; header: string; base: Reg; off: number; size: number; epoch: number; varBase: boolean }
 /** A map value pointer from `map.get(k)` (0 when absent). */
-export interface MapValPtr { k: "mapval"; ptr: Reg; type: Int }
+/** A map value: `ptr` from the lookup (null when absent) and, for `get`, the value read at the call. */
+export interface MapValPtr { k: "mapval"; ptr: Reg; type: Int; val?: Reg }
 export type Local = { k: "int"; reg: Reg; type: Int; mutable: boolean } | { k: "const"; v: Val; type: Int } | HeaderVal | MapValPtr | { k: "ctx" };
 
 /** What holds on the current path: proven packet range, checked views, constant locals, header fields already read. */
-interface State { range: number; checked: Set<HeaderVal>; consts: Map<Local, bigint>; loads: Map<string, Val>; dead?: boolean; never?: boolean }
+/** Facts on one path; `epoch` changes at each adjustHead/adjustTail (older header views are stale). */
+interface State { range: number; checked: Set<HeaderVal>; consts: Map<Local, bigint>; loads: Map<string, Val>; epoch: number; dead?: boolean; never?: boolean }
 
 interface RetCtx { reg: Reg; type: Int | undefined; join: number }
 
@@ -50,16 +52,15 @@ export const LOG_MAP = "TSEBPF_LOGS";
 export class Lowerer {
   readonly f: Func;
   cur: Block;
-  state: State = { range: 0, checked: new Set(), consts: new Map(), loads: new Map() };
+  state: State = { range: 0, checked: new Set(), consts: new Map(), loads: new Map(), epoch: 0 };
   private unrolled = 0; // loop bodies unrolled so far (MAX_UNROLLED)
   private pending = new Map<number, State>();
   private env: { fn: A.FunctionDecl; args: Local[]; locals: Map<A.Binding, Local> }[] = [];
   private ret: RetCtx | undefined;
-  private epoch = 0;
+  private epochs = 0; // the last epoch handed out
   private data: Reg = -1;
   private dataEnd: Reg = -1;
   private scratchTop = 0;
-  private depth = 0;
   span: Span | undefined;
 
   constructor(readonly prog: A.FunctionDecl, readonly shared: LowerShared) {
@@ -88,6 +89,7 @@ export class Lowerer {
     if (!p || (p.dead && !s.dead)) { this.pending.set(to, copyState(s)); return; }
     if (s.dead && !p.dead) return;
     p.range = Math.min(p.range, s.range);
+    if (p.epoch !== s.epoch) p.epoch = ++this.epochs; // adjusted on some path: views from before are stale
     for (const h of p.checked) if (!s.checked.has(h)) p.checked.delete(h);
     for (const [k, v] of p.consts) if (s.consts.get(k) !== v) p.consts.delete(k);
     for (const [k, v] of p.loads) if (s.loads.get(k) !== v) p.loads.delete(k);
@@ -119,7 +121,7 @@ export class Lowerer {
   start(b: Block): void {
     this.cur = b;
     const p = this.pending.get(b.id);
-    this.state = p ? copyState(p) : { range: 1 << 30, checked: new Set(), consts: new Map(), loads: new Map(), dead: true, never: true };
+    this.state = p ? copyState(p) : { range: 1 << 30, checked: new Set(), consts: new Map(), loads: new Map(), epoch: 0, dead: true, never: true };
   }
 
   fail(message: string, span?: Span): never {
@@ -157,7 +159,7 @@ export class Lowerer {
 
   /** After bpf_xdp_adjust_head/tail: header views are stale, reload data/data_end. */
   invalidatePacket(): void {
-    this.epoch++;
+    this.state.epoch = ++this.epochs;
     this.state.range = 0;
     this.state.checked.clear();
     this.state.loads.clear();
@@ -272,6 +274,7 @@ export class Lowerer {
   private forStmt(s: A.For): void {
     if (s.init) this.stmt(s.init);
     for (let n = 0; ; n++) {
+      if (this.state.never) return; // no path gets here (code after a return, or the body always returns)
       if (n > 1024) this.fail("loop runs more than 1024 times; the compiler unrolls loops", s.span);
       if (++this.unrolled > MAX_UNROLLED) this.fail(`nested loops run their bodies more than ${MAX_UNROLLED} times in all; the compiler unrolls loops`, s.span);
       if (s.test) {
@@ -326,7 +329,6 @@ export class Lowerer {
   }
 
   private inline(fn: A.FunctionDecl, e: A.CallExpr): Val | undefined {
-    if (this.depth > 16) this.fail(`'${fn.name}' calls itself too deeply to be inlined`, e.span);
     const args: Local[] = e.args.map((a, i) => {
       const pt = fn.params[i]?.type ?? a.type;
       if (pt && (pt.kind === "int" || pt.kind === "bool" || pt.kind === "action")) {
@@ -347,12 +349,10 @@ export class Lowerer {
     this.ret = { reg: this.reg(), type: retType, join: join.id };
     const result = this.ret.reg;
     this.bindParams(fn, args);
-    this.depth++;
     try {
       this.stmt(fn.body);
       this.jump(join);
     } finally {
-      this.depth--;
       this.env.pop();
       this.ret = saved;
     }
@@ -381,7 +381,7 @@ export class Lowerer {
       if (this.data < 0) this.fail("internal: packet pointers not loaded", e.span);
       if (typeof off === "bigint") {
         if (off > 0xffffn) this.fail("header offset is beyond any packet (> 65535)", offExpr?.span);
-        return { k: "hdr", header: hname, base: this.data, off: Number(off), size: h.size, epoch: this.epoch, varBase: false };
+        return { k: "hdr", header: hname, base: this.data, off: Number(off), size: h.size, epoch: this.state.epoch, varBase: false };
       }
       // variable offset: saturate at VAR_OFF_MAX so the verifier can bound the pointer (it needs
       // offset + header size <= 0xffff) and a huge offset still fails the bounds check (null)
@@ -394,7 +394,7 @@ export class Lowerer {
       this.jump(join);
       this.start(join);
       const base = this.alu("add", this.data, clamped, false);
-      return { k: "hdr", header: hname, base, off: 0, size: h.size, epoch: this.epoch, varBase: true };
+      return { k: "hdr", header: hname, base, off: 0, size: h.size, epoch: this.state.epoch, varBase: true };
     }
     if (method === "adjustHead" || method === "adjustTail") {
       const delta = e.args[0] ? narrowTo(this, e.args[0], I32) : 0n;
@@ -491,11 +491,12 @@ export class Lowerer {
     const l = this.lookup(b, e.span);
     if (l.k === "const") return l.v;
     if (l.k === "int") return l.mutable ? this.known(l) : l.reg;
-    if (l.k === "mapval") return this.loadMapVal(l, e.span);
+    if (l.k === "mapval") return this.loadMapVal(l);
     return this.fail(`'${e.name}' is not an integer`, e.span);
   }
 
-  private loadMapVal(l: MapValPtr, _span: Span): Val {
+  loadMapVal(l: MapValPtr): Val {
+    if (l.val !== undefined) return l.val;
     const d = this.reg();
     this.emit({ op: "load", dst: d, base: l.ptr, off: 0, size: (l.type.bits / 8) as 1 | 2 | 4 | 8 });
     return l.type.signed ? narrowVal(this, d, l.type) : d;
@@ -517,7 +518,7 @@ export class Lowerer {
 
   /** Read a header field (wire order) into a host-order canonical value. */
   private field(h: HeaderVal, m: A.MemberTarget & { kind: "headerField" }, span: Span): Val {
-    if (h.epoch !== this.epoch) this.fail("this header view was invalidated by adjustHead/adjustTail; read it again with ctx.header", span);
+    if (h.epoch !== this.state.epoch) this.fail("this header view was invalidated by adjustHead/adjustTail; read it again with ctx.header", span);
     const end = h.off + m.offset + m.size;
     const ok = this.state.dead || (h.varBase ? this.state.checked.has(h) : this.state.range >= end);
     if (!ok) this.fail("header read is not guarded by a null check on every path (test the header against null first)", span);
@@ -631,7 +632,7 @@ export class Lowerer {
     const t = this.newBlock(), f = this.newBlock(), j = this.newBlock();
     this.branch("eq", l.ptr, 0n, t, f);
     this.start(f);
-    this.emit({ op: "mov", dst: d, src: this.loadMapVal(l, e.span) });
+    this.emit({ op: "mov", dst: d, src: this.loadMapVal(l) });
     this.jump(j);
     this.start(t);
     this.emit({ op: "mov", dst: d, src: this.value(e.right) });
@@ -677,7 +678,7 @@ export class Lowerer {
     const o = this.object(e);
     if (o.k === "mapval") return this.branch("eq", o.ptr, 0n, ifNull, ifSome);
     if (o.k !== "hdr") return this.fail("only header views and map values can be null", e.span);
-    if (o.epoch !== this.epoch) this.fail("this header view was invalidated by adjustHead/adjustTail; read it again with ctx.header", e.span);
+    if (o.epoch !== this.state.epoch) this.fail("this header view was invalidated by adjustHead/adjustTail; read it again with ctx.header", e.span);
     const end = o.off + o.size;
     if (!o.varBase && this.state.range >= end) return this.decided(ifSome, ifNull); // already proven on this path
     const p = this.alu("add", o.base, BigInt(end), false);
@@ -691,7 +692,7 @@ export class Lowerer {
 // ---------------------------------------------------------------- helpers
 
 function copyState(s: State): State {
-  return { range: s.range, checked: new Set(s.checked), consts: new Map(s.consts), loads: new Map(s.loads), dead: s.dead };
+  return { range: s.range, checked: new Set(s.checked), consts: new Map(s.consts), loads: new Map(s.loads), epoch: s.epoch, dead: s.dead };
 }
 
 function isCompare(op: string): boolean {
