@@ -192,8 +192,8 @@ export function xdp_t2(ctx: XdpContext): XdpAction {${PARSE}
     if ((udp.dstPort & (1 << i)) !== 0) x += i;
     else if (i === 3) x ^= 0xff;
   }
-  const big: u64 = 0x1234567890n;
-  const cmp = (ip.srcAddr as u64) + big > 0x12f00000000n;
+  const big: u64 = 0x1234567890;
+  const cmp = (ip.srcAddr as u64) + big > 0x12f00000000;
   const sh: u32 = (ip.ttl as u32) << (udp.dstPort & 7);
   const sh8 = ip.ttl << (udp.dstPort & 7); // u8 arithmetic: 64 << 5 wraps to 0
   const dv: u32 = udp.srcPort / (udp.dstPort - 50);

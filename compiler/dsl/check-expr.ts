@@ -136,6 +136,8 @@ export class ExprChecker {
   private exprType(e: A.Expr, expected?: A.Type): A.Type {
     switch (e.kind) {
       case "IntLiteral":
+        // tsc types u8…u64 as number: `x > 5n` would not type-check there (TS2365/TS2367)
+        if (e.bigint) this.report("literals", `BigInt literals are not supported: integer types are numbers for tsc; write ${e.raw.slice(0, -1)}.`, e.span);
         this.flexible.add(e);
         return this.constant(e, e.value, expected);
       case "BoolLiteral": return BOOL;
