@@ -9,6 +9,7 @@ import { writeBpfObject } from "../compiler/elf/write-object.js";
 import { main } from "../cli/main.js";
 import type { Io } from "../cli/io.js";
 import { firewallInput, helloInput } from "./elf-samples.js";
+import { importGraph } from "./helpers/imports.js";
 
 const GOLD = "fixtures/objdump";
 const update = process.env.UPDATE_FIXTURES === "1";
@@ -91,18 +92,7 @@ describe("tsebpf objdump CLI", () => {
 
 describe("objdump stays light", () => {
   it("cli/commands/objdump.ts never imports the DSL or chevrotain (static import graph)", () => {
-    const seen = new Set<string>();
-    const walk = (file: string) => {
-      if (seen.has(file)) return;
-      seen.add(file);
-      const text = readFileSync(file, "utf8");
-      for (const m of text.matchAll(/^\s*(?:import|export)[^;]*?from\s+"([^"]+)"/gm)) {
-        const spec = m[1];
-        expect(spec, `${file} imports ${spec}`).not.toMatch(/chevrotain|\/dsl\//);
-        if (spec.startsWith(".")) walk(join(file, "..", spec).replace(/\.js$/, ".ts"));
-      }
-    };
-    walk("cli/commands/objdump.ts");
+    const seen = importGraph(["cli/commands/objdump.ts"], (file, spec) => expect(spec, `${file} imports ${spec}`).not.toMatch(/chevrotain|\/dsl\//));
     expect([...seen].some((f) => f.includes("compiler/isa/print.ts"))).toBe(true);
   });
 });

@@ -2,11 +2,11 @@
 // get their own frames, the xdp_md context and packet helpers behave as test-run's, maps follow
 // the kernel's update/delete rules, and the VM never imports the koffi loader (import graph).
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { assembleToObject } from "../compiler/asm/index.js";
 import { XdpVm } from "../loader/vm/xdp.js";
 import { compileDsl } from "./helpers/dsl.js";
+import { importGraph } from "./helpers/imports.js";
 import { frame } from "./helpers/packets.js";
 
 /** An XDP program in LLVM assembly syntax (the body of one function). */
@@ -84,6 +84,34 @@ function build(body: string): Uint8Array {
   return assembleToObject(text, "t.s", { sectionStyle: "tsebpf" }).object!;
 }
 
+describe("VM tail calls", () => {
+  // Program a tail-calls index r7 of prog array JT (legacy `maps` section), else returns 7.
+  const fn = (name: string, body: string) => `\t.section xdp/${name},"ax",@progbits\n\t.globl ${name}\n\t.type ${name},@function\n${name}:\n${body}\n`;
+  const text = [
+    fn("a", "\tr2 = JT ll\n\tr3 = 1\n\tcall 12\n\tr0 = 7\n\texit"),
+    fn("b", "\tr0 = 3\n\texit"),
+    fn("c", "\tr2 = JT ll\n\tr3 = 2\n\tcall 12\n\tr0 = 9\n\texit"),
+    `\t.section maps,"aw",@progbits\n\t.globl JT\nJT:\n\t.long 3\n\t.long 4\n\t.long 4\n\t.long 4\n\t.long 0\n`,
+    `\t.section license,"aw",@progbits\n_license:\n\t.asciz "GPL"\n`,
+  ].join("");
+  const object = () => assembleToObject(text, "tail.s", { sectionStyle: "tsebpf" }).object!;
+
+  it("jumps to the program in the slot and falls through on an empty one", () => {
+    const vm = XdpVm.fromElf(object());
+    expect(vm.run(pkt(20)).verdict).toBe(7);
+    vm.progArray("JT").set(1, "b");
+    expect(vm.run(pkt(20)).verdict).toBe(3);
+  });
+
+  it("stops after 33 tail calls as the kernel does, then falls through", () => {
+    const vm = XdpVm.fromElf(object(), { program: "c" });
+    vm.progArray("JT").set(2, "c");
+    const r = vm.run(pkt(20));
+    expect(r.verdict).toBe(9);
+    expect(r.insns).toBe(34 * 3 + 2); // the entry and 33 tail calls run 3 insns each, the last falls through
+  });
+});
+
 describe("VM maps", () => {
   it("counts per protocol in a per-CPU array on the chosen CPU", () => {
     const vm = XdpVm.fromElf(compileDsl(readFileSync("programs/counters.ts", "utf8"), "programs/counters.ts"), { cpus: 2, cpu: 1 });
@@ -116,18 +144,7 @@ describe("VM maps", () => {
 
 describe("VM stays free of the kernel loader", () => {
   it("loader/vm never imports loader/sys or koffi (static import graph, type-only imports aside)", () => {
-    const seen = new Set<string>();
-    const walk = (file: string) => {
-      if (seen.has(file)) return;
-      seen.add(file);
-      for (const m of readFileSync(file, "utf8").matchAll(/^\s*(import|export)(\s+type)?[^;]*?from\s+"([^"]+)"/gm)) {
-        if (m[2]) continue;
-        const spec = m[3];
-        expect(spec, `${file} imports ${spec}`).not.toMatch(/koffi|\/sys\//);
-        if (spec.startsWith(".")) walk(join(file, "..", spec).replace(/\.js$/, ".ts"));
-      }
-    };
-    for (const f of ["xdp.ts", "conformance.ts"]) walk(join("loader/vm", f));
+    const seen = importGraph(["loader/vm/xdp.ts", "loader/vm/conformance.ts"], (file, spec) => expect(spec, `${file} imports ${spec}`).not.toMatch(/koffi|\/sys\//), true);
     expect([...seen].some((f) => f.endsWith("compiler/isa/decode.ts"))).toBe(true);
     expect([...seen].some((f) => f.includes("loader/sys"))).toBe(false);
   });

@@ -36,6 +36,11 @@ export type Step = (m: Machine) => number;
 
 export class VmCompileError extends Error {}
 
+/** Thrown by bpf_tail_call: execution goes on at slot 0 of `steps`, in the same frame. */
+export class TailCall {
+  constructor(readonly steps: Step[]) {}
+}
+
 /** Compile a program: one step per slot, plus a final step that faults when control falls off the end. */
 export function compile(code: Uint8Array, env: CompileEnv): Step[] {
   const insns = decodeInsns(code);

@@ -2,8 +2,8 @@
 // packet, clock, random generator, CPU) and produces the table helper id → implementation.
 // Results are what the kernel returns, -errno included. Helpers missing here are refused by the
 // compiler with their id and name.
-import type { HelperFn, Machine } from "./compile.js";
-import { EINVAL, type RingMap, type VmMap } from "./maps.js";
+import { TailCall, type HelperFn, type Machine, type Step } from "./compile.js";
+import { EINVAL, ProgArrayMap, type AnyMap, type VmMap } from "./maps.js";
 import { VmFault, type Memory, type Region } from "./memory.js";
 
 const NAMES: Record<number, string> = {
@@ -24,14 +24,17 @@ export interface HelperState {
   packet: Region;
   /** The byte index of data (data_meta is packet.lo, data_end is packet.hi). */
   data: number;
-  mapOf(r: Region | undefined): VmMap | RingMap | undefined;
+  mapOf(r: Region | undefined): AnyMap | undefined;
+  /** The compiled program a tail call jumps to, and the tail calls made in this run. */
+  programSteps(name: string): Step[];
+  tailCalls: number;
   valuePtr(map: VmMap, value: Uint8Array): bigint;
   clock: { ns: bigint };
   random(): number;
   cpu: number;
 }
 
-const XDP_FRAME = 40, ETH_HLEN = 14, HARD_END = 4096 - 320, MAX_META = 32;
+const MAX_TAIL_CALLS = 33, XDP_FRAME = 40, ETH_HLEN = 14, HARD_END = 4096 - 320, MAX_META = 32;
 const ret = (x: Machine, v: number | bigint) => { x.r[0] = BigInt.asUintN(64, BigInt(v)); };
 
 export function xdpHelpers(s: HelperState): Map<number, HelperFn> {
@@ -49,6 +52,7 @@ export function xdpHelpers(s: HelperState): Map<number, HelperFn> {
     [5, clock], [125, clock], [160, clock],
     [7, (x) => ret(x, s.random() >>> 0)],
     [8, (x) => ret(x, s.cpu)],
+    [12, (x, i) => tailCall(s, x, i)],
     [44, (x) => ret(x, adjustHead(s, Number(BigInt.asIntN(32, x.r[2]))))],
     [54, (x) => ret(x, adjustMeta(s, Number(BigInt.asIntN(32, x.r[2]))))],
     [65, (x) => ret(x, adjustTail(s, Number(BigInt.asIntN(32, x.r[2]))))],
@@ -58,6 +62,17 @@ export function xdpHelpers(s: HelperState): Map<number, HelperFn> {
       ret(x, m.output(s.mem.bytes(x.r[2], Number(BigInt.asUintN(32, x.r[3])), i)));
     }],
   ]);
+}
+
+/** bpf_tail_call: jumps to the program at index r3, or falls through (no program, 33 calls made). */
+function tailCall(s: HelperState, x: Machine, insn: number): void {
+  const m = s.mapOf(s.mem.regionOf(x.r[2]));
+  if (!(m instanceof ProgArrayMap)) throw new VmFault("bpf_tail_call: r2 is not a pointer to a prog array", insn);
+  if (x.frames.length) throw new VmFault("bpf_tail_call from a BPF-to-BPF subprogram is not supported by the VM yet", insn);
+  const name = m.progs[Number(BigInt.asUintN(32, x.r[3]))];
+  if (name === undefined || s.tailCalls >= MAX_TAIL_CALLS) return;
+  s.tailCalls++;
+  throw new TailCall(s.programSteps(name));
 }
 
 /** bpf_xdp_adjust_head as net/core/filter.c does it (moving the metadata with data). */

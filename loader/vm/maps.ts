@@ -1,10 +1,11 @@
 // The VM's maps: takes a MapDef and a CPU count, produces storage with the kernel's update/delete
-// semantics (flags, -errno results) for hash, array, per-CPU hash/array and ring buffers. Values
+// semantics (flags, -errno results) for hash, array, per-CPU hash/array, ring buffers and prog
+// arrays. Values
 // are Uint8Arrays that programs get pointers into. Other map types are refused by name.
 import { MAP_TYPE, type MapDef } from "../../compiler/object.js";
 
 export const ENOENT = -2, E2BIG = -7, EEXIST = -17, EINVAL = -22, ENOSPC = -28;
-const BPF_NOEXIST = 1, BPF_EXIST = 2;
+const BPF_NOEXIST = 1, BPF_EXIST = 2, PROG_ARRAY = 3;
 
 export class VmMapError extends Error {}
 
@@ -106,19 +107,35 @@ export class RingMap {
   }
 }
 
+/** BPF_MAP_TYPE_PROG_ARRAY: bpf_tail_call targets by index, set by name from the test side. */
+export class ProgArrayMap {
+  readonly progs: (string | undefined)[];
+  constructor(readonly def: MapDef) {
+    this.progs = new Array<string | undefined>(def.maxEntries).fill(undefined);
+  }
+
+  set(index: number, program: string | undefined): void {
+    if (!(index >= 0 && index < this.def.maxEntries)) throw new RangeError(`prog array ${this.def.name}: index ${index} is outside 0..${this.def.maxEntries - 1}`);
+    this.progs[index] = program;
+  }
+}
+
+export type AnyMap = VmMap | RingMap | ProgArrayMap;
+
 export const MAP_TYPE_NAMES: Record<number, string> = {
   1: "hash", 2: "array", 3: "prog_array", 4: "perf_event_array", 5: "percpu_hash", 6: "percpu_array", 9: "lru_hash",
   10: "lru_percpu_hash", 11: "lpm_trie", 14: "devmap", 16: "cpumap", 17: "xskmap", 27: "ringbuf",
 };
 
 /** Storage for one map of the object; refuses the types the VM does not model yet. */
-export function createMap(def: MapDef, cpus: number): VmMap | RingMap {
+export function createMap(def: MapDef, cpus: number): AnyMap {
   switch (def.type) {
     case MAP_TYPE.HASH: return new HashMap(def, 1);
     case MAP_TYPE.PERCPU_HASH: return new HashMap(def, cpus);
     case MAP_TYPE.ARRAY: return new ArrayMap(def, 1);
     case MAP_TYPE.PERCPU_ARRAY: return new ArrayMap(def, cpus);
     case MAP_TYPE.RINGBUF: return new RingMap(def);
+    case PROG_ARRAY: return new ProgArrayMap(def);
   }
   const name = MAP_TYPE_NAMES[def.type] ?? `type ${def.type}`;
   throw new VmMapError(`map ${def.name}: ${name} maps are not supported by the VM yet`);

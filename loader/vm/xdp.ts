@@ -4,10 +4,11 @@
 // seeded random generator and a chosen CPU. Never loads anything into the kernel.
 import { readBpfObject } from "../../compiler/elf/read-object.js";
 import type { LoadedProgram, ObjectModel } from "../../compiler/object.js";
-import { compile, MAX_FRAMES, VmCompileError, type HelperFn, type Machine, type Step } from "./compile.js";
+import { compile, MAX_FRAMES, TailCall, VmCompileError, type HelperFn, type Machine, type Step } from "./compile.js";
 import { helperName, xdpHelpers, type HelperState } from "./helpers.js";
-import { createMap, type RingMap, type VmMap } from "./maps.js";
+import { createMap, ProgArrayMap, type AnyMap, type VmMap } from "./maps.js";
 import { Memory, VmFault, type Region } from "./memory.js";
+import { mulberry32 } from "./random.js";
 
 export const HEADROOM = 256, FRAME = 4096, MAX_PACKET = FRAME - HEADROOM - 320, STACK = 512;
 
@@ -36,7 +37,7 @@ export interface VmResult {
 }
 
 export class XdpVm {
-  readonly maps = new Map<string, VmMap | RingMap>();
+  readonly maps = new Map<string, AnyMap>();
   /** The virtual clock bpf_ktime_get_ns reads; tests move it. */
   readonly clock = { ns: 0n };
   private readonly mem = new Memory();
@@ -45,14 +46,17 @@ export class XdpVm {
   private readonly state: HelperState;
   private readonly ctx: Region;
   private readonly limit: number;
-  private readonly mapRegions = new Map<Region, VmMap | RingMap>();
+  private readonly mapRegions = new Map<Region, AnyMap>();
+  private readonly compiled = new Map<string, Step[]>();
+  private readonly handles: Region[];
+  private readonly helpers: Map<number, HelperFn>;
   private readonly valueRegions = new WeakMap<Uint8Array, Region>();
 
   constructor(readonly model: ObjectModel, opts: VmOptions = {}) {
     const prog = opts.program ? model.programs.find((p) => p.name === opts.program) : model.programs[0];
     if (!prog) throw new VmCompileError(opts.program ? `no program named '${opts.program}'` : "the object has no programs");
     const cpus = opts.cpus ?? 1;
-    const handles = model.maps.map((def) => {
+    this.handles = model.maps.map((def) => {
       const m = createMap(def, cpus);
       this.maps.set(def.name, m);
       const r = this.mem.add(`map ${def.name}`, new Uint8Array(0));
@@ -63,13 +67,15 @@ export class XdpVm {
     this.state = {
       mem: this.mem, packet, data: HEADROOM, clock: this.clock, random: mulberry32(opts.seed ?? 1), cpu: opts.cpu ?? 0,
       mapOf: (r) => (r ? this.mapRegions.get(r) : undefined),
+      programSteps: (name) => this.programSteps(name), tailCalls: 0,
       valuePtr: (m, v) => this.mem.ptr(this.valueRegion(m, v), 0),
     };
     this.ctx = this.mem.add("xdp_md", new Uint8Array(24), { writable: false, hooks: { load: (off, size, insn) => this.ctxLoad(off, size, insn, opts) } });
     const stacks = Array.from({ length: MAX_FRAMES }, (_, d) => this.mem.add(d ? `stack (frame ${d})` : "stack", new Uint8Array(STACK), { origin: STACK }));
     this.machine = { r: new Array<bigint>(11).fill(0n), mem: this.mem, frames: [], stacks };
     this.limit = opts.insnLimit ?? 1_000_000;
-    this.steps = compileProgram(prog, this.mem, handles, xdpHelpers(this.state));
+    this.helpers = xdpHelpers(this.state);
+    this.steps = this.programSteps(prog.name);
   }
 
   static fromElf(bytes: Uint8Array, opts: VmOptions = {}): XdpVm {
@@ -89,6 +95,7 @@ export class XdpVm {
     m.frames.length = 0;
     m.r[1] = this.mem.ptr(this.ctx, 0);
     m.r[10] = this.mem.ptr(m.stacks[0], STACK);
+    s.tailCalls = 0;
     const insns = execute(this.steps, m, this.limit);
     return { verdict: Number(m.r[0] & 0xffffffffn), packet: p.bytes.slice(s.data, p.hi), insns };
   }
@@ -104,6 +111,24 @@ export class XdpVm {
   drainRing(name: string): Uint8Array[] {
     const m = this.maps.get(name);
     return m && "drain" in m ? m.drain() : [];
+  }
+
+  /** The prog array `name` (bpf_tail_call targets, set by program name). */
+  progArray(name: string): ProgArrayMap {
+    const m = this.maps.get(name);
+    if (!(m instanceof ProgArrayMap)) throw new Error(`no prog array named '${name}'`);
+    return m;
+  }
+
+  /** A program of the object, compiled once. */
+  private programSteps(name: string): Step[] {
+    let steps = this.compiled.get(name);
+    if (!steps) {
+      const p = this.model.programs.find((x) => x.name === name);
+      if (!p) throw new VmCompileError(`no program named '${name}'`);
+      this.compiled.set(name, (steps = compileProgram(p, this.mem, this.handles, this.helpers)));
+    }
+    return steps;
   }
 
   private valueRegion(m: VmMap, v: Uint8Array): Region {
@@ -127,14 +152,22 @@ export class XdpVm {
   }
 }
 
-/** Run steps from slot 0 until the entry frame exits; returns the instruction count. */
+/** Run steps from slot 0 until the entry frame exits (following tail calls); returns the instruction count. */
 export function execute(steps: Step[], m: Machine, limit: number): number {
   let pc = 0, n = 0;
-  while (pc >= 0) {
-    if (++n > limit) throw new VmFault(`more than ${limit} instructions executed (a loop the verifier would not accept?)`, pc);
-    pc = steps[pc](m);
+  for (;;) {
+    try {
+      while (pc >= 0) {
+        if (++n > limit) throw new VmFault(`more than ${limit} instructions executed (a loop the verifier would not accept?)`, pc);
+        pc = steps[pc](m);
+      }
+      return n;
+    } catch (e) {
+      if (!(e instanceof TailCall)) throw e;
+      steps = e.steps;
+      pc = 0;
+    }
   }
-  return n;
 }
 
 /** ld_imm64 map relocations become pointers to the map's handle region; global data is refused. */
@@ -159,16 +192,4 @@ function compileProgram(p: LoadedProgram, mem: Memory, handles: Region[], helper
       return mem.ptr(handles[i.imm], 0);
     },
   });
-}
-
-/** The seeded generator behind bpf_get_prandom_u32 (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
 }

@@ -1,11 +1,8 @@
-// mulberry32: a small deterministic random source for the fuzz and differential tests.
+// mulberry32 (the VM's generator): a small deterministic random source for the fuzz and
+// differential tests, as floats in [0, 1).
+import { mulberry32 } from "../../loader/vm/random.js";
+
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
+  return () => next() / 4294967296;
 }
