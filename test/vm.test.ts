@@ -67,6 +67,17 @@ describe("VM execution", () => {
     expect(tooFar.packet).toEqual(pkt(20));
   });
 
+  it("grows metadata with adjust_meta in 4-byte steps up to 32 bytes, readable through data_meta", () => {
+    const prog = (delta: number) => asm([
+      "\tr6 = r1", `\tr2 = ${delta}`, "\tcall 54", "\tif r0 != 0 goto out",
+      "\tr2 = *(u32 *)(r6 + 8)", "\tr3 = *(u32 *)(r6 + 0)", "\tr4 = 0x11223344", "\t*(u32 *)(r2 + 0) = r4",
+      "\tr0 = r3", "\tr0 -= r2", "out:", "\texit",
+    ].join("\n"));
+    expect(prog(-8).run(pkt(20)).verdict).toBe(8);
+    expect(prog(-32).run(pkt(20)).verdict).toBe(32);
+    for (const bad of [-36, -6, 4]) expect(prog(bad).run(pkt(20)).verdict, `delta ${bad}`).toBe(2 ** 32 - 22);
+  });
+
   it("reads the virtual clock, a seeded random generator and the chosen CPU", () => {
     const vm = asm("\tcall 5\n\texit");
     vm.clock.ns = 123456789n;
@@ -138,6 +149,11 @@ describe("VM maps", () => {
     expect(a.update(k(2), k(1), 0, 0)).toBe(-7);
     expect(a.update(k(1), k(1), 1, 0)).toBe(-17);
     expect(a.delete(k(1))).toBe(-22);
+    const ring = createMap({ name: "R", type: 27, keySize: 0, valueSize: 0, maxEntries: 64, flags: 0 }, 1);
+    if (!("output" in ring)) throw new Error("not a ring");
+    expect([ring.output(new Uint8Array(20)), ring.output(new Uint8Array(20)), ring.output(new Uint8Array(1))]).toEqual([0, 0, -28]);
+    expect(ring.drain().map((r) => r.length)).toEqual([20, 20]);
+    expect(ring.output(new Uint8Array(1))).toBe(0);
     expect(() => createMap({ name: "L", type: 11, keySize: 8, valueSize: 4, maxEntries: 2, flags: 1 }, 1)).toThrow("map L: lpm_trie maps are not supported by the VM yet");
   });
 });
