@@ -21,7 +21,8 @@ export interface Attachment {
   ifindex: number;
   linkFd: number;
   progId: number;
-  detach(): void;
+  /** Detach if the interface still runs our program; otherwise leave it and return a one-line note why. */
+  detach(): string | undefined;
 }
 
 export function modeFlags(mode?: XdpMode): number {
@@ -72,7 +73,7 @@ function linkAttachment(fd: number, ifname: string, ifindex: number): Attachment
   return {
     kind: "link", ifname, ifindex, linkFd: fd, progId: linkInfo(fd).progId,
     detach() {
-      if (!open) return;
+      if (!open) return undefined;
       open = false;
       try {
         linkDetach(fd); // detach now, even if another reference (a pin, a forked fd) keeps the link alive
@@ -80,6 +81,7 @@ function linkAttachment(fd: number, ifname: string, ifindex: number): Attachment
         /* already detached, e.g. the interface went away */
       }
       closeFd(fd);
+      return undefined;
     },
   };
 }
@@ -92,14 +94,24 @@ function netlinkAttach(progFd: number, ifname: string, ifindex: number, o: Attac
   return {
     kind: "netlink", ifname, ifindex, linkFd: -1, progId,
     detach() {
-      if (!open) return;
+      if (!open) return undefined;
       open = false;
-      // Only detach our own program: REPLACE with the expected fd fails if someone replaced it.
+      const now = netlinkGetXdp(ifindex).progId;
+      if (now !== progId) return notOurs(ifname, progId, now);
+      // Only detach our own program: REPLACE with the expected fd fails if someone replaced it since.
       try {
         netlinkSetXdp(ifindex, -1, { flags: mode | XDP_FLAGS.REPLACE, expectedFd: progFd });
       } catch (e) {
-        if ((e as BpfError).code !== "EEXIST" && (e as BpfError).code !== "ENODEV") throw e;
+        const code = (e as BpfError).code;
+        if (code === "ENODEV") return undefined;
+        if (code === "EEXIST" || code === "EBUSY") return notOurs(ifname, progId, netlinkGetXdp(ifindex).progId);
+        throw e;
       }
+      return undefined;
     },
   };
+}
+
+function notOurs(ifname: string, ours: number, now: number): string {
+  return `program id ${ours} is no longer attached to ${ifname} (${now ? `program id ${now} replaced it` : "someone detached it"}); left ${ifname} as it is`;
 }

@@ -1,7 +1,6 @@
-// The body of `tsebpf run`: load → fill BLOCKLIST → pin → attach → print logs until SIGINT or
-// SIGTERM → detach and close. Every failure becomes a one-line CliError.
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+// The body of `tsebpf run`: listen for stop → load → fill BLOCKLIST → pin → attach → print logs
+// until stopped → detach (if the program is still ours) and close. Every failure becomes a
+// one-line CliError.
 import type { Io } from "../cli/io.js";
 import { CliError } from "../cli/io.js";
 import type { RunOpts } from "../cli/commands/run.js";
@@ -9,42 +8,62 @@ import { asCliError, blockAddress, blocklistMap, defaultProgramBytes, parseCidr,
 import { loadObject, type LoadedObject } from "./object.js";
 import { attachXdp, resolveIface, type Attachment, type XdpMode } from "./attach.js";
 import { formatLine, parseLevel, pumpLogs, type LogPump } from "./logs.js";
-import { objPin } from "./sys/bpf.js";
+import { pinAll, type Pins } from "./pin.js";
+import { listenForStop, type Stop } from "./stop.js";
 
 export const LOG_MAP = "TSEBPF_LOGS";
 const RINGBUF = 27;
 
-/** Runs until SIGINT/SIGTERM, or until `until` settles (for in-process callers such as tests). */
+/**
+ * Runs until a stop signal (loader/stop.ts), a closed stdout, or until `until` settles (for
+ * in-process callers such as tests). Whatever happens, the program is detached before returning.
+ */
 export async function runProgram(file: string | undefined, o: RunOpts, io: Io, until?: Promise<unknown>): Promise<number> {
   const opts = validate(o, io);
+  const stop = listenForStop(io, until); // before anything is attached
+  try {
+    return await session(file, o, opts, io, stop);
+  } finally {
+    stop.dispose();
+  }
+}
+
+async function session(file: string | undefined, o: RunOpts, opts: ReturnType<typeof validate>, io: Io, stop: Stop): Promise<number> {
   const note = o.verbose ? (n: string) => io.stderr(n + "\n") : undefined;
   const { bytes, source: path } = file ? { bytes: await programBytes(file), source: file } : await defaultProgramBytes("hello", note);
   let obj: LoadedObject | undefined;
   let att: Attachment | undefined;
+  let pins: Pins | undefined;
   let pump: LogPump | undefined;
+  const detach = () => {
+    const notOurs = att?.detach();
+    if (notOurs) io.stderr(`tsebpf: note: ${notOurs}\n`);
+  };
   try {
     resolveIface(o.iface);
     obj = loadObject(bytes, { verbose: note });
     const prog = obj.program(o.program);
     fillBlocklist(obj, o.block ?? []);
-    if (o.pin) pinAll(obj, o.pin);
+    if (o.pin) pins = pinAll(obj, o.pin);
     att = attachXdp(prog.fd, o.iface, { mode: opts.mode, netlink: o.netlink, force: o.force, verbose: note });
+    process.once("exit", detach); // an uncaught exception still detaches
     note?.(`note: attached ${prog.name} to ${o.iface} (ifindex ${att.ifindex}) with ${att.kind === "link" ? "a bpf_link" : "netlink"}, program id ${att.progId}`);
     const say = (msg: string) => opts.level >= 3 && io.stdout(formatLine({ level: 3, program: prog.name, message: msg }) + "\n");
     pump = startLogs(obj, opts.level, io);
-    const signal = waitForSignal(until); // listen before announcing, so an early Ctrl-C is not lost
     say("Waiting for Ctrl-C...");
-    await signal;
+    await stop.wait;
     pump?.stop();
     say("Exiting...");
     report(pump, io, note);
     pump = undefined;
     return 0;
   } catch (e) {
+    if (!att) pins?.remove(); // nothing ran: leave nothing behind
     throw asCliError(e, path);
   } finally {
     pump?.stop();
-    att?.detach();
+    process.off("exit", detach);
+    detach();
     obj?.close();
   }
 }
@@ -68,12 +87,6 @@ function fillBlocklist(obj: LoadedObject, blocks: string[]): void {
   for (const b of blocks) blockAddress(map, b);
 }
 
-function pinAll(obj: LoadedObject, dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  for (const p of obj.programs) objPin(p.fd, join(dir, p.name));
-  for (const m of obj.maps) objPin(m.fd, join(dir, m.name));
-}
-
 function startLogs(obj: LoadedObject, level: number, io: Io): LogPump | undefined {
   const map = obj.map(LOG_MAP);
   if (!map || map.def.type !== RINGBUF || !obj.model.logFormats?.length) return undefined;
@@ -86,19 +99,4 @@ function report(pump: LogPump | undefined, io: Io, note?: (n: string) => void): 
   note?.(`note: ${s.printed} log record(s) printed, ${s.filtered} below the log level, ${s.malformed} malformed`);
   if (s.fullSeen) io.stderr(`warning: the log ring buffer was full ${s.fullSeen} time(s); records may have been dropped\n`);
   if (s.malformed) io.stderr(`warning: ${s.malformed} log record(s) did not match the object's format table\n`);
-}
-
-const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
-
-function waitForSignal(until?: Promise<unknown>): Promise<string> {
-  return new Promise((resolve) => {
-    const keepAlive = setInterval(() => {}, 1 << 30); // signal listeners alone do not keep Node running
-    const on = (sig: string) => {
-      clearInterval(keepAlive);
-      for (const s of SIGNALS) process.off(s, on);
-      resolve(sig);
-    };
-    for (const s of SIGNALS) process.on(s, on);
-    until?.then(() => on("stop"), () => on("stop"));
-  });
 }

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { haveKernel, haveTools, kernelSkipReason } from "./helpers/env.js";
+import { suiteBpffs } from "./helpers/bpffs.js";
 import { assembleToObject } from "../compiler/asm/index.js";
 
 function build(src: string, file: string): Uint8Array {
@@ -26,11 +27,12 @@ function stripDwarf(src: string): string {
 
 describe.skipIf(!haveKernel || !haveTools("bpftool", "clang-19"))(`assembled objects in the kernel ${kernelSkipReason}`, () => {
   const dir = mkdtempSync(join(tmpdir(), "tsebpf-asmk-"));
-  const pin = `/sys/fs/bpf/tsebpf_asm_${process.pid}`;
+  const bpffs = suiteBpffs(); // a private bpffs: /sys/fs/bpf may not be one
 
   function load(obj: Uint8Array, name: string): string {
     const path = join(dir, `${name}.o`);
     writeFileSync(path, obj);
+    const pin = join(bpffs(), "asm");
     mkdirSync(pin, { recursive: true });
     try {
       execFileSync("bpftool", ["prog", "loadall", path, pin, "type", "xdp"], { stdio: "pipe" });

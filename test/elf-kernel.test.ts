@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { writeBpfObject } from "../compiler/elf/write-object.js";
 import { loadObject } from "../loader/object.js";
 import { haveKernel, haveTools } from "./helpers/env.js";
+import { suiteBpffs } from "./helpers/bpffs.js";
 import { firewallInput, helloInput } from "./elf-samples.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "tsebpf-elfk-"));
@@ -22,10 +23,11 @@ function run(cmd: string, args: string[]): string {
 }
 
 describe.skipIf(!haveKernel || !haveTools("bpftool", "ip"))("kernel loads our objects", () => {
+  const bpffs = suiteBpffs(); // a private bpffs: /sys/fs/bpf may not be one
   it.each([["xdp/xdp_firewall"], ["xdp"]])("bpftool prog load: hash map, ring buffer, subprogram, line info (section %s)", (section) => {
     const obj = join(tmp, `fw-${section.replace("/", "_")}.o`);
     writeFileSync(obj, writeBpfObject(firewallInput(section)));
-    const pin = `/sys/fs/bpf/tsebpf-test-${tag}-${section.replace("/", "_")}`;
+    const pin = join(bpffs(), `tsebpf-test-${tag}-${section.replace("/", "_")}`);
     try {
       run("bpftool", ["prog", "load", obj, pin, "type", "xdp"]);
       const show = JSON.parse(run("bpftool", ["-j", "prog", "show", "pinned", pin])) as { name: string; type: string; map_ids: number[]; btf_id?: number };

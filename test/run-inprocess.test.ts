@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { haveKernel } from "./helpers/env.js";
+import { suiteBpffs } from "./helpers/bpffs.js";
 import type { Io } from "../cli/io.js";
 import { runProgram } from "../loader/run-program.js";
 import { builtinObject } from "../loader/builtin.js";
@@ -17,7 +18,6 @@ import { resolveIface, xdpState } from "../loader/attach.js";
 
 const tag = Math.random().toString(36).slice(2, 7);
 const ns = `tsebpf-t-${tag}`, a = `tsi${tag}`;
-const pinDir = `/sys/fs/bpf/tsebpf-t-${tag}`;
 
 function io(env: Record<string, string> = {}) {
   const o = { out: "", err: "" };
@@ -33,6 +33,8 @@ async function until(cond: () => boolean, ms = 5000) {
 }
 
 describe.skipIf(!haveKernel)("tsebpf run in-process", () => {
+  const bpffs = suiteBpffs(); // pins go to a private bpffs: never depends on /sys/fs/bpf
+  const pinDir = () => join(bpffs(), `tsebpf-t-${tag}`);
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "tsebpf-runip-"));
@@ -43,7 +45,6 @@ describe.skipIf(!haveKernel)("tsebpf run in-process", () => {
   afterAll(() => {
     try { execFileSync("ip", ["link", "del", a], { stdio: "ignore" }); } catch {}
     try { execFileSync("ip", ["netns", "del", ns], { stdio: "ignore" }); } catch {}
-    rmSync(pinDir, { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -51,9 +52,9 @@ describe.skipIf(!haveKernel)("tsebpf run in-process", () => {
     const { io: cio, o } = io(args.env);
     let stop!: () => void;
     const stopped = new Promise<void>((r) => (stop = r));
-    const done = runProgram(join(dir, "hello.o"), { iface: a, mode: "skb", logLevel: args.logLevel, pin: args.pin ?? pinDir }, cio, stopped);
-    await until(() => existsSync(join(args.pin ?? pinDir, "xdp_hello")) && xdpState(resolveIface(a)).progId > 0);
-    const fd = objGet(join(args.pin ?? pinDir, "xdp_hello"));
+    const done = runProgram(join(dir, "hello.o"), { iface: a, mode: "skb", logLevel: args.logLevel, pin: args.pin ?? pinDir() }, cio, stopped);
+    await until(() => existsSync(join(args.pin ?? pinDir(), "xdp_hello")) && xdpState(resolveIface(a)).progId > 0);
+    const fd = objGet(join(args.pin ?? pinDir(), "xdp_hello"));
     const id = progInfo(fd).id;
     testRun(fd, new Uint8Array(64), { repeat: runs });
     closeFd(fd);
@@ -72,18 +73,18 @@ describe.skipIf(!haveKernel)("tsebpf run in-process", () => {
     expect(lines.filter((l) => l.endsWith("] received a packet"))).toHaveLength(3);
     expect(lines.at(-1)).toMatch(/Exiting\.\.\.$/);
     expect(xdpState(resolveIface(a)).progId).toBe(0);
-    expect(existsSync(join(pinDir, "BLOCKLIST"))).toBe(false);
-    expect(existsSync(join(pinDir, "TSEBPF_LOGS"))).toBe(true);
-    rmSync(pinDir, { recursive: true, force: true });
+    expect(existsSync(join(pinDir(), "BLOCKLIST"))).toBe(false);
+    expect(existsSync(join(pinDir(), "TSEBPF_LOGS"))).toBe(true);
+    rmSync(pinDir(), { recursive: true, force: true });
   });
 
   it("TSEBPF_LOG=warn hides info records; --log-level debug overrides it", async () => {
     const quiet = await session({ env: { TSEBPF_LOG: "warn" } }, 2);
     expect(quiet.o.out).toBe("");
-    rmSync(pinDir, { recursive: true, force: true });
+    rmSync(pinDir(), { recursive: true, force: true });
     const loud = await session({ env: { TSEBPF_LOG: "warn" }, logLevel: "debug" }, 2);
     expect(loud.o.out.match(/received a packet/g)).toHaveLength(2);
-    rmSync(pinDir, { recursive: true, force: true });
+    rmSync(pinDir(), { recursive: true, force: true });
   });
 
   it("rejects an unknown log level", async () => {

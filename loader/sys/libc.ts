@@ -18,6 +18,7 @@ export const libc = {
   recv: lib.func("long recv(int fd, _Out_ void *buf, size_t len, int flags)"),
   if_nametoindex: lib.func("unsigned int if_nametoindex(const char *name)"),
   getpagesize: lib.func("int getpagesize()"),
+  statfs: lib.func("int statfs(const char *path, _Out_ void *buf)"),
 };
 
 export function lastErrno(): number {
@@ -36,6 +37,13 @@ export function viewOf(ptr: unknown, len: number): ArrayBuffer {
 
 export function isNullPtr(ptr: unknown): boolean {
   return ptr === null || koffi.address(ptr) === 0n || koffi.address(ptr) === 0xffffffffffffffffn;
+}
+
+/** The file system type (statfs f_type, e.g. 0xcafe4a11 for bpffs) of the file system holding path; -1 on error. */
+export function fsMagic(path: string): number {
+  const buf = Buffer.alloc(256); // struct statfs is 120 bytes on 64-bit Linux; f_type is its first long
+  if (libc.statfs(path, buf) !== 0) return -1;
+  return Number(buf.readBigUInt64LE(0) & 0xffffffffn);
 }
 
 export const SYS_bpf = process.arch === "arm64" ? 280 : 321;
