@@ -109,37 +109,3 @@ export function formatLine(r: LogRecord, now = new Date()): string {
   const ts = now.toISOString().replace(/\.\d+Z$/, "Z");
   return `[${ts} ${(LEVELS[r.level] ?? "?").padEnd(5)} ${r.program}] ${r.message}`;
 }
-
-export interface LogPump {
-  stats: { printed: number; filtered: number; malformed: number; fullSeen: number };
-  /** Drain once more, stop the timer, unmap. */
-  stop(): void;
-  drain(): void;
-}
-
-/** Poll the ring every `intervalMs` and print decoded lines at or above `level`. */
-export function pumpLogs(mapFd: number, size: number, formats: LogFormat[], level: number, print: (line: string) => void, intervalMs = 20): LogPump {
-  const reader = new RingReader(mapFd, size);
-  const stats = { printed: 0, filtered: 0, malformed: 0, fullSeen: 0 };
-  const drain = () => {
-    reader.poll((rec) => {
-      const r = decodeRecord(rec, formats);
-      if (!r) return void stats.malformed++;
-      if (r.level > level) return void stats.filtered++;
-      stats.printed++;
-      print(formatLine(r));
-    });
-    stats.fullSeen = reader.fullSeen;
-  };
-  const timer = setInterval(drain, intervalMs);
-  return {
-    stats,
-    drain,
-    stop() {
-      clearInterval(timer);
-      drain();
-      reader.close();
-    },
-  };
-}
-

@@ -7,12 +7,14 @@ import type { RunOpts } from "../cli/commands/run.js";
 import { asCliError, blockAddress, blocklistMap, defaultProgramBytes, parseCidr, programBytes } from "./input.js";
 import { loadObject, type LoadedObject } from "./object.js";
 import { attachXdp, resolveIface, type Attachment, type XdpMode } from "./attach.js";
-import { formatLine, parseLevel, pumpLogs, type LogPump } from "./logs.js";
+import { formatLine, parseLevel } from "./logs.js";
+import { pumpLogs, type LogPump } from "./log-pump.js";
 import { pinAll, type Pins } from "./pin.js";
 import { listenForStop, type Stop } from "./stop.js";
 
 export const LOG_MAP = "TSEBPF_LOGS";
-const RINGBUF = 27;
+export const DROPS_MAP = "TSEBPF_DROPS";
+const RINGBUF = 27, PERCPU_ARRAY = 6;
 
 /**
  * Runs until a stop signal (loader/stop.ts), a closed stdout, or until `until` settles (for
@@ -88,15 +90,17 @@ function fillBlocklist(obj: LoadedObject, blocks: string[]): void {
 }
 
 function startLogs(obj: LoadedObject, level: number, io: Io): LogPump | undefined {
-  const map = obj.map(LOG_MAP);
-  if (!map || map.def.type !== RINGBUF || !obj.model.logFormats?.length) return undefined;
-  return pumpLogs(map.fd, map.def.maxEntries, obj.model.logFormats, level, (l) => io.stdout(l + "\n"));
+  const ring = obj.map(LOG_MAP);
+  if (!ring || ring.def.type !== RINGBUF || !obj.model.logFormats?.length) return undefined;
+  const drops = obj.map(DROPS_MAP);
+  const sinks = { print: (l: string) => io.stdout(l + "\n"), warn: (l: string) => io.stderr(`tsebpf: warning: ${l}\n`), backlog: io.stdoutBacklog };
+  return pumpLogs(ring, drops?.def.type === PERCPU_ARRAY ? drops : undefined, obj.model.logFormats, level, sinks);
 }
 
 function report(pump: LogPump | undefined, io: Io, note?: (n: string) => void): void {
   if (!pump) return;
   const s = pump.stats;
-  note?.(`note: ${s.printed} log record(s) printed, ${s.filtered} below the log level, ${s.malformed} malformed`);
-  if (s.fullSeen) io.stderr(`warning: the log ring buffer was full ${s.fullSeen} time(s); records may have been dropped\n`);
-  if (s.malformed) io.stderr(`warning: ${s.malformed} log record(s) did not match the object's format table\n`);
+  note?.(`note: ${s.printed} log record(s) printed, ${s.filtered} below the log level, ${s.malformed} malformed, ${s.lost} lost, ${s.unprinted} not printed`);
+  if (s.fullSeen && !pump.counted) io.stderr(`tsebpf: warning: the log ring buffer was full ${s.fullSeen} time(s); records may have been lost (this object does not count them: rebuild it)\n`);
+  if (s.malformed) io.stderr(`tsebpf: warning: ${s.malformed} log record(s) did not match the object's format table\n`);
 }

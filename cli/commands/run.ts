@@ -40,7 +40,10 @@ Examples:
 If attaching fails with "invalid argument" in the default or drv mode, try --mode skb.`)
     .action(async (file: string | undefined, o: RunOpts) => {
       const { runProgram } = await import("../../loader/run-program.js");
-      setExit(await runProgram(file, o, io));
+      const code = await runProgram(file, o, io);
+      setExit(code);
+      // everything is detached: a stdout reader that stopped reading must not keep the process alive
+      if (io.stdoutBacklog?.()) setTimeout(() => process.exit(code), 200).unref();
     });
 }
 

@@ -10,8 +10,8 @@ import type * as A from "./ast.js";
 import { MAPS } from "./catalog.js";
 import { parseProgram } from "./parser.js";
 import { checkProgram } from "./checker.js";
-import { LOG_MAP, Lowerer, LowerError, type LowerShared } from "./lower.js";
-import { LOG_RINGBUF_SIZE } from "./logs.js";
+import { Lowerer, LowerError, type LowerShared } from "./lower.js";
+import { logMaps } from "./logs.js";
 import { legalize, optimize } from "./optimize.js";
 import { allocate, expandCalls } from "./regalloc.js";
 import { selectFunc } from "./select.js";
@@ -74,7 +74,7 @@ export function compileToInput(text: string, file: string, opts: BuildOptions): 
   }
   if (hasErrors(diagnostics)) return { diagnostics };
   const maps = [...shared.maps.values()];
-  if (shared.usesLogs) maps.push(logMap());
+  if (shared.usesLogs) maps.push(...logMaps());
   const input: BpfObjectInput = { license: "GPL", programs, maps, sources: [{ name: file, text }], logFormats: shared.logFormats as LogFormat[] };
   return { input, diagnostics, ir };
 }
@@ -128,8 +128,4 @@ export function mapDef(m: A.MapDecl): MapDef {
     return { name: m.name, type: cls.type, keySize: 4 + dataSize, valueSize, maxEntries, flags: cls.flags, key, value: intDesc(t.value) };
   }
   return { name: m.name, type: cls.type, keySize: t.key.bits / 8, valueSize, maxEntries, flags: cls.flags, key: intDesc(t.key), value: intDesc(t.value) };
-}
-
-function logMap(): MapDef {
-  return { name: LOG_MAP, type: 27, keySize: 0, valueSize: 0, maxEntries: LOG_RINGBUF_SIZE, flags: 0 };
 }

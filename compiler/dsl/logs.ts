@@ -1,18 +1,32 @@
 // Lowering of log calls (error/warn/info/debug/trace): takes a checked log call and emits IR that
 // writes one record (docs/log-format.md: u16 format id, u8 level, u8 argc, u32 0, u64 args) on the
-// stack and hands it to bpf_ringbuf_output (helper 130) on the TSEBPF_LOGS ring buffer. The text
-// goes to the format table (BpfObjectInput.logFormats); a record costs 1 + N stores and 6 insns.
+// stack and hands it to bpf_ringbuf_output (helper 130) on the TSEBPF_LOGS ring buffer; when that
+// fails (the ring is full) it adds 1 to this CPU's slot of the TSEBPF_DROPS per-CPU counter, so
+// `tsebpf run` can say exactly how many records were lost. The text goes to the format table
+// (BpfObjectInput.logFormats, interned in a hash map: at most 65,536 formats, the u16 id).
+// A record costs 1 + N stores and 6 insns, the drop path 8 more.
 import type * as A from "./ast.js";
 import type { Span } from "../span.js";
-import type { LogArgKind } from "../object.js";
+import type { LogArgKind, LogFormat, MapDef } from "../object.js";
 import { exprInt, LOG_MAP, LowerError, type Lowerer } from "./lower.js";
 import { narrowTo } from "./lower-int.js";
 import { error } from "../diagnostics.js";
 
 export const LOG_RINGBUF_SIZE = 262144;
+export const DROPS_MAP = "TSEBPF_DROPS";
+export const MAX_LOG_FORMATS = 65536;
+
+/** The maps every object with log calls carries: the ring buffer and the per-CPU drop counter. */
+export function logMaps(): MapDef[] {
+  const int = (name: string, size: 4 | 8) => ({ kind: "int", name, size, signed: false }) as const;
+  return [
+    { name: LOG_MAP, type: 27, keySize: 0, valueSize: 0, maxEntries: LOG_RINGBUF_SIZE, flags: 0 },
+    { name: DROPS_MAP, type: 6, keySize: 4, valueSize: 8, maxEntries: 1, flags: 0, key: int("u32", 4), value: int("u64", 8) },
+  ];
+}
 
 export function lowerLog(L: Lowerer, c: A.CallTarget & { kind: "log" }, span: Span): void {
-  const id = formatId(L, c.level, c.pieces, c.args.map((a) => a.kind));
+  const id = formatId(L, c.level, c.pieces, c.args.map((a) => a.kind), span);
   L.shared.usesLogs = true;
   const n = c.args.length;
   if (8 + 8 * n > 512) throw new LowerError(error("TSB9502", `a log record with ${n} arguments needs ${8 + 8 * n} bytes of stack; the limit is 512`, span));
@@ -29,16 +43,50 @@ export function lowerLog(L: Lowerer, c: A.CallTarget & { kind: "log" }, span: Sp
   L.span = span;
   L.emit({ op: "store", base: 10, off: slot, src: BigInt(id | (c.level << 16) | (n << 24)), size: 8 });
   const map = L.ldmap(LOG_MAP);
-  L.emit({ op: "call", helper: 130, args: [map, L.frame(slot), BigInt(8 + 8 * n), 0n], dst: L.reg() });
+  const res = L.reg();
+  L.emit({ op: "call", helper: 130, args: [map, L.frame(slot), BigInt(8 + 8 * n), 0n], dst: res });
+  countDrop(L, res, slot);
   L.span = saved;
 }
 
-function formatId(L: Lowerer, level: number, pieces: string[], args: LogArgKind[]): number {
+/** if (res != 0) { p = lookup(TSEBPF_DROPS, &record.reserved); if (p) *p += 1 }: the record's reserved u32 is the key 0. */
+function countDrop(L: Lowerer, res: number, slot: number): void {
+  const lost = L.newBlock(), count = L.newBlock(), join = L.newBlock();
+  L.branch("ne", res, 0n, lost, join);
+  L.start(lost);
+  const p = L.reg();
+  L.emit({ op: "call", helper: 1, args: [L.ldmap(DROPS_MAP), L.frame(slot + 4)], dst: p });
+  L.branch("ne", p, 0n, count, join);
+  L.start(count);
+  const one = L.reg();
+  L.emit({ op: "mov", dst: one, src: 1n });
+  L.emit({ op: "xadd", base: p, off: 0, src: one, size: 8 });
+  L.jump(join);
+  L.start(join);
+}
+
+/** Format table index of (program, level, pieces, args): a hash lookup per call, one entry per distinct format. */
+function formatId(L: Lowerer, level: number, pieces: string[], args: LogArgKind[], span: Span): number {
   const program = L.prog.name;
-  const key = JSON.stringify([program, level, pieces, args]);
   const fs = L.shared.logFormats;
-  const found = fs.findIndex((f) => JSON.stringify([f.program, f.level, f.pieces, f.args]) === key);
-  if (found >= 0) return found;
+  const index = indexOf(fs);
+  const key = JSON.stringify([program, level, pieces, args]);
+  const found = index.get(key);
+  if (found !== undefined) return found;
+  if (fs.length >= MAX_LOG_FORMATS)
+    throw new LowerError(error("TSB9540", `more than ${MAX_LOG_FORMATS} different log messages in one object: a log record names its format with 16 bits`, span));
   fs.push({ program, level, pieces: [...pieces], args: [...args] });
+  index.set(key, fs.length - 1);
   return fs.length - 1;
+}
+
+const indexes = new WeakMap<LogFormat[], Map<string, number>>();
+
+function indexOf(fs: LogFormat[]): Map<string, number> {
+  let m = indexes.get(fs);
+  if (!m) {
+    m = new Map(fs.map((f, i) => [JSON.stringify([f.program, f.level, f.pieces, f.args]), i]));
+    indexes.set(fs, m);
+  }
+  return m;
 }
