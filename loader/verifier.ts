@@ -1,5 +1,6 @@
 // Turns a failed PROG_LOAD (errno + verifier log) into a readable error: a one-line summary,
-// the last verifier lines around the failure, and the source line from BTF line info.
+// the last verifier lines around the failure, the source line from BTF line info, and a hint
+// naming CAP_PERFMON when the verifier refused pointer arithmetic to a process without it.
 import { errnoName } from "./sys/errors.js";
 import { HINT } from "./sys/errors.js";
 
@@ -22,6 +23,7 @@ export function verifierError(program: string, errno: number, log: string): Veri
   const parts = [`verifier rejected program '${program}': ${reason} (${code})`];
   if (src) parts.push(`  at source: ${src}`);
   if (tail.length) parts.push("  verifier log (last lines):", ...tail.map((l) => `    ${l}`));
+  if (/prohibited for !root|pointer -= pointer prohibited|pointer arithmetic .*prohibited/.test(reason)) parts.push(`  hint: ${HINT.perfmon}`);
   return new VerifierError(program, errno, log, parts.join("\n"));
 }
 

@@ -30,7 +30,8 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .option("--program <name>", "which program of the object to attach (default: the first)")
     .option("-v, --verbose", "print notes about what the loader does (BTF fallbacks, attach method)")
     .addHelpText("after", `
-Needs root (or CAP_BPF + CAP_NET_ADMIN). Logs look like env_logger's:
+Needs root, or CAP_BPF + CAP_NET_ADMIN (+ CAP_PERFMON for headers at a variable offset).
+Logs look like env_logger's:
   [2026-11-24T18:03:11Z INFO  xdp_hello] received a packet
 
 Examples:

@@ -507,8 +507,10 @@ export class Lowerer {
     if (!m) return this.fail("internal: unresolved member", e.span);
     if (m.kind === "constant") return inDomain(m.value, exprInt(e));
     if (m.kind === "ctxLength") {
-      if (this.data < 0) this.fail("internal: packet pointers not loaded", e.span);
-      return narrowVal(this, this.alu("sub", this.dataEnd, this.data, false), U32);
+      // bpf_xdp_get_buff_len (188): data_end - data would be pointer arithmetic, refused without CAP_PERFMON
+      const len = this.reg();
+      this.emit({ op: "call", helper: 188, args: [this.f.ctx], dst: len });
+      return narrowVal(this, len, U32);
     }
     if (m.kind !== "headerField") return this.fail("unsupported member access", e.span);
     const h = this.object(e.object);

@@ -39,6 +39,7 @@ export class BpfError extends Error {
 
 export const HINT = {
   perm: "needs root, or CAP_BPF + CAP_NET_ADMIN (try sudo)",
+  perfmon: "pointer arithmetic on packet pointers (a header at a variable offset) needs CAP_PERFMON as well as CAP_BPF + CAP_NET_ADMIN: run as root or add CAP_PERFMON",
   drvMode: "the driver may not support native XDP: try --mode skb",
   hwMode: "offload needs a NIC and driver that support it: try --mode drv or --mode skb",
   busy: "a program is already attached to this interface: use --force to replace it",

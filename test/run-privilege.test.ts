@@ -1,0 +1,105 @@
+// Least privilege (issue 7 §3): `tsebpf test` and `tsebpf run` as an unprivileged uid (65534)
+// with exactly the capabilities README documents — CAP_BPF + CAP_NET_ADMIN, plus CAP_PERFMON for
+// headers at a variable offset — on a program that reads ctx.length (once pointer arithmetic,
+// refused without CAP_PERFMON; now the bpf_xdp_get_buff_len helper) and one with a variable
+// header offset, whose refusal names the missing capability.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { haveKernel, haveTools } from "./helpers/env.js";
+import { suiteBpffs } from "./helpers/bpffs.js";
+import { resolveIface, xdpState } from "../loader/attach.js";
+
+const tag = Math.random().toString(36).slice(2, 7);
+const ns = `tsebpf-c-${tag}`, a = `tsc${tag}`;
+const CLI = new URL("../bin/tsebpf.js", import.meta.url).pathname;
+const NOBODY = 65534;
+const PACKET = "00".repeat(64);
+
+const LEN = `import { XdpContext, XdpAction, info } from "tsebpf";
+export function xdp_len(ctx: XdpContext): XdpAction {
+  info(\`length \${ctx.length}\`);
+  return ctx.length >= 60 ? XdpAction.Pass : XdpAction.Drop;
+}
+`;
+const VAR = `import { XdpContext, XdpAction, EthHdr, Ipv4Hdr, UdpHdr } from "tsebpf";
+export function xdp_var(ctx: XdpContext): XdpAction {
+  const ip = ctx.header(Ipv4Hdr, EthHdr.size);
+  if (ip === null) return XdpAction.Pass;
+  const udp = ctx.header(UdpHdr, EthHdr.size + ip.ihl * 4);
+  if (udp === null) return XdpAction.Pass;
+  return udp.dstPort === 0 ? XdpAction.Drop : XdpAction.Pass;
+}
+`;
+
+/** setpriv arguments: uid/gid 65534, no groups, exactly these capabilities (ambient, so node keeps them). */
+function asNobody(caps: string[]): string[] {
+  const set = ["-all", ...caps.map((c) => `+${c}`)].join(",");
+  return [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", `--inh-caps=${set}`, `--ambient-caps=${set}`, `--bounding-set=${set}`, process.execPath, CLI];
+}
+
+describe.skipIf(!haveKernel || !haveTools("setpriv", "ip"))("least privilege: uid 65534 with the documented capabilities", () => {
+  const bpffs = suiteBpffs();
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "tsebpf-caps-"));
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, "len.ts"), LEN, { mode: 0o644 });
+    writeFileSync(join(dir, "var.ts"), VAR, { mode: 0o644 });
+    execFileSync("ip", ["netns", "add", ns]);
+    execFileSync("ip", ["link", "add", a, "type", "veth", "peer", "name", `tsd${tag}`, "netns", ns]);
+  });
+  afterAll(() => {
+    try { execFileSync("ip", ["link", "del", a], { stdio: "ignore" }); } catch {}
+    try { execFileSync("ip", ["netns", "del", ns], { stdio: "ignore" }); } catch {}
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const test = (caps: string[], file: string) => spawnSync("setpriv", [...asNobody(caps), "test", join(dir, file), "--packet", PACKET], { encoding: "utf8", timeout: 60_000, cwd: dir });
+
+  it("test: ctx.length needs only CAP_BPF + CAP_NET_ADMIN", () => {
+    const r = test(["bpf", "net_admin"], "len.ts");
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/^packet 1: XDP_PASS/);
+    expect(r.status).toBe(0);
+  });
+
+  it("test: a variable header offset without CAP_PERFMON is refused with a hint naming it; with it, it runs", () => {
+    const r = test(["bpf", "net_admin"], "var.ts");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/prohibited for !root/);
+    expect(r.stderr).toMatch(/\n {2}hint: .*needs CAP_PERFMON/);
+    const ok = test(["bpf", "net_admin", "perfmon"], "var.ts");
+    expect(ok.stderr).toBe("");
+    expect(ok.stdout).toMatch(/^packet 1: XDP_DROP/);
+  });
+
+  it("test: without CAP_NET_ADMIN the hint names the documented set", () => {
+    const r = test(["bpf"], "len.ts");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/hint: needs root, or CAP_BPF \+ CAP_NET_ADMIN/);
+  });
+
+  it("run: attaches, pins into a directory nobody owns, prints, detaches on Ctrl-C", async () => {
+    const pin = join(bpffs(), "nobody");
+    mkdirSync(pin);
+    chownSync(pin, NOBODY, NOBODY);
+    const c = spawn("setpriv", [...asNobody(["bpf", "net_admin"]), "run", join(dir, "len.ts"), "-i", a, "--mode", "skb", "--pin", join(pin, "fw")], { stdio: ["ignore", "pipe", "pipe"], cwd: dir });
+    let out = "", err = "";
+    c.stdout.on("data", (d) => (out += d));
+    c.stderr.on("data", (d) => (err += d));
+    try {
+      for (const t0 = Date.now(); !/Waiting for Ctrl-C/.test(out) && c.exitCode === null && Date.now() - t0 < 30_000; ) await new Promise((r) => setTimeout(r, 20));
+      expect(err).toBe("");
+      expect(xdpState(resolveIface(a)).progId).toBeGreaterThan(0);
+      expect(existsSync(join(pin, "fw", "xdp_len"))).toBe(true);
+      c.kill("SIGINT");
+      expect(await new Promise((r) => c.on("exit", r))).toBe(0);
+      expect(xdpState(resolveIface(a)).progId).toBe(0);
+    } finally {
+      c.kill("SIGKILL");
+    }
+  });
+});
