@@ -53,7 +53,7 @@ describe("DSL back end: objects", () => {
       const m = readBpfObject(r.object!);
       expect(m.license).toBe("GPL");
       expect(m.programs.map((p) => [p.name, p.section])).toEqual([["xdp_hello", section]]);
-      expect(m.maps.map((x) => [x.name, x.type, x.maxEntries])).toEqual([["TSEBPF_LOGS", 27, 262144]]);
+      expect(m.maps.map((x) => [x.name, x.type, x.maxEntries])).toEqual([["TSEBPF_LOGS", 27, 262144], ["TSEBPF_DROPS", 6, 1]]);
       expect(m.logFormats).toEqual([{ program: "xdp_hello", level: 3, pieces: ["received a packet"], args: [] }]);
     }
   });
