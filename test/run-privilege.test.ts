@@ -103,3 +103,13 @@ describe.skipIf(!haveKernel || !haveTools("setpriv", "ip"))("least privilege: ui
     }
   });
 });
+
+describe("ctx.length in the VM", () => {
+  it("bpf_xdp_get_buff_len gives data_end - data, as the kernel does without fragments", async () => {
+    const { XdpVm } = await import("../loader/vm/xdp.js");
+    const { compileDsl } = await import("./helpers/dsl.js");
+    const vm = XdpVm.fromElf(compileDsl(LEN, "len.ts"));
+    expect(vm.run(new Uint8Array(64)).verdict).toBe(2); // XDP_PASS: 64 >= 60
+    expect(vm.run(new Uint8Array(59)).verdict).toBe(1); // XDP_DROP
+  });
+});

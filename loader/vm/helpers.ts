@@ -12,6 +12,7 @@ const NAMES: Record<number, string> = {
   28: "csum_diff", 44: "xdp_adjust_head", 51: "redirect_map", 54: "xdp_adjust_meta", 65: "xdp_adjust_tail",
   69: "fib_lookup", 125: "ktime_get_boot_ns", 130: "ringbuf_output", 131: "ringbuf_reserve",
   132: "ringbuf_submit", 133: "ringbuf_discard", 134: "ringbuf_query", 160: "ktime_get_coarse_ns",
+  188: "xdp_get_buff_len",
 };
 
 export function helperName(id: number): string {
@@ -56,6 +57,7 @@ export function xdpHelpers(s: HelperState): Map<number, HelperFn> {
     [44, (x) => ret(x, adjustHead(s, Number(BigInt.asIntN(32, x.r[2]))))],
     [54, (x) => ret(x, adjustMeta(s, Number(BigInt.asIntN(32, x.r[2]))))],
     [65, (x) => ret(x, adjustTail(s, Number(BigInt.asIntN(32, x.r[2]))))],
+    [188, (x) => ret(x, s.packet.hi - s.data)], // no fragments: data_end - data
     [130, (x, i) => {
       const m = s.mapOf(s.mem.regionOf(x.r[1]));
       if (!m || !("output" in m)) throw new VmFault("bpf_ringbuf_output: r1 is not a pointer to a ring buffer", i);
