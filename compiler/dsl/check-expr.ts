@@ -146,7 +146,7 @@ export class ExprChecker {
       case "TemplateLiteral":
         for (const x of e.exprs) this.checkExpr(x);
         return STRING;
-      case "Identifier": return this.identifier(e);
+      case "Identifier": return this.flexConst(e, this.identifier(e), expected);
       case "MemberExpr": return this.member(e);
       case "CallExpr": return this.call(e);
       case "UnaryExpr": return this.unaryExpr(e, expected);
@@ -167,6 +167,11 @@ export class ExprChecker {
     if (!t) return this.fail("notAssignable", `The constant ${v} does not fit in 64 bits.`, e);
     e.constValue = v;
     return t;
+  }
+
+  /** A name for an untyped constant (`const K = 40000`) takes the expected type as its literal would. */
+  private flexConst(e: A.Identifier, t: A.Type, expected?: A.Type): A.Type {
+    return isInt(t) && e.constValue !== undefined && this.flexible.has(e) ? this.constant(e, e.constValue, expected) : t;
   }
 
   private identifier(e: A.Identifier): A.Type {

@@ -180,8 +180,8 @@ export function condFor(op: CompareOp, unsigned: boolean): Cond {
 
 const toS64 = (v: bigint): bigint => BigInt.asIntN(64, v);
 
-/** A BPF ALU instruction on 64-bit (or 32-bit, zero-extended) registers; undefined when not foldable (div by 0). */
-export function evalAlu(op: AluOp, a: bigint, b: bigint, w32: boolean): bigint | undefined {
+/** A BPF ALU instruction on 64-bit (or 32-bit, zero-extended) registers; as in BPF, x / 0 = 0 and x % 0 = x. */
+export function evalAlu(op: AluOp, a: bigint, b: bigint, w32: boolean): bigint {
   const bits = w32 ? 32 : 64;
   const u = (v: bigint): bigint => BigInt.asUintN(bits, v);
   const s = (v: bigint): bigint => BigInt.asIntN(bits, v);
@@ -191,10 +191,10 @@ export function evalAlu(op: AluOp, a: bigint, b: bigint, w32: boolean): bigint |
     case "add": r = ua + ub; break;
     case "sub": r = ua - ub; break;
     case "mul": r = ua * ub; break;
-    case "div": if (ub === 0n) return undefined; r = ua / ub; break;
-    case "mod": if (ub === 0n) return undefined; r = ua % ub; break;
-    case "sdiv": if (ub === 0n) return undefined; r = s(a) / s(b); break;
-    case "smod": if (ub === 0n) return undefined; r = s(a) % s(b); break;
+    case "div": r = ub === 0n ? 0n : ua / ub; break;
+    case "mod": r = ub === 0n ? ua : ua % ub; break;
+    case "sdiv": r = ub === 0n ? 0n : s(a) / s(b); break;
+    case "smod": r = ub === 0n ? ua : s(a) % s(b); break;
     case "or": r = ua | ub; break;
     case "and": r = ua & ub; break;
     case "xor": r = ua ^ ub; break;

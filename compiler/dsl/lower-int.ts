@@ -82,7 +82,8 @@ export function low32(L: Lowerer, e: A.Expr): { v: Val; zext: boolean } {
   if (e.kind === "BinaryExpr" && low32Safe(e.op)) return { v: alu32(L, e.op as ArithOp, low32(L, e.left).v, low32(L, e.right).v), zext: true };
   if (e.kind === "BinaryExpr" && e.op === "<<" && e.right.constValue !== undefined) {
     const n = BigInt.asUintN(64, e.right.constValue) & 63n;
-    return { v: n >= 32n ? 0n : alu32(L, "<<", low32(L, e.left).v, n), zext: true };
+    const left = low32(L, e.left).v; // evaluated even when shifted out: it may call a helper that logs
+    return { v: n >= 32n ? 0n : alu32(L, "<<", left, n), zext: true };
   }
   if (e.kind === "UnaryExpr" && e.op === "-") return { v: alu32(L, "-", 0n, low32(L, e.operand).v), zext: true };
   if (e.kind === "UnaryExpr" && e.op === "~") return { v: alu32(L, "^", low32(L, e.operand).v, 0xffffffffn), zext: true };
@@ -100,7 +101,7 @@ function alu32(L: Lowerer, op: ArithOp, a: Val, b: Val): Val {
 export function arith(L: Lowerer, op: ArithOp, a: Val, b: Val, t: Int): Val {
   if (isShift(op)) b = typeof b === "bigint" ? BigInt.asUintN(64, b) & 63n : L.alu("and", b, 63n, false);
   if (typeof a === "bigint" && typeof b === "bigint") return binary(op, a, b, t);
-  if ((op === "/" || op === "%") && b === 0n) L.fail("division by zero");
+  if ((op === "/" || op === "%") && b === 0n) return op === "/" ? 0n : a; // as BPF computes them (the verifier refuses an immediate 0)
   return L.alu(aluFor(op, t), a, b, false);
 }
 

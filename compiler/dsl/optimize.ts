@@ -49,10 +49,7 @@ function propagate(f: Func): boolean {
     if (!o || depth > 32) return r;
     if (o.op === "mov" && !o.w32) return typeof o.src === "bigint" ? o.src : isVreg(o.src) && sd.has(o.src) ? resolve(o.src, depth + 1) : r;
     if (o.op === "mov" && o.w32 && typeof o.src === "bigint") return BigInt.asUintN(32, o.src);
-    if (o.op === "alu" && typeof o.a === "bigint" && (o.alu === "neg" || typeof o.b === "bigint")) {
-      const v = evalAlu(o.alu, o.a, typeof o.b === "bigint" ? o.b : 0n, o.w32);
-      if (v !== undefined) return v;
-    }
+    if (o.op === "alu" && typeof o.a === "bigint" && (o.alu === "neg" || typeof o.b === "bigint")) return evalAlu(o.alu, o.a, typeof o.b === "bigint" ? o.b : 0n, o.w32);
     return r;
   };
   for (const r of sd.keys()) value.set(r, resolve(r));
@@ -86,10 +83,10 @@ function same(a: object, b: object): boolean {
 
 function simplifyOp(o: Op): Op {
   if (o.op !== "alu") return o;
-  if (typeof o.a === "bigint" && (o.alu === "neg" || typeof o.b === "bigint")) {
-    const v = evalAlu(o.alu, o.a, typeof o.b === "bigint" ? o.b : 0n, o.w32);
-    if (v !== undefined) return { op: "mov", dst: o.dst, src: v, span: o.span };
-  }
+  if (typeof o.a === "bigint" && (o.alu === "neg" || typeof o.b === "bigint")) return { op: "mov", dst: o.dst, src: evalAlu(o.alu, o.a, typeof o.b === "bigint" ? o.b : 0n, o.w32), span: o.span };
+  // the verifier refuses a division by an immediate 0: x / 0 = 0 and x % 0 = x, as BPF computes them
+  if (o.b === 0n && (o.alu === "div" || o.alu === "sdiv")) return { op: "mov", dst: o.dst, src: 0n, span: o.span };
+  if (o.b === 0n && (o.alu === "mod" || o.alu === "smod")) return { op: "mov", dst: o.dst, src: o.a, w32: o.w32, span: o.span };
   const identity = o.b === 0n && (o.alu === "add" || o.alu === "sub" || o.alu === "or" || o.alu === "xor" || o.alu === "lsh" || o.alu === "rsh" || o.alu === "arsh");
   if (identity) return { op: "mov", dst: o.dst, src: o.a, w32: o.w32, span: o.span };
   return o;

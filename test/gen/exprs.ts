@@ -36,8 +36,6 @@ const CMP_OPS = ["===", "!==", "<", "<=", ">", ">=", "==", "!="];
 const INTERESTING = [0n, 1n, 2n, 4n, 5n, 6n, 17n, 53n, 58n, 63n, 64n, 80n, 128n, 255n, 443n, 0x0800n, 0x86ddn, 0x8100n, 40000n, 0xc6336401n, 0xcb007107n, -1n];
 
 export class ExprGen {
-  private noCalls = false;
-
   constructor(private readonly r: () => number, private readonly s: Scope) {}
 
   int(n: number): number {
@@ -109,22 +107,22 @@ export class ExprGen {
     if (b.konst) b = this.lit(a.type);
     const [x, y] = this.chance(0.5) ? [a, b] : [b, a];
     const op = this.pick(ARITH);
-    // `| 1`: a divisor the optimiser folds to 0 (a loop counter, `let z = 0`) is refused
-    // (TSB9501) or compiled to `r1 /= 0`, which the verifier rejects (see the report of helper gen)
-    const divisor = op === "/" || op === "%" ? `(${y.code} | 1)` : y.code;
-    return { code: `(${x.code} ${op} ${divisor})`, type: promote(a.type, b.type) };
+    return { code: `(${x.code} ${op} ${op === "/" || op === "%" ? this.divisor(y).code : y.code})`, type: promote(a.type, b.type) };
+  }
+
+  /** e as a divisor: a constant one is not 0 (refused on purpose, TSB9012); a run-time 0 is fine. */
+  divisor(e: Expr): Expr {
+    if (!e.konst) return e;
+    let code: string;
+    do code = this.literal(e.type); while (BigInt(code.replace(/[()]/g, "")) === 0n);
+    return { code, type: e.type, konst: true };
   }
 
   /** `a << n`, `a >> n`: the left operand's type; counts are constants 0..63 or any value. */
   private shift(t: IntName, d: number): Expr {
     const op = this.pick(["<<", ">>"]);
     const count = this.chance(0.6) ? this.int(64) : undefined;
-    // `h(x) << 32` or more, stored in 32 bits or less, skipped the call (and its logs and map
-    // writes): lower-int.ts low32 (see the report of helper gen)
-    const saved = this.noCalls;
-    this.noCalls ||= op === "<<" && count !== undefined && count >= 32;
     const a = this.nonLiteral(t, d);
-    this.noCalls = saved;
     // a count the checker can fold must be in 0..63 (TSB9030), so others are masked
     const n = count !== undefined ? `${count}` : `(${this.nonLiteral(this.pick(INTS), d).code} & 63)`;
     return { code: `(${a.code} ${op} ${n})`, type: a.type };
@@ -173,7 +171,7 @@ export class ExprGen {
 
   private helperCall(t: IntName, d: number): Expr | undefined {
     const hs = this.s.callable().filter((h) => widensTo(h.ret, t));
-    if (!hs.length || d <= 0 || this.noCalls) return undefined;
+    if (!hs.length || d <= 0) return undefined;
     const h = this.pick(hs);
     return { code: `${h.name}(${h.params.map((p) => this.expr(p, d - 1).code).join(", ")})`, type: h.ret };
   }

@@ -277,8 +277,8 @@ export class ProgramGen implements Scope {
     if (k < 3) this.line(`${v.name} = ${this.value(v.type)};`);
     else if (k < 9) {
       const op = this.pick(ASSIGN_OPS);
-      const value = this.compoundValue(v.type);
-      this.line(`${v.name} ${op}= ${op === "/" || op === "%" ? `(${value}) | 1` : value};`); // | 1: see exprs.ts arith
+      const e = this.valueExpr(v.type);
+      this.line(`${v.name} ${op}= ${(op === "/" || op === "%" ? this.x.divisor(e) : e).code};`);
     }
     else this.line(`${v.name}${this.pick(["++", "--"])};`);
   }
@@ -384,17 +384,7 @@ export class ProgramGen implements Scope {
     const fields = Object.entries(HEADERS[v.header]!.fields).filter(([, f]) => f.bitWidth === undefined);
     const [fname, f] = this.pick(fields);
     const op = this.pick(["=", "=", "+=", "^=", "|="]);
-    this.line(`${v.name}.${fname} ${op} ${op === "=" ? this.value(f.type) : this.compoundValue(f.type)};`);
-  }
-
-  /**
-   * The right side of `x op= e`: not a bare top-level constant — `v |= K` with `const K = 40000`
-   * and a u16 v is refused ("Type 'u32' is not assignable to type 'u16'"; `v |= 40000` compiles;
-   * see the report of helper gen).
-   */
-  private compoundValue(t: IntName): string {
-    const v = this.value(t);
-    return this.consts.find((k) => k.name === v)?.value.toString() ?? v;
+    this.line(`${v.name}.${fname} ${op} ${this.value(f.type)};`);
   }
 
   private adjust(): void {
