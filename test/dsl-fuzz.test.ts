@@ -91,5 +91,5 @@ describe("DSL fuzz", () => {
     }
     expect(problems).toEqual([]);
     expect(withErrors).toBeGreaterThan(RUNS / 2);
-  }, 60_000);
+  }, 300_000); // a fixed, seeded budget: ≈ 8 s idle, much longer on a loaded machine
 });
