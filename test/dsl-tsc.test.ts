@@ -99,6 +99,29 @@ export function xdp_t(ctx: XdpContext): XdpAction {
     expect(() => compileDsl(src, "t.ts")).toThrow("t.ts:4:14: error TSB9007: BigInt literals are not supported: integer types are numbers for tsc; write 5.");
   });
 
+  it("literal comparisons: the compiler and tsc both reject those with no overlap (TS2367) and accept the rest", () => {
+    const cases: [string, boolean][] = [
+      ["0x697d6d46 !== 0", false], ["true === false", false], ["XdpAction.Pass === XdpAction.Drop", false],
+      ["A5 === 0", false], ["-1 === 1", false], ["A5 === 5", true], ["5 === 5", true], ["A5 === ctx.length", true],
+    ];
+    const dir = mkdtempSync(join(tmpdir(), "tsebpf-lit-"));
+    try {
+      const files = cases.map(([cmp], i) => {
+        const file = join(dir, `l${i}.ts`);
+        writeFileSync(file, `import { XdpContext, XdpAction } from "tsebpf";\nconst A5 = 5;\nexport function xdp_t(ctx: XdpContext): XdpAction {\n  return ${cmp} ? XdpAction.Drop : XdpAction.Pass;\n}\n`);
+        return file;
+      });
+      const r = tsc(files);
+      cases.forEach(([cmp, ok], i) => {
+        const compiled = (() => { try { compileDsl(readFileSync(files[i]!, "utf8"), files[i]!); return "ok"; } catch (e) { return String((e as Error).message); } })();
+        expect({ cmp, tsc: r.out.includes(`l${i}.ts(4,`) ? "TS2367" : "ok" }).toEqual({ cmp, tsc: ok ? "ok" : "TS2367" });
+        expect({ cmp, compiled: compiled === "ok" ? "ok" : /TS2367/.test(compiled) ? "TS2367" : compiled }).toEqual({ cmp, compiled: ok ? "ok" : "TS2367" });
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it("rejects a wrong program", () => {
     const dir = mkdtempSync(join(tmpdir(), "tsebpf-bad-"));
     const bad = join(dir, "bad.ts");

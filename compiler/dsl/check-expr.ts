@@ -8,6 +8,7 @@ import { CONSTANTS, CTX_METHODS, CTX_PROPERTIES, FORMATS, HEADERS, HELPERS, INT_
 import { ACTION, BOOL, ERROR, NULL, STRING, VOID, assignable, isError, isInt, sameType, typeName } from "./check-types.js";
 import { type CompareOp, type ConstOp, binary, compare, constTakes, exact, fits, isShift, isU64, literalType, narrow, resultType, shiftCountOk, unary, widens } from "./int-rule.js";
 import { diag, type CodeName, UNSUPPORTED } from "./codes.js";
+import { tscLiteralType } from "./tsc-literals.js";
 
 export type Facts = ReadonlySet<A.Binding>;
 export interface CondFacts { t: Facts; f: Facts }
@@ -309,6 +310,8 @@ export class ExprChecker {
     const ok = (isInt(lt) && isInt(rt)) || (EQ.has(e.op) && (sameType(lt, rt) && (lt.kind === "bool" || lt.kind === "action")))
       || (EQ.has(e.op) && ((lt.kind === "action" && isInt(rt) && this.cv(e.right) !== undefined) || (rt.kind === "action" && isInt(lt) && this.cv(e.left) !== undefined)));
     if (!ok) return this.fail("noOverlap", `This comparison appears to be unintentional because the types '${typeName(lt)}' and '${typeName(rt)}' have no overlap.`, e);
+    const ll = EQ.has(e.op) ? tscLiteralType(e.left) : undefined, rl = ll === undefined ? undefined : tscLiteralType(e.right);
+    if (rl !== undefined && ll !== rl) return this.fail("noOverlap", `This comparison appears to be unintentional because the types '${ll}' and '${rl}' have no overlap.`, e);
     const l = e.left.constValue, r = e.right.constValue;
     const u64 = (isInt(lt) && isU64(lt)) || (isInt(rt) && isU64(rt));
     if (u64 && isInt(lt) && isInt(rt)) {

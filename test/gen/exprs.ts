@@ -56,8 +56,13 @@ export class ExprGen {
     if (k <= 3 || d <= 0) return this.compare(d);
     if (k === 4) return `!(${this.cond(d - 1)})`;
     if (k === 5 && this.s.maps.length) return this.hasCall();
-    if (k === 6) return `(${this.expr(this.pick(INTS), d - 1).code}) !== 0`;
+    if (k === 6) return this.nonZero(this.expr(this.pick(INTS), d - 1));
     return `(${this.cond(d - 1)} ${this.pick(["&&", "||"])} ${this.cond(d - 1)})`;
+  }
+
+  /** `e !== 0`; a constant goes through `as` first (tsc rejects comparing two literal types, TS2367, and so does the compiler). */
+  private nonZero(e: Expr): string {
+    return e.konst ? `(${e.code} as ${e.type}) !== 0` : `(${e.code}) !== 0`;
   }
 
   private hasCall(): string {
