@@ -1,13 +1,13 @@
 // `tsebpf run` in-process (runProgram with a stop promise instead of a signal): pins, log level
 // filtering by --log-level and TSEBPF_LOG, detaching on stop. Records are produced by test-running
 // the pinned program, so no traffic is needed (the veth stays down).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, it } from "vitest";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { haveKernel } from "./helpers/env.js";
 import { suiteBpffs } from "./helpers/bpffs.js";
+import { suiteVeth } from "./helpers/veth.js";
+import { suiteDir } from "./helpers/cli.js";
 import type { Io } from "../cli/io.js";
 import { runProgram } from "../loader/run-program.js";
 import { builtinObject } from "../loader/builtin.js";
@@ -17,7 +17,6 @@ import { testRun } from "../loader/test-run.js";
 import { resolveIface, xdpState } from "../loader/attach.js";
 
 const tag = Math.random().toString(36).slice(2, 7);
-const ns = `tsebpf-t-${tag}`, a = `tsi${tag}`;
 
 function io(env: Record<string, string> = {}) {
   const o = { out: "", err: "" };
@@ -34,25 +33,15 @@ async function until(cond: () => boolean, ms = 5000) {
 
 describe.skipIf(!haveKernel)("tsebpf run in-process", () => {
   const bpffs = suiteBpffs(); // pins go to a private bpffs: never depends on /sys/fs/bpf
+  const { host: a } = suiteVeth(`i${tag}`);
   const pinDir = () => join(bpffs(), `tsebpf-t-${tag}`);
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), "tsebpf-runip-"));
-    writeFileSync(join(dir, "hello.o"), builtinObject("hello"));
-    execFileSync("ip", ["netns", "add", ns]);
-    execFileSync("ip", ["link", "add", a, "type", "veth", "peer", "name", `tsj${tag}`, "netns", ns]);
-  });
-  afterAll(() => {
-    try { execFileSync("ip", ["link", "del", a], { stdio: "ignore" }); } catch {}
-    try { execFileSync("ip", ["netns", "del", ns], { stdio: "ignore" }); } catch {}
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const file = suiteDir("tsebpf-runip-", (f) => writeFileSync(f("hello.o"), builtinObject("hello")));
 
   async function session(args: { logLevel?: string; env?: Record<string, string>; pin?: string }, runs: number) {
     const { io: cio, o } = io(args.env);
     let stop!: () => void;
     const stopped = new Promise<void>((r) => (stop = r));
-    const done = runProgram(join(dir, "hello.o"), { iface: a, mode: "skb", logLevel: args.logLevel, pin: args.pin ?? pinDir() }, cio, stopped);
+    const done = runProgram(file("hello.o"), { iface: a, mode: "skb", logLevel: args.logLevel, pin: args.pin ?? pinDir() }, cio, stopped);
     await until(() => existsSync(join(args.pin ?? pinDir(), "xdp_hello")) && xdpState(resolveIface(a)).progId > 0);
     const fd = objGet(join(args.pin ?? pinDir(), "xdp_hello"));
     const id = progInfo(fd).id;
@@ -89,6 +78,6 @@ describe.skipIf(!haveKernel)("tsebpf run in-process", () => {
 
   it("rejects an unknown log level", async () => {
     const { io: cio } = io({ TSEBPF_LOG: "loud" });
-    await expect(runProgram(join(dir, "hello.o"), { iface: a }, cio)).rejects.toThrow("TSEBPF_LOG: unknown log level 'loud' (expected error, warn, info, debug, trace or off)");
+    await expect(runProgram(file("hello.o"), { iface: a }, cio)).rejects.toThrow("TSEBPF_LOG: unknown log level 'loud' (expected error, warn, info, debug, trace or off)");
   });
 });

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { haveKernel } from "./helpers/env.js";
 import { suiteBpffs } from "./helpers/bpffs.js";
+import { suiteVeth } from "./helpers/veth.js";
 import type { Io } from "../cli/io.js";
 import { runProgram } from "../loader/run-program.js";
 import { BUILTIN, builtinObject } from "../loader/builtin.js";
@@ -19,7 +20,6 @@ import { loadObject } from "../loader/object.js";
 import { attachXdp, resolveIface, xdpState } from "../loader/attach.js";
 
 const tag = Math.random().toString(36).slice(2, 7);
-const ns = `tsebpf-l-${tag}`, a = `tsl${tag}`;
 const root = new URL("..", import.meta.url).pathname;
 const CLI = join(root, "bin", "tsebpf.js");
 
@@ -36,8 +36,6 @@ function helloWithMaps(...names: string[]): Uint8Array {
   const extra: MapDef[] = names.map((name) => ({ name, type: 2, keySize: 4, valueSize: 4, maxEntries: 1, flags: 0, key: u32, value: u32 }));
   return writeBpfObject({ ...h, maps: [...h.maps, ...extra] });
 }
-
-const attached = () => xdpState(resolveIface(a)).progId;
 
 function waitFor(child: ChildProcess, text: string, ms = 20_000): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -60,18 +58,16 @@ function exited(child: ChildProcess, ms = 10_000): Promise<number | string> {
 
 describe.skipIf(!haveKernel)("tsebpf run: nothing left behind", () => {
   const bpffs = suiteBpffs();
+  const { host: a } = suiteVeth(`l${tag}`);
+  const attached = () => xdpState(resolveIface(a)).progId;
   let dir: string;
   const children: ChildProcess[] = [];
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "tsebpf-life-"));
     writeFileSync(join(dir, "hello.o"), builtinObject("hello"));
-    execFileSync("ip", ["netns", "add", ns]);
-    execFileSync("ip", ["link", "add", a, "type", "veth", "peer", "name", `tsm${tag}`, "netns", ns]);
   });
   afterAll(() => {
     for (const c of children) c.kill("SIGKILL");
-    try { execFileSync("ip", ["link", "del", a], { stdio: "ignore" }); } catch {}
-    try { execFileSync("ip", ["netns", "del", ns], { stdio: "ignore" }); } catch {}
     rmSync(dir, { recursive: true, force: true });
   });
 

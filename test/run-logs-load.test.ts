@@ -2,13 +2,14 @@
 // (TSEBPF_DROPS), `run` reports them every second and at the end, a stdout that stops reading
 // never makes the backlog grow without limit nor keeps `run` alive after SIGINT, and the format
 // table is interned in linear time with a diagnostic past the 16-bit format id.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { haveKernel } from "./helpers/env.js";
 import { suiteBpffs } from "./helpers/bpffs.js";
+import { suiteVeth } from "./helpers/veth.js";
+import { suiteDir } from "./helpers/cli.js";
 import { buildProgram, compileDsl } from "./helpers/dsl.js";
 import { drainRing } from "./helpers/run.js";
 import type { Io } from "../cli/io.js";
@@ -25,25 +26,14 @@ import { MAX_LOG_FORMATS } from "../compiler/dsl/logs.js";
 
 const N = 200_000;
 const tag = Math.random().toString(36).slice(2, 7);
-const ns = `tsebpf-g-${tag}`, a = `tsg${tag}`;
 const CLI = new URL("../bin/tsebpf.js", import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sumLost = (err: string) => [...err.matchAll(/^tsebpf: warning: (\d+) log records lost/gm)].reduce((n, m) => n + Number(m[1]), 0);
 
 describe.skipIf(!haveKernel)("logs under load (kernel)", () => {
   const bpffs = suiteBpffs();
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), "tsebpf-logload-"));
-    writeFileSync(join(dir, "hello.o"), buildProgram("hello"));
-    execFileSync("ip", ["netns", "add", ns]);
-    execFileSync("ip", ["link", "add", a, "type", "veth", "peer", "name", `tsh${tag}`, "netns", ns]);
-  });
-  afterAll(() => {
-    try { execFileSync("ip", ["link", "del", a], { stdio: "ignore" }); } catch {}
-    try { execFileSync("ip", ["netns", "del", ns], { stdio: "ignore" }); } catch {}
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { host: a } = suiteVeth(`g${tag}`);
+  const file = suiteDir("tsebpf-logload-", (f) => writeFileSync(f("hello.o"), buildProgram("hello")));
 
   it("every record is either in the ring or counted in TSEBPF_DROPS", () => {
     const obj = loadObject(buildProgram("hello"));
@@ -62,10 +52,10 @@ describe.skipIf(!haveKernel)("logs under load (kernel)", () => {
 
   it("run reports the lost records within a second, and printed + lost adds up", async () => {
     const o = { out: "", err: "" };
-    const io: Io = { stdout: (s) => void (o.out += s), stderr: (s) => void (o.err += s), isTTY: false, env: {}, cwd: dir };
+    const io: Io = { stdout: (s) => void (o.out += s), stderr: (s) => void (o.err += s), isTTY: false, env: {}, cwd: file(".") };
     let stop!: () => void;
     const pin = join(bpffs(), "inproc");
-    const done = runProgram(join(dir, "hello.o"), { iface: a, mode: "skb", pin }, io, new Promise<void>((r) => (stop = r)));
+    const done = runProgram(file("hello.o"), { iface: a, mode: "skb", pin }, io, new Promise<void>((r) => (stop = r)));
     for (const t0 = Date.now(); !existsSync(join(pin, "xdp_hello")) && Date.now() - t0 < 10_000; ) await sleep(10);
     const fd = objGet(join(pin, "xdp_hello"));
     try {
@@ -85,7 +75,7 @@ describe.skipIf(!haveKernel)("logs under load (kernel)", () => {
 
   it("a stdout that stops reading: bounded backlog, lines counted, exit within 1 s of SIGINT", async () => {
     const pin = join(bpffs(), "slow");
-    const c = spawn(process.execPath, [CLI, "run", join(dir, "hello.o"), "-i", a, "--mode", "skb", "--pin", pin], { stdio: ["ignore", "pipe", "pipe"] });
+    const c = spawn(process.execPath, [CLI, "run", file("hello.o"), "-i", a, "--mode", "skb", "--pin", pin], { stdio: ["ignore", "pipe", "pipe"] });
     c.stdout!.pause(); // never read: the pipe fills, then node queues
     let err = "";
     c.stderr!.on("data", (d) => (err += d));

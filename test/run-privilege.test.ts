@@ -4,16 +4,16 @@
 // refused without CAP_PERFMON; now the bpf_xdp_get_buff_len helper) and one with a variable
 // header offset, whose refusal names the missing capability.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { haveKernel, haveTools } from "./helpers/env.js";
 import { suiteBpffs } from "./helpers/bpffs.js";
+import { suiteVeth } from "./helpers/veth.js";
 import { resolveIface, xdpState } from "../loader/attach.js";
 
 const tag = Math.random().toString(36).slice(2, 7);
-const ns = `tsebpf-c-${tag}`, a = `tsc${tag}`;
 const CLI = new URL("../bin/tsebpf.js", import.meta.url).pathname;
 const NOBODY = 65534;
 const PACKET = "00".repeat(64);
@@ -42,18 +42,15 @@ function asNobody(caps: string[]): string[] {
 
 describe.skipIf(!haveKernel || !haveTools("setpriv", "ip"))("least privilege: uid 65534 with the documented capabilities", () => {
   const bpffs = suiteBpffs();
+  const { host: a } = suiteVeth(`c${tag}`);
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "tsebpf-caps-"));
     chmodSync(dir, 0o755);
     writeFileSync(join(dir, "len.ts"), LEN, { mode: 0o644 });
     writeFileSync(join(dir, "var.ts"), VAR, { mode: 0o644 });
-    execFileSync("ip", ["netns", "add", ns]);
-    execFileSync("ip", ["link", "add", a, "type", "veth", "peer", "name", `tsd${tag}`, "netns", ns]);
   });
   afterAll(() => {
-    try { execFileSync("ip", ["link", "del", a], { stdio: "ignore" }); } catch {}
-    try { execFileSync("ip", ["netns", "del", ns], { stdio: "ignore" }); } catch {}
     rmSync(dir, { recursive: true, force: true });
   });
 
