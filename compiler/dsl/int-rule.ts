@@ -14,6 +14,7 @@
 import type { IntType } from "./ast.js";
 import { INT_TYPES } from "./catalog.js";
 import type { AluOp, Cond } from "./ir.js";
+import { binOp, cmp, neg } from "../isa/semantics.js";
 
 export type ArithOp = "+" | "-" | "*" | "/" | "%" | "&" | "|" | "^" | "<<" | ">>" | ">>>";
 /** `**` folds between constants only (no BPF instruction computes it). */
@@ -179,49 +180,17 @@ export function condFor(op: CompareOp, unsigned: boolean): Cond {
 // ---------------------------------------------------------------- the machine: what BPF instructions compute
 
 const toS64 = (v: bigint): bigint => BigInt.asIntN(64, v);
+const toU64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 
-/** A BPF ALU instruction on 64-bit (or 32-bit, zero-extended) registers; as in BPF, x / 0 = 0 and x % 0 = x. */
+/** A BPF ALU instruction on 64-bit (or 32-bit, zero-extended) registers, on the signed view of
+ * register values the IR uses; as in BPF, x / 0 = 0 and x % 0 = x. */
 export function evalAlu(op: AluOp, a: bigint, b: bigint, w32: boolean): bigint {
   const bits = w32 ? 32 : 64;
-  const u = (v: bigint): bigint => BigInt.asUintN(bits, v);
-  const s = (v: bigint): bigint => BigInt.asIntN(bits, v);
-  const ua = u(a), ub = u(b);
-  let r: bigint;
-  switch (op) {
-    case "add": r = ua + ub; break;
-    case "sub": r = ua - ub; break;
-    case "mul": r = ua * ub; break;
-    case "div": r = ub === 0n ? 0n : ua / ub; break;
-    case "mod": r = ub === 0n ? ua : ua % ub; break;
-    case "sdiv": r = ub === 0n ? 0n : s(a) / s(b); break;
-    case "smod": r = ub === 0n ? ua : s(a) % s(b); break;
-    case "or": r = ua | ub; break;
-    case "and": r = ua & ub; break;
-    case "xor": r = ua ^ ub; break;
-    case "lsh": r = ua << (ub & BigInt(bits - 1)); break;
-    case "rsh": r = ua >> (ub & BigInt(bits - 1)); break;
-    case "arsh": r = s(a) >> (ub & BigInt(bits - 1)); break;
-    case "neg": r = -ua; break;
-  }
-  return toS64(u(r));
+  return toS64(op === "neg" ? neg(bits)(toU64(a)) : binOp(op, bits)!(toU64(a), toU64(b)));
 }
 
 /** A BPF conditional jump's test on 64-bit (or 32-bit) registers. */
 export function evalCond(cc: Cond, a: bigint, b: bigint, w32: boolean): boolean {
   const bits = w32 ? 32 : 64;
-  const ua = BigInt.asUintN(bits, a), ub = BigInt.asUintN(bits, b);
-  const sa = BigInt.asIntN(bits, a), sb = BigInt.asIntN(bits, b);
-  switch (cc) {
-    case "eq": return ua === ub;
-    case "ne": return ua !== ub;
-    case "gt": return ua > ub;
-    case "ge": return ua >= ub;
-    case "lt": return ua < ub;
-    case "le": return ua <= ub;
-    case "sgt": return sa > sb;
-    case "sge": return sa >= sb;
-    case "slt": return sa < sb;
-    case "sle": return sa <= sb;
-    case "set": return (ua & ub) !== 0n;
-  }
+  return cmp(`j${cc}`, bits)!(BigInt.asUintN(bits, a), BigInt.asUintN(bits, b));
 }

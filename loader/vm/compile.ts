@@ -5,7 +5,7 @@
 import { decodeInsns } from "../../compiler/isa/decode.js";
 import { findEntry } from "../../compiler/isa/lookup.js";
 import type { Insn } from "../../compiler/isa/insn.js";
-import { ATOMIC, binOp, bswap, cmp, immOperand, movsx, neg } from "./alu.js";
+import { ATOMIC, binOp, bswap, cmp, immOperand, movsx, neg } from "../../compiler/isa/semantics.js";
 import { VmFault, type Memory, type Region } from "./memory.js";
 
 export const MAX_FRAMES = 8;

@@ -1,6 +1,7 @@
-// Integer semantics of the VM's ALU and jump instructions (RFC 9669): takes unsigned 64-bit
-// BigInt operands, produces unsigned results. 32-bit forms work on the low halves and zero-extend.
-// Division by zero gives 0, modulo by zero leaves the dividend, shifts mask their count.
+// What BPF's ALU and jump instructions compute (RFC 9669), the one home for the VM and the DSL
+// optimiser's constant folding: takes unsigned 64-bit BigInt operands, produces unsigned results.
+// 32-bit forms work on the low halves and zero-extend. Division by zero gives 0, modulo by zero
+// leaves the dividend, shifts mask their count.
 
 const u64 = (v: bigint) => BigInt.asUintN(64, v);
 const u32 = (v: bigint) => BigInt.asUintN(32, v);
