@@ -2,8 +2,8 @@
 // loop trip counts, program lists) and the flow-sensitive null checks.
 import { describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
-import { parseProgram } from "../compiler/dsl/parser.js";
-import { checkProgram } from "../compiler/dsl/checker.js";
+import { parseProgram } from "../compiler/dsl/syntax/parser.js";
+import { checkProgram } from "../compiler/dsl/check/checker.js";
 import type * as A from "../compiler/dsl/ast.js";
 import { formatCompact } from "../compiler/diagnostics.js";
 

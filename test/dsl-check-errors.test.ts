@@ -3,8 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseProgram } from "../compiler/dsl/parser.js";
-import { checkProgram } from "../compiler/dsl/checker.js";
+import { parseProgram } from "../compiler/dsl/syntax/parser.js";
+import { checkProgram } from "../compiler/dsl/check/checker.js";
 import { formatCompact, type Diagnostic } from "../compiler/diagnostics.js";
 
 const DIR = "fixtures/errors";

@@ -2,8 +2,8 @@
 // `as` keeps the operand's own value, and the rule's diagnostics (u64 compared with a signed value,
 // constant shift counts outside 0..63, constants that do not fit their destination), in compact form.
 import { describe, expect, it } from "vitest";
-import { parseProgram } from "../compiler/dsl/parser.js";
-import { checkProgram } from "../compiler/dsl/checker.js";
+import { parseProgram } from "../compiler/dsl/syntax/parser.js";
+import { checkProgram } from "../compiler/dsl/check/checker.js";
 import type * as A from "../compiler/dsl/ast.js";
 
 const HEAD = `import { XdpContext, XdpAction, EthHdr, Ipv4Hdr, HashMap, u8, u16, u32, u64, i8, i16, i32, i64 } from "tsebpf";

@@ -3,9 +3,9 @@
 // well-formed diagnostics (code, span inside the file).
 import { describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
-import { parseProgram } from "../compiler/dsl/parser.js";
-import { checkProgram } from "../compiler/dsl/checker.js";
-import { tokenize } from "../compiler/dsl/lexer.js";
+import { parseProgram } from "../compiler/dsl/syntax/parser.js";
+import { checkProgram } from "../compiler/dsl/check/checker.js";
+import { tokenize } from "../compiler/dsl/syntax/lexer.js";
 import { rng } from "./helpers/rng.js";
 
 const RUNS = 5000;

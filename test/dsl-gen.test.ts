@@ -10,7 +10,7 @@ import { generateProgram } from "./gen/generate.js";
 import { randomFrames } from "./gen/frames.js";
 import { checkProgram } from "./gen/differential.js";
 import { Interp } from "./gen/interp.js";
-import { parseProgram } from "../compiler/dsl/parser.js";
+import { parseProgram } from "../compiler/dsl/syntax/parser.js";
 import { frame } from "./helpers/packets.js";
 
 const PROGRAMS = 500;

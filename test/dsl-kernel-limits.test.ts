@@ -1,6 +1,6 @@
 // What the kernel refuses, refused by the compiler first, at the source: more maps than the
 // verifier's MAX_USED_MAPS in one program, and programs whose paths explode past the verifier's
-// 1,000,000-instruction walk (compiler/dsl/verifier-cost.ts). ArrayMap/PerCpuArray keys:
+// 1,000,000-instruction walk (compiler/dsl/backend/verifier-cost.ts). ArrayMap/PerCpuArray keys:
 // fixtures/errors/array-key.ts.
 import { describe, expect, it } from "vitest";
 import { compileToObject } from "../compiler/dsl/index.js";

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { haveKernel } from "./helpers/env.js";
 import { compileDsl } from "./helpers/dsl.js";
 import { runPackets } from "./helpers/run.js";
-import { lowerLongBranches } from "../compiler/dsl/long-branch.js";
+import { lowerLongBranches } from "../compiler/dsl/backend/long-branch.js";
 import { encodeInsns } from "../compiler/isa/encode.js";
 import { decodeInsns } from "../compiler/isa/decode.js";
 import type { Insn } from "../compiler/isa/insn.js";

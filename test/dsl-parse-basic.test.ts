@@ -1,9 +1,9 @@
 // Parser: tokens, grammar, CST → AST shapes, spans, ASI, error recovery, build-once.
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { parseProgram } from "../compiler/dsl/parser.js";
-import { buildParserValidated, getParser } from "../compiler/dsl/grammar.js";
-import { buildLexerValidated, tokenize, tokenizeWith } from "../compiler/dsl/lexer.js";
+import { parseProgram } from "../compiler/dsl/syntax/parser.js";
+import { buildParserValidated, getParser } from "../compiler/dsl/syntax/grammar.js";
+import { buildLexerValidated, tokenize, tokenizeWith } from "../compiler/dsl/syntax/lexer.js";
 import { readdirSync } from "node:fs";
 import type * as A from "../compiler/dsl/ast.js";
 import { formatCompact } from "../compiler/diagnostics.js";
@@ -193,7 +193,7 @@ const = 3;`);
   });
 
   it("the checker does not pile on after syntax errors", async () => {
-    const { checkProgram } = await import("../compiler/dsl/checker.js");
+    const { checkProgram } = await import("../compiler/dsl/check/checker.js");
     for (const src of ['import * as t from "tsebpf";', "function f(a: u32 = 1): void {}", "const = 3;\nconst y = (;"]) {
       const p = parse(src);
       expect(p.diagnostics.length).toBeGreaterThan(0);

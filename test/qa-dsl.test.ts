@@ -1,7 +1,7 @@
 // QA regressions for the DSL front end and back end found by writing new programs.
 import { describe, expect, it } from "vitest";
-import { parseProgram } from "../compiler/dsl/parser.js";
-import { checkProgram } from "../compiler/dsl/checker.js";
+import { parseProgram } from "../compiler/dsl/syntax/parser.js";
+import { checkProgram } from "../compiler/dsl/check/checker.js";
 import { formatCompact } from "../compiler/diagnostics.js";
 import { compileToObject } from "../compiler/dsl/index.js";
 import { haveKernel } from "./helpers/env.js";

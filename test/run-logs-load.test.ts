@@ -19,10 +19,10 @@ import { lostRecords } from "../loader/log-pump.js";
 import { runProgram } from "../loader/run-program.js";
 import { objGet } from "../loader/sys/bpf.js";
 import { closeFd } from "../loader/sys/libc.js";
-import { parseProgram } from "../compiler/dsl/parser.js";
-import { checkProgram } from "../compiler/dsl/checker.js";
-import { Lowerer, LowerError } from "../compiler/dsl/lower.js";
-import { MAX_LOG_FORMATS } from "../compiler/dsl/logs.js";
+import { parseProgram } from "../compiler/dsl/syntax/parser.js";
+import { checkProgram } from "../compiler/dsl/check/checker.js";
+import { Lowerer, LowerError } from "../compiler/dsl/lower/lower.js";
+import { MAX_LOG_FORMATS } from "../compiler/dsl/lower/logs.js";
 
 const N = 200_000;
 const tag = Math.random().toString(36).slice(2, 7);

@@ -1,5 +1,5 @@
-// The DSL's abstract syntax tree: produced by cst-to-ast.ts (parse) and annotated in place by
-// checker.ts (check). The back end (lower.ts) reads only checked ASTs.
+// The DSL's abstract syntax tree: produced by syntax/cst-to-ast.ts (parse) and annotated in place by
+// check/checker.ts (check). The back end (lower/) reads only checked ASTs.
 //
 // Surface (a TypeScript subset; see compiler/dsl/catalog.ts for every known name):
 //   import { XdpContext, XdpAction, HashMap, u32, info, ... } from "tsebpf";

@@ -1,6 +1,6 @@
 // The one table of names the DSL knows: integer types, packet headers (fields with wire offsets
 // and sizes), constants, XdpAction, map classes and their methods, helpers, log levels and formats.
-// Read by the checker, the back end (lower.ts) and the d.ts consistency test. Plain data.
+// Read by the checker, the back end (lower/lower.ts) and the d.ts consistency test. Plain data.
 import type { IntName, IntType } from "./ast.js";
 import { MAP_TYPE } from "../object.js";
 

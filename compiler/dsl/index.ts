@@ -8,16 +8,16 @@ import type { BpfObjectInput, LogFormat, MapDef, ProgramDef, TypeDesc } from "..
 import { writeBpfObject } from "../elf/write-object.js";
 import type * as A from "./ast.js";
 import { MAPS } from "./catalog.js";
-import { parseProgram } from "./parser.js";
-import { checkProgram } from "./checker.js";
-import { Lowerer, LowerError, type LowerShared } from "./lower.js";
-import { logMaps } from "./logs.js";
-import { legalize, optimize } from "./optimize.js";
-import { allocate, expandCalls } from "./regalloc.js";
-import { selectFunc } from "./select.js";
+import { parseProgram } from "./syntax/parser.js";
+import { checkProgram } from "./check/checker.js";
+import { Lowerer, LowerError, type LowerShared } from "./lower/lower.js";
+import { logMaps } from "./lower/logs.js";
+import { legalize, optimize } from "./backend/optimize.js";
+import { allocate, expandCalls } from "./backend/regalloc.js";
+import { selectFunc } from "./backend/select.js";
 import type { Func } from "./ir.js";
 import { MAX_USED_MAPS, STACK_LIMIT, VERIFIER_ESTIMATE_FACTOR, VERIFIER_INSN_LIMIT } from "./limits.js";
-import { estimateVerifierWork } from "./verifier-cost.js";
+import { estimateVerifierWork } from "./backend/verifier-cost.js";
 import { LD_IMM64, type Insn } from "../isa/insn.js";
 
 export { STACK_LIMIT } from "./limits.js";

@@ -1,6 +1,7 @@
 // The DSL back end's intermediate representation: a function of basic blocks over virtual
-// registers. Produced by lower.ts, rewritten by optimize.ts, coloured by regalloc.ts and turned
-// into Insn[] by select.ts. A `Val` is a register (a JS number: 0..10 physical, >= VREG0 virtual)
+// registers. Produced by lower/, rewritten by backend/optimize.ts, coloured by
+// backend/regalloc.ts and turned into Insn[] by backend/select.ts. A `Val` is a register (a JS
+// number: 0..10 physical, >= VREG0 virtual)
 // or an immediate (a JS bigint), so operands need no wrapper objects.
 import type { Span } from "../span.js";
 

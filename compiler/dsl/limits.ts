@@ -8,7 +8,7 @@ export const MAX_USED_MAPS = 64;
 /** Instructions the verifier walks before "BPF program is too large" (BPF_COMPLEXITY_LIMIT_INSNS). */
 export const VERIFIER_INSN_LIMIT = 1_000_000;
 /**
- * compiler/dsl/verifier-cost.ts walks about 0.6–0.8 of the instructions the kernel's verifier does
+ * compiler/dsl/backend/verifier-cost.ts walks about 0.6–0.8 of the instructions the kernel's verifier does
  * (measured on unrolled branchy loops); a program is refused when the walk times this factor
  * passes VERIFIER_INSN_LIMIT, so the compiler refuses before the kernel would.
  */

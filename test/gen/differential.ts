@@ -1,7 +1,7 @@
 // One differential check: takes a generated program and packets, compiles it (a compile error
 // throws with the source), runs it in the kernel and in the reference interpreter, and says
 // whether the verifier rejected it or where the results first differ.
-import { parseProgram } from "../../compiler/dsl/parser.js";
+import { parseProgram } from "../../compiler/dsl/syntax/parser.js";
 import { VerifierError } from "../../loader/object.js";
 import { compileDsl } from "../helpers/dsl.js";
 import type { GenProgram } from "./generate.js";

@@ -1,5 +1,5 @@
 // Reference interpreter of the DSL, independent of the compiler's checker, folding, lowering and
-// optimiser: takes the parsed AST (compiler/dsl/parser.ts) of a program, a packet and map state,
+// optimiser: takes the parsed AST (compiler/dsl/syntax/parser.ts) of a program, a packet and map state,
 // produces the verdict, the output packet, the log messages and the updated maps. Integers follow
 // ISSUE7 §1 with BigInt: operands narrower than 64 bits are widened (zero-/sign-extended by their
 // static type), the operation is done in u64 if either operand is u64 (a shift: its left operand)

@@ -4,10 +4,10 @@
 // or converted with `as`. Where only the low 32 bits of a result matter (it is then narrowed to
 // 32 bits or less), + - * & | ^ ~ and constant << use 32-bit ALU operations, which give the same
 // low bits and zero-extend, so a u32 destination needs no extra instruction.
-import type * as A from "./ast.js";
-import { INT_TYPES } from "./catalog.js";
-import type { Cond, Val } from "./ir.js";
-import { type ArithOp, type CompareOp, aluFor, binary, compare, condFor, fits, inDomain, isShift, isU64, low32Safe, narrow, resultType, widens } from "./int-rule.js";
+import type * as A from "../ast.js";
+import { INT_TYPES } from "../catalog.js";
+import type { Cond, Val } from "../ir.js";
+import { type ArithOp, type CompareOp, aluFor, binary, compare, condFor, fits, inDomain, isShift, isU64, low32Safe, narrow, resultType, widens } from "../int-rule.js";
 import { exprInt, type Lowerer } from "./lower.js";
 
 type Int = A.IntType;

@@ -3,12 +3,12 @@
 // go to the statement's stack scratch; LPM trie keys are { prefixlen: u32, data } with data in
 // network order; `add` is an atomic `lock +=` on 4- and 8-byte values; `get` loads the value at
 // the call.
-import type * as A from "./ast.js";
-import { MAPS } from "./catalog.js";
-import type { MapDef } from "../object.js";
-import type { Reg, Val } from "./ir.js";
+import type * as A from "../ast.js";
+import { MAPS } from "../catalog.js";
+import type { MapDef } from "../../object.js";
+import type { Reg, Val } from "../ir.js";
 import { type Local, type Lowerer, type MapValPtr } from "./lower.js";
-import { lowBits } from "./lower-int.js";
+import { lowBits } from "./int.js";
 
 export function lowerMapMethod(L: Lowerer, m: A.MapDecl, method: string, e: A.CallExpr, asPtr = false): Val | Local | undefined {
   const def = L.shared.maps.get(m.name);

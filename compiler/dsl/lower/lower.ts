@@ -1,19 +1,19 @@
 // Lowering: takes one checked XDP program (ast.ts FunctionDecl after checkProgram) and produces an
 // IR Func (ir.ts) over virtual registers. Integer values follow int-rule.ts (lowered by
-// lower-int.ts): 64-bit values, narrowed where they are stored. Helper functions are inlined; for-loops are unrolled while their test
+// int.ts): 64-bit values, narrowed where they are stored. Helper functions are inlined; for-loops are unrolled while their test
 // folds to a constant. `ctx.header(T, off)` produces no code by itself: its null test becomes the
 // bounds check `data + off + sizeof(T) > data_end`, and field reads are only accepted where such
 // a check dominates them (otherwise a diagnostic), so the verifier never sees an unchecked access.
-import type * as A from "./ast.js";
-import { HEADERS, HELPERS, INT_TYPES } from "./catalog.js";
-import { error, type Diagnostic } from "../diagnostics.js";
-import type { LogFormat, MapDef } from "../object.js";
-import type { Span } from "../span.js";
-import { type AluOp, type Block, type Cond, type Func, type Op, type Reg, type Val, VREG0, newVreg } from "./ir.js";
-import { evalCond, inDomain, type ArithOp } from "./int-rule.js";
-import { binaryValue, compareConst, comparison, compound, lowBits, narrowTo, narrowVal, unaryValue } from "./lower-int.js";
+import type * as A from "../ast.js";
+import { HEADERS, HELPERS, INT_TYPES } from "../catalog.js";
+import { error, type Diagnostic } from "../../diagnostics.js";
+import type { LogFormat, MapDef } from "../../object.js";
+import type { Span } from "../../span.js";
+import { type AluOp, type Block, type Cond, type Func, type Op, type Reg, type Val, VREG0, newVreg } from "../ir.js";
+import { evalCond, inDomain, type ArithOp } from "../int-rule.js";
+import { binaryValue, compareConst, comparison, compound, lowBits, narrowTo, narrowVal, unaryValue } from "./int.js";
 import { lowerLog } from "./logs.js";
-import { lowerMapMethod } from "./lower-maps.js";
+import { lowerMapMethod } from "./maps.js";
 
 type Int = A.IntType;
 const U64 = INT_TYPES.u64, U32 = INT_TYPES.u32, U8 = INT_TYPES.u8, I32 = INT_TYPES.i32;

@@ -1,15 +1,15 @@
-// The checker: takes a parsed AST (parser.ts), resolves names and types, checks the DSL rules
+// The checker: takes a parsed AST (syntax/parser.ts), resolves names and types, checks the DSL rules
 // (imports from "tsebpf", program shape, null checks on header views, constant loop bounds, no
 // recursion, no unsupported TypeScript) and returns the annotated program plus diagnostics.
-// Expressions are in check-expr.ts, type helpers in check-types.ts. Never throws on bad input.
-import type * as A from "./ast.js";
-import type { Diagnostic } from "../diagnostics.js";
-import { HEADERS, MAPS, MODULE_NAME, UNSUPPORTED_MAPS, exportedNames, isIntName, INT_TYPES } from "./catalog.js";
-import { ACTION, ERROR, VOID, assignable, isError, isInt, notAssignableMessage, resolveTypeRef, typeName } from "./check-types.js";
-import { literalType, narrow } from "./int-rule.js";
-import { ExprChecker, intersect, mayAdjust, type Facts } from "./check-expr.js";
-import { diag } from "./codes.js";
-import { MAP_TYPE } from "../object.js";
+// Expressions are in expr.ts, type helpers in types.ts. Never throws on bad input.
+import type * as A from "../ast.js";
+import type { Diagnostic } from "../../diagnostics.js";
+import { HEADERS, MAPS, MODULE_NAME, UNSUPPORTED_MAPS, exportedNames, isIntName, INT_TYPES } from "../catalog.js";
+import { ACTION, ERROR, VOID, assignable, isError, isInt, notAssignableMessage, resolveTypeRef, typeName } from "./types.js";
+import { literalType, narrow } from "../int-rule.js";
+import { ExprChecker, intersect, mayAdjust, type Facts } from "./expr.js";
+import { diag } from "../codes.js";
+import { MAP_TYPE } from "../../object.js";
 
 export interface CheckResult {
   program: A.CheckedProgram;
@@ -36,7 +36,7 @@ const RESERVED_MAPS = new Set(["TSEBPF_LOGS"]);
 const INDEXED_MAPS = new Set<number>([MAP_TYPE.ARRAY, MAP_TYPE.PERCPU_ARRAY]);
 /** Helpers are inlined into the program: a call chain may nest at most this many helpers. */
 export const MAX_CALL_DEPTH = 16;
-const MAX_TRIPS = 1024; // the lowering unrolls loops (lower.ts forStmt has the same limit)
+const MAX_TRIPS = 1024; // the lowering unrolls loops (lower/lower.ts forStmt has the same limit)
 
 class Checker extends ExprChecker {
   private loopVars = new Set<A.Binding>();

@@ -2,7 +2,7 @@
 // `!==`, `==` or `!=` (bindings already resolved) and produces the literal type tsc gives it, as tsc
 // prints it ('5', 'true', 'XdpAction.Pass'), or undefined when tsc's type is not a literal. Two
 // operands with different literal types are TS2367 in tsc ('const a = 5; a === 0').
-import type * as A from "./ast.js";
+import type * as A from "../ast.js";
 
 const MAX_DEPTH = 64;
 

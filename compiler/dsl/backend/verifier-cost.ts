@@ -6,7 +6,7 @@
 // them); other registers are treated as unknown, as the verifier treats scalars not marked precise.
 // Produces the number of instructions walked (stopping just past `limit`) and the source line whose
 // branches forked the walk most often, so a diagnostic can name what multiplies the paths.
-import { CLASS, JMP, LD_IMM64, SRC, type Insn } from "../isa/insn.js";
+import { CLASS, JMP, LD_IMM64, SRC, type Insn } from "../../isa/insn.js";
 
 type Val = bigint | undefined; // a known 64-bit constant, or unknown
 const U64 = (1n << 64n) - 1n;

@@ -1,8 +1,8 @@
 // Type helpers for the checker: names for messages, assignability (integer widening comes from
 // int-rule.ts), and resolving written types (TypeRef) against the catalogue. Pure functions.
-import type { IntType, Type, TypeRef } from "./ast.js";
-import { HEADERS, INT_TYPES, MAPS, isIntName } from "./catalog.js";
-import { fits, widens } from "./int-rule.js";
+import type { IntType, Type, TypeRef } from "../ast.js";
+import { HEADERS, INT_TYPES, MAPS, isIntName } from "../catalog.js";
+import { fits, widens } from "../int-rule.js";
 
 export const ERROR: Type = { kind: "error" };
 export const BOOL: Type = { kind: "bool" };

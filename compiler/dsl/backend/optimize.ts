@@ -7,9 +7,9 @@
 import {
   type Block, type Func, type Op, type Reg, type Term, type Val, VREG0, bswap, defs, isVreg, mapTermUses, mapUses, newVreg, rpo,
   successors, termUses, uses,
-} from "./ir.js";
+} from "../ir.js";
 import { fitsI32 } from "./select.js";
-import { evalAlu, evalCond } from "./int-rule.js";
+import { evalAlu, evalCond } from "../int-rule.js";
 
 export function optimize(f: Func): void {
   for (let i = 0; i < 8; i++) {

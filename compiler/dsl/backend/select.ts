@@ -3,10 +3,10 @@
 // `symbol` for map loads, and the source span of each statement. Blocks are laid out in creation
 // order (reachable ones only) so fall-through edges need no jump; jumps too far for the 16-bit
 // offset become gotol (long-branch.ts).
-import { ALU, CLASS, JMP, LD_IMM64, MODE, SIZE, SRC, type Insn } from "../isa/insn.js";
-import type { Span } from "../span.js";
+import { ALU, CLASS, JMP, LD_IMM64, MODE, SIZE, SRC, type Insn } from "../../isa/insn.js";
+import type { Span } from "../../span.js";
 import { lowerLongBranches } from "./long-branch.js";
-import { type AluOp, type Block, type Cond, type Func, type Op, type Size, type Term, type Val, invertCond, rpo, swapCond } from "./ir.js";
+import { type AluOp, type Block, type Cond, type Func, type Op, type Size, type Term, type Val, invertCond, rpo, swapCond } from "../ir.js";
 
 const ALU_CODE: Record<AluOp, number> = {
   add: ALU.ADD, sub: ALU.SUB, mul: ALU.MUL, div: ALU.DIV, sdiv: ALU.DIV, mod: ALU.MOD, smod: ALU.MOD,

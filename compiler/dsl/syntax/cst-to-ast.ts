@@ -3,8 +3,8 @@
 // with what "") that the checker types as errors without reporting again. No diagnostics here:
 // unsupported constructs become nodes the checker reports.
 import type { CstNode, IToken } from "chevrotain";
-import type * as A from "./ast.js";
-import type { Span } from "../span.js";
+import type * as A from "../ast.js";
+import type { Span } from "../../span.js";
 
 type Child = CstNode | IToken;
 

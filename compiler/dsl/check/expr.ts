@@ -1,13 +1,13 @@
 // Expression checking (the base of checker.ts): takes AST expressions, annotates each with its
 // type, constant value, binding, call or member target, and records diagnostics. Holds the scope
 // stack and the flow facts (which nullable bindings are known non-null at this point).
-import type * as A from "./ast.js";
-import type { Diagnostic } from "../diagnostics.js";
-import type { Span } from "../span.js";
-import { CONSTANTS, CTX_METHODS, CTX_PROPERTIES, FORMATS, HEADERS, HELPERS, INT_TYPES, LOG_LEVELS, MAPS, XDP_ACTIONS, isIntName, type ValueKind } from "./catalog.js";
-import { ACTION, BOOL, ERROR, NULL, STRING, VOID, assignable, isError, isInt, sameType, typeName } from "./check-types.js";
-import { type CompareOp, type ConstOp, binary, compare, constTakes, exact, fits, isShift, isU64, literalType, narrow, resultType, shiftCountOk, unary, widens } from "./int-rule.js";
-import { diag, type CodeName, UNSUPPORTED } from "./codes.js";
+import type * as A from "../ast.js";
+import type { Diagnostic } from "../../diagnostics.js";
+import type { Span } from "../../span.js";
+import { CONSTANTS, CTX_METHODS, CTX_PROPERTIES, FORMATS, HEADERS, HELPERS, INT_TYPES, LOG_LEVELS, MAPS, XDP_ACTIONS, isIntName, type ValueKind } from "../catalog.js";
+import { ACTION, BOOL, ERROR, NULL, STRING, VOID, assignable, isError, isInt, sameType, typeName } from "./types.js";
+import { type CompareOp, type ConstOp, binary, compare, constTakes, exact, fits, isShift, isU64, literalType, narrow, resultType, shiftCountOk, unary, widens } from "../int-rule.js";
+import { diag, type CodeName, UNSUPPORTED } from "../codes.js";
 import { tscLiteralType } from "./tsc-literals.js";
 
 export type Facts = ReadonlySet<A.Binding>;

@@ -6,8 +6,8 @@
 // Lengthening a jump moves the code after it, which can push other jumps out of range, so the
 // pass repeats until no jump changes (jumps only ever grow, so it ends). Produces new insns and
 // labels; the encoder then range-checks every field.
-import { CLASS, JMP, insnWidth, type Insn } from "../isa/insn.js";
-import { FIELD_RANGE } from "../isa/encode.js";
+import { CLASS, JMP, insnWidth, type Insn } from "../../isa/insn.js";
+import { FIELD_RANGE } from "../../isa/encode.js";
 
 const [OFF_MIN, OFF_MAX] = FIELD_RANGE.off;
 const GOTOL = CLASS.JMP32 | JMP.JA;

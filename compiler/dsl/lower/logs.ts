@@ -5,12 +5,12 @@
 // `tsebpf run` can say exactly how many records were lost. The text goes to the format table
 // (BpfObjectInput.logFormats, interned in a hash map: at most 65,536 formats, the u16 id).
 // A record costs 1 + N stores and 6 insns, the drop path 8 more.
-import type * as A from "./ast.js";
-import type { Span } from "../span.js";
-import type { LogArgKind, LogFormat, MapDef } from "../object.js";
+import type * as A from "../ast.js";
+import type { Span } from "../../span.js";
+import type { LogArgKind, LogFormat, MapDef } from "../../object.js";
 import { exprInt, LOG_MAP, LowerError, type Lowerer } from "./lower.js";
-import { narrowTo } from "./lower-int.js";
-import { error } from "../diagnostics.js";
+import { narrowTo } from "./int.js";
+import { error } from "../../diagnostics.js";
 
 export const LOG_RINGBUF_SIZE = 262144;
 export const DROPS_MAP = "TSEBPF_DROPS";

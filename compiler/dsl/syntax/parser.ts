@@ -3,13 +3,13 @@
 // Syntax errors are reported (up to DslParser.MAX_ERRORS), each with a span; never throws on bad
 // input. Sources over MAX_SOURCE_CHARS are refused.
 import type { CstNode, ILexingError, IRecognitionException, IToken } from "chevrotain";
-import type { Diagnostic } from "../diagnostics.js";
-import type { Span } from "../span.js";
-import type { Program } from "./ast.js";
+import type { Diagnostic } from "../../diagnostics.js";
+import type { Span } from "../../span.js";
+import type { Program } from "../ast.js";
 import { tokenize } from "./lexer.js";
 import { getParser, type DslParser } from "./grammar.js";
 import { CstToAst } from "./cst-to-ast.js";
-import { diag } from "./codes.js";
+import { diag } from "../codes.js";
 
 export interface ParseResult {
   ast: Program;

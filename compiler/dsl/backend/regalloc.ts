@@ -5,7 +5,7 @@
 // spilling to the r10 stack when colouring fails. The 512-byte stack limit is checked by the caller.
 import {
   type Block, type Func, type Op, type Reg, type Val, VREG0, allocStack, defs, mapTermUses, newVreg, rpo, successors, termUses, uses,
-} from "./ir.js";
+} from "../ir.js";
 
 const FP = 10;
 
