@@ -10,7 +10,7 @@
 // most 4 trips, two levels deep; a few statements per block).
 import { HEADERS } from "../../compiler/dsl/catalog.js";
 import type { IntName } from "../../compiler/dsl/ast.js";
-import { BITS, ExprGen, INTS, isArray, type Expr, type Helper, type MapSpec, type Scope } from "./exprs.js";
+import { ExprGen, INTS, isArray, type Expr, type Helper, type MapSpec, type Scope } from "./exprs.js";
 
 export type { MapSpec };
 export interface GenProgram { source: string; name: string; maps: MapSpec[]; lpm: { addr: number; prefix: number; value: bigint }[] }
@@ -45,7 +45,7 @@ export class ProgramGen implements Scope {
   maps: MapSpec[] = [];
   consts: { name: string; value: bigint }[] = [];
 
-  constructor(private readonly r: () => number) {
+  constructor(r: () => number) {
     this.x = new ExprGen(r, this);
   }
 

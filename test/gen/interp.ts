@@ -68,7 +68,7 @@ export class Interp {
   private end = 0;
   private logs: string[] = [];
 
-  constructor(private readonly ast: A.Program, private readonly maps: Map<string, MapState>) {
+  constructor(ast: A.Program, private readonly maps: Map<string, MapState>) {
     for (const it of ast.items) if (it.kind === "FunctionDecl") this.funcs.set(it.name, it);
     for (const it of ast.items) if (it.kind === "ConstDecl") this.consts.set(it.name, this.constant(it));
   }
