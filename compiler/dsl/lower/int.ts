@@ -3,12 +3,14 @@
 // hold their type's value, zero- or sign-extended); values are narrowed only where they are stored
 // or converted with `as`. Where only the low 32 bits of a result matter (it is then narrowed to
 // 32 bits or less), + - * & | ^ ~ and constant << use 32-bit ALU operations, which give the same
-// low bits and zero-extend, so a u32 destination needs no extra instruction.
+// low bits and zero-extend, so a u32 destination needs no extra instruction. Operands are lowered
+// through LowerCtx.value.
 import type * as A from "../ast.js";
 import { INT_TYPES } from "../catalog.js";
 import type { Cond, Val } from "../ir.js";
 import { type ArithOp, type CompareOp, aluFor, binary, compare, condFor, fits, inDomain, isShift, isU64, low32Safe, narrow, resultType, widens } from "../int-rule.js";
-import { exprInt, type Lowerer } from "./lower.js";
+import type { LowerCtx } from "./core.js";
+import { exprInt } from "./types.js";
 
 type Int = A.IntType;
 const I64 = INT_TYPES.i64;
@@ -48,7 +50,7 @@ function nonNeg(e: A.Expr): boolean {
 }
 
 /** Narrow a 64-bit value to t (zext32: it is already zero-extended from 32 bits). */
-export function narrowVal(L: Lowerer, v: Val, t: Int, zext32 = false): Val {
+export function narrowVal(L: LowerCtx, v: Val, t: Int, zext32 = false): Val {
   if (typeof v === "bigint") return narrow(v, t);
   if (t.bits === 64) return v;
   if (!t.signed && t.bits === 32) {
@@ -63,7 +65,7 @@ export function narrowVal(L: Lowerer, v: Val, t: Int, zext32 = false): Val {
 }
 
 /** e's value narrowed to t (a store, a parameter, a return, `as`). */
-export function narrowTo(L: Lowerer, e: A.Expr, t: Int): Val {
+export function narrowTo(L: LowerCtx, e: A.Expr, t: Int): Val {
   if (e.constValue !== undefined) return narrow(e.constValue, t);
   if (inRange(e) && widens(exprInt(e), t)) return L.value(e);
   if (t.bits === 64) return L.value(e);
@@ -72,12 +74,12 @@ export function narrowTo(L: Lowerer, e: A.Expr, t: Int): Val {
 }
 
 /** A value whose low t.bits bits are e's (for stores of exactly t's size to memory). */
-export function lowBits(L: Lowerer, e: A.Expr, t: Int): Val {
+export function lowBits(L: LowerCtx, e: A.Expr, t: Int): Val {
   return t.bits <= 32 ? low32(L, e).v : L.value(e);
 }
 
 /** A value whose low 32 bits are e's; zext: its upper 32 bits are zero. */
-export function low32(L: Lowerer, e: A.Expr): { v: Val; zext: boolean } {
+export function low32(L: LowerCtx, e: A.Expr): { v: Val; zext: boolean } {
   if (e.constValue !== undefined) return { v: BigInt.asUintN(32, e.constValue), zext: true };
   if (e.kind === "BinaryExpr" && low32Safe(e.op)) return { v: alu32(L, e.op as ArithOp, low32(L, e.left).v, low32(L, e.right).v), zext: true };
   if (e.kind === "BinaryExpr" && e.op === "<<" && e.right.constValue !== undefined) {
@@ -92,13 +94,13 @@ export function low32(L: Lowerer, e: A.Expr): { v: Val; zext: boolean } {
   return { v: L.value(e), zext: !t.signed && t.bits <= 32 && inRange(e) };
 }
 
-function alu32(L: Lowerer, op: ArithOp, a: Val, b: Val): Val {
+function alu32(L: LowerCtx, op: ArithOp, a: Val, b: Val): Val {
   if (typeof a === "bigint" && typeof b === "bigint") return BigInt.asUintN(32, binary(op, a, b, I64));
   return L.alu(aluFor(op, I64), a, b, true);
 }
 
 /** `a op b` on 64-bit values, t the expression's static type. */
-export function arith(L: Lowerer, op: ArithOp, a: Val, b: Val, t: Int): Val {
+export function arith(L: LowerCtx, op: ArithOp, a: Val, b: Val, t: Int): Val {
   if (isShift(op)) b = typeof b === "bigint" ? BigInt.asUintN(64, b) & 63n : L.alu("and", b, 63n, false);
   if (typeof a === "bigint" && typeof b === "bigint") return binary(op, a, b, t);
   if ((op === "/" || op === "%") && b === 0n) return op === "/" ? 0n : a; // as BPF computes them (the verifier refuses an immediate 0)
@@ -106,12 +108,12 @@ export function arith(L: Lowerer, op: ArithOp, a: Val, b: Val, t: Int): Val {
 }
 
 /** The binary expression e (not a comparison). */
-export function binaryValue(L: Lowerer, e: A.BinaryExpr): Val {
+export function binaryValue(L: LowerCtx, e: A.BinaryExpr): Val {
   return arith(L, e.op as ArithOp, L.value(e.left), L.value(e.right), exprInt(e));
 }
 
 /** `-x`, `~x`, `+x`. */
-export function unaryValue(L: Lowerer, e: A.UnaryExpr): Val {
+export function unaryValue(L: LowerCtx, e: A.UnaryExpr): Val {
   const t = exprInt(e);
   const v = L.value(e.operand);
   if (e.op === "-") return arith(L, "-", 0n, v, t);
@@ -120,14 +122,14 @@ export function unaryValue(L: Lowerer, e: A.UnaryExpr): Val {
 }
 
 /** `cur op= e` stored into a destination of type dst: the narrowed result. */
-export function compound(L: Lowerer, op: ArithOp, cur: Val, dst: Int, e: A.Expr): Val {
+export function compound(L: LowerCtx, op: ArithOp, cur: Val, dst: Int, e: A.Expr): Val {
   if (dst.bits <= 32 && (low32Safe(op) || (op === "<<" && e.constValue !== undefined && BigInt.asUintN(64, e.constValue) % 64n < 32n)))
     return narrowVal(L, alu32(L, op, cur, op === "<<" ? BigInt.asUintN(64, e.constValue!) % 64n : low32(L, e).v), dst, true);
   return narrowVal(L, arith(L, op, cur, L.value(e), resultType(op, dst, exprInt(e))), dst);
 }
 
 /** The jump condition and operands of a comparison. */
-export function comparison(L: Lowerer, e: A.BinaryExpr): { cc: Cond; a: Val; b: Val } {
+export function comparison(L: LowerCtx, e: A.BinaryExpr): { cc: Cond; a: Val; b: Val } {
   const u64 = isU64(exprInt(e.left)) || isU64(exprInt(e.right));
   const a = L.value(e.left), b = L.value(e.right);
   return { cc: condFor(e.op as CompareOp, u64 || (nonNeg(e.left) && nonNeg(e.right))), a, b };

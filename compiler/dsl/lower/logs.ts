@@ -8,10 +8,12 @@
 import type * as A from "../ast.js";
 import type { Span } from "../../span.js";
 import type { LogArgKind, LogFormat, MapDef } from "../../object.js";
-import { exprInt, LOG_MAP, LowerError, type Lowerer } from "./lower.js";
+import type { LowerCtx } from "./core.js";
+import { exprInt, LowerError } from "./types.js";
 import { narrowTo } from "./int.js";
 import { error } from "../../diagnostics.js";
 
+export const LOG_MAP = "TSEBPF_LOGS";
 export const LOG_RINGBUF_SIZE = 262144;
 export const DROPS_MAP = "TSEBPF_DROPS";
 export const MAX_LOG_FORMATS = 65536;
@@ -25,7 +27,7 @@ export function logMaps(): MapDef[] {
   ];
 }
 
-export function lowerLog(L: Lowerer, c: A.CallTarget & { kind: "log" }, span: Span): void {
+export function lowerLog(L: LowerCtx, c: A.CallTarget & { kind: "log" }, span: Span): void {
   const id = formatId(L, c.level, c.pieces, c.args.map((a) => a.kind), span);
   L.shared.usesLogs = true;
   const n = c.args.length;
@@ -50,7 +52,7 @@ export function lowerLog(L: Lowerer, c: A.CallTarget & { kind: "log" }, span: Sp
 }
 
 /** if (res != 0) { p = lookup(TSEBPF_DROPS, &record.reserved); if (p) *p += 1 }: the record's reserved u32 is the key 0. */
-function countDrop(L: Lowerer, res: number, slot: number): void {
+function countDrop(L: LowerCtx, res: number, slot: number): void {
   const lost = L.newBlock(), count = L.newBlock(), join = L.newBlock();
   L.branch("ne", res, 0n, lost, join);
   L.start(lost);
@@ -66,7 +68,7 @@ function countDrop(L: Lowerer, res: number, slot: number): void {
 }
 
 /** Format table index of (program, level, pieces, args): a hash lookup per call, one entry per distinct format. */
-function formatId(L: Lowerer, level: number, pieces: string[], args: LogArgKind[], span: Span): number {
+function formatId(L: LowerCtx, level: number, pieces: string[], args: LogArgKind[], span: Span): number {
   const program = L.prog.name;
   const fs = L.shared.logFormats;
   const index = indexOf(fs);

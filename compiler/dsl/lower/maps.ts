@@ -7,88 +7,135 @@ import type * as A from "../ast.js";
 import { MAPS } from "../catalog.js";
 import type { MapDef } from "../../object.js";
 import type { Reg, Val } from "../ir.js";
-import { type Local, type Lowerer, type MapValPtr } from "./lower.js";
-import { lowBits } from "./int.js";
+import type { LowerCtx } from "./core.js";
+import { lowBits, narrowVal } from "./int.js";
+import type { Local, MapValPtr } from "./types.js";
 
-export function lowerMapMethod(L: Lowerer, m: A.MapDecl, method: string, e: A.CallExpr, asPtr = false): Val | Local | undefined {
+type MapResult = Val | Local | undefined;
+
+/** One map method call: the map, its object-level definition and its key/value types. */
+interface MapCall {
+  L: LowerCtx;
+  m: A.MapDecl;
+  def: MapDef;
+  mt: NonNullable<A.MapDecl["type"]>;
+  e: A.CallExpr;
+}
+
+/** `m.method(...)`; asPtr: `has` gives the looked-up pointer (a condition tests it). */
+export function lowerMapMethod(L: LowerCtx, m: A.MapDecl, method: string, e: A.CallExpr, asPtr = false): MapResult {
   const def = L.shared.maps.get(m.name);
   const mt = m.type;
   if (!def || !mt) return L.fail("internal: unknown map", e.span);
-  const cls = MAPS[m.mapClass];
-  const isLpm = def.type === 11;
-  // keys and values are stored with their type's size: the store keeps the low bits
-  const keyArg = (i: number): Val => lowBits(L, e.args[i]!, mt.key);
-  const valArg = (i: number): Val => lowBits(L, e.args[i]!, mt.value);
-  const storeKey = (k: Val): Reg => {
-    const slot = L.scratch(def.keySize);
-    if (isLpm) {
-      L.storeInt(slot, BigInt(mt.key.bits), 4);
-      const net = L.swapVal(k, mt.key.bits);
-      L.storeInt(slot + 4, net, mt.key.bits / 8);
-    } else L.storeInt(slot, k, def.keySize);
-    return L.frame(slot);
-  };
-  const lookup = (k: Val): Reg => {
-    const map = L.ldmap(m.name);
-    const kp = storeKey(k);
-    const r = L.reg();
-    L.emit({ op: "call", helper: 1, args: [map, kp], dst: r });
-    return r;
-  };
+  const c: MapCall = { L, m, def, mt, e };
   switch (method) {
-    case "get": return loadedValue(L, lookup(keyArg(0)), mt.value);
+    case "get": return loadedValue(L, lookup(c, keyArg(c, 0)), mt.value);
     case "has": {
-      const p = lookup(keyArg(0));
+      const p = lookup(c, keyArg(c, 0));
       return asPtr ? { k: "mapval", ptr: p, type: mt.value } : L.boolFrom("ne", p, 0n);
     }
-    case "set": {
-      const k = keyArg(0), v = valArg(1);
-      const map = L.ldmap(m.name);
-      const kp = storeKey(k);
-      const vs = L.scratch(def.valueSize);
-      L.storeInt(vs, v, def.valueSize);
-      L.emit({ op: "call", helper: 2, args: [map, kp, L.frame(vs), 0n], dst: L.reg() });
-      return undefined;
-    }
+    case "set": return set(c), undefined;
     case "delete": {
-      const k = keyArg(0);
+      const k = keyArg(c, 0);
       const map = L.ldmap(m.name);
-      L.emit({ op: "call", helper: 3, args: [map, storeKey(k)], dst: L.reg() });
+      L.emit({ op: "call", helper: 3, args: [map, storeKey(c, k)], dst: L.reg() });
       return undefined;
     }
-    case "add": return mapAdd(L, m, def, keyArg(0), valArg(1), lookup, storeKey), undefined;
-    case "output": {
-      const v = valArg(0);
-      const vs = L.scratch(def.valueSize || mt.value.bits / 8);
-      const size = mt.value.bits / 8;
-      L.storeInt(vs, v, size);
-      L.emit({ op: "call", helper: 130, args: [L.ldmap(m.name), L.frame(vs), BigInt(size), 0n], dst: L.reg() });
-      return undefined;
-    }
+    case "add": return mapAdd(c, keyArg(c, 0), valArg(c, 1)), undefined;
+    case "output": return output(c), undefined;
   }
-  return L.fail(`unsupported method '${method}' on ${cls ? m.mapClass : "map"}`, e.span);
+  return L.fail(`unsupported method '${method}' on ${MAPS[m.mapClass] ? m.mapClass : "map"}`, e.span);
+}
+
+// keys and values are stored with their type's size: the store keeps the low bits
+const keyArg = (c: MapCall, i: number): Val => lowBits(c.L, c.e.args[i]!, c.mt.key);
+const valArg = (c: MapCall, i: number): Val => lowBits(c.L, c.e.args[i]!, c.mt.value);
+
+/** The key in the statement's scratch (LPM trie: { prefixlen, data in network order }); its address. */
+function storeKey(c: MapCall, k: Val): Reg {
+  const { L, def, mt } = c;
+  const slot = L.scratch(def.keySize);
+  if (def.type === 11) {
+    L.storeInt(slot, BigInt(mt.key.bits), 4);
+    const net = L.swapVal(k, mt.key.bits);
+    L.storeInt(slot + 4, net, mt.key.bits / 8);
+  } else L.storeInt(slot, k, def.keySize);
+  return L.frame(slot);
+}
+
+/** bpf_map_lookup_elem: the value's address, or 0. */
+function lookup(c: MapCall, k: Val): Reg {
+  const map = c.L.ldmap(c.m.name);
+  const kp = storeKey(c, k);
+  const r = c.L.reg();
+  c.L.emit({ op: "call", helper: 1, args: [map, kp], dst: r });
+  return r;
+}
+
+/** bpf_map_update_elem(map, key, value, flags). */
+function update(c: MapCall, k: Val, v: Val, flags: bigint): void {
+  const { L, def } = c;
+  const map = L.ldmap(c.m.name);
+  const kp = storeKey(c, k);
+  const vs = L.scratch(def.valueSize);
+  L.storeInt(vs, v, def.valueSize);
+  L.emit({ op: "call", helper: 2, args: [map, kp, L.frame(vs), flags], dst: L.reg() });
+}
+
+function set(c: MapCall): void {
+  const k = keyArg(c, 0), v = valArg(c, 1);
+  update(c, k, v, 0n);
+}
+
+/** bpf_ringbuf_output of one value. */
+function output(c: MapCall): void {
+  const L = c.L;
+  const v = valArg(c, 0);
+  const vs = L.scratch(c.def.valueSize || c.mt.value.bits / 8);
+  const size = c.mt.value.bits / 8;
+  L.storeInt(vs, v, size);
+  L.emit({ op: "call", helper: 130, args: [L.ldmap(c.m.name), L.frame(vs), BigInt(size), 0n], dst: L.reg() });
+}
+
+/** The value a map value pointer points to (the one read at the call, for `get`). */
+export function loadMapVal(L: LowerCtx, l: MapValPtr): Val {
+  if (l.val !== undefined) return l.val;
+  const d = L.load(l.ptr, 0, l.type.bits / 8);
+  return l.type.signed ? narrowVal(L, d, l.type) : d;
 }
 
 /** `M.get(k)` is a value, read at the call (a later set/delete must not change it): `val` holds it
  * when `ptr` is not null (0 otherwise); `ptr` stays for the null check. */
-function loadedValue(L: Lowerer, ptr: Reg, type: A.IntType): MapValPtr {
+function loadedValue(L: LowerCtx, ptr: Reg, type: A.IntType): MapValPtr {
   const val = L.reg();
   L.emit({ op: "mov", dst: val, src: 0n });
   const hit = L.newBlock(), join = L.newBlock();
   L.branch("ne", ptr, 0n, hit, join);
   L.start(hit);
-  L.emit({ op: "mov", dst: val, src: L.loadMapVal({ k: "mapval", ptr, type }) });
+  L.emit({ op: "mov", dst: val, src: loadMapVal(L, { k: "mapval", ptr, type }) });
   L.jump(join);
   L.start(join);
   return { k: "mapval", ptr, type, val };
 }
 
-function mapAdd(L: Lowerer, m: A.MapDecl, def: MapDef, k: Val, delta: Val, lookup: (k: Val) => Reg, storeKey: (k: Val) => Reg): void {
-  const p = lookup(k);
+/** `M.add(k, d)`: an atomic += on the value when the key is present; hash maps insert d when absent. */
+function mapAdd(c: MapCall, k: Val, delta: Val): void {
+  const { L, def } = c;
+  const p = lookup(c, k);
   const hit = L.newBlock(), miss = L.newBlock(), join = L.newBlock();
   L.branch("ne", p, 0n, hit, miss);
   L.start(hit);
-  const size = def.valueSize;
+  addInPlace(L, p, def.valueSize, delta);
+  L.jump(join);
+  L.start(miss);
+  // hash maps: insert delta when the key is absent (BPF_NOEXIST; a racing insert wins)
+  if (def.type !== 2 && def.type !== 6) update(c, k, delta, 1n);
+  L.jump(join);
+  L.start(join);
+}
+
+/** *p += delta: `lock +=` on 4- and 8-byte values. */
+function addInPlace(L: LowerCtx, p: Reg, size: number, delta: Val): void {
   if (size === 4 || size === 8) {
     const d = L.reg();
     L.emit({ op: "mov", dst: d, src: delta });
@@ -97,16 +144,4 @@ function mapAdd(L: Lowerer, m: A.MapDecl, def: MapDef, k: Val, delta: Val, looku
     const t = L.alu("add", L.load(p, 0, size), delta, true);
     L.emit({ op: "store", base: p, off: 0, src: t, size: size as 1 | 2 });
   }
-  L.jump(join);
-  L.start(miss);
-  if (def.type !== 2 && def.type !== 6) {
-    // hash maps: insert delta when the key is absent (BPF_NOEXIST; a racing insert wins)
-    const map = L.ldmap(m.name);
-    const kp = storeKey(k);
-    const vs = L.scratch(def.valueSize);
-    L.storeInt(vs, delta, def.valueSize);
-    L.emit({ op: "call", helper: 2, args: [map, kp, L.frame(vs), 1n], dst: L.reg() });
-  }
-  L.jump(join);
-  L.start(join);
 }

@@ -1,0 +1,70 @@
+// Lowering of calls: takes a checked call expression and a LowerCtx and dispatches on its resolved
+// callee: log calls (logs.ts), map methods (maps.ts), ctx methods (ctx.ts), BPF helpers (here),
+// and the program's own functions, inlined here (arguments bound to fresh locals, `return` a jump
+// to the call's join block). Produces an integer value, an object, or undefined (void).
+import type * as A from "../ast.js";
+import { HELPERS, INT_TYPES } from "../catalog.js";
+import type { Val } from "../ir.js";
+import type { LowerCtx } from "./core.js";
+import { ctxMethod } from "./ctx.js";
+import { narrowTo, narrowVal } from "./int.js";
+import { lowerLog } from "./logs.js";
+import { lowerMapMethod } from "./maps.js";
+import { intOf, isIntLike, type IntLocal, type Local, U32 } from "./types.js";
+
+/** Lower a call; returns an integer value, an object (header/map value), or undefined (void). */
+export function call(L: LowerCtx, e: A.CallExpr): Val | Local | undefined {
+  const c = e.callee;
+  if (!c) return L.fail("internal: unresolved call", e.span);
+  switch (c.kind) {
+    case "log": lowerLog(L, c, e.span); return undefined;
+    case "format": return L.fail(`${c.format}() is only valid inside a log message`, e.span);
+    case "function": return inline(L, c.decl, e);
+    case "helper": return helper(L, c.name, e);
+    case "mapMethod": return lowerMapMethod(L, c.map, c.method, e);
+    case "ctxMethod": return ctxMethod(L, c.method, e);
+  }
+}
+
+function inline(L: LowerCtx, fn: A.FunctionDecl, e: A.CallExpr): Val | undefined {
+  const args = e.args.map((a, i) => argument(L, fn.params[i]?.type ?? a.type, a));
+  const rt = fn.returnType;
+  const retType = isIntLike(rt) ? intOf(rt) : undefined;
+  const join = L.newBlock();
+  const saved = L.ret;
+  L.ret = { reg: L.reg(), type: retType, join: join.id };
+  const result = L.ret.reg;
+  L.pushFrame(fn, args);
+  try {
+    L.stmt(fn.body);
+    L.jump(join);
+  } finally {
+    L.popFrame();
+    L.ret = saved;
+  }
+  L.start(join);
+  return retType ? result : undefined;
+}
+
+/** An inlined function's parameter of type pt bound to the argument a. */
+function argument(L: LowerCtx, pt: A.Type | undefined, a: A.Expr): Local {
+  if (!isIntLike(pt)) return L.object(a);
+  const ty = intOf(pt);
+  const reg = L.reg();
+  const v = narrowTo(L, a, ty);
+  L.emit({ op: "mov", dst: reg, src: v });
+  const l: IntLocal = { k: "int", reg, type: ty, mutable: true };
+  L.facts.assigned(l, v);
+  return l;
+}
+
+function helper(L: LowerCtx, name: string, e: A.CallExpr): Val {
+  const h = HELPERS[name];
+  if (!h) return L.fail(`unknown helper '${name}'`, e.span);
+  const args = e.args.map((a, i) => narrowTo(L, a, INT_TYPES[h.params[i] ?? "u64"]));
+  if (h.bpfHelper === 23) args.push(0n); // bpf_redirect(ifindex, flags)
+  const dst = L.reg();
+  L.emit({ op: "call", helper: h.bpfHelper, args, dst });
+  if (h.returns === "u32" || h.returns === "action") return narrowVal(L, dst, U32);
+  return dst;
+}

@@ -1,0 +1,63 @@
+// The ctx intrinsics: takes a checked `ctx.header(T, off)`, `ctx.adjustHead(d)`/`adjustTail(d)`
+// call or `ctx.length` and a LowerCtx; produces a header view (no code for a constant offset: the
+// view's null test is its bounds check, header.ts), the helper's i32 result (after which every
+// view is stale and data/data_end are reloaded), or the packet length.
+import type * as A from "../ast.js";
+import { HEADERS } from "../catalog.js";
+import type { Val } from "../ir.js";
+import type { LowerCtx } from "./core.js";
+import { narrowTo, narrowVal } from "./int.js";
+import { type HeaderVal, I32, type Local, U32 } from "./types.js";
+
+/** Largest variable header offset: beyond any XDP packet's linear data, and + a header size <= 0xffff. */
+const VAR_OFF_MAX = 0xff00n;
+
+export function ctxMethod(L: LowerCtx, method: string, e: A.CallExpr): Val | Local {
+  if (method === "header") return header(L, e);
+  if (method === "adjustHead" || method === "adjustTail") {
+    const delta = e.args[0] ? narrowTo(L, e.args[0], I32) : 0n;
+    const dst = L.reg();
+    L.emit({ op: "call", helper: method === "adjustHead" ? 44 : 65, args: [L.f.ctx, delta], dst });
+    L.invalidatePacket();
+    return narrowVal(L, dst, I32);
+  }
+  return L.fail(`unsupported ctx method '${method}'`, e.span);
+}
+
+/** `ctx.length`: bpf_xdp_get_buff_len (188); data_end - data would be pointer arithmetic,
+ * refused without CAP_PERFMON. */
+export function ctxLength(L: LowerCtx): Val {
+  const len = L.reg();
+  L.emit({ op: "call", helper: 188, args: [L.f.ctx], dst: len });
+  return narrowVal(L, len, U32);
+}
+
+function header(L: LowerCtx, e: A.CallExpr): HeaderVal {
+  const hname = e.args[0]?.kind === "Identifier" ? e.args[0].name : undefined;
+  const h = hname ? HEADERS[hname] : undefined;
+  if (!h || !hname) return L.fail("ctx.header needs a header type such as EthHdr", e.args[0]?.span ?? e.span);
+  const offExpr = e.args[1];
+  const off = offExpr ? narrowTo(L, offExpr, U32) : 0n;
+  if (L.data < 0) L.fail("internal: packet pointers not loaded", e.span);
+  if (typeof off === "bigint") {
+    if (off > 0xffffn) L.fail("header offset is beyond any packet (> 65535)", offExpr?.span);
+    const epoch = L.facts.epoch;
+    return { k: "hdr", header: hname, base: L.data, off: Number(off), size: h.size, epoch, varBase: false };
+  }
+  const base = L.alu("add", L.data, clampOffset(L, off), false);
+  return { k: "hdr", header: hname, base, off: 0, size: h.size, epoch: L.facts.epoch, varBase: true };
+}
+
+/** A variable offset saturated at VAR_OFF_MAX, so the verifier can bound the pointer (it needs
+ * offset + header size <= 0xffff) and a huge offset still fails the bounds check (null). */
+function clampOffset(L: LowerCtx, off: Val): Val {
+  const clamped = L.reg();
+  L.emit({ op: "mov", dst: clamped, src: off });
+  const big = L.newBlock(), join = L.newBlock();
+  L.branch("gt", clamped, VAR_OFF_MAX, big, join);
+  L.start(big);
+  L.emit({ op: "mov", dst: clamped, src: VAR_OFF_MAX });
+  L.jump(join);
+  L.start(join);
+  return clamped;
+}

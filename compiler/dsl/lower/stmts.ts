@@ -1,0 +1,118 @@
+// Lowering of statements: takes one checked statement and a LowerCtx, and emits its IR into the
+// current block (declarations, assignments, if, return, unrolled for-loops). Helper functions are
+// inlined (calls.ts), so `return` inside one jumps to the call's join block; for-loops are
+// unrolled while their test folds to a constant.
+import type * as A from "../ast.js";
+import type { Val } from "../ir.js";
+import type { ArithOp } from "../int-rule.js";
+import type { LowerCtx } from "./core.js";
+import { effect } from "./exprs.js";
+import { fieldAssign } from "./header.js";
+import { compareConst, compound, narrowTo } from "./int.js";
+import { intOf, type IntLocal, isCompare, isIntLike, U32 } from "./types.js";
+
+/** Loop bodies unrolled in one function, nested loops and inlined helpers included. */
+const MAX_UNROLLED = 8192;
+const UNDECIDED = "loop condition must be decidable at compile time (a constant-bounded counter)";
+
+export function stmt(L: LowerCtx, s: A.Stmt): void {
+  L.within(s.span, () => stmtInner(L, s));
+}
+
+function stmtInner(L: LowerCtx, s: A.Stmt): void {
+  switch (s.kind) {
+    case "Block": for (const x of s.body) L.stmt(x); return;
+    case "VarDecl": return varDecl(L, s);
+    case "Assign": return assign(L, s);
+    case "If": return ifStmt(L, s);
+    case "Return": return returnStmt(L, s);
+    case "For": return forStmt(L, s);
+    case "ExprStmt": effect(L, s.expr); return;
+    case "Unsupported": L.fail(`unsupported statement: ${s.what}`, s.span);
+  }
+}
+
+function varDecl(L: LowerCtx, s: A.VarDecl): void {
+  if (!s.init) L.fail(`'${s.name}' needs an initial value`, s.span);
+  const t = s.binding && "type" in s.binding ? s.binding.type : s.init.type;
+  if (isIntLike(t)) {
+    const ty = intOf(t);
+    const v = narrowTo(L, s.init, ty);
+    if (!s.mutable && typeof v === "bigint") return L.bind(s.binding, { k: "const", v, type: ty });
+    const reg = L.reg();
+    L.emit({ op: "mov", dst: reg, src: v });
+    const l: IntLocal = { k: "int", reg, type: ty, mutable: s.mutable };
+    L.bind(s.binding, l);
+    L.facts.assigned(l, v);
+    return;
+  }
+  if (s.mutable) L.fail(`'${s.name}' must be const: only integer variables can be reassigned`, s.span);
+  L.bind(s.binding, L.object(s.init));
+}
+
+function assign(L: LowerCtx, s: A.Assign): void {
+  const tgt = s.target;
+  if (tgt.kind === "MemberExpr" && tgt.member?.kind === "headerField") return fieldAssign(L, s, tgt, tgt.member);
+  if (tgt.kind !== "Identifier") {
+    L.fail("only local variables and header fields can be assigned (map writes use methods)", tgt.span);
+  }
+  const l = L.lookup(tgt.binding, tgt.span);
+  if (l.k !== "int" || !l.mutable) L.fail(`'${tgt.name}' cannot be assigned`, tgt.span);
+  let v: Val;
+  if (s.op === "=") v = narrowTo(L, s.value, l.type);
+  else v = compound(L, s.op.slice(0, -1) as ArithOp, L.facts.known(l), l.type, s.value);
+  L.emit({ op: "mov", dst: l.reg, src: v });
+  L.facts.assigned(l, v);
+}
+
+function ifStmt(L: LowerCtx, s: A.If): void {
+  const t = L.newBlock(), join = L.newBlock();
+  const e = s.else ? L.newBlock() : join;
+  L.cond(s.test, t, e);
+  L.start(t);
+  L.stmt(s.then);
+  L.jump(join);
+  if (s.else) {
+    L.start(e);
+    L.stmt(s.else);
+    L.jump(join);
+  }
+  L.start(join);
+}
+
+function returnStmt(L: LowerCtx, s: A.Return): void {
+  if (L.ret) {
+    if (s.value && L.ret.type) L.emit({ op: "mov", dst: L.ret.reg, src: narrowTo(L, s.value, L.ret.type) });
+    else if (s.value) effect(L, s.value);
+    L.jump(L.f.blocks[L.ret.join]!);
+  } else L.returnWith(s.value ? narrowTo(L, s.value, U32) : 0n);
+  L.start(L.newBlock()); // unreachable code after return
+}
+
+function forStmt(L: LowerCtx, s: A.For): void {
+  if (s.init) L.stmt(s.init);
+  for (let n = 0; ; n++) {
+    if (L.facts.never) return; // no path gets here (code after a return, or the body always returns)
+    if (n > 1024) L.fail("loop runs more than 1024 times; the compiler unrolls loops", s.span);
+    if (++L.unrolled > MAX_UNROLLED) {
+      const why = `nested loops run their bodies more than ${MAX_UNROLLED} times in all; the compiler unrolls loops`;
+      L.fail(why, s.span);
+    }
+    if (s.test) {
+      const c = constCond(L, s.test);
+      if (c === undefined) L.fail(UNDECIDED, s.test.span);
+      if (!c) break;
+    }
+    L.stmt(s.body);
+    if (s.update) L.stmt(s.update);
+  }
+}
+
+/** A comparison whose operands fold to constants on this path (loop tests), else undefined. */
+function constCond(L: LowerCtx, e: A.Expr): boolean | undefined {
+  if (e.constValue !== undefined) return e.constValue !== 0n;
+  if (e.kind !== "BinaryExpr" || !isCompare(e.op)) return undefined;
+  const a = L.value(e.left), b = L.value(e.right);
+  if (typeof a !== "bigint" || typeof b !== "bigint") return undefined;
+  return compareConst(e, a, b);
+}

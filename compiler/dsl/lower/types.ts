@@ -1,0 +1,59 @@
+// What the lowering's modules share: takes nothing; produces the kinds of values a name or an
+// expression lowers to (integers, header views, map values, ctx), the per-object tables
+// (LowerShared), the lowering's error, and the integer type an AST type is lowered as.
+import type * as A from "../ast.js";
+import { INT_TYPES } from "../catalog.js";
+import type { Diagnostic } from "../../diagnostics.js";
+import type { LogFormat, MapDef } from "../../object.js";
+import type { Reg, Val } from "../ir.js";
+
+export type Int = A.IntType;
+export const U64 = INT_TYPES.u64, U32 = INT_TYPES.u32, U8 = INT_TYPES.u8, I32 = INT_TYPES.i32;
+
+/** A packet view from ctx.header: the bytes [base + off, base + off + size), valid in `epoch`. */
+export interface HeaderVal {
+  k: "hdr";
+  header: string;
+  base: Reg;
+  off: number;
+  size: number;
+  epoch: number;
+  varBase: boolean;
+}
+/** A map value: `ptr` from the lookup (null when absent) and, for `get`, the value read at the call. */
+export interface MapValPtr { k: "mapval"; ptr: Reg; type: Int; val?: Reg }
+export type IntLocal = { k: "int"; reg: Reg; type: Int; mutable: boolean };
+export type Local = IntLocal | { k: "const"; v: Val; type: Int } | HeaderVal | MapValPtr | { k: "ctx" };
+
+export class LowerError extends Error {
+  constructor(readonly diag: Diagnostic) { super(diag.message); }
+}
+
+/** Tables one object's programs fill in together. */
+export interface LowerShared {
+  maps: Map<string, MapDef>;
+  logFormats: LogFormat[];
+  usesLogs: boolean;
+}
+
+export function intOf(t: A.Type | undefined): Int {
+  if (!t) return U64;
+  if (t.kind === "int") return t;
+  if (t.kind === "bool") return U8;
+  if (t.kind === "action") return U32;
+  if (t.kind === "nullable" && t.inner.kind === "int") return t.inner;
+  return U64;
+}
+
+export function exprInt(e: A.Expr): Int {
+  return intOf(e.type);
+}
+
+/** Whether t is lowered as an integer (int, bool, action). */
+export function isIntLike(t: A.Type | undefined): boolean {
+  return t?.kind === "int" || t?.kind === "bool" || t?.kind === "action";
+}
+
+export function isCompare(op: string): boolean {
+  return ["==", "!=", "===", "!==", "<", "<=", ">", ">="].includes(op);
+}
