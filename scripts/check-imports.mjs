@@ -19,8 +19,6 @@ const KNOWN = new Set([
   "cli/commands/run.ts: import cycle: cli/commands/run.ts, loader/run-program.ts",
   "cli/commands/test.ts: import cycle: cli/commands/test.ts, loader/run-tests.ts",
   "compiler/asm/assemble.ts: import cycle: compiler/asm/assemble.ts, compiler/asm/directives.ts",
-  "compiler/dsl/lower/int.ts: import cycle: compiler/dsl/lower/int.ts, compiler/dsl/lower/logs.ts, " +
-    "compiler/dsl/lower/lower.ts, compiler/dsl/lower/maps.ts",
   "loader/core-match.ts: import cycle: loader/core-match.ts, loader/core-spec.ts",
   "loader/core-relo.ts: import cycle: loader/core-relo.ts, loader/object.ts",
   "loader/input.ts: loader imports cli: ../cli/commands/build.js",
