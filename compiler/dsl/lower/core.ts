@@ -8,7 +8,7 @@ import { error } from "../../diagnostics.js";
 import type { Span } from "../../span.js";
 import { type AluOp, type Block, type Cond, type Func, type Op, type Reg, type Val, VREG0, newVreg } from "../ir.js";
 import { evalCond } from "../int-rule.js";
-import { PathFacts } from "./state.js";
+import { type Facts, PathFacts } from "./state.js";
 import { type HeaderVal, type Int, type Local, LowerError, type LowerShared } from "./types.js";
 
 /** The lowering functions the modules call each other through (wired by lower.ts). */
@@ -28,15 +28,15 @@ export interface LowerCtx {
   readonly prog: A.FunctionDecl;
   readonly shared: LowerShared;
   /** The facts on the current path (null checks, view epochs, constants, loaded fields). */
-  readonly facts: PathFacts;
+  readonly facts: Facts;
   /** The source span new ops and terminators get. */
   span: Span | undefined;
   /** The return target inside an inlined function (undefined: the program's own return). */
   ret: RetCtx | undefined;
   /** Loop bodies unrolled so far in this function. */
   unrolled: number;
+  /** The register holding ctx->data (loaded in the prologue when the program touches the packet). */
   readonly data: Reg;
-  readonly dataEnd: Reg;
 
   value(e: A.Expr): Val;
   object(e: A.Expr): Local;
@@ -64,7 +64,6 @@ export interface LowerCtx {
   scratch(size: number): number;
   within(span: Span, body: () => void): void;
 
-  loadPacket(): void;
   invalidatePacket(): void;
   pushFrame(fn: A.FunctionDecl, args: Local[]): void;
   popFrame(): void;

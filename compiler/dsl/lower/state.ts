@@ -25,6 +25,13 @@ function noPath(): State {
   return { range: 1 << 30, checked: new Set(), consts: new Map(), loads: new Map(), epoch: 0, dead: true, never: true };
 }
 
+/** What the statement, expression and intrinsic modules ask and tell about the current path; the
+ * edges (flowTo, flowDead, flowChecked, enter) are the core's. */
+export type Facts = Pick<
+  PathFacts,
+  "never" | "epoch" | "assigned" | "known" | "guarded" | "proven" | "cachedLoad" | "rememberLoad" | "forgetLoads"
+>;
+
 export class PathFacts {
   private cur: State = { range: 0, checked: new Set(), consts: new Map(), loads: new Map(), epoch: 0 };
   private pending = new Map<number, State>([[0, this.cur]]);
