@@ -1,5 +1,7 @@
-// The kernel's limits the DSL compiler checks before it emits a program (one place, so the
-// numbers and the README "Limits" section agree). Takes nothing; produces constants.
+// The limits the DSL compiler checks before it emits a program, in one place (the checker, the
+// lowering, the back end and the README "Limits" section all take their numbers from here): the
+// kernel's own limits and the compiler's unrolling and inlining bounds. Takes nothing; produces
+// constants.
 
 /** Bytes of stack per program (MAX_BPF_STACK). */
 export const STACK_LIMIT = 512;
@@ -13,3 +15,9 @@ export const VERIFIER_INSN_LIMIT = 1_000_000;
  * passes VERIFIER_INSN_LIMIT, so the compiler refuses before the kernel would.
  */
 export const VERIFIER_ESTIMATE_FACTOR = 2;
+/** Iterations of one loop: loops are unrolled (the checker reports TSB9010, the lowering TSB9501). */
+export const MAX_LOOP_TRIPS = 1024;
+/** Loop bodies one program may unroll in all, nested loops multiplying. */
+export const MAX_UNROLLED_BODIES = 8192;
+/** Helper functions are inlined: calls may nest this deep (TSB9020). */
+export const MAX_CALL_DEPTH = 16;

@@ -9,6 +9,7 @@ import { ACTION, ERROR, VOID, assignable, isError, isInt, notAssignableMessage, 
 import { literalType, narrow } from "../int-rule.js";
 import { ExprChecker, intersect, mayAdjust, type Facts } from "./expr.js";
 import { diag } from "../codes.js";
+import { MAX_CALL_DEPTH, MAX_LOOP_TRIPS } from "../limits.js";
 import { MAP_TYPE } from "../../object.js";
 
 export interface CheckResult {
@@ -34,9 +35,6 @@ const MAX_PARAMS = 5;
 const RESERVED_MAPS = new Set(["TSEBPF_LOGS"]);
 /** Array maps: the kernel requires key_size 4 (an index). */
 const INDEXED_MAPS = new Set<number>([MAP_TYPE.ARRAY, MAP_TYPE.PERCPU_ARRAY]);
-/** Helpers are inlined into the program: a call chain may nest at most this many helpers. */
-export const MAX_CALL_DEPTH = 16;
-const MAX_TRIPS = 1024; // the lowering unrolls loops (lower/lower.ts forStmt has the same limit)
 
 class Checker extends ExprChecker {
   private loopVars = new Set<A.Binding>();
@@ -406,8 +404,8 @@ class Checker extends ExprChecker {
       return;
     }
     const trips = countTrips(init, test.op, bound, s.update.op === "+=" ? step : -step);
-    if (trips === undefined || trips > MAX_TRIPS) {
-      this.report("loopBound", trips === undefined ? "This loop never ends: its counter does not move towards the bound." : `This loop runs ${trips} times; at most ${MAX_TRIPS} iterations are allowed.`, s.span);
+    if (trips === undefined || trips > MAX_LOOP_TRIPS) {
+      this.report("loopBound", trips === undefined ? "This loop never ends: its counter does not move towards the bound." : `This loop runs ${trips} times; at most ${MAX_LOOP_TRIPS} iterations are allowed.`, s.span);
       return;
     }
     s.tripCount = trips;

@@ -10,9 +10,8 @@ import { effect } from "./exprs.js";
 import { fieldAssign } from "./header.js";
 import { compareConst, compound, narrowTo } from "./int.js";
 import { intOf, type IntLocal, isCompare, isIntLike, U32 } from "./types.js";
+import { MAX_LOOP_TRIPS, MAX_UNROLLED_BODIES } from "../limits.js";
 
-/** Loop bodies unrolled in one function, nested loops and inlined helpers included. */
-const MAX_UNROLLED = 8192;
 const UNDECIDED = "loop condition must be decidable at compile time (a constant-bounded counter)";
 
 export function stmt(L: LowerCtx, s: A.Stmt): void {
@@ -93,9 +92,9 @@ function forStmt(L: LowerCtx, s: A.For): void {
   if (s.init) L.stmt(s.init);
   for (let n = 0; ; n++) {
     if (L.facts.never) return; // no path gets here (code after a return, or the body always returns)
-    if (n > 1024) L.fail("loop runs more than 1024 times; the compiler unrolls loops", s.span);
-    if (++L.unrolled > MAX_UNROLLED) {
-      const why = `nested loops run their bodies more than ${MAX_UNROLLED} times in all; the compiler unrolls loops`;
+    if (n > MAX_LOOP_TRIPS) L.fail(`loop runs more than ${MAX_LOOP_TRIPS} times; the compiler unrolls loops`, s.span);
+    if (++L.unrolled > MAX_UNROLLED_BODIES) {
+      const why = `nested loops run their bodies more than ${MAX_UNROLLED_BODIES} times in all; the compiler unrolls loops`;
       L.fail(why, s.span);
     }
     if (s.test) {
