@@ -2,8 +2,9 @@
 // programs/hello.ts/.s or programs/firewall.ts are missing or do not build yet. Takes a name,
 // produces an ELF object through the shared object writer (same log record format as the DSL).
 import type { Insn } from "../compiler/isa/insn.js";
-import type { BpfObjectInput, FuncDef, MapDef } from "../compiler/object.js";
+import { MAP_TYPE, type BpfObjectInput, type FuncDef, type MapDef } from "../compiler/object.js";
 import { writeBpfObject } from "../compiler/elf/write-object.js";
+import { LOG_MAP, LOG_RINGBUF_SIZE, logHeader } from "../compiler/log-record.js";
 
 const I = (code: number, dst: number, src: number, off: number, imm: number, extra: Partial<Insn> = {}): Insn => ({ code, dst, src, off, imm, ...extra });
 const lddw = (dst: number, v: bigint): Insn => I(0x18, dst, 0, 0, 0, { imm64: v });
@@ -15,11 +16,8 @@ const add = (d: number, v: number) => I(0x07, d, 0, 0, v);
 const stxdw = (d: number, off: number, s: number) => I(0x7b, d, s, off, 0);
 const call = (id: number) => I(0x85, 0, 0, 0, id);
 
-/** Header word of a log record: format id, level, number of arguments (docs/log-format.md). */
-const recordHead = (fmt: number, level: number, nargs: number) => BigInt(fmt) | (BigInt(level) << 16n) | (BigInt(nargs) << 24n);
-
 const u32 = { kind: "int", name: "u32", size: 4, signed: false } as const;
-const LOGS: MapDef = { name: "TSEBPF_LOGS", type: 27, keySize: 0, valueSize: 0, maxEntries: 262144, flags: 0 };
+const LOGS: MapDef = { name: LOG_MAP, type: MAP_TYPE.RINGBUF, keySize: 0, valueSize: 0, maxEntries: LOG_RINGBUF_SIZE, flags: 0 };
 const BLOCKLIST: MapDef = { name: "BLOCKLIST", type: 1, keySize: 4, valueSize: 4, maxEntries: 1024, flags: 0, key: u32, value: u32 };
 
 /** Emit a ring-buffer record from a stack buffer at r10-`at` of `size` bytes (clobbers r1-r5, r0). */
@@ -32,7 +30,7 @@ function func(name: string, insns: Insn[], labels: Record<string, number> = {}):
 }
 
 function hello(): BpfObjectInput {
-  const insns = [lddw(1, recordHead(0, 3, 0)), stxdw(10, -8, 1), ...emit(8, 8), mov(0, 2), EXIT];
+  const insns = [lddw(1, logHeader(0, 3, 0)), stxdw(10, -8, 1), ...emit(8, 8), mov(0, 2), EXIT];
   return {
     license: "GPL",
     programs: [{ section: "xdp/xdp_hello", func: func("xdp_hello", insns) }],
@@ -57,13 +55,13 @@ function firewall(): BpfObjectInput {
     mov(8, 2),
     I(0x15, 0, 0, 0, 0, { target: "log" }), // if r0 == 0 goto log
     mov(8, 1),
-    lddw(1, recordHead(0, 3, 2)), // log: SRC: <ip>, ACTION: <n>
+    lddw(1, logHeader(0, 3, 2)), // log: SRC: <ip>, ACTION: <n>
     stxdw(10, -32, 1), stxdw(10, -24, 7), stxdw(10, -16, 8),
     ...emit(32, 24),
     movReg(0, 8), EXIT,
     mov(0, 2), EXIT, // pass
   ];
-  const labels = { log: insns.findIndex((i) => i.imm64 === recordHead(0, 3, 2)), pass: insns.length - 2 };
+  const labels = { log: insns.findIndex((i) => i.imm64 === logHeader(0, 3, 2)), pass: insns.length - 2 };
   return {
     license: "GPL",
     programs: [{ section: "xdp/xdp_firewall", func: func("xdp_firewall", insns, labels) }],

@@ -2,18 +2,17 @@
 // (consumer page read-write, producer page + data pages read-only), and decodes the records of
 // docs/log-format.md into env_logger lines.
 import type { LogFormat } from "../compiler/object.js";
+import { LOG_HEADER_SIZE, LOG_LEVELS, logArgOffset, logRecordSize, readLogHeader } from "../compiler/log-record.js";
 import { isNullPtr, lastErrno, libc, viewOf } from "./sys/libc.js";
 import { BpfError } from "./sys/errors.js";
 
 const PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1;
-const BUSY = 0x80000000, DISCARD = 0x40000000, HDR = 8;
-
-export const LEVELS = ["", "ERROR", "WARN", "INFO", "DEBUG", "TRACE"];
+const BUSY = 0x80000000, DISCARD = 0x40000000, HDR = 8; // the kernel's ring buffer record header
 
 /** `--log-level` / TSEBPF_LOG value → numeric level (1 error … 5 trace); "off" is 0. */
 export function parseLevel(s: string | undefined, dflt = 3): number {
   if (!s) return dflt;
-  const i = LEVELS.indexOf(s.trim().toUpperCase());
+  const i = LOG_LEVELS.indexOf(s.trim().toUpperCase());
   if (i > 0) return i;
   if (/^off$/i.test(s.trim())) return 0;
   throw new Error(`unknown log level '${s}' (expected error, warn, info, debug, trace or off)`);
@@ -83,13 +82,13 @@ export interface LogRecord {
 
 /** Decode one record with the object's format table; undefined when it is malformed. */
 export function decodeRecord(rec: Uint8Array, formats: LogFormat[]): LogRecord | undefined {
-  if (rec.length < 8) return undefined;
+  if (rec.length < LOG_HEADER_SIZE) return undefined;
   const dv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
-  const id = dv.getUint16(0, true), level = dv.getUint8(2), n = dv.getUint8(3);
-  const f = formats[id];
-  if (!f || rec.length < 8 + 8 * n || n !== f.args.length) return undefined;
+  const { format, level, argc: n } = readLogHeader(dv);
+  const f = formats[format];
+  if (!f || rec.length < logRecordSize(n) || n !== f.args.length) return undefined;
   let message = f.pieces[0];
-  for (let i = 0; i < n; i++) message += formatArg(f.args[i], dv.getBigUint64(8 + 8 * i, true)) + f.pieces[i + 1];
+  for (let i = 0; i < n; i++) message += formatArg(f.args[i], dv.getBigUint64(logArgOffset(i), true)) + f.pieces[i + 1];
   return { level: level || f.level, program: f.program, message };
 }
 
@@ -107,5 +106,5 @@ export function formatArg(kind: string, v: bigint): string {
 /** `[2026-11-24T18:03:11Z INFO  xdp_hello] received a packet` */
 export function formatLine(r: LogRecord, now = new Date()): string {
   const ts = now.toISOString().replace(/\.\d+Z$/, "Z");
-  return `[${ts} ${(LEVELS[r.level] ?? "?").padEnd(5)} ${r.program}] ${r.message}`;
+  return `[${ts} ${(LOG_LEVELS[r.level] ?? "?").padEnd(5)} ${r.program}] ${r.message}`;
 }

@@ -11,10 +11,8 @@ import { formatLine, parseLevel } from "./logs.js";
 import { pumpLogs, type LogPump } from "./log-pump.js";
 import { pinAll, type Pins } from "./pin.js";
 import { listenForStop, type Stop } from "./stop.js";
-
-export const LOG_MAP = "TSEBPF_LOGS";
-export const DROPS_MAP = "TSEBPF_DROPS";
-const RINGBUF = 27, PERCPU_ARRAY = 6;
+import { DROPS_MAP, LOG_MAP } from "../compiler/log-record.js";
+import { MAP_TYPE } from "../compiler/object.js";
 
 /**
  * Runs until a stop signal (loader/stop.ts), a closed stdout, or until `until` settles (for
@@ -91,10 +89,10 @@ function fillBlocklist(obj: LoadedObject, blocks: string[]): void {
 
 function startLogs(obj: LoadedObject, level: number, io: Io): LogPump | undefined {
   const ring = obj.map(LOG_MAP);
-  if (!ring || ring.def.type !== RINGBUF || !obj.model.logFormats?.length) return undefined;
+  if (!ring || ring.def.type !== MAP_TYPE.RINGBUF || !obj.model.logFormats?.length) return undefined;
   const drops = obj.map(DROPS_MAP);
   const sinks = { print: (l: string) => io.stdout(l + "\n"), warn: (l: string) => io.stderr(`tsebpf: warning: ${l}\n`), backlog: io.stdoutBacklog };
-  return pumpLogs(ring, drops?.def.type === PERCPU_ARRAY ? drops : undefined, obj.model.logFormats, level, sinks);
+  return pumpLogs(ring, drops?.def.type === MAP_TYPE.PERCPU_ARRAY ? drops : undefined, obj.model.logFormats, level, sinks);
 }
 
 function report(pump: LogPump | undefined, io: Io, note?: (n: string) => void): void {

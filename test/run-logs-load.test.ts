@@ -22,7 +22,7 @@ import { closeFd } from "../loader/sys/libc.js";
 import { parseProgram } from "../compiler/dsl/syntax/parser.js";
 import { checkProgram } from "../compiler/dsl/check/checker.js";
 import { Lowerer, LowerError } from "../compiler/dsl/lower/lower.js";
-import { MAX_LOG_FORMATS } from "../compiler/dsl/lower/logs.js";
+import { MAX_LOG_FORMATS } from "../compiler/log-record.js";
 
 const N = 200_000;
 const tag = Math.random().toString(36).slice(2, 7);

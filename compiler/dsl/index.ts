@@ -11,7 +11,7 @@ import { MAPS } from "./catalog.js";
 import { parseProgram } from "./syntax/parser.js";
 import { checkProgram } from "./check/checker.js";
 import { Lowerer, LowerError, type LowerShared } from "./lower/lower.js";
-import { logMaps } from "./lower/logs.js";
+import { logMaps } from "../log-record.js";
 import { legalize, optimize } from "./backend/optimize.js";
 import { allocate, expandCalls } from "./backend/regalloc.js";
 import { selectFunc } from "./backend/select.js";

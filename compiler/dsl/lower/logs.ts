@@ -7,46 +7,35 @@
 // A record costs 1 + N stores and 6 insns, the drop path 8 more.
 import type * as A from "../ast.js";
 import type { Span } from "../../span.js";
-import type { LogArgKind, LogFormat, MapDef } from "../../object.js";
+import type { LogArgKind, LogFormat } from "../../object.js";
 import type { LowerCtx } from "./core.js";
 import { exprInt, LowerError } from "./types.js";
 import { narrowTo } from "./int.js";
 import { error } from "../../diagnostics.js";
-
-export const LOG_MAP = "TSEBPF_LOGS";
-export const LOG_RINGBUF_SIZE = 262144;
-export const DROPS_MAP = "TSEBPF_DROPS";
-export const MAX_LOG_FORMATS = 65536;
-
-/** The maps every object with log calls carries: the ring buffer and the per-CPU drop counter. */
-export function logMaps(): MapDef[] {
-  const int = (name: string, size: 4 | 8) => ({ kind: "int", name, size, signed: false }) as const;
-  return [
-    { name: LOG_MAP, type: 27, keySize: 0, valueSize: 0, maxEntries: LOG_RINGBUF_SIZE, flags: 0 },
-    { name: DROPS_MAP, type: 6, keySize: 4, valueSize: 8, maxEntries: 1, flags: 0, key: int("u32", 4), value: int("u64", 8) },
-  ];
-}
+import { DROPS_MAP, LOG_MAP, LOG_RESERVED_OFFSET, MAX_LOG_FORMATS, logArgOffset, logHeader, logRecordSize } from "../../log-record.js";
+import { STACK_LIMIT } from "../limits.js";
 
 export function lowerLog(L: LowerCtx, c: A.CallTarget & { kind: "log" }, span: Span): void {
   const id = formatId(L, c.level, c.pieces, c.args.map((a) => a.kind), span);
   L.shared.usesLogs = true;
   const n = c.args.length;
-  if (8 + 8 * n > 512) throw new LowerError(error("TSB9502", `a log record with ${n} arguments needs ${8 + 8 * n} bytes of stack; the limit is 512`, span));
+  const size = logRecordSize(n);
+  if (size > STACK_LIMIT) throw new LowerError(error("TSB9502", `a log record with ${n} arguments needs ${size} bytes of stack; the limit is ${STACK_LIMIT}`, span));
   // the record is reserved first, so map keys of calls inside arguments land below it
-  const slot = L.scratch(8 + 8 * n);
+  const slot = L.scratch(size);
   // each argument is stored as soon as it is computed: nothing stays live across the record
   c.args.forEach((a, i) => {
     const e = a.expr.kind === "CallExpr" && a.expr.callee?.kind === "format" && a.expr.args[0] ? a.expr.args[0] : a.expr;
     const t = exprInt(e);
     const v = narrowTo(L, e, t); // a log argument prints its value narrowed to its type
-    L.emit({ op: "store", base: 10, off: slot + 8 + 8 * i, src: v, size: 8 });
+    L.emit({ op: "store", base: 10, off: slot + logArgOffset(i), src: v, size: 8 });
   });
   const saved = L.span;
   L.span = span;
-  L.emit({ op: "store", base: 10, off: slot, src: BigInt(id | (c.level << 16) | (n << 24)), size: 8 });
+  L.emit({ op: "store", base: 10, off: slot, src: logHeader(id, c.level, n), size: 8 });
   const map = L.ldmap(LOG_MAP);
   const res = L.reg();
-  L.emit({ op: "call", helper: 130, args: [map, L.frame(slot), BigInt(8 + 8 * n), 0n], dst: res });
+  L.emit({ op: "call", helper: 130, args: [map, L.frame(slot), BigInt(size), 0n], dst: res });
   countDrop(L, res, slot);
   L.span = saved;
 }
@@ -57,7 +46,7 @@ function countDrop(L: LowerCtx, res: number, slot: number): void {
   L.branch("ne", res, 0n, lost, join);
   L.start(lost);
   const p = L.reg();
-  L.emit({ op: "call", helper: 1, args: [L.ldmap(DROPS_MAP), L.frame(slot + 4)], dst: p });
+  L.emit({ op: "call", helper: 1, args: [L.ldmap(DROPS_MAP), L.frame(slot + LOG_RESERVED_OFFSET)], dst: p });
   L.branch("ne", p, 0n, count, join);
   L.start(count);
   const one = L.reg();
