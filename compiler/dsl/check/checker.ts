@@ -10,7 +10,7 @@ import { literalType, narrow } from "../int-rule.js";
 import { ExprChecker, intersect, mayAdjust, type Facts } from "./expr.js";
 import { diag } from "../codes.js";
 import { MAX_CALL_DEPTH, MAX_LOOP_TRIPS } from "../limits.js";
-import { LOG_MAP } from "../../log-record.js";
+import { DROPS_MAP, LOG_MAP } from "../../log-record.js";
 import { MAP_TYPE } from "../../object.js";
 
 export interface CheckResult {
@@ -33,7 +33,7 @@ export function checkProgram(ast: A.Program): CheckResult {
 
 const MAX_PARAMS = 5;
 /** Maps the compiler adds itself (docs/log-format.md). */
-const RESERVED_MAPS = new Set([LOG_MAP]);
+const RESERVED_MAPS = new Set([LOG_MAP, DROPS_MAP]);
 /** Array maps: the kernel requires key_size 4 (an index). */
 const INDEXED_MAPS = new Set<number>([MAP_TYPE.ARRAY, MAP_TYPE.PERCPU_ARRAY]);
 
