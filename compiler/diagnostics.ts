@@ -9,7 +9,7 @@ export interface Note {
 }
 
 export interface Diagnostic {
-  code: string; // e.g. "TS1005" for the DSL, "ASM001" for the assembler, "ELF001" for object files
+  code: string; // from the one registry, compiler/codes.ts (docs/diagnostics.md says what each means)
   severity: Severity;
   message: string;
   span?: Span;

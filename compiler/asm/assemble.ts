@@ -13,6 +13,7 @@ import { bind } from "./bind.js";
 import { matchForm } from "./forms.js";
 import { lexEach, type Statement, type Token } from "./lexer.js";
 import { runDirective } from "./directives.js";
+import { ASM_CODES as ASM, type AsmCode } from "../codes.js";
 
 export const R_BPF_64_64 = 1, R_BPF_64_ABS64 = 2, R_BPF_64_ABS32 = 3, R_BPF_64_NODYLD32 = 4, R_BPF_64_32 = 10;
 export const SHF_WRITE = 1, SHF_ALLOC = 2, SHF_EXEC = 4;
@@ -99,7 +100,7 @@ export class AsmState {
     return { file: this.file, line: t.line, col: t.col, offset: t.offset, length: length ?? t.text.length };
   }
 
-  err(code: string, message: string, t: Token, length?: number): void {
+  err(code: AsmCode, message: string, t: Token, length?: number): void {
     this.diags.push(error(code, message, this.span(t, length)));
   }
 
@@ -117,7 +118,7 @@ export function assembleLlvm(text: string, file: string): AsmResult {
   const st = new AsmState(file);
   const lines = (st.lines = new LineCache(text));
   const errors = lexEach(text, (s) => statement(st, s), { replay: (start) => lines.replay(st, start) });
-  for (const e of errors) st.diags.push(error("ASM007", e.message, { file, line: e.line, col: e.col, offset: e.offset, length: 1 }));
+  for (const e of errors) st.diags.push(error(ASM.lexical, e.message, { file, line: e.line, col: e.col, offset: e.offset, length: 1 }));
   resolve(st);
   if (st.diags.length) return { diagnostics: byPosition(st.diags) };
   return { elf: finish(st), diagnostics: st.diags };
@@ -208,7 +209,7 @@ function isInsnStart(toks: Token[]): boolean {
 
 export function defineLabel(st: AsmState, t: Token): void {
   const sym = st.sym(t.text);
-  if (sym.defined) return st.err("ASM005", `symbol '${t.text}' is already defined`, t);
+  if (sym.defined) return st.err(ASM.redefined, `symbol '${t.text}' is already defined`, t);
   sym.defined = true;
   sym.section = st.cur.name;
   sym.value = st.offset();
@@ -219,10 +220,10 @@ function instruction(st: AsmState, toks: Token[], cacheable = false): void {
   const first = toks[0];
   const last = toks[toks.length - 1];
   const len = last.offset + last.text.length - first.offset;
-  if (!form) return st.err("ASM001", `unknown instruction or invalid operands: '${toks.map((t) => t.text).join(" ")}'`, first, len);
+  if (!form) return st.err(ASM.unknownInstruction, `unknown instruction or invalid operands: '${toks.map((t) => t.text).join(" ")}'`, first, len);
   const r = bind(toks, form);
-  if ("message" in r) return st.err("ASM002", r.message, r.token);
-  if (st.cur.type === 8) return st.err("ASM004", "instructions are not allowed in a nobits section", first, len);
+  if ("message" in r) return st.err(ASM.operand, r.message, r.token);
+  if (st.cur.type === 8) return st.err(ASM.directive, "instructions are not allowed in a nobits section", first, len);
   // The span is kept only by a fixup (a label, call or symbol load); others share a stand-in.
   if (r.target !== undefined || r.symbol !== undefined) return emitInsn(st, r, st.span(first, len));
   const at = st.cur.w.length;
@@ -258,12 +259,12 @@ function resolve(st: AsmState): void {
     const w = f.section.w;
     const local = sym?.defined && sym.bind !== "global" && sym.bind !== "weak";
     if (f.kind === "jump" || (f.kind === "call" && local && sym!.section === f.section.name)) {
-      if (!sym?.defined) { st.diags.push(error("ASM003", `undefined label '${f.symbol}'`, f.span)); continue; }
-      if (sym.section !== f.section.name) { st.diags.push(error("ASM003", `label '${f.symbol}' is in another section`, f.span)); continue; }
+      if (!sym?.defined) { st.diags.push(error(ASM.undefinedSymbol, `undefined label '${f.symbol}'`, f.span)); continue; }
+      if (sym.section !== f.section.name) { st.diags.push(error(ASM.undefinedSymbol, `label '${f.symbol}' is in another section`, f.span)); continue; }
       const rel = (sym.value + Number(f.addend) - f.at) / 8 - 1;
-      if (!Number.isInteger(rel)) { st.diags.push(error("ASM003", `label '${f.symbol}' is not at an instruction boundary`, f.span)); continue; }
+      if (!Number.isInteger(rel)) { st.diags.push(error(ASM.undefinedSymbol, `label '${f.symbol}' is not at an instruction boundary`, f.span)); continue; }
       const inImm = targetInImm(f.code ?? 0x85, f.src ?? 1);
-      if (fieldError(inImm ? "imm" : "off", rel)) st.diags.push(error("ASM006", `jump to '${f.symbol}' is out of range for a ${inImm ? 32 : 16}-bit offset (${rel})`, f.span));
+      if (fieldError(inImm ? "imm" : "off", rel)) st.diags.push(error(ASM.jumpRange, `jump to '${f.symbol}' is out of range for a ${inImm ? 32 : 16}-bit offset (${rel})`, f.span));
       else if (inImm) w.patchU32(f.at + 4, rel);
       else w.patchU16(f.at + 2, rel);
       continue;
@@ -299,8 +300,8 @@ function resolveDiff(st: AsmState, f: Fixup): void {
   for (const t of f.terms!) {
     if (t.value !== undefined) { v += BigInt(t.sign) * t.value; continue; }
     const where = t.dot ?? (() => { const s = st.syms.get(t.sym!); return s?.defined ? { section: s.section!, offset: s.value } : undefined; })();
-    if (!where) return void st.diags.push(error("ASM003", `undefined symbol '${t.sym}' in expression`, f.span));
-    if (section !== undefined && where.section !== section) return void st.diags.push(error("ASM004", "label difference across sections", f.span));
+    if (!where) return void st.diags.push(error(ASM.undefinedSymbol, `undefined symbol '${t.sym}' in expression`, f.span));
+    if (section !== undefined && where.section !== section) return void st.diags.push(error(ASM.directive, "label difference across sections", f.span));
     section = where.section;
     v += BigInt(t.sign * where.offset);
   }
@@ -318,7 +319,7 @@ function sizeOf(st: AsmState, sym: Sym): void {
     else if (t.dot) v += BigInt(t.sign * t.dot.offset);
     else {
       const s = st.syms.get(t.sym!);
-      if (!s?.defined) return void st.diags.push(error("ASM003", `undefined symbol '${t.sym}' in .size`, sym.sizeExpr!.span));
+      if (!s?.defined) return void st.diags.push(error(ASM.undefinedSymbol, `undefined symbol '${t.sym}' in .size`, sym.sizeExpr!.span));
       v += BigInt(t.sign * s.value);
     }
   }

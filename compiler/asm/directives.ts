@@ -2,6 +2,7 @@
 // assembler state; changes sections, symbols and data. Debug-info directives are ignored.
 import type { Token } from "./lexer.js";
 import { type AsmState, type SizeTerm, SHF_ALLOC, SHF_EXEC, SHF_WRITE } from "./assemble.js";
+import { ASM_CODES as ASM } from "../codes.js";
 
 const IGNORED = new Set([
   ".loc", ".cfi_sections", ".cfi_startproc", ".cfi_endproc", ".cfi_def_cfa", ".cfi_offset", ".ident", ".addrsig",
@@ -38,7 +39,7 @@ export function runDirective(st: AsmState, toks: Token[]): void {
     }
     case ".globl": case ".global": case ".weak": case ".local":
       for (const op of ops) {
-        if (op.length !== 1 || op[0].kind !== "ident") return st.err("ASM004", `expected a symbol name after ${name}`, op[0] ?? d);
+        if (op.length !== 1 || op[0].kind !== "ident") return st.err(ASM.directive, `expected a symbol name after ${name}`, op[0] ?? d);
         st.sym(op[0].text).bind = name === ".weak" ? "weak" : name === ".local" ? "local" : "global";
       }
       return;
@@ -59,7 +60,7 @@ export function runDirective(st: AsmState, toks: Token[]): void {
     case ".zero": case ".space": case ".skip": return zeroDirective(st, d, ops);
     case ".uleb128": case ".sleb128": return lebDirective(st, d, ops, name === ".sleb128");
   }
-  st.err("ASM004", `unknown directive '${name}'`, d);
+  st.err(ASM.directive, `unknown directive '${name}'`, d);
 }
 
 function switchTo(st: AsmState, name: string, type: number, flags: number, align = 1): void {
@@ -89,17 +90,17 @@ function sectionName(op: Token[]): string {
 }
 
 function sectionDirective(st: AsmState, d: Token, ops: Token[][]): void {
-  if (!ops.length || !ops[0].length) return st.err("ASM004", "expected a section name", d);
+  if (!ops.length || !ops[0].length) return st.err(ASM.directive, "expected a section name", d);
   const name = sectionName(ops[0]);
   let { type, flags } = defaultFlags(name);
   let entsize: number | undefined;
   if (ops[1]) {
     const f = ops[1][0];
-    if (!f || f.kind !== "str") return st.err("ASM004", "expected a quoted flag string", f ?? d);
+    if (!f || f.kind !== "str") return st.err(ASM.directive, "expected a quoted flag string", f ?? d);
     flags = 0;
     for (const ch of f.text) {
       const bit = ({ a: SHF_ALLOC, w: SHF_WRITE, x: SHF_EXEC, M: 0x10, S: 0x20 } as Record<string, number>)[ch];
-      if (bit === undefined) return st.err("ASM004", `unknown section flag '${ch}'`, f);
+      if (bit === undefined) return st.err(ASM.directive, `unknown section flag '${ch}'`, f);
       flags |= bit;
     }
   }
@@ -107,7 +108,7 @@ function sectionDirective(st: AsmState, d: Token, ops: Token[][]): void {
     const t = ops[2].map((x) => x.text).join("");
     if (t === "@progbits" || t === "%progbits") type = PROGBITS;
     else if (t === "@nobits" || t === "%nobits") type = NOBITS;
-    else return st.err("ASM004", `unknown section type '${t}'`, ops[2][0]);
+    else return st.err(ASM.directive, `unknown section type '${t}'`, ops[2][0]);
   }
   if (ops[3] && ops[3][0]?.kind === "num") entsize = Number(ops[3][0].value);
   const exists = st.sections.has(name);
@@ -116,15 +117,15 @@ function sectionDirective(st: AsmState, d: Token, ops: Token[][]): void {
 }
 
 function typeDirective(st: AsmState, d: Token, ops: Token[][]): void {
-  if (ops.length !== 2 || ops[0].length !== 1) return st.err("ASM004", "expected '.type symbol, @function|@object'", d);
+  if (ops.length !== 2 || ops[0].length !== 1) return st.err(ASM.directive, "expected '.type symbol, @function|@object'", d);
   const kind = ops[1].map((t) => t.text).join("").replace(/^[@%]/, "").replace(/^"|"$/g, "");
   const type = ({ function: "func", object: "object", notype: "notype", STT_FUNC: "func", STT_OBJECT: "object", STT_NOTYPE: "notype" } as const)[kind];
-  if (!type) return st.err("ASM004", `unknown symbol type '${kind}'`, ops[1][0] ?? d);
+  if (!type) return st.err(ASM.directive, `unknown symbol type '${kind}'`, ops[1][0] ?? d);
   st.sym(ops[0][0].text).type = type;
 }
 
 function sizeDirective(st: AsmState, d: Token, ops: Token[][]): void {
-  if (ops.length !== 2 || ops[0].length !== 1 || !ops[1].length) return st.err("ASM004", "expected '.size symbol, expression'", d);
+  if (ops.length !== 2 || ops[0].length !== 1 || !ops[1].length) return st.err(ASM.directive, "expected '.size symbol, expression'", d);
   const terms = expr(st, ops[1]);
   if (!terms) return;
   st.sym(ops[0][0].text).sizeExpr = { terms, span: st.span(ops[1][0]) };
@@ -143,18 +144,18 @@ function expr(st: AsmState, toks: Token[]): SizeTerm[] | undefined {
       expectTerm = false;
       continue;
     }
-    st.err("ASM004", `unexpected '${t.text}' in expression`, t);
+    st.err(ASM.directive, `unexpected '${t.text}' in expression`, t);
     return undefined;
   }
-  if (expectTerm) { st.err("ASM004", "expression is incomplete", toks[toks.length - 1]); return undefined; }
+  if (expectTerm) { st.err(ASM.directive, "expression is incomplete", toks[toks.length - 1]); return undefined; }
   return terms;
 }
 
 function alignDirective(st: AsmState, d: Token, ops: Token[][], p2: boolean): void {
   const v = ops[0]?.[0];
-  if (!v || v.kind !== "num") return st.err("ASM004", "expected an alignment", v ?? d);
+  if (!v || v.kind !== "num") return st.err(ASM.directive, "expected an alignment", v ?? d);
   const align = p2 ? 1 << Number(v.value) : Number(v.value);
-  if (align <= 0 || (align & (align - 1)) !== 0) return st.err("ASM004", "alignment must be a power of 2", v);
+  if (align <= 0 || (align & (align - 1)) !== 0) return st.err(ASM.directive, "alignment must be a power of 2", v);
   const sec = st.cur;
   sec.align = Math.max(sec.align, align);
   const pad = (align - (st.offset() % align)) % align;
@@ -165,7 +166,7 @@ function alignDirective(st: AsmState, d: Token, ops: Token[][], p2: boolean): vo
 }
 
 function dataDirective(st: AsmState, d: Token, ops: Token[][], size: 1 | 2 | 4 | 8): void {
-  if (st.cur.type === NOBITS) return st.err("ASM004", `${d.text} is not allowed in a nobits section`, d);
+  if (st.cur.type === NOBITS) return st.err(ASM.directive, `${d.text} is not allowed in a nobits section`, d);
   for (const op of ops) {
     const terms = expr(st, op);
     if (!terms) return;
@@ -173,7 +174,7 @@ function dataDirective(st: AsmState, d: Token, ops: Token[][], size: 1 | 2 | 4 |
     const constant = terms.reduce((a, t) => a + (t.value !== undefined ? BigInt(t.sign) * t.value : 0n), 0n);
     if (syms.length === 0 && !terms.some((t) => t.dot)) {
       const bits = BigInt(size * 8); // llvm-mc: from the signed minimum to the unsigned maximum
-      if (constant < -(1n << (bits - 1n)) || constant >= 1n << bits) st.err("ASM004", `out of range literal value for ${d.text}`, op[0]);
+      if (constant < -(1n << (bits - 1n)) || constant >= 1n << bits) st.err(ASM.directive, `out of range literal value for ${d.text}`, op[0]);
       appendConst(st, size, constant);
       continue;
     }
@@ -186,7 +187,7 @@ function dataDirective(st: AsmState, d: Token, ops: Token[][], size: 1 | 2 | 4 |
       continue;
     }
     if (syms.length !== 1 || syms[0].sign !== 1 || terms.some((t) => t.dot) || (size !== 8 && size !== 4)) {
-      st.err("ASM004", `only 'symbol + constant' or label differences are supported in ${d.text}`, op[0]);
+      st.err(ASM.directive, `only 'symbol + constant' or label differences are supported in ${d.text}`, op[0]);
       continue;
     }
     st.sym(syms[0].sym!);
@@ -204,9 +205,9 @@ function appendConst(st: AsmState, size: number, v: bigint): void {
 }
 
 function stringDirective(st: AsmState, d: Token, ops: Token[][], nul: boolean): void {
-  if (st.cur.type === NOBITS) return st.err("ASM004", `${d.text} is not allowed in a nobits section`, d);
+  if (st.cur.type === NOBITS) return st.err(ASM.directive, `${d.text} is not allowed in a nobits section`, d);
   for (const op of ops) {
-    if (op.length !== 1 || op[0].kind !== "str") return st.err("ASM004", `expected a string after ${d.text}`, op[0] ?? d);
+    if (op.length !== 1 || op[0].kind !== "str") return st.err(ASM.directive, `expected a string after ${d.text}`, op[0] ?? d);
     for (const ch of op[0].text) st.cur.w.u8(ch.charCodeAt(0));
     if (nul) st.cur.w.u8(0);
   }
@@ -214,7 +215,7 @@ function stringDirective(st: AsmState, d: Token, ops: Token[][], nul: boolean): 
 
 function zeroDirective(st: AsmState, d: Token, ops: Token[][]): void {
   const n = ops[0]?.[0];
-  if (!n || n.kind !== "num" || n.value! < 0n) return st.err("ASM004", `expected a size after ${d.text}`, n ?? d);
+  if (!n || n.kind !== "num" || n.value! < 0n) return st.err(ASM.directive, `expected a size after ${d.text}`, n ?? d);
   const fill = Number((ops[1]?.[0]?.value ?? 0n) & 0xffn);
   if (st.cur.type === NOBITS) { st.cur.nobitsSize += Number(n.value); return; }
   for (let i = 0; i < Number(n.value); i++) st.cur.w.u8(fill);
@@ -225,8 +226,8 @@ function lebDirective(st: AsmState, d: Token, ops: Token[][], signed: boolean): 
     const terms = expr(st, op);
     if (!terms) return;
     let v = lebValue(st, terms);
-    if (v === undefined) return st.err("ASM004", `only constants and differences of labels defined earlier in one section are supported in ${d.text}`, op[0]);
-    if (!signed && v < 0n) return st.err("ASM004", "negative value in .uleb128", op[0]);
+    if (v === undefined) return st.err(ASM.directive, `only constants and differences of labels defined earlier in one section are supported in ${d.text}`, op[0]);
+    if (!signed && v < 0n) return st.err(ASM.directive, "negative value in .uleb128", op[0]);
     for (;;) {
       const byte = Number(v & 0x7fn);
       v >>= 7n; // arithmetic shift for negative values

@@ -7,6 +7,7 @@ import type { ElfInput } from "../elf/sections.js";
 import { writeElf } from "../elf/write-elf.js";
 import { assembleLlvm } from "./assemble.js";
 import { ubpfToElf } from "./ubpf.js";
+import { ASM_CODES as ASM } from "../codes.js";
 
 export { assembleLlvm } from "./assemble.js";
 export { parseUbpf } from "./ubpf.js";
@@ -14,7 +15,7 @@ export { parseUbpf } from "./ubpf.js";
 export const assembleToObject: BuildFn = (text, file, opts) => {
   const r = opts.syntax === "ubpf" ? ubpfToElf(text, file, opts) : assembleLlvm(text, file);
   if (!r.elf || r.diagnostics.some((d) => d.severity === "error")) return { diagnostics: r.diagnostics };
-  if (isEmpty(r.elf)) return { diagnostics: [...r.diagnostics, error("ASM008", "empty file: no instructions and no data", { file, line: 1, col: 1, offset: 0, length: 0 })] };
+  if (isEmpty(r.elf)) return { diagnostics: [...r.diagnostics, error(ASM.empty, "empty file: no instructions and no data", { file, line: 1, col: 1, offset: 0, length: 0 })] };
   return { object: writeElf(r.elf), diagnostics: r.diagnostics };
 };
 

@@ -11,6 +11,7 @@ import { encodeInsns, slotIndex } from "../isa/encode.js";
 import type { OpEntry } from "../isa/table.js";
 import { parseNumber } from "./lexer.js";
 import { byPosition } from "./assemble.js";
+import { ASM_CODES as ASM, type AsmCode } from "../codes.js";
 
 type Operand =
   | { kind: "reg"; reg: number; col: number }
@@ -34,7 +35,7 @@ export function parseUbpf(text: string, file: string): UbpfResult {
   const lines = text.split("\n");
   for (let ln = 0; ln < lines.length; ln++) {
     const at = (col: number, len = 1) => ({ file, line: ln + 1, col, length: len });
-    const fail = (code: string, msg: string, col: number, len?: number) => diagnostics.push(error(code, msg, at(col, len)));
+    const fail = (code: AsmCode, msg: string, col: number, len?: number) => diagnostics.push(error(code, msg, at(col, len)));
     let line = lines[ln];
     const hash = line.indexOf("#");
     if (hash >= 0) line = line.slice(0, hash);
@@ -47,7 +48,7 @@ export function parseUbpf(text: string, file: string): UbpfResult {
     for (;;) {
       const m = /^([A-Za-z_.$][\w.$]*)\s*:/.exec(line.slice(pos));
       if (!m) break;
-      if (labels.has(m[1])) fail("ASM105", `label '${m[1]}' is already defined`, pos + 1, m[1].length);
+      if (labels.has(m[1])) fail(ASM.ubpfRedefined, `label '${m[1]}' is already defined`, pos + 1, m[1].length);
       else labels.set(m[1], insns.length);
       pos += m[0].length;
       skip();
@@ -63,7 +64,7 @@ export function parseUbpf(text: string, file: string): UbpfResult {
       return r;
     };
     let w = readWord();
-    if (!w) { fail("ASM101", `expected an instruction, found '${line.slice(pos).trim()}'`, pos + 1); continue; }
+    if (!w) { fail(ASM.ubpfInstruction, `expected an instruction, found '${line.slice(pos).trim()}'`, pos + 1); continue; }
     words.push(w);
     if (w.w === "lock") {
       const w2 = readWord();
@@ -74,9 +75,9 @@ export function parseUbpf(text: string, file: string): UbpfResult {
     }
     const mn = words.map((x) => x.w).join(" ");
     const ops = operands(line.slice(pos), pos + 1);
-    if ("error" in ops) { fail("ASM102", ops.error, ops.col); continue; }
+    if ("error" in ops) { fail(ASM.ubpfOperand, ops.error, ops.col); continue; }
     const r = build(mn, ops);
-    if ("error" in r) { fail(r.code ?? "ASM101", r.error, r.col ?? words[0].col, r.col ? undefined : mn.length); continue; }
+    if ("error" in r) { fail(r.code ?? ASM.ubpfInstruction, r.error, r.col ?? words[0].col, r.col ? undefined : mn.length); continue; }
     r.span = at(words[0].col, line.trimEnd().length - words[0].col + 1);
     insns.push(r);
   }
@@ -133,7 +134,7 @@ function operand(tok: string, col: number): Operand | { error: string; col: numb
   return { error: `invalid operand '${tok}'`, col };
 }
 
-type Built = Insn | { error: string; col?: number; code?: string };
+type Built = Insn | { error: string; col?: number; code?: AsmCode };
 
 function pick(mn: string, wantReg: boolean): OpEntry | undefined {
   const list = ubpfEntries.get(ALIASES[mn] ?? mn) ?? ubpfEntries.get(mn.replace(/64$/, ""));
@@ -217,7 +218,7 @@ function target(i: Insn, o: Operand): Built {
   if (o.kind === "label") { i.target = o.name; return i; }
   if (o.kind !== "imm") return { error: "expected a jump target (+N, -N or a label)", col: o.col };
   const inImm = targetInImm(i.code, i.src);
-  if (inImm ? o.value < -(2n ** 31n) || o.value >= 2n ** 31n : o.value < -32768n || o.value > 32767n) return { error: "jump offset out of range", col: o.col, code: "ASM106" };
+  if (inImm ? o.value < -(2n ** 31n) || o.value >= 2n ** 31n : o.value < -32768n || o.value > 32767n) return { error: "jump offset out of range", col: o.col, code: ASM.ubpfJumpRange };
   if (inImm) i.imm = Number(o.value); else i.off = Number(o.value);
   return i;
 }
@@ -231,10 +232,10 @@ function resolveLabels(insns: Insn[], labels: Map<string, number>, file: string,
     if (i.target === undefined) continue;
     let at = labels.get(i.target);
     if (at === undefined && i.target === "exit" && firstExit >= 0) at = firstExit;
-    if (at === undefined) { diags.push(error("ASM103", `undefined label '${i.target}'`, i.span ?? { file, line: 0, col: 0 })); continue; }
+    if (at === undefined) { diags.push(error(ASM.ubpfUndefinedLabel, `undefined label '${i.target}'`, i.span ?? { file, line: 0, col: 0 })); continue; }
     const rel = slots[at] - slots[k] - 1;
     if (targetInImm(i.code, i.src)) i.imm = rel;
-    else if (rel < -32768 || rel > 32767) diags.push(error("ASM106", `jump to '${i.target}' is out of 16-bit range`, i.span));
+    else if (rel < -32768 || rel > 32767) diags.push(error(ASM.ubpfJumpRange, `jump to '${i.target}' is out of 16-bit range`, i.span));
     else i.off = rel;
     delete i.target;
   }

@@ -1,65 +1,15 @@
-// Diagnostic codes of the DSL front end: TypeScript's own codes where tsc reports the same problem
-// (so users can search them), TSB9xxx for rules of the DSL subset. Messages follow tsc's style.
+// Diagnostics of the DSL by code name (the codes themselves are in compiler/codes.ts, the one
+// registry): `diag(name, message, span)`, and the constructs the parser accepts only to reject them.
+// Messages follow tsc's style.
 import type { Span } from "../span.js";
 import type { Diagnostic, Note } from "../diagnostics.js";
 import { error } from "../diagnostics.js";
+import { DSL_CODES, type DslCode } from "../codes.js";
 
-export const CODES = {
-  // syntax (tsc)
-  expected: "TS1005", // "';' expected."
-  identifierExpected: "TS1003",
-  expressionExpected: "TS1109",
-  declarationExpected: "TS1128",
-  invalidCharacter: "TS1127",
-  unterminatedString: "TS1002",
-  unterminatedTemplate: "TS1160",
-  // semantics (tsc)
-  cannotFindName: "TS2304",
-  noExportedMember: "TS2305",
-  notAssignable: "TS2322",
-  propertyMissing: "TS2339",
-  notCallable: "TS2349",
-  operatorTypes: "TS2365",
-  noOverlap: "TS2367",
-  redeclare: "TS2451",
-  argCount: "TS2554",
-  constAssign: "TS2588",
-  lacksReturn: "TS2366",
-  possiblyNull: "TS18047",
-  objectPossiblyNull: "TS2531",
-  notVariable: "TS2539",
-  readOnly: "TS2540",
-  typeAsValue: "TS2693",
-  implicitAny: "TS7006",
-  noValue: "TS1345",
-  // DSL rules
-  importSource: "TSB9001",
-  classes: "TSB9002",
-  closures: "TSB9003",
-  whileLoop: "TSB9004",
-  recursion: "TSB9005",
-  callDepth: "TSB9020",
-  async: "TSB9006",
-  literals: "TSB9007",
-  stringValue: "TSB9008",
-  anyType: "TSB9009",
-  loopBound: "TSB9010",
-  programShape: "TSB9011",
-  unsupported: "TSB9012",
-  mapDecl: "TSB9013",
-  logArg: "TSB9014",
-  headerArg: "TSB9015",
-  noProgram: "TSB9016",
-  topLevel: "TSB9017",
-  varKeyword: "TSB9018",
-  constantExpr: "TSB9019",
-  intRule: "TSB9030", // integer rule (int-rule.ts): u64 vs signed comparisons, shift counts
-} as const;
-
-export type CodeName = keyof typeof CODES;
+export type CodeName = DslCode;
 
 export function diag(code: CodeName, message: string, span?: Span, notes?: Note[]): Diagnostic {
-  return error(CODES[code], message, span, notes);
+  return error(DSL_CODES[code], message, span, notes);
 }
 
 /** Constructs the parser accepts only to reject them here: key → code and message. */

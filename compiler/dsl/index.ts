@@ -3,7 +3,8 @@
 // BpfObjectInput (maps, programs, sources, log formats) → writeBpfObject → ELF bytes.
 // Never prints; every problem is a Diagnostic with a span.
 import type { BuildFn, BuildOptions } from "../build-api.js";
-import { error, hasErrors, type Diagnostic } from "../diagnostics.js";
+import { hasErrors, type Diagnostic } from "../diagnostics.js";
+import { diag } from "./codes.js";
 import type { BpfObjectInput, LogFormat, MapDef, ProgramDef, TypeDesc } from "../object.js";
 import { writeBpfObject } from "../elf/write-object.js";
 import type * as A from "./ast.js";
@@ -43,7 +44,7 @@ export function compileToInput(text: string, file: string, opts: BuildOptions): 
   const diagnostics = [...parsed.diagnostics, ...checked.diagnostics];
   if (hasErrors(diagnostics) || !checked.program) return { diagnostics };
   const p = checked.program;
-  if (!p.programs.length) return { diagnostics: [...diagnostics, error("TSB9500", "no XDP program: export a function taking an XdpContext", parsed.ast.span)] };
+  if (!p.programs.length) return { diagnostics: [...diagnostics, diag("noXdpProgram", "no XDP program: export a function taking an XdpContext", parsed.ast.span)] };
   const shared: LowerShared = { maps: new Map(p.maps.map((m) => [m.name, mapDef(m)])), logFormats: [], usesLogs: false };
   const programs: ProgramDef[] = [];
   const ir = new Map<string, Func>();
@@ -51,25 +52,25 @@ export function compileToInput(text: string, file: string, opts: BuildOptions): 
     try {
       const f = compileFunc(prog, shared);
       if (f.stack > STACK_LIMIT) {
-        diagnostics.push(error("TSB9502", `'${prog.name}' needs ${f.stack} bytes of stack; the limit is ${STACK_LIMIT}`, prog.nameSpan));
+        diagnostics.push(diag("stackLimit", `'${prog.name}' needs ${f.stack} bytes of stack; the limit is ${STACK_LIMIT}`, prog.nameSpan));
         continue;
       }
       ir.set(prog.name, f);
       const { insns, labels } = selectFunc(f);
       const tooHard = verifierOverLimit(prog.name, insns, labels);
       if (tooHard) {
-        diagnostics.push(error("TSB9505", tooHard.message, tooHard.span ?? prog.nameSpan));
+        diagnostics.push(diag("verifierLimit", tooHard.message, tooHard.span ?? prog.nameSpan));
         continue;
       }
       const tooMany = mapOverLimit(insns);
       if (tooMany) {
-        diagnostics.push(error("TSB9504", `'${prog.name}' uses ${tooMany.count} maps; the kernel allows ${MAX_USED_MAPS} per program (this is map number ${MAX_USED_MAPS + 1}, '${tooMany.map}')`, tooMany.span ?? prog.nameSpan));
+        diagnostics.push(diag("mapLimit", `'${prog.name}' uses ${tooMany.count} maps; the kernel allows ${MAX_USED_MAPS} per program (this is map number ${MAX_USED_MAPS + 1}, '${tooMany.map}')`, tooMany.span ?? prog.nameSpan));
         continue;
       }
       programs.push({ section: opts.sectionStyle === "libbpf" ? "xdp" : `xdp/${prog.name}`, func: { name: prog.name, insns, labels, global: true } });
     } catch (e) {
       if (e instanceof LowerError) diagnostics.push(e.diag);
-      else diagnostics.push(error("TSB9599", `internal compiler error: ${(e as Error).message}`, prog.nameSpan));
+      else diagnostics.push(diag("internal", `internal compiler error: ${(e as Error).message}`, prog.nameSpan));
     }
   }
   if (hasErrors(diagnostics)) return { diagnostics };
@@ -105,7 +106,7 @@ function compileFunc(prog: A.FunctionDecl, shared: LowerShared): Func {
   optimize(f);
   legalize(f);
   expandCalls(f);
-  if (!allocate(f)) throw new LowerError(error("TSB9503", `'${prog.name}' needs more registers than the stack can hold`, prog.nameSpan));
+  if (!allocate(f)) throw new LowerError(diag("registers", `'${prog.name}' needs more registers than the stack can hold`, prog.nameSpan));
   return f;
 }
 

@@ -4,7 +4,7 @@
 // state.ts), the emission helpers, the packet pointers, the names in scope and the stack scratch.
 // The other modules see it only as `LowerCtx`.
 import type * as A from "../ast.js";
-import { error } from "../../diagnostics.js";
+import { diag } from "../codes.js";
 import type { Span } from "../../span.js";
 import { type AluOp, type Block, type Cond, type Func, type Op, type Reg, type Val, VREG0, newVreg } from "../ir.js";
 import { evalCond } from "../int-rule.js";
@@ -145,7 +145,7 @@ export class LowerCore implements LowerCtx {
   }
 
   fail(message: string, span?: Span): never {
-    throw new LowerError(error("TSB9501", message, span ?? this.span));
+    throw new LowerError(diag("lowering", message, span ?? this.span));
   }
 
   // ---------------------------------------------------------------- emission

@@ -11,7 +11,7 @@ import type { LogArgKind, LogFormat } from "../../object.js";
 import type { LowerCtx } from "./core.js";
 import { exprInt, LowerError } from "./types.js";
 import { narrowTo } from "./int.js";
-import { error } from "../../diagnostics.js";
+import { diag } from "../codes.js";
 import { DROPS_MAP, LOG_MAP, LOG_RESERVED_OFFSET, MAX_LOG_FORMATS, logArgOffset, logHeader, logRecordSize } from "../../log-record.js";
 import { STACK_LIMIT } from "../limits.js";
 
@@ -20,7 +20,7 @@ export function lowerLog(L: LowerCtx, c: A.CallTarget & { kind: "log" }, span: S
   L.shared.usesLogs = true;
   const n = c.args.length;
   const size = logRecordSize(n);
-  if (size > STACK_LIMIT) throw new LowerError(error("TSB9502", `a log record with ${n} arguments needs ${size} bytes of stack; the limit is ${STACK_LIMIT}`, span));
+  if (size > STACK_LIMIT) throw new LowerError(diag("stackLimit", `a log record with ${n} arguments needs ${size} bytes of stack; the limit is ${STACK_LIMIT}`, span));
   // the record is reserved first, so map keys of calls inside arguments land below it
   const slot = L.scratch(size);
   // each argument is stored as soon as it is computed: nothing stays live across the record
@@ -65,7 +65,7 @@ function formatId(L: LowerCtx, level: number, pieces: string[], args: LogArgKind
   const found = index.get(key);
   if (found !== undefined) return found;
   if (fs.length >= MAX_LOG_FORMATS)
-    throw new LowerError(error("TSB9540", `more than ${MAX_LOG_FORMATS} different log messages in one object: a log record names its format with 16 bits`, span));
+    throw new LowerError(diag("logFormats", `more than ${MAX_LOG_FORMATS} different log messages in one object: a log record names its format with 16 bits`, span));
   fs.push({ program, level, pieces: [...pieces], args: [...args] });
   index.set(key, fs.length - 1);
   return fs.length - 1;
