@@ -1,7 +1,9 @@
 // The one place diagnostics are printed: compact (`file:line:col: error CODE: message`) for
-// pipes and tests, plus the source line and a caret; colour only on a terminal without NO_COLOR.
+// pipes and tests, plus the source line (the span's, resolved by the emitter) and a caret; colour
+// only on a terminal without NO_COLOR.
 import type { Diagnostic } from "../compiler/diagnostics.js";
 import { formatCompact } from "../compiler/diagnostics.js";
+import { lineOf, type Span } from "../compiler/span.js";
 
 export interface RenderOptions {
   color: boolean;
@@ -31,10 +33,8 @@ function compactColored(d: Diagnostic, red: (s: string) => string, bold: (s: str
 }
 
 function frame(d: Diagnostic, o: RenderOptions): string[] {
-  const text = d.span && o.sources?.get(d.span.file);
-  if (!d.span || text === undefined || text === null) return [];
-  const line = sourceLine(text, d.span.line);
-  if (line === undefined) return [];
+  const line = d.span && lineText(d.span, o.sources);
+  if (!d.span || line === undefined) return [];
   // a long line is shown as a window around the column (one garbage line must not print megabytes)
   const from = line.length > MAX_SHOWN ? Math.max(0, Math.min(d.span.col - 1 - MAX_SHOWN / 4, line.length - MAX_SHOWN)) : 0;
   const src = line.slice(from, from + MAX_SHOWN);
@@ -45,19 +45,12 @@ function frame(d: Diagnostic, o: RenderOptions): string[] {
 }
 
 const MAX_SHOWN = 160;
-let lineStarts: { text: string; starts: number[] } | undefined;
 
-/** Line `n` (1-based) of `text`; lines end at \n, \r\n, \r, U+2028 or U+2029, as the lexers count them. */
-function sourceLine(text: string, n: number): string | undefined {
-  if (lineStarts?.text !== text) {
-    const starts = [0];
-    for (const m of text.matchAll(/\r\n?|\n|\u2028|\u2029/g)) starts.push(m.index + m[0].length);
-    lineStarts = { text, starts };
-  }
-  const start = lineStarts.starts[n - 1];
-  if (start === undefined) return undefined;
-  const end = lineStarts.starts[n];
-  return text.slice(start, end).replace(/(?:\r\n?|\n|\u2028|\u2029)$/, "");
+/** The span's line: resolved by the emitter, else looked up in `sources`. */
+function lineText(span: Span, sources?: Map<string, string>): string | undefined {
+  if (span.lineText !== undefined) return span.lineText;
+  const text = sources?.get(span.file);
+  return text === undefined ? undefined : lineOf(span, text).lineText;
 }
 
 export function renderAll(ds: readonly Diagnostic[], o: RenderOptions): string {

@@ -1,5 +1,7 @@
-// Diagnostics are values: producers return them, never print. One renderer (cli/render.ts) prints them.
-import type { Span } from "./span.js";
+// Diagnostics are values: producers return them, never print. One emitter (emitDiagnostics) puts
+// them in source order, drops repeats, caps them and resolves each span's line; one renderer
+// (cli/render.ts) prints them.
+import { lineOf, type Span } from "./span.js";
 
 export type Severity = "error" | "warning" | "note";
 
@@ -30,6 +32,32 @@ export class DiagnosticError extends Error {
   constructor(readonly diagnostics: Diagnostic[], readonly sources?: Map<string, string>) {
     super(diagnostics.map((d) => d.message).join("; "));
   }
+}
+
+/**
+ * The one emitter, for every build path (`build`, `run`, `test` and the API's BuildFns): the
+ * diagnostics in source order, exact repeats dropped, at most MAX_DIAGNOSTICS, each span (and
+ * note span) carrying the text of its line from `sources` (file name → text).
+ */
+export function emitDiagnostics(ds: readonly Diagnostic[], sources: ReadonlyMap<string, string>): Diagnostic[] {
+  const withLine = (s: Span | undefined) => {
+    const text = s && sources.get(s.file);
+    return s && text !== undefined ? lineOf(s, text) : s;
+  };
+  return capDiagnostics(inSourceOrder(ds)).map((d) => ({
+    ...d,
+    ...(d.span && { span: withLine(d.span) }),
+    ...(d.notes && { notes: d.notes.map((n) => ({ ...n, ...(n.span && { span: withLine(n.span) }) })) }),
+  }));
+}
+
+/** Diagnostics sorted by position (line, then column; none first), stable, exact repeats dropped. */
+export function inSourceOrder(ds: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  const key = (d: Diagnostic) => `${d.span?.file}:${d.span?.line}:${d.span?.col}:${d.code}:${d.message}`;
+  const unique = ds.filter((d) => !seen.has(key(d)) && !!seen.add(key(d)));
+  const at = (d: Diagnostic) => [d.span?.line ?? 0, d.span?.col ?? 0];
+  return unique.sort((a, b) => at(a)[0] - at(b)[0] || at(a)[1] - at(b)[1]);
 }
 
 /** At most this many diagnostics are shown per file. */

@@ -2,7 +2,7 @@
 // ElfInput (sections, symbols, relocations laid out as llvm-mc lays them out) plus diagnostics.
 // Instructions are encoded straight into their section's buffer; labels, calls and symbol loads
 // are recorded as fixups and resolved (or turned into relocations) at the end.
-import { type Diagnostic, error } from "../diagnostics.js";
+import { type Diagnostic, error, inSourceOrder } from "../diagnostics.js";
 import type { Span } from "../span.js";
 import type { ElfInput, ElfRelocInput, ElfSectionInput, ElfSymbolInput } from "../elf/sections.js";
 import { ByteWriter } from "../elf/bytes.js";
@@ -120,13 +120,8 @@ export function assembleLlvm(text: string, file: string): AsmResult {
   const errors = lexEach(text, (s) => statement(st, s), { replay: (start) => lines.replay(st, start) });
   for (const e of errors) st.diags.push(error(ASM.lexical, e.message, { file, line: e.line, col: e.col, offset: e.offset, length: 1 }));
   resolve(st);
-  if (st.diags.length) return { diagnostics: byPosition(st.diags) };
+  if (st.diags.length) return { diagnostics: inSourceOrder(st.diags) };
   return { elf: finish(st), diagnostics: st.diags };
-}
-
-export function byPosition(ds: Diagnostic[]): Diagnostic[] {
-  const key = (d: Diagnostic) => (d.span?.line ?? 0) * 1e6 + (d.span?.col ?? 0);
-  return ds.map((d, i) => ({ d, i })).sort((a, b) => key(a.d) - key(b.d) || a.i - b.i).map((x) => x.d);
 }
 
 function statement(st: AsmState, s: Statement): void {

@@ -2,7 +2,7 @@
 // `mov32 %r0, 1`, `ldxw %r0, [%r1+2]`, `jeq %r1, 5, +3`, `lock fetch add [%r10-8], %r1` and
 // produces resolved Insn[] (jump labels turned into offsets) plus diagnostics. Mnemonics come
 // from the instruction table's `ubpf` names.
-import { type Diagnostic, error } from "../diagnostics.js";
+import { type Diagnostic, error, inSourceOrder } from "../diagnostics.js";
 import type { BuildOptions } from "../build-api.js";
 import type { ElfInput } from "../elf/sections.js";
 import { CLASS, type Insn, LD_IMM64, MODE, insnClass } from "../isa/insn.js";
@@ -10,7 +10,6 @@ import { entryByName, targetInImm, ubpfEntries } from "../isa/lookup.js";
 import { encodeInsns, slotIndex } from "../isa/encode.js";
 import type { OpEntry } from "../isa/table.js";
 import { parseNumber } from "./lexer.js";
-import { byPosition } from "./assemble.js";
 import { ASM_CODES as ASM, type AsmCode } from "../codes.js";
 
 type Operand =
@@ -82,7 +81,7 @@ export function parseUbpf(text: string, file: string): UbpfResult {
     insns.push(r);
   }
   resolveLabels(insns, labels, file, diagnostics);
-  return { insns, labels, diagnostics: byPosition(diagnostics) };
+  return { insns, labels, diagnostics: inSourceOrder(diagnostics) };
 }
 
 function operands(s: string, col0: number): Operand[] | { error: string; col: number } {

@@ -1,9 +1,9 @@
 // DSL build entry (`compileToObject: BuildFn`): source text → parse → check → per XDP program:
 // lower → optimise → legalise → expand calls → allocate registers → select Insn[] → one
 // BpfObjectInput (maps, programs, sources, log formats) → writeBpfObject → ELF bytes.
-// Never prints; every problem is a Diagnostic with a span.
+// Never prints; every problem is a Diagnostic with a span, emitted through the one emitter.
 import type { BuildFn, BuildOptions } from "../build-api.js";
-import { hasErrors, type Diagnostic } from "../diagnostics.js";
+import { emitDiagnostics, hasErrors, type Diagnostic } from "../diagnostics.js";
 import { diag } from "./codes.js";
 import type { BpfObjectInput, LogFormat, MapDef, ProgramDef, TypeDesc } from "../object.js";
 import { writeBpfObject } from "../elf/write-object.js";
@@ -38,6 +38,11 @@ export interface CompileResult {
 
 /** Everything but the ELF writing: useful to tests that inspect instructions. */
 export function compileToInput(text: string, file: string, opts: BuildOptions): CompileResult {
+  const r = compile(text, file, opts);
+  return { ...r, diagnostics: emitDiagnostics(r.diagnostics, new Map([[file, text]])) };
+}
+
+function compile(text: string, file: string, opts: BuildOptions): CompileResult {
   const parsed = parseProgram(text, file);
   if (hasErrors(parsed.diagnostics)) return { diagnostics: parsed.diagnostics };
   const checked = checkProgram(parsed.ast);

@@ -3,7 +3,7 @@
 // recursion, no unsupported TypeScript) and returns the annotated program plus diagnostics.
 // Expressions are in expr.ts, type helpers in types.ts. Never throws on bad input.
 import type * as A from "../ast.js";
-import type { Diagnostic } from "../../diagnostics.js";
+import { inSourceOrder, type Diagnostic } from "../../diagnostics.js";
 import { HEADERS, MAPS, MODULE_NAME, UNSUPPORTED_MAPS, exportedNames, isIntName, INT_TYPES } from "../catalog.js";
 import { ACTION, ERROR, VOID, assignable, isError, isInt, notAssignableMessage, resolveTypeRef, typeName } from "./types.js";
 import { literalType, narrow } from "../int-rule.js";
@@ -28,7 +28,7 @@ export function checkProgram(ast: A.Program): CheckResult {
     c.diagnostics.push(diag("unsupported", "The program is nested too deeply to compile.", ast.span));
     program = { ast, programs: [], functions: [], maps: [], consts: [] };
   }
-  return { program, diagnostics: c.diagnostics.sort((a, b) => (a.span?.offset ?? 0) - (b.span?.offset ?? 0)) };
+  return { program, diagnostics: inSourceOrder(c.diagnostics) };
 }
 
 const MAX_PARAMS = 5;

@@ -3,7 +3,7 @@
 // Syntax errors are reported (up to DslParser.MAX_ERRORS), each with a span; never throws on bad
 // input. Sources over MAX_SOURCE_CHARS are refused.
 import type { CstNode, ILexingError, IRecognitionException, IToken } from "chevrotain";
-import type { Diagnostic } from "../../diagnostics.js";
+import { inSourceOrder, type Diagnostic } from "../../diagnostics.js";
 import type { Span } from "../../span.js";
 import type { Program } from "../ast.js";
 import { tokenize } from "./lexer.js";
@@ -99,14 +99,13 @@ function errorSpan(e: IRecognitionException, conv: CstToAst): Span {
   return conv.endSpan();
 }
 
-/** One diagnostic per position (recovery can report the same spot twice). */
+/** One diagnostic per position (recovery can report the same spot twice), in source order. */
 function dedupe(ds: Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
-  const out = ds.filter((d) => {
+  return inSourceOrder(ds.filter((d) => {
     const k = `${d.span?.line}:${d.span?.col}`;
     if (seen.has(k)) return false;
     seen.add(k);
     return true;
-  });
-  return out.sort((a, b) => (a.span?.offset ?? 0) - (b.span?.offset ?? 0));
+  }));
 }
