@@ -2,11 +2,11 @@
 // and clang-19's -S output of the firewall fixture (BTF-defined maps, .BTF/.BTF.ext, without DWARF).
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { haveKernel, haveTools, kernelSkipReason } from "./helpers/env.js";
 import { suiteBpffs } from "./helpers/bpffs.js";
+import { suiteDir } from "./helpers/tmp.js";
 import { assembleToObject } from "../compiler/asm/index.js";
 
 function build(src: string, file: string): Uint8Array {
@@ -26,11 +26,11 @@ function stripDwarf(src: string): string {
 }
 
 describe.skipIf(!haveKernel || !haveTools("bpftool", "clang-19"))(`assembled objects in the kernel ${kernelSkipReason}`, () => {
-  const dir = mkdtempSync(join(tmpdir(), "tsebpf-asmk-"));
+  const at = suiteDir("tsebpf-asmk-");
   const bpffs = suiteBpffs(); // a private bpffs: /sys/fs/bpf may not be one
 
   function load(obj: Uint8Array, name: string): string {
-    const path = join(dir, `${name}.o`);
+    const path = at(`${name}.o`);
     writeFileSync(path, obj);
     const pin = join(bpffs(), "asm");
     mkdirSync(pin, { recursive: true });
@@ -50,12 +50,10 @@ describe.skipIf(!haveKernel || !haveTools("bpftool", "clang-19"))(`assembled obj
 
   it("clang -S firewall with BTF maps loads with its maps and BTF", () => {
     const inc = `-I/usr/include/${execFileSync("uname", ["-m"], { encoding: "utf8" }).trim()}-linux-gnu`;
-    const s = join(dir, "fw.s");
+    const s = at("fw.s");
     execFileSync("clang-19", [inc, "-O2", "-g", "-target", "bpf", "-S", "fixtures/c/firewall.c", "-o", s]);
     const shown = load(build(stripDwarf(readFileSync(s, "utf8")), "fw.s"), "xdp_firewall");
     expect(shown).toMatch(/map_ids \d+,\d+/);
     expect(shown).toMatch(/btf_id \d+/);
   });
-
-  it("cleans up", () => rmSync(dir, { recursive: true, force: true }));
 });

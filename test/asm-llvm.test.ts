@@ -1,17 +1,18 @@
 // The LLVM-syntax assembler without oracles: diagnostics (all of them, with positions, and no
 // object on error), forms beyond llvm-mc-19 (32-bit gotol), comments and separators, the CLI
-// `build` of programs/hello.s, and speed on a 200,000-instruction file.
+// `build` of programs/hello.s and its output file errors, speed on a 200,000-instruction file,
+// and clang output beyond the fixtures (DWARF label differences, section-name symbols, data ranges).
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { assembleLlvm } from "../compiler/asm/assemble.js";
 import { assembleToObject } from "../compiler/asm/index.js";
 import { formatCompact } from "../compiler/diagnostics.js";
 import { decodeInsns } from "../compiler/isa/decode.js";
 import { printInsn } from "../compiler/isa/print.js";
-import { readElf } from "../compiler/elf/read-elf.js";
-import { main } from "../cli/main.js";
+import { readElf, symbolName } from "../compiler/elf/read-elf.js";
+import { suiteDir, withTempDir } from "./helpers/tmp.js";
+import { cli } from "./helpers/cli.js";
 
 const text = (src: string) => {
   const r = assembleLlvm(src, "t.s");
@@ -74,22 +75,17 @@ describe("LLVM syntax assembler", () => {
   });
 
   it("tsebpf build programs/hello.s writes an object with the program and license", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tsebpf-hello-"));
-    try {
-      const out: string[] = [];
-      const io = { stdout: (s: string) => void out.push(s), stderr: (s: string) => void out.push(s), isTTY: false, env: {}, cwd: process.cwd() };
-      const code = await main(["build", "programs/hello.s", "-o", join(dir, "hello.o")], io);
-      expect(out.join("")).toBe("");
-      expect(code).toBe(0);
+    await withTempDir("tsebpf-hello-", async (dir) => {
+      const r = await cli("build", "programs/hello.s", "-o", join(dir, "hello.o"));
+      expect(r.out + r.err).toBe("");
+      expect(r.code).toBe(0);
       const elf = readElf(new Uint8Array(readFileSync(join(dir, "hello.o"))));
       const prog = elf.sections.find((s) => s.name === "xdp/xdp_hello")!;
       expect(decodeInsns(prog.data).map((i) => printInsn(i))).toEqual(["r0 = 2", "exit"]);
       expect(Buffer.from(elf.sections.find((s) => s.name === "license")!.data).toString("latin1")).toBe("GPL\0");
       const sym = elf.symbols.find((s) => s.name === "xdp_hello")!;
       expect([sym.type, sym.bind, sym.size]).toEqual([2, 1, 16]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("assembles 200,000 instructions in well under a second", { timeout: 20000 }, () => {
@@ -114,5 +110,83 @@ describe("LLVM syntax assembler", () => {
     console.log(`assembled 200,002 instructions in ${ms.toFixed(0)} ms`);
     // ≈0.2 s alone; the bound catches super-linear blowups with headroom for a loaded 2-core CI.
     expect(ms).toBeLessThan(1500);
+  });
+});
+
+describe("clang output beyond the fixtures", () => {
+  it("assembles clang -g DWARF `.uleb128 label - label` of labels placed earlier (as llvm-mc does)", () => {
+    const src = [
+      "\t.text",
+      ".Lfunc_begin0:",
+      "\tr0 = 2",
+      ".Ltmp1:",
+      "\tr0 += 1",
+      "\texit",
+      ".Lfunc_end0:",
+      "\t.section\t.debug_loclists,\"\",@progbits",
+      "\t.uleb128 .Ltmp1-.Lfunc_begin0",
+      "\t.uleb128 .Lfunc_end0-.Lfunc_begin0",
+      "\t.sleb128 .Lfunc_begin0-.Lfunc_end0",
+      "",
+    ].join("\n");
+    const r = assembleToObject(src, "x.s", { sectionStyle: "tsebpf" });
+    expect(r.diagnostics).toEqual([]);
+    const sec = readElf(r.object!).sections.find((s) => s.name === ".debug_loclists")!;
+    // 8, 24, -24 (sleb 0x68) — the bytes llvm-mc-19 writes
+    expect(Buffer.from(sec.data).toString("hex")).toBe("081868");
+  });
+
+  it("still rejects a .uleb128 of a label placed later, at its line", () => {
+    const r = assembleToObject("\t.section .foo,\"\",@progbits\n\t.uleb128 .Lb-.La\n.La:\n.Lb:\n", "y.s", { sectionStyle: "tsebpf" });
+    expect(r.diagnostics.map((d) => `${d.code}:${d.span?.line}`)).toEqual(["ASM004:2"]);
+  });
+
+  it("`.long .debug_abbrev` (a section's name, clang -g) relocates against the section symbol, not an undefined global", () => {
+    const src = [
+      "\t.section\t.debug_abbrev,\"\",@progbits",
+      "\t.byte\t1",
+      "\t.section\t.debug_info,\"\",@progbits",
+      "\t.long\t.debug_abbrev",
+      "",
+    ].join("\n");
+    const r = assembleToObject(src, "d.s", { sectionStyle: "tsebpf" });
+    expect(r.diagnostics).toEqual([]);
+    const elf = readElf(r.object!);
+    const syms = elf.symbols.slice(1).map((s) => `${symbolName(elf, s)} ${s.type} ${s.bind} ${s.shndx ? elf.sections[s.shndx]!.name : "UND"}`);
+    // llvm-mc-19: one local section symbol for .debug_abbrev, nothing undefined (libbpf refused the UND one as an extern)
+    expect(syms.filter((x) => x.endsWith(" UND"))).toEqual([]);
+    const relocs = [...elf.relocs.values()].flat();
+    expect(relocs.length).toBe(1);
+    const target = elf.symbols[relocs[0]!.symIndex]!;
+    expect(elf.sections[target.shndx]!.name).toBe(".debug_abbrev");
+    expect(relocs[0]!.type).toBe(3); // R_BPF_64_ABS32
+  });
+
+  it("rejects data literals out of range as llvm-mc-19 does (.byte 256, .short -32769, .long 2^32), at their line", () => {
+    const ok = [".byte 255", ".byte -128", ".short 65535", ".long 4294967295", ".long -2147483648", ".quad 18446744073709551615", ".quad -1", ".byte 300-100"];
+    const bad = [".byte -129", ".byte 256", ".short -32769", ".short 65536", ".long -2147483649", ".long 4294967296", ".byte 1+255"];
+    const run = (lines: string[]) => assembleToObject(`\t.section .d,"a",@progbits\n${lines.map((l) => `\t${l}\n`).join("")}`, "v.s", { sectionStyle: "tsebpf" }).diagnostics;
+    expect(run(ok)).toEqual([]);
+    expect(run(bad).map((d) => `${d.code}:${d.span?.line}`)).toEqual(bad.map((_, i) => `ASM004:${i + 2}`));
+  });
+});
+
+describe("tsebpf build: output file errors", () => {
+  const at = suiteDir("tsebpf-build-out-", (f) =>
+    writeFileSync(f("p.s"), '\t.section "xdp/xdp_t","ax"\n\t.globl xdp_t\nxdp_t:\n\tr0 = 2\n\texit\n'),
+  );
+
+  it("build -o naming a directory is one clear line, exit 1", async () => {
+    mkdirSync(at("d.o"));
+    const r = await cli("build", at("p.s"), "-o", at("d.o"));
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`tsebpf: error: ${at("d.o")}: is a directory\n`);
+  });
+
+  it("build -o under a regular file (ENOTDIR) is one clear line, exit 1", async () => {
+    const r = await cli("build", at("p.s"), "-o", at("p.s/x.o"));
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`tsebpf: error: ${at("p.s/x.o")}: not a directory\n`);
+    expect(existsSync(at("out.o"))).toBe(false);
   });
 });

@@ -3,10 +3,10 @@
 // (contents, flags, alignment), relocations and symbols.
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { haveTools } from "./helpers/env.js";
+import { suiteDir } from "./helpers/tmp.js";
 import { assembleLlvm, assembleToObject } from "../compiler/asm/index.js";
 import { readElf, symbolName, type ElfFile } from "../compiler/elf/read-elf.js";
 
@@ -116,25 +116,25 @@ function stripDwarf(src: string): string {
 const oracle = haveTools("llvm-mc-19", "clang-19", "clang-14");
 
 describe.skipIf(!oracle)("whole objects against llvm-mc-19", () => {
-  const dir = mkdtempSync(join(tmpdir(), "tsebpf-asmobj-"));
+  const at = suiteDir("tsebpf-asmobj-");
 
   it("programs/hello.s", () => {
-    const obj = compare(readFileSync("programs/hello.s", "utf8"), "hello", dir);
+    const obj = compare(readFileSync("programs/hello.s", "utf8"), "hello", at("."));
     const elf = readElf(obj);
     expect(elf.sections.map((s) => s.name)).toContain("xdp/xdp_hello");
   });
 
   it("directives, data relocations, sections and comments", () => {
-    compare(DIRECTIVES, "directives", dir);
+    compare(DIRECTIVES, "directives", at("."));
   });
 
   for (const c of ["hello", "parser", "firewall", "legacy", "subprog"]) {
     for (const v of ["19", "14"]) {
       it(`clang-${v} -S fixtures/c/${c}.c`, () => {
         const inc = `-I/usr/include/${execFileSync("uname", ["-m"], { encoding: "utf8" }).trim()}-linux-gnu`;
-        const sPath = join(dir, `${c}-${v}.clang.s`);
+        const sPath = at(`${c}-${v}.clang.s`);
         execFileSync(`clang-${v}`, [inc, "-O2", "-target", "bpf", ...(v === "19" ? ["-mcpu=v4"] : []), "-S", `fixtures/c/${c}.c`, "-o", sPath]);
-        compare(readFileSync(sPath, "utf8"), `${c}-${v}`, dir);
+        compare(readFileSync(sPath, "utf8"), `${c}-${v}`, at("."));
       });
     }
   }
@@ -142,11 +142,11 @@ describe.skipIf(!oracle)("whole objects against llvm-mc-19", () => {
   for (const c of ["firewall", "subprog"]) {
     it(`clang-19 -g -S fixtures/c/${c}.c without DWARF: .BTF and .BTF.ext (NODYLD32 relocations)`, () => {
       const inc = `-I/usr/include/${execFileSync("uname", ["-m"], { encoding: "utf8" }).trim()}-linux-gnu`;
-      const sPath = join(dir, `${c}-g.clang.s`);
+      const sPath = at(`${c}-g.clang.s`);
       execFileSync("clang-19", [inc, "-O2", "-g", "-target", "bpf", "-mcpu=v4", "-S", `fixtures/c/${c}.c`, "-o", sPath]);
       const src = stripDwarf(readFileSync(sPath, "utf8"));
       expect(src).toContain(".BTF.ext");
-      compare(src, `${c}-g`, dir);
+      compare(src, `${c}-g`, at("."));
     });
   }
 
@@ -156,8 +156,6 @@ describe.skipIf(!oracle)("whole objects against llvm-mc-19", () => {
       "\t.text", ".La:", "\tr0 = 0", "\texit", ".Lb:", '\t.section .data,"aw",@progbits', "\t.long .Lb-.La", "\t.byte .Lb-.La, 3",
       "\t.long .Ld-.Lc", ".Lc:", "\t.long 1", "\t.byte 2", ".Ld:", "\t.uleb128 300", "\t.sleb128 -200", "\t.sleb128 63", "\t.quad .Lb-.La+4", "\t.long . - .Lc", "",
     ].join("\n");
-    compare(src, "diff", dir);
+    compare(src, "diff", at("."));
   });
-
-  it("cleans up", () => rmSync(dir, { recursive: true, force: true }));
 });

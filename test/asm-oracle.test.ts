@@ -1,19 +1,18 @@
 // Oracle test: a generated .s walks every table entry with edge values; llvm-mc-19 and our
 // assembler must produce the same .text bytes, relocations and symbols, and our printer must print
 // what llvm-objdump-14 (decimal) and llvm-objdump-19 (--print-imm-hex, also --mcpu=v4) print.
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
 import { haveTools } from "./helpers/env.js";
+import { suiteDir } from "./helpers/tmp.js";
 import { OP_TABLE } from "../compiler/isa/table.js";
 import { decodeInsns } from "../compiler/isa/decode.js";
 import { branchTarget, printInsn, type PrintOptions } from "../compiler/isa/print.js";
 import { findEntry } from "../compiler/isa/lookup.js";
 import { encodeInsns } from "../compiler/isa/encode.js";
 import { assembleLlvm } from "../compiler/asm/assemble.js";
-import { readElf, symbolName } from "../compiler/elf/read-elf.js";
+import { readElf, symbolName, type ElfFile } from "../compiler/elf/read-elf.js";
 import type { ElfInput } from "../compiler/elf/sections.js";
 
 const VALUES: Record<string, string[]> = {
@@ -74,19 +73,24 @@ function ourText(elf: ElfInput): Uint8Array {
 const oracle = haveTools("llvm-mc-19", "llvm-objdump-14", "llvm-objdump-19");
 
 describe.skipIf(!oracle)("assembler and printer against LLVM", () => {
-  const dir = mkdtempSync(join(tmpdir(), "tsebpf-asm-"));
+  const at = suiteDir("tsebpf-asm-");
   const src = generateWalk();
-  const sPath = join(dir, "walk.s"), oPath = join(dir, "walk.o");
-  writeFileSync(sPath, src);
-  let mcError = "";
-  try {
-    sh("llvm-mc-19", ["-triple", "bpfel", "-mcpu=v4", "-filetype=obj", sPath, "-o", oPath]);
-  } catch (e) {
-    mcError = String((e as { stderr?: string }).stderr ?? e);
-  }
+  const oPath = () => at("walk.o");
   const ours = assembleLlvm(src, "walk.s");
-  const theirs = mcError ? undefined : readElf(new Uint8Array(readFileSync(oPath)));
-  const theirText = theirs?.sections.find((s) => s.name === ".text")?.data ?? new Uint8Array();
+  let mcError = "";
+  let theirs: ElfFile | undefined;
+  let theirText: Uint8Array = new Uint8Array();
+  beforeAll(() => {
+    writeFileSync(at("walk.s"), src);
+    try {
+      sh("llvm-mc-19", ["-triple", "bpfel", "-mcpu=v4", "-filetype=obj", at("walk.s"), "-o", oPath()]);
+    } catch (e) {
+      mcError = String((e as { stderr?: string }).stderr ?? e);
+      return;
+    }
+    theirs = readElf(new Uint8Array(readFileSync(oPath())));
+    theirText = theirs.sections.find((s) => s.name === ".text")?.data ?? new Uint8Array();
+  });
 
   it("llvm-mc accepts every generated form", () => {
     expect(mcError).toBe("");
@@ -125,7 +129,7 @@ describe.skipIf(!oracle)("assembler and printer against LLVM", () => {
   ];
   for (const [title, tool, args, opts] of modes) {
     it(`prints exactly what ${title} prints`, () => {
-      const want = objdumpLines(tool, args, oPath);
+      const want = objdumpLines(tool, args, oPath());
       const got = decodeInsns(theirText).map((i) => printInsn(i, opts));
       const diffs = got.map((g, k) => (g === want[k] ? "" : `${k}: ours '${g}' llvm '${want[k]}'`)).filter(Boolean);
       expect(diffs.slice(0, 20)).toEqual([]);
@@ -134,7 +138,7 @@ describe.skipIf(!oracle)("assembler and printer against LLVM", () => {
   }
 
   it("computes the branch targets llvm-objdump annotates as <sym+0xN>", () => {
-    const lines = sh("llvm-objdump-19", ["-d", oPath]).split("\n").filter((l) => /^\s+\d+:\t/.test(l));
+    const lines = sh("llvm-objdump-19", ["-d", oPath()]).split("\n").filter((l) => /^\s+\d+:\t/.test(l));
     const symAt = new Map(theirs!.symbols.map((x) => [symbolName(theirs!, x), x.value]));
     const bySlot = new Map(lines.map((l) => [Number(/^\s+(\d+):/.exec(l)![1]), l]));
     let slot = 0, checked = 0;
@@ -178,7 +182,7 @@ describe.skipIf(!oracle)("assembler and printer against LLVM", () => {
       "r0 = *(u8 *)(r1 5)", "r0 = *(u8 *)(r1 -5)", "r1 = 0x10ULL", "r1 = 7u", "r1 = 5ll", "r1 = 0x10ull ll", "goto 3", "if r1>r2 goto+1", "*(u8*)(r1+1)=r2",
       "exit", "loc:", "exit", "exit"];
     const src = odd.map((l) => `\t${l}`).join("\n") + "\n";
-    const p = join(dir, "odd.s"), o = join(dir, "odd.o");
+    const p = at("odd.s"), o = at("odd.o");
     writeFileSync(p, src);
     sh("llvm-mc-19", ["-triple", "bpfel", "-mcpu=v4", "-filetype=obj", p, "-o", o]);
     const oddElf = readElf(new Uint8Array(readFileSync(o)));
@@ -194,6 +198,4 @@ describe.skipIf(!oracle)("assembler and printer against LLVM", () => {
     for (const bad of ["*(u32 *)(r10 + -8) = 1", "r0 = *(u8 *)(r1)", "r1 += w2", "w1 = (s32)w2", "w1 = bswap16 w1", "w0 = *(s8 *)(r1 + 0)", "w1 = le32 w1"])
       expect(assembleLlvm(`\t${bad}\n`, "bad.s").diagnostics.length, bad).toBe(1);
   });
-
-  it("cleans up", () => rmSync(dir, { recursive: true, force: true }));
 });

@@ -2,10 +2,10 @@
 // llvm-mc-19's bytes, and a repeated bad line must be reported at each of its own positions.
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { haveTools } from "./helpers/env.js";
+import { withTempDir } from "./helpers/tmp.js";
 import { assembleToObject } from "../compiler/asm/index.js";
 import { readElf } from "../compiler/elf/read-elf.js";
 import { formatCompact } from "../compiler/diagnostics.js";
@@ -21,16 +21,13 @@ function textOf(obj: Uint8Array): string {
 
 describe("repeated lines", () => {
   it.skipIf(!haveTools("llvm-mc-19"))("give llvm-mc-19's bytes", () => {
-    const dir = mkdtempSync(join(tmpdir(), "tsebpf-repeat-"));
-    try {
+    withTempDir("tsebpf-repeat-", (dir) => {
       writeFileSync(join(dir, "r.s"), src);
       execFileSync("llvm-mc-19", ["-triple", "bpfel", "-mcpu=v4", "-filetype=obj", join(dir, "r.s"), "-o", join(dir, "r.o")]);
       const ours = assembleToObject(src, "r.s", { sectionStyle: "tsebpf" });
       expect(ours.diagnostics).toEqual([]);
       expect(textOf(ours.object!)).toBe(textOf(new Uint8Array(readFileSync(join(dir, "r.o")))));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("report a repeated bad line at every occurrence", () => {

@@ -1,12 +1,12 @@
 // The bpf_conformance suite through our ubpf assembler and the kernel's test-run, plus the
 // wrapper itself with hand-made instructions (so a wrapper bug is not hidden by the assembler).
 import { describe, expect, it } from "vitest";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { haveKernel } from "./helpers/env.js";
 import { requireFreshDist } from "./helpers/dist.js";
+import { withTempDir } from "./helpers/tmp.js";
 import { parseCase, runCase, type Assembler, type Encoder } from "../loader/conformance.js";
 import type { Insn } from "../compiler/isa/insn.js";
 
@@ -97,15 +97,12 @@ describe("npm run conformance, bad invocations", () => {
   });
 
   it("a folder without test files, or a missing one, is an error, not '0 passed'", () => {
-    const dir = mkdtempSync(join(tmpdir(), "tsebpf-conf-empty-"));
-    try {
+    withTempDir("tsebpf-conf-empty-", (dir) => {
       writeFileSync(join(dir, "README"), "not a test\n");
       const empty = conformance(dir);
       expect([empty.status, empty.stdout, empty.stderr]).toEqual([2, "", `conformance: error: ${dir}: no bpf_conformance test files (*.data) in this folder\n`]);
       const missing = conformance(join(dir, "nope"));
       expect([missing.status, missing.stderr]).toEqual([2, `conformance: error: ${join(dir, "nope")}: no such directory\n`]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

@@ -1,11 +1,13 @@
 // Checker: annotations the back end relies on (types, bindings, call/member targets, constants,
-// loop trip counts, program lists) and the flow-sensitive null checks.
+// loop trip counts, program lists), the flow-sensitive null checks and the hint for a null-only variable.
 import { describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import { parseProgram } from "../compiler/dsl/syntax/parser.js";
 import { checkProgram } from "../compiler/dsl/check/checker.js";
 import type * as A from "../compiler/dsl/ast.js";
 import { formatCompact } from "../compiler/diagnostics.js";
+import { XDP_HEAD, checkDiags } from "./helpers/dsl.js";
+import { compileToObject } from "../compiler/dsl/index.js";
 
 const IMPORTS = `import { XdpContext, XdpAction, HashMap, ArrayMap, RingBuf, EthHdr, Ipv4Hdr, TcpHdr, ETH_P_IP, IPPROTO_TCP,
   u8, u16, u32, u64, i32, i64, bool, info, warn, ipv4, hex, mac, ktimeNs, redirect } from "tsebpf";\n`;
@@ -268,4 +270,13 @@ describe("unsupported TypeScript: each construct gets its own clear diagnostic",
       expect(hit!.span!.line).toBe(4 + code.split("\n").length);
     });
   }
+});
+
+describe("hints", () => {
+  it("the hint for a null-only variable suggests a form the back end compiles (not 'let h: Ipv4Hdr | null = null')", () => {
+    const d = checkDiags(`export function xdp_t(ctx: XdpContext): XdpAction { let h = null; return XdpAction.Pass; }`);
+    expect(d.length).toBe(1);
+    expect(d[0]).toContain("'const h = ctx.header(Ipv4Hdr, EthHdr.size)'");
+    expect(compileToObject(XDP_HEAD + `export function xdp_t(ctx: XdpContext): XdpAction { const h = ctx.header(Ipv4Hdr, EthHdr.size); return h === null ? XdpAction.Pass : XdpAction.Drop; }`, "t.ts", { sectionStyle: "tsebpf" }).diagnostics).toEqual([]);
+  });
 });

@@ -1,11 +1,12 @@
 // Error fixtures: every fixtures/errors/*.ts reports exactly the (line, code) pairs its
 // `// expect: CODE` comments name, and its compact diagnostics match <name>.expected.
 import { describe, expect, it } from "vitest";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseProgram } from "../compiler/dsl/syntax/parser.js";
 import { checkProgram } from "../compiler/dsl/check/checker.js";
 import { formatCompact, type Diagnostic } from "../compiler/diagnostics.js";
+import { expectGolden } from "./helpers/golden.js";
 
 const DIR = "fixtures/errors";
 const files = readdirSync(DIR).filter((f) => f.endsWith(".ts")).sort();
@@ -42,10 +43,7 @@ describe("DSL error fixtures", () => {
       expect(ds.map((d) => `${d.span?.line} ${d.code}`).sort()).toEqual(want);
       for (const d of ds) expect(d.span, formatCompact(d)).toBeDefined();
       const compact = ds.map(formatCompact).join("\n") + "\n";
-      const golden = path.replace(/\.ts$/, ".expected");
-      if (process.env.UPDATE_FIXTURES === "1") writeFileSync(golden, compact);
-      expect(existsSync(golden), `missing golden ${golden} (run with UPDATE_FIXTURES=1)`).toBe(true);
-      expect(compact).toBe(readFileSync(golden, "utf8"));
+      expectGolden(path.replace(/\.ts$/, ".expected"), compact);
     });
   }
 });

@@ -6,15 +6,15 @@ import { describe, expect, it } from "vitest";
 import { compileToInput } from "../compiler/dsl/index.js";
 import { formatCompact } from "../compiler/diagnostics.js";
 import { rpo, type Func } from "../compiler/dsl/ir.js";
-import { cli, suiteDir } from "./helpers/cli.js";
+import { cli } from "./helpers/cli.js";
 import { rng } from "./helpers/rng.js";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { haveKernel } from "./helpers/env.js";
 import { compileDsl } from "./helpers/dsl.js";
 import { runPackets } from "./helpers/run.js";
 import { frame } from "./helpers/packets.js";
+import { suiteDir, withTempDir } from "./helpers/tmp.js";
 
 const HEAD = `import { XdpContext, XdpAction, HashMap, EthHdr, IcmpHdr, u8, u32 } from "tsebpf";
 export const M = new HashMap<u32, u32>(16);
@@ -164,8 +164,7 @@ export function xdp_t(ctx: XdpContext): XdpAction {
   });
 
   it("a source with no program and an empty .s file are errors; no object is written", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tsebpf-empty-"));
-    try {
+    await withTempDir("tsebpf-empty-", async (dir) => {
       writeFileSync(join(dir, "empty.s"), "  # nothing here\n");
       writeFileSync(join(dir, "none.ts"), `import { u32 } from "tsebpf";\nfunction f(x: u32): u32 { return x; }\n`);
       const s = await cli("build", join(dir, "empty.s"), "-o", join(dir, "s.o"));
@@ -174,9 +173,7 @@ export function xdp_t(ctx: XdpContext): XdpAction {
       expect(t.code).toBe(1);
       expect(t.err.split("\n")[0]).toMatch(/none\.ts:1:1: error TSB9016: No XDP program/);
       expect(existsSync(join(dir, "s.o")) || existsSync(join(dir, "t.o"))).toBe(false);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 

@@ -1,10 +1,12 @@
 // The checker's side of the integer rule (compiler/dsl/int-rule.ts): constant folding in 64 bits,
 // `as` keeps the operand's own value, and the rule's diagnostics (u64 compared with a signed value,
-// constant shift counts outside 0..63, constants that do not fit their destination), in compact form.
+// constant shift counts outside 0..63, constants that do not fit their destination), in compact form;
+// `as` of an out-of-range literal expression wraps.
 import { describe, expect, it } from "vitest";
 import { parseProgram } from "../compiler/dsl/syntax/parser.js";
 import { checkProgram } from "../compiler/dsl/check/checker.js";
 import type * as A from "../compiler/dsl/ast.js";
+import { checkDiags } from "./helpers/dsl.js";
 
 const HEAD = `import { XdpContext, XdpAction, EthHdr, Ipv4Hdr, HashMap, u8, u16, u32, u64, i8, i16, i32, i64 } from "tsebpf";
 export const M = new HashMap<u8, u16>(4);
@@ -75,5 +77,16 @@ describe("integer rule: checker", () => {
       "2: TSB9030 The shift count -1 is outside 0..63.",
       "3: TSB9030 The shift count 70 is outside 0..63.",
     ]);
+  });
+});
+
+describe("integer rule: `as` of literal expressions", () => {
+  it("`as` of an out-of-range literal expression wraps instead of reporting 'not assignable'", () => {
+    expect(checkDiags(`export function xdp_t(ctx: XdpContext): XdpAction {
+  const y: u16 = (0xfff0 + 0x20) as u16;
+  const z: u8 = 300 as u8;
+  const w: i8 = 200 as i8;
+  return y === 16 && z === 44 && w === -56 ? XdpAction.Drop : XdpAction.Pass;
+}`)).toEqual([]);
   });
 });

@@ -2,11 +2,12 @@
 // offsets, return early on null or on field values, and log in between, are run in the kernel on
 // packets of every length from 14 to 64 bytes; verdicts and logs must match a reference
 // interpreter. Guards the merging of bounds checks (a short packet must get the same verdict).
+// Also header views at variable offsets of any u32 value.
 import { describe, expect, it } from "vitest";
 import { haveKernel } from "./helpers/env.js";
 import { rng } from "./helpers/rng.js";
-import { compileDsl } from "./helpers/dsl.js";
-import { readLogs, run, withObject } from "./helpers/run.js";
+import { XDP_HEAD, compileDsl } from "./helpers/dsl.js";
+import { readLogs, run, runPackets, withObject } from "./helpers/run.js";
 import { HEADERS } from "../compiler/dsl/catalog.js";
 
 /** A step of the random program, as source and as its reference semantics. */
@@ -83,5 +84,24 @@ describe.skipIf(!haveKernel)("bounds checks: compiled code against a reference i
         expect({ len, verdict, logs, text }).toEqual({ len, ...want, text });
       }
     });
+  });
+});
+
+describe.skipIf(!haveKernel)("variable header offsets in the kernel", () => {
+  it("a variable header offset of any u32 value gives a program the verifier accepts; offsets past any packet give null", () => {
+    const prog = (off: string) => compileDsl(XDP_HEAD + `export function xdp_t(ctx: XdpContext): XdpAction {
+  const ip = ctx.header(Ipv4Hdr, 14);
+  if (ip === null) return XdpAction.Aborted;
+  const e = ctx.header(EthHdr, ${off});
+  if (e === null) return XdpAction.Pass;
+  e.srcMac = 0xffffffffffff;
+  return e.etherType === 0x0708 ? XdpAction.Drop : XdpAction.Tx;
+}`, "t.ts");
+    const pkt = new Uint8Array(Buffer.from("00112233445566778899aabb08004500001400000000401100000102030405060708", "hex"));
+    // ctx.length - 14 and ip.totalLen (20) are full-range u32/u16 values: the verifier rejected these before
+    expect(runPackets(prog("ctx.length - 14"), [pkt]).verdicts).toEqual([1]);
+    expect(runPackets(prog("ip.totalLen"), [pkt]).verdicts).toEqual([1]);
+    // 34 + 0xffe6 = 0x10008: masking with 0xffff read the header at offset 8; it is past the packet
+    expect(runPackets(prog("ctx.length + 0xffe6"), [pkt]).verdicts).toEqual([2]);
   });
 });

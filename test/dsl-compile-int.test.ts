@@ -1,9 +1,10 @@
 // The integer rule in the kernel (compiler/dsl/int-rule.ts): the examples of issue 7 compiled,
 // loaded and run, folded (constant operands) and at run time (operands from the packet), each
-// printed through a log line and compared with the value the rule gives.
+// printed through a log line and compared with the value the rule gives; `as` of literal
+// expressions and constant comparisons of mixed signedness against the same code at run time.
 import { describe, expect, it } from "vitest";
 import { haveKernel } from "./helpers/env.js";
-import { compileDsl } from "./helpers/dsl.js";
+import { XDP_HEAD, checkDiags, compileDsl } from "./helpers/dsl.js";
 import { runPackets } from "./helpers/run.js";
 import { frame } from "./helpers/packets.js";
 
@@ -47,5 +48,40 @@ describe.skipIf(!haveKernel)("integer rule in the kernel", () => {
       `t=264 w=803 gt=true sh=32768 below=true log=8 len=${len}`,
       "t=264 w=803 gt=true sh=32768 below=true shr=6 rt=6",
     ]);
+  });
+});
+
+describe.skipIf(!haveKernel)("integer rule in the kernel: `as` and mixed signedness", () => {
+  it("`as` of literal expressions wraps to the target width", () => {
+    const bytes = compileDsl(XDP_HEAD + `export function xdp_t(ctx: XdpContext): XdpAction {
+  const y: u16 = (0xfff0 + 0x20) as u16;
+  const z: u8 = 300 as u8;
+  const w: i8 = 200 as i8;
+  let a: u32 = ctx.length;
+  a += y + z;
+  info(\`\${a} \${w}\`);
+  return XdpAction.Pass;
+}`, "t.ts");
+    const { verdicts, logs } = runPackets(bytes, [frame()]);
+    expect(verdicts).toEqual([2]);
+    expect(logs.length).toBe(1);
+    expect(logs[0]).toMatch(/ -56$/);
+  });
+
+  it("constant comparisons of mixed signedness fold as the compiled code compares (both sides widened to i64)", () => {
+    // each pair: the same comparison on constants and on run-time values (ctx.length is 34); both must agree
+    const pairs: [string, string][] = [
+      ["const s: i16 = -1; const u: u16 = 0xffff;", "const s: i16 = (ctx.length as i16) - 35; const u: u16 = (ctx.length as u16) - 35;"],
+      ["const s: i32 = -1; const u: u32 = 0xffffffff;", "const s: i32 = (ctx.length as i32) - 35; const u: u32 = ctx.length - 35;"],
+      ["const s: i8 = -1; const u: u32 = 1;", "const s: i8 = (ctx.length as i8) - 35; const u: u32 = ctx.length - 33;"],
+    ];
+    const verdict = (decl: string) => runPackets(compileDsl(XDP_HEAD + `import { i16, i64 } from "tsebpf";
+export function xdp_t(ctx: XdpContext): XdpAction {
+  ${decl}
+  return s < u ? XdpAction.Tx : s === u ? XdpAction.Drop : XdpAction.Pass;
+}`, "t.ts"), [new Uint8Array(34)]).verdicts[0];
+    for (const [k, r] of pairs) expect([k, verdict(k)]).toEqual([k, verdict(r)]);
+    // literals alone compare as numbers (as tsc sees them)
+    expect(checkDiags(`export function xdp_t(ctx: XdpContext): XdpAction { return -1 < 0xffffffff ? XdpAction.Tx : XdpAction.Pass; }`)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 // What the kernel refuses, refused by the compiler first, at the source: more maps than the
 // verifier's MAX_USED_MAPS in one program, and programs whose paths explode past the verifier's
 // 1,000,000-instruction walk (compiler/dsl/backend/verifier-cost.ts). ArrayMap/PerCpuArray keys:
-// fixtures/errors/array-key.ts.
+// fixtures/errors/array-key.ts. Loop limits: 1024 iterations per loop, 8192 unrolled bodies.
 import { describe, expect, it } from "vitest";
 import { compileToObject } from "../compiler/dsl/index.js";
 import { formatCompact } from "../compiler/diagnostics.js";
@@ -9,7 +9,7 @@ import { writeBpfObject } from "../compiler/elf/write-object.js";
 import { LD_IMM64, type Insn } from "../compiler/isa/insn.js";
 import { MAX_USED_MAPS } from "../compiler/dsl/limits.js";
 import { haveKernel } from "./helpers/env.js";
-import { compileDsl } from "./helpers/dsl.js";
+import { XDP_HEAD, checkDiags, compileDsl } from "./helpers/dsl.js";
 import { runPackets, withObject } from "./helpers/run.js";
 
 /** A program declaring and using `n` array maps, one per line (map i on line 4 + n + i). */
@@ -89,4 +89,27 @@ describe.skipIf(!haveKernel)("verifier work in the kernel", () => {
     const { verdicts } = runPackets(compileDsl(paths(16), "paths.ts"), [src([0, 0, 0x0a, 0x0b]), src([0, 0, 0x0a, 0x0c])].map((p) => { p[12] = 8; p[14] = 0x45; return p; }));
     expect(verdicts).toEqual([1, 2]);
   }, 60_000);
+});
+
+describe("loop limits", () => {
+  const loops = (outer: number, inner: number) => compileToObject(XDP_HEAD + `export function xdp_t(ctx: XdpContext): XdpAction {
+  let s: u32 = 0;
+  for (let i = 0; i < ${outer}; i++) { for (let j = 0; j < ${inner}; j++) { s += i ^ j ^ ctx.length; } }
+  return s === 5 ? XdpAction.Drop : XdpAction.Pass;
+}`, "t.ts", { sectionStyle: "tsebpf" });
+
+  it("nested loops that unroll to 10^6 bodies give a diagnostic at once (the build hung for minutes)", () => {
+    const t0 = performance.now();
+    const r = loops(1000, 1000);
+    expect(r.object).toBeUndefined();
+    expect(r.diagnostics.map((d) => d.message).join("\n")).toMatch(/more than 8192 times in all/);
+    expect(performance.now() - t0).toBeLessThan(5000);
+  });
+
+  it("the checker's per-loop limit is the one the back end enforces (1024, not 65536)", () => {
+    expect(checkDiags(`export function xdp_t(ctx: XdpContext): XdpAction { let s: u32 = 0; for (let i = 0; i < 2000; i++) { s += i; } return s === 1 ? XdpAction.Drop : XdpAction.Pass; }`))
+      .toEqual(["TSB9010 This loop runs 2000 times; at most 1024 iterations are allowed."]);
+    expect(checkDiags(`export function xdp_t(ctx: XdpContext): XdpAction { let s: u32 = 0; for (let i = 0; i < 1024; i++) { s += i; } return s === 1 ? XdpAction.Drop : XdpAction.Pass; }`)).toEqual([]);
+    expect(loops(1, 1024).diagnostics).toEqual([]);
+  });
 });

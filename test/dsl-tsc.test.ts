@@ -3,10 +3,10 @@
 // rejects bigint literals as tsc would), and the d.ts declares exactly what the catalogue defines.
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { compileDsl } from "./helpers/dsl.js";
+import { withTempDir } from "./helpers/tmp.js";
 import { CONSTANTS, CTX_METHODS, CTX_PROPERTIES, FORMATS, HEADERS, HELPERS, INT_TYPES, LOG_LEVELS, MAPS, XDP_ACTIONS, exportedNames } from "../compiler/dsl/catalog.js";
 
 const ROOT = resolve(".");
@@ -14,8 +14,7 @@ const DTS = join(ROOT, "types/tsebpf.d.ts");
 const dts = readFileSync(DTS, "utf8");
 
 function tsc(files: string[]): { code: number; out: string } {
-  const dir = mkdtempSync(join(tmpdir(), "tsebpf-tsc-"));
-  try {
+  return withTempDir("tsebpf-tsc-", (dir) => {
     const config = {
       compilerOptions: {
         strict: true, noEmit: true, target: "ES2022", module: "ESNext", moduleResolution: "bundler",
@@ -31,9 +30,7 @@ function tsc(files: string[]): { code: number; out: string } {
       const err = e as { status: number; stdout: string };
       return { code: err.status, out: err.stdout };
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 const HEAD = `import { XdpContext, XdpAction, HashMap, EthHdr, IcmpHdr, u32, u64, bool } from "tsebpf";
@@ -72,8 +69,7 @@ const tsIn = (d: string): string[] => (existsSync(d) ? readdirSync(d).filter((f)
 
 describe("tsebpf.d.ts with tsc", () => {
   it("type-checks programs/*.ts, fixtures/dsl-samples/*.ts and test programs the compiler accepts (one tsc run)", () => {
-    const dir = mkdtempSync(join(tmpdir(), "tsebpf-accepted-"));
-    try {
+    withTempDir("tsebpf-accepted-", (dir) => {
       const accepted = ACCEPTED.map((src, i) => {
         const file = join(dir, `p${i}.ts`);
         writeFileSync(file, src);
@@ -84,9 +80,7 @@ describe("tsebpf.d.ts with tsc", () => {
       const r = tsc(files);
       expect(r.out).toBe("");
       expect(r.code).toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 120_000);
 
   it("the compiler rejects what tsc rejects: bigint literals next to number types", () => {
@@ -104,8 +98,7 @@ export function xdp_t(ctx: XdpContext): XdpAction {
       ["0x697d6d46 !== 0", false], ["true === false", false], ["XdpAction.Pass === XdpAction.Drop", false],
       ["A5 === 0", false], ["-1 === 1", false], ["A5 === 5", true], ["5 === 5", true], ["A5 === ctx.length", true],
     ];
-    const dir = mkdtempSync(join(tmpdir(), "tsebpf-lit-"));
-    try {
+    withTempDir("tsebpf-lit-", (dir) => {
       const files = cases.map(([cmp], i) => {
         const file = join(dir, `l${i}.ts`);
         writeFileSync(file, `import { XdpContext, XdpAction } from "tsebpf";\nconst A5 = 5;\nexport function xdp_t(ctx: XdpContext): XdpAction {\n  return ${cmp} ? XdpAction.Drop : XdpAction.Pass;\n}\n`);
@@ -117,27 +110,22 @@ export function xdp_t(ctx: XdpContext): XdpAction {
         expect({ cmp, tsc: r.out.includes(`l${i}.ts(4,`) ? "TS2367" : "ok" }).toEqual({ cmp, tsc: ok ? "ok" : "TS2367" });
         expect({ cmp, compiled: compiled === "ok" ? "ok" : /TS2367/.test(compiled) ? "TS2367" : compiled }).toEqual({ cmp, compiled: ok ? "ok" : "TS2367" });
       });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 60_000);
 
   it("rejects a wrong program", () => {
-    const dir = mkdtempSync(join(tmpdir(), "tsebpf-bad-"));
-    const bad = join(dir, "bad.ts");
-    writeFileSync(bad, `import { XdpContext, XdpAction, EthHdr } from "tsebpf";
+    withTempDir("tsebpf-bad-", (dir) => {
+      const bad = join(dir, "bad.ts");
+      writeFileSync(bad, `import { XdpContext, XdpAction, EthHdr } from "tsebpf";
 export function xdp_bad(ctx: XdpContext): XdpAction {
   const eth = ctx.header(EthHdr, 0);
   return eth.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;
 }
 `);
-    try {
       const r = tsc([bad]);
       expect(r.code).not.toBe(0);
       expect(r.out).toMatch(/TS18047/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 60_000);
 });
 

@@ -5,7 +5,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { requireFreshDist } from "./helpers/dist.js";
 import { haveKernel } from "./helpers/env.js";
-import { cli, suiteDir } from "./helpers/cli.js";
+import { cli } from "./helpers/cli.js";
+import { suiteDir } from "./helpers/tmp.js";
 import { builtinObject } from "../loader/builtin.js";
 import { writeBpfObject } from "../compiler/elf/write-object.js";
 

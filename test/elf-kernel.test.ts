@@ -1,20 +1,19 @@
 // Kernel checks of our objects: bpftool loads them (hash map + ring buffer, .text subprogram,
 // BTF func/line info) and iproute2 attaches one to a veth inside a network namespace made here.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import { writeBpfObject } from "../compiler/elf/write-object.js";
 import { loadObject } from "../loader/object.js";
 import { haveKernel, haveTools } from "./helpers/env.js";
 import { suiteBpffs } from "./helpers/bpffs.js";
 import { firewallInput, helloInput } from "./elf-samples.js";
+import { suiteDir } from "./helpers/tmp.js";
 
-const tmp = mkdtempSync(join(tmpdir(), "tsebpf-elfk-"));
+const tmp = suiteDir("tsebpf-elfk-");
 const tag = `${process.pid}-${Date.now() % 100000}`;
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function run(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 20_000 });
@@ -25,7 +24,7 @@ function run(cmd: string, args: string[]): string {
 describe.skipIf(!haveKernel || !haveTools("bpftool", "ip"))("kernel loads our objects", () => {
   const bpffs = suiteBpffs(); // a private bpffs: /sys/fs/bpf may not be one
   it.each([["xdp/xdp_firewall"], ["xdp"]])("bpftool prog load: hash map, ring buffer, subprogram, line info (section %s)", (section) => {
-    const obj = join(tmp, `fw-${section.replace("/", "_")}.o`);
+    const obj = tmp(`fw-${section.replace("/", "_")}.o`);
     writeFileSync(obj, writeBpfObject(firewallInput(section)));
     const pin = join(bpffs(), `tsebpf-test-${tag}-${section.replace("/", "_")}`);
     try {
@@ -61,7 +60,7 @@ describe.skipIf(!haveKernel || !haveTools("bpftool", "ip"))("kernel loads our ob
   });
 
   it("ip link set dev <veth> xdp obj out.o sec xdp/xdp_hello, in a namespace made by the test", () => {
-    const obj = join(tmp, "hello.o");
+    const obj = tmp("hello.o");
     writeFileSync(obj, writeBpfObject(helloInput()));
     const ns = `tsebpf-test-elf-${tag}`;
     try {

@@ -1,10 +1,8 @@
 // ELF/BTF writer and reader: byte I/O, round trips, readelf/llvm-readelf/bpftool accept our objects,
 // and the object reader's view of ours and of clang's (static linking, maps, BTF fix-ups).
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { readFileSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import { ByteReader, ByteWriter, ElfFormatError } from "../compiler/elf/bytes.js";
 import { BtfBuilder, parseBtf, parseBtfExt, writeBtfExt } from "../compiler/elf/btf.js";
 import { readElf, sectionByName } from "../compiler/elf/read-elf.js";
@@ -13,9 +11,9 @@ import { writeElf } from "../compiler/elf/write-elf.js";
 import { writeBpfObject } from "../compiler/elf/write-object.js";
 import { haveTools } from "./helpers/env.js";
 import { firewallInput, helloInput } from "./elf-samples.js";
+import { suiteDir } from "./helpers/tmp.js";
 
-const tmp = mkdtempSync(join(tmpdir(), "tsebpf-elf-"));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = suiteDir("tsebpf-elf-");
 
 describe("bytes", () => {
   it("writes little-endian values, aligns and patches", () => {
@@ -65,7 +63,7 @@ describe("ELF writer and reader", () => {
   it.skipIf(!haveTools("readelf", "llvm-readelf-19", "llvm-objdump-14", "llvm-objdump-19"))("readelf -a, llvm-readelf -a and llvm-objdump read our objects without a warning", () => {
     const objs = { "generic.o": writeElf(input), "hello.o": writeBpfObject(helloInput()), "fw.o": writeBpfObject(firewallInput()) };
     for (const [name, bytes] of Object.entries(objs)) {
-      const path = join(tmp, name);
+      const path = tmp(name);
       writeFileSync(path, bytes);
       for (const [tool, args] of [["readelf", ["-a", "-W"]], ["llvm-readelf-19", ["-a"]], ["llvm-objdump-14", ["-dr"]], ["llvm-objdump-19", ["-dr", "-S"]]] as const) {
         const r = spawnSync(tool, [...args, path], { encoding: "utf8" });
@@ -106,7 +104,7 @@ describe("BTF", () => {
   });
 
   it.skipIf(!haveTools("bpftool"))("bpftool btf dump file reads our .BTF", () => {
-    const path = join(tmp, "btf.o");
+    const path = tmp("btf.o");
     writeFileSync(path, writeBpfObject(firewallInput()));
     const out = execFileSync("bpftool", ["btf", "dump", "file", path], { encoding: "utf8" });
     expect(out).toMatch(/DATASEC '\.maps' size=48 vlen=2/);

@@ -1,9 +1,11 @@
 // Golden listing of the instruction table (fixtures/isa/table.txt): any change to an opcode, a
 // discriminator or a printed/parsed form shows up as a diff. Regenerate with UPDATE_FIXTURES=1;
-// a missing golden fails.
+// a missing golden fails. Also the golden helper itself (refused under CI).
 import { describe, expect, it } from "vitest";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { OP_TABLE } from "../compiler/isa/table.js";
+import { expectGolden } from "./helpers/golden.js";
+import { suiteDir } from "./helpers/tmp.js";
 
 const GOLDEN = "fixtures/isa/table.txt";
 
@@ -18,10 +20,18 @@ function listing(): string {
 }
 
 describe("instruction table golden", () => {
-  it(GOLDEN, () => {
-    const text = listing();
-    if (process.env.UPDATE_FIXTURES === "1") writeFileSync(GOLDEN, text);
-    expect(existsSync(GOLDEN), `${GOLDEN} is missing: run with UPDATE_FIXTURES=1`).toBe(true);
-    expect(text).toBe(readFileSync(GOLDEN, "utf8"));
+  it(GOLDEN, () => expectGolden(GOLDEN, listing()));
+});
+
+describe("golden files (test/helpers/golden.ts)", () => {
+  const at = suiteDir("tsebpf-golden-");
+  it("a missing golden fails; UPDATE_FIXTURES=1 writes it, and is refused when CI is set", () => {
+    const file = at("g.txt");
+    expect(() => expectGolden(file, "x\n", {})).toThrow(/missing golden/);
+    expect(() => expectGolden(file, "x\n", { UPDATE_FIXTURES: "1", CI: "true" })).toThrow(/refused when CI is set/);
+    expect(existsSync(file)).toBe(false);
+    expectGolden(file, "x\n", { UPDATE_FIXTURES: "1" });
+    expect(readFileSync(file, "utf8")).toBe("x\n");
+    expect(() => expectGolden(file, "y\n", {})).toThrow();
   });
 });

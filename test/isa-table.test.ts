@@ -3,10 +3,9 @@
 // with llvm-objdump-14 and -19, including what they show as `<unknown>`.
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { writeFileSync } from "node:fs";
 import { haveTools } from "./helpers/env.js";
+import { suiteDir } from "./helpers/tmp.js";
 import { OP_TABLE } from "../compiler/isa/table.js";
 import { findEntry } from "../compiler/isa/lookup.js";
 import { encodeInsns, EncodeError } from "../compiler/isa/encode.js";
@@ -99,14 +98,15 @@ function rawCases(): Insn[] {
 }
 
 describe.skipIf(!haveTools("llvm-mc-19", "llvm-objdump-14", "llvm-objdump-19"))("printer on raw bytes against llvm-objdump", () => {
-  const dir = mkdtempSync(join(tmpdir(), "tsebpf-isa-"));
   const insns = rawCases();
   const bytes = encodeInsns(insns);
-  writeFileSync(join(dir, "raw.s"), `\t.text\n${Array.from(bytes, (b) => `\t.byte ${b}\n`).join("")}`);
-  execFileSync("llvm-mc-19", ["-triple", "bpfel", "-filetype=obj", join(dir, "raw.s"), "-o", join(dir, "raw.o")]);
+  const at = suiteDir("tsebpf-isa-", (f) => {
+    writeFileSync(f("raw.s"), `\t.text\n${Array.from(bytes, (b) => `\t.byte ${b}\n`).join("")}`);
+    execFileSync("llvm-mc-19", ["-triple", "bpfel", "-filetype=obj", f("raw.s"), "-o", f("raw.o")]);
+  });
   // slot → printed text (objdump skips 8 bytes for <unknown>, 16 for ld_imm64 forms)
   const dump = (tool: string, args: string[]) =>
-    new Map(execFileSync(tool, ["-d", ...args, join(dir, "raw.o")], { encoding: "utf8" })
+    new Map(execFileSync(tool, ["-d", ...args, at("raw.o")], { encoding: "utf8" })
       .split("\n").filter((l) => /^\s+\d+:\t/.test(l))
       .map((l) => [Number(/^\s+(\d+):/.exec(l)![1]), l.replace(/^\s+\d+:\t(?:[0-9a-f]{2} ?)+\t/, "").replace(/ <[^<>]*>$/, "")] as const));
   const modes = [
@@ -127,5 +127,4 @@ describe.skipIf(!haveTools("llvm-mc-19", "llvm-objdump-14", "llvm-objdump-19"))(
       expect(diffs).toEqual([]);
     });
   }
-  it("cleans up", () => rmSync(dir, { recursive: true, force: true }));
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { suiteDir } from "./helpers/cli.js";
+import { suiteDir } from "./helpers/tmp.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 

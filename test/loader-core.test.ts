@@ -7,8 +7,9 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { readElf, sectionByName } from "../compiler/elf/read-elf.js";
 import { haveKernel, haveTools } from "./helpers/env.js";
-import { cli, suiteDir } from "./helpers/cli.js";
+import { cli } from "./helpers/cli.js";
 import { frame } from "./helpers/packets.js";
+import { suiteDir } from "./helpers/tmp.js";
 
 const PRELUDE = `
 #include <linux/types.h>

@@ -36,7 +36,7 @@ describe.skipIf(!haveKernel)("loader (kernel)", () => {
     try {
       const r = testRun(obj.program().fd, new Uint8Array(64), { repeat: 1000 });
       expect(xdpActionName(r.retval)).toBe("XDP_PASS");
-      expect(r.durationNs).toBeGreaterThanOrEqual(0);
+      expect(r.durationNs).toBeGreaterThan(0); // the kernel's mean of 1000 runs (a u32: never below 0)
       expect(progInfo(obj.program().fd).name).toBe("xdp_t");
     } finally {
       obj.close();

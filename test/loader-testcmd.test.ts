@@ -1,10 +1,11 @@
 // `tsebpf test`: verdicts by XDP action name, ns/packet, output packet when changed, --json,
-// --map entries, pcap and raw packet files.
+// --map entries (an entry without a value says so), pcap and raw packet files.
 import { describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import { haveKernel } from "./helpers/env.js";
-import { cli, suiteDir } from "./helpers/cli.js";
+import { cli } from "./helpers/cli.js";
 import { pcapFile } from "./helpers/packets.js";
+import { suiteDir } from "./helpers/tmp.js";
 import { builtinObject } from "../loader/builtin.js";
 import { writeBpfObject } from "../compiler/elf/write-object.js";
 import type { Insn } from "../compiler/isa/insn.js";
@@ -59,5 +60,12 @@ describe.skipIf(!haveKernel)("tsebpf test", () => {
     expect((await cli("test", f("fw.o"), "--map", "NOPE", "1=1", "--packet", "00".repeat(20))).err).toBe("tsebpf: error: --map NOPE: no map of that name (have: BLOCKLIST, TSEBPF_LOGS)\n");
     expect((await cli("test", f("fw.o"), "--map", "BLOCKLIST", "x=1", "--packet", "00".repeat(20))).err).toBe("tsebpf: error: --map BLOCKLIST: key 'x': expected a number, an IPv4 address or hex:<bytes>\n");
     expect((await cli("test", f("fw.o"), "--packet", "00".repeat(20), "--repeat", "0")).err).toBe("tsebpf: error: --repeat '0': expected a positive integer\n");
+  });
+
+  it("an entry without '=value' says so (was: 'no map of that name' for the address)", async () => {
+    const fw = new URL("../programs/firewall.ts", import.meta.url).pathname;
+    const r = await cli("test", fw, "--map", "BLOCKLIST", "198.51.100.3", "--packet", "00112233445566778899aabb0800");
+    expect(r.code).toBe(1);
+    expect(r.err).toBe("tsebpf: error: --map '198.51.100.3': an entry needs a value (key=value, e.g. 198.51.100.3=1)\n");
   });
 });

@@ -1,25 +1,18 @@
 // Golden listings in fixtures/objdump/, produced by OUR objdump (UPDATE_FIXTURES=1 rewrites them;
 // a missing golden fails), plus the CLI contract: flags, JSON, and one-line errors for bad input.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { formatObjdump, objdumpJson, type ObjdumpOptions } from "../compiler/objdump/format.js";
 import { writeBpfObject } from "../compiler/elf/write-object.js";
-import { main } from "../cli/main.js";
-import type { Io } from "../cli/io.js";
 import { firewallInput, helloInput } from "./elf-samples.js";
+import { cli } from "./helpers/cli.js";
+import { expectGolden } from "./helpers/golden.js";
 import { importGraph } from "./helpers/imports.js";
+import { suiteDir } from "./helpers/tmp.js";
 
 const GOLD = "fixtures/objdump";
-const update = process.env.UPDATE_FIXTURES === "1";
-
-function golden(name: string, actual: string): void {
-  const path = join(GOLD, name);
-  if (update) writeFileSync(path, actual);
-  else if (!existsSync(path)) throw new Error(`missing golden ${path} (run with UPDATE_FIXTURES=1 to create it)`);
-  expect(actual).toBe(readFileSync(path, "utf8"));
-}
+const golden = (name: string, actual: string): void => expectGolden(join(GOLD, name), actual);
 
 const objects: [string, Uint8Array][] = [
   ...readdirSync("fixtures/c").filter((f) => f.endsWith(".o")).sort().map((f): [string, Uint8Array] => [`fixtures/c/${f}`, readFileSync(`fixtures/c/${f}`)]),
@@ -40,21 +33,11 @@ describe("objdump goldens", () => {
   });
 });
 
-const tmp = mkdtempSync(join(tmpdir(), "tsebpf-objdump-cli-"));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "", err = "";
-  const io: Io = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), isTTY: false, env: {}, cwd: process.cwd() };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
-
 describe("tsebpf objdump CLI", () => {
-  const fw = join(tmp, "fw.o");
-  writeFileSync(fw, writeBpfObject(firewallInput()));
+  const at = suiteDir("tsebpf-objdump-cli-", (f) => writeFileSync(f("fw.o"), writeBpfObject(firewallInput())));
 
   it("prints the listing, honours -j, --no-show-raw-insn, -r, --json", async () => {
+    const fw = at("fw.o");
     const d = await cli("objdump", fw);
     expect(d.code).toBe(0);
     expect(d.out).toBe(formatObjdump(readFileSync(fw), fw));
@@ -73,6 +56,7 @@ describe("tsebpf objdump CLI", () => {
   });
 
   it("bad input: one line naming the file (and the offset), exit 1", async () => {
+    const fw = at("fw.o");
     const cases: [string, Uint8Array | undefined, RegExp][] = [
       ["missing.o", undefined, /^tsebpf: error: .*missing\.o: no such file\n$/],
       ["text.o", new TextEncoder().encode("hello, not an object\n"), /^tsebpf: error: .*text\.o: not an ELF file \(bad magic\) at offset 0x0\n$/],
@@ -80,7 +64,7 @@ describe("tsebpf objdump CLI", () => {
       ["shoff.o", patch(readFileSync(fw), 40, 0xfff0), /^tsebpf: error: .*shoff\.o: truncated section header table at offset 0xfff0\n$/],
     ];
     for (const [name, bytes, want] of cases) {
-      const path = join(tmp, name);
+      const path = at(name);
       if (bytes) writeFileSync(path, bytes);
       const r = await cli("objdump", path);
       expect(r.code, name).toBe(1);

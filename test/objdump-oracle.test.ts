@@ -1,19 +1,18 @@
 // Oracle: our objdump must print exactly what llvm-objdump-14 -d (and llvm-objdump-19 --print-imm-hex)
 // print, for the committed clang objects, for our own objects, and for a C file compiled at test time.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { formatObjdump, type ObjdumpOptions } from "../compiler/objdump/format.js";
 import { writeBpfObject } from "../compiler/elf/write-object.js";
 import { haveTools } from "./helpers/env.js";
 import { firewallInput, helloInput } from "./elf-samples.js";
+import { suiteDir } from "./helpers/tmp.js";
 
 const FIX = "fixtures/c";
 const fixtures = readdirSync(FIX).filter((f) => f.endsWith(".o")).sort();
-const tmp = mkdtempSync(join(tmpdir(), "tsebpf-objdump-"));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = suiteDir("tsebpf-objdump-");
 
 const MODES: [string, string[], ObjdumpOptions][] = [
   ["llvm-objdump-14", ["-d"], {}],
@@ -55,9 +54,9 @@ describe.skipIf(!haveTools("llvm-objdump-14", "llvm-objdump-19"))("objdump match
       ["fw-libbpf.o", writeBpfObject(firewallInput("xdp"))],
     ];
     for (const [name, bytes] of objs) {
-      writeFileSync(join(tmp, name), bytes);
-      compare(join(tmp, name));
-      const path = join(tmp, name);
+      writeFileSync(tmp(name), bytes);
+      compare(tmp(name));
+      const path = tmp(name);
       const want = execFileSync("llvm-objdump-19", ["-S", "--print-imm-hex", path], { encoding: "utf8" });
       // LLVM >= 18 prints BTF line info when there is no DWARF: exactly what we print.
       expect(formatObjdump(bytes, path, { source: true, hex: true })).toBe(want);
@@ -65,10 +64,10 @@ describe.skipIf(!haveTools("llvm-objdump-14", "llvm-objdump-19"))("objdump match
   });
 
   it.skipIf(!haveTools("clang-19", "clang-14"))("a C program compiled at test time", () => {
-    const c = join(tmp, "loops.c");
+    const c = tmp("loops.c");
     writeFileSync(c, LOOPS_C);
     for (const [cc, mcpu] of [["clang-14", "v2"], ["clang-19", "v3"], ["clang-19", "v4"]]) {
-      const o = join(tmp, `loops-${cc}-${mcpu}.o`);
+      const o = tmp(`loops-${cc}-${mcpu}.o`);
       execFileSync(cc, ["-O2", "-target", "bpf", `-mcpu=${mcpu}`, "-c", c, "-o", o]);
       compare(o);
     }

@@ -5,12 +5,13 @@
 // refuse to run it).
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { haveKernel } from "./helpers/env.js";
 import { distStaleness, requireFreshDist } from "./helpers/dist.js";
 import { frame, pcapFile } from "./helpers/packets.js";
+import { expectGolden } from "./helpers/golden.js";
+import { withTempDir } from "./helpers/tmp.js";
 
 requireFreshDist();
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -22,16 +23,7 @@ const SAMPLES: Record<string, Uint8Array[]> = {
 
 describe("sample packets", () => {
   for (const [name, packets] of Object.entries(SAMPLES)) {
-    it(`fixtures/packets/${name} is what the helpers build`, () => {
-      const file = join(ROOT, "fixtures/packets", name);
-      const want = pcapFile(packets);
-      if (process.env.UPDATE_FIXTURES === "1") {
-        mkdirSync(join(ROOT, "fixtures/packets"), { recursive: true });
-        writeFileSync(file, want);
-      }
-      expect(existsSync(file), `missing ${file} (run with UPDATE_FIXTURES=1)`).toBe(true);
-      expect(readFileSync(file).equals(want)).toBe(true);
-    });
+    it(`fixtures/packets/${name} is what the helpers build`, () => expectGolden(`fixtures/packets/${name}`, pcapFile(packets)));
   }
 
   it("ships with the package (package.json files)", () => {
@@ -55,8 +47,7 @@ describe("README's commands", () => {
   });
 
   it.skipIf(!haveKernel)("run as written and give the verdicts README shows", () => {
-    const dir = mkdtempSync(join(tmpdir(), "tsebpf-readme-"));
-    try {
+    withTempDir("tsebpf-readme-", (dir) => {
       for (const d of ["bin", "dist", "programs", "fixtures", "node_modules", "package.json"]) symlinkSync(join(ROOT, d), join(dir, d));
       const out = readmeCommands().map((c) => {
         const r = spawnSync("sh", ["-c", c], { cwd: dir, encoding: "utf8", timeout: 60000 });
@@ -65,16 +56,13 @@ describe("README's commands", () => {
       });
       expect(out[1]).toMatch(/<xdp_hello>:/);
       expect(out[2]).toMatch(/^packet 1: XDP_DROP +\d+ ns\/packet\npacket 2: XDP_PASS +\d+ ns\/packet\npacket 3: XDP_PASS +\d+ ns\/packet\n$/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe("stale dist/", () => {
   it("is reported: a missing output, or a source newer than its output", () => {
-    const root = mkdtempSync(join(tmpdir(), "tsebpf-stale-"));
-    try {
+    withTempDir("tsebpf-stale-", (root) => {
       mkdirSync(join(root, "loader"));
       mkdirSync(join(root, "dist/loader"), { recursive: true });
       writeFileSync(join(root, "loader/a.ts"), "export {};\n");
@@ -84,8 +72,6 @@ describe("stale dist/", () => {
       expect(distStaleness(root)).toBe("loader/a.ts is newer than dist/loader/a.js");
       utimesSync(join(root, "loader/a.ts"), 900, 900);
       expect(distStaleness(root)).toBeUndefined();
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    });
   });
 });

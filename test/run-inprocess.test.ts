@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { haveKernel } from "./helpers/env.js";
 import { suiteBpffs } from "./helpers/bpffs.js";
 import { suiteVeth } from "./helpers/veth.js";
-import { suiteDir } from "./helpers/cli.js";
+import { suiteDir } from "./helpers/tmp.js";
 import type { Io } from "../cli/io.js";
 import { runProgram } from "../loader/run-program.js";
 import { builtinObject } from "../loader/builtin.js";

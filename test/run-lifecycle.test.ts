@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { haveKernel } from "./helpers/env.js";
 import { suiteBpffs } from "./helpers/bpffs.js";
 import { suiteVeth } from "./helpers/veth.js";
+import { withTempDir } from "./helpers/tmp.js";
 import type { Io } from "../cli/io.js";
 import { runProgram } from "../loader/run-program.js";
 import { BUILTIN, builtinObject } from "../loader/builtin.js";
@@ -180,8 +181,7 @@ describe.skipIf(!haveKernel)("tsebpf run: nothing left behind", () => {
 
 describe("bin/tsebpf", () => {
   it("execs node: signals sent to the pid it was started as reach tsebpf itself", () => {
-    const d = mkdtempSync(join(tmpdir(), "tsebpf-exec-"));
-    try {
+    withTempDir("tsebpf-exec-", (d) => {
       execFileSync("mkdir", ["-p", join(d, "bin"), join(d, "dist")]);
       execFileSync("cp", [join(root, "bin", "tsebpf"), join(d, "bin", "tsebpf")]);
       writeFileSync(join(d, "bin", "tsebpf.js"), "console.log(process.pid);\n");
@@ -190,8 +190,6 @@ describe("bin/tsebpf", () => {
         const [shellPid, nodePid] = c.stdout.trim().split("\n");
         expect(nodePid).toBe(shellPid);
       }
-    } finally {
-      rmSync(d, { recursive: true, force: true });
-    }
+    });
   });
 });

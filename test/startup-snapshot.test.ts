@@ -1,6 +1,7 @@
 // The start-up snapshot (scripts/build-snapshot.js → node --snapshot-blob) against the plain ESM
 // CLI (node bin/tsebpf.js): byte-identical objects, identical diagnostics, output and exit codes;
-// and the npm bin (bin/tsebpf) falls back to the plain CLI when the snapshot cannot be used.
+// and the npm bin (bin/tsebpf) falls back to the plain CLI when the snapshot cannot be used, quietly
+// when the blob has no .node stamp yet (`npm run build` half-way).
 // Runs the built CLI: `npm run build` first.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
@@ -8,6 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { requireFreshDist } from "./helpers/dist.js";
+import { withTempDir } from "./helpers/tmp.js";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const PLAIN = join(ROOT, "bin/tsebpf.js");
@@ -140,5 +142,21 @@ describe("bin/tsebpf (the npm bin)", () => {
     expect(none.code).toBe(0);
     expect(ranSnapshot(none)).toBe(false);
     expect(viaBin({}, "build", "bad.ts")).toEqual(plain("build", "bad.ts"));
+  });
+});
+
+describe("bin/tsebpf with a half-written snapshot", () => {
+  it("no 'cannot open …blob.node' on stderr when the blob exists without its .node file", () => {
+    withTempDir("tsebpf-blob-node-", (dir) => {
+      mkdirSync(join(dir, "bin"));
+      mkdirSync(join(dir, "dist"));
+      copyFileSync(new URL("../bin/tsebpf", import.meta.url), join(dir, "bin", "tsebpf"));
+      writeFileSync(join(dir, "bin", "tsebpf.js"), 'console.log("plain " + process.argv.slice(2).join(" "));\n');
+      writeFileSync(join(dir, "dist", "tsebpf.blob"), "");
+      const r = spawnSync("sh", [join(dir, "bin", "tsebpf"), "build", "x.s"], { encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe("plain build x.s\n");
+      expect(r.status).toBe(0);
+    });
   });
 });
