@@ -1,16 +1,17 @@
 // Differential test of packet bounds checks: random programs that view headers at constant
 // offsets, return early on null or on field values, and log in between, are run in the kernel on
-// packets of every length from 14 to 64 bytes; verdicts and logs must match a reference
-// interpreter. Guards the merging of bounds checks (a short packet must get the same verdict).
-// Also header views at variable offsets of any u32 value.
+// packets of every length from 14 to 64 bytes; verdicts and logs must match the reference
+// interpreter of the DSL (test/gen/interp.ts). Guards the merging of bounds checks (a short packet
+// must get the same verdict). Also header views at variable offsets of any u32 value.
 import { describe, expect, it } from "vitest";
 import { haveKernel } from "./helpers/env.js";
 import { rng } from "./helpers/rng.js";
 import { XDP_HEAD, compileDsl } from "./helpers/dsl.js";
 import { readLogs, run, runPackets, withObject } from "./helpers/run.js";
-import { HEADERS } from "../compiler/dsl/catalog.js";
+import { parseProgram } from "../compiler/dsl/syntax/parser.js";
+import { interpretOnce } from "./gen/interp.js";
 
-/** A step of the random program, as source and as its reference semantics. */
+/** A step of the random program. */
 type Step =
   | { k: "view"; name: string; header: string; off: number; onNull: number }
   | { k: "test"; name: string; header: string; field: string; value: number; ret: number }
@@ -53,35 +54,19 @@ ${body.join("\n")}
 `;
 }
 
-function interpret(p: { steps: Step[]; final: number }, pkt: Uint8Array): { verdict: number; logs: string[] } {
-  const logs: string[] = [];
-  const at = new Map<string, number>();
-  for (const s of p.steps) {
-    if (s.k === "view") {
-      if (s.off + HEADERS[s.header]!.size > pkt.length) return { verdict: s.onNull, logs };
-      at.set(s.name, s.off);
-    } else if (s.k === "test") {
-      const f = HEADERS[s.header]!.fields[s.field]!;
-      let v = 0;
-      for (let i = 0; i < f.size; i++) v = v * 256 + pkt[at.get(s.name)! + f.offset + i]!;
-      if ((v & 3) === s.value) return { verdict: s.ret, logs };
-    } else logs.push(s.text);
-  }
-  return { verdict: p.final, logs };
-}
-
 describe.skipIf(!haveKernel)("bounds checks: compiled code against a reference interpreter", () => {
   it.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])("random header programs, seed %i", (seed) => {
     const r = rng(seed);
     const prog = gen(r);
     const text = source(prog);
+    const ast = parseProgram(text, "bounds.ts").ast;
     withObject(compileDsl(text, "bounds.ts", { showSource: true }), (o) => {
       for (let len = 14; len <= 64; len++) {
         const pkt = new Uint8Array(len).map(() => Math.floor(r() * 256));
-        const want = interpret(prog, pkt);
+        const want = interpretOnce(ast, "xdp_bounds", pkt);
         const verdict = run(o, pkt);
         const logs = readLogs(o);
-        expect({ len, verdict, logs, text }).toEqual({ len, ...want, text });
+        expect({ len, verdict, logs, text }).toEqual({ len, verdict: want.verdict, logs: want.logs, text });
       }
     });
   });

@@ -5,12 +5,11 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { requireFreshDist } from "./helpers/dist.js";
 import { haveKernel } from "./helpers/env.js";
-import { cli } from "./helpers/cli.js";
+import { cli, BIN } from "./helpers/cli.js";
 import { suiteDir } from "./helpers/tmp.js";
 import { builtinObject } from "../loader/builtin.js";
 import { writeBpfObject } from "../compiler/elf/write-object.js";
 
-const BIN = new URL("../bin/tsebpf.js", import.meta.url).pathname;
 // These tests run the built CLI (bin/tsebpf.js → dist/): `npm run build` first.
 if (haveKernel) requireFreshDist();
 

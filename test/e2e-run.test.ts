@@ -7,10 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { haveKernel } from "./helpers/env.js";
 import { requireFreshDist } from "./helpers/dist.js";
+import { BIN } from "./helpers/cli.js";
 import { Testbed, TX_ADDRS, collect, exited, waitFor } from "../loader/testbed.js";
 import { builtinObject } from "../loader/builtin.js";
 
-const BIN = new URL("../bin/tsebpf.js", import.meta.url).pathname;
 // These tests run the built CLI (bin/tsebpf.js → dist/): `npm run build` first.
 if (haveKernel) requireFreshDist();
 const N = 20;

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { haveKernel, haveTools } from "./helpers/env.js";
-import { cli } from "./helpers/cli.js";
+import { cli, BIN } from "./helpers/cli.js";
 import { compileDsl } from "./helpers/dsl.js";
 import { frame } from "./helpers/packets.js";
 import { withObject } from "./helpers/run.js";
@@ -113,10 +113,9 @@ describe.skipIf(!haveKernel)("--map and --block in the kernel", () => {
 
   it.skipIf(!haveTools("taskset"))("gives the same verdict on every CPU", () => {
     requireFreshDist(); // runs bin/tsebpf.js over dist/
-    const bin = new URL("../bin/tsebpf.js", import.meta.url).pathname;
     const cpus = Array.from({ length: possibleCpus() }, (_, c) => c).filter((c) => spawnSync("taskset", ["-c", String(c), "true"]).status === 0);
     const verdicts = cpus.map((c) => {
-      const r = spawnSync("taskset", ["-c", String(c), process.execPath, bin, "test", f("maps.o"), "--packet", pkt, "--map", "PCPU", "0=1", "--map", "SIGNED", "--", "-1=3"], { encoding: "utf8", timeout: 20000 });
+      const r = spawnSync("taskset", ["-c", String(c), process.execPath, BIN, "test", f("maps.o"), "--packet", pkt, "--map", "PCPU", "0=1", "--map", "SIGNED", "--", "-1=3"], { encoding: "utf8", timeout: 20000 });
       return r.stdout + r.stderr;
     });
     console.log(`per-CPU --map: verdicts checked on ${cpus.length} CPU(s)`);

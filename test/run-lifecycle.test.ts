@@ -12,6 +12,7 @@ import { haveKernel } from "./helpers/env.js";
 import { suiteBpffs } from "./helpers/bpffs.js";
 import { suiteVeth } from "./helpers/veth.js";
 import { withTempDir } from "./helpers/tmp.js";
+import { BIN } from "./helpers/cli.js";
 import type { Io } from "../cli/io.js";
 import { runProgram } from "../loader/run-program.js";
 import { BUILTIN, builtinObject } from "../loader/builtin.js";
@@ -22,7 +23,6 @@ import { attachXdp, resolveIface, xdpState } from "../loader/attach.js";
 
 const tag = Math.random().toString(36).slice(2, 7);
 const root = new URL("..", import.meta.url).pathname;
-const CLI = join(root, "bin", "tsebpf.js");
 
 function capture(env: Record<string, string> = {}) {
   const o = { out: "", err: "" };
@@ -74,7 +74,7 @@ describe.skipIf(!haveKernel)("tsebpf run: nothing left behind", () => {
 
   function start(args: string[], viaShellBin = false): ChildProcess {
     const argv = ["run", join(dir, "hello.o"), "-i", a, "--mode", "skb", "--netlink", ...args];
-    const c = viaShellBin ? spawn("nohup", ["sh", join(root, "bin", "tsebpf"), ...argv], { stdio: ["ignore", "pipe", "pipe"] }) : spawn(process.execPath, [CLI, ...argv], { stdio: ["ignore", "pipe", "pipe"] });
+    const c = viaShellBin ? spawn("nohup", ["sh", join(root, "bin", "tsebpf"), ...argv], { stdio: ["ignore", "pipe", "pipe"] }) : spawn(process.execPath, [BIN, ...argv], { stdio: ["ignore", "pipe", "pipe"] });
     children.push(c);
     return c;
   }
@@ -104,14 +104,14 @@ describe.skipIf(!haveKernel)("tsebpf run: nothing left behind", () => {
   });
 
   it("a closed stdout stops `run` quietly and detaches", () => {
-    const r = spawnSync("bash", ["-c", `"${process.execPath}" "${CLI}" run "${join(dir, "hello.o")}" -i ${a} --mode skb --netlink 2>"${dir}/err" | true; echo \${PIPESTATUS[0]}`], { encoding: "utf8", timeout: 30_000 });
+    const r = spawnSync("bash", ["-c", `"${process.execPath}" "${BIN}" run "${join(dir, "hello.o")}" -i ${a} --mode skb --netlink 2>"${dir}/err" | true; echo \${PIPESTATUS[0]}`], { encoding: "utf8", timeout: 30_000 });
     expect(r.stdout.trim()).toBe("0");
     expect(execFileSync("cat", [`${dir}/err`], { encoding: "utf8" })).toBe("");
     expect(attached()).toBe(0);
   });
 
   it.each([["help", "run"], ["test", "programs/hello.ts", "--packet", "00".repeat(64), "--repeat", "3"]])("`%s … | true` exits 0 without an EPIPE stack trace", (...args) => {
-    const r = spawnSync("bash", ["-c", `cd "${root}" && "${process.execPath}" "${CLI}" ${args.join(" ")} 2>"${dir}/err2" | true; echo \${PIPESTATUS[0]}`], { encoding: "utf8", timeout: 30_000 });
+    const r = spawnSync("bash", ["-c", `cd "${root}" && "${process.execPath}" "${BIN}" ${args.join(" ")} 2>"${dir}/err2" | true; echo \${PIPESTATUS[0]}`], { encoding: "utf8", timeout: 30_000 });
     expect(r.stdout.trim()).toBe("0");
     expect(execFileSync("cat", [`${dir}/err2`], { encoding: "utf8" })).toBe("");
   });
@@ -153,7 +153,7 @@ describe.skipIf(!haveKernel)("tsebpf run: nothing left behind", () => {
 
   it("--pin where the file system is not bpffs: a clear message at once (sysfs used to hang)", () => {
     for (const pin of [join(dir, "not-bpffs", "fw"), `/sys/kernel/tsebpf-${tag}/fw`]) {
-      const r = spawnSync(process.execPath, [CLI, "run", join(dir, "hello.o"), "-i", a, "--pin", pin], { encoding: "utf8", timeout: 20_000 });
+      const r = spawnSync(process.execPath, [BIN, "run", join(dir, "hello.o"), "-i", a, "--pin", pin], { encoding: "utf8", timeout: 20_000 });
       expect(r.stderr).toBe(`tsebpf: error: --pin ${pin}: not a bpf filesystem (mount -t bpf bpf /sys/fs/bpf)\n`);
       expect(r.status).toBe(1);
       expect(existsSync(join(dir, "not-bpffs"))).toBe(false);

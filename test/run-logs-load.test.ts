@@ -12,6 +12,7 @@ import { suiteVeth } from "./helpers/veth.js";
 import { buildProgram, compileDsl } from "./helpers/dsl.js";
 import { drainRing } from "./helpers/run.js";
 import { suiteDir } from "./helpers/tmp.js";
+import { BIN } from "./helpers/cli.js";
 import type { Io } from "../cli/io.js";
 import { loadObject } from "../loader/object.js";
 import { testRun } from "../loader/test-run.js";
@@ -26,7 +27,6 @@ import { MAX_LOG_FORMATS } from "../compiler/log-record.js";
 
 const N = 200_000;
 const tag = Math.random().toString(36).slice(2, 7);
-const CLI = new URL("../bin/tsebpf.js", import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sumLost = (err: string) => [...err.matchAll(/^tsebpf: warning: (\d+) log records lost/gm)].reduce((n, m) => n + Number(m[1]), 0);
 
@@ -75,7 +75,7 @@ describe.skipIf(!haveKernel)("logs under load (kernel)", () => {
 
   it("a stdout that stops reading: bounded backlog, lines counted, exit within 1 s of SIGINT", async () => {
     const pin = join(bpffs(), "slow");
-    const c = spawn(process.execPath, [CLI, "run", file("hello.o"), "-i", a, "--mode", "skb", "--pin", pin], { stdio: ["ignore", "pipe", "pipe"] });
+    const c = spawn(process.execPath, [BIN, "run", file("hello.o"), "-i", a, "--mode", "skb", "--pin", pin], { stdio: ["ignore", "pipe", "pipe"] });
     c.stdout!.pause(); // never read: the pipe fills, then node queues
     let err = "";
     c.stderr!.on("data", (d) => (err += d));

@@ -11,10 +11,10 @@ import { join } from "node:path";
 import { haveKernel, haveTools } from "./helpers/env.js";
 import { suiteBpffs } from "./helpers/bpffs.js";
 import { suiteVeth } from "./helpers/veth.js";
+import { BIN } from "./helpers/cli.js";
 import { resolveIface, xdpState } from "../loader/attach.js";
 
 const tag = Math.random().toString(36).slice(2, 7);
-const CLI = new URL("../bin/tsebpf.js", import.meta.url).pathname;
 const NOBODY = 65534;
 const PACKET = "00".repeat(64);
 
@@ -37,7 +37,7 @@ export function xdp_var(ctx: XdpContext): XdpAction {
 /** setpriv arguments: uid/gid 65534, no groups, exactly these capabilities (ambient, so node keeps them). */
 function asNobody(caps: string[]): string[] {
   const set = ["-all", ...caps.map((c) => `+${c}`)].join(",");
-  return [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", `--inh-caps=${set}`, `--ambient-caps=${set}`, `--bounding-set=${set}`, process.execPath, CLI];
+  return [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", `--inh-caps=${set}`, `--ambient-caps=${set}`, `--bounding-set=${set}`, process.execPath, BIN];
 }
 
 describe.skipIf(!haveKernel || !haveTools("setpriv", "ip"))("least privilege: uid 65534 with the documented capabilities", () => {

@@ -53,6 +53,11 @@ function zeros(spec: MapSpec): Map<bigint, bigint> {
   return m;
 }
 
+/** Run `entry` of a parsed program without maps on one packet. */
+export function interpretOnce(ast: A.Program, entry: string, packet: Uint8Array): RunResult {
+  return new Interp(ast, new Map()).run(entry, packet);
+}
+
 /** Per-CPU maps are cleared before each packet (test runs may land on any CPU). */
 export function clearPerCpu(maps: Map<string, MapState>): void {
   for (const m of maps.values()) if (isPerCpu(m.spec)) m.entries = zeros(m.spec);

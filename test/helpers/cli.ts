@@ -1,4 +1,5 @@
-// Running the CLI in tests: in process through main() with captured output.
+// Running the CLI in tests: in process through main() with captured output, or the built CLI
+// (bin/tsebpf.js over dist/) as a child process through BIN.
 import { main } from "../../cli/main.js";
 import type { Io } from "../../cli/io.js";
 
@@ -9,3 +10,6 @@ export async function cli(...argv: string[]): Promise<{ code: number; out: strin
   const code = await main(argv, io);
   return { code, out, err };
 }
+
+/** The built CLI that child processes run (`node BIN …`); run `npm run build` first. */
+export const BIN = new URL("../../bin/tsebpf.js", import.meta.url).pathname;
