@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { requireFreshDist } from "./helpers/dist.js";
-import { suiteDir } from "./helpers/cli.js";
+import { suiteDir } from "./helpers/tmp.js";
 import { compileToObject } from "../compiler/dsl/index.js";
 import { assembleToObject } from "../compiler/asm/index.js";
 
