@@ -28,7 +28,7 @@ const FLAGS = ["--no-sparkplug"];
 /** Modules evaluated (and warmed up) in the snapshot; everything they reach is bundled. */
 const ROOTS = ["dist/cli/main.js", "dist/cli/io.js", "dist/cli/commands/build.js", "dist/cli/commands/objdump.js",
   "dist/compiler/dsl/index.js", "dist/compiler/asm/index.js"];
-/** Reached through a computed URL (compiler/dsl/syntax/lexer.ts loads chevrotain's bundle). */
+/** Reached through a computed URL (compiler/dsl/syntax/chevrotain.ts loads chevrotain's bundle). */
 const EXTRA = [relative(root, join(dirname(require.resolve("chevrotain")), "../chevrotain.min.mjs"))];
 
 function log(msg) {

@@ -4,39 +4,25 @@
 // Unsupported TypeScript (class, while, arrow functions, object literals, ...) is parsed loosely
 // so that the checker can point at it with a clear message instead of a syntax error.
 import type * as Chev from "chevrotain";
+import { chevrotain, onFirstUse, parserConfig } from "./chevrotain.js";
 import * as T from "./lexer.js";
+import type { ProgramCstNode } from "./cst.js";
 
-const { CstParser } = T.chevrotain;
+const { CstParser, defaultParserErrorProvider, MismatchedTokenException } = chevrotain;
+type MismatchOpts = Parameters<Chev.IParserErrorMessageProvider["buildMismatchTokenMessage"]>[0];
 
-type LaFunc = (this: unknown, ...args: unknown[]) => unknown;
-type AltOpts = Parameters<Chev.ILookaheadStrategy["buildLookaheadForAlternation"]>[0];
-type OptOpts = Parameters<Chev.ILookaheadStrategy["buildLookaheadForOptional"]>[0];
-/** Chevrotain's default strategy: exported at run time, not declared in its .d.ts. */
-const LLk = (T.chevrotain as unknown as { LLkLookaheadStrategy: new (o: { maxLookahead: number }) => Chev.ILookaheadStrategy }).LLkLookaheadStrategy;
-
-/** LL(k) lookahead computed per decision on first use instead of all at start-up (a program
- * reaches a fraction of the grammar's decisions; this cuts the parser's build time by a third). */
-class LazyLookahead implements Chev.ILookaheadStrategy {
-  private llk: Chev.ILookaheadStrategy;
-  constructor(maxLookahead: number) {
-    this.llk = new LLk({ maxLookahead });
+/** Chevrotain's messages, recording for each mismatched token which token type was expected (the
+ * diagnostics are made from that, never from the message text). Each record is made right before
+ * Chevrotain saves its MismatchedTokenException, so records and exceptions pair up in order. */
+class MismatchRecorder implements Chev.IParserErrorMessageProvider {
+  records: { token: Chev.IToken; expected: Chev.TokenType }[] = [];
+  buildMismatchTokenMessage(o: MismatchOpts): string {
+    this.records.push({ token: o.actual, expected: o.expected });
+    return defaultParserErrorProvider.buildMismatchTokenMessage(o);
   }
-  validate(o: Parameters<Chev.ILookaheadStrategy["validate"]>[0]) {
-    return this.llk.validate(o);
-  }
-  buildLookaheadForAlternation(o: AltOpts) {
-    return lazy(() => this.llk.buildLookaheadForAlternation(o) as LaFunc) as ReturnType<Chev.ILookaheadStrategy["buildLookaheadForAlternation"]>;
-  }
-  buildLookaheadForOptional(o: OptOpts) {
-    return lazy(() => this.llk.buildLookaheadForOptional(o) as LaFunc) as ReturnType<Chev.ILookaheadStrategy["buildLookaheadForOptional"]>;
-  }
-}
-
-function lazy(build: () => LaFunc): LaFunc {
-  let f: LaFunc | undefined;
-  return function (this: unknown, ...args: unknown[]) {
-    return (f ??= build()).apply(this, args);
-  };
+  buildNotAllInputParsedMessage = defaultParserErrorProvider.buildNotAllInputParsedMessage;
+  buildNoViableAltMessage = defaultParserErrorProvider.buildNoViableAltMessage;
+  buildEarlyExitMessage = defaultParserErrorProvider.buildEarlyExitMessage;
 }
 
 /** An ASI failure: a statement needed a `;` (no newline, `}` or end of file follows). */
@@ -44,13 +30,34 @@ export interface SemiError { token: Chev.IToken; previous: Chev.IToken }
 
 export class DslParser extends CstParser {
   semiErrors: SemiError[] = [];
+  private mismatches: MismatchRecorder;
 
   constructor(validate: boolean, recover = true) {
-    super(T.allTokens, {
-      recoveryEnabled: recover, maxLookahead: 1, nodeLocationTracking: "full", skipValidations: !validate,
-      ...(validate ? {} : { lookaheadStrategy: new LazyLookahead(1) }),
-    });
+    const mismatches = new MismatchRecorder();
+    super(T.allTokens, { ...parserConfig(validate, recover, 1), errorMessageProvider: mismatches });
+    this.mismatches = mismatches;
     this.performSelfAnalysis();
+  }
+
+  /** Parses a program; its syntax errors are then in `errors` and `semiErrors`. */
+  parse(tokens: Chev.IToken[]): ProgramCstNode {
+    this.semiErrors = [];
+    this.mismatches.records = [];
+    this.input = tokens;
+    return this.program() as ProgramCstNode;
+  }
+
+  /** The token type each MismatchedTokenException of the last parse expected. */
+  expectedTokens(): Map<Chev.IRecognitionException, Chev.TokenType> {
+    const out = new Map<Chev.IRecognitionException, Chev.TokenType>();
+    const records = this.mismatches.records;
+    let i = 0;
+    for (const e of this.errors) {
+      if (!(e instanceof MismatchedTokenException)) continue;
+      const r = records[i++];
+      if (r?.token === e.token) out.set(e, r.expected);
+    }
+    return out;
   }
 
   /** Parsing stops after this many syntax errors (garbage input must not cost more). */
@@ -285,7 +292,7 @@ export class DslParser extends CstParser {
   semi = this.RULE("semi", () => {
     this.ACTION(() => {
       const next = this.LA(1);
-      if (next.tokenType === T.Semicolon || next.tokenType === T.RCurly || next.tokenType === T.chevrotain.EOF || this.newlineBefore()) return;
+      if (next.tokenType === T.Semicolon || next.tokenType === T.RCurly || next.tokenType === chevrotain.EOF || this.newlineBefore()) return;
       this.semiErrors.push({ token: next, previous: this.LA(0) });
     });
     this.OPTION(() => this.CONSUME(T.Semicolon));
@@ -497,7 +504,8 @@ export class DslParser extends CstParser {
   }
 }
 
-const parsers: { fast?: DslParser; recovering?: DslParser } = {};
+const fastParser = onFirstUse(() => new DslParser(false, false));
+const recoveringParser = onFirstUse(() => new DslParser(false, true));
 
 /**
  * The process-wide parsers (grammar validations skipped; see buildParserValidated): `fast` has no
@@ -505,7 +513,7 @@ const parsers: { fast?: DslParser; recovering?: DslParser } = {};
  * syntax error, to re-parse it and report every error.
  */
 export function getParser(recovering = false): DslParser {
-  return recovering ? (parsers.recovering ??= new DslParser(false, true)) : (parsers.fast ??= new DslParser(false, false));
+  return recovering ? recoveringParser() : fastParser();
 }
 
 /** Build a fresh parser with Chevrotain's grammar validations on (used by one test). */

@@ -1,20 +1,8 @@
-// DSL tokens: takes source text, produces Chevrotain tokens (and lexing errors). Chevrotain is
-// loaded from its single-file bundle (≈10 ms) instead of its many-module entry (≈250 ms); the
-// lexer itself is built lazily on first use.
+// DSL tokens: takes source text, produces Chevrotain tokens (and lexing errors). The lexer is built
+// on first use (chevrotain.ts has how, and why).
 import type * as Chev from "chevrotain";
+import { chevrotain, lexerConfig, onFirstUse } from "./chevrotain.js";
 
-type Chevrotain = typeof Chev;
-
-async function loadChevrotain(): Promise<Chevrotain> {
-  try {
-    const url = new URL("../chevrotain.min.mjs", import.meta.resolve("chevrotain"));
-    return (await import(url.href)) as Chevrotain;
-  } catch {
-    return await import("chevrotain");
-  }
-}
-
-export const chevrotain: Chevrotain = await loadChevrotain();
 const { createToken, Lexer } = chevrotain;
 export type TokenType = Chev.TokenType;
 export type IToken = Chev.IToken;
@@ -143,20 +131,16 @@ export const allTokens: TokenType[] = [
   IdentifierName, NotBrace, BinaryOperator, AssignOperator, NumberLiteral,
 ];
 
-let lexer: Chev.Lexer | undefined;
-
-const LINE_TERMINATORS = { lineTerminatorsPattern: /\n|\r\n?|\u2028|\u2029/g, lineTerminatorCharacters: ["\n", "\r", "\u2028", "\u2029"] };
+const lexer = onFirstUse(() => new Lexer(allTokens, lexerConfig(false)));
 
 export function tokenize(text: string): Chev.ILexingResult {
-  lexer ??= new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: false, skipValidations: true, ...LINE_TERMINATORS });
-  tplStack = [];
-  return lexer.tokenize(text);
+  return tokenizeWith(lexer(), text);
 }
 
 /** A lexer built with Chevrotain's validations on and without first-character optimisations:
  * the reference the tests compare tokenize() against (it checks every start_chars_hint). */
 export function buildLexerValidated(): Chev.Lexer {
-  return new Lexer(allTokens, { positionTracking: "full", safeMode: true, ...LINE_TERMINATORS });
+  return new Lexer(allTokens, lexerConfig(true));
 }
 
 export function tokenizeWith(l: Chev.Lexer, text: string): Chev.ILexingResult {

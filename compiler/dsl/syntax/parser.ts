@@ -1,15 +1,20 @@
 // Parse entry: takes DSL source text, produces the AST (ast.ts) and syntax diagnostics (TS1xxx),
 // via the Chevrotain lexer (lexer.ts), the recovering CstParser (grammar.ts) and cst-to-ast.ts.
-// Syntax errors are reported (up to DslParser.MAX_ERRORS), each with a span; never throws on bad
-// input. Sources over MAX_SOURCE_CHARS are refused.
-import type { CstNode, ILexingError, IRecognitionException, IToken } from "chevrotain";
+// Syntax errors are reported (up to DslParser.MAX_ERRORS), each with a span, made from the
+// exception's type, token, expected token type and rule stack (never from Chevrotain's message
+// text); never throws on bad input. Sources over MAX_SOURCE_CHARS are refused.
+import type { ILexingError, IRecognitionException, IToken, TokenType } from "chevrotain";
 import { inSourceOrder, type Diagnostic } from "../../diagnostics.js";
 import type { Span } from "../../span.js";
 import type { Program } from "../ast.js";
-import { tokenize } from "./lexer.js";
-import { getParser, type DslParser } from "./grammar.js";
-import { CstToAst } from "./cst-to-ast.js";
+import * as T from "./lexer.js";
+import { chevrotain } from "./chevrotain.js";
+import { getParser } from "./grammar.js";
+import { CstContext } from "./cst-context.js";
+import { toProgram } from "./cst-to-ast.js";
 import { diag } from "../codes.js";
+
+const { EOF, MismatchedTokenException, NotAllInputParsedException } = chevrotain;
 
 export interface ParseResult {
   ast: Program;
@@ -36,29 +41,24 @@ export function parseProgram(text: string, file: string): ParseResult {
 }
 
 function parse(text: string, file: string): ParseResult {
-  const conv = new CstToAst(file, text);
-  const lexed = tokenize(text);
+  const cx = new CstContext(file, text);
+  const lexed = T.tokenize(text);
   const diagnostics: Diagnostic[] = lexed.errors.map((e) => lexError(e, text, file));
   let parser = getParser();
-  let cst = run(parser, lexed.tokens);
+  let cst = parser.parse(lexed.tokens);
   if (parser.errors.length) {
     parser.input = [];
     parser = getParser(true);
-    cst = run(parser, lexed.tokens);
+    cst = parser.parse(lexed.tokens);
   }
-  for (const e of parser.errors) diagnostics.push(parseError(e, conv));
-  for (const s of parser.semiErrors) diagnostics.push(diag("expected", "';' expected.", conv.tokenSpan(s.token)));
-  const ast = conv.program(cst);
+  const expected = parser.expectedTokens();
+  for (const e of parser.errors) diagnostics.push(parseError(e, expected.get(e), cx));
+  for (const s of parser.semiErrors) diagnostics.push(diag("expected", "';' expected.", cx.tokenSpan(s.token)));
+  const ast = toProgram(cx, cst);
   parser.input = [];
   const unique = dedupe(diagnostics);
   ast.syntaxErrors = unique.length;
   return { ast, diagnostics: unique };
-}
-
-function run(parser: DslParser, tokens: IToken[]): CstNode {
-  parser.semiErrors = [];
-  parser.input = tokens;
-  return parser.program();
 }
 
 function lexError(e: ILexingError, text: string, file: string): Diagnostic {
@@ -69,34 +69,40 @@ function lexError(e: ILexingError, text: string, file: string): Diagnostic {
   return diag("invalidCharacter", "Invalid character.", { ...span, length: 1 });
 }
 
-const TOKEN_TEXT: Record<string, string> = {
-  Semicolon: ";", RParen: ")", LParen: "(", RCurly: "}", LCurly: "{", RBracket: "]", LBracket: "[", Colon: ":",
-  Comma: ",", Equals: "=", Greater: ">", Less: "<", Arrow: "=>", Dot: ".", From: "from", While: "while",
-  StringLit: "string literal", TemplateTail: "}`", Function: "function",
-};
+/** How a diagnostic names an expected token. */
+const TOKEN_TEXT = new Map<TokenType, string>([
+  [T.Semicolon, ";"], [T.RParen, ")"], [T.LParen, "("], [T.RCurly, "}"], [T.LCurly, "{"], [T.RBracket, "]"],
+  [T.LBracket, "["], [T.Colon, ":"], [T.Comma, ","], [T.Equals, "="], [T.Greater, ">"], [T.Less, "<"],
+  [T.Arrow, "=>"], [T.Dot, "."], [T.From, "from"], [T.While, "while"], [T.StringLit, "string literal"],
+  [T.TemplateTail, "}`"], [T.Function, "function"],
+]);
+const IDENTIFIER = "Identifier expected.";
+const DECLARATION = "Declaration or statement expected.";
+const TYPE_RULES = new Set(["typeRef", "typeAtom", "typeArgs"]);
+const NAME_RULES = new Set(["varDeclList", "importSpec", "param", "paramList"]);
+const DECLARATION_RULES = new Set(["statement", "topLevel", "program", "exportDecl"]);
 
-function parseError(e: IRecognitionException, conv: CstToAst): Diagnostic {
-  const span = errorSpan(e, conv);
-  const expected = /Expecting token of type --> (\w+) <--/.exec(e.message)?.[1];
-  if (e.name === "MismatchedTokenException" && expected) {
-    if (expected === "Identifier" || expected === "IdentifierName") return diag("identifierExpected", "Identifier expected.", span);
-    if (expected === "EOF") return diag("declarationExpected", "Declaration or statement expected.", span);
-    return diag("expected", `'${TOKEN_TEXT[expected] ?? expected}' expected.`, span);
+/** `expected`: the token type a MismatchedTokenException expected (DslParser.expectedTokens). */
+function parseError(e: IRecognitionException, expected: TokenType | undefined, cx: CstContext): Diagnostic {
+  const span = errorSpan(e, cx);
+  if (e instanceof MismatchedTokenException && expected) {
+    if (expected === T.Identifier || expected === T.IdentifierName) return diag("identifierExpected", IDENTIFIER, span);
+    if (expected === EOF) return diag("declarationExpected", DECLARATION, span);
+    return diag("expected", `'${TOKEN_TEXT.get(expected) ?? expected.name}' expected.`, span);
   }
-  if (e.name === "NotAllInputParsedException") return diag("declarationExpected", "Declaration or statement expected.", span);
+  if (e instanceof NotAllInputParsedException) return diag("declarationExpected", DECLARATION, span);
   const rules = e.context?.ruleStack ?? [];
   const last = rules[rules.length - 1] ?? "";
-  if (/^(typeRef|typeAtom|typeArgs)$/.test(last)) return diag("expected", "Type expected.", span);
-  if (/^(varDeclList|importSpec|param|paramList)$/.test(last)) return diag("identifierExpected", "Identifier expected.", span);
-  if (last === "statement" || last === "topLevel" || last === "program" || last === "exportDecl")
-    return diag("declarationExpected", "Declaration or statement expected.", span);
+  if (TYPE_RULES.has(last)) return diag("expected", "Type expected.", span);
+  if (NAME_RULES.has(last)) return diag("identifierExpected", IDENTIFIER, span);
+  if (DECLARATION_RULES.has(last)) return diag("declarationExpected", DECLARATION, span);
   return diag("expressionExpected", "Expression expected.", span);
 }
 
-function errorSpan(e: IRecognitionException, conv: CstToAst): Span {
+function errorSpan(e: IRecognitionException, cx: CstContext): Span {
   const t: IToken = e.token;
-  if (t && !Number.isNaN(t.startOffset) && t.tokenType?.name !== "EOF") return conv.tokenSpan(t);
-  return conv.endSpan();
+  if (t && !Number.isNaN(t.startOffset) && t.tokenType !== EOF) return cx.tokenSpan(t);
+  return cx.endSpan();
 }
 
 /** One diagnostic per position (recovery can report the same spot twice), in source order. */
