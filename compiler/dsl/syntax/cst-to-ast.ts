@@ -8,7 +8,7 @@ import type * as A from "../ast.js";
 import type * as C from "./cst.js";
 import type { Span } from "../../span.js";
 import { all, first, isToken, ordered, tok, type CstContext } from "./cst-context.js";
-import { toAssignment, toArgs, toExpression, toNew, toTypeArgs, toTypeRef, unquote } from "./cst-expr.js";
+import { toAssignment, toExpression, toNew, toTypeRef, unquote } from "./cst-expr.js";
 
 export function toProgram(cx: CstContext, n: C.ProgramCstNode): A.Program {
   const items = all(n.children.topLevel).flatMap((t) => toTopLevel(cx, t));
