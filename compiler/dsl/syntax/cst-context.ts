@@ -31,9 +31,9 @@ function startOf(c: Child): number {
 
 /** All children in source order (the CST groups them by kind), without tokens recovery inserted. */
 export function ordered<N extends CstNode>(n: N): ChildOf<N>[] {
-  const all: Child[] = [];
-  for (const k in n.children) for (const c of n.children[k]!) if (!(isToken(c) && c.isInsertedInRecovery)) all.push(c);
-  return all.sort((a, b) => startOf(a) - startOf(b)) as ChildOf<N>[];
+  const out: Child[] = [];
+  for (const k in n.children) for (const c of n.children[k]!) if (!(isToken(c) && c.isInsertedInRecovery)) out.push(c);
+  return out.sort((a, b) => startOf(a) - startOf(b)) as ChildOf<N>[];
 }
 
 export class CstContext {
