@@ -1,9 +1,8 @@
 // The typed CST (compiler/dsl/syntax/cst.ts) is what Chevrotain's generateCstDts makes of grammar.ts,
 // every child made optional (error recovery can leave any part of a node out): a grammar change
-// without regenerating fails here. Regenerate with UPDATE_FIXTURES=1 (refused when CI is set); a
-// missing file fails.
-import { describe, expect, it } from "vitest";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+// without regenerating fails here. Regenerate with UPDATE_FIXTURES=1 (test/helpers/golden.ts).
+import { describe, it } from "vitest";
+import { expectGolden } from "./helpers/golden.js";
 import { chevrotain } from "../compiler/dsl/syntax/chevrotain.js";
 import { getParser } from "../compiler/dsl/syntax/grammar.js";
 
@@ -21,12 +20,6 @@ function cstTypes(): string {
 
 describe("typed CST", () => {
   it(`${FILE} is generateCstDts of the grammar`, () => {
-    const text = cstTypes();
-    if (process.env.UPDATE_FIXTURES === "1") {
-      if (process.env.CI) throw new Error("UPDATE_FIXTURES is refused in CI: regenerate locally and commit");
-      writeFileSync(FILE, text);
-    }
-    expect(existsSync(FILE), `${FILE} is missing: run with UPDATE_FIXTURES=1`).toBe(true);
-    expect(readFileSync(FILE, "utf8")).toBe(text);
+    expectGolden(FILE, cstTypes());
   });
 });
