@@ -37,10 +37,3 @@ function quietOnEpipe(stream: NodeJS.WriteStream): { write: (s: string) => void;
   });
   return { write: (s) => void (isClosed || stream.write(s)), closed };
 }
-
-/** A user-facing failure: printed as one line, exit code 1 (or `code`). Never a stack trace. */
-export class CliError extends Error {
-  constructor(message: string, readonly code = 1) {
-    super(message);
-  }
-}

@@ -2,8 +2,8 @@
 // live in cli/commands/*.ts and are imported lazily, so `objdump` never loads the DSL front end.
 import { createRequire } from "node:module";
 import type * as Commander from "commander";
-import { CliError, type Io } from "./io.js";
-import { DiagnosticError } from "../compiler/diagnostics.js";
+import type { Io } from "./io.js";
+import { reportError } from "./errors.js";
 
 // commander is CommonJS: require() skips the ESM wrapper's translation (a few ms of start-up).
 const { Command, CommanderError } = createRequire(import.meta.url)("commander") as typeof Commander;
@@ -34,37 +34,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
   } catch (e) {
-    return await report(e, io);
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2; // commander printed it
+    return await reportError(e, io);
   }
-}
-
-/** File-system errors on a user-given path: one line, not an internal error. */
-const FS_ERRORS: Record<string, string> = {
-  ENOENT: "no such file or directory", EISDIR: "is a directory", ENOTDIR: "not a directory",
-  EACCES: "permission denied", EPERM: "operation not permitted", EROFS: "read-only file system",
-  ENOSPC: "no space left on device", ENAMETOOLONG: "file name too long", ELOOP: "too many symbolic links",
-};
-
-async function report(e: unknown, io: Io): Promise<number> {
-  if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-  if (e instanceof DiagnosticError) {
-    const { renderAll, useColor } = await import("./render.js"); // only on errors: keeps start-up small
-    io.stderr(renderAll(e.diagnostics, { color: useColor(io.env, io.isTTY), sources: e.sources }));
-    return 1;
-  }
-  if (e instanceof CliError) {
-    io.stderr(`tsebpf: error: ${e.message}\n`);
-    return e.code;
-  }
-  const err = e as NodeJS.ErrnoException;
-  const fsError = err?.path ? FS_ERRORS[err.code ?? ""] : undefined;
-  if (fsError) {
-    io.stderr(`tsebpf: error: ${err.path}: ${fsError}\n`);
-    return 1;
-  }
-  io.stderr(`tsebpf: internal error: ${err?.message ?? String(e)}\n`);
-  if (io.env.TSEBPF_DEBUG) io.stderr(`${err?.stack}\n`);
-  return 70;
 }
 
 const VERSION = "0.1.0";

@@ -4,6 +4,7 @@
 import { linkCreateRaw, linkDetach, linkInfo, ATTACH_TYPE_XDP, progInfo } from "./sys/bpf.js";
 import { BpfError, hintFor, HINT } from "./sys/errors.js";
 import { closeFd } from "./sys/libc.js";
+import { LoaderError } from "./errors.js";
 import { ifIndex, netlinkGetXdp, netlinkSetXdp, XDP_FLAGS, type XdpState } from "./sys/netlink.js";
 
 export type XdpMode = "skb" | "drv" | "hw";
@@ -31,11 +32,9 @@ export function modeFlags(mode?: XdpMode): number {
 
 export function resolveIface(ifname: string): number {
   const idx = ifIndex(ifname);
-  if (!idx) throw new AttachError(`interface '${ifname}' does not exist (see \`ip link\`)`);
+  if (!idx) throw new LoaderError("no-interface", "", `interface '${ifname}' does not exist (see \`ip link\`)`);
   return idx;
 }
-
-export class AttachError extends Error {}
 
 export function xdpState(ifindex: number): XdpState {
   return netlinkGetXdp(ifindex);

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import type { LoadedProgram } from "../compiler/object.js";
 import { parseBtf, type ParsedBtf } from "../compiler/elf/btf.js";
 import { computeRelo, CoreError, CORE_KIND_NAMES, describeAccess, essentialName, kindCompat, type CoreResult } from "./core-spec.js";
-import { LoaderError } from "./object.js";
+import { LoaderError } from "./errors.js";
 
 export const VMLINUX_BTF = "/sys/kernel/btf/vmlinux";
 /** The helper id libbpf writes into a poisoned instruction ("bad relo"); the verifier says "unknown#195896080". */
@@ -25,7 +25,7 @@ export function kernelBtf(): ParsedBtf {
   try {
     bytes = readFileSync(VMLINUX_BTF);
   } catch {
-    throw new LoaderError(`CO-RE relocations need the kernel's BTF, and ${VMLINUX_BTF} cannot be read (kernel built without CONFIG_DEBUG_INFO_BTF?)`);
+    throw new LoaderError("core", "", `CO-RE relocations need the kernel's BTF, and ${VMLINUX_BTF} cannot be read (kernel built without CONFIG_DEBUG_INFO_BTF?)`);
   }
   return (vmlinux = parseBtf(new Uint8Array(bytes)));
 }
@@ -62,8 +62,8 @@ export function applyCoreRelocations(insns: Buffer, prog: LoadedProgram, localBt
   const relos = prog.btfExt?.coreRelo ?? [];
   if (!relos.length) return [];
   for (const r of relos)
-    if (!CORE_KIND_NAMES[r.kind]) throw new LoaderError(`CO-RE relocation kind ${r.kind} at insn ${r.insnOff} of ${prog.section} is not supported`);
-  if (!localBtf) throw new LoaderError(`program ${prog.name} has CO-RE relocations but the object's BTF could not be read`);
+    if (!CORE_KIND_NAMES[r.kind]) throw new LoaderError("core", "", `CO-RE relocation kind ${r.kind} at insn ${r.insnOff} of ${prog.section} is not supported`);
+  if (!localBtf) throw new LoaderError("core", `program ${prog.name}`, `has CO-RE relocations but the object's BTF could not be read`);
   const tbtf = target();
   const poisoned: Poisoned[] = [];
   relos.forEach((r, i) => {
@@ -72,7 +72,7 @@ export function applyCoreRelocations(insns: Buffer, prog: LoadedProgram, localBt
       const res = computeRelo(r, localBtf, tbtf, candidates(localBtf, r.typeId, tbtf));
       if (patchInsn(insns, r, res)) poisoned.push({ insn: r.insnOff, what: where });
     } catch (e) {
-      if (e instanceof CoreError || e instanceof PatchError) throw new LoaderError(`program ${prog.name}: ${where}: ${e.message}`);
+      if (e instanceof CoreError || e instanceof PatchError) throw new LoaderError("core", `program ${prog.name}: ${where}`, e.message);
       throw e;
     }
   });
@@ -84,7 +84,7 @@ export function explainPoison(err: Error, log: string, poisoned: Poisoned[]): Er
   const at = new RegExp(`^(\\d+): \\(85\\) call unknown#${POISON_IMM}$`, "m").exec(log);
   const p = at && poisoned.find((x) => x.insn === Number(at[1]));
   if (!p) return err;
-  return new LoaderError(`${p.what}: the kernel's BTF has no such field or enumerator, and the instruction is reachable (guard it with bpf_core_field_exists)\n${err.message}`);
+  return new LoaderError("core", p.what, `the kernel's BTF has no such field or enumerator, and the instruction is reachable (guard it with bpf_core_field_exists)\n${err.message}`);
 }
 
 class PatchError extends Error {}

@@ -1,14 +1,11 @@
-// What `run`, `test` and the demo share: resolve a program argument (.o or any ELF file, .ts, .s,
-// or the built-in default) to object bytes, and turn loader failures into one-line CliErrors.
-// (Map entries: map-entry.ts; packets: packets.ts.)
-import { existsSync, readFileSync, statSync } from "node:fs";
+// What `run`, `test`, the demo and load() share: resolve a program (.o or any ELF file, .ts, .s,
+// or the built-in default) to object bytes. A missing file is node's file-system error with its
+// path; an unknown kind is a LoaderError; a source that does not build is a DiagnosticError.
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CliError } from "../cli/io.js";
-import { BpfError } from "./sys/errors.js";
-import { VerifierError } from "./verifier.js";
-import { LoaderError } from "./object.js";
-import { AttachError } from "./attach.js";
+import { LoaderError } from "./errors.js";
+import { readUserFile } from "./files.js";
 import type { BuiltinName } from "./builtin.js";
 
 /** The package root (holds package.json and programs/), from src or dist. */
@@ -39,28 +36,10 @@ export async function defaultProgramBytes(name: BuiltinName = "hello", note?: (n
 
 /** Read a .o, or build a .ts/.s in memory. */
 export async function programBytes(file: string): Promise<Uint8Array> {
-  let st;
-  try {
-    st = statSync(file);
-  } catch {
-    throw new CliError(`${file}: no such file`);
-  }
-  if (st.isDirectory()) throw new CliError(`${file}: is a directory`);
-  const bytes = new Uint8Array(readFileSync(file));
+  const bytes = new Uint8Array(readUserFile(file));
   if (/\.(o|elf|bpf)$/.test(file) || Buffer.from(bytes.subarray(0, 4)).toString("latin1") === "\x7fELF") return bytes;
-  if (!/\.(ts|mts|s|S|asm)$/.test(file))
-    throw new CliError(`${file}: unknown program kind (expected .ts for the DSL, .s for assembly, or .o for an ELF object${/\.c$/.test(file) ? "; build C with clang -O2 -target bpf -c first" : ""})`);
-  const text = Buffer.from(bytes).toString("utf8");
-  const { buildOrThrow } = await import("../cli/commands/build.js");
-  return buildOrThrow(text, file, { sectionStyle: "tsebpf", syntax: "llvm" });
+  const { buildOrThrow, sourceKind } = await import("../compiler/build.js");
+  if (!sourceKind(file))
+    throw new LoaderError("unknown-kind", file, `unknown program kind (expected .ts for the DSL, .s for assembly, or .o for an ELF object${/\.c$/.test(file) ? "; build C with clang -O2 -target bpf -c first" : ""})`);
+  return buildOrThrow(Buffer.from(bytes).toString("utf8"), file, { sectionStyle: "tsebpf", syntax: "llvm" });
 }
-
-/** Map loader failures (typed errors) to CliError; leaves others (internal errors) alone. */
-export function asCliError(e: unknown, file?: string): unknown {
-  if (e instanceof VerifierError || e instanceof BpfError || e instanceof AttachError || e instanceof LoaderError) return new CliError(e.message);
-  const err = e as Error;
-  if (err?.name === "ElfFormatError") return new CliError(`${file ?? "object"}: not a valid BPF object: ${err.message}`);
-  return e;
-}
-
-export { blockAddress, blocklistMap, parseCidr, parseIpv4 } from "./map-entry.js";

@@ -4,6 +4,7 @@
 // info and a verifier log on failure. Only programs in XDP sections are loaded as XDP (sections.ts).
 import type { LoadedMap, LoadedProgram, ObjectModel } from "../compiler/object.js";
 import { readBpfObject } from "../compiler/elf/read-object.js";
+import { ElfFormatError } from "../compiler/elf/bytes.js";
 import { parseBtf, type ParsedBtf } from "../compiler/elf/btf.js";
 import { applyCoreRelocations, explainPoison } from "./core-relo.js";
 import { btfLoadRaw, mapCreateRaw, progLoadRaw, PROG_TYPE_XDP, ATTACH_TYPE_XDP } from "./sys/bpf.js";
@@ -12,9 +13,7 @@ import { closeFd } from "./sys/libc.js";
 import { BpfMap } from "./map.js";
 import { VerifierError, verifierError } from "./verifier.js";
 import { isXdpSection, notXdpMessage } from "./sections.js";
-
-/** A problem with the object the user gave (not a kernel error): printed as one line. */
-export class LoaderError extends Error {}
+import { LoaderError } from "./errors.js";
 
 export interface LoadOptions {
   /** Called with notes such as "kernel rejected BTF; loading without it". */
@@ -23,6 +22,8 @@ export interface LoadOptions {
   only?: string[];
   /** Program type; default XDP. */
   progType?: number;
+  /** Where the bytes came from (a file name), for error messages. */
+  source?: string;
 }
 
 export interface ProgramHandle {
@@ -42,7 +43,17 @@ export interface LoadedObject {
 }
 
 export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObject {
-  return loadModel(readBpfObject(bytes), opts);
+  return loadModel(readModel(bytes, opts.source), opts);
+}
+
+/** Parse an object; a malformed one is a LoaderError naming `source` and the offset. */
+export function readModel(bytes: Uint8Array, source = "object"): ObjectModel {
+  try {
+    return readBpfObject(bytes);
+  } catch (e) {
+    if (e instanceof ElfFormatError) throw new LoaderError("bad-object", source, `not a valid BPF object: ${e.message}`, undefined, { cause: e });
+    throw e;
+  }
 }
 
 export function loadModel(model: ObjectModel, opts: LoadOptions = {}): LoadedObject {
@@ -52,8 +63,8 @@ export function loadModel(model: ObjectModel, opts: LoadOptions = {}): LoadedObj
     program(name) {
       const p = name ? this.programs.find((x) => x.name === name) : this.programs[0];
       const other = name && model.programs.find((x) => x.name === name);
-      if (!p && other) throw new LoaderError(notXdpMessage(other));
-      if (!p) throw new LoaderError(name ? `no program named '${name}' (have: ${this.programs.map((x) => x.name).join(", ") || "none"})` : "the object has no programs");
+      if (!p && other) throw new LoaderError("not-xdp", "", notXdpMessage(other));
+      if (!p) throw new LoaderError("no-program", "", name ? `no program named '${name}' (have: ${this.programs.map((x) => x.name).join(", ") || "none"})` : "the object has no programs");
       return p;
     },
     map(name) {
@@ -65,7 +76,7 @@ export function loadModel(model: ObjectModel, opts: LoadOptions = {}): LoadedObj
   };
   const wanted = model.programs.filter((p) => !opts.only || opts.only.includes(p.name));
   const loadable = opts.progType === undefined || opts.progType === PROG_TYPE_XDP ? wanted.filter((p) => isXdpSection(p.section)) : wanted;
-  if (wanted.length && !loadable.length) throw new LoaderError(notXdpMessage(wanted[0]));
+  if (wanted.length && !loadable.length) throw new LoaderError("not-xdp", "", notXdpMessage(wanted[0]));
   try {
     obj.btfFd = loadBtf(model, opts);
     if (obj.btfFd >= 0) fds.push(obj.btfFd);
@@ -114,11 +125,11 @@ export function relocate(p: LoadedProgram, obj: Pick<LoadedObject, "maps">): Buf
     if (r.kind === "call" || r.kind === "other") continue;
     const off = r.slot * 8;
     if (off + 16 > insns.length || insns[off] !== 0x18)
-      throw new LoaderError(`program ${p.name}: relocation for '${r.symbol}' at instruction ${r.slot} is not an ld_imm64`);
+      throw new LoaderError("relocation", `program ${p.name}`, `relocation for '${r.symbol}' at instruction ${r.slot} is not an ld_imm64`);
     const m = obj.maps.find((x) => x.name === r.symbol);
     if (!m && r.kind === "data")
-      throw new LoaderError(`program ${p.name}: instruction ${r.slot} uses the global variable '${r.symbol}': global variables (.rodata, .data, .bss) are not supported yet; use a map or a constant`);
-    if (!m) throw new LoaderError(`program ${p.name}: instruction ${r.slot} refers to '${r.symbol}', which is not a map in this object`);
+      throw new LoaderError("relocation", `program ${p.name}`, `instruction ${r.slot} uses the global variable '${r.symbol}': global variables (.rodata, .data, .bss) are not supported yet; use a map or a constant`);
+    if (!m) throw new LoaderError("relocation", `program ${p.name}`, `instruction ${r.slot} refers to '${r.symbol}', which is not a map in this object`);
     const pseudo = r.kind === "data" ? 2 : 1; // BPF_PSEUDO_MAP_VALUE : BPF_PSEUDO_MAP_FD
     insns[off + 1] = (insns[off + 1] & 0x0f) | (pseudo << 4);
     if (r.kind === "map") insns.writeInt32LE(0, off + 12);

@@ -1,8 +1,8 @@
-// `--packet` arguments: takes hex text or a file (pcap, pcapng, or raw bytes) and produces Ethernet
-// frames. Capture files must have Ethernet link types (others are refused by name, e.g. Linux
-// cooked captures); packets captured shorter than they were on the wire produce a warning.
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { CliError } from "../cli/io.js";
+// Packet files: takes the bytes of a pcap, pcapng or raw-packet file and produces Ethernet frames.
+// Capture files must have Ethernet link types (others are refused by name, e.g. Linux cooked
+// captures); packets captured shorter than they were on the wire produce a warning. A malformed
+// file is a LoaderError (code "packet-file") naming the file and the offset.
+import { LoaderError } from "./errors.js";
 
 const LINKTYPE_ETHERNET = 1;
 /** Link types people meet in practice (tcpdump's LINKTYPE_* names). */
@@ -17,20 +17,12 @@ const PCAPNG_BOM = 0x1a2b3c4d;
 
 export type Warn = (message: string) => void;
 
-/** Read a packet argument: a file (.pcap, .pcapng or raw bytes) or hex text. Returns one or more packets. */
-export function readPackets(arg: string, warn: Warn = () => {}): Uint8Array[] {
-  if (existsSync(arg) && statSync(arg).isFile()) return readPacketFile(arg, new Uint8Array(readFileSync(arg)), warn);
-  const hex = arg.replace(/^0x/i, "").replace(/[\s:,-]/g, "");
-  if (!hex.length || !/^[0-9a-fA-F]+$/.test(hex) || hex.length % 2)
-    throw new CliError(`--packet '${arg.length > 40 ? arg.slice(0, 40) + "…" : arg}': neither a file nor an even number of hex digits`);
-  return [new Uint8Array(Buffer.from(hex, "hex"))];
-}
-
-function readPacketFile(file: string, bytes: Uint8Array, warn: Warn): Uint8Array[] {
+/** The packets of a file: every packet of a pcap or pcapng capture, else the whole file as one packet. */
+export function packetsOfFile(file: string, bytes: Uint8Array, warn: Warn): Uint8Array[] {
   const magic = bytes.length >= 4 ? Buffer.from(bytes.subarray(0, 4)).readUInt32LE(0) : -1;
   if (magic === PCAPNG_SHB) return parsePcapng(bytes, file, warn);
   if (PCAP_MAGICS.some((m) => m === magic || m === Buffer.from(bytes.subarray(0, 4)).readUInt32BE(0))) return parsePcap(bytes, file, warn);
-  if (/\.pcap(ng)?$/i.test(file)) throw new CliError(`${file}: not a pcap or pcapng file (bad magic at offset 0)`);
+  if (/\.pcap(ng)?$/i.test(file)) throw new LoaderError("packet-file", file, `not a pcap or pcapng file (bad magic at offset 0)`);
   return [bytes];
 }
 
@@ -40,7 +32,7 @@ function linkTypeName(t: number): string {
 
 function requireEthernet(file: string, linkType: number, offset: number): void {
   if (linkType !== LINKTYPE_ETHERNET)
-    throw new CliError(`${file}: ${linkTypeName(linkType)} is not Ethernet (at offset ${offset}); XDP programs see Ethernet frames, so capture on an Ethernet interface (not 'any')`);
+    throw new LoaderError("packet-file", file, `${linkTypeName(linkType)} is not Ethernet (at offset ${offset}); XDP programs see Ethernet frames, so capture on an Ethernet interface (not 'any')`);
 }
 
 function checkLength(file: string, n: number, caplen: number, len: number, warn: Warn): void {
@@ -50,20 +42,20 @@ function checkLength(file: string, n: number, caplen: number, len: number, warn:
 /** Classic pcap: 24-byte header (magic, version, snaplen, link type), then 16-byte record headers. */
 export function parsePcap(bytes: Uint8Array, file: string, warn: Warn = () => {}): Uint8Array[] {
   const b = Buffer.from(bytes);
-  if (b.length < 24) throw new CliError(`${file}: truncated pcap header (${b.length} of 24 bytes)`);
+  if (b.length < 24) throw new LoaderError("packet-file", file, `truncated pcap header (${b.length} of 24 bytes)`);
   const le = PCAP_MAGICS.includes(b.readUInt32LE(0));
   const u32 = (o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
   requireEthernet(file, u32(20) & 0xffff, 20);
   const out: Uint8Array[] = [];
   for (let o = 24; o < b.length; ) {
-    if (o + 16 > b.length) throw new CliError(`${file}: truncated packet header at offset ${o}`);
+    if (o + 16 > b.length) throw new LoaderError("packet-file", file, `truncated packet header at offset ${o}`);
     const caplen = u32(o + 8), len = u32(o + 12);
-    if (o + 16 + caplen > b.length) throw new CliError(`${file}: truncated packet data at offset ${o + 16}`);
+    if (o + 16 + caplen > b.length) throw new LoaderError("packet-file", file, `truncated packet data at offset ${o + 16}`);
     out.push(new Uint8Array(b.subarray(o + 16, o + 16 + caplen)));
     checkLength(file, out.length, caplen, len, warn);
     o += 16 + caplen;
   }
-  if (!out.length) throw new CliError(`${file}: the pcap holds no packets`);
+  if (!out.length) throw new LoaderError("packet-file", file, `the pcap holds no packets`);
   return out;
 }
 
@@ -83,11 +75,11 @@ export function parsePcapng(bytes: Uint8Array, file: string, warn: Warn = () => 
   const out: Uint8Array[] = [];
   let sec: Section | undefined;
   for (let o = 0; o < b.length; ) {
-    if (o + 12 > b.length) throw new CliError(`${file}: truncated pcapng block at offset ${o}`);
+    if (o + 12 > b.length) throw new LoaderError("packet-file", file, `truncated pcapng block at offset ${o}`);
     if (b.readUInt32LE(o) === PCAPNG_SHB) sec = sectionAt(b, o, file);
-    if (!sec) throw new CliError(`${file}: not a pcapng file (no Section Header Block at offset 0)`);
+    if (!sec) throw new LoaderError("packet-file", file, `not a pcapng file (no Section Header Block at offset 0)`);
     const type = sec.u32(o), total = sec.u32(o + 4);
-    if (total < 12 || total % 4 || o + total > b.length) throw new CliError(`${file}: bad pcapng block length ${total} at offset ${o + 4}`);
+    if (total < 12 || total % 4 || o + total > b.length) throw new LoaderError("packet-file", file, `bad pcapng block length ${total} at offset ${o + 4}`);
     const packet = blockPacket(sec, type, o, total, file);
     if (packet) {
       out.push(new Uint8Array(b.subarray(packet.at, packet.at + packet.caplen)));
@@ -95,14 +87,14 @@ export function parsePcapng(bytes: Uint8Array, file: string, warn: Warn = () => 
     }
     o += total;
   }
-  if (!out.length) throw new CliError(`${file}: the pcapng file holds no packets`);
+  if (!out.length) throw new LoaderError("packet-file", file, `the pcapng file holds no packets`);
   return out;
 }
 
 function sectionAt(b: Buffer, o: number, file: string): Section {
-  if (o + 12 > b.length) throw new CliError(`${file}: truncated Section Header Block at offset ${o}`);
+  if (o + 12 > b.length) throw new LoaderError("packet-file", file, `truncated Section Header Block at offset ${o}`);
   const bom = b.readUInt32LE(o + 8);
-  if (bom !== PCAPNG_BOM && bom !== 0x4d3c2b1a) throw new CliError(`${file}: bad pcapng byte-order magic at offset ${o + 8}`);
+  if (bom !== PCAPNG_BOM && bom !== 0x4d3c2b1a) throw new LoaderError("packet-file", file, `bad pcapng byte-order magic at offset ${o + 8}`);
   const le = bom === PCAPNG_BOM;
   return {
     u16: (x) => (le ? b.readUInt16LE(x) : b.readUInt16BE(x)),
@@ -115,11 +107,11 @@ function sectionAt(b: Buffer, o: number, file: string): Section {
 function blockPacket(sec: Section, type: number, o: number, total: number, file: string): { at: number; caplen: number; len: number } | undefined {
   const body = total - 12; // type, length, trailing length
   const need = (n: number, what: string) => {
-    if (body < n) throw new CliError(`${file}: ${what} at offset ${o} is too short (${total} bytes)`);
+    if (body < n) throw new LoaderError("packet-file", file, `${what} at offset ${o} is too short (${total} bytes)`);
   };
   const iface = (id: number) => {
     const i = sec.interfaces[id];
-    if (!i) throw new CliError(`${file}: packet block at offset ${o} names interface ${id}, which has no Interface Description Block`);
+    if (!i) throw new LoaderError("packet-file", file, `packet block at offset ${o} names interface ${id}, which has no Interface Description Block`);
     requireEthernet(file, i.linkType, i.offset);
     return i;
   };
@@ -132,7 +124,7 @@ function blockPacket(sec: Section, type: number, o: number, total: number, file:
       need(20, type === 6 ? "Enhanced Packet Block" : "Packet Block");
       iface(type === 6 ? sec.u32(o + 8) : sec.u16(o + 8));
       const caplen = sec.u32(o + 20), len = sec.u32(o + 24);
-      if (caplen > body - 20) throw new CliError(`${file}: packet data at offset ${o + 28} runs past its block (${caplen} bytes)`);
+      if (caplen > body - 20) throw new LoaderError("packet-file", file, `packet data at offset ${o + 28} runs past its block (${caplen} bytes)`);
       return { at: o + 28, caplen, len };
     }
     case 3: { // Simple Packet Block: original length; captured = min(len, snaplen of interface 0)

@@ -4,7 +4,7 @@
 // could leave DIR (`/`, `.`, `..`) are refused; a failure removes what this call created.
 import { existsSync, mkdirSync, rmdirSync, statSync, unlinkSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { CliError } from "../cli/io.js";
+import { LoaderError } from "./errors.js";
 import type { LoadedObject } from "./object.js";
 import { objPin } from "./sys/bpf.js";
 import { fsMagic } from "./sys/libc.js";
@@ -43,7 +43,7 @@ export function pinAll(obj: LoadedObject, dir: string): Pins {
 /** A program or map name usable as a file name directly inside the pin directory. */
 export function checkPinName(name: string): void {
   const bad = !name ? "is empty" : name === "." || name === ".." ? "is a path component" : /[/\0]/.test(name) ? "contains '/' or NUL" : Buffer.byteLength(name) > 255 ? "is longer than 255 bytes" : "";
-  if (bad) throw new CliError(`--pin: the object names a program or map '${name.replace(/\0/g, "\\0")}', which ${bad}: refusing to pin it`);
+  if (bad) throw new LoaderError("pin", "--pin", `the object names a program or map '${name.replace(/\0/g, "\\0")}', which ${bad}: refusing to pin it`);
 }
 
 function pinOne(fd: number, path: string, paths: string[]): void {
@@ -59,8 +59,8 @@ function makeDirs(dir: string, created: string[]): void {
     missing.unshift(d);
     d = dirname(d);
   }
-  if (!statSync(d).isDirectory()) throw new CliError(`--pin ${dir}: ${d} is not a directory`);
-  if (fsMagic(d) !== BPF_FS_MAGIC) throw new CliError(`--pin ${dir}: not a bpf filesystem (mount -t bpf bpf /sys/fs/bpf)`);
+  if (!statSync(d).isDirectory()) throw new LoaderError("pin", `--pin ${dir}`, `${d} is not a directory`);
+  if (fsMagic(d) !== BPF_FS_MAGIC) throw new LoaderError("pin", `--pin ${dir}`, "not a bpf filesystem (mount -t bpf bpf /sys/fs/bpf)");
   for (const m of missing) {
     mkdirSync(m);
     created.push(m);

@@ -3,10 +3,13 @@
 // naming CAP_PERFMON when the verifier refused pointer arithmetic to a process without it.
 import { errnoName } from "./sys/errors.js";
 import { HINT } from "./sys/errors.js";
+import { LoaderError } from "./errors.js";
 
-export class VerifierError extends Error {
-  constructor(readonly program: string, readonly errno: number, readonly log: string, message: string) {
-    super(message);
+/** PROG_LOAD failed: code "verifier" (or "EPERM"), with the full verifier log. */
+export class VerifierError extends LoaderError {
+  override name = "VerifierError";
+  constructor(readonly program: string, readonly errno: number, readonly log: string, reason: string, hint?: string) {
+    super(errnoName(errno) === "EPERM" ? "EPERM" : "verifier", "", reason, hint);
   }
 }
 
@@ -16,15 +19,15 @@ export function verifierError(program: string, errno: number, log: string): Veri
   const lines = log.split("\n").map((l) => l.trimEnd()).filter((l) => l.length);
   const code = errnoName(errno);
   if (code === "EPERM")
-    return new VerifierError(program, errno, log, `loading program '${program}': permission denied (${code})\n  hint: ${HINT.perm}`);
+    return new VerifierError(program, errno, log, `loading program '${program}': permission denied (${code})`, HINT.perm);
   const reason = failureLine(lines) ?? `${code}`;
   const tail = tailLines(lines);
   const src = lastSourceLine(lines);
   const parts = [`verifier rejected program '${program}': ${reason} (${code})`];
   if (src) parts.push(`  at source: ${src}`);
   if (tail.length) parts.push("  verifier log (last lines):", ...tail.map((l) => `    ${l}`));
-  if (/prohibited for !root|pointer -= pointer prohibited|pointer arithmetic .*prohibited/.test(reason)) parts.push(`  hint: ${HINT.perfmon}`);
-  return new VerifierError(program, errno, log, parts.join("\n"));
+  const perfmon = /prohibited for !root|pointer -= pointer prohibited|pointer arithmetic .*prohibited/.test(reason);
+  return new VerifierError(program, errno, log, parts.join("\n"), perfmon ? HINT.perfmon : undefined);
 }
 
 /** The verifier's own error line: the last line that is not a statistics or trailer line. */

@@ -37,7 +37,7 @@ describe.skipIf(!haveKernel)("bad input gives one clear line", () => {
   it("missing program", async () => {
     const r = await cli("run", f("nope.o"), "--iface", "lo");
     expect(r.code).toBe(1);
-    expect(r.err).toBe(`tsebpf: error: ${f("nope.o")}: no such file\n`);
+    expect(r.err).toBe(`tsebpf: error: ${f("nope.o")}: no such file or directory\n`);
   });
 
   it("corrupt program names the offset", async () => {

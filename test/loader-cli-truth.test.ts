@@ -9,7 +9,7 @@ import { haveKernel, haveTools } from "./helpers/env.js";
 import { cli } from "./helpers/cli.js";
 import { frame, pcapFile, pcapngFile } from "./helpers/packets.js";
 import { suiteDir } from "./helpers/tmp.js";
-import { readPackets } from "../loader/packets.js";
+import { readPackets } from "../cli/packet-args.js";
 import { writeBpfObject } from "../compiler/elf/write-object.js";
 import type { Insn } from "../compiler/isa/insn.js";
 

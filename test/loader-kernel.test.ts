@@ -134,7 +134,7 @@ describe.skipIf(!haveKernel)("loader (kernel)", () => {
 describe.skipIf(!haveKernel)("built-in programs", () => {
   it("firewall drops blocked sources and logs SRC/ACTION", async () => {
     const { builtinObject } = await import("../loader/builtin.js");
-    const { blockAddress } = await import("../loader/input.js");
+    const { blockAddress } = await import("../cli/map-args.js");
     withObject(builtinObject("firewall"), (obj) => {
       blockAddress(obj.map("BLOCKLIST")!, "198.51.100.3");
       const pkt = (src: number[]) => {
@@ -154,7 +154,7 @@ describe.skipIf(!haveKernel)("built-in programs", () => {
 
 describe.skipIf(!haveKernel)("--block into an LPM trie", () => {
   it("stores CIDRs in network order so prefixes match", async () => {
-    const { blockAddress, blocklistMap } = await import("../loader/input.js");
+    const { blockAddress, blocklistMap } = await import("../cli/map-args.js");
     const def = { name: "CIDR_BLOCKLIST", type: 11, keySize: 8, valueSize: 4, maxEntries: 16, flags: 1 };
     const fd = mapCreate(def);
     const m = new BpfMap(fd, def);

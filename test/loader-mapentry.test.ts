@@ -13,7 +13,8 @@ import { requireFreshDist } from "./helpers/dist.js";
 import { suiteDir } from "./helpers/tmp.js";
 import { readBpfObject } from "../compiler/elf/read-object.js";
 import { BpfMap, possibleCpus } from "../loader/map.js";
-import { blockAddress, encodeKey, encodeSlot, objectBtf, slotOf } from "../loader/map-entry.js";
+import { objectBtf, slotOf } from "../loader/map-codec.js";
+import { blockAddress, encodeKey, encodeSlot } from "../cli/map-args.js";
 
 const SOURCE = `import { XdpContext, XdpAction, HashMap, PerCpuArray, PerCpuHashMap, LpmTrie, u8, u32, i32, u64 } from "tsebpf";
 

@@ -58,7 +58,7 @@ describe("tsebpf objdump CLI", () => {
   it("bad input: one line naming the file (and the offset), exit 1", async () => {
     const fw = at("fw.o");
     const cases: [string, Uint8Array | undefined, RegExp][] = [
-      ["missing.o", undefined, /^tsebpf: error: .*missing\.o: no such file\n$/],
+      ["missing.o", undefined, /^tsebpf: error: .*missing\.o: no such file or directory\n$/],
       ["text.o", new TextEncoder().encode("hello, not an object\n"), /^tsebpf: error: .*text\.o: not an ELF file \(bad magic\) at offset 0x0\n$/],
       ["trunc.o", readFileSync(fw).subarray(0, 40), /^tsebpf: error: .*trunc\.o: truncated ELF header at offset 0x0\n$/],
       ["shoff.o", patch(readFileSync(fw), 40, 0xfff0), /^tsebpf: error: .*shoff\.o: truncated section header table at offset 0xfff0\n$/],

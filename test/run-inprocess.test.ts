@@ -9,7 +9,7 @@ import { suiteBpffs } from "./helpers/bpffs.js";
 import { suiteVeth } from "./helpers/veth.js";
 import { suiteDir } from "./helpers/tmp.js";
 import type { Io } from "../cli/io.js";
-import { runProgram } from "../loader/run-program.js";
+import { runProgram } from "../cli/commands/run-program.js";
 import { builtinObject } from "../loader/builtin.js";
 import { objGet, progInfo } from "../loader/sys/bpf.js";
 import { closeFd } from "../loader/sys/libc.js";

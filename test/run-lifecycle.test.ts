@@ -14,7 +14,7 @@ import { suiteVeth } from "./helpers/veth.js";
 import { withTempDir } from "./helpers/tmp.js";
 import { BIN } from "./helpers/cli.js";
 import type { Io } from "../cli/io.js";
-import { runProgram } from "../loader/run-program.js";
+import { runProgram } from "../cli/commands/run-program.js";
 import { BUILTIN, builtinObject } from "../loader/builtin.js";
 import { writeBpfObject } from "../compiler/elf/write-object.js";
 import type { MapDef } from "../compiler/object.js";

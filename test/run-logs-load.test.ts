@@ -17,7 +17,7 @@ import type { Io } from "../cli/io.js";
 import { loadObject } from "../loader/object.js";
 import { testRun } from "../loader/test-run.js";
 import { lostRecords } from "../loader/log-pump.js";
-import { runProgram } from "../loader/run-program.js";
+import { runProgram } from "../cli/commands/run-program.js";
 import { objGet } from "../loader/sys/bpf.js";
 import { closeFd } from "../loader/sys/libc.js";
 import { parseProgram } from "../compiler/dsl/syntax/parser.js";

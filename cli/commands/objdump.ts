@@ -2,10 +2,9 @@
 // `llvm-objdump-14 -d`; --print-imm-hex as llvm-objdump-19). Imports only the ELF reader, the ISA
 // decoder/printer and the objdump formatter — never the DSL. Bad input: one line, exit 1.
 import type { Command } from "commander";
-import { readFileSync } from "node:fs";
 import type { Io } from "../io.js";
-import { CliError } from "../io.js";
-import { ElfFormatError } from "../../compiler/elf/bytes.js";
+import { InFile } from "../errors.js";
+import { readUserFile } from "../../loader/files.js";
 import { readElf } from "../../compiler/elf/read-elf.js";
 import { objdumpJson, writeObjdump, type ObjdumpOptions } from "../../compiler/objdump/format.js";
 
@@ -32,7 +31,7 @@ export function register(program: Command, io: Io, _setExit: (code: number) => v
     .option("-j, --section <name>", "only this section")
     .option("--json", "print a JSON description instead of the listing")
     .action((file: string, f: Flags) => {
-      const bytes = readObject(file);
+      const bytes = readUserFile(file);
       const opts: ObjdumpOptions = { hex: !!f.printImmHex, relocs: !!f.reloc, source: !!f.source, rawInsn: f.showRawInsn, section: f.section };
       try {
         if (f.json) io.stdout(objdumpJson(bytes, file, opts));
@@ -40,17 +39,7 @@ export function register(program: Command, io: Io, _setExit: (code: number) => v
         if (f.section !== undefined && !readElf(bytes).sections.some((s) => s.name === f.section))
           io.stderr(`tsebpf: warning: section '${f.section}' mentioned in -j/--section was not found in ${file}\n`);
       } catch (e) {
-        if (e instanceof ElfFormatError) throw new CliError(`${file}: ${e.message}`);
-        throw e;
+        throw new InFile(file, e);
       }
     });
-}
-
-function readObject(file: string): Uint8Array {
-  try {
-    return readFileSync(file);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new CliError(`${file}: ${err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "is a directory" : err.message}`);
-  }
 }

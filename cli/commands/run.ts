@@ -2,18 +2,7 @@
 // attach it to the interface, print its logs until Ctrl-C (SIGINT) or SIGTERM, then detach.
 import type { Command } from "commander";
 import type { Io } from "../io.js";
-
-export interface RunOpts {
-  iface: string;
-  block?: string[];
-  mode?: string;
-  netlink?: boolean;
-  force?: boolean;
-  pin?: string;
-  logLevel?: string;
-  program?: string;
-  verbose?: boolean;
-}
+import type { RunOpts } from "./run-program.js";
 
 export function register(program: Command, io: Io, setExit: (code: number) => void): void {
   program
@@ -40,7 +29,7 @@ Examples:
   sudo tsebpf run out.o -i veth0 --mode skb --log-level debug
 If attaching fails with "invalid argument" in the default or drv mode, try --mode skb.`)
     .action(async (file: string | undefined, o: RunOpts) => {
-      const { runProgram } = await import("../../loader/run-program.js");
+      const { runProgram } = await import("./run-program.js");
       const code = await runProgram(file, o, io);
       setExit(code);
       // everything is detached: a stdout reader that stopped reading must not keep the process alive

@@ -2,7 +2,7 @@
 // BPF_PROG_TEST_RUN and print the verdict (XDP action), the output packet when it changed, and ns/packet.
 import type { Command } from "commander";
 import type { Io } from "../io.js";
-import { CliError } from "../io.js";
+import { CliError } from "../errors.js";
 
 interface TestOpts {
   packet: string[];
@@ -30,14 +30,9 @@ Examples:
   tsebpf test programs/firewall.ts --map BLOCKLIST 198.51.100.3=1 --packet fixtures/packets/firewall.pcap
   tsebpf test signed.o --packet pkt.bin --map SIGNED -- -1=3 -2=4`)
     .action(async (file: string, o: TestOpts, cmd: Command) => {
-      const { runTests } = await import("../../loader/run-tests.js");
+      const { runTests } = await import("./run-tests.js");
       setExit(await runTests(file, { ...o, map: [...(o.map ?? []), ...trailingEntries(cmd.args.slice(1))] }, io));
     });
-}
-
-export function parseRepeat(s: string): number {
-  if (!/^\d+$/.test(s) || Number(s) < 1 || Number(s) > 0xffffffff) throw new CliError(`--repeat '${s}': expected a positive integer`);
-  return Number(s);
 }
 
 /** Operands after `--` are more `--map` entries (that is how a key starts with '-'); nothing else is. */

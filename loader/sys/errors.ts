@@ -1,5 +1,6 @@
 // Typed errors for failed system calls: errno → name, context, and a hint the user can act on.
 import { constants } from "node:os";
+import { LoaderError } from "../errors.js";
 
 const NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(constants.errno).map(([k, v]) => [v, k]),
@@ -26,14 +27,12 @@ const DESCRIPTIONS: Record<string, string> = {
   EBADF: "bad file descriptor",
 };
 
-export class BpfError extends Error {
-  readonly errno: number;
-  readonly code: string;
-  constructor(readonly context: string, errno: number, readonly hint?: string, readonly detail?: string) {
+/** A system call the kernel refused: `code` is the errno name. */
+export class BpfError extends LoaderError {
+  override name = "BpfError";
+  constructor(context: string, readonly errno: number, hint?: string, readonly detail?: string) {
     const code = errnoName(errno);
-    super(`${context}: ${DESCRIPTIONS[code] ?? code} (${code})${detail ? `: ${detail}` : ""}${hint ? `\n  hint: ${hint}` : ""}`);
-    this.errno = errno;
-    this.code = code;
+    super(code, context, `${DESCRIPTIONS[code] ?? code} (${code})${detail ? `: ${detail}` : ""}`, hint);
   }
 }
 

@@ -1,83 +1,14 @@
-// Map entries typed on the command line (`test --map NAME key=value`, `run --block`): takes the
-// text of a key or value and the map, produces the bytes the kernel expects — range-checked
-// against the slot's type (its BTF int type when the object has BTF, else its size) — and writes
-// them, turning "map full" into a message that names the map and its max_entries.
-import type { LoadedMap } from "../compiler/object.js";
-import { parseBtf, resolveType, type ParsedBtf } from "../compiler/elf/btf.js";
-import { CliError } from "../cli/io.js";
-import { BpfError } from "./sys/errors.js";
-import type { BpfMap } from "./map.js";
-
-const ARRAY_TYPES = new Set([2, 6]); // ARRAY, PERCPU_ARRAY: keys are indexes below max_entries
-const LPM_TRIE = 11;
-
-/** IPv4 dotted quad → host-order u32 (198.51.100.1 → 0xC6336401). */
-export function parseIpv4(s: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s.trim());
-  if (!m) return undefined;
-  const p = m.slice(1).map(Number);
-  if (p.some((x) => x > 255)) return undefined;
-  return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
-}
-
-export interface Cidr {
-  addr: number; // host order
-  prefix: number;
-}
-
-/** `a.b.c.d/len` or `a.b.c.d` (= /32). */
-export function parseCidr(s: string): Cidr | undefined {
-  const [a, p, extra] = s.split("/");
-  if (extra !== undefined) return undefined;
-  const addr = parseIpv4(a);
-  if (addr === undefined) return undefined;
-  if (p === undefined) return { addr, prefix: 32 };
-  if (!/^\d{1,2}$/.test(p) || Number(p) > 32) return undefined;
-  return { addr, prefix: Number(p) };
-}
-
-/** What a key or value slot holds: its size, and its int type when BTF says so. */
-export interface Slot {
-  what: "key" | "value";
-  size: number;
-  int?: { name: string; signed: boolean; bool: boolean };
-}
-
-export function slotOf(map: BpfMap, what: "key" | "value", btf?: ParsedBtf): Slot {
-  const def = map.def as LoadedMap;
-  const size = what === "key" ? def.keySize : def.valueSize;
-  const id = what === "key" ? def.btfKeyTypeId : def.btfValueTypeId;
-  if (!btf || id === undefined) return { what, size };
-  const named = btf.types[id];
-  const t = btf.types[resolveType(btf, id)];
-  if (t?.kind !== "int" || t.size !== size) return { what, size };
-  const name = named && "name" in named && named.name ? named.name : t.name;
-  return { what, size, int: { name, signed: (t.encoding & 1) === 1, bool: (t.encoding & 4) === 4 } };
-}
-
-/** The object's BTF, parsed once per fill (undefined when it has none or it does not parse). */
-export function objectBtf(raw: Uint8Array | undefined): ParsedBtf | undefined {
-  if (!raw?.length) return undefined;
-  try {
-    return parseBtf(raw);
-  } catch {
-    return undefined;
-  }
-}
-
-/** "u32" or "the 4-byte key", for messages. */
-function typeName(s: Slot): string {
-  return s.int ? s.int.name : `the ${s.size}-byte ${s.what}`;
-}
-
-/** The integers a slot accepts: its BTF type's range, or either signedness of its size. */
-function range(s: Slot): [bigint, bigint] {
-  const bits = BigInt(s.size * 8);
-  if (s.int?.bool) return [0n, 1n];
-  if (s.int && !s.int.signed) return [0n, (1n << bits) - 1n];
-  if (s.int) return [-(1n << (bits - 1n)), (1n << (bits - 1n)) - 1n];
-  return [-(1n << (bits - 1n)), (1n << bits) - 1n];
-}
+// `--map NAME key=value` and `--block ADDR` text: takes what the user typed and the map, produces
+// the bytes the kernel expects — numbers, 0x…, IPv4 addresses (host-order u32), CIDRs for LPM
+// tries, hex:<bytes> — range-checked against the slot's type (its BTF int type when the object has
+// BTF, else its size), and writes them (loader/map-codec.ts names a full map).
+import type { ParsedBtf } from "../compiler/elf/btf.js";
+import type { BpfMap } from "../loader/map.js";
+import {
+  intBytes, isArray, isLpm, lpmKey, objectBtf, parseCidr, parseIpv4, setEntry, slotOf, slotRange, slotTypeName,
+  type Cidr, type Slot,
+} from "../loader/map-codec.js";
+import { CliError } from "./errors.js";
 
 /** Raw bytes `hex:0a0b…`: exactly two hex digits per byte, exactly the slot's size. */
 function parseHexBytes(text: string, s: Slot, what: string): Buffer {
@@ -107,12 +38,9 @@ export function encodeSlot(text: string, s: Slot, map: BpfMap, ctx = ""): Buffer
   const v = parseInteger(t);
   if (v === undefined) throw new CliError(`${what}: expected a number, an IPv4 address or hex:<bytes>`);
   if (![1, 2, 4, 8].includes(s.size)) throw new CliError(`${what}: the ${s.what} is ${s.size} bytes (not an integer); give it as hex:<${s.size} bytes>`);
-  const [lo, hi] = range(s);
-  if (v < lo || v > hi) throw new CliError(`${what} does not fit ${typeName(s)} (${lo}..${hi})`);
-  const b = Buffer.alloc(s.size);
-  const u = BigInt.asUintN(s.size * 8, v);
-  for (let i = 0; i < s.size; i++) b[i] = Number((u >> BigInt(8 * i)) & 0xffn);
-  return b;
+  const [lo, hi] = slotRange(s);
+  if (v < lo || v > hi) throw new CliError(`${what} does not fit ${slotTypeName(s)} (${lo}..${hi})`);
+  return intBytes(v, s.size);
 }
 
 /**
@@ -137,39 +65,15 @@ function numericCidr(t: string): Cidr | undefined {
   return { addr: Number(v), prefix: p === undefined ? 32 : Number(p) };
 }
 
-/** An LPM trie key: u32 prefix length, then the address in network order (tries match bytes in order). */
-export function lpmKey(map: BpfMap, c: Cidr): Buffer {
-  if (map.def.keySize !== 8) throw new CliError(`map ${map.name} is an LPM trie with ${map.def.keySize}-byte keys; IPv4 CIDRs need 8 (u32 prefix length + u32 address); give the key as hex:<bytes>`);
-  const key = Buffer.alloc(8);
-  key.writeUInt32LE(c.prefix, 0);
-  key.writeUInt32BE(c.addr, 4);
-  return key;
-}
-
-export function isLpm(map: BpfMap): boolean {
-  return map.def.type === LPM_TRIE;
-}
-
 /** Encode the key text for this map (LPM trie or scalar). */
 export function encodeKey(text: string, map: BpfMap, btf?: ParsedBtf): Buffer {
   if (map.def.keySize === 0) throw new CliError(`--map ${map.name}: the map has no keys (type ${map.def.type}, e.g. a ring buffer); it cannot be filled`);
   if (isLpm(map)) return encodeLpmKey(text, map);
   if (text.includes("/")) throw new CliError(`--map ${map.name}: key '${text}': a CIDR range needs an LPM trie map; ${map.name} takes single keys`);
   const key = encodeSlot(text, slotOf(map, "key", btf), map);
-  if (ARRAY_TYPES.has(map.def.type) && key.length === 4 && key.readUInt32LE(0) >= map.def.maxEntries)
+  if (isArray(map) && key.length === 4 && key.readUInt32LE(0) >= map.def.maxEntries)
     throw new CliError(`--map ${map.name}: key '${text}' is out of range: the array has ${map.def.maxEntries} entries (keys 0..${map.def.maxEntries - 1})`);
   return key;
-}
-
-/** Write one entry; a full map (E2BIG/ENOSPC) is named with its max_entries. */
-export function setEntry(map: BpfMap, key: Buffer, value: Buffer, keyText: string): void {
-  try {
-    map.set(key, value);
-  } catch (e) {
-    if (e instanceof BpfError && (e.code === "E2BIG" || e.code === "ENOSPC"))
-      throw new CliError(`map ${map.name} is full: it holds at most ${map.def.maxEntries} entries (max_entries), so '${keyText}' was not added`);
-    throw e;
-  }
 }
 
 /**

@@ -4,7 +4,7 @@
 // arrives while loading or attaching is not lost (the default action would kill the process and
 // leave a netlink attachment behind). An ignored SIGHUP (nohup; bin/tsebpf passes it on as
 // TSEBPF_SIGHUP_IGNORED=1, since node resets ignored signals at start-up) stays ignored.
-import type { Io } from "../cli/io.js";
+import type { Io } from "./io.js";
 
 /** The signals whose default action would end the process; SIGUSR1 belongs to node's inspector. */
 export const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGALRM", "SIGUSR2"] as const;

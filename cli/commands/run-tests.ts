@@ -1,13 +1,12 @@
 // The body of `tsebpf test`: takes a program file, packets and map entries, loads the program,
 // runs each packet with BPF_PROG_TEST_RUN and prints verdicts (text or JSON).
-import type { Io } from "../cli/io.js";
-import { CliError } from "../cli/io.js";
-import { parseRepeat } from "../cli/commands/test.js";
-import { asCliError, programBytes } from "./input.js";
-import { readPackets } from "./packets.js";
-import { fillMaps } from "./map-entry.js";
-import { loadObject, type LoadedObject } from "./object.js";
-import { testRun, xdpActionName } from "./test-run.js";
+import type { Io } from "../io.js";
+import { CliError } from "../errors.js";
+import { readPackets } from "../packet-args.js";
+import { fillMaps } from "../map-args.js";
+import { programBytes } from "../../loader/input.js";
+import { loadObject, type LoadedObject } from "../../loader/object.js";
+import { testRun, xdpActionName } from "../../loader/test-run.js";
 
 const ETH_HLEN = 14;
 
@@ -28,7 +27,7 @@ export async function runTests(file: string, o: RunTestsOpts, io: Io): Promise<n
   const bytes = await programBytes(file);
   let obj: LoadedObject | undefined;
   try {
-    obj = loadObject(bytes, { verbose: (n) => io.stderr(n + "\n") });
+    obj = loadObject(bytes, { verbose: (n) => io.stderr(n + "\n"), source: file });
     fillMaps(obj.maps, obj.model.btf, o.map ?? []);
     const prog = obj.program(o.program);
     const results = packets.map((p, i) => {
@@ -43,9 +42,12 @@ export async function runTests(file: string, o: RunTestsOpts, io: Io): Promise<n
       if (r.dataOut) io.stdout(`  output (${r.dataOut.length / 2} bytes): ${r.dataOut}\n`);
     }
     return 0;
-  } catch (e) {
-    throw asCliError(e, file);
   } finally {
     obj?.close();
   }
+}
+
+export function parseRepeat(s: string): number {
+  if (!/^\d+$/.test(s) || Number(s) < 1 || Number(s) > 0xffffffff) throw new CliError(`--repeat '${s}': expected a positive integer`);
+  return Number(s);
 }

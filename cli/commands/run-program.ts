@@ -1,18 +1,33 @@
 // The body of `tsebpf run`: listen for stop → load → fill BLOCKLIST → pin → attach → print logs
-// until stopped → detach (if the program is still ours) and close. Every failure becomes a
-// one-line CliError.
-import type { Io } from "../cli/io.js";
-import { CliError } from "../cli/io.js";
-import type { RunOpts } from "../cli/commands/run.js";
-import { asCliError, blockAddress, blocklistMap, defaultProgramBytes, parseCidr, programBytes } from "./input.js";
-import { loadObject, type LoadedObject } from "./object.js";
-import { attachXdp, resolveIface, type Attachment, type XdpMode } from "./attach.js";
-import { formatLine, parseLevel } from "./logs.js";
-import { pumpLogs, type LogPump } from "./log-pump.js";
-import { pinAll, type Pins } from "./pin.js";
-import { listenForStop, type Stop } from "./stop.js";
-import { DROPS_MAP, LOG_MAP } from "../compiler/log-record.js";
-import { MAP_TYPE } from "../compiler/object.js";
+// until stopped → detach (if the program is still ours) and close. Failures are thrown as they
+// are (cli/errors.ts prints them).
+import type { Io } from "../io.js";
+import { CliError } from "../errors.js";
+import { blockAddress, blocklistMap } from "../map-args.js";
+import { listenForStop, type Stop } from "../stop.js";
+import { parseCidr } from "../../loader/map-codec.js";
+import { defaultProgramBytes, programBytes } from "../../loader/input.js";
+import { loadObject, type LoadedObject } from "../../loader/object.js";
+import { attachXdp, resolveIface, type Attachment, type XdpMode } from "../../loader/attach.js";
+import { formatLine, parseLevel } from "../../loader/logs.js";
+import { pumpLogs, type LogPump } from "../../loader/log-pump.js";
+import { pinAll, type Pins } from "../../loader/pin.js";
+import { DROPS_MAP, LOG_MAP } from "../../compiler/log-record.js";
+import { MAP_TYPE } from "../../compiler/object.js";
+
+/** `tsebpf run`'s options, as commander parses them. */
+export interface RunOpts {
+  iface: string;
+  block?: string[];
+  mode?: string;
+  netlink?: boolean;
+  force?: boolean;
+  pin?: string;
+  logLevel?: string;
+  program?: string;
+  verbose?: boolean;
+}
+
 
 /**
  * Runs until a stop signal (loader/stop.ts), a closed stdout, or until `until` settles (for
@@ -41,7 +56,7 @@ async function session(file: string | undefined, o: RunOpts, opts: ReturnType<ty
   };
   try {
     resolveIface(o.iface);
-    obj = loadObject(bytes, { verbose: note });
+    obj = loadObject(bytes, { verbose: note, source: path });
     const prog = obj.program(o.program);
     fillBlocklist(obj, o.block ?? []);
     if (o.pin) pins = pinAll(obj, o.pin);
@@ -59,7 +74,7 @@ async function session(file: string | undefined, o: RunOpts, opts: ReturnType<ty
     return 0;
   } catch (e) {
     if (!att) pins?.remove(); // nothing ran: leave nothing behind
-    throw asCliError(e, path);
+    throw e;
   } finally {
     pump?.stop();
     process.off("exit", detach);

@@ -1,0 +1,116 @@
+// Map keys and values as the kernel stores them: takes a map (its definition and, when the object
+// has BTF, the key/value types) and produces what a slot holds (size, int type, range), LPM trie
+// keys from CIDRs, and writes that name a full map. Used by the library API and the CLI's --map.
+import type { LoadedMap } from "../compiler/object.js";
+import { parseBtf, resolveType, type ParsedBtf } from "../compiler/elf/btf.js";
+import { BpfError } from "./sys/errors.js";
+import { LoaderError } from "./errors.js";
+import type { BpfMap } from "./map.js";
+
+const ARRAY_TYPES = new Set([2, 6]); // ARRAY, PERCPU_ARRAY: keys are indexes below max_entries
+const LPM_TRIE = 11;
+
+/** IPv4 dotted quad → host-order u32 (198.51.100.1 → 0xC6336401). */
+export function parseIpv4(s: string): number | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s.trim());
+  if (!m) return undefined;
+  const p = m.slice(1).map(Number);
+  if (p.some((x) => x > 255)) return undefined;
+  return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
+}
+
+export interface Cidr {
+  addr: number; // host order
+  prefix: number;
+}
+
+/** `a.b.c.d/len` or `a.b.c.d` (= /32). */
+export function parseCidr(s: string): Cidr | undefined {
+  const [a, p, extra] = s.split("/");
+  if (extra !== undefined) return undefined;
+  const addr = parseIpv4(a);
+  if (addr === undefined) return undefined;
+  if (p === undefined) return { addr, prefix: 32 };
+  if (!/^\d{1,2}$/.test(p) || Number(p) > 32) return undefined;
+  return { addr, prefix: Number(p) };
+}
+
+/** What a key or value slot holds: its size, and its int type when BTF says so. */
+export interface Slot {
+  what: "key" | "value";
+  size: number;
+  int?: { name: string; signed: boolean; bool: boolean };
+}
+
+export function slotOf(map: BpfMap, what: "key" | "value", btf?: ParsedBtf): Slot {
+  const def = map.def as LoadedMap;
+  const size = what === "key" ? def.keySize : def.valueSize;
+  const id = what === "key" ? def.btfKeyTypeId : def.btfValueTypeId;
+  if (!btf || id === undefined) return { what, size };
+  const named = btf.types[id];
+  const t = btf.types[resolveType(btf, id)];
+  if (t?.kind !== "int" || t.size !== size) return { what, size };
+  const name = named && "name" in named && named.name ? named.name : t.name;
+  return { what, size, int: { name, signed: (t.encoding & 1) === 1, bool: (t.encoding & 4) === 4 } };
+}
+
+/** The object's BTF, parsed once per fill (undefined when it has none or it does not parse). */
+export function objectBtf(raw: Uint8Array | undefined): ParsedBtf | undefined {
+  if (!raw?.length) return undefined;
+  try {
+    return parseBtf(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/** "u32" or "the 4-byte key", for messages. */
+export function slotTypeName(s: Slot): string {
+  return s.int ? s.int.name : `the ${s.size}-byte ${s.what}`;
+}
+
+/** The integers a slot accepts: its BTF type's range, or either signedness of its size. */
+export function slotRange(s: Slot): [bigint, bigint] {
+  const bits = BigInt(s.size * 8);
+  if (s.int?.bool) return [0n, 1n];
+  if (s.int && !s.int.signed) return [0n, (1n << bits) - 1n];
+  if (s.int) return [-(1n << (bits - 1n)), (1n << (bits - 1n)) - 1n];
+  return [-(1n << (bits - 1n)), (1n << bits) - 1n];
+}
+
+/** `v` as `size` little-endian bytes (two's complement for negative values). */
+export function intBytes(v: bigint, size: number): Buffer {
+  const b = Buffer.alloc(size);
+  const u = BigInt.asUintN(size * 8, v);
+  for (let i = 0; i < size; i++) b[i] = Number((u >> BigInt(8 * i)) & 0xffn);
+  return b;
+}
+
+/** An LPM trie key: u32 prefix length, then the address in network order (tries match bytes in order). */
+export function lpmKey(map: BpfMap, c: Cidr): Buffer {
+  if (map.def.keySize !== 8) throw new LoaderError("bad-key", "", `map ${map.name} is an LPM trie with ${map.def.keySize}-byte keys; IPv4 CIDRs need 8 (u32 prefix length + u32 address); give the key as hex:<bytes>`);
+  const key = Buffer.alloc(8);
+  key.writeUInt32LE(c.prefix, 0);
+  key.writeUInt32BE(c.addr, 4);
+  return key;
+}
+
+export function isLpm(map: BpfMap): boolean {
+  return map.def.type === LPM_TRIE;
+}
+
+/** An array map: keys are indexes below max_entries. */
+export function isArray(map: BpfMap): boolean {
+  return ARRAY_TYPES.has(map.def.type);
+}
+
+/** Write one entry; a full map (E2BIG/ENOSPC) is named with its max_entries. */
+export function setEntry(map: BpfMap, key: Buffer, value: Buffer, keyText: string): void {
+  try {
+    map.set(key, value);
+  } catch (e) {
+    if (e instanceof BpfError && (e.code === "E2BIG" || e.code === "ENOSPC"))
+      throw new LoaderError("map-full", "", `map ${map.name} is full: it holds at most ${map.def.maxEntries} entries (max_entries), so '${keyText}' was not added`);
+    throw e;
+  }
+}
