@@ -105,7 +105,7 @@ export function isArray(map: BpfMap): boolean {
 }
 
 /** Write one entry; a full map (E2BIG/ENOSPC) is named with its max_entries. */
-export function setEntry(map: BpfMap, key: Buffer, value: Buffer, keyText: string): void {
+export function setEntry(map: BpfMap, key: Uint8Array, value: Uint8Array, keyText: string): void {
   try {
     map.set(key, value);
   } catch (e) {

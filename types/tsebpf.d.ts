@@ -197,6 +197,7 @@ export declare const IPPROTO_ICMPV6: u8;
 
 /** BPF_MAP_TYPE_HASH. */
 export declare class HashMap<K extends number, V extends number> {
+  #private; // nominal: load<typeof Module>() tells the map kinds apart
   constructor(maxEntries: number);
   /** The value for key, or null. */
   get(key: K): V | null;
@@ -212,6 +213,7 @@ export declare class HashMap<K extends number, V extends number> {
 
 /** BPF_MAP_TYPE_LRU_HASH: a hash map that evicts the least recently used entries. */
 export declare class LruHashMap<K extends number, V extends number> {
+  #private; // nominal: load<typeof Module>() tells the map kinds apart
   constructor(maxEntries: number);
   get(key: K): V | null;
   set(key: K, value: V): void;
@@ -222,6 +224,7 @@ export declare class LruHashMap<K extends number, V extends number> {
 
 /** BPF_MAP_TYPE_PERCPU_HASH: one value per CPU; the program sees its CPU's value. */
 export declare class PerCpuHashMap<K extends number, V extends number> {
+  #private; // nominal: load<typeof Module>() tells the map kinds apart
   constructor(maxEntries: number);
   get(key: K): V | null;
   set(key: K, value: V): void;
@@ -232,6 +235,7 @@ export declare class PerCpuHashMap<K extends number, V extends number> {
 
 /** BPF_MAP_TYPE_ARRAY: keys are indexes below maxEntries; every entry exists (zero at start). */
 export declare class ArrayMap<K extends number, V extends number> {
+  #private; // nominal: load<typeof Module>() tells the map kinds apart
   constructor(maxEntries: number);
   get(key: K): V | null;
   set(key: K, value: V): void;
@@ -241,6 +245,7 @@ export declare class ArrayMap<K extends number, V extends number> {
 
 /** BPF_MAP_TYPE_PERCPU_ARRAY. */
 export declare class PerCpuArray<K extends number, V extends number> {
+  #private; // nominal: load<typeof Module>() tells the map kinds apart
   constructor(maxEntries: number);
   get(key: K): V | null;
   set(key: K, value: V): void;
@@ -250,6 +255,7 @@ export declare class PerCpuArray<K extends number, V extends number> {
 
 /** BPF_MAP_TYPE_LPM_TRIE: longest-prefix match; entries are added from user space. */
 export declare class LpmTrie<K extends number, V extends number> {
+  #private; // nominal: load<typeof Module>() tells the map kinds apart
   constructor(maxEntries: number);
   /** The value of the longest matching prefix, or null. */
   get(key: K): V | null;
@@ -258,6 +264,7 @@ export declare class LpmTrie<K extends number, V extends number> {
 
 /** BPF_MAP_TYPE_RINGBUF: size in bytes (a power of two, at least 4096). */
 export declare class RingBuf<T extends number> {
+  #private; // nominal: load<typeof Module>() tells the map kinds apart
   constructor(sizeBytes: number);
   /** Copy value into the ring buffer. */
   output(value: T): void;

@@ -1,0 +1,146 @@
+// Map handles of the library API: take a created map (loader/map.ts) and the object's BTF and give
+// get/set/delete/has/keys/entries over JS values — numbers for integer slots (range-checked against
+// the slot's BTF int type, else its size), CIDR strings for IPv4 LPM trie keys, per-CPU values as
+// arrays with .sum(), raw bytes for slots that are not integers. Bad keys and values are
+// LoaderErrors ("bad-key", "bad-value") naming the map.
+import type { ParsedBtf } from "../../compiler/elf/btf.js";
+import type { BpfMap } from "../map.js";
+import { LoaderError } from "../errors.js";
+import { intBytes, isArray, isLpm, lpmKey, parseCidr, setEntry, slotOf, slotRange, slotTypeName, type Slot } from "../map-codec.js";
+
+/** One value per possible CPU, with their sum. */
+export type PerCpuValues = number[] & { sum(): number };
+
+/** A key as JS gives it: an integer, a CIDR string for an LPM trie, or the raw key bytes. */
+export type AnyKey = number | bigint | string | Uint8Array;
+/** A value as JS gives it: an integer, raw bytes, or (per-CPU maps) one value per CPU. */
+export type AnyValue = number | bigint | Uint8Array | readonly number[];
+
+/**
+ * A map of a loaded object. `K` and `V` are what get/keys/entries give back; `In` is what set
+ * takes (per-CPU maps: one value for every CPU, or an array of one value per CPU).
+ */
+export class MapHandle<K = AnyKey, V = unknown, In = AnyValue> {
+  readonly name: string;
+  private readonly key: Slot;
+  private readonly value: Slot;
+
+  /** `alive` throws once the object is closed (its fds may belong to something else by then). */
+  constructor(private readonly map: BpfMap, btf: ParsedBtf | undefined, private readonly alive: () => void) {
+    this.name = map.name;
+    this.key = slotOf(map, "key", btf);
+    this.value = slotOf(map, "value", btf);
+  }
+
+  /** The byte-level map (loader/map.ts): keys and values as Buffers. */
+  get raw(): BpfMap {
+    this.alive();
+    return this.map;
+  }
+
+  get maxEntries(): number {
+    return this.map.def.maxEntries;
+  }
+
+  get(key: K): V | undefined {
+    const bytes = this.raw.get(this.encodeKey(key));
+    return bytes && (this.decodeValue(bytes) as V);
+  }
+
+  set(key: K, value: In): void {
+    setEntry(this.raw, this.encodeKey(key), this.encodeValue(value), String(key));
+  }
+
+  /** Whether the key was there. */
+  delete(key: K): boolean {
+    return this.raw.delete(this.encodeKey(key));
+  }
+
+  has(key: K): boolean {
+    return this.raw.get(this.encodeKey(key)) !== undefined;
+  }
+
+  *keys(): IterableIterator<K> {
+    for (const k of this.raw.keys()) yield this.decodeKey(k) as K;
+  }
+
+  /** Key and value pairs; an entry deleted while iterating is skipped. */
+  *entries(): IterableIterator<[K, V]> {
+    for (const k of this.raw.keys()) {
+      const v = this.raw.get(k);
+      if (v) yield [this.decodeKey(k) as K, this.decodeValue(v) as V];
+    }
+  }
+
+  [Symbol.iterator](): IterableIterator<[K, V]> {
+    return this.entries();
+  }
+
+  private fail(code: "bad-key" | "bad-value", what: unknown, reason: string): never {
+    const shown = typeof what === "string" ? `'${what}'` : what instanceof Uint8Array ? `${what.length} byte(s)` : String(what);
+    throw new LoaderError(code, `map ${this.name}`, `${code === "bad-key" ? "key" : "value"} ${shown}: ${reason}`);
+  }
+
+  private encodeKey(key: unknown): Uint8Array {
+    if (this.key.size === 0) this.fail("bad-key", key, "this map has no keys (a ring buffer?)");
+    if (key instanceof Uint8Array) return this.exact(key, this.key, "bad-key");
+    if (isLpm(this.raw)) {
+      const c = typeof key === "string" ? parseCidr(key) : undefined;
+      if (!c) this.fail("bad-key", key, "an LPM trie key is an IPv4 CIDR string ('198.51.100.0/24') or address (/32)");
+      return lpmKey(this.raw, c);
+    }
+    const b = this.int(key, this.key, "bad-key");
+    if (isArray(this.raw) && b.length === 4 && b.readUInt32LE(0) >= this.maxEntries)
+      this.fail("bad-key", key, `out of range: the array has ${this.maxEntries} entries (keys 0..${this.maxEntries - 1})`);
+    return b;
+  }
+
+  private encodeValue(value: unknown): Uint8Array {
+    if (value instanceof Uint8Array) return this.exact(value, this.value, "bad-value");
+    if (!Array.isArray(value)) return this.int(value, this.value, "bad-value");
+    if (!this.raw.perCpu) this.fail("bad-value", value, `an array of values is for per-CPU maps; ${this.name} is not one`);
+    const stride = (this.value.size + 7) & ~7;
+    const n = this.raw.lookupSize / stride;
+    if (value.length !== n) this.fail("bad-value", `[${value.join(", ")}]`, `a per-CPU value has one entry per possible CPU (${n})`);
+    const all = Buffer.alloc(this.raw.lookupSize);
+    value.forEach((v, i) => all.set(this.int(v, this.value, "bad-value"), i * stride));
+    return all;
+  }
+
+  private exact(b: Uint8Array, s: Slot, code: "bad-key" | "bad-value"): Uint8Array {
+    if (b.length !== s.size) this.fail(code, b, `the ${s.what} is ${s.size} bytes`);
+    return b;
+  }
+
+  private int(v: unknown, s: Slot, code: "bad-key" | "bad-value"): Buffer {
+    if (typeof v !== "number" && typeof v !== "bigint") return this.fail(code, v, `expected an integer, not ${typeof v}`);
+    if (typeof v === "number" && !Number.isSafeInteger(v)) this.fail(code, v, "not a safe integer (use a bigint)");
+    if (![1, 2, 4, 8].includes(s.size)) this.fail(code, v, `the ${s.what} is ${s.size} bytes (not an integer): give it as a Uint8Array`);
+    const [lo, hi] = slotRange(s);
+    if (BigInt(v) < lo || BigInt(v) > hi) this.fail(code, v, `does not fit ${slotTypeName(s)} (${lo}..${hi})`);
+    return intBytes(BigInt(v), s.size);
+  }
+
+  private decodeKey(b: Buffer): AnyKey {
+    if (isLpm(this.raw) && b.length === 8) return `${[4, 5, 6, 7].map((i) => b[i]).join(".")}/${b.readUInt32LE(0)}`;
+    return this.decodeInt(b, this.key);
+  }
+
+  private decodeValue(b: Buffer): unknown {
+    if (!this.raw.perCpu) return this.decodeInt(b, this.value);
+    const stride = (this.value.size + 7) & ~7;
+    const values: number[] = [];
+    for (let o = 0; o < b.length; o += stride) values.push(Number(this.decodeInt(b.subarray(o, o + this.value.size), this.value)));
+    return Object.defineProperty(values, "sum", { value: () => values.reduce((a, x) => a + x, 0) }) as PerCpuValues;
+  }
+
+  /** An integer slot as a number (exact: a 64-bit value beyond 2^53 is an error); other sizes as bytes. */
+  private decodeInt(b: Buffer, s: Slot): number | Uint8Array {
+    if (![1, 2, 4, 8].includes(b.length)) return new Uint8Array(b);
+    const signed = s.int?.signed ?? false;
+    const v = b.length === 8 ? (signed ? b.readBigInt64LE(0) : b.readBigUInt64LE(0)) : BigInt(signed ? b.readIntLE(0, b.length) : b.readUIntLE(0, b.length));
+    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER))
+      throw new LoaderError("bad-value", `map ${this.name}`, `${s.what} ${v} does not fit a JS number exactly (beyond 2^53); read it with .raw`);
+    return Number(v);
+  }
+}

@@ -1,0 +1,74 @@
+// The library API's loaded object: takes a program (a .ts or .s source, a .o file, or object
+// bytes), loads it into the kernel and gives its programs, typed map handles, and close() (also
+// `using`), which detaches what it attached and closes every fd. With `pin`, programs and maps
+// are pinned under that bpffs directory (the pins stay after close).
+import { LoaderError } from "../errors.js";
+import { programBytes } from "../input.js";
+import { loadObject, type LoadedObject } from "../object.js";
+import { pinAll } from "../pin.js";
+import { objectBtf } from "../map-codec.js";
+import { MapHandle, type AnyKey, type AnyValue } from "./maps.js";
+import { Program, type Link } from "./program.js";
+
+export interface LoadOptions {
+  /** Pin every program and map under this directory on a bpf filesystem (e.g. /sys/fs/bpf/fw). */
+  pin?: string;
+  /** Called with notes such as "the kernel rejected the object's BTF; loading without it". */
+  verbose?: (note: string) => void;
+}
+
+/** Map handles by name when the program's declarations are not known: any key, any value. */
+export type UntypedMaps = Record<string, MapHandle<AnyKey, unknown, AnyValue>>;
+
+export class BpfObject<Maps = UntypedMaps> implements Disposable {
+  readonly maps: Maps;
+  private closed = false;
+  private readonly links = new Set<Link>();
+
+  constructor(private readonly obj: LoadedObject) {
+    const btf = objectBtf(obj.model.btf);
+    const alive = () => this.alive();
+    this.maps = Object.fromEntries(obj.maps.map((m) => [m.name, new MapHandle(m, btf, alive)])) as Maps;
+  }
+
+  /** Program names, in object order. */
+  get programs(): string[] {
+    return this.obj.programs.map((p) => p.name);
+  }
+
+  /** The program `name` (default: the first). */
+  program(name?: string): Program {
+    this.alive();
+    const p = this.obj.program(name);
+    return new Program(p.name, () => (this.alive(), p.fd), this.links);
+  }
+
+  /** Detach every link made through this object and close its fds; idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const l of this.links) l.detach();
+    this.obj.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  private alive(): void {
+    if (this.closed) throw new LoaderError("closed", "", "the object was closed");
+  }
+}
+
+/** Load a program: a path (.ts, .s, .o) or the bytes of an ELF object. */
+export async function load(src: string | Uint8Array, opts: LoadOptions = {}): Promise<BpfObject> {
+  const bytes = typeof src === "string" ? await programBytes(src) : src;
+  const obj = loadObject(bytes, { verbose: opts.verbose, source: typeof src === "string" ? src : undefined });
+  try {
+    if (opts.pin) pinAll(obj, opts.pin);
+    return new BpfObject(obj);
+  } catch (e) {
+    obj.close();
+    throw e;
+  }
+}

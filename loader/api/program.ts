@@ -1,0 +1,66 @@
+// A program of a loaded object in the library API: takes its fd and name and gives attach (an
+// XDP bpf_link, netlink when the kernel has no XDP links or when asked) and testRun
+// (BPF_PROG_TEST_RUN: verdict, output packet, ns per run).
+import { attachXdp, type AttachOptions, type Attachment } from "../attach.js";
+import { testRun, xdpActionName } from "../test-run.js";
+import { LoaderError } from "../errors.js";
+
+export interface TestRunResult {
+  /** The XDP action the program returned (0 aborted, 1 drop, 2 pass, 3 tx, 4 redirect). */
+  action: number;
+  /** Its name: "XDP_PASS", … */
+  verdict: string;
+  /** The packet after the program ran. */
+  packet: Uint8Array;
+  /** Mean nanoseconds per run. */
+  durationNs: number;
+}
+
+/** An attachment; detach() is idempotent, also through `using`. */
+export class Link {
+  constructor(private readonly att: Attachment) {}
+
+  get kind(): "link" | "netlink" {
+    return this.att.kind;
+  }
+
+  get ifindex(): number {
+    return this.att.ifindex;
+  }
+
+  get programId(): number {
+    return this.att.progId;
+  }
+
+  /** Detach if the interface still runs this program; otherwise a note why it was left alone. */
+  detach(): string | undefined {
+    return this.att.detach();
+  }
+
+  [Symbol.dispose](): void {
+    this.detach();
+  }
+}
+
+export class Program {
+  constructor(readonly name: string, private readonly fdOf: () => number, private readonly links: Set<Link>) {}
+
+  get fd(): number {
+    return this.fdOf();
+  }
+
+  /** Attach to `iface` (mode: skb, drv or hw; default: the kernel chooses). */
+  attach(iface: string, opts: Omit<AttachOptions, "verbose"> = {}): Link {
+    if (opts.mode && !["skb", "drv", "hw"].includes(opts.mode))
+      throw new LoaderError("bad-mode", `attaching ${this.name} to ${iface}`, `mode '${opts.mode}': expected skb, drv or hw`);
+    const link = new Link(attachXdp(this.fd, iface, opts));
+    this.links.add(link);
+    return link;
+  }
+
+  testRun(packet: Uint8Array, opts: { repeat?: number } = {}): TestRunResult {
+    if (packet.length < 14) throw new LoaderError("bad-packet", `test run of ${this.name}`, `the packet is ${packet.length} byte(s); XDP needs at least 14 (an Ethernet header)`);
+    const r = testRun(this.fd, packet, opts);
+    return { action: r.retval, verdict: xdpActionName(r.retval), packet: r.dataOut, durationNs: r.durationNs };
+  }
+}

@@ -1,0 +1,67 @@
+// load<typeof Module>() types a program's map handles from its DSL declarations (types/index.d.ts
+// over the built dist/loader/api declarations): right keys and values type-check, wrong ones,
+// unknown maps and ring buffers are tsc errors; per-CPU values have .sum(); LPM keys are strings.
+import { describe, expect, it } from "vitest";
+import ts from "typescript";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { tmpdir } from "node:os";
+import { requireFreshDist } from "./helpers/dist.js";
+
+const SCRIPT = (p: (n: string) => string) => `import { load, ip } from "tsebpf";
+import type * as Fw from "${p("firewall")}";
+import type * as Counters from "${p("counters")}";
+import type * as Cidr from "${p("cidr")}";
+const fw = await load<typeof Fw>("programs/firewall.ts");
+fw.maps.BLOCKLIST.set(ip("198.51.100.7"), 1);
+const n: number | undefined = fw.maps.BLOCKLIST.get(1);
+for (const [k, v] of fw.maps.BLOCKLIST.entries()) console.log(k + v);
+fw.program("xdp_firewall").attach("eth0", { mode: "skb" }).detach();
+const c = await load<typeof Counters>("programs/counters.ts");
+const total: number | undefined = c.maps.COUNTERS.get(6)?.sum();
+c.maps.COUNTERS.set(6, [1, 2]);
+const cidr = await load<typeof Cidr>("programs/cidr.ts");
+cidr.maps.CIDR_BLOCKLIST.set("198.51.100.0/24", 1);
+const untyped = await load("x.o");
+untyped.maps.ANY?.set(1, 2);
+fw.maps.BLOCKLIST.set("198.51.100.7", 1); // ERR key
+fw.maps.BLOCKLIST.set(1, "one"); // ERR value
+fw.maps.NOPE; // ERR map
+cidr.maps.CIDR_BLOCKLIST.set(5, 1); // ERR lpm
+const s: string = fw.maps.BLOCKLIST.get(1); // ERR result
+console.log(n, total);
+`;
+
+/** tsc's diagnostics for `text` as a user's ES module: line numbers in it, else file: message. */
+function check(text: string): (number | string)[] {
+  const dir = mkdtempSync(join(tmpdir(), "tsebpf-api-types-"));
+  try {
+    const file = join(dir, "user.mts");
+    writeFileSync(file, text);
+    const program = ts.createProgram([file], {
+      strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext, types: ["node"], skipLibCheck: true,
+      paths: { tsebpf: [resolve("types/index.d.ts")] },
+    });
+    return ts.getPreEmitDiagnostics(program).map((d) => d.file?.fileName === file
+      ? d.file.getLineAndCharacterOfPosition(d.start!).line + 1
+      : `${d.file?.fileName}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe("load<typeof Module>() types", () => {
+  requireFreshDist();
+
+  it("follow the program's map declarations", () => {
+    const text = SCRIPT((n) => resolve(`programs/${n}.js`));
+    expect(check(text)).toEqual(text.split("\n").flatMap((l, i) => (l.includes("// ERR") ? [i + 1] : [])));
+  });
+
+  it("README's library example type-checks", () => {
+    const readme = readFileSync("README.md", "utf8");
+    const block = /## Library[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)![1]!;
+    expect(check(block.replaceAll("./programs/", `${resolve("programs")}/`))).toEqual([]);
+  });
+});
