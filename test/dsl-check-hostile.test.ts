@@ -139,6 +139,45 @@ describe("valid code that was rejected", () => {
   });
 });
 
+describe("flow: adjustHead on a path that returns leaves views valid elsewhere (issue 12 §3)", () => {
+  const eth = "  const eth = ctx.header(EthHdr, 0);\n  if (eth === null) return XdpAction.Pass;\n";
+  const stale = (line: number, col: number) =>
+    `t.ts:${line}:${col}: error TSB9015: Header view 'eth' was invalidated by ctx.adjustHead()/adjustTail(); read the header again.`;
+
+  it("a loop whose body adjusts only in a branch that returns (also nested, also through a helper)", () => {
+    const body = `${eth}  for (let i = 0; i < 4; i++) {
+    if (eth.etherType === i) {
+      ctx.adjustHead(14);
+      return XdpAction.Drop;
+    }
+  }
+  return eth.etherType === 0x0800 ? XdpAction.Tx : XdpAction.Pass;`;
+    expect(errors(xdp(body))).toEqual([]);
+    const nested = body.replace("    if (eth.etherType === i) {", "    for (let j = 0; j < 2; j++) if (eth.etherType === i + j) {");
+    expect(errors(xdp(nested))).toEqual([]);
+    const viaHelper = body.replace("ctx.adjustHead(14);", "shrink(ctx);");
+    expect(errors(xdp(viaHelper, "function shrink(ctx: XdpContext): void { ctx.adjustHead(14); }\n"))).toEqual([]);
+  });
+
+  it("a loop whose body adjusts on the path that goes round stales views inside and after it", () => {
+    const inside = `${eth}  for (let i = 0; i < 2; i++) {
+    if (eth.etherType === i) return XdpAction.Drop;
+    ctx.adjustHead(1);
+  }
+  return XdpAction.Pass;`;
+    expect(errors(xdp(inside))).toEqual([stale(8, 9)]);
+    const after = `${eth}  for (let i = 0; i < 2; i++) ctx.adjustHead(1);\n  return eth.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`;
+    expect(errors(xdp(after))).toEqual([stale(8, 10)]);
+  });
+
+  it("the else arm of ?: does not see an adjustHead in the then arm; the code after it does", () => {
+    const arm = `${eth}  const r = ctx.length > 100 ? ctx.adjustHead(14) : eth.etherType;\n  return r === 0x0800 ? XdpAction.Drop : XdpAction.Pass;`;
+    expect(errors(xdp(arm))).toEqual([]);
+    const after = `${eth}  const r = ctx.length > 100 ? ctx.adjustHead(14) : 0;\n  return r === eth.etherType ? XdpAction.Drop : XdpAction.Pass;`;
+    expect(errors(xdp(after))).toEqual([stale(8, 16)]);
+  });
+});
+
 describe("compiler messages", () => {
   it("a missing bool import gets the import hint", () => {
     expect(errors(xdp("  const b: bool = ctx.length > 5;\n  return b ? XdpAction.Drop : XdpAction.Pass;"))).toEqual([

@@ -162,6 +162,30 @@ export function xdp_adj(ctx: XdpContext): XdpAction {
     expect(logs).toEqual(["46 32 64"]);
   });
 
+  it("a view stays valid after a loop branch that adjusts and returns, and in the other arm of ?:", () => {
+    const src = `
+export function xdp_flow(ctx: XdpContext): XdpAction {
+  const eth = ctx.header(EthHdr, 0);
+  if (eth === null) return XdpAction.Pass;
+  for (let i = 0; i < 3; i++) {
+    if (eth.etherType === 0x0800 + i) {
+      ctx.adjustHead(14);
+      const ip = ctx.header(Ipv4Hdr, 0);
+      if (ip === null) return XdpAction.Aborted;
+      info(\`\${i} \${ip.ttl}\`);
+      return XdpAction.Drop;
+    }
+  }
+  const r = ctx.length > 100 ? ctx.adjustHead(14) : eth.etherType;
+  info(\`\${r}\`);
+  return XdpAction.Pass;
+}`;
+    const packets = [frame({ proto: 17 }), frame({ proto: 17, etherType: 0x0802 }), frame({ proto: 17, etherType: 0x86dd })];
+    const { verdicts, logs } = runLogs(src, packets);
+    expect(verdicts).toEqual([1, 1, 2]);
+    expect(logs).toEqual(["0 64", "2 64", "34525"]);
+  });
+
   it("redirect returns XDP_REDIRECT; RingBuf.output writes records; signed comparisons", () => {
     const src = `
 export const EVENTS = new RingBuf<u32>(4096);

@@ -1,0 +1,200 @@
+// Calls and intrinsics: takes call expressions — user functions, catalogue helpers, map methods,
+// ctx methods (header views, adjustHead/adjustTail) and log calls with their formatters — checks
+// their arguments and resolves each CallExpr's callee; records call sites for the call graph.
+import type * as A from "../ast.js";
+import { CTX_METHODS, FORMATS, HEADERS, HELPERS, INT_TYPES, LOG_LEVELS, MAPS, type ValueKind } from "../catalog.js";
+import { ACTION, BOOL, ERROR, STRING, VOID, assignable, isError, isInt, typeName } from "./types.js";
+import { type CheckCtx, cv, fail, lookup, nonNull, outOfRange, report, unknownName } from "./context.js";
+import { checkExpr, checkValue } from "./expr.js";
+
+/** Check a call and resolve its callee. */
+export function checkCall(cx: CheckCtx, e: A.CallExpr): A.Type {
+  const fn = e.fn;
+  if (fn.kind === "MemberExpr") return methodCall(cx, e, fn);
+  if (fn.kind !== "Identifier") {
+    checkExpr(cx, fn);
+    return fail(cx, "notCallable", "This expression is not callable.", fn);
+  }
+  const b = lookup(cx, fn.name);
+  if (!b) {
+    checkArgsLoosely(cx, e);
+    if (fn.name) unknownName(cx, fn.name, fn.span);
+    return ERROR;
+  }
+  fn.binding = b;
+  if (b.kind === "function") return userCall(cx, e, b.decl);
+  if (b.kind === "builtin") {
+    const h = HELPERS[b.name];
+    if (h) {
+      e.callee = { kind: "helper", name: b.name };
+      checkArgs(cx, e, h.params.map((p) => INT_TYPES[p]), fn.name);
+      return valueType(h.returns);
+    }
+    const level = LOG_LEVELS[b.name];
+    if (level) return logCall(cx, e, level);
+    if (FORMATS[b.name]) {
+      checkArgsLoosely(cx, e);
+      return fail(cx, "logArg", `'${fn.name}()' can only be used inside a log message template, e.g. info(\`\${${fn.name}(x)}\`).`, e);
+    }
+  }
+  checkArgsLoosely(cx, e);
+  return fail(cx, "notCallable", `This expression is not callable: '${fn.name}' is not a function.`, fn);
+}
+
+function userCall(cx: CheckCtx, e: A.CallExpr, decl: A.FunctionDecl): A.Type {
+  e.callee = { kind: "function", decl };
+  const params = decl.params.map((p) => p.type ?? ERROR);
+  checkArgs(cx, e, params, decl.name);
+  if (cx.adjusting.has(decl.name)) cx.flow.adjust();
+  if (cx.currentFn) {
+    const list = cx.callSites.get(cx.currentFn) ?? [];
+    list.push({ callee: decl, span: e.fn.span });
+    cx.callSites.set(cx.currentFn, list);
+  }
+  return decl.returnType ?? ERROR;
+}
+
+function checkArgs(cx: CheckCtx, e: A.CallExpr, params: A.Type[], what: string): void {
+  if (e.args.length !== params.length) report(cx, "argCount", `Expected ${params.length} argument${params.length === 1 ? "" : "s"}, but got ${e.args.length}.`, e.span);
+  e.args.forEach((a, i) => {
+    const p = params[i];
+    const t = checkValue(cx, a, p);
+    const range = p && outOfRange(cx, a, t, p);
+    if (range) report(cx, "notAssignable", range, a.span);
+    else if (p && !assignable(t, p, cv(cx, a))) report(cx, "notAssignable", `Argument of type '${typeName(t)}' is not assignable to parameter of type '${typeName(p)}' (in a call to '${what}').`, a.span);
+  });
+}
+
+function checkArgsLoosely(cx: CheckCtx, e: A.CallExpr): void {
+  for (const a of e.args) checkExpr(cx, a);
+}
+
+function methodCall(cx: CheckCtx, e: A.CallExpr, m: A.MemberExpr): A.Type {
+  const ot = checkExpr(cx, m.object);
+  m.member = { kind: "method" };
+  if (isError(ot)) {
+    checkArgsLoosely(cx, e);
+    return ERROR;
+  }
+  const b = m.object.kind === "Identifier" ? m.object.binding : undefined;
+  if (ot.kind === "map" && b?.kind === "map") return mapCall(cx, e, m, ot, b.decl);
+  if (ot.kind === "ctx") return ctxCall(cx, e, m);
+  checkArgsLoosely(cx, e);
+  if (ot.kind === "nullable") {
+    const name = m.object.kind === "Identifier" ? m.object.name : "Object";
+    return fail(cx, "possiblyNull", `'${name}' is possibly 'null'.`, m.object);
+  }
+  if (ot.kind === "map") return fail(cx, "mapDecl", "Maps can only be used through their declared name.", m.object);
+  return fail(cx, "propertyMissing", `Property '${m.property}' does not exist on type '${typeName(ot)}'.`, { span: m.propertySpan });
+}
+
+function mapCall(cx: CheckCtx, e: A.CallExpr, m: A.MemberExpr, t: A.MapType, decl: A.MapDecl): A.Type {
+  const method = MAPS[t.mapKind]?.methods[m.property];
+  if (!method) {
+    checkArgsLoosely(cx, e);
+    if (!MAPS[t.mapKind]) return ERROR; // the map's class was reported at its declaration
+    const known = Object.keys(MAPS[t.mapKind]?.methods ?? {}).join(", ");
+    return fail(cx, "propertyMissing", `Property '${m.property}' does not exist on type '${typeName(t)}'. Map methods: ${known}.`, { span: m.propertySpan });
+  }
+  e.callee = { kind: "mapMethod", map: decl, method: m.property };
+  const params = method.params.map((p) => (p === "key" ? t.key : p === "value" ? t.value : INT_TYPES[p]));
+  checkArgs(cx, e, params, `${decl.name}.${m.property}`);
+  return method.returns === "value?" ? { kind: "nullable", inner: t.value } : method.returns === "bool" ? BOOL : VOID;
+}
+
+function ctxCall(cx: CheckCtx, e: A.CallExpr, m: A.MemberExpr): A.Type {
+  const def = CTX_METHODS[m.property];
+  if (!def) {
+    checkArgsLoosely(cx, e);
+    return fail(cx, "propertyMissing", `Property '${m.property}' does not exist on type 'XdpContext'.`, { span: m.propertySpan });
+  }
+  if (m.property !== "header") {
+    e.callee = { kind: "ctxMethod", method: m.property };
+    checkArgs(cx, e, def.params.map((p) => (p === "header" ? ERROR : INT_TYPES[p])), `ctx.${m.property}`);
+    cx.flow.adjust();
+    return valueType(def.returns as ValueKind);
+  }
+  if (e.args.length !== 2) {
+    checkArgsLoosely(cx, e);
+    return fail(cx, "argCount", `Expected 2 arguments, but got ${e.args.length}.`, e);
+  }
+  const [h, off] = e.args as [A.Expr, A.Expr];
+  const ht = checkExpr(cx, h);
+  const hb = h.kind === "Identifier" ? h.binding : undefined;
+  const header = hb?.kind === "builtin" && Object.hasOwn(HEADERS, hb.name) ? hb.name : undefined;
+  const ot = checkValue(cx, off, INT_TYPES.u32);
+  const range = outOfRange(cx, off, ot, INT_TYPES.u32);
+  if (range) report(cx, "notAssignable", range, off.span);
+  else if (!isError(ot) && !(isInt(ot) && assignable(ot, INT_TYPES.u32, cv(cx, off))))
+    report(cx, "notAssignable", `Argument of type '${typeName(ot)}' is not assignable to parameter of type 'u32'.`, off.span);
+  if (!header) {
+    if (!isError(ht)) report(cx, "headerArg", `The first argument of ctx.header() must be a header type (${Object.keys(HEADERS).join(", ")}).`, h.span);
+    return ERROR;
+  }
+  e.callee = { kind: "ctxMethod", method: "header", header };
+  return { kind: "nullable", inner: { kind: "header", header } };
+}
+
+// ------------------------------------------------------------ logging
+
+function logCall(cx: CheckCtx, e: A.CallExpr, level: 1 | 2 | 3 | 4 | 5): A.Type {
+  const [msg, ...extra] = e.args;
+  if (!msg || extra.length) {
+    checkArgsLoosely(cx, e);
+    return fail(cx, "argCount", `Expected 1 argument, but got ${e.args.length}.`, e);
+  }
+  msg.type = STRING;
+  if (msg.kind === "StringLiteral") {
+    e.callee = { kind: "log", level, pieces: [msg.value], args: [] };
+    return VOID;
+  }
+  if (msg.kind !== "TemplateLiteral") {
+    checkExpr(cx, msg);
+    return fail(cx, "logArg", "A log message must be a string literal or a template literal.", msg);
+  }
+  const args: A.LogArg[] = [];
+  for (const x of msg.exprs) {
+    const a = logArg(cx, x);
+    if (a) args.push(a);
+  }
+  if (args.length === msg.exprs.length) e.callee = { kind: "log", level, pieces: [...msg.quasis], args };
+  return VOID;
+}
+
+function logArg(cx: CheckCtx, x: A.Expr): A.LogArg | undefined {
+  if (x.kind === "CallExpr" && x.fn.kind === "Identifier") {
+    const b = lookup(cx, x.fn.name);
+    const fmt = b?.kind === "builtin" ? FORMATS[b.name] : undefined;
+    if (fmt && b) {
+      x.fn.binding = b;
+      x.callee = { kind: "format", format: fmt };
+      x.type = STRING;
+      if (x.args.length !== 1) {
+        checkArgsLoosely(cx, x);
+        report(cx, "argCount", `Expected 1 argument, but got ${x.args.length}.`, x.span);
+        return undefined;
+      }
+      const t = checkValue(cx, x.args[0]!);
+      if (isError(t)) return undefined;
+      if (!isInt(t)) {
+        report(cx, "logArg", `${x.fn.name}() takes an integer, not '${typeName(t)}'.`, x.args[0]!.span);
+        return undefined;
+      }
+      return { expr: x.args[0]!, kind: fmt };
+    }
+  }
+  const t = nonNull(cx, x, checkValue(cx, x));
+  if (isError(t)) return undefined;
+  if (isInt(t)) return { expr: x, kind: t.signed ? "i64" : "u64" };
+  if (t.kind === "bool") return { expr: x, kind: "bool" };
+  if (t.kind === "action") return { expr: x, kind: "u64" };
+  report(cx, "logArg", `Log arguments must be integers, bool or formatter calls ipv4(x), hex(x), mac(x); got '${typeName(t)}'.`, x.span);
+  return undefined;
+}
+
+function valueType(k: ValueKind): A.Type {
+  if (k === "bool") return BOOL;
+  if (k === "void") return VOID;
+  if (k === "action") return ACTION;
+  return INT_TYPES[k];
+}

@@ -1,0 +1,138 @@
+// The checker's shared context: takes nothing and produces the state every check/ module works on
+// (diagnostics, imports, scopes, the flow on the current path, untyped constants, call sites) plus
+// the small operations on it — reporting, name lookup and declaration, written types resolved
+// against the catalogue, constants that do not fit their destination, nullable values used as values.
+import type * as A from "../ast.js";
+import type { Diagnostic } from "../../diagnostics.js";
+import type { Span } from "../../span.js";
+import { CONSTANTS, FORMATS, HEADERS, HELPERS, INT_TYPES, LOG_LEVELS, MAPS, isIntName } from "../catalog.js";
+import { ERROR, isInt, resolveTypeRef } from "./types.js";
+import { fits, widens } from "../int-rule.js";
+import { diag, type CodeName, UNSUPPORTED } from "../codes.js";
+import { Flow } from "../flow.js";
+
+export interface CallSite { callee: A.FunctionDecl; span: Span }
+
+export interface CheckCtx {
+  readonly diagnostics: Diagnostic[];
+  /** local name → catalogue name, from `import { … } from "tsebpf"`. */
+  readonly imports: Map<string, string>;
+  readonly globals: Map<string, A.Binding>;
+  /** One Binding object per catalogue name (bindings compare by identity). */
+  readonly builtins: Map<string, A.Binding>;
+  scopes: Map<string, A.Binding>[];
+  /** What holds on the current path: bindings known non-null, the packet epoch. */
+  flow: Flow<A.Binding>;
+  /** Constant values of const locals with constant initialisers. */
+  readonly constLocals: Map<A.Binding, bigint>;
+  /** Header views: the epoch they were taken at (adjustHead/Tail makes older views stale). */
+  readonly viewEpoch: Map<A.Binding, number>;
+  /** Functions that (directly or through calls) call ctx.adjustHead/adjustTail. */
+  adjusting: Set<string>;
+  currentFn: A.FunctionDecl | undefined;
+  returnType: A.Type;
+  readonly loopVars: Set<A.Binding>;
+  /** Per loop, what its head lost against its entry when last checked (bindings, a new epoch). */
+  readonly loopHeads: WeakMap<A.For, { lost: A.Binding[]; stale: boolean }>;
+  readonly callSites: Map<A.FunctionDecl, CallSite[]>;
+  nextId: number;
+  /** Untyped constants (literals and unannotated consts): they take the type their context needs. */
+  readonly flexible: WeakSet<A.Expr>;
+  readonly flexLocals: Set<A.Binding>;
+  /** Checks a call (check/calls.ts; expressions reach calls through here, so expr.ts need not import it). */
+  readonly call: (cx: CheckCtx, e: A.CallExpr) => A.Type;
+}
+
+export function newContext(call: CheckCtx["call"]): CheckCtx {
+  return {
+    diagnostics: [], imports: new Map(), globals: new Map(), builtins: new Map(), scopes: [], flow: Flow.start(),
+    constLocals: new Map(), viewEpoch: new Map(), adjusting: new Set(), currentFn: undefined, returnType: ERROR,
+    loopVars: new Set(), loopHeads: new WeakMap(), callSites: new Map(), nextId: 0, flexible: new WeakSet(),
+    flexLocals: new Set(), call,
+  };
+}
+
+export function report(cx: CheckCtx, code: CodeName, message: string, span: Span | undefined): void {
+  cx.diagnostics.push(diag(code, message, span));
+}
+
+export function reportUnsupported(cx: CheckCtx, what: string, span: Span): void {
+  if (!what) return;
+  const u = UNSUPPORTED[what] ?? { code: "unsupported" as const, message: `This construct is not supported (${what}).` };
+  report(cx, u.code, u.message, span);
+}
+
+/** Report at e and produce the error type. */
+export function fail(cx: CheckCtx, code: CodeName, message: string, e: { span: Span }): A.Type {
+  report(cx, code, message, e.span);
+  return ERROR;
+}
+
+// ------------------------------------------------------------ names
+
+export function lookup(cx: CheckCtx, name: string): A.Binding | undefined {
+  for (let i = cx.scopes.length - 1; i >= 0; i--) {
+    const b = cx.scopes[i]!.get(name);
+    if (b) return b;
+  }
+  const g = cx.globals.get(name);
+  if (g) return g;
+  const cat = cx.imports.get(name);
+  if (cat === undefined) return undefined;
+  let b = cx.builtins.get(cat);
+  if (!b) {
+    const c = CONSTANTS[cat];
+    b = c ? { kind: "const", name: cat, type: INT_TYPES[c.type], value: c.value } : { kind: "builtin", name: cat };
+    cx.builtins.set(cat, b);
+  }
+  return b;
+}
+
+export function declare(cx: CheckCtx, b: A.Binding, span: Span): void {
+  const scope = cx.scopes[cx.scopes.length - 1]!;
+  if (scope.has(b.name)) report(cx, "redeclare", `Cannot redeclare block-scoped variable '${b.name}'.`, span);
+  scope.set(b.name, b);
+}
+
+export function unknownName(cx: CheckCtx, name: string, span: Span): void {
+  const hint = isCatalogName(name) ? ` Import it: import { ${name} } from "tsebpf".` : "";
+  report(cx, "cannotFindName", `Cannot find name '${name}'.${hint}`, span);
+}
+
+export function isCatalogName(name: string): boolean {
+  return isIntName(name) || name === "XdpContext" || name === "XdpAction" || Object.hasOwn(HEADERS, name) || Object.hasOwn(CONSTANTS, name)
+    || Object.hasOwn(MAPS, name) || Object.hasOwn(HELPERS, name) || Object.hasOwn(LOG_LEVELS, name) || Object.hasOwn(FORMATS, name);
+}
+
+/** Resolve a written type against the imports, reporting errors. */
+export function resolveType(cx: CheckCtx, ref: A.TypeRef): A.Type {
+  const r = resolveTypeRef(ref, (n) => cx.imports.get(n));
+  if (r.kind === "type") return r.type;
+  const hint = r.code === "cannotFindName" && (isIntName(ref.name) || Object.hasOwn(HEADERS, ref.name) || ["XdpContext", "XdpAction", "bool"].includes(ref.name))
+    ? ` Import it: import { ${ref.name} } from "tsebpf".` : "";
+  report(cx, r.code, r.message + hint, ref.span);
+  return ERROR;
+}
+
+// ------------------------------------------------------------ values
+
+/** The constant value of an untyped constant (for assignability), else undefined. */
+export function cv(cx: CheckCtx, e: A.Expr): bigint | undefined {
+  return cx.flexible.has(e) ? e.constValue : undefined;
+}
+
+/** A constant stored into dst (a variable, parameter, return, map key/value) that does not fit it: the message, else undefined. */
+export function outOfRange(cx: CheckCtx, e: A.Expr, t: A.Type, dst: A.Type): string | undefined {
+  const d = dst.kind === "nullable" ? dst.inner : dst;
+  const v = e.constValue;
+  if (v === undefined || !isInt(t) || !isInt(d) || fits(v, d) || !(cx.flexible.has(e) || widens(t, d))) return undefined;
+  return `Type '${v}' is not assignable to type '${d.name}' (out of range).`;
+}
+
+/** A nullable value used where a value is needed: report it. */
+export function nonNull(cx: CheckCtx, e: A.Expr, t: A.Type): A.Type {
+  if (t.kind !== "nullable") return t;
+  return e.kind === "Identifier"
+    ? fail(cx, "possiblyNull", `'${e.name}' is possibly 'null'. Check it first: if (${e.name} === null) return …;`, e)
+    : fail(cx, "objectPossiblyNull", "Object is possibly 'null'.", e);
+}

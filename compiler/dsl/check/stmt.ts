@@ -1,0 +1,298 @@
+// Statements and function bodies: takes a function's body and checks its statements — variables,
+// assignments, returns, if and for (constant trip counts) — following the flow (flow.ts) through
+// them: null checks and adjustHead/adjustTail hold on the paths they are on, a branch that returns
+// adds nothing after it, and a loop's body is checked from the facts that hold on every iteration.
+import type * as A from "../ast.js";
+import { ERROR, VOID, assignable, isError, isInt, notAssignableMessage, typeName } from "./types.js";
+import { literalType, narrow } from "../int-rule.js";
+import { Flow } from "../flow.js";
+import { MAX_LOOP_TRIPS } from "../limits.js";
+import { type CheckCtx, cv, declare, lookup, outOfRange, report, reportUnsupported, resolveType } from "./context.js";
+import { checkCond, checkExpr, checkValue } from "./expr.js";
+
+export function body(cx: CheckCtx, f: A.FunctionDecl): void {
+  cx.currentFn = f;
+  cx.scopes = [new Map()];
+  cx.flow = Flow.start();
+  f.params.forEach((p, index) => {
+    const b: A.Binding = { kind: "param", id: cx.nextId++, name: p.name, index, type: p.type ?? ERROR, decl: p, func: f };
+    if (p.name) declare(cx, b, p.span);
+  });
+  cx.returnType = f.returnType ?? ERROR;
+  block(cx, f.body, false);
+  if (!cx.flow.never && cx.returnType.kind !== "void" && !isError(cx.returnType))
+    report(cx, "lacksReturn", `Function lacks ending return statement and return type does not include 'undefined'.`, f.returnTypeAnn?.span ?? f.nameSpan);
+  cx.scopes = [];
+  cx.currentFn = undefined;
+}
+
+/** Without an annotation, a helper returns void unless it has `return <value>`; then the annotation is required. */
+export function inferReturn(cx: CheckCtx, f: A.FunctionDecl): A.Type {
+  if (hasValueReturn(f.body)) {
+    report(cx, "programShape", `Function '${f.name}' returns a value: declare its return type, e.g. 'function ${f.name}(…): u32'.`, f.nameSpan);
+    return ERROR;
+  }
+  return VOID;
+}
+
+/** Check statements; the flow ends (`never`) when control never reaches the end. */
+function block(cx: CheckCtx, b: A.Block, scoped = true): void {
+  if (scoped) cx.scopes.push(new Map());
+  for (const s of b.body) stmt(cx, s);
+  if (scoped) cx.scopes.pop();
+}
+
+function stmt(cx: CheckCtx, s: A.Stmt): void {
+  switch (s.kind) {
+    case "Block": return block(cx, s);
+    case "VarDecl": return varDecl(cx, s);
+    case "Assign": return assign(cx, s);
+    case "ExprStmt": return exprStmt(cx, s);
+    case "Return":
+      returnStmt(cx, s);
+      cx.flow.never = true;
+      return;
+    case "If": return ifStmt(cx, s);
+    case "For": return forStmt(cx, s);
+    case "Unsupported":
+      reportUnsupported(cx, s.what, s.span);
+      cx.flow.never = true; // flow unknown: no "lacks ending return" on top
+  }
+}
+
+function varDecl(cx: CheckCtx, d: A.VarDecl): void {
+  const ann = d.typeAnn && resolveType(cx, d.typeAnn);
+  let t: A.Type = ann ?? ERROR;
+  if (!d.init) {
+    report(cx, "unsupported", `Variable '${d.name}' needs an initial value.`, d.nameSpan);
+  } else {
+    const it = checkValue(cx, d.init, ann && isInt(ann) ? ann : ann?.kind === "nullable" ? ann.inner : undefined);
+    if (ann) {
+      checkStore(cx, d.init, it, ann);
+    } else {
+      t = localType(cx, d, it);
+      checkStore(cx, d.init, it, t);
+    }
+  }
+  const b: A.Binding = { kind: "local", id: cx.nextId++, name: d.name, mutable: d.mutable, type: t, decl: d };
+  d.binding = b;
+  if (!d.mutable && d.init?.constValue !== undefined && isInt(t)) {
+    cx.constLocals.set(b, narrow(d.init.constValue, t));
+    if (!ann && cx.flexible.has(d.init)) cx.flexLocals.add(b);
+  }
+  if (t.kind === "header" || (t.kind === "nullable" && t.inner.kind === "header")) cx.viewEpoch.set(b, cx.flow.epoch);
+  if (d.name) declare(cx, b, d.nameSpan);
+}
+
+/** A value stored into a declared destination: out-of-range constants, then assignability. */
+export function checkStore(cx: CheckCtx, e: A.Expr, t: A.Type, dst: A.Type): void {
+  const range = outOfRange(cx, e, t, dst);
+  if (range) report(cx, "notAssignable", range, e.span);
+  else if (!assignable(t, dst, cv(cx, e))) report(cx, "notAssignable", notAssignableMessage(t, dst), e.span);
+}
+
+function localType(cx: CheckCtx, d: A.VarDecl, it: A.Type): A.Type {
+  if (isError(it)) return ERROR;
+  if (isInt(it) || it.kind === "bool" || it.kind === "action" || it.kind === "header" || it.kind === "nullable") {
+    if (isInt(it) && d.init?.constValue !== undefined && cx.flexible.has(d.init)) return literalType(d.init.constValue) ?? it;
+    return it;
+  }
+  if (it.kind === "null") report(cx, "notAssignable", `Variable '${d.name}' cannot be only null; assign it a header view or map value, e.g. 'const ${d.name} = ctx.header(Ipv4Hdr, EthHdr.size)'.`, d.nameSpan);
+  else report(cx, "unsupported", `Values of type '${typeName(it)}' cannot be stored in variables.`, d.init!.span);
+  return ERROR;
+}
+
+function assign(cx: CheckCtx, s: A.Assign): void {
+  const tgt = s.target;
+  let tt: A.Type;
+  if (tgt.kind === "Identifier") {
+    const b = lookup(cx, tgt.name);
+    if (!b) {
+      checkExpr(cx, tgt);
+      checkExpr(cx, s.value);
+      return;
+    }
+    tgt.binding = b;
+    if (b.kind === "local" && !b.mutable) {
+      report(cx, "constAssign", `Cannot assign to '${b.name}' because it is a constant.`, tgt.span);
+      checkExpr(cx, s.value);
+      return;
+    }
+    if (b.kind !== "local" && b.kind !== "param") {
+      report(cx, b.kind === "const" ? "constAssign" : "notVariable", b.kind === "const" ? `Cannot assign to '${b.name}' because it is a constant.` : `Cannot assign to '${b.name}' because it is not a variable.`, tgt.span);
+      checkExpr(cx, s.value);
+      return;
+    }
+    if (cx.loopVars.has(b)) report(cx, "loopBound", `The loop counter '${b.name}' must not be changed inside the loop.`, tgt.span);
+    tt = b.type;
+    tgt.type = tt;
+    cx.flow.nonNull.delete(b);
+  } else if (tgt.kind === "MemberExpr") {
+    tt = checkExpr(cx, tgt);
+    if (!isError(tt) && tgt.member?.kind !== "headerField") {
+      report(cx, "readOnly", `Cannot assign to '${tgt.property}' because it is a read-only property.`, tgt.propertySpan);
+      tt = ERROR;
+    } else if (tgt.member?.kind === "headerField" && tgt.member.bitWidth !== undefined) {
+      report(cx, "readOnly", `Cannot assign to '${tgt.property}': bit fields are read-only.`, tgt.propertySpan);
+    }
+  } else {
+    checkExpr(cx, tgt);
+    report(cx, "unsupported", "Only variables and header fields can be assigned.", tgt.span);
+    checkExpr(cx, s.value);
+    return;
+  }
+  const target = tt.kind === "nullable" && s.op !== "=" ? ERROR : tt;
+  const vt = checkValue(cx, s.value, isInt(target) ? target : undefined);
+  if (s.op !== "=" && !isError(target) && !isInt(target)) {
+    report(cx, "operatorTypes", `Operator '${s.op}' cannot be applied to type '${typeName(target)}'.`, s.span);
+    return;
+  }
+  const shift = s.op === "<<=" || s.op === ">>=" || s.op === ">>>=";
+  const range = s.op === "=" ? outOfRange(cx, s.value, vt, target) : undefined;
+  if (range) report(cx, "notAssignable", range, s.value.span);
+  else if (shift ? !isError(vt) && !isInt(vt) : !assignable(vt, target, s.op === "=" ? cv(cx, s.value) : undefined))
+    report(cx, "notAssignable", notAssignableMessage(vt, target), s.value.span);
+  else if (tt.kind === "nullable" && (vt.kind === "header" || isInt(vt)) && tgt.kind === "Identifier" && tgt.binding)
+    cx.flow.nonNull.add(tgt.binding); // assigned a checked view: known non-null
+}
+
+function exprStmt(cx: CheckCtx, s: A.ExprStmt): void {
+  const t = checkExpr(cx, s.expr);
+  if (t.kind === "string") report(cx, "stringValue", "String values are only allowed as log messages.", s.expr.span);
+}
+
+function returnStmt(cx: CheckCtx, s: A.Return): void {
+  const rt = cx.returnType;
+  if (!s.value) {
+    if (rt.kind !== "void" && !isError(rt)) report(cx, "notAssignable", `Type 'void' is not assignable to type '${typeName(rt)}'.`, s.span);
+    return;
+  }
+  const t = checkValue(cx, s.value, isInt(rt) ? rt : undefined);
+  const range = outOfRange(cx, s.value, t, rt);
+  if (rt.kind === "void" && !isError(t)) report(cx, "notAssignable", `Type '${typeName(t)}' is not assignable to type 'void'.`, s.value.span);
+  else if (range) report(cx, "notAssignable", range, s.value.span);
+  else if (!assignable(t, rt, cv(cx, s.value))) {
+    const hint = rt.kind === "action" ? " Return one of XdpAction.Pass, .Drop, .Tx, .Redirect, .Aborted." : "";
+    report(cx, "notAssignable", `Type '${typeName(t)}' is not assignable to type '${typeName(rt)}'.${hint}`, s.value.span);
+  }
+}
+
+function ifStmt(cx: CheckCtx, s: A.If): void {
+  const c = checkCond(cx, s.test);
+  const afterTest = cx.flow;
+  cx.flow = c.t.branch();
+  branch(cx, s.then);
+  const afterThen = cx.flow;
+  cx.flow = c.f.branch();
+  if (s.else) branch(cx, s.else);
+  const afterElse = cx.flow;
+  // a branch that returns adds nothing after the if (its adjustHead leaves views valid there)
+  cx.flow = afterThen.never && afterElse.never ? afterTest.fork() : Flow.meet(afterThen, afterElse);
+  cx.flow.never ||= afterTest.never || (afterThen.never && afterElse.never);
+}
+
+/** A statement in its own scope (if/for bodies). */
+function branch(cx: CheckCtx, s: A.Stmt): void {
+  cx.scopes.push(new Map());
+  stmt(cx, s);
+  cx.scopes.pop();
+}
+
+/**
+ * A loop: the body is checked from the loop head, whose facts are those on entry that the end of
+ * the body keeps too. When the body loses some (an adjustHead on a path that goes round again), its
+ * diagnostics are dropped and it is checked again from the weaker head.
+ */
+function forStmt(cx: CheckCtx, s: A.For): void {
+  cx.scopes.push(new Map());
+  if (s.init) varDecl(cx, s.init);
+  const counter = s.init?.binding;
+  const entry = cx.flow;
+  let head = guessHead(cx, s, entry);
+  for (let next: Flow<A.Binding> | undefined; ; head = next) {
+    const undo = mark(cx);
+    cx.flow = head.fork();
+    if (s.test) checkCond(cx, s.test);
+    if (s.update) assign(cx, s.update);
+    tripCount(cx, s, counter);
+    if (counter) cx.loopVars.add(counter);
+    cx.flow = cx.flow.branch();
+    branch(cx, s.body);
+    if (counter) cx.loopVars.delete(counter);
+    next = head.loopBack(cx.flow, entry.epoch);
+    if (!next) break;
+    undo();
+  }
+  const lost = [...entry.nonNull].filter((b) => !head.nonNull.has(b));
+  cx.loopHeads.set(s, { lost, stale: head.epoch !== entry.epoch });
+  cx.flow = head;
+  cx.scopes.pop();
+}
+
+/** A loop met again (in another pass over the loop around it) starts from the head it had last time. */
+function guessHead(cx: CheckCtx, s: A.For, entry: Flow<A.Binding>): Flow<A.Binding> {
+  const head = entry.fork(), last = cx.loopHeads.get(s);
+  for (const b of last?.lost ?? []) head.nonNull.delete(b);
+  if (last?.stale) head.adjust();
+  return head;
+}
+
+/** Undoes what checking a loop body recorded (diagnostics, call sites, binding ids), to check it again. */
+function mark(cx: CheckCtx): () => void {
+  const { diagnostics, nextId } = cx;
+  const fn = cx.currentFn!, sites = cx.callSites.get(fn), count = diagnostics.length, siteCount = sites?.length ?? 0;
+  return () => {
+    diagnostics.length = count;
+    cx.nextId = nextId;
+    if (sites) sites.length = siteCount;
+    else cx.callSites.delete(fn);
+  };
+}
+
+function tripCount(cx: CheckCtx, s: A.For, counter: A.Binding | undefined): void {
+  const shape = "Loop bound must be a compile-time constant: write 'for (let i = A; i < N; i++)' with constant A and N.";
+  const init = s.init?.init?.constValue;
+  const test = s.test;
+  if (!counter || !s.init?.mutable || init === undefined || !test || test.kind !== "BinaryExpr" || !isCounter(test.left, counter) || !s.update || !isCounter(s.update.target, counter)) {
+    report(cx, "loopBound", shape, test?.span ?? s.span);
+    return;
+  }
+  const bound = test.right.constValue;
+  const step = s.update.value.constValue;
+  if (bound === undefined || step === undefined || step === 0n || (s.update.op !== "+=" && s.update.op !== "-=")) {
+    report(cx, "loopBound", shape, bound === undefined ? test.right.span : s.update.span);
+    return;
+  }
+  const trips = countTrips(init, test.op, bound, s.update.op === "+=" ? step : -step);
+  if (trips === undefined || trips > MAX_LOOP_TRIPS) {
+    report(cx, "loopBound", trips === undefined ? "This loop never ends: its counter does not move towards the bound." : `This loop runs ${trips} times; at most ${MAX_LOOP_TRIPS} iterations are allowed.`, s.span);
+    return;
+  }
+  s.tripCount = trips;
+}
+
+function isCounter(e: A.Expr, b: A.Binding): boolean {
+  return e.kind === "Identifier" && e.binding === b;
+}
+
+function countTrips(init: bigint, op: string, bound: bigint, step: bigint): number | undefined {
+  const holds = (i: bigint): boolean =>
+    op === "<" ? i < bound : op === "<=" ? i <= bound : op === ">" ? i > bound : op === ">=" ? i >= bound : op === "!=" || op === "!==" ? i !== bound : false;
+  if (!holds(init)) return 0;
+  const dist = bound - init;
+  if (dist !== 0n && (dist > 0n) !== (step > 0n)) return undefined;
+  if (op === "!=" || op === "!==") return dist % step === 0n ? Number(dist / step) : undefined;
+  const span = op === "<=" || op === ">=" ? dist + (step > 0n ? 1n : -1n) : dist;
+  const n = (span + step - (step > 0n ? 1n : -1n)) / step;
+  return n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
+}
+
+function hasValueReturn(s: A.Stmt): boolean {
+  switch (s.kind) {
+    case "Return": return s.value !== undefined;
+    case "Block": return s.body.some(hasValueReturn);
+    case "If": return hasValueReturn(s.then) || (s.else !== undefined && hasValueReturn(s.else));
+    case "For": return hasValueReturn(s.body);
+    default: return false;
+  }
+}
