@@ -1,39 +1,56 @@
 // One flow analysis for the DSL's phases: takes the facts that hold on one path through a function
 // and produces the facts where paths meet. A path knows which nullable things are non-null (the
-// checker's bindings, the lowerer's header views) and its packet epoch: ctx.adjustHead/adjustTail
-// start a new epoch, and a header view taken at another epoch is stale. fork() copies a path for a
-// branch; meet() joins two paths; a path after a return (`never`) adds nothing where it meets others.
+// checker's bindings, the lowerer's bounds-checked header views) and its packet epoch:
+// ctx.adjustHead/adjustTail start a new epoch, and a header view taken at another epoch is stale.
+// The lowerer also keeps the packet bytes proven readable, constant locals and header fields
+// already read. fork() copies a path for a branch; join() and meet() combine paths where they meet.
 
-export class Flow<K> {
+export class Flow<K, L = never, V = never> {
   private constructor(
     /** The last epoch handed out, shared by every flow forked from the same start. */
     private readonly epochs: { last: number },
     /** Known non-null on this path. */
     readonly nonNull: Set<K>,
+    /** Locals known to hold a constant on this path. */
+    readonly consts: Map<L, bigint>,
+    /** Packet fields already read on this path (by place), forgotten when the packet changes. */
+    readonly loads: Map<string, V>,
+    /** Packet bytes from its start proven readable on this path. */
+    public range: number,
     /** The packet epoch of this path. */
     public epoch: number,
-    /** No path reaches here (code after a return); the facts still describe the code that follows. */
+    /** No live path reaches here (after a return, a branch decided at compile time); its facts still hold. */
+    public dead: boolean,
+    /** Not even a dead path reaches here: it adds nothing where paths meet. */
     public never: boolean,
   ) {}
 
-  static start<K>(): Flow<K> {
-    return new Flow<K>({ last: 0 }, new Set(), 0, false);
+  static start<K, L = never, V = never>(): Flow<K, L, V> {
+    return new Flow<K, L, V>({ last: 0 }, new Set(), new Map(), new Map(), 0, 0, false, false);
   }
 
-  fork(): Flow<K> {
-    return new Flow(this.epochs, new Set(this.nonNull), this.epoch, this.never);
+  /** Where no path gets: anything may be read (nothing runs), and it adds nothing where paths meet. */
+  none(): Flow<K, L, V> {
+    return new Flow(this.epochs, new Set(), new Map(), new Map(), 1 << 30, 0, true, true);
   }
 
-  /** A copy for a branch of its own: it ends (`never`) only if the branch itself returns. */
-  branch(): Flow<K> {
+  fork(): Flow<K, L, V> {
+    const { epochs, nonNull, consts, loads, range, epoch, dead, never } = this;
+    return new Flow(epochs, new Set(nonNull), new Map(consts), new Map(loads), range, epoch, dead, never);
+  }
+
+  /** A copy for a branch of its own: it is dead only if the branch itself returns. */
+  branch(): Flow<K, L, V> {
     const f = this.fork();
-    f.never = false;
+    f.dead = false;
     return f;
   }
 
   /** ctx.adjustHead/adjustTail (or a call that may make one) on this path: older views are stale. */
   adjust(): void {
     this.epoch = ++this.epochs.last;
+    this.range = 0;
+    this.loads.clear();
   }
 
   /** Whether a view taken at `epoch` is valid on this path. */
@@ -42,10 +59,31 @@ export class Flow<K> {
   }
 
   /** This path with `k` known non-null. */
-  with(k: K): Flow<K> {
+  with(k: K): Flow<K, L, V> {
     const f = this.fork();
     f.nonNull.add(k);
     return f;
+  }
+
+  /**
+   * Path `s` reaches a join point whose facts so far are `at` (undefined: no path yet): the facts
+   * on both paths (`at` is updated), a copy of the only live one, or `at` when `s` adds nothing.
+   */
+  static join<K, L, V>(at: Flow<K, L, V> | undefined, s: Flow<K, L, V>): Flow<K, L, V> | undefined {
+    if (s.never) return at;
+    if (!at || (at.dead && !s.dead)) return s.fork();
+    if (s.dead && !at.dead) return at;
+    at.range = Math.min(at.range, s.range);
+    if (at.epoch !== s.epoch) at.epoch = ++at.epochs.last; // adjusted on some path: views from before are stale
+    for (const k of at.nonNull) if (!s.nonNull.has(k)) at.nonNull.delete(k);
+    for (const [k, v] of at.consts) if (s.consts.get(k) !== v) at.consts.delete(k);
+    for (const [k, v] of at.loads) if (s.loads.get(k) !== v) at.loads.delete(k);
+    return at;
+  }
+
+  /** The facts where paths a and b come together (a new flow). */
+  static meet<K, L, V>(a: Flow<K, L, V>, b: Flow<K, L, V>): Flow<K, L, V> {
+    return Flow.join(a.fork(), b)!;
   }
 
   /**
@@ -53,8 +91,8 @@ export class Flow<K> {
    * facts `end` lost, and once in a new epoch if `end` adjusted (views from before the loop, taken at
    * `entryEpoch`, are then stale in the body). Undefined when the head already holds at `end`.
    */
-  loopBack(end: Flow<K>, entryEpoch: number): Flow<K> | undefined {
-    if (end.never) return undefined; // the body always returns: it never goes round
+  loopBack(end: Flow<K, L, V>, entryEpoch: number): Flow<K, L, V> | undefined {
+    if (end.dead) return undefined; // the body always returns: it never goes round
     const lost = [...this.nonNull].filter((k) => !end.nonNull.has(k));
     const stale = end.epoch !== this.epoch && this.epoch === entryEpoch;
     if (!lost.length && !stale) return undefined;
@@ -62,14 +100,5 @@ export class Flow<K> {
     for (const k of lost) next.nonNull.delete(k);
     if (stale) next.adjust();
     return next;
-  }
-
-  /** The facts where paths a and b come together: those on both, or those of the only path that gets here. */
-  static meet<K>(a: Flow<K>, b: Flow<K>): Flow<K> {
-    if (a.never !== b.never) return (a.never ? b : a).fork();
-    const out = a.fork();
-    for (const k of a.nonNull) if (!b.nonNull.has(k)) out.nonNull.delete(k);
-    if (a.epoch !== b.epoch) out.adjust();
-    return out;
   }
 }

@@ -20,7 +20,7 @@ export function body(cx: CheckCtx, f: A.FunctionDecl): void {
   });
   cx.returnType = f.returnType ?? ERROR;
   block(cx, f.body, false);
-  if (!cx.flow.never && cx.returnType.kind !== "void" && !isError(cx.returnType))
+  if (!cx.flow.dead && cx.returnType.kind !== "void" && !isError(cx.returnType))
     report(cx, "lacksReturn", `Function lacks ending return statement and return type does not include 'undefined'.`, f.returnTypeAnn?.span ?? f.nameSpan);
   cx.scopes = [];
   cx.currentFn = undefined;
@@ -35,7 +35,7 @@ export function inferReturn(cx: CheckCtx, f: A.FunctionDecl): A.Type {
   return VOID;
 }
 
-/** Check statements; the flow ends (`never`) when control never reaches the end. */
+/** Check statements; the flow is dead when control never reaches the end. */
 function block(cx: CheckCtx, b: A.Block, scoped = true): void {
   if (scoped) cx.scopes.push(new Map());
   for (const s of b.body) stmt(cx, s);
@@ -50,13 +50,13 @@ function stmt(cx: CheckCtx, s: A.Stmt): void {
     case "ExprStmt": return exprStmt(cx, s);
     case "Return":
       returnStmt(cx, s);
-      cx.flow.never = true;
+      cx.flow.dead = true;
       return;
     case "If": return ifStmt(cx, s);
     case "For": return forStmt(cx, s);
     case "Unsupported":
       reportUnsupported(cx, s.what, s.span);
-      cx.flow.never = true; // flow unknown: no "lacks ending return" on top
+      cx.flow.dead = true; // flow unknown: no "lacks ending return" on top
   }
 }
 
@@ -187,8 +187,8 @@ function ifStmt(cx: CheckCtx, s: A.If): void {
   if (s.else) branch(cx, s.else);
   const afterElse = cx.flow;
   // a branch that returns adds nothing after the if (its adjustHead leaves views valid there)
-  cx.flow = afterThen.never && afterElse.never ? afterTest.fork() : Flow.meet(afterThen, afterElse);
-  cx.flow.never ||= afterTest.never || (afterThen.never && afterElse.never);
+  cx.flow = afterThen.dead && afterElse.dead ? afterTest.fork() : Flow.meet(afterThen, afterElse);
+  cx.flow.dead ||= afterTest.dead || (afterThen.dead && afterElse.dead);
 }
 
 /** A statement in its own scope (if/for bodies). */
