@@ -1,27 +1,33 @@
-// DSL build entry (`compileToObject: BuildFn`): source text → parse → check → per XDP program:
-// lower → optimise → legalise → expand calls → allocate registers → select Insn[] → one
+// DSL build entry (`compileToObject: BuildFn`): source text → the pipeline of passes below → one
 // BpfObjectInput (maps, programs, sources, log formats) → writeBpfObject → ELF bytes.
+//   front end: parse (syntax/) → check (check/)
+//   per XDP program: lower (lower/) → optimise → legalise → expand calls → regalloc → select →
+//   long branches → estimate (backend/, one file a pass; the checks between them are limits.ts's)
 // Never prints; every problem is a Diagnostic with a span, emitted through the one emitter.
 import type { BuildFn, BuildOptions } from "../build-api.js";
 import { emitDiagnostics, hasErrors, type Diagnostic } from "../diagnostics.js";
-import { diag } from "./codes.js";
-import type { BpfObjectInput, LogFormat, MapDef, ProgramDef, TypeDesc } from "../object.js";
+import { diag, type CodeName } from "./codes.js";
+import type { BpfObjectInput, LogFormat, ProgramDef } from "../object.js";
 import { writeBpfObject } from "../elf/write-object.js";
 import type * as A from "./ast.js";
-import { MAPS } from "./catalog.js";
 import { parseProgram } from "./syntax/parser.js";
 import { checkProgram } from "./check/checker.js";
 import { Lowerer, LowerError, type LowerShared } from "./lower/lower.js";
 import { logMaps } from "../log-record.js";
-import { legalize, optimize } from "./backend/optimize.js";
-import { allocate, expandCalls } from "./backend/regalloc.js";
+import { optimize } from "./backend/optimize.js";
+import { legalize } from "./backend/legalize.js";
+import { expandCalls } from "./backend/expand-calls.js";
+import { allocate } from "./backend/regalloc.js";
 import { selectFunc } from "./backend/select.js";
-import type { Func } from "./ir.js";
-import { MAX_USED_MAPS, STACK_LIMIT, VERIFIER_ESTIMATE_FACTOR, VERIFIER_INSN_LIMIT } from "./limits.js";
+import { lowerLongBranches, type Code } from "./backend/long-branch.js";
 import { estimateVerifierWork } from "./backend/verifier-cost.js";
+import type { Func } from "./ir.js";
+import { mapDef } from "./map-defs.js";
+import { MAX_USED_MAPS, STACK_LIMIT, VERIFIER_ESTIMATE_FACTOR, VERIFIER_INSN_LIMIT } from "./limits.js";
 import { LD_IMM64, type Insn } from "../isa/insn.js";
 
 export { STACK_LIMIT } from "./limits.js";
+export { mapDef } from "./map-defs.js";
 
 export const compileToObject: BuildFn = (text, file, opts) => {
   const r = compileToInput(text, file, opts);
@@ -54,35 +60,41 @@ function compile(text: string, file: string, opts: BuildOptions): CompileResult 
   const programs: ProgramDef[] = [];
   const ir = new Map<string, Func>();
   for (const prog of p.programs) {
-    try {
-      const f = compileFunc(prog, shared);
-      if (f.stack > STACK_LIMIT) {
-        diagnostics.push(diag("stackLimit", `'${prog.name}' needs ${f.stack} bytes of stack; the limit is ${STACK_LIMIT}`, prog.nameSpan));
-        continue;
-      }
-      ir.set(prog.name, f);
-      const { insns, labels } = selectFunc(f);
-      const tooHard = verifierOverLimit(prog.name, insns, labels);
-      if (tooHard) {
-        diagnostics.push(diag("verifierLimit", tooHard.message, tooHard.span ?? prog.nameSpan));
-        continue;
-      }
-      const tooMany = mapOverLimit(insns);
-      if (tooMany) {
-        diagnostics.push(diag("mapLimit", `'${prog.name}' uses ${tooMany.count} maps; the kernel allows ${MAX_USED_MAPS} per program (this is map number ${MAX_USED_MAPS + 1}, '${tooMany.map}')`, tooMany.span ?? prog.nameSpan));
-        continue;
-      }
-      programs.push({ section: opts.sectionStyle === "libbpf" ? "xdp" : `xdp/${prog.name}`, func: { name: prog.name, insns, labels, global: true } });
-    } catch (e) {
-      if (e instanceof LowerError) diagnostics.push(e.diag);
-      else diagnostics.push(diag("internal", `internal compiler error: ${(e as Error).message}`, prog.nameSpan));
-    }
+    const r = compileProgram(prog, shared);
+    if ("diag" in r) { diagnostics.push(r.diag); continue; }
+    ir.set(prog.name, r.func);
+    const { insns, labels } = r.code;
+    const section = opts.sectionStyle === "libbpf" ? "xdp" : `xdp/${prog.name}`;
+    programs.push({ section, func: { name: prog.name, insns, labels, global: true } });
   }
   if (hasErrors(diagnostics)) return { diagnostics };
   const maps = [...shared.maps.values()];
   if (shared.usesLogs) maps.push(...logMaps());
   const input: BpfObjectInput = { license: "GPL", programs, maps, sources: [{ name: file, text }], logFormats: shared.logFormats as LogFormat[] };
   return { input, diagnostics, ir };
+}
+
+/** One XDP program through the back end's passes, or the first limit it breaks. */
+function compileProgram(prog: A.FunctionDecl, shared: LowerShared): { func: Func; code: Code } | { diag: Diagnostic } {
+  try {
+    const f = new Lowerer(prog, shared).lowerProgram();
+    optimize(f);
+    legalize(f);
+    expandCalls(f);
+    const at = (code: CodeName, message: string, span = prog.nameSpan) => ({ diag: diag(code, message, span) });
+    if (!allocate(f)) return at("registers", `'${prog.name}' needs more registers than the stack can hold`);
+    const stack = `${f.stack} bytes of stack; the limit is ${STACK_LIMIT}`;
+    if (f.stack > STACK_LIMIT) return at("stackLimit", `'${prog.name}' needs ${stack}`);
+    const code = lowerLongBranches(selectFunc(f));
+    const tooHard = verifierOverLimit(prog.name, code.insns, code.labels);
+    if (tooHard) return at("verifierLimit", tooHard.message, tooHard.span);
+    const tooMany = mapOverLimit(code.insns);
+    if (tooMany) return at("mapLimit", mapsMessage(prog.name, tooMany), tooMany.span);
+    return { func: f, code };
+  } catch (e) {
+    if (e instanceof LowerError) return { diag: e.diag };
+    return { diag: diag("internal", `internal compiler error: ${(e as Error).message}`, prog.nameSpan) };
+  }
 }
 
 /** A diagnostic when the verifier would walk more than its limit (at the branch that multiplies the paths). */
@@ -92,6 +104,11 @@ function verifierOverLimit(name: string, insns: readonly Insn[], labels: Readonl
   const at = e.hottest ? insns[e.hottest.insn] : undefined;
   const paths = e.hottest ? `; the branches of this line split the paths ${e.hottest.forks}+ times (a branch in an unrolled loop whose outcome a later test depends on doubles them per iteration)` : "";
   return { message: `'${name}' is too complex for the kernel verifier: it would check more than ${VERIFIER_INSN_LIMIT} instructions (estimated; the kernel stops at ${VERIFIER_INSN_LIMIT})${paths}`, span: at?.span };
+}
+
+function mapsMessage(name: string, m: { count: number; map: string }): string {
+  const limit = `the kernel allows ${MAX_USED_MAPS} per program`;
+  return `'${name}' uses ${m.count} maps; ${limit} (this is map number ${MAX_USED_MAPS + 1}, '${m.map}')`;
 }
 
 /** The first reference to a map beyond MAX_USED_MAPS, with the program's count of distinct maps. */
@@ -104,34 +121,4 @@ function mapOverLimit(insns: readonly Insn[]): { count: number; map: string; spa
     if (used.size === MAX_USED_MAPS + 1) first = i;
   }
   return first && { count: used.size, map: first.symbol!, span: first.span };
-}
-
-function compileFunc(prog: A.FunctionDecl, shared: LowerShared): Func {
-  const f = new Lowerer(prog, shared).lowerProgram();
-  optimize(f);
-  legalize(f);
-  expandCalls(f);
-  if (!allocate(f)) throw new LowerError(diag("registers", `'${prog.name}' needs more registers than the stack can hold`, prog.nameSpan));
-  return f;
-}
-
-function intDesc(t: A.IntType): TypeDesc {
-  return { kind: "int", name: t.name, size: (t.bits / 8) as 1 | 2 | 4 | 8, signed: t.signed };
-}
-
-export function mapDef(m: A.MapDecl): MapDef {
-  const cls = MAPS[m.mapClass]!;
-  const t = m.type!;
-  const maxEntries = m.maxEntries ?? 1;
-  if (cls.type === 27) return { name: m.name, type: cls.type, keySize: 0, valueSize: 0, maxEntries, flags: 0 };
-  const valueSize = t.value.bits / 8;
-  if (cls.type === 11) {
-    const dataSize = t.key.bits / 8;
-    const key: TypeDesc = {
-      kind: "struct", name: `${m.name.toLowerCase()}_key`, size: 4 + dataSize,
-      members: [{ name: "prefixlen", type: intDesc({ kind: "int", name: "u32", bits: 32, signed: false }), offset: 0 }, { name: "data", type: { kind: "array", elem: intDesc({ kind: "int", name: "u8", bits: 8, signed: false }), len: dataSize }, offset: 4 }],
-    };
-    return { name: m.name, type: cls.type, keySize: 4 + dataSize, valueSize, maxEntries, flags: cls.flags, key, value: intDesc(t.value) };
-  }
-  return { name: m.name, type: cls.type, keySize: t.key.bits / 8, valueSize, maxEntries, flags: cls.flags, key: intDesc(t.key), value: intDesc(t.value) };
 }

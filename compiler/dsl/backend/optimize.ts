@@ -3,12 +3,11 @@
 // with (and swap∘swap removed), dead-code removal, jump threading, merging of identical return
 // blocks, and merging of packet bounds checks (an earlier check raised to the end of a later one
 // when every path between them is free of side effects and all their failure exits return the
-// same constant). `legalize` then gives every immediate a form the instruction set can encode.
+// same constant).
 import {
   type Block, type Func, type Op, type Reg, type Term, type Val, VREG0, bswap, defs, isVreg, mapTermUses, mapUses, newVreg, rpo,
   successors, termUses, uses,
 } from "../ir.js";
-import { fitsI32 } from "./select.js";
 import { evalAlu, evalCond } from "../int-rule.js";
 
 export function optimize(f: Func): void {
@@ -92,7 +91,8 @@ function simplifyOp(o: Op): Op {
   return o;
 }
 
-function foldTerm(t: Term): Term {
+/** A branch on two constants becomes a jump; a branch whose two edges agree too. */
+export function foldTerm(t: Term): Term {
   if (t.op !== "br") return t;
   if (typeof t.a === "bigint" && typeof t.b === "bigint") return { op: "jmp", to: evalCond(t.cc, t.a, t.b, t.w32) ? t.then : t.else, span: t.span };
   if (t.then === t.else) return { op: "jmp", to: t.then, span: t.span };
@@ -339,36 +339,4 @@ function raiseCheck(f: Func, id: number, end: number): void {
   b.ops.push({ op: "alu", alu: "add", dst: np, a: t.bound.data, b: BigInt(end), w32: false, span: t.span });
   b.term = { ...t, a: np, bound: { ...t.bound, end, ptr: np } };
   void ptr;
-}
-
-// ---------------------------------------------------------------- legalisation
-
-/** Give every immediate an encodable form: 64-bit ALU/jump immediates must fit in 32 signed bits. */
-export function legalize(f: Func): void {
-  for (const id of rpo(f)) {
-    const b = f.blocks[id]!;
-    const out: Op[] = [];
-    const toReg = (v: bigint, span: Op["span"]): Reg => {
-      const r = newVreg(f);
-      out.push({ op: "mov", dst: r, src: v, span });
-      return r;
-    };
-    for (const o of b.ops) {
-      if (o.op === "alu" && typeof o.b === "bigint" && !o.w32 && !fitsI32(o.b)) out.push({ ...o, b: toReg(o.b, o.span) });
-      else if (o.op === "alu" && typeof o.a === "bigint" && o.alu !== "neg" && typeof o.b !== "bigint") out.push(o);
-      // BPF_ST (store immediate) is left out: LLVM only decodes it for -mcpu=v4, so objdump 14 could not print it
-      else if (o.op === "store" && typeof o.src === "bigint") out.push({ ...o, src: toReg(o.src, o.span) });
-      else if (o.op === "swap" && typeof (o.src as Val) === "bigint") out.push({ op: "mov", dst: o.dst, src: bswap(o.src as unknown as bigint, o.bits), span: o.span });
-      else out.push(o);
-    }
-    const t = b.term;
-    if (t.op === "br") {
-      let a = t.a, bb = t.b;
-      if (typeof a === "bigint" && typeof bb === "bigint") { b.ops = out; b.term = foldTerm(t); continue; }
-      if (typeof a === "bigint") { a = toReg(a, t.span); }
-      if (typeof bb === "bigint" && !t.w32 && !fitsI32(bb)) bb = toReg(bb, t.span);
-      b.term = { ...t, a, b: bb };
-    }
-    b.ops = out;
-  }
 }

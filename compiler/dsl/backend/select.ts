@@ -2,10 +2,9 @@
 // regalloc.ts) and produces the Insn[] of compiler/isa/insn.ts with `target` labels for jumps,
 // `symbol` for map loads, and the source span of each statement. Blocks are laid out in creation
 // order (reachable ones only) so fall-through edges need no jump; jumps too far for the 16-bit
-// offset become gotol (long-branch.ts).
+// offset are the next pass's (long-branch.ts).
 import { ALU, CLASS, JMP, LD_IMM64, MODE, SIZE, SRC, type Insn } from "../../isa/insn.js";
 import type { Span } from "../../span.js";
-import { lowerLongBranches } from "./long-branch.js";
 import { type AluOp, type Block, type Cond, type Func, type Op, type Size, type Term, type Val, invertCond, rpo, swapCond } from "../ir.js";
 
 const ALU_CODE: Record<AluOp, number> = {
@@ -32,7 +31,7 @@ export function selectFunc(f: Func): { insns: Insn[]; labels: Map<string, number
     for (const o of b.ops) insns.push(...selectOp(o));
     insns.push(...selectTerm(f, b.term, layout[i + 1]));
   });
-  return lowerLongBranches({ insns, labels });
+  return { insns, labels };
 }
 
 /** Greedy trace layout: after each block place its fall-through successor (a branch's false edge). */

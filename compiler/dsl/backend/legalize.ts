@@ -1,0 +1,41 @@
+// Legalisation, the pass after the optimiser: takes an optimised IR Func and rewrites it in place so
+// that every immediate has a form the instruction set can encode — 64-bit ALU and jump immediates
+// that do not fit in 32 signed bits go through a register, stores of constants store a register
+// (BPF_ST is left out), a constant swapped is folded, a branch on two constants becomes a jump.
+import { type Func, type Op, type Reg, type Val, bswap, newVreg, rpo } from "../ir.js";
+import { foldTerm } from "./optimize.js";
+import { fitsI32 } from "./select.js";
+
+/** Give every immediate an encodable form: 64-bit ALU/jump immediates must fit in 32 signed bits. */
+export function legalize(f: Func): void {
+  for (const id of rpo(f)) {
+    const b = f.blocks[id]!;
+    const out: Op[] = [];
+    const toReg = (v: bigint, span: Op["span"]): Reg => {
+      const r = newVreg(f);
+      out.push({ op: "mov", dst: r, src: v, span });
+      return r;
+    };
+    for (const o of b.ops) out.push(legalOp(o, toReg));
+    const t = b.term;
+    if (t.op === "br") {
+      let a = t.a, bb = t.b;
+      if (typeof a === "bigint" && typeof bb === "bigint") { b.ops = out; b.term = foldTerm(t); continue; }
+      if (typeof a === "bigint") { a = toReg(a, t.span); }
+      if (typeof bb === "bigint" && !t.w32 && !fitsI32(bb)) bb = toReg(bb, t.span);
+      b.term = { ...t, a, b: bb };
+    }
+    b.ops = out;
+  }
+}
+
+/** One op in encodable form; `toReg` emits a mov of a constant into a new register before it. */
+function legalOp(o: Op, toReg: (v: bigint, span: Op["span"]) => Reg): Op {
+  if (o.op === "alu" && typeof o.b === "bigint" && !o.w32 && !fitsI32(o.b)) return { ...o, b: toReg(o.b, o.span) };
+  // BPF_ST (store immediate) is left out: LLVM only decodes it for -mcpu=v4, so objdump 14 could not print it
+  if (o.op === "store" && typeof o.src === "bigint") return { ...o, src: toReg(o.src, o.span) };
+  // propagation may have put a constant where a swap's register was
+  const swapped: Val = o.op === "swap" ? o.src : 0;
+  if (o.op !== "swap" || typeof swapped !== "bigint") return o;
+  return { op: "mov", dst: o.dst, src: bswap(swapped, o.bits), span: o.span };
+}
