@@ -21,6 +21,9 @@ export type ArithOp = "+" | "-" | "*" | "/" | "%" | "&" | "|" | "^" | "<<" | ">>
 export type ConstOp = ArithOp | "**";
 export type CompareOp = "==" | "!=" | "===" | "!==" | "<" | "<=" | ">" | ">=";
 
+const COMPARE_OPS: ReadonlySet<string> = new Set<CompareOp>(["==", "!=", "===", "!==", "<", "<=", ">", ">="]);
+/** Whether `op` compares (its value is a bool; condFor gives its jump). */
+export const isCompareOp = (op: string): op is CompareOp => COMPARE_OPS.has(op);
 export const isShift = (op: string): boolean => op === "<<" || op === ">>" || op === ">>>";
 /** Whether expressions of static type t compute in u64 (else i64). */
 export const isU64 = (t: IntType): boolean => t.bits === 64 && !t.signed;

@@ -4,6 +4,7 @@
 // number: 0..10 physical, >= VREG0 virtual)
 // or an immediate (a JS bigint), so operands need no wrapper objects.
 import type { Span } from "../span.js";
+import type { Cond } from "../isa/cond.js";
 
 export type Reg = number;
 export type Val = Reg | bigint;
@@ -12,7 +13,7 @@ export const isImm = (v: Val): v is bigint => typeof v === "bigint";
 export const isVreg = (v: Val): v is number => typeof v === "number" && v >= VREG0;
 
 export type AluOp = "add" | "sub" | "mul" | "div" | "sdiv" | "mod" | "smod" | "or" | "and" | "xor" | "lsh" | "rsh" | "arsh" | "neg";
-export type Cond = "eq" | "ne" | "gt" | "ge" | "lt" | "le" | "sgt" | "sge" | "slt" | "sle" | "set";
+export type { Cond } from "../isa/cond.js";
 export type Size = 1 | 2 | 4 | 8;
 
 export type Op =
@@ -150,15 +151,6 @@ export function rpo(f: Func): number[] {
   }
   return out.reverse();
 }
-
-const COND_INV: Record<Cond, Cond | undefined> = {
-  eq: "ne", ne: "eq", gt: "le", le: "gt", ge: "lt", lt: "ge", sgt: "sle", sle: "sgt", sge: "slt", slt: "sge", set: undefined,
-};
-const COND_SWAP: Record<Cond, Cond | undefined> = {
-  eq: "eq", ne: "ne", gt: "lt", lt: "gt", ge: "le", le: "ge", sgt: "slt", slt: "sgt", sge: "sle", sle: "sge", set: "set",
-};
-export const invertCond = (c: Cond): Cond | undefined => COND_INV[c];
-export const swapCond = (c: Cond): Cond | undefined => COND_SWAP[c];
 
 export function bswap(v: bigint, bits: 16 | 32 | 64): bigint {
   let r = 0n;

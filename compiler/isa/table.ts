@@ -12,6 +12,7 @@
 //   %pimm      ld_pseudo's 32-bit immediate (low word; printed as the 64-bit value)
 //   %addend    `sym + N` in `r1 = sym + 8 ll`
 import { ALU, CLASS, JMP, MODE, SIZE, SRC } from "./insn.js";
+import { CONDS } from "./cond.js";
 
 export type Field = "dst" | "src" | "off" | "imm";
 
@@ -49,11 +50,7 @@ const ALU_OPS = [
   ["mod", ALU.MOD, "%="], ["xor", ALU.XOR, "^="], ["mov", ALU.MOV, "="], ["arsh", ALU.ARSH, "s>>="],
 ] as const;
 
-const JMP_OPS = [
-  ["jeq", JMP.JEQ, "=="], ["jgt", JMP.JGT, ">"], ["jge", JMP.JGE, ">="], ["jset", JMP.JSET, "&"],
-  ["jne", JMP.JNE, "!="], ["jsgt", JMP.JSGT, "s>"], ["jsge", JMP.JSGE, "s>="], ["jlt", JMP.JLT, "<"],
-  ["jle", JMP.JLE, "<="], ["jslt", JMP.JSLT, "s<"], ["jsle", JMP.JSLE, "s<="],
-] as const;
+const JMP_OPS = Object.entries(CONDS).map(([c, { op, sym }]) => [`j${c}`, op, sym] as const);
 
 const ATOMIC_OPS = [
   ["add", 0x00, "+="], ["or", 0x40, "|="], ["and", 0x50, "&="], ["xor", 0xa0, "^="],

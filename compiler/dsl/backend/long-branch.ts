@@ -8,13 +8,16 @@
 // labels; the encoder then range-checks every field.
 import { CLASS, JMP, insnWidth, type Insn } from "../../isa/insn.js";
 import { FIELD_RANGE } from "../../isa/encode.js";
+import { CONDS, condOfCode } from "../../isa/cond.js";
 
 const [OFF_MIN, OFF_MAX] = FIELD_RANGE.off;
 const GOTOL = CLASS.JMP32 | JMP.JA;
-const INVERSE = new Map<number, number>([
-  [JMP.JEQ, JMP.JNE], [JMP.JNE, JMP.JEQ], [JMP.JGT, JMP.JLE], [JMP.JLE, JMP.JGT], [JMP.JGE, JMP.JLT], [JMP.JLT, JMP.JGE],
-  [JMP.JSGT, JMP.JSLE], [JMP.JSLE, JMP.JSGT], [JMP.JSGE, JMP.JSLT], [JMP.JSLT, JMP.JSGE],
-]);
+
+/** The operation field of the jump testing the opposite of `code`'s, or undefined (jset). */
+function inverseOp(code: number): number | undefined {
+  const inv = CONDS[condOfCode(code)!]?.inverse;
+  return inv && CONDS[inv].op;
+}
 
 export interface Code {
   insns: Insn[];
@@ -27,7 +30,7 @@ const isShortJump = (i: Insn): boolean => i.target !== undefined && (i.code & 0x
 /** Slots the long form of a short jump takes. */
 function longWidth(i: Insn): number {
   if (i.code === (CLASS.JMP | JMP.JA)) return 1;
-  return INVERSE.has(i.code & 0xf0) ? 2 : 3;
+  return inverseOp(i.code) !== undefined ? 2 : 3;
 }
 
 export function lowerLongBranches(code: Code): Code {
@@ -75,7 +78,7 @@ function longForm(i: Insn): Insn[] {
   const plain = (code: number, off: number): Insn => ({ code, dst: 0, src: 0, off, imm: 0, ...(i.span && { span: i.span }) });
   const gotol: Insn = { ...plain(GOTOL, 0), target };
   if (i.code === (CLASS.JMP | JMP.JA)) return [gotol];
-  const inv = INVERSE.get(i.code & 0xf0);
+  const inv = inverseOp(i.code);
   if (inv !== undefined) return [{ ...cond, code: (i.code & 0x0f) | inv, off: 1 }, gotol];
   return [{ ...cond, off: 1 }, plain(CLASS.JMP | JMP.JA, 1), gotol];
 }

@@ -5,15 +5,12 @@
 // offset are the next pass's (long-branch.ts).
 import { ALU, CLASS, JMP, LD_IMM64, MODE, SIZE, SRC, type Insn } from "../../isa/insn.js";
 import type { Span } from "../../span.js";
-import { type AluOp, type Block, type Cond, type Func, type Op, type Size, type Term, type Val, invertCond, rpo, swapCond } from "../ir.js";
+import { type Cond, CONDS, invertCond, swapCond } from "../../isa/cond.js";
+import { type AluOp, type Block, type Func, type Op, type Size, type Term, type Val, rpo } from "../ir.js";
 
 const ALU_CODE: Record<AluOp, number> = {
   add: ALU.ADD, sub: ALU.SUB, mul: ALU.MUL, div: ALU.DIV, sdiv: ALU.DIV, mod: ALU.MOD, smod: ALU.MOD,
   or: ALU.OR, and: ALU.AND, xor: ALU.XOR, lsh: ALU.LSH, rsh: ALU.RSH, arsh: ALU.ARSH, neg: ALU.NEG,
-};
-const JMP_CODE: Record<Cond, number> = {
-  eq: JMP.JEQ, ne: JMP.JNE, gt: JMP.JGT, ge: JMP.JGE, lt: JMP.JLT, le: JMP.JLE,
-  sgt: JMP.JSGT, sge: JMP.JSGE, slt: JMP.JSLT, sle: JMP.JSLE, set: JMP.JSET,
 };
 const SIZE_CODE: Record<Size, number> = { 1: SIZE.B, 2: SIZE.H, 4: SIZE.W, 8: SIZE.DW };
 
@@ -111,14 +108,13 @@ function jump(f: Func, to: number, span?: Span): Insn {
 
 function cmp(f: Func, cc: Cond, a: Val, b: Val, w32: boolean, to: number, span?: Span): Insn {
   if (typeof a === "bigint") {
-    const sw = swapCond(cc);
-    if (sw && typeof b === "number") return cmp(f, sw, b, a, w32, to, span);
+    if (typeof b === "number") return cmp(f, swapCond(cc), b, a, w32, to, span);
     throw new Error("select: comparison of two constants");
   }
   const cls = w32 ? CLASS.JMP32 : CLASS.JMP;
   const base = typeof b === "bigint"
-    ? ins(cls | JMP_CODE[cc] | SRC.K, a, 0, 0, i32(b), span)
-    : ins(cls | JMP_CODE[cc] | SRC.X, a, b, 0, 0, span);
+    ? ins(cls | CONDS[cc].op | SRC.K, a, 0, 0, i32(b), span)
+    : ins(cls | CONDS[cc].op | SRC.X, a, b, 0, 0, span);
   return { ...base, target: blockLabel(f, to) };
 }
 

@@ -7,6 +7,8 @@
 // Produces the number of instructions walked (stopping just past `limit`) and the source line whose
 // branches forked the walk most often, so a diagnostic can name what multiplies the paths.
 import { CLASS, JMP, LD_IMM64, SRC, type Insn } from "../../isa/insn.js";
+import { condOfCode } from "../../isa/cond.js";
+import { evalCond } from "../int-rule.js";
 
 type Val = bigint | undefined; // a known 64-bit constant, or unknown
 const U64 = (1n << 64n) - 1n;
@@ -155,25 +157,9 @@ function operand(i: Insn, regs: Val[]): Val {
 
 /** The outcome of a conditional jump on known operands, or undefined. */
 function decide(i: Insn, regs: Val[]): boolean | undefined {
-  let a = regs[i.dst], b = operand(i, regs);
-  if (a === undefined || b === undefined) return undefined;
-  const bits = (i.code & 7) === CLASS.JMP32 ? 32 : 64;
-  a = BigInt.asUintN(bits, a), b = BigInt.asUintN(bits, b);
-  const sa = BigInt.asIntN(bits, a), sb = BigInt.asIntN(bits, b);
-  switch (i.code & 0xf0) {
-    case JMP.JEQ: return a === b;
-    case JMP.JNE: return a !== b;
-    case JMP.JGT: return a > b;
-    case JMP.JGE: return a >= b;
-    case JMP.JLT: return a < b;
-    case JMP.JLE: return a <= b;
-    case JMP.JSET: return (a & b) !== 0n;
-    case JMP.JSGT: return sa > sb;
-    case JMP.JSGE: return sa >= sb;
-    case JMP.JSLT: return sa < sb;
-    case JMP.JSLE: return sa <= sb;
-  }
-  return undefined;
+  const a = regs[i.dst], b = operand(i, regs), cc = condOfCode(i.code);
+  if (a === undefined || b === undefined || cc === undefined) return undefined;
+  return evalCond(cc, a, b, (i.code & 7) === CLASS.JMP32);
 }
 
 /** After `if dst == v` the taken side knows dst (and `!=` the fall-through side), as the verifier does. */

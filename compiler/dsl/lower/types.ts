@@ -54,6 +54,5 @@ export function isIntLike(t: A.Type | undefined): boolean {
   return t?.kind === "int" || t?.kind === "bool" || t?.kind === "action";
 }
 
-export function isCompare(op: string): boolean {
-  return ["==", "!=", "===", "!==", "<", "<=", ">", ">="].includes(op);
-}
+/** The comparison operators are int-rule.ts's (condFor gives their jump). */
+export { isCompareOp as isCompare } from "../int-rule.js";
