@@ -9,10 +9,8 @@ export type TypeDesc =
   | { kind: "array"; elem: TypeDesc; len: number }
   | { kind: "struct"; name: string; size: number; members: { name: string; type: TypeDesc; offset: number }[] };
 
-/** BPF_MAP_TYPE_* numbers used by the DSL. */
-export const MAP_TYPE = {
-  HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, LRU_HASH: 9, LPM_TRIE: 11, RINGBUF: 27,
-} as const;
+/** BPF_MAP_TYPE_* numbers (their home is compiler/abi.ts). */
+export { MAP_TYPE } from "./abi.js";
 
 export interface MapDef {
   name: string;
@@ -20,7 +18,7 @@ export interface MapDef {
   keySize: number;
   valueSize: number;
   maxEntries: number;
-  flags: number; // e.g. BPF_F_NO_PREALLOC (1) for LPM tries
+  flags: number; // MAP_FLAG.* of compiler/abi.ts, e.g. NO_PREALLOC for LPM tries
   key?: TypeDesc; // for BTF; absent for ring buffers
   value?: TypeDesc;
 }

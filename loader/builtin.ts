@@ -1,28 +1,29 @@
 // Built-in programs, written as instructions: the fallbacks `tsebpf run` and the demo use when
 // programs/hello.ts/.s or programs/firewall.ts are missing or do not build yet. Takes a name,
 // produces an ELF object through the shared object writer (same log record format as the DSL).
-import type { Insn } from "../compiler/isa/insn.js";
-import { MAP_TYPE, type BpfObjectInput, type FuncDef, type MapDef } from "../compiler/object.js";
+import { CALL, EXIT as EXIT_CODE, LD_IMM64, type Insn } from "../compiler/isa/insn.js";
+import { HELPER, MAP_TYPE, PSEUDO } from "../compiler/abi.js";
+import type { BpfObjectInput, FuncDef, MapDef } from "../compiler/object.js";
 import { writeBpfObject } from "../compiler/elf/write-object.js";
 import { LOG_MAP, LOG_RINGBUF_SIZE, logHeader } from "../compiler/log-record.js";
 
 const I = (code: number, dst: number, src: number, off: number, imm: number, extra: Partial<Insn> = {}): Insn => ({ code, dst, src, off, imm, ...extra });
-const lddw = (dst: number, v: bigint): Insn => I(0x18, dst, 0, 0, 0, { imm64: v });
-const ldMap = (dst: number, name: string): Insn => I(0x18, dst, 1, 0, 0, { imm64: 0n, symbol: name });
-const EXIT = I(0x95, 0, 0, 0, 0);
+const lddw = (dst: number, v: bigint): Insn => I(LD_IMM64, dst, 0, 0, 0, { imm64: v });
+const ldMap = (dst: number, name: string): Insn => I(LD_IMM64, dst, PSEUDO.MAP_FD, 0, 0, { imm64: 0n, symbol: name });
+const EXIT = I(EXIT_CODE, 0, 0, 0, 0);
 const mov = (d: number, v: number) => I(0xb7, d, 0, 0, v);
 const movReg = (d: number, s: number) => I(0xbf, d, s, 0, 0);
 const add = (d: number, v: number) => I(0x07, d, 0, 0, v);
 const stxdw = (d: number, off: number, s: number) => I(0x7b, d, s, off, 0);
-const call = (id: number) => I(0x85, 0, 0, 0, id);
+const call = (id: number) => I(CALL, 0, 0, 0, id);
 
 const u32 = { kind: "int", name: "u32", size: 4, signed: false } as const;
 const LOGS: MapDef = { name: LOG_MAP, type: MAP_TYPE.RINGBUF, keySize: 0, valueSize: 0, maxEntries: LOG_RINGBUF_SIZE, flags: 0 };
-const BLOCKLIST: MapDef = { name: "BLOCKLIST", type: 1, keySize: 4, valueSize: 4, maxEntries: 1024, flags: 0, key: u32, value: u32 };
+const BLOCKLIST: MapDef = { name: "BLOCKLIST", type: MAP_TYPE.HASH, keySize: 4, valueSize: 4, maxEntries: 1024, flags: 0, key: u32, value: u32 };
 
 /** Emit a ring-buffer record from a stack buffer at r10-`at` of `size` bytes (clobbers r1-r5, r0). */
 function emit(at: number, size: number): Insn[] {
-  return [ldMap(1, LOGS.name), movReg(2, 10), add(2, -at), mov(3, size), mov(4, 0), call(130)];
+  return [ldMap(1, LOGS.name), movReg(2, 10), add(2, -at), mov(3, size), mov(4, 0), call(HELPER.ringbuf_output)];
 }
 
 function func(name: string, insns: Insn[], labels: Record<string, number> = {}): FuncDef {

@@ -8,7 +8,9 @@
 // returns XDP_PASS; the runner reads the slot back from the output packet.
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import type { Insn } from "../compiler/isa/insn.js";
+import { CALL, EXIT, type Insn } from "../compiler/isa/insn.js";
+import { encodeInsns } from "../compiler/isa/encode.js";
+import { CALL_KIND, XDP_ACTION } from "../compiler/abi.js";
 import type { Diagnostic } from "../compiler/diagnostics.js";
 import { loadModel } from "./object.js";
 import { testRun } from "./test-run.js";
@@ -54,14 +56,10 @@ export function parseCase(text: string, name: string): ConformanceCase {
   };
 }
 
-// Entry-point wrapper, in raw bytes: see the header comment.
-function wrapper(memLen: number): Buffer {
-  const ins = (code: number, dst: number, src: number, off: number, imm: number) => {
-    const b = Buffer.alloc(8);
-    b[0] = code; b[1] = (src << 4) | dst; b.writeInt16LE(off, 2); b.writeInt32LE(imm, 4);
-    return b;
-  };
-  const body = [
+// Entry-point wrapper: see the header comment.
+function wrapper(memLen: number): Insn[] {
+  const ins = (code: number, dst: number, src: number, off: number, imm: number): Insn => ({ code, dst, src, off, imm });
+  return [
     ins(0x61, 6, 1, 0, 0), //  0: r6 = ctx->data
     ins(0x61, 7, 1, 4, 0), //  1: r7 = ctx->data_end
     ins(0xbf, 1, 6, 0, 0), //  2: r1 = r6
@@ -70,14 +68,13 @@ function wrapper(memLen: number): Buffer {
     ins(0xbf, 1, 6, 0, 0), //  5: r1 = r6
     ins(0x07, 1, 0, 0, 8), //  6: r1 += 8
     ins(0xb7, 2, 0, 0, memLen), //  7: r2 = len
-    ins(0x85, 0, 1, 0, 5), //  8: call 14 (the test program)
+    ins(CALL, 0, CALL_KIND.LOCAL, 0, 5), //  8: call 14 (the test program)
     ins(0x7b, 6, 0, 0, 0), //  9: *(u64 *)(r6 + 0) = r0
-    ins(0xb7, 0, 0, 0, 2), // 10: r0 = XDP_PASS
-    ins(0x95, 0, 0, 0, 0), // 11: exit
-    ins(0xb7, 0, 0, 0, 0), // 12: r0 = XDP_ABORTED (packet too short: cannot happen)
-    ins(0x95, 0, 0, 0, 0), // 13: exit
+    ins(0xb7, 0, 0, 0, XDP_ACTION.PASS), // 10: r0 = XDP_PASS
+    ins(EXIT, 0, 0, 0, 0), // 11: exit
+    ins(0xb7, 0, 0, 0, XDP_ACTION.ABORTED), // 12: r0 = XDP_ABORTED (packet too short: cannot happen)
+    ins(EXIT, 0, 0, 0, 0), // 13: exit
   ];
-  return Buffer.concat(body);
 }
 
 /** Reasons the Linux verifier rejects a program by design (not a bug in us): → skipped. */
@@ -111,7 +108,7 @@ export function runCase(c: ConformanceCase, assemble: Assembler, encode: Encoder
   } catch (e) {
     return c.error ? { status: "pass" } : { status: "fail", why: `encoder: ${(e as Error).message}` };
   }
-  const prog = Buffer.concat([wrapper(c.mem.length), Buffer.from(code)]);
+  const prog = Buffer.concat([encodeInsns(wrapper(c.mem.length)), code]);
   let obj;
   try {
     obj = loadModel({ license: "GPL", programs: [{ name: "conformance", section: "xdp", insns: prog, relocs: [] }], maps: [] });

@@ -6,6 +6,7 @@
 // (call 0xbad2310), which the verifier refuses if it is reachable.
 import { readFileSync } from "node:fs";
 import type { LoadedProgram } from "../compiler/object.js";
+import { CALL, LD_IMM64 } from "../compiler/isa/insn.js";
 import { parseBtf, type ParsedBtf } from "../compiler/elf/btf.js";
 import { computeRelo, CoreError, CORE_KIND_NAMES, describeAccess, essentialName, kindCompat, type CoreResult } from "./core-spec.js";
 import { LoaderError } from "./errors.js";
@@ -90,7 +91,7 @@ export function explainPoison(err: Error, log: string, poisoned: Poisoned[]): Er
 class PatchError extends Error {}
 
 function poison(insns: Buffer, off: number): void {
-  insns[off] = 0x85; // BPF_JMP | BPF_CALL
+  insns[off] = CALL;
   insns[off + 1] = 0;
   insns.writeInt16LE(0, off + 2);
   insns.writeInt32LE(POISON_IMM, off + 4);
@@ -104,7 +105,7 @@ function patchInsn(insns: Buffer, r: Relo, res: CoreResult): boolean {
   const off = r.insnOff * 8;
   if (off + 8 > insns.length) throw new PatchError("instruction offset outside the program");
   const code = insns[off], cls = code & 7;
-  const isLdImm64 = code === 0x18;
+  const isLdImm64 = code === LD_IMM64;
   if (res.poison) {
     if (isLdImm64 && off + 16 <= insns.length) poison(insns, off + 8);
     poison(insns, off);

@@ -2,13 +2,14 @@
 // has BTF, the key/value types) and produces what a slot holds (size, int type, range), LPM trie
 // keys from CIDRs, and writes that name a full map. Used by the library API and the CLI's --map.
 import type { LoadedMap } from "../compiler/object.js";
+import { MAP_TYPE } from "../compiler/abi.js";
 import { parseBtf, resolveType, type ParsedBtf } from "../compiler/elf/btf.js";
 import { BpfError } from "./sys/errors.js";
 import { LoaderError } from "./errors.js";
 import type { BpfMap } from "./map.js";
 
-const ARRAY_TYPES = new Set([2, 6]); // ARRAY, PERCPU_ARRAY: keys are indexes below max_entries
-const LPM_TRIE = 11;
+const ARRAY_TYPES = new Set<number>([MAP_TYPE.ARRAY, MAP_TYPE.PERCPU_ARRAY]); // keys are indexes below max_entries
+const LPM_TRIE = MAP_TYPE.LPM_TRIE;
 
 /** IPv4 dotted quad → host-order u32 (198.51.100.1 → 0xC6336401). */
 export function parseIpv4(s: string): number | undefined {

@@ -1,6 +1,7 @@
 // A created map: its fd and definition, with byte-level get/set/delete/keys (per-CPU maps: one
 // value in, every possible CPU's slot written) and u32/u64 helpers.
 import type { MapDef } from "../compiler/object.js";
+import { isPerCpu } from "../compiler/abi.js";
 import { mapDelete, mapLookup, mapNextKey, mapUpdate, BPF_ANY } from "./sys/bpf.js";
 import { mapInfo } from "./sys/bpf.js";
 import * as fs from "node:fs";
@@ -12,7 +13,7 @@ export class BpfMap {
   }
 
   get perCpu(): boolean {
-    return PERCPU_TYPES.has(this.def.type);
+    return isPerCpu(this.def.type);
   }
 
   /** Value size as the kernel sees it (per-CPU maps take one value per possible CPU, 8-aligned). */
@@ -54,7 +55,6 @@ export class BpfMap {
   }
 }
 
-const PERCPU_TYPES = new Set([5, 6, 10]); // PERCPU_HASH, PERCPU_ARRAY, LRU_PERCPU_HASH
 
 const perCpuStride = (valueSize: number): number => (valueSize + 7) & ~7;
 

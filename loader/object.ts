@@ -14,6 +14,8 @@ import { BpfMap } from "./map.js";
 import { VerifierError, verifierError } from "./verifier.js";
 import { isXdpSection, notXdpMessage } from "./sections.js";
 import { LoaderError } from "./errors.js";
+import { PSEUDO } from "../compiler/abi.js";
+import { LD_IMM64 } from "../compiler/isa/insn.js";
 
 export interface LoadOptions {
   /** Called with notes such as "kernel rejected BTF; loading without it". */
@@ -124,13 +126,13 @@ export function relocate(p: LoadedProgram, obj: Pick<LoadedObject, "maps">): Buf
   for (const r of p.relocs) {
     if (r.kind === "call" || r.kind === "other") continue;
     const off = r.slot * 8;
-    if (off + 16 > insns.length || insns[off] !== 0x18)
+    if (off + 16 > insns.length || insns[off] !== LD_IMM64)
       throw new LoaderError("relocation", `program ${p.name}`, `relocation for '${r.symbol}' at instruction ${r.slot} is not an ld_imm64`);
     const m = obj.maps.find((x) => x.name === r.symbol);
     if (!m && r.kind === "data")
       throw new LoaderError("relocation", `program ${p.name}`, `instruction ${r.slot} uses the global variable '${r.symbol}': global variables (.rodata, .data, .bss) are not supported yet; use a map or a constant`);
     if (!m) throw new LoaderError("relocation", `program ${p.name}`, `instruction ${r.slot} refers to '${r.symbol}', which is not a map in this object`);
-    const pseudo = r.kind === "data" ? 2 : 1; // BPF_PSEUDO_MAP_VALUE : BPF_PSEUDO_MAP_FD
+    const pseudo = r.kind === "data" ? PSEUDO.MAP_VALUE : PSEUDO.MAP_FD;
     insns[off + 1] = (insns[off + 1] & 0x0f) | (pseudo << 4);
     if (r.kind === "map") insns.writeInt32LE(0, off + 12);
     insns.writeInt32LE(m.fd, off + 4);

@@ -7,8 +7,9 @@ import { join } from "node:path";
 import { haveKernel } from "./helpers/env.js";
 import { requireFreshDist } from "./helpers/dist.js";
 import { withTempDir } from "./helpers/tmp.js";
-import { parseCase, runCase, type Assembler, type Encoder } from "../loader/conformance.js";
+import { parseCase, runCase, type Assembler } from "../loader/conformance.js";
 import type { Insn } from "../compiler/isa/insn.js";
+import { encodeInsns } from "../compiler/isa/encode.js";
 
 // The suite is not part of this repository: TSEBPF_CONFORMANCE_DIR names its tests folder (.ci/run
 // sets it). Without it the suite tests skip with the reason; in CI (TSEBPF_REQUIRE_ORACLES=1 or
@@ -23,40 +24,28 @@ const suiteTitle = (t: string) => (suiteMissing && !suiteRequired ? `${t} — sk
 requireFreshDist(); // the CLI tests run dist/loader/conformance-cli.js
 const CLI_JS = new URL("../dist/loader/conformance-cli.js", import.meta.url).pathname;
 
-const rawEncode: Encoder = (insns) => {
-  const out: number[] = [];
-  for (const i of insns) {
-    const b = Buffer.alloc(i.code === 0x18 ? 16 : 8);
-    b[0] = i.code; b[1] = (i.src << 4) | i.dst; b.writeInt16LE(i.off, 2);
-    if (i.code === 0x18) {
-      const v = BigInt.asUintN(64, i.imm64 ?? 0n);
-      b.writeUInt32LE(Number(v & 0xffffffffn), 4); b.writeUInt32LE(Number(v >> 32n), 12);
-    } else b.writeInt32LE(i.imm, 4);
-    out.push(...b);
-  }
-  return new Uint8Array(out);
-};
 const fixed = (insns: Insn[]): Assembler => () => ({ insns, diagnostics: [] });
 const I = (code: number, dst: number, src: number, off: number, imm: number, imm64?: bigint): Insn => ({ code, dst, src, off, imm, imm64 });
 
 describe.skipIf(!haveKernel)("conformance wrapper (kernel)", () => {
   it("returns the full 64-bit r0", () => {
     const c = parseCase("-- asm\nlddw %r0, 0x1122334455667788\nexit\n-- result\n0x1122334455667788\n", "wide");
-    expect(runCase(c, fixed([I(0x18, 0, 0, 0, 0, 0x1122334455667788n), I(0x95, 0, 0, 0, 0)]), rawEncode)).toEqual({ status: "pass" });
+    const wide = fixed([I(0x18, 0, 0, 0, 0, 0x1122334455667788n), I(0x95, 0, 0, 0, 0)]);
+    expect(runCase(c, wide, encodeInsns)).toEqual({ status: "pass" });
     const bad = { ...c, result: 5n };
-    expect(runCase(bad, fixed([I(0x18, 0, 0, 0, 0, 0x1122334455667788n), I(0x95, 0, 0, 0, 0)]), rawEncode)).toMatchObject({ status: "fail", why: /expected 0x5/ });
+    expect(runCase(bad, wide, encodeInsns)).toMatchObject({ status: "fail", why: /expected 0x5/ });
   });
 
   it("gives the program the memory in r1 and its length in r2", () => {
     const c = parseCase("-- asm\n-- mem\n00 00 00 01 02 03 04 05\n-- result\n0x504030208\n", "mem");
     // r0 = *(u32 *)(r1 + 4); r0 <<= 8; r0 |= r2 ... checks both
     const prog = [I(0x61, 0, 1, 4, 0), I(0x67, 0, 0, 0, 8), I(0x4f, 0, 2, 0, 0), I(0x95, 0, 0, 0, 0)];
-    expect(runCase(c, fixed(prog), rawEncode)).toEqual({ status: "pass" });
+    expect(runCase(c, fixed(prog), encodeInsns)).toEqual({ status: "pass" });
   });
 
   it("skips what the verifier rejects by design and fails the rest", () => {
     const c = parseCase("-- asm\n-- result\n0x0\n", "loop");
-    expect(runCase(c, fixed([I(0x05, 0, 0, -1, 0), I(0x95, 0, 0, 0, 0)]), rawEncode).status).toBe("skip");
+    expect(runCase(c, fixed([I(0x05, 0, 0, -1, 0), I(0x95, 0, 0, 0, 0)]), encodeInsns).status).toBe("skip");
   });
 });
 

@@ -7,7 +7,8 @@ import type { Span } from "../span.js";
 import type { ElfInput, ElfRelocInput, ElfSectionInput, ElfSymbolInput } from "../elf/sections.js";
 import { ByteWriter } from "../elf/bytes.js";
 import { fieldError, writeInsn } from "../isa/encode.js";
-import { type Insn, LD_IMM64 } from "../isa/insn.js";
+import { CALL, type Insn, LD_IMM64 } from "../isa/insn.js";
+import { CALL_KIND, SHT } from "../abi.js";
 import { targetInImm } from "../isa/lookup.js";
 import { bind } from "./bind.js";
 import { matchForm } from "./forms.js";
@@ -105,7 +106,7 @@ export class AsmState {
   }
 
   offset(): number {
-    return this.cur.type === 8 ? this.cur.nobitsSize : this.cur.w.length;
+    return this.cur.type === SHT.NOBITS ? this.cur.nobitsSize : this.cur.w.length;
   }
 }
 
@@ -151,7 +152,7 @@ export class LineCache {
 
   /** Copies the bytes of the line at text[start] if it was seen before; returns its end, or -1. */
   replay(st: AsmState, start: number): number {
-    if (this.lines.length === 0 || st.cur.type === 8) return -1;
+    if (this.lines.length === 0 || st.cur.type === SHT.NOBITS) return -1;
     const text = this.text, n = text.length;
     let end = start, h = HASH_SEED;
     for (let c; end < n && (c = text.charCodeAt(end)) !== 10; end++) h = Math.imul(h ^ c, HASH_PRIME);
@@ -218,7 +219,7 @@ function instruction(st: AsmState, toks: Token[], cacheable = false): void {
   if (!form) return st.err(ASM.unknownInstruction, `unknown instruction or invalid operands: '${toks.map((t) => t.text).join(" ")}'`, first, len);
   const r = bind(toks, form);
   if ("message" in r) return st.err(ASM.operand, r.message, r.token);
-  if (st.cur.type === 8) return st.err(ASM.directive, "instructions are not allowed in a nobits section", first, len);
+  if (st.cur.type === SHT.NOBITS) return st.err(ASM.directive, "instructions are not allowed in a nobits section", first, len);
   // The span is kept only by a fixup (a label, call or symbol load); others share a stand-in.
   if (r.target !== undefined || r.symbol !== undefined) return emitInsn(st, r, st.span(first, len));
   const at = st.cur.w.length;
@@ -258,7 +259,7 @@ function resolve(st: AsmState): void {
       if (sym.section !== f.section.name) { st.diags.push(error(ASM.undefinedSymbol, `label '${f.symbol}' is in another section`, f.span)); continue; }
       const rel = (sym.value + Number(f.addend) - f.at) / 8 - 1;
       if (!Number.isInteger(rel)) { st.diags.push(error(ASM.undefinedSymbol, `label '${f.symbol}' is not at an instruction boundary`, f.span)); continue; }
-      const inImm = targetInImm(f.code ?? 0x85, f.src ?? 1);
+      const inImm = targetInImm(f.code ?? CALL, f.src ?? CALL_KIND.LOCAL);
       if (fieldError(inImm ? "imm" : "off", rel)) st.diags.push(error(ASM.jumpRange, `jump to '${f.symbol}' is out of range for a ${inImm ? 32 : 16}-bit offset (${rel})`, f.span));
       else if (inImm) w.patchU32(f.at + 4, rel);
       else w.patchU16(f.at + 2, rel);
@@ -333,8 +334,8 @@ function writeAddend(w: ByteWriter, f: Fixup, addend: bigint): void {
 function finish(st: AsmState): ElfInput {
   const sections: ElfSectionInput[] = [...st.sections.values()].map((s) => ({
     name: s.name, type: s.type, flags: s.flags, align: s.align,
-    data: s.type === 8 ? new Uint8Array(0) : patched(s),
-    size: s.type === 8 ? s.nobitsSize : undefined,
+    data: s.type === SHT.NOBITS ? new Uint8Array(0) : patched(s),
+    size: s.type === SHT.NOBITS ? s.nobitsSize : undefined,
     entsize: s.entsize, relocs: s.relocs.length ? s.relocs : undefined,
   }));
   return { sections, symbols: symbols(st) };

@@ -2,7 +2,7 @@
 // tokens and a Form (same length, same shape); produces an Insn (with `target`/`symbol` for
 // labels and relocations) or an error message with the offending token.
 import type { Insn } from "../isa/insn.js";
-import { LD_IMM64 } from "../isa/insn.js";
+import { CALL, LD_IMM64 } from "../isa/insn.js";
 import { targetInImm } from "../isa/lookup.js";
 import type { Form } from "./forms.js";
 import type { Token } from "./lexer.js";
@@ -74,7 +74,7 @@ export function bind(src: readonly Token[], form: Form): Insn | BindError {
       }
       case "%addend": {
         if (!s.signed) return { message: "expected '+' or '-' before the addend", token: s };
-        if (insn.code === 0x85) { // `call sym + 8`: the addend in instructions, minus one
+        if (insn.code === CALL) { // `call sym + 8`: the addend in instructions, minus one
           const imm = s.value! / 8n - 1n;
           if (imm < I32_MIN || imm > I32_MAX) return { message: "call addend out of range (32-bit signed, in instructions)", token: s };
           insn.imm = Number(imm);

@@ -5,7 +5,8 @@
 import { type Diagnostic, error, inSourceOrder } from "../diagnostics.js";
 import type { BuildOptions } from "../build-api.js";
 import type { ElfInput } from "../elf/sections.js";
-import { CLASS, type Insn, LD_IMM64, MODE, insnClass } from "../isa/insn.js";
+import { CLASS, EXIT, type Insn, LD_IMM64, MODE, insnClass } from "../isa/insn.js";
+import { SHF, SHT } from "../abi.js";
 import { entryByName, targetInImm, ubpfEntries } from "../isa/lookup.js";
 import { encodeInsns, slotIndex } from "../isa/encode.js";
 import type { OpEntry } from "../isa/table.js";
@@ -225,7 +226,7 @@ function target(i: Insn, o: Operand): Built {
 /** Resolve label targets into offsets (a jump to an undefined `exit` goes to the first exit). */
 function resolveLabels(insns: Insn[], labels: Map<string, number>, file: string, diags: Diagnostic[]): void {
   const slots = slotIndex(insns);
-  const firstExit = insns.findIndex((i) => i.code === 0x95);
+  const firstExit = insns.findIndex((i) => i.code === EXIT);
   for (let k = 0; k < insns.length; k++) {
     const i = insns[k];
     if (i.target === undefined) continue;
@@ -246,6 +247,8 @@ export function conformanceAsm(data: string): string {
   return m ? m[1] : "";
 }
 
+const CODE = SHF.ALLOC | SHF.EXECINSTR, DATA = SHF.ALLOC | SHF.WRITE;
+
 /** ubpf text → ElfInput: one global program function in `xdp/<name>` (or `xdp`) plus a GPL license. */
 export function ubpfToElf(text: string, file: string, opts: BuildOptions): { elf?: ElfInput; diagnostics: Diagnostic[] } {
   const r = parseUbpf(text, file);
@@ -257,9 +260,9 @@ export function ubpfToElf(text: string, file: string, opts: BuildOptions): { elf
     diagnostics: [],
     elf: {
       sections: [
-        { name: ".text", type: 1, flags: 6, align: 4, data: new Uint8Array(0) },
-        { name: section, type: 1, flags: 6, align: 8, data: code },
-        { name: "license", type: 1, flags: 3, align: 1, data: new TextEncoder().encode("GPL\0") },
+        { name: ".text", type: SHT.PROGBITS, flags: CODE, align: 4, data: new Uint8Array(0) },
+        { name: section, type: SHT.PROGBITS, flags: CODE, align: 8, data: code },
+        { name: "license", type: SHT.PROGBITS, flags: DATA, align: 1, data: new TextEncoder().encode("GPL\0") },
       ],
       symbols: [
         { name, section, value: 0, size: code.length, type: "func", bind: "global" },

@@ -2,7 +2,7 @@
 // and sizes), constants, XdpAction, map classes and their methods, helpers, log levels and formats.
 // Read by the checker, the back end (lower/lower.ts) and the d.ts consistency test. Plain data.
 import type { IntName, IntType } from "./ast.js";
-import { MAP_TYPE } from "../object.js";
+import { HELPER, MAP_FLAG, MAP_TYPE, XDP_ACTION } from "../abi.js";
 
 export const MODULE_NAME = "tsebpf";
 
@@ -144,7 +144,10 @@ export const CONSTANTS: Record<string, { value: bigint; type: IntName }> = table
 });
 
 /** XdpAction members (enum XdpAction in the d.ts; values are the kernel's XDP_* codes). */
-export const XDP_ACTIONS: Record<string, number> = table({ Aborted: 0, Drop: 1, Pass: 2, Tx: 3, Redirect: 4 });
+export const XDP_ACTIONS: Record<string, number> = table({
+  Aborted: XDP_ACTION.ABORTED, Drop: XDP_ACTION.DROP, Pass: XDP_ACTION.PASS, Tx: XDP_ACTION.TX,
+  Redirect: XDP_ACTION.REDIRECT,
+});
 
 /** Parameter/return kinds of map methods: the map's key/value type, or a fixed type. */
 export type MethodArg = "key" | "value" | IntName;
@@ -179,7 +182,7 @@ export const MAPS: Record<string, MapClass> = table({
   PerCpuHashMap: { type: MAP_TYPE.PERCPU_HASH, typeArgs: 2, flags: 0, methods: table({ get: GET, set: SET, delete: DEL, has: HAS, add: ADD }), doc: "BPF_MAP_TYPE_PERCPU_HASH" },
   ArrayMap: { type: MAP_TYPE.ARRAY, typeArgs: 2, flags: 0, methods: table({ get: GET, set: SET, has: HAS, add: ADD }), doc: "BPF_MAP_TYPE_ARRAY (key is an index < maxEntries)" },
   PerCpuArray: { type: MAP_TYPE.PERCPU_ARRAY, typeArgs: 2, flags: 0, methods: table({ get: GET, set: SET, has: HAS, add: ADD }), doc: "BPF_MAP_TYPE_PERCPU_ARRAY" },
-  LpmTrie: { type: MAP_TYPE.LPM_TRIE, typeArgs: 2, flags: 1, methods: table({ get: GET, has: HAS }), doc: "BPF_MAP_TYPE_LPM_TRIE (BPF_F_NO_PREALLOC)" },
+  LpmTrie: { type: MAP_TYPE.LPM_TRIE, typeArgs: 2, flags: MAP_FLAG.NO_PREALLOC, methods: table({ get: GET, has: HAS }), doc: "BPF_MAP_TYPE_LPM_TRIE (BPF_F_NO_PREALLOC)" },
   RingBuf: { type: MAP_TYPE.RINGBUF, typeArgs: 1, flags: 0, methods: table({ output: OUTPUT }), doc: "BPF_MAP_TYPE_RINGBUF" },
 });
 
@@ -190,17 +193,17 @@ export type ValueKind = IntName | "bool" | "void" | "action";
 
 /** Free helper functions. */
 export const HELPERS: Record<string, { params: IntName[]; returns: ValueKind; bpfHelper: number; doc: string }> = table({
-  ktimeNs: { params: [], returns: "u64", bpfHelper: 5, doc: "bpf_ktime_get_ns: monotonic time in ns" },
-  cpuId: { params: [], returns: "u32", bpfHelper: 8, doc: "bpf_get_smp_processor_id" },
-  randomU32: { params: [], returns: "u32", bpfHelper: 7, doc: "bpf_get_prandom_u32" },
-  redirect: { params: ["u32"], returns: "action", bpfHelper: 23, doc: "bpf_redirect(ifindex, 0): returns XdpAction.Redirect on success" },
+  ktimeNs: { params: [], returns: "u64", bpfHelper: HELPER.ktime_get_ns, doc: "bpf_ktime_get_ns: monotonic time in ns" },
+  cpuId: { params: [], returns: "u32", bpfHelper: HELPER.get_smp_processor_id, doc: "bpf_get_smp_processor_id" },
+  randomU32: { params: [], returns: "u32", bpfHelper: HELPER.get_prandom_u32, doc: "bpf_get_prandom_u32" },
+  redirect: { params: ["u32"], returns: "action", bpfHelper: HELPER.redirect, doc: "bpf_redirect(ifindex, 0): returns XdpAction.Redirect on success" },
 });
 
 /** Methods and properties of XdpContext (`ctx`). */
 export const CTX_METHODS: Record<string, { params: ("header" | IntName)[]; returns: ValueKind | "header?"; bpfHelper?: number; doc: string }> = table({
   header: { params: ["header", "u32"], returns: "header?", doc: "bounds-checked view of a header at a byte offset, or null when the packet is too short" },
-  adjustHead: { params: ["i32"], returns: "i32", bpfHelper: 44, doc: "bpf_xdp_adjust_head: 0 on success; invalidates header views" },
-  adjustTail: { params: ["i32"], returns: "i32", bpfHelper: 65, doc: "bpf_xdp_adjust_tail: 0 on success; invalidates header views" },
+  adjustHead: { params: ["i32"], returns: "i32", bpfHelper: HELPER.xdp_adjust_head, doc: "bpf_xdp_adjust_head: 0 on success; invalidates header views" },
+  adjustTail: { params: ["i32"], returns: "i32", bpfHelper: HELPER.xdp_adjust_tail, doc: "bpf_xdp_adjust_tail: 0 on success; invalidates header views" },
 });
 export const CTX_PROPERTIES: Record<string, { type: IntName; doc: string }> = table({
   length: { type: "u32", doc: "packet length in bytes (data_end - data)" },

@@ -1,7 +1,8 @@
 // Map declarations → the object's map definitions: takes a checked A.MapDecl and produces the
 // MapDef (type, sizes, flags, BTF key/value types) the ELF writer puts in `.maps`. LPM tries get
 // their `{prefixlen, data}` key struct; ring buffers have no key or value.
-import { MAP_TYPE, type MapDef, type TypeDesc } from "../object.js";
+import { MAP_TYPE } from "../abi.js";
+import type { MapDef, TypeDesc } from "../object.js";
 import type * as A from "./ast.js";
 import { INT_TYPES, MAPS } from "./catalog.js";
 

@@ -2,7 +2,7 @@
 // (with each section's bytes as a view), the symbol table and the relocation tables. Every offset,
 // size and index is validated; malformed input throws ElfFormatError naming the offset.
 import { ByteReader, ElfFormatError } from "./bytes.js";
-import { SHT, STT } from "./write-elf.js";
+import { EM_BPF, SHT, STT } from "../abi.js";
 
 export interface ElfHeader {
   type: number;
@@ -92,7 +92,7 @@ function readHeader(r: ByteReader): ElfHeader {
     type: r.u16(16, "e_type"), machine: r.u16(18, "e_machine"), flags: r.u32(48, "e_flags"),
     shoff: r.u64(40, "e_shoff"), shnum: r.u16(60, "e_shnum"), shstrndx: r.u16(62, "e_shstrndx"),
   };
-  if (h.machine !== 247) throw new ElfFormatError(`not a BPF object (e_machine ${h.machine})`, 18);
+  if (h.machine !== EM_BPF) throw new ElfFormatError(`not a BPF object (e_machine ${h.machine})`, 18);
   if (h.shoff === 0 && h.shnum === 0) return h;
   if (r.u16(58, "e_shentsize") !== 64) throw new ElfFormatError("bad section header size", 58);
   if (h.shoff % 8 !== 0 && h.shoff % 4 !== 0) throw new ElfFormatError("misaligned section header table", 40);

@@ -7,7 +7,8 @@ import type { BtfExtRecords, LoadedMap, LoadedProgram, LogFormat, ObjectModel, P
 import { ElfFormatError } from "./bytes.js";
 import { parseBtf, parseBtfExt, resolveType, typeSize, type BtfExt, type ParsedBtf } from "./btf.js";
 import { readElf, sectionByName, symbolName, type ElfFile, type ElfReloc, type ElfSection, type ElfSymbol } from "./read-elf.js";
-import { SHF, SHT, STT } from "./write-elf.js";
+import { CALL_KIND, PSEUDO, SHF, SHT, STT } from "../abi.js";
+import { CLASS, JMP, LD_IMM64 } from "../isa/insn.js";
 import { LOGFMT_SECTION } from "./write-object.js";
 
 /** A function's byte range inside an executable section. */
@@ -127,10 +128,10 @@ function linkProgram(elf: ElfFile, entry: CodeRange, textFuncs: CodeRange[], ext
     for (let off = 0; off + 8 <= code.length; off += 8) {
       const r = rel.get(range.start + off);
       const code0 = code[off], src = code[off + 1] >>> 4;
-      const isCall = code0 === 0x85 && src === 1;
+      const isCall = code0 === (CLASS.JMP | JMP.CALL) && src === CALL_KIND.LOCAL;
       const sym = r ? elf.symbols[r.symIndex] : undefined;
       // A function address: src 4, or (clang) a plain ld_imm64 relocated against code, which libbpf turns into src 4.
-      const isFuncLoad = code0 === 0x18 && (src === 4 || (!!sym && sym.shndx < elf.sections.length && isCodeSection(elf.sections[sym.shndx])));
+      const isFuncLoad = code0 === LD_IMM64 && (src === PSEUDO.FUNC || (!!sym && sym.shndx < elf.sections.length && isCodeSection(elf.sections[sym.shndx])));
       if (isCall || isFuncLoad) {
         const imm = view.getInt32(off + 4, true);
         const target = callTarget(elf, range, off, imm, sym, textFuncs, isFuncLoad);
@@ -138,7 +139,7 @@ function linkProgram(elf: ElfFile, entry: CodeRange, textFuncs: CodeRange[], ext
           const slot = base + off / 8;
           const newBase = placed(target.fn);
           view.setInt32(off + 4, newBase + target.slotInFn - (slot + 1), true);
-          if (isFuncLoad) code[off + 1] = (4 << 4) | (code[off + 1] & 0xf);
+          if (isFuncLoad) code[off + 1] = (PSEUDO.FUNC << 4) | (code[off + 1] & 0xf);
           relocs.push({ slot, symbol: target.fn.name, kind: "call" });
           continue;
         }
@@ -193,7 +194,8 @@ function relocSymbolName(elf: ElfFile, sym: ElfSymbol): string {
 function relocKind(elf: ElfFile, sym: ElfSymbol, code: number): ProgramReloc["kind"] {
   const sec = sym.shndx < elf.sections.length ? elf.sections[sym.shndx] : undefined;
   if (sec && (sec.name === ".maps" || sec.name === "maps" || sec.name.startsWith("maps/"))) return "map";
-  if (code === 0x18 && sec && (sec.name.startsWith(".data") || sec.name.startsWith(".rodata") || sec.name.startsWith(".bss"))) return "data";
+  const data = sec && (sec.name.startsWith(".data") || sec.name.startsWith(".rodata") || sec.name.startsWith(".bss"));
+  if (code === LD_IMM64 && data) return "data";
   return "other";
 }
 

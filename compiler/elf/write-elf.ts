@@ -1,15 +1,9 @@
 // Generic relocatable ELF64 writer for EM_BPF: takes an ElfInput (sections, symbols, relocations)
 // and produces the object bytes. Layout: ELF header, section contents, .rel* tables, .symtab,
 // one .strtab (section and symbol names, like llvm-mc), then the section header table.
+import { EM_BPF, R_BPF, SHF, SHT, STB, STT } from "../abi.js";
 import { ByteWriter } from "./bytes.js";
 import type { ElfInput, ElfSectionInput, ElfSymbolInput } from "./sections.js";
-
-export const EM_BPF = 247;
-export const SHT = { NULL: 0, PROGBITS: 1, SYMTAB: 2, STRTAB: 3, RELA: 4, NOBITS: 8, REL: 9 } as const;
-export const SHF = { WRITE: 1, ALLOC: 2, EXECINSTR: 4, MERGE: 0x10, STRINGS: 0x20, INFO_LINK: 0x40 } as const;
-export const STT = { notype: 0, object: 1, func: 2, section: 3, file: 4 } as const;
-export const STB = { local: 0, global: 1, weak: 2 } as const;
-export const R_BPF = { NONE: 0, R64_64: 1, ABS64: 2, ABS32: 3, NODYLD32: 4, R64_32: 10 } as const;
 
 /** A string table with de-duplication; offset 0 is the empty string. */
 export class StringTable {

@@ -8,7 +8,8 @@ import type { BpfObjectInput, FuncDef, LogFormat, MapDef, SourceFile, TypeDesc }
 import { BtfBuilder, BTF_INT_SIGNED, writeBtfExt, type BtfExt, type FuncInfoRec, type LineInfoRec } from "./btf.js";
 import type { ElfInput, ElfRelocInput, ElfSectionInput, ElfSymbolInput } from "./sections.js";
 import { ByteWriter } from "./bytes.js";
-import { R_BPF, SHF, SHT, writeElf } from "./write-elf.js";
+import { R_BPF, SHF, SHT } from "../abi.js";
+import { writeElf } from "./write-elf.js";
 
 export const LOGFMT_SECTION = ".tsebpf.logfmt";
 

@@ -39,10 +39,10 @@ export const JMP = {
   JA: 0x00, JEQ: 0x10, JGT: 0x20, JGE: 0x30, JSET: 0x40, JNE: 0x50, JSGT: 0x60, JSGE: 0x70,
   CALL: 0x80, EXIT: 0x90, JLT: 0xa0, JLE: 0xb0, JSLT: 0xc0, JSLE: 0xd0, JCOND: 0xe0,
 } as const;
-/** Pseudo source kinds of ld_imm64. */
-export const PSEUDO = { MAP_FD: 1, MAP_VALUE: 2, BTF_ID: 3, FUNC: 4, MAP_IDX: 5, MAP_IDX_VALUE: 6 } as const;
-/** Pseudo source kinds of call. */
-export const CALL_KIND = { HELPER: 0, LOCAL: 1, KFUNC: 2 } as const;
+/** gotol (JMP32 | JA) and a BPF-to-BPF call (CALL with src CALL_KIND.LOCAL) jump by imm, not off. */
+export const GOTOL = CLASS.JMP32 | JMP.JA;
+export const CALL = CLASS.JMP | JMP.CALL;
+export const EXIT = CLASS.JMP | JMP.EXIT;
 
 export function insnClass(code: number): number {
   return code & 0x07;

@@ -1,6 +1,7 @@
 // Reverse maps derived from the instruction table (never written by hand): opcode byte → entries,
 // name → entry, ubpf mnemonic → entries. Takes OP_TABLE; produces lookup functions.
-import type { Insn } from "./insn.js";
+import { CALL, GOTOL, type Insn } from "./insn.js";
+import { CALL_KIND } from "../abi.js";
 import { OP_TABLE, type Field, type OpEntry } from "./table.js";
 
 const byCode = new Map<number, OpEntry[]>();
@@ -113,5 +114,5 @@ export const ubpfEntries: ReadonlyMap<string, OpEntry[]> = (() => {
 
 /** Does the jump target of this entry live in imm (gotol, local call) rather than off? */
 export function targetInImm(code: number, src: number): boolean {
-  return code === 0x06 || (code === 0x85 && src === 1);
+  return code === GOTOL || (code === CALL && src === CALL_KIND.LOCAL);
 }

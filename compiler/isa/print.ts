@@ -3,7 +3,7 @@
 // the --mcpu=v3/v4 register forms); produces the text after the raw-bytes column. Jump targets
 // are printed as +N/-N offsets; the objdump command may append `<label>`.
 import type { Insn } from "./insn.js";
-import { findEntry } from "./lookup.js";
+import { findEntry, targetInImm } from "./lookup.js";
 import type { OpEntry } from "./table.js";
 
 export interface PrintOptions {
@@ -134,7 +134,7 @@ export function branchTarget(insn: Insn, slot: number): number | undefined {
   const cls = insn.code & 7;
   if (cls !== 5 && cls !== 6) return undefined;
   const op = insn.code & 0xf0;
-  if (insn.code === 0x06 || (insn.code === 0x85 && insn.src === 1)) return slot + 1 + insn.imm;
+  if (targetInImm(insn.code, insn.src)) return slot + 1 + insn.imm;
   if (op === 0x80 || op === 0x90 || (cls === 6 && (op === 0x00 || op === 0xe0))) return undefined;
   return slot + 1 + insn.off;
 }

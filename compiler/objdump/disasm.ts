@@ -6,7 +6,7 @@ import { printerFor, type Printer } from "../isa/print.js";
 import type { Insn } from "../isa/insn.js";
 import { parseBtf, parseBtfExt } from "../elf/btf.js";
 import { readElf, sectionByName, symbolName, type ElfFile, type ElfSection, type ElfSymbol } from "../elf/read-elf.js";
-import { SHF, SHT, STT } from "../elf/write-elf.js";
+import { SHF, SHT, STT } from "../abi.js";
 
 export interface DisasmOptions {
   hex?: boolean; // --print-imm-hex (LLVM 19 style)

@@ -2,6 +2,7 @@
 // the kernel UAPI linux/bpf.h) in a Buffer and calls syscall(SYS_bpf); failures throw BpfError.
 import { addr, lastErrno, libc, SYS_bpf } from "./libc.js";
 import { BpfError, hintFor } from "./errors.js";
+import { ATTACH_TYPE, PROG_TYPE, UPDATE } from "../../compiler/abi.js";
 
 export const CMD = {
   MAP_CREATE: 0, MAP_LOOKUP_ELEM: 1, MAP_UPDATE_ELEM: 2, MAP_DELETE_ELEM: 3, MAP_GET_NEXT_KEY: 4,
@@ -9,8 +10,8 @@ export const CMD = {
   LINK_CREATE: 28, LINK_DETACH: 34,
 } as const;
 
-export const PROG_TYPE_XDP = 6;
-export const ATTACH_TYPE_XDP = 37;
+export const PROG_TYPE_XDP = PROG_TYPE.XDP;
+export const ATTACH_TYPE_XDP = ATTACH_TYPE.XDP;
 export const ATTR_SIZE = 144;
 
 /** Raw call: returns the result or -errno. */
@@ -87,7 +88,7 @@ export function mapLookup(fd: number, key: Uint8Array, valueSize: number): Buffe
   return value;
 }
 
-export const BPF_ANY = 0, BPF_NOEXIST = 1, BPF_EXIST = 2;
+export const BPF_ANY = UPDATE.ANY, BPF_NOEXIST = UPDATE.NOEXIST, BPF_EXIST = UPDATE.EXIST;
 
 export function mapUpdate(fd: number, key: Uint8Array, value: Uint8Array, flags = BPF_ANY): void {
   bpf(CMD.MAP_UPDATE_ELEM, elemAttr(fd, key, value, flags), "map update");

@@ -3,7 +3,7 @@
 // instruction against a Machine and returns the next slot (-1 when the program exits). Forms the
 // VM cannot run are refused here, naming the instruction, before anything runs.
 import { decodeInsns } from "../../compiler/isa/decode.js";
-import { findEntry } from "../../compiler/isa/lookup.js";
+import { findEntry, targetInImm } from "../../compiler/isa/lookup.js";
 import type { Insn } from "../../compiler/isa/insn.js";
 import { ATOMIC, binOp, bswap, cmp, immOperand, movsx, neg } from "../../compiler/isa/semantics.js";
 import { VmFault, type Memory, type Region } from "./memory.js";
@@ -70,8 +70,7 @@ function checkTargets(insns: Insn[], starts: Set<number>, end: number): void {
 
 function target(i: Insn, slot: number): number | undefined {
   const cls = i.code & 7, op = i.code & 0xf0;
-  if (i.code === 0x06) return slot + 1 + i.imm;
-  if (i.code === 0x85 && i.src === 1) return slot + 1 + i.imm;
+  if (targetInImm(i.code, i.src)) return slot + 1 + i.imm;
   if ((cls === 5 || cls === 6) && op !== 0x80 && op !== 0x90) return slot + 1 + i.off;
   return undefined;
 }

@@ -5,18 +5,11 @@
 import { TailCall, type HelperFn, type Machine, type Step } from "./compile.js";
 import { EINVAL, ProgArrayMap, type AnyMap, type VmMap } from "./maps.js";
 import { VmFault, type Memory, type Region } from "./memory.js";
-
-const NAMES: Record<number, string> = {
-  1: "map_lookup_elem", 2: "map_update_elem", 3: "map_delete_elem", 4: "probe_read", 5: "ktime_get_ns",
-  6: "trace_printk", 7: "get_prandom_u32", 8: "get_smp_processor_id", 12: "tail_call", 23: "redirect",
-  28: "csum_diff", 44: "xdp_adjust_head", 51: "redirect_map", 54: "xdp_adjust_meta", 65: "xdp_adjust_tail",
-  69: "fib_lookup", 125: "ktime_get_boot_ns", 130: "ringbuf_output", 131: "ringbuf_reserve",
-  132: "ringbuf_submit", 133: "ringbuf_discard", 134: "ringbuf_query", 160: "ktime_get_coarse_ns",
-  188: "xdp_get_buff_len",
-};
+import { helperNameOf } from "../../compiler/abi.js";
 
 export function helperName(id: number): string {
-  return NAMES[id] ? `#${id} (bpf_${NAMES[id]})` : `#${id}`;
+  const name = helperNameOf(id);
+  return name ? `#${id} (bpf_${name})` : `#${id}`;
 }
 
 /** What the helpers act on: the packet's pointers live in the packet region's bounds. */

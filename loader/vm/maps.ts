@@ -2,7 +2,8 @@
 // semantics (flags, -errno results) for hash, array, per-CPU hash/array, ring buffers and prog
 // arrays. Values
 // are Uint8Arrays that programs get pointers into. Other map types are refused by name.
-import { MAP_TYPE, type MapDef } from "../../compiler/object.js";
+import type { MapDef } from "../../compiler/object.js";
+import { MAP_TYPE, mapTypeName } from "../../compiler/abi.js";
 
 export const ENOENT = -2, E2BIG = -7, EEXIST = -17, EINVAL = -22, ENOSPC = -28;
 const BPF_NOEXIST = 1, BPF_EXIST = 2, PROG_ARRAY = 3;
@@ -122,10 +123,8 @@ export class ProgArrayMap {
 
 export type AnyMap = VmMap | RingMap | ProgArrayMap;
 
-export const MAP_TYPE_NAMES: Record<number, string> = {
-  1: "hash", 2: "array", 3: "prog_array", 4: "perf_event_array", 5: "percpu_hash", 6: "percpu_array", 9: "lru_hash",
-  10: "lru_percpu_hash", 11: "lpm_trie", 14: "devmap", 16: "cpumap", 17: "xskmap", 27: "ringbuf",
-};
+export const MAP_TYPE_NAMES: Record<number, string> =
+  Object.fromEntries(Object.values(MAP_TYPE).map((t) => [t, mapTypeName(t)!]));
 
 /** Storage for one map of the object; refuses the types the VM does not model yet. */
 export function createMap(def: MapDef, cpus: number): AnyMap {

@@ -3,6 +3,7 @@
 // view's null test is its bounds check, header.ts), the helper's i32 result (after which every
 // view is stale and data/data_end are reloaded), or the packet length.
 import type * as A from "../ast.js";
+import { HELPER } from "../../abi.js";
 import { HEADERS } from "../catalog.js";
 import type { Val } from "../ir.js";
 import type { LowerCtx } from "./core.js";
@@ -28,7 +29,7 @@ export function ctxMethod(L: LowerCtx, method: string, e: A.CallExpr): Val | Loc
  * refused without CAP_PERFMON. */
 export function ctxLength(L: LowerCtx): Val {
   const len = L.reg();
-  L.emit({ op: "call", helper: 188, args: [L.f.ctx], dst: len });
+  L.emit({ op: "call", helper: HELPER.xdp_get_buff_len, args: [L.f.ctx], dst: len });
   return narrowVal(L, len, U32);
 }
 

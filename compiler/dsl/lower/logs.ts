@@ -14,6 +14,7 @@ import { narrowTo } from "./int.js";
 import { diag } from "../codes.js";
 import { DROPS_MAP, LOG_MAP, LOG_RESERVED_OFFSET, MAX_LOG_FORMATS, logArgOffset, logHeader, logRecordSize } from "../../log-record.js";
 import { STACK_LIMIT } from "../limits.js";
+import { HELPER } from "../../abi.js";
 
 export function lowerLog(L: LowerCtx, c: A.CallTarget & { kind: "log" }, span: Span): void {
   const id = formatId(L, c.level, c.pieces, c.args.map((a) => a.kind), span);
@@ -35,7 +36,7 @@ export function lowerLog(L: LowerCtx, c: A.CallTarget & { kind: "log" }, span: S
   L.emit({ op: "store", base: 10, off: slot, src: logHeader(id, c.level, n), size: 8 });
   const map = L.ldmap(LOG_MAP);
   const res = L.reg();
-  L.emit({ op: "call", helper: 130, args: [map, L.frame(slot), BigInt(size), 0n], dst: res });
+  L.emit({ op: "call", helper: HELPER.ringbuf_output, args: [map, L.frame(slot), BigInt(size), 0n], dst: res });
   countDrop(L, res, slot);
   L.span = saved;
 }
@@ -46,7 +47,7 @@ function countDrop(L: LowerCtx, res: number, slot: number): void {
   L.branch("ne", res, 0n, lost, join);
   L.start(lost);
   const p = L.reg();
-  L.emit({ op: "call", helper: 1, args: [L.ldmap(DROPS_MAP), L.frame(slot + LOG_RESERVED_OFFSET)], dst: p });
+  L.emit({ op: "call", helper: HELPER.map_lookup_elem, args: [L.ldmap(DROPS_MAP), L.frame(slot + LOG_RESERVED_OFFSET)], dst: p });
   L.branch("ne", p, 0n, count, join);
   L.start(count);
   const one = L.reg();

@@ -4,6 +4,7 @@
 // network order; `add` is an atomic `lock +=` on 4- and 8-byte values; `get` loads the value at
 // the call.
 import type * as A from "../ast.js";
+import { HELPER, MAP_TYPE } from "../../abi.js";
 import { MAPS } from "../catalog.js";
 import type { MapDef } from "../../object.js";
 import type { Reg, Val } from "../ir.js";
@@ -38,7 +39,7 @@ export function lowerMapMethod(L: LowerCtx, m: A.MapDecl, method: string, e: A.C
     case "delete": {
       const k = keyArg(c, 0);
       const map = L.ldmap(m.name);
-      L.emit({ op: "call", helper: 3, args: [map, storeKey(c, k)], dst: L.reg() });
+      L.emit({ op: "call", helper: HELPER.map_delete_elem, args: [map, storeKey(c, k)], dst: L.reg() });
       return undefined;
     }
     case "add": return mapAdd(c, keyArg(c, 0), valArg(c, 1)), undefined;
@@ -55,7 +56,7 @@ const valArg = (c: MapCall, i: number): Val => lowBits(c.L, c.e.args[i]!, c.mt.v
 function storeKey(c: MapCall, k: Val): Reg {
   const { L, def, mt } = c;
   const slot = L.scratch(def.keySize);
-  if (def.type === 11) {
+  if (def.type === MAP_TYPE.LPM_TRIE) {
     L.storeInt(slot, BigInt(mt.key.bits), 4);
     const net = L.swapVal(k, mt.key.bits);
     L.storeInt(slot + 4, net, mt.key.bits / 8);
@@ -68,7 +69,7 @@ function lookup(c: MapCall, k: Val): Reg {
   const map = c.L.ldmap(c.m.name);
   const kp = storeKey(c, k);
   const r = c.L.reg();
-  c.L.emit({ op: "call", helper: 1, args: [map, kp], dst: r });
+  c.L.emit({ op: "call", helper: HELPER.map_lookup_elem, args: [map, kp], dst: r });
   return r;
 }
 
@@ -79,7 +80,7 @@ function update(c: MapCall, k: Val, v: Val, flags: bigint): void {
   const kp = storeKey(c, k);
   const vs = L.scratch(def.valueSize);
   L.storeInt(vs, v, def.valueSize);
-  L.emit({ op: "call", helper: 2, args: [map, kp, L.frame(vs), flags], dst: L.reg() });
+  L.emit({ op: "call", helper: HELPER.map_update_elem, args: [map, kp, L.frame(vs), flags], dst: L.reg() });
 }
 
 function set(c: MapCall): void {
@@ -94,7 +95,7 @@ function output(c: MapCall): void {
   const vs = L.scratch(c.def.valueSize || c.mt.value.bits / 8);
   const size = c.mt.value.bits / 8;
   L.storeInt(vs, v, size);
-  L.emit({ op: "call", helper: 130, args: [L.ldmap(c.m.name), L.frame(vs), BigInt(size), 0n], dst: L.reg() });
+  L.emit({ op: "call", helper: HELPER.ringbuf_output, args: [L.ldmap(c.m.name), L.frame(vs), BigInt(size), 0n], dst: L.reg() });
 }
 
 /** The value a map value pointer points to (the one read at the call, for `get`). */

@@ -1,0 +1,64 @@
+// The BPF ABI, one typed home: takes nothing (imports nothing); produces the kernel's numbers the
+// compiler, the ELF layer, the loader and the VM agree on — map types (with isPerCpu and their
+// names), map flags, helper ids and names, XDP actions, program and attach types, the pseudo
+// sources of ld_imm64 and call, and the ELF constants of BPF objects (EM_BPF, section types and
+// flags, symbol kinds, relocation types). Opcode fields stay in isa/insn.ts.
+
+/** BPF_MAP_TYPE_* (uapi/linux/bpf.h, enum bpf_map_type). */
+export const MAP_TYPE = {
+  HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, LRU_HASH: 9,
+  LRU_PERCPU_HASH: 10, LPM_TRIE: 11, DEVMAP: 14, CPUMAP: 16, XSKMAP: 17, RINGBUF: 27,
+} as const;
+export type MapType = (typeof MAP_TYPE)[keyof typeof MAP_TYPE];
+
+/** The map types whose value is one copy per CPU (a lookup from user space returns them all). */
+export function isPerCpu(type: number): boolean {
+  return type === MAP_TYPE.PERCPU_HASH || type === MAP_TYPE.PERCPU_ARRAY || type === MAP_TYPE.LRU_PERCPU_HASH;
+}
+
+/** The kernel's lower-case name of a map type ("percpu_array"), or undefined. */
+export function mapTypeName(type: number): string | undefined {
+  const e = Object.entries(MAP_TYPE).find(([, v]) => v === type);
+  return e?.[0].toLowerCase();
+}
+
+/** BPF_F_* map creation flags. */
+export const MAP_FLAG = { NO_PREALLOC: 1 } as const;
+
+/** BPF_ANY, BPF_NOEXIST, BPF_EXIST: map update flags. */
+export const UPDATE = { ANY: 0, NOEXIST: 1, EXIST: 2 } as const;
+
+/** Helper ids (enum bpf_func_id) by their name without `bpf_`. */
+export const HELPER = {
+  map_lookup_elem: 1, map_update_elem: 2, map_delete_elem: 3, probe_read: 4, ktime_get_ns: 5, trace_printk: 6,
+  get_prandom_u32: 7, get_smp_processor_id: 8, tail_call: 12, redirect: 23, csum_diff: 28, xdp_adjust_head: 44,
+  redirect_map: 51, xdp_adjust_meta: 54, xdp_adjust_tail: 65, fib_lookup: 69, ktime_get_boot_ns: 125,
+  ringbuf_output: 130, ringbuf_reserve: 131, ringbuf_submit: 132, ringbuf_discard: 133, ringbuf_query: 134,
+  ktime_get_coarse_ns: 160, xdp_get_buff_len: 188,
+} as const;
+
+/** The name of helper `id` without `bpf_`, or undefined when it is not one of HELPER's. */
+export function helperNameOf(id: number): string | undefined {
+  return Object.entries(HELPER).find(([, v]) => v === id)?.[0];
+}
+
+/** enum xdp_action: what an XDP program returns. */
+export const XDP_ACTION = { ABORTED: 0, DROP: 1, PASS: 2, TX: 3, REDIRECT: 4 } as const;
+
+/** BPF_PROG_TYPE_* and BPF_* attach types the loader uses. */
+export const PROG_TYPE = { XDP: 6 } as const;
+export const ATTACH_TYPE = { XDP: 37 } as const;
+
+/** Pseudo sources of ld_imm64 (the src field): BPF_PSEUDO_MAP_FD, _MAP_VALUE, _BTF_ID, _FUNC, … */
+export const PSEUDO = { MAP_FD: 1, MAP_VALUE: 2, BTF_ID: 3, FUNC: 4, MAP_IDX: 5, MAP_IDX_VALUE: 6 } as const;
+/** Pseudo sources of call: a helper, BPF_PSEUDO_CALL (a BPF-to-BPF call), BPF_PSEUDO_KFUNC_CALL. */
+export const CALL_KIND = { HELPER: 0, LOCAL: 1, KFUNC: 2 } as const;
+
+/** ELF constants of BPF objects: e_machine, section types and flags, symbol types and binding. */
+export const EM_BPF = 247;
+export const SHT = { NULL: 0, PROGBITS: 1, SYMTAB: 2, STRTAB: 3, RELA: 4, NOBITS: 8, REL: 9 } as const;
+export const SHF = { WRITE: 1, ALLOC: 2, EXECINSTR: 4, MERGE: 0x10, STRINGS: 0x20, INFO_LINK: 0x40 } as const;
+export const STT = { notype: 0, object: 1, func: 2, section: 3, file: 4 } as const;
+export const STB = { local: 0, global: 1, weak: 2 } as const;
+/** R_BPF_* relocation types: 64_64 for ld_imm64, 64_32 for calls (and .BTF.ext), ABS* for data. */
+export const R_BPF = { NONE: 0, R64_64: 1, ABS64: 2, ABS32: 3, NODYLD32: 4, R64_32: 10 } as const;
