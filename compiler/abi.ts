@@ -1,4 +1,4 @@
-// The BPF ABI, one typed home: takes nothing (imports nothing); produces the kernel's numbers the
+// The BPF ABI, one typed home: takes nothing; produces the kernel's numbers the
 // compiler, the ELF layer, the loader and the VM agree on — map types (with isPerCpu and their
 // names), map flags, helper ids and names, XDP actions, program and attach types, the pseudo
 // sources of ld_imm64 and call, and the ELF constants of BPF objects (EM_BPF, section types and
@@ -49,10 +49,9 @@ export const XDP_ACTION = { ABORTED: 0, DROP: 1, PASS: 2, TX: 3, REDIRECT: 4 } a
 export const PROG_TYPE = { XDP: 6 } as const;
 export const ATTACH_TYPE = { XDP: 37 } as const;
 
-/** Pseudo sources of ld_imm64 (the src field): BPF_PSEUDO_MAP_FD, _MAP_VALUE, _BTF_ID, _FUNC, … */
-export const PSEUDO = { MAP_FD: 1, MAP_VALUE: 2, BTF_ID: 3, FUNC: 4, MAP_IDX: 5, MAP_IDX_VALUE: 6 } as const;
-/** Pseudo sources of call: a helper, BPF_PSEUDO_CALL (a BPF-to-BPF call), BPF_PSEUDO_KFUNC_CALL. */
-export const CALL_KIND = { HELPER: 0, LOCAL: 1, KFUNC: 2 } as const;
+/** The pseudo sources of ld_imm64 and call are the ISA's (RFC 9669 defines them; compiler/isa imports
+ * nothing above it), given here with the rest of the vocabulary. */
+export { CALL_KIND, PSEUDO } from "./isa/insn.js";
 
 /** ELF constants of BPF objects: e_machine, section types and flags, symbol types and binding. */
 export const EM_BPF = 247;

@@ -1,7 +1,7 @@
 // Generic relocatable ELF64 writer for EM_BPF: takes an ElfInput (sections, symbols, relocations)
 // and produces the object bytes. Layout: ELF header, section contents, .rel* tables, .symtab,
 // one .strtab (section and symbol names, like llvm-mc), then the section header table.
-import { EM_BPF, R_BPF, SHF, SHT, STB, STT } from "../abi.js";
+import { EM_BPF, SHF, SHT, STB, STT } from "../abi.js";
 import { ByteWriter } from "./bytes.js";
 import type { ElfInput, ElfSectionInput, ElfSymbolInput } from "./sections.js";
 

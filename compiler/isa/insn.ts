@@ -39,6 +39,10 @@ export const JMP = {
   JA: 0x00, JEQ: 0x10, JGT: 0x20, JGE: 0x30, JSET: 0x40, JNE: 0x50, JSGT: 0x60, JSGE: 0x70,
   CALL: 0x80, EXIT: 0x90, JLT: 0xa0, JLE: 0xb0, JSLT: 0xc0, JSLE: 0xd0, JCOND: 0xe0,
 } as const;
+/** Pseudo sources of ld_imm64 (the src field): BPF_PSEUDO_MAP_FD, _MAP_VALUE, _BTF_ID, _FUNC, … */
+export const PSEUDO = { MAP_FD: 1, MAP_VALUE: 2, BTF_ID: 3, FUNC: 4, MAP_IDX: 5, MAP_IDX_VALUE: 6 } as const;
+/** Pseudo sources of call: a helper, BPF_PSEUDO_CALL (a BPF-to-BPF call), BPF_PSEUDO_KFUNC_CALL. */
+export const CALL_KIND = { HELPER: 0, LOCAL: 1, KFUNC: 2 } as const;
 /** gotol (JMP32 | JA) and a BPF-to-BPF call (CALL with src CALL_KIND.LOCAL) jump by imm, not off. */
 export const GOTOL = CLASS.JMP32 | JMP.JA;
 export const CALL = CLASS.JMP | JMP.CALL;

@@ -1,7 +1,6 @@
 // Reverse maps derived from the instruction table (never written by hand): opcode byte → entries,
 // name → entry, ubpf mnemonic → entries. Takes OP_TABLE; produces lookup functions.
-import { CALL, GOTOL, type Insn } from "./insn.js";
-import { CALL_KIND } from "../abi.js";
+import { CALL, CALL_KIND, GOTOL, type Insn } from "./insn.js";
 import { OP_TABLE, type Field, type OpEntry } from "./table.js";
 
 const byCode = new Map<number, OpEntry[]>();
