@@ -62,13 +62,16 @@ export interface LogFormat {
 
 export type LogArgKind = "u64" | "i64" | "hex" | "ipv4" | "mac" | "bool";
 
-// ---- Read side: what compiler/elf/read-object.ts returns (for the loader and objdump). ----
+// ---- Read side: what compiler/elf/read-object.ts returns (for the loader, the VM and objdump). ----
 
-/** A relocation inside a program's instruction stream, by instruction slot index (8-byte units). */
+/** A relocation inside a function's instruction stream, by instruction slot index (8-byte units). */
 export interface ProgramReloc {
-  slot: number; // index of the instruction (in 8-byte slots) within the linked program
+  slot: number; // index of the instruction (in 8-byte slots) within its function (or linked program)
   symbol: string;
   kind: "map" | "call" | "data" | "other";
+  /** An unlinked call (or ld_imm64 of a function): the function called — an index into
+   * ObjectModel.functions, -1 for the calling program itself — and the slot it goes to there. */
+  callee?: { func: number; slot: number };
 }
 
 export interface BtfExtRecords {
@@ -80,14 +83,20 @@ export interface BtfExtRecords {
   coreRelo?: { insnOff: number; typeId: number; access: string; kind: number }[];
 }
 
-export interface LoadedProgram {
-  name: string; // the FUNC symbol at offset 0 of the section
+/** A function of the object: its instructions as they stand in the file, its relocations, and its
+ * func/line info and CO-RE records (insn offsets from its own start). */
+export interface ObjFunction {
+  name: string; // the FUNC symbol (or the section's name when it has none)
   section: string;
-  /** Raw instructions, with .text subprograms that it calls appended (static linking). */
-  insns: Uint8Array;
+  insns: Insn[];
   relocs: ProgramReloc[];
   btfExt?: BtfExtRecords;
 }
+
+/** A program: the entry function of an executable section (calls not linked yet). */
+export type LoadedProgram = ObjFunction;
+/** A program with the functions it calls appended and its calls pointing at them (relocateCalls). */
+export type LinkedProgram = ObjFunction;
 
 export interface LoadedMap extends MapDef {
   btfKeyTypeId?: number;
@@ -97,6 +106,8 @@ export interface LoadedMap extends MapDef {
 export interface ObjectModel {
   license: string;
   programs: LoadedProgram[];
+  /** The .text functions programs call (compiler/link/relocate.ts links them in). */
+  functions?: ObjFunction[];
   maps: LoadedMap[];
   /** Raw .BTF section, loadable with BPF_BTF_LOAD (after fix-ups such as DATASEC sizes). */
   btf?: Uint8Array;

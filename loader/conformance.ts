@@ -9,7 +9,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { CALL, EXIT, type Insn } from "../compiler/isa/insn.js";
-import { encodeInsns } from "../compiler/isa/encode.js";
+import { decodeInsns } from "../compiler/isa/decode.js";
 import { CALL_KIND, XDP_ACTION } from "../compiler/abi.js";
 import type { Diagnostic } from "../compiler/diagnostics.js";
 import { loadModel } from "./object.js";
@@ -108,7 +108,7 @@ export function runCase(c: ConformanceCase, assemble: Assembler, encode: Encoder
   } catch (e) {
     return c.error ? { status: "pass" } : { status: "fail", why: `encoder: ${(e as Error).message}` };
   }
-  const prog = Buffer.concat([encodeInsns(wrapper(c.mem.length)), code]);
+  const prog = [...wrapper(c.mem.length), ...decodeInsns(code)];
   let obj;
   try {
     obj = loadModel({ license: "GPL", programs: [{ name: "conformance", section: "xdp", insns: prog, relocs: [] }], maps: [] });

@@ -59,7 +59,7 @@ export interface Poisoned {
  * Patches `insns` (the program's linked instructions) in place. Returns the poisoned instructions,
  * for the error if the verifier reaches one.
  */
-export function applyCoreRelocations(insns: Buffer, prog: LoadedProgram, localBtf: ParsedBtf | undefined, target: () => ParsedBtf = kernelBtf): Poisoned[] {
+export function applyCoreRelocations(insns: Buffer, prog: Pick<LoadedProgram, "name" | "section" | "btfExt">, localBtf: ParsedBtf | undefined, target: () => ParsedBtf = kernelBtf): Poisoned[] {
   const relos = prog.btfExt?.coreRelo ?? [];
   if (!relos.length) return [];
   for (const r of relos)

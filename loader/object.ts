@@ -1,10 +1,13 @@
 // Loads a BPF object into the kernel: takes ELF bytes (via the ELF reader) or an ObjectModel,
 // produces a LoadedObject with program and map fds. Steps: BTF_LOAD (optional), MAP_CREATE,
-// ld_imm64 map relocations, CO-RE relocations (core-relo.ts), PROG_LOAD type XDP with func/line
-// info and a verifier log on failure. Only programs in XDP sections are loaded as XDP (sections.ts).
-import type { LoadedMap, LoadedProgram, ObjectModel } from "../compiler/object.js";
+// relocation (compiler/link/relocate.ts: calls linked, ld_imm64 map loads pointed at the fds),
+// CO-RE relocations (core-relo.ts), PROG_LOAD type XDP with func/line info and a verifier log on
+// failure. Only programs in XDP sections are loaded as XDP (sections.ts).
+import type { LinkedProgram, LoadedMap, LoadedProgram, ObjectModel, ProgramReloc } from "../compiler/object.js";
 import { readBpfObject } from "../compiler/elf/read-object.js";
 import { ElfFormatError } from "../compiler/elf/bytes.js";
+import { encodeInsns } from "../compiler/isa/encode.js";
+import { RelocError, relocateCalls, relocateMaps } from "../compiler/link/relocate.js";
 import { parseBtf, type ParsedBtf } from "../compiler/elf/btf.js";
 import { applyCoreRelocations, explainPoison } from "./core-relo.js";
 import { btfLoadRaw, mapCreateRaw, progLoadRaw, PROG_TYPE_XDP, ATTACH_TYPE_XDP } from "./sys/bpf.js";
@@ -14,8 +17,6 @@ import { BpfMap } from "./map.js";
 import { VerifierError, verifierError } from "./verifier.js";
 import { isXdpSection, notXdpMessage } from "./sections.js";
 import { LoaderError } from "./errors.js";
-import { PSEUDO } from "../compiler/abi.js";
-import { LD_IMM64 } from "../compiler/isa/insn.js";
 
 export interface LoadOptions {
   /** Called with notes such as "kernel rejected BTF; loading without it". */
@@ -120,24 +121,23 @@ function createMap(def: LoadedMap, btfFd: number, opts: LoadOptions): BpfMap {
   return new BpfMap(fd, def);
 }
 
-/** Copy the instructions and patch ld_imm64 map relocations with map fds. */
-export function relocate(p: LoadedProgram, obj: Pick<LoadedObject, "maps">): Buffer {
-  const insns = Buffer.from(p.insns);
-  for (const r of p.relocs) {
-    if (r.kind === "call" || r.kind === "other") continue;
-    const off = r.slot * 8;
-    if (off + 16 > insns.length || insns[off] !== LD_IMM64)
-      throw new LoaderError("relocation", `program ${p.name}`, `relocation for '${r.symbol}' at instruction ${r.slot} is not an ld_imm64`);
-    const m = obj.maps.find((x) => x.name === r.symbol);
-    if (!m && r.kind === "data")
-      throw new LoaderError("relocation", `program ${p.name}`, `instruction ${r.slot} uses the global variable '${r.symbol}': global variables (.rodata, .data, .bss) are not supported yet; use a map or a constant`);
-    if (!m) throw new LoaderError("relocation", `program ${p.name}`, `instruction ${r.slot} refers to '${r.symbol}', which is not a map in this object`);
-    const pseudo = r.kind === "data" ? PSEUDO.MAP_VALUE : PSEUDO.MAP_FD;
-    insns[off + 1] = (insns[off + 1] & 0x0f) | (pseudo << 4);
-    if (r.kind === "map") insns.writeInt32LE(0, off + 12);
-    insns.writeInt32LE(m.fd, off + 4);
+/** The program as the kernel loads it: the functions it calls linked in (relocateCalls), its map
+ * loads pointing at this object's map fds (relocateMaps), encoded. */
+export function relocate(p: LoadedProgram, model: ObjectModel, obj: Pick<LoadedObject, "maps">): { linked: LinkedProgram; insns: Buffer } {
+  const linked = relocateCalls(p, model.functions ?? []);
+  try {
+    return { linked, insns: Buffer.from(encodeInsns(relocateMaps(linked.insns, linked.relocs, (r) => mapFd(p.name, r, obj)))) };
+  } catch (e) {
+    throw e instanceof RelocError ? new LoaderError("relocation", `program ${p.name}`, e.message) : e;
   }
-  return insns;
+}
+
+function mapFd(prog: string, r: ProgramReloc, obj: Pick<LoadedObject, "maps">): number {
+  const m = obj.maps.find((x) => x.name === r.symbol);
+  if (!m && r.kind === "data")
+    throw new LoaderError("relocation", `program ${prog}`, `instruction ${r.slot} uses the global variable '${r.symbol}': global variables (.rodata, .data, .bss) are not supported yet; use a map or a constant`);
+  if (!m) throw new LoaderError("relocation", `program ${prog}`, `instruction ${r.slot} refers to '${r.symbol}', which is not a map in this object`);
+  return m.fd;
 }
 
 /** BTF.ext records as the kernel reads them: one row of little-endian u32 columns per record. */
@@ -165,9 +165,9 @@ function localBtf(model: ObjectModel): ParsedBtf | undefined {
 }
 
 function loadProgram(p: LoadedProgram, model: ObjectModel, obj: LoadedObject, opts: LoadOptions): number {
-  const insns = relocate(p, obj);
-  const poisoned = p.btfExt?.coreRelo ? applyCoreRelocations(insns, p, localBtf(model)) : [];
-  const btf = obj.btfFd >= 0 ? { btfFd: obj.btfFd, funcInfo: packFuncInfo(p), lineInfo: packLineInfo(p) } : {};
+  const { linked, insns } = relocate(p, model, obj);
+  const poisoned = linked.btfExt?.coreRelo ? applyCoreRelocations(insns, linked, localBtf(model)) : [];
+  const btf = obj.btfFd >= 0 ? { btfFd: obj.btfFd, funcInfo: packFuncInfo(linked), lineInfo: packLineInfo(linked) } : {};
   const base = { type: opts.progType ?? PROG_TYPE_XDP, insns, license: model.license || "GPL", name: p.name };
   const attempt = (extra: object, log?: Buffer) => progLoadRaw({ ...base, ...extra, ...(log ? { logBuf: log, logLevel: 1 } : {}) });
   const expected = base.type === PROG_TYPE_XDP ? { expectedAttachType: ATTACH_TYPE_XDP } : {};

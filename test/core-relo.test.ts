@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { BtfBuilder, parseBtf, parseBtfExt, writeBtfExt, type BtfType, type ParsedBtf } from "../compiler/elf/btf.js";
 import type { LoadedProgram } from "../compiler/object.js";
+import { decodeInsns } from "../compiler/isa/decode.js";
 import { applyCoreRelocations, candidates, explainPoison, POISON_IMM } from "../loader/core-relo.js";
 import { essentialName } from "../loader/core-spec.js";
 
@@ -41,7 +42,7 @@ const EXIT = [0x95, 0, 0, 0, 0, 0, 0, 0];
 
 function apply(insns: number[][], relos: { insnOff: number; access: string; kind: number; typeId?: number }[], l = local, t = target) {
   const buf = Buffer.from(insns.flat());
-  const prog: LoadedProgram = { name: "p", section: "xdp", insns: new Uint8Array(buf), relocs: [], btfExt: { funcInfo: [], lineInfo: [], coreRelo: relos.map((r) => ({ typeId: LOCAL_ID, ...r })) } };
+  const prog: LoadedProgram = { name: "p", section: "xdp", insns: decodeInsns(buf), relocs: [], btfExt: { funcInfo: [], lineInfo: [], coreRelo: relos.map((r) => ({ typeId: LOCAL_ID, ...r })) } };
   const poisoned = applyCoreRelocations(buf, prog, l, () => t);
   return { buf, poisoned, off: (slot: number) => buf.readInt16LE(slot * 8 + 2), imm: (slot: number) => buf.readInt32LE(slot * 8 + 4) };
 }

@@ -7,6 +7,10 @@ import { ByteReader, ByteWriter, ElfFormatError } from "../compiler/elf/bytes.js
 import { BtfBuilder, parseBtf, parseBtfExt, writeBtfExt } from "../compiler/elf/btf.js";
 import { readElf, sectionByName } from "../compiler/elf/read-elf.js";
 import { readBpfObject } from "../compiler/elf/read-object.js";
+import { relocateCalls } from "../compiler/link/relocate.js";
+import { encodeInsns } from "../compiler/isa/encode.js";
+import type { Insn } from "../compiler/isa/insn.js";
+import type { ObjectModel } from "../compiler/object.js";
 import { writeElf } from "../compiler/elf/write-elf.js";
 import { writeBpfObject } from "../compiler/elf/write-object.js";
 import { haveTools } from "./helpers/env.js";
@@ -114,19 +118,23 @@ describe("BTF", () => {
   });
 });
 
+/** Program `i` of the object with its calls linked (compiler/link/relocate.ts), and its encoding. */
+const linked = (m: ObjectModel, i = 0) => relocateCalls(m.programs[i], m.functions ?? []);
+const bytesOf = (p: { insns: Insn[] }) => encodeInsns(p.insns);
+
 describe("BPF object reader", () => {
   it("reads our object: programs with .text linked in, relocations by slot, maps, func/line info, log formats", () => {
     const m = readBpfObject(writeBpfObject(firewallInput()));
     expect(m.license).toBe("GPL");
     expect(m.maps.map((x) => [x.name, x.type, x.keySize, x.valueSize, x.maxEntries])).toEqual([["BLOCKLIST", 1, 4, 4, 1024], ["EVENTS", 27, 0, 0, 4096]]);
-    const [p] = m.programs;
-    expect([p.name, p.section, p.insns.length / 8]).toEqual(["xdp_firewall", "xdp/xdp_firewall", 23 + 4]);
+    const p = linked(m);
+    expect([p.name, p.section, bytesOf(p).length / 8]).toEqual(["xdp_firewall", "xdp/xdp_firewall", 23 + 4]);
     expect(p.relocs).toEqual([
       { slot: 7, symbol: "BLOCKLIST", kind: "map" },
       { slot: 15, symbol: "EVENTS", kind: "map" },
       { slot: 21, symbol: "classify", kind: "call" },
     ]);
-    const callImm = new DataView(p.insns.buffer).getInt32(21 * 8 + 4, true);
+    const callImm = new DataView(bytesOf(p).buffer).getInt32(21 * 8 + 4, true);
     expect(21 + 1 + callImm).toBe(23); // classify appended after the 23 program slots
     expect(p.btfExt!.funcInfo.map((f) => f.insnOff)).toEqual([0, 23]);
     expect(p.btfExt!.lineInfo.map((l) => l.line)).toEqual([3, 4, 5, 6, 7, 8]);
@@ -140,9 +148,8 @@ describe("BPF object reader", () => {
     expect(legacy.maps).toEqual([{ name: "counters", type: 2, keySize: 4, valueSize: 8, maxEntries: 4, flags: 0 }]);
     expect(legacy.programs[0].relocs).toEqual([{ slot: 4, symbol: "counters", kind: "map" }]);
     const sub = readBpfObject(readFileSync("fixtures/c/subprog.clang14.o"));
-    expect(sub.programs.map((p) => [p.name, p.insns.length / 8])).toEqual([["xdp_size", 5 + 11], ["xdp_size_twice", 14 + 11]]);
-    const twice = sub.programs[1];
-    const view = new DataView(twice.insns.buffer);
+    expect(sub.programs.map((_, i) => [sub.programs[i].name, bytesOf(linked(sub, i)).length / 8])).toEqual([["xdp_size", 5 + 11], ["xdp_size_twice", 14 + 11]]);
+    const view = new DataView(bytesOf(linked(sub, 1)).buffer);
     for (const slot of [4, 12]) expect(slot + 1 + view.getInt32(slot * 8 + 4, true)).toBe(14);
   });
 
@@ -172,10 +179,11 @@ describe("BPF object reader", () => {
   });
 
   it("links a callback (ld_imm64 relocated against .text) as a BPF_PSEUDO_FUNC load, as libbpf does", () => {
-    const [p] = readBpfObject(readFileSync("fixtures/c/callback.clang19-g.o")).programs;
-    expect([p.name, p.insns.length / 8]).toEqual(["xdp_loop", 19 + 11]);
-    expect(p.insns[9 * 8 + 1] >> 4).toBe(4); // src = BPF_PSEUDO_FUNC
-    expect(9 + 1 + new DataView(p.insns.buffer).getInt32(9 * 8 + 4, true)).toBe(19);
+    const p = linked(readBpfObject(readFileSync("fixtures/c/callback.clang19-g.o")));
+    const bytes = bytesOf(p);
+    expect([p.name, bytes.length / 8]).toEqual(["xdp_loop", 19 + 11]);
+    expect(bytes[9 * 8 + 1] >> 4).toBe(4); // src = BPF_PSEUDO_FUNC
+    expect(9 + 1 + new DataView(bytes.buffer).getInt32(9 * 8 + 4, true)).toBe(19);
     expect(p.relocs).toEqual([{ slot: 9, symbol: "step", kind: "call" }]);
     expect(p.btfExt!.funcInfo.map((f) => f.insnOff)).toEqual([0, 19]);
   });

@@ -11,28 +11,21 @@ import { closeFd } from "../loader/sys/libc.js";
 import { decodeRecord, formatLine, RingReader } from "../loader/logs.js";
 import { attachXdp, xdpState, resolveIface } from "../loader/attach.js";
 import type { ObjectModel, LogFormat } from "../compiler/object.js";
+import type { Insn } from "../compiler/isa/insn.js";
 
-// Tiny hand encoder: [code, dst, src, off, imm] → 8 bytes; ld_imm64 → 16.
-function ins(code: number, dst: number, src: number, off: number, imm: number): Buffer {
-  const b = Buffer.alloc(8);
-  b[0] = code; b[1] = (src << 4) | dst; b.writeInt16LE(off, 2); b.writeInt32LE(imm, 4);
-  return b;
-}
-function lddw(dst: number, v: bigint, src = 0): Buffer {
-  const b = Buffer.concat([ins(0x18, dst, src, 0, 0), ins(0, 0, 0, 0, 0)]);
-  b.writeUInt32LE(Number(v & 0xffffffffn), 4); b.writeUInt32LE(Number(v >> 32n), 12);
-  return b;
-}
+// Instructions by their fields (the ISA's encoder writes them): [code, dst, src, off, imm]; ld_imm64 takes imm64.
+const ins = (code: number, dst: number, src: number, off: number, imm: number): Insn => ({ code, dst, src, off, imm });
+const lddw = (dst: number, v: bigint, src = 0): Insn => ({ ...ins(0x18, dst, src, 0, 0), imm64: v });
 const EXIT = ins(0x95, 0, 0, 0, 0);
 const movImm = (d: number, v: number) => ins(0xb7, d, 0, 0, v);
 
-function model(insns: Buffer, extra: Partial<ObjectModel> = {}, relocs: ObjectModel["programs"][0]["relocs"] = []): ObjectModel {
+function model(insns: Insn[], extra: Partial<ObjectModel> = {}, relocs: ObjectModel["programs"][0]["relocs"] = []): ObjectModel {
   return { license: "GPL", programs: [{ name: "xdp_t", section: "xdp/xdp_t", insns, relocs }], maps: [], ...extra };
 }
 
 describe.skipIf(!haveKernel)("loader (kernel)", () => {
   it("loads r0 = 2; exit and test-runs it as XDP_PASS", () => {
-    const obj = loadModel(model(Buffer.concat([movImm(0, 2), EXIT])));
+    const obj = loadModel(model([movImm(0, 2), EXIT]));
     try {
       const r = testRun(obj.program().fd, new Uint8Array(64), { repeat: 1000 });
       expect(xdpActionName(r.retval)).toBe("XDP_PASS");
@@ -60,19 +53,19 @@ describe.skipIf(!haveKernel)("loader (kernel)", () => {
   });
 
   it("turns a verifier rejection into a summary plus the log tail", () => {
-    expect(() => loadModel(model(EXIT))).toThrow(/verifier rejected program 'xdp_t': R0 !read_ok[\s\S]*verifier log/);
+    expect(() => loadModel(model([EXIT]))).toThrow(/verifier rejected program 'xdp_t': R0 !read_ok[\s\S]*verifier log/);
   });
 
   it("relocates a ring buffer map and decodes the log record it writes", () => {
     const fmt: LogFormat[] = [{ program: "xdp_t", level: 3, pieces: ["SRC: ", ", n=", ""], args: ["ipv4", "i64"] }];
-    const prog = Buffer.concat([
+    const prog = [
       lddw(1, 0x0000000002030000n), ins(0x7b, 10, 1, -24, 0), // id 0, level 3, 2 args
       lddw(1, 0xc6336401n), ins(0x7b, 10, 1, -16, 0),
       movImm(1, -5), ins(0x7b, 10, 1, -8, 0),
       lddw(1, 0n), // map
       ins(0xbf, 2, 10, 0, 0), ins(0x07, 2, 0, 0, -24), movImm(3, 24), movImm(4, 0),
       ins(0x85, 0, 0, 0, 130), movImm(0, 2), EXIT,
-    ]);
+    ];
     const obj = loadModel(model(prog, {
       maps: [{ name: "TSEBPF_LOGS", type: 27, keySize: 0, valueSize: 0, maxEntries: 4096, flags: 0 }],
       logFormats: fmt,
@@ -102,8 +95,8 @@ describe.skipIf(!haveKernel)("loader (kernel)", () => {
     it("attaches with a bpf_link, refuses a second program without force, detaches on close", () => {
       sh("netns", "add", ns);
       sh("link", "add", a, "type", "veth", "peer", "name", b, "netns", ns);
-      const o1 = loadModel(model(Buffer.concat([movImm(0, 2), EXIT])));
-      const o2 = loadModel(model(Buffer.concat([movImm(0, 1), EXIT])));
+      const o1 = loadModel(model([movImm(0, 2), EXIT]));
+      const o2 = loadModel(model([movImm(0, 1), EXIT]));
       try {
         const att = attachXdp(o1.program().fd, a, { mode: "skb" });
         expect(att.kind).toBe("link");
@@ -173,11 +166,11 @@ describe.skipIf(!haveKernel)("--block into an LPM trie", () => {
 
 describe.skipIf(!haveKernel)("verifier log", () => {
   it("grows the log buffer on ENOSPC and still reports the real failure", () => {
-    const body = Buffer.concat(Array.from({ length: 120_000 }, (_, i) => movImm(1 + (i % 5), i)));
+    const body = Array.from({ length: 120_000 }, (_, i) => movImm(1 + (i % 5), i));
     const t0 = Date.now();
     let err: Error | undefined;
     try {
-      loadModel(model(Buffer.concat([body, EXIT])));
+      loadModel(model([...body, EXIT]));
     } catch (e) {
       err = e as Error;
     }

@@ -1,9 +1,12 @@
 // BPF object reader: takes ELF bytes (ours or clang/libbpf-style) and returns the ObjectModel the
-// loader and objdump use — programs per executable section with .text subprograms statically
-// appended (call immediates fixed up), relocations by slot, maps from BTF `.maps` or legacy `maps`,
+// loader and the VM use — programs per executable section and the .text functions they call, each
+// as Insn[] with relocation records by slot (calls name their callee; compiler/link/relocate.ts
+// links them and points map loads at fds, no bytes are patched here), maps from BTF `.maps` or legacy `maps`,
 // license, load-ready BTF (DATASEC sizes/offsets fixed from the symbol table), func/line info, CO-RE
 // relocation records (applied by loader/core-relo.ts), log formats.
-import type { BtfExtRecords, LoadedMap, LoadedProgram, LogFormat, ObjectModel, ProgramReloc } from "../object.js";
+import type { BtfExtRecords, LoadedMap, LoadedProgram, LogFormat, ObjFunction, ObjectModel, ProgramReloc } from "../object.js";
+import { decodeInsns } from "../isa/decode.js";
+import { slotIndex } from "../isa/encode.js";
 import { ElfFormatError } from "./bytes.js";
 import { parseBtf, parseBtfExt, resolveType, typeSize, type BtfExt, type ParsedBtf } from "./btf.js";
 import { readElf, sectionByName, symbolName, type ElfFile, type ElfReloc, type ElfSection, type ElfSymbol } from "./read-elf.js";
@@ -26,11 +29,7 @@ export function readBpfObject(bytes: Uint8Array): ObjectModel {
   const extSec = sectionByName(elf, ".BTF.ext");
   if (extSec && !btf) throw new ElfFormatError(".BTF.ext without .BTF", extSec.offset);
   const ext = btf && extSec ? parseBtfExt(extSec.data, btf, extSec.offset) : undefined;
-  const model: ObjectModel = {
-    license: readLicense(elf),
-    programs: readPrograms(elf, ext),
-    maps: readMaps(elf, btf),
-  };
+  const model: ObjectModel = { license: readLicense(elf), ...readPrograms(elf, ext), maps: readMaps(elf, btf) };
   if (btf && btfSec) model.btf = fixBtfForLoad(elf, btfSec, btf);
   const logFormats = readLogFormats(elf);
   if (logFormats) model.logFormats = logFormats;
@@ -94,65 +93,49 @@ function relocAt(elf: ElfFile, sec: ElfSection): Map<number, ElfReloc> {
   return m;
 }
 
-function readPrograms(elf: ElfFile, ext: BtfExt | undefined): LoadedProgram[] {
+function readPrograms(elf: ElfFile, ext: BtfExt | undefined): Pick<ObjectModel, "programs" | "functions"> {
   const text = sectionByName(elf, ".text");
   const textFuncs = text && isCodeSection(text) ? functionsOf(elf, text) : [];
-  const out: LoadedProgram[] = [];
+  const programs: LoadedProgram[] = [];
   for (const sec of elf.sections) {
     if (!isCodeSection(sec) || sec.name === ".text" || sec.size === 0) continue;
-    for (const f of functionsOf(elf, sec)) out.push(linkProgram(elf, f, textFuncs, ext));
+    for (const f of functionsOf(elf, sec)) programs.push(readFunction(elf, f, textFuncs, ext));
   }
-  return out;
+  return { programs, functions: textFuncs.map((f) => readFunction(elf, f, textFuncs, ext)) };
 }
 
-/** Copies a program and appends every .text function it (transitively) calls, fixing call immediates. */
-function linkProgram(elf: ElfFile, entry: CodeRange, textFuncs: CodeRange[], ext: BtfExt | undefined): LoadedProgram {
-  const parts: { range: CodeRange; base: number }[] = [{ range: entry, base: 0 }];
-  const baseOf = new Map<CodeRange, number>([[entry, 0]]);
-  let total = (entry.end - entry.start) / 8;
-  const placed = (fn: CodeRange): number => {
-    const known = baseOf.get(fn);
-    if (known !== undefined) return known;
-    parts.push({ range: fn, base: total });
-    baseOf.set(fn, total);
-    total += (fn.end - fn.start) / 8;
-    return parts[parts.length - 1].base;
-  };
+/** One function as it stands in the file: its instructions, and its relocations by slot from its
+ * start; a call (or ld_imm64 of a function) names the function and slot it goes to. */
+function readFunction(elf: ElfFile, range: CodeRange, textFuncs: CodeRange[], ext: BtfExt | undefined): ObjFunction {
+  const code = range.section.data.subarray(range.start, range.end);
+  const insns = decodeInsns(code);
+  const starts = new Set(slotIndex(insns).map((s) => s * 8));
+  const view = new DataView(code.buffer, code.byteOffset, code.byteLength);
+  const rel = relocAt(elf, range.section);
   const relocs: ProgramReloc[] = [];
-  const chunks: Uint8Array[] = [];
-  for (let k = 0; k < parts.length; k++) {
-    const { range, base } = parts[k];
-    const code = range.section.data.slice(range.start, range.end);
-    const view = new DataView(code.buffer);
-    const rel = relocAt(elf, range.section);
-    for (let off = 0; off + 8 <= code.length; off += 8) {
-      const r = rel.get(range.start + off);
-      const code0 = code[off], src = code[off + 1] >>> 4;
-      const isCall = code0 === (CLASS.JMP | JMP.CALL) && src === CALL_KIND.LOCAL;
-      const sym = r ? elf.symbols[r.symIndex] : undefined;
-      // A function address: src 4, or (clang) a plain ld_imm64 relocated against code, which libbpf turns into src 4.
-      const isFuncLoad = code0 === LD_IMM64 && (src === PSEUDO.FUNC || (!!sym && sym.shndx < elf.sections.length && isCodeSection(elf.sections[sym.shndx])));
-      if (isCall || isFuncLoad) {
-        const imm = view.getInt32(off + 4, true);
-        const target = callTarget(elf, range, off, imm, sym, textFuncs, isFuncLoad);
-        if (target) {
-          const slot = base + off / 8;
-          const newBase = placed(target.fn);
-          view.setInt32(off + 4, newBase + target.slotInFn - (slot + 1), true);
-          if (isFuncLoad) code[off + 1] = (PSEUDO.FUNC << 4) | (code[off + 1] & 0xf);
-          relocs.push({ slot, symbol: target.fn.name, kind: "call" });
-          continue;
-        }
-      }
-      if (r && sym) relocs.push({ slot: base + off / 8, symbol: relocSymbolName(elf, sym), kind: relocKind(elf, sym, code0) });
-    }
-    chunks.push(code);
+  for (let off = 0; off + 8 <= code.length; off += 8) {
+    const r = rel.get(range.start + off);
+    const sym = r ? elf.symbols[r.symIndex] : undefined;
+    const target = starts.has(off) ? linkTarget(elf, range, off, view, sym, textFuncs) : undefined;
+    if (target) {
+      const callee = { func: textFuncs.indexOf(target.fn), slot: target.slotInFn };
+      relocs.push({ slot: off / 8, symbol: target.fn.name, kind: "call", callee });
+    } else if (r && sym) relocs.push({ slot: off / 8, symbol: relocSymbolName(elf, sym), kind: relocKind(elf, sym, code[off]!) });
   }
-  const insns = new Uint8Array(total * 8);
-  parts.forEach((p, i) => insns.set(chunks[i], p.base * 8));
-  const prog: LoadedProgram = { name: entry.name, section: entry.section.name, insns, relocs };
-  if (ext) prog.btfExt = extRecords(ext, parts);
-  return prog;
+  const f: ObjFunction = { name: range.name, section: range.section.name, insns, relocs };
+  if (ext) f.btfExt = extRecords(ext, range);
+  return f;
+}
+
+/** The function a BPF-to-BPF call or a ld_imm64 of a function's address at `off` goes to, if it is one. */
+function linkTarget(elf: ElfFile, range: CodeRange, off: number, view: DataView, sym: ElfSymbol | undefined, textFuncs: CodeRange[]): ReturnType<typeof callTarget> {
+  const code0 = view.getUint8(off), src = view.getUint8(off + 1) >>> 4;
+  const isCall = code0 === (CLASS.JMP | JMP.CALL) && src === CALL_KIND.LOCAL;
+  // A function address: src 4, or (clang) a plain ld_imm64 relocated against code, which libbpf turns into src 4.
+  const againstCode = !!sym && sym.shndx < elf.sections.length && isCodeSection(elf.sections[sym.shndx]);
+  const isFuncLoad = code0 === LD_IMM64 && (src === PSEUDO.FUNC || againstCode);
+  if (!isCall && !isFuncLoad) return undefined;
+  return callTarget(elf, range, off, view.getInt32(off + 4, true), sym, textFuncs, isFuncLoad);
 }
 
 /** Where a BPF-to-BPF call (or a ld_imm64 of a function address) goes, as libbpf computes it:
@@ -199,18 +182,16 @@ function relocKind(elf: ElfFile, sym: ElfSymbol, code: number): ProgramReloc["ki
   return "other";
 }
 
-function extRecords(ext: BtfExt, parts: { range: CodeRange; base: number }[]): BtfExtRecords {
+function extRecords(ext: BtfExt, range: CodeRange): BtfExtRecords {
   const out: BtfExtRecords = { funcInfo: [], lineInfo: [] };
-  for (const { range, base } of parts) {
-    const within = (o: number) => o >= range.start && o < range.end;
-    const slot = (o: number) => base + Math.floor((o - range.start) / 8);
-    for (const s of ext.funcInfo) if (s.section === range.section.name)
-      for (const r of s.records) if (within(r.insnOff)) out.funcInfo.push({ insnOff: slot(r.insnOff), typeId: r.typeId });
-    for (const s of ext.lineInfo) if (s.section === range.section.name)
-      for (const r of s.records) if (within(r.insnOff)) out.lineInfo.push({ ...r, insnOff: slot(r.insnOff) });
-    for (const s of ext.coreRelo ?? []) if (s.section === range.section.name)
-      for (const r of s.records) if (within(r.insnOff)) (out.coreRelo ??= []).push({ ...r, insnOff: slot(r.insnOff) });
-  }
+  const within = (o: number) => o >= range.start && o < range.end;
+  const slot = (o: number) => Math.floor((o - range.start) / 8);
+  for (const s of ext.funcInfo) if (s.section === range.section.name)
+    for (const r of s.records) if (within(r.insnOff)) out.funcInfo.push({ insnOff: slot(r.insnOff), typeId: r.typeId });
+  for (const s of ext.lineInfo) if (s.section === range.section.name)
+    for (const r of s.records) if (within(r.insnOff)) out.lineInfo.push({ ...r, insnOff: slot(r.insnOff) });
+  for (const s of ext.coreRelo ?? []) if (s.section === range.section.name)
+    for (const r of s.records) if (within(r.insnOff)) (out.coreRelo ??= []).push({ ...r, insnOff: slot(r.insnOff) });
   return out;
 }
 

@@ -3,7 +3,9 @@
 // headroom, a 4096-byte frame, the xdp_md context), with the object's maps, a virtual clock, a
 // seeded random generator and a chosen CPU. Never loads anything into the kernel.
 import { readBpfObject } from "../../compiler/elf/read-object.js";
-import type { LoadedProgram, ObjectModel } from "../../compiler/object.js";
+import type { LoadedProgram, ObjectModel, ProgramReloc } from "../../compiler/object.js";
+import { encodeInsns } from "../../compiler/isa/encode.js";
+import { RelocError, relocateCalls, relocateMaps } from "../../compiler/link/relocate.js";
 import { compile, MAX_FRAMES, TailCall, VmCompileError, type HelperFn, type Machine, type Step } from "./compile.js";
 import { helperName, xdpHelpers, type HelperState } from "./helpers.js";
 import { createMap, ProgArrayMap, type AnyMap, type VmMap } from "./maps.js";
@@ -126,7 +128,7 @@ export class XdpVm {
     if (!steps) {
       const p = this.model.programs.find((x) => x.name === name);
       if (!p) throw new VmCompileError(`no program named '${name}'`);
-      this.compiled.set(name, (steps = compileProgram(p, this.mem, this.handles, this.helpers)));
+      this.compiled.set(name, (steps = compileProgram(p, this.model, this.mem, this.handles, this.helpers)));
     }
     return steps;
   }
@@ -171,18 +173,21 @@ export function execute(steps: Step[], m: Machine, limit: number): number {
 }
 
 /** ld_imm64 map relocations become pointers to the map's handle region; global data is refused. */
-function compileProgram(p: LoadedProgram, mem: Memory, handles: Region[], helpers: Map<number, HelperFn>): Step[] {
-  const code = Uint8Array.from(p.insns);
-  const dv = new DataView(code.buffer);
-  const mapIdx = new Map<number, number>();
-  for (const r of p.relocs) {
-    if (r.kind === "call" || r.kind === "other") continue;
+function compileProgram(p: LoadedProgram, model: ObjectModel, mem: Memory, handles: Region[], helpers: Map<number, HelperFn>): Step[] {
+  const linked = relocateCalls(p, model.functions ?? []);
+  const mapIdx = new Set<number>();
+  const handleOf = (r: ProgramReloc): number => {
     if (r.kind === "data") throw new VmCompileError(`insn ${r.slot}: global data ('${r.symbol}') is not supported by the VM yet`);
     const idx = handles.findIndex((h) => h.name === `map ${r.symbol}`);
     if (idx < 0) throw new VmCompileError(`insn ${r.slot}: '${r.symbol}' is not a map of this object`);
-    mapIdx.set(r.slot, idx);
-    code[r.slot * 8 + 1] = (code[r.slot * 8 + 1] & 0x0f) | (1 << 4);
-    dv.setInt32(r.slot * 8 + 4, idx, true);
+    mapIdx.add(r.slot);
+    return idx;
+  };
+  let code: Uint8Array;
+  try {
+    code = encodeInsns(relocateMaps(linked.insns, linked.relocs, handleOf));
+  } catch (e) {
+    throw e instanceof RelocError ? new VmCompileError(e.message) : e;
   }
   return compile(code, {
     helper: (id) => helpers.get(id),
