@@ -4,7 +4,7 @@
 // members by name (all local ones present), enums by enumerator names, pointers recursively (a
 // struct behind a pointer also matches a forward declaration).
 import { resolveType, BTF_INT_SIGNED, type BtfType, type ParsedBtf } from "../compiler/elf/btf.js";
-import { CoreError, essentialName, nameOf, typeAt } from "./core-spec.js";
+import { CoreError, essentialName, nameOf, typeAt } from "./core-names.js";
 
 /** An anonymous target matches only an anonymous local; others compare essential names. */
 function namesMatch(local: string, targ: string): boolean {

@@ -8,7 +8,8 @@ import { readFileSync } from "node:fs";
 import type { LoadedProgram } from "../compiler/object.js";
 import { CALL, LD_IMM64 } from "../compiler/isa/insn.js";
 import { parseBtf, type ParsedBtf } from "../compiler/elf/btf.js";
-import { computeRelo, CoreError, CORE_KIND_NAMES, describeAccess, essentialName, kindCompat, type CoreResult } from "./core-spec.js";
+import { computeRelo, CORE_KIND_NAMES, describeAccess, kindCompat, type CoreResult } from "./core-spec.js";
+import { CoreError, essentialName } from "./core-names.js";
 import { LoaderError } from "./errors.js";
 
 export const VMLINUX_BTF = "/sys/kernel/btf/vmlinux";

@@ -5,6 +5,7 @@
 // core-match.ts), and the per-kind value.
 import { memberBits, resolveType, typeSize, BTF_INT_SIGNED, type BtfType, type ParsedBtf } from "../compiler/elf/btf.js";
 import { typesMatch } from "./core-match.js";
+import { CoreError, essentialName, nameOf, typeAt } from "./core-names.js";
 
 /** enum bpf_core_relo_kind, by number. */
 export const CORE_KIND_NAMES = [
@@ -12,9 +13,6 @@ export const CORE_KIND_NAMES = [
   "target_type_id", "type_exists", "type_size", "enumval_exists", "enumval_value", "type_matches",
 ] as const;
 const K = { byteOff: 0, byteSz: 1, fieldExists: 2, signed: 3, lshift: 4, rshift: 5, localId: 6, targetId: 7, typeExists: 8, typeSize: 9, enumExists: 10, enumValue: 11, typeMatches: 12 };
-
-/** A relocation that cannot be computed (malformed record, ambiguity, unreadable field). */
-export class CoreError extends Error {}
 
 export interface CoreRelo {
   typeId: number; // local BTF type id of the root type
@@ -52,26 +50,13 @@ const isTypeBased = (k: number) => (k >= K.localId && k <= K.typeSize) || k === 
 const isEnumval = (k: number) => k === K.enumExists || k === K.enumValue;
 const isComposite = (t: BtfType) => t.kind === "struct" || t.kind === "union";
 const isAnyEnum = (t: BtfType) => t.kind === "enum" || t.kind === "enum64";
-export const nameOf = (t: BtfType | undefined): string => (t && "name" in t ? t.name : "");
 const u64 = (v: number | bigint) => BigInt.asUintN(64, BigInt(v));
-
-/** The name without a `___flavor` suffix (X___Y where X and Y are not underscores), as libbpf. */
-export function essentialName(name: string): string {
-  for (let i = name.length - 5; i >= 0; i--)
-    if (name[i] !== "_" && name.startsWith("___", i + 1) && name[i + 4] !== "_") return name.slice(0, i + 1);
-  return name;
-}
 
 /** Same BTF kind, or both enums (enum and enum64 mix). */
 export function kindCompat(a: BtfType, b: BtfType): boolean {
   return a.kind === b.kind || (isAnyEnum(a) && isAnyEnum(b));
 }
 
-export function typeAt(btf: ParsedBtf, id: number): BtfType {
-  const t = btf.types[id];
-  if (!t) throw new CoreError(`BTF type id ${id} out of range`);
-  return t;
-}
 
 /** Parses the access string against the local BTF (libbpf bpf_core_parse_spec). */
 export function parseSpec(btf: ParsedBtf, relo: CoreRelo): CoreSpec {

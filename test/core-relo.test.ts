@@ -6,7 +6,7 @@ import { BtfBuilder, parseBtf, parseBtfExt, writeBtfExt, type BtfType, type Pars
 import type { LoadedProgram } from "../compiler/object.js";
 import { decodeInsns } from "../compiler/isa/decode.js";
 import { applyCoreRelocations, candidates, explainPoison, POISON_IMM } from "../loader/core-relo.js";
-import { essentialName } from "../loader/core-spec.js";
+import { essentialName } from "../loader/core-names.js";
 
 /** Builds a BTF from `add` (which gets an `int(size, signed)` shortcut) and parses it back. */
 function btf(add: (b: BtfBuilder, int: (size: number, signed?: boolean) => number) => void): ParsedBtf {

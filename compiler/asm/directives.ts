@@ -1,7 +1,7 @@
 // Assembler directives (the ones clang emits for BPF): takes a directive statement and the
 // assembler state; changes sections, symbols and data. Debug-info directives are ignored.
 import type { Token } from "./lexer.js";
-import { type AsmState, type SizeTerm, SHF_ALLOC, SHF_EXEC, SHF_WRITE } from "./assemble.js";
+import { type AsmState, type SizeTerm, SHF_ALLOC, SHF_EXEC, SHF_WRITE } from "./state.js";
 import { ASM_CODES as ASM } from "../codes.js";
 
 const IGNORED = new Set([
