@@ -3,10 +3,9 @@
 // tries, hex:<bytes> — range-checked against the slot's type (its BTF int type when the object has
 // BTF, else its size), and writes them (loader/map-codec.ts names a full map).
 import type { ParsedBtf } from "../compiler/elf/btf.js";
-import type { BpfMap } from "../loader/map.js";
 import {
   intBytes, isArray, isLpm, lpmKey, objectBtf, parseCidr, parseIpv4, setEntry, slotOf, slotRange, slotTypeName,
-  type Cidr, type Slot,
+  type Cidr, type EntryMap, type Slot,
 } from "../loader/map-codec.js";
 import { CliError } from "./errors.js";
 
@@ -31,7 +30,7 @@ function parseInteger(t: string): bigint | undefined {
  * A key or value for a scalar slot: number, 0x…, IPv4 address, or hex:<bytes>; range-checked.
  * `ctx` is added after the text in messages (e.g. " for key '1'").
  */
-export function encodeSlot(text: string, s: Slot, map: BpfMap, ctx = ""): Buffer {
+export function encodeSlot(text: string, s: Slot, map: EntryMap, ctx = ""): Buffer {
   const t = text.trim();
   const what = `--map ${map.name}: ${s.what} '${text}'${ctx}`;
   if (t.startsWith("hex:")) return parseHexBytes(t, s, what);
@@ -47,7 +46,7 @@ export function encodeSlot(text: string, s: Slot, map: BpfMap, ctx = ""): Buffer
  * An LPM trie key for IPv4: a CIDR (198.51.100.0/24), an address (= /32), or a number that is an
  * address as a host-order u32 (0xC6336400/24; a bare 5 is 0.0.0.5/32), or hex:<8 bytes> raw.
  */
-export function encodeLpmKey(text: string, map: BpfMap): Buffer {
+export function encodeLpmKey(text: string, map: EntryMap): Buffer {
   const t = text.trim();
   const s: Slot = { what: "key", size: map.def.keySize };
   if (t.startsWith("hex:")) return parseHexBytes(t, s, `--map ${map.name}: key '${text}'`);
@@ -66,7 +65,7 @@ function numericCidr(t: string): Cidr | undefined {
 }
 
 /** Encode the key text for this map (LPM trie or scalar). */
-export function encodeKey(text: string, map: BpfMap, btf?: ParsedBtf): Buffer {
+export function encodeKey(text: string, map: EntryMap, btf?: ParsedBtf): Buffer {
   if (map.def.keySize === 0) throw new CliError(`--map ${map.name}: the map has no keys (type ${map.def.type}, e.g. a ring buffer); it cannot be filled`);
   if (isLpm(map)) return encodeLpmKey(text, map);
   if (text.includes("/")) throw new CliError(`--map ${map.name}: key '${text}': a CIDR range needs an LPM trie map; ${map.name} takes single keys`);
@@ -80,9 +79,9 @@ export function encodeKey(text: string, map: BpfMap, btf?: ParsedBtf): Buffer {
  * `--map` tokens in order: a map name, then key=value entries for it (value defaults to 1),
  * then another name… Keys may be negative when given after `--` (`--map S -- -1=3`).
  */
-export function fillMaps(maps: BpfMap[], btfRaw: Uint8Array | undefined, tokens: string[]): void {
+export function fillMaps(maps: EntryMap[], btfRaw: Uint8Array | undefined, tokens: string[]): void {
   const btf = objectBtf(btfRaw);
-  let map: BpfMap | undefined;
+  let map: EntryMap | undefined;
   for (const t of tokens) {
     const eq = t.indexOf("=");
     if (eq < 0) {
@@ -100,7 +99,7 @@ export function fillMaps(maps: BpfMap[], btfRaw: Uint8Array | undefined, tokens:
 }
 
 /** `run --block`: add an address or CIDR, value 1, to a hash map keyed by host-order u32 or an LPM trie. */
-export function blockAddress(map: BpfMap, spec: string): void {
+export function blockAddress(map: EntryMap, spec: string): void {
   const c = parseCidr(spec);
   if (!c) throw new CliError(`--block '${spec}': not an IPv4 address or CIDR (e.g. 198.51.100.3 or 198.51.100.0/24)`);
   const value = Buffer.alloc(map.def.valueSize);
@@ -115,7 +114,7 @@ export function blockAddress(map: BpfMap, spec: string): void {
 }
 
 /** The map `--block` fills: BLOCKLIST, else the one map whose name ends in BLOCKLIST. */
-export function blocklistMap(maps: BpfMap[]): BpfMap | undefined {
+export function blocklistMap(maps: EntryMap[]): EntryMap | undefined {
   const exact = maps.find((m) => m.name === "BLOCKLIST");
   if (exact) return exact;
   const ends = maps.filter((m) => m.name.endsWith("BLOCKLIST"));

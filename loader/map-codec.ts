@@ -1,15 +1,22 @@
 // Map keys and values as the kernel stores them: takes a map (its definition and, when the object
 // has BTF, the key/value types) and produces what a slot holds (size, int type, range), LPM trie
 // keys from CIDRs, and writes that name a full map. Used by the library API and the CLI's --map.
-import type { LoadedMap } from "../compiler/object.js";
+import type { LoadedMap, MapDef } from "../compiler/object.js";
 import { MAP_TYPE } from "../compiler/abi.js";
 import { parseBtf, resolveType, type ParsedBtf } from "../compiler/elf/btf.js";
 import { BpfError } from "./sys/errors.js";
 import { LoaderError } from "./errors.js";
-import type { BpfMap } from "./map.js";
 
 const ARRAY_TYPES = new Set<number>([MAP_TYPE.ARRAY, MAP_TYPE.PERCPU_ARRAY]); // keys are indexes below max_entries
 const LPM_TRIE = MAP_TYPE.LPM_TRIE;
+
+/** What encoding and filling need of a map: a kernel BpfMap, or a VM map behind an adapter. */
+export interface EntryMap {
+  readonly name: string;
+  readonly def: MapDef;
+  /** One value (per-CPU maps: written to every CPU); throws BpfError E2BIG/ENOSPC when full. */
+  set(key: Uint8Array, value: Uint8Array): void;
+}
 
 /** IPv4 dotted quad → host-order u32 (198.51.100.1 → 0xC6336401). */
 export function parseIpv4(s: string): number | undefined {
@@ -43,7 +50,7 @@ export interface Slot {
   int?: { name: string; signed: boolean; bool: boolean };
 }
 
-export function slotOf(map: BpfMap, what: "key" | "value", btf?: ParsedBtf): Slot {
+export function slotOf(map: EntryMap, what: "key" | "value", btf?: ParsedBtf): Slot {
   const def = map.def as LoadedMap;
   const size = what === "key" ? def.keySize : def.valueSize;
   const id = what === "key" ? def.btfKeyTypeId : def.btfValueTypeId;
@@ -88,7 +95,7 @@ export function intBytes(v: bigint, size: number): Buffer {
 }
 
 /** An LPM trie key: u32 prefix length, then the address in network order (tries match bytes in order). */
-export function lpmKey(map: BpfMap, c: Cidr): Buffer {
+export function lpmKey(map: EntryMap, c: Cidr): Buffer {
   if (map.def.keySize !== 8) throw new LoaderError("bad-key", "", `map ${map.name} is an LPM trie with ${map.def.keySize}-byte keys; IPv4 CIDRs need 8 (u32 prefix length + u32 address); give the key as hex:<bytes>`);
   const key = Buffer.alloc(8);
   key.writeUInt32LE(c.prefix, 0);
@@ -96,17 +103,17 @@ export function lpmKey(map: BpfMap, c: Cidr): Buffer {
   return key;
 }
 
-export function isLpm(map: BpfMap): boolean {
+export function isLpm(map: EntryMap): boolean {
   return map.def.type === LPM_TRIE;
 }
 
 /** An array map: keys are indexes below max_entries. */
-export function isArray(map: BpfMap): boolean {
+export function isArray(map: EntryMap): boolean {
   return ARRAY_TYPES.has(map.def.type);
 }
 
 /** Write one entry; a full map (E2BIG/ENOSPC) is named with its max_entries. */
-export function setEntry(map: BpfMap, key: Uint8Array, value: Uint8Array, keyText: string): void {
+export function setEntry(map: EntryMap, key: Uint8Array, value: Uint8Array, keyText: string): void {
   try {
     map.set(key, value);
   } catch (e) {

@@ -154,7 +154,41 @@ describe("VM maps", () => {
     expect([ring.output(new Uint8Array(20)), ring.output(new Uint8Array(20)), ring.output(new Uint8Array(1))]).toEqual([0, 0, -28]);
     expect(ring.drain().map((r) => r.length)).toEqual([20, 20]);
     expect(ring.output(new Uint8Array(1))).toBe(0);
-    expect(() => createMap({ name: "L", type: 11, keySize: 8, valueSize: 4, maxEntries: 2, flags: 1 }, 1)).toThrow("map L: lpm_trie maps are not supported by the VM yet");
+    expect(() => createMap({ name: "P", type: 4, keySize: 4, valueSize: 4, maxEntries: 2, flags: 0 }, 1)).toThrow("map P: perf_event_array maps are not supported by the VM yet");
+  });
+
+  it("LPM trie: longest matching prefix up to the key's own length, identity by masked prefix, flags and full", async () => {
+    const { createMap } = await import("../loader/vm/maps.js");
+    const k = (n: number) => new Uint8Array([n, 0, 0, 0]);
+    const t = createMap({ name: "L", type: 11, keySize: 8, valueSize: 4, maxEntries: 3, flags: 1 }, 1);
+    if (!("update" in t)) throw new Error("not a key/value map");
+    const key = (prefix: number, a: number[]) => Uint8Array.from([prefix, 0, 0, 0, ...a]);
+    expect(t.update(key(24, [198, 51, 100, 99]), k(24), 0, 0)).toBe(0); // stored as 198.51.100.0/24
+    expect(t.update(key(32, [198, 51, 100, 7]), k(32), 0, 0)).toBe(0);
+    expect(t.update(key(8, [198, 0, 0, 0]), k(8), 0, 0)).toBe(0);
+    expect(t.lookup(key(32, [198, 51, 100, 7]), 0)).toEqual(k(32));
+    expect(t.lookup(key(32, [198, 51, 100, 8]), 0)).toEqual(k(24));
+    expect(t.lookup(key(16, [198, 51, 100, 7]), 0)).toEqual(k(8)); // the key's length bounds the match
+    expect(t.lookup(key(32, [203, 0, 113, 1]), 0)).toBeUndefined();
+    expect(t.lookup(key(33, [198, 51, 100, 7]), 0)).toBeUndefined();
+    expect(t.update(key(24, [198, 51, 100, 1]), k(9), 1 /* NOEXIST */, 0)).toBe(-17);
+    expect(t.update(key(16, [198, 51, 0, 0]), k(9), 0, 0)).toBe(-28);
+    expect(t.update(key(33, [0, 0, 0, 0]), k(9), 0, 0)).toBe(-22);
+    expect(t.delete(key(24, [198, 51, 100, 200]))).toBe(0);
+    expect(t.lookup(key(32, [198, 51, 100, 8]), 0)).toEqual(k(8));
+  });
+
+  it("LRU hash: a full map evicts the least recently used key instead of failing", async () => {
+    const { createMap } = await import("../loader/vm/maps.js");
+    const k = (n: number) => new Uint8Array([n, 0, 0, 0]);
+    const h = createMap({ name: "U", type: 9, keySize: 4, valueSize: 4, maxEntries: 2, flags: 0 }, 1);
+    if (!("update" in h)) throw new Error("not a key/value map");
+    expect(h.update(k(1), k(1), 0, 0)).toBe(0);
+    expect(h.update(k(2), k(2), 0, 0)).toBe(0);
+    h.lookup(k(1), 0); // 2 is now the least recently used
+    expect(h.update(k(3), k(3), 0, 0)).toBe(0);
+    expect(h.entries().map(([key]) => key[0]).sort()).toEqual([1, 3]);
+    expect(h.update(k(4), k(4), 2 /* EXIST */, 0)).toBe(-2);
   });
 });
 
@@ -163,5 +197,11 @@ describe("VM stays free of the kernel loader", () => {
     const seen = importGraph(["loader/vm/xdp.ts", "loader/vm/conformance.ts"], (file, spec) => expect(spec, `${file} imports ${spec}`).not.toMatch(/koffi|\/sys\//), true);
     expect([...seen].some((f) => f.endsWith("compiler/isa/decode.ts"))).toBe(true);
     expect([...seen].some((f) => f.includes("loader/sys"))).toBe(false);
+  });
+
+  it("`tsebpf test` reaches the kernel loader only by dynamic import (so --vm runs where koffi cannot load)", () => {
+    const seen = importGraph(["cli/commands/run-tests.ts"], (file, spec) =>
+      expect(spec, `${file} imports ${spec}`).not.toMatch(/koffi|sys\/(libc|bpf)|(^\.|loader)\/(object|test-run)\.js$/), true);
+    expect(seen.has("loader/vm/xdp.ts")).toBe(true);
   });
 });

@@ -1,12 +1,18 @@
-// The body of `tsebpf test`: takes a program file, packets and map entries, loads the program,
-// runs each packet with BPF_PROG_TEST_RUN and prints verdicts (text or JSON).
+// The body of `tsebpf test`: takes a program file, packets and map entries, runs each packet with
+// BPF_PROG_TEST_RUN — or in the in-process VM with --vm, or when the kernel path is unavailable
+// here (one note says why) — and prints verdicts (text or JSON).
 import type { Io } from "../io.js";
 import { CliError } from "../errors.js";
 import { readPackets } from "../packet-args.js";
 import { fillMaps } from "../map-args.js";
 import { programBytes } from "../../loader/input.js";
-import { loadObject, type LoadedObject } from "../../loader/object.js";
-import { testRun, xdpActionName } from "../../loader/test-run.js";
+import { LoaderError } from "../../loader/errors.js";
+import { kernelEngine, KernelUnavailable, vmEngine, type TestEngine } from "../../loader/test-engines.js";
+import { ElfFormatError } from "../../compiler/elf/bytes.js";
+import { VmCompileError } from "../../loader/vm/compile.js";
+import { VmMapError } from "../../loader/vm/maps.js";
+import { VmFault } from "../../loader/vm/memory.js";
+import { xdpActionName } from "../../loader/xdp-action.js";
 
 const ETH_HLEN = 14;
 
@@ -16,38 +22,73 @@ export interface RunTestsOpts {
   map?: string[];
   json?: boolean;
   program?: string;
+  vm?: boolean;
 }
 
 export async function runTests(file: string, o: RunTestsOpts, io: Io): Promise<number> {
   const repeat = parseRepeat(o.repeat);
   const packets = o.packet.flatMap((p) => readPackets(p, (w) => io.stderr(`warning: ${w}\n`)));
   packets.forEach((p, i) => {
-    if (p.length < ETH_HLEN) throw new CliError(`packet ${i + 1} is ${p.length} byte(s); XDP test runs need at least ${ETH_HLEN} (an Ethernet header)`);
+    if (p.length < ETH_HLEN)
+      throw new CliError(
+        `packet ${i + 1} is ${p.length} byte(s); XDP test runs need at least ${ETH_HLEN} (an Ethernet header)`,
+      );
   });
   const bytes = await programBytes(file);
-  let obj: LoadedObject | undefined;
+  let engine: TestEngine | undefined;
   try {
-    obj = loadObject(bytes, { verbose: (n) => io.stderr(n + "\n"), source: file });
-    fillMaps(obj.maps, obj.model.btf, o.map ?? []);
-    const prog = obj.program(o.program);
+    engine = await openEngine(file, bytes, o, io);
+    fillMaps(engine.maps, engine.btf, o.map ?? []);
+    const e = engine;
     const results = packets.map((p, i) => {
-      const r = testRun(prog.fd, p, { repeat });
+      const r = e.run(p, repeat);
       const changed = Buffer.compare(Buffer.from(r.dataOut), Buffer.from(p)) !== 0;
-      return { packet: i + 1, verdict: xdpActionName(r.retval), retval: r.retval, nsPerPacket: r.durationNs, ...(changed ? { dataOut: Buffer.from(r.dataOut).toString("hex") } : {}) };
+      return {
+        packet: i + 1,
+        verdict: xdpActionName(r.retval),
+        retval: r.retval,
+        nsPerPacket: r.durationNs,
+        ...(changed ? { dataOut: Buffer.from(r.dataOut).toString("hex") } : {}),
+      };
     });
     const width = Math.max(12, ...results.map((r) => r.verdict.length)); // one column, also for "unknown action 7"
-    if (o.json) io.stdout(JSON.stringify({ program: prog.name, repeat, results }, null, 2) + "\n");
-    else for (const r of results) {
-      io.stdout(`packet ${r.packet}: ${r.verdict.padEnd(width)} ${r.nsPerPacket} ns/packet\n`);
-      if (r.dataOut) io.stdout(`  output (${r.dataOut.length / 2} bytes): ${r.dataOut}\n`);
-    }
+    if (o.json) io.stdout(JSON.stringify({ program: e.program, engine: e.kind, repeat, results }, null, 2) + "\n");
+    else
+      for (const r of results) {
+        io.stdout(`packet ${r.packet}: ${r.verdict.padEnd(width)} ${r.nsPerPacket} ns/packet\n`);
+        if (r.dataOut) io.stdout(`  output (${r.dataOut.length / 2} bytes): ${r.dataOut}\n`);
+      }
     return 0;
+  } catch (e) {
+    throw engineCliError(e, file);
   } finally {
-    obj?.close();
+    engine?.close();
   }
 }
 
 export function parseRepeat(s: string): number {
   if (!/^\d+$/.test(s) || Number(s) < 1 || Number(s) > 0xffffffff) throw new CliError(`--repeat '${s}': expected a positive integer`);
   return Number(s);
+}
+
+/** The kernel unless --vm; the VM with one note when the kernel path is unavailable. */
+async function openEngine(file: string, bytes: Uint8Array, o: RunTestsOpts, io: Io): Promise<TestEngine> {
+  if (o.vm) return vmEngine(bytes, o.program);
+  try {
+    return await kernelEngine(file, bytes, o.program, (n) => io.stderr(n + "\n"));
+  } catch (e) {
+    if (!(e instanceof KernelUnavailable)) throw e;
+    io.stderr(`note: ${e.message}; running in the in-process VM instead (as --vm does)\n`);
+    return vmEngine(bytes, o.program);
+  }
+}
+
+/** The VM's errors (refused instruction or map, fault, bad ELF) as errors cli/errors.ts prints in one line. */
+export function engineCliError(e: unknown, file: string): unknown {
+  if (e instanceof VmCompileError || e instanceof VmMapError)
+    return new CliError(`${file}: the VM cannot run this object: ${e.message}`);
+  if (e instanceof VmFault) return new CliError(`${file}: fault in the VM: ${e.message}`);
+  if (e instanceof ElfFormatError)
+    return new LoaderError("bad-object", file, `not a valid BPF object: ${e.message}`, undefined, { cause: e });
+  return e;
 }

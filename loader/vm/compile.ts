@@ -5,16 +5,18 @@
 import { decodeInsns } from "../../compiler/isa/decode.js";
 import { findEntry, targetInImm } from "../../compiler/isa/lookup.js";
 import type { Insn } from "../../compiler/isa/insn.js";
-import { ATOMIC, binOp, bswap, cmp, immOperand, movsx, neg } from "../../compiler/isa/semantics.js";
+import { ATOMIC, bswap, immOperand, movsx, neg } from "../../compiler/isa/semantics.js";
 import { VmFault, type Memory, type Region } from "./memory.js";
+import { addSmall, big, canon, lo32, regCmp, regOp, type Reg } from "./reg.js";
 
 export const MAX_FRAMES = 8;
 
 export interface Machine {
-  r: bigint[];
+  /** r0..r10 (see reg.ts: a Number below 2^53, else a BigInt). */
+  r: Reg[];
   mem: Memory;
   /** Saved r6..r10 and return slot of each caller frame. */
-  frames: { ret: number; saved: bigint[] }[];
+  frames: { ret: number; saved: Reg[] }[];
   /** One 512-byte stack per call depth. */
   stacks: Region[];
 }
@@ -29,7 +31,7 @@ export interface CompileEnv {
   /** The helper a `callx` register names at run time (ubpf semantics; the kernel refuses callx). */
   helperAt?(id: number, insn: number): HelperFn;
   /** The value of an ld_imm64 with a pseudo source (map pointers); throws when unsupported. */
-  pseudo(insn: Insn, slot: number): bigint;
+  pseudo(insn: Insn, slot: number): Reg;
 }
 
 export type Step = (m: Machine) => number;
@@ -97,52 +99,64 @@ function aluStep(name: string, i: Insn, slot: number): Step | undefined {
   const next = slot + 1;
   let m = /^(\w+?)(64|32)_(imm|reg)$/.exec(name);
   if (m && (i.code & 7) !== 5 && (i.code & 7) !== 6) {
-    const f = binOp(m[1], Number(m[2]));
+    const f = regOp(m[1], Number(m[2]));
     if (!f) return undefined;
     if (m[3] === "imm") {
-      const k = immOperand(i.imm, Number(m[2]));
+      if (m[2] === "64" && (m[1] === "add" || m[1] === "sub")) {
+        const k = m[1] === "add" ? i.imm : -i.imm;
+        return (x) => { x.r[d] = addSmall(x.r[d], k); return next; };
+      }
+      const k = canon(immOperand(i.imm, Number(m[2])));
       return (x) => { x.r[d] = f(x.r[d], k); return next; };
     }
     return (x) => { x.r[d] = f(x.r[d], x.r[s]); return next; };
   }
   if ((m = /^neg(64|32)$/.exec(name))) {
     const f = neg(Number(m[1]));
-    return (x) => { x.r[d] = f(x.r[d]); return next; };
+    return (x) => { x.r[d] = canon(f(big(x.r[d]))); return next; };
   }
   if ((m = /^movsx(64|32)_(\d+)$/.exec(name))) {
     const f = movsx(Number(m[2]), Number(m[1]));
-    return (x) => { x.r[d] = f(x.r[s]); return next; };
+    return (x) => { x.r[d] = canon(f(big(x.r[s]))); return next; };
   }
-  if ((m = /^(le|be|bswap)(\d+)$/.exec(name))) {
-    const bits = Number(m[2]), mask = (1n << BigInt(bits)) - 1n;
-    if (m[1] === "le") return (x) => { x.r[d] &= mask; return next; };
-    return (x) => { x.r[d] = bswap(x.r[d], bits); return next; };
-  }
+  if ((m = /^(le|be|bswap)(\d+)$/.exec(name))) return swapStep(m[1] === "le", Number(m[2]), d, next);
   return undefined;
+}
+
+/** le16/32/64 truncate; be and bswap reverse the low `bits` bits' bytes. */
+function swapStep(le: boolean, bits: number, d: number, next: number): Step {
+  if (le && bits === 64) return () => next;
+  if (le) return (x) => { x.r[d] = bits === 32 ? lo32(x.r[d]) : lo32(x.r[d]) & 0xffff; return next; };
+  if (bits === 16) return (x) => { const v = lo32(x.r[d]); x.r[d] = ((v & 0xff) << 8) | ((v >>> 8) & 0xff); return next; };
+  if (bits === 32) return (x) => {
+    const v = lo32(x.r[d]);
+    x.r[d] = (((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0;
+    return next;
+  };
+  return (x) => { x.r[d] = canon(bswap(big(x.r[d]), bits)); return next; };
 }
 
 const SIZES: Record<string, number> = { b: 1, h: 2, w: 4, dw: 8 };
 
 function memStep(name: string, i: Insn, slot: number): Step | undefined {
   const { dst: d, src: s } = i;
-  const off = BigInt(i.off), next = slot + 1;
-  const at = (base: bigint) => BigInt.asUintN(64, base + off);
+  const off = i.off, next = slot + 1;
   let m = /^ldx(s?)(dw|w|h|b)$/.exec(name);
   if (m) {
     const size = SIZES[m[2]];
-    if (m[1]) return (x) => { x.r[d] = BigInt.asUintN(64, BigInt.asIntN(size * 8, x.mem.load(at(x.r[s]), size, slot))); return next; };
-    return (x) => { x.r[d] = x.mem.load(at(x.r[s]), size, slot); return next; };
+    if (m[1]) return (x) => { x.r[d] = canon(BigInt.asUintN(64, BigInt.asIntN(size * 8, big(x.mem.load(addSmall(x.r[s], off), size, slot))))); return next; };
+    return (x) => { x.r[d] = x.mem.load(addSmall(x.r[s], off), size, slot); return next; };
   }
   if ((m = /^(stx|st)(dw|w|h|b)$/.exec(name))) {
     const size = SIZES[m[2]];
     if (m[1] === "st") {
-      const k = BigInt.asUintN(64, BigInt(i.imm));
-      return (x) => { x.mem.store(at(x.r[d]), size, k, slot); return next; };
+      const k = canon(BigInt.asUintN(64, BigInt(i.imm)));
+      return (x) => { x.mem.store(addSmall(x.r[d], off), size, k, slot); return next; };
     }
-    return (x) => { x.mem.store(at(x.r[d]), size, x.r[s], slot); return next; };
+    return (x) => { x.mem.store(addSmall(x.r[d], off), size, x.r[s], slot); return next; };
   }
   if (name === "lddw") {
-    const v = BigInt.asUintN(64, i.imm64 ?? 0n);
+    const v = canon(BigInt.asUintN(64, i.imm64 ?? 0n));
     return (x) => { x.r[d] = v; return slot + 2; };
   }
   if ((m = /^atomic(64|32)_(fetch_)?(\w+)$/.exec(name))) return atomicStep(m[3], !!m[2] || m[3] === "xchg", Number(m[1]), i, slot);
@@ -151,13 +165,13 @@ function memStep(name: string, i: Insn, slot: number): Step | undefined {
 
 function atomicStep(op: string, fetch: boolean, bits: number, i: Insn, slot: number): Step | undefined {
   const { dst: d, src: s } = i;
-  const size = bits / 8, off = BigInt(i.off), next = slot + 1;
-  const trunc = (v: bigint) => BigInt.asUintN(bits, v);
+  const size = bits / 8, off = i.off, next = slot + 1;
+  const trunc = (v: bigint) => canon(BigInt.asUintN(bits, v));
   if (op === "cmpxchg") {
     return (x) => {
-      const a = BigInt.asUintN(64, x.r[d] + off);
+      const a = addSmall(x.r[d], off);
       const old = x.mem.load(a, size, slot);
-      if (old === trunc(x.r[0])) x.mem.store(a, size, x.r[s], slot);
+      if (old === trunc(big(x.r[0]))) x.mem.store(a, size, x.r[s], slot);
       x.r[0] = old;
       return next;
     };
@@ -165,9 +179,9 @@ function atomicStep(op: string, fetch: boolean, bits: number, i: Insn, slot: num
   const f = ATOMIC[op];
   if (!f) return undefined;
   return (x) => {
-    const a = BigInt.asUintN(64, x.r[d] + off);
+    const a = addSmall(x.r[d], off);
     const old = x.mem.load(a, size, slot);
-    x.mem.store(a, size, trunc(f(old, x.r[s])), slot);
+    x.mem.store(a, size, trunc(f(big(old), big(x.r[s]))), slot);
     if (fetch) x.r[s] = old;
     return next;
   };
@@ -179,14 +193,13 @@ function jumpStep(name: string, i: Insn, slot: number, env: CompileEnv): Step | 
   const m = /^(j\w+?)(32)?_(imm|reg)$/.exec(name);
   if (m) {
     const bits = m[2] ? 32 : 64;
-    const c = cmp(m[1], bits);
+    const c = regCmp(m[1], bits);
     if (!c) return undefined;
-    const t = (v: bigint) => BigInt.asUintN(bits, v);
     if (m[3] === "imm") {
-      const k = immOperand(i.imm, bits);
-      return bits === 64 ? (x) => (c(x.r[d], k) ? taken : next) : (x) => (c(t(x.r[d]), k) ? taken : next);
+      const k = canon(immOperand(i.imm, bits));
+      return (x) => (c(x.r[d], k) ? taken : next);
     }
-    return (x) => (c(t(x.r[d]), t(x.r[s])) ? taken : next);
+    return (x) => (c(x.r[d], x.r[s]) ? taken : next);
   }
   switch (name) {
     case "ja": return () => taken;
@@ -212,7 +225,7 @@ function helperStep(id: number, slot: number, env: CompileEnv): Step {
 function callxStep(reg: number, slot: number, env: CompileEnv): Step {
   const at = env.helperAt;
   if (!at) throw new VmCompileError(`insn ${slot}: callx is not supported (the kernel refuses it too)`);
-  return (x) => { at(Number(BigInt.asUintN(32, x.r[reg])), slot)(x, slot); return slot + 1; };
+  return (x) => { at(lo32(x.r[reg]), slot)(x, slot); return slot + 1; };
 }
 
 function localCall(to: number, slot: number): Step {

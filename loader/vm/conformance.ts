@@ -7,12 +7,13 @@ import { compile, MAX_FRAMES, VmCompileError, type HelperFn, type Machine } from
 import { helperName } from "./helpers.js";
 import { Memory, VmFault } from "./memory.js";
 import { execute, STACK } from "./xdp.js";
+import { big, type Reg } from "./reg.js";
 
 class Unwind extends Error {}
 
 const unwind: HelperFn = (x) => {
   x.r[0] = x.r[1];
-  if (x.r[1] === 0n) throw new Unwind();
+  if (x.r[1] === 0) throw new Unwind();
 };
 
 const HELPERS = new Map<number, HelperFn>([[5, unwind]]);
@@ -49,14 +50,14 @@ export function runBytes(code: Uint8Array, memBytes: Uint8Array): bigint {
     },
     pseudo: (_i, slot) => { throw new VmCompileError(`insn ${slot}: ld_imm64 with a pseudo source needs an object's maps`); },
   });
-  const m: Machine = { r: new Array<bigint>(11).fill(0n), mem, frames: [], stacks };
-  m.r[1] = memBytes.length ? mem.ptr(region, 0) : 0n;
-  m.r[2] = BigInt(memBytes.length);
+  const m: Machine = { r: new Array<Reg>(11).fill(0), mem, frames: [], stacks };
+  m.r[1] = memBytes.length ? mem.ptr(region, 0) : 0;
+  m.r[2] = memBytes.length;
   m.r[10] = mem.ptr(stacks[0], STACK);
   try {
     execute(steps, m, 1_000_000);
   } catch (e) {
     if (!(e instanceof Unwind)) throw e;
   }
-  return m.r[0];
+  return big(m.r[0]);
 }

@@ -6,6 +6,7 @@ import { TailCall, type HelperFn, type Machine, type Step } from "./compile.js";
 import { EINVAL, ProgArrayMap, type AnyMap, type VmMap } from "./maps.js";
 import { VmFault, type Memory, type Region } from "./memory.js";
 import { helperNameOf } from "../../compiler/abi.js";
+import { big, canon, lo32, type Reg } from "./reg.js";
 
 export function helperName(id: number): string {
   const name = helperNameOf(id);
@@ -22,14 +23,16 @@ export interface HelperState {
   /** The compiled program a tail call jumps to, and the tail calls made in this run. */
   programSteps(name: string): Step[];
   tailCalls: number;
-  valuePtr(map: VmMap, value: Uint8Array): bigint;
+  valuePtr(map: VmMap, value: Uint8Array): Reg;
   clock: { ns: bigint };
   random(): number;
   cpu: number;
 }
 
 const MAX_TAIL_CALLS = 33, XDP_FRAME = 40, ETH_HLEN = 14, HARD_END = 4096 - 320, MAX_META = 32;
-const ret = (x: Machine, v: number | bigint) => { x.r[0] = BigInt.asUintN(64, BigInt(v)); };
+const ret = (x: Machine, v: number | bigint) => { x.r[0] = typeof v === "number" && v >= 0 ? v : canon(BigInt.asUintN(64, BigInt(v))); };
+/** A register's low 32 bits as a signed number (helper int arguments). */
+const s32 = (v: Reg) => lo32(v) | 0;
 
 export function xdpHelpers(s: HelperState): Map<number, HelperFn> {
   const kv = (x: Machine, insn: number, name: string): VmMap => {
@@ -41,20 +44,20 @@ export function xdpHelpers(s: HelperState): Map<number, HelperFn> {
   const clock = (x: Machine) => ret(x, s.clock.ns);
   return new Map<number, HelperFn>([
     [1, (x, i) => { const m = kv(x, i, "map_lookup_elem"); const v = m.lookup(key(x, m, i), s.cpu); ret(x, v ? s.valuePtr(m, v) : 0); }],
-    [2, (x, i) => { const m = kv(x, i, "map_update_elem"); ret(x, m.update(key(x, m, i), s.mem.bytes(x.r[3], m.def.valueSize, i), Number(x.r[4]), s.cpu)); }],
+    [2, (x, i) => { const m = kv(x, i, "map_update_elem"); ret(x, m.update(key(x, m, i), s.mem.bytes(x.r[3], m.def.valueSize, i), Number(big(x.r[4])), s.cpu)); }],
     [3, (x, i) => { const m = kv(x, i, "map_delete_elem"); ret(x, m.delete(key(x, m, i))); }],
     [5, clock], [125, clock], [160, clock],
     [7, (x) => ret(x, s.random() >>> 0)],
     [8, (x) => ret(x, s.cpu)],
     [12, (x, i) => tailCall(s, x, i)],
-    [44, (x) => ret(x, adjustHead(s, Number(BigInt.asIntN(32, x.r[2]))))],
-    [54, (x) => ret(x, adjustMeta(s, Number(BigInt.asIntN(32, x.r[2]))))],
-    [65, (x) => ret(x, adjustTail(s, Number(BigInt.asIntN(32, x.r[2]))))],
+    [44, (x) => ret(x, adjustHead(s, s32(x.r[2])))],
+    [54, (x) => ret(x, adjustMeta(s, s32(x.r[2])))],
+    [65, (x) => ret(x, adjustTail(s, s32(x.r[2])))],
     [188, (x) => ret(x, s.packet.hi - s.data)], // no fragments: data_end - data
     [130, (x, i) => {
       const m = s.mapOf(s.mem.regionOf(x.r[1]));
       if (!m || !("output" in m)) throw new VmFault("bpf_ringbuf_output: r1 is not a pointer to a ring buffer", i);
-      ret(x, m.output(s.mem.bytes(x.r[2], Number(BigInt.asUintN(32, x.r[3])), i)));
+      ret(x, m.output(s.mem.bytes(x.r[2], lo32(x.r[3]), i)));
     }],
   ]);
 }
@@ -64,7 +67,7 @@ function tailCall(s: HelperState, x: Machine, insn: number): void {
   const m = s.mapOf(s.mem.regionOf(x.r[2]));
   if (!(m instanceof ProgArrayMap)) throw new VmFault("bpf_tail_call: r2 is not a pointer to a prog array", insn);
   if (x.frames.length) throw new VmFault("bpf_tail_call from a BPF-to-BPF subprogram is not supported by the VM yet", insn);
-  const name = m.progs[Number(BigInt.asUintN(32, x.r[3]))];
+  const name = m.progs[lo32(x.r[3])];
   if (name === undefined || s.tailCalls >= MAX_TAIL_CALLS) return;
   s.tailCalls++;
   throw new TailCall(s.programSteps(name));

@@ -1,12 +1,12 @@
 // The VM's maps: takes a MapDef and a CPU count, produces storage with the kernel's update/delete
-// semantics (flags, -errno results) for hash, array, per-CPU hash/array, ring buffers and prog
-// arrays. Values
-// are Uint8Arrays that programs get pointers into. Other map types are refused by name.
+// semantics (flags, -errno results) for hash, LRU hash, array, per-CPU hash/array, LPM trie, ring buffers
+// and prog arrays. Values are Uint8Arrays that programs get pointers into. Other map types are
+// refused by name.
 import type { MapDef } from "../../compiler/object.js";
 import { MAP_TYPE, mapTypeName } from "../../compiler/abi.js";
 
 export const ENOENT = -2, E2BIG = -7, EEXIST = -17, EINVAL = -22, ENOSPC = -28;
-const BPF_NOEXIST = 1, BPF_EXIST = 2, PROG_ARRAY = 3;
+const BPF_NOEXIST = 1, BPF_EXIST = 2;
 
 export class VmMapError extends Error {}
 
@@ -18,23 +18,34 @@ export interface VmMap {
   /** BPF_MAP_UPDATE_ELEM from a program on `cpu`: 0 or -errno. */
   update(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number;
   delete(key: Uint8Array): number;
+  /** BPF_MAP_UPDATE_ELEM from user space: the value goes to every CPU's copy; 0 or -errno. */
+  set(key: Uint8Array, value: Uint8Array): number;
   /** Every entry: key → one value per CPU (one element for shared maps). */
   entries(): [Uint8Array, Uint8Array[]][];
 }
 
-const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
+/** A key as a Map key: one char per byte. */
+const keyString = (b: Uint8Array) => String.fromCharCode.apply(null, b as unknown as number[]);
+
+function setEveryCpu(m: VmMap, cpus: number, key: Uint8Array, value: Uint8Array): number {
+  for (let cpu = 0; cpu < cpus; cpu++) {
+    const r = m.update(key, value, 0, cpu);
+    if (r) return r;
+  }
+  return 0;
+}
 
 class HashMap implements VmMap {
-  private items = new Map<string, { key: Uint8Array; values: Uint8Array[] }>();
-  constructor(readonly def: MapDef, private cpus: number) {}
+  protected items = new Map<string, { key: Uint8Array; values: Uint8Array[] }>();
+  constructor(readonly def: MapDef, protected cpus: number) {}
 
   lookup(key: Uint8Array, cpu: number): Uint8Array | undefined {
-    return this.items.get(hex(key))?.values[this.cpus === 1 ? 0 : cpu];
+    return this.items.get(keyString(key))?.values[this.cpus === 1 ? 0 : cpu];
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number {
     if (flags > BPF_EXIST) return EINVAL;
-    const k = hex(key), old = this.items.get(k);
+    const k = keyString(key), old = this.items.get(k);
     if (old && flags === BPF_NOEXIST) return EEXIST;
     if (!old && flags === BPF_EXIST) return ENOENT;
     if (!old && this.items.size >= this.def.maxEntries) return E2BIG;
@@ -45,11 +56,40 @@ class HashMap implements VmMap {
   }
 
   delete(key: Uint8Array): number {
-    return this.items.delete(hex(key)) ? 0 : ENOENT;
+    return this.items.delete(keyString(key)) ? 0 : ENOENT;
+  }
+
+  set(key: Uint8Array, value: Uint8Array): number {
+    return setEveryCpu(this, this.cpus, key, value);
   }
 
   entries(): [Uint8Array, Uint8Array[]][] {
     return [...this.items.values()].map((e) => [e.key, e.values]);
+  }
+}
+
+/**
+ * BPF_MAP_TYPE_LRU_HASH (and its per-CPU form): a hash map that, when full, makes room for a new
+ * key by evicting the least recently used one (looked up or updated) instead of failing. The
+ * kernel approximates this (per-CPU free lists, a reference bit, batch shrinking) and may evict
+ * a little earlier or another old entry; a map that never fills behaves the same in both.
+ */
+class LruHashMap extends HashMap {
+  override lookup(key: Uint8Array, cpu: number): Uint8Array | undefined {
+    const k = keyString(key), e = this.items.get(k);
+    if (!e) return undefined;
+    this.items.delete(k);
+    this.items.set(k, e);
+    return e.values[this.cpus === 1 ? 0 : cpu];
+  }
+
+  override update(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number {
+    const k = keyString(key), old = this.items.get(k);
+    if (old) {
+      this.items.delete(k);
+      this.items.set(k, old);
+    } else if (flags <= BPF_NOEXIST && this.items.size >= this.def.maxEntries) this.items.delete(this.items.keys().next().value!);
+    return super.update(key, value, flags, cpu);
   }
 }
 
@@ -81,8 +121,71 @@ class ArrayMap implements VmMap {
     return EINVAL;
   }
 
+  set(key: Uint8Array, value: Uint8Array): number {
+    return setEveryCpu(this, this.cpus, key, value);
+  }
+
   entries(): [Uint8Array, Uint8Array[]][] {
     return this.values.map((v, i) => [new Uint8Array(new Uint32Array([i]).buffer), v]);
+  }
+}
+
+/**
+ * BPF_MAP_TYPE_LPM_TRIE: keys are a u32 prefix length and data bytes; a lookup finds the entry with
+ * the longest prefix (at most the key's own prefix length) whose bits match the key's data, as
+ * kernel/bpf/lpm_trie.c does. An entry is identified by its prefix length and masked data.
+ */
+class LpmTrieMap implements VmMap {
+  private items = new Map<string, { key: Uint8Array; value: Uint8Array; prefix: number }>();
+  private readonly maxPrefix: number;
+  constructor(readonly def: MapDef) {
+    if (def.keySize < 5) throw new VmMapError(`map ${def.name}: LPM trie keys are a u32 prefix length and at least 1 data byte`);
+    this.maxPrefix = (def.keySize - 4) * 8;
+  }
+
+  private static prefixOf(key: Uint8Array): number {
+    return new DataView(key.buffer, key.byteOffset, 4).getUint32(0, true);
+  }
+
+  /** The identity of (prefix, data): the data's first `prefix` bits. */
+  private static id(key: Uint8Array, prefix: number): string {
+    const data = key.slice(4, 4 + Math.ceil(prefix / 8));
+    if (prefix % 8) data[data.length - 1] &= 0xff << (8 - (prefix % 8));
+    return `${prefix}/${keyString(data)}`;
+  }
+
+  lookup(key: Uint8Array): Uint8Array | undefined {
+    const max = LpmTrieMap.prefixOf(key);
+    if (max > this.maxPrefix) return undefined;
+    for (let p = max; p >= 0; p--) {
+      const e = this.items.get(LpmTrieMap.id(key, p));
+      if (e) return e.value;
+    }
+    return undefined;
+  }
+
+  update(key: Uint8Array, value: Uint8Array, flags: number): number {
+    const prefix = LpmTrieMap.prefixOf(key);
+    if (flags > BPF_EXIST || prefix > this.maxPrefix) return EINVAL;
+    const id = LpmTrieMap.id(key, prefix), old = this.items.get(id);
+    if (old && flags === BPF_NOEXIST) return EEXIST;
+    if (!old && flags === BPF_EXIST) return ENOENT;
+    if (!old && this.items.size >= this.def.maxEntries) return ENOSPC;
+    this.items.set(id, { key: key.slice(), value: value.slice(0, this.def.valueSize), prefix });
+    return 0;
+  }
+
+  delete(key: Uint8Array): number {
+    const prefix = LpmTrieMap.prefixOf(key);
+    return prefix <= this.maxPrefix && this.items.delete(LpmTrieMap.id(key, prefix)) ? 0 : ENOENT;
+  }
+
+  set(key: Uint8Array, value: Uint8Array): number {
+    return this.update(key, value, 0);
+  }
+
+  entries(): [Uint8Array, Uint8Array[]][] {
+    return [...this.items.values()].map((e) => [e.key, [e.value]]);
   }
 }
 
@@ -131,10 +234,13 @@ export function createMap(def: MapDef, cpus: number): AnyMap {
   switch (def.type) {
     case MAP_TYPE.HASH: return new HashMap(def, 1);
     case MAP_TYPE.PERCPU_HASH: return new HashMap(def, cpus);
+    case MAP_TYPE.LRU_HASH: return new LruHashMap(def, 1);
+    case MAP_TYPE.LRU_PERCPU_HASH: return new LruHashMap(def, cpus);
     case MAP_TYPE.ARRAY: return new ArrayMap(def, 1);
     case MAP_TYPE.PERCPU_ARRAY: return new ArrayMap(def, cpus);
+    case MAP_TYPE.LPM_TRIE: return new LpmTrieMap(def);
     case MAP_TYPE.RINGBUF: return new RingMap(def);
-    case PROG_ARRAY: return new ProgArrayMap(def);
+    case MAP_TYPE.PROG_ARRAY: return new ProgArrayMap(def);
   }
   const name = MAP_TYPE_NAMES[def.type] ?? `type ${def.type}`;
   throw new VmMapError(`map ${def.name}: ${name} maps are not supported by the VM yet`);

@@ -3,9 +3,12 @@
 // negative offsets stay inside their own region's tag), pointer arithmetic works as in the kernel while every access is checked against its own region's bounds; a
 // failed check throws a VmFault naming the instruction and the region.
 
+import type { Reg } from "./reg.js";
+
 const SPAN = 2 ** 40;
-const SPAN_N = BigInt(SPAN);
 const MID = 2 ** 39;
+/** Region ids stay below this, so every pointer is a Number (below 2^53). */
+const MAX_REGIONS = 2 ** 13 - 1;
 
 /** A run-time error of the program (the kernel's verifier would have refused to load it). */
 export class VmFault extends Error {
@@ -16,7 +19,7 @@ export class VmFault extends Error {
 
 /** Loads and stores of a region that is not plain bytes (the context struct). */
 export interface RegionHooks {
-  load(off: number, size: number, insn: number): bigint;
+  load(off: number, size: number, insn: number): Reg;
 }
 
 export interface Region {
@@ -36,6 +39,7 @@ export class Memory {
   private regions: Region[] = [];
 
   add(name: string, bytes: Uint8Array, o: Partial<Pick<Region, "lo" | "hi" | "origin" | "writable" | "hooks">> = {}): Region {
+    if (this.regions.length >= MAX_REGIONS) throw new VmFault(`more than ${MAX_REGIONS} memory regions (map values)`, -1);
     const r: Region = {
       id: this.regions.length + 1, name, bytes, dv: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
       lo: o.lo ?? 0, hi: o.hi ?? bytes.length, origin: o.origin ?? 0, writable: o.writable ?? true, hooks: o.hooks,
@@ -45,60 +49,72 @@ export class Memory {
   }
 
   /** The pointer to byte `index` of region r. */
-  ptr(r: Region, index: number): bigint {
-    return BigInt(r.id * SPAN + MID + index);
+  ptr(r: Region, index: number): number {
+    return r.id * SPAN + MID + index;
   }
 
   /** The region a pointer points into (undefined for scalars). */
-  regionOf(addr: bigint): Region | undefined {
-    return addr < SPAN_N ? undefined : this.regions[Number(addr / SPAN_N) - 1];
+  regionOf(addr: Reg): Region | undefined {
+    return typeof addr === "bigint" || addr < SPAN ? undefined : this.regions[Math.floor(addr / SPAN) - 1];
   }
 
-  /** Checks an access of `size` bytes at addr; returns the region and the byte index. */
-  check(addr: bigint, size: number, write: boolean, insn: number): [Region, number] {
+  /** The byte index of an access of `size` bytes at addr in its region (this.hit); faults when out of bounds. */
+  private check(addr: Reg, size: number, write: boolean, insn: number): number {
     const r = this.regionOf(addr);
-    const what = `${write ? "write" : "read"} of ${size} byte${size > 1 ? "s" : ""}`;
-    if (!r) throw new VmFault(`${what} at 0x${addr.toString(16)}, which is not a pointer`, insn);
-    const i = index(addr);
-    if (write && !r.writable) throw new VmFault(`${what} at ${describe(r, i)}: ${r.name} is read-only`, insn);
-    if (i < r.lo || i + size > r.hi)
-      throw new VmFault(`out-of-bounds ${what} at ${describe(r, i)} (${r.name} is ${r.origin < r.hi ? r.hi - r.origin : r.hi - r.lo} bytes)`, insn);
-    return [r, i];
+    const i = r ? index(addr as number) : 0;
+    if (!r || i < r.lo || i + size > r.hi || (write && !r.writable)) fault(r, addr, i, size, write, insn);
+    this.hit = r;
+    return i;
   }
 
-  load(addr: bigint, size: number, insn: number): bigint {
-    const r = this.regionOf(addr);
-    if (r?.hooks) return r.hooks.load(index(addr) - r.origin, size, insn);
-    const [reg, i] = this.check(addr, size, false, insn);
-    const dv = reg.dv;
+  private hit: Region | undefined;
+
+  load(addr: Reg, size: number, insn: number): Reg {
+    const h = this.regionOf(addr)?.hooks;
+    if (h) return h.load(index(addr as number) - this.regionOf(addr)!.origin, size, insn);
+    const i = this.check(addr, size, false, insn), dv = this.hit!.dv;
     switch (size) {
-      case 1: return BigInt(dv.getUint8(i));
-      case 2: return BigInt(dv.getUint16(i, true));
-      case 4: return BigInt(dv.getUint32(i, true));
-      default: return dv.getBigUint64(i, true);
+      case 1: return dv.getUint8(i);
+      case 2: return dv.getUint16(i, true);
+      case 4: return dv.getUint32(i, true);
     }
+    const hi = dv.getUint32(i + 4, true);
+    return hi < 2 ** 21 ? hi * 2 ** 32 + dv.getUint32(i, true) : dv.getBigUint64(i, true);
   }
 
-  store(addr: bigint, size: number, v: bigint, insn: number): void {
-    const [r, i] = this.check(addr, size, true, insn);
-    const dv = r.dv;
-    switch (size) {
-      case 1: dv.setUint8(i, Number(v & 0xffn)); break;
-      case 2: dv.setUint16(i, Number(v & 0xffffn), true); break;
-      case 4: dv.setUint32(i, Number(v & 0xffffffffn), true); break;
-      default: dv.setBigUint64(i, v, true);
+  store(addr: Reg, size: number, v: Reg, insn: number): void {
+    const i = this.check(addr, size, true, insn), dv = this.hit!.dv;
+    if (typeof v === "bigint") {
+      if (size === 8) return dv.setBigUint64(i, v, true);
+      v = Number(BigInt.asUintN(32, v));
     }
+    switch (size) {
+      case 1: return dv.setUint8(i, v & 0xff);
+      case 2: return dv.setUint16(i, v & 0xffff, true);
+      case 4: return dv.setUint32(i, v % 2 ** 32, true);
+    }
+    dv.setUint32(i, v % 2 ** 32, true);
+    dv.setUint32(i + 4, Math.floor(v / 2 ** 32), true);
   }
 
   /** A copy of `size` bytes at addr (helper arguments such as keys). */
-  bytes(addr: bigint, size: number, insn: number): Uint8Array {
+  bytes(addr: Reg, size: number, insn: number): Uint8Array {
     if (size === 0) return new Uint8Array(0);
-    const [r, i] = this.check(addr, size, false, insn);
-    return r.bytes.slice(i, i + size);
+    const i = this.check(addr, size, false, insn);
+    return this.hit!.bytes.slice(i, i + size);
   }
 }
 
-const index = (addr: bigint) => Number(addr % SPAN_N) - MID;
+const index = (addr: number) => (addr % SPAN) - MID;
+
+/** Throws the VmFault of a failed check. */
+function fault(r: Region | undefined, addr: Reg, i: number, size: number, write: boolean, insn: number): never {
+  const what = `${write ? "write" : "read"} of ${size} byte${size > 1 ? "s" : ""}`;
+  if (!r) throw new VmFault(`${what} at 0x${addr.toString(16)}, which is not a pointer`, insn);
+  if (write && !r.writable) throw new VmFault(`${what} at ${describe(r, i)}: ${r.name} is read-only`, insn);
+  const len = r.origin < r.hi ? r.hi - r.origin : r.hi - r.lo;
+  throw new VmFault(`out-of-bounds ${what} at ${describe(r, i)} (${r.name} is ${len} bytes)`, insn);
+}
 
 /** `packet+60`, `stack-8`. */
 function describe(r: Region, i: number): string {

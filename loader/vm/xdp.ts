@@ -11,6 +11,8 @@ import { helperName, xdpHelpers, type HelperState } from "./helpers.js";
 import { createMap, ProgArrayMap, type AnyMap, type VmMap } from "./maps.js";
 import { Memory, VmFault, type Region } from "./memory.js";
 import { mulberry32 } from "./random.js";
+import { lo32, type Reg } from "./reg.js";
+import { isXdpSection, notXdpMessage } from "../sections.js";
 
 export const HEADROOM = 256, FRAME = 4096, MAX_PACKET = FRAME - HEADROOM - 320, STACK = 512;
 
@@ -39,6 +41,8 @@ export interface VmResult {
 }
 
 export class XdpVm {
+  /** The name of the program run() runs. */
+  readonly program: string;
   readonly maps = new Map<string, AnyMap>();
   /** The virtual clock bpf_ktime_get_ns reads; tests move it. */
   readonly clock = { ns: 0n };
@@ -55,8 +59,8 @@ export class XdpVm {
   private readonly valueRegions = new WeakMap<Uint8Array, Region>();
 
   constructor(readonly model: ObjectModel, opts: VmOptions = {}) {
-    const prog = opts.program ? model.programs.find((p) => p.name === opts.program) : model.programs[0];
-    if (!prog) throw new VmCompileError(opts.program ? `no program named '${opts.program}'` : "the object has no programs");
+    const prog = chooseProgram(model, opts.program);
+    this.program = prog.name;
     const cpus = opts.cpus ?? 1;
     this.handles = model.maps.map((def) => {
       const m = createMap(def, cpus);
@@ -74,7 +78,7 @@ export class XdpVm {
     };
     this.ctx = this.mem.add("xdp_md", new Uint8Array(24), { writable: false, hooks: { load: (off, size, insn) => this.ctxLoad(off, size, insn, opts) } });
     const stacks = Array.from({ length: MAX_FRAMES }, (_, d) => this.mem.add(d ? `stack (frame ${d})` : "stack", new Uint8Array(STACK), { origin: STACK }));
-    this.machine = { r: new Array<bigint>(11).fill(0n), mem: this.mem, frames: [], stacks };
+    this.machine = { r: new Array<Reg>(11).fill(0), mem: this.mem, frames: [], stacks };
     this.limit = opts.insnLimit ?? 1_000_000;
     this.helpers = xdpHelpers(this.state);
     this.steps = this.programSteps(prog.name);
@@ -93,13 +97,13 @@ export class XdpVm {
     s.data = p.origin = p.lo = HEADROOM;
     p.hi = HEADROOM + packet.length;
     const m = this.machine;
-    m.r.fill(0n);
+    m.r.fill(0);
     m.frames.length = 0;
     m.r[1] = this.mem.ptr(this.ctx, 0);
     m.r[10] = this.mem.ptr(m.stacks[0], STACK);
     s.tailCalls = 0;
     const insns = execute(this.steps, m, this.limit);
-    return { verdict: Number(m.r[0] & 0xffffffffn), packet: p.bytes.slice(s.data, p.hi), insns };
+    return { verdict: lo32(m.r[0]), packet: p.bytes.slice(s.data, p.hi), insns };
   }
 
   /** The key/value map `name` (throws for unknown names and ring buffers). */
@@ -140,18 +144,28 @@ export class XdpVm {
   }
 
   /** xdp_md loads: data/data_end/data_meta give packet pointers, as the kernel's ctx rewrite does. */
-  private ctxLoad(off: number, size: number, insn: number, o: VmOptions): bigint {
+  private ctxLoad(off: number, size: number, insn: number, o: VmOptions): Reg {
     if (size !== 4 || off < 0 || off > 20 || off % 4) throw new VmFault(`invalid access to xdp_md: ${size} bytes at offset ${off} (fields are 4 bytes at 0..20)`, insn);
     const p = this.state.packet;
     switch (off) {
       case 0: return this.mem.ptr(p, this.state.data);
       case 4: return this.mem.ptr(p, p.hi);
       case 8: return this.mem.ptr(p, p.lo);
-      case 12: return BigInt(o.ingressIfindex ?? 1);
-      case 16: return BigInt(o.rxQueueIndex ?? 0);
-      default: return 0n;
+      case 12: return (o.ingressIfindex ?? 1) >>> 0;
+      case 16: return (o.rxQueueIndex ?? 0) >>> 0;
+      default: return 0;
     }
   }
+}
+
+/** The named XDP program, or the first; the kernel loader's choice and messages. */
+function chooseProgram(model: ObjectModel, name: string | undefined): LoadedProgram {
+  const xdp = model.programs.filter((p) => isXdpSection(p.section));
+  const p = name ? xdp.find((x) => x.name === name) : xdp[0];
+  if (p) return p;
+  const other = name ? model.programs.find((x) => x.name === name) : model.programs[0];
+  if (other) throw new VmCompileError(notXdpMessage(other));
+  throw new VmCompileError(name ? `no program named '${name}' (have: ${xdp.map((x) => x.name).join(", ") || "none"})` : "the object has no programs");
 }
 
 /** Run steps from slot 0 until the entry frame exits (following tail calls); returns the instruction count. */

@@ -13,9 +13,9 @@ import { narrow } from "./interp.js";
 export interface PacketOutcome { verdict: number; packet: Uint8Array; maps: string }
 export interface ProgramOutcome { packets: PacketOutcome[]; logs: string[] }
 
-const SIZE: Record<IntName, number> = { u8: 1, u16: 2, u32: 4, u64: 8, i8: 1, i16: 2, i32: 4, i64: 8 };
-const isPerCpu = (m: MapSpec): boolean => m.cls.startsWith("PerCpu");
-const isArray = (m: MapSpec): boolean => m.cls === "ArrayMap" || m.cls === "PerCpuArray";
+export const SIZE: Record<IntName, number> = { u8: 1, u16: 2, u32: 4, u64: 8, i8: 1, i16: 2, i32: 4, i64: 8 };
+export const isPerCpu = (m: MapSpec): boolean => m.cls.startsWith("PerCpu");
+export const isArray = (m: MapSpec): boolean => m.cls === "ArrayMap" || m.cls === "PerCpuArray";
 
 export function runInKernel(bytes: Uint8Array, prog: GenProgram, packets: Uint8Array[]): ProgramOutcome {
   return withObject(bytes, (o) => {
@@ -30,13 +30,17 @@ export function runInKernel(bytes: Uint8Array, prog: GenProgram, packets: Uint8A
 }
 
 function preloadLpm(o: LoadedObject, prog: GenProgram): void {
-  for (const m of prog.maps.filter((x) => x.cls === "LpmTrie"))
-    for (const e of prog.lpm) {
-      const key = Buffer.alloc(8);
-      key.writeUInt32LE(e.prefix, 0);
-      key.writeUInt32BE(e.addr >>> 0, 4);
-      o.map(m.name)!.set(key, encode(e.value, m.value));
-    }
+  for (const [name, key, value] of lpmEntries(prog)) o.map(name)!.set(key, value);
+}
+
+/** The LPM trie entries a program starts with: map name, key (prefix length, address), value. */
+export function lpmEntries(prog: GenProgram): [string, Buffer, Buffer][] {
+  return prog.maps.filter((x) => x.cls === "LpmTrie").flatMap((m) => prog.lpm.map((e): [string, Buffer, Buffer] => {
+    const key = Buffer.alloc(8);
+    key.writeUInt32LE(e.prefix, 0);
+    key.writeUInt32BE(e.addr >>> 0, 4);
+    return [m.name, key, encode(e.value, m.value)];
+  }));
 }
 
 function clear(map: BpfMap, spec: MapSpec): void {
@@ -44,7 +48,7 @@ function clear(map: BpfMap, spec: MapSpec): void {
   else for (const k of [...map.keys()]) map.delete(k);
 }
 
-function encode(v: bigint, t: IntName): Buffer {
+export function encode(v: bigint, t: IntName): Buffer {
   const b = Buffer.alloc(SIZE[t]);
   let x = BigInt.asUintN(64, v);
   for (let i = 0; i < b.length; i++, x >>= 8n) b[i] = Number(x & 0xffn);
@@ -59,17 +63,21 @@ function decode(b: Uint8Array, off: number, t: IntName): bigint {
 
 /** Every map's entries as text (per-CPU values summed over CPUs), in a canonical order. */
 function dumpKernelMaps(o: LoadedObject, specs: MapSpec[]): string {
-  return specs.filter((s) => s.cls !== "LpmTrie").map((s) => {
+  return dumpMaps(specs, (s) => {
     const map = o.map(s.name)!;
-    const entries = new Map<bigint, bigint>();
-    for (const k of [...map.keys()]) {
+    const slot = isPerCpu(s) ? (SIZE[s.value] + 7) & ~7 : map.def.valueSize;
+    return [...map.keys()].flatMap((k) => {
       const raw = map.get(k);
-      if (!raw) continue;
-      const slot = isPerCpu(s) ? (SIZE[s.value] + 7) & ~7 : raw.length;
-      let sum = 0n;
-      for (let off = 0; off < raw.length; off += slot) sum += decode(raw, off, s.value);
-      entries.set(decode(k, 0, s.key), narrow(sum, s.value));
-    }
+      return raw ? [[k, Array.from({ length: raw.length / slot }, (_, c) => raw.subarray(c * slot))]] : [];
+    });
+  });
+}
+
+/** Every map but LPM tries as text, from its entries (key bytes, one value per CPU). */
+export function dumpMaps(specs: MapSpec[], rows: (s: MapSpec) => [Uint8Array, Uint8Array[]][]): string {
+  return specs.filter((s) => s.cls !== "LpmTrie").map((s) => {
+    const entries = new Map<bigint, bigint>();
+    for (const [k, values] of rows(s)) entries.set(decode(k, 0, s.key), narrow(values.reduce((sum, v) => sum + decode(v, 0, s.value), 0n), s.value));
     return formatMap(s.name, entries);
   }).join("; ");
 }

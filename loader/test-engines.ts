@@ -1,0 +1,100 @@
+// Where `tsebpf test` runs packets: takes object bytes and a program name, produces a TestEngine —
+// the kernel (BPF_PROG_TEST_RUN) or the in-process VM — with the maps `--map` fills and run().
+// The kernel loader is imported on demand, so a machine where it cannot load (not Linux, no koffi)
+// still reaches the VM; KernelUnavailable says why the kernel path is out (also bpf() → EPERM).
+import type { EntryMap } from "./map-codec.js";
+import type { LoadedObject } from "./object.js";
+import { BpfError } from "./sys/errors.js";
+import { VmMapError } from "./vm/maps.js";
+import { XdpVm } from "./vm/xdp.js";
+
+export interface EngineRun {
+  retval: number;
+  dataOut: Uint8Array;
+  /** Mean ns per run of the packet. */
+  durationNs: number;
+}
+
+export interface TestEngine {
+  kind: "kernel" | "vm";
+  program: string;
+  maps: EntryMap[];
+  btf?: Uint8Array;
+  run(packet: Uint8Array, repeat: number): EngineRun;
+  close(): void;
+}
+
+/** The kernel path cannot be used here; the message says why. */
+export class KernelUnavailable extends Error {}
+
+const EPERM = 1;
+
+export async function kernelEngine(
+  file: string,
+  bytes: Uint8Array,
+  program: string | undefined,
+  verbose: (n: string) => void,
+): Promise<TestEngine> {
+  if (process.platform !== "linux") throw new KernelUnavailable(`BPF needs Linux (this is ${process.platform})`);
+  let mods: [typeof import("./object.js"), typeof import("./test-run.js")];
+  try {
+    mods = await Promise.all([import("./object.js"), import("./test-run.js")]);
+  } catch (e) {
+    throw new KernelUnavailable(`the kernel loader does not load here (${(e as Error).message.split("\n")[0]})`);
+  }
+  const [{ loadObject }, { testRun }] = mods;
+  let obj: LoadedObject;
+  try {
+    obj = loadObject(bytes, { verbose, source: file });
+  } catch (e) {
+    const err = e as { errno?: number; message: string };
+    if (err.errno === EPERM)
+      throw new KernelUnavailable(`the kernel refused BPF: ${err.message.replace(/\n\s*/g, "; ")}`);
+    throw e;
+  }
+  try {
+    const prog = obj.program(program);
+    const o = obj;
+    return {
+      kind: "kernel",
+      program: prog.name,
+      maps: o.maps,
+      btf: o.model.btf,
+      run: (packet, repeat) => testRun(prog.fd, packet, { repeat }),
+      close: () => o.close(),
+    };
+  } catch (e) {
+    obj.close();
+    throw e;
+  }
+}
+
+export function vmEngine(bytes: Uint8Array, program: string | undefined): TestEngine {
+  const vm = XdpVm.fromElf(bytes, { program });
+  const maps = vm.model.maps.map(
+    (def): EntryMap => ({
+      name: def.name,
+      def,
+      set(key, value) {
+        const m = vm.maps.get(def.name);
+        if (!m || !("lookup" in m)) throw new VmMapError(`--map ${def.name}: the VM fills hash and array maps only`);
+        const r = m.set(key, value);
+        if (r) throw new BpfError(`updating map '${def.name}' in the VM`, -r);
+      },
+    }),
+  );
+  return {
+    kind: "vm",
+    program: vm.program,
+    maps,
+    btf: vm.model.btf,
+    run(packet, repeat) {
+      const t0 = process.hrtime.bigint();
+      let r = vm.run(packet);
+      for (let i = 1; i < repeat; i++) r = vm.run(packet);
+      const ns = Number(process.hrtime.bigint() - t0) / repeat;
+      return { retval: r.verdict, dataOut: r.packet, durationNs: Math.round(ns) };
+    },
+    close: () => {},
+  };
+}
