@@ -17,14 +17,20 @@ const N = 200_000;
 function program(distinct) {
   const r = (i, k) => (distinct ? (i + k) % 10 : k);
   const forms = [
-    (i) => `r${i % 10} = ${i}`, (i) => `r${r(i, 1)} += r${r(i, 2)}`, (i) => `w${r(i, 3)} = w${r(i, 4)}`,
-    (i) => `r2 = *(u32 *)(r1 + ${i % 64})`, (i) => `*(u64 *)(r10 - ${8 + (i % 8) * 8}) = r1`,
-    (i) => `if r1 > ${i % 1000} goto LBB0_${(i >> 4) + 1}`, (i) => `r${r(i, 0)} = be16 r${r(i, 0)}`,
-    (i) => `call ${distinct ? i % 200 : 1}`, (i) => `w${r(i, 1)} <<= ${distinct ? i % 32 : 3}`, (i) => `r${r(i, 4)} s>>= r${r(i, 5)}`,
+    (i) => `r${i % 10} = ${i}`,
+    (i) => `r${r(i, 1)} += r${r(i, 2)}`,
+    (i) => `w${r(i, 3)} = w${r(i, 4)}`,
+    (i) => `r2 = *(u32 *)(r1 + ${i % 64})`,
+    (i) => `*(u64 *)(r10 - ${8 + (i % 8) * 8}) = r1`,
+    (i) => `if r1 > ${i % 1000} goto LBB0_${(i >> 4) + 1}`,
+    (i) => `r${r(i, 0)} = be16 r${r(i, 0)}`,
+    (i) => `call ${distinct ? i % 200 : 1}`,
+    (i) => `w${r(i, 1)} <<= ${distinct ? i % 32 : 3}`,
+    (i) => `r${r(i, 4)} s>>= r${r(i, 5)}`,
   ];
   const out = ["\t.text", "\t.globl\tbig", "\t.type\tbig,@function", "big:"];
   for (let i = 0; i < N; i++) {
-    if (i % 16 === 0) out.push(`LBB0_${(i >> 4)}:`);
+    if (i % 16 === 0) out.push(`LBB0_${i >> 4}:`);
     out.push("\t" + forms[i % forms.length](i));
   }
   out.push(`LBB0_${N >> 4}:`, "\texit", ".Lfunc_end0:", "\t.size\tbig, .Lfunc_end0-big");
@@ -34,19 +40,30 @@ function program(distinct) {
 function measure(name, distinct) {
   const s = join(dir, `${name}.s`);
   writeFileSync(s, program(distinct));
-  const ours = join(dir, `${name}-ours.o`), theirs = join(dir, `${name}-llvm.o`);
+  const ours = join(dir, `${name}-ours.o`),
+    theirs = join(dir, `${name}-llvm.o`);
   timeProcess(bin, ["build", s, "-o", ours]); // warm up, and check it works
-  const [tAsm, tMc] = compare([
-    { cmd: bin, args: ["build", s, "-o", ours] },
-    { cmd: "llvm-mc-19", args: ["-triple", "bpfel", "-mcpu=v4", "-filetype=obj", s, "-o", theirs] },
-  ], 5);
-  const [tDis, tObjdump] = compare([
-    { cmd: bin, args: ["objdump", ours] },
-    { cmd: "llvm-objdump-19", args: ["-d", theirs] },
-  ], 5);
+  const [tAsm, tMc] = compare(
+    [
+      { cmd: bin, args: ["build", s, "-o", ours] },
+      { cmd: "llvm-mc-19", args: ["-triple", "bpfel", "-mcpu=v4", "-filetype=obj", s, "-o", theirs] },
+    ],
+    5,
+  );
+  const [tDis, tObjdump] = compare(
+    [
+      { cmd: bin, args: ["objdump", ours] },
+      { cmd: "llvm-objdump-19", args: ["-d", theirs] },
+    ],
+    5,
+  );
   console.log(`${name} lines: ${N + 1} instructions; median wall time of 5 runs (ms)`);
-  console.log(`  assemble    tsebpf ${tAsm.toFixed(0)}  llvm-mc-19 ${tMc.toFixed(0)}  ratio ${(tAsm / tMc).toFixed(2)}`);
-  console.log(`  disassemble tsebpf ${tDis.toFixed(0)}  llvm-objdump-19 ${tObjdump.toFixed(0)}  ratio ${(tDis / tObjdump).toFixed(2)}`);
+  console.log(
+    `  assemble    tsebpf ${tAsm.toFixed(0)}  llvm-mc-19 ${tMc.toFixed(0)}  ratio ${(tAsm / tMc).toFixed(2)}`,
+  );
+  console.log(
+    `  disassemble tsebpf ${tDis.toFixed(0)}  llvm-objdump-19 ${tObjdump.toFixed(0)}  ratio ${(tDis / tObjdump).toFixed(2)}`,
+  );
 }
 
 try {

@@ -44,7 +44,9 @@ function packet() {
   return b;
 }
 
-const table = [["program", "insns ours", "clang", "verified ours", "clang", "ns/pkt ours", "clang", "ratio", "VM ns/pkt", "VM/ours"]];
+const table = [
+  ["program", "insns ours", "clang", "verified ours", "clang", "ns/pkt ours", "clang", "ratio", "VM ns/pkt", "VM/ours"],
+];
 const widths = [10, 11, 6, 14, 6, 12, 7, 6, 10, 8];
 
 /** The VM's ns per packet on an object: median of RUNS runs of VM_PACKETS packets (after a warm-up run). */
@@ -88,17 +90,32 @@ for (const name of PROGRAMS) {
     const verified = fds.map((fd) => loader.objInfo(fd, 232).readUInt32LE(216));
     const pkt = packet();
     const ns = [[], []];
-    for (let i = 0; i < RUNS; i++) fds.forEach((fd, j) => ns[j].push(loader.testRun(fd, pkt, { repeat: REPEAT }).durationNs));
+    for (let i = 0; i < RUNS; i++)
+      fds.forEach((fd, j) => ns[j].push(loader.testRun(fd, pkt, { repeat: REPEAT }).durationNs));
     const [a, b] = ns.map(median);
     ratios.push(a / b);
-    table.push([...cols, verified[0], verified[1], a.toFixed(1), b.toFixed(1), (a / b).toFixed(2), vm.toFixed(0), (vm / a).toFixed(1)]);
+    table.push([
+      ...cols,
+      verified[0],
+      verified[1],
+      a.toFixed(1),
+      b.toFixed(1),
+      (a / b).toFixed(2),
+      vm.toFixed(0),
+      (vm / a).toFixed(1),
+    ]);
   } finally {
     loaded.forEach((l) => l.close());
   }
 }
 for (const r of table) console.log(row(r, widths));
-if (ratios.length) console.log(`geometric mean ns ratio: ${Math.exp(ratios.reduce((s, r) => s + Math.log(r), 0) / ratios.length).toFixed(3)} (target ≤ 1.05)`);
-console.log(`VM: 10,000 firewall packets through tsebpf/testing (loadXdp + run, as a unit test): ${firewallUnitMs().toFixed(0)} ms (target < 1000)`);
+if (ratios.length)
+  console.log(
+    `geometric mean ns ratio: ${Math.exp(ratios.reduce((s, r) => s + Math.log(r), 0) / ratios.length).toFixed(3)} (target ≤ 1.05)`,
+  );
+console.log(
+  `VM: 10,000 firewall packets through tsebpf/testing (loadXdp + run, as a unit test): ${firewallUnitMs().toFixed(0)} ms (target < 1000)`,
+);
 
 /** examples/firewall.test.ts's loop: build, then 10,000 packets from ten sources, one blocked. */
 function firewallUnitMs() {
@@ -115,11 +132,23 @@ function firewallUnitMs() {
 const dir = mkdtempSync(join(tmpdir(), "tsebpf-bench-dsl-"));
 try {
   const BUILD_RUNS = Number(process.env.BENCH_BUILD_RUNS ?? 9);
-  const [t, n] = compare([
-    { cmd: join(root, "bin/tsebpf"), args: ["build", "programs/firewall.ts", "-o", join(dir, "out.o")], opts: { cwd: root } },
-    { cmd: process.execPath, args: ["-e", "0"] },
-  ], BUILD_RUNS);
-  console.log(row(["build (ms, median of " + BUILD_RUNS + ")", "tsebpf build firewall.ts", "node -e 0", "ratio"], [26, 26, 10, 6]));
+  const [t, n] = compare(
+    [
+      {
+        cmd: join(root, "bin/tsebpf"),
+        args: ["build", "programs/firewall.ts", "-o", join(dir, "out.o")],
+        opts: { cwd: root },
+      },
+      { cmd: process.execPath, args: ["-e", "0"] },
+    ],
+    BUILD_RUNS,
+  );
+  console.log(
+    row(
+      ["build (ms, median of " + BUILD_RUNS + ")", "tsebpf build firewall.ts", "node -e 0", "ratio"],
+      [26, 26, 10, 6],
+    ),
+  );
   console.log(row(["", t.toFixed(1), n.toFixed(1), (t / n).toFixed(2) + " (target ≤ 1.5)"], [26, 26, 10, 6]));
 } finally {
   rmSync(dir, { recursive: true, force: true });

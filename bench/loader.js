@@ -35,29 +35,53 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-
 async function attachTimes(obj) {
-  const ours = [], ipTimes = [], nodeTimes = [];
+  const ours = [],
+    ipTimes = [],
+    nodeTimes = [];
   for (let i = 0; i < RUNS; i++) {
     nodeTimes.push(timeProcess("ip", ["netns", "exec", tb.rxNs, process.execPath, "-e", "0"]));
     ours.push(await tsebpfRun(obj));
-    ipTimes.push(timeProcess("ip", ["-n", tb.rxNs, "link", "set", "dev", tb.rxIf, "xdpgeneric", "obj", obj, "sec", "xdp/xdp_firewall"]));
+    ipTimes.push(
+      timeProcess("ip", [
+        "-n",
+        tb.rxNs,
+        "link",
+        "set",
+        "dev",
+        tb.rxIf,
+        "xdpgeneric",
+        "obj",
+        obj,
+        "sec",
+        "xdp/xdp_firewall",
+      ]),
+    );
     timeProcess("ip", ["-n", tb.rxNs, "link", "set", "dev", tb.rxIf, "xdpgeneric", "off"]);
   }
-  const a = median(ours), b = median(ipTimes);
+  const a = median(ours),
+    b = median(ipTimes);
   console.log(row(["attach (ms, median of " + RUNS + ")", "tsebpf run", "ip link set xdp", "ratio"], [34, 12, 16, 8]));
   console.log(row(["start → attached", a.toFixed(1), b.toFixed(1), (a / b).toFixed(2)], [34, 12, 16, 8]));
   const n = median(nodeTimes);
   console.log(row(["  node -e 0 in the namespace", n.toFixed(1)], [34, 12]));
-  console.log(row(["  tsebpf beyond node start-up", (a - n).toFixed(1), b.toFixed(1), ((a - n) / b).toFixed(2)], [34, 12, 16, 8]));
+  console.log(
+    row(["  tsebpf beyond node start-up", (a - n).toFixed(1), b.toFixed(1), ((a - n) / b).toFixed(2)], [34, 12, 16, 8]),
+  );
 }
 
 /** Wall time from spawning `tsebpf run` to its "Waiting for Ctrl-C..." line (printed once attached). */
 function tsebpfRun(obj) {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const c = spawn("ip", ["netns", "exec", tb.rxNs, process.execPath, bin, "run", obj, "--iface", tb.rxIf, "--mode", "skb"], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "", err = "", t;
+    const c = spawn(
+      "ip",
+      ["netns", "exec", tb.rxNs, process.execPath, bin, "run", obj, "--iface", tb.rxIf, "--mode", "skb"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "",
+      err = "",
+      t;
     c.stdout.on("data", (d) => {
       out += d;
       if (t === undefined && out.includes("Waiting for Ctrl-C")) {
@@ -66,7 +90,9 @@ function tsebpfRun(obj) {
       }
     });
     c.stderr.on("data", (d) => (err += d));
-    c.on("exit", (code) => (t !== undefined && code === 0 ? resolve(t) : reject(new Error(`tsebpf run failed (${code}): ${err}`))));
+    c.on("exit", (code) =>
+      t !== undefined && code === 0 ? resolve(t) : reject(new Error(`tsebpf run failed (${code}): ${err}`)),
+    );
   });
 }
 
@@ -78,7 +104,10 @@ function ringBench() {
   pkt.set([0x08, 0x00], 12), (pkt[14] = 0x45), pkt.set([198, 51, 100, 2], 26);
   const perRecord = 8 + 8 + 2 * 8; // ring header + record with two arguments
   const batch = Math.floor((logs.def.maxEntries / perRecord) * 0.9); // below capacity
-  let produced = 0, consumed = 0, lines = 0, readNs = 0n;
+  let produced = 0,
+    consumed = 0,
+    lines = 0,
+    readNs = 0n;
   const t0 = process.hrtime.bigint();
   for (let round = 0; round < 20; round++) {
     testRun(o.program().fd, pkt, { repeat: batch });
@@ -94,6 +123,17 @@ function ringBench() {
   ring.close();
   o.close();
   console.log(row(["ring buffer logs", "records", "lost", "decode+format/s", "end-to-end/s"], [34, 10, 6, 16, 12]));
-  console.log(row([`${batch}/batch × 20 (capacity ${Math.floor(logs.def.maxEntries / perRecord) - 1})`, produced, produced - consumed, Math.round(lines / (Number(readNs) / 1e9)), Math.round(consumed / totalS)], [34, 10, 6, 16, 12]));
+  console.log(
+    row(
+      [
+        `${batch}/batch × 20 (capacity ${Math.floor(logs.def.maxEntries / perRecord) - 1})`,
+        produced,
+        produced - consumed,
+        Math.round(lines / (Number(readNs) / 1e9)),
+        Math.round(consumed / totalS),
+      ],
+      [34, 10, 6, 16, 12],
+    ),
+  );
   if (produced !== consumed) process.exitCode = 1;
 }

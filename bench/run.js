@@ -9,7 +9,9 @@ import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const filter = process.argv[2] ?? "";
-const benches = readdirSync(here).filter((f) => f.endsWith(".js") && f !== "run.js" && !f.startsWith("_") && f.includes(filter)).sort();
+const benches = readdirSync(here)
+  .filter((f) => f.endsWith(".js") && f !== "run.js" && !f.startsWith("_") && f.includes(filter))
+  .sort();
 let failed = 0;
 for (const b of benches) {
   console.log(`\n== bench/${b} ==`);

@@ -19,7 +19,8 @@ const opts = { cwd: root, env: { ...process.env, PATH: `${join(process.execPath,
 function blobState() {
   const blob = join(root, "dist/tsebpf.blob");
   if (!existsSync(blob)) return "MISSING: bin/tsebpf runs the plain CLI (node scripts/build-snapshot.js makes it)";
-  if (statSync(join(root, "dist/cli/main.js")).mtimeMs > statSync(blob).mtimeMs) return "STALE (older than dist/): bin/tsebpf runs the plain CLI (node scripts/build-snapshot.js)";
+  if (statSync(join(root, "dist/cli/main.js")).mtimeMs > statSync(blob).mtimeMs)
+    return "STALE (older than dist/): bin/tsebpf runs the plain CLI (node scripts/build-snapshot.js)";
   return "present";
 }
 
@@ -32,7 +33,8 @@ const cases = [
 try {
   console.log(`start-up, ms (median of ${RUNS}, interleaved); snapshot blob: ${blobState()}`);
   const commands = [{ cmd: process.execPath, args: ["-e", "0"] }];
-  for (const [, args] of cases) commands.push({ cmd: bin, args, opts }, { cmd: plain[0], args: [plain[1], ...args], opts });
+  for (const [, args] of cases)
+    commands.push({ cmd: bin, args, opts }, { cmd: plain[0], args: [plain[1], ...args], opts });
   compare(commands, 1); // warm the page cache and write fw.o before objdump reads it
   const [node, ...ms] = compare(commands, RUNS);
   const widths = [28, 12, 8, 16, 8];

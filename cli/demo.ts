@@ -13,7 +13,9 @@ const BLOCKED = TX_ADDRS[1];
 
 async function demo(): Promise<number> {
   if (process.getuid?.() !== 0) {
-    process.stderr.write("npm start: the demo creates network namespaces and attaches XDP programs: run it as root (sudo npm start)\n");
+    process.stderr.write(
+      "npm start: the demo creates network namespaces and attaches XDP programs: run it as root (sudo npm start)\n",
+    );
     return 1;
   }
   const tb = new Testbed(`tsebpf-demo-${process.pid}`);
@@ -36,7 +38,9 @@ async function demo(): Promise<number> {
     const obj = join(dir, "firewall.o");
     writeFileSync(obj, bytes);
     tb.setUp();
-    process.stdout.write(`namespaces ${tb.rxNs} (${RX_ADDR} on ${tb.rxIf}) and ${tb.txNs} (${TX_ADDRS.join(", ")} on ${tb.txIf})\n`);
+    process.stdout.write(
+      `namespaces ${tb.rxNs} (${RX_ADDR} on ${tb.rxIf}) and ${tb.txNs} (${TX_ADDRS.join(", ")} on ${tb.txIf})\n`,
+    );
     process.stdout.write(`program: ${source}; blocking ${BLOCKED}\n\n`);
     const bin = join(packageRoot(), "bin", "tsebpf.js");
     const run = tb.spawnIn(tb.rxNs, process.execPath, [bin, "run", obj, "--iface", tb.rxIf, "--block", BLOCKED]);
@@ -54,9 +58,13 @@ async function demo(): Promise<number> {
     run.kill("SIGINT");
     await exited(run, 5000);
     if (out.err.trim()) process.stdout.write(out.err);
-    process.stdout.write(`\n${"source".padEnd(16)}${"sent".padStart(6)}${"received".padStart(10)}${"dropped".padStart(9)}\n`);
+    process.stdout.write(
+      `\n${"source".padEnd(16)}${"sent".padStart(6)}${"received".padStart(10)}${"dropped".padStart(9)}\n`,
+    );
     for (const [src, c] of Object.entries(counts))
-      process.stdout.write(`${src.padEnd(16)}${String(c.sent).padStart(6)}${String(c.received).padStart(10)}${String(c.sent - c.received).padStart(9)}${src === BLOCKED ? "  (blocked)" : ""}\n`);
+      process.stdout.write(
+        `${src.padEnd(16)}${String(c.sent).padStart(6)}${String(c.received).padStart(10)}${String(c.sent - c.received).padStart(9)}${src === BLOCKED ? "  (blocked)" : ""}\n`,
+      );
     const ok = counts[BLOCKED].received === 0 && counts[TX_ADDRS[0]].received === COUNT;
     process.stdout.write(ok ? "\nthe firewall dropped exactly the blocked source\n" : "\nunexpected counts\n");
     return ok ? 0 : 1;

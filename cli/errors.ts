@@ -9,23 +9,35 @@ import { LoaderError } from "../loader/errors.js";
 
 /** A mistake in the command line itself: printed as one line, exit code 1 (or `code`). */
 export class CliError extends Error {
-  constructor(message: string, readonly code = 1) {
+  constructor(
+    message: string,
+    readonly code = 1,
+  ) {
     super(message);
   }
 }
 
 /** `error` happened while reading the user's file `file`: its line starts with the file name. */
 export class InFile extends Error {
-  constructor(readonly file: string, readonly error: unknown) {
+  constructor(
+    readonly file: string,
+    readonly error: unknown,
+  ) {
     super(`${file}: ${(error as Error)?.message}`);
   }
 }
 
 /** File-system errors on a user-given path: one line, not an internal error. */
 const FS_ERRORS: Record<string, string> = {
-  ENOENT: "no such file or directory", EISDIR: "is a directory", ENOTDIR: "not a directory",
-  EACCES: "permission denied", EPERM: "operation not permitted", EROFS: "read-only file system",
-  ENOSPC: "no space left on device", ENAMETOOLONG: "file name too long", ELOOP: "too many symbolic links",
+  ENOENT: "no such file or directory",
+  EISDIR: "is a directory",
+  ENOTDIR: "not a directory",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "read-only file system",
+  ENOSPC: "no space left on device",
+  ENAMETOOLONG: "file name too long",
+  ELOOP: "too many symbolic links",
 };
 
 /** Print `e` for the user; returns the exit code. */

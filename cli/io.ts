@@ -14,7 +14,8 @@ export interface Io {
 }
 
 export function processIo(): Io {
-  const out = quietOnEpipe(process.stdout), err = quietOnEpipe(process.stderr);
+  const out = quietOnEpipe(process.stdout),
+    err = quietOnEpipe(process.stderr);
   return {
     stdout: out.write,
     stderr: err.write,

@@ -4,8 +4,20 @@
 // BTF, else its size), and writes them (loader/map-codec.ts names a full map).
 import type { ParsedBtf } from "../compiler/elf/btf.js";
 import {
-  intBytes, isArray, isLpm, lpmKey, objectBtf, parseCidr, parseIpv4, setEntry, slotOf, slotRange, slotTypeName,
-  type Cidr, type EntryMap, type Slot,
+  intBytes,
+  isArray,
+  isLpm,
+  lpmKey,
+  objectBtf,
+  parseCidr,
+  parseIpv4,
+  setEntry,
+  slotOf,
+  slotRange,
+  slotTypeName,
+  type Cidr,
+  type EntryMap,
+  type Slot,
 } from "../loader/map-codec.js";
 import { CliError } from "./errors.js";
 
@@ -14,7 +26,8 @@ function parseHexBytes(text: string, s: Slot, what: string): Buffer {
   const hex = text.slice(4);
   if (!/^(?:[0-9a-fA-F]{2})+$/.test(hex)) throw new CliError(`${what}: hex: needs pairs of hex digits (0-9, a-f)`);
   const raw = Buffer.from(hex, "hex");
-  if (raw.length !== s.size) throw new CliError(`${what}: ${raw.length} byte(s) given, the ${s.what} is ${s.size} bytes`);
+  if (raw.length !== s.size)
+    throw new CliError(`${what}: ${raw.length} byte(s) given, the ${s.what} is ${s.size} bytes`);
   return raw;
 }
 
@@ -36,7 +49,8 @@ export function encodeSlot(text: string, s: Slot, map: EntryMap, ctx = ""): Buff
   if (t.startsWith("hex:")) return parseHexBytes(t, s, what);
   const v = parseInteger(t);
   if (v === undefined) throw new CliError(`${what}: expected a number, an IPv4 address or hex:<bytes>`);
-  if (![1, 2, 4, 8].includes(s.size)) throw new CliError(`${what}: the ${s.what} is ${s.size} bytes (not an integer); give it as hex:<${s.size} bytes>`);
+  if (![1, 2, 4, 8].includes(s.size))
+    throw new CliError(`${what}: the ${s.what} is ${s.size} bytes (not an integer); give it as hex:<${s.size} bytes>`);
   const [lo, hi] = slotRange(s);
   if (v < lo || v > hi) throw new CliError(`${what} does not fit ${slotTypeName(s)} (${lo}..${hi})`);
   return intBytes(v, s.size);
@@ -51,7 +65,10 @@ export function encodeLpmKey(text: string, map: EntryMap): Buffer {
   const s: Slot = { what: "key", size: map.def.keySize };
   if (t.startsWith("hex:")) return parseHexBytes(t, s, `--map ${map.name}: key '${text}'`);
   const c = parseCidr(t) ?? numericCidr(t);
-  if (!c) throw new CliError(`--map ${map.name}: key '${text}': an LPM trie key is an IPv4 CIDR (198.51.100.0/24), an address (/32), or hex:<${s.size} bytes>`);
+  if (!c)
+    throw new CliError(
+      `--map ${map.name}: key '${text}': an LPM trie key is an IPv4 CIDR (198.51.100.0/24), an address (/32), or hex:<${s.size} bytes>`,
+    );
   return lpmKey(map, c);
 }
 
@@ -66,12 +83,20 @@ function numericCidr(t: string): Cidr | undefined {
 
 /** Encode the key text for this map (LPM trie or scalar). */
 export function encodeKey(text: string, map: EntryMap, btf?: ParsedBtf): Buffer {
-  if (map.def.keySize === 0) throw new CliError(`--map ${map.name}: the map has no keys (type ${map.def.type}, e.g. a ring buffer); it cannot be filled`);
+  if (map.def.keySize === 0)
+    throw new CliError(
+      `--map ${map.name}: the map has no keys (type ${map.def.type}, e.g. a ring buffer); it cannot be filled`,
+    );
   if (isLpm(map)) return encodeLpmKey(text, map);
-  if (text.includes("/")) throw new CliError(`--map ${map.name}: key '${text}': a CIDR range needs an LPM trie map; ${map.name} takes single keys`);
+  if (text.includes("/"))
+    throw new CliError(
+      `--map ${map.name}: key '${text}': a CIDR range needs an LPM trie map; ${map.name} takes single keys`,
+    );
   const key = encodeSlot(text, slotOf(map, "key", btf), map);
   if (isArray(map) && key.length === 4 && key.readUInt32LE(0) >= map.def.maxEntries)
-    throw new CliError(`--map ${map.name}: key '${text}' is out of range: the array has ${map.def.maxEntries} entries (keys 0..${map.def.maxEntries - 1})`);
+    throw new CliError(
+      `--map ${map.name}: key '${text}' is out of range: the array has ${map.def.maxEntries} entries (keys 0..${map.def.maxEntries - 1})`,
+    );
   return key;
 }
 
@@ -86,8 +111,10 @@ export function fillMaps(maps: EntryMap[], btfRaw: Uint8Array | undefined, token
     const eq = t.indexOf("=");
     if (eq < 0) {
       map = maps.find((m) => m.name === t);
-      if (!map && /^[-0-9]/.test(t)) throw new CliError(`--map '${t}': an entry needs a value (key=value, e.g. ${t}=1)`);
-      if (!map) throw new CliError(`--map ${t}: no map of that name (have: ${maps.map((m) => m.name).join(", ") || "none"})`);
+      if (!map && /^[-0-9]/.test(t))
+        throw new CliError(`--map '${t}': an entry needs a value (key=value, e.g. ${t}=1)`);
+      if (!map)
+        throw new CliError(`--map ${t}: no map of that name (have: ${maps.map((m) => m.name).join(", ") || "none"})`);
       continue;
     }
     if (!map) throw new CliError(`--map '${t}': name the map first (--map NAME key=value)`);
@@ -106,8 +133,12 @@ export function blockAddress(map: EntryMap, spec: string): void {
   if (value.length >= 4) value.writeUInt32LE(1, 0);
   else if (value.length) value[0] = 1;
   if (isLpm(map)) return setEntry(map, lpmKey(map, c), value, spec);
-  if (c.prefix !== 32) throw new CliError(`--block '${spec}': map ${map.name} is a hash map, so it takes single addresses; use an LPM trie map for CIDR ranges`);
-  if (map.def.keySize !== 4) throw new CliError(`map ${map.name} has ${map.def.keySize}-byte keys; --block needs 4-byte (u32) keys`);
+  if (c.prefix !== 32)
+    throw new CliError(
+      `--block '${spec}': map ${map.name} is a hash map, so it takes single addresses; use an LPM trie map for CIDR ranges`,
+    );
+  if (map.def.keySize !== 4)
+    throw new CliError(`map ${map.name} has ${map.def.keySize}-byte keys; --block needs 4-byte (u32) keys`);
   const key = Buffer.alloc(4);
   key.writeUInt32LE(c.addr, 0);
   setEntry(map, key, value, spec);

@@ -9,6 +9,8 @@ export function readPackets(arg: string, warn: Warn = () => {}): Uint8Array[] {
   if (existsSync(arg) && statSync(arg).isFile()) return packetsOfFile(arg, new Uint8Array(readFileSync(arg)), warn);
   const hex = arg.replace(/^0x/i, "").replace(/[\s:,-]/g, "");
   if (!hex.length || !/^[0-9a-fA-F]+$/.test(hex) || hex.length % 2)
-    throw new CliError(`--packet '${arg.length > 40 ? arg.slice(0, 40) + "…" : arg}': neither a file nor an even number of hex digits`);
+    throw new CliError(
+      `--packet '${arg.length > 40 ? arg.slice(0, 40) + "…" : arg}': neither a file nor an even number of hex digits`,
+    );
   return [new Uint8Array(Buffer.from(hex, "hex"))];
 }

@@ -36,10 +36,14 @@ function frame(d: Diagnostic, o: RenderOptions): string[] {
   const line = d.span && lineText(d.span, o.sources);
   if (!d.span || line === undefined) return [];
   // a long line is shown as a window around the column (one garbage line must not print megabytes)
-  const from = line.length > MAX_SHOWN ? Math.max(0, Math.min(d.span.col - 1 - MAX_SHOWN / 4, line.length - MAX_SHOWN)) : 0;
+  const from =
+    line.length > MAX_SHOWN ? Math.max(0, Math.min(d.span.col - 1 - MAX_SHOWN / 4, line.length - MAX_SHOWN)) : 0;
   const src = line.slice(from, from + MAX_SHOWN);
   const col = d.span.col - from;
-  const width = Math.max(1, d.span.endLine === d.span.line && d.span.endCol ? d.span.endCol - d.span.col : d.span.length ?? 1);
+  const width = Math.max(
+    1,
+    d.span.endLine === d.span.line && d.span.endCol ? d.span.endCol - d.span.col : (d.span.length ?? 1),
+  );
   const pad = src.slice(0, col - 1).replace(/[^\t]/g, " ");
   return [src, `${pad}${"^".repeat(Math.min(width, Math.max(1, src.length - col + 1)))}`];
 }

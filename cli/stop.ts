@@ -31,7 +31,10 @@ export function listenForStop(io: Io, until?: Promise<unknown>): Stop {
   const hupIgnored = io.env.TSEBPF_SIGHUP_IGNORED === "1";
   const handlers = STOP_SIGNALS.map((s) => [s, s === "SIGHUP" && hupIgnored ? () => {} : () => fire(s)] as const);
   for (const [s, h] of handlers) process.on(s, h);
-  until?.then(() => fire("stop"), () => fire("stop"));
+  until?.then(
+    () => fire("stop"),
+    () => fire("stop"),
+  );
   io.stdoutClosed?.then(() => fire("EPIPE"));
   return {
     get reason() {

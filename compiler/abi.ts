@@ -6,8 +6,19 @@
 
 /** BPF_MAP_TYPE_* (uapi/linux/bpf.h, enum bpf_map_type). */
 export const MAP_TYPE = {
-  HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, LRU_HASH: 9,
-  LRU_PERCPU_HASH: 10, LPM_TRIE: 11, DEVMAP: 14, CPUMAP: 16, XSKMAP: 17, RINGBUF: 27,
+  HASH: 1,
+  ARRAY: 2,
+  PROG_ARRAY: 3,
+  PERF_EVENT_ARRAY: 4,
+  PERCPU_HASH: 5,
+  PERCPU_ARRAY: 6,
+  LRU_HASH: 9,
+  LRU_PERCPU_HASH: 10,
+  LPM_TRIE: 11,
+  DEVMAP: 14,
+  CPUMAP: 16,
+  XSKMAP: 17,
+  RINGBUF: 27,
 } as const;
 export type MapType = (typeof MAP_TYPE)[keyof typeof MAP_TYPE];
 
@@ -30,11 +41,30 @@ export const UPDATE = { ANY: 0, NOEXIST: 1, EXIST: 2 } as const;
 
 /** Helper ids (enum bpf_func_id) by their name without `bpf_`. */
 export const HELPER = {
-  map_lookup_elem: 1, map_update_elem: 2, map_delete_elem: 3, probe_read: 4, ktime_get_ns: 5, trace_printk: 6,
-  get_prandom_u32: 7, get_smp_processor_id: 8, tail_call: 12, redirect: 23, csum_diff: 28, xdp_adjust_head: 44,
-  redirect_map: 51, xdp_adjust_meta: 54, xdp_adjust_tail: 65, fib_lookup: 69, ktime_get_boot_ns: 125,
-  ringbuf_output: 130, ringbuf_reserve: 131, ringbuf_submit: 132, ringbuf_discard: 133, ringbuf_query: 134,
-  ktime_get_coarse_ns: 160, xdp_get_buff_len: 188,
+  map_lookup_elem: 1,
+  map_update_elem: 2,
+  map_delete_elem: 3,
+  probe_read: 4,
+  ktime_get_ns: 5,
+  trace_printk: 6,
+  get_prandom_u32: 7,
+  get_smp_processor_id: 8,
+  tail_call: 12,
+  redirect: 23,
+  csum_diff: 28,
+  xdp_adjust_head: 44,
+  redirect_map: 51,
+  xdp_adjust_meta: 54,
+  xdp_adjust_tail: 65,
+  fib_lookup: 69,
+  ktime_get_boot_ns: 125,
+  ringbuf_output: 130,
+  ringbuf_reserve: 131,
+  ringbuf_submit: 132,
+  ringbuf_discard: 133,
+  ringbuf_query: 134,
+  ktime_get_coarse_ns: 160,
+  xdp_get_buff_len: 188,
 } as const;
 
 /** The name of helper `id` without `bpf_`, or undefined when it is not one of HELPER's. */

@@ -29,7 +29,10 @@ export function hasErrors(ds: readonly Diagnostic[]): boolean {
 /** Thrown (and caught at the CLI boundary) when a phase cannot continue; carries its diagnostics. */
 export class DiagnosticError extends Error {
   /** `sources`: file name → text, so the renderer can show the line and caret. */
-  constructor(readonly diagnostics: Diagnostic[], readonly sources?: Map<string, string>) {
+  constructor(
+    readonly diagnostics: Diagnostic[],
+    readonly sources?: Map<string, string>,
+  ) {
     super(diagnostics.map((d) => d.message).join("; "));
   }
 }
@@ -67,7 +70,9 @@ export const MAX_DIAGNOSTICS = 100;
 export function capDiagnostics(ds: Diagnostic[]): Diagnostic[] {
   if (ds.length <= MAX_DIAGNOSTICS) return ds;
   const last = ds[MAX_DIAGNOSTICS - 1]!;
-  const more = { message: `and ${ds.length - MAX_DIAGNOSTICS} more errors (at most ${MAX_DIAGNOSTICS} are shown per file)` };
+  const more = {
+    message: `and ${ds.length - MAX_DIAGNOSTICS} more errors (at most ${MAX_DIAGNOSTICS} are shown per file)`,
+  };
   return [...ds.slice(0, MAX_DIAGNOSTICS - 1), { ...last, notes: [...(last.notes ?? []), more] }];
 }
 

@@ -27,7 +27,13 @@ export interface Attachment {
 }
 
 export function modeFlags(mode?: XdpMode): number {
-  return mode === "skb" ? XDP_FLAGS.SKB_MODE : mode === "drv" ? XDP_FLAGS.DRV_MODE : mode === "hw" ? XDP_FLAGS.HW_MODE : 0;
+  return mode === "skb"
+    ? XDP_FLAGS.SKB_MODE
+    : mode === "drv"
+      ? XDP_FLAGS.DRV_MODE
+      : mode === "hw"
+        ? XDP_FLAGS.HW_MODE
+        : 0;
 }
 
 export function resolveIface(ifname: string): number {
@@ -45,32 +51,53 @@ export function attachXdp(progFd: number, ifname: string, o: AttachOptions = {})
   const before = netlinkGetXdp(ifindex);
   if (before.progId) {
     if (!o.force)
-      throw new BpfError(`attaching XDP to ${ifname}`, 16 /* EBUSY */, HINT.busy, `program id ${before.progId} is already attached`);
+      throw new BpfError(
+        `attaching XDP to ${ifname}`,
+        16 /* EBUSY */,
+        HINT.busy,
+        `program id ${before.progId} is already attached`,
+      );
     o.verbose?.(`note: replacing program id ${before.progId} on ${ifname} (--force)`);
     try {
       netlinkSetXdp(ifindex, -1, { flags: modeFlagsOf(before) });
     } catch (e) {
-      throw new BpfError(`detaching program id ${before.progId} from ${ifname}`, (e as BpfError).errno ?? 16, "it is held by a bpf_link of another process: stop that process (or remove its pin) first", (e as BpfError).detail);
+      throw new BpfError(
+        `detaching program id ${before.progId} from ${ifname}`,
+        (e as BpfError).errno ?? 16,
+        "it is held by a bpf_link of another process: stop that process (or remove its pin) first",
+        (e as BpfError).detail,
+      );
     }
   }
   if (!o.netlink) {
     const fd = linkCreateRaw(progFd, ifindex, ATTACH_TYPE_XDP, modeFlags(o.mode));
     if (fd >= 0) return linkAttachment(fd, ifname, ifindex);
     const err = -fd;
-    if (err !== 22 && err !== 95 && err !== 524) throw new BpfError(`attaching XDP to ${ifname} (bpf_link)`, err, hintFor(err, { attach: true, mode: o.mode }));
+    if (err !== 22 && err !== 95 && err !== 524)
+      throw new BpfError(`attaching XDP to ${ifname} (bpf_link)`, err, hintFor(err, { attach: true, mode: o.mode }));
     o.verbose?.(`note: XDP bpf_link failed (errno ${err}); falling back to netlink`);
   }
   return netlinkAttach(progFd, ifname, ifindex, o);
 }
 
 function modeFlagsOf(s: XdpState): number {
-  return s.attached === 2 ? XDP_FLAGS.SKB_MODE : s.attached === 3 ? XDP_FLAGS.HW_MODE : s.attached === 1 ? XDP_FLAGS.DRV_MODE : 0;
+  return s.attached === 2
+    ? XDP_FLAGS.SKB_MODE
+    : s.attached === 3
+      ? XDP_FLAGS.HW_MODE
+      : s.attached === 1
+        ? XDP_FLAGS.DRV_MODE
+        : 0;
 }
 
 function linkAttachment(fd: number, ifname: string, ifindex: number): Attachment {
   let open = true;
   return {
-    kind: "link", ifname, ifindex, linkFd: fd, progId: linkInfo(fd).progId,
+    kind: "link",
+    ifname,
+    ifindex,
+    linkFd: fd,
+    progId: linkInfo(fd).progId,
     detach() {
       if (!open) return undefined;
       open = false;
@@ -91,7 +118,11 @@ function netlinkAttach(progFd: number, ifname: string, ifindex: number, o: Attac
   const progId = progInfo(progFd).id;
   let open = true;
   return {
-    kind: "netlink", ifname, ifindex, linkFd: -1, progId,
+    kind: "netlink",
+    ifname,
+    ifindex,
+    linkFd: -1,
+    progId,
     detach() {
       if (!open) return undefined;
       open = false;

@@ -27,10 +27,7 @@ export interface ConformanceCase {
 export type Assembler = (text: string, file: string) => { insns: Insn[]; diagnostics: Diagnostic[] };
 export type Encoder = (insns: Insn[]) => Uint8Array;
 
-export type Outcome =
-  | { status: "pass" }
-  | { status: "fail"; why: string }
-  | { status: "skip"; why: string };
+export type Outcome = { status: "pass" } | { status: "fail"; why: string } | { status: "skip"; why: string };
 
 export function parseCase(text: string, name: string): ConformanceCase {
   const sections = new Map<string, string[]>();
@@ -49,7 +46,8 @@ export function parseCase(text: string, name: string): ConformanceCase {
   const res = sections.get("result")?.join("").trim();
   const err = sections.get("error")?.join("\n").trim();
   return {
-    name, asm,
+    name,
+    asm,
     mem: new Uint8Array(Buffer.from(memHex, "hex")),
     result: res ? BigInt.asUintN(64, BigInt(res)) : undefined,
     error: err || undefined,
@@ -58,7 +56,13 @@ export function parseCase(text: string, name: string): ConformanceCase {
 
 // Entry-point wrapper: see the header comment.
 function wrapper(memLen: number): Insn[] {
-  const ins = (code: number, dst: number, src: number, off: number, imm: number): Insn => ({ code, dst, src, off, imm });
+  const ins = (code: number, dst: number, src: number, off: number, imm: number): Insn => ({
+    code,
+    dst,
+    src,
+    off,
+    imm,
+  });
   return [
     ins(0x61, 6, 1, 0, 0), //  0: r6 = ctx->data
     ins(0x61, 7, 1, 4, 0), //  1: r7 = ctx->data_end
@@ -84,15 +88,24 @@ const BY_DESIGN: [RegExp, string][] = [
   [/!read_ok/, "the verifier rejects reads of uninitialised registers"],
   [/invalid func unknown#|unknown func|invalid func/i, "helper ids are ubpf's, not the kernel's"],
   [/BPF_CALLX|callx|unknown opcode 8d|invalid BPF_CALL/i, "callx is not supported by the kernel"],
-  [/invalid access to packet|invalid mem access|outside of the packet|R\d+ offset is outside/i, "the verifier requires provably in-bounds memory access"],
+  [
+    /invalid access to packet|invalid mem access|outside of the packet|R\d+ offset is outside/i,
+    "the verifier requires provably in-bounds memory access",
+  ],
   [/invalid stack off|invalid read from stack|invalid indirect read/i, "the verifier rejects this stack access"],
   [/jump out of range|last insn is not an exit or jmp/i, "the verifier rejects this control flow"],
   [/invalid shift -?\d+/, "the verifier rejects constant shifts outside 0..width-1"],
   [/div by zero|division by zero/i, "the verifier rejects division by a known zero"],
   [/R10 is read only|frame pointer is read only/i, "the verifier keeps r10 read-only"],
   [/combined stack size|stack depth|too deep/i, "the verifier limits stack depth"],
-  [/math between .* pointer|pointer arithmetic|arithmetic on ptr|pointer .* prohibited|R\d+ pointer/i, "the verifier restricts pointer arithmetic"],
-  [/invalid size of register|invalid argument|sign extension|BPF_END|unknown insn|invalid BPF_LD_IMM|unknown opcode/i, "this kernel does not accept the instruction form"],
+  [
+    /math between .* pointer|pointer arithmetic|arithmetic on ptr|pointer .* prohibited|R\d+ pointer/i,
+    "the verifier restricts pointer arithmetic",
+  ],
+  [
+    /invalid size of register|invalid argument|sign extension|BPF_END|unknown insn|invalid BPF_LD_IMM|unknown opcode/i,
+    "this kernel does not accept the instruction form",
+  ],
 ];
 
 export function runCase(c: ConformanceCase, assemble: Assembler, encode: Encoder): Outcome {
@@ -100,7 +113,10 @@ export function runCase(c: ConformanceCase, assemble: Assembler, encode: Encoder
   const errs = diagnostics.filter((d) => d.severity === "error");
   if (errs.length) {
     if (c.error) return { status: "pass" };
-    return { status: "fail", why: `assembler: ${errs[0].message}${errs[0].span ? ` (line ${errs[0].span.line})` : ""}` };
+    return {
+      status: "fail",
+      why: `assembler: ${errs[0].message}${errs[0].span ? ` (line ${errs[0].span.line})` : ""}`,
+    };
   }
   let code: Uint8Array;
   try {
@@ -111,12 +127,24 @@ export function runCase(c: ConformanceCase, assemble: Assembler, encode: Encoder
   const prog = [...wrapper(c.mem.length), ...decodeInsns(code)];
   let obj;
   try {
-    obj = loadModel({ license: "GPL", programs: [{ name: "conformance", section: "xdp", insns: prog, relocs: [] }], maps: [] });
+    obj = loadModel({
+      license: "GPL",
+      programs: [{ name: "conformance", section: "xdp", insns: prog, relocs: [] }],
+      maps: [],
+    });
   } catch (e) {
     if (c.error) return { status: "pass" };
-    const msg = e instanceof VerifierError ? e.message.split("\n")[0].replace(/^verifier rejected program 'conformance': /, "") : (e as Error).message;
-    const design = e instanceof VerifierError ? BY_DESIGN.find(([re]) => re.test(e.log.split("\n").slice(-6).join("\n"))) : undefined;
-    return design ? { status: "skip", why: `${design[1]} (${msg})` } : { status: "fail", why: `kernel rejected it: ${msg}` };
+    const msg =
+      e instanceof VerifierError
+        ? e.message.split("\n")[0].replace(/^verifier rejected program 'conformance': /, "")
+        : (e as Error).message;
+    const design =
+      e instanceof VerifierError
+        ? BY_DESIGN.find(([re]) => re.test(e.log.split("\n").slice(-6).join("\n")))
+        : undefined;
+    return design
+      ? { status: "skip", why: `${design[1]} (${msg})` }
+      : { status: "fail", why: `kernel rejected it: ${msg}` };
   }
   try {
     const packet = new Uint8Array(Math.max(8 + c.mem.length, 64));
@@ -124,9 +152,12 @@ export function runCase(c: ConformanceCase, assemble: Assembler, encode: Encoder
     const r = testRun(obj.program().fd, packet);
     if (r.retval !== 2) return { status: "fail", why: `wrapper returned ${r.retval}, not XDP_PASS` };
     const got = Buffer.from(r.dataOut).readBigUInt64LE(0);
-    if (c.error) return { status: "fail", why: `expected error '${c.error}', but it ran and returned 0x${got.toString(16)}` };
+    if (c.error)
+      return { status: "fail", why: `expected error '${c.error}', but it ran and returned 0x${got.toString(16)}` };
     if (c.result === undefined) return { status: "fail", why: "no '-- result' section" };
-    return got === c.result ? { status: "pass" } : { status: "fail", why: `r0 = 0x${got.toString(16)}, expected 0x${c.result.toString(16)}` };
+    return got === c.result
+      ? { status: "pass" }
+      : { status: "fail", why: `r0 = 0x${got.toString(16)}, expected 0x${c.result.toString(16)}` };
   } finally {
     obj.close();
   }
@@ -141,7 +172,13 @@ export interface ConformanceReport {
 
 /** Runs every `*.data` test in `dir` (matching `filter`); a folder without any is an error, not "0 passed". */
 /** Run the suite; `run` is the kernel runner or the VM's (loader/vm/conformance.ts). */
-export function runConformance(dir: string, assemble: Assembler, encode: Encoder, filter?: RegExp, run: typeof runCase = runCase): ConformanceReport {
+export function runConformance(
+  dir: string,
+  assemble: Assembler,
+  encode: Encoder,
+  filter?: RegExp,
+  run: typeof runCase = runCase,
+): ConformanceReport {
   const files = testFiles(dir).filter((f) => !filter || filter.test(f));
   if (!files.length) throw new Error(`${dir}: no test matches --filter ${filter}`);
   const results = files.map((f) => {
@@ -164,7 +201,9 @@ function testFiles(dir: string): string[] {
     names = readdirSync(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`${dir}: ${code === "ENOENT" ? "no such directory" : code === "ENOTDIR" ? "not a directory" : (e as Error).message}`);
+    throw new Error(
+      `${dir}: ${code === "ENOENT" ? "no such directory" : code === "ENOTDIR" ? "not a directory" : (e as Error).message}`,
+    );
   }
   const files = names.filter((f) => f.endsWith(".data")).sort();
   if (!files.length) throw new Error(`${dir}: no bpf_conformance test files (*.data) in this folder`);

@@ -15,19 +15,40 @@ type Enum = Extract<BtfType, { kind: "enum" | "enum64" }>;
 type Composite = Extract<BtfType, { kind: "struct" | "union" }>;
 
 function enumsMatch(l: Enum, t: Enum): boolean {
-  return l.size === t.size && l.values.length <= t.values.length && l.values.every((v) => t.values.some((w) => namesMatch(v.name, w.name)));
+  return (
+    l.size === t.size &&
+    l.values.length <= t.values.length &&
+    l.values.every((v) => t.values.some((w) => namesMatch(v.name, w.name)))
+  );
 }
 
-function compositesMatch(lb: ParsedBtf, l: Composite, tb: ParsedBtf, t: Composite, behindPtr: boolean, level: number): boolean {
+function compositesMatch(
+  lb: ParsedBtf,
+  l: Composite,
+  tb: ParsedBtf,
+  t: Composite,
+  behindPtr: boolean,
+  level: number,
+): boolean {
   if (l.members.length > t.members.length) return false;
-  return l.members.every((m) => t.members.some((n) => namesMatch(m.name, n.name) && typesMatch(lb, m.type, tb, n.type, behindPtr, level - 1)));
+  return l.members.every((m) =>
+    t.members.some((n) => namesMatch(m.name, n.name) && typesMatch(lb, m.type, tb, n.type, behindPtr, level - 1)),
+  );
 }
 
 /** Whether local type `lid` matches target type `tid` (the root names were matched by the caller's candidate search). */
-export function typesMatch(lb: ParsedBtf, lid: number, tb: ParsedBtf, tid: number, behindPtr = false, level = 32): boolean {
+export function typesMatch(
+  lb: ParsedBtf,
+  lid: number,
+  tb: ParsedBtf,
+  tid: number,
+  behindPtr = false,
+  level = 32,
+): boolean {
   if (level <= 0) throw new CoreError("types nest too deeply to match");
   for (let depth = 0; depth < 32; depth++) {
-    const l = typeAt(lb, (lid = resolveType(lb, lid))), t = typeAt(tb, (tid = resolveType(tb, tid)));
+    const l = typeAt(lb, (lid = resolveType(lb, lid))),
+      t = typeAt(tb, (tid = resolveType(tb, tid)));
     if (!namesMatch(nameOf(l), nameOf(t))) return false;
     switch (l.kind) {
       case "void":
@@ -35,9 +56,11 @@ export function typesMatch(lb: ParsedBtf, lid: number, tb: ParsedBtf, tid: numbe
       case "fwd":
         if (t.kind === "fwd") return t.union === l.union;
         return behindPtr && t.kind === (l.union ? "union" : "struct");
-      case "enum": case "enum64":
+      case "enum":
+      case "enum64":
         return (t.kind === "enum" || t.kind === "enum64") && enumsMatch(l, t);
-      case "struct": case "union":
+      case "struct":
+      case "union":
         if (behindPtr) return l.kind === t.kind || (t.kind === "fwd" && t.union === (l.kind === "union"));
         return l.kind === t.kind && compositesMatch(lb, l, tb, t, behindPtr, level);
       case "int":

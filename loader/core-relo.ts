@@ -27,7 +27,11 @@ export function kernelBtf(): ParsedBtf {
   try {
     bytes = readFileSync(VMLINUX_BTF);
   } catch {
-    throw new LoaderError("core", "", `CO-RE relocations need the kernel's BTF, and ${VMLINUX_BTF} cannot be read (kernel built without CONFIG_DEBUG_INFO_BTF?)`);
+    throw new LoaderError(
+      "core",
+      "",
+      `CO-RE relocations need the kernel's BTF, and ${VMLINUX_BTF} cannot be read (kernel built without CONFIG_DEBUG_INFO_BTF?)`,
+    );
   }
   return (vmlinux = parseBtf(new Uint8Array(bytes)));
 }
@@ -60,12 +64,27 @@ export interface Poisoned {
  * Patches `insns` (the program's linked instructions) in place. Returns the poisoned instructions,
  * for the error if the verifier reaches one.
  */
-export function applyCoreRelocations(insns: Buffer, prog: Pick<LoadedProgram, "name" | "section" | "btfExt">, localBtf: ParsedBtf | undefined, target: () => ParsedBtf = kernelBtf): Poisoned[] {
+export function applyCoreRelocations(
+  insns: Buffer,
+  prog: Pick<LoadedProgram, "name" | "section" | "btfExt">,
+  localBtf: ParsedBtf | undefined,
+  target: () => ParsedBtf = kernelBtf,
+): Poisoned[] {
   const relos = prog.btfExt?.coreRelo ?? [];
   if (!relos.length) return [];
   for (const r of relos)
-    if (!CORE_KIND_NAMES[r.kind]) throw new LoaderError("core", "", `CO-RE relocation kind ${r.kind} at insn ${r.insnOff} of ${prog.section} is not supported`);
-  if (!localBtf) throw new LoaderError("core", `program ${prog.name}`, `has CO-RE relocations but the object's BTF could not be read`);
+    if (!CORE_KIND_NAMES[r.kind])
+      throw new LoaderError(
+        "core",
+        "",
+        `CO-RE relocation kind ${r.kind} at insn ${r.insnOff} of ${prog.section} is not supported`,
+      );
+  if (!localBtf)
+    throw new LoaderError(
+      "core",
+      `program ${prog.name}`,
+      `has CO-RE relocations but the object's BTF could not be read`,
+    );
   const tbtf = target();
   const poisoned: Poisoned[] = [];
   relos.forEach((r, i) => {
@@ -74,7 +93,8 @@ export function applyCoreRelocations(insns: Buffer, prog: Pick<LoadedProgram, "n
       const res = computeRelo(r, localBtf, tbtf, candidates(localBtf, r.typeId, tbtf));
       if (patchInsn(insns, r, res)) poisoned.push({ insn: r.insnOff, what: where });
     } catch (e) {
-      if (e instanceof CoreError || e instanceof PatchError) throw new LoaderError("core", `program ${prog.name}: ${where}`, e.message);
+      if (e instanceof CoreError || e instanceof PatchError)
+        throw new LoaderError("core", `program ${prog.name}: ${where}`, e.message);
       throw e;
     }
   });
@@ -86,7 +106,11 @@ export function explainPoison(err: Error, log: string, poisoned: Poisoned[]): Er
   const at = new RegExp(`^(\\d+): \\(85\\) call unknown#${POISON_IMM}$`, "m").exec(log);
   const p = at && poisoned.find((x) => x.insn === Number(at[1]));
   if (!p) return err;
-  return new LoaderError("core", p.what, `the kernel's BTF has no such field or enumerator, and the instruction is reachable (guard it with bpf_core_field_exists)\n${err.message}`);
+  return new LoaderError(
+    "core",
+    p.what,
+    `the kernel's BTF has no such field or enumerator, and the instruction is reachable (guard it with bpf_core_field_exists)\n${err.message}`,
+  );
 }
 
 class PatchError extends Error {}
@@ -105,7 +129,8 @@ const BYTES_SIZE: Record<number, number> = { 8: 0x18, 4: 0x00, 2: 0x08, 1: 0x10 
 function patchInsn(insns: Buffer, r: Relo, res: CoreResult): boolean {
   const off = r.insnOff * 8;
   if (off + 8 > insns.length) throw new PatchError("instruction offset outside the program");
-  const code = insns[off], cls = code & 7;
+  const code = insns[off],
+    cls = code & 7;
   const isLdImm64 = code === LD_IMM64;
   if (res.poison) {
     if (isLdImm64 && off + 16 <= insns.length) poison(insns, off + 8);
@@ -113,7 +138,8 @@ function patchInsn(insns: Buffer, r: Relo, res: CoreResult): boolean {
     return true;
   }
   const expect = (got: number | bigint) => {
-    if (res.validate && BigInt.asUintN(64, BigInt(got)) !== res.orig) throw new PatchError(`instruction holds ${got}, expected ${res.orig}`);
+    if (res.validate && BigInt.asUintN(64, BigInt(got)) !== res.orig)
+      throw new PatchError(`instruction holds ${got}, expected ${res.orig}`);
   };
   if (cls === 4 || cls === 7) {
     if (code & 0x08) throw new PatchError(`instruction 0x${code.toString(16)} has no immediate to patch`);
@@ -124,11 +150,21 @@ function patchInsn(insns: Buffer, r: Relo, res: CoreResult): boolean {
   } else if (cls >= 1 && cls <= 3) {
     expect(insns.readInt16LE(off + 2));
     if (res.value > 32767n) throw new PatchError(`offset ${res.value} does not fit the instruction's 16-bit offset`);
-    if (res.failMemsz) throw new PatchError(`the kernel's field is ${res.newSz} bytes, not ${res.origSz}, and is not a pointer or unsigned integer`);
+    if (res.failMemsz)
+      throw new PatchError(
+        `the kernel's field is ${res.newSz} bytes, not ${res.origSz}, and is not a pointer or unsigned integer`,
+      );
     insns.writeInt16LE(Number(res.value), off + 2);
     if (res.newSz !== res.origSz) resize(insns, off, res);
   } else if (isLdImm64) {
-    if (off + 16 > insns.length || insns[off + 1] >> 4 || insns.readInt16LE(off + 2) || insns[off + 8] || insns[off + 9] || insns.readInt16LE(off + 10))
+    if (
+      off + 16 > insns.length ||
+      insns[off + 1] >> 4 ||
+      insns.readInt16LE(off + 2) ||
+      insns[off + 8] ||
+      insns[off + 9] ||
+      insns.readInt16LE(off + 10)
+    )
       throw new PatchError("ld_imm64 of an unexpected form");
     expect((BigInt(insns.readUInt32LE(off + 12)) << 32n) | BigInt(insns.readUInt32LE(off + 4)));
     insns.writeUInt32LE(Number(res.value & 0xffffffffn), off + 4);
@@ -140,7 +176,8 @@ function patchInsn(insns: Buffer, r: Relo, res: CoreResult): boolean {
 /** A load/store of a field whose size differs in the kernel: change the access size. */
 function resize(insns: Buffer, off: number, res: CoreResult): void {
   const code = insns[off];
-  if (SIZE_BYTES[code & 0x18] !== res.origSz) throw new PatchError(`access of ${SIZE_BYTES[code & 0x18]} bytes, expected ${res.origSz}`);
+  if (SIZE_BYTES[code & 0x18] !== res.origSz)
+    throw new PatchError(`access of ${SIZE_BYTES[code & 0x18]} bytes, expected ${res.origSz}`);
   const size = BYTES_SIZE[res.newSz];
   if (size === undefined) throw new PatchError(`the kernel's field is ${res.newSz} bytes, which no load can read`);
   insns[off] = (code & ~0x18) | size;

@@ -3,16 +3,48 @@
 // produces the original and relocated values — access-string parsing, field matching through
 // structs/unions/arrays (anonymous members searched), compatibility rules (type_matches in
 // core-match.ts), and the per-kind value.
-import { memberBits, resolveType, typeSize, BTF_INT_SIGNED, type BtfType, type ParsedBtf } from "../compiler/elf/btf.js";
+import {
+  memberBits,
+  resolveType,
+  typeSize,
+  BTF_INT_SIGNED,
+  type BtfType,
+  type ParsedBtf,
+} from "../compiler/elf/btf.js";
 import { typesMatch } from "./core-match.js";
 import { CoreError, essentialName, nameOf, typeAt } from "./core-names.js";
 
 /** enum bpf_core_relo_kind, by number. */
 export const CORE_KIND_NAMES = [
-  "byte_off", "byte_sz", "field_exists", "signed", "lshift_u64", "rshift_u64", "local_type_id",
-  "target_type_id", "type_exists", "type_size", "enumval_exists", "enumval_value", "type_matches",
+  "byte_off",
+  "byte_sz",
+  "field_exists",
+  "signed",
+  "lshift_u64",
+  "rshift_u64",
+  "local_type_id",
+  "target_type_id",
+  "type_exists",
+  "type_size",
+  "enumval_exists",
+  "enumval_value",
+  "type_matches",
 ] as const;
-const K = { byteOff: 0, byteSz: 1, fieldExists: 2, signed: 3, lshift: 4, rshift: 5, localId: 6, targetId: 7, typeExists: 8, typeSize: 9, enumExists: 10, enumValue: 11, typeMatches: 12 };
+const K = {
+  byteOff: 0,
+  byteSz: 1,
+  fieldExists: 2,
+  signed: 3,
+  lshift: 4,
+  rshift: 5,
+  localId: 6,
+  targetId: 7,
+  typeExists: 8,
+  typeSize: 9,
+  enumExists: 10,
+  enumValue: 11,
+  typeMatches: 12,
+};
 
 export interface CoreRelo {
   typeId: number; // local BTF type id of the root type
@@ -57,7 +89,6 @@ export function kindCompat(a: BtfType, b: BtfType): boolean {
   return a.kind === b.kind || (isAnyEnum(a) && isAnyEnum(b));
 }
 
-
 /** Parses the access string against the local BTF (libbpf bpf_core_parse_spec). */
 export function parseSpec(btf: ParsedBtf, relo: CoreRelo): CoreSpec {
   const bad = (why: string) => new CoreError(`bad access string '${relo.access}' for type [${relo.typeId}]: ${why}`);
@@ -74,7 +105,8 @@ export function parseSpec(btf: ParsedBtf, relo: CoreRelo): CoreSpec {
   let t = typeAt(btf, id);
   spec.acc.push({ typeId: id, idx: spec.raw[0] });
   if (isEnumval(relo.kind)) {
-    if ((t.kind !== "enum" && t.kind !== "enum64") || spec.raw.length > 1 || spec.raw[0] >= t.values.length) throw bad("not an enumerator");
+    if ((t.kind !== "enum" && t.kind !== "enum64") || spec.raw.length > 1 || spec.raw[0] >= t.values.length)
+      throw bad("not an enumerator");
     spec.acc[0].name = t.values[spec.raw[0]].name;
     return spec;
   }
@@ -109,13 +141,15 @@ function isFlexArray(btf: ParsedBtf, holder: Accessor | undefined, nelems: numbe
 /** Field type compatibility (libbpf bpf_core_fields_are_compat). */
 function fieldsCompat(lb: ParsedBtf, lid: number, tb: ParsedBtf, tid: number): boolean {
   for (let depth = 0; depth < 32; depth++) {
-    const l = typeAt(lb, (lid = resolveType(lb, lid))), t = typeAt(tb, (tid = resolveType(tb, tid)));
+    const l = typeAt(lb, (lid = resolveType(lb, lid))),
+      t = typeAt(tb, (tid = resolveType(tb, tid)));
     if (isComposite(l) && isComposite(t)) return true;
     if (!kindCompat(l, t)) return false;
     if (l.kind === "ptr" || l.kind === "float") return true;
     if (l.kind === "int" && t.kind === "int") return l.bitOffset === 0 && t.bitOffset === 0;
     if (l.kind === "fwd" || isAnyEnum(l)) {
-      const a = essentialName(nameOf(l)), b = essentialName(nameOf(t));
+      const a = essentialName(nameOf(l)),
+        b = essentialName(nameOf(t));
       return !a || !b || a === b;
     }
     if (l.kind !== "array" || t.kind !== "array") return false;
@@ -128,20 +162,32 @@ function fieldsCompat(lb: ParsedBtf, lid: number, tb: ParsedBtf, tid: number): b
 export function typesCompat(lb: ParsedBtf, lid: number, tb: ParsedBtf, tid: number, level = 32): boolean {
   if (!kindCompat(typeAt(lb, lid), typeAt(tb, tid))) return false;
   for (let depth = 0; depth < 32; depth++) {
-    const l = typeAt(lb, (lid = resolveType(lb, lid))), t = typeAt(tb, (tid = resolveType(tb, tid)));
+    const l = typeAt(lb, (lid = resolveType(lb, lid))),
+      t = typeAt(tb, (tid = resolveType(tb, tid)));
     if (!kindCompat(l, t)) return false;
     switch (l.kind) {
-      case "void": case "struct": case "union": case "enum": case "enum64": case "fwd":
+      case "void":
+      case "struct":
+      case "union":
+      case "enum":
+      case "enum64":
+      case "fwd":
         return true;
       case "int":
         return t.kind === "int" && l.bitOffset === 0 && t.bitOffset === 0;
-      case "ptr": case "array":
+      case "ptr":
+      case "array":
         (lid = l.type), (tid = (t as { type: number }).type);
         continue;
       case "func_proto": {
         if (t.kind !== "func_proto" || l.params.length !== t.params.length) return false;
         if (level <= 0 && l.params.length) throw new CoreError("function types nest too deeply");
-        if (!l.params.every((p, i) => typesCompat(lb, resolveType(lb, p.type), tb, resolveType(tb, t.params[i].type), level - 1))) return false;
+        if (
+          !l.params.every((p, i) =>
+            typesCompat(lb, resolveType(lb, p.type), tb, resolveType(tb, t.params[i].type), level - 1),
+          )
+        )
+          return false;
         (lid = l.ret), (tid = t.ret);
         continue;
       }
@@ -154,12 +200,14 @@ export function typesCompat(lb: ParsedBtf, lid: number, tb: ParsedBtf, tid: numb
 
 /** Finds the local named member `la` in target type `targId`, searching anonymous members; returns the member's type id. */
 function matchMember(lb: ParsedBtf, la: Accessor, tb: ParsedBtf, targId: number, spec: CoreSpec): number | undefined {
-  const id = resolveType(tb, targId), t = typeAt(tb, id);
+  const id = resolveType(tb, targId),
+    t = typeAt(tb, id);
   if (t.kind !== "struct" && t.kind !== "union") return undefined;
   const lt = typeAt(lb, la.typeId) as Extract<BtfType, { kind: "struct" | "union" }>;
   const lm = lt.members[la.idx];
   for (let i = 0; i < t.members.length; i++) {
-    const m = t.members[i], off = memberBits(m, t.kflag).offset;
+    const m = t.members[i],
+      off = memberBits(m, t.kflag).offset;
     if (spec.raw.length >= MAX_SPEC) throw new CoreError("access path too deep");
     spec.bitOffset += off;
     spec.raw.push(i);
@@ -181,7 +229,8 @@ function matchMember(lb: ParsedBtf, la: Accessor, tb: ParsedBtf, targId: number,
 /** Matches the local spec against one candidate target type (libbpf bpf_core_spec_match). */
 export function matchSpec(local: CoreSpec, kind: number, tb: ParsedBtf, targId: number): CoreSpec | undefined {
   const spec: CoreSpec = { btf: tb, rootId: targId, acc: [], raw: [], bitOffset: 0 };
-  if (isTypeBased(kind)) return (kind === K.typeMatches ? typesMatch : typesCompat)(local.btf, local.rootId, tb, targId) ? spec : undefined;
+  if (isTypeBased(kind))
+    return (kind === K.typeMatches ? typesMatch : typesCompat)(local.btf, local.rootId, tb, targId) ? spec : undefined;
   if (isEnumval(kind)) return matchEnumerator(local, spec, targId);
   let id = targId;
   for (let i = 0; i < local.acc.length; i++) {
@@ -208,7 +257,8 @@ export function matchSpec(local: CoreSpec, kind: number, tb: ParsedBtf, targId: 
 }
 
 function matchEnumerator(local: CoreSpec, spec: CoreSpec, targId: number): CoreSpec | undefined {
-  const id = resolveType(spec.btf, targId), t = typeAt(spec.btf, id);
+  const id = resolveType(spec.btf, targId),
+    t = typeAt(spec.btf, id);
   if (t.kind !== "enum" && t.kind !== "enum64") return undefined;
   const want = essentialName(local.acc[0].name ?? "");
   const i = t.values.findIndex((v) => essentialName(v.name) === want);
@@ -229,7 +279,8 @@ interface FieldValue {
 function fieldValue(kind: number, spec: CoreSpec | undefined): FieldValue | "poison" {
   if (kind === K.fieldExists) return { value: spec ? 1n : 0n, sz: 0, typeId: 0, validate: true };
   if (!spec) return "poison";
-  const btf = spec.btf, acc = spec.acc[spec.acc.length - 1];
+  const btf = spec.btf,
+    acc = spec.acc[spec.acc.length - 1];
   if (!acc.name) {
     const sz = typeSize(btf, acc.typeId);
     if (kind === K.byteOff) return { value: BigInt(spec.bitOffset >>> 3), sz, typeId: acc.typeId, validate: true };
@@ -238,13 +289,17 @@ function fieldValue(kind: number, spec: CoreSpec | undefined): FieldValue | "poi
   }
   const t = typeAt(btf, acc.typeId) as Extract<BtfType, { kind: "struct" | "union" }>;
   const m = t.members[acc.idx];
-  const fid = resolveType(btf, m.type), mt = typeAt(btf, fid);
+  const fid = resolveType(btf, m.type),
+    mt = typeAt(btf, fid);
   const bitOff = spec.bitOffset;
-  let bitSz = memberBits(m, t.kflag).bits, byteSz: number, byteOff: number;
+  let bitSz = memberBits(m, t.kflag).bits,
+    byteSz: number,
+    byteOff: number;
   const bitfield = bitSz > 0;
   if (bitfield) {
     byteSz = "size" in mt ? mt.size : 0;
-    if (![1, 2, 4, 8].includes(byteSz)) throw new CoreError(`bitfield ${m.name} has a ${mt.kind} type of ${byteSz} bytes`);
+    if (![1, 2, 4, 8].includes(byteSz))
+      throw new CoreError(`bitfield ${m.name} has a ${mt.kind} type of ${byteSz} bytes`);
     byteOff = Math.floor(bitOff / 8 / byteSz) * byteSz;
     while (bitOff + bitSz - byteOff * 8 > byteSz * 8) {
       if (byteSz >= 8) throw new CoreError(`bitfield ${m.name} cannot be read with one 64-bit load`);
@@ -256,13 +311,29 @@ function fieldValue(kind: number, spec: CoreSpec | undefined): FieldValue | "poi
     byteOff = Math.floor(bitOff / 8);
     bitSz = byteSz * 8;
   }
-  const field = (value: number, validate = !bitfield): FieldValue => ({ value: u64(value), sz: 0, typeId: 0, validate });
+  const field = (value: number, validate = !bitfield): FieldValue => ({
+    value: u64(value),
+    sz: 0,
+    typeId: 0,
+    validate,
+  });
   switch (kind) {
-    case K.byteOff: return { ...field(byteOff), sz: bitfield ? 0 : byteSz, typeId: bitfield ? 0 : fid };
-    case K.byteSz: return field(byteSz);
-    case K.signed: return field(Number((isAnyEnum(mt) && "signed" in mt && !!mt.signed) || (mt.kind === "int" && (mt.encoding & BTF_INT_SIGNED) !== 0)), true);
-    case K.lshift: return field(64 - (bitOff + bitSz - byteOff * 8));
-    default: return field(64 - bitSz, true); // rshift_u64
+    case K.byteOff:
+      return { ...field(byteOff), sz: bitfield ? 0 : byteSz, typeId: bitfield ? 0 : fid };
+    case K.byteSz:
+      return field(byteSz);
+    case K.signed:
+      return field(
+        Number(
+          (isAnyEnum(mt) && "signed" in mt && !!mt.signed) ||
+            (mt.kind === "int" && (mt.encoding & BTF_INT_SIGNED) !== 0),
+        ),
+        true,
+      );
+    case K.lshift:
+      return field(64 - (bitOff + bitSz - byteOff * 8));
+    default:
+      return field(64 - bitSz, true); // rshift_u64
   }
 }
 
@@ -284,11 +355,13 @@ function otherValue(kind: number, spec: CoreSpec | undefined): bigint | "poison"
 function calcRelo(kind: number, local: CoreSpec, targ: CoreSpec | undefined): CoreResult {
   const res: CoreResult = { poison: false, orig: 0n, value: 0n, validate: true, origSz: 0, newSz: 0, failMemsz: false };
   if (!isField(kind)) {
-    const orig = otherValue(kind, local), value = otherValue(kind, targ);
+    const orig = otherValue(kind, local),
+      value = otherValue(kind, targ);
     if (value === "poison" || orig === "poison") return { ...res, poison: true };
     return { ...res, orig, value, validate: kind !== K.targetId };
   }
-  const o = fieldValue(kind, local), n = fieldValue(kind, targ);
+  const o = fieldValue(kind, local),
+    n = fieldValue(kind, targ);
   if (o === "poison" || n === "poison") return { ...res, poison: true };
   const out = { ...res, orig: o.value, value: n.value, validate: o.validate, origSz: o.sz, newSz: n.sz };
   if (o.sz !== n.sz) out.failMemsz = !sameWidening(typeAt(local.btf, o.typeId), typeAt(targ!.btf, n.typeId));
@@ -318,8 +391,14 @@ export function computeRelo(relo: CoreRelo, local: ParsedBtf, target: ParsedBtf,
     if (!cand) continue;
     const res = calcRelo(relo.kind, spec, cand);
     if (!best) best = { res, spec: cand };
-    else if (cand.bitOffset !== best.spec.bitOffset) throw new CoreError(`ambiguous: kernel types [${best.spec.rootId}] and [${id}] put the field at bit ${best.spec.bitOffset} and ${cand.bitOffset}`);
-    else if (res.poison !== best.res.poison || res.value !== best.res.value) throw new CoreError(`ambiguous: kernel types [${best.spec.rootId}] and [${id}] give ${best.res.value} and ${res.value}`);
+    else if (cand.bitOffset !== best.spec.bitOffset)
+      throw new CoreError(
+        `ambiguous: kernel types [${best.spec.rootId}] and [${id}] put the field at bit ${best.spec.bitOffset} and ${cand.bitOffset}`,
+      );
+    else if (res.poison !== best.res.poison || res.value !== best.res.value)
+      throw new CoreError(
+        `ambiguous: kernel types [${best.spec.rootId}] and [${id}] give ${best.res.value} and ${res.value}`,
+      );
   }
   return best?.res ?? calcRelo(relo.kind, spec, undefined);
 }

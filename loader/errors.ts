@@ -8,8 +8,21 @@
  * call, else one of these kinds.
  */
 export type LoaderErrorCode =
-  | "bad-object" | "unknown-kind" | "no-program" | "not-xdp" | "relocation" | "core" | "verifier"
-  | "no-map" | "bad-key" | "bad-value" | "map-full" | "pin" | "no-interface" | "packet-file" | "closed"
+  | "bad-object"
+  | "unknown-kind"
+  | "no-program"
+  | "not-xdp"
+  | "relocation"
+  | "core"
+  | "verifier"
+  | "no-map"
+  | "bad-key"
+  | "bad-value"
+  | "map-full"
+  | "pin"
+  | "no-interface"
+  | "packet-file"
+  | "closed"
   | (string & {});
 
 export class LoaderError extends Error {

@@ -19,7 +19,10 @@ export function packageRoot(): string {
  * The default program's object: programs/<name>.ts when the DSL builds it, else programs/<name>.s,
  * else the built-in instruction version (loader/builtin.ts).
  */
-export async function defaultProgramBytes(name: BuiltinName = "hello", note?: (n: string) => void): Promise<{ bytes: Uint8Array; source: string }> {
+export async function defaultProgramBytes(
+  name: BuiltinName = "hello",
+  note?: (n: string) => void,
+): Promise<{ bytes: Uint8Array; source: string }> {
   const root = packageRoot();
   for (const ext of [".ts", ".s"]) {
     const p = join(root, "programs", name + ext);
@@ -40,6 +43,10 @@ export async function programBytes(file: string): Promise<Uint8Array> {
   if (/\.(o|elf|bpf)$/.test(file) || Buffer.from(bytes.subarray(0, 4)).toString("latin1") === "\x7fELF") return bytes;
   const { buildOrThrow, sourceKind } = await import("../compiler/build.js");
   if (!sourceKind(file))
-    throw new LoaderError("unknown-kind", file, `unknown program kind (expected .ts for the DSL, .s for assembly, or .o for an ELF object${/\.c$/.test(file) ? "; build C with clang -O2 -target bpf -c first" : ""})`);
+    throw new LoaderError(
+      "unknown-kind",
+      file,
+      `unknown program kind (expected .ts for the DSL, .s for assembly, or .o for an ELF object${/\.c$/.test(file) ? "; build C with clang -O2 -target bpf -c first" : ""})`,
+    );
   return buildOrThrow(Buffer.from(bytes).toString("utf8"), file, { sectionStyle: "tsebpf", syntax: "llvm" });
 }

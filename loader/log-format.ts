@@ -33,12 +33,24 @@ export function decodeRecord(rec: Uint8Array, formats: LogFormat[]): LogRecord |
 
 export function formatArg(kind: string, v: bigint): string {
   switch (kind) {
-    case "i64": return BigInt.asIntN(64, v).toString();
-    case "hex": return v.toString(16);
-    case "ipv4": return [24, 16, 8, 0].map((s) => Number((v >> BigInt(s)) & 0xffn)).join(".");
-    case "mac": return [40, 32, 24, 16, 8, 0].map((s) => Number((v >> BigInt(s)) & 0xffn).toString(16).padStart(2, "0")).join(":");
-    case "bool": return v ? "true" : "false";
-    default: return v.toString();
+    case "i64":
+      return BigInt.asIntN(64, v).toString();
+    case "hex":
+      return v.toString(16);
+    case "ipv4":
+      return [24, 16, 8, 0].map((s) => Number((v >> BigInt(s)) & 0xffn)).join(".");
+    case "mac":
+      return [40, 32, 24, 16, 8, 0]
+        .map((s) =>
+          Number((v >> BigInt(s)) & 0xffn)
+            .toString(16)
+            .padStart(2, "0"),
+        )
+        .join(":");
+    case "bool":
+      return v ? "true" : "false";
+    default:
+      return v.toString();
   }
 }
 

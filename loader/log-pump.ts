@@ -38,7 +38,14 @@ export interface LogPump {
   drain(): void;
 }
 
-export function pumpLogs(ring: BpfMap, drops: BpfMap | undefined, formats: LogFormat[], level: number, out: PumpSinks, intervalMs = 20): LogPump {
+export function pumpLogs(
+  ring: BpfMap,
+  drops: BpfMap | undefined,
+  formats: LogFormat[],
+  level: number,
+  out: PumpSinks,
+  intervalMs = 20,
+): LogPump {
   const reader = new RingReader(ring.fd, ring.def.maxEntries);
   const stats: LogStats = { printed: 0, filtered: 0, malformed: 0, lost: 0, unprinted: 0, fullSeen: 0 };
   const told = { lost: 0, unprinted: 0 };
@@ -56,7 +63,8 @@ export function pumpLogs(ring: BpfMap, drops: BpfMap | undefined, formats: LogFo
   const report = () => {
     if (drops) stats.lost = Number(lostRecords(drops));
     if (stats.lost > told.lost) out.warn(`${stats.lost - told.lost} log records lost (the log ring buffer was full)`);
-    if (stats.unprinted > told.unprinted) out.warn(`${stats.unprinted - told.unprinted} log lines not printed (stdout is not keeping up)`);
+    if (stats.unprinted > told.unprinted)
+      out.warn(`${stats.unprinted - told.unprinted} log lines not printed (stdout is not keeping up)`);
     Object.assign(told, { lost: stats.lost, unprinted: stats.unprinted });
   };
   const timer = setInterval(drain, intervalMs);

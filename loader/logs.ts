@@ -6,8 +6,12 @@ import { BpfError } from "./sys/errors.js";
 
 export { decodeRecord, formatArg, formatLine, parseLevel, type LogRecord } from "./log-format.js";
 
-const PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1;
-const BUSY = 0x80000000, DISCARD = 0x40000000, HDR = 8; // the kernel's ring buffer record header
+const PROT_READ = 1,
+  PROT_WRITE = 2,
+  MAP_SHARED = 1;
+const BUSY = 0x80000000,
+  DISCARD = 0x40000000,
+  HDR = 8; // the kernel's ring buffer record header
 
 export class RingReader {
   private cons: unknown;
@@ -19,7 +23,10 @@ export class RingReader {
   readonly mask: number;
   fullSeen = 0;
 
-  constructor(readonly fd: number, readonly size: number) {
+  constructor(
+    readonly fd: number,
+    readonly size: number,
+  ) {
     this.page = libc.getpagesize() as number;
     this.cons = mmap(this.page, PROT_READ | PROT_WRITE, fd, 0);
     this.prod = mmap(this.page + 2 * size, PROT_READ, fd, this.page);
@@ -64,4 +71,3 @@ function mmap(len: number, prot: number, fd: number, off: number): unknown {
   if (isNullPtr(p)) throw new BpfError("mapping the log ring buffer", lastErrno());
   return p;
 }
-

@@ -96,7 +96,12 @@ export function intBytes(v: bigint, size: number): Buffer {
 
 /** An LPM trie key: u32 prefix length, then the address in network order (tries match bytes in order). */
 export function lpmKey(map: EntryMap, c: Cidr): Buffer {
-  if (map.def.keySize !== 8) throw new LoaderError("bad-key", "", `map ${map.name} is an LPM trie with ${map.def.keySize}-byte keys; IPv4 CIDRs need 8 (u32 prefix length + u32 address); give the key as hex:<bytes>`);
+  if (map.def.keySize !== 8)
+    throw new LoaderError(
+      "bad-key",
+      "",
+      `map ${map.name} is an LPM trie with ${map.def.keySize}-byte keys; IPv4 CIDRs need 8 (u32 prefix length + u32 address); give the key as hex:<bytes>`,
+    );
   const key = Buffer.alloc(8);
   key.writeUInt32LE(c.prefix, 0);
   key.writeUInt32BE(c.addr, 4);
@@ -118,7 +123,11 @@ export function setEntry(map: EntryMap, key: Uint8Array, value: Uint8Array, keyT
     map.set(key, value);
   } catch (e) {
     if (e instanceof BpfError && (e.code === "E2BIG" || e.code === "ENOSPC"))
-      throw new LoaderError("map-full", "", `map ${map.name} is full: it holds at most ${map.def.maxEntries} entries (max_entries), so '${keyText}' was not added`);
+      throw new LoaderError(
+        "map-full",
+        "",
+        `map ${map.name} is full: it holds at most ${map.def.maxEntries} entries (max_entries), so '${keyText}' was not added`,
+      );
     throw e;
   }
 }

@@ -8,7 +8,10 @@ import * as fs from "node:fs";
 
 export class BpfMap {
   readonly name: string;
-  constructor(readonly fd: number, readonly def: MapDef) {
+  constructor(
+    readonly fd: number,
+    readonly def: MapDef,
+  ) {
     this.name = def.name;
   }
 
@@ -55,7 +58,6 @@ export class BpfMap {
   }
 }
 
-
 const perCpuStride = (valueSize: number): number => (valueSize + 7) & ~7;
 
 let cpus: number | undefined;
@@ -73,7 +75,6 @@ export function possibleCpus(): number {
   }
   return cpus!;
 }
-
 
 /** Little-endian encodings for map keys and values. */
 export function u32le(v: number): Buffer {

@@ -54,7 +54,8 @@ export function readModel(bytes: Uint8Array, source = "object"): ObjectModel {
   try {
     return readBpfObject(bytes);
   } catch (e) {
-    if (e instanceof ElfFormatError) throw new LoaderError("bad-object", source, `not a valid BPF object: ${e.message}`, undefined, { cause: e });
+    if (e instanceof ElfFormatError)
+      throw new LoaderError("bad-object", source, `not a valid BPF object: ${e.message}`, undefined, { cause: e });
     throw e;
   }
 }
@@ -62,12 +63,22 @@ export function readModel(bytes: Uint8Array, source = "object"): ObjectModel {
 export function loadModel(model: ObjectModel, opts: LoadOptions = {}): LoadedObject {
   const fds: number[] = [];
   const obj: LoadedObject = {
-    model, programs: [], maps: [], btfFd: -1,
+    model,
+    programs: [],
+    maps: [],
+    btfFd: -1,
     program(name) {
       const p = name ? this.programs.find((x) => x.name === name) : this.programs[0];
       const other = name && model.programs.find((x) => x.name === name);
       if (!p && other) throw new LoaderError("not-xdp", "", notXdpMessage(other));
-      if (!p) throw new LoaderError("no-program", "", name ? `no program named '${name}' (have: ${this.programs.map((x) => x.name).join(", ") || "none"})` : "the object has no programs");
+      if (!p)
+        throw new LoaderError(
+          "no-program",
+          "",
+          name
+            ? `no program named '${name}' (have: ${this.programs.map((x) => x.name).join(", ") || "none"})`
+            : "the object has no programs",
+        );
       return p;
     },
     map(name) {
@@ -78,7 +89,10 @@ export function loadModel(model: ObjectModel, opts: LoadOptions = {}): LoadedObj
     },
   };
   const wanted = model.programs.filter((p) => !opts.only || opts.only.includes(p.name));
-  const loadable = opts.progType === undefined || opts.progType === PROG_TYPE_XDP ? wanted.filter((p) => isXdpSection(p.section)) : wanted;
+  const loadable =
+    opts.progType === undefined || opts.progType === PROG_TYPE_XDP
+      ? wanted.filter((p) => isXdpSection(p.section))
+      : wanted;
   if (wanted.length && !loadable.length) throw new LoaderError("not-xdp", "", notXdpMessage(wanted[0]));
   try {
     obj.btfFd = loadBtf(model, opts);
@@ -112,21 +126,43 @@ function loadBtf(model: ObjectModel, opts: LoadOptions): number {
 }
 
 function createMap(def: LoadedMap, btfFd: number, opts: LoadOptions): BpfMap {
-  const base = { type: def.type, keySize: def.keySize, valueSize: def.valueSize, maxEntries: def.maxEntries, flags: def.flags, name: def.name };
+  const base = {
+    type: def.type,
+    keySize: def.keySize,
+    valueSize: def.valueSize,
+    maxEntries: def.maxEntries,
+    flags: def.flags,
+    name: def.name,
+  };
   const withBtf = btfFd >= 0 && def.btfKeyTypeId !== undefined && def.btfValueTypeId !== undefined;
-  let fd = withBtf ? mapCreateRaw({ ...base, btfFd, btfKeyTypeId: def.btfKeyTypeId, btfValueTypeId: def.btfValueTypeId }) : -1;
-  if (withBtf && fd < 0) opts.verbose?.(`note: map ${def.name}: the kernel rejected its BTF types; creating it without them`);
+  let fd = withBtf
+    ? mapCreateRaw({ ...base, btfFd, btfKeyTypeId: def.btfKeyTypeId, btfValueTypeId: def.btfValueTypeId })
+    : -1;
+  if (withBtf && fd < 0)
+    opts.verbose?.(`note: map ${def.name}: the kernel rejected its BTF types; creating it without them`);
   if (fd < 0) fd = mapCreateRaw(base);
-  if (fd < 0) throw new BpfError(`creating map '${def.name}' (type ${def.type}, key ${def.keySize} B, value ${def.valueSize} B, ${def.maxEntries} entries)`, -fd, hintFor(-fd));
+  if (fd < 0)
+    throw new BpfError(
+      `creating map '${def.name}' (type ${def.type}, key ${def.keySize} B, value ${def.valueSize} B, ${def.maxEntries} entries)`,
+      -fd,
+      hintFor(-fd),
+    );
   return new BpfMap(fd, def);
 }
 
 /** The program as the kernel loads it: the functions it calls linked in (relocateCalls), its map
  * loads pointing at this object's map fds (relocateMaps), encoded. */
-export function relocate(p: LoadedProgram, model: ObjectModel, obj: Pick<LoadedObject, "maps">): { linked: LinkedProgram; insns: Buffer } {
+export function relocate(
+  p: LoadedProgram,
+  model: ObjectModel,
+  obj: Pick<LoadedObject, "maps">,
+): { linked: LinkedProgram; insns: Buffer } {
   const linked = relocateCalls(p, model.functions ?? []);
   try {
-    return { linked, insns: Buffer.from(encodeInsns(relocateMaps(linked.insns, linked.relocs, (r) => mapFd(p.name, r, obj)))) };
+    return {
+      linked,
+      insns: Buffer.from(encodeInsns(relocateMaps(linked.insns, linked.relocs, (r) => mapFd(p.name, r, obj)))),
+    };
   } catch (e) {
     throw e instanceof RelocError ? new LoaderError("relocation", `program ${p.name}`, e.message) : e;
   }
@@ -135,8 +171,17 @@ export function relocate(p: LoadedProgram, model: ObjectModel, obj: Pick<LoadedO
 function mapFd(prog: string, r: ProgramReloc, obj: Pick<LoadedObject, "maps">): number {
   const m = obj.maps.find((x) => x.name === r.symbol);
   if (!m && r.kind === "data")
-    throw new LoaderError("relocation", `program ${prog}`, `instruction ${r.slot} uses the global variable '${r.symbol}': global variables (.rodata, .data, .bss) are not supported yet; use a map or a constant`);
-  if (!m) throw new LoaderError("relocation", `program ${prog}`, `instruction ${r.slot} refers to '${r.symbol}', which is not a map in this object`);
+    throw new LoaderError(
+      "relocation",
+      `program ${prog}`,
+      `instruction ${r.slot} uses the global variable '${r.symbol}': global variables (.rodata, .data, .bss) are not supported yet; use a map or a constant`,
+    );
+  if (!m)
+    throw new LoaderError(
+      "relocation",
+      `program ${prog}`,
+      `instruction ${r.slot} refers to '${r.symbol}', which is not a map in this object`,
+    );
   return m.fd;
 }
 
@@ -149,9 +194,15 @@ function packRows<T>(rows: readonly T[] | undefined, cols: (r: T) => number[]): 
   return b;
 }
 
-const packFuncInfo = (p: LoadedProgram): Buffer | undefined => packRows(p.btfExt?.funcInfo, (r) => [r.insnOff, r.typeId]);
+const packFuncInfo = (p: LoadedProgram): Buffer | undefined =>
+  packRows(p.btfExt?.funcInfo, (r) => [r.insnOff, r.typeId]);
 const packLineInfo = (p: LoadedProgram): Buffer | undefined =>
-  packRows(p.btfExt?.lineInfo, (r) => [r.insnOff, r.fileNameOff, r.lineOff, ((r.line & 0x3fffff) << 10 | (r.col & 0x3ff)) >>> 0]);
+  packRows(p.btfExt?.lineInfo, (r) => [
+    r.insnOff,
+    r.fileNameOff,
+    r.lineOff,
+    (((r.line & 0x3fffff) << 10) | (r.col & 0x3ff)) >>> 0,
+  ]);
 
 const parsedBtf = new WeakMap<ObjectModel, ParsedBtf>();
 /** The object's own BTF, parsed once (CO-RE relocations are computed against it). */
@@ -167,9 +218,11 @@ function localBtf(model: ObjectModel): ParsedBtf | undefined {
 function loadProgram(p: LoadedProgram, model: ObjectModel, obj: LoadedObject, opts: LoadOptions): number {
   const { linked, insns } = relocate(p, model, obj);
   const poisoned = linked.btfExt?.coreRelo ? applyCoreRelocations(insns, linked, localBtf(model)) : [];
-  const btf = obj.btfFd >= 0 ? { btfFd: obj.btfFd, funcInfo: packFuncInfo(linked), lineInfo: packLineInfo(linked) } : {};
+  const btf =
+    obj.btfFd >= 0 ? { btfFd: obj.btfFd, funcInfo: packFuncInfo(linked), lineInfo: packLineInfo(linked) } : {};
   const base = { type: opts.progType ?? PROG_TYPE_XDP, insns, license: model.license || "GPL", name: p.name };
-  const attempt = (extra: object, log?: Buffer) => progLoadRaw({ ...base, ...extra, ...(log ? { logBuf: log, logLevel: 1 } : {}) });
+  const attempt = (extra: object, log?: Buffer) =>
+    progLoadRaw({ ...base, ...extra, ...(log ? { logBuf: log, logLevel: 1 } : {}) });
   const expected = base.type === PROG_TYPE_XDP ? { expectedAttachType: ATTACH_TYPE_XDP } : {};
   let fd = attempt({ ...expected, ...btf });
   if (fd >= 0) return fd;

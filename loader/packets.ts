@@ -7,8 +7,17 @@ import { LoaderError } from "./errors.js";
 const LINKTYPE_ETHERNET = 1;
 /** Link types people meet in practice (tcpdump's LINKTYPE_* names). */
 const LINKTYPE_NAMES: Record<number, string> = {
-  0: "NULL", 1: "ETHERNET", 9: "PPP", 101: "RAW", 105: "IEEE802_11", 108: "LOOP", 113: "LINUX_SLL",
-  127: "IEEE802_11_RADIOTAP", 228: "IPV4", 229: "IPV6", 276: "LINUX_SLL2",
+  0: "NULL",
+  1: "ETHERNET",
+  9: "PPP",
+  101: "RAW",
+  105: "IEEE802_11",
+  108: "LOOP",
+  113: "LINUX_SLL",
+  127: "IEEE802_11_RADIOTAP",
+  228: "IPV4",
+  229: "IPV6",
+  276: "LINUX_SLL2",
 };
 
 const PCAP_MAGICS = [0xa1b2c3d4, 0xa1b23c4d]; // microsecond, nanosecond timestamps
@@ -21,8 +30,10 @@ export type Warn = (message: string) => void;
 export function packetsOfFile(file: string, bytes: Uint8Array, warn: Warn): Uint8Array[] {
   const magic = bytes.length >= 4 ? Buffer.from(bytes.subarray(0, 4)).readUInt32LE(0) : -1;
   if (magic === PCAPNG_SHB) return parsePcapng(bytes, file, warn);
-  if (PCAP_MAGICS.some((m) => m === magic || m === Buffer.from(bytes.subarray(0, 4)).readUInt32BE(0))) return parsePcap(bytes, file, warn);
-  if (/\.pcap(ng)?$/i.test(file)) throw new LoaderError("packet-file", file, `not a pcap or pcapng file (bad magic at offset 0)`);
+  if (PCAP_MAGICS.some((m) => m === magic || m === Buffer.from(bytes.subarray(0, 4)).readUInt32BE(0)))
+    return parsePcap(bytes, file, warn);
+  if (/\.pcap(ng)?$/i.test(file))
+    throw new LoaderError("packet-file", file, `not a pcap or pcapng file (bad magic at offset 0)`);
   return [bytes];
 }
 
@@ -32,11 +43,16 @@ function linkTypeName(t: number): string {
 
 function requireEthernet(file: string, linkType: number, offset: number): void {
   if (linkType !== LINKTYPE_ETHERNET)
-    throw new LoaderError("packet-file", file, `${linkTypeName(linkType)} is not Ethernet (at offset ${offset}); XDP programs see Ethernet frames, so capture on an Ethernet interface (not 'any')`);
+    throw new LoaderError(
+      "packet-file",
+      file,
+      `${linkTypeName(linkType)} is not Ethernet (at offset ${offset}); XDP programs see Ethernet frames, so capture on an Ethernet interface (not 'any')`,
+    );
 }
 
 function checkLength(file: string, n: number, caplen: number, len: number, warn: Warn): void {
-  if (caplen < len) warn(`${file}: packet ${n} was captured with ${caplen} of its ${len} bytes (snapshot length); it runs truncated`);
+  if (caplen < len)
+    warn(`${file}: packet ${n} was captured with ${caplen} of its ${len} bytes (snapshot length); it runs truncated`);
 }
 
 /** Classic pcap: 24-byte header (magic, version, snaplen, link type), then 16-byte record headers. */
@@ -49,8 +65,10 @@ export function parsePcap(bytes: Uint8Array, file: string, warn: Warn = () => {}
   const out: Uint8Array[] = [];
   for (let o = 24; o < b.length; ) {
     if (o + 16 > b.length) throw new LoaderError("packet-file", file, `truncated packet header at offset ${o}`);
-    const caplen = u32(o + 8), len = u32(o + 12);
-    if (o + 16 + caplen > b.length) throw new LoaderError("packet-file", file, `truncated packet data at offset ${o + 16}`);
+    const caplen = u32(o + 8),
+      len = u32(o + 12);
+    if (o + 16 + caplen > b.length)
+      throw new LoaderError("packet-file", file, `truncated packet data at offset ${o + 16}`);
     out.push(new Uint8Array(b.subarray(o + 16, o + 16 + caplen)));
     checkLength(file, out.length, caplen, len, warn);
     o += 16 + caplen;
@@ -78,8 +96,10 @@ export function parsePcapng(bytes: Uint8Array, file: string, warn: Warn = () => 
     if (o + 12 > b.length) throw new LoaderError("packet-file", file, `truncated pcapng block at offset ${o}`);
     if (b.readUInt32LE(o) === PCAPNG_SHB) sec = sectionAt(b, o, file);
     if (!sec) throw new LoaderError("packet-file", file, `not a pcapng file (no Section Header Block at offset 0)`);
-    const type = sec.u32(o), total = sec.u32(o + 4);
-    if (total < 12 || total % 4 || o + total > b.length) throw new LoaderError("packet-file", file, `bad pcapng block length ${total} at offset ${o + 4}`);
+    const type = sec.u32(o),
+      total = sec.u32(o + 4);
+    if (total < 12 || total % 4 || o + total > b.length)
+      throw new LoaderError("packet-file", file, `bad pcapng block length ${total} at offset ${o + 4}`);
     const packet = blockPacket(sec, type, o, total, file);
     if (packet) {
       out.push(new Uint8Array(b.subarray(packet.at, packet.at + packet.caplen)));
@@ -94,7 +114,8 @@ export function parsePcapng(bytes: Uint8Array, file: string, warn: Warn = () => 
 function sectionAt(b: Buffer, o: number, file: string): Section {
   if (o + 12 > b.length) throw new LoaderError("packet-file", file, `truncated Section Header Block at offset ${o}`);
   const bom = b.readUInt32LE(o + 8);
-  if (bom !== PCAPNG_BOM && bom !== 0x4d3c2b1a) throw new LoaderError("packet-file", file, `bad pcapng byte-order magic at offset ${o + 8}`);
+  if (bom !== PCAPNG_BOM && bom !== 0x4d3c2b1a)
+    throw new LoaderError("packet-file", file, `bad pcapng byte-order magic at offset ${o + 8}`);
   const le = bom === PCAPNG_BOM;
   return {
     u16: (x) => (le ? b.readUInt16LE(x) : b.readUInt16BE(x)),
@@ -104,14 +125,25 @@ function sectionAt(b: Buffer, o: number, file: string): Section {
 }
 
 /** The packet a block carries (data offset, captured and original length), after checking its interface. */
-function blockPacket(sec: Section, type: number, o: number, total: number, file: string): { at: number; caplen: number; len: number } | undefined {
+function blockPacket(
+  sec: Section,
+  type: number,
+  o: number,
+  total: number,
+  file: string,
+): { at: number; caplen: number; len: number } | undefined {
   const body = total - 12; // type, length, trailing length
   const need = (n: number, what: string) => {
     if (body < n) throw new LoaderError("packet-file", file, `${what} at offset ${o} is too short (${total} bytes)`);
   };
   const iface = (id: number) => {
     const i = sec.interfaces[id];
-    if (!i) throw new LoaderError("packet-file", file, `packet block at offset ${o} names interface ${id}, which has no Interface Description Block`);
+    if (!i)
+      throw new LoaderError(
+        "packet-file",
+        file,
+        `packet block at offset ${o} names interface ${id}, which has no Interface Description Block`,
+      );
     requireEthernet(file, i.linkType, i.offset);
     return i;
   };
@@ -120,14 +152,23 @@ function blockPacket(sec: Section, type: number, o: number, total: number, file:
       need(8, "Interface Description Block");
       sec.interfaces.push({ linkType: sec.u16(o + 8), snaplen: sec.u32(o + 12), offset: o + 8 });
       return undefined;
-    case 6: case 2: { // Enhanced Packet Block; obsolete Packet Block (u16 interface id)
+    case 6:
+    case 2: {
+      // Enhanced Packet Block; obsolete Packet Block (u16 interface id)
       need(20, type === 6 ? "Enhanced Packet Block" : "Packet Block");
       iface(type === 6 ? sec.u32(o + 8) : sec.u16(o + 8));
-      const caplen = sec.u32(o + 20), len = sec.u32(o + 24);
-      if (caplen > body - 20) throw new LoaderError("packet-file", file, `packet data at offset ${o + 28} runs past its block (${caplen} bytes)`);
+      const caplen = sec.u32(o + 20),
+        len = sec.u32(o + 24);
+      if (caplen > body - 20)
+        throw new LoaderError(
+          "packet-file",
+          file,
+          `packet data at offset ${o + 28} runs past its block (${caplen} bytes)`,
+        );
       return { at: o + 28, caplen, len };
     }
-    case 3: { // Simple Packet Block: original length; captured = min(len, snaplen of interface 0)
+    case 3: {
+      // Simple Packet Block: original length; captured = min(len, snaplen of interface 0)
       need(4, "Simple Packet Block");
       const i = iface(0);
       const len = sec.u32(o + 8);

@@ -42,8 +42,21 @@ export function pinAll(obj: LoadedObject, dir: string): Pins {
 
 /** A program or map name usable as a file name directly inside the pin directory. */
 export function checkPinName(name: string): void {
-  const bad = !name ? "is empty" : name === "." || name === ".." ? "is a path component" : /[/\0]/.test(name) ? "contains '/' or NUL" : Buffer.byteLength(name) > 255 ? "is longer than 255 bytes" : "";
-  if (bad) throw new LoaderError("pin", "--pin", `the object names a program or map '${name.replace(/\0/g, "\\0")}', which ${bad}: refusing to pin it`);
+  const bad = !name
+    ? "is empty"
+    : name === "." || name === ".."
+      ? "is a path component"
+      : /[/\0]/.test(name)
+        ? "contains '/' or NUL"
+        : Buffer.byteLength(name) > 255
+          ? "is longer than 255 bytes"
+          : "";
+  if (bad)
+    throw new LoaderError(
+      "pin",
+      "--pin",
+      `the object names a program or map '${name.replace(/\0/g, "\\0")}', which ${bad}: refusing to pin it`,
+    );
 }
 
 function pinOne(fd: number, path: string, paths: string[]): void {
@@ -60,7 +73,8 @@ function makeDirs(dir: string, created: string[]): void {
     d = dirname(d);
   }
   if (!statSync(d).isDirectory()) throw new LoaderError("pin", `--pin ${dir}`, `${d} is not a directory`);
-  if (fsMagic(d) !== BPF_FS_MAGIC) throw new LoaderError("pin", `--pin ${dir}`, "not a bpf filesystem (mount -t bpf bpf /sys/fs/bpf)");
+  if (fsMagic(d) !== BPF_FS_MAGIC)
+    throw new LoaderError("pin", `--pin ${dir}`, "not a bpf filesystem (mount -t bpf bpf /sys/fs/bpf)");
   for (const m of missing) {
     mkdirSync(m);
     created.push(m);

@@ -47,9 +47,11 @@ export class Testbed {
     ip("-n", this.rxNs, "link", "set", this.rxIf, "up");
     ip("-n", this.txNs, "link", "set", this.txIf, "up");
     const mac = (ns: string, dev: string) => /link\/ether ([0-9a-f:]+)/.exec(ip("-n", ns, "link", "show", dev))![1];
-    const rxMac = mac(this.rxNs, this.rxIf), txMac = mac(this.txNs, this.txIf);
+    const rxMac = mac(this.rxNs, this.rxIf),
+      txMac = mac(this.txNs, this.txIf);
     ip("-n", this.txNs, "neigh", "replace", RX_ADDR, "lladdr", rxMac, "dev", this.txIf, "nud", "permanent");
-    for (const a of TX_ADDRS) ip("-n", this.rxNs, "neigh", "replace", a, "lladdr", txMac, "dev", this.rxIf, "nud", "permanent");
+    for (const a of TX_ADDRS)
+      ip("-n", this.rxNs, "neigh", "replace", a, "lladdr", txMac, "dev", this.rxIf, "nud", "permanent");
   }
 
   /** Spawn a command inside a namespace; killed by destroy() if still running. */
@@ -71,10 +73,23 @@ export class Testbed {
    * the receiving namespace gets. Bounded: at most `count` per source, 2 ms apart, 1.5 s quiet timeout.
    */
   async udpExchange(sources: string[], count: number): Promise<Record<string, { sent: number; received: number }>> {
-    const rx = this.spawnIn(this.rxNs, process.execPath, ["-e", RECEIVER, RX_ADDR, String(UDP_PORT), String(sources.length * count)]);
+    const rx = this.spawnIn(this.rxNs, process.execPath, [
+      "-e",
+      RECEIVER,
+      RX_ADDR,
+      String(UDP_PORT),
+      String(sources.length * count),
+    ]);
     const out = collect(rx);
     await waitFor(out, /ready/, 5000);
-    const tx = this.spawnIn(this.txNs, process.execPath, ["-e", SENDER, RX_ADDR, String(UDP_PORT), String(count), ...sources]);
+    const tx = this.spawnIn(this.txNs, process.execPath, [
+      "-e",
+      SENDER,
+      RX_ADDR,
+      String(UDP_PORT),
+      String(count),
+      ...sources,
+    ]);
     await exited(tx, 10000);
     await exited(rx, 10000);
     const got = JSON.parse(out.text.split("\n").find((l) => l.startsWith("{"))!) as Record<string, number>;
@@ -125,7 +140,10 @@ function ip(...args: string[]): string {
 }
 
 function sh(ns: string, cmd: string, ...args: string[]): string {
-  return execFileSync("ip", ["netns", "exec", ns, cmd, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  return execFileSync("ip", ["netns", "exec", ns, cmd, ...args], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 export interface Collected {
@@ -146,9 +164,17 @@ export function collect(c: ChildProcess): Collected {
 
 export function waitFor(o: Collected, re: RegExp, ms: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${re}; stdout: ${o.text.slice(-500)} stderr: ${o.err.slice(-500)}`)), ms);
+    const t = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `timed out after ${ms} ms waiting for ${re}; stdout: ${o.text.slice(-500)} stderr: ${o.err.slice(-500)}`,
+          ),
+        ),
+      ms,
+    );
     const check = () => {
-      if (re.test(o.text)) (clearTimeout(t), resolve());
+      if (re.test(o.text)) clearTimeout(t), resolve();
     };
     o.on(check);
     check();

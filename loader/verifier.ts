@@ -8,7 +8,13 @@ import { LoaderError } from "./errors.js";
 /** PROG_LOAD failed: code "verifier" (or "EPERM"), with the full verifier log. */
 export class VerifierError extends LoaderError {
   override name = "VerifierError";
-  constructor(readonly program: string, readonly errno: number, readonly log: string, reason: string, hint?: string) {
+  constructor(
+    readonly program: string,
+    readonly errno: number,
+    readonly log: string,
+    reason: string,
+    hint?: string,
+  ) {
     super(errnoName(errno) === "EPERM" ? "EPERM" : "verifier", "", reason, hint);
   }
 }
@@ -16,10 +22,19 @@ export class VerifierError extends LoaderError {
 const TAIL = 12;
 
 export function verifierError(program: string, errno: number, log: string): VerifierError {
-  const lines = log.split("\n").map((l) => l.trimEnd()).filter((l) => l.length);
+  const lines = log
+    .split("\n")
+    .map((l) => l.trimEnd())
+    .filter((l) => l.length);
   const code = errnoName(errno);
   if (code === "EPERM")
-    return new VerifierError(program, errno, log, `loading program '${program}': permission denied (${code})`, HINT.perm);
+    return new VerifierError(
+      program,
+      errno,
+      log,
+      `loading program '${program}': permission denied (${code})`,
+      HINT.perm,
+    );
   const reason = failureLine(lines) ?? `${code}`;
   const tail = tailLines(lines);
   const src = lastSourceLine(lines);
@@ -33,7 +48,8 @@ export function verifierError(program: string, errno: number, log: string): Veri
 /** The verifier's own error line: the last line that is not a statistics or trailer line. */
 function failureLine(lines: string[]): string | undefined {
   const skip = /^(processed \d+ insns|verification time|stack depth|max_states_per_insn|mark_precise|\s*$)/;
-  for (let i = lines.length - 1; i >= 0; i--) if (!skip.test(lines[i]) && !/^\d+: /.test(lines[i]) && !lines[i].startsWith(";")) return lines[i];
+  for (let i = lines.length - 1; i >= 0; i--)
+    if (!skip.test(lines[i]) && !/^\d+: /.test(lines[i]) && !lines[i].startsWith(";")) return lines[i];
   return undefined;
 }
 

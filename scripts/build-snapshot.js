@@ -26,8 +26,14 @@ const require = createRequire(import.meta.url);
 const FLAGS = ["--no-sparkplug"];
 
 /** Modules evaluated (and warmed up) in the snapshot; everything they reach is bundled. */
-const ROOTS = ["dist/cli/main.js", "dist/cli/io.js", "dist/cli/commands/build.js", "dist/cli/commands/objdump.js",
-  "dist/compiler/dsl/index.js", "dist/compiler/asm/index.js"];
+const ROOTS = [
+  "dist/cli/main.js",
+  "dist/cli/io.js",
+  "dist/cli/commands/build.js",
+  "dist/cli/commands/objdump.js",
+  "dist/compiler/dsl/index.js",
+  "dist/compiler/asm/index.js",
+];
 /** Reached through a computed URL (compiler/dsl/syntax/chevrotain.ts loads chevrotain's bundle). */
 const EXTRA = [relative(root, join(dirname(require.resolve("chevrotain")), "../chevrotain.min.mjs"))];
 
@@ -41,7 +47,10 @@ function main() {
   const ts = require("typescript");
   const modules = collect(ts);
   writeFileSync(entryFile, entrySource(modules));
-  execFileSync(process.execPath, [...FLAGS, "--snapshot-blob", blob, "--build-snapshot", entryFile], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  execFileSync(process.execPath, [...FLAGS, "--snapshot-blob", blob, "--build-snapshot", entryFile], {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
   check();
   writeFileSync(stamp, `${process.execPath}\n${FLAGS.join(" ")}\n`);
   log(`${relative(root, blob)}: ${modules.size} modules (node ${process.version})`);
@@ -61,7 +70,9 @@ function collect(ts) {
     const deps = {};
     const statics = [];
     // require("x"), __dynImport("x") (a rewritten import()), createRequire(…)("x")
-    for (const [, kind, , spec] of code.matchAll(/\b(require|__dynImport|createRequire\)?\([^()]*\))\((["'])([^"']+)\2\)/g)) {
+    for (const [, kind, , spec] of code.matchAll(
+      /\b(require|__dynImport|createRequire\)?\([^()]*\))\((["'])([^"']+)\2\)/g,
+    )) {
       if (kind === "require" && !statics.includes(spec)) statics.push(spec);
       if (spec in deps) continue;
       const target = resolveSpec(spec, file);
@@ -89,7 +100,13 @@ function transpile(ts, text, file) {
   if (!/^\s*(import|export)\b/m.test(text)) return stripComments(ts, text, file); // CommonJS (commander)
   const out = ts.transpileModule(text, {
     fileName: file.replace(/\.mjs$/, ".js"),
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, allowJs: true, esModuleInterop: true, removeComments: true },
+    compilerOptions: {
+      module: ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2022,
+      allowJs: true,
+      esModuleInterop: true,
+      removeComments: true,
+    },
   }).outputText;
   return out
     .replace(/Promise\.resolve\(\)\.then\(\(\) => __importStar\(require\(("[^"]+")\)\)\)/g, "__dynImport($1)")
@@ -110,11 +127,20 @@ function stripComments(ts, text, file) {
 function bundleToCjs(text) {
   const at = text.lastIndexOf("export{");
   const end = text.indexOf("}", at);
-  const names = text.slice(at + 7, end).split(",").map((s) => s.trim().split(/\s+as\s+/));
+  const names = text
+    .slice(at + 7, end)
+    .split(",")
+    .map((s) => s.trim().split(/\s+as\s+/));
   const exports = names.map(([local, name = local]) => `exports.${name}=${local};`).join("");
-  const body = text.slice(0, at) + `Object.defineProperty(exports,"__esModule",{value:true});${exports}` + text.slice(end + 1).replace(/^;/, "");
+  const body =
+    text.slice(0, at) +
+    `Object.defineProperty(exports,"__esModule",{value:true});${exports}` +
+    text.slice(end + 1).replace(/^;/, "");
   return body
-    .replace(/(\w+)=new Array\(65536\);(for\(let (\w+)=0;\3<65536;\3\+\+\)\1\[\3\]=\3>255\?255\+~~\(\3\/255\):\3)/, "$1=new Uint16Array(65536);$2")
+    .replace(
+      /(\w+)=new Array\(65536\);(for\(let (\w+)=0;\3<65536;\3\+\+\)\1\[\3\]=\3>255\?255\+~~\(\3\/255\):\3)/,
+      "$1=new Uint16Array(65536);$2",
+    )
     .replace(/\/\*! Bundled license information:[\s\S]*$/, "")
     .replace(/\n\/\/# sourceMappingURL=.*/g, "");
 }
@@ -159,12 +185,18 @@ function loader(ROOT, ROOTS, MODULES, builtinRequire) {
   function createRequire(from) {
     const file = String(from).startsWith("file:") ? fileURLToPath(String(from)) : String(from);
     const id = path.relative(ROOT, file);
-    return (spec) => (MODULES[id] && spec in MODULES[id].deps ? requireFrom(id, spec) : builtinRequire("node:module").createRequire(from)(spec));
+    return (spec) =>
+      MODULES[id] && spec in MODULES[id].deps
+        ? requireFrom(id, spec)
+        : builtinRequire("node:module").createRequire(from)(spec);
   }
-  const moduleShim = new Proxy({}, {
-    get: (_, k) => (k === "createRequire" ? createRequire : builtinRequire("node:module")[k]),
-    has: (_, k) => k in builtinRequire("node:module"),
-  });
+  const moduleShim = new Proxy(
+    {},
+    {
+      get: (_, k) => (k === "createRequire" ? createRequire : builtinRequire("node:module")[k]),
+      has: (_, k) => k in builtinRequire("node:module"),
+    },
+  );
 
   /** child_process (commander's, for external subcommands, which tsebpf has none of) is loaded on
    * first use: it drags net, streams and more (240 KB) into the blob. */
@@ -175,12 +207,21 @@ function loader(ROOT, ROOTS, MODULES, builtinRequire) {
     if (!lazyBuiltins.has(name)) {
       let real = null;
       const load = () => (real ??= builtinRequire(name));
-      lazyBuiltins.set(name, new Proxy({}, {
-        get: (_, k) => load()[k],
-        has: (_, k) => k in load(),
-        ownKeys: () => Reflect.ownKeys(load()),
-        getOwnPropertyDescriptor: (_, k) => ({ ...Reflect.getOwnPropertyDescriptor(load(), k), configurable: true }),
-      }));
+      lazyBuiltins.set(
+        name,
+        new Proxy(
+          {},
+          {
+            get: (_, k) => load()[k],
+            has: (_, k) => k in load(),
+            ownKeys: () => Reflect.ownKeys(load()),
+            getOwnPropertyDescriptor: (_, k) => ({
+              ...Reflect.getOwnPropertyDescriptor(load(), k),
+              configurable: true,
+            }),
+          },
+        ),
+      );
     }
     return lazyBuiltins.get(name);
   }
@@ -235,7 +276,10 @@ function loader(ROOT, ROOTS, MODULES, builtinRequire) {
   function resolveId(id, spec) {
     const target = MODULES[id].deps[spec];
     if (target && !target.includes(":")) return target;
-    if (spec === "chevrotain") return Object.keys(MODULES).find((k) => k.endsWith("chevrotain/lib/chevrotain.min.mjs")).replace("chevrotain.min.mjs", "src/api.js");
+    if (spec === "chevrotain")
+      return Object.keys(MODULES)
+        .find((k) => k.endsWith("chevrotain/lib/chevrotain.min.mjs"))
+        .replace("chevrotain.min.mjs", "src/api.js");
     throw new Error(`snapshot: cannot resolve ${spec} from ${id}`);
   }
 
@@ -281,10 +325,13 @@ function loader(ROOT, ROOTS, MODULES, builtinRequire) {
     const io = { stdout() {}, stderr() {}, isTTY: false, env: {}, cwd: dir };
     try {
       const programs = path.join(ROOT, "programs");
-      const files = fs.existsSync(programs) ? fs.readdirSync(programs).filter((f) => /\.(ts|s)$/.test(f) && !f.endsWith(".d.ts")) : [];
+      const files = fs.existsSync(programs)
+        ? fs.readdirSync(programs).filter((f) => /\.(ts|s)$/.test(f) && !f.endsWith(".d.ts"))
+        : [];
       const bad = path.join(dir, "bad.ts");
       fs.writeFileSync(bad, "export function f(: number {\n  return 1 +;\n}\n");
-      for (const f of [...files.map((f) => path.join(programs, f)), bad]) await main(["build", f, "-o", path.join(dir, "out.o")], io);
+      for (const f of [...files.map((f) => path.join(programs, f)), bad])
+        await main(["build", f, "-o", path.join(dir, "out.o")], io);
       if (fs.existsSync(path.join(dir, "out.o"))) await main(["objdump", path.join(dir, "out.o")], io);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -303,9 +350,14 @@ function check() {
   const dir = mkdtempSync(join(tmpdir(), "tsebpf-snapshot-check-"));
   try {
     const hello = join(root, "programs/hello.ts");
-    if (!existsSync(hello)) return void execFileSync(process.execPath, [...FLAGS, "--snapshot-blob", blob, "--", "--version"], { stdio: "pipe" });
+    if (!existsSync(hello))
+      return void execFileSync(process.execPath, [...FLAGS, "--snapshot-blob", blob, "--", "--version"], {
+        stdio: "pipe",
+      });
     const out = join(dir, "hello.o");
-    execFileSync(process.execPath, [...FLAGS, "--snapshot-blob", blob, "--", "build", hello, "-o", out], { stdio: "pipe" });
+    execFileSync(process.execPath, [...FLAGS, "--snapshot-blob", blob, "--", "build", hello, "-o", out], {
+      stdio: "pipe",
+    });
     if (!existsSync(out)) throw new Error("the snapshot CLI wrote no object");
   } finally {
     rmSync(dir, { recursive: true, force: true });

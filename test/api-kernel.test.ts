@@ -35,7 +35,11 @@ describe.skipIf(!haveKernel)(`load() API in the kernel ${kernelSkipReason}`, () 
     const bl = obj.maps.BLOCKLIST!;
     expect(fw.testRun(pkt("198.51.100.7")).verdict).toBe("XDP_PASS");
     bl.set(ip("198.51.100.7"), 1);
-    expect([bl.has(ip("198.51.100.7")), bl.get(ip("198.51.100.7")), bl.get(ip("198.51.100.8"))]).toEqual([true, 1, undefined]);
+    expect([bl.has(ip("198.51.100.7")), bl.get(ip("198.51.100.7")), bl.get(ip("198.51.100.8"))]).toEqual([
+      true,
+      1,
+      undefined,
+    ]);
     expect([...bl.entries()]).toEqual([[ip("198.51.100.7"), 1]]);
     const r = fw.testRun(pkt("198.51.100.7"), { repeat: 10 });
     expect([r.verdict, r.action, r.packet.length]).toEqual(["XDP_DROP", 1, pkt("198.51.100.7").length]);
@@ -51,10 +55,15 @@ describe.skipIf(!haveKernel)(`load() API in the kernel ${kernelSkipReason}`, () 
     obj.program().testRun(pkt("198.51.100.1", 6));
     const udp = c.get(17) as number[] & { sum(): number };
     expect(udp.length).toBeGreaterThanOrEqual(1);
-    expect([udp.sum(), (c.get(6) as { sum(): number }).sum(), (c.get(1) as { sum(): number }).sum()]).toEqual([5, 1, 0]);
+    expect([udp.sum(), (c.get(6) as { sum(): number }).sum(), (c.get(1) as { sum(): number }).sum()]).toEqual([
+      5, 1, 0,
+    ]);
     c.set(17, 0); // one value for every CPU
     expect((c.get(17) as { sum(): number }).sum()).toBe(0);
-    c.set(1, udp.map((_, i) => i + 1));
+    c.set(
+      1,
+      udp.map((_, i) => i + 1),
+    );
     expect((c.get(1) as { sum(): number }).sum()).toBe((udp.length * (udp.length + 1)) / 2);
     expect(caught(() => c.set(300, 1)).code).toBe("bad-key");
   });
@@ -67,7 +76,9 @@ describe.skipIf(!haveKernel)(`load() API in the kernel ${kernelSkipReason}`, () 
     expect(t.get("198.51.100.0/24")).toBe(1);
     expect(obj.program().testRun(pkt("198.51.100.9")).verdict).toBe("XDP_DROP");
     expect(obj.program().testRun(pkt("203.0.113.9")).verdict).toBe("XDP_PASS");
-    expect(caught(() => t.set("198.51.100.0/33", 1)).message).toBe("map CIDR_BLOCKLIST: key '198.51.100.0/33': an LPM trie key is an IPv4 CIDR string ('198.51.100.0/24') or address (/32)");
+    expect(caught(() => t.set("198.51.100.0/33", 1)).message).toBe(
+      "map CIDR_BLOCKLIST: key '198.51.100.0/33': an LPM trie key is an IPv4 CIDR string ('198.51.100.0/24') or address (/32)",
+    );
   });
 
   it("wrong keys and values are LoaderErrors naming the map; a closed object refuses use", async () => {
@@ -75,7 +86,9 @@ describe.skipIf(!haveKernel)(`load() API in the kernel ${kernelSkipReason}`, () 
     const bl = obj.maps.BLOCKLIST!;
     expect(caught(() => bl.set(-1, 1)).message).toBe("map BLOCKLIST: key -1: does not fit u32 (0..4294967295)");
     expect(caught(() => bl.set(1, 2 ** 32)).code).toBe("bad-value");
-    expect(caught(() => bl.set("x" as unknown as number, 1)).message).toBe("map BLOCKLIST: key 'x': expected an integer, not string");
+    expect(caught(() => bl.set("x" as unknown as number, 1)).message).toBe(
+      "map BLOCKLIST: key 'x': expected an integer, not string",
+    );
     expect(caught(() => obj.program("nope")).code).toBe("no-program");
     obj.close();
     obj.close();
@@ -106,7 +119,9 @@ describe.skipIf(!haveKernel)(`load() API in the kernel ${kernelSkipReason}`, () 
       } finally {
         closeFd(fd);
       }
-      await expect(load("programs/firewall.ts", { pin: join(bpffs(), "..", "not-bpffs") })).rejects.toMatchObject({ code: "pin" });
+      await expect(load("programs/firewall.ts", { pin: join(bpffs(), "..", "not-bpffs") })).rejects.toMatchObject({
+        code: "pin",
+      });
     });
   });
 
@@ -137,7 +152,9 @@ describe.skipIf(!haveKernel)(`load() API in the kernel ${kernelSkipReason}`, () 
 
     it("a missing interface and a bad mode are clear errors", async () => {
       using obj = await load("programs/hello.ts");
-      expect(caught(() => obj.program().attach("tsebpf-nope0")).message).toMatch(/interface 'tsebpf-nope0' does not exist/);
+      expect(caught(() => obj.program().attach("tsebpf-nope0")).message).toMatch(
+        /interface 'tsebpf-nope0' does not exist/,
+      );
       expect(caught(() => obj.program().attach(v.host, { mode: "fast" as "skb" })).code).toBe("bad-mode");
     });
   });

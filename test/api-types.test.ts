@@ -39,13 +39,22 @@ function check(text: string): (number | string)[] {
     const file = join(dir, "user.mts");
     writeFileSync(file, text);
     const program = ts.createProgram([file], {
-      strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext, types: ["node"], skipLibCheck: true,
+      strict: true,
+      noEmit: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      types: ["node"],
+      skipLibCheck: true,
       paths: { tsebpf: [resolve("types/index.d.ts")] },
     });
-    return ts.getPreEmitDiagnostics(program).map((d) => d.file?.fileName === file
-      ? d.file.getLineAndCharacterOfPosition(d.start!).line + 1
-      : `${d.file?.fileName}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+    return ts
+      .getPreEmitDiagnostics(program)
+      .map((d) =>
+        d.file?.fileName === file
+          ? d.file.getLineAndCharacterOfPosition(d.start!).line + 1
+          : `${d.file?.fileName}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`,
+      );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -8,12 +8,64 @@ import { printInsn } from "../compiler/isa/print.js";
 import { OP_TABLE } from "../compiler/isa/table.js";
 
 function rng(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  return () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
 }
 
-const PIECES = ["r1", "w2", "r10", "r11", "=", "+=", "s>>=", "*(", "u32", "*)", "(", ")", "[", "]", "+", "-", "0x", "99999999999999999999", "-1",
-  "goto", "if", "ll", "call", "exit", ".section", ".quad", ".size", ".type", "@function", '"str', '"ok"', "foo:", ",", "#", "/*", "*/", ";", "%r1",
-  "lock", "fetch", "[%r1+2]", "mov32", "lddw", "ja", "+3", "label", ".p2align", "40", "\t", "\n", "`", "\\", "-- asm"];
+const PIECES = [
+  "r1",
+  "w2",
+  "r10",
+  "r11",
+  "=",
+  "+=",
+  "s>>=",
+  "*(",
+  "u32",
+  "*)",
+  "(",
+  ")",
+  "[",
+  "]",
+  "+",
+  "-",
+  "0x",
+  "99999999999999999999",
+  "-1",
+  "goto",
+  "if",
+  "ll",
+  "call",
+  "exit",
+  ".section",
+  ".quad",
+  ".size",
+  ".type",
+  "@function",
+  '"str',
+  '"ok"',
+  "foo:",
+  ",",
+  "#",
+  "/*",
+  "*/",
+  ";",
+  "%r1",
+  "lock",
+  "fetch",
+  "[%r1+2]",
+  "mov32",
+  "lddw",
+  "ja",
+  "+3",
+  "label",
+  ".p2align",
+  "40",
+  "\t",
+  "\n",
+  "`",
+  "\\",
+  "-- asm",
+];
 
 describe("robustness", () => {
   it("assemblers report diagnostics, never throw, on random input", () => {
@@ -30,7 +82,10 @@ describe("robustness", () => {
     const r = rng(7);
     for (const e of OP_TABLE) {
       if (!e.asm) continue;
-      const base = e.asm.replace(/%[a-z0-9]+/g, () => ["r1", "w1", "5", "+2", "lbl", "-32769", "0x1ffffffff"][Math.floor(r() * 7)]);
+      const base = e.asm.replace(
+        /%[a-z0-9]+/g,
+        () => ["r1", "w1", "5", "+2", "lbl", "-32769", "0x1ffffffff"][Math.floor(r() * 7)],
+      );
       for (let k = 0; k < 5; k++) {
         const i = Math.floor(r() * base.length);
         const mutated = base.slice(0, i) + base.slice(i + 1 + Math.floor(r() * 3));

@@ -17,43 +17,49 @@ function build(src: string, file: string): Uint8Array {
 
 function stripDwarf(src: string): string {
   let dbg = false;
-  return src.split("\n").filter((l) => {
-    const s = /^\s*\.section\s+([^,\s]+)/.exec(l);
-    if (s) dbg = s[1].startsWith(".debug");
-    if (/^\s*\.text\b/.test(l)) dbg = false;
-    return !dbg && !/^\s*\.(loc|cfi_\w+|file\s+\d)\b/.test(l);
-  }).join("\n");
+  return src
+    .split("\n")
+    .filter((l) => {
+      const s = /^\s*\.section\s+([^,\s]+)/.exec(l);
+      if (s) dbg = s[1].startsWith(".debug");
+      if (/^\s*\.text\b/.test(l)) dbg = false;
+      return !dbg && !/^\s*\.(loc|cfi_\w+|file\s+\d)\b/.test(l);
+    })
+    .join("\n");
 }
 
-describe.skipIf(!haveKernel || !haveTools("bpftool", "clang-19"))(`assembled objects in the kernel ${kernelSkipReason}`, () => {
-  const at = suiteDir("tsebpf-asmk-");
-  const bpffs = suiteBpffs(); // a private bpffs: /sys/fs/bpf may not be one
+describe.skipIf(!haveKernel || !haveTools("bpftool", "clang-19"))(
+  `assembled objects in the kernel ${kernelSkipReason}`,
+  () => {
+    const at = suiteDir("tsebpf-asmk-");
+    const bpffs = suiteBpffs(); // a private bpffs: /sys/fs/bpf may not be one
 
-  function load(obj: Uint8Array, name: string): string {
-    const path = at(`${name}.o`);
-    writeFileSync(path, obj);
-    const pin = join(bpffs(), "asm");
-    mkdirSync(pin, { recursive: true });
-    try {
-      execFileSync("bpftool", ["prog", "loadall", path, pin, "type", "xdp"], { stdio: "pipe" });
-      return execFileSync("bpftool", ["prog", "show", "pinned", join(pin, name)], { encoding: "utf8" });
-    } finally {
-      rmSync(pin, { recursive: true, force: true });
+    function load(obj: Uint8Array, name: string): string {
+      const path = at(`${name}.o`);
+      writeFileSync(path, obj);
+      const pin = join(bpffs(), "asm");
+      mkdirSync(pin, { recursive: true });
+      try {
+        execFileSync("bpftool", ["prog", "loadall", path, pin, "type", "xdp"], { stdio: "pipe" });
+        return execFileSync("bpftool", ["prog", "show", "pinned", join(pin, name)], { encoding: "utf8" });
+      } finally {
+        rmSync(pin, { recursive: true, force: true });
+      }
     }
-  }
 
-  it("programs/hello.s loads as an XDP program", () => {
-    const shown = load(build(readFileSync("programs/hello.s", "utf8"), "hello.s"), "xdp_hello");
-    expect(shown).toMatch(/xdp\s+name xdp_hello .* gpl/);
-    expect(shown).toMatch(/xlated 16B/);
-  });
+    it("programs/hello.s loads as an XDP program", () => {
+      const shown = load(build(readFileSync("programs/hello.s", "utf8"), "hello.s"), "xdp_hello");
+      expect(shown).toMatch(/xdp\s+name xdp_hello .* gpl/);
+      expect(shown).toMatch(/xlated 16B/);
+    });
 
-  it("clang -S firewall with BTF maps loads with its maps and BTF", () => {
-    const inc = `-I/usr/include/${execFileSync("uname", ["-m"], { encoding: "utf8" }).trim()}-linux-gnu`;
-    const s = at("fw.s");
-    execFileSync("clang-19", [inc, "-O2", "-g", "-target", "bpf", "-S", "fixtures/c/firewall.c", "-o", s]);
-    const shown = load(build(stripDwarf(readFileSync(s, "utf8")), "fw.s"), "xdp_firewall");
-    expect(shown).toMatch(/map_ids \d+,\d+/);
-    expect(shown).toMatch(/btf_id \d+/);
-  });
-});
+    it("clang -S firewall with BTF maps loads with its maps and BTF", () => {
+      const inc = `-I/usr/include/${execFileSync("uname", ["-m"], { encoding: "utf8" }).trim()}-linux-gnu`;
+      const s = at("fw.s");
+      execFileSync("clang-19", [inc, "-O2", "-g", "-target", "bpf", "-S", "fixtures/c/firewall.c", "-o", s]);
+      const shown = load(build(stripDwarf(readFileSync(s, "utf8")), "fw.s"), "xdp_firewall");
+      expect(shown).toMatch(/map_ids \d+,\d+/);
+      expect(shown).toMatch(/btf_id \d+/);
+    });
+  },
+);

@@ -52,7 +52,12 @@ describe("LLVM syntax assembler", () => {
 
   it("reports lexer errors (bad characters, numbers, unterminated strings and comments)", () => {
     const r = assembleLlvm('\tr0 = 0x\n\t.asciz "abc\n\tr0 = 1 ` \n/* open', "lex.s");
-    expect(r.diagnostics.map((d) => `${d.span?.line}:${d.span?.col} ${d.code}`)).toEqual(["1:7 ASM007", "2:9 ASM007", "3:9 ASM007", "4:1 ASM007"]);
+    expect(r.diagnostics.map((d) => `${d.span?.line}:${d.span?.col} ${d.code}`)).toEqual([
+      "1:7 ASM007",
+      "2:9 ASM007",
+      "3:9 ASM007",
+      "4:1 ASM007",
+    ]);
   });
 
   it("accepts comments of every kind and ; as a separator", () => {
@@ -61,8 +66,17 @@ describe("LLVM syntax assembler", () => {
   });
 
   it("accepts number forms and wraps unsigned 32/64-bit immediates like llvm-mc", () => {
-    const insns = text("\tr1 = 0xffffffff\n\tw1 = 4294967295\n\tr2 = 010\n\tr3 = 0b101\n\tr4 = 18446744073709551615 ll\n\tr5 = -9223372036854775808 ll\n");
-    expect(insns.map((i) => printInsn(i))).toEqual(["r1 = -1", "w1 = -1", "r2 = 8", "r3 = 5", "r4 = -1 ll", "r5 = -9223372036854775808 ll"]);
+    const insns = text(
+      "\tr1 = 0xffffffff\n\tw1 = 4294967295\n\tr2 = 010\n\tr3 = 0b101\n\tr4 = 18446744073709551615 ll\n\tr5 = -9223372036854775808 ll\n",
+    );
+    expect(insns.map((i) => printInsn(i))).toEqual([
+      "r1 = -1",
+      "w1 = -1",
+      "r2 = 8",
+      "r3 = 5",
+      "r4 = -1 ll",
+      "r5 = -9223372036854775808 ll",
+    ]);
   });
 
   it("accepts 32-bit gotol offsets and far labels (llvm-mc-19 only parses 16-bit ones)", () => {
@@ -90,8 +104,14 @@ describe("LLVM syntax assembler", () => {
 
   it("assembles 200,000 instructions in well under a second", { timeout: 20000 }, () => {
     const body = [
-      "\tr1 = *(u32 *)(r1 + 4)", "\tw2 += 7", "\tif r1 > r2 goto +1", "\tr0 = 0x1122334455 ll",
-      "\tlock *(u64 *)(r10 - 8) += r1", "\tcall 1", "\tr3 = be16 r3", "\t*(u64 *)(r10 - 16) = r1",
+      "\tr1 = *(u32 *)(r1 + 4)",
+      "\tw2 += 7",
+      "\tif r1 > r2 goto +1",
+      "\tr0 = 0x1122334455 ll",
+      "\tlock *(u64 *)(r10 - 8) += r1",
+      "\tcall 1",
+      "\tr3 = be16 r3",
+      "\t*(u64 *)(r10 - 16) = r1",
     ];
     const lines: string[] = ["\t.text", "f:"];
     for (let i = 0; i < 200000; i++) lines.push(i % 1000 === 0 ? `L${i}:\n${body[i % 8]}` : body[i % 8]);
@@ -123,7 +143,7 @@ describe("clang output beyond the fixtures", () => {
       "\tr0 += 1",
       "\texit",
       ".Lfunc_end0:",
-      "\t.section\t.debug_loclists,\"\",@progbits",
+      '\t.section\t.debug_loclists,"",@progbits',
       "\t.uleb128 .Ltmp1-.Lfunc_begin0",
       "\t.uleb128 .Lfunc_end0-.Lfunc_begin0",
       "\t.sleb128 .Lfunc_begin0-.Lfunc_end0",
@@ -137,22 +157,26 @@ describe("clang output beyond the fixtures", () => {
   });
 
   it("still rejects a .uleb128 of a label placed later, at its line", () => {
-    const r = assembleToObject("\t.section .foo,\"\",@progbits\n\t.uleb128 .Lb-.La\n.La:\n.Lb:\n", "y.s", { sectionStyle: "tsebpf" });
+    const r = assembleToObject('\t.section .foo,"",@progbits\n\t.uleb128 .Lb-.La\n.La:\n.Lb:\n', "y.s", {
+      sectionStyle: "tsebpf",
+    });
     expect(r.diagnostics.map((d) => `${d.code}:${d.span?.line}`)).toEqual(["ASM004:2"]);
   });
 
   it("`.long .debug_abbrev` (a section's name, clang -g) relocates against the section symbol, not an undefined global", () => {
     const src = [
-      "\t.section\t.debug_abbrev,\"\",@progbits",
+      '\t.section\t.debug_abbrev,"",@progbits',
       "\t.byte\t1",
-      "\t.section\t.debug_info,\"\",@progbits",
+      '\t.section\t.debug_info,"",@progbits',
       "\t.long\t.debug_abbrev",
       "",
     ].join("\n");
     const r = assembleToObject(src, "d.s", { sectionStyle: "tsebpf" });
     expect(r.diagnostics).toEqual([]);
     const elf = readElf(r.object!);
-    const syms = elf.symbols.slice(1).map((s) => `${symbolName(elf, s)} ${s.type} ${s.bind} ${s.shndx ? elf.sections[s.shndx]!.name : "UND"}`);
+    const syms = elf.symbols
+      .slice(1)
+      .map((s) => `${symbolName(elf, s)} ${s.type} ${s.bind} ${s.shndx ? elf.sections[s.shndx]!.name : "UND"}`);
     // llvm-mc-19: one local section symbol for .debug_abbrev, nothing undefined (libbpf refused the UND one as an extern)
     expect(syms.filter((x) => x.endsWith(" UND"))).toEqual([]);
     const relocs = [...elf.relocs.values()].flat();
@@ -163,9 +187,29 @@ describe("clang output beyond the fixtures", () => {
   });
 
   it("rejects data literals out of range as llvm-mc-19 does (.byte 256, .short -32769, .long 2^32), at their line", () => {
-    const ok = [".byte 255", ".byte -128", ".short 65535", ".long 4294967295", ".long -2147483648", ".quad 18446744073709551615", ".quad -1", ".byte 300-100"];
-    const bad = [".byte -129", ".byte 256", ".short -32769", ".short 65536", ".long -2147483649", ".long 4294967296", ".byte 1+255"];
-    const run = (lines: string[]) => assembleToObject(`\t.section .d,"a",@progbits\n${lines.map((l) => `\t${l}\n`).join("")}`, "v.s", { sectionStyle: "tsebpf" }).diagnostics;
+    const ok = [
+      ".byte 255",
+      ".byte -128",
+      ".short 65535",
+      ".long 4294967295",
+      ".long -2147483648",
+      ".quad 18446744073709551615",
+      ".quad -1",
+      ".byte 300-100",
+    ];
+    const bad = [
+      ".byte -129",
+      ".byte 256",
+      ".short -32769",
+      ".short 65536",
+      ".long -2147483649",
+      ".long 4294967296",
+      ".byte 1+255",
+    ];
+    const run = (lines: string[]) =>
+      assembleToObject(`\t.section .d,"a",@progbits\n${lines.map((l) => `\t${l}\n`).join("")}`, "v.s", {
+        sectionStyle: "tsebpf",
+      }).diagnostics;
     expect(run(ok)).toEqual([]);
     expect(run(bad).map((d) => `${d.code}:${d.span?.line}`)).toEqual(bad.map((_, i) => `ASM004:${i + 2}`));
   });

@@ -16,14 +16,25 @@ function describeObject(elf: ElfFile) {
   const secName = (i: number) => elf.sections[i]?.name ?? `#${i}`;
   const sections = elf.sections
     .filter((s) => !SKIP.has(s.name) && !s.name.startsWith(".rel"))
-    .map((s) => `${s.name} type=${s.type} flags=${s.flags} align=${s.align} size=${s.size} entsize=${s.entsize} ${Buffer.from(s.data).toString("hex")}`);
-  const relocs = [...elf.relocs.entries()].flatMap(([i, rs]) => rs.map((r) => `${secName(i)}+${r.offset} type=${r.type} ${symbolName(elf, elf.symbols[r.symIndex])}`));
-  const symbols = elf.symbols.slice(1).map((s) => `${symbolName(elf, s)} type=${s.type} bind=${s.bind} vis=${s.other} sec=${s.shndx ? secName(s.shndx) : "UND"} value=${s.value} size=${s.size}`);
+    .map(
+      (s) =>
+        `${s.name} type=${s.type} flags=${s.flags} align=${s.align} size=${s.size} entsize=${s.entsize} ${Buffer.from(s.data).toString("hex")}`,
+    );
+  const relocs = [...elf.relocs.entries()].flatMap(([i, rs]) =>
+    rs.map((r) => `${secName(i)}+${r.offset} type=${r.type} ${symbolName(elf, elf.symbols[r.symIndex])}`),
+  );
+  const symbols = elf.symbols
+    .slice(1)
+    .map(
+      (s) =>
+        `${symbolName(elf, s)} type=${s.type} bind=${s.bind} vis=${s.other} sec=${s.shndx ? secName(s.shndx) : "UND"} value=${s.value} size=${s.size}`,
+    );
   return { sections: sections.sort(), relocs: relocs.sort(), symbols };
 }
 
 function compare(src: string, name: string, dir: string) {
-  const sPath = join(dir, `${name}.s`), oPath = join(dir, `${name}.o`);
+  const sPath = join(dir, `${name}.s`),
+    oPath = join(dir, `${name}.o`);
   writeFileSync(sPath, src);
   execFileSync("llvm-mc-19", ["-triple", "bpfel", "-mcpu=v4", "-filetype=obj", sPath, "-o", oPath]);
   const r = assembleToObject(src, sPath, { sectionStyle: "tsebpf" });
@@ -133,7 +144,17 @@ describe.skipIf(!oracle)("whole objects against llvm-mc-19", () => {
       it(`clang-${v} -S fixtures/c/${c}.c`, () => {
         const inc = `-I/usr/include/${execFileSync("uname", ["-m"], { encoding: "utf8" }).trim()}-linux-gnu`;
         const sPath = at(`${c}-${v}.clang.s`);
-        execFileSync(`clang-${v}`, [inc, "-O2", "-target", "bpf", ...(v === "19" ? ["-mcpu=v4"] : []), "-S", `fixtures/c/${c}.c`, "-o", sPath]);
+        execFileSync(`clang-${v}`, [
+          inc,
+          "-O2",
+          "-target",
+          "bpf",
+          ...(v === "19" ? ["-mcpu=v4"] : []),
+          "-S",
+          `fixtures/c/${c}.c`,
+          "-o",
+          sPath,
+        ]);
         compare(readFileSync(sPath, "utf8"), `${c}-${v}`, at("."));
       });
     }
@@ -143,7 +164,18 @@ describe.skipIf(!oracle)("whole objects against llvm-mc-19", () => {
     it(`clang-19 -g -S fixtures/c/${c}.c without DWARF: .BTF and .BTF.ext (NODYLD32 relocations)`, () => {
       const inc = `-I/usr/include/${execFileSync("uname", ["-m"], { encoding: "utf8" }).trim()}-linux-gnu`;
       const sPath = at(`${c}-g.clang.s`);
-      execFileSync("clang-19", [inc, "-O2", "-g", "-target", "bpf", "-mcpu=v4", "-S", `fixtures/c/${c}.c`, "-o", sPath]);
+      execFileSync("clang-19", [
+        inc,
+        "-O2",
+        "-g",
+        "-target",
+        "bpf",
+        "-mcpu=v4",
+        "-S",
+        `fixtures/c/${c}.c`,
+        "-o",
+        sPath,
+      ]);
       const src = stripDwarf(readFileSync(sPath, "utf8"));
       expect(src).toContain(".BTF.ext");
       compare(src, `${c}-g`, at("."));
@@ -153,8 +185,25 @@ describe.skipIf(!oracle)("whole objects against llvm-mc-19", () => {
   it("label differences, .uleb128/.sleb128 and .byte expressions", () => {
     // (llvm-mc-19 mangles a forward label difference in .short (written like a jump offset, at +2) and across sections; not imitated)
     const src = [
-      "\t.text", ".La:", "\tr0 = 0", "\texit", ".Lb:", '\t.section .data,"aw",@progbits', "\t.long .Lb-.La", "\t.byte .Lb-.La, 3",
-      "\t.long .Ld-.Lc", ".Lc:", "\t.long 1", "\t.byte 2", ".Ld:", "\t.uleb128 300", "\t.sleb128 -200", "\t.sleb128 63", "\t.quad .Lb-.La+4", "\t.long . - .Lc", "",
+      "\t.text",
+      ".La:",
+      "\tr0 = 0",
+      "\texit",
+      ".Lb:",
+      '\t.section .data,"aw",@progbits',
+      "\t.long .Lb-.La",
+      "\t.byte .Lb-.La, 3",
+      "\t.long .Ld-.Lc",
+      ".Lc:",
+      "\t.long 1",
+      "\t.byte 2",
+      ".Ld:",
+      "\t.uleb128 300",
+      "\t.sleb128 -200",
+      "\t.sleb128 63",
+      "\t.quad .Lb-.La+4",
+      "\t.long . - .Lc",
+      "",
     ].join("\n");
     compare(src, "diff", at("."));
   });

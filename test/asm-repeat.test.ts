@@ -12,7 +12,17 @@ import { formatCompact } from "../compiler/diagnostics.js";
 
 const lines = ["r1 += r2", "w3 = w4", "call 1", "r0 = be16 r0", "*(u64 *)(r10 - 8) = r1", "r1 = 7 ll"];
 const body = Array.from({ length: 3000 }, (_, i) => `\t${lines[(i * 7) % lines.length]}`);
-const src = ["\t.text", "\t.globl\tf", "\t.type\tf,@function", "f:", ...body, "\texit", ".Lend:", "\t.size\tf, .Lend-f", ""].join("\n");
+const src = [
+  "\t.text",
+  "\t.globl\tf",
+  "\t.type\tf,@function",
+  "f:",
+  ...body,
+  "\texit",
+  ".Lend:",
+  "\t.size\tf, .Lend-f",
+  "",
+].join("\n");
 
 function textOf(obj: Uint8Array): string {
   const elf = readElf(obj);
@@ -23,7 +33,15 @@ describe("repeated lines", () => {
   it.skipIf(!haveTools("llvm-mc-19"))("give llvm-mc-19's bytes", () => {
     withTempDir("tsebpf-repeat-", (dir) => {
       writeFileSync(join(dir, "r.s"), src);
-      execFileSync("llvm-mc-19", ["-triple", "bpfel", "-mcpu=v4", "-filetype=obj", join(dir, "r.s"), "-o", join(dir, "r.o")]);
+      execFileSync("llvm-mc-19", [
+        "-triple",
+        "bpfel",
+        "-mcpu=v4",
+        "-filetype=obj",
+        join(dir, "r.s"),
+        "-o",
+        join(dir, "r.o"),
+      ]);
       const ours = assembleToObject(src, "r.s", { sectionStyle: "tsebpf" });
       expect(ours.diagnostics).toEqual([]);
       expect(textOf(ours.object!)).toBe(textOf(new Uint8Array(readFileSync(join(dir, "r.o")))));
@@ -31,9 +49,21 @@ describe("repeated lines", () => {
   });
 
   it("report a repeated bad line at every occurrence", () => {
-    const bad = ["\t.text", "f:", "\tr1 += r99", "\tr0 = 1", "\tr1 += r99", "\tr0 = 1", "\tr1 += r99", "\texit", ""].join("\n");
+    const bad = [
+      "\t.text",
+      "f:",
+      "\tr1 += r99",
+      "\tr0 = 1",
+      "\tr1 += r99",
+      "\tr0 = 1",
+      "\tr1 += r99",
+      "\texit",
+      "",
+    ].join("\n");
     const r = assembleToObject(bad, "bad.s", { sectionStyle: "tsebpf" });
     expect(r.object).toBeUndefined();
-    expect(r.diagnostics.map((d) => formatCompact(d).split(": error")[0])).toEqual(["bad.s:3:2", "bad.s:5:2", "bad.s:7:2"].map((p) => p.replace(/:2$/, `:${r.diagnostics[0].span!.col}`)));
+    expect(r.diagnostics.map((d) => formatCompact(d).split(": error")[0])).toEqual(
+      ["bad.s:3:2", "bad.s:5:2", "bad.s:7:2"].map((p) => p.replace(/:2$/, `:${r.diagnostics[0].span!.col}`)),
+    );
   });
 });

@@ -13,7 +13,11 @@ const DIR = "/work/shared/conformance/tests";
 const hexOf = (text: string) => Buffer.from(encodeInsns(parseUbpf(text, "t").insns)).toString("hex");
 
 describe.skipIf(!existsSync(DIR))("bpf_conformance programs", () => {
-  const files = existsSync(DIR) ? readdirSync(DIR).filter((f) => f.endsWith(".data")).sort() : [];
+  const files = existsSync(DIR)
+    ? readdirSync(DIR)
+        .filter((f) => f.endsWith(".data"))
+        .sort()
+    : [];
 
   it("has all 313 files and assembles every one without diagnostics", () => {
     expect(files.length).toBe(313);
@@ -22,7 +26,8 @@ describe.skipIf(!existsSync(DIR))("bpf_conformance programs", () => {
     for (const f of files) {
       const r = parseUbpf(conformanceAsm(readFileSync(join(DIR, f), "utf8")), f);
       insns += r.insns.length;
-      if (r.diagnostics.length) bad.push(`${f}: ${r.diagnostics.map((d) => `${d.span?.line}:${d.span?.col} ${d.message}`).join("; ")}`);
+      if (r.diagnostics.length)
+        bad.push(`${f}: ${r.diagnostics.map((d) => `${d.span?.line}:${d.span?.col} ${d.message}`).join("; ")}`);
       if (!r.insns.length) bad.push(`${f}: empty`);
     }
     expect(bad).toEqual([]);
@@ -35,8 +40,17 @@ describe.skipIf(!existsSync(DIR))("bpf_conformance programs", () => {
       const text = readFileSync(join(DIR, f), "utf8");
       const raw = /^-- raw\n([\s\S]*?)(?=^-- |(?![\s\S]))/m.exec(text);
       if (!raw) continue;
-      const words = raw[1].split("\n").map((l) => l.trim()).filter((l) => /^0x/.test(l));
-      const want = Buffer.concat(words.map((w) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(w)); return b; }));
+      const words = raw[1]
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => /^0x/.test(l));
+      const want = Buffer.concat(
+        words.map((w) => {
+          const b = Buffer.alloc(8);
+          b.writeBigUInt64LE(BigInt(w));
+          return b;
+        }),
+      );
       expect(hexOf(conformanceAsm(text)), f).toBe(want.toString("hex"));
       checked++;
     }

@@ -37,14 +37,18 @@ describe("cli/errors.ts errorLine", () => {
   });
 
   it("names the file of a malformed object and the offset", () => {
-    expect(errorLine(new InFile("a.o", new ElfFormatError("not an ELF file (bad magic)", 0)))).toBe("a.o: not an ELF file (bad magic) at offset 0x0");
+    expect(errorLine(new InFile("a.o", new ElfFormatError("not an ELF file (bad magic)", 0)))).toBe(
+      "a.o: not an ELF file (bad magic) at offset 0x0",
+    );
   });
 
   it("maps file-system errors to the path, also a directory read (EISDIR has no path from node)", () => {
     const dir = mkdtempSync(join(tmpdir(), "tsebpf-errors-"));
     try {
       expect(errorLine(thrown(() => readUserFile(dir)))).toBe(`${dir}: is a directory`);
-      expect(errorLine(thrown(() => readUserFile(join(dir, "nope.o"))))).toBe(`${join(dir, "nope.o")}: no such file or directory`);
+      expect(errorLine(thrown(() => readUserFile(join(dir, "nope.o"))))).toBe(
+        `${join(dir, "nope.o")}: no such file or directory`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

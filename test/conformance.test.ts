@@ -17,15 +17,26 @@ import { encodeInsns } from "../compiler/isa/encode.js";
 const CONFORMANCE_DIR = process.env.TSEBPF_CONFORMANCE_DIR;
 const suiteMissing = !CONFORMANCE_DIR
   ? "TSEBPF_CONFORMANCE_DIR is not set (point it at bpf_conformance's tests folder)"
-  : !existsSync(CONFORMANCE_DIR) ? `TSEBPF_CONFORMANCE_DIR=${CONFORMANCE_DIR} does not exist` : undefined;
+  : !existsSync(CONFORMANCE_DIR)
+    ? `TSEBPF_CONFORMANCE_DIR=${CONFORMANCE_DIR} does not exist`
+    : undefined;
 const suiteRequired = process.env.TSEBPF_REQUIRE_ORACLES === "1" || process.env.TSEBPF_REQUIRE_CONFORMANCE === "1";
 const runSuite = haveKernel && (!suiteMissing || suiteRequired);
 const suiteTitle = (t: string) => (suiteMissing && !suiteRequired ? `${t} — skipped: ${suiteMissing}` : t);
 requireFreshDist(); // the CLI tests run dist/loader/conformance-cli.js
 const CLI_JS = new URL("../dist/loader/conformance-cli.js", import.meta.url).pathname;
 
-const fixed = (insns: Insn[]): Assembler => () => ({ insns, diagnostics: [] });
-const I = (code: number, dst: number, src: number, off: number, imm: number, imm64?: bigint): Insn => ({ code, dst, src, off, imm, imm64 });
+const fixed =
+  (insns: Insn[]): Assembler =>
+  () => ({ insns, diagnostics: [] });
+const I = (code: number, dst: number, src: number, off: number, imm: number, imm64?: bigint): Insn => ({
+  code,
+  dst,
+  src,
+  off,
+  imm,
+  imm64,
+});
 
 describe.skipIf(!haveKernel)("conformance wrapper (kernel)", () => {
   it("returns the full 64-bit r0", () => {
@@ -59,7 +70,10 @@ describe.skipIf(!runSuite)(suiteTitle("bpf_conformance suite (kernel)"), () => {
     const failed = r.results.filter((x) => x.outcome.status === "fail");
     expect(failed.map((x) => `${x.name}: ${(x.outcome as { why: string }).why}`)).toEqual([]);
     const skipped = r.results.filter((x) => x.outcome.status === "skip").map((x) => x.name);
-    const shifts = ["arsh32", "arsh64", "lsh32", "lsh64", "rsh32", "rsh64"].flatMap((p) => [`${p}-imm-high`, `${p}-imm-neg`]);
+    const shifts = ["arsh32", "arsh64", "lsh32", "lsh64", "rsh32", "rsh64"].flatMap((p) => [
+      `${p}-imm-high`,
+      `${p}-imm-neg`,
+    ]);
     expect(skipped).toEqual(["callx", ...shifts].sort());
     expect(r.passed).toBe(300);
     expect(formatReport(r).trim().split("\n").at(-1)).toBe("300 passed, 0 failed, 13 skipped");
@@ -69,14 +83,18 @@ describe.skipIf(!runSuite)(suiteTitle("bpf_conformance suite (kernel)"), () => {
 describe.skipIf(!runSuite)(suiteTitle("npm run conformance on the suite"), () => {
   it("prints one line per failure and the totals, exit 0 when nothing fails", () => {
     if (suiteMissing) throw new Error(`the bpf_conformance suite is required here but ${suiteMissing}`);
-    const r = spawnSync(process.execPath, [CLI_JS, CONFORMANCE_DIR!, "--filter", "^(add|callx)"], { encoding: "utf8", timeout: 30000 });
+    const r = spawnSync(process.execPath, [CLI_JS, CONFORMANCE_DIR!, "--filter", "^(add|callx)"], {
+      encoding: "utf8",
+      timeout: 30000,
+    });
     expect(r.status).toBe(0);
     expect(r.stdout).toBe("skip 1: callx is not supported by the kernel: callx\n2 passed, 0 failed, 1 skipped\n");
   });
 });
 
 describe("npm run conformance, bad invocations", () => {
-  const conformance = (...args: string[]) => spawnSync(process.execPath, [CLI_JS, ...args], { encoding: "utf8", timeout: 30000 });
+  const conformance = (...args: string[]) =>
+    spawnSync(process.execPath, [CLI_JS, ...args], { encoding: "utf8", timeout: 30000 });
 
   it("without a folder prints its usage and exits 2", () => {
     const r = conformance();
@@ -89,9 +107,16 @@ describe("npm run conformance, bad invocations", () => {
     withTempDir("tsebpf-conf-empty-", (dir) => {
       writeFileSync(join(dir, "README"), "not a test\n");
       const empty = conformance(dir);
-      expect([empty.status, empty.stdout, empty.stderr]).toEqual([2, "", `conformance: error: ${dir}: no bpf_conformance test files (*.data) in this folder\n`]);
+      expect([empty.status, empty.stdout, empty.stderr]).toEqual([
+        2,
+        "",
+        `conformance: error: ${dir}: no bpf_conformance test files (*.data) in this folder\n`,
+      ]);
       const missing = conformance(join(dir, "nope"));
-      expect([missing.status, missing.stderr]).toEqual([2, `conformance: error: ${join(dir, "nope")}: no such directory\n`]);
+      expect([missing.status, missing.stderr]).toEqual([
+        2,
+        `conformance: error: ${join(dir, "nope")}: no such directory\n`,
+      ]);
     });
   });
 });

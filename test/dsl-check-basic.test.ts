@@ -31,7 +31,8 @@ function find<K extends A.Expr["kind"]>(root: unknown, kind: K): Extract<A.Expr,
     if (!n || typeof n !== "object" || seen.has(n)) return;
     seen.add(n);
     if ((n as { kind?: string }).kind === kind) out.push(n as Extract<A.Expr, { kind: K }>);
-    for (const [k, v] of Object.entries(n)) if (k !== "binding" && k !== "decl" && k !== "map" && k !== "func" && k !== "callees" && k !== "callee") walk(v);
+    for (const [k, v] of Object.entries(n))
+      if (k !== "binding" && k !== "decl" && k !== "map" && k !== "func" && k !== "callees" && k !== "callee") walk(v);
   };
   walk(root);
   return out;
@@ -45,14 +46,25 @@ describe("checked firewall", () => {
     expect(diagnostics).toEqual([]);
     expect(program.programs.map((p) => p.name)).toEqual(["xdp_firewall"]);
     expect(program.programs[0]!.role).toBe("xdp");
-    expect(program.maps.map((m) => [m.name, m.maxEntries, m.type?.mapKind, m.type?.key.name, m.type?.value.name])).toEqual([["BLOCKLIST", 1024, "HashMap", "u32", "u32"]]);
+    expect(
+      program.maps.map((m) => [m.name, m.maxEntries, m.type?.mapKind, m.type?.key.name, m.type?.value.name]),
+    ).toEqual([["BLOCKLIST", 1024, "HashMap", "u32", "u32"]]);
   });
 
   it("annotates header reads, ctx.header calls, map calls and the log call", () => {
     const f = program.programs[0]!;
     const members = find(f.body, "MemberExpr");
     const etherType = members.find((m) => m.property === "etherType")!;
-    expect(etherType.member).toEqual({ kind: "headerField", header: "EthHdr", field: "etherType", offset: 12, size: 2, type: expect.objectContaining({ name: "u16" }), bitOffset: undefined, bitWidth: undefined });
+    expect(etherType.member).toEqual({
+      kind: "headerField",
+      header: "EthHdr",
+      field: "etherType",
+      offset: 12,
+      size: 2,
+      type: expect.objectContaining({ name: "u16" }),
+      bitOffset: undefined,
+      bitWidth: undefined,
+    });
     expect(etherType.type).toMatchObject({ kind: "int", name: "u16" });
     const size = members.find((m) => m.property === "size")!;
     expect(size.constValue).toBe(14n);
@@ -85,12 +97,17 @@ describe("checked firewall", () => {
 
 describe("types and constants", () => {
   it("folds constants and gives literals the other operand's type", () => {
-    const { program, errors } = check(xdp(`const a: u8 = 200;
+    const { program, errors } = check(
+      xdp(
+        `const a: u8 = 200;
 const b = a + 50;
 const c = (1 << 4) | 3;
 let d: u64 = 0xffff_ffff_ffff_ffff;
 const e: i32 = -1;
-return XdpAction.Pass;`, "const K = 6 * 7;"));
+return XdpAction.Pass;`,
+        "const K = 6 * 7;",
+      ),
+    );
     expect(errors).toEqual([]);
     const decls = find(program.programs[0]!.body, "BinaryExpr");
     expect(decls[0]!.type).toMatchObject({ name: "u8" }); // a + 50 is a u8 expression
@@ -106,14 +123,26 @@ return XdpAction.Pass;`, "const K = 6 * 7;"));
   });
 
   it("widens implicitly, narrows only with as", () => {
-    expect(check(xdp(`const a: u8 = 1;\nconst b: u32 = a;\nconst c: i64 = b;\nreturn XdpAction.Pass;`)).errors).toEqual([]);
-    expect(check(xdp(`const a: u32 = 1;\nconst b: u8 = a;\nreturn XdpAction.Pass;`)).errors).toEqual(["4: TS2322 Type 'u32' is not assignable to type 'u8'. Convert explicitly with 'as u8'."]);
-    expect(check(xdp(`const a: u32 = 1;\nconst b: i32 = a;\nreturn XdpAction.Pass;`)).errors).toEqual(["4: TS2322 Type 'u32' is not assignable to type 'i32'. Convert explicitly with 'as i32'."]);
-    expect(check(xdp(`const a: u32 = 300;\nconst b: u8 = a as u8;\nconst c = -1 as u8;\nreturn XdpAction.Pass;`)).errors).toEqual([]);
+    expect(check(xdp(`const a: u8 = 1;\nconst b: u32 = a;\nconst c: i64 = b;\nreturn XdpAction.Pass;`)).errors).toEqual(
+      [],
+    );
+    expect(check(xdp(`const a: u32 = 1;\nconst b: u8 = a;\nreturn XdpAction.Pass;`)).errors).toEqual([
+      "4: TS2322 Type 'u32' is not assignable to type 'u8'. Convert explicitly with 'as u8'.",
+    ]);
+    expect(check(xdp(`const a: u32 = 1;\nconst b: i32 = a;\nreturn XdpAction.Pass;`)).errors).toEqual([
+      "4: TS2322 Type 'u32' is not assignable to type 'i32'. Convert explicitly with 'as i32'.",
+    ]);
+    expect(
+      check(xdp(`const a: u32 = 300;\nconst b: u8 = a as u8;\nconst c = -1 as u8;\nreturn XdpAction.Pass;`)).errors,
+    ).toEqual([]);
   });
 
   it("mixed arithmetic promotes like C", () => {
-    const { program } = check(xdp(`const a: u8 = 1;\nconst b: u32 = 2;\nconst c: i32 = 3;\nconst x = a + b;\nconst y = b + c;\nconst z = c * a;\nreturn XdpAction.Pass;`));
+    const { program } = check(
+      xdp(
+        `const a: u8 = 1;\nconst b: u32 = 2;\nconst c: i32 = 3;\nconst x = a + b;\nconst y = b + c;\nconst z = c * a;\nreturn XdpAction.Pass;`,
+      ),
+    );
     const types = find(program.programs[0]!.body, "BinaryExpr").map((b) => (b.type as A.IntType).name);
     expect(types).toEqual(["u32", "u32", "i32"]);
   });
@@ -121,7 +150,13 @@ return XdpAction.Pass;`, "const K = 6 * 7;"));
   it("rejects strings outside logs, bool arithmetic, comparing header views with ints", () => {
     expect(codes(xdp(`const s = "x";\nreturn XdpAction.Pass;`))).toEqual(["TSB9008"]);
     expect(codes(xdp(`const t = true;\nconst u = t * 2;\nreturn XdpAction.Pass;`))).toEqual(["TS2365"]);
-    expect(codes(xdp(`const e = ctx.header(EthHdr, 0);\nif (e === null) return XdpAction.Pass;\nif (e === 1) return XdpAction.Drop;\nreturn XdpAction.Pass;`))).toEqual(["TS2367"]);
+    expect(
+      codes(
+        xdp(
+          `const e = ctx.header(EthHdr, 0);\nif (e === null) return XdpAction.Pass;\nif (e === 1) return XdpAction.Drop;\nreturn XdpAction.Pass;`,
+        ),
+      ),
+    ).toEqual(["TS2367"]);
   });
 
   it("requires imports for catalogue names and suggests them", () => {
@@ -139,35 +174,87 @@ describe("null checks (flow-sensitive)", () => {
   const bad = (body: string) => expect(codes(xdp(body))).toContain("TS18047");
 
   it("accepts early return, guarded block, || and && chains, !x, ternaries", () => {
-    ok(`const e = ctx.header(EthHdr, 0);\nif (e === null) return XdpAction.Pass;\nreturn e.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`);
-    ok(`const e = ctx.header(EthHdr, 0);\nif (e !== null) {\n if (e.etherType === ETH_P_IP) return XdpAction.Drop;\n}\nreturn XdpAction.Pass;`);
-    ok(`const e = ctx.header(EthHdr, 0);\nif (e === null || e.etherType !== ETH_P_IP) return XdpAction.Pass;\nreturn e.srcMac > 5 ? XdpAction.Drop : XdpAction.Pass;`);
-    ok(`const e = ctx.header(EthHdr, 0);\nif (e !== null && e.etherType === 8) return XdpAction.Drop;\nreturn XdpAction.Pass;`);
-    ok(`const e = ctx.header(EthHdr, 0);\nif (!e) return XdpAction.Aborted;\nreturn e.etherType > 0 ? XdpAction.Pass : XdpAction.Drop;`);
+    ok(
+      `const e = ctx.header(EthHdr, 0);\nif (e === null) return XdpAction.Pass;\nreturn e.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`,
+    );
+    ok(
+      `const e = ctx.header(EthHdr, 0);\nif (e !== null) {\n if (e.etherType === ETH_P_IP) return XdpAction.Drop;\n}\nreturn XdpAction.Pass;`,
+    );
+    ok(
+      `const e = ctx.header(EthHdr, 0);\nif (e === null || e.etherType !== ETH_P_IP) return XdpAction.Pass;\nreturn e.srcMac > 5 ? XdpAction.Drop : XdpAction.Pass;`,
+    );
+    ok(
+      `const e = ctx.header(EthHdr, 0);\nif (e !== null && e.etherType === 8) return XdpAction.Drop;\nreturn XdpAction.Pass;`,
+    );
+    ok(
+      `const e = ctx.header(EthHdr, 0);\nif (!e) return XdpAction.Aborted;\nreturn e.etherType > 0 ? XdpAction.Pass : XdpAction.Drop;`,
+    );
     ok(`const e = ctx.header(EthHdr, 0);\nreturn e !== null && e.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`);
-    ok(`const e = ctx.header(EthHdr, 0);\nif (e === null) { return XdpAction.Pass; } else { info(\`\${e.etherType}\`); }\nreturn e.etherType === 0 ? XdpAction.Drop : XdpAction.Pass;`);
+    ok(
+      `const e = ctx.header(EthHdr, 0);\nif (e === null) { return XdpAction.Pass; } else { info(\`\${e.etherType}\`); }\nreturn e.etherType === 0 ? XdpAction.Drop : XdpAction.Pass;`,
+    );
   });
 
   it("rejects reads outside the checked region", () => {
-    bad(`const e = ctx.header(EthHdr, 0);\nif (e !== null) { info("x"); }\nreturn e.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`);
-    bad(`const e = ctx.header(EthHdr, 0);\nif (e === null || e.etherType === 1) info("x");\nreturn e.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`);
-    bad(`const e = ctx.header(EthHdr, 0);\nif (e === null && e.etherType === 1) return XdpAction.Drop;\nreturn XdpAction.Pass;`);
-    bad(`let e = ctx.header(EthHdr, 0);\nif (e === null) return XdpAction.Pass;\ne = ctx.header(EthHdr, 2);\nreturn e.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`);
-    ok(`let e = ctx.header(EthHdr, 0);\nconst f = ctx.header(EthHdr, 2);\nif (f === null) return XdpAction.Pass;\ne = f;\nreturn e.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`);
-    expect(codes(xdp(`return ctx.header(EthHdr, 0).etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`))).toEqual(["TS2531"]);
+    bad(
+      `const e = ctx.header(EthHdr, 0);\nif (e !== null) { info("x"); }\nreturn e.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`,
+    );
+    bad(
+      `const e = ctx.header(EthHdr, 0);\nif (e === null || e.etherType === 1) info("x");\nreturn e.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`,
+    );
+    bad(
+      `const e = ctx.header(EthHdr, 0);\nif (e === null && e.etherType === 1) return XdpAction.Drop;\nreturn XdpAction.Pass;`,
+    );
+    bad(
+      `let e = ctx.header(EthHdr, 0);\nif (e === null) return XdpAction.Pass;\ne = ctx.header(EthHdr, 2);\nreturn e.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`,
+    );
+    ok(
+      `let e = ctx.header(EthHdr, 0);\nconst f = ctx.header(EthHdr, 2);\nif (f === null) return XdpAction.Pass;\ne = f;\nreturn e.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`,
+    );
+    expect(codes(xdp(`return ctx.header(EthHdr, 0).etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`))).toEqual([
+      "TS2531",
+    ]);
   });
 
   it("ctx.adjustHead/adjustTail invalidate earlier views, also through helpers and loop iterations", () => {
     const view = `const e = ctx.header(EthHdr, 0);\nif (e === null) return XdpAction.Pass;\n`;
-    expect(codes(xdp(`${view}ctx.adjustTail(-4);\nreturn e.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`))).toEqual(["TSB9015"]);
-    expect(codes(xdp(`${view}shrink(ctx);\nreturn e.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`, "function shrink(c: XdpContext): void { c.adjustTail(-1); }"))).toEqual(["TSB9015"]);
-    expect(codes(xdp(`${view}for (let i = 0; i < 2; i++) { info(\`\${e.etherType}\`); ctx.adjustHead(1); }\nreturn XdpAction.Pass;`))).toEqual(["TSB9015"]);
-    expect(check(xdp(`${view}ctx.adjustHead(2);\nconst f = ctx.header(EthHdr, 0);\nreturn f !== null && f.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`)).errors).toEqual([]);
+    expect(
+      codes(xdp(`${view}ctx.adjustTail(-4);\nreturn e.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`)),
+    ).toEqual(["TSB9015"]);
+    expect(
+      codes(
+        xdp(
+          `${view}shrink(ctx);\nreturn e.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`,
+          "function shrink(c: XdpContext): void { c.adjustTail(-1); }",
+        ),
+      ),
+    ).toEqual(["TSB9015"]);
+    expect(
+      codes(
+        xdp(
+          `${view}for (let i = 0; i < 2; i++) { info(\`\${e.etherType}\`); ctx.adjustHead(1); }\nreturn XdpAction.Pass;`,
+        ),
+      ),
+    ).toEqual(["TSB9015"]);
+    expect(
+      check(
+        xdp(
+          `${view}ctx.adjustHead(2);\nconst f = ctx.header(EthHdr, 0);\nreturn f !== null && f.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;`,
+        ),
+      ).errors,
+    ).toEqual([]);
   });
 
   it("map values: get() may be null; ?? supplies a default", () => {
     const pre = "export const M = new HashMap<u32, u64>(16);";
-    expect(check(xdp(`const v = M.get(1);\nif (v !== null && v > 10) return XdpAction.Drop;\nconst w = M.get(2) ?? 0;\nM.set(2, w + 1);\nreturn XdpAction.Pass;`, pre)).errors).toEqual([]);
+    expect(
+      check(
+        xdp(
+          `const v = M.get(1);\nif (v !== null && v > 10) return XdpAction.Drop;\nconst w = M.get(2) ?? 0;\nM.set(2, w + 1);\nreturn XdpAction.Pass;`,
+          pre,
+        ),
+      ).errors,
+    ).toEqual([]);
     expect(codes(xdp(`const v = M.get(1);\nconst w = v + 1;\nreturn XdpAction.Pass;`, pre))).toEqual(["TS18047"]);
   });
 });
@@ -188,22 +275,37 @@ export function xdp_t(ctx: XdpContext): XdpAction { return b(1) > 2 ? XdpAction.
 
   it("requires an XDP program and the right signature", () => {
     expect(codes(`function f(): void {}`)).toEqual(["TSB9016"]);
-    expect(codes(`export function xdp_t(ctx: XdpContext, n: u32): XdpAction { return XdpAction.Pass; }`)).toContain("TSB9011");
+    expect(codes(`export function xdp_t(ctx: XdpContext, n: u32): XdpAction { return XdpAction.Pass; }`)).toContain(
+      "TSB9011",
+    );
     expect(codes(`export function xdp_t(ctx: XdpContext): XdpAction { info("x"); }`)).toEqual(["TS2366"]);
   });
 
   it("for loops: trip counts; bounds must be constants; the counter is read-only in the body", () => {
-    const { program, errors } = check(xdp(`let s: u32 = 0;\nfor (let i = 0; i < 8; i++) s += i;\nfor (let j = 10; j > 0; j -= 3) s += j;\nfor (let k = 0; k <= 4; k += 2) s += k;\nreturn XdpAction.Pass;`, "const N = 4;"));
+    const { program, errors } = check(
+      xdp(
+        `let s: u32 = 0;\nfor (let i = 0; i < 8; i++) s += i;\nfor (let j = 10; j > 0; j -= 3) s += j;\nfor (let k = 0; k <= 4; k += 2) s += k;\nreturn XdpAction.Pass;`,
+        "const N = 4;",
+      ),
+    );
     expect(errors).toEqual([]);
     const loops = program.programs[0]!.body.body.filter((s): s is A.For => s.kind === "For");
     expect(loops.map((l) => l.tripCount)).toEqual([8, 4, 3]);
-    expect(codes(xdp(`let s: u32 = 0;\nfor (let i = 0; i < ctx.length; i++) s += i;\nreturn XdpAction.Pass;`))).toEqual(["TSB9010"]);
-    expect(codes(xdp(`let s: u32 = 0;\nfor (let i = 0; i < 8; i++) i += 1;\nreturn XdpAction.Pass;`))).toEqual(["TSB9010"]);
+    expect(codes(xdp(`let s: u32 = 0;\nfor (let i = 0; i < ctx.length; i++) s += i;\nreturn XdpAction.Pass;`))).toEqual(
+      ["TSB9010"],
+    );
+    expect(codes(xdp(`let s: u32 = 0;\nfor (let i = 0; i < 8; i++) i += 1;\nreturn XdpAction.Pass;`))).toEqual([
+      "TSB9010",
+    ]);
     expect(codes(xdp(`for (let i = 0; i < 8; i--) info("x");\nreturn XdpAction.Pass;`))).toEqual(["TSB9010"]);
   });
 
   it("helpers, ctx methods, logs with formatters", () => {
-    const { program, errors } = check(xdp(`const t = ktimeNs();\nconst e = ctx.header(EthHdr, 0);\nif (e === null) return redirect(2);\nwarn(\`\${mac(e.srcMac)} \${hex(t)} \${t > 5} \${ctx.length}\`);\nreturn XdpAction.Pass;`));
+    const { program, errors } = check(
+      xdp(
+        `const t = ktimeNs();\nconst e = ctx.header(EthHdr, 0);\nif (e === null) return redirect(2);\nwarn(\`\${mac(e.srcMac)} \${hex(t)} \${t > 5} \${ctx.length}\`);\nreturn XdpAction.Pass;`,
+      ),
+    );
     expect(errors).toEqual([]);
     const calls = find(program.programs[0]!.body, "CallExpr");
     expect(calls[0]!.callee).toEqual({ kind: "helper", name: "ktimeNs" });
@@ -214,13 +316,28 @@ export function xdp_t(ctx: XdpContext): XdpAction { return b(1) > 2 ? XdpAction.
   });
 
   it("calls a helper declared later without a return annotation", () => {
-    expect(check(`export function xdp_t(ctx: XdpContext): XdpAction { note(); return XdpAction.Pass; }\nfunction note() { info("x"); }`).errors).toEqual([]);
-    expect(codes(`export function xdp_t(ctx: XdpContext): XdpAction { return two() > 1 ? XdpAction.Pass : XdpAction.Drop; }\nfunction two() { return 2; }`)).toEqual(["TSB9011"]);
+    expect(
+      check(
+        `export function xdp_t(ctx: XdpContext): XdpAction { note(); return XdpAction.Pass; }\nfunction note() { info("x"); }`,
+      ).errors,
+    ).toEqual([]);
+    expect(
+      codes(
+        `export function xdp_t(ctx: XdpContext): XdpAction { return two() > 1 ? XdpAction.Pass : XdpAction.Drop; }\nfunction two() { return 2; }`,
+      ),
+    ).toEqual(["TSB9011"]);
   });
 
   it("the samples and the example programs check cleanly", () => {
-    const programs = readdirSync("programs").filter((f) => f.endsWith(".ts")).map((f) => `programs/${f}`);
-    for (const path of ["fixtures/dsl-samples/hello.ts", "fixtures/dsl-samples/firewall.ts", "fixtures/dsl-samples/kitchen-sink.ts", ...programs]) {
+    const programs = readdirSync("programs")
+      .filter((f) => f.endsWith(".ts"))
+      .map((f) => `programs/${f}`);
+    for (const path of [
+      "fixtures/dsl-samples/hello.ts",
+      "fixtures/dsl-samples/firewall.ts",
+      "fixtures/dsl-samples/kitchen-sink.ts",
+      ...programs,
+    ]) {
       const p = parseProgram(readFileSync(path, "utf8"), path);
       const c = checkProgram(p.ast);
       expect([...p.diagnostics, ...c.diagnostics].map(formatCompact)).toEqual([]);
@@ -277,6 +394,13 @@ describe("hints", () => {
     const d = checkDiags(`export function xdp_t(ctx: XdpContext): XdpAction { let h = null; return XdpAction.Pass; }`);
     expect(d.length).toBe(1);
     expect(d[0]).toContain("'const h = ctx.header(Ipv4Hdr, EthHdr.size)'");
-    expect(compileToObject(XDP_HEAD + `export function xdp_t(ctx: XdpContext): XdpAction { const h = ctx.header(Ipv4Hdr, EthHdr.size); return h === null ? XdpAction.Pass : XdpAction.Drop; }`, "t.ts", { sectionStyle: "tsebpf" }).diagnostics).toEqual([]);
+    expect(
+      compileToObject(
+        XDP_HEAD +
+          `export function xdp_t(ctx: XdpContext): XdpAction { const h = ctx.header(Ipv4Hdr, EthHdr.size); return h === null ? XdpAction.Pass : XdpAction.Drop; }`,
+        "t.ts",
+        { sectionStyle: "tsebpf" },
+      ).diagnostics,
+    ).toEqual([]);
   });
 });

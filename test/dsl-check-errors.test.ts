@@ -9,7 +9,9 @@ import { formatCompact, type Diagnostic } from "../compiler/diagnostics.js";
 import { expectGolden } from "./helpers/golden.js";
 
 const DIR = "fixtures/errors";
-const files = readdirSync(DIR).filter((f) => f.endsWith(".ts")).sort();
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith(".ts"))
+  .sort();
 
 function frontEnd(text: string, file: string): Diagnostic[] {
   const p = parseProgram(text, file);
@@ -28,8 +30,22 @@ function expectations(text: string): string[] {
 
 describe("DSL error fixtures", () => {
   it("has the fixtures the brief asks for", () => {
-    for (const f of ["syntax-error", "unknown-name", "type-error", "unbounded-loop", "null-check", "unknown-map-method", "unknown-helper",
-      "wrong-return-type", "class", "closure", "while-loop", "recursion", "import-elsewhere", "const-reassign"])
+    for (const f of [
+      "syntax-error",
+      "unknown-name",
+      "type-error",
+      "unbounded-loop",
+      "null-check",
+      "unknown-map-method",
+      "unknown-helper",
+      "wrong-return-type",
+      "class",
+      "closure",
+      "while-loop",
+      "recursion",
+      "import-elsewhere",
+      "const-reassign",
+    ])
       expect(files).toContain(`${f}.ts`);
   });
 

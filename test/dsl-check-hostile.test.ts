@@ -19,7 +19,8 @@ import { suiteDir, withTempDir } from "./helpers/tmp.js";
 const HEAD = `import { XdpContext, XdpAction, HashMap, EthHdr, IcmpHdr, u8, u32 } from "tsebpf";
 export const M = new HashMap<u32, u32>(16);
 `;
-const xdp = (body: string, pre = "") => `${HEAD}${pre}\nexport function xdp_t(ctx: XdpContext): XdpAction {\n${body}\n}\n`;
+const xdp = (body: string, pre = "") =>
+  `${HEAD}${pre}\nexport function xdp_t(ctx: XdpContext): XdpAction {\n${body}\n}\n`;
 
 /** Compact diagnostics of a full compile (front and back end); [] when it compiles. */
 function errors(text: string): string[] {
@@ -28,13 +29,29 @@ function errors(text: string): string[] {
 
 describe("names on Object.prototype are unknown names, not crashes", () => {
   const cases: [string, string][] = [
-    ["const eth = ctx.header(EthHdr, 0);\n  if (eth === null) return XdpAction.Pass;\n  const c = eth.constructor;\n  return XdpAction.Pass;", "t.ts:7:17: error TS2339: Property 'constructor' does not exist on type 'EthHdr'."],
-    ["M.toString();\n  return XdpAction.Pass;", "t.ts:5:3: error TS2339: Property 'toString' does not exist on type 'HashMap<u32, u32>'. Map methods: get, set, delete, has, add."],
-    ["M.hasOwnProperty(1);\n  return XdpAction.Pass;", "t.ts:5:3: error TS2339: Property 'hasOwnProperty' does not exist on type 'HashMap<u32, u32>'. Map methods: get, set, delete, has, add."],
-    ["ctx.toString();\n  return XdpAction.Pass;", "t.ts:5:5: error TS2339: Property 'toString' does not exist on type 'XdpContext'."],
-    ["const a = XdpAction.valueOf;\n  return XdpAction.Pass;", "t.ts:5:21: error TS2339: Property 'valueOf' does not exist on type 'typeof XdpAction'."],
+    [
+      "const eth = ctx.header(EthHdr, 0);\n  if (eth === null) return XdpAction.Pass;\n  const c = eth.constructor;\n  return XdpAction.Pass;",
+      "t.ts:7:17: error TS2339: Property 'constructor' does not exist on type 'EthHdr'.",
+    ],
+    [
+      "M.toString();\n  return XdpAction.Pass;",
+      "t.ts:5:3: error TS2339: Property 'toString' does not exist on type 'HashMap<u32, u32>'. Map methods: get, set, delete, has, add.",
+    ],
+    [
+      "M.hasOwnProperty(1);\n  return XdpAction.Pass;",
+      "t.ts:5:3: error TS2339: Property 'hasOwnProperty' does not exist on type 'HashMap<u32, u32>'. Map methods: get, set, delete, has, add.",
+    ],
+    [
+      "ctx.toString();\n  return XdpAction.Pass;",
+      "t.ts:5:5: error TS2339: Property 'toString' does not exist on type 'XdpContext'.",
+    ],
+    [
+      "const a = XdpAction.valueOf;\n  return XdpAction.Pass;",
+      "t.ts:5:21: error TS2339: Property 'valueOf' does not exist on type 'typeof XdpAction'.",
+    ],
   ];
-  for (const [body, want] of cases) it(want.replace(/.*Property '(\w+)'.*/, "$1"), () => expect(errors(xdp(body))).toEqual([want]));
+  for (const [body, want] of cases)
+    it(want.replace(/.*Property '(\w+)'.*/, "$1"), () => expect(errors(xdp(body))).toEqual([want]));
 
   it("imports of prototype names are not exports of tsebpf", () => {
     const text = `import { XdpContext, XdpAction, constructor } from "tsebpf";\nexport function xdp_t(ctx: XdpContext): XdpAction { return XdpAction.Pass; }\n`;
@@ -45,7 +62,17 @@ describe("names on Object.prototype are unknown names, not crashes", () => {
 describe("long and deep programs", () => {
   it("reverse post-order of a 100,000-block chain does not recurse", () => {
     const n = 100_000;
-    const f: Func = { name: "f", nextVreg: 0, stack: 0, ctx: 0, blocks: Array.from({ length: n }, (_, id) => ({ id, ops: [], term: id + 1 < n ? { op: "jmp" as const, to: id + 1 } : { op: "ret" as const, val: 0n } })) };
+    const f: Func = {
+      name: "f",
+      nextVreg: 0,
+      stack: 0,
+      ctx: 0,
+      blocks: Array.from({ length: n }, (_, id) => ({
+        id,
+        ops: [],
+        term: id + 1 < n ? { op: "jmp" as const, to: id + 1 } : { op: "ret" as const, val: 0n },
+      })),
+    };
     const order = rpo(f);
     expect(order.length).toBe(n);
     expect(order[0]).toBe(0);
@@ -57,12 +84,16 @@ describe("long and deep programs", () => {
     expect(errors(xdp(body))).toEqual([]);
   }, 60_000);
 
-  const chain = (n: number) => Array.from({ length: n }, (_, i) => `function f${i}(x: u32): u32 { return f${i + 1}(x) + 1; }`).join("\n") + `\nfunction f${n}(x: u32): u32 { return x; }\n`;
-  const callChain = (n: number) => errors(xdp("  return f0(ctx.length) > 5 ? XdpAction.Drop : XdpAction.Pass;", chain(n)));
+  const chain = (n: number) =>
+    Array.from({ length: n }, (_, i) => `function f${i}(x: u32): u32 { return f${i + 1}(x) + 1; }`).join("\n") +
+    `\nfunction f${n}(x: u32): u32 { return x; }\n`;
+  const callChain = (n: number) =>
+    errors(xdp("  return f0(ctx.length) > 5 ? XdpAction.Drop : XdpAction.Pass;", chain(n)));
 
   it("a helper chain 16 deep compiles; deeper ones name the limit, not recursion", () => {
     expect(callChain(15)).toEqual([]);
-    const deep = "t.ts:18:36: error TSB9020: Helper calls nest 17 deep (xdp_t → f0 → f1 → f2 → … → f14 → f15 → f16); helpers are inlined, so calls may nest at most 16 deep.";
+    const deep =
+      "t.ts:18:36: error TSB9020: Helper calls nest 17 deep (xdp_t → f0 → f1 → f2 → … → f14 → f15 → f16); helpers are inlined, so calls may nest at most 16 deep.";
     expect(callChain(16)).toEqual([deep]);
     expect(callChain(1000)).toEqual([deep]);
   }, 60_000);
@@ -71,10 +102,40 @@ describe("long and deep programs", () => {
 describe("huge and garbage input", () => {
   const file = suiteDir("tsebpf-hostile-", (f) => {
     const r = rng(0x6a7b);
-    const toks = ["a", "(", ")", "{", "}", "[", "]", ";", ":", "=", "+", "<", ">", "!", "&&", "?", ".", ",", "1", "if", "else", "return", "const", "for", "function", "export"];
+    const toks = [
+      "a",
+      "(",
+      ")",
+      "{",
+      "}",
+      "[",
+      "]",
+      ";",
+      ":",
+      "=",
+      "+",
+      "<",
+      ">",
+      "!",
+      "&&",
+      "?",
+      ".",
+      ",",
+      "1",
+      "if",
+      "else",
+      "return",
+      "const",
+      "for",
+      "function",
+      "export",
+    ];
     let line = "";
     while (line.length < 65536) line += toks[Math.floor(r() * toks.length)] + " ";
-    writeFileSync(f("garbage.ts"), xdp("  return XdpAction.Pass;").replace("export function", `${line}\nexport function`));
+    writeFileSync(
+      f("garbage.ts"),
+      xdp("  return XdpAction.Pass;").replace("export function", `${line}\nexport function`),
+    );
     writeFileSync(f("huge.ts"), `// ${"x".repeat(5_000_000)}\n`);
   });
 
@@ -91,15 +152,24 @@ describe("huge and garbage input", () => {
   it("a 5 MB source is refused at once", async () => {
     const r = await cli("build", file("huge.ts"), "-o", file("huge.o"));
     expect(r.code).toBe(1);
-    expect(r.err.split("\n")[0]).toBe(`${file("huge.ts")}:1:1: error TSB9012: The source is 4.8 MB; the compiler accepts at most 1.0 MB.`);
+    expect(r.err.split("\n")[0]).toBe(
+      `${file("huge.ts")}:1:1: error TSB9012: The source is 4.8 MB; the compiler accepts at most 1.0 MB.`,
+    );
   });
 });
 
 describe("line terminators", () => {
   const src = (nl: string) => xdp("  // a comment\n  return XdpAction.Pas;").replaceAll("\n", nl);
-  for (const [name, nl] of [["CR", "\r"], ["CRLF", "\r\n"], ["U+2028", "\u2028"], ["U+2029", "\u2029"]] as const)
+  for (const [name, nl] of [
+    ["CR", "\r"],
+    ["CRLF", "\r\n"],
+    ["U+2028", "\u2028"],
+    ["U+2029", "\u2029"],
+  ] as const)
     it(`${name} ends a // comment and counts as one line`, () => {
-      expect(errors(src(nl))).toEqual(["t.ts:6:20: error TS2339: Property 'Pas' does not exist on type 'typeof XdpAction'."]);
+      expect(errors(src(nl))).toEqual([
+        "t.ts:6:20: error TS2339: Property 'Pas' does not exist on type 'typeof XdpAction'.",
+      ]);
     });
 });
 
@@ -116,13 +186,23 @@ describe("valid code that was rejected", () => {
   });
 
   it("'interface' stays reserved (strict mode, as tsc)", () => {
-    expect(errors(xdp("  const interface = 1;\n  return XdpAction.Pass;"))[0]).toBe("t.ts:5:9: error TS1003: Identifier expected.");
+    expect(errors(xdp("  const interface = 1;\n  return XdpAction.Pass;"))[0]).toBe(
+      "t.ts:5:9: error TS1003: Identifier expected.",
+    );
   });
 
   it("a loop after a return, and a loop whose body always returns", () => {
     expect(errors(xdp("  return XdpAction.Pass;\n  for (let i = 0; i < 4; i++) { const x = i; }"))).toEqual([]);
-    expect(errors(xdp("  for (let i = 0; i < 4; i++) { return XdpAction.Drop; }\n  return XdpAction.Pass;"))).toEqual([]);
-    expect(errors(xdp("  for (let i = 0; i < 4; i++) {\n    if (ctx.length > i) return XdpAction.Drop;\n    else return XdpAction.Pass;\n  }\n  return XdpAction.Pass;"))).toEqual([]);
+    expect(errors(xdp("  for (let i = 0; i < 4; i++) { return XdpAction.Drop; }\n  return XdpAction.Pass;"))).toEqual(
+      [],
+    );
+    expect(
+      errors(
+        xdp(
+          "  for (let i = 0; i < 4; i++) {\n    if (ctx.length > i) return XdpAction.Drop;\n    else return XdpAction.Pass;\n  }\n  return XdpAction.Pass;",
+        ),
+      ),
+    ).toEqual([]);
   });
 
   it("a header view stays valid after a branch that adjusts the head and returns", () => {
@@ -135,7 +215,9 @@ describe("valid code that was rejected", () => {
   return eth.etherType === 0x0800 ? XdpAction.Drop : XdpAction.Pass;`;
     expect(errors(xdp(body))).toEqual([]);
     const falls = body.replace("    return XdpAction.Pass;\n  }", "  }");
-    expect(errors(xdp(falls))).toEqual(["t.ts:10:10: error TSB9015: Header view 'eth' was invalidated by ctx.adjustHead()/adjustTail(); read the header again."]);
+    expect(errors(xdp(falls))).toEqual([
+      "t.ts:10:10: error TSB9015: Header view 'eth' was invalidated by ctx.adjustHead()/adjustTail(); read the header again.",
+    ]);
   });
 });
 
@@ -153,7 +235,10 @@ describe("flow: adjustHead on a path that returns leaves views valid elsewhere (
   }
   return eth.etherType === 0x0800 ? XdpAction.Tx : XdpAction.Pass;`;
     expect(errors(xdp(body))).toEqual([]);
-    const nested = body.replace("    if (eth.etherType === i) {", "    for (let j = 0; j < 2; j++) if (eth.etherType === i + j) {");
+    const nested = body.replace(
+      "    if (eth.etherType === i) {",
+      "    for (let j = 0; j < 2; j++) if (eth.etherType === i + j) {",
+    );
     expect(errors(xdp(nested))).toEqual([]);
     const viaHelper = body.replace("ctx.adjustHead(14);", "shrink(ctx);");
     expect(errors(xdp(viaHelper, "function shrink(ctx: XdpContext): void { ctx.adjustHead(14); }\n"))).toEqual([]);
@@ -186,9 +271,9 @@ describe("compiler messages", () => {
   });
 
   it("'switch' is not supported yet, without 'lacks ending return' first", () => {
-    expect(errors(xdp("  switch (ctx.length) { case 1: return XdpAction.Drop; default: return XdpAction.Pass; }"))).toEqual([
-      "t.ts:5:3: error TSB9012: 'switch' is not supported yet; use 'if'/'else'.",
-    ]);
+    expect(
+      errors(xdp("  switch (ctx.length) { case 1: return XdpAction.Drop; default: return XdpAction.Pass; }")),
+    ).toEqual(["t.ts:5:3: error TSB9012: 'switch' is not supported yet; use 'if'/'else'."]);
   });
 
   it("DevMap is not supported yet (one message, not an empty method list)", () => {
@@ -199,7 +284,9 @@ export function xdp_t(ctx: XdpContext): XdpAction {
   return XdpAction.Pass;
 }
 `;
-    expect(errors(text)).toEqual(["t.ts:1:33: error TSB9013: DevMap is not supported yet; the map classes are HashMap, LruHashMap, PerCpuHashMap, ArrayMap, PerCpuArray, LpmTrie, RingBuf."]);
+    expect(errors(text)).toEqual([
+      "t.ts:1:33: error TSB9013: DevMap is not supported yet; the map classes are HashMap, LruHashMap, PerCpuHashMap, ArrayMap, PerCpuArray, LpmTrie, RingBuf.",
+    ]);
   });
 
   it("a source with no program and an empty .s file are errors; no object is written", async () => {
@@ -207,7 +294,10 @@ export function xdp_t(ctx: XdpContext): XdpAction {
       writeFileSync(join(dir, "empty.s"), "  # nothing here\n");
       writeFileSync(join(dir, "none.ts"), `import { u32 } from "tsebpf";\nfunction f(x: u32): u32 { return x; }\n`);
       const s = await cli("build", join(dir, "empty.s"), "-o", join(dir, "s.o"));
-      expect([s.code, s.err.split("\n")[0]]).toEqual([1, `${join(dir, "empty.s")}:1:1: error ASM008: empty file: no instructions and no data`]);
+      expect([s.code, s.err.split("\n")[0]]).toEqual([
+        1,
+        `${join(dir, "empty.s")}:1:1: error ASM008: empty file: no instructions and no data`,
+      ]);
       const t = await cli("build", join(dir, "none.ts"), "-o", join(dir, "t.o"));
       expect(t.code).toBe(1);
       expect(t.err.split("\n")[0]).toMatch(/none\.ts:1:1: error TSB9016: No XDP program/);

@@ -14,8 +14,10 @@ import { type Ex, TYPES, printed } from "./arith/model.js";
 const PER_LOG = 40; // expressions per log call (a record of 8 + 8 * 40 bytes of stack)
 // integer expressions (with bools inside `as`) per program, and bool programs: the verifier's path
 // pruning copes with about 64 top-level bools (&&, ||, comparisons of computed values) per program
-const INT_PROGRAMS = 14, INTS_PER_PROGRAM = 256;
-const BOOL_PROGRAMS = 8, BOOLS_PER_PROGRAM = 64;
+const INT_PROGRAMS = 14,
+  INTS_PER_PROGRAM = 256;
+const BOOL_PROGRAMS = 8,
+  BOOLS_PER_PROGRAM = 64;
 const PAIR_PROGRAMS = 8;
 
 /** Compile, run once, and compare each log line with the model's; returns the number of expressions checked. */
@@ -38,23 +40,36 @@ function check(g: ExprGen, name: string, exprs: Ex[]): number {
 function pairExprs(g: ExprGen): Ex[] {
   const out: Ex[] = [];
   const byType = (xs: Ex[], i: number): Ex[] => TYPES.map((_, t) => xs[t * PER_TYPE + i]!);
-  for (const [src, i, j] of [[g.runtime, 0, 1], [g.runtime, 1, 0], [g.consts, 0, 1], [g.consts, 1, 1]] as const)
-    for (const a of byType(src, i)) for (const b of byType(src, j)) for (const op of CMP.slice(0, 6)) out.push(g.comparison(op, a, b));
+  for (const [src, i, j] of [
+    [g.runtime, 0, 1],
+    [g.runtime, 1, 0],
+    [g.consts, 0, 1],
+    [g.consts, 1, 1],
+  ] as const)
+    for (const a of byType(src, i))
+      for (const b of byType(src, j)) for (const op of CMP.slice(0, 6)) out.push(g.comparison(op, a, b));
   return out;
 }
 
 describe.skipIf(!haveKernel)("integer rule: kernel against a BigInt model", () => {
   it("random expressions, folded and at run time, and all type pairs of comparisons", () => {
-    let n = 0, folded = 0;
+    let n = 0,
+      folded = 0;
     for (let p = 0; p < PAIR_PROGRAMS; p++) {
       const g = new ExprGen(rng(1000 + p));
-      n += check(g, `xdp_pairs${p}`, pairExprs(g).filter((_, i) => i % PAIR_PROGRAMS === p));
+      n += check(
+        g,
+        `xdp_pairs${p}`,
+        pairExprs(g).filter((_, i) => i % PAIR_PROGRAMS === p),
+      );
     }
     for (let p = 0; p < INT_PROGRAMS + BOOL_PROGRAMS; p++) {
       const g = new ExprGen(rng(p + 1));
       const ints = p < INT_PROGRAMS;
       // every third expression has only constant leaves: the compiler folds it
-      const exprs = Array.from({ length: ints ? INTS_PER_PROGRAM : BOOLS_PER_PROGRAM }, (_, i) => (ints ? g.int_(3, i % 3 === 0) : g.bool(2, i % 3 === 0)));
+      const exprs = Array.from({ length: ints ? INTS_PER_PROGRAM : BOOLS_PER_PROGRAM }, (_, i) =>
+        ints ? g.int_(3, i % 3 === 0) : g.bool(2, i % 3 === 0),
+      );
       folded += exprs.filter((e) => e.konst).length;
       n += check(g, `xdp_arith${p}`, exprs);
     }

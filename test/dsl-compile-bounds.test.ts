@@ -17,11 +17,15 @@ type Step =
   | { k: "test"; name: string; header: string; field: string; value: number; ret: number }
   | { k: "log"; text: string };
 
-const FIELDS: Record<string, string[]> = { EthHdr: ["etherType"], Ipv4Hdr: ["ttl", "protocol", "totalLen"], UdpHdr: ["srcPort", "len"] };
+const FIELDS: Record<string, string[]> = {
+  EthHdr: ["etherType"],
+  Ipv4Hdr: ["ttl", "protocol", "totalLen"],
+  UdpHdr: ["srcPort", "len"],
+};
 const ACTIONS = ["Aborted", "Drop", "Pass", "Tx"];
 
 function gen(r: () => number): { steps: Step[]; final: number } {
-  const pick = <T,>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
   const steps: Step[] = [];
   const views: Step[] = [];
   const n = 3 + Math.floor(r() * 6);
@@ -29,12 +33,25 @@ function gen(r: () => number): { steps: Step[]; final: number } {
     const k = r();
     if (k < 0.45 || !views.length) {
       const header = pick(Object.keys(FIELDS));
-      const v: Step = { k: "view", name: `h${i}`, header, off: pick([0, 2, 8, 14, 20, 34, 40]), onNull: r() < 0.7 ? 2 : Math.floor(r() * 4) };
+      const v: Step = {
+        k: "view",
+        name: `h${i}`,
+        header,
+        off: pick([0, 2, 8, 14, 20, 34, 40]),
+        onNull: r() < 0.7 ? 2 : Math.floor(r() * 4),
+      };
       steps.push(v);
       views.push(v);
     } else if (k < 0.85) {
       const v = pick(views) as Step & { k: "view" };
-      steps.push({ k: "test", name: v.name, header: v.header, field: pick(FIELDS[v.header]!), value: Math.floor(r() * 4), ret: Math.floor(r() * 4) });
+      steps.push({
+        k: "test",
+        name: v.name,
+        header: v.header,
+        field: pick(FIELDS[v.header]!),
+        value: Math.floor(r() * 4),
+        ret: Math.floor(r() * 4),
+      });
     } else steps.push({ k: "log", text: `step ${i}` });
   }
   return { steps, final: r() < 0.7 ? 2 : 1 };
@@ -42,7 +59,8 @@ function gen(r: () => number): { steps: Step[]; final: number } {
 
 function source(p: { steps: Step[]; final: number }): string {
   const body = p.steps.map((s) => {
-    if (s.k === "view") return `  const ${s.name} = ctx.header(${s.header}, ${s.off});\n  if (${s.name} === null) return XdpAction.${ACTIONS[s.onNull]};`;
+    if (s.k === "view")
+      return `  const ${s.name} = ctx.header(${s.header}, ${s.off});\n  if (${s.name} === null) return XdpAction.${ACTIONS[s.onNull]};`;
     if (s.k === "test") return `  if ((${s.name}.${s.field} & 3) === ${s.value}) return XdpAction.${ACTIONS[s.ret]};`;
     return `  info("${s.text}");`;
   });
@@ -74,15 +92,22 @@ describe.skipIf(!haveKernel)("bounds checks: compiled code against a reference i
 
 describe.skipIf(!haveKernel)("variable header offsets in the kernel", () => {
   it("a variable header offset of any u32 value gives a program the verifier accepts; offsets past any packet give null", () => {
-    const prog = (off: string) => compileDsl(XDP_HEAD + `export function xdp_t(ctx: XdpContext): XdpAction {
+    const prog = (off: string) =>
+      compileDsl(
+        XDP_HEAD +
+          `export function xdp_t(ctx: XdpContext): XdpAction {
   const ip = ctx.header(Ipv4Hdr, 14);
   if (ip === null) return XdpAction.Aborted;
   const e = ctx.header(EthHdr, ${off});
   if (e === null) return XdpAction.Pass;
   e.srcMac = 0xffffffffffff;
   return e.etherType === 0x0708 ? XdpAction.Drop : XdpAction.Tx;
-}`, "t.ts");
-    const pkt = new Uint8Array(Buffer.from("00112233445566778899aabb08004500001400000000401100000102030405060708", "hex"));
+}`,
+        "t.ts",
+      );
+    const pkt = new Uint8Array(
+      Buffer.from("00112233445566778899aabb08004500001400000000401100000102030405060708", "hex"),
+    );
     // ctx.length - 14 and ip.totalLen (20) are full-range u32/u16 values: the verifier rejected these before
     expect(runPackets(prog("ctx.length - 14"), [pkt]).verdicts).toEqual([1]);
     expect(runPackets(prog("ip.totalLen"), [pkt]).verdicts).toEqual([1]);

@@ -17,7 +17,7 @@ const TYPE: Record<string, string> = { x: "u32", y: "i16", z: "u8" };
 const INPUTS = ["ttl", "port"];
 
 function gen(r: () => number, depth: number, loopVar?: string): string[] {
-  const pick = <T,>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
   const operand = (): string => pick([...VARS, ...INPUTS, ...(loopVar ? [loopVar] : []), String(Math.floor(r() * 50))]);
   const out: string[] = [];
   const n = 1 + Math.floor(r() * 4);
@@ -30,7 +30,11 @@ function gen(r: () => number, depth: number, loopVar?: string): string[] {
       out.push("}");
     } else if (depth > 0 && k < 0.35 && !loopVar) {
       const v = `i${depth}`;
-      out.push(`for (let ${v} = 0; ${v} < ${1 + Math.floor(r() * 4)}; ${v}++) {`, ...gen(r, depth - 1, v).map((s) => "  " + s), "}");
+      out.push(
+        `for (let ${v} = 0; ${v} < ${1 + Math.floor(r() * 4)}; ${v}++) {`,
+        ...gen(r, depth - 1, v).map((s) => "  " + s),
+        "}",
+      );
     } else if (k < 0.45) {
       out.push(`info(\`${pick(VARS)} \${${pick(VARS)}} \${${operand()}}\`);`);
     } else if (k < 0.48) {
@@ -64,11 +68,18 @@ describe.skipIf(!haveKernel)("control flow: compiled code against a reference in
     const text = source(gen(r, 3));
     const object = compileDsl(text, "flow.ts", { showSource: true });
     const ast = parseProgram(text, "flow.ts").ast;
-    for (const [ttl, port] of [[64, 53], [3, 7], [200, 40000]] as const) {
+    for (const [ttl, port] of [
+      [64, 53],
+      [3, 7],
+      [200, 40000],
+    ] as const) {
       const pkt = frame({ proto: 17, dstPort: port });
       pkt[22] = ttl;
       const want = interpretOnce(ast, "xdp_flow", pkt);
-      const { verdicts: [verdict], logs } = runPackets(object, [pkt]);
+      const {
+        verdicts: [verdict],
+        logs,
+      } = runPackets(object, [pkt]);
       expect({ ttl, port, verdict, logs, text }).toEqual({ ttl, port, verdict: want.verdict, logs: want.logs, text });
     }
   });

@@ -25,15 +25,26 @@ const logsOf = (src: string, pkt: Uint8Array): string[] => {
 };
 
 describe("compiler bugs found by the generator: diagnostics", () => {
-  const errs = (src: string): string => { try { compileDsl(src, "gen.ts"); return ""; } catch (e) { return (e as Error).message; } };
+  const errs = (src: string): string => {
+    try {
+      compileDsl(src, "gen.ts");
+      return "";
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
   it("a divisor that folds to 0 compiles; only a literal 0 divisor is an error", () => {
     expect(errs(prog("", DIV0))).toBe("");
     expect(errs(prog("", "  const v: u32 = ctx.length / 0;"))).toBe("gen.ts:4:31: error TSB9012: Division by zero.");
   });
   it("a top-level constant in a compound assignment is typed as its literal", () => {
     const body = "  let v: u16 = 1;\n  v |= K0;\n  v += K0;\n  v -= K1;\n  v += K2;";
-    expect(errs(prog("const K0 = 40000;\nconst K1 = -2;\nconst K2 = 70000;", body))).toBe("gen.ts:10:8: error TS2322: Type 'u32' is not assignable to type 'u16'. Convert explicitly with 'as u16'.");
-    expect(errs(prog("", body.replace(/K0/g, "40000").replace("K1", "-2").replace("K2", "70000")))).toBe("gen.ts:8:8: error TS2322: Type 'u32' is not assignable to type 'u16'. Convert explicitly with 'as u16'.");
+    expect(errs(prog("const K0 = 40000;\nconst K1 = -2;\nconst K2 = 70000;", body))).toBe(
+      "gen.ts:10:8: error TS2322: Type 'u32' is not assignable to type 'u16'. Convert explicitly with 'as u16'.",
+    );
+    expect(errs(prog("", body.replace(/K0/g, "40000").replace("K1", "-2").replace("K2", "70000")))).toBe(
+      "gen.ts:8:8: error TS2322: Type 'u32' is not assignable to type 'u16'. Convert explicitly with 'as u16'.",
+    );
   });
 });
 
@@ -43,7 +54,8 @@ describe.skipIf(!haveKernel)("compiler bugs found by the generator", () => {
 
   it("a helper call shifted out of a 32-bit store still runs (its log appears)", () => {
     const top = "function h0(p0: u16): i16 { info(`h0 ${p0}`); return 3; }";
-    const body = "  const v: i16 = h0(ctx.length as u16) << 58;\n  const w: u32 = (h0(7) as u32) << 32;\n  info(`v=${v} w=${w}`);";
+    const body =
+      "  const v: i16 = h0(ctx.length as u16) << 58;\n  const w: u32 = (h0(7) as u32) << 32;\n  info(`v=${v} w=${w}`);";
     expect(logsOf(prog(top, body), pkt)).toEqual([`h0 ${pkt.length}`, "h0 7", "v=0 w=0"]);
   });
 
@@ -77,6 +89,6 @@ describe.skipIf(!haveKernel)("compiler bugs found by the generator", () => {
   info(\`v=\${v} w=\${w} x=\${x} t=\${eth.etherType}\`);`;
     const v = (pkt.length | 40000) & 0xffff;
     const t = (0x0800 + 40000) & 0xffff;
-    expect(logsOf(prog(top, body), pkt)).toEqual([`v=${v} w=${(70000) & 0xffff} x=${0xffff} t=${t}`]);
+    expect(logsOf(prog(top, body), pkt)).toEqual([`v=${v} w=${70000 & 0xffff} x=${0xffff} t=${t}`]);
   });
 });

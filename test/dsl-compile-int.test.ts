@@ -53,7 +53,9 @@ describe.skipIf(!haveKernel)("integer rule in the kernel", () => {
 
 describe.skipIf(!haveKernel)("integer rule in the kernel: `as` and mixed signedness", () => {
   it("`as` of literal expressions wraps to the target width", () => {
-    const bytes = compileDsl(XDP_HEAD + `export function xdp_t(ctx: XdpContext): XdpAction {
+    const bytes = compileDsl(
+      XDP_HEAD +
+        `export function xdp_t(ctx: XdpContext): XdpAction {
   const y: u16 = (0xfff0 + 0x20) as u16;
   const z: u8 = 300 as u8;
   const w: i8 = 200 as i8;
@@ -61,7 +63,9 @@ describe.skipIf(!haveKernel)("integer rule in the kernel: `as` and mixed signedn
   a += y + z;
   info(\`\${a} \${w}\`);
   return XdpAction.Pass;
-}`, "t.ts");
+}`,
+      "t.ts",
+    );
     const { verdicts, logs } = runPackets(bytes, [frame()]);
     expect(verdicts).toEqual([2]);
     expect(logs.length).toBe(1);
@@ -71,17 +75,35 @@ describe.skipIf(!haveKernel)("integer rule in the kernel: `as` and mixed signedn
   it("constant comparisons of mixed signedness fold as the compiled code compares (both sides widened to i64)", () => {
     // each pair: the same comparison on constants and on run-time values (ctx.length is 34); both must agree
     const pairs: [string, string][] = [
-      ["const s: i16 = -1; const u: u16 = 0xffff;", "const s: i16 = (ctx.length as i16) - 35; const u: u16 = (ctx.length as u16) - 35;"],
-      ["const s: i32 = -1; const u: u32 = 0xffffffff;", "const s: i32 = (ctx.length as i32) - 35; const u: u32 = ctx.length - 35;"],
+      [
+        "const s: i16 = -1; const u: u16 = 0xffff;",
+        "const s: i16 = (ctx.length as i16) - 35; const u: u16 = (ctx.length as u16) - 35;",
+      ],
+      [
+        "const s: i32 = -1; const u: u32 = 0xffffffff;",
+        "const s: i32 = (ctx.length as i32) - 35; const u: u32 = ctx.length - 35;",
+      ],
       ["const s: i8 = -1; const u: u32 = 1;", "const s: i8 = (ctx.length as i8) - 35; const u: u32 = ctx.length - 33;"],
     ];
-    const verdict = (decl: string) => runPackets(compileDsl(XDP_HEAD + `import { i16, i64 } from "tsebpf";
+    const verdict = (decl: string) =>
+      runPackets(
+        compileDsl(
+          XDP_HEAD +
+            `import { i16, i64 } from "tsebpf";
 export function xdp_t(ctx: XdpContext): XdpAction {
   ${decl}
   return s < u ? XdpAction.Tx : s === u ? XdpAction.Drop : XdpAction.Pass;
-}`, "t.ts"), [new Uint8Array(34)]).verdicts[0];
+}`,
+          "t.ts",
+        ),
+        [new Uint8Array(34)],
+      ).verdicts[0];
     for (const [k, r] of pairs) expect([k, verdict(k)]).toEqual([k, verdict(r)]);
     // literals alone compare as numbers (as tsc sees them)
-    expect(checkDiags(`export function xdp_t(ctx: XdpContext): XdpAction { return -1 < 0xffffffff ? XdpAction.Tx : XdpAction.Pass; }`)).toEqual([]);
+    expect(
+      checkDiags(
+        `export function xdp_t(ctx: XdpContext): XdpAction { return -1 < 0xffffffff ? XdpAction.Tx : XdpAction.Pass; }`,
+      ),
+    ).toEqual([]);
   });
 });

@@ -22,7 +22,11 @@ const PARSE = `
 
 const build = (src: string): Uint8Array => compileDsl(HEAD + src, "t.ts");
 
-function runLogs(src: string, packets: Uint8Array[], setup?: (o: LoadedObject) => void): { verdicts: number[]; logs: string[] } {
+function runLogs(
+  src: string,
+  packets: Uint8Array[],
+  setup?: (o: LoadedObject) => void,
+): { verdicts: number[]; logs: string[] } {
   return runPackets(build(src), packets, setup);
 }
 
@@ -86,8 +90,12 @@ export function xdp_spill(ctx: XdpContext): XdpAction {${PARSE}
   return XdpAction.Pass;
 }`;
     const { logs } = runLogs(src, [frame({ proto: 17, srcPort: 1234, dstPort: 4321 })]);
-    const s = ip4("198.51.100.1"), d = ip4("198.51.100.2");
-    expect(logs).toEqual([`${s.toString(16)} ${d.toString(16)} 1234 4321 64 32 800 true true`, `${(s ^ d) >>> 0} 5555 96`]);
+    const s = ip4("198.51.100.1"),
+      d = ip4("198.51.100.2");
+    expect(logs).toEqual([
+      `${s.toString(16)} ${d.toString(16)} 1234 4321 64 32 800 true true`,
+      `${(s ^ d) >>> 0} 5555 96`,
+    ]);
   });
 
   it("map get/set/delete/has/add on hash, LRU, array and per-CPU hash maps", () => {
@@ -114,9 +122,13 @@ export function xdp_maps(ctx: XdpContext): XdpAction {${PARSE}
   info(\`\${h} \${had} \${gone} \${av} \${pv} \${A.get(7) ?? 99}\`);
   return h === 6 ? XdpAction.Drop : XdpAction.Pass;
 }`;
-    const { verdicts, logs } = runLogs(src, [frame({ proto: 17, dstPort: 80 }), frame({ proto: 17, dstPort: 80 })], (o) => {
-      expect([...o.map("A")!.get(u32le(2))!]).toEqual([...u32le(0)]); // an array map starts zeroed
-    });
+    const { verdicts, logs } = runLogs(
+      src,
+      [frame({ proto: 17, dstPort: 80 }), frame({ proto: 17, dstPort: 80 })],
+      (o) => {
+        expect([...o.map("A")!.get(u32le(2))!]).toEqual([...u32le(0)]); // an array map starts zeroed
+      },
+    );
     expect(logs).toEqual(["6 true true 12 2 99", "12 true true 12 4 99"]);
     expect(verdicts).toEqual([1, 2]);
   });
@@ -180,7 +192,11 @@ export function xdp_flow(ctx: XdpContext): XdpAction {
   info(\`\${r}\`);
   return XdpAction.Pass;
 }`;
-    const packets = [frame({ proto: 17 }), frame({ proto: 17, etherType: 0x0802 }), frame({ proto: 17, etherType: 0x86dd })];
+    const packets = [
+      frame({ proto: 17 }),
+      frame({ proto: 17, etherType: 0x0802 }),
+      frame({ proto: 17, etherType: 0x86dd }),
+    ];
     const { verdicts, logs } = runLogs(src, packets);
     expect(verdicts).toEqual([1, 1, 2]);
     expect(logs).toEqual(["0 64", "2 64", "34525"]);
@@ -237,14 +253,17 @@ export function xdp_t2(ctx: XdpContext): XdpAction {${PARSE}
 `;
     const { logs } = runLogs(src, [frame({ proto: 17, dstPort: 53 }), frame({ proto: 17, dstPort: 53 })]);
     const cmp = 0xc6336401n + 0x1234567890n > 0x12f00000000n;
-    const line = (n: number): string => `x=262 cmp=${cmp} sh=2048 sh8=0 dv=13333 q=524 mac=02:00:00:00:00:01 count=${n} m=-5000000000000 big=1234567890`;
+    const line = (n: number): string =>
+      `x=262 cmp=${cmp} sh=2048 sh8=0 dv=13333 q=524 mac=02:00:00:00:00:01 count=${n} m=-5000000000000 big=1234567890`;
     expect(logs).toEqual([line(1), line(2)]);
   });
 });
 
 describe.skipIf(!haveKernel)("header writes and spill slots in the kernel", () => {
   it("header fields are written in host byte order (README: 'read and written'), MACs included", () => {
-    const bytes = compileDsl(XDP_HEAD + `export function xdp_t(ctx: XdpContext): XdpAction {
+    const bytes = compileDsl(
+      XDP_HEAD +
+        `export function xdp_t(ctx: XdpContext): XdpAction {
   const eth = ctx.header(EthHdr, 0);
   if (eth === null) return XdpAction.Pass;
   const t = eth.dstMac;
@@ -258,12 +277,19 @@ describe.skipIf(!haveKernel)("header writes and spill slots in the kernel", () =
   const udp = ctx.header(UdpHdr, EthHdr.size + Ipv4Hdr.size);
   if (udp !== null) udp.dstPort = udp.srcPort + 1;
   return ip.ttl === 63 ? XdpAction.Tx : XdpAction.Drop;
-}`, "t.ts");
+}`,
+      "t.ts",
+    );
     const hex = (s: string) => new Uint8Array(Buffer.from(s, "hex"));
     withObject(bytes, (o) => {
-      const a = testRun(o.program().fd, hex("00112233445566778899aabb0800450000280000000040110000010203040506070800351f90000800000000"));
+      const a = testRun(
+        o.program().fd,
+        hex("00112233445566778899aabb0800450000280000000040110000010203040506070800351f90000800000000"),
+      );
       expect(a.retval).toBe(3);
-      expect(Buffer.from(a.dataOut).toString("hex")).toBe("66778899aabb001122334455080045000028010200003f110000c0a800010506070800350036000800000000");
+      expect(Buffer.from(a.dataOut).toString("hex")).toBe(
+        "66778899aabb001122334455080045000028010200003f110000c0a800010506070800350036000800000000",
+      );
       const b = testRun(o.program().fd, hex("00112233445566778899aabb0806000000000000"));
       expect(b.retval).toBe(3);
       expect(Buffer.from(b.dataOut).toString("hex")).toBe("66778899aabb00112233445586dd000000000000");
@@ -274,10 +300,15 @@ describe.skipIf(!haveKernel)("header writes and spill slots in the kernel", () =
     const n = 60;
     const decls = Array.from({ length: n }, (_, i) => `  const v${i}: u32 = ctx.length * ${i + 1};`).join("\n");
     const sum = Array.from({ length: n }, (_, i) => `v${i}`).join(" + ");
-    const many = compileDsl(XDP_HEAD + `export function xdp_t(ctx: XdpContext): XdpAction {\n${decls}\n  const x: u32 = ${sum};\n  return x === ${(34 * n * (n + 1)) / 2} ? XdpAction.Drop : XdpAction.Pass;\n}`, "t.ts");
+    const many = compileDsl(
+      XDP_HEAD +
+        `export function xdp_t(ctx: XdpContext): XdpAction {\n${decls}\n  const x: u32 = ${sum};\n  return x === ${(34 * n * (n + 1)) / 2} ? XdpAction.Drop : XdpAction.Pass;\n}`,
+      "t.ts",
+    );
     expect(runPackets(many, [new Uint8Array(34)]).verdicts).toEqual([1]);
     // was: "'xdp_t' needs 2128 bytes of stack; the limit is 512"
-    const helper = compileDsl(`import { XdpContext, XdpAction, TcpHdr, HashMap, u32, u64, info } from "tsebpf";
+    const helper = compileDsl(
+      `import { XdpContext, XdpAction, TcpHdr, HashMap, u32, u64, info } from "tsebpf";
 export const M = new HashMap<u32, u64>(64);
 function big(ctx: XdpContext, off: u32, salt: u32): u32 {
   let acc: u32 = salt;
@@ -295,8 +326,15 @@ export function xdp_t(ctx: XdpContext): XdpAction {
   const c = big(ctx, 14, 3);
   const d = big(ctx, 0, 4);
   return ((a ^ b ^ c ^ d) & 1) === 1 ? XdpAction.Drop : XdpAction.Pass;
-}`, "h.ts");
-    const pkt = new Uint8Array(Buffer.from("00112233445566778899aabb0800450000280000000040060000c6336403cb00710100501f90000000000000000050020000000000000000", "hex"));
+}`,
+      "h.ts",
+    );
+    const pkt = new Uint8Array(
+      Buffer.from(
+        "00112233445566778899aabb0800450000280000000040060000c6336403cb00710100501f90000000000000000050020000000000000000",
+        "hex",
+      ),
+    );
     const r = runPackets(helper, [pkt]);
     expect(r.verdicts).toEqual([2]); // reference: PASS (computed in Python from the same packet)
     expect(r.logs.length).toBe(4);

@@ -20,7 +20,10 @@ function insnsOf(src: string, file = "t.ts"): Insn[] {
   return r.input.programs[0]!.func.insns;
 }
 const slots = (insns: Insn[]): number => insns.reduce((n, i) => n + insnWidth(i), 0);
-const errorsOf = (src: string): string[] => compileToObject(HEAD + src, "t.ts", { sectionStyle: "tsebpf" }).diagnostics.filter((d) => d.severity === "error").map(formatCompact);
+const errorsOf = (src: string): string[] =>
+  compileToObject(HEAD + src, "t.ts", { sectionStyle: "tsebpf" })
+    .diagnostics.filter((d) => d.severity === "error")
+    .map(formatCompact);
 
 describe("DSL back end: code size", () => {
   it.each(PROGRAMS)("%s is no larger than its clang-19 -O2 -mcpu=v3 twin", (name) => {
@@ -50,12 +53,18 @@ describe("DSL back end: code size", () => {
 describe("DSL back end: objects", () => {
   it("writes section xdp/<name> (or xdp with --section-style libbpf), the program's symbol and license GPL", () => {
     const text = readFileSync("programs/hello.ts", "utf8");
-    for (const [style, section] of [["tsebpf", "xdp/xdp_hello"], ["libbpf", "xdp"]] as const) {
+    for (const [style, section] of [
+      ["tsebpf", "xdp/xdp_hello"],
+      ["libbpf", "xdp"],
+    ] as const) {
       const r = compileToObject(text, "programs/hello.ts", { sectionStyle: style });
       const m = readBpfObject(r.object!);
       expect(m.license).toBe("GPL");
       expect(m.programs.map((p) => [p.name, p.section])).toEqual([["xdp_hello", section]]);
-      expect(m.maps.map((x) => [x.name, x.type, x.maxEntries])).toEqual([["TSEBPF_LOGS", 27, 262144], ["TSEBPF_DROPS", 6, 1]]);
+      expect(m.maps.map((x) => [x.name, x.type, x.maxEntries])).toEqual([
+        ["TSEBPF_LOGS", 27, 262144],
+        ["TSEBPF_DROPS", 6, 1],
+      ]);
       expect(m.logFormats).toEqual([{ program: "xdp_hello", level: 3, pieces: ["received a packet"], args: [] }]);
     }
   });
@@ -96,7 +105,10 @@ describe("DSL back end: optimisations", () => {
   return b === 86 ? XdpAction.Drop : XdpAction.Pass;
 }`;
     const insns = insnsOf(src);
-    expect(insns.map((i) => [i.code, i.imm])).toEqual([[CLASS.ALU64 | ALU.MOV | SRC.K, 1], [CLASS.JMP | JMP.EXIT, 0]]);
+    expect(insns.map((i) => [i.code, i.imm])).toEqual([
+      [CLASS.ALU64 | ALU.MOV | SRC.K, 1],
+      [CLASS.JMP | JMP.EXIT, 0],
+    ]);
   });
 
   it("gives every instruction the span of its statement", () => {
@@ -143,7 +155,9 @@ describe("DSL back end: diagnostics", () => {
 
 describe.skipIf(!haveTools("llvm-objdump-19", "llvm-readelf-19"))("DSL objects and LLVM", () => {
   it.each(PROGRAMS)("llvm-objdump-19 disassembles %s and llvm-readelf-19 reads it without warnings", (name) => {
-    const r = compileToObject(readFileSync(`programs/${name}.ts`, "utf8"), `programs/${name}.ts`, { sectionStyle: "tsebpf" });
+    const r = compileToObject(readFileSync(`programs/${name}.ts`, "utf8"), `programs/${name}.ts`, {
+      sectionStyle: "tsebpf",
+    });
     expect(hasErrors(r.diagnostics)).toBe(false);
     const path = `/tmp/tsebpf-dsl-${process.pid}-${name}.o`;
     writeFileSync(path, r.object!);

@@ -11,11 +11,12 @@ import { rng } from "./helpers/rng.js";
 const RUNS = 5000;
 const SEED = 0x7eb9f;
 
-
 const dirs = ["fixtures/dsl-samples", "fixtures/errors", "programs"];
 const corpus = dirs.flatMap((d) => {
   try {
-    return readdirSync(d).filter((f) => f.endsWith(".ts")).map((f) => readFileSync(`${d}/${f}`, "utf8"));
+    return readdirSync(d)
+      .filter((f) => f.endsWith(".ts"))
+      .map((f) => readFileSync(`${d}/${f}`, "utf8"));
   } catch {
     return [];
   }
@@ -33,15 +34,19 @@ function mutate(src: string, r: () => number): string {
       const i = Math.floor(r() * toks.length);
       const t = toks[i]!;
       const [s, end] = [t.startOffset, t.endOffset! + 1];
-      if (kind === 0) text = text.slice(0, s) + text.slice(end); // delete a token
-      else if (kind === 1) text = text.slice(0, end) + " " + t.image + text.slice(end); // duplicate
-      else if (kind === 2 && i + 1 < toks.length) { // swap with the next token
+      if (kind === 0)
+        text = text.slice(0, s) + text.slice(end); // delete a token
+      else if (kind === 1)
+        text = text.slice(0, end) + " " + t.image + text.slice(end); // duplicate
+      else if (kind === 2 && i + 1 < toks.length) {
+        // swap with the next token
         const u = toks[i + 1]!;
         text = text.slice(0, s) + u.image + text.slice(end, u.startOffset) + t.image + text.slice(u.endOffset! + 1);
       } else text = text.slice(0, s) + pick(toks).image + text.slice(end); // replace with another token
     } else {
       const i = Math.floor(r() * (text.length + 1));
-      if (kind === 4) text = text.slice(0, i) + pick([...CHARS]) + text.slice(i); // insert a character
+      if (kind === 4)
+        text = text.slice(0, i) + pick([...CHARS]) + text.slice(i); // insert a character
       else text = text.slice(0, i) + text.slice(i + 1 + Math.floor(r() * 3)); // delete characters
     }
   }
@@ -50,7 +55,12 @@ function mutate(src: string, r: () => number): string {
 
 describe("DSL fuzz", () => {
   it("deep nesting gives a diagnostic, not a stack overflow", () => {
-    for (const [open, close] of [["(", ")"], ["{", "}"], ["-", ""], ["if (x) ", ""]] as const) {
+    for (const [open, close] of [
+      ["(", ")"],
+      ["{", "}"],
+      ["-", ""],
+      ["if (x) ", ""],
+    ] as const) {
       const n = 20000;
       const text = `function f(): void {\n x = ${open.repeat(n)}1${close.repeat(n)};\n}`;
       const p = parseProgram(text, "deep.ts");
@@ -64,7 +74,6 @@ describe("DSL fuzz", () => {
     const bad = parseProgram("const a = (1;\nconst b = 2;", "b.ts");
     expect(bad.diagnostics.map((d) => d.code)).toEqual(["TS1005"]);
   });
-
 
   it(`${RUNS} mutated programs never throw`, () => {
     expect(corpus.length).toBeGreaterThan(10);
@@ -82,7 +91,8 @@ describe("DSL fuzz", () => {
         const lines = text.split("\n").length;
         for (const d of all) {
           const s = d.span;
-          if (!/^TSB?\d+$/.test(d.code) || !s || s.line < 1 || s.line > lines || s.col < 1) problems.push(`#${n}: bad diagnostic ${JSON.stringify(d)}`);
+          if (!/^TSB?\d+$/.test(d.code) || !s || s.line < 1 || s.line > lines || s.col < 1)
+            problems.push(`#${n}: bad diagnostic ${JSON.stringify(d)}`);
         }
       } catch (e) {
         problems.push(`#${n}: threw ${(e as Error).stack}\n${text}`);

@@ -21,7 +21,9 @@ describe.skipIf(!haveKernel)("random DSL programs against the reference interpre
   it(`${PROGRAMS} programs: compiled, accepted by the verifier, same results as the interpreter`, () => {
     const r = rng(SEED);
     const failures: string[] = [];
-    let rejected = 0, wrong = 0, packetsRun = 0;
+    let rejected = 0,
+      wrong = 0,
+      packetsRun = 0;
     for (let n = 0; n < PROGRAMS && failures.length < 3; n++) {
       const prog = generateProgram(r, `xdp_gen${n}`);
       const packets = randomFrames(r, PACKETS);
@@ -54,16 +56,23 @@ ${body}
     const pkt = frame({ proto: 1 });
     pkt[14 + 20] = 8; // ICMP type
     pkt[14 + 21] = 3; // ICMP code
-    expect(run(`  const t: u32 = ip.ttl + 200;
+    expect(
+      run(
+        `  const t: u32 = ip.ttl + 200;
   const w: u16 = (icmp.type << 8) | icmp.code;
   const big: u32 = 0x80000000;
   const zero: i32 = 0;
   const m: i32 = -1;
-  info(\`\${t} \${w} \${big > zero} \${(ip.ttl + 200) as u8} \${m < big}\`);`, pkt)).toEqual(["264 2051 true 8 true"]);
+  info(\`\${t} \${w} \${big > zero} \${(ip.ttl + 200) as u8} \${m < big}\`);`,
+        pkt,
+      ),
+    ).toEqual(["264 2051 true 8 true"]);
   });
 
   it("moves the packet start and end as BPF_PROG_TEST_RUN does", () => {
-    const r = new Interp(parseProgram(`import { XdpContext, XdpAction, info, i32 } from "tsebpf";
+    const r = new Interp(
+      parseProgram(
+        `import { XdpContext, XdpAction, info, i32 } from "tsebpf";
 export function xdp_t(ctx: XdpContext): XdpAction {
   const a: i32 = ctx.adjustHead(4);
   const b: i32 = ctx.adjustHead(-8);
@@ -72,7 +81,14 @@ export function xdp_t(ctx: XdpContext): XdpAction {
   const e: i32 = ctx.adjustTail(2);
   info(\`\${a} \${b} \${c} \${d} \${e} \${ctx.length}\`);
   return XdpAction.Pass;
-}`, "t.ts").ast, new Map()).run("xdp_t", Uint8Array.from({ length: 20 }, (_, i) => i + 1));
+}`,
+        "t.ts",
+      ).ast,
+      new Map(),
+    ).run(
+      "xdp_t",
+      Uint8Array.from({ length: 20 }, (_, i) => i + 1),
+    );
     expect(r.logs).toEqual(["0 0 -22 -22 0 26"]);
     expect([...r.packet]).toEqual([0, 0, 0, 0, 1, 2, 3, 4, ...Array.from({ length: 16 }, (_, i) => i + 5), 0, 0]);
   });

@@ -26,7 +26,8 @@ function manyMaps(n: number): string {
   ].join("\n");
 }
 
-const errors = (src: string) => compileToObject(src, "maps.ts", { sectionStyle: "tsebpf" }).diagnostics.map(formatCompact);
+const errors = (src: string) =>
+  compileToObject(src, "maps.ts", { sectionStyle: "tsebpf" }).diagnostics.map(formatCompact);
 
 describe("maps per program", () => {
   it(`more than ${MAX_USED_MAPS} maps in one program is a diagnostic at the first use of map ${MAX_USED_MAPS + 1}`, () => {
@@ -42,10 +43,24 @@ describe.skipIf(!haveKernel)("maps per program in the kernel", () => {
     const { verdicts } = runPackets(compileDsl(manyMaps(MAX_USED_MAPS), "maps.ts"), [new Uint8Array(64)]);
     expect(verdicts).toEqual([2]);
     // the same shape one map over the limit, written without the compiler's check
-    const maps = Array.from({ length: MAX_USED_MAPS + 1 }, (_, i) => ({ name: `M${i}`, type: 2, keySize: 4, valueSize: 8, maxEntries: 1, flags: 0 }));
-    const insns: Insn[] = [...maps.map((m): Insn => ({ code: LD_IMM64, dst: 1, src: 0, off: 0, imm: 0, imm64: 0n, symbol: m.name })),
-      { code: 0xb7, dst: 0, src: 0, off: 0, imm: 2 }, { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 }];
-    const obj = writeBpfObject({ license: "GPL", maps, programs: [{ section: "xdp", func: { name: "xdp_maps", insns, global: true } }] });
+    const maps = Array.from({ length: MAX_USED_MAPS + 1 }, (_, i) => ({
+      name: `M${i}`,
+      type: 2,
+      keySize: 4,
+      valueSize: 8,
+      maxEntries: 1,
+      flags: 0,
+    }));
+    const insns: Insn[] = [
+      ...maps.map((m): Insn => ({ code: LD_IMM64, dst: 1, src: 0, off: 0, imm: 0, imm64: 0n, symbol: m.name })),
+      { code: 0xb7, dst: 0, src: 0, off: 0, imm: 2 },
+      { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 },
+    ];
+    const obj = writeBpfObject({
+      license: "GPL",
+      maps,
+      programs: [{ section: "xdp", func: { name: "xdp_maps", insns, global: true } }],
+    });
     expect(() => withObject(obj, () => undefined)).toThrow(/maps per program has reached the limit of 64 \(E2BIG\)/);
   });
 });
@@ -74,7 +89,9 @@ describe("verifier work (path explosion)", () => {
   it("40 unrolled branches feeding a later test: a diagnostic at the loop's branch, with the estimate", () => {
     const [d, ...rest] = errors(paths(40));
     expect(rest).toEqual([]);
-    expect(d).toMatch(/^maps\.ts:11:5: error TSB9505: 'xdp_paths' is too complex for the kernel verifier: it would check more than 1000000 instructions \(estimated; the kernel stops at 1000000\); the branches of this line split the paths \d+\+ times/);
+    expect(d).toMatch(
+      /^maps\.ts:11:5: error TSB9505: 'xdp_paths' is too complex for the kernel verifier: it would check more than 1000000 instructions \(estimated; the kernel stops at 1000000\); the branches of this line split the paths \d+\+ times/,
+    );
   });
 
   it("smaller sizes of the same program compile", () => {
@@ -86,17 +103,30 @@ describe.skipIf(!haveKernel)("verifier work in the kernel", () => {
   // 16 iterations: the kernel walks 557,059 instructions (6.18) and accepts; the compiler agrees.
   it("the largest accepted reproducer size loads and decides correctly", () => {
     const src = (b: number[]) => Uint8Array.from([...Array(26).fill(0), ...b, ...Array(10).fill(0)]);
-    const { verdicts } = runPackets(compileDsl(paths(16), "paths.ts"), [src([0, 0, 0x0a, 0x0b]), src([0, 0, 0x0a, 0x0c])].map((p) => { p[12] = 8; p[14] = 0x45; return p; }));
+    const { verdicts } = runPackets(
+      compileDsl(paths(16), "paths.ts"),
+      [src([0, 0, 0x0a, 0x0b]), src([0, 0, 0x0a, 0x0c])].map((p) => {
+        p[12] = 8;
+        p[14] = 0x45;
+        return p;
+      }),
+    );
     expect(verdicts).toEqual([1, 2]);
   }, 60_000);
 });
 
 describe("loop limits", () => {
-  const loops = (outer: number, inner: number) => compileToObject(XDP_HEAD + `export function xdp_t(ctx: XdpContext): XdpAction {
+  const loops = (outer: number, inner: number) =>
+    compileToObject(
+      XDP_HEAD +
+        `export function xdp_t(ctx: XdpContext): XdpAction {
   let s: u32 = 0;
   for (let i = 0; i < ${outer}; i++) { for (let j = 0; j < ${inner}; j++) { s += i ^ j ^ ctx.length; } }
   return s === 5 ? XdpAction.Drop : XdpAction.Pass;
-}`, "t.ts", { sectionStyle: "tsebpf" });
+}`,
+      "t.ts",
+      { sectionStyle: "tsebpf" },
+    );
 
   it("nested loops that unroll to 10^6 bodies give a diagnostic at once (the build hung for minutes)", () => {
     const t0 = performance.now();
@@ -107,9 +137,16 @@ describe("loop limits", () => {
   });
 
   it("the checker's per-loop limit is the one the back end enforces (1024, not 65536)", () => {
-    expect(checkDiags(`export function xdp_t(ctx: XdpContext): XdpAction { let s: u32 = 0; for (let i = 0; i < 2000; i++) { s += i; } return s === 1 ? XdpAction.Drop : XdpAction.Pass; }`))
-      .toEqual(["TSB9010 This loop runs 2000 times; at most 1024 iterations are allowed."]);
-    expect(checkDiags(`export function xdp_t(ctx: XdpContext): XdpAction { let s: u32 = 0; for (let i = 0; i < 1024; i++) { s += i; } return s === 1 ? XdpAction.Drop : XdpAction.Pass; }`)).toEqual([]);
+    expect(
+      checkDiags(
+        `export function xdp_t(ctx: XdpContext): XdpAction { let s: u32 = 0; for (let i = 0; i < 2000; i++) { s += i; } return s === 1 ? XdpAction.Drop : XdpAction.Pass; }`,
+      ),
+    ).toEqual(["TSB9010 This loop runs 2000 times; at most 1024 iterations are allowed."]);
+    expect(
+      checkDiags(
+        `export function xdp_t(ctx: XdpContext): XdpAction { let s: u32 = 0; for (let i = 0; i < 1024; i++) { s += i; } return s === 1 ? XdpAction.Drop : XdpAction.Pass; }`,
+      ),
+    ).toEqual([]);
     expect(loops(1, 1024).diagnostics).toEqual([]);
   });
 });

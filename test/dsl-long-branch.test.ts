@@ -29,9 +29,15 @@ describe("long-branch lowering", () => {
       { ...ins(0x25, 1, 0, 0, 7), target: "far" }, // if r1 > 7
       { ...ins(0x45, 1, 0, 0, 4), target: "far" }, // if r1 & 4 (no inverse)
       { ...ins(0x1d, 1, 2), target: "near" }, // if r1 == r2, near
-      MOV(1), ...pad, MOV(2), ins(0x95),
+      MOV(1),
+      ...pad,
+      MOV(2),
+      ins(0x95),
     ];
-    const labels = new Map([["near", 4], ["far", insns.length - 2]]);
+    const labels = new Map([
+      ["near", 4],
+      ["far", insns.length - 2],
+    ]);
     const out = lowerLongBranches({ insns, labels });
     const code = decodeInsns(encodeInsns(out.insns, out.labels));
     const farSlot = code.length - 2;
@@ -48,9 +54,22 @@ describe("long-branch lowering", () => {
 
   it("iterates: lengthening one jump pushes another just past the limit", () => {
     // the second jump's distance is exactly 32767 until the first one grows by one slot
-    const insns: Insn[] = [{ ...ins(0x15, 1), target: "end" }, { ...ins(0x15, 2), target: "mid" }, ...Array.from({ length: 32767 }, () => MOV(0)), ...Array.from({ length: 10 }, () => MOV(0)), ins(0x95)];
-    const mid = 2 + 32767 + 1, end = insns.length - 1;
-    const once = lowerLongBranches({ insns, labels: new Map([["mid", mid], ["end", end]]) });
+    const insns: Insn[] = [
+      { ...ins(0x15, 1), target: "end" },
+      { ...ins(0x15, 2), target: "mid" },
+      ...Array.from({ length: 32767 }, () => MOV(0)),
+      ...Array.from({ length: 10 }, () => MOV(0)),
+      ins(0x95),
+    ];
+    const mid = 2 + 32767 + 1,
+      end = insns.length - 1;
+    const once = lowerLongBranches({
+      insns,
+      labels: new Map([
+        ["mid", mid],
+        ["end", end],
+      ]),
+    });
     expect(once.insns.length).toBe(insns.length + 2);
     const code = decodeInsns(encodeInsns(once.insns, once.labels));
     expect(taken(code, 1)).toBe(end + 2);
@@ -60,8 +79,14 @@ describe("long-branch lowering", () => {
 
 /** The program: h, g mixed 1024 × 16 times (~70,000 instructions) after an early return. */
 const LINES = [
-  "h = (h ^ (h >> 7)) * 31 + n;", "g = (g ^ (g << 5)) * 17 + h;", "h = (h ^ (g >> 3)) + 11;", "g = (g ^ (h << 9)) * 13 + 7;",
-  "h = h + (g >> 11);", "g = (g ^ (h >> 2)) * 29 + 3;", "h = (h ^ (g << 4)) + 5;", "g = g + (h >> 13);",
+  "h = (h ^ (h >> 7)) * 31 + n;",
+  "g = (g ^ (g << 5)) * 17 + h;",
+  "h = (h ^ (g >> 3)) + 11;",
+  "g = (g ^ (h << 9)) * 13 + 7;",
+  "h = h + (g >> 11);",
+  "g = (g ^ (h >> 2)) * 29 + 3;",
+  "h = (h ^ (g << 4)) + 5;",
+  "g = g + (h >> 13);",
 ];
 const SRC = `import { XdpContext, XdpAction, u32 } from "tsebpf";
 
@@ -82,7 +107,8 @@ ${[...LINES, ...LINES].map((l) => "    " + l).join("\n")}
 /** The same computation with u32 arithmetic in JavaScript. */
 function expected(n: number): number {
   if (n < 60) return 2;
-  let h = Math.imul(n, 7) >>> 0, g = Math.imul(n, 3) >>> 0;
+  let h = Math.imul(n, 7) >>> 0,
+    g = Math.imul(n, 3) >>> 0;
   const mix = () => {
     h = (Math.imul(h ^ (h >>> 7), 31) + n) >>> 0;
     g = (Math.imul((g ^ (g << 5)) >>> 0, 17) + h) >>> 0;
@@ -101,7 +127,10 @@ describe.skipIf(!haveKernel)("long branches in the kernel", () => {
   it("an early return before a ~70,000-instruction loop: short frames PASS, long frames get the computed verdict", () => {
     const obj = compileDsl(SRC, "long.ts");
     const lengths = [14, 40, 59, 60, 61, 64, 100, 257, 1000];
-    const { verdicts } = runPackets(obj, lengths.map((n) => new Uint8Array(n).fill(0x5a)));
+    const { verdicts } = runPackets(
+      obj,
+      lengths.map((n) => new Uint8Array(n).fill(0x5a)),
+    );
     expect(verdicts).toEqual(lengths.map(expected));
     expect(new Set(lengths.filter((n) => n >= 60).map(expected)).size).toBeGreaterThan(1); // the verdicts do depend on the loop
   }, 60_000);

@@ -9,23 +9,35 @@ import type * as A from "../compiler/dsl/ast.js";
 import { formatCompact } from "../compiler/diagnostics.js";
 
 const parse = (src: string) => parseProgram(src, "t.ts");
-const fn = (src: string, i = 0): A.FunctionDecl => parse(src).ast.items.filter((x): x is A.FunctionDecl => x.kind === "FunctionDecl")[i]!;
+const fn = (src: string, i = 0): A.FunctionDecl =>
+  parse(src).ast.items.filter((x): x is A.FunctionDecl => x.kind === "FunctionDecl")[i]!;
 const body = (stmts: string): A.Stmt[] => fn(`function f(): void {\n${stmts}\n}`).body.body;
 const expr = (e: string): A.Expr => (body(`x = ${e};`)[0] as A.Assign).value;
 
 /** Compact S-expression of an expression, for precedence checks. */
 function show(e: A.Expr): string {
   switch (e.kind) {
-    case "IntLiteral": return `${e.value}${e.bigint ? "n" : ""}`;
-    case "Identifier": return e.name;
-    case "BinaryExpr": case "LogicalExpr": return `(${show(e.left)} ${e.op} ${show(e.right)})`;
-    case "UnaryExpr": return `(${e.op}${show(e.operand)})`;
-    case "AsExpr": return `(${show(e.expr)} as ${e.typeAnn.name})`;
-    case "MemberExpr": return `${show(e.object)}.${e.property}`;
-    case "CallExpr": return `${show(e.fn)}(${e.args.map(show).join(", ")})`;
-    case "ConditionalExpr": return `(${show(e.test)} ? ${show(e.then)} : ${show(e.else)})`;
-    case "UnsupportedExpr": return `<${e.what}>`;
-    default: return e.kind;
+    case "IntLiteral":
+      return `${e.value}${e.bigint ? "n" : ""}`;
+    case "Identifier":
+      return e.name;
+    case "BinaryExpr":
+    case "LogicalExpr":
+      return `(${show(e.left)} ${e.op} ${show(e.right)})`;
+    case "UnaryExpr":
+      return `(${e.op}${show(e.operand)})`;
+    case "AsExpr":
+      return `(${show(e.expr)} as ${e.typeAnn.name})`;
+    case "MemberExpr":
+      return `${show(e.object)}.${e.property}`;
+    case "CallExpr":
+      return `${show(e.fn)}(${e.args.map(show).join(", ")})`;
+    case "ConditionalExpr":
+      return `(${show(e.test)} ? ${show(e.then)} : ${show(e.else)})`;
+    case "UnsupportedExpr":
+      return `<${e.what}>`;
+    default:
+      return e.kind;
   }
 }
 
@@ -46,11 +58,20 @@ describe("parser construction", () => {
 describe("tokens", () => {
   it("the optimised lexer (start_chars_hint) matches the unoptimised reference", () => {
     const ref = buildLexerValidated();
-    const texts = ["fixtures/dsl-samples", "fixtures/errors"].flatMap((d) => readdirSync(d).filter((f) => f.endsWith(".ts")).map((f) => readFileSync(`${d}/${f}`, "utf8")));
-    texts.push("a>>>=b<<=c**=d&&=e||=f??=g!==h?.i...j=>k 0x1Fn 0b1 0o7 .5 1e3 'x' \"y\" @ ~ `t${`u${v}`}w` /* c */ // d\n\u00a0#");
+    const texts = ["fixtures/dsl-samples", "fixtures/errors"].flatMap((d) =>
+      readdirSync(d)
+        .filter((f) => f.endsWith(".ts"))
+        .map((f) => readFileSync(`${d}/${f}`, "utf8")),
+    );
+    texts.push(
+      "a>>>=b<<=c**=d&&=e||=f??=g!==h?.i...j=>k 0x1Fn 0b1 0o7 .5 1e3 'x' \"y\" @ ~ `t${`u${v}`}w` /* c */ // d\n\u00a0#",
+    );
     for (const t of texts) {
-      const fast = tokenize(t), slow = tokenizeWith(ref, t);
-      expect(fast.tokens.map((k) => `${k.tokenType.name}:${k.image}`)).toEqual(slow.tokens.map((k) => `${k.tokenType.name}:${k.image}`));
+      const fast = tokenize(t),
+        slow = tokenizeWith(ref, t);
+      expect(fast.tokens.map((k) => `${k.tokenType.name}:${k.image}`)).toEqual(
+        slow.tokens.map((k) => `${k.tokenType.name}:${k.image}`),
+      );
       expect(fast.errors.map((e) => e.offset)).toEqual(slow.errors.map((e) => e.offset));
     }
   });
@@ -59,8 +80,26 @@ describe("tokens", () => {
     const r = tokenize("info(`a ${ {x: 1}.x } b ${y}`); asyncX as async type typeof");
     expect(r.errors).toEqual([]);
     expect(r.tokens.map((t) => t.tokenType.name)).toEqual([
-      "Identifier", "LParen", "TemplateHead", "LCurly", "Identifier", "Colon", "DecLiteral", "RCurly", "Dot", "Identifier",
-      "TemplateMiddle", "Identifier", "TemplateTail", "RParen", "Semicolon", "Identifier", "As", "Async", "Type", "Typeof",
+      "Identifier",
+      "LParen",
+      "TemplateHead",
+      "LCurly",
+      "Identifier",
+      "Colon",
+      "DecLiteral",
+      "RCurly",
+      "Dot",
+      "Identifier",
+      "TemplateMiddle",
+      "Identifier",
+      "TemplateTail",
+      "RParen",
+      "Semicolon",
+      "Identifier",
+      "As",
+      "Async",
+      "Type",
+      "Typeof",
     ]);
   });
 
@@ -139,7 +178,12 @@ g(1);`);
     expect(b).toMatchObject({ kind: "Assign", op: "+=", target: { name: "y" }, value: { value: 1n } });
     expect(c).toMatchObject({ kind: "Assign", op: "-=", target: { name: "z" } });
     expect(d).toMatchObject({ kind: "If", then: { kind: "Return" }, else: { kind: "Block" } });
-    expect(e).toMatchObject({ kind: "For", init: { kind: "VarDecl", name: "i", mutable: true }, update: { op: "+=" }, body: { kind: "Assign", op: "^=" } });
+    expect(e).toMatchObject({
+      kind: "For",
+      init: { kind: "VarDecl", name: "i", mutable: true },
+      update: { op: "+=" },
+      body: { kind: "Assign", op: "^=" },
+    });
     expect(show((e as A.For).test!)).toBe("(i < 8)");
     expect(f).toMatchObject({ kind: "ExprStmt", expr: { kind: "CallExpr" } });
   });
@@ -153,8 +197,25 @@ switch (x) { case 1: break; }
 var v = 1;
 break;
 const f = (a: u32) => a;
-const o = { a: 1 };`).map((s) => (s.kind === "Unsupported" ? s.what : s.kind === "VarDecl" && s.init?.kind === "UnsupportedExpr" ? s.init.what : s.kind));
-    expect(kinds).toEqual(["while", "do-while", "class", "nested-function", "switch", "var", "VarDecl", "break", "arrow", "object-literal"]);
+const o = { a: 1 };`).map((s) =>
+      s.kind === "Unsupported"
+        ? s.what
+        : s.kind === "VarDecl" && s.init?.kind === "UnsupportedExpr"
+          ? s.init.what
+          : s.kind,
+    );
+    expect(kinds).toEqual([
+      "while",
+      "do-while",
+      "class",
+      "nested-function",
+      "switch",
+      "var",
+      "VarDecl",
+      "break",
+      "arrow",
+      "object-literal",
+    ]);
   });
 });
 
@@ -175,7 +236,9 @@ function f(): u32 {
   });
 
   it("reports a missing ';' between statements on one line", () => {
-    expect(parse("const a = 1 const b = 2;").diagnostics.map(formatCompact)).toEqual(["t.ts:1:13: error TS1005: ';' expected."]);
+    expect(parse("const a = 1 const b = 2;").diagnostics.map(formatCompact)).toEqual([
+      "t.ts:1:13: error TS1005: ';' expected.",
+    ]);
   });
 
   it("recovers and reports every error in the file", () => {
@@ -189,7 +252,10 @@ const = 3;`);
     const lines = r.diagnostics.map((d) => `${d.span!.line}:${d.span!.col} ${d.code}`);
     expect(lines).toEqual(["2:19 TS1005", "3:5 TS1005", "5:12 TS1005", "7:7 TS1003"]);
     expect(r.ast.items.some((i) => i.kind === "ConstDecl" && i.name === "ok")).toBe(true);
-    expect(r.ast.items.filter((i) => i.kind === "FunctionDecl").map((f) => (f as A.FunctionDecl).name)).toEqual(["f", "h"]);
+    expect(r.ast.items.filter((i) => i.kind === "FunctionDecl").map((f) => (f as A.FunctionDecl).name)).toEqual([
+      "f",
+      "h",
+    ]);
   });
 
   it("the checker does not pile on after syntax errors", async () => {
@@ -198,7 +264,11 @@ const = 3;`);
       const p = parse(src);
       expect(p.diagnostics.length).toBeGreaterThan(0);
       expect(p.ast.syntaxErrors).toBe(p.diagnostics.length);
-      expect(checkProgram(p.ast).diagnostics.map((d) => d.code).filter((c) => c === "TSB9017" || c === "TSB9001")).toEqual([]);
+      expect(
+        checkProgram(p.ast)
+          .diagnostics.map((d) => d.code)
+          .filter((c) => c === "TSB9017" || c === "TSB9001"),
+      ).toEqual([]);
     }
   });
 

@@ -7,7 +7,19 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { compileDsl } from "./helpers/dsl.js";
 import { withTempDir } from "./helpers/tmp.js";
-import { CONSTANTS, CTX_METHODS, CTX_PROPERTIES, FORMATS, HEADERS, HELPERS, INT_TYPES, LOG_LEVELS, MAPS, XDP_ACTIONS, exportedNames } from "../compiler/dsl/catalog.js";
+import {
+  CONSTANTS,
+  CTX_METHODS,
+  CTX_PROPERTIES,
+  FORMATS,
+  HEADERS,
+  HELPERS,
+  INT_TYPES,
+  LOG_LEVELS,
+  MAPS,
+  XDP_ACTIONS,
+  exportedNames,
+} from "../compiler/dsl/catalog.js";
 
 const ROOT = resolve(".");
 const DTS = join(ROOT, "types/tsebpf.d.ts");
@@ -17,14 +29,23 @@ function tsc(files: string[]): { code: number; out: string } {
   return withTempDir("tsebpf-tsc-", (dir) => {
     const config = {
       compilerOptions: {
-        strict: true, noEmit: true, target: "ES2022", module: "ESNext", moduleResolution: "bundler",
-        types: [], lib: ["ES2022"], skipLibCheck: false, paths: { tsebpf: [DTS] },
+        strict: true,
+        noEmit: true,
+        target: "ES2022",
+        module: "ESNext",
+        moduleResolution: "bundler",
+        types: [],
+        lib: ["ES2022"],
+        skipLibCheck: false,
+        paths: { tsebpf: [DTS] },
       },
       files,
     };
     writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(config));
     try {
-      const out = execFileSync(join(ROOT, "node_modules/.bin/tsc"), ["-p", join(dir, "tsconfig.json")], { encoding: "utf8" });
+      const out = execFileSync(join(ROOT, "node_modules/.bin/tsc"), ["-p", join(dir, "tsconfig.json")], {
+        encoding: "utf8",
+      });
       return { code: 0, out };
     } catch (e) {
       const err = e as { status: number; stdout: string };
@@ -65,7 +86,12 @@ const ACCEPTED = [
   return big || v === null || eth.etherType === 0x0800 ? XdpAction.Drop : XdpAction.Pass;`),
 ];
 
-const tsIn = (d: string): string[] => (existsSync(d) ? readdirSync(d).filter((f) => f.endsWith(".ts")).map((f) => join(ROOT, d, f)) : []);
+const tsIn = (d: string): string[] =>
+  existsSync(d)
+    ? readdirSync(d)
+        .filter((f) => f.endsWith(".ts"))
+        .map((f) => join(ROOT, d, f))
+    : [];
 
 describe("tsebpf.d.ts with tsc", () => {
   it("type-checks programs/*.ts, fixtures/dsl-samples/*.ts and test programs the compiler accepts (one tsc run)", () => {
@@ -90,25 +116,49 @@ export function xdp_t(ctx: XdpContext): XdpAction {
   return x > 5n ? XdpAction.Drop : XdpAction.Pass;
 }
 `;
-    expect(() => compileDsl(src, "t.ts")).toThrow("t.ts:4:14: error TSB9007: BigInt literals are not supported: integer types are numbers for tsc; write 5.");
+    expect(() => compileDsl(src, "t.ts")).toThrow(
+      "t.ts:4:14: error TSB9007: BigInt literals are not supported: integer types are numbers for tsc; write 5.",
+    );
   });
 
   it("literal comparisons: the compiler and tsc both reject those with no overlap (TS2367) and accept the rest", () => {
     const cases: [string, boolean][] = [
-      ["0x697d6d46 !== 0", false], ["true === false", false], ["XdpAction.Pass === XdpAction.Drop", false],
-      ["A5 === 0", false], ["-1 === 1", false], ["A5 === 5", true], ["5 === 5", true], ["A5 === ctx.length", true],
+      ["0x697d6d46 !== 0", false],
+      ["true === false", false],
+      ["XdpAction.Pass === XdpAction.Drop", false],
+      ["A5 === 0", false],
+      ["-1 === 1", false],
+      ["A5 === 5", true],
+      ["5 === 5", true],
+      ["A5 === ctx.length", true],
     ];
     withTempDir("tsebpf-lit-", (dir) => {
       const files = cases.map(([cmp], i) => {
         const file = join(dir, `l${i}.ts`);
-        writeFileSync(file, `import { XdpContext, XdpAction } from "tsebpf";\nconst A5 = 5;\nexport function xdp_t(ctx: XdpContext): XdpAction {\n  return ${cmp} ? XdpAction.Drop : XdpAction.Pass;\n}\n`);
+        writeFileSync(
+          file,
+          `import { XdpContext, XdpAction } from "tsebpf";\nconst A5 = 5;\nexport function xdp_t(ctx: XdpContext): XdpAction {\n  return ${cmp} ? XdpAction.Drop : XdpAction.Pass;\n}\n`,
+        );
         return file;
       });
       const r = tsc(files);
       cases.forEach(([cmp, ok], i) => {
-        const compiled = (() => { try { compileDsl(readFileSync(files[i]!, "utf8"), files[i]!); return "ok"; } catch (e) { return String((e as Error).message); } })();
-        expect({ cmp, tsc: r.out.includes(`l${i}.ts(4,`) ? "TS2367" : "ok" }).toEqual({ cmp, tsc: ok ? "ok" : "TS2367" });
-        expect({ cmp, compiled: compiled === "ok" ? "ok" : /TS2367/.test(compiled) ? "TS2367" : compiled }).toEqual({ cmp, compiled: ok ? "ok" : "TS2367" });
+        const compiled = (() => {
+          try {
+            compileDsl(readFileSync(files[i]!, "utf8"), files[i]!);
+            return "ok";
+          } catch (e) {
+            return String((e as Error).message);
+          }
+        })();
+        expect({ cmp, tsc: r.out.includes(`l${i}.ts(4,`) ? "TS2367" : "ok" }).toEqual({
+          cmp,
+          tsc: ok ? "ok" : "TS2367",
+        });
+        expect({ cmp, compiled: compiled === "ok" ? "ok" : /TS2367/.test(compiled) ? "TS2367" : compiled }).toEqual({
+          cmp,
+          compiled: ok ? "ok" : "TS2367",
+        });
       });
     });
   }, 60_000);
@@ -116,12 +166,15 @@ export function xdp_t(ctx: XdpContext): XdpAction {
   it("rejects a wrong program", () => {
     withTempDir("tsebpf-bad-", (dir) => {
       const bad = join(dir, "bad.ts");
-      writeFileSync(bad, `import { XdpContext, XdpAction, EthHdr } from "tsebpf";
+      writeFileSync(
+        bad,
+        `import { XdpContext, XdpAction, EthHdr } from "tsebpf";
 export function xdp_bad(ctx: XdpContext): XdpAction {
   const eth = ctx.header(EthHdr, 0);
   return eth.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;
 }
-`);
+`,
+      );
       const r = tsc([bad]);
       expect(r.code).not.toBe(0);
       expect(r.out).toMatch(/TS18047/);
@@ -130,7 +183,9 @@ export function xdp_bad(ctx: XdpContext): XdpAction {
 });
 
 describe("tsebpf.d.ts matches the catalogue", () => {
-  const declared = new Set([...dts.matchAll(/^export (?:declare )?(?:type|const|class|function|enum|interface) (\w+)/gm)].map((m) => m[1]!));
+  const declared = new Set(
+    [...dts.matchAll(/^export (?:declare )?(?:type|const|class|function|enum|interface) (\w+)/gm)].map((m) => m[1]!),
+  );
 
   it("declares every exported name", () => {
     for (const n of exportedNames()) expect(declared, n).toContain(n);
@@ -147,7 +202,12 @@ describe("tsebpf.d.ts matches the catalogue", () => {
     return m![1]!;
   };
   const members = (body: string): Map<string, string> =>
-    new Map([...body.matchAll(/^\s+(?:private )?(?:static )?(?:readonly )?(\w+)(?:<[^>]*>)?[(:]\s*([^;]*)/gm)].map((m) => [m[1]!, m[2]!]));
+    new Map(
+      [...body.matchAll(/^\s+(?:private )?(?:static )?(?:readonly )?(\w+)(?:<[^>]*>)?[(:]\s*([^;]*)/gm)].map((m) => [
+        m[1]!,
+        m[2]!,
+      ]),
+    );
 
   it("headers: fields, types, sizes, read-only bit fields", () => {
     for (const [name, h] of Object.entries(HEADERS)) {
@@ -156,7 +216,9 @@ describe("tsebpf.d.ts matches the catalogue", () => {
       expect(m.get("size"), name).toBe(String(h.size));
       for (const [field, def] of Object.entries(h.fields)) {
         expect(m.get(field), `${name}.${field}`).toBe(def.type);
-        expect(new RegExp(`readonly ${field}:`).test(body), `${name}.${field} readonly`).toBe(def.bitWidth !== undefined);
+        expect(new RegExp(`readonly ${field}:`).test(body), `${name}.${field} readonly`).toBe(
+          def.bitWidth !== undefined,
+        );
       }
       expect(m.size, name).toBe(Object.keys(h.fields).length + 2); // + constructor + size
     }
@@ -176,7 +238,11 @@ describe("tsebpf.d.ts matches the catalogue", () => {
     for (const [k, v] of Object.entries(XDP_ACTIONS)) expect(dts).toMatch(new RegExp(`\\b${k} = ${v},`));
     for (const [k, c] of Object.entries(CONSTANTS)) expect(dts).toContain(`export declare const ${k}: ${c.type};`);
     for (const k of Object.keys(INT_TYPES)) expect(dts).toContain(`export type ${k} = number;`);
-    for (const [k, h] of Object.entries(HELPERS)) expect(dts).toMatch(new RegExp(`export declare function ${k}\\(${h.params.length ? "\\w+: " + h.params.join(", \\w+: ") : ""}\\)`));
-    for (const k of [...Object.keys(LOG_LEVELS), ...Object.keys(FORMATS)]) expect(dts).toMatch(new RegExp(`export declare function ${k}\\(`));
+    for (const [k, h] of Object.entries(HELPERS))
+      expect(dts).toMatch(
+        new RegExp(`export declare function ${k}\\(${h.params.length ? "\\w+: " + h.params.join(", \\w+: ") : ""}\\)`),
+      );
+    for (const k of [...Object.keys(LOG_LEVELS), ...Object.keys(FORMATS)])
+      expect(dts).toMatch(new RegExp(`export declare function ${k}\\(`));
   });
 });

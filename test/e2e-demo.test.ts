@@ -7,7 +7,10 @@ import { requireFreshDist } from "./helpers/dist.js";
 
 if (haveKernel) requireFreshDist();
 const DEMO = new URL("../dist/cli/demo.js", import.meta.url).pathname;
-const leftovers = (pid: number) => execFileSync("ip", ["netns", "list"], { encoding: "utf8" }).split("\n").filter((l) => l.startsWith(`tsebpf-demo-${pid}-`));
+const leftovers = (pid: number) =>
+  execFileSync("ip", ["netns", "list"], { encoding: "utf8" })
+    .split("\n")
+    .filter((l) => l.startsWith(`tsebpf-demo-${pid}-`));
 
 describe.skipIf(!haveKernel)("npm start (demo)", () => {
   it("prints the table and cleans up", () => {

@@ -17,10 +17,19 @@ describe.skipIf(!haveKernel)("bad input gives one clear line", () => {
   const f = suiteDir("tsebpf-err-", (f) => {
     writeFileSync(f("hello.o"), builtinObject("hello"));
     writeFileSync(f("corrupt.o"), Buffer.from("\x7fELF this is not really an object file, just bytes"));
-    writeFileSync(f("reject.o"), writeBpfObject({
-      license: "GPL", maps: [],
-      programs: [{ section: "xdp/xdp_bad", func: { name: "xdp_bad", insns: [{ code: 0x95, dst: 0, src: 0, off: 0, imm: 0 }] } }],
-    }));
+    writeFileSync(
+      f("reject.o"),
+      writeBpfObject({
+        license: "GPL",
+        maps: [],
+        programs: [
+          {
+            section: "xdp/xdp_bad",
+            func: { name: "xdp_bad", insns: [{ code: 0x95, dst: 0, src: 0, off: 0, imm: 0 }] },
+          },
+        ],
+      }),
+    );
   });
 
   const oneLine = (err: string) => {
@@ -55,11 +64,25 @@ describe.skipIf(!haveKernel)("bad input gives one clear line", () => {
 
   it("verifier rejection shows the source line from BTF line info", async () => {
     const span = (line: number) => ({ file: "bad.ts", line, col: 3 });
-    writeFileSync(f("reject-src.o"), writeBpfObject({
-      license: "GPL", maps: [],
-      sources: [{ name: "bad.ts", text: "export function xdp_bad(ctx: XdpContext): XdpAction {\n  return undefinedThing;\n}\n" }],
-      programs: [{ section: "xdp/xdp_bad", func: { name: "xdp_bad", insns: [{ code: 0x95, dst: 0, src: 0, off: 0, imm: 0, span: span(2) }] } }],
-    }));
+    writeFileSync(
+      f("reject-src.o"),
+      writeBpfObject({
+        license: "GPL",
+        maps: [],
+        sources: [
+          {
+            name: "bad.ts",
+            text: "export function xdp_bad(ctx: XdpContext): XdpAction {\n  return undefinedThing;\n}\n",
+          },
+        ],
+        programs: [
+          {
+            section: "xdp/xdp_bad",
+            func: { name: "xdp_bad", insns: [{ code: 0x95, dst: 0, src: 0, off: 0, imm: 0, span: span(2) }] },
+          },
+        ],
+      }),
+    );
     const r = await cli("test", f("reject-src.o"), "--packet", "00".repeat(64));
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/\n  at source: return undefinedThing; @ bad\.ts:2\n/);
@@ -68,13 +91,17 @@ describe.skipIf(!haveKernel)("bad input gives one clear line", () => {
   it("bad --block address", async () => {
     const r = await cli("run", f("hello.o"), "--iface", "lo", "--block", "198.51.100.300");
     expect(r.code).toBe(1);
-    expect(r.err).toBe("tsebpf: error: --block '198.51.100.300': not an IPv4 address or CIDR (e.g. 198.51.100.3 or 198.51.100.0/24)\n");
+    expect(r.err).toBe(
+      "tsebpf: error: --block '198.51.100.300': not an IPv4 address or CIDR (e.g. 198.51.100.3 or 198.51.100.0/24)\n",
+    );
   });
 
   it("--block on a program without BLOCKLIST", async () => {
     const r = await cli("run", f("hello.o"), "--iface", "lo", "--block", "198.51.100.3");
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^tsebpf: error: --block needs a map named BLOCKLIST, and this program has none \(maps: TSEBPF_LOGS\)\n$/);
+    expect(r.err).toMatch(
+      /^tsebpf: error: --block needs a map named BLOCKLIST, and this program has none \(maps: TSEBPF_LOGS\)\n$/,
+    );
   });
 
   it("unknown --program name", async () => {
@@ -84,25 +111,43 @@ describe.skipIf(!haveKernel)("bad input gives one clear line", () => {
   });
 
   it("bad packet hex and bad --mode", async () => {
-    expect((await cli("test", f("hello.o"), "--packet", "zz")).err).toBe("tsebpf: error: --packet 'zz': neither a file nor an even number of hex digits\n");
-    expect((await cli("test", f("hello.o"), "--packet", "0000")).err).toBe("tsebpf: error: packet 1 is 2 byte(s); XDP test runs need at least 14 (an Ethernet header)\n");
-    expect((await cli("run", f("hello.o"), "--iface", "lo", "--mode", "fast")).err).toBe("tsebpf: error: --mode 'fast': expected skb, drv or hw\n");
+    expect((await cli("test", f("hello.o"), "--packet", "zz")).err).toBe(
+      "tsebpf: error: --packet 'zz': neither a file nor an even number of hex digits\n",
+    );
+    expect((await cli("test", f("hello.o"), "--packet", "0000")).err).toBe(
+      "tsebpf: error: packet 1 is 2 byte(s); XDP test runs need at least 14 (an Ethernet header)\n",
+    );
+    expect((await cli("run", f("hello.o"), "--iface", "lo", "--mode", "fast")).err).toBe(
+      "tsebpf: error: --mode 'fast': expected skb, drv or hw\n",
+    );
   });
 
   it("not root: capabilities dropped (run fails with the hint; test runs in the VM with one note)", () => {
-    const dropped = (...args: string[]) => spawnSync("setpriv", ["--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all", "--", process.execPath, BIN, ...args], { encoding: "utf8", timeout: 60000 });
+    const dropped = (...args: string[]) =>
+      spawnSync(
+        "setpriv",
+        ["--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all", "--", process.execPath, BIN, ...args],
+        { encoding: "utf8", timeout: 60000 },
+      );
     const r = dropped("run", f("hello.o"), "--iface", "lo");
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^tsebpf: error: .*operation not permitted \(EPERM\)\n\s+hint: needs root, or CAP_BPF \+ CAP_NET_ADMIN/);
+    expect(r.stderr).toMatch(
+      /^tsebpf: error: .*operation not permitted \(EPERM\)\n\s+hint: needs root, or CAP_BPF \+ CAP_NET_ADMIN/,
+    );
     expect(r.stderr.trim().split("\n")).toHaveLength(2);
     const t = dropped("test", f("hello.o"), "--packet", "00".repeat(64));
     expect(t.status).toBe(0);
-    expect(t.stderr).toMatch(/^note: the kernel refused BPF: .*\(EPERM\).*running in the in-process VM instead \(as --vm does\)\n$/);
+    expect(t.stderr).toMatch(
+      /^note: the kernel refused BPF: .*\(EPERM\).*running in the in-process VM instead \(as --vm does\)\n$/,
+    );
     expect(t.stdout).toMatch(/^packet 1: XDP_PASS/);
   });
 
   it("the CLI binary prints no stack trace for an internal-looking failure", () => {
-    const r = spawnSync(process.execPath, [BIN, "run", f("corrupt.o"), "--iface", "lo"], { encoding: "utf8", timeout: 20000 });
+    const r = spawnSync(process.execPath, [BIN, "run", f("corrupt.o"), "--iface", "lo"], {
+      encoding: "utf8",
+      timeout: 20000,
+    });
     expect(r.status).toBe(1);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
   });

@@ -109,7 +109,9 @@ describe.skipIf(!haveKernel)("tsebpf run (end to end)", () => {
     const second = tb.spawnIn(tb.rxNs, process.execPath, [BIN, "run", join(dir, "hello.o"), "--iface", tb.rxIf]);
     const out2 = collect(second);
     expect(await exited(second, 10000)).toBe(1);
-    expect(out2.err.trim()).toMatch(/^tsebpf: error: attaching XDP to .*: device or resource busy \(EBUSY\): program id \d+ is already attached\n\s+hint: .*--force/);
+    expect(out2.err.trim()).toMatch(
+      /^tsebpf: error: attaching XDP to .*: device or resource busy \(EBUSY\): program id \d+ is already attached\n\s+hint: .*--force/,
+    );
     expect(tb.attachedProgId()).toBe(id);
     first.c.kill("SIGINT");
     expect(await exited(first.c, 5000)).toBe(0);

@@ -23,30 +23,42 @@ function run(cmd: string, args: string[]): string {
 
 describe.skipIf(!haveKernel || !haveTools("bpftool", "ip"))("kernel loads our objects", () => {
   const bpffs = suiteBpffs(); // a private bpffs: /sys/fs/bpf may not be one
-  it.each([["xdp/xdp_firewall"], ["xdp"]])("bpftool prog load: hash map, ring buffer, subprogram, line info (section %s)", (section) => {
-    const obj = tmp(`fw-${section.replace("/", "_")}.o`);
-    writeFileSync(obj, writeBpfObject(firewallInput(section)));
-    const pin = join(bpffs(), `tsebpf-test-${tag}-${section.replace("/", "_")}`);
-    try {
-      run("bpftool", ["prog", "load", obj, pin, "type", "xdp"]);
-      const show = JSON.parse(run("bpftool", ["-j", "prog", "show", "pinned", pin])) as { name: string; type: string; map_ids: number[]; btf_id?: number };
-      expect(show.name).toBe("xdp_firewall");
-      expect(show.type).toBe("xdp");
-      expect(show.map_ids).toHaveLength(2);
-      expect(show.btf_id).toBeGreaterThan(0);
-      const maps = show.map_ids.map((id) => JSON.parse(run("bpftool", ["-j", "map", "show", "id", String(id)])) as { name: string; type: string });
-      expect(maps.map((m) => m.type).sort()).toEqual(["hash", "ringbuf"]);
-      const xlated = run("bpftool", ["prog", "dump", "xlated", "pinned", pin, "linum"]);
-      expect(xlated).toContain("; if (BLOCKLIST.has(key)) return XdpAction.Drop; [file:fw.ts line_num:4");
-      expect(xlated).toContain("int classify()");
-    } finally {
-      rmSync(pin, { force: true });
-    }
-  });
+  it.each([["xdp/xdp_firewall"], ["xdp"]])(
+    "bpftool prog load: hash map, ring buffer, subprogram, line info (section %s)",
+    (section) => {
+      const obj = tmp(`fw-${section.replace("/", "_")}.o`);
+      writeFileSync(obj, writeBpfObject(firewallInput(section)));
+      const pin = join(bpffs(), `tsebpf-test-${tag}-${section.replace("/", "_")}`);
+      try {
+        run("bpftool", ["prog", "load", obj, pin, "type", "xdp"]);
+        const show = JSON.parse(run("bpftool", ["-j", "prog", "show", "pinned", pin])) as {
+          name: string;
+          type: string;
+          map_ids: number[];
+          btf_id?: number;
+        };
+        expect(show.name).toBe("xdp_firewall");
+        expect(show.type).toBe("xdp");
+        expect(show.map_ids).toHaveLength(2);
+        expect(show.btf_id).toBeGreaterThan(0);
+        const maps = show.map_ids.map(
+          (id) => JSON.parse(run("bpftool", ["-j", "map", "show", "id", String(id)])) as { name: string; type: string },
+        );
+        expect(maps.map((m) => m.type).sort()).toEqual(["hash", "ringbuf"]);
+        const xlated = run("bpftool", ["prog", "dump", "xlated", "pinned", pin, "linum"]);
+        expect(xlated).toContain("; if (BLOCKLIST.has(key)) return XdpAction.Drop; [file:fw.ts line_num:4");
+        expect(xlated).toContain("int classify()");
+      } finally {
+        rmSync(pin, { force: true });
+      }
+    },
+  );
 
   // readBpfObject's BTF (DATASEC sizes/VAR offsets fixed as libbpf does) and per-program func/line
   // info (with .text subprograms appended) must be accepted as is: the loader notes any fallback.
-  const clangObjs = readdirSync("fixtures/c").filter((f) => f.endsWith("-g.o")).sort(); // clang emits BTF only with -g
+  const clangObjs = readdirSync("fixtures/c")
+    .filter((f) => f.endsWith("-g.o"))
+    .sort(); // clang emits BTF only with -g
   it.each(clangObjs)("the kernel accepts BTF and func/line info read from %s", (f) => {
     const notes: string[] = [];
     const obj = loadObject(readFileSync(`fixtures/c/${f}`), { verbose: (n) => notes.push(n) });

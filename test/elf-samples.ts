@@ -4,14 +4,29 @@ import type { Insn } from "../compiler/isa/insn.js";
 import { MAP_TYPE, type BpfObjectInput } from "../compiler/object.js";
 
 const span = (line: number, col = 3) => ({ file: "hello.ts", line, col });
-const I = (code: number, dst: number, src: number, off: number, imm: number, extra: Partial<Insn> = {}): Insn => ({ code, dst, src, off, imm, ...extra });
+const I = (code: number, dst: number, src: number, off: number, imm: number, extra: Partial<Insn> = {}): Insn => ({
+  code,
+  dst,
+  src,
+  off,
+  imm,
+  ...extra,
+});
 
 export const HELLO_SRC = "export function xdp_hello(ctx: XdpContext): XdpAction {\n  return XdpAction.Pass;\n}\n";
 
 export function helloInput(section = "xdp/xdp_hello"): BpfObjectInput {
   return {
     license: "GPL",
-    programs: [{ section, func: { name: "xdp_hello", insns: [I(0xb7, 0, 0, 0, 2, { span: span(2) }), I(0x95, 0, 0, 0, 0, { span: span(2) })] } }],
+    programs: [
+      {
+        section,
+        func: {
+          name: "xdp_hello",
+          insns: [I(0xb7, 0, 0, 0, 2, { span: span(2) }), I(0x95, 0, 0, 0, 0, { span: span(2) })],
+        },
+      },
+    ],
     maps: [],
     sources: [{ name: "hello.ts", text: HELLO_SRC }],
   };
@@ -65,7 +80,16 @@ export function firewallInput(section = "xdp/xdp_firewall"): BpfObjectInput {
     programs: [{ section, func: { name: "xdp_firewall", insns: prog, labels: new Map([["allowed", 12]]) } }],
     subprograms: [{ name: "classify", insns: classify }],
     maps: [
-      { name: "BLOCKLIST", type: MAP_TYPE.HASH, keySize: 4, valueSize: 4, maxEntries: 1024, flags: 0, key: { kind: "int", size: 4, signed: false }, value: { kind: "int", size: 4, signed: false } },
+      {
+        name: "BLOCKLIST",
+        type: MAP_TYPE.HASH,
+        keySize: 4,
+        valueSize: 4,
+        maxEntries: 1024,
+        flags: 0,
+        key: { kind: "int", size: 4, signed: false },
+        value: { kind: "int", size: 4, signed: false },
+      },
       { name: "EVENTS", type: MAP_TYPE.RINGBUF, keySize: 0, valueSize: 0, maxEntries: 4096, flags: 0 },
     ],
     sources: [{ name: "fw.ts", text: FW_SRC }],

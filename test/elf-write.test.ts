@@ -25,7 +25,9 @@ describe("bytes", () => {
     const at = w.u32(0);
     w.u8(1), w.align(8), w.u16(0x0203), w.i32(-2), w.u64(0x1122334455667788n);
     w.patchU32(at, 0xdeadbeef);
-    expect(Array.from(w.finish())).toEqual([0xef, 0xbe, 0xad, 0xde, 1, 0, 0, 0, 3, 2, 0xfe, 0xff, 0xff, 0xff, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11]);
+    expect(Array.from(w.finish())).toEqual([
+      0xef, 0xbe, 0xad, 0xde, 1, 0, 0, 0, 3, 2, 0xfe, 0xff, 0xff, 0xff, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11,
+    ]);
   });
   it("reads are bounds-checked and name what and where", () => {
     const r = new ByteReader(new Uint8Array([1, 2, 3]), 0x100);
@@ -39,7 +41,17 @@ describe("bytes", () => {
 describe("ELF writer and reader", () => {
   const input = {
     sections: [
-      { name: "xdp", type: 1, flags: 6, align: 8, data: new Uint8Array(16), relocs: [{ offset: 0, type: 1, symbol: "m" }, { offset: 8, type: 10, symbol: ".text" }] },
+      {
+        name: "xdp",
+        type: 1,
+        flags: 6,
+        align: 8,
+        data: new Uint8Array(16),
+        relocs: [
+          { offset: 0, type: 1, symbol: "m" },
+          { offset: 8, type: 10, symbol: ".text" },
+        ],
+      },
       { name: ".text", type: 1, flags: 6, align: 8, data: new Uint8Array(8) },
       { name: ".bss", type: 8, flags: 3, align: 8, data: new Uint8Array(0), size: 64 },
     ],
@@ -60,23 +72,38 @@ describe("ELF writer and reader", () => {
     expect(binds.slice(0, symtab.info)).toEqual(binds.slice(0, symtab.info).map(() => 0));
     expect(binds.slice(symtab.info).every((b) => b === 1)).toBe(true);
     const rel = elf.relocs.get(1)!;
-    expect(rel.map((r) => [r.offset, r.type, elf.symbols[r.symIndex].name || "(section)"])).toEqual([[0, 1, "m"], [8, 10, "(section)"]]);
+    expect(rel.map((r) => [r.offset, r.type, elf.symbols[r.symIndex].name || "(section)"])).toEqual([
+      [0, 1, "m"],
+      [8, 10, "(section)"],
+    ]);
     expect(elf.symbols[rel[1].symIndex].shndx).toBe(3);
   });
 
-  it.skipIf(!haveTools("readelf", "llvm-readelf-19", "llvm-objdump-14", "llvm-objdump-19"))("readelf -a, llvm-readelf -a and llvm-objdump read our objects without a warning", () => {
-    const objs = { "generic.o": writeElf(input), "hello.o": writeBpfObject(helloInput()), "fw.o": writeBpfObject(firewallInput()) };
-    for (const [name, bytes] of Object.entries(objs)) {
-      const path = tmp(name);
-      writeFileSync(path, bytes);
-      for (const [tool, args] of [["readelf", ["-a", "-W"]], ["llvm-readelf-19", ["-a"]], ["llvm-objdump-14", ["-dr"]], ["llvm-objdump-19", ["-dr", "-S"]]] as const) {
-        const r = spawnSync(tool, [...args, path], { encoding: "utf8" });
-        expect(r.status, `${tool} ${name}: ${r.stderr}`).toBe(0);
-        expect(r.stderr, `${tool} ${name}`).toBe("");
-        expect(r.stdout).not.toMatch(/warning/i);
+  it.skipIf(!haveTools("readelf", "llvm-readelf-19", "llvm-objdump-14", "llvm-objdump-19"))(
+    "readelf -a, llvm-readelf -a and llvm-objdump read our objects without a warning",
+    () => {
+      const objs = {
+        "generic.o": writeElf(input),
+        "hello.o": writeBpfObject(helloInput()),
+        "fw.o": writeBpfObject(firewallInput()),
+      };
+      for (const [name, bytes] of Object.entries(objs)) {
+        const path = tmp(name);
+        writeFileSync(path, bytes);
+        for (const [tool, args] of [
+          ["readelf", ["-a", "-W"]],
+          ["llvm-readelf-19", ["-a"]],
+          ["llvm-objdump-14", ["-dr"]],
+          ["llvm-objdump-19", ["-dr", "-S"]],
+        ] as const) {
+          const r = spawnSync(tool, [...args, path], { encoding: "utf8" });
+          expect(r.status, `${tool} ${name}: ${r.stderr}`).toBe(0);
+          expect(r.stderr, `${tool} ${name}`).toBe("");
+          expect(r.stdout).not.toMatch(/warning/i);
+        }
       }
-    }
-  });
+    },
+  );
 });
 
 describe("BTF", () => {
@@ -84,14 +111,26 @@ describe("BTF", () => {
     const b = new BtfBuilder();
     const int = b.add({ kind: "int", name: "int", size: 4, bits: 32, bitOffset: 0, encoding: 1 });
     const ptr = b.add({ kind: "ptr", type: int });
-    const st = b.add({ kind: "struct", name: "s", size: 16, members: [{ name: "a", type: int, bitOffset: 0 }, { name: "p", type: ptr, bitOffset: 64 }] });
+    const st = b.add({
+      kind: "struct",
+      name: "s",
+      size: 16,
+      members: [
+        { name: "a", type: int, bitOffset: 0 },
+        { name: "p", type: ptr, bitOffset: 64 },
+      ],
+    });
     const proto = b.add({ kind: "func_proto", ret: int, params: [{ name: "x", type: ptr }] });
     b.add({ kind: "func", name: "f", type: proto, linkage: 1 });
     b.add({ kind: "enum", name: "e", size: 4, values: [{ name: "A", value: -1n }] });
     const v = b.add({ kind: "var", name: "v", type: st, linkage: 1 });
     b.add({ kind: "datasec", name: ".data", size: 16, vars: [{ type: v, offset: 0, size: 16 }] });
-    const file = b.str("a.ts"), line = b.str("return 1;");
-    const ext = { funcInfo: [{ section: "xdp", records: [{ insnOff: 0, typeId: 5 }] }], lineInfo: [{ section: "xdp", records: [{ insnOff: 8, fileNameOff: file, lineOff: line, line: 7, col: 3 }] }] };
+    const file = b.str("a.ts"),
+      line = b.str("return 1;");
+    const ext = {
+      funcInfo: [{ section: "xdp", records: [{ insnOff: 0, typeId: 5 }] }],
+      lineInfo: [{ section: "xdp", records: [{ insnOff: 8, fileNameOff: file, lineOff: line, line: 7, col: 3 }] }],
+    };
     const extBytes = writeBtfExt(ext, b.strings);
     const parsed = parseBtf(b.bytes());
     expect(parsed.types.slice(1)).toEqual(b.types);
@@ -126,7 +165,10 @@ describe("BPF object reader", () => {
   it("reads our object: programs with .text linked in, relocations by slot, maps, func/line info, log formats", () => {
     const m = readBpfObject(writeBpfObject(firewallInput()));
     expect(m.license).toBe("GPL");
-    expect(m.maps.map((x) => [x.name, x.type, x.keySize, x.valueSize, x.maxEntries])).toEqual([["BLOCKLIST", 1, 4, 4, 1024], ["EVENTS", 27, 0, 0, 4096]]);
+    expect(m.maps.map((x) => [x.name, x.type, x.keySize, x.valueSize, x.maxEntries])).toEqual([
+      ["BLOCKLIST", 1, 4, 4, 1024],
+      ["EVENTS", 27, 0, 0, 4096],
+    ]);
     const p = linked(m);
     expect([p.name, p.section, bytesOf(p).length / 8]).toEqual(["xdp_firewall", "xdp/xdp_firewall", 23 + 4]);
     expect(p.relocs).toEqual([
@@ -143,12 +185,18 @@ describe("BPF object reader", () => {
 
   it("reads clang objects: BTF maps, legacy maps, __noinline subprograms", () => {
     const fw = readBpfObject(readFileSync("fixtures/c/firewall.clang19-g.o"));
-    expect(fw.maps.map((x) => [x.name, x.type, x.keySize, x.valueSize, x.maxEntries])).toEqual([["BLOCKLIST", 1, 4, 4, 1024], ["EVENTS", 27, 0, 0, 4096]]);
+    expect(fw.maps.map((x) => [x.name, x.type, x.keySize, x.valueSize, x.maxEntries])).toEqual([
+      ["BLOCKLIST", 1, 4, 4, 1024],
+      ["EVENTS", 27, 0, 0, 4096],
+    ]);
     const legacy = readBpfObject(readFileSync("fixtures/c/legacy.clang14.o"));
     expect(legacy.maps).toEqual([{ name: "counters", type: 2, keySize: 4, valueSize: 8, maxEntries: 4, flags: 0 }]);
     expect(legacy.programs[0].relocs).toEqual([{ slot: 4, symbol: "counters", kind: "map" }]);
     const sub = readBpfObject(readFileSync("fixtures/c/subprog.clang14.o"));
-    expect(sub.programs.map((_, i) => [sub.programs[i].name, bytesOf(linked(sub, i)).length / 8])).toEqual([["xdp_size", 5 + 11], ["xdp_size_twice", 14 + 11]]);
+    expect(sub.programs.map((_, i) => [sub.programs[i].name, bytesOf(linked(sub, i)).length / 8])).toEqual([
+      ["xdp_size", 5 + 11],
+      ["xdp_size_twice", 14 + 11],
+    ]);
     const view = new DataView(bytesOf(linked(sub, 1)).buffer);
     for (const slot of [4, 12]) expect(slot + 1 + view.getInt32(slot * 8 + 4, true)).toBe(14);
   });
@@ -156,19 +204,38 @@ describe("BPF object reader", () => {
   it("classifies relocations: map (.maps / legacy maps), data (.rodata section symbol), other", () => {
     const ld = (imm = 0) => new Uint8Array([0x18, 0x01, 0, 0, imm, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     const code = new Uint8Array([...ld(), ...ld(4), ...ld(), 0x95, 0, 0, 0, 0, 0, 0, 0]);
-    const m = readBpfObject(writeElf({
-      sections: [
-        { name: "xdp", type: 1, flags: 6, align: 8, data: code, relocs: [{ offset: 0, type: 1, symbol: "counters" }, { offset: 16, type: 1, symbol: ".rodata" }, { offset: 32, type: 1, symbol: "ext" }] },
-        { name: "maps", type: 1, flags: 3, align: 4, data: new Uint8Array([2, 0, 0, 0, 4, 0, 0, 0, 8, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0]) },
-        { name: ".rodata", type: 1, flags: 2, align: 8, data: new Uint8Array(8) },
-        { name: "license", type: 1, flags: 3, align: 1, data: new TextEncoder().encode("Dual MIT/GPL\0") },
-      ],
-      symbols: [
-        { name: "prog", section: "xdp", value: 0, size: code.length, type: "func", bind: "global" },
-        { name: "counters", section: "maps", value: 0, size: 20, type: "object", bind: "global" },
-        { name: "ext", value: 0, size: 0, type: "notype", bind: "global" },
-      ],
-    }));
+    const m = readBpfObject(
+      writeElf({
+        sections: [
+          {
+            name: "xdp",
+            type: 1,
+            flags: 6,
+            align: 8,
+            data: code,
+            relocs: [
+              { offset: 0, type: 1, symbol: "counters" },
+              { offset: 16, type: 1, symbol: ".rodata" },
+              { offset: 32, type: 1, symbol: "ext" },
+            ],
+          },
+          {
+            name: "maps",
+            type: 1,
+            flags: 3,
+            align: 4,
+            data: new Uint8Array([2, 0, 0, 0, 4, 0, 0, 0, 8, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0]),
+          },
+          { name: ".rodata", type: 1, flags: 2, align: 8, data: new Uint8Array(8) },
+          { name: "license", type: 1, flags: 3, align: 1, data: new TextEncoder().encode("Dual MIT/GPL\0") },
+        ],
+        symbols: [
+          { name: "prog", section: "xdp", value: 0, size: code.length, type: "func", bind: "global" },
+          { name: "counters", section: "maps", value: 0, size: 20, type: "object", bind: "global" },
+          { name: "ext", value: 0, size: 0, type: "notype", bind: "global" },
+        ],
+      }),
+    );
     expect(m.license).toBe("Dual MIT/GPL");
     expect(m.maps).toEqual([{ name: "counters", type: 2, keySize: 4, valueSize: 8, maxEntries: 16, flags: 0 }]);
     expect(m.programs[0].relocs).toEqual([
@@ -194,6 +261,12 @@ describe("BPF object reader", () => {
     const before = raw.types.find((t) => t.kind === "datasec" && t.name === ".maps");
     expect(before).toMatchObject({ size: 0 });
     const fixed = parseBtf(readBpfObject(bytes).btf!).types.find((t) => t.kind === "datasec" && t.name === ".maps");
-    expect(fixed).toMatchObject({ size: 48, vars: [{ offset: 0, size: 32 }, { offset: 32, size: 16 }] });
+    expect(fixed).toMatchObject({
+      size: 48,
+      vars: [
+        { offset: 0, size: 32 },
+        { offset: 32, size: 16 },
+      ],
+    });
   });
 });

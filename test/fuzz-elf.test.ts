@@ -14,7 +14,6 @@ import { rng } from "./helpers/rng.js";
 const SEED = Number(process.env.TSEBPF_FUZZ_SEED ?? 0x5eb9f);
 const PER_SEED = Number(process.env.TSEBPF_FUZZ_ITERS ?? 1700);
 
-
 const seeds: [string, Uint8Array][] = [
   ["fw.o", writeBpfObject(firewallInput())],
   ["hello.o", writeBpfObject(helloInput("xdp"))],
@@ -26,27 +25,43 @@ const seeds: [string, Uint8Array][] = [
 
 type Mutator = (b: Uint8Array, r: () => number) => Uint8Array;
 const int = (r: () => number, n: number) => Math.floor(r() * n);
-const interesting = (r: () => number, len: number) => [0, 1, 7, 8, 24, 64, 0xff, 0xffff, 0x7fffffff, 0xffffffff, len, len - 1, len + 1, int(r, 0x100000000)][int(r, 14)] >>> 0;
-const setU32 = (b: Uint8Array, at: number, v: number) => at >= 0 && at + 4 <= b.length && new DataView(b.buffer, b.byteOffset).setUint32(at, v, true);
+const interesting = (r: () => number, len: number) =>
+  [0, 1, 7, 8, 24, 64, 0xff, 0xffff, 0x7fffffff, 0xffffffff, len, len - 1, len + 1, int(r, 0x100000000)][int(r, 14)] >>>
+  0;
+const setU32 = (b: Uint8Array, at: number, v: number) =>
+  at >= 0 && at + 4 <= b.length && new DataView(b.buffer, b.byteOffset).setUint32(at, v, true);
 
 /** Offsets of structures worth hitting: header, section headers, and the bytes of named sections. */
 function fieldsOf(b: Uint8Array): { shdrs: number[]; sections: { name: string; off: number; size: number }[] } {
   try {
     const elf = readElf(b);
-    return { shdrs: elf.sections.map((_, i) => elf.header.shoff + i * 64), sections: elf.sections.filter((s) => s.size).map((s) => ({ name: s.name, off: s.offset, size: s.size })) };
+    return {
+      shdrs: elf.sections.map((_, i) => elf.header.shoff + i * 64),
+      sections: elf.sections.filter((s) => s.size).map((s) => ({ name: s.name, off: s.offset, size: s.size })),
+    };
   } catch {
     return { shdrs: [], sections: [] };
   }
 }
 
 const mutators: Mutator[] = [
-  (b, r) => { for (let k = 1 + int(r, 4); k--; ) b[int(r, b.length)] ^= 1 << int(r, 8); return b; }, // bit flips
-  (b, r) => { for (let k = 1 + int(r, 3); k--; ) b[int(r, b.length)] = [0, 0xff, int(r, 256)][int(r, 3)]; return b; }, // byte sets
+  (b, r) => {
+    for (let k = 1 + int(r, 4); k--; ) b[int(r, b.length)] ^= 1 << int(r, 8);
+    return b;
+  }, // bit flips
+  (b, r) => {
+    for (let k = 1 + int(r, 3); k--; ) b[int(r, b.length)] = [0, 0xff, int(r, 256)][int(r, 3)];
+    return b;
+  }, // byte sets
   (b, r) => b.subarray(0, int(r, b.length)), // truncation
-  (b, r) => { setU32(b, [16, 18, 40, 44, 58, 60, 62][int(r, 7)] & ~1, interesting(r, b.length)); return b; }, // ELF header fields
+  (b, r) => {
+    setU32(b, [16, 18, 40, 44, 58, 60, 62][int(r, 7)] & ~1, interesting(r, b.length));
+    return b;
+  }, // ELF header fields
   (b, r) => {
     const { shdrs } = fieldsOf(b);
-    if (shdrs.length) setU32(b, shdrs[int(r, shdrs.length)] + [0, 4, 8, 24, 32, 40, 44, 48, 56][int(r, 9)], interesting(r, b.length));
+    if (shdrs.length)
+      setU32(b, shdrs[int(r, shdrs.length)] + [0, 4, 8, 24, 32, 40, 44, 48, 56][int(r, 9)], interesting(r, b.length));
     return b;
   }, // section header fields
   (b, r) => {
@@ -94,12 +109,15 @@ describe("fuzz: hostile objects", () => {
         try {
           tally[exercise(b)]++;
         } catch (e) {
-          if (failures.length < 5) failures.push(`${name} #${i} (mutator ${m}): ${(e as Error).stack?.split("\n").slice(0, 3).join(" | ")}`);
+          if (failures.length < 5)
+            failures.push(`${name} #${i} (mutator ${m}): ${(e as Error).stack?.split("\n").slice(0, 3).join(" | ")}`);
         }
       }
     }
     const ms = performance.now() - t0;
-    console.log(`fuzz: ${tally.ok} read, ${tally.rejected} rejected, ${failures.length ? "FAILURES" : "no failures"} in ${ms.toFixed(0)} ms; ${reasons.size} distinct reasons`);
+    console.log(
+      `fuzz: ${tally.ok} read, ${tally.rejected} rejected, ${failures.length ? "FAILURES" : "no failures"} in ${ms.toFixed(0)} ms; ${reasons.size} distinct reasons`,
+    );
     expect(failures).toEqual([]);
     expect(tally.ok + tally.rejected).toBeGreaterThanOrEqual(10_000);
     expect(tally.rejected).toBeGreaterThan(1000); // the mutations do reach the checks

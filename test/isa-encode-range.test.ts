@@ -32,33 +32,55 @@ describe("encoder field ranges", () => {
   });
 
   it("accepts every field's extremes unchanged", () => {
-    const edge = [ins(0x05, 0, 0, 32767), ins(0x05, 0, 0, -32768), ins(0xb7, 15, 15, 0, 2 ** 31 - 1), ins(0xb7, 0, 0, 0, -(2 ** 31)),
-      { ...ins(0x18, 1), imm64: (1n << 64n) - 1n }, { ...ins(0x18, 1), imm64: -(1n << 63n) }];
+    const edge = [
+      ins(0x05, 0, 0, 32767),
+      ins(0x05, 0, 0, -32768),
+      ins(0xb7, 15, 15, 0, 2 ** 31 - 1),
+      ins(0xb7, 0, 0, 0, -(2 ** 31)),
+      { ...ins(0x18, 1), imm64: (1n << 64n) - 1n },
+      { ...ins(0x18, 1), imm64: -(1n << 63n) },
+    ];
     const back = decodeInsns(encodeInsns(edge));
     const fields = (i: Insn) => [i.dst, i.src, i.off, i.code === 0x18 ? i.imm64 : i.imm];
     expect(back.map(fields)).toEqual(edge.map((i) => fields({ ...i, imm64: BigInt.asUintN(64, i.imm64 ?? 0n) })));
   });
 
   it("names the label and the instruction when a resolved jump does not fit its field", () => {
-    const far: Insn[] = [{ ...ins(0x15, 1), target: "end" }, ...Array.from({ length: 32768 }, () => ins(0xb7)), ins(0x95)];
+    const far: Insn[] = [
+      { ...ins(0x15, 1), target: "end" },
+      ...Array.from({ length: 32768 }, () => ins(0xb7)),
+      ins(0x95),
+    ];
     const labels = new Map([["end", far.length - 1]]);
-    expect(() => encodeInsns(far, labels)).toThrow(/instruction 0: jump to 'end' is out of range: off 32768 does not fit/);
+    expect(() => encodeInsns(far, labels)).toThrow(
+      /instruction 0: jump to 'end' is out of range: off 32768 does not fit/,
+    );
     far[0] = { ...ins(0x06), target: "end" }; // gotol: 32-bit offset in imm
     expect(decodeInsns(encodeInsns(far, labels))[0].imm).toBe(32768);
     expect(fieldError("imm", 2 ** 31)).toMatch(/does not fit/);
   });
 
   it("the object writer (DSL output) range-checks too: no silent 16-bit wrap", () => {
-    const insns: Insn[] = [{ ...ins(0x05), target: "end" }, ...Array.from({ length: 70000 }, () => ins(0xb7)), ins(0x95)];
+    const insns: Insn[] = [
+      { ...ins(0x05), target: "end" },
+      ...Array.from({ length: 70000 }, () => ins(0xb7)),
+      ins(0x95),
+    ];
     const func = { name: "f", insns, labels: new Map([["end", insns.length - 1]]), global: true };
-    expect(() => writeBpfObject({ license: "GPL", programs: [{ section: "xdp", func }], maps: [] })).toThrow(/f: instruction 0: jump to 'end' is out of range: off 70000/);
+    expect(() => writeBpfObject({ license: "GPL", programs: [{ section: "xdp", func }], maps: [] })).toThrow(
+      /f: instruction 0: jump to 'end' is out of range: off 70000/,
+    );
   });
 });
 
 describe("assembler: out-of-range operands and branches are file:line:col diagnostics", () => {
   const asm = (src: string) => assembleToObject(src, "r.s", { sectionStyle: "tsebpf" }).diagnostics.map(formatCompact);
   it("numeric operands", () => {
-    expect(asm(" if r1 > 2 goto +40000\n gotol +0x80000000\n *(u32 *)(r1 + 40000) = r2\n r0 = 0x1ffffffff\n call f + 0x100000000000\nf:\n exit\n")).toEqual([
+    expect(
+      asm(
+        " if r1 > 2 goto +40000\n gotol +0x80000000\n *(u32 *)(r1 + 40000) = r2\n r0 = 0x1ffffffff\n call f + 0x100000000000\nf:\n exit\n",
+      ),
+    ).toEqual([
       "r.s:1:17: error ASM002: operand is not an identifier or 16-bit signed integer",
       "r.s:2:8: error ASM002: operand is not an identifier or 32-bit signed integer",
       "r.s:3:14: error ASM002: operand is not a 16-bit signed integer",

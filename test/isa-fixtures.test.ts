@@ -9,7 +9,9 @@ import { readElf } from "../compiler/elf/read-elf.js";
 import { decodeInsns } from "../compiler/isa/decode.js";
 import { printInsn, type PrintOptions } from "../compiler/isa/print.js";
 
-const objects = readdirSync("fixtures/c").filter((f) => f.endsWith(".o")).map((f) => `fixtures/c/${f}`);
+const objects = readdirSync("fixtures/c")
+  .filter((f) => f.endsWith(".o"))
+  .map((f) => `fixtures/c/${f}`);
 
 /** section name → slot → text, from llvm-objdump. */
 function dump(tool: string, args: string[], obj: string): Map<string, Map<number, string>> {
@@ -39,7 +41,8 @@ describe.skipIf(!haveTools("llvm-objdump-14", "llvm-objdump-19"))("printer on cl
           let slot = 0;
           for (const i of decodeInsns(s.data)) {
             const expected = want.get(s.name)?.get(slot);
-            if (expected !== undefined) { // llvm-objdump prints runs of zero words as "..."
+            if (expected !== undefined) {
+              // llvm-objdump prints runs of zero words as "..."
               expect(printInsn(i, opts), `${tool} ${s.name}:${slot}`).toBe(expected);
               checked++;
             }

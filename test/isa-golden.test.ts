@@ -12,9 +12,25 @@ const GOLDEN = "fixtures/isa/table.txt";
 function listing(): string {
   const hex = (n: number) => `0x${n.toString(16).padStart(2, "0")}`;
   const rows = OP_TABLE.map((e) => {
-    const disc = [e.off !== undefined ? `off=${e.off}` : "", e.imm !== undefined ? `imm=${hex(e.imm)}` : "", e.src !== undefined ? `src=${e.src}` : ""].filter(Boolean).join(" ");
-    const show = (t: string | null | undefined) => (t === undefined ? "=" : t === null ? "<unknown>" : t.replace(/\t/g, "\\t"));
-    return [e.name, hex(e.code), disc || "-", show(e.asm), show(e.asm32), show(e.llvm14), e.parse ? `parse: ${e.parse.join(" ; ") || "(none)"}` : "", e.ubpf ? `ubpf: ${e.ubpf}` : ""].join(" | ");
+    const disc = [
+      e.off !== undefined ? `off=${e.off}` : "",
+      e.imm !== undefined ? `imm=${hex(e.imm)}` : "",
+      e.src !== undefined ? `src=${e.src}` : "",
+    ]
+      .filter(Boolean)
+      .join(" ");
+    const show = (t: string | null | undefined) =>
+      t === undefined ? "=" : t === null ? "<unknown>" : t.replace(/\t/g, "\\t");
+    return [
+      e.name,
+      hex(e.code),
+      disc || "-",
+      show(e.asm),
+      show(e.asm32),
+      show(e.llvm14),
+      e.parse ? `parse: ${e.parse.join(" ; ") || "(none)"}` : "",
+      e.ubpf ? `ubpf: ${e.ubpf}` : "",
+    ].join(" | ");
   });
   return `# name | opcode | discriminators | llvm-objdump-19 | with --mcpu=v4 (= same) | llvm-objdump-14 (= same) | parse | ubpf\n${rows.join("\n")}\n`;
 }

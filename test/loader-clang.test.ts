@@ -7,7 +7,9 @@ import { loadObject } from "../loader/object.js";
 import { testRun, xdpActionName } from "../loader/test-run.js";
 
 const dir = new URL("../fixtures/c/", import.meta.url).pathname;
-const objects = readdirSync(dir).filter((f) => f.endsWith(".o")).sort();
+const objects = readdirSync(dir)
+  .filter((f) => f.endsWith(".o"))
+  .sort();
 
 describe.skipIf(!haveKernel)("clang-built objects load", () => {
   it("finds the fixtures", () => expect(objects.length).toBeGreaterThanOrEqual(5));

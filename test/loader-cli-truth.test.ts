@@ -20,21 +20,47 @@ const C_SOURCES: Record<string, string> = {
   glob: `const volatile int limit = 3;\nint counter;\nSEC("xdp") int xdp_glob(void *ctx) { counter++; return limit; }`,
 };
 const PKT = Buffer.from(frame()).toString("hex");
-const NOT_XDP = "which is not an XDP section: tsebpf loads, runs and attaches XDP programs only (sections xdp, xdp/…, xdp.frags, xdp.frags/…)";
+const NOT_XDP =
+  "which is not an XDP section: tsebpf loads, runs and attaches XDP programs only (sections xdp, xdp/…, xdp.frags, xdp.frags/…)";
 
-const I = (code: number, dst: number, src: number, off: number, imm: number, target?: string): Insn => ({ code, dst, src, off, imm, target });
+const I = (code: number, dst: number, src: number, off: number, imm: number, target?: string): Insn => ({
+  code,
+  dst,
+  src,
+  off,
+  imm,
+  target,
+});
 // returns 7 (not an XDP action) when the first byte is 0, else XDP_PASS
 const seven: Insn[] = [
-  I(0x61, 2, 1, 0, 0), I(0x61, 3, 1, 4, 0), I(0xbf, 4, 2, 0, 0), I(0x07, 4, 0, 0, 1), I(0x2d, 4, 3, 0, 0, "pass"),
-  I(0x71, 5, 2, 0, 0), I(0x55, 5, 0, 0, 0, "pass"), I(0xb7, 0, 0, 0, 7), I(0x95, 0, 0, 0, 0),
-  I(0xb7, 0, 0, 0, 2), I(0x95, 0, 0, 0, 0),
+  I(0x61, 2, 1, 0, 0),
+  I(0x61, 3, 1, 4, 0),
+  I(0xbf, 4, 2, 0, 0),
+  I(0x07, 4, 0, 0, 1),
+  I(0x2d, 4, 3, 0, 0, "pass"),
+  I(0x71, 5, 2, 0, 0),
+  I(0x55, 5, 0, 0, 0, "pass"),
+  I(0xb7, 0, 0, 0, 7),
+  I(0x95, 0, 0, 0, 0),
+  I(0xb7, 0, 0, 0, 2),
+  I(0x95, 0, 0, 0, 0),
 ];
 
 describe("run/test inputs", () => {
   const f = suiteDir("tsebpf-truth-", (f) => {
-    writeFileSync(f("bad.ts"), `import { XdpContext, XdpAction } from "tsebpf";\nexport function xdp_bad(ctx: XdpContext): XdpAction {\n  return nope;\n}\n`);
+    writeFileSync(
+      f("bad.ts"),
+      `import { XdpContext, XdpAction } from "tsebpf";\nexport function xdp_bad(ctx: XdpContext): XdpAction {\n  return nope;\n}\n`,
+    );
     writeFileSync(f("prog.c"), C_HEAD);
-    writeFileSync(f("seven.o"), writeBpfObject({ license: "GPL", maps: [], programs: [{ section: "xdp", func: { name: "xdp_seven", insns: seven, labels: new Map([["pass", 9]]) } }] }));
+    writeFileSync(
+      f("seven.o"),
+      writeBpfObject({
+        license: "GPL",
+        maps: [],
+        programs: [{ section: "xdp", func: { name: "xdp_seven", insns: seven, labels: new Map([["pass", 9]]) } }],
+      }),
+    );
     if (haveTools("clang-19"))
       for (const [name, src] of Object.entries(C_SOURCES)) {
         writeFileSync(f(`${name}.c`), C_HEAD + src + "\n");
@@ -44,14 +70,19 @@ describe("run/test inputs", () => {
 
   it("test and run print source diagnostics with the line and caret exactly as build does", async () => {
     const built = await cli("build", f("bad.ts"), "-o", f("bad.o"));
-    expect(built.err).toBe(`${f("bad.ts")}:3:10: error TS2304: Cannot find name 'nope'.\n  return nope;\n         ^^^^\n`);
+    expect(built.err).toBe(
+      `${f("bad.ts")}:3:10: error TS2304: Cannot find name 'nope'.\n  return nope;\n         ^^^^\n`,
+    );
     expect((await cli("test", f("bad.ts"), "--packet", PKT)).err).toBe(built.err);
     expect((await cli("run", f("bad.ts"), "-i", "lo")).err).toBe(built.err);
   });
 
   it("names .o among the accepted inputs for an unknown kind of file", async () => {
     const r = await cli("test", f("prog.c"), "--packet", PKT);
-    expect([r.code, r.err]).toEqual([1, `tsebpf: error: ${f("prog.c")}: unknown program kind (expected .ts for the DSL, .s for assembly, or .o for an ELF object; build C with clang -O2 -target bpf -c first)\n`]);
+    expect([r.code, r.err]).toEqual([
+      1,
+      `tsebpf: error: ${f("prog.c")}: unknown program kind (expected .ts for the DSL, .s for assembly, or .o for an ELF object; build C with clang -O2 -target bpf -c first)\n`,
+    ]);
   });
 
   it.skipIf(!haveTools("clang-19"))("refuses programs in non-XDP sections, naming the section", async () => {
@@ -61,16 +92,23 @@ describe("run/test inputs", () => {
     expect(kp.err).toBe(`tsebpf: error: program 'probe' is in section 'kprobe/do_nanosleep', ${NOT_XDP}\n`);
   });
 
-  it.skipIf(!haveTools("clang-19") || !haveKernel)("run refuses a tc program before attaching; xdp.frags runs", async () => {
-    expect((await cli("run", f("tc.o"), "-i", "lo")).err).toBe(`tsebpf: error: program 'cls' is in section 'tc', ${NOT_XDP}\n`);
-    const frags = await cli("test", f("mixed.o"), "--packet", PKT);
-    expect(frags.err).toBe("");
-    expect(frags.out).toMatch(/^packet 1: XDP_DROP /);
-  });
+  it.skipIf(!haveTools("clang-19") || !haveKernel)(
+    "run refuses a tc program before attaching; xdp.frags runs",
+    async () => {
+      expect((await cli("run", f("tc.o"), "-i", "lo")).err).toBe(
+        `tsebpf: error: program 'cls' is in section 'tc', ${NOT_XDP}\n`,
+      );
+      const frags = await cli("test", f("mixed.o"), "--packet", PKT);
+      expect(frags.err).toBe("");
+      expect(frags.out).toMatch(/^packet 1: XDP_DROP /);
+    },
+  );
 
   it.skipIf(!haveTools("clang-19") || !haveKernel)("says that global variables are not supported yet", async () => {
     const r = await cli("test", f("glob.o"), "--packet", PKT);
-    expect(r.err).toMatch(/^tsebpf: error: program xdp_glob: instruction \d+ uses the global variable '(counter|limit|\.bss|\.rodata)': global variables \(\.rodata, \.data, \.bss\) are not supported yet/);
+    expect(r.err).toMatch(
+      /^tsebpf: error: program xdp_glob: instruction \d+ uses the global variable '(counter|limit|\.bss|\.rodata)': global variables \(\.rodata, \.data, \.bss\) are not supported yet/,
+    );
   });
 
   it.skipIf(!haveKernel)("keeps the ns/packet column aligned when a verdict is not an XDP action", async () => {
@@ -97,24 +135,44 @@ describe("--packet capture files", () => {
   const hex = (ps: Uint8Array[]) => ps.map((p) => Buffer.from(p).toString("hex"));
 
   it("reads pcapng Enhanced and Simple Packet Blocks in both byte orders", () => {
-    for (const name of ["le.pcapng", "be.pcapng", "simple.pcapng", "be.pcap"]) expect(hex(readPackets(f(name)))).toEqual(hex(pkts));
+    for (const name of ["le.pcapng", "be.pcapng", "simple.pcapng", "be.pcap"])
+      expect(hex(readPackets(f(name)))).toEqual(hex(pkts));
   });
 
   it("refuses captures that are not Ethernet by link type name", () => {
-    expect(() => readPackets(f("cooked.pcap"))).toThrow(`${f("cooked.pcap")}: linktype 113 (LINUX_SLL) is not Ethernet (at offset 20)`);
-    expect(() => readPackets(f("cooked2.pcapng"))).toThrow(`${f("cooked2.pcapng")}: linktype 276 (LINUX_SLL2) is not Ethernet`);
+    expect(() => readPackets(f("cooked.pcap"))).toThrow(
+      `${f("cooked.pcap")}: linktype 113 (LINUX_SLL) is not Ethernet (at offset 20)`,
+    );
+    expect(() => readPackets(f("cooked2.pcapng"))).toThrow(
+      `${f("cooked2.pcapng")}: linktype 276 (LINUX_SLL2) is not Ethernet`,
+    );
     expect(() => readPackets(f("junk.pcapng"))).toThrow(/bad pcapng byte-order magic at offset 8/);
   });
 
   it("warns when a packet was captured shorter than it was on the wire", () => {
     const warnings: string[] = [];
     expect(readPackets(f("short.pcap"), (w) => warnings.push(w)).length).toBe(2);
-    expect(warnings).toEqual([`${f("short.pcap")}: packet 2 was captured with ${pkts[1].length} of its 1514 bytes (snapshot length); it runs truncated`]);
+    expect(warnings).toEqual([
+      `${f("short.pcap")}: packet 2 was captured with ${pkts[1].length} of its 1514 bytes (snapshot length); it runs truncated`,
+    ]);
   });
 
   it.skipIf(!haveKernel)("test runs every packet of a pcapng file, and prints the warning", async () => {
-    const fw = await cli("test", "programs/firewall.ts", "--map", "BLOCKLIST", "198.51.100.3=1", "--packet", f("simple.pcapng"), f("short.pcap"));
-    expect(fw.out).toMatch(/^packet 1: XDP_DROP .*\npacket 2: XDP_PASS .*\npacket 3: XDP_DROP .*\npacket 4: XDP_PASS .*\n$/);
-    expect(fw.err).toBe(`warning: ${f("short.pcap")}: packet 2 was captured with ${pkts[1].length} of its 1514 bytes (snapshot length); it runs truncated\n`);
+    const fw = await cli(
+      "test",
+      "programs/firewall.ts",
+      "--map",
+      "BLOCKLIST",
+      "198.51.100.3=1",
+      "--packet",
+      f("simple.pcapng"),
+      f("short.pcap"),
+    );
+    expect(fw.out).toMatch(
+      /^packet 1: XDP_DROP .*\npacket 2: XDP_PASS .*\npacket 3: XDP_DROP .*\npacket 4: XDP_PASS .*\n$/,
+    );
+    expect(fw.err).toBe(
+      `warning: ${f("short.pcap")}: packet 2 was captured with ${pkts[1].length} of its 1514 bytes (snapshot length); it runs truncated\n`,
+    );
   });
 });

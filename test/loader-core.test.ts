@@ -75,14 +75,25 @@ describe.skipIf(!haveKernel || !haveTools("clang-19"))("CO-RE relocations agains
   const f = suiteDir("tsebpf-core-", (p) => {
     for (const [name, body] of Object.entries(SOURCES)) {
       writeFileSync(p(`${name}.c`), PRELUDE + body);
-      execFileSync("clang-19", [`-I/usr/include/${process.arch === "arm64" ? "aarch64" : "x86_64"}-linux-gnu`, "-O2", "-g", "-target", "bpf", "-c", p(`${name}.c`), "-o", p(`${name}.o`)]);
+      execFileSync("clang-19", [
+        `-I/usr/include/${process.arch === "arm64" ? "aarch64" : "x86_64"}-linux-gnu`,
+        "-O2",
+        "-g",
+        "-target",
+        "bpf",
+        "-c",
+        p(`${name}.c`),
+        "-o",
+        p(`${name}.o`),
+      ]);
     }
   });
 
   it("the object carries the relocations (llvm-objdump-19 sees them)", () => {
     if (!haveTools("llvm-objdump-19")) return;
     const dump = execFileSync("llvm-objdump-19", ["-dr", f("fields.o")], { encoding: "utf8" });
-    for (const k of ["field_exists", "byte_sz", "byte_off", "lshift_u64", "rshift_u64"]) expect(dump).toContain(`CO-RE <${k}>`);
+    for (const k of ["field_exists", "byte_sz", "byte_off", "lshift_u64", "rshift_u64"])
+      expect(dump).toContain(`CO-RE <${k}>`);
   });
 
   it("reads the kernel's layout: reordered fields, an anonymous union, a bitfield, a missing field", async () => {
@@ -96,7 +107,9 @@ describe.skipIf(!haveKernel || !haveTools("clang-19"))("CO-RE relocations agains
   it("an unguarded read of a field the kernel lacks names the relocation", async () => {
     const r = await cli("test", f("missing.o"), "--packet", ttlFrame(1));
     expect(r.code).not.toBe(0);
-    expect(r.err).toMatch(/CO-RE relocation #0 \(byte_off of struct iphdr___local\.no_such_field\) at insn \d+ of xdp: the kernel's BTF has no such field/);
+    expect(r.err).toMatch(
+      /CO-RE relocation #0 \(byte_off of struct iphdr___local\.no_such_field\) at insn \d+ of xdp: the kernel's BTF has no such field/,
+    );
     expect(r.err).not.toMatch(/\.(js|ts):\d+:\d+/); // no stack trace
   });
 

@@ -19,7 +19,11 @@ const lddw = (dst: number, v: bigint, src = 0): Insn => ({ ...ins(0x18, dst, src
 const EXIT = ins(0x95, 0, 0, 0, 0);
 const movImm = (d: number, v: number) => ins(0xb7, d, 0, 0, v);
 
-function model(insns: Insn[], extra: Partial<ObjectModel> = {}, relocs: ObjectModel["programs"][0]["relocs"] = []): ObjectModel {
+function model(
+  insns: Insn[],
+  extra: Partial<ObjectModel> = {},
+  relocs: ObjectModel["programs"][0]["relocs"] = [],
+): ObjectModel {
   return { license: "GPL", programs: [{ name: "xdp_t", section: "xdp/xdp_t", insns, relocs }], maps: [], ...extra };
 }
 
@@ -59,17 +63,31 @@ describe.skipIf(!haveKernel)("loader (kernel)", () => {
   it("relocates a ring buffer map and decodes the log record it writes", () => {
     const fmt: LogFormat[] = [{ program: "xdp_t", level: 3, pieces: ["SRC: ", ", n=", ""], args: ["ipv4", "i64"] }];
     const prog = [
-      lddw(1, 0x0000000002030000n), ins(0x7b, 10, 1, -24, 0), // id 0, level 3, 2 args
-      lddw(1, 0xc6336401n), ins(0x7b, 10, 1, -16, 0),
-      movImm(1, -5), ins(0x7b, 10, 1, -8, 0),
+      lddw(1, 0x0000000002030000n),
+      ins(0x7b, 10, 1, -24, 0), // id 0, level 3, 2 args
+      lddw(1, 0xc6336401n),
+      ins(0x7b, 10, 1, -16, 0),
+      movImm(1, -5),
+      ins(0x7b, 10, 1, -8, 0),
       lddw(1, 0n), // map
-      ins(0xbf, 2, 10, 0, 0), ins(0x07, 2, 0, 0, -24), movImm(3, 24), movImm(4, 0),
-      ins(0x85, 0, 0, 0, 130), movImm(0, 2), EXIT,
+      ins(0xbf, 2, 10, 0, 0),
+      ins(0x07, 2, 0, 0, -24),
+      movImm(3, 24),
+      movImm(4, 0),
+      ins(0x85, 0, 0, 0, 130),
+      movImm(0, 2),
+      EXIT,
     ];
-    const obj = loadModel(model(prog, {
-      maps: [{ name: "TSEBPF_LOGS", type: 27, keySize: 0, valueSize: 0, maxEntries: 4096, flags: 0 }],
-      logFormats: fmt,
-    }, [{ slot: 8, symbol: "TSEBPF_LOGS", kind: "map" }]));
+    const obj = loadModel(
+      model(
+        prog,
+        {
+          maps: [{ name: "TSEBPF_LOGS", type: 27, keySize: 0, valueSize: 0, maxEntries: 4096, flags: 0 }],
+          logFormats: fmt,
+        },
+        [{ slot: 8, symbol: "TSEBPF_LOGS", kind: "map" }],
+      ),
+    );
     const ring = new RingReader(obj.map("TSEBPF_LOGS")!.fd, 4096);
     try {
       testRun(obj.program().fd, new Uint8Array(64), { repeat: 3 });
@@ -85,11 +103,17 @@ describe.skipIf(!haveKernel)("loader (kernel)", () => {
 
   describe("attach", () => {
     const tag = Math.random().toString(36).slice(2, 7);
-    const ns = `tsebpf-t-${tag}`, a = `tsa${tag}`, b = `tsb${tag}`;
+    const ns = `tsebpf-t-${tag}`,
+      a = `tsa${tag}`,
+      b = `tsb${tag}`;
     const sh = (...args: string[]) => execFileSync("ip", args, { stdio: "pipe" });
     afterAll(() => {
-      try { sh("link", "del", a); } catch {}
-      try { sh("netns", "del", ns); } catch {}
+      try {
+        sh("link", "del", a);
+      } catch {}
+      try {
+        sh("netns", "del", ns);
+      } catch {}
     });
 
     it("attaches with a bpf_link, refuses a second program without force, detaches on close", () => {

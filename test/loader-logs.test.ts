@@ -7,14 +7,21 @@ import type { LogFormat } from "../compiler/object.js";
 
 function record(id: number, level: number, args: bigint[]): Uint8Array {
   const b = Buffer.alloc(8 + 8 * args.length);
-  b.writeUInt16LE(id, 0); b[2] = level; b[3] = args.length;
+  b.writeUInt16LE(id, 0);
+  b[2] = level;
+  b[3] = args.length;
   args.forEach((a, i) => b.writeBigUInt64LE(BigInt.asUintN(64, a), 8 + 8 * i));
   return b;
 }
 
 const formats: LogFormat[] = [
   { program: "xdp_firewall", level: 3, pieces: ["SRC: ", ", ACTION: ", ""], args: ["ipv4", "u64"] },
-  { program: "xdp_parse", level: 2, pieces: ["mac ", " hex ", " i ", " ok ", "!"], args: ["mac", "hex", "i64", "bool"] },
+  {
+    program: "xdp_parse",
+    level: 2,
+    pieces: ["mac ", " hex ", " i ", " ok ", "!"],
+    args: ["mac", "hex", "i64", "bool"],
+  },
 ];
 
 describe("log records", () => {
@@ -29,9 +36,13 @@ describe("log records", () => {
 
   it("decodes records with the format table and prints env_logger lines", () => {
     const r = decodeRecord(record(0, 3, [0xc6336403n, 1n]), formats)!;
-    expect(formatLine(r, new Date("2026-11-24T18:03:11.456Z"))).toBe("[2026-11-24T18:03:11Z INFO  xdp_firewall] SRC: 198.51.100.3, ACTION: 1");
+    expect(formatLine(r, new Date("2026-11-24T18:03:11.456Z"))).toBe(
+      "[2026-11-24T18:03:11Z INFO  xdp_firewall] SRC: 198.51.100.3, ACTION: 1",
+    );
     const w = decodeRecord(record(1, 2, [0x0200000000aan, 255n, -1n, 1n]), formats)!;
-    expect(formatLine(w, new Date(0))).toBe("[1970-01-01T00:00:00Z WARN  xdp_parse] mac 02:00:00:00:00:aa hex ff i -1 ok true!");
+    expect(formatLine(w, new Date(0))).toBe(
+      "[1970-01-01T00:00:00Z WARN  xdp_parse] mac 02:00:00:00:00:aa hex ff i -1 ok true!",
+    );
     expect(formatLine({ ...w, level: 1 }, new Date(0))).toMatch(/ ERROR xdp_parse\]/);
   });
 

@@ -38,7 +38,8 @@ const BTF = objectBtf(MODEL.btf);
 /** A map of the object that is never created: enough to encode keys and values. */
 const offline = (name: string) => new BpfMap(-1, MODEL.maps.find((m) => m.name === name)!);
 const key = (map: string, text: string) => encodeKey(text, offline(map), BTF).toString("hex");
-const value = (map: string, text: string) => encodeSlot(text, slotOf(offline(map), "value", BTF), offline(map)).toString("hex");
+const value = (map: string, text: string) =>
+  encodeSlot(text, slotOf(offline(map), "value", BTF), offline(map)).toString("hex");
 
 describe("--map keys and values", () => {
   it("refuses values that do not fit the slot's type instead of wrapping", () => {
@@ -53,11 +54,15 @@ describe("--map keys and values", () => {
 
   it("without BTF, accepts either signedness of the slot's size and nothing more", () => {
     expect(encodeKey("-1", offline("SMALL")).toString("hex")).toBe("ffffffff");
-    expect(() => encodeKey("4294967296", offline("SMALL"))).toThrow("--map SMALL: key '4294967296' does not fit the 4-byte key (-2147483648..4294967295)");
+    expect(() => encodeKey("4294967296", offline("SMALL"))).toThrow(
+      "--map SMALL: key '4294967296' does not fit the 4-byte key (-2147483648..4294967295)",
+    );
   });
 
   it("takes hex: only as whole pairs of hex digits of the exact size", () => {
-    expect(() => key("SMALL", "hex:05000000zz")).toThrow("--map SMALL: key 'hex:05000000zz': hex: needs pairs of hex digits");
+    expect(() => key("SMALL", "hex:05000000zz")).toThrow(
+      "--map SMALL: key 'hex:05000000zz': hex: needs pairs of hex digits",
+    );
     expect(() => key("SMALL", "hex:0500000")).toThrow("hex: needs pairs of hex digits");
     expect(() => key("SMALL", "hex:0500")).toThrow("2 byte(s) given, the key is 4 bytes");
     expect(key("SMALL", "hex:05000000")).toBe("05000000");
@@ -69,7 +74,9 @@ describe("--map keys and values", () => {
     expect(key("TRIE", "5")).toBe("2000000000000005");
     expect(key("TRIE", "0xC6336400/24")).toBe("18000000c6336400");
     expect(key("TRIE", "hex:1800000000000000")).toBe("1800000000000000");
-    expect(() => key("TRIE", "198.51.100.0/33")).toThrow("--map TRIE: key '198.51.100.0/33': an LPM trie key is an IPv4 CIDR");
+    expect(() => key("TRIE", "198.51.100.0/33")).toThrow(
+      "--map TRIE: key '198.51.100.0/33': an LPM trie key is an IPv4 CIDR",
+    );
     expect(() => key("TRIE", "4294967296")).toThrow("an LPM trie key is an IPv4 CIDR");
     expect(() => key("SMALL", "198.51.100.0/24")).toThrow("a CIDR range needs an LPM trie map");
   });
@@ -88,14 +95,20 @@ describe.skipIf(!haveKernel)("--map and --block in the kernel", () => {
     expect(ok.err).toBe("");
     expect(ok.out).toMatch(/^packet 1: XDP_DROP /);
     const bad = await cli("test", f("maps.o"), "--packet", pkt, "--map", "SMALL", "1=300");
-    expect([bad.code, bad.err]).toEqual([1, "tsebpf: error: --map SMALL: value '300' for key '1' does not fit u8 (0..255)\n"]);
+    expect([bad.code, bad.err]).toEqual([
+      1,
+      "tsebpf: error: --map SMALL: value '300' for key '1' does not fit u8 (0..255)\n",
+    ]);
     const stray = await cli("test", f("maps.o"), "--packet", pkt, "--map", "SIGNED", "--", "x");
     expect(stray.err).toMatch(/unexpected argument 'x' \(only --map key=value entries may follow --/);
   });
 
   it("names a full map and its max_entries instead of E2BIG", async () => {
     const r = await cli("test", f("maps.o"), "--packet", pkt, "--map", "SMALL", "1=1", "2=1", "3=1");
-    expect([r.code, r.err]).toEqual([1, "tsebpf: error: map SMALL is full: it holds at most 2 entries (max_entries), so '3' was not added\n"]);
+    expect([r.code, r.err]).toEqual([
+      1,
+      "tsebpf: error: map SMALL is full: it holds at most 2 entries (max_entries), so '3' was not added\n",
+    ]);
   });
 
   it("writes a per-CPU value on every possible CPU (--map and --block)", () => {
@@ -114,9 +127,31 @@ describe.skipIf(!haveKernel)("--map and --block in the kernel", () => {
 
   it.skipIf(!haveTools("taskset"))("gives the same verdict on every CPU", () => {
     requireFreshDist(); // runs bin/tsebpf.js over dist/
-    const cpus = Array.from({ length: possibleCpus() }, (_, c) => c).filter((c) => spawnSync("taskset", ["-c", String(c), "true"]).status === 0);
+    const cpus = Array.from({ length: possibleCpus() }, (_, c) => c).filter(
+      (c) => spawnSync("taskset", ["-c", String(c), "true"]).status === 0,
+    );
     const verdicts = cpus.map((c) => {
-      const r = spawnSync("taskset", ["-c", String(c), process.execPath, BIN, "test", f("maps.o"), "--packet", pkt, "--map", "PCPU", "0=1", "--map", "SIGNED", "--", "-1=3"], { encoding: "utf8", timeout: 20000 });
+      const r = spawnSync(
+        "taskset",
+        [
+          "-c",
+          String(c),
+          process.execPath,
+          BIN,
+          "test",
+          f("maps.o"),
+          "--packet",
+          pkt,
+          "--map",
+          "PCPU",
+          "0=1",
+          "--map",
+          "SIGNED",
+          "--",
+          "-1=3",
+        ],
+        { encoding: "utf8", timeout: 20000 },
+      );
       return r.stdout + r.stderr;
     });
     console.log(`per-CPU --map: verdicts checked on ${cpus.length} CPU(s)`);

@@ -15,7 +15,10 @@ const GOLD = "fixtures/objdump";
 const golden = (name: string, actual: string): void => expectGolden(join(GOLD, name), actual);
 
 const objects: [string, Uint8Array][] = [
-  ...readdirSync("fixtures/c").filter((f) => f.endsWith(".o")).sort().map((f): [string, Uint8Array] => [`fixtures/c/${f}`, readFileSync(`fixtures/c/${f}`)]),
+  ...readdirSync("fixtures/c")
+    .filter((f) => f.endsWith(".o"))
+    .sort()
+    .map((f): [string, Uint8Array] => [`fixtures/c/${f}`, readFileSync(`fixtures/c/${f}`)]),
   ["hello.o", writeBpfObject(helloInput())],
   ["fw.o", writeBpfObject(firewallInput())],
 ];
@@ -59,9 +62,21 @@ describe("tsebpf objdump CLI", () => {
     const fw = at("fw.o");
     const cases: [string, Uint8Array | undefined, RegExp][] = [
       ["missing.o", undefined, /^tsebpf: error: .*missing\.o: no such file or directory\n$/],
-      ["text.o", new TextEncoder().encode("hello, not an object\n"), /^tsebpf: error: .*text\.o: not an ELF file \(bad magic\) at offset 0x0\n$/],
-      ["trunc.o", readFileSync(fw).subarray(0, 40), /^tsebpf: error: .*trunc\.o: truncated ELF header at offset 0x0\n$/],
-      ["shoff.o", patch(readFileSync(fw), 40, 0xfff0), /^tsebpf: error: .*shoff\.o: truncated section header table at offset 0xfff0\n$/],
+      [
+        "text.o",
+        new TextEncoder().encode("hello, not an object\n"),
+        /^tsebpf: error: .*text\.o: not an ELF file \(bad magic\) at offset 0x0\n$/,
+      ],
+      [
+        "trunc.o",
+        readFileSync(fw).subarray(0, 40),
+        /^tsebpf: error: .*trunc\.o: truncated ELF header at offset 0x0\n$/,
+      ],
+      [
+        "shoff.o",
+        patch(readFileSync(fw), 40, 0xfff0),
+        /^tsebpf: error: .*shoff\.o: truncated section header table at offset 0xfff0\n$/,
+      ],
     ];
     for (const [name, bytes, want] of cases) {
       const path = at(name);
@@ -76,7 +91,9 @@ describe("tsebpf objdump CLI", () => {
 
 describe("objdump stays light", () => {
   it("cli/commands/objdump.ts never imports the DSL or chevrotain (static import graph)", () => {
-    const seen = importGraph(["cli/commands/objdump.ts"], (file, spec) => expect(spec, `${file} imports ${spec}`).not.toMatch(/chevrotain|\/dsl\//));
+    const seen = importGraph(["cli/commands/objdump.ts"], (file, spec) =>
+      expect(spec, `${file} imports ${spec}`).not.toMatch(/chevrotain|\/dsl\//),
+    );
     expect([...seen].some((f) => f.includes("compiler/isa/print.ts"))).toBe(true);
   });
 });

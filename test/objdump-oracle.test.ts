@@ -11,7 +11,9 @@ import { firewallInput, helloInput } from "./elf-samples.js";
 import { suiteDir } from "./helpers/tmp.js";
 
 const FIX = "fixtures/c";
-const fixtures = readdirSync(FIX).filter((f) => f.endsWith(".o")).sort();
+const fixtures = readdirSync(FIX)
+  .filter((f) => f.endsWith(".o"))
+  .sort();
 const tmp = suiteDir("tsebpf-objdump-");
 
 const MODES: [string, string[], ObjdumpOptions][] = [
@@ -39,7 +41,11 @@ describe.skipIf(!haveTools("llvm-objdump-14", "llvm-objdump-19"))("objdump match
     const path = join(FIX, f);
     const want = execFileSync("llvm-objdump-19", ["-S", "--print-imm-hex", path], { encoding: "utf8", cwd: "." });
     const got = formatObjdump(readFileSync(path), path, { source: true, hex: true });
-    const strip = (s: string) => s.split("\n").filter((l) => !l.startsWith(";")).join("\n");
+    const strip = (s: string) =>
+      s
+        .split("\n")
+        .filter((l) => !l.startsWith(";"))
+        .join("\n");
     expect(strip(got)).toBe(strip(want));
     const ours = got.split("\n").filter((l) => l.startsWith(";"));
     const theirs = new Set(want.split("\n").filter((l) => l.startsWith(";")));
@@ -66,7 +72,11 @@ describe.skipIf(!haveTools("llvm-objdump-14", "llvm-objdump-19"))("objdump match
   it.skipIf(!haveTools("clang-19", "clang-14"))("a C program compiled at test time", () => {
     const c = tmp("loops.c");
     writeFileSync(c, LOOPS_C);
-    for (const [cc, mcpu] of [["clang-14", "v2"], ["clang-19", "v3"], ["clang-19", "v4"]]) {
+    for (const [cc, mcpu] of [
+      ["clang-14", "v2"],
+      ["clang-19", "v3"],
+      ["clang-19", "v4"],
+    ]) {
       const o = tmp(`loops-${cc}-${mcpu}.o`);
       execFileSync(cc, ["-O2", "-target", "bpf", `-mcpu=${mcpu}`, "-c", c, "-o", o]);
       compare(o);

@@ -8,12 +8,18 @@ import { buildProgram } from "./helpers/dsl.js";
 import { ETH_P_ARP, frame, ip4, u32le } from "./helpers/packets.js";
 import { readLogs as logs, run, withObject } from "./helpers/run.js";
 
-const PASS = 2, DROP = 1;
+const PASS = 2,
+  DROP = 1;
 
 const withProgram = (name: string, fn: (o: LoadedObject) => void): void => withObject(buildProgram(name), fn);
 
 /** Frames every program must PASS: non-IP, truncated headers (test-run needs ≥ 14 bytes). */
-const shortFrames = [frame().subarray(0, 14), frame().subarray(0, 33), frame({ etherType: ETH_P_ARP }), frame().subarray(0, 20)];
+const shortFrames = [
+  frame().subarray(0, 14),
+  frame().subarray(0, 33),
+  frame({ etherType: ETH_P_ARP }),
+  frame().subarray(0, 20),
+];
 /** Complete IPv4 headers but truncated TCP/UDP headers. */
 const shortL4 = [frame({ proto: 6 }).subarray(0, 40), frame({ proto: 17 }).subarray(0, 36)];
 
@@ -44,7 +50,11 @@ describe.skipIf(!haveKernel)("programs in the kernel", () => {
       expect(run(o, frame({ src: "198.51.100.67" }))).toBe(PASS);
       expect(run(o, frame({ src: "203.0.113.66", proto: 6 }))).toBe(PASS);
       for (const f of shortFrames) expect(run(o, f)).toBe(PASS);
-      expect(logs(o)).toEqual(["SRC: 198.51.100.66, ACTION: 1", "SRC: 198.51.100.67, ACTION: 2", "SRC: 203.0.113.66, ACTION: 2"]);
+      expect(logs(o)).toEqual([
+        "SRC: 198.51.100.66, ACTION: 1",
+        "SRC: 198.51.100.67, ACTION: 2",
+        "SRC: 203.0.113.66, ACTION: 2",
+      ]);
     });
   });
 

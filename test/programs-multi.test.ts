@@ -27,7 +27,10 @@ describe.skipIf(!haveKernel)("two programs in one file", () => {
     const r = compileToObject(SRC, "two.ts", { sectionStyle: "tsebpf" });
     const o = loadObject(r.object!);
     try {
-      expect(o.programs.map((p) => [p.name, p.section])).toEqual([["xdp_a", "xdp/xdp_a"], ["xdp_b", "xdp/xdp_b"]]);
+      expect(o.programs.map((p) => [p.name, p.section])).toEqual([
+        ["xdp_a", "xdp/xdp_a"],
+        ["xdp_b", "xdp/xdp_b"],
+      ]);
       expect(testRun(o.program("xdp_a").fd, new Uint8Array(20)).retval).toBe(2);
       expect(testRun(o.program("xdp_b").fd, new Uint8Array(30)).retval).toBe(1);
       expect(testRun(o.program("xdp_b").fd, new Uint8Array(30)).retval).toBe(1);
@@ -37,7 +40,10 @@ describe.skipIf(!haveKernel)("two programs in one file", () => {
       const ring = new RingReader(m.fd, m.def.maxEntries);
       const logs: string[] = [];
       try {
-        ring.poll((rec) => { const d = decodeRecord(rec, o.model.logFormats ?? [])!; logs.push(`${d.program}: ${d.message}`); });
+        ring.poll((rec) => {
+          const d = decodeRecord(rec, o.model.logFormats ?? [])!;
+          logs.push(`${d.program}: ${d.message}`);
+        });
       } finally {
         ring.close();
       }

@@ -8,8 +8,13 @@ describe("programs/*.ts", () => {
   it("type-check with tsc against types/tsebpf.d.ts", () => {
     const files = ["hello", "parse", "firewall", "counters", "cidr"].map((n) => resolve(`programs/${n}.ts`));
     const program = ts.createProgram(files, {
-      strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext, types: [], paths: { tsebpf: [resolve("types/tsebpf.d.ts")] },
+      strict: true,
+      noEmit: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      types: [],
+      paths: { tsebpf: [resolve("types/tsebpf.d.ts")] },
     });
     const diags = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
     expect(diags).toEqual([]);

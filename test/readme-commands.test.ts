@@ -18,12 +18,17 @@ const ROOT = new URL("..", import.meta.url).pathname;
 
 /** The samples: the firewall's blocked source, an allowed one, and a TCP packet from elsewhere. */
 const SAMPLES: Record<string, Uint8Array[]> = {
-  "firewall.pcap": [frame({ src: "198.51.100.3" }), frame({ src: "198.51.100.1" }), frame({ src: "203.0.113.7", proto: 6, dstPort: 443 })],
+  "firewall.pcap": [
+    frame({ src: "198.51.100.3" }),
+    frame({ src: "198.51.100.1" }),
+    frame({ src: "203.0.113.7", proto: 6, dstPort: 443 }),
+  ],
 };
 
 describe("sample packets", () => {
   for (const [name, packets] of Object.entries(SAMPLES)) {
-    it(`fixtures/packets/${name} is what the helpers build`, () => expectGolden(`fixtures/packets/${name}`, pcapFile(packets)));
+    it(`fixtures/packets/${name} is what the helpers build`, () =>
+      expectGolden(`fixtures/packets/${name}`, pcapFile(packets)));
   }
 
   it("ships with the package (package.json files)", () => {
@@ -36,7 +41,15 @@ function readmeCommands(): string[] {
   const text = readFileSync(join(ROOT, "README.md"), "utf8");
   const block = /## The main job\n\n```sh\n([\s\S]*?)```/.exec(text)?.[1];
   if (!block) throw new Error("README has no 'The main job' sh block");
-  return block.split("\n").map((l) => l.replace(/\s+#.*$/, "").replace(/^sudo /, "").trim()).filter((l) => l.startsWith("./bin/tsebpf ") && !l.includes(" run "));
+  return block
+    .split("\n")
+    .map((l) =>
+      l
+        .replace(/\s+#.*$/, "")
+        .replace(/^sudo /, "")
+        .trim(),
+    )
+    .filter((l) => l.startsWith("./bin/tsebpf ") && !l.includes(" run "));
 }
 
 describe("README's commands", () => {
@@ -48,14 +61,17 @@ describe("README's commands", () => {
 
   it.skipIf(!haveKernel)("run as written and give the verdicts README shows", () => {
     withTempDir("tsebpf-readme-", (dir) => {
-      for (const d of ["bin", "dist", "programs", "fixtures", "node_modules", "package.json"]) symlinkSync(join(ROOT, d), join(dir, d));
+      for (const d of ["bin", "dist", "programs", "fixtures", "node_modules", "package.json"])
+        symlinkSync(join(ROOT, d), join(dir, d));
       const out = readmeCommands().map((c) => {
         const r = spawnSync("sh", ["-c", c], { cwd: dir, encoding: "utf8", timeout: 60000 });
         expect([c, r.status, r.stderr]).toEqual([c, 0, ""]);
         return r.stdout;
       });
       expect(out[1]).toMatch(/<xdp_hello>:/);
-      expect(out[2]).toMatch(/^packet 1: XDP_DROP +\d+ ns\/packet\npacket 2: XDP_PASS +\d+ ns\/packet\npacket 3: XDP_PASS +\d+ ns\/packet\n$/);
+      expect(out[2]).toMatch(
+        /^packet 1: XDP_DROP +\d+ ns\/packet\npacket 2: XDP_PASS +\d+ ns\/packet\npacket 3: XDP_PASS +\d+ ns\/packet\n$/,
+      );
     });
   });
 });

@@ -20,7 +20,13 @@ const tag = Math.random().toString(36).slice(2, 7);
 
 function io(env: Record<string, string> = {}) {
   const o = { out: "", err: "" };
-  const io: Io = { stdout: (s) => void (o.out += s), stderr: (s) => void (o.err += s), isTTY: false, env, cwd: process.cwd() };
+  const io: Io = {
+    stdout: (s) => void (o.out += s),
+    stderr: (s) => void (o.err += s),
+    isTTY: false,
+    env,
+    cwd: process.cwd(),
+  };
   return { io, o };
 }
 
@@ -41,7 +47,12 @@ describe.skipIf(!haveKernel)("tsebpf run in-process", () => {
     const { io: cio, o } = io(args.env);
     let stop!: () => void;
     const stopped = new Promise<void>((r) => (stop = r));
-    const done = runProgram(file("hello.o"), { iface: a, mode: "skb", logLevel: args.logLevel, pin: args.pin ?? pinDir() }, cio, stopped);
+    const done = runProgram(
+      file("hello.o"),
+      { iface: a, mode: "skb", logLevel: args.logLevel, pin: args.pin ?? pinDir() },
+      cio,
+      stopped,
+    );
     await until(() => existsSync(join(args.pin ?? pinDir(), "xdp_hello")) && xdpState(resolveIface(a)).progId > 0);
     const fd = objGet(join(args.pin ?? pinDir(), "xdp_hello"));
     const id = progInfo(fd).id;
@@ -78,6 +89,8 @@ describe.skipIf(!haveKernel)("tsebpf run in-process", () => {
 
   it("rejects an unknown log level", async () => {
     const { io: cio } = io({ TSEBPF_LOG: "loud" });
-    await expect(runProgram(file("hello.o"), { iface: a }, cio)).rejects.toThrow("TSEBPF_LOG: unknown log level 'loud' (expected error, warn, info, debug, trace or off)");
+    await expect(runProgram(file("hello.o"), { iface: a }, cio)).rejects.toThrow(
+      "TSEBPF_LOG: unknown log level 'loud' (expected error, warn, info, debug, trace or off)",
+    );
   });
 });

@@ -26,7 +26,13 @@ const root = new URL("..", import.meta.url).pathname;
 
 function capture(env: Record<string, string> = {}) {
   const o = { out: "", err: "" };
-  const io: Io = { stdout: (s) => void (o.out += s), stderr: (s) => void (o.err += s), isTTY: false, env, cwd: process.cwd() };
+  const io: Io = {
+    stdout: (s) => void (o.out += s),
+    stderr: (s) => void (o.err += s),
+    isTTY: false,
+    env,
+    cwd: process.cwd(),
+  };
   return { io, o };
 }
 
@@ -34,7 +40,16 @@ function capture(env: Record<string, string> = {}) {
 function helloWithMaps(...names: string[]): Uint8Array {
   const h = BUILTIN.hello();
   const u32 = { kind: "int", name: "u32", size: 4, signed: false } as const;
-  const extra: MapDef[] = names.map((name) => ({ name, type: 2, keySize: 4, valueSize: 4, maxEntries: 1, flags: 0, key: u32, value: u32 }));
+  const extra: MapDef[] = names.map((name) => ({
+    name,
+    type: 2,
+    keySize: 4,
+    valueSize: 4,
+    maxEntries: 1,
+    flags: 0,
+    key: u32,
+    value: u32,
+  }));
   return writeBpfObject({ ...h, maps: [...h.maps, ...extra] });
 }
 
@@ -44,7 +59,10 @@ function waitFor(child: ChildProcess, text: string, ms = 20_000): Promise<void> 
     const t = setTimeout(() => reject(new Error(`no '${text}' within ${ms} ms; got: ${seen}`)), ms);
     child.stdout!.on("data", (d) => {
       seen += d;
-      if (seen.includes(text)) { clearTimeout(t); resolve(); }
+      if (seen.includes(text)) {
+        clearTimeout(t);
+        resolve();
+      }
     });
   });
 }
@@ -53,7 +71,10 @@ function exited(child: ChildProcess, ms = 10_000): Promise<number | string> {
   return new Promise((resolve, reject) => {
     if (child.exitCode !== null) return resolve(child.exitCode);
     const t = setTimeout(() => reject(new Error(`still running after ${ms} ms`)), ms);
-    child.on("exit", (code, sig) => { clearTimeout(t); resolve(code ?? sig ?? -1); });
+    child.on("exit", (code, sig) => {
+      clearTimeout(t);
+      resolve(code ?? sig ?? -1);
+    });
   });
 }
 
@@ -74,7 +95,9 @@ describe.skipIf(!haveKernel)("tsebpf run: nothing left behind", () => {
 
   function start(args: string[], viaShellBin = false): ChildProcess {
     const argv = ["run", join(dir, "hello.o"), "-i", a, "--mode", "skb", "--netlink", ...args];
-    const c = viaShellBin ? spawn("nohup", ["sh", join(root, "bin", "tsebpf"), ...argv], { stdio: ["ignore", "pipe", "pipe"] }) : spawn(process.execPath, [BIN, ...argv], { stdio: ["ignore", "pipe", "pipe"] });
+    const c = viaShellBin
+      ? spawn("nohup", ["sh", join(root, "bin", "tsebpf"), ...argv], { stdio: ["ignore", "pipe", "pipe"] })
+      : spawn(process.execPath, [BIN, ...argv], { stdio: ["ignore", "pipe", "pipe"] });
     children.push(c);
     return c;
   }
@@ -84,34 +107,61 @@ describe.skipIf(!haveKernel)("tsebpf run: nothing left behind", () => {
     const before = signals.map((s) => process.listenerCount(s));
     let atAttach: number[] = [];
     const { io } = capture();
-    io.stderr = (s) => void (s.startsWith("note: attached") && (atAttach = signals.map((x) => process.listenerCount(x))));
+    io.stderr = (s) =>
+      void (s.startsWith("note: attached") && (atAttach = signals.map((x) => process.listenerCount(x))));
     let stop!: () => void;
-    const done = runProgram(join(dir, "hello.o"), { iface: a, mode: "skb", netlink: true, verbose: true }, io, new Promise<void>((r) => (stop = r)));
-    for (const t0 = Date.now(); !atAttach.length && Date.now() - t0 < 10_000; ) await new Promise((r) => setTimeout(r, 10));
+    const done = runProgram(
+      join(dir, "hello.o"),
+      { iface: a, mode: "skb", netlink: true, verbose: true },
+      io,
+      new Promise<void>((r) => (stop = r)),
+    );
+    for (const t0 = Date.now(); !atAttach.length && Date.now() - t0 < 10_000; )
+      await new Promise((r) => setTimeout(r, 10));
     stop();
     expect(await done).toBe(0);
     expect(atAttach.map((n, i) => n - before[i])).toEqual([1, 1, 1, 1]);
     expect(attached()).toBe(0);
   });
 
-  it.each(["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGALRM", "SIGUSR2"] as const)("%s detaches a netlink attachment and exits 0", async (sig) => {
-    const c = start([]);
-    await waitFor(c, "Waiting for Ctrl-C");
-    expect(attached()).toBeGreaterThan(0);
-    c.kill(sig);
-    expect(await exited(c)).toBe(0);
-    expect(attached()).toBe(0);
-  });
+  it.each(["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGALRM", "SIGUSR2"] as const)(
+    "%s detaches a netlink attachment and exits 0",
+    async (sig) => {
+      const c = start([]);
+      await waitFor(c, "Waiting for Ctrl-C");
+      expect(attached()).toBeGreaterThan(0);
+      c.kill(sig);
+      expect(await exited(c)).toBe(0);
+      expect(attached()).toBe(0);
+    },
+  );
 
   it("a closed stdout stops `run` quietly and detaches", () => {
-    const r = spawnSync("bash", ["-c", `"${process.execPath}" "${BIN}" run "${join(dir, "hello.o")}" -i ${a} --mode skb --netlink 2>"${dir}/err" | true; echo \${PIPESTATUS[0]}`], { encoding: "utf8", timeout: 30_000 });
+    const r = spawnSync(
+      "bash",
+      [
+        "-c",
+        `"${process.execPath}" "${BIN}" run "${join(dir, "hello.o")}" -i ${a} --mode skb --netlink 2>"${dir}/err" | true; echo \${PIPESTATUS[0]}`,
+      ],
+      { encoding: "utf8", timeout: 30_000 },
+    );
     expect(r.stdout.trim()).toBe("0");
     expect(execFileSync("cat", [`${dir}/err`], { encoding: "utf8" })).toBe("");
     expect(attached()).toBe(0);
   });
 
-  it.each([["help", "run"], ["test", "programs/hello.ts", "--packet", "00".repeat(64), "--repeat", "3"]])("`%s … | true` exits 0 without an EPIPE stack trace", (...args) => {
-    const r = spawnSync("bash", ["-c", `cd "${root}" && "${process.execPath}" "${BIN}" ${args.join(" ")} 2>"${dir}/err2" | true; echo \${PIPESTATUS[0]}`], { encoding: "utf8", timeout: 30_000 });
+  it.each([
+    ["help", "run"],
+    ["test", "programs/hello.ts", "--packet", "00".repeat(64), "--repeat", "3"],
+  ])("`%s … | true` exits 0 without an EPIPE stack trace", (...args) => {
+    const r = spawnSync(
+      "bash",
+      [
+        "-c",
+        `cd "${root}" && "${process.execPath}" "${BIN}" ${args.join(" ")} 2>"${dir}/err2" | true; echo \${PIPESTATUS[0]}`,
+      ],
+      { encoding: "utf8", timeout: 30_000 },
+    );
     expect(r.stdout.trim()).toBe("0");
     expect(execFileSync("cat", [`${dir}/err2`], { encoding: "utf8" })).toBe("");
   });
@@ -119,7 +169,12 @@ describe.skipIf(!haveKernel)("tsebpf run: nothing left behind", () => {
   it("Ctrl-C after another process replaced the program: one note, exit 0, the other program stays", async () => {
     const { io, o } = capture();
     let stop!: () => void;
-    const done = runProgram(join(dir, "hello.o"), { iface: a, mode: "skb", netlink: true }, io, new Promise<void>((r) => (stop = r)));
+    const done = runProgram(
+      join(dir, "hello.o"),
+      { iface: a, mode: "skb", netlink: true },
+      io,
+      new Promise<void>((r) => (stop = r)),
+    );
     for (const t0 = Date.now(); !attached() && Date.now() - t0 < 10_000; ) await new Promise((r) => setTimeout(r, 10));
     const ours = attached();
     const other = loadObject(builtinObject("hello"));
@@ -128,7 +183,9 @@ describe.skipIf(!haveKernel)("tsebpf run: nothing left behind", () => {
       try {
         stop();
         expect(await done).toBe(0);
-        expect(o.err).toBe(`tsebpf: note: program id ${ours} is no longer attached to ${a} (program id ${b.progId} replaced it); left ${a} as it is\n`);
+        expect(o.err).toBe(
+          `tsebpf: note: program id ${ours} is no longer attached to ${a} (program id ${b.progId} replaced it); left ${a} as it is\n`,
+        );
         expect(attached()).toBe(b.progId);
       } finally {
         b.detach();
@@ -153,7 +210,10 @@ describe.skipIf(!haveKernel)("tsebpf run: nothing left behind", () => {
 
   it("--pin where the file system is not bpffs: a clear message at once (sysfs used to hang)", () => {
     for (const pin of [join(dir, "not-bpffs", "fw"), `/sys/kernel/tsebpf-${tag}/fw`]) {
-      const r = spawnSync(process.execPath, [BIN, "run", join(dir, "hello.o"), "-i", a, "--pin", pin], { encoding: "utf8", timeout: 20_000 });
+      const r = spawnSync(process.execPath, [BIN, "run", join(dir, "hello.o"), "-i", a, "--pin", pin], {
+        encoding: "utf8",
+        timeout: 20_000,
+      });
       expect(r.stderr).toBe(`tsebpf: error: --pin ${pin}: not a bpf filesystem (mount -t bpf bpf /sys/fs/bpf)\n`);
       expect(r.status).toBe(1);
       expect(existsSync(join(dir, "not-bpffs"))).toBe(false);
@@ -164,7 +224,9 @@ describe.skipIf(!haveKernel)("tsebpf run: nothing left behind", () => {
   it("a failed --pin removes the directories and pins it created", async () => {
     writeFileSync(join(dir, "dup.o"), helloWithMaps("xdp_hello")); // a map named like the program
     const { io } = capture();
-    await expect(runProgram(join(dir, "dup.o"), { iface: a, pin: join(bpffs(), "a", "b") }, io)).rejects.toThrow(/pinning to .*\/a\/b\/xdp_hello: file exists/);
+    await expect(runProgram(join(dir, "dup.o"), { iface: a, pin: join(bpffs(), "a", "b") }, io)).rejects.toThrow(
+      /pinning to .*\/a\/b\/xdp_hello: file exists/,
+    );
     expect(existsSync(join(bpffs(), "a"))).toBe(false);
     expect(attached()).toBe(0);
   });
@@ -172,7 +234,9 @@ describe.skipIf(!haveKernel)("tsebpf run: nothing left behind", () => {
   it.each(["../../abc", "..", "x/y"])("--pin refuses an object name that leaves the directory: %s", async (name) => {
     writeFileSync(join(dir, "evil.o"), helloWithMaps(name));
     const { io } = capture();
-    await expect(runProgram(join(dir, "evil.o"), { iface: a, pin: join(bpffs(), "p", "q") }, io)).rejects.toThrow(`--pin: the object names a program or map '${name}'`);
+    await expect(runProgram(join(dir, "evil.o"), { iface: a, pin: join(bpffs(), "p", "q") }, io)).rejects.toThrow(
+      `--pin: the object names a program or map '${name}'`,
+    );
     expect(existsSync(join(bpffs(), "p"))).toBe(false);
     expect(existsSync(join(bpffs(), "abc"))).toBe(false); // where p/q/../../abc would have pinned
     expect(attached()).toBe(0);
@@ -186,7 +250,9 @@ describe("bin/tsebpf", () => {
       execFileSync("cp", [join(root, "bin", "tsebpf"), join(d, "bin", "tsebpf")]);
       writeFileSync(join(d, "bin", "tsebpf.js"), "console.log(process.pid);\n");
       for (const cmd of ["run", "test", "build"]) {
-        const c = spawnSync("sh", ["-c", `sh "${join(d, "bin", "tsebpf")}" ${cmd} & echo $!; wait`], { encoding: "utf8" });
+        const c = spawnSync("sh", ["-c", `sh "${join(d, "bin", "tsebpf")}" ${cmd} & echo $!; wait`], {
+          encoding: "utf8",
+        });
         const [shellPid, nodePid] = c.stdout.trim().split("\n");
         expect(nodePid).toBe(shellPid);
       }

@@ -28,7 +28,8 @@ import { MAX_LOG_FORMATS } from "../compiler/log-record.js";
 const N = 200_000;
 const tag = Math.random().toString(36).slice(2, 7);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const sumLost = (err: string) => [...err.matchAll(/^tsebpf: warning: (\d+) log records lost/gm)].reduce((n, m) => n + Number(m[1]), 0);
+const sumLost = (err: string) =>
+  [...err.matchAll(/^tsebpf: warning: (\d+) log records lost/gm)].reduce((n, m) => n + Number(m[1]), 0);
 
 describe.skipIf(!haveKernel)("logs under load (kernel)", () => {
   const bpffs = suiteBpffs();
@@ -52,7 +53,13 @@ describe.skipIf(!haveKernel)("logs under load (kernel)", () => {
 
   it("run reports the lost records within a second, and printed + lost adds up", async () => {
     const o = { out: "", err: "" };
-    const io: Io = { stdout: (s) => void (o.out += s), stderr: (s) => void (o.err += s), isTTY: false, env: {}, cwd: file(".") };
+    const io: Io = {
+      stdout: (s) => void (o.out += s),
+      stderr: (s) => void (o.err += s),
+      isTTY: false,
+      env: {},
+      cwd: file("."),
+    };
     let stop!: () => void;
     const pin = join(bpffs(), "inproc");
     const done = runProgram(file("hello.o"), { iface: a, mode: "skb", pin }, io, new Promise<void>((r) => (stop = r)));
@@ -75,7 +82,9 @@ describe.skipIf(!haveKernel)("logs under load (kernel)", () => {
 
   it("a stdout that stops reading: bounded backlog, lines counted, exit within 1 s of SIGINT", async () => {
     const pin = join(bpffs(), "slow");
-    const c = spawn(process.execPath, [BIN, "run", file("hello.o"), "-i", a, "--mode", "skb", "--pin", pin], { stdio: ["ignore", "pipe", "pipe"] });
+    const c = spawn(process.execPath, [BIN, "run", file("hello.o"), "-i", a, "--mode", "skb", "--pin", pin], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     c.stdout!.pause(); // never read: the pipe fills, then node queues
     let err = "";
     c.stderr!.on("data", (d) => (err += d));
@@ -83,7 +92,8 @@ describe.skipIf(!haveKernel)("logs under load (kernel)", () => {
       for (const t0 = Date.now(); !existsSync(join(pin, "xdp_hello")) && Date.now() - t0 < 20_000; ) await sleep(20);
       const fd = objGet(join(pin, "xdp_hello"));
       try {
-        for (const t0 = Date.now(); Date.now() - t0 < 3000; await sleep(20)) testRun(fd, new Uint8Array(64), { repeat: 20_000 });
+        for (const t0 = Date.now(); Date.now() - t0 < 3000; await sleep(20))
+          testRun(fd, new Uint8Array(64), { repeat: 20_000 });
       } finally {
         closeFd(fd);
       }
@@ -125,7 +135,12 @@ ${Array.from({ length: n }, (_, i) => `  info("message ${i}");`).join("\n")}
   function lowerWith(prefilled: number): () => void {
     const parsed = parseProgram(logs(1), "one.ts");
     const prog = checkProgram(parsed.ast).program!.programs[0]!;
-    const logFormats = Array.from({ length: prefilled }, (_, i) => ({ program: "other", level: 3, pieces: [`m${i}`], args: [] }));
+    const logFormats = Array.from({ length: prefilled }, (_, i) => ({
+      program: "other",
+      level: 3,
+      pieces: [`m${i}`],
+      args: [],
+    }));
     return () => void new Lowerer(prog, { maps: new Map(), logFormats, usesLogs: false }).lowerProgram();
   }
 
@@ -138,7 +153,9 @@ ${Array.from({ length: n }, (_, i) => `  info("message ${i}");`).join("\n")}
       expect(e).toBeInstanceOf(LowerError);
       const d = (e as LowerError).diag;
       expect(d.code).toBe("TSB9540");
-      expect(d.message).toBe("more than 65536 different log messages in one object: a log record names its format with 16 bits");
+      expect(d.message).toBe(
+        "more than 65536 different log messages in one object: a log record names its format with 16 bits",
+      );
       expect(d.span?.line).toBe(3);
     }
   });

@@ -37,70 +37,108 @@ export function xdp_var(ctx: XdpContext): XdpAction {
 /** setpriv arguments: uid/gid 65534, no groups, exactly these capabilities (ambient, so node keeps them). */
 function asNobody(caps: string[]): string[] {
   const set = ["-all", ...caps.map((c) => `+${c}`)].join(",");
-  return [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", `--inh-caps=${set}`, `--ambient-caps=${set}`, `--bounding-set=${set}`, process.execPath, BIN];
+  return [
+    `--reuid=${NOBODY}`,
+    `--regid=${NOBODY}`,
+    "--clear-groups",
+    `--inh-caps=${set}`,
+    `--ambient-caps=${set}`,
+    `--bounding-set=${set}`,
+    process.execPath,
+    BIN,
+  ];
 }
 
-describe.skipIf(!haveKernel || !haveTools("setpriv", "ip"))("least privilege: uid 65534 with the documented capabilities", () => {
-  const bpffs = suiteBpffs();
-  const { host: a } = suiteVeth(`c${tag}`);
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), "tsebpf-caps-"));
-    chmodSync(dir, 0o755);
-    writeFileSync(join(dir, "len.ts"), LEN, { mode: 0o644 });
-    writeFileSync(join(dir, "var.ts"), VAR, { mode: 0o644 });
-  });
-  afterAll(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
+describe.skipIf(!haveKernel || !haveTools("setpriv", "ip"))(
+  "least privilege: uid 65534 with the documented capabilities",
+  () => {
+    const bpffs = suiteBpffs();
+    const { host: a } = suiteVeth(`c${tag}`);
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), "tsebpf-caps-"));
+      chmodSync(dir, 0o755);
+      writeFileSync(join(dir, "len.ts"), LEN, { mode: 0o644 });
+      writeFileSync(join(dir, "var.ts"), VAR, { mode: 0o644 });
+    });
+    afterAll(() => {
+      rmSync(dir, { recursive: true, force: true });
+    });
 
-  const test = (caps: string[], file: string) => spawnSync("setpriv", [...asNobody(caps), "test", join(dir, file), "--packet", PACKET], { encoding: "utf8", timeout: 60_000, cwd: dir });
+    const test = (caps: string[], file: string) =>
+      spawnSync("setpriv", [...asNobody(caps), "test", join(dir, file), "--packet", PACKET], {
+        encoding: "utf8",
+        timeout: 60_000,
+        cwd: dir,
+      });
 
-  it("test: ctx.length needs only CAP_BPF + CAP_NET_ADMIN", () => {
-    const r = test(["bpf", "net_admin"], "len.ts");
-    expect(r.stderr).toBe("");
-    expect(r.stdout).toMatch(/^packet 1: XDP_PASS/);
-    expect(r.status).toBe(0);
-  });
+    it("test: ctx.length needs only CAP_BPF + CAP_NET_ADMIN", () => {
+      const r = test(["bpf", "net_admin"], "len.ts");
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toMatch(/^packet 1: XDP_PASS/);
+      expect(r.status).toBe(0);
+    });
 
-  it("test: a variable header offset without CAP_PERFMON is refused with a hint naming it; with it, it runs", () => {
-    const r = test(["bpf", "net_admin"], "var.ts");
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/prohibited for !root/);
-    expect(r.stderr).toMatch(/\n {2}hint: .*needs CAP_PERFMON/);
-    const ok = test(["bpf", "net_admin", "perfmon"], "var.ts");
-    expect(ok.stderr).toBe("");
-    expect(ok.stdout).toMatch(/^packet 1: XDP_DROP/);
-  });
+    it("test: a variable header offset without CAP_PERFMON is refused with a hint naming it; with it, it runs", () => {
+      const r = test(["bpf", "net_admin"], "var.ts");
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/prohibited for !root/);
+      expect(r.stderr).toMatch(/\n {2}hint: .*needs CAP_PERFMON/);
+      const ok = test(["bpf", "net_admin", "perfmon"], "var.ts");
+      expect(ok.stderr).toBe("");
+      expect(ok.stdout).toMatch(/^packet 1: XDP_DROP/);
+    });
 
-  it("test: without CAP_NET_ADMIN it runs in the VM, with one note naming the documented set", () => {
-    const r = test(["bpf"], "len.ts");
-    expect(r.stderr).toMatch(/^note: the kernel refused BPF: .*EPERM.*hint: needs root, or CAP_BPF \+ CAP_NET_ADMIN.*; running in the in-process VM instead .*\n$/);
-    expect(r.stdout).toMatch(/^packet 1: XDP_PASS/);
-    expect(r.status).toBe(0);
-  });
+    it("test: without CAP_NET_ADMIN it runs in the VM, with one note naming the documented set", () => {
+      const r = test(["bpf"], "len.ts");
+      expect(r.stderr).toMatch(
+        /^note: the kernel refused BPF: .*EPERM.*hint: needs root, or CAP_BPF \+ CAP_NET_ADMIN.*; running in the in-process VM instead .*\n$/,
+      );
+      expect(r.stdout).toMatch(/^packet 1: XDP_PASS/);
+      expect(r.status).toBe(0);
+    });
 
-  it("run: attaches, pins into a directory nobody owns, prints, detaches on Ctrl-C", async () => {
-    const pin = join(bpffs(), "nobody");
-    mkdirSync(pin);
-    chownSync(pin, NOBODY, NOBODY);
-    const c = spawn("setpriv", [...asNobody(["bpf", "net_admin"]), "run", join(dir, "len.ts"), "-i", a, "--mode", "skb", "--pin", join(pin, "fw")], { stdio: ["ignore", "pipe", "pipe"], cwd: dir });
-    let out = "", err = "";
-    c.stdout.on("data", (d) => (out += d));
-    c.stderr.on("data", (d) => (err += d));
-    try {
-      for (const t0 = Date.now(); !/Waiting for Ctrl-C/.test(out) && c.exitCode === null && Date.now() - t0 < 30_000; ) await new Promise((r) => setTimeout(r, 20));
-      expect(err).toBe("");
-      expect(xdpState(resolveIface(a)).progId).toBeGreaterThan(0);
-      expect(existsSync(join(pin, "fw", "xdp_len"))).toBe(true);
-      c.kill("SIGINT");
-      expect(await new Promise((r) => c.on("exit", r))).toBe(0);
-      expect(xdpState(resolveIface(a)).progId).toBe(0);
-    } finally {
-      c.kill("SIGKILL");
-    }
-  });
-});
+    it("run: attaches, pins into a directory nobody owns, prints, detaches on Ctrl-C", async () => {
+      const pin = join(bpffs(), "nobody");
+      mkdirSync(pin);
+      chownSync(pin, NOBODY, NOBODY);
+      const c = spawn(
+        "setpriv",
+        [
+          ...asNobody(["bpf", "net_admin"]),
+          "run",
+          join(dir, "len.ts"),
+          "-i",
+          a,
+          "--mode",
+          "skb",
+          "--pin",
+          join(pin, "fw"),
+        ],
+        { stdio: ["ignore", "pipe", "pipe"], cwd: dir },
+      );
+      let out = "",
+        err = "";
+      c.stdout.on("data", (d) => (out += d));
+      c.stderr.on("data", (d) => (err += d));
+      try {
+        for (
+          const t0 = Date.now();
+          !/Waiting for Ctrl-C/.test(out) && c.exitCode === null && Date.now() - t0 < 30_000;
+        )
+          await new Promise((r) => setTimeout(r, 20));
+        expect(err).toBe("");
+        expect(xdpState(resolveIface(a)).progId).toBeGreaterThan(0);
+        expect(existsSync(join(pin, "fw", "xdp_len"))).toBe(true);
+        c.kill("SIGINT");
+        expect(await new Promise((r) => c.on("exit", r))).toBe(0);
+        expect(xdpState(resolveIface(a)).progId).toBe(0);
+      } finally {
+        c.kill("SIGKILL");
+      }
+    });
+  },
+);
 
 describe("ctx.length in the VM", () => {
   it("bpf_xdp_get_buff_len gives data_end - data, as the kernel does without fragments", async () => {

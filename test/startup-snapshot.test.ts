@@ -5,7 +5,17 @@
 // Runs the built CLI: `npm run build` first.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { requireFreshDist } from "./helpers/dist.js";
@@ -33,7 +43,10 @@ beforeAll(() => {
   blob = join(dir, "tsebpf.blob");
   const r = spawnSync(process.execPath, [join(ROOT, "scripts/build-snapshot.js"), "--out", blob], { encoding: "utf8" });
   if (!existsSync(blob)) throw new Error(`no snapshot was built: ${r.stderr}`);
-  writeFileSync(join(dir, "bad.ts"), 'import { xdp } from "tsebpf";\nexport const p = xdp("p", (ctx) => {\n  let x: number = ;\n  return undefinedThing + 1;\n});\n');
+  writeFileSync(
+    join(dir, "bad.ts"),
+    'import { xdp } from "tsebpf";\nexport const p = xdp("p", (ctx) => {\n  let x: number = ;\n  return undefinedThing + 1;\n});\n',
+  );
   writeFileSync(join(dir, "bad.s"), "r0 = 1\nfrobnicate r1\nexit\n");
   writeFileSync(join(dir, "junk.o"), "\x7fELF not an object");
 }, 120_000);
@@ -75,7 +88,8 @@ describe("snapshot CLI = plain CLI", () => {
   // A terminal (script(1) gives the command a pty): colour unless NO_COLOR, on both paths.
   const haveScript = spawnSync("sh", ["-c", "command -v script"]).status === 0;
   it.skipIf(!haveScript)("on a terminal: the same coloured diagnostics, and none with NO_COLOR", () => {
-    const tty = (cmd: string, env: Record<string, string> = {}) => exec("script", ["-qec", cmd, "/dev/null"], { TERM: "xterm", ...env });
+    const tty = (cmd: string, env: Record<string, string> = {}) =>
+      exec("script", ["-qec", cmd, "/dev/null"], { TERM: "xterm", ...env });
     const snap = `'${process.execPath}' ${flags().join(" ")} --snapshot-blob '${blob}' -- build bad.ts -o x.o`;
     const pl = `'${process.execPath}' '${PLAIN}' build bad.ts -o x.o`;
     const a = tty(snap);
@@ -114,7 +128,8 @@ describe("bin/tsebpf (the npm bin)", () => {
   });
 
   const PATH = `${join(process.execPath, "..")}:${process.env.PATH}`;
-  const viaBin = (env: Record<string, string>, ...argv: string[]) => exec(join(dir, ".bin/tsebpf"), argv, { PATH, ...env });
+  const viaBin = (env: Record<string, string>, ...argv: string[]) =>
+    exec(join(dir, ".bin/tsebpf"), argv, { PATH, ...env });
   /** Which path ran: the snapshot CLI has no ESM loader, so the plain one shows up in NODE_DEBUG=esm. */
   const ranSnapshot = (o: Out) => !/ESM/.test(o.err);
 
@@ -153,7 +168,10 @@ describe("bin/tsebpf with a half-written snapshot", () => {
       copyFileSync(new URL("../bin/tsebpf", import.meta.url), join(dir, "bin", "tsebpf"));
       writeFileSync(join(dir, "bin", "tsebpf.js"), 'console.log("plain " + process.argv.slice(2).join(" "));\n');
       writeFileSync(join(dir, "dist", "tsebpf.blob"), "");
-      const r = spawnSync("sh", [join(dir, "bin", "tsebpf"), "build", "x.s"], { encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
+      const r = spawnSync("sh", [join(dir, "bin", "tsebpf"), "build", "x.s"], {
+        encoding: "utf8",
+        env: { ...process.env, NODE_OPTIONS: "" },
+      });
       expect(r.stderr).toBe("");
       expect(r.stdout).toBe("plain build x.s\n");
       expect(r.status).toBe(0);

@@ -21,12 +21,27 @@ const PACKETS: [string, Uint8Array][] = [
   ["icmp", frame({ proto: 1 })],
   ["blocked udp", frame({ proto: 17, src: BLOCKED })],
   ["blocked tcp", frame({ proto: 6, src: BLOCKED })],
-  ["arp", (() => { const f = frame(); f[12] = 0x08; f[13] = 0x06; return f; })()],
+  [
+    "arp",
+    (() => {
+      const f = frame();
+      f[12] = 0x08;
+      f[13] = 0x06;
+      return f;
+    })(),
+  ],
   ["ethernet only", frame().slice(0, 14)],
   ["truncated ipv4", frame().slice(0, 30)],
   ["exactly eth+ipv4", frame({ proto: 17, src: BLOCKED }).slice(0, 34)],
   ["exactly eth+ipv4+udp", frame({ proto: 17 }).slice(0, 42)],
-  ["big", (() => { const f = new Uint8Array(1400); f.set(frame({ proto: 17 })); return f; })()],
+  [
+    "big",
+    (() => {
+      const f = new Uint8Array(1400);
+      f.set(frame({ proto: 17 }));
+      return f;
+    })(),
+  ],
 ];
 
 const fixture = (f: string) => new Uint8Array(readFileSync(`fixtures/c/${f}`));
@@ -36,7 +51,12 @@ const CASES: [string, () => Uint8Array, string?][] = [
   ["programs/parse.ts", () => buildProgram("parse")],
   ["programs/counters.ts", () => buildProgram("counters")],
   ["programs/firewall.ts (libbpf sections)", () => buildProgram("firewall", "libbpf")],
-  ...["hello", "firewall", "parser", "legacy", "subprog"].flatMap((n) => ["clang14-g", "clang19-g"].map((v): [string, () => Uint8Array] => [`fixtures/c/${n}.${v}.o`, () => fixture(`${n}.${v}.o`)])),
+  ...["hello", "firewall", "parser", "legacy", "subprog"].flatMap((n) =>
+    ["clang14-g", "clang19-g"].map((v): [string, () => Uint8Array] => [
+      `fixtures/c/${n}.${v}.o`,
+      () => fixture(`${n}.${v}.o`),
+    ]),
+  ),
   ["fixtures/c/subprog.clang19.o xdp_size_twice", () => fixture("subprog.clang19.o"), "xdp_size_twice"],
 ];
 
@@ -46,7 +66,11 @@ function blockKeys(): Uint8Array[] {
   return [b, b.slice().reverse()];
 }
 
-interface Seen { verdict: number; packet: string; records: string[] }
+interface Seen {
+  verdict: number;
+  packet: string;
+  records: string[];
+}
 
 function kernelSide(bytes: Uint8Array, program?: string): { runs: Seen[]; maps: Record<string, string[]> } {
   return withObject(bytes, (o) => {
@@ -55,10 +79,14 @@ function kernelSide(bytes: Uint8Array, program?: string): { runs: Seen[]; maps: 
     const runs = PACKETS.map(([, p]) => {
       const r = testRun(fd, p);
       const records: string[] = [];
-      for (const m of o.maps) if (m.def.type === 27) drainRing(o, m.name, (rec) => records.push(record(m.name, rec, o.model.logFormats)));
+      for (const m of o.maps)
+        if (m.def.type === 27) drainRing(o, m.name, (rec) => records.push(record(m.name, rec, o.model.logFormats)));
       return { verdict: r.retval, packet: hex(r.dataOut), records };
     });
-    return { runs, maps: Object.fromEntries(o.maps.filter((m) => m.def.type !== 27).map((m) => [m.name, kernelEntries(m)])) };
+    return {
+      runs,
+      maps: Object.fromEntries(o.maps.filter((m) => m.def.type !== 27).map((m) => [m.name, kernelEntries(m)])),
+    };
   });
 }
 
@@ -66,47 +94,65 @@ function vmSide(bytes: Uint8Array, program?: string): { runs: Seen[]; maps: Reco
   const model = readBpfObject(bytes);
   const vm = new XdpVm(model, { program });
   const kv = model.maps.filter((m) => m.type !== 27);
-  for (const m of kv) if (m.name === "BLOCKLIST") for (const k of blockKeys()) vm.map(m.name).update(k, one(m.valueSize), 0, 0);
+  for (const m of kv)
+    if (m.name === "BLOCKLIST") for (const k of blockKeys()) vm.map(m.name).update(k, one(m.valueSize), 0, 0);
   const runs = PACKETS.map(([, p]) => {
     const r = vm.run(p);
-    const records = model.maps.filter((m) => m.type === 27).flatMap((m) => vm.drainRing(m.name).map((rec) => record(m.name, rec, model.logFormats)));
+    const records = model.maps
+      .filter((m) => m.type === 27)
+      .flatMap((m) => vm.drainRing(m.name).map((rec) => record(m.name, rec, model.logFormats)));
     return { verdict: r.verdict, packet: hex(r.packet), records };
   });
   return { runs, maps: Object.fromEntries(kv.map((m) => [m.name, vmEntries(vm.map(m.name))])) };
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
-const one = (size: number) => { const v = new Uint8Array(size); v[0] = 1; return v; };
+const one = (size: number) => {
+  const v = new Uint8Array(size);
+  v[0] = 1;
+  return v;
+};
 const PERCPU = new Set([5, 6, 10]);
 
 function record(ring: string, rec: Uint8Array, formats: Parameters<typeof decodeRecord>[1] | undefined): string {
-  return ring === "TSEBPF_LOGS" ? decodeRecord(rec, formats ?? [])?.message ?? `<bad record ${hex(rec)}>` : `${ring}: ${hex(rec)}`;
+  return ring === "TSEBPF_LOGS"
+    ? (decodeRecord(rec, formats ?? [])?.message ?? `<bad record ${hex(rec)}>`)
+    : `${ring}: ${hex(rec)}`;
 }
 
 /** Per-CPU values are summed as u64 lanes (the kernel ran on whichever CPU test-run chose). */
 function sumLanes(values: Uint8Array[], size: number): string {
   const out = Buffer.alloc(size);
-  for (let o = 0; o + 8 <= size; o += 8) out.writeBigUInt64LE(values.reduce((s, v) => s + Buffer.from(v).readBigUInt64LE(o), 0n) & 0xffffffffffffffffn, o);
+  for (let o = 0; o + 8 <= size; o += 8)
+    out.writeBigUInt64LE(values.reduce((s, v) => s + Buffer.from(v).readBigUInt64LE(o), 0n) & 0xffffffffffffffffn, o);
   return out.toString("hex");
 }
 
 function kernelEntries(m: BpfMap): string[] {
   const stride = (m.def.valueSize + 7) & ~7;
-  return [...m.keys()].map((k) => {
-    const v = m.get(k)!;
-    const vals = PERCPU.has(m.def.type) ? Array.from({ length: v.length / stride }, (_, c) => v.subarray(c * stride, c * stride + m.def.valueSize)) : [v];
-    return `${hex(k)}=${PERCPU.has(m.def.type) ? sumLanes(vals, m.def.valueSize) : hex(v)}`;
-  }).sort();
+  return [...m.keys()]
+    .map((k) => {
+      const v = m.get(k)!;
+      const vals = PERCPU.has(m.def.type)
+        ? Array.from({ length: v.length / stride }, (_, c) => v.subarray(c * stride, c * stride + m.def.valueSize))
+        : [v];
+      return `${hex(k)}=${PERCPU.has(m.def.type) ? sumLanes(vals, m.def.valueSize) : hex(v)}`;
+    })
+    .sort();
 }
 
 function vmEntries(m: VmMap): string[] {
-  return m.entries().map(([k, vals]) => `${hex(k)}=${PERCPU.has(m.def.type) ? sumLanes(vals, m.def.valueSize) : hex(vals[0])}`).sort();
+  return m
+    .entries()
+    .map(([k, vals]) => `${hex(k)}=${PERCPU.has(m.def.type) ? sumLanes(vals, m.def.valueSize) : hex(vals[0])}`)
+    .sort();
 }
 
 describe.skipIf(!haveKernel)("VM agrees with the kernel", () => {
   it.each(CASES)("%s", (_name, bytes, program) => {
     const obj = bytes();
-    const k = kernelSide(obj, program), v = vmSide(obj, program);
+    const k = kernelSide(obj, program),
+      v = vmSide(obj, program);
     PACKETS.forEach(([what], i) => expect(v.runs[i], `packet '${what}'`).toEqual(k.runs[i]));
     expect(v.maps).toEqual(k.maps);
   });

@@ -22,15 +22,25 @@ const pkt = (n: number) => Uint8Array.from({ length: n }, (_, i) => i);
 describe("VM faults", () => {
   it("stops an out-of-bounds packet read, naming the insn and the region", () => {
     const vm = asm("\tr2 = *(u32 *)(r1 + 0)\n\tr0 = *(u32 *)(r2 + 60)\n\texit");
-    expect(() => vm.run(pkt(54))).toThrow("out-of-bounds read of 4 bytes at packet+60 (packet is 54 bytes) at insn 1; the kernel's verifier would have rejected this program");
+    expect(() => vm.run(pkt(54))).toThrow(
+      "out-of-bounds read of 4 bytes at packet+60 (packet is 54 bytes) at insn 1; the kernel's verifier would have rejected this program",
+    );
     expect(vm.run(pkt(64)).verdict).toBe(0x3f3e3d3c);
   });
 
   it("refuses stores to the context, stack overflows and scalars used as pointers", () => {
-    expect(() => asm("\t*(u32 *)(r1 + 0) = r1\n\tr0 = 2\n\texit").run(pkt(20))).toThrow(/write of 4 bytes at xdp_md\+0: xdp_md is read-only at insn 0/);
-    expect(() => asm("\t*(u64 *)(r10 - 520) = r1\n\tr0 = 2\n\texit").run(pkt(20))).toThrow(/out-of-bounds write of 8 bytes at stack-520 \(stack is 512 bytes\) at insn 0/);
-    expect(() => asm("\tr2 = 100\n\tr0 = *(u8 *)(r2 + 0)\n\texit").run(pkt(20))).toThrow(/read of 1 byte at 0x64, which is not a pointer at insn 1/);
-    expect(() => asm("\tr0 = *(u16 *)(r1 + 0)\n\texit").run(pkt(20))).toThrow(/invalid access to xdp_md: 2 bytes at offset 0/);
+    expect(() => asm("\t*(u32 *)(r1 + 0) = r1\n\tr0 = 2\n\texit").run(pkt(20))).toThrow(
+      /write of 4 bytes at xdp_md\+0: xdp_md is read-only at insn 0/,
+    );
+    expect(() => asm("\t*(u64 *)(r10 - 520) = r1\n\tr0 = 2\n\texit").run(pkt(20))).toThrow(
+      /out-of-bounds write of 8 bytes at stack-520 \(stack is 512 bytes\) at insn 0/,
+    );
+    expect(() => asm("\tr2 = 100\n\tr0 = *(u8 *)(r2 + 0)\n\texit").run(pkt(20))).toThrow(
+      /read of 1 byte at 0x64, which is not a pointer at insn 1/,
+    );
+    expect(() => asm("\tr0 = *(u16 *)(r1 + 0)\n\texit").run(pkt(20))).toThrow(
+      /invalid access to xdp_md: 2 bytes at offset 0/,
+    );
   });
 
   it("stops a program that does not terminate and refuses helpers it does not have", () => {
@@ -51,14 +61,33 @@ describe("VM execution", () => {
 
   it("reads xdp_md fields and moves the packet with adjust_head/adjust_tail", () => {
     // adjust_head(-4); write 0xaa at data; adjust_tail(+2); return data_end - data
-    const vm = asm([
-      "\tr6 = r1", "\tr2 = -4", "\tcall 44", "\tif r0 != 0 goto bad",
-      "\tr2 = *(u32 *)(r6 + 0)", "\tr3 = *(u32 *)(r6 + 4)", "\tr4 = r2", "\tr4 += 1", "\tif r4 > r3 goto bad",
-      "\tr5 = 170", "\t*(u8 *)(r2 + 0) = r5",
-      "\tr1 = r6", "\tr2 = 2", "\tcall 65", "\tif r0 != 0 goto bad",
-      "\tr2 = *(u32 *)(r6 + 0)", "\tr3 = *(u32 *)(r6 + 4)", "\tr0 = r3", "\tr0 -= r2", "\texit",
-      "bad:", "\tr0 = 99", "\texit",
-    ].join("\n"));
+    const vm = asm(
+      [
+        "\tr6 = r1",
+        "\tr2 = -4",
+        "\tcall 44",
+        "\tif r0 != 0 goto bad",
+        "\tr2 = *(u32 *)(r6 + 0)",
+        "\tr3 = *(u32 *)(r6 + 4)",
+        "\tr4 = r2",
+        "\tr4 += 1",
+        "\tif r4 > r3 goto bad",
+        "\tr5 = 170",
+        "\t*(u8 *)(r2 + 0) = r5",
+        "\tr1 = r6",
+        "\tr2 = 2",
+        "\tcall 65",
+        "\tif r0 != 0 goto bad",
+        "\tr2 = *(u32 *)(r6 + 0)",
+        "\tr3 = *(u32 *)(r6 + 4)",
+        "\tr0 = r3",
+        "\tr0 -= r2",
+        "\texit",
+        "bad:",
+        "\tr0 = 99",
+        "\texit",
+      ].join("\n"),
+    );
     const r = vm.run(pkt(20));
     expect(r.verdict).toBe(26);
     expect([...r.packet]).toEqual([0xaa, 0, 0, 0, ...pkt(20), 0, 0]);
@@ -68,11 +97,23 @@ describe("VM execution", () => {
   });
 
   it("grows metadata with adjust_meta in 4-byte steps up to 32 bytes, readable through data_meta", () => {
-    const prog = (delta: number) => asm([
-      "\tr6 = r1", `\tr2 = ${delta}`, "\tcall 54", "\tif r0 != 0 goto out",
-      "\tr2 = *(u32 *)(r6 + 8)", "\tr3 = *(u32 *)(r6 + 0)", "\tr4 = 0x11223344", "\t*(u32 *)(r2 + 0) = r4",
-      "\tr0 = r3", "\tr0 -= r2", "out:", "\texit",
-    ].join("\n"));
+    const prog = (delta: number) =>
+      asm(
+        [
+          "\tr6 = r1",
+          `\tr2 = ${delta}`,
+          "\tcall 54",
+          "\tif r0 != 0 goto out",
+          "\tr2 = *(u32 *)(r6 + 8)",
+          "\tr3 = *(u32 *)(r6 + 0)",
+          "\tr4 = 0x11223344",
+          "\t*(u32 *)(r2 + 0) = r4",
+          "\tr0 = r3",
+          "\tr0 -= r2",
+          "out:",
+          "\texit",
+        ].join("\n"),
+      );
     expect(prog(-8).run(pkt(20)).verdict).toBe(8);
     expect(prog(-32).run(pkt(20)).verdict).toBe(32);
     for (const bad of [-36, -6, 4]) expect(prog(bad).run(pkt(20)).verdict, `delta ${bad}`).toBe(2 ** 32 - 22);
@@ -82,7 +123,10 @@ describe("VM execution", () => {
     const vm = asm("\tcall 5\n\texit");
     vm.clock.ns = 123456789n;
     expect(vm.run(pkt(20)).verdict).toBe(123456789);
-    const rand = (seed: number) => { const v = XdpVm.fromElf(build("\tcall 7\n\texit"), { seed }); return [vm2(v), vm2(v)]; };
+    const rand = (seed: number) => {
+      const v = XdpVm.fromElf(build("\tcall 7\n\texit"), { seed });
+      return [vm2(v), vm2(v)];
+    };
     const vm2 = (v: XdpVm) => v.run(pkt(20)).verdict;
     expect(rand(1)).toEqual(rand(1));
     expect(rand(1)).not.toEqual(rand(2));
@@ -97,7 +141,8 @@ function build(body: string): Uint8Array {
 
 describe("VM tail calls", () => {
   // Program a tail-calls index r7 of prog array JT (legacy `maps` section), else returns 7.
-  const fn = (name: string, body: string) => `\t.section xdp/${name},"ax",@progbits\n\t.globl ${name}\n\t.type ${name},@function\n${name}:\n${body}\n`;
+  const fn = (name: string, body: string) =>
+    `\t.section xdp/${name},"ax",@progbits\n\t.globl ${name}\n\t.type ${name},@function\n${name}:\n${body}\n`;
   const text = [
     fn("a", "\tr2 = JT ll\n\tr3 = 1\n\tcall 12\n\tr0 = 7\n\texit"),
     fn("b", "\tr0 = 3\n\texit"),
@@ -125,7 +170,10 @@ describe("VM tail calls", () => {
 
 describe("VM maps", () => {
   it("counts per protocol in a per-CPU array on the chosen CPU", () => {
-    const vm = XdpVm.fromElf(compileDsl(readFileSync("programs/counters.ts", "utf8"), "programs/counters.ts"), { cpus: 2, cpu: 1 });
+    const vm = XdpVm.fromElf(compileDsl(readFileSync("programs/counters.ts", "utf8"), "programs/counters.ts"), {
+      cpus: 2,
+      cpu: 1,
+    });
     const udp = frame({ proto: 17 });
     for (let k = 0; k < 3; k++) expect(vm.run(udp).verdict).toBe(2);
     const key = new Uint8Array([17, 0, 0, 0]);
@@ -151,10 +199,14 @@ describe("VM maps", () => {
     expect(a.delete(k(1))).toBe(-22);
     const ring = createMap({ name: "R", type: 27, keySize: 0, valueSize: 0, maxEntries: 64, flags: 0 }, 1);
     if (!("output" in ring)) throw new Error("not a ring");
-    expect([ring.output(new Uint8Array(20)), ring.output(new Uint8Array(20)), ring.output(new Uint8Array(1))]).toEqual([0, 0, -28]);
+    expect([ring.output(new Uint8Array(20)), ring.output(new Uint8Array(20)), ring.output(new Uint8Array(1))]).toEqual([
+      0, 0, -28,
+    ]);
     expect(ring.drain().map((r) => r.length)).toEqual([20, 20]);
     expect(ring.output(new Uint8Array(1))).toBe(0);
-    expect(() => createMap({ name: "P", type: 4, keySize: 4, valueSize: 4, maxEntries: 2, flags: 0 }, 1)).toThrow("map P: perf_event_array maps are not supported by the VM yet");
+    expect(() => createMap({ name: "P", type: 4, keySize: 4, valueSize: 4, maxEntries: 2, flags: 0 }, 1)).toThrow(
+      "map P: perf_event_array maps are not supported by the VM yet",
+    );
   });
 
   it("LPM trie: longest matching prefix up to the key's own length, identity by masked prefix, flags and full", async () => {
@@ -187,21 +239,36 @@ describe("VM maps", () => {
     expect(h.update(k(2), k(2), 0, 0)).toBe(0);
     h.lookup(k(1), 0); // 2 is now the least recently used
     expect(h.update(k(3), k(3), 0, 0)).toBe(0);
-    expect(h.entries().map(([key]) => key[0]).sort()).toEqual([1, 3]);
+    expect(
+      h
+        .entries()
+        .map(([key]) => key[0])
+        .sort(),
+    ).toEqual([1, 3]);
     expect(h.update(k(4), k(4), 2 /* EXIST */, 0)).toBe(-2);
   });
 });
 
 describe("VM stays free of the kernel loader", () => {
   it("loader/vm never imports loader/sys or koffi (static import graph, type-only imports aside)", () => {
-    const seen = importGraph(["loader/vm/xdp.ts", "loader/vm/conformance.ts"], (file, spec) => expect(spec, `${file} imports ${spec}`).not.toMatch(/koffi|\/sys\//), true);
+    const seen = importGraph(
+      ["loader/vm/xdp.ts", "loader/vm/conformance.ts"],
+      (file, spec) => expect(spec, `${file} imports ${spec}`).not.toMatch(/koffi|\/sys\//),
+      true,
+    );
     expect([...seen].some((f) => f.endsWith("compiler/isa/decode.ts"))).toBe(true);
     expect([...seen].some((f) => f.includes("loader/sys"))).toBe(false);
   });
 
   it("`tsebpf test` reaches the kernel loader only by dynamic import (so --vm runs where koffi cannot load)", () => {
-    const seen = importGraph(["cli/commands/run-tests.ts"], (file, spec) =>
-      expect(spec, `${file} imports ${spec}`).not.toMatch(/koffi|sys\/(libc|bpf)|(^\.|loader)\/(object|test-run)\.js$/), true);
+    const seen = importGraph(
+      ["cli/commands/run-tests.ts"],
+      (file, spec) =>
+        expect(spec, `${file} imports ${spec}`).not.toMatch(
+          /koffi|sys\/(libc|bpf)|(^\.|loader)\/(object|test-run)\.js$/,
+        ),
+      true,
+    );
     expect(seen.has("loader/vm/xdp.ts")).toBe(true);
   });
 });

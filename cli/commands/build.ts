@@ -21,17 +21,20 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .action(async (file: string, o: { output: string; sectionStyle: string; syntax: string }) => {
       const opts = buildOptions(o.sectionStyle, o.syntax);
       const text = readUserFile(file).toString("utf8");
-      if (!sourceKind(file)) throw new CliError(`${file}: unknown source kind (expected .ts for the DSL or .s for assembly)`);
+      if (!sourceKind(file))
+        throw new CliError(`${file}: unknown source kind (expected .ts for the DSL or .s for assembly)`);
       const result = await buildSource(text, file, opts);
       const sources = new Map([[file, text]]);
-      if (result.diagnostics.length) io.stderr(renderAll(result.diagnostics, { color: useColor(io.env, io.isTTY), sources }));
+      if (result.diagnostics.length)
+        io.stderr(renderAll(result.diagnostics, { color: useColor(io.env, io.isTTY), sources }));
       if (hasErrors(result.diagnostics) || !result.object) return setExit(1);
       writeFileSync(o.output, result.object);
     });
 }
 
 export function buildOptions(sectionStyle: string, syntax = "llvm"): BuildOptions {
-  if (sectionStyle !== "tsebpf" && sectionStyle !== "libbpf") throw new CliError(`--section-style must be 'tsebpf' or 'libbpf', not '${sectionStyle}'`);
+  if (sectionStyle !== "tsebpf" && sectionStyle !== "libbpf")
+    throw new CliError(`--section-style must be 'tsebpf' or 'libbpf', not '${sectionStyle}'`);
   if (syntax !== "llvm" && syntax !== "ubpf") throw new CliError(`--syntax must be 'llvm' or 'ubpf', not '${syntax}'`);
   return { sectionStyle, syntax };
 }

@@ -32,7 +32,13 @@ export function register(program: Command, io: Io, _setExit: (code: number) => v
     .option("--json", "print a JSON description instead of the listing")
     .action((file: string, f: Flags) => {
       const bytes = readUserFile(file);
-      const opts: ObjdumpOptions = { hex: !!f.printImmHex, relocs: !!f.reloc, source: !!f.source, rawInsn: f.showRawInsn, section: f.section };
+      const opts: ObjdumpOptions = {
+        hex: !!f.printImmHex,
+        relocs: !!f.reloc,
+        source: !!f.source,
+        rawInsn: f.showRawInsn,
+        section: f.section,
+      };
       try {
         if (f.json) io.stdout(objdumpJson(bytes, file, opts));
         else writeObjdump(bytes, file, opts, io.stdout);

@@ -28,12 +28,16 @@ export interface RunOpts {
   verbose?: boolean;
 }
 
-
 /**
  * Runs until a stop signal (loader/stop.ts), a closed stdout, or until `until` settles (for
  * in-process callers such as tests). Whatever happens, the program is detached before returning.
  */
-export async function runProgram(file: string | undefined, o: RunOpts, io: Io, until?: Promise<unknown>): Promise<number> {
+export async function runProgram(
+  file: string | undefined,
+  o: RunOpts,
+  io: Io,
+  until?: Promise<unknown>,
+): Promise<number> {
   const opts = validate(o, io);
   const stop = listenForStop(io, until); // before anything is attached
   try {
@@ -43,9 +47,17 @@ export async function runProgram(file: string | undefined, o: RunOpts, io: Io, u
   }
 }
 
-async function session(file: string | undefined, o: RunOpts, opts: ReturnType<typeof validate>, io: Io, stop: Stop): Promise<number> {
+async function session(
+  file: string | undefined,
+  o: RunOpts,
+  opts: ReturnType<typeof validate>,
+  io: Io,
+  stop: Stop,
+): Promise<number> {
   const note = o.verbose ? (n: string) => io.stderr(n + "\n") : undefined;
-  const { bytes, source: path } = file ? { bytes: await programBytes(file), source: file } : await defaultProgramBytes("hello", note);
+  const { bytes, source: path } = file
+    ? { bytes: await programBytes(file), source: file }
+    : await defaultProgramBytes("hello", note);
   let obj: LoadedObject | undefined;
   let att: Attachment | undefined;
   let pins: Pins | undefined;
@@ -62,8 +74,11 @@ async function session(file: string | undefined, o: RunOpts, opts: ReturnType<ty
     if (o.pin) pins = pinAll(obj, o.pin);
     att = attachXdp(prog.fd, o.iface, { mode: opts.mode, netlink: o.netlink, force: o.force, verbose: note });
     process.once("exit", detach); // an uncaught exception still detaches
-    note?.(`note: attached ${prog.name} to ${o.iface} (ifindex ${att.ifindex}) with ${att.kind === "link" ? "a bpf_link" : "netlink"}, program id ${att.progId}`);
-    const say = (msg: string) => opts.level >= 3 && io.stdout(formatLine({ level: 3, program: prog.name, message: msg }) + "\n");
+    note?.(
+      `note: attached ${prog.name} to ${o.iface} (ifindex ${att.ifindex}) with ${att.kind === "link" ? "a bpf_link" : "netlink"}, program id ${att.progId}`,
+    );
+    const say = (msg: string) =>
+      opts.level >= 3 && io.stdout(formatLine({ level: 3, program: prog.name, message: msg }) + "\n");
     pump = startLogs(obj, opts.level, io);
     say("Waiting for Ctrl-C...");
     await stop.wait;
@@ -84,8 +99,11 @@ async function session(file: string | undefined, o: RunOpts, opts: ReturnType<ty
 }
 
 function validate(o: RunOpts, io: Io): { mode?: XdpMode; level: number } {
-  if (o.mode && !["skb", "drv", "hw"].includes(o.mode)) throw new CliError(`--mode '${o.mode}': expected skb, drv or hw`);
-  for (const b of o.block ?? []) if (!parseCidr(b)) throw new CliError(`--block '${b}': not an IPv4 address or CIDR (e.g. 198.51.100.3 or 198.51.100.0/24)`);
+  if (o.mode && !["skb", "drv", "hw"].includes(o.mode))
+    throw new CliError(`--mode '${o.mode}': expected skb, drv or hw`);
+  for (const b of o.block ?? [])
+    if (!parseCidr(b))
+      throw new CliError(`--block '${b}': not an IPv4 address or CIDR (e.g. 198.51.100.3 or 198.51.100.0/24)`);
   let level: number;
   try {
     level = parseLevel(o.logLevel ?? io.env.TSEBPF_LOG);
@@ -98,7 +116,10 @@ function validate(o: RunOpts, io: Io): { mode?: XdpMode; level: number } {
 function fillBlocklist(obj: LoadedObject, blocks: string[]): void {
   if (!blocks.length) return;
   const map = blocklistMap(obj.maps);
-  if (!map) throw new CliError(`--block needs a map named BLOCKLIST, and this program has none (maps: ${obj.maps.map((m) => m.name).join(", ") || "none"})`);
+  if (!map)
+    throw new CliError(
+      `--block needs a map named BLOCKLIST, and this program has none (maps: ${obj.maps.map((m) => m.name).join(", ") || "none"})`,
+    );
   for (const b of blocks) blockAddress(map, b);
 }
 
@@ -106,14 +127,29 @@ function startLogs(obj: LoadedObject, level: number, io: Io): LogPump | undefine
   const ring = obj.map(LOG_MAP);
   if (!ring || ring.def.type !== MAP_TYPE.RINGBUF || !obj.model.logFormats?.length) return undefined;
   const drops = obj.map(DROPS_MAP);
-  const sinks = { print: (l: string) => io.stdout(l + "\n"), warn: (l: string) => io.stderr(`tsebpf: warning: ${l}\n`), backlog: io.stdoutBacklog };
-  return pumpLogs(ring, drops?.def.type === MAP_TYPE.PERCPU_ARRAY ? drops : undefined, obj.model.logFormats, level, sinks);
+  const sinks = {
+    print: (l: string) => io.stdout(l + "\n"),
+    warn: (l: string) => io.stderr(`tsebpf: warning: ${l}\n`),
+    backlog: io.stdoutBacklog,
+  };
+  return pumpLogs(
+    ring,
+    drops?.def.type === MAP_TYPE.PERCPU_ARRAY ? drops : undefined,
+    obj.model.logFormats,
+    level,
+    sinks,
+  );
 }
 
 function report(pump: LogPump | undefined, io: Io, note?: (n: string) => void): void {
   if (!pump) return;
   const s = pump.stats;
-  note?.(`note: ${s.printed} log record(s) printed, ${s.filtered} below the log level, ${s.malformed} malformed, ${s.lost} lost, ${s.unprinted} not printed`);
-  if (s.fullSeen && !pump.counted) io.stderr(`tsebpf: warning: the log ring buffer was full ${s.fullSeen} time(s); records may have been lost (this object does not count them: rebuild it)\n`);
+  note?.(
+    `note: ${s.printed} log record(s) printed, ${s.filtered} below the log level, ${s.malformed} malformed, ${s.lost} lost, ${s.unprinted} not printed`,
+  );
+  if (s.fullSeen && !pump.counted)
+    io.stderr(
+      `tsebpf: warning: the log ring buffer was full ${s.fullSeen} time(s); records may have been lost (this object does not count them: rebuild it)\n`,
+    );
   if (s.malformed) io.stderr(`tsebpf: warning: ${s.malformed} log record(s) did not match the object's format table\n`);
 }

@@ -67,7 +67,8 @@ export async function runTests(file: string, o: RunTestsOpts, io: Io): Promise<n
 }
 
 export function parseRepeat(s: string): number {
-  if (!/^\d+$/.test(s) || Number(s) < 1 || Number(s) > 0xffffffff) throw new CliError(`--repeat '${s}': expected a positive integer`);
+  if (!/^\d+$/.test(s) || Number(s) < 1 || Number(s) > 0xffffffff)
+    throw new CliError(`--repeat '${s}': expected a positive integer`);
   return Number(s);
 }
 

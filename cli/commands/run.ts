@@ -8,17 +8,38 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
   program
     .command("run")
     .description("load an XDP program, attach it to an interface and print its logs until Ctrl-C")
-    .argument("[program]", "program: .ts (DSL), .s (assembly) or .o (ELF object); default: programs/hello.ts, the book's Hello XDP")
+    .argument(
+      "[program]",
+      "program: .ts (DSL), .s (assembly) or .o (ELF object); default: programs/hello.ts, the book's Hello XDP",
+    )
     .option("-i, --iface <name>", "network interface to attach to", "eth0")
-    .option("--block <addr>", "drop packets from this IPv4 address or CIDR: adds it to the program's BLOCKLIST map (repeatable; CIDRs need an LPM trie map)", collect)
-    .option("--mode <mode>", "XDP mode: skb (generic, works everywhere), drv (native driver), hw (offload); default: let the kernel choose")
-    .option("--netlink", "attach through netlink instead of a bpf_link (the program then stays attached if tsebpf is killed with -9)")
+    .option(
+      "--block <addr>",
+      "drop packets from this IPv4 address or CIDR: adds it to the program's BLOCKLIST map (repeatable; CIDRs need an LPM trie map)",
+      collect,
+    )
+    .option(
+      "--mode <mode>",
+      "XDP mode: skb (generic, works everywhere), drv (native driver), hw (offload); default: let the kernel choose",
+    )
+    .option(
+      "--netlink",
+      "attach through netlink instead of a bpf_link (the program then stays attached if tsebpf is killed with -9)",
+    )
     .option("--force", "replace a program that is already attached to the interface")
-    .option("--pin <dir>", "pin the program and its maps under this bpffs directory (e.g. /sys/fs/bpf/fw); pins stay after exit, the attachment does not")
-    .option("--log-level <level>", "lowest log level to print: error, warn, info, debug, trace, off (default: $TSEBPF_LOG or info)")
+    .option(
+      "--pin <dir>",
+      "pin the program and its maps under this bpffs directory (e.g. /sys/fs/bpf/fw); pins stay after exit, the attachment does not",
+    )
+    .option(
+      "--log-level <level>",
+      "lowest log level to print: error, warn, info, debug, trace, off (default: $TSEBPF_LOG or info)",
+    )
     .option("--program <name>", "which program of the object to attach (default: the first)")
     .option("-v, --verbose", "print notes about what the loader does (BTF fallbacks, attach method)")
-    .addHelpText("after", `
+    .addHelpText(
+      "after",
+      `
 Needs root, or CAP_BPF + CAP_NET_ADMIN (+ CAP_PERFMON for headers at a variable offset).
 Logs look like env_logger's:
   [2026-11-24T18:03:11Z INFO  xdp_hello] received a packet
@@ -27,7 +48,8 @@ Examples:
   sudo tsebpf run --iface eth0                          # the built-in hello program
   sudo tsebpf run programs/firewall.ts -i eth0 --block 198.51.100.3
   sudo tsebpf run out.o -i veth0 --mode skb --log-level debug
-If attaching fails with "invalid argument" in the default or drv mode, try --mode skb.`)
+If attaching fails with "invalid argument" in the default or drv mode, try --mode skb.`,
+    )
     .action(async (file: string | undefined, o: RunOpts) => {
       const { runProgram } = await import("./run-program.js");
       const code = await runProgram(file, o, io);

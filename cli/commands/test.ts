@@ -17,22 +17,36 @@ interface TestOpts {
 export function register(program: Command, io: Io, setExit: (code: number) => void): void {
   program
     .command("test")
-    .description("run a program on packets in the kernel (BPF_PROG_TEST_RUN) or the in-process VM and print its verdicts")
+    .description(
+      "run a program on packets in the kernel (BPF_PROG_TEST_RUN) or the in-process VM and print its verdicts",
+    )
     .argument("<program>", "program: .ts (DSL), .s (assembly) or .o (ELF object)")
-    .requiredOption("--packet <packet...>", "one or more packets: hex bytes (e.g. 'ffff…0800…'), raw .bin files, or Ethernet .pcap/.pcapng captures")
+    .requiredOption(
+      "--packet <packet...>",
+      "one or more packets: hex bytes (e.g. 'ffff…0800…'), raw .bin files, or Ethernet .pcap/.pcapng captures",
+    )
     .option("--repeat <n>", "run each packet N times and report the mean ns/packet", "1")
-    .option("--map <entries...>", "set map entries first: NAME key=value [key=value…]; keys/values are numbers, 0x…, IPv4 addresses (host-order u32), CIDRs for LPM tries, or hex:<bytes>; entries with a negative key go after -- (--map S -- -1=3)")
+    .option(
+      "--map <entries...>",
+      "set map entries first: NAME key=value [key=value…]; keys/values are numbers, 0x…, IPv4 addresses (host-order u32), CIDRs for LPM tries, or hex:<bytes>; entries with a negative key go after -- (--map S -- -1=3)",
+    )
     .option("--program <name>", "which program of the object to run (default: the first)")
-    .option("--vm", "run in the in-process VM instead of the kernel (no root or BPF needed; used anyway when the kernel path is unavailable)")
+    .option(
+      "--vm",
+      "run in the in-process VM instead of the kernel (no root or BPF needed; used anyway when the kernel path is unavailable)",
+    )
     .option("--json", "print the results as JSON")
     .allowExcessArguments()
-    .addHelpText("after", `
+    .addHelpText(
+      "after",
+      `
 Examples:
   tsebpf test programs/firewall.ts --packet pkt.bin
   tsebpf test out.o --packet capture.pcap --repeat 100000
   tsebpf test programs/firewall.ts --map BLOCKLIST 198.51.100.3=1 --packet fixtures/packets/firewall.pcap
   tsebpf test signed.o --packet pkt.bin --map SIGNED -- -1=3 -2=4
-  tsebpf test programs/firewall.ts --vm --map BLOCKLIST 198.51.100.3=1 --packet fixtures/packets/firewall.pcap`)
+  tsebpf test programs/firewall.ts --vm --map BLOCKLIST 198.51.100.3=1 --packet fixtures/packets/firewall.pcap`,
+    )
     .action(async (file: string, o: TestOpts, cmd: Command) => {
       const { runTests } = await import("./run-tests.js");
       setExit(await runTests(file, { ...o, map: [...(o.map ?? []), ...trailingEntries(cmd.args.slice(1))] }, io));
@@ -42,6 +56,9 @@ Examples:
 /** Operands after `--` are more `--map` entries (that is how a key starts with '-'); nothing else is. */
 function trailingEntries(extra: string[]): string[] {
   const bad = extra.find((a) => !a.includes("="));
-  if (bad !== undefined) throw new CliError(`unexpected argument '${bad}' (only --map key=value entries may follow --, e.g. --map S -- -1=3)`);
+  if (bad !== undefined)
+    throw new CliError(
+      `unexpected argument '${bad}' (only --map key=value entries may follow --, e.g. --map S -- -1=3)`,
+    );
   return extra;
 }

@@ -5,12 +5,27 @@ import { type AsmState, type SizeTerm, SHF_ALLOC, SHF_EXEC, SHF_WRITE } from "./
 import { ASM_CODES as ASM } from "../codes.js";
 
 const IGNORED = new Set([
-  ".loc", ".cfi_sections", ".cfi_startproc", ".cfi_endproc", ".cfi_def_cfa", ".cfi_offset", ".ident", ".addrsig",
-  ".addrsig_sym", ".file_end", ".cfi_def_cfa_offset", ".cfi_adjust_cfa_offset", ".cfi_restore", ".protected",
-  ".internal", ".loc_mark", ".nops_not_supported",
+  ".loc",
+  ".cfi_sections",
+  ".cfi_startproc",
+  ".cfi_endproc",
+  ".cfi_def_cfa",
+  ".cfi_offset",
+  ".ident",
+  ".addrsig",
+  ".addrsig_sym",
+  ".file_end",
+  ".cfi_def_cfa_offset",
+  ".cfi_adjust_cfa_offset",
+  ".cfi_restore",
+  ".protected",
+  ".internal",
+  ".loc_mark",
+  ".nops_not_supported",
 ]);
 
-const PROGBITS = 1, NOBITS = 8;
+const PROGBITS = 1,
+  NOBITS = 8;
 const NOP = new Uint8Array([0, 0, 0, 0x15, 0, 0, 0, 0]); // what llvm-mc pads code with
 
 /** Split operands at top-level commas. */
@@ -29,36 +44,71 @@ export function runDirective(st: AsmState, toks: Token[]): void {
   const ops = operands(toks.slice(1));
   if (IGNORED.has(name) || name.startsWith(".cfi_")) return;
   switch (name) {
-    case ".text": return switchTo(st, ".text", PROGBITS, SHF_ALLOC | SHF_EXEC);
-    case ".data": return switchTo(st, ".data", PROGBITS, SHF_ALLOC | SHF_WRITE);
-    case ".bss": return switchTo(st, ".bss", NOBITS, SHF_ALLOC | SHF_WRITE);
-    case ".section": case ".pushsection": return sectionDirective(st, d, ops);
-    case ".previous": case ".popsection": {
+    case ".text":
+      return switchTo(st, ".text", PROGBITS, SHF_ALLOC | SHF_EXEC);
+    case ".data":
+      return switchTo(st, ".data", PROGBITS, SHF_ALLOC | SHF_WRITE);
+    case ".bss":
+      return switchTo(st, ".bss", NOBITS, SHF_ALLOC | SHF_WRITE);
+    case ".section":
+    case ".pushsection":
+      return sectionDirective(st, d, ops);
+    case ".previous":
+    case ".popsection": {
       if (st.prev) [st.cur, st.prev] = [st.prev, st.cur];
       return;
     }
-    case ".globl": case ".global": case ".weak": case ".local":
+    case ".globl":
+    case ".global":
+    case ".weak":
+    case ".local":
       for (const op of ops) {
-        if (op.length !== 1 || op[0].kind !== "ident") return st.err(ASM.directive, `expected a symbol name after ${name}`, op[0] ?? d);
+        if (op.length !== 1 || op[0].kind !== "ident")
+          return st.err(ASM.directive, `expected a symbol name after ${name}`, op[0] ?? d);
         st.sym(op[0].text).bind = name === ".weak" ? "weak" : name === ".local" ? "local" : "global";
       }
       return;
     case ".hidden":
       for (const op of ops) if (op[0]?.kind === "ident") st.sym(op[0].text).visibility = "hidden";
       return;
-    case ".type": return typeDirective(st, d, ops);
-    case ".size": return sizeDirective(st, d, ops);
+    case ".type":
+      return typeDirective(st, d, ops);
+    case ".size":
+      return sizeDirective(st, d, ops);
     case ".file":
       if (ops.length === 1 && ops[0].length === 1 && ops[0][0].kind === "str") st.fileSym = ops[0][0].text;
       return;
-    case ".p2align": case ".balign": case ".align": return alignDirective(st, d, ops, name === ".p2align");
-    case ".byte": return dataDirective(st, d, ops, 1);
-    case ".short": case ".half": case ".2byte": case ".hword": return dataDirective(st, d, ops, 2);
-    case ".long": case ".int": case ".word": case ".4byte": return dataDirective(st, d, ops, 4);
-    case ".quad": case ".8byte": case ".dword": return dataDirective(st, d, ops, 8);
-    case ".ascii": case ".asciz": case ".string": return stringDirective(st, d, ops, name !== ".ascii");
-    case ".zero": case ".space": case ".skip": return zeroDirective(st, d, ops);
-    case ".uleb128": case ".sleb128": return lebDirective(st, d, ops, name === ".sleb128");
+    case ".p2align":
+    case ".balign":
+    case ".align":
+      return alignDirective(st, d, ops, name === ".p2align");
+    case ".byte":
+      return dataDirective(st, d, ops, 1);
+    case ".short":
+    case ".half":
+    case ".2byte":
+    case ".hword":
+      return dataDirective(st, d, ops, 2);
+    case ".long":
+    case ".int":
+    case ".word":
+    case ".4byte":
+      return dataDirective(st, d, ops, 4);
+    case ".quad":
+    case ".8byte":
+    case ".dword":
+      return dataDirective(st, d, ops, 8);
+    case ".ascii":
+    case ".asciz":
+    case ".string":
+      return stringDirective(st, d, ops, name !== ".ascii");
+    case ".zero":
+    case ".space":
+    case ".skip":
+      return zeroDirective(st, d, ops);
+    case ".uleb128":
+    case ".sleb128":
+      return lebDirective(st, d, ops, name === ".sleb128");
   }
   st.err(ASM.directive, `unknown directive '${name}'`, d);
 }
@@ -117,15 +167,30 @@ function sectionDirective(st: AsmState, d: Token, ops: Token[][]): void {
 }
 
 function typeDirective(st: AsmState, d: Token, ops: Token[][]): void {
-  if (ops.length !== 2 || ops[0].length !== 1) return st.err(ASM.directive, "expected '.type symbol, @function|@object'", d);
-  const kind = ops[1].map((t) => t.text).join("").replace(/^[@%]/, "").replace(/^"|"$/g, "");
-  const type = ({ function: "func", object: "object", notype: "notype", STT_FUNC: "func", STT_OBJECT: "object", STT_NOTYPE: "notype" } as const)[kind];
+  if (ops.length !== 2 || ops[0].length !== 1)
+    return st.err(ASM.directive, "expected '.type symbol, @function|@object'", d);
+  const kind = ops[1]
+    .map((t) => t.text)
+    .join("")
+    .replace(/^[@%]/, "")
+    .replace(/^"|"$/g, "");
+  const type = (
+    {
+      function: "func",
+      object: "object",
+      notype: "notype",
+      STT_FUNC: "func",
+      STT_OBJECT: "object",
+      STT_NOTYPE: "notype",
+    } as const
+  )[kind];
   if (!type) return st.err(ASM.directive, `unknown symbol type '${kind}'`, ops[1][0] ?? d);
   st.sym(ops[0][0].text).type = type;
 }
 
 function sizeDirective(st: AsmState, d: Token, ops: Token[][]): void {
-  if (ops.length !== 2 || ops[0].length !== 1 || !ops[1].length) return st.err(ASM.directive, "expected '.size symbol, expression'", d);
+  if (ops.length !== 2 || ops[0].length !== 1 || !ops[1].length)
+    return st.err(ASM.directive, "expected '.size symbol, expression'", d);
   const terms = expr(st, ops[1]);
   if (!terms) return;
   st.sym(ops[0][0].text).sizeExpr = { terms, span: st.span(ops[1][0]) };
@@ -137,8 +202,16 @@ function expr(st: AsmState, toks: Token[]): SizeTerm[] | undefined {
   let sign: 1 | -1 = 1;
   let expectTerm = true;
   for (const t of toks) {
-    if (t.kind === "punct" && (t.text === "+" || t.text === "-") && !expectTerm) { sign = t.text === "-" ? -1 : 1; expectTerm = true; continue; }
-    if (t.kind === "num" && (expectTerm || t.signed)) { terms.push({ sign: expectTerm ? sign : 1, value: t.value! }); expectTerm = false; continue; }
+    if (t.kind === "punct" && (t.text === "+" || t.text === "-") && !expectTerm) {
+      sign = t.text === "-" ? -1 : 1;
+      expectTerm = true;
+      continue;
+    }
+    if (t.kind === "num" && (expectTerm || t.signed)) {
+      terms.push({ sign: expectTerm ? sign : 1, value: t.value! });
+      expectTerm = false;
+      continue;
+    }
     if (t.kind === "ident" && expectTerm) {
       terms.push(t.text === "." ? { sign, dot: { section: st.cur.name, offset: st.offset() } } : { sign, sym: t.text });
       expectTerm = false;
@@ -147,7 +220,10 @@ function expr(st: AsmState, toks: Token[]): SizeTerm[] | undefined {
     st.err(ASM.directive, `unexpected '${t.text}' in expression`, t);
     return undefined;
   }
-  if (expectTerm) { st.err(ASM.directive, "expression is incomplete", toks[toks.length - 1]); return undefined; }
+  if (expectTerm) {
+    st.err(ASM.directive, "expression is incomplete", toks[toks.length - 1]);
+    return undefined;
+  }
   return terms;
 }
 
@@ -159,7 +235,10 @@ function alignDirective(st: AsmState, d: Token, ops: Token[][], p2: boolean): vo
   const sec = st.cur;
   sec.align = Math.max(sec.align, align);
   const pad = (align - (st.offset() % align)) % align;
-  if (sec.type === NOBITS) { sec.nobitsSize += pad; return; }
+  if (sec.type === NOBITS) {
+    sec.nobitsSize += pad;
+    return;
+  }
   const fill = ops[1]?.[0]?.value;
   if (fill === undefined && sec.flags & SHF_EXEC && pad % 8 === 0) for (let i = 0; i < pad; i += 8) sec.w.bytes(NOP);
   else for (let i = 0; i < pad; i++) sec.w.u8(Number(fill ?? 0n));
@@ -174,7 +253,8 @@ function dataDirective(st: AsmState, d: Token, ops: Token[][], size: 1 | 2 | 4 |
     const constant = terms.reduce((a, t) => a + (t.value !== undefined ? BigInt(t.sign) * t.value : 0n), 0n);
     if (syms.length === 0 && !terms.some((t) => t.dot)) {
       const bits = BigInt(size * 8); // llvm-mc: from the signed minimum to the unsigned maximum
-      if (constant < -(1n << (bits - 1n)) || constant >= 1n << bits) st.err(ASM.directive, `out of range literal value for ${d.text}`, op[0]);
+      if (constant < -(1n << (bits - 1n)) || constant >= 1n << bits)
+        st.err(ASM.directive, `out of range literal value for ${d.text}`, op[0]);
       appendConst(st, size, constant);
       continue;
     }
@@ -191,7 +271,14 @@ function dataDirective(st: AsmState, d: Token, ops: Token[][], size: 1 | 2 | 4 |
       continue;
     }
     st.sym(syms[0].sym!);
-    st.fixups.push({ section: st.cur, at, kind: size === 8 ? "abs64" : "abs32", symbol: syms[0].sym!, addend: constant, span: st.span(op[0]) });
+    st.fixups.push({
+      section: st.cur,
+      at,
+      kind: size === 8 ? "abs64" : "abs32",
+      symbol: syms[0].sym!,
+      addend: constant,
+      span: st.span(op[0]),
+    });
   }
 }
 
@@ -207,7 +294,8 @@ function appendConst(st: AsmState, size: number, v: bigint): void {
 function stringDirective(st: AsmState, d: Token, ops: Token[][], nul: boolean): void {
   if (st.cur.type === NOBITS) return st.err(ASM.directive, `${d.text} is not allowed in a nobits section`, d);
   for (const op of ops) {
-    if (op.length !== 1 || op[0].kind !== "str") return st.err(ASM.directive, `expected a string after ${d.text}`, op[0] ?? d);
+    if (op.length !== 1 || op[0].kind !== "str")
+      return st.err(ASM.directive, `expected a string after ${d.text}`, op[0] ?? d);
     for (const ch of op[0].text) st.cur.w.u8(ch.charCodeAt(0));
     if (nul) st.cur.w.u8(0);
   }
@@ -217,7 +305,10 @@ function zeroDirective(st: AsmState, d: Token, ops: Token[][]): void {
   const n = ops[0]?.[0];
   if (!n || n.kind !== "num" || n.value! < 0n) return st.err(ASM.directive, `expected a size after ${d.text}`, n ?? d);
   const fill = Number((ops[1]?.[0]?.value ?? 0n) & 0xffn);
-  if (st.cur.type === NOBITS) { st.cur.nobitsSize += Number(n.value); return; }
+  if (st.cur.type === NOBITS) {
+    st.cur.nobitsSize += Number(n.value);
+    return;
+  }
   for (let i = 0; i < Number(n.value); i++) st.cur.w.u8(fill);
 }
 
@@ -226,7 +317,12 @@ function lebDirective(st: AsmState, d: Token, ops: Token[][], signed: boolean): 
     const terms = expr(st, op);
     if (!terms) return;
     let v = lebValue(st, terms);
-    if (v === undefined) return st.err(ASM.directive, `only constants and differences of labels defined earlier in one section are supported in ${d.text}`, op[0]);
+    if (v === undefined)
+      return st.err(
+        ASM.directive,
+        `only constants and differences of labels defined earlier in one section are supported in ${d.text}`,
+        op[0],
+      );
     if (!signed && v < 0n) return st.err(ASM.directive, "negative value in .uleb128", op[0]);
     for (;;) {
       const byte = Number(v & 0x7fn);
@@ -244,8 +340,16 @@ function lebValue(st: AsmState, terms: SizeTerm[]): bigint | undefined {
   let v = 0n;
   const net = new Map<string, number>();
   for (const t of terms) {
-    if (t.value !== undefined) { v += BigInt(t.sign) * t.value; continue; }
-    const where = t.dot ?? (() => { const s = st.syms.get(t.sym!); return s?.defined ? { section: s.section!, offset: s.value } : undefined; })();
+    if (t.value !== undefined) {
+      v += BigInt(t.sign) * t.value;
+      continue;
+    }
+    const where =
+      t.dot ??
+      (() => {
+        const s = st.syms.get(t.sym!);
+        return s?.defined ? { section: s.section!, offset: s.value } : undefined;
+      })();
     if (!where) return undefined;
     v += BigInt(t.sign * where.offset);
     net.set(where.section, (net.get(where.section) ?? 0) + t.sign);

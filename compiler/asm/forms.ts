@@ -10,10 +10,21 @@ export interface Form {
 }
 
 const ALTS: Record<string, string[]> = {
-  "%rd": ["r"], "%rs": ["r"], "%wd": ["w"], "%ws": ["w"],
-  "%imm": ["#"], "%asd": ["#"], "%ass": ["#"], "%srcn": ["#"], "%off": ["#"],
-  "%pimm": ["#"], "%addend": ["#"],
-  "%tgt": ["#", "@"], "%ltgt": ["#", "@"], "%imm64": ["#", "@"], "%sym": ["@"],
+  "%rd": ["r"],
+  "%rs": ["r"],
+  "%wd": ["w"],
+  "%ws": ["w"],
+  "%imm": ["#"],
+  "%asd": ["#"],
+  "%ass": ["#"],
+  "%srcn": ["#"],
+  "%off": ["#"],
+  "%pimm": ["#"],
+  "%addend": ["#"],
+  "%tgt": ["#", "@"],
+  "%ltgt": ["#", "@"],
+  "%imm64": ["#", "@"],
+  "%sym": ["@"],
 };
 
 export const KEYWORDS = new Set<string>();
@@ -49,7 +60,8 @@ for (const e of OP_TABLE) {
     for (const t of tokens) if (t.kind === "ident") KEYWORDS.add(t.text);
     for (const key of templateKeys(tokens)) {
       const prev = FORMS.get(key);
-      if (prev && prev.entry !== e) throw new Error(`isa table: '${tpl}' (${e.name}) is ambiguous with ${prev.entry.name}`);
+      if (prev && prev.entry !== e)
+        throw new Error(`isa table: '${tpl}' (${e.name}) is ambiguous with ${prev.entry.name}`);
       if (!prev) FORMS.set(key, { entry: e, tokens });
     }
   }
@@ -87,7 +99,19 @@ export function matchForm(tokens: readonly Token[]): Form | undefined {
   for (let k = 0; k < tokens.length && node; k++) {
     const t = tokens[k];
     if (t.kind === "str") return FORMS.get(shapeKey(tokens)); // a string may hold spaces
-    node = node.next.get(t.kind === "reg" ? (t.w ? "w" : "r") : t.kind === "num" ? "#" : t.kind === "ident" ? (KEYWORDS.has(t.text) ? t.text : "@") : t.text);
+    node = node.next.get(
+      t.kind === "reg"
+        ? t.w
+          ? "w"
+          : "r"
+        : t.kind === "num"
+          ? "#"
+          : t.kind === "ident"
+            ? KEYWORDS.has(t.text)
+              ? t.text
+              : "@"
+            : t.text,
+    );
   }
   return node?.form;
 }

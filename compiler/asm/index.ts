@@ -20,7 +20,13 @@ export const assembleToObject: BuildFn = (text, file, opts) => {
 function assemble(text: string, file: string, opts: BuildOptions): BuildResult {
   const r = opts.syntax === "ubpf" ? ubpfToElf(text, file, opts) : assembleLlvm(text, file);
   if (!r.elf || r.diagnostics.some((d) => d.severity === "error")) return { diagnostics: r.diagnostics };
-  if (isEmpty(r.elf)) return { diagnostics: [...r.diagnostics, error(ASM.empty, "empty file: no instructions and no data", { file, line: 1, col: 1, offset: 0, length: 0 })] };
+  if (isEmpty(r.elf))
+    return {
+      diagnostics: [
+        ...r.diagnostics,
+        error(ASM.empty, "empty file: no instructions and no data", { file, line: 1, col: 1, offset: 0, length: 0 }),
+      ],
+    };
   return { object: writeElf(r.elf), diagnostics: r.diagnostics };
 }
 

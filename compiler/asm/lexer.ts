@@ -35,8 +35,51 @@ export interface LexError {
 }
 
 const PUNCTS = [
-  "s>>=", "<<=", ">>=", "s>=", "s<=", "s/=", "s%=", "==", "!=", ">=", "<=", "+=", "-=", "*=", "/=", "%=", "|=", "&=", "^=",
-  "<<", ">>", "s>", "s<", "=", "+", "-", "*", "/", "%", "|", "&", "^", "<", ">", "(", ")", "[", "]", ",", ":", "@", "!", "~", "{", "}",
+  "s>>=",
+  "<<=",
+  ">>=",
+  "s>=",
+  "s<=",
+  "s/=",
+  "s%=",
+  "==",
+  "!=",
+  ">=",
+  "<=",
+  "+=",
+  "-=",
+  "*=",
+  "/=",
+  "%=",
+  "|=",
+  "&=",
+  "^=",
+  "<<",
+  ">>",
+  "s>",
+  "s<",
+  "=",
+  "+",
+  "-",
+  "*",
+  "/",
+  "%",
+  "|",
+  "&",
+  "^",
+  "<",
+  ">",
+  "(",
+  ")",
+  "[",
+  "]",
+  ",",
+  ":",
+  "@",
+  "!",
+  "~",
+  "{",
+  "}",
 ];
 
 function isIdentStart(c: number): boolean {
@@ -63,7 +106,15 @@ function regNumber(text: string, start: number, end: number): number {
   return end - start === 3 && d === 49 && text.charCodeAt(start + 2) === 48 ? 10 : -1; // 10
 }
 
-function tok(kind: TokKind, text: string, line: number, col: number, offset: number, value?: bigint, signed = false): Token {
+function tok(
+  kind: TokKind,
+  text: string,
+  line: number,
+  col: number,
+  offset: number,
+  value?: bigint,
+  signed = false,
+): Token {
   // Every token has the same shape (keeps property access monomorphic on big inputs).
   return { kind, text, line, col, offset, value, reg: undefined, w: undefined, signed };
 }
@@ -100,43 +151,60 @@ export function lexEach(text: string, onStatement: (s: Statement) => void, opts:
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 10) {
-      if (tokens.length) (emit(onStatement, tokens, errors.length > errorsBefore), (tokens = []));
+      if (tokens.length) emit(onStatement, tokens, errors.length > errorsBefore), (tokens = []);
       errorsBefore = errors.length;
-      line++; i++; lineStart = i;
+      line++;
+      i++;
+      lineStart = i;
       continue;
     }
-    if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11) { i++; continue; }
+    if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11) {
+      i++;
+      continue;
+    }
     if (replay !== undefined && tokens.length === 0 && errors.length === errorsBefore) {
       const end = replay(i);
-      if (end >= 0) { i = end; continue; }
+      if (end >= 0) {
+        i = end;
+        continue;
+      }
     }
     const col = i - lineStart + 1;
-    if (c === 59) { // ;
-      if (tokens.length) (emit(onStatement, tokens, errors.length > errorsBefore), (tokens = []));
+    if (c === 59) {
+      // ;
+      if (tokens.length) emit(onStatement, tokens, errors.length > errorsBefore), (tokens = []);
       errorsBefore = errors.length;
       i++;
       continue;
     }
-    if ((c === 35 && hash) || (c === 47 && text.charCodeAt(i + 1) === 47)) { // # or //
+    if ((c === 35 && hash) || (c === 47 && text.charCodeAt(i + 1) === 47)) {
+      // # or //
       while (i < n && text.charCodeAt(i) !== 10) i++;
       continue;
     }
-    if (c === 47 && text.charCodeAt(i + 1) === 42) { // /* */
+    if (c === 47 && text.charCodeAt(i + 1) === 42) {
+      // /* */
       const end = text.indexOf("*/", i + 2);
       const stop = end < 0 ? n : end + 2;
       if (end < 0) errors.push({ message: "unterminated comment", line, col, offset: i });
-      for (let k = i; k < stop; k++) if (text.charCodeAt(k) === 10) { line++; lineStart = k + 1; }
+      for (let k = i; k < stop; k++)
+        if (text.charCodeAt(k) === 10) {
+          line++;
+          lineStart = k + 1;
+        }
       i = stop;
       continue;
     }
     const start = i;
-    if (opts.placeholders && c === 37 && isIdentStart(text.charCodeAt(i + 1))) { // %name
+    if (opts.placeholders && c === 37 && isIdentStart(text.charCodeAt(i + 1))) {
+      // %name
       i++;
       while (i < n && isIdentChar(text.charCodeAt(i))) i++;
       tokens.push(tok("ph", text.slice(start, i), line, col, start));
       continue;
     }
-    if (c === 34) { // "string"
+    if (c === 34) {
+      // "string"
       const r = lexString(text, i);
       if (r.error) errors.push({ message: r.error, line, col, offset: i });
       tokens.push(tok("str", r.value, line, col, start));
@@ -144,24 +212,39 @@ export function lexEach(text: string, onStatement: (s: Statement) => void, opts:
       continue;
     }
     if (isDigit(c) || ((c === 43 || c === 45) && signedNumberAhead(text, i))) {
-      let signed = false, neg = false;
+      let signed = false,
+        neg = false;
       if (c === 43 || c === 45) {
-        signed = true; neg = c === 45; i++;
+        signed = true;
+        neg = c === 45;
+        i++;
         while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
       }
       const ns = i;
-      let dec = 0, plain = true; // plain: decimal digits only (value in `dec`)
+      let dec = 0,
+        plain = true; // plain: decimal digits only (value in `dec`)
       for (let d; i < n && isIdentChar((d = text.charCodeAt(i))); i++) {
         if (plain && isDigit(d)) dec = dec * 10 + (d - 48);
         else plain = false;
       }
       if (plain && i - ns < 16 && (i - ns === 1 || text.charCodeAt(ns) !== 48)) {
-        tokens.push(tok("num", text.slice(start, i), line, col, start, dec < SMALL.length ? (neg ? NEG_SMALL : SMALL)[dec] : BigInt(neg ? -dec : dec), signed));
+        tokens.push(
+          tok(
+            "num",
+            text.slice(start, i),
+            line,
+            col,
+            start,
+            dec < SMALL.length ? (neg ? NEG_SMALL : SMALL)[dec] : BigInt(neg ? -dec : dec),
+            signed,
+          ),
+        );
         continue;
       }
       const v = parseNumber(text.slice(ns, i));
-      if (v === undefined) errors.push({ message: `invalid number '${text.slice(ns, i)}'`, line, col: ns - lineStart + 1, offset: ns });
-      tokens.push(tok("num", text.slice(start, i), line, col, start, neg ? -(v ?? 0n) : v ?? 0n, signed));
+      if (v === undefined)
+        errors.push({ message: `invalid number '${text.slice(ns, i)}'`, line, col: ns - lineStart + 1, offset: ns });
+      tokens.push(tok("num", text.slice(start, i), line, col, start, neg ? -(v ?? 0n) : (v ?? 0n), signed));
       continue;
     }
     if (c === 115 /* s */ && !isIdentChar(text.charCodeAt(i + 1))) {
@@ -175,8 +258,17 @@ export function lexEach(text: string, onStatement: (s: Statement) => void, opts:
     if (isIdentStart(c)) {
       while (i < n && isIdentChar(text.charCodeAt(i))) i++;
       const reg = regNumber(text, start, i);
-      const t = tok(reg < 0 ? "ident" : "reg", reg < 0 ? text.slice(start, i) : REG_NAMES[c === 119 ? 1 : 0][reg], line, col, start);
-      if (reg >= 0) { t.reg = reg; t.w = c === 119; }
+      const t = tok(
+        reg < 0 ? "ident" : "reg",
+        reg < 0 ? text.slice(start, i) : REG_NAMES[c === 119 ? 1 : 0][reg],
+        line,
+        col,
+        start,
+      );
+      if (reg >= 0) {
+        t.reg = reg;
+        t.w = c === 119;
+      }
       tokens.push(t);
       continue;
     }
@@ -208,7 +300,8 @@ for (const p of PUNCTS) (PUNCT_BY_CHAR[p.charCodeAt(0)] ??= []).push(p);
 
 function matchPunct(text: string, i: number): string | undefined {
   const list = PUNCT_BY_CHAR[text.charCodeAt(i)];
-  if (list) for (let k = 0; k < list.length; k++) if (list[k].length === 1 || text.startsWith(list[k], i)) return list[k];
+  if (list)
+    for (let k = 0; k < list.length; k++) if (list[k].length === 1 || text.startsWith(list[k], i)) return list[k];
   return undefined;
 }
 
@@ -234,7 +327,16 @@ function lexString(text: string, i: number): { value: string; end: number; error
     if (ch === "\n") break;
     if (ch === "\\") {
       const e = text[k + 1];
-      const map: Record<string, string> = { n: "\n", t: "\t", r: "\r", "0": "\0", "\\": "\\", '"': '"', b: "\b", f: "\f" };
+      const map: Record<string, string> = {
+        n: "\n",
+        t: "\t",
+        r: "\r",
+        "0": "\0",
+        "\\": "\\",
+        '"': '"',
+        b: "\b",
+        f: "\f",
+      };
       if (/[0-7]/.test(e)) {
         const m = /^[0-7]{1,3}/.exec(text.slice(k + 1, k + 4))![0];
         out += String.fromCharCode(parseInt(m, 8));
@@ -243,7 +345,11 @@ function lexString(text: string, i: number): { value: string; end: number; error
       }
       if (e === "x") {
         const m = /^[0-9a-fA-F]{1,2}/.exec(text.slice(k + 2, k + 4));
-        if (m) { out += String.fromCharCode(parseInt(m[0], 16)); k += 2 + m[0].length; continue; }
+        if (m) {
+          out += String.fromCharCode(parseInt(m[0], 16));
+          k += 2 + m[0].length;
+          continue;
+        }
       }
       out += map[e] ?? e;
       k += 2;

@@ -9,8 +9,14 @@ import { SHT } from "../abi.js";
 import type { Token } from "./lexer.js";
 import type { AsmCode } from "../codes.js";
 
-export const R_BPF_64_64 = 1, R_BPF_64_ABS64 = 2, R_BPF_64_ABS32 = 3, R_BPF_64_NODYLD32 = 4, R_BPF_64_32 = 10;
-export const SHF_WRITE = 1, SHF_ALLOC = 2, SHF_EXEC = 4;
+export const R_BPF_64_64 = 1,
+  R_BPF_64_ABS64 = 2,
+  R_BPF_64_ABS32 = 3,
+  R_BPF_64_NODYLD32 = 4,
+  R_BPF_64_32 = 10;
+export const SHF_WRITE = 1,
+  SHF_ALLOC = 2,
+  SHF_EXEC = 4;
 
 export interface Section {
   name: string;
@@ -80,7 +86,17 @@ export class AsmState {
   section(name: string, type: number, flags: number, align = 1): Section {
     let s = this.sections.get(name);
     if (!s) {
-      s = { name, type, flags, align, w: new ByteWriter(), nobitsSize: 0, relocs: [], order: this.symOrder++, bytePatches: [] };
+      s = {
+        name,
+        type,
+        flags,
+        align,
+        w: new ByteWriter(),
+        nobitsSize: 0,
+        relocs: [],
+        order: this.symOrder++,
+        bytePatches: [],
+      };
       this.sections.set(name, s);
     }
     return s;

@@ -35,14 +35,17 @@ export function parseUbpf(text: string, file: string): UbpfResult {
   const lines = text.split("\n");
   for (let ln = 0; ln < lines.length; ln++) {
     const at = (col: number, len = 1) => ({ file, line: ln + 1, col, length: len });
-    const fail = (code: AsmCode, msg: string, col: number, len?: number) => diagnostics.push(error(code, msg, at(col, len)));
+    const fail = (code: AsmCode, msg: string, col: number, len?: number) =>
+      diagnostics.push(error(code, msg, at(col, len)));
     let line = lines[ln];
     const hash = line.indexOf("#");
     if (hash >= 0) line = line.slice(0, hash);
     const slash = line.indexOf("//");
     if (slash >= 0) line = line.slice(0, slash);
     let pos = 0;
-    const skip = () => { while (pos < line.length && (line[pos] === " " || line[pos] === "\t" || line[pos] === "\r")) pos++; };
+    const skip = () => {
+      while (pos < line.length && (line[pos] === " " || line[pos] === "\t" || line[pos] === "\r")) pos++;
+    };
     skip();
     // label(s)
     for (;;) {
@@ -64,20 +67,32 @@ export function parseUbpf(text: string, file: string): UbpfResult {
       return r;
     };
     let w = readWord();
-    if (!w) { fail(ASM.ubpfInstruction, `expected an instruction, found '${line.slice(pos).trim()}'`, pos + 1); continue; }
+    if (!w) {
+      fail(ASM.ubpfInstruction, `expected an instruction, found '${line.slice(pos).trim()}'`, pos + 1);
+      continue;
+    }
     words.push(w);
     if (w.w === "lock") {
       const w2 = readWord();
       if (w2) words.push(w2);
-      if (w2?.w === "fetch") { const w3 = readWord(); if (w3) words.push(w3); }
+      if (w2?.w === "fetch") {
+        const w3 = readWord();
+        if (w3) words.push(w3);
+      }
     } else if (w.w === "call" && /^local\b/.test(line.slice(pos))) {
       words.push(readWord()!);
     }
     const mn = words.map((x) => x.w).join(" ");
     const ops = operands(line.slice(pos), pos + 1);
-    if ("error" in ops) { fail(ASM.ubpfOperand, ops.error, ops.col); continue; }
+    if ("error" in ops) {
+      fail(ASM.ubpfOperand, ops.error, ops.col);
+      continue;
+    }
     const r = build(mn, ops);
-    if ("error" in r) { fail(r.code ?? ASM.ubpfInstruction, r.error, r.col ?? words[0].col, r.col ? undefined : mn.length); continue; }
+    if ("error" in r) {
+      fail(r.code ?? ASM.ubpfInstruction, r.error, r.col ?? words[0].col, r.col ? undefined : mn.length);
+      continue;
+    }
     r.span = at(words[0].col, line.trimEnd().length - words[0].col + 1);
     insns.push(r);
   }
@@ -99,7 +114,8 @@ function operands(s: string, col0: number): Operand[] | { error: string; col: nu
       if (end < 0) return { error: "missing ']'", col };
       const m = /^\[\s*%r(\d+)\s*(?:([+-])\s*(\w+)\s*)?\]$/.exec(s.slice(i, end + 1));
       const v = m?.[3] !== undefined ? parseNumber(m[3]) : 0n;
-      if (!m || v === undefined || Number(m[1]) > 10) return { error: `invalid memory operand '${s.slice(i, end + 1)}'`, col };
+      if (!m || v === undefined || Number(m[1]) > 10)
+        return { error: `invalid memory operand '${s.slice(i, end + 1)}'`, col };
       const off = m[2] === "-" ? -v : v;
       if (off < -32768n || off > 32767n) return { error: "memory offset out of 16-bit range", col };
       out.push({ kind: "mem", reg: Number(m[1]), off: Number(off), col });
@@ -123,7 +139,8 @@ function operands(s: string, col0: number): Operand[] | { error: string; col: nu
 
 function operand(tok: string, col: number): Operand | { error: string; col: number } {
   let m = /^%r(\d+)$/.exec(tok);
-  if (m) return Number(m[1]) <= 10 ? { kind: "reg", reg: Number(m[1]), col } : { error: `invalid register '${tok}'`, col };
+  if (m)
+    return Number(m[1]) <= 10 ? { kind: "reg", reg: Number(m[1]), col } : { error: `invalid register '${tok}'`, col };
   m = /^([+-]?)\s*(\w+)$/.exec(tok);
   if (m && /^\d/.test(m[2])) {
     const v = parseNumber(m[2]);
@@ -155,14 +172,17 @@ function build(mn: string, ops: Operand[]): Built {
     return { ...base(entryByName("call_local")), target: ops[0].name, imm: -1 };
   }
   // callx: the register goes in dst, as LLVM 19 encodes `callx rN` (LLVM 14 read it from imm)
-  if ((mn === "call" || mn === "callx") && ops[0]?.kind === "reg") return { ...base(entryByName("callx")), dst: ops[0].reg };
+  if ((mn === "call" || mn === "callx") && ops[0]?.kind === "reg")
+    return { ...base(entryByName("callx")), dst: ops[0].reg };
   const wantReg = ops.length >= 2 && ops[1].kind === "reg";
   const e = pick(mn, wantReg);
   if (!e) return { error: `unknown instruction '${mn}'` };
   const i = base(e);
   const cls = insnClass(e.code);
-  const expect = (n: number): Built | undefined => (ops.length === n ? undefined : { error: `'${mn}' takes ${n} operand${n === 1 ? "" : "s"}, found ${ops.length}` });
-  const reg = (o: Operand): number | { error: string; col: number } => (o.kind === "reg" ? o.reg : { error: "expected a register", col: o.col });
+  const expect = (n: number): Built | undefined =>
+    ops.length === n ? undefined : { error: `'${mn}' takes ${n} operand${n === 1 ? "" : "s"}, found ${ops.length}` };
+  const reg = (o: Operand): number | { error: string; col: number } =>
+    o.kind === "reg" ? o.reg : { error: "expected a register", col: o.col };
   const set = (f: "dst" | "src" | "imm", v: number | { error: string; col: number }): Built | undefined => {
     if (typeof v !== "number") return v;
     i[f] = v;
@@ -172,7 +192,8 @@ function build(mn: string, ops: Operand[]): Built {
     const bad = expect(2) ?? set("dst", reg(ops[0]));
     if (bad) return bad;
     const o = ops[1];
-    if (o.kind !== "imm" || o.value < -(2n ** 63n) || o.value > 2n ** 64n - 1n) return { error: "expected a 64-bit immediate", col: o.col };
+    if (o.kind !== "imm" || o.value < -(2n ** 63n) || o.value > 2n ** 64n - 1n)
+      return { error: "expected a 64-bit immediate", col: o.col };
     i.imm64 = BigInt.asUintN(64, o.value);
     i.imm = Number(BigInt.asIntN(32, o.value));
     return i;
@@ -188,14 +209,16 @@ function build(mn: string, ops: Operand[]): Built {
     const bad = expect(2) ?? set("dst", reg(ops[0]));
     if (bad) return bad;
     if (ops[1].kind !== "mem") return { error: "expected a memory operand [%rN+off]", col: ops[1].col };
-    i.src = ops[1].reg; i.off = ops[1].off;
+    i.src = ops[1].reg;
+    i.off = ops[1].off;
     return i;
   }
   if (cls === CLASS.ST || cls === CLASS.STX) {
     const bad = expect(2);
     if (bad) return bad;
     if (ops[0].kind !== "mem") return { error: "expected a memory operand [%rN+off]", col: ops[0].col };
-    i.dst = ops[0].reg; i.off = ops[0].off;
+    i.dst = ops[0].reg;
+    i.off = ops[0].off;
     return (cls === CLASS.ST ? set("imm", imm32(ops[1])) : set("src", reg(ops[1]))) ?? i;
   }
   if (cls === CLASS.LD) {
@@ -215,11 +238,16 @@ function base(e: OpEntry): Insn {
 }
 
 function target(i: Insn, o: Operand): Built {
-  if (o.kind === "label") { i.target = o.name; return i; }
+  if (o.kind === "label") {
+    i.target = o.name;
+    return i;
+  }
   if (o.kind !== "imm") return { error: "expected a jump target (+N, -N or a label)", col: o.col };
   const inImm = targetInImm(i.code, i.src);
-  if (inImm ? o.value < -(2n ** 31n) || o.value >= 2n ** 31n : o.value < -32768n || o.value > 32767n) return { error: "jump offset out of range", col: o.col, code: ASM.ubpfJumpRange };
-  if (inImm) i.imm = Number(o.value); else i.off = Number(o.value);
+  if (inImm ? o.value < -(2n ** 31n) || o.value >= 2n ** 31n : o.value < -32768n || o.value > 32767n)
+    return { error: "jump offset out of range", col: o.col, code: ASM.ubpfJumpRange };
+  if (inImm) i.imm = Number(o.value);
+  else i.off = Number(o.value);
   return i;
 }
 
@@ -232,10 +260,14 @@ function resolveLabels(insns: Insn[], labels: Map<string, number>, file: string,
     if (i.target === undefined) continue;
     let at = labels.get(i.target);
     if (at === undefined && i.target === "exit" && firstExit >= 0) at = firstExit;
-    if (at === undefined) { diags.push(error(ASM.ubpfUndefinedLabel, `undefined label '${i.target}'`, i.span ?? { file, line: 0, col: 0 })); continue; }
+    if (at === undefined) {
+      diags.push(error(ASM.ubpfUndefinedLabel, `undefined label '${i.target}'`, i.span ?? { file, line: 0, col: 0 }));
+      continue;
+    }
     const rel = slots[at] - slots[k] - 1;
     if (targetInImm(i.code, i.src)) i.imm = rel;
-    else if (rel < -32768 || rel > 32767) diags.push(error(ASM.ubpfJumpRange, `jump to '${i.target}' is out of 16-bit range`, i.span));
+    else if (rel < -32768 || rel > 32767)
+      diags.push(error(ASM.ubpfJumpRange, `jump to '${i.target}' is out of 16-bit range`, i.span));
     else i.off = rel;
     delete i.target;
   }
@@ -247,10 +279,15 @@ export function conformanceAsm(data: string): string {
   return m ? m[1] : "";
 }
 
-const CODE = SHF.ALLOC | SHF.EXECINSTR, DATA = SHF.ALLOC | SHF.WRITE;
+const CODE = SHF.ALLOC | SHF.EXECINSTR,
+  DATA = SHF.ALLOC | SHF.WRITE;
 
 /** ubpf text → ElfInput: one global program function in `xdp/<name>` (or `xdp`) plus a GPL license. */
-export function ubpfToElf(text: string, file: string, opts: BuildOptions): { elf?: ElfInput; diagnostics: Diagnostic[] } {
+export function ubpfToElf(
+  text: string,
+  file: string,
+  opts: BuildOptions,
+): { elf?: ElfInput; diagnostics: Diagnostic[] } {
   const r = parseUbpf(text, file);
   if (r.diagnostics.length) return { diagnostics: r.diagnostics };
   const name = (file.split("/").pop() ?? "prog").replace(/\.[^.]*$/, "").replace(/[^A-Za-z0-9_]/g, "_") || "prog";

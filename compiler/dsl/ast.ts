@@ -39,30 +39,73 @@ export type { Span };
 
 export type IntName = "u8" | "u16" | "u32" | "u64" | "i8" | "i16" | "i32" | "i64";
 
-export interface IntType { kind: "int"; name: IntName; bits: 8 | 16 | 32 | 64; signed: boolean }
-export interface BoolType { kind: "bool" }
-export interface VoidType { kind: "void" }
+export interface IntType {
+  kind: "int";
+  name: IntName;
+  bits: 8 | 16 | 32 | 64;
+  signed: boolean;
+}
+export interface BoolType {
+  kind: "bool";
+}
+export interface VoidType {
+  kind: "void";
+}
 /** The type of the `null` literal. */
-export interface NullType { kind: "null" }
+export interface NullType {
+  kind: "null";
+}
 /** A bounds-checked view of a packet header (catalog name, e.g. "Ipv4Hdr"). */
-export interface HeaderType { kind: "header"; header: string }
+export interface HeaderType {
+  kind: "header";
+  header: string;
+}
 /** A map handle: `new HashMap<u32, u64>(n)`. mapKind is a catalog map class name. */
-export interface MapType { kind: "map"; mapKind: string; key: IntType; value: IntType }
-export interface CtxType { kind: "ctx" }
+export interface MapType {
+  kind: "map";
+  mapKind: string;
+  key: IntType;
+  value: IntType;
+}
+export interface CtxType {
+  kind: "ctx";
+}
 /** XdpAction: an enum of u32 values (Aborted 0, Drop 1, Pass 2, Tx 3, Redirect 4). */
-export interface ActionType { kind: "action" }
+export interface ActionType {
+  kind: "action";
+}
 /** `T | null`: the result of `ctx.header(...)` (inner header) and of `map.get(k)` (inner int). */
-export interface NullableType { kind: "nullable"; inner: HeaderType | IntType }
+export interface NullableType {
+  kind: "nullable";
+  inner: HeaderType | IntType;
+}
 /** A string/template literal (only valid as a log message). */
-export interface StringType { kind: "string" }
+export interface StringType {
+  kind: "string";
+}
 /** The type of names that are not values: header classes (EthHdr), map classes, type names. */
-export interface NamespaceType { kind: "namespace"; name: string }
+export interface NamespaceType {
+  kind: "namespace";
+  name: string;
+}
 /** Produced after an error, so one mistake is reported once. Compatible with everything. */
-export interface ErrorType { kind: "error" }
+export interface ErrorType {
+  kind: "error";
+}
 
 export type Type =
-  | IntType | BoolType | VoidType | NullType | HeaderType | MapType | CtxType | ActionType
-  | NullableType | StringType | NamespaceType | ErrorType;
+  | IntType
+  | BoolType
+  | VoidType
+  | NullType
+  | HeaderType
+  | MapType
+  | CtxType
+  | ActionType
+  | NullableType
+  | StringType
+  | NamespaceType
+  | ErrorType;
 
 // ---------------------------------------------------------------- bindings (checker output)
 
@@ -85,18 +128,32 @@ export type CallTarget =
   | { kind: "ctxMethod"; method: "header" | "adjustHead" | "adjustTail" | string; header?: string };
 
 /** One `${}` argument of a log call: the expression and its record kind (docs/log-format.md). */
-export interface LogArg { expr: Expr; kind: "u64" | "i64" | "hex" | "ipv4" | "mac" | "bool" }
+export interface LogArg {
+  expr: Expr;
+  kind: "u64" | "i64" | "hex" | "ipv4" | "mac" | "bool";
+}
 
 /** Resolved target of `a.b` (not a method call callee). */
 export type MemberTarget =
-  | { kind: "headerField"; header: string; field: string; offset: number; size: number; type: IntType; bitOffset?: number; bitWidth?: number }
+  | {
+      kind: "headerField";
+      header: string;
+      field: string;
+      offset: number;
+      size: number;
+      type: IntType;
+      bitOffset?: number;
+      bitWidth?: number;
+    }
   | { kind: "ctxLength" } // ctx.length: packet length in bytes (data_end - data), u32
   | { kind: "constant"; value: bigint } // EthHdr.size, XdpAction.Pass, ...
   | { kind: "method" }; // callee of a method call; see CallExpr.callee
 
 // ---------------------------------------------------------------- program
 
-export interface Node { span: Span }
+export interface Node {
+  span: Span;
+}
 
 export interface Program extends Node {
   kind: "Program";
@@ -108,8 +165,16 @@ export interface Program extends Node {
 
 export type TopLevel = ImportDecl | MapDecl | ConstDecl | FunctionDecl | Unsupported;
 
-export interface ImportSpecifier extends Node { name: string; local: string }
-export interface ImportDecl extends Node { kind: "ImportDecl"; names: ImportSpecifier[]; source: string; typeOnly: boolean }
+export interface ImportSpecifier extends Node {
+  name: string;
+  local: string;
+}
+export interface ImportDecl extends Node {
+  kind: "ImportDecl";
+  names: ImportSpecifier[];
+  source: string;
+  typeOnly: boolean;
+}
 
 /** `export const NAME = new MapClass<K, V>(maxEntries);` (export optional but conventional). */
 export interface MapDecl extends Node {
@@ -136,7 +201,11 @@ export interface ConstDecl extends Node {
   value?: bigint;
 }
 
-export interface Param extends Node { name: string; typeAnn?: TypeRef; type?: Type }
+export interface Param extends Node {
+  name: string;
+  typeAnn?: TypeRef;
+  type?: Type;
+}
 
 export interface FunctionDecl extends Node {
   kind: "FunctionDecl";
@@ -155,10 +224,18 @@ export interface FunctionDecl extends Node {
 }
 
 /** A type as written: `u32`, `Ipv4Hdr | null`, `HashMap<u32, u64>`. */
-export interface TypeRef extends Node { kind: "TypeRef"; name: string; args: TypeRef[]; nullable: boolean }
+export interface TypeRef extends Node {
+  kind: "TypeRef";
+  name: string;
+  args: TypeRef[];
+  nullable: boolean;
+}
 
 /** A construct the DSL does not compile (class, while, arrow function, ...): the checker reports it. */
-export interface Unsupported extends Node { kind: "Unsupported"; what: string }
+export interface Unsupported extends Node {
+  kind: "Unsupported";
+  what: string;
+}
 
 // ---------------------------------------------------------------- statements
 
@@ -177,11 +254,24 @@ export interface VarDecl extends Node {
 export type AssignOp = "=" | "+=" | "-=" | "*=" | "/=" | "%=" | "&=" | "|=" | "^=" | "<<=" | ">>=" | ">>>=";
 
 /** `target op value`; `x++` is { op: "+=", value: IntLiteral 1 }. target is an Identifier or MemberExpr. */
-export interface Assign extends Node { kind: "Assign"; target: Expr; op: AssignOp; value: Expr }
+export interface Assign extends Node {
+  kind: "Assign";
+  target: Expr;
+  op: AssignOp;
+  value: Expr;
+}
 
-export interface If extends Node { kind: "If"; test: Expr; then: Stmt; else?: Stmt }
+export interface If extends Node {
+  kind: "If";
+  test: Expr;
+  then: Stmt;
+  else?: Stmt;
+}
 
-export interface Return extends Node { kind: "Return"; value?: Expr }
+export interface Return extends Node {
+  kind: "Return";
+  value?: Expr;
+}
 
 /**
  * `for (let i = init; i <op> bound; i++ | i += k | i-- ...) body`. The checker requires init and bound
@@ -196,9 +286,15 @@ export interface For extends Node {
   tripCount?: number;
 }
 
-export interface Block extends Node { kind: "Block"; body: Stmt[] }
+export interface Block extends Node {
+  kind: "Block";
+  body: Stmt[];
+}
 
-export interface ExprStmt extends Node { kind: "ExprStmt"; expr: Expr }
+export interface ExprStmt extends Node {
+  kind: "ExprStmt";
+  expr: Expr;
+}
 
 // ---------------------------------------------------------------- expressions
 
@@ -210,34 +306,129 @@ interface ExprBase extends Node {
 }
 
 export type Expr =
-  | IntLiteral | BoolLiteral | NullLiteral | StringLiteral | TemplateLiteral | Identifier | MemberExpr
-  | CallExpr | UnaryExpr | BinaryExpr | LogicalExpr | ConditionalExpr | AsExpr | NewExpr | UnsupportedExpr;
+  | IntLiteral
+  | BoolLiteral
+  | NullLiteral
+  | StringLiteral
+  | TemplateLiteral
+  | Identifier
+  | MemberExpr
+  | CallExpr
+  | UnaryExpr
+  | BinaryExpr
+  | LogicalExpr
+  | ConditionalExpr
+  | AsExpr
+  | NewExpr
+  | UnsupportedExpr;
 
-export interface IntLiteral extends ExprBase { kind: "IntLiteral"; value: bigint; bigint: boolean; raw: string }
-export interface BoolLiteral extends ExprBase { kind: "BoolLiteral"; value: boolean }
-export interface NullLiteral extends ExprBase { kind: "NullLiteral" }
-export interface StringLiteral extends ExprBase { kind: "StringLiteral"; value: string }
+export interface IntLiteral extends ExprBase {
+  kind: "IntLiteral";
+  value: bigint;
+  bigint: boolean;
+  raw: string;
+}
+export interface BoolLiteral extends ExprBase {
+  kind: "BoolLiteral";
+  value: boolean;
+}
+export interface NullLiteral extends ExprBase {
+  kind: "NullLiteral";
+}
+export interface StringLiteral extends ExprBase {
+  kind: "StringLiteral";
+  value: string;
+}
 /** `a${x}b${y}c`: quasis.length === exprs.length + 1 (cooked text). */
-export interface TemplateLiteral extends ExprBase { kind: "TemplateLiteral"; quasis: string[]; exprs: Expr[] }
-export interface Identifier extends ExprBase { kind: "Identifier"; name: string; binding?: Binding }
-export interface MemberExpr extends ExprBase { kind: "MemberExpr"; object: Expr; property: string; propertySpan: Span; member?: MemberTarget }
-export interface CallExpr extends ExprBase { kind: "CallExpr"; fn: Expr; typeArgs: TypeRef[]; args: Expr[]; callee?: CallTarget }
+export interface TemplateLiteral extends ExprBase {
+  kind: "TemplateLiteral";
+  quasis: string[];
+  exprs: Expr[];
+}
+export interface Identifier extends ExprBase {
+  kind: "Identifier";
+  name: string;
+  binding?: Binding;
+}
+export interface MemberExpr extends ExprBase {
+  kind: "MemberExpr";
+  object: Expr;
+  property: string;
+  propertySpan: Span;
+  member?: MemberTarget;
+}
+export interface CallExpr extends ExprBase {
+  kind: "CallExpr";
+  fn: Expr;
+  typeArgs: TypeRef[];
+  args: Expr[];
+  callee?: CallTarget;
+}
 
 export type UnaryOp = "!" | "-" | "~" | "+" | "typeof" | "void";
-export interface UnaryExpr extends ExprBase { kind: "UnaryExpr"; op: UnaryOp; operand: Expr }
+export interface UnaryExpr extends ExprBase {
+  kind: "UnaryExpr";
+  op: UnaryOp;
+  operand: Expr;
+}
 
 export type BinaryOp =
-  | "+" | "-" | "*" | "/" | "%" | "**" | "&" | "|" | "^" | "<<" | ">>" | ">>>"
-  | "==" | "!=" | "===" | "!==" | "<" | "<=" | ">" | ">=";
-export interface BinaryExpr extends ExprBase { kind: "BinaryExpr"; op: BinaryOp; left: Expr; right: Expr }
+  | "+"
+  | "-"
+  | "*"
+  | "/"
+  | "%"
+  | "**"
+  | "&"
+  | "|"
+  | "^"
+  | "<<"
+  | ">>"
+  | ">>>"
+  | "=="
+  | "!="
+  | "==="
+  | "!=="
+  | "<"
+  | "<="
+  | ">"
+  | ">=";
+export interface BinaryExpr extends ExprBase {
+  kind: "BinaryExpr";
+  op: BinaryOp;
+  left: Expr;
+  right: Expr;
+}
 
-export interface LogicalExpr extends ExprBase { kind: "LogicalExpr"; op: "&&" | "||" | "??"; left: Expr; right: Expr }
-export interface ConditionalExpr extends ExprBase { kind: "ConditionalExpr"; test: Expr; then: Expr; else: Expr }
-export interface AsExpr extends ExprBase { kind: "AsExpr"; expr: Expr; typeAnn: TypeRef }
+export interface LogicalExpr extends ExprBase {
+  kind: "LogicalExpr";
+  op: "&&" | "||" | "??";
+  left: Expr;
+  right: Expr;
+}
+export interface ConditionalExpr extends ExprBase {
+  kind: "ConditionalExpr";
+  test: Expr;
+  then: Expr;
+  else: Expr;
+}
+export interface AsExpr extends ExprBase {
+  kind: "AsExpr";
+  expr: Expr;
+  typeAnn: TypeRef;
+}
 /** `new X<...>(...)`: only valid as a MapDecl initialiser (cst-to-ast turns those into MapDecl). */
-export interface NewExpr extends ExprBase { kind: "NewExpr"; className: string; typeArgs: TypeRef[]; args: Expr[] }
+export interface NewExpr extends ExprBase {
+  kind: "NewExpr";
+  className: string;
+  typeArgs: TypeRef[];
+  args: Expr[];
+}
 /** Arrow function, object/array literal, index access, ...: reported by the checker. */
-export interface UnsupportedExpr extends ExprBase { kind: "UnsupportedExpr"; what: string }
+export interface UnsupportedExpr extends ExprBase {
+  kind: "UnsupportedExpr";
+  what: string;
+}
 
 // ---------------------------------------------------------------- checker output
 

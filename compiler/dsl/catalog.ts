@@ -47,12 +47,19 @@ export interface HeaderDef {
   fields: Record<string, HeaderField>;
 }
 
-const f = (offset: number, size: HeaderField["size"], type: IntName, doc: string, bits?: [number, number]): HeaderField =>
+const f = (
+  offset: number,
+  size: HeaderField["size"],
+  type: IntName,
+  doc: string,
+  bits?: [number, number],
+): HeaderField =>
   bits ? { offset, size, type, bitOffset: bits[0], bitWidth: bits[1], doc } : { offset, size, type, doc };
 
 export const HEADERS: Record<string, HeaderDef> = table({
   EthHdr: {
-    size: 14, doc: "Ethernet II header",
+    size: 14,
+    doc: "Ethernet II header",
     fields: table({
       dstMac: f(0, 6, "u64", "destination MAC address (48 bits)"),
       srcMac: f(6, 6, "u64", "source MAC address (48 bits)"),
@@ -60,14 +67,16 @@ export const HEADERS: Record<string, HeaderDef> = table({
     }),
   },
   VlanHdr: {
-    size: 4, doc: "802.1Q tag (follows the Ethernet header when etherType is ETH_P_8021Q)",
+    size: 4,
+    doc: "802.1Q tag (follows the Ethernet header when etherType is ETH_P_8021Q)",
     fields: table({
       tci: f(0, 2, "u16", "tag control information (priority, DEI, VLAN id)"),
       etherType: f(2, 2, "u16", "EtherType of the encapsulated packet"),
     }),
   },
   Ipv4Hdr: {
-    size: 20, doc: "IPv4 header without options",
+    size: 20,
+    doc: "IPv4 header without options",
     fields: table({
       version: f(0, 1, "u8", "IP version (4)", [4, 4]),
       ihl: f(0, 1, "u8", "header length in 32-bit words", [0, 4]),
@@ -83,7 +92,8 @@ export const HEADERS: Record<string, HeaderDef> = table({
     }),
   },
   Ipv6Hdr: {
-    size: 40, doc: "IPv6 fixed header",
+    size: 40,
+    doc: "IPv6 fixed header",
     fields: table({
       version: f(0, 1, "u8", "IP version (6)", [4, 4]),
       payloadLen: f(4, 2, "u16", "payload length in bytes"),
@@ -96,7 +106,8 @@ export const HEADERS: Record<string, HeaderDef> = table({
     }),
   },
   TcpHdr: {
-    size: 20, doc: "TCP header without options",
+    size: 20,
+    doc: "TCP header without options",
     fields: table({
       srcPort: f(0, 2, "u16", "source port"),
       dstPort: f(2, 2, "u16", "destination port"),
@@ -110,7 +121,8 @@ export const HEADERS: Record<string, HeaderDef> = table({
     }),
   },
   UdpHdr: {
-    size: 8, doc: "UDP header",
+    size: 8,
+    doc: "UDP header",
     fields: table({
       srcPort: f(0, 2, "u16", "source port"),
       dstPort: f(2, 2, "u16", "destination port"),
@@ -119,7 +131,8 @@ export const HEADERS: Record<string, HeaderDef> = table({
     }),
   },
   IcmpHdr: {
-    size: 8, doc: "ICMP header",
+    size: 8,
+    doc: "ICMP header",
     fields: table({
       type: f(0, 1, "u8", "message type"),
       code: f(1, 1, "u8", "message code"),
@@ -145,7 +158,10 @@ export const CONSTANTS: Record<string, { value: bigint; type: IntName }> = table
 
 /** XdpAction members (enum XdpAction in the d.ts; values are the kernel's XDP_* codes). */
 export const XDP_ACTIONS: Record<string, number> = table({
-  Aborted: XDP_ACTION.ABORTED, Drop: XDP_ACTION.DROP, Pass: XDP_ACTION.PASS, Tx: XDP_ACTION.TX,
+  Aborted: XDP_ACTION.ABORTED,
+  Drop: XDP_ACTION.DROP,
+  Pass: XDP_ACTION.PASS,
+  Tx: XDP_ACTION.TX,
   Redirect: XDP_ACTION.REDIRECT,
 });
 
@@ -153,14 +169,26 @@ export const XDP_ACTIONS: Record<string, number> = table({
 export type MethodArg = "key" | "value" | IntName;
 export type MethodRet = "value?" | "bool" | "void";
 
-export interface MapMethod { params: MethodArg[]; returns: MethodRet; doc: string }
+export interface MapMethod {
+  params: MethodArg[];
+  returns: MethodRet;
+  doc: string;
+}
 
 const GET: MapMethod = { params: ["key"], returns: "value?", doc: "the value for key, or null" };
 const SET: MapMethod = { params: ["key", "value"], returns: "void", doc: "insert or replace (BPF_ANY)" };
 const DEL: MapMethod = { params: ["key"], returns: "void", doc: "remove key if present" };
 const HAS: MapMethod = { params: ["key"], returns: "bool", doc: "whether key is present" };
-const ADD: MapMethod = { params: ["key", "value"], returns: "void", doc: "atomically add delta to the value; inserts delta when key is absent (hash maps)" };
-const OUTPUT: MapMethod = { params: ["value"], returns: "void", doc: "copy value into the ring buffer (bpf_ringbuf_output)" };
+const ADD: MapMethod = {
+  params: ["key", "value"],
+  returns: "void",
+  doc: "atomically add delta to the value; inserts delta when key is absent (hash maps)",
+};
+const OUTPUT: MapMethod = {
+  params: ["value"],
+  returns: "void",
+  doc: "copy value into the ring buffer (bpf_ringbuf_output)",
+};
 
 export interface MapClass {
   type: number; // BPF_MAP_TYPE_*
@@ -177,33 +205,114 @@ export interface MapClass {
  * (K's bits), entries are added from user space. RingBuf<T>: constructor arg is the size in bytes.
  */
 export const MAPS: Record<string, MapClass> = table({
-  HashMap: { type: MAP_TYPE.HASH, typeArgs: 2, flags: 0, methods: table({ get: GET, set: SET, delete: DEL, has: HAS, add: ADD }), doc: "BPF_MAP_TYPE_HASH" },
-  LruHashMap: { type: MAP_TYPE.LRU_HASH, typeArgs: 2, flags: 0, methods: table({ get: GET, set: SET, delete: DEL, has: HAS, add: ADD }), doc: "BPF_MAP_TYPE_LRU_HASH" },
-  PerCpuHashMap: { type: MAP_TYPE.PERCPU_HASH, typeArgs: 2, flags: 0, methods: table({ get: GET, set: SET, delete: DEL, has: HAS, add: ADD }), doc: "BPF_MAP_TYPE_PERCPU_HASH" },
-  ArrayMap: { type: MAP_TYPE.ARRAY, typeArgs: 2, flags: 0, methods: table({ get: GET, set: SET, has: HAS, add: ADD }), doc: "BPF_MAP_TYPE_ARRAY (key is an index < maxEntries)" },
-  PerCpuArray: { type: MAP_TYPE.PERCPU_ARRAY, typeArgs: 2, flags: 0, methods: table({ get: GET, set: SET, has: HAS, add: ADD }), doc: "BPF_MAP_TYPE_PERCPU_ARRAY" },
-  LpmTrie: { type: MAP_TYPE.LPM_TRIE, typeArgs: 2, flags: MAP_FLAG.NO_PREALLOC, methods: table({ get: GET, has: HAS }), doc: "BPF_MAP_TYPE_LPM_TRIE (BPF_F_NO_PREALLOC)" },
-  RingBuf: { type: MAP_TYPE.RINGBUF, typeArgs: 1, flags: 0, methods: table({ output: OUTPUT }), doc: "BPF_MAP_TYPE_RINGBUF" },
+  HashMap: {
+    type: MAP_TYPE.HASH,
+    typeArgs: 2,
+    flags: 0,
+    methods: table({ get: GET, set: SET, delete: DEL, has: HAS, add: ADD }),
+    doc: "BPF_MAP_TYPE_HASH",
+  },
+  LruHashMap: {
+    type: MAP_TYPE.LRU_HASH,
+    typeArgs: 2,
+    flags: 0,
+    methods: table({ get: GET, set: SET, delete: DEL, has: HAS, add: ADD }),
+    doc: "BPF_MAP_TYPE_LRU_HASH",
+  },
+  PerCpuHashMap: {
+    type: MAP_TYPE.PERCPU_HASH,
+    typeArgs: 2,
+    flags: 0,
+    methods: table({ get: GET, set: SET, delete: DEL, has: HAS, add: ADD }),
+    doc: "BPF_MAP_TYPE_PERCPU_HASH",
+  },
+  ArrayMap: {
+    type: MAP_TYPE.ARRAY,
+    typeArgs: 2,
+    flags: 0,
+    methods: table({ get: GET, set: SET, has: HAS, add: ADD }),
+    doc: "BPF_MAP_TYPE_ARRAY (key is an index < maxEntries)",
+  },
+  PerCpuArray: {
+    type: MAP_TYPE.PERCPU_ARRAY,
+    typeArgs: 2,
+    flags: 0,
+    methods: table({ get: GET, set: SET, has: HAS, add: ADD }),
+    doc: "BPF_MAP_TYPE_PERCPU_ARRAY",
+  },
+  LpmTrie: {
+    type: MAP_TYPE.LPM_TRIE,
+    typeArgs: 2,
+    flags: MAP_FLAG.NO_PREALLOC,
+    methods: table({ get: GET, has: HAS }),
+    doc: "BPF_MAP_TYPE_LPM_TRIE (BPF_F_NO_PREALLOC)",
+  },
+  RingBuf: {
+    type: MAP_TYPE.RINGBUF,
+    typeArgs: 1,
+    flags: 0,
+    methods: table({ output: OUTPUT }),
+    doc: "BPF_MAP_TYPE_RINGBUF",
+  },
 });
 
 /** Kernel map types a user may reach for that the DSL does not support yet (a clear message). */
-export const UNSUPPORTED_MAPS = new Set(["DevMap", "DevMapHash", "CpuMap", "XskMap", "ProgArray", "StackTrace", "Queue", "Stack", "BloomFilter"]);
+export const UNSUPPORTED_MAPS = new Set([
+  "DevMap",
+  "DevMapHash",
+  "CpuMap",
+  "XskMap",
+  "ProgArray",
+  "StackTrace",
+  "Queue",
+  "Stack",
+  "BloomFilter",
+]);
 
 export type ValueKind = IntName | "bool" | "void" | "action";
 
 /** Free helper functions. */
-export const HELPERS: Record<string, { params: IntName[]; returns: ValueKind; bpfHelper: number; doc: string }> = table({
-  ktimeNs: { params: [], returns: "u64", bpfHelper: HELPER.ktime_get_ns, doc: "bpf_ktime_get_ns: monotonic time in ns" },
-  cpuId: { params: [], returns: "u32", bpfHelper: HELPER.get_smp_processor_id, doc: "bpf_get_smp_processor_id" },
-  randomU32: { params: [], returns: "u32", bpfHelper: HELPER.get_prandom_u32, doc: "bpf_get_prandom_u32" },
-  redirect: { params: ["u32"], returns: "action", bpfHelper: HELPER.redirect, doc: "bpf_redirect(ifindex, 0): returns XdpAction.Redirect on success" },
-});
+export const HELPERS: Record<string, { params: IntName[]; returns: ValueKind; bpfHelper: number; doc: string }> = table(
+  {
+    ktimeNs: {
+      params: [],
+      returns: "u64",
+      bpfHelper: HELPER.ktime_get_ns,
+      doc: "bpf_ktime_get_ns: monotonic time in ns",
+    },
+    cpuId: { params: [], returns: "u32", bpfHelper: HELPER.get_smp_processor_id, doc: "bpf_get_smp_processor_id" },
+    randomU32: { params: [], returns: "u32", bpfHelper: HELPER.get_prandom_u32, doc: "bpf_get_prandom_u32" },
+    redirect: {
+      params: ["u32"],
+      returns: "action",
+      bpfHelper: HELPER.redirect,
+      doc: "bpf_redirect(ifindex, 0): returns XdpAction.Redirect on success",
+    },
+  },
+);
 
 /** Methods and properties of XdpContext (`ctx`). */
-export const CTX_METHODS: Record<string, { params: ("header" | IntName)[]; returns: ValueKind | "header?"; bpfHelper?: number; doc: string }> = table({
-  header: { params: ["header", "u32"], returns: "header?", doc: "bounds-checked view of a header at a byte offset, or null when the packet is too short" },
-  adjustHead: { params: ["i32"], returns: "i32", bpfHelper: HELPER.xdp_adjust_head, doc: "bpf_xdp_adjust_head: 0 on success; invalidates header views" },
-  adjustTail: { params: ["i32"], returns: "i32", bpfHelper: HELPER.xdp_adjust_tail, doc: "bpf_xdp_adjust_tail: 0 on success; invalidates header views" },
+export const CTX_METHODS: Record<
+  string,
+  { params: ("header" | IntName)[]; returns: ValueKind | "header?"; bpfHelper?: number; doc: string }
+> = table({
+  header: {
+    params: ["header", "u32"],
+    returns: "header?",
+    doc: "bounds-checked view of a header at a byte offset, or null when the packet is too short",
+  },
+  adjustHead: {
+    params: ["i32"],
+    returns: "i32",
+    bpfHelper: HELPER.xdp_adjust_head,
+    doc: "bpf_xdp_adjust_head: 0 on success; invalidates header views",
+  },
+  adjustTail: {
+    params: ["i32"],
+    returns: "i32",
+    bpfHelper: HELPER.xdp_adjust_tail,
+    doc: "bpf_xdp_adjust_tail: 0 on success; invalidates header views",
+  },
 });
 export const CTX_PROPERTIES: Record<string, { type: IntName; doc: string }> = table({
   length: { type: "u32", doc: "packet length in bytes (data_end - data)" },
@@ -221,7 +330,13 @@ export const TYPE_NAMES = ["XdpContext", "XdpAction", "bool"] as const;
 /** Every name "tsebpf" exports (for import checking and the d.ts test). */
 export function exportedNames(): string[] {
   return [
-    ...Object.keys(INT_TYPES), ...TYPE_NAMES, ...Object.keys(HEADERS), ...Object.keys(CONSTANTS),
-    ...Object.keys(MAPS), ...Object.keys(HELPERS), ...Object.keys(LOG_LEVELS), ...Object.keys(FORMATS),
+    ...Object.keys(INT_TYPES),
+    ...TYPE_NAMES,
+    ...Object.keys(HEADERS),
+    ...Object.keys(CONSTANTS),
+    ...Object.keys(MAPS),
+    ...Object.keys(HELPERS),
+    ...Object.keys(LOG_LEVELS),
+    ...Object.keys(FORMATS),
   ];
 }

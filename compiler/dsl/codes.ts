@@ -16,17 +16,32 @@ export function diag(code: CodeName, message: string, span?: Span, notes?: Note[
 export const UNSUPPORTED: Record<string, { code: CodeName; message: string }> = {
   class: { code: "classes", message: "Classes are not supported; use functions and maps." },
   arrow: { code: "closures", message: "Arrow functions (closures) are not supported; declare a top-level function." },
-  "function-expr": { code: "closures", message: "Function expressions (closures) are not supported; declare a top-level function." },
-  "nested-function": { code: "closures", message: "Nested functions (closures) are not supported; declare the function at top level." },
-  while: { code: "whileLoop", message: "'while' loops are not supported; use a bounded loop 'for (let i = 0; i < N; i++)'." },
-  "do-while": { code: "whileLoop", message: "'do ... while' loops are not supported; use a bounded loop 'for (let i = 0; i < N; i++)'." },
+  "function-expr": {
+    code: "closures",
+    message: "Function expressions (closures) are not supported; declare a top-level function.",
+  },
+  "nested-function": {
+    code: "closures",
+    message: "Nested functions (closures) are not supported; declare the function at top level.",
+  },
+  while: {
+    code: "whileLoop",
+    message: "'while' loops are not supported; use a bounded loop 'for (let i = 0; i < N; i++)'.",
+  },
+  "do-while": {
+    code: "whileLoop",
+    message: "'do ... while' loops are not supported; use a bounded loop 'for (let i = 0; i < N; i++)'.",
+  },
   async: { code: "async", message: "Async functions are not supported." },
   await: { code: "async", message: "'await' is not supported." },
   "object-literal": { code: "literals", message: "Object literals are not supported." },
   "array-literal": { code: "literals", message: "Array literals are not supported." },
   index: { code: "literals", message: "Indexing with '[]' is not supported." },
   "non-null": { code: "unsupported", message: "Non-null assertions ('!') are not allowed; compare with null instead." },
-  "optional-chain": { code: "unsupported", message: "Optional chaining ('?.') is not supported; compare with null first." },
+  "optional-chain": {
+    code: "unsupported",
+    message: "Optional chaining ('?.') is not supported; compare with null first.",
+  },
   float: { code: "unsupported", message: "Floating-point numbers are not supported; use integers." },
   this: { code: "unsupported", message: "'this' is not supported." },
   typeof: { code: "unsupported", message: "'typeof' is not supported." },
@@ -43,8 +58,14 @@ export const UNSUPPORTED: Record<string, { code: CodeName; message: string }> = 
   "update-expr": { code: "unsupported", message: "'++' and '--' are only allowed as statements." },
   "comma-expr": { code: "unsupported", message: "Comma expressions are not supported." },
   var: { code: "varKeyword", message: "'var' is not supported; use 'let' or 'const'." },
-  "top-level-statement": { code: "topLevel", message: "Only imports, maps, constants and functions may appear at top level." },
+  "top-level-statement": {
+    code: "topLevel",
+    message: "Only imports, maps, constants and functions may appear at top level.",
+  },
   "top-level-let": { code: "topLevel", message: "Global variables are not supported; use a map or a 'const'." },
-  "new-expr": { code: "mapDecl", message: "'new' is only allowed in a top-level map declaration 'export const M = new HashMap<K, V>(n);'." },
-  "spread": { code: "unsupported", message: "Spread syntax is not supported." },
+  "new-expr": {
+    code: "mapDecl",
+    message: "'new' is only allowed in a top-level map declaration 'export const M = new HashMap<K, V>(n);'.",
+  },
+  spread: { code: "unsupported", message: "Spread syntax is not supported." },
 };

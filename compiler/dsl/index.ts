@@ -55,13 +55,26 @@ function compile(text: string, file: string, opts: BuildOptions): CompileResult 
   const diagnostics = [...parsed.diagnostics, ...checked.diagnostics];
   if (hasErrors(diagnostics) || !checked.program) return { diagnostics };
   const p = checked.program;
-  if (!p.programs.length) return { diagnostics: [...diagnostics, diag("noXdpProgram", "no XDP program: export a function taking an XdpContext", parsed.ast.span)] };
-  const shared: LowerShared = { maps: new Map(p.maps.map((m) => [m.name, mapDef(m)])), logFormats: [], usesLogs: false };
+  if (!p.programs.length)
+    return {
+      diagnostics: [
+        ...diagnostics,
+        diag("noXdpProgram", "no XDP program: export a function taking an XdpContext", parsed.ast.span),
+      ],
+    };
+  const shared: LowerShared = {
+    maps: new Map(p.maps.map((m) => [m.name, mapDef(m)])),
+    logFormats: [],
+    usesLogs: false,
+  };
   const programs: ProgramDef[] = [];
   const ir = new Map<string, Func>();
   for (const prog of p.programs) {
     const r = compileProgram(prog, shared);
-    if ("diag" in r) { diagnostics.push(r.diag); continue; }
+    if ("diag" in r) {
+      diagnostics.push(r.diag);
+      continue;
+    }
     ir.set(prog.name, r.func);
     const { insns, labels } = r.code;
     const section = opts.sectionStyle === "libbpf" ? "xdp" : `xdp/${prog.name}`;
@@ -70,7 +83,13 @@ function compile(text: string, file: string, opts: BuildOptions): CompileResult 
   if (hasErrors(diagnostics)) return { diagnostics };
   const maps = [...shared.maps.values()];
   if (shared.usesLogs) maps.push(...logMaps());
-  const input: BpfObjectInput = { license: "GPL", programs, maps, sources: [{ name: file, text }], logFormats: shared.logFormats as LogFormat[] };
+  const input: BpfObjectInput = {
+    license: "GPL",
+    programs,
+    maps,
+    sources: [{ name: file, text }],
+    logFormats: shared.logFormats as LogFormat[],
+  };
   return { input, diagnostics, ir };
 }
 
@@ -98,12 +117,21 @@ function compileProgram(prog: A.FunctionDecl, shared: LowerShared): { func: Func
 }
 
 /** A diagnostic when the verifier would walk more than its limit (at the branch that multiplies the paths). */
-function verifierOverLimit(name: string, insns: readonly Insn[], labels: ReadonlyMap<string, number>): { message: string; span?: Insn["span"] } | undefined {
+function verifierOverLimit(
+  name: string,
+  insns: readonly Insn[],
+  labels: ReadonlyMap<string, number>,
+): { message: string; span?: Insn["span"] } | undefined {
   const e = estimateVerifierWork(insns, labels, VERIFIER_INSN_LIMIT / VERIFIER_ESTIMATE_FACTOR);
   if (!e.exceeded) return undefined;
   const at = e.hottest ? insns[e.hottest.insn] : undefined;
-  const paths = e.hottest ? `; the branches of this line split the paths ${e.hottest.forks}+ times (a branch in an unrolled loop whose outcome a later test depends on doubles them per iteration)` : "";
-  return { message: `'${name}' is too complex for the kernel verifier: it would check more than ${VERIFIER_INSN_LIMIT} instructions (estimated; the kernel stops at ${VERIFIER_INSN_LIMIT})${paths}`, span: at?.span };
+  const paths = e.hottest
+    ? `; the branches of this line split the paths ${e.hottest.forks}+ times (a branch in an unrolled loop whose outcome a later test depends on doubles them per iteration)`
+    : "";
+  return {
+    message: `'${name}' is too complex for the kernel verifier: it would check more than ${VERIFIER_INSN_LIMIT} instructions (estimated; the kernel stops at ${VERIFIER_INSN_LIMIT})${paths}`,
+    span: at?.span,
+  };
 }
 
 function mapsMessage(name: string, m: { count: number; map: string }): string {

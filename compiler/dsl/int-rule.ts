@@ -75,27 +75,41 @@ export function inDomain(v: bigint, t: IntType): bigint {
 
 /** `a op b` where t is the expression's static type (resultType): operands are 64-bit values. */
 export function binary(op: ConstOp, a: bigint, b: bigint, t: IntType): bigint {
-  const x = inDomain(a, t), y = inDomain(b, t);
+  const x = inDomain(a, t),
+    y = inDomain(b, t);
   const n = BigInt.asUintN(64, b) & 63n;
   switch (op) {
-    case "+": return inDomain(x + y, t);
-    case "-": return inDomain(x - y, t);
-    case "*": return inDomain(x * y, t);
-    case "/": return y === 0n ? 0n : inDomain(x / y, t);
-    case "%": return y === 0n ? x : inDomain(x % y, t);
-    case "&": return inDomain(x & y, t);
-    case "|": return inDomain(x | y, t);
-    case "^": return inDomain(x ^ y, t);
-    case "<<": return inDomain(x << n, t);
-    case ">>": return inDomain(x >> n, t);
-    case ">>>": return inDomain(BigInt.asUintN(64, x) >> n, t);
-    case "**": return y < 0n ? 0n : inDomain(powMod64(x, y), t);
+    case "+":
+      return inDomain(x + y, t);
+    case "-":
+      return inDomain(x - y, t);
+    case "*":
+      return inDomain(x * y, t);
+    case "/":
+      return y === 0n ? 0n : inDomain(x / y, t);
+    case "%":
+      return y === 0n ? x : inDomain(x % y, t);
+    case "&":
+      return inDomain(x & y, t);
+    case "|":
+      return inDomain(x | y, t);
+    case "^":
+      return inDomain(x ^ y, t);
+    case "<<":
+      return inDomain(x << n, t);
+    case ">>":
+      return inDomain(x >> n, t);
+    case ">>>":
+      return inDomain(BigInt.asUintN(64, x) >> n, t);
+    case "**":
+      return y < 0n ? 0n : inDomain(powMod64(x, y), t);
   }
 }
 
 function powMod64(x: bigint, y: bigint): bigint {
   let r = 1n;
-  for (let base = BigInt.asUintN(64, x); y > 0n; y >>= 1n, base = BigInt.asUintN(64, base * base)) if (y & 1n) r = BigInt.asUintN(64, r * base);
+  for (let base = BigInt.asUintN(64, x); y > 0n; y >>= 1n, base = BigInt.asUintN(64, base * base))
+    if (y & 1n) r = BigInt.asUintN(64, r * base);
   return r;
 }
 
@@ -110,12 +124,20 @@ export function compare(op: CompareOp, a: bigint, b: bigint, u64: boolean): bool
   const x = u64 ? BigInt.asUintN(64, a) : BigInt.asIntN(64, a);
   const y = u64 ? BigInt.asUintN(64, b) : BigInt.asIntN(64, b);
   switch (op) {
-    case "==": case "===": return x === y;
-    case "!=": case "!==": return x !== y;
-    case "<": return x < y;
-    case "<=": return x <= y;
-    case ">": return x > y;
-    case ">=": return x >= y;
+    case "==":
+    case "===":
+      return x === y;
+    case "!=":
+    case "!==":
+      return x !== y;
+    case "<":
+      return x < y;
+    case "<=":
+      return x <= y;
+    case ">":
+      return x > y;
+    case ">=":
+      return x >= y;
   }
 }
 
@@ -125,23 +147,37 @@ export const shiftCountOk = (n: bigint): boolean => n >= 0n && n <= 63n;
 /** Untyped constants (literals alone) fold exactly; undefined: division by zero. */
 export function exact(op: ConstOp, a: bigint, b: bigint): bigint | undefined {
   switch (op) {
-    case "**": return b < 0n ? 0n : a ** (b > 128n ? 128n : b);
-    case "/": case "%": if (b === 0n) return undefined; return op === "/" ? a / b : a % b;
-    case "<<": return a << b;
-    case ">>": return a >> b;
-    case ">>>": return BigInt.asUintN(64, a) >> b;
-    default: return plain(op, a, b);
+    case "**":
+      return b < 0n ? 0n : a ** (b > 128n ? 128n : b);
+    case "/":
+    case "%":
+      if (b === 0n) return undefined;
+      return op === "/" ? a / b : a % b;
+    case "<<":
+      return a << b;
+    case ">>":
+      return a >> b;
+    case ">>>":
+      return BigInt.asUintN(64, a) >> b;
+    default:
+      return plain(op, a, b);
   }
 }
 
 function plain(op: "+" | "-" | "*" | "&" | "|" | "^", a: bigint, b: bigint): bigint {
   switch (op) {
-    case "+": return a + b;
-    case "-": return a - b;
-    case "*": return a * b;
-    case "&": return a & b;
-    case "|": return a | b;
-    case "^": return a ^ b;
+    case "+":
+      return a + b;
+    case "-":
+      return a - b;
+    case "*":
+      return a * b;
+    case "&":
+      return a & b;
+    case "|":
+      return a | b;
+    case "^":
+      return a ^ b;
   }
 }
 
@@ -151,32 +187,52 @@ function plain(op: "+" | "-" | "*" | "&" | "|" | "^", a: bigint, b: bigint): big
 export function aluFor(op: ArithOp, t: IntType): AluOp {
   const u = isU64(t);
   switch (op) {
-    case "+": return "add";
-    case "-": return "sub";
-    case "*": return "mul";
-    case "/": return u ? "div" : "sdiv";
-    case "%": return u ? "mod" : "smod";
-    case "&": return "and";
-    case "|": return "or";
-    case "^": return "xor";
-    case "<<": return "lsh";
-    case ">>": return u ? "rsh" : "arsh";
-    case ">>>": return "rsh";
+    case "+":
+      return "add";
+    case "-":
+      return "sub";
+    case "*":
+      return "mul";
+    case "/":
+      return u ? "div" : "sdiv";
+    case "%":
+      return u ? "mod" : "smod";
+    case "&":
+      return "and";
+    case "|":
+      return "or";
+    case "^":
+      return "xor";
+    case "<<":
+      return "lsh";
+    case ">>":
+      return u ? "rsh" : "arsh";
+    case ">>>":
+      return "rsh";
   }
 }
 
 /** Operators whose low 32 result bits depend only on the operands' low 32 bits (32-bit ALU ops give them). */
-export const low32Safe = (op: string): boolean => op === "+" || op === "-" || op === "*" || op === "&" || op === "|" || op === "^";
+export const low32Safe = (op: string): boolean =>
+  op === "+" || op === "-" || op === "*" || op === "&" || op === "|" || op === "^";
 
 /** The jump condition for `a op b`: unsigned when compared as u64 or when both are known non-negative. */
 export function condFor(op: CompareOp, unsigned: boolean): Cond {
   switch (op) {
-    case "==": case "===": return "eq";
-    case "!=": case "!==": return "ne";
-    case "<": return unsigned ? "lt" : "slt";
-    case "<=": return unsigned ? "le" : "sle";
-    case ">": return unsigned ? "gt" : "sgt";
-    case ">=": return unsigned ? "ge" : "sge";
+    case "==":
+    case "===":
+      return "eq";
+    case "!=":
+    case "!==":
+      return "ne";
+    case "<":
+      return unsigned ? "lt" : "slt";
+    case "<=":
+      return unsigned ? "le" : "sle";
+    case ">":
+      return unsigned ? "gt" : "sgt";
+    case ">=":
+      return unsigned ? "ge" : "sge";
   }
 }
 

@@ -12,7 +12,21 @@ export const VREG0 = 16;
 export const isImm = (v: Val): v is bigint => typeof v === "bigint";
 export const isVreg = (v: Val): v is number => typeof v === "number" && v >= VREG0;
 
-export type AluOp = "add" | "sub" | "mul" | "div" | "sdiv" | "mod" | "smod" | "or" | "and" | "xor" | "lsh" | "rsh" | "arsh" | "neg";
+export type AluOp =
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "sdiv"
+  | "mod"
+  | "smod"
+  | "or"
+  | "and"
+  | "xor"
+  | "lsh"
+  | "rsh"
+  | "arsh"
+  | "neg";
 export type { Cond } from "../isa/cond.js";
 export type Size = 1 | 2 | 4 | 8;
 
@@ -74,25 +88,40 @@ export function regsOf(vs: Val[]): Reg[] {
 /** Registers an op reads. */
 export function uses(o: Op): Reg[] {
   switch (o.op) {
-    case "mov": return regsOf([o.src]);
-    case "alu": return regsOf(o.alu === "neg" ? [o.a] : [o.a, o.b]);
-    case "swap": return [o.src];
-    case "load": return [o.base];
-    case "store": return regsOf([o.base, o.src]);
-    case "xadd": return [o.base, o.src];
-    case "ldmap": case "frame": return [];
-    case "call": return regsOf(o.args);
-    case "callp": return [1, 2, 3, 4, 5].slice(0, o.nargs);
+    case "mov":
+      return regsOf([o.src]);
+    case "alu":
+      return regsOf(o.alu === "neg" ? [o.a] : [o.a, o.b]);
+    case "swap":
+      return [o.src];
+    case "load":
+      return [o.base];
+    case "store":
+      return regsOf([o.base, o.src]);
+    case "xadd":
+      return [o.base, o.src];
+    case "ldmap":
+    case "frame":
+      return [];
+    case "call":
+      return regsOf(o.args);
+    case "callp":
+      return [1, 2, 3, 4, 5].slice(0, o.nargs);
   }
 }
 
 /** Registers an op writes. */
 export function defs(o: Op): Reg[] {
   switch (o.op) {
-    case "store": case "xadd": return [];
-    case "call": return o.dst === undefined ? [] : [o.dst];
-    case "callp": return [0, 1, 2, 3, 4, 5];
-    default: return [o.dst];
+    case "store":
+    case "xadd":
+      return [];
+    case "call":
+      return o.dst === undefined ? [] : [o.dst];
+    case "callp":
+      return [0, 1, 2, 3, 4, 5];
+    default:
+      return [o.dst];
   }
 }
 
@@ -111,16 +140,27 @@ export function successors(t: Term): number[] {
 /** Replace register operands (uses only) through `f`. */
 export function mapUses(o: Op, f: (r: Reg) => Val): Op {
   const m = (v: Val): Val => (typeof v === "number" ? f(v) : v);
-  const reg = (r: Reg): Reg => { const v = f(r); return typeof v === "number" ? v : r; };
+  const reg = (r: Reg): Reg => {
+    const v = f(r);
+    return typeof v === "number" ? v : r;
+  };
   switch (o.op) {
-    case "mov": return { ...o, src: m(o.src) };
-    case "alu": return { ...o, a: m(o.a), b: m(o.b) };
-    case "swap": return { ...o, src: reg(o.src) };
-    case "load": return { ...o, base: reg(o.base) };
-    case "store": return { ...o, base: reg(o.base), src: m(o.src) };
-    case "xadd": return { ...o, base: reg(o.base), src: reg(o.src) };
-    case "call": return { ...o, args: o.args.map(m) };
-    default: return o;
+    case "mov":
+      return { ...o, src: m(o.src) };
+    case "alu":
+      return { ...o, a: m(o.a), b: m(o.b) };
+    case "swap":
+      return { ...o, src: reg(o.src) };
+    case "load":
+      return { ...o, base: reg(o.base) };
+    case "store":
+      return { ...o, base: reg(o.base), src: m(o.src) };
+    case "xadd":
+      return { ...o, base: reg(o.base), src: reg(o.src) };
+    case "call":
+      return { ...o, args: o.args.map(m) };
+    default:
+      return o;
   }
 }
 
@@ -167,20 +207,35 @@ export function printFunc(f: Func): string {
   const r = (v: Val): string => (typeof v === "bigint" ? String(v) : v >= VREG0 ? `v${v}` : `r${v}`);
   const op = (o: Op): string => {
     switch (o.op) {
-      case "mov": return `${r(o.dst)} = ${o.w32 ? "(u32)" : ""}${r(o.src)}`;
-      case "alu": return `${r(o.dst)} = ${o.alu}${o.w32 ? "32" : ""} ${r(o.a)}, ${r(o.b)}`;
-      case "swap": return `${r(o.dst)} = be${o.bits} ${r(o.src)}`;
-      case "load": return `${r(o.dst)} = *(u${o.size * 8} *)(${r(o.base)} + ${o.off})`;
-      case "store": return `*(u${o.size * 8} *)(${r(o.base)} + ${o.off}) = ${r(o.src)}`;
-      case "xadd": return `lock *(u${o.size * 8} *)(${r(o.base)} + ${o.off}) += ${r(o.src)}`;
-      case "ldmap": return `${r(o.dst)} = map ${o.map}`;
-      case "frame": return `${r(o.dst)} = r10 ${o.off}`;
-      case "call": return `${o.dst === undefined ? "" : r(o.dst) + " = "}call ${o.helper}(${o.args.map(r).join(", ")})`;
-      case "callp": return `call ${o.helper} /${o.nargs}`;
+      case "mov":
+        return `${r(o.dst)} = ${o.w32 ? "(u32)" : ""}${r(o.src)}`;
+      case "alu":
+        return `${r(o.dst)} = ${o.alu}${o.w32 ? "32" : ""} ${r(o.a)}, ${r(o.b)}`;
+      case "swap":
+        return `${r(o.dst)} = be${o.bits} ${r(o.src)}`;
+      case "load":
+        return `${r(o.dst)} = *(u${o.size * 8} *)(${r(o.base)} + ${o.off})`;
+      case "store":
+        return `*(u${o.size * 8} *)(${r(o.base)} + ${o.off}) = ${r(o.src)}`;
+      case "xadd":
+        return `lock *(u${o.size * 8} *)(${r(o.base)} + ${o.off}) += ${r(o.src)}`;
+      case "ldmap":
+        return `${r(o.dst)} = map ${o.map}`;
+      case "frame":
+        return `${r(o.dst)} = r10 ${o.off}`;
+      case "call":
+        return `${o.dst === undefined ? "" : r(o.dst) + " = "}call ${o.helper}(${o.args.map(r).join(", ")})`;
+      case "callp":
+        return `call ${o.helper} /${o.nargs}`;
     }
   };
   const term = (t: Term): string =>
-    t.op === "jmp" ? `goto b${t.to}` : t.op === "ret" ? `return ${r(t.val)}`
-      : `if ${r(t.a)} ${t.cc}${t.w32 ? "32" : ""} ${r(t.b)} goto b${t.then} else b${t.else}${t.bound ? ` [pkt ${t.bound.end}]` : ""}`;
-  return f.blocks.map((b) => [`b${b.id}:`, ...b.ops.map((o) => "  " + op(o)), "  " + term(b.term)].join("\n")).join("\n");
+    t.op === "jmp"
+      ? `goto b${t.to}`
+      : t.op === "ret"
+        ? `return ${r(t.val)}`
+        : `if ${r(t.a)} ${t.cc}${t.w32 ? "32" : ""} ${r(t.b)} goto b${t.then} else b${t.else}${t.bound ? ` [pkt ${t.bound.end}]` : ""}`;
+  return f.blocks
+    .map((b) => [`b${b.id}:`, ...b.ops.map((o) => "  " + op(o)), "  " + term(b.term)].join("\n"))
+    .join("\n");
 }

@@ -6,8 +6,25 @@ import { StringTable } from "./write-elf.js";
 
 export const BTF_MAGIC = 0xeb9f;
 export const BTF_KIND = {
-  int: 1, ptr: 2, array: 3, struct: 4, union: 5, enum: 6, fwd: 7, typedef: 8, volatile: 9, const: 10,
-  restrict: 11, func: 12, func_proto: 13, var: 14, datasec: 15, float: 16, decl_tag: 17, type_tag: 18, enum64: 19,
+  int: 1,
+  ptr: 2,
+  array: 3,
+  struct: 4,
+  union: 5,
+  enum: 6,
+  fwd: 7,
+  typedef: 8,
+  volatile: 9,
+  const: 10,
+  restrict: 11,
+  func: 12,
+  func_proto: 13,
+  var: 14,
+  datasec: 15,
+  float: 16,
+  decl_tag: 17,
+  type_tag: 18,
+  enum64: 19,
 } as const;
 export const BTF_INT_SIGNED = 1;
 export const BTF_INT_BOOL = 4;
@@ -19,7 +36,13 @@ export type BtfType =
   | { kind: "typedef" | "type_tag"; name: string; type: number }
   | { kind: "array"; type: number; indexType: number; nelems: number }
   // kflag: each member's bitOffset holds (bitfield size << 24) | bit offset (see memberBits).
-  | { kind: "struct" | "union"; name: string; size: number; members: { name: string; type: number; bitOffset: number }[]; kflag?: true }
+  | {
+      kind: "struct" | "union";
+      name: string;
+      size: number;
+      members: { name: string; type: number; bitOffset: number }[];
+      kflag?: true;
+    }
   | { kind: "enum" | "enum64"; name: string; size: number; values: { name: string; value: bigint }[]; signed?: true }
   | { kind: "fwd"; name: string; union: boolean }
   | { kind: "func"; name: string; type: number; linkage: number }
@@ -58,7 +81,14 @@ export class BtfBuilder {
   }
 }
 
-function head(w: ByteWriter, name: number, kind: keyof typeof BTF_KIND, vlen: number, sizeOrType: number, kflag = 0): void {
+function head(
+  w: ByteWriter,
+  name: number,
+  kind: keyof typeof BTF_KIND,
+  vlen: number,
+  sizeOrType: number,
+  kflag = 0,
+): void {
   w.u32(name);
   w.u32(((kflag & 1) << 31) | (BTF_KIND[kind] << 24) | (vlen & 0xffff));
   w.u32(sizeOrType);
@@ -71,15 +101,20 @@ function encodeType(w: ByteWriter, t: BtfType, s: StringTable): void {
     case "int":
       head(w, s.add(t.name), "int", 0, t.size);
       return void w.u32((t.encoding << 24) | (t.bitOffset << 16) | t.bits);
-    case "ptr": case "volatile": case "const": case "restrict":
+    case "ptr":
+    case "volatile":
+    case "const":
+    case "restrict":
       return head(w, 0, t.kind, 0, t.type);
-    case "typedef": case "type_tag":
+    case "typedef":
+    case "type_tag":
       return head(w, s.add(t.name), t.kind, 0, t.type);
     case "array":
       head(w, 0, "array", 0, 0);
       w.u32(t.type), w.u32(t.indexType), w.u32(t.nelems);
       return;
-    case "struct": case "union":
+    case "struct":
+    case "union":
       head(w, s.add(t.name), t.kind, t.members.length, t.size, t.kflag ? 1 : 0);
       for (const m of t.members) w.u32(s.add(m.name)), w.u32(m.type), w.u32(m.bitOffset);
       return;
@@ -127,7 +162,10 @@ export interface ParsedBtf {
   str(off: number): string;
 }
 
-const KIND_NAMES = Object.fromEntries(Object.entries(BTF_KIND).map(([k, v]) => [v, k])) as Record<number, keyof typeof BTF_KIND>;
+const KIND_NAMES = Object.fromEntries(Object.entries(BTF_KIND).map(([k, v]) => [v, k])) as Record<
+  number,
+  keyof typeof BTF_KIND
+>;
 
 /** Parses a .BTF section; `base` is the section's file offset, for error messages. */
 export function parseBtf(bytes: Uint8Array, base = 0): ParsedBtf {
@@ -135,8 +173,10 @@ export function parseBtf(bytes: Uint8Array, base = 0): ParsedBtf {
   if (r.u16(0, "BTF magic") !== BTF_MAGIC) throw new ElfFormatError("bad BTF magic", base);
   const hdrLen = r.u32(4, "BTF header");
   if (hdrLen < 24 || hdrLen > bytes.length) throw new ElfFormatError("bad BTF header length", base + 4);
-  const typeOff = hdrLen + r.u32(8, "BTF header"), typeLen = r.u32(12, "BTF header");
-  const strOff = hdrLen + r.u32(16, "BTF header"), strLen = r.u32(20, "BTF header");
+  const typeOff = hdrLen + r.u32(8, "BTF header"),
+    typeLen = r.u32(12, "BTF header");
+  const strOff = hdrLen + r.u32(16, "BTF header"),
+    strLen = r.u32(20, "BTF header");
   r.check(typeOff, typeLen, "BTF type section");
   r.check(strOff, strLen, "BTF string section");
   const strs = new ByteReader(r.slice(strOff, strLen, "BTF strings"), base + strOff);
@@ -155,8 +195,12 @@ export function parseBtf(bytes: Uint8Array, base = 0): ParsedBtf {
 }
 
 function readType(r: ByteReader, at: number, str: (o: number) => string): [BtfType, number] {
-  const nameOff = r.u32(at, "BTF type name"), info = r.u32(at + 4, "BTF type info"), st = r.u32(at + 8, "BTF type size");
-  const kind = KIND_NAMES[(info >>> 24) & 0x1f], vlen = info & 0xffff, kflag = info >>> 31;
+  const nameOff = r.u32(at, "BTF type name"),
+    info = r.u32(at + 4, "BTF type info"),
+    st = r.u32(at + 8, "BTF type size");
+  const kind = KIND_NAMES[(info >>> 24) & 0x1f],
+    vlen = info & 0xffff,
+    kflag = info >>> 31;
   const name = str(nameOff);
   let p = at + 12;
   const list = <T>(n: number, recSize: number, f: (o: number) => T): T[] => {
@@ -169,16 +213,31 @@ function readType(r: ByteReader, at: number, str: (o: number) => string): [BtfTy
   switch (kind) {
     case "int": {
       const e = r.u32(p, "BTF int encoding");
-      return [{ kind, name, size: st, bits: e & 0xff, bitOffset: (e >>> 16) & 0xff, encoding: (e >>> 24) & 0xf }, p + 4];
+      return [
+        { kind, name, size: st, bits: e & 0xff, bitOffset: (e >>> 16) & 0xff, encoding: (e >>> 24) & 0xf },
+        p + 4,
+      ];
     }
-    case "ptr": case "volatile": case "const": case "restrict":
+    case "ptr":
+    case "volatile":
+    case "const":
+    case "restrict":
       return [{ kind, type: st }, p];
-    case "typedef": case "type_tag":
+    case "typedef":
+    case "type_tag":
       return [{ kind, name, type: st }, p];
     case "array":
-      return [{ kind, type: r.u32(p, "BTF array"), indexType: r.u32(p + 4, "BTF array"), nelems: r.u32(p + 8, "BTF array") }, p + 12];
-    case "struct": case "union": {
-      const members = list(vlen, 12, (o) => ({ name: str(r.u32(o, "")), type: r.u32(o + 4, ""), bitOffset: r.u32(o + 8, "") }));
+      return [
+        { kind, type: r.u32(p, "BTF array"), indexType: r.u32(p + 4, "BTF array"), nelems: r.u32(p + 8, "BTF array") },
+        p + 12,
+      ];
+    case "struct":
+    case "union": {
+      const members = list(vlen, 12, (o) => ({
+        name: str(r.u32(o, "")),
+        type: r.u32(o + 4, ""),
+        bitOffset: r.u32(o + 8, ""),
+      }));
       return [{ kind, name, size: st, members, ...(kflag ? { kflag: true as const } : {}) }, p];
     }
     case "enum": {
@@ -186,7 +245,10 @@ function readType(r: ByteReader, at: number, str: (o: number) => string): [BtfTy
       return [{ kind, name, size: st, values, ...(kflag ? { signed: true as const } : {}) }, p];
     }
     case "enum64": {
-      const values = list(vlen, 12, (o) => ({ name: str(r.u32(o, "")), value: BigInt(r.u32(o + 4, "")) | (BigInt(r.u32(o + 8, "")) << 32n) }));
+      const values = list(vlen, 12, (o) => ({
+        name: str(r.u32(o, "")),
+        value: BigInt(r.u32(o + 4, "")) | (BigInt(r.u32(o + 8, "")) << 32n),
+      }));
       return [{ kind, name, size: st, values, ...(kflag ? { signed: true as const } : {}) }, p];
     }
     case "fwd":
@@ -194,11 +256,22 @@ function readType(r: ByteReader, at: number, str: (o: number) => string): [BtfTy
     case "func":
       return [{ kind, name, type: st, linkage: vlen }, p];
     case "func_proto":
-      return [{ kind, ret: st, params: list(vlen, 8, (o) => ({ name: str(r.u32(o, "")), type: r.u32(o + 4, "") })) }, p];
+      return [
+        { kind, ret: st, params: list(vlen, 8, (o) => ({ name: str(r.u32(o, "")), type: r.u32(o + 4, "") })) },
+        p,
+      ];
     case "var":
       return [{ kind, name, type: st, linkage: r.u32(p, "BTF var") }, p + 4];
     case "datasec":
-      return [{ kind, name, size: st, vars: list(vlen, 12, (o) => ({ type: r.u32(o, ""), offset: r.u32(o + 4, ""), size: r.u32(o + 8, "") })) }, p];
+      return [
+        {
+          kind,
+          name,
+          size: st,
+          vars: list(vlen, 12, (o) => ({ type: r.u32(o, ""), offset: r.u32(o + 4, ""), size: r.u32(o + 8, "") })),
+        },
+        p,
+      ];
     case "float":
       return [{ kind, name, size: st }, p];
     case "decl_tag":
@@ -213,7 +286,14 @@ export function resolveType(btf: ParsedBtf, id: number): number {
   for (let i = 0; i < 64; i++) {
     const t = btf.types[id];
     if (!t) throw new ElfFormatError(`BTF type id ${id} out of range`, btf.offsets[0]);
-    if (t.kind === "typedef" || t.kind === "type_tag" || t.kind === "const" || t.kind === "volatile" || t.kind === "restrict") id = t.type;
+    if (
+      t.kind === "typedef" ||
+      t.kind === "type_tag" ||
+      t.kind === "const" ||
+      t.kind === "volatile" ||
+      t.kind === "restrict"
+    )
+      id = t.type;
     else return id;
   }
   throw new ElfFormatError("BTF type chain too long", 0);
@@ -229,7 +309,13 @@ export function typeSize(btf: ParsedBtf, id: number, depth = 0): number {
   if (depth > 32) throw new ElfFormatError("BTF type nesting too deep", 0);
   const t = btf.types[resolveType(btf, id)];
   switch (t.kind) {
-    case "int": case "struct": case "union": case "enum": case "enum64": case "float": case "datasec":
+    case "int":
+    case "struct":
+    case "union":
+    case "enum":
+    case "enum64":
+    case "float":
+    case "datasec":
       return t.size;
     case "ptr":
       return 8;
@@ -291,8 +377,20 @@ export function writeBtfExt(ext: BtfExt, strings: StringTable): Uint8Array {
     w.patchU32(hdr + field + 4, w.length - start);
   };
   sub(0, ext.funcInfo, 8, (r: FuncInfoRec) => (w.u32(r.insnOff), w.u32(r.typeId)));
-  sub(8, ext.lineInfo, 16, (r: LineInfoRec) => (w.u32(r.insnOff), w.u32(r.fileNameOff), w.u32(r.lineOff), w.u32((r.line << 10) | (r.col & 0x3ff))));
-  sub(16, ext.coreRelo ?? [], 16, (r: CoreReloRec) => (w.u32(r.insnOff), w.u32(r.typeId), w.u32(strings.add(r.access)), w.u32(r.kind)));
+  sub(
+    8,
+    ext.lineInfo,
+    16,
+    (r: LineInfoRec) => (
+      w.u32(r.insnOff), w.u32(r.fileNameOff), w.u32(r.lineOff), w.u32((r.line << 10) | (r.col & 0x3ff))
+    ),
+  );
+  sub(
+    16,
+    ext.coreRelo ?? [],
+    16,
+    (r: CoreReloRec) => (w.u32(r.insnOff), w.u32(r.typeId), w.u32(strings.add(r.access)), w.u32(r.kind)),
+  );
   return w.finish();
 }
 
@@ -302,22 +400,45 @@ export function parseBtfExt(bytes: Uint8Array, btf: ParsedBtf, base = 0): BtfExt
   if (r.u16(0, "BTF.ext magic") !== BTF_MAGIC) throw new ElfFormatError("bad BTF.ext magic", base);
   const hdrLen = r.u32(4, "BTF.ext header");
   if (hdrLen < 24 || hdrLen > bytes.length) throw new ElfFormatError("bad BTF.ext header length", base + 4);
-  const fOff = r.u32(8, "BTF.ext header"), fLen = r.u32(12, "BTF.ext header");
-  const lOff = r.u32(16, "BTF.ext header"), lLen = r.u32(20, "BTF.ext header");
-  const funcInfo = readExtSections(r, hdrLen + fOff, fLen, 8, btf, "func_info", (o) => ({ insnOff: r.u32(o, "func_info"), typeId: r.u32(o + 4, "func_info") }));
+  const fOff = r.u32(8, "BTF.ext header"),
+    fLen = r.u32(12, "BTF.ext header");
+  const lOff = r.u32(16, "BTF.ext header"),
+    lLen = r.u32(20, "BTF.ext header");
+  const funcInfo = readExtSections(r, hdrLen + fOff, fLen, 8, btf, "func_info", (o) => ({
+    insnOff: r.u32(o, "func_info"),
+    typeId: r.u32(o + 4, "func_info"),
+  }));
   const lineInfo = readExtSections(r, hdrLen + lOff, lLen, 16, btf, "line_info", (o) => {
     const lc = r.u32(o + 12, "line_info");
-    return { insnOff: r.u32(o, "line_info"), fileNameOff: r.u32(o + 4, "line_info"), lineOff: r.u32(o + 8, "line_info"), line: lc >>> 10, col: lc & 0x3ff };
+    return {
+      insnOff: r.u32(o, "line_info"),
+      fileNameOff: r.u32(o + 4, "line_info"),
+      lineOff: r.u32(o + 8, "line_info"),
+      line: lc >>> 10,
+      col: lc & 0x3ff,
+    };
   });
   if (hdrLen < 32) return { funcInfo, lineInfo };
-  const cOff = r.u32(24, "BTF.ext header"), cLen = r.u32(28, "BTF.ext header");
+  const cOff = r.u32(24, "BTF.ext header"),
+    cLen = r.u32(28, "BTF.ext header");
   const coreRelo = readExtSections(r, hdrLen + cOff, cLen, 16, btf, "core_relo", (o) => ({
-    insnOff: r.u32(o, "core_relo"), typeId: r.u32(o + 4, "core_relo"), access: btf.str(r.u32(o + 8, "core_relo")), kind: r.u32(o + 12, "core_relo"),
+    insnOff: r.u32(o, "core_relo"),
+    typeId: r.u32(o + 4, "core_relo"),
+    access: btf.str(r.u32(o + 8, "core_relo")),
+    kind: r.u32(o + 12, "core_relo"),
   }));
   return coreRelo.length ? { funcInfo, lineInfo, coreRelo } : { funcInfo, lineInfo };
 }
 
-function readExtSections<T>(r: ByteReader, off: number, len: number, minRec: number, btf: ParsedBtf, what: string, rec: (o: number, recSize: number) => T): BtfExtSection<T>[] {
+function readExtSections<T>(
+  r: ByteReader,
+  off: number,
+  len: number,
+  minRec: number,
+  btf: ParsedBtf,
+  what: string,
+  rec: (o: number, recSize: number) => T,
+): BtfExtSection<T>[] {
   if (len === 0) return [];
   r.check(off, len, `BTF.ext ${what}`);
   const end = off + len;

@@ -4,7 +4,10 @@
 
 /** A malformed or truncated object file. The message names the offset (hex). */
 export class ElfFormatError extends Error {
-  constructor(readonly what: string, readonly offset: number) {
+  constructor(
+    readonly what: string,
+    readonly offset: number,
+  ) {
     super(`${what} at offset 0x${Math.max(0, offset).toString(16)}`);
     this.name = "ElfFormatError";
   }
@@ -72,7 +75,8 @@ export class ByteWriter {
   }
   bytes(b: Uint8Array): number {
     const at = this.grow(b.length);
-    if (b.length <= 16) for (let k = 0; k < b.length; k++) this.buf[at + k] = b[k]; // cheaper than set() for an instruction
+    if (b.length <= 16)
+      for (let k = 0; k < b.length; k++) this.buf[at + k] = b[k]; // cheaper than set() for an instruction
     else this.buf.set(b, at);
     return at;
   }
@@ -116,7 +120,10 @@ export class ByteWriter {
 
 export class ByteReader {
   readonly view: DataView;
-  constructor(readonly bytes: Uint8Array, readonly base = 0) {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly base = 0,
+  ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 

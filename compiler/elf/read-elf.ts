@@ -71,7 +71,11 @@ export function readElf(input: Uint8Array): ElfFile {
   const relocs = new Map<number, ElfReloc[]>();
   for (const s of sections)
     if (s.type === SHT.REL || s.type === SHT.RELA) {
-      if (s.info === 0 || s.info >= sections.length) throw new ElfFormatError(`relocation section ${s.name} targets bad section ${s.info}`, shdrAt(header, s.index) + 44);
+      if (s.info === 0 || s.info >= sections.length)
+        throw new ElfFormatError(
+          `relocation section ${s.name} targets bad section ${s.info}`,
+          shdrAt(header, s.index) + 44,
+        );
       const list = relocs.get(s.info) ?? [];
       for (const rel of readRelocs(r, s, symbols.length)) list.push(rel); // no spread: 10^5 relocations
       relocs.set(s.info, list);
@@ -89,8 +93,12 @@ function readHeader(r: ByteReader): ElfHeader {
   if (r.u8(4, "ELF class") !== 2) throw new ElfFormatError("not a 64-bit ELF file", 4);
   if (r.u8(5, "ELF data") !== 1) throw new ElfFormatError("not a little-endian ELF file", 5);
   const h: ElfHeader = {
-    type: r.u16(16, "e_type"), machine: r.u16(18, "e_machine"), flags: r.u32(48, "e_flags"),
-    shoff: r.u64(40, "e_shoff"), shnum: r.u16(60, "e_shnum"), shstrndx: r.u16(62, "e_shstrndx"),
+    type: r.u16(16, "e_type"),
+    machine: r.u16(18, "e_machine"),
+    flags: r.u32(48, "e_flags"),
+    shoff: r.u64(40, "e_shoff"),
+    shnum: r.u16(60, "e_shnum"),
+    shstrndx: r.u16(62, "e_shstrndx"),
   };
   if (h.machine !== EM_BPF) throw new ElfFormatError(`not a BPF object (e_machine ${h.machine})`, 18);
   if (h.shoff === 0 && h.shnum === 0) return h;
@@ -110,23 +118,38 @@ function readSections(r: ByteReader, h: ElfHeader): ElfSection[] {
     const at = shdrAt(h, i);
     nameOffs.push(r.u32(at, "sh_name"));
     const type = r.u32(at + 4, "sh_type");
-    const offset = r.u64(at + 24, "sh_offset"), size = r.u64(at + 32, "sh_size");
+    const offset = r.u64(at + 24, "sh_offset"),
+      size = r.u64(at + 32, "sh_size");
     const nobits = type === SHT.NOBITS || type === SHT.NULL;
-    if (!nobits && (offset > r.length || size > r.length - offset)) throw new ElfFormatError(`section ${i} lies outside the file`, at + 24);
+    if (!nobits && (offset > r.length || size > r.length - offset))
+      throw new ElfFormatError(`section ${i} lies outside the file`, at + 24);
     raw.push({
-      index: i, type, flags: r.u64(at + 8, "sh_flags"), offset, size, link: r.u32(at + 40, "sh_link"), info: r.u32(at + 44, "sh_info"),
-      align: r.u64(at + 48, "sh_addralign"), entsize: r.u64(at + 56, "sh_entsize"), data: nobits ? new Uint8Array(0) : r.slice(offset, size, "section"),
+      index: i,
+      type,
+      flags: r.u64(at + 8, "sh_flags"),
+      offset,
+      size,
+      link: r.u32(at + 40, "sh_link"),
+      info: r.u32(at + 44, "sh_info"),
+      align: r.u64(at + 48, "sh_addralign"),
+      entsize: r.u64(at + 56, "sh_entsize"),
+      data: nobits ? new Uint8Array(0) : r.slice(offset, size, "section"),
     });
   }
   if (h.shnum === 0) return [];
   const shstr = raw[h.shstrndx];
-  if (shstr.type !== SHT.STRTAB) throw new ElfFormatError("section name table is not a string table", shdrAt(h, h.shstrndx) + 4);
+  if (shstr.type !== SHT.STRTAB)
+    throw new ElfFormatError("section name table is not a string table", shdrAt(h, h.shstrndx) + 4);
   const names = new ByteReader(shstr.data, shstr.offset);
-  return raw.map((s, i) => ({ ...s, name: i === 0 && nameOffs[0] === 0 ? "" : names.cstr(nameOffs[i], "section name") }));
+  return raw.map((s, i) => ({
+    ...s,
+    name: i === 0 && nameOffs[0] === 0 ? "" : names.cstr(nameOffs[i], "section name"),
+  }));
 }
 
 function readSymbols(r: ByteReader, symtab: ElfSection, sections: ElfSection[]): ElfSymbol[] {
-  if (symtab.entsize !== 24 || symtab.size % 24 !== 0) throw new ElfFormatError("bad symbol table entry size", symtab.offset);
+  if (symtab.entsize !== 24 || symtab.size % 24 !== 0)
+    throw new ElfFormatError("bad symbol table entry size", symtab.offset);
   if (symtab.link === 0 || symtab.link >= sections.length || sections[symtab.link].type !== SHT.STRTAB)
     throw new ElfFormatError("symbol table has no string table", symtab.offset);
   const strtab = sections[symtab.link];
@@ -135,11 +158,18 @@ function readSymbols(r: ByteReader, symtab: ElfSection, sections: ElfSection[]):
   for (let i = 0, at = symtab.offset; i < symtab.size / 24; i++, at += 24) {
     const info = r.u8(at + 4, "st_info");
     const shndx = r.u16(at + 6, "st_shndx");
-    if (shndx !== 0 && shndx < SHN_LORESERVE && shndx >= sections.length) throw new ElfFormatError(`symbol ${i} names section ${shndx}, which does not exist`, at + 6);
+    if (shndx !== 0 && shndx < SHN_LORESERVE && shndx >= sections.length)
+      throw new ElfFormatError(`symbol ${i} names section ${shndx}, which does not exist`, at + 6);
     const nameOff = r.u32(at, "st_name");
     out.push({
-      index: i, name: nameOff === 0 ? "" : names.cstr(nameOff, "symbol name"), value: r.u64(at + 8, "st_value"), size: r.u64(at + 16, "st_size"),
-      type: info & 0xf, bind: info >>> 4, other: r.u8(at + 5, "st_other"), shndx,
+      index: i,
+      name: nameOff === 0 ? "" : names.cstr(nameOff, "symbol name"),
+      value: r.u64(at + 8, "st_value"),
+      size: r.u64(at + 16, "st_size"),
+      type: info & 0xf,
+      bind: info >>> 4,
+      other: r.u8(at + 5, "st_other"),
+      shndx,
     });
   }
   return out;
@@ -147,12 +177,20 @@ function readSymbols(r: ByteReader, symtab: ElfSection, sections: ElfSection[]):
 
 function readRelocs(r: ByteReader, s: ElfSection, nsyms: number): ElfReloc[] {
   const ent = s.type === SHT.RELA ? 24 : 16;
-  if ((s.entsize !== ent && s.entsize !== 0) || s.size % ent !== 0) throw new ElfFormatError(`bad relocation entry size in ${s.name}`, s.offset);
+  if ((s.entsize !== ent && s.entsize !== 0) || s.size % ent !== 0)
+    throw new ElfFormatError(`bad relocation entry size in ${s.name}`, s.offset);
   const out: ElfReloc[] = [];
   for (let at = s.offset; at < s.offset + s.size; at += ent) {
     const symIndex = r.u32(at + 12, "relocation symbol");
-    if (symIndex >= nsyms) throw new ElfFormatError(`relocation names symbol ${symIndex}, which does not exist`, at + 12);
-    out.push({ offset: r.u64(at, "r_offset"), type: r.u32(at + 8, "r_type"), symIndex, addend: ent === 24 ? Number(r.u64big(at + 16, "r_addend")) : 0, at });
+    if (symIndex >= nsyms)
+      throw new ElfFormatError(`relocation names symbol ${symIndex}, which does not exist`, at + 12);
+    out.push({
+      offset: r.u64(at, "r_offset"),
+      type: r.u32(at + 8, "r_type"),
+      symIndex,
+      addend: ent === 24 ? Number(r.u64big(at + 16, "r_addend")) : 0,
+      at,
+    });
   }
   return out;
 }

@@ -4,12 +4,28 @@
 // links them and points map loads at fds, no bytes are patched here), maps from BTF `.maps` or legacy `maps`,
 // license, load-ready BTF (DATASEC sizes/offsets fixed from the symbol table), func/line info, CO-RE
 // relocation records (applied by loader/core-relo.ts), log formats.
-import type { BtfExtRecords, LoadedMap, LoadedProgram, LogFormat, ObjFunction, ObjectModel, ProgramReloc } from "../object.js";
+import type {
+  BtfExtRecords,
+  LoadedMap,
+  LoadedProgram,
+  LogFormat,
+  ObjFunction,
+  ObjectModel,
+  ProgramReloc,
+} from "../object.js";
 import { decodeInsns } from "../isa/decode.js";
 import { slotIndex } from "../isa/encode.js";
 import { ElfFormatError } from "./bytes.js";
 import { parseBtf, parseBtfExt, resolveType, typeSize, type BtfExt, type ParsedBtf } from "./btf.js";
-import { readElf, sectionByName, symbolName, type ElfFile, type ElfReloc, type ElfSection, type ElfSymbol } from "./read-elf.js";
+import {
+  readElf,
+  sectionByName,
+  symbolName,
+  type ElfFile,
+  type ElfReloc,
+  type ElfSection,
+  type ElfSymbol,
+} from "./read-elf.js";
 import { CALL_KIND, PSEUDO, SHF, SHT, STT } from "../abi.js";
 import { CLASS, JMP, LD_IMM64 } from "../isa/insn.js";
 import { LOGFMT_SECTION } from "./write-object.js";
@@ -71,13 +87,15 @@ export function functionsOf(elf: ElfFile, sec: ElfSection): CodeRange[] {
     .filter((s) => s.type === STT.func)
     .sort((a, b) => a.value - b.value);
   if (!syms.length) {
-    if (sec.size % 8) throw new ElfFormatError(`code section ${sec.name} is not a whole number of instructions`, sec.offset);
+    if (sec.size % 8)
+      throw new ElfFormatError(`code section ${sec.name} is not a whole number of instructions`, sec.offset);
     return sec.size ? [{ section: sec, name: sec.name, start: 0, end: sec.size }] : [];
   }
   return syms.map((s, i) => {
     const next = i + 1 < syms.length ? syms[i + 1].value : sec.size;
     const end = s.size ? s.value + s.size : next;
-    if (s.value % 8 || end % 8 || end > sec.size || end < s.value) throw new ElfFormatError(`function ${s.name} lies outside section ${sec.name}`, symOff(elf, s));
+    if (s.value % 8 || end % 8 || end > sec.size || end < s.value)
+      throw new ElfFormatError(`function ${s.name} lies outside section ${sec.name}`, symOff(elf, s));
     return { section: sec, name: s.name, start: s.value, end };
   });
 }
@@ -120,7 +138,8 @@ function readFunction(elf: ElfFile, range: CodeRange, textFuncs: CodeRange[], ex
     if (target) {
       const callee = { func: textFuncs.indexOf(target.fn), slot: target.slotInFn };
       relocs.push({ slot: off / 8, symbol: target.fn.name, kind: "call", callee });
-    } else if (r && sym) relocs.push({ slot: off / 8, symbol: relocSymbolName(elf, sym), kind: relocKind(elf, sym, code[off]!) });
+    } else if (r && sym)
+      relocs.push({ slot: off / 8, symbol: relocSymbolName(elf, sym), kind: relocKind(elf, sym, code[off]!) });
   }
   const f: ObjFunction = { name: range.name, section: range.section.name, insns, relocs };
   if (ext) f.btfExt = extRecords(ext, range);
@@ -128,8 +147,16 @@ function readFunction(elf: ElfFile, range: CodeRange, textFuncs: CodeRange[], ex
 }
 
 /** The function a BPF-to-BPF call or a ld_imm64 of a function's address at `off` goes to, if it is one. */
-function linkTarget(elf: ElfFile, range: CodeRange, off: number, view: DataView, sym: ElfSymbol | undefined, textFuncs: CodeRange[]): ReturnType<typeof callTarget> {
-  const code0 = view.getUint8(off), src = view.getUint8(off + 1) >>> 4;
+function linkTarget(
+  elf: ElfFile,
+  range: CodeRange,
+  off: number,
+  view: DataView,
+  sym: ElfSymbol | undefined,
+  textFuncs: CodeRange[],
+): ReturnType<typeof callTarget> {
+  const code0 = view.getUint8(off),
+    src = view.getUint8(off + 1) >>> 4;
   const isCall = code0 === (CLASS.JMP | JMP.CALL) && src === CALL_KIND.LOCAL;
   // A function address: src 4, or (clang) a plain ld_imm64 relocated against code, which libbpf turns into src 4.
   const againstCode = !!sym && sym.shndx < elf.sections.length && isCodeSection(elf.sections[sym.shndx]);
@@ -140,10 +167,23 @@ function linkTarget(elf: ElfFile, range: CodeRange, off: number, view: DataView,
 
 /** Where a BPF-to-BPF call (or a ld_imm64 of a function address) goes, as libbpf computes it:
  * relocated calls use sym + (imm + 1) slots, relocated function loads sym + imm bytes, others are relative. */
-function callTarget(elf: ElfFile, range: CodeRange, off: number, imm: number, sym: ElfSymbol | undefined, textFuncs: CodeRange[], isLoad: boolean): { fn: CodeRange; slotInFn: number } | undefined {
-  let sec = range.section, targetOff: number;
+function callTarget(
+  elf: ElfFile,
+  range: CodeRange,
+  off: number,
+  imm: number,
+  sym: ElfSymbol | undefined,
+  textFuncs: CodeRange[],
+  isLoad: boolean,
+): { fn: CodeRange; slotInFn: number } | undefined {
+  let sec = range.section,
+    targetOff: number;
   if (sym) {
-    if (sym.shndx >= elf.sections.length || sym.shndx === 0) throw new ElfFormatError(`call relocation against undefined symbol ${sym.name}`, range.section.offset + range.start + off);
+    if (sym.shndx >= elf.sections.length || sym.shndx === 0)
+      throw new ElfFormatError(
+        `call relocation against undefined symbol ${sym.name}`,
+        range.section.offset + range.start + off,
+      );
     sec = elf.sections[sym.shndx];
     targetOff = isLoad ? sym.value + imm : sym.value + (imm + 1) * 8;
   } else targetOff = range.start + off + (imm + 1) * 8;
@@ -154,13 +194,15 @@ function callTarget(elf: ElfFile, range: CodeRange, off: number, imm: number, sy
     throw new ElfFormatError(`call target outside any function`, range.section.offset + range.start + off);
   }
   if (fn === range && !sym) return undefined;
-  if ((targetOff - fn.start) % 8) throw new ElfFormatError("call target inside an instruction", range.section.offset + range.start + off);
+  if ((targetOff - fn.start) % 8)
+    throw new ElfFormatError("call target inside an instruction", range.section.offset + range.start + off);
   return { fn, slotInFn: (targetOff - fn.start) / 8 };
 }
 
 /** Binary search in ranges sorted by start. */
 function findRange(fns: CodeRange[], off: number): CodeRange | undefined {
-  let lo = 0, hi = fns.length - 1;
+  let lo = 0,
+    hi = fns.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
     if (fns[mid].end <= off) lo = mid + 1;
@@ -186,12 +228,16 @@ function extRecords(ext: BtfExt, range: CodeRange): BtfExtRecords {
   const out: BtfExtRecords = { funcInfo: [], lineInfo: [] };
   const within = (o: number) => o >= range.start && o < range.end;
   const slot = (o: number) => Math.floor((o - range.start) / 8);
-  for (const s of ext.funcInfo) if (s.section === range.section.name)
-    for (const r of s.records) if (within(r.insnOff)) out.funcInfo.push({ insnOff: slot(r.insnOff), typeId: r.typeId });
-  for (const s of ext.lineInfo) if (s.section === range.section.name)
-    for (const r of s.records) if (within(r.insnOff)) out.lineInfo.push({ ...r, insnOff: slot(r.insnOff) });
-  for (const s of ext.coreRelo ?? []) if (s.section === range.section.name)
-    for (const r of s.records) if (within(r.insnOff)) (out.coreRelo ??= []).push({ ...r, insnOff: slot(r.insnOff) });
+  for (const s of ext.funcInfo)
+    if (s.section === range.section.name)
+      for (const r of s.records)
+        if (within(r.insnOff)) out.funcInfo.push({ insnOff: slot(r.insnOff), typeId: r.typeId });
+  for (const s of ext.lineInfo)
+    if (s.section === range.section.name)
+      for (const r of s.records) if (within(r.insnOff)) out.lineInfo.push({ ...r, insnOff: slot(r.insnOff) });
+  for (const s of ext.coreRelo ?? [])
+    if (s.section === range.section.name)
+      for (const r of s.records) if (within(r.insnOff)) (out.coreRelo ??= []).push({ ...r, insnOff: slot(r.insnOff) });
   return out;
 }
 
@@ -225,13 +271,27 @@ function readBtfMaps(elf: ElfFile, sec: ElfSection, btf: ParsedBtf): LoadedMap[]
       const arr = btf.types[target];
       const n = arr.kind === "array" ? arr.nelems : 0;
       switch (m.name) {
-        case "type": map.type = n; break;
-        case "max_entries": map.maxEntries = n; break;
-        case "map_flags": map.flags = n; break;
-        case "key_size": map.keySize = n; break;
-        case "value_size": map.valueSize = n; break;
-        case "key": (map.keySize = typeSize(btf, ptr.type)), (map.btfKeyTypeId = ptr.type); break;
-        case "value": (map.valueSize = typeSize(btf, ptr.type)), (map.btfValueTypeId = ptr.type); break;
+        case "type":
+          map.type = n;
+          break;
+        case "max_entries":
+          map.maxEntries = n;
+          break;
+        case "map_flags":
+          map.flags = n;
+          break;
+        case "key_size":
+          map.keySize = n;
+          break;
+        case "value_size":
+          map.valueSize = n;
+          break;
+        case "key":
+          (map.keySize = typeSize(btf, ptr.type)), (map.btfKeyTypeId = ptr.type);
+          break;
+        case "value":
+          (map.valueSize = typeSize(btf, ptr.type)), (map.btfValueTypeId = ptr.type);
+          break;
       }
     }
     return map;
@@ -239,13 +299,16 @@ function readBtfMaps(elf: ElfFile, sec: ElfSection, btf: ParsedBtf): LoadedMap[]
 }
 
 function readLegacyMaps(elf: ElfFile, sec: ElfSection): LoadedMap[] {
-  const syms = symbolsIn(elf, sec.index).filter((s) => s.type !== STT.section).sort((a, b) => a.value - b.value);
+  const syms = symbolsIn(elf, sec.index)
+    .filter((s) => s.type !== STT.section)
+    .sort((a, b) => a.value - b.value);
   if (!syms.length) return [];
   const defSize = Math.floor(sec.size / syms.length);
   if (defSize < 20) throw new ElfFormatError("legacy maps section too small for its symbols", sec.offset);
   const view = new DataView(sec.data.buffer, sec.data.byteOffset, sec.data.byteLength);
   return syms.map((s) => {
-    if (s.value + 20 > sec.data.length) throw new ElfFormatError(`map ${s.name} lies outside section maps`, symOff(elf, s));
+    if (s.value + 20 > sec.data.length)
+      throw new ElfFormatError(`map ${s.name} lies outside section maps`, symOff(elf, s));
     const u = (i: number) => view.getUint32(s.value + 4 * i, true);
     return { name: s.name, type: u(0), keySize: u(1), valueSize: u(2), maxEntries: u(3), flags: u(4) };
   });
@@ -276,10 +339,14 @@ function readLogFormats(elf: ElfFile): LogFormat[] | undefined {
   const s = sectionByName(elf, LOGFMT_SECTION);
   if (!s) return undefined;
   try {
-    const j = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(s.data)) as { version?: number; formats?: LogFormat[] };
+    const j = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(s.data)) as {
+      version?: number;
+      formats?: LogFormat[];
+    };
     if (j.version !== 1 || !Array.isArray(j.formats)) throw new Error("bad version");
     for (const f of j.formats)
-      if (!f || !Array.isArray(f.pieces) || !Array.isArray(f.args) || f.pieces.length !== f.args.length + 1) throw new Error("bad format entry");
+      if (!f || !Array.isArray(f.pieces) || !Array.isArray(f.args) || f.pieces.length !== f.args.length + 1)
+        throw new Error("bad format entry");
     return j.formats;
   } catch {
     throw new ElfFormatError(`malformed ${LOGFMT_SECTION}`, s.offset);

@@ -54,7 +54,8 @@ export function writeElf(input: ElfInput): Uint8Array {
   const symbols = orderSymbols(input);
   const symIndex = new Map<string, number>(); // relocation targets: named symbols, then section symbols
   const secSymIndex = new Map<string, number>();
-  if (order.some((o) => o.rel)) symbols.forEach((s, i) => (s.type === "section" ? secSymIndex : symIndex).set(s.name, i + 1));
+  if (order.some((o) => o.rel))
+    symbols.forEach((s, i) => (s.type === "section" ? secSymIndex : symIndex).set(s.name, i + 1));
   let firstGlobal = 1;
   for (const s of symbols) if (s.bind === "local") firstGlobal++;
 
@@ -68,8 +69,15 @@ export function writeElf(input: ElfInput): Uint8Array {
       const s = o.sec;
       const nobits = s.type === SHT.NOBITS;
       out.push({
-        name: s.name, type: s.type, flags: s.flags, align: Math.max(1, s.align), entsize: s.entsize ?? 0,
-        data: nobits ? new Uint8Array(0) : s.data, size: nobits ? (s.size ?? 0) : s.data.length, link: 0, info: 0,
+        name: s.name,
+        type: s.type,
+        flags: s.flags,
+        align: Math.max(1, s.align),
+        entsize: s.entsize ?? 0,
+        data: nobits ? new Uint8Array(0) : s.data,
+        size: nobits ? (s.size ?? 0) : s.data.length,
+        link: 0,
+        info: 0,
       });
     } else {
       const w = new ByteWriter();
@@ -80,15 +88,45 @@ export function writeElf(input: ElfInput): Uint8Array {
         w.u64((BigInt(idx) << 32n) | BigInt(r.type >>> 0));
       }
       const data = w.finish();
-      out.push({ name: `.rel${o.sec.name}`, type: SHT.REL, flags: SHF.INFO_LINK, align: 8, entsize: 16, data, size: data.length, link: symtabIndex, info: secIndex.get(o.sec.name)! });
+      out.push({
+        name: `.rel${o.sec.name}`,
+        type: SHT.REL,
+        flags: SHF.INFO_LINK,
+        align: 8,
+        entsize: 16,
+        data,
+        size: data.length,
+        link: symtabIndex,
+        info: secIndex.get(o.sec.name)!,
+      });
     }
   }
   const symBytes = symData.finish();
-  out.push({ name: ".symtab", type: SHT.SYMTAB, flags: 0, align: 8, entsize: 24, data: symBytes, size: symBytes.length, link: strtabIndex, info: firstGlobal });
+  out.push({
+    name: ".symtab",
+    type: SHT.SYMTAB,
+    flags: 0,
+    align: 8,
+    entsize: 24,
+    data: symBytes,
+    size: symBytes.length,
+    link: strtabIndex,
+    info: firstGlobal,
+  });
   const names = out.map((s) => strtab.add(s.name));
   const strtabName = strtab.add(".strtab");
   const strBytes = strtab.bytes();
-  out.push({ name: ".strtab", type: SHT.STRTAB, flags: 0, align: 1, entsize: 0, data: strBytes, size: strBytes.length, link: 0, info: 0 });
+  out.push({
+    name: ".strtab",
+    type: SHT.STRTAB,
+    flags: 0,
+    align: 1,
+    entsize: 0,
+    data: strBytes,
+    size: strBytes.length,
+    link: 0,
+    info: 0,
+  });
   names.push(strtabName);
   return layout(out, names, strtabIndex);
 }
@@ -117,14 +155,16 @@ function addSectionSymbols(input: ElfInput, syms: ElfSymbolInput[]): void {
 
 function writeSym(w: ByteWriter, s: ElfSymbolInput, strtab: StringTable, secIndex: Map<string, number>): void {
   let shndx = 0;
-  if (s.type === "file") shndx = 0xfff1; // SHN_ABS
+  if (s.type === "file")
+    shndx = 0xfff1; // SHN_ABS
   else if (s.section !== undefined) {
     const i = secIndex.get(s.section);
     if (i === undefined) throw new Error(`symbol ${s.name} names unknown section ${s.section}`);
     shndx = i;
   }
   const name = s.type === "section" ? 0 : strtab.add(s.name);
-  const at = w.reserve(24), v = w.dataView;
+  const at = w.reserve(24),
+    v = w.dataView;
   v.setUint32(at, name, true);
   v.setUint8(at + 4, ((STB[s.bind] << 4) | STT[s.type]) & 0xff);
   v.setUint8(at + 5, s.visibility === "hidden" ? 2 : 0);

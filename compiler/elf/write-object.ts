@@ -28,7 +28,10 @@ interface PlacedFunc {
 
 export function lowerBpfObject(input: BpfObjectInput): ElfInput {
   const mapNames = new Set(input.maps.map((m) => m.name));
-  const funcNames = new Set([...input.programs.map((p) => p.func.name), ...(input.subprograms ?? []).map((f) => f.name)]);
+  const funcNames = new Set([
+    ...input.programs.map((p) => p.func.name),
+    ...(input.subprograms ?? []).map((f) => f.name),
+  ]);
   const bySection = new Map<string, PlacedFunc[]>();
   const place = (func: FuncDef, section: string, isProgram: boolean) => {
     const list = bySection.get(section) ?? [];
@@ -44,25 +47,60 @@ export function lowerBpfObject(input: BpfObjectInput): ElfInput {
   const symbols: ElfSymbolInput[] = [];
   for (const [name, funcs] of bySection) {
     const relocs = funcs.flatMap((f) => f.relocs.map((r) => ({ ...r, offset: r.offset + f.offset })));
-    sections.push({ name, type: SHT.PROGBITS, flags: SHF.ALLOC | SHF.EXECINSTR, align: 8, data: concat(funcs.map((f) => f.code)), relocs });
+    sections.push({
+      name,
+      type: SHT.PROGBITS,
+      flags: SHF.ALLOC | SHF.EXECINSTR,
+      align: 8,
+      data: concat(funcs.map((f) => f.code)),
+      relocs,
+    });
     for (const f of funcs)
-      symbols.push({ name: f.func.name, section: name, value: f.offset, size: f.code.length, type: "func", bind: (f.func.global ?? f.isProgram) ? "global" : "local" });
+      symbols.push({
+        name: f.func.name,
+        section: name,
+        value: f.offset,
+        size: f.code.length,
+        type: "func",
+        bind: (f.func.global ?? f.isProgram) ? "global" : "local",
+      });
   }
   const license = new TextEncoder().encode(input.license + "\0");
   sections.push({ name: "license", type: SHT.PROGBITS, flags: SHF.ALLOC | SHF.WRITE, align: 1, data: license });
-  symbols.push({ name: "_license", section: "license", value: 0, size: license.length, type: "object", bind: "global" });
+  symbols.push({
+    name: "_license",
+    section: "license",
+    value: 0,
+    size: license.length,
+    type: "object",
+    bind: "global",
+  });
 
   const btf = new BtfBuilder();
   const mapLayout = addMapsBtf(btf, input.maps);
   if (input.maps.length) {
-    sections.push({ name: ".maps", type: SHT.PROGBITS, flags: SHF.ALLOC | SHF.WRITE, align: 8, data: new Uint8Array(mapLayout.size) });
-    for (const m of mapLayout.maps) symbols.push({ name: m.name, section: ".maps", value: m.offset, size: m.size, type: "object", bind: "global" });
+    sections.push({
+      name: ".maps",
+      type: SHT.PROGBITS,
+      flags: SHF.ALLOC | SHF.WRITE,
+      align: 8,
+      data: new Uint8Array(mapLayout.size),
+    });
+    for (const m of mapLayout.maps)
+      symbols.push({ name: m.name, section: ".maps", value: m.offset, size: m.size, type: "object", bind: "global" });
   }
   const ext = addFuncsBtf(btf, [...bySection.values()].flat(), input.sources ?? []);
   const extBytes = writeBtfExt(ext, btf.strings); // adds section names to the string table first
   sections.push({ name: ".BTF", type: SHT.PROGBITS, flags: 0, align: 4, data: btf.bytes() });
   sections.push({ name: ".BTF.ext", type: SHT.PROGBITS, flags: 0, align: 4, data: extBytes });
-  if (input.logFormats?.length) sections.push({ name: LOGFMT_SECTION, type: SHT.PROGBITS, flags: 0, align: 1, data: logFormatBytes(input.logFormats) });
+  if (input.logFormats?.length)
+    sections.push({
+      name: LOGFMT_SECTION,
+      type: SHT.PROGBITS,
+      flags: 0,
+      align: 1,
+      data: logFormatBytes(input.logFormats),
+    });
   return { sections, symbols };
 }
 
@@ -73,13 +111,18 @@ function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 /** Raw encoding of one function: labels resolved to offsets, map loads and calls become relocations. */
-function encodeFunc(func: FuncDef, maps: Set<string>, funcs: Set<string>): { code: Uint8Array; relocs: ElfRelocInput[] } {
+function encodeFunc(
+  func: FuncDef,
+  maps: Set<string>,
+  funcs: Set<string>,
+): { code: Uint8Array; relocs: ElfRelocInput[] } {
   const slots: number[] = [];
   let n = 0;
   for (const i of func.insns) slots.push(n), (n += insnWidth(i));
   const slotOf = (label: string): number => {
     const idx = func.labels?.get(label);
-    if (idx === undefined || idx < 0 || idx > func.insns.length) throw new Error(`${func.name}: unknown label ${label}`);
+    if (idx === undefined || idx < 0 || idx > func.insns.length)
+      throw new Error(`${func.name}: unknown label ${label}`);
     return idx === func.insns.length ? n : slots[idx];
   };
   const w = new ByteWriter();
@@ -91,7 +134,8 @@ function encodeFunc(func: FuncDef, maps: Set<string>, funcs: Set<string>): { cod
       relocs.push({ offset: slots[k] * 8, type: R_BPF.R64_64, symbol: insn.symbol });
       return out;
     }
-    if (insn.code !== (CLASS.JMP | JMP.CALL) || !funcs.has(insn.symbol)) throw new Error(`${func.name}: instruction ${k} names unknown symbol ${insn.symbol}`);
+    if (insn.code !== (CLASS.JMP | JMP.CALL) || !funcs.has(insn.symbol))
+      throw new Error(`${func.name}: instruction ${k} names unknown symbol ${insn.symbol}`);
     relocs.push({ offset: slots[k] * 8, type: R_BPF.R64_32, symbol: insn.symbol });
     return { ...out, imm: -1, src: 1 };
   };
@@ -117,13 +161,20 @@ class TypeIds {
   private readonly cache = new Map<string, number>();
   constructor(readonly btf: BtfBuilder) {}
   int(name: string, size: number, signed: boolean): number {
-    return this.memo(`int:${name}:${size}:${signed}`, () => this.btf.add({ kind: "int", name, size, bits: size * 8, bitOffset: 0, encoding: signed ? BTF_INT_SIGNED : 0 }));
+    return this.memo(`int:${name}:${size}:${signed}`, () =>
+      this.btf.add({ kind: "int", name, size, bits: size * 8, bitOffset: 0, encoding: signed ? BTF_INT_SIGNED : 0 }),
+    );
   }
   /** `int (*name)[n]`: libbpf's __uint(name, n). */
   uintPtr(n: number): number {
     return this.memo(`uint:${n}`, () => {
       const int = this.int("int", 4, true);
-      const arr = this.btf.add({ kind: "array", type: int, indexType: this.int("__ARRAY_SIZE_TYPE__", 4, false), nelems: n });
+      const arr = this.btf.add({
+        kind: "array",
+        type: int,
+        indexType: this.int("__ARRAY_SIZE_TYPE__", 4, false),
+        nelems: n,
+      });
       return this.btf.add({ kind: "ptr", type: arr });
     });
   }
@@ -133,7 +184,12 @@ class TypeIds {
         return this.int(t.name ?? `__${t.signed ? "s" : "u"}${t.size * 8}`, t.size, t.signed);
       case "array": {
         const elem = this.desc(t.elem);
-        return this.btf.add({ kind: "array", type: elem, indexType: this.int("__ARRAY_SIZE_TYPE__", 4, false), nelems: t.len });
+        return this.btf.add({
+          kind: "array",
+          type: elem,
+          indexType: this.int("__ARRAY_SIZE_TYPE__", 4, false),
+          nelems: t.len,
+        });
       }
       case "struct":
         return this.memo(`struct:${t.name}`, () => {
@@ -174,8 +230,10 @@ function addMapsBtf(btf: BtfBuilder, maps: MapDef[]): MapLayout {
       { name: "type", type: t.uintPtr(m.type), bitOffset: 0 },
       { name: "max_entries", type: t.uintPtr(m.maxEntries), bitOffset: 0 },
     ];
-    if (m.keySize > 0 || m.key) members.push({ name: "key", type: t.ptr(t.desc(m.key ?? defaultDesc(m.keySize))), bitOffset: 0 });
-    if (m.valueSize > 0 || m.value) members.push({ name: "value", type: t.ptr(t.desc(m.value ?? defaultDesc(m.valueSize))), bitOffset: 0 });
+    if (m.keySize > 0 || m.key)
+      members.push({ name: "key", type: t.ptr(t.desc(m.key ?? defaultDesc(m.keySize))), bitOffset: 0 });
+    if (m.valueSize > 0 || m.value)
+      members.push({ name: "value", type: t.ptr(t.desc(m.value ?? defaultDesc(m.valueSize))), bitOffset: 0 });
     if (m.flags) members.push({ name: "map_flags", type: t.uintPtr(m.flags), bitOffset: 0 });
     members.forEach((x, i) => (x.bitOffset = i * 64));
     const size = members.length * 8;
@@ -196,11 +254,17 @@ const XDP_MD_FIELDS = ["data", "data_end", "data_meta", "ingress_ifindex", "rx_q
 function addFuncsBtf(btf: BtfBuilder, funcs: PlacedFunc[], sources: SourceFile[]): BtfExt {
   const t = ids(btf);
   const int = t.int("int", 4, true);
-  let progProto = 0, subProto = 0;
+  let progProto = 0,
+    subProto = 0;
   const protoFor = (isProgram: boolean): number => {
     if (isProgram && !progProto) {
       const u32 = t.int("__u32", 4, false);
-      const md = btf.add({ kind: "struct", name: "xdp_md", size: 24, members: XDP_MD_FIELDS.map((name, i) => ({ name, type: u32, bitOffset: i * 32 })) });
+      const md = btf.add({
+        kind: "struct",
+        name: "xdp_md",
+        size: 24,
+        members: XDP_MD_FIELDS.map((name, i) => ({ name, type: u32, bitOffset: i * 32 })),
+      });
       progProto = btf.add({ kind: "func_proto", ret: int, params: [{ name: "ctx", type: t.ptr(md) }] });
     }
     if (!isProgram && !subProto) subProto = btf.add({ kind: "func_proto", ret: int, params: [] });
@@ -210,7 +274,12 @@ function addFuncsBtf(btf: BtfBuilder, funcs: PlacedFunc[], sources: SourceFile[]
   const lineInfo = new Map<string, LineInfoRec[]>();
   const lines = new Map(sources.map((s) => [s.name, s.text.split(/\r?\n/)]));
   for (const f of funcs) {
-    const typeId = btf.add({ kind: "func", name: f.func.name, type: protoFor(f.isProgram), linkage: (f.func.global ?? f.isProgram) ? 1 : 0 });
+    const typeId = btf.add({
+      kind: "func",
+      name: f.func.name,
+      type: protoFor(f.isProgram),
+      linkage: (f.func.global ?? f.isProgram) ? 1 : 0,
+    });
     push(funcInfo, f.section, { insnOff: f.offset, typeId });
     if (sources.length) for (const r of lineRecords(btf, f, lines, sources[0].name)) push(lineInfo, f.section, r);
   }
@@ -227,16 +296,25 @@ function push<T>(m: Map<string, T[]>, k: string, v: T): void {
 /** A record at the function start (the kernel wants one per subprogram) and wherever the line changes. */
 function lineRecords(btf: BtfBuilder, f: PlacedFunc, lines: Map<string, string[]>, defaultFile: string): LineInfoRec[] {
   const out: LineInfoRec[] = [];
-  let slot = 0, last = "";
+  let slot = 0,
+    last = "";
   const first = f.func.insns.find((i) => i.span)?.span;
   f.func.insns.forEach((insn, k) => {
     const span = insn.span ?? (k === 0 ? first : undefined);
     if (span || k === 0) {
-      const file = span?.file ?? defaultFile, line = span?.line ?? 0, col = span?.col ?? 0;
+      const file = span?.file ?? defaultFile,
+        line = span?.line ?? 0,
+        col = span?.col ?? 0;
       const key = `${file}:${line}`;
       if (key !== last) {
         const text = lines.get(file)?.[line - 1] ?? "";
-        out.push({ insnOff: f.offset + slot * 8, fileNameOff: btf.str(file), lineOff: btf.str(text), line, col: Math.min(col, 0x3ff) });
+        out.push({
+          insnOff: f.offset + slot * 8,
+          fileNameOff: btf.str(file),
+          lineOff: btf.str(text),
+          line,
+          col: Math.min(col, 0x3ff),
+        });
         last = key;
       }
     }

@@ -6,21 +6,32 @@ import { type Insn, insnWidth, LD_IMM64 } from "./insn.js";
 import { targetInImm } from "./lookup.js";
 
 export class EncodeError extends Error {
-  constructor(message: string, readonly insnIndex: number) {
+  constructor(
+    message: string,
+    readonly insnIndex: number,
+  ) {
     super(message);
   }
 }
 
 /** Inclusive range of each instruction field (imm64: ld_imm64's value, signed or unsigned). */
 export const FIELD_RANGE = {
-  code: [0, 0xff], dst: [0, 15], src: [0, 15], off: [-0x8000, 0x7fff], imm: [-0x80000000, 0x7fffffff],
+  code: [0, 0xff],
+  dst: [0, 15],
+  src: [0, 15],
+  off: [-0x8000, 0x7fff],
+  imm: [-0x80000000, 0x7fffffff],
   imm64: [-(1n << 63n), (1n << 64n) - 1n],
 } as const;
 export type EncodedField = keyof typeof FIELD_RANGE;
 
 const FIELD_NAME: Record<EncodedField, string> = {
-  code: "8-bit opcode", dst: "4-bit dst register", src: "4-bit src register", off: "16-bit signed offset",
-  imm: "32-bit signed immediate", imm64: "64-bit immediate",
+  code: "8-bit opcode",
+  dst: "4-bit dst register",
+  src: "4-bit src register",
+  off: "16-bit signed offset",
+  imm: "32-bit signed immediate",
+  imm64: "64-bit immediate",
 };
 
 /** Why `v` does not fit `field`, or undefined when it does (numbers are compared without BigInt). */
@@ -70,8 +81,13 @@ export function withTarget(insn: Insn, rel: number, index: number): Insn {
 /** The first field of `i` that does not fit, as a message, or undefined. */
 export function insnFieldError(i: Insn): string | undefined {
   const wide = i.code === LD_IMM64 && i.imm64 !== undefined;
-  return fieldError("code", i.code) ?? fieldError("dst", i.dst) ?? fieldError("src", i.src) ?? fieldError("off", i.off)
-    ?? (wide ? fieldError("imm64", i.imm64!) : fieldError("imm", i.imm));
+  return (
+    fieldError("code", i.code) ??
+    fieldError("dst", i.dst) ??
+    fieldError("src", i.src) ??
+    fieldError("off", i.off) ??
+    (wide ? fieldError("imm64", i.imm64!) : fieldError("imm", i.imm))
+  );
 }
 
 /** Write one instruction (8 or 16 bytes) at a byte offset; throws EncodeError if a field does not fit. */

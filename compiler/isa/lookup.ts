@@ -70,7 +70,18 @@ function candidatesFor(code: number): Candidate[] | null {
   let c = candidates[code];
   if (c === undefined) {
     const list = byCode.get(code);
-    c = list ? list.map((e) => { const z = mustBeZero(e); return { e, zDst: z.includes("dst"), zSrc: z.includes("src"), zOff: z.includes("off"), zImm: z.includes("imm") }; }) : null;
+    c = list
+      ? list.map((e) => {
+          const z = mustBeZero(e);
+          return {
+            e,
+            zDst: z.includes("dst"),
+            zSrc: z.includes("src"),
+            zOff: z.includes("off"),
+            zImm: z.includes("imm"),
+          };
+        })
+      : null;
     candidates[code] = c;
   }
   return c;
@@ -86,14 +97,17 @@ export function findEntry(i: Insn, llvm14 = false): OpEntry | undefined {
   const cls = i.code & 7;
   if (llvm14 && (cls === 4 || cls === 7) && i.off !== 0) {
     const plain = list.find((c) => c.e.off === undefined && (c.e.imm === undefined || c.e.imm === i.imm));
-    if (plain && !(plain.zDst && i.dst !== 0) && !(plain.zSrc && i.src !== 0) && !(plain.zImm && i.imm !== 0)) return plain.e;
+    if (plain && !(plain.zDst && i.dst !== 0) && !(plain.zSrc && i.src !== 0) && !(plain.zImm && i.imm !== 0))
+      return plain.e;
   }
   for (let k = 0; k < list.length; k++) {
-    const c = list[k], e = c.e;
+    const c = list[k],
+      e = c.e;
     if (e.off !== undefined && e.off !== i.off) continue;
     if (e.imm !== undefined && e.imm !== i.imm) continue;
     if (e.src !== undefined && e.src !== i.src) continue;
-    if ((c.zDst && i.dst !== 0) || (c.zSrc && i.src !== 0) || (c.zOff && i.off !== 0) || (c.zImm && i.imm !== 0)) continue;
+    if ((c.zDst && i.dst !== 0) || (c.zSrc && i.src !== 0) || (c.zOff && i.off !== 0) || (c.zImm && i.imm !== 0))
+      continue;
     return e;
   }
   return undefined;

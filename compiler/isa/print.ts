@@ -56,7 +56,11 @@ export function printerFor(insn: Insn, opts: PrintOptions = {}): Printer | null 
   return p;
 }
 
-const PRINTERS = [new Map<OpEntry, Printer | null>(), new Map<OpEntry, Printer | null>(), new Map<OpEntry, Printer | null>()];
+const PRINTERS = [
+  new Map<OpEntry, Printer | null>(),
+  new Map<OpEntry, Printer | null>(),
+  new Map<OpEntry, Printer | null>(),
+];
 const PLACEHOLDER = /%(rd|rs|wd|ws|imm64|imm|off|tgt|ltgt|sym|srcn|asd|ass|rimm|pimm)/g;
 
 type Field = (o: TextSink, i: Insn, hex: boolean) => void;
@@ -92,7 +96,8 @@ class StringSink implements TextSink {
 
 /** Template → printer: literal text and field printers, alternating (lit0 f0 lit1 f1 … litN). */
 function compile(t: string): Printer {
-  const lits: string[] = [], fields: Field[] = [];
+  const lits: string[] = [],
+    fields: Field[] = [];
   let last = 0;
   for (const m of t.matchAll(PLACEHOLDER)) {
     lits.push(t.slice(last, m.index));
@@ -120,7 +125,8 @@ function compile(t: string): Printer {
 
 export function num(v: number | bigint, hex: boolean): string {
   if (!hex) return v.toString();
-  if (typeof v === "number" && Number.isSafeInteger(v)) return v < 0 ? "-0x" + (-v).toString(16) : "0x" + v.toString(16);
+  if (typeof v === "number" && Number.isSafeInteger(v))
+    return v < 0 ? "-0x" + (-v).toString(16) : "0x" + v.toString(16);
   const neg = v < 0;
   const abs = neg ? -BigInt(v) : BigInt(v);
   return `${neg ? "-" : ""}0x${abs.toString(16)}`;

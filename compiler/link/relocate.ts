@@ -28,13 +28,18 @@ export function relocateCalls(entry: ObjFunction, functions: readonly ObjFunctio
   const insns: Insn[] = [];
   const relocs: ProgramReloc[] = [];
   for (let k = 0; k < parts.length; k++) {
-    const f = parts[k]!, at = base.get(f)!;
+    const f = parts[k]!,
+      at = base.get(f)!;
     const code = f.insns.slice();
     const index = indexBySlot(f.insns);
     for (const r of f.relocs) {
-      if (!r.callee) { relocs.push({ ...r, slot: at + r.slot }); continue; }
+      if (!r.callee) {
+        relocs.push({ ...r, slot: at + r.slot });
+        continue;
+      }
       const callee = r.callee.func < 0 ? entry : functions[r.callee.func]!;
-      const slot = at + r.slot, i = index.get(r.slot)!;
+      const slot = at + r.slot,
+        i = index.get(r.slot)!;
       code[i] = pointAt(code[i]!, place(callee) + r.callee.slot - (slot + 1));
       relocs.push({ slot, symbol: r.symbol, kind: "call" });
     }
@@ -65,7 +70,8 @@ function linkExt(parts: ObjFunction[], base: ReadonlyMap<ObjFunction, number>): 
   if (!parts[0]!.btfExt) return undefined;
   const out: BtfExtRecords = { funcInfo: [], lineInfo: [] };
   for (const f of parts) {
-    const at = base.get(f)!, ext = f.btfExt;
+    const at = base.get(f)!,
+      ext = f.btfExt;
     if (!ext) continue;
     for (const r of ext.funcInfo) out.funcInfo.push({ ...r, insnOff: r.insnOff + at });
     for (const r of ext.lineInfo) out.lineInfo.push({ ...r, insnOff: r.insnOff + at });
@@ -79,7 +85,11 @@ function linkExt(parts: ObjFunction[], base: ReadonlyMap<ObjFunction, number>): 
  * BPF_PSEUDO_MAP_FD (a map) or BPF_PSEUDO_MAP_VALUE (data; the high word keeps the offset).
  * Calls and other relocations are left alone; fdOf throws for a symbol that is not a map.
  */
-export function relocateMaps(insns: readonly Insn[], relocs: readonly ProgramReloc[], fdOf: (r: ProgramReloc) => number): Insn[] {
+export function relocateMaps(
+  insns: readonly Insn[],
+  relocs: readonly ProgramReloc[],
+  fdOf: (r: ProgramReloc) => number,
+): Insn[] {
   const out = insns.slice();
   const index = indexBySlot(insns);
   for (const r of relocs) {

@@ -47,7 +47,12 @@ export interface DisSection {
 }
 
 export const RELOC_NAMES: Record<number, string> = {
-  0: "R_BPF_NONE", 1: "R_BPF_64_64", 2: "R_BPF_64_ABS64", 3: "R_BPF_64_ABS32", 4: "R_BPF_64_NODYLD32", 10: "R_BPF_64_32",
+  0: "R_BPF_NONE",
+  1: "R_BPF_64_64",
+  2: "R_BPF_64_ABS64",
+  3: "R_BPF_64_ABS32",
+  4: "R_BPF_64_NODYLD32",
+  10: "R_BPF_64_32",
 };
 
 export function disassemble(bytes: Uint8Array, opts: DisasmOptions = {}): { elf: ElfFile; sections: DisSection[] } {
@@ -77,13 +82,30 @@ export function planSections(bytes: Uint8Array, opts: DisasmOptions = {}): { elf
     else bySection.set(sym.shndx, [sym]);
   }
   const plans = elf.sections
-    .filter((s) => s.type === SHT.PROGBITS && (s.flags & SHF.EXECINSTR) !== 0 && s.size > 0 && (opts.section === undefined || s.name === opts.section))
+    .filter(
+      (s) =>
+        s.type === SHT.PROGBITS &&
+        (s.flags & SHF.EXECINSTR) !== 0 &&
+        s.size > 0 &&
+        (opts.section === undefined || s.name === opts.section),
+    )
     .map((s): SectionPlan => {
-      const relocs = (elf.relocs.get(s.index) ?? []).slice().sort((a, b) => a.offset - b.offset).map((r) => {
-        const sym = elf.symbols[r.symIndex];
-        return { offset: r.offset, type: RELOC_NAMES[r.type] ?? "Unknown", symbol: sym ? symbolName(elf, sym) : "" };
-      });
-      return { name: s.name, index: s.index, size: s.size, data: s.data, syms: labels(bySection, s), relocs, lines: lines.get(s.name) };
+      const relocs = (elf.relocs.get(s.index) ?? [])
+        .slice()
+        .sort((a, b) => a.offset - b.offset)
+        .map((r) => {
+          const sym = elf.symbols[r.symIndex];
+          return { offset: r.offset, type: RELOC_NAMES[r.type] ?? "Unknown", symbol: sym ? symbolName(elf, sym) : "" };
+        });
+      return {
+        name: s.name,
+        index: s.index,
+        size: s.size,
+        data: s.data,
+        syms: labels(bySection, s),
+        relocs,
+        lines: lines.get(s.name),
+      };
     });
   return { elf, plans };
 }
@@ -127,12 +149,25 @@ export function walkSection(plan: SectionPlan, opts: DisasmOptions, visit: (step
   const { syms, relocs, lines, data } = plan;
   const popts = { hex: !!opts.hex };
   const n = Math.floor(plan.size / 8);
-  const step: WalkStep = { slot: 0, start: 0, end: 0, insn: { code: 0, dst: 0, src: 0, off: 0, imm: 0, imm64: undefined }, printer: null, target: undefined, symbol: undefined, relocFrom: 0, relocTo: 0, source: undefined };
+  const step: WalkStep = {
+    slot: 0,
+    start: 0,
+    end: 0,
+    insn: { code: 0, dst: 0, src: 0, off: 0, imm: 0, imm64: undefined },
+    printer: null,
+    target: undefined,
+    symbol: undefined,
+    relocFrom: 0,
+    relocTo: 0,
+    source: undefined,
+  };
   const insn = step.insn;
-  let symIdx = 0, relIdx = 0;
+  let symIdx = 0,
+    relIdx = 0;
   for (let slot = 0; slot < n; ) {
     const width = decodeInto(data, slot, n, insn);
-    const start = slot * 8, end = start + width * 8;
+    const start = slot * 8,
+      end = start + width * 8;
     const p = printerFor(insn, popts);
     step.slot = slot;
     step.start = start;
@@ -157,7 +192,12 @@ export function walkSection(plan: SectionPlan, opts: DisasmOptions, visit: (step
 function disassembleSection(plan: SectionPlan, opts: DisasmOptions): DisSection {
   const insns: DisInsn[] = [];
   walkSection(plan, opts, (w) => {
-    const d: DisInsn = { slot: w.slot, bytes: plan.data.subarray(w.start, w.end), text: w.printer === null ? "<unknown>" : w.printer(w.insn, !!opts.hex), relocs: plan.relocs.slice(w.relocFrom, w.relocTo) };
+    const d: DisInsn = {
+      slot: w.slot,
+      bytes: plan.data.subarray(w.start, w.end),
+      text: w.printer === null ? "<unknown>" : w.printer(w.insn, !!opts.hex),
+      relocs: plan.relocs.slice(w.relocFrom, w.relocTo),
+    };
     if (w.symbol) d.symbol = w.symbol;
     if (w.target !== undefined) d.target = w.target;
     if (w.source) d.source = w.source;
@@ -173,7 +213,9 @@ function disassembleSection(plan: SectionPlan, opts: DisasmOptions): DisSection 
 function targetLabel(syms: DisSymbol[], slot: number): string | undefined {
   if (slot < 0) return targetLabelBig(syms, BigInt.asUintN(64, BigInt(slot * 8)));
   const target = slot * 8;
-  let lo = 0, hi = syms.length - 1, best: DisSymbol | undefined;
+  let lo = 0,
+    hi = syms.length - 1,
+    best: DisSymbol | undefined;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
     if (syms[mid].addr <= target) (best = syms[mid]), (lo = mid + 1);
@@ -185,7 +227,9 @@ function targetLabel(syms: DisSymbol[], slot: number): string | undefined {
 }
 
 function targetLabelBig(syms: DisSymbol[], target: bigint): string | undefined {
-  let lo = 0, hi = syms.length - 1, best: DisSymbol | undefined;
+  let lo = 0,
+    hi = syms.length - 1,
+    best: DisSymbol | undefined;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
     if (BigInt(syms[mid].addr) <= target) (best = syms[mid]), (lo = mid + 1);
@@ -199,13 +243,15 @@ function targetLabelBig(syms: DisSymbol[], target: bigint): string | undefined {
 /** BTF line info by section name and byte offset (empty when the object has no .BTF.ext). */
 function sourceLines(elf: ElfFile): Map<string, Map<number, DisSource>> {
   const out = new Map<string, Map<number, DisSource>>();
-  const btfSec = sectionByName(elf, ".BTF"), extSec = sectionByName(elf, ".BTF.ext");
+  const btfSec = sectionByName(elf, ".BTF"),
+    extSec = sectionByName(elf, ".BTF.ext");
   if (!btfSec || !extSec) return out;
   const btf = parseBtf(btfSec.data, btfSec.offset);
   const ext = parseBtfExt(extSec.data, btf, extSec.offset);
   for (const s of ext.lineInfo) {
     const m = out.get(s.section) ?? new Map<number, DisSource>();
-    for (const r of s.records) m.set(r.insnOff, { file: btf.str(r.fileNameOff), line: r.line, col: r.col, text: btf.str(r.lineOff) });
+    for (const r of s.records)
+      m.set(r.insnOff, { file: btf.str(r.fileNameOff), line: r.line, col: r.col, text: btf.str(r.lineOff) });
     out.set(s.section, m);
   }
   return out;

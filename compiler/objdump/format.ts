@@ -30,7 +30,8 @@ export function formatObjdump(bytes: Uint8Array, file: string, opts: ObjdumpOpti
 export function writeObjdump(bytes: Uint8Array, file: string, opts: ObjdumpOptions, write: (s: string) => void): void {
   const { plans } = planSections(bytes, opts);
   const o = new ByteOut(write);
-  const hex = !!opts.hex, raw = opts.rawInsn !== false;
+  const hex = !!opts.hex,
+    raw = opts.rawInsn !== false;
   o.text(`\n${file}:\tfile format elf64-bpf\n`);
   for (const p of plans) {
     o.text(`\nDisassembly of section ${p.name}:\n`);
@@ -78,8 +79,17 @@ export function objdumpJson(bytes: Uint8Array, file: string, opts: ObjdumpOption
   const doc = {
     file,
     format: "elf64-bpf",
-    sections: elf.sections.slice(1).map((s) => ({ index: s.index, name: s.name, type: s.type, flags: s.flags, size: s.size })),
-    symbols: elf.symbols.slice(1).map((s) => ({ name: s.name, section: s.shndx < elf.sections.length ? elf.sections[s.shndx].name : null, value: s.value, size: s.size, type: s.type, bind: s.bind })),
+    sections: elf.sections
+      .slice(1)
+      .map((s) => ({ index: s.index, name: s.name, type: s.type, flags: s.flags, size: s.size })),
+    symbols: elf.symbols.slice(1).map((s) => ({
+      name: s.name,
+      section: s.shndx < elf.sections.length ? elf.sections[s.shndx].name : null,
+      value: s.value,
+      size: s.size,
+      type: s.type,
+      bind: s.bind,
+    })),
     disassembly: sections.map((s) => ({
       section: s.name,
       instructions: s.insns.map((i) => ({

@@ -53,7 +53,8 @@ export class ByteOut implements TextSink {
 
   /** As print.ts `num` prints a safe integer: decimal, or `0x…` / `-0x…` in hex. */
   num(v: number, hex: boolean): void {
-    if (!Number.isSafeInteger(v)) return this.text(hex ? (v < 0 ? "-0x" + (-v).toString(16) : "0x" + v.toString(16)) : String(v));
+    if (!Number.isSafeInteger(v))
+      return this.text(hex ? (v < 0 ? "-0x" + (-v).toString(16) : "0x" + v.toString(16)) : String(v));
     this.room(24);
     const b = this.buf;
     if (v < 0) {

@@ -6,7 +6,18 @@
 import type { ParsedBtf } from "../../compiler/elf/btf.js";
 import type { BpfMap } from "../map.js";
 import { LoaderError } from "../errors.js";
-import { intBytes, isArray, isLpm, lpmKey, parseCidr, setEntry, slotOf, slotRange, slotTypeName, type Slot } from "../map-codec.js";
+import {
+  intBytes,
+  isArray,
+  isLpm,
+  lpmKey,
+  parseCidr,
+  setEntry,
+  slotOf,
+  slotRange,
+  slotTypeName,
+  type Slot,
+} from "../map-codec.js";
 
 /** One value per possible CPU, with their sum. */
 export type PerCpuValues = number[] & { sum(): number };
@@ -26,7 +37,11 @@ export class MapHandle<K = AnyKey, V = unknown, In = AnyValue> {
   private readonly value: Slot;
 
   /** `alive` throws once the object is closed (its fds may belong to something else by then). */
-  constructor(private readonly map: BpfMap, btf: ParsedBtf | undefined, private readonly alive: () => void) {
+  constructor(
+    private readonly map: BpfMap,
+    btf: ParsedBtf | undefined,
+    private readonly alive: () => void,
+  ) {
     this.name = map.name;
     this.key = slotOf(map, "key", btf);
     this.value = slotOf(map, "value", btf);
@@ -77,7 +92,8 @@ export class MapHandle<K = AnyKey, V = unknown, In = AnyValue> {
   }
 
   private fail(code: "bad-key" | "bad-value", what: unknown, reason: string): never {
-    const shown = typeof what === "string" ? `'${what}'` : what instanceof Uint8Array ? `${what.length} byte(s)` : String(what);
+    const shown =
+      typeof what === "string" ? `'${what}'` : what instanceof Uint8Array ? `${what.length} byte(s)` : String(what);
     throw new LoaderError(code, `map ${this.name}`, `${code === "bad-key" ? "key" : "value"} ${shown}: ${reason}`);
   }
 
@@ -91,17 +107,23 @@ export class MapHandle<K = AnyKey, V = unknown, In = AnyValue> {
     }
     const b = this.int(key, this.key, "bad-key");
     if (isArray(this.raw) && b.length === 4 && b.readUInt32LE(0) >= this.maxEntries)
-      this.fail("bad-key", key, `out of range: the array has ${this.maxEntries} entries (keys 0..${this.maxEntries - 1})`);
+      this.fail(
+        "bad-key",
+        key,
+        `out of range: the array has ${this.maxEntries} entries (keys 0..${this.maxEntries - 1})`,
+      );
     return b;
   }
 
   private encodeValue(value: unknown): Uint8Array {
     if (value instanceof Uint8Array) return this.exact(value, this.value, "bad-value");
     if (!Array.isArray(value)) return this.int(value, this.value, "bad-value");
-    if (!this.raw.perCpu) this.fail("bad-value", value, `an array of values is for per-CPU maps; ${this.name} is not one`);
+    if (!this.raw.perCpu)
+      this.fail("bad-value", value, `an array of values is for per-CPU maps; ${this.name} is not one`);
     const stride = (this.value.size + 7) & ~7;
     const n = this.raw.lookupSize / stride;
-    if (value.length !== n) this.fail("bad-value", `[${value.join(", ")}]`, `a per-CPU value has one entry per possible CPU (${n})`);
+    if (value.length !== n)
+      this.fail("bad-value", `[${value.join(", ")}]`, `a per-CPU value has one entry per possible CPU (${n})`);
     const all = Buffer.alloc(this.raw.lookupSize);
     value.forEach((v, i) => all.set(this.int(v, this.value, "bad-value"), i * stride));
     return all;
@@ -113,9 +135,11 @@ export class MapHandle<K = AnyKey, V = unknown, In = AnyValue> {
   }
 
   private int(v: unknown, s: Slot, code: "bad-key" | "bad-value"): Buffer {
-    if (typeof v !== "number" && typeof v !== "bigint") return this.fail(code, v, `expected an integer, not ${typeof v}`);
+    if (typeof v !== "number" && typeof v !== "bigint")
+      return this.fail(code, v, `expected an integer, not ${typeof v}`);
     if (typeof v === "number" && !Number.isSafeInteger(v)) this.fail(code, v, "not a safe integer (use a bigint)");
-    if (![1, 2, 4, 8].includes(s.size)) this.fail(code, v, `the ${s.what} is ${s.size} bytes (not an integer): give it as a Uint8Array`);
+    if (![1, 2, 4, 8].includes(s.size))
+      this.fail(code, v, `the ${s.what} is ${s.size} bytes (not an integer): give it as a Uint8Array`);
     const [lo, hi] = slotRange(s);
     if (BigInt(v) < lo || BigInt(v) > hi) this.fail(code, v, `does not fit ${slotTypeName(s)} (${lo}..${hi})`);
     return intBytes(BigInt(v), s.size);
@@ -130,7 +154,8 @@ export class MapHandle<K = AnyKey, V = unknown, In = AnyValue> {
     if (!this.raw.perCpu) return this.decodeInt(b, this.value);
     const stride = (this.value.size + 7) & ~7;
     const values: number[] = [];
-    for (let o = 0; o < b.length; o += stride) values.push(Number(this.decodeInt(b.subarray(o, o + this.value.size), this.value)));
+    for (let o = 0; o < b.length; o += stride)
+      values.push(Number(this.decodeInt(b.subarray(o, o + this.value.size), this.value)));
     return Object.defineProperty(values, "sum", { value: () => values.reduce((a, x) => a + x, 0) }) as PerCpuValues;
   }
 
@@ -138,9 +163,18 @@ export class MapHandle<K = AnyKey, V = unknown, In = AnyValue> {
   private decodeInt(b: Buffer, s: Slot): number | Uint8Array {
     if (![1, 2, 4, 8].includes(b.length)) return new Uint8Array(b);
     const signed = s.int?.signed ?? false;
-    const v = b.length === 8 ? (signed ? b.readBigInt64LE(0) : b.readBigUInt64LE(0)) : BigInt(signed ? b.readIntLE(0, b.length) : b.readUIntLE(0, b.length));
+    const v =
+      b.length === 8
+        ? signed
+          ? b.readBigInt64LE(0)
+          : b.readBigUInt64LE(0)
+        : BigInt(signed ? b.readIntLE(0, b.length) : b.readUIntLE(0, b.length));
     if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER))
-      throw new LoaderError("bad-value", `map ${this.name}`, `${s.what} ${v} does not fit a JS number exactly (beyond 2^53); read it with .raw`);
+      throw new LoaderError(
+        "bad-value",
+        `map ${this.name}`,
+        `${s.what} ${v} does not fit a JS number exactly (beyond 2^53); read it with .raw`,
+      );
     return Number(v);
   }
 }

@@ -43,7 +43,11 @@ export class Link {
 }
 
 export class Program {
-  constructor(readonly name: string, private readonly fdOf: () => number, private readonly links: Set<Link>) {}
+  constructor(
+    readonly name: string,
+    private readonly fdOf: () => number,
+    private readonly links: Set<Link>,
+  ) {}
 
   get fd(): number {
     return this.fdOf();
@@ -52,14 +56,23 @@ export class Program {
   /** Attach to `iface` (mode: skb, drv or hw; default: the kernel chooses). */
   attach(iface: string, opts: Omit<AttachOptions, "verbose"> = {}): Link {
     if (opts.mode && !["skb", "drv", "hw"].includes(opts.mode))
-      throw new LoaderError("bad-mode", `attaching ${this.name} to ${iface}`, `mode '${opts.mode}': expected skb, drv or hw`);
+      throw new LoaderError(
+        "bad-mode",
+        `attaching ${this.name} to ${iface}`,
+        `mode '${opts.mode}': expected skb, drv or hw`,
+      );
     const link = new Link(attachXdp(this.fd, iface, opts));
     this.links.add(link);
     return link;
   }
 
   testRun(packet: Uint8Array, opts: { repeat?: number } = {}): TestRunResult {
-    if (packet.length < 14) throw new LoaderError("bad-packet", `test run of ${this.name}`, `the packet is ${packet.length} byte(s); XDP needs at least 14 (an Ethernet header)`);
+    if (packet.length < 14)
+      throw new LoaderError(
+        "bad-packet",
+        `test run of ${this.name}`,
+        `the packet is ${packet.length} byte(s); XDP needs at least 14 (an Ethernet header)`,
+      );
     const r = testRun(this.fd, packet, opts);
     return { action: r.retval, verdict: xdpActionName(r.retval), packet: r.dataOut, durationNs: r.durationNs };
   }

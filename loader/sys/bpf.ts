@@ -5,9 +5,19 @@ import { BpfError, hintFor } from "./errors.js";
 import { ATTACH_TYPE, PROG_TYPE, UPDATE } from "../../compiler/abi.js";
 
 export const CMD = {
-  MAP_CREATE: 0, MAP_LOOKUP_ELEM: 1, MAP_UPDATE_ELEM: 2, MAP_DELETE_ELEM: 3, MAP_GET_NEXT_KEY: 4,
-  PROG_LOAD: 5, OBJ_PIN: 6, OBJ_GET: 7, PROG_TEST_RUN: 10, OBJ_GET_INFO_BY_FD: 15, BTF_LOAD: 18,
-  LINK_CREATE: 28, LINK_DETACH: 34,
+  MAP_CREATE: 0,
+  MAP_LOOKUP_ELEM: 1,
+  MAP_UPDATE_ELEM: 2,
+  MAP_DELETE_ELEM: 3,
+  MAP_GET_NEXT_KEY: 4,
+  PROG_LOAD: 5,
+  OBJ_PIN: 6,
+  OBJ_GET: 7,
+  PROG_TEST_RUN: 10,
+  OBJ_GET_INFO_BY_FD: 15,
+  BTF_LOAD: 18,
+  LINK_CREATE: 28,
+  LINK_DETACH: 34,
 } as const;
 
 export const PROG_TYPE_XDP = PROG_TYPE.XDP;
@@ -88,7 +98,9 @@ export function mapLookup(fd: number, key: Uint8Array, valueSize: number): Buffe
   return value;
 }
 
-export const BPF_ANY = UPDATE.ANY, BPF_NOEXIST = UPDATE.NOEXIST, BPF_EXIST = UPDATE.EXIST;
+export const BPF_ANY = UPDATE.ANY,
+  BPF_NOEXIST = UPDATE.NOEXIST,
+  BPF_EXIST = UPDATE.EXIST;
 
 export function mapUpdate(fd: number, key: Uint8Array, value: Uint8Array, flags = BPF_ANY): void {
   bpf(CMD.MAP_UPDATE_ELEM, elemAttr(fd, key, value, flags), "map update");
@@ -182,7 +194,10 @@ export function objPin(fd: number, path: string): void {
   const r = bpfRaw(CMD.OBJ_PIN, b);
   keep(p);
   if (r < 0) {
-    const hint = r === -17 ? "remove the old pin first (rm it) or choose another --pin directory" : "the directory must be on a bpf filesystem (mount -t bpf bpf /sys/fs/bpf), and pinning needs root";
+    const hint =
+      r === -17
+        ? "remove the old pin first (rm it) or choose another --pin directory"
+        : "the directory must be on a bpf filesystem (mount -t bpf bpf /sys/fs/bpf), and pinning needs root";
     throw new BpfError(`pinning to ${path}`, -r, hint);
   }
 }
@@ -244,7 +259,11 @@ export function progTestRun(a: TestRunAttr): TestRunResult {
   bpf(CMD.PROG_TEST_RUN, b, "BPF_PROG_TEST_RUN");
   keep(data, out, ctx);
   const outLen = b.readUInt32LE(12);
-  return { retval: b.readUInt32LE(4), durationNs: b.readUInt32LE(36), dataOut: out.subarray(0, Math.min(outLen, out.length)) };
+  return {
+    retval: b.readUInt32LE(4),
+    durationNs: b.readUInt32LE(36),
+    dataOut: out.subarray(0, Math.min(outLen, out.length)),
+  };
 }
 
 /** OBJ_GET_INFO_BY_FD into a zeroed buffer of `size` bytes. */
@@ -259,23 +278,47 @@ export function objInfo(fd: number, size: number): Buffer {
   return info;
 }
 
-export interface ProgInfo { type: number; id: number; tag: string; name: string; xlatedLen: number; jitedLen: number }
+export interface ProgInfo {
+  type: number;
+  id: number;
+  tag: string;
+  name: string;
+  xlatedLen: number;
+  jitedLen: number;
+}
 
 export function progInfo(fd: number): ProgInfo {
   const i = objInfo(fd, 232);
   return {
-    type: i.readUInt32LE(0), id: i.readUInt32LE(4), tag: i.subarray(8, 16).toString("hex"),
-    jitedLen: i.readUInt32LE(16), xlatedLen: i.readUInt32LE(20), name: cname(i.subarray(64, 80)),
+    type: i.readUInt32LE(0),
+    id: i.readUInt32LE(4),
+    tag: i.subarray(8, 16).toString("hex"),
+    jitedLen: i.readUInt32LE(16),
+    xlatedLen: i.readUInt32LE(20),
+    name: cname(i.subarray(64, 80)),
   };
 }
 
-export interface MapInfo { type: number; id: number; keySize: number; valueSize: number; maxEntries: number; flags: number; name: string }
+export interface MapInfo {
+  type: number;
+  id: number;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  flags: number;
+  name: string;
+}
 
 export function mapInfo(fd: number): MapInfo {
   const i = objInfo(fd, 96);
   return {
-    type: i.readUInt32LE(0), id: i.readUInt32LE(4), keySize: i.readUInt32LE(8), valueSize: i.readUInt32LE(12),
-    maxEntries: i.readUInt32LE(16), flags: i.readUInt32LE(20), name: cname(i.subarray(24, 40)),
+    type: i.readUInt32LE(0),
+    id: i.readUInt32LE(4),
+    keySize: i.readUInt32LE(8),
+    valueSize: i.readUInt32LE(12),
+    maxEntries: i.readUInt32LE(16),
+    flags: i.readUInt32LE(20),
+    name: cname(i.subarray(24, 40)),
   };
 }
 

@@ -2,9 +2,7 @@
 import { constants } from "node:os";
 import { LoaderError } from "../errors.js";
 
-const NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(constants.errno).map(([k, v]) => [v, k]),
-);
+const NAMES: Record<number, string> = Object.fromEntries(Object.entries(constants.errno).map(([k, v]) => [v, k]));
 
 export function errnoName(errno: number): string {
   return NAMES[errno] ?? `errno ${errno}`;
@@ -30,7 +28,12 @@ const DESCRIPTIONS: Record<string, string> = {
 /** A system call the kernel refused: `code` is the errno name. */
 export class BpfError extends LoaderError {
   override name = "BpfError";
-  constructor(context: string, readonly errno: number, hint?: string, readonly detail?: string) {
+  constructor(
+    context: string,
+    readonly errno: number,
+    hint?: string,
+    readonly detail?: string,
+  ) {
     const code = errnoName(errno);
     super(code, context, `${DESCRIPTIONS[code] ?? code} (${code})${detail ? `: ${detail}` : ""}`, hint);
   }
@@ -38,7 +41,8 @@ export class BpfError extends LoaderError {
 
 export const HINT = {
   perm: "needs root, or CAP_BPF + CAP_NET_ADMIN (try sudo)",
-  perfmon: "pointer arithmetic on packet pointers (a header at a variable offset) needs CAP_PERFMON as well as CAP_BPF + CAP_NET_ADMIN: run as root or add CAP_PERFMON",
+  perfmon:
+    "pointer arithmetic on packet pointers (a header at a variable offset) needs CAP_PERFMON as well as CAP_BPF + CAP_NET_ADMIN: run as root or add CAP_PERFMON",
   drvMode: "the driver may not support native XDP: try --mode skb",
   hwMode: "offload needs a NIC and driver that support it: try --mode drv or --mode skb",
   busy: "a program is already attached to this interface: use --force to replace it",

@@ -4,16 +4,34 @@
 import { closeFd, lastErrno, libc } from "./libc.js";
 import { BpfError, hintFor } from "./errors.js";
 
-const AF_NETLINK = 16, SOCK_RAW = 3, SOCK_CLOEXEC = 0o2000000, NETLINK_ROUTE = 0;
-const SOL_NETLINK = 270, NETLINK_EXT_ACK = 11, SOL_SOCKET = 1, SO_RCVTIMEO = 20;
-const RTM_NEWLINK = 16, RTM_GETLINK = 18, RTM_SETLINK = 19;
-const NLM_F_REQUEST = 1, NLM_F_ACK = 4, NLM_F_CAPPED = 0x100, NLM_F_ACK_TLVS = 0x200;
-const NLMSG_ERROR = 2, NLMSG_DONE = 3;
-const IFLA_XDP = 43, NLA_F_NESTED = 0x8000, IFLA_EXT_MASK = 29;
+const AF_NETLINK = 16,
+  SOCK_RAW = 3,
+  SOCK_CLOEXEC = 0o2000000,
+  NETLINK_ROUTE = 0;
+const SOL_NETLINK = 270,
+  NETLINK_EXT_ACK = 11,
+  SOL_SOCKET = 1,
+  SO_RCVTIMEO = 20;
+const RTM_NEWLINK = 16,
+  RTM_GETLINK = 18,
+  RTM_SETLINK = 19;
+const NLM_F_REQUEST = 1,
+  NLM_F_ACK = 4,
+  NLM_F_CAPPED = 0x100,
+  NLM_F_ACK_TLVS = 0x200;
+const NLMSG_ERROR = 2,
+  NLMSG_DONE = 3;
+const IFLA_XDP = 43,
+  NLA_F_NESTED = 0x8000,
+  IFLA_EXT_MASK = 29;
 const NLMSGERR_ATTR_MSG = 1;
 
 export const XDP_FLAGS = { UPDATE_IF_NOEXIST: 1, SKB_MODE: 2, DRV_MODE: 4, HW_MODE: 8, REPLACE: 16 } as const;
-const IFLA_XDP_FD = 1, IFLA_XDP_ATTACHED = 2, IFLA_XDP_FLAGS = 3, IFLA_XDP_PROG_ID = 4, IFLA_XDP_EXPECTED_FD = 8;
+const IFLA_XDP_FD = 1,
+  IFLA_XDP_ATTACHED = 2,
+  IFLA_XDP_FLAGS = 3,
+  IFLA_XDP_PROG_ID = 4,
+  IFLA_XDP_EXPECTED_FD = 8;
 export const XDP_ATTACHED = { NONE: 0, DRV: 1, SKB: 2, HW: 3, MULTI: 4 } as const;
 
 let seq = Math.floor(Date.now() / 1000);
@@ -88,7 +106,7 @@ function transact(req: Buffer, context: string, errCtx: { attach?: boolean; mode
           throw new BpfError(context, err, hintFor(err, errCtx), extackMessage(m));
         }
         replies.push(Buffer.from(m));
-        if (!(m.readUInt16LE(6) & 2 /* NLM_F_MULTI */) && !(req.readUInt16LE(6) & NLM_F_ACK)) return replies;
+        if (!((m.readUInt16LE(6) & 2) /* NLM_F_MULTI */) && !(req.readUInt16LE(6) & NLM_F_ACK)) return replies;
       }
     }
   } finally {
@@ -114,7 +132,8 @@ function extackMessage(m: Buffer): string | undefined {
   const inner = m.readUInt32LE(20);
   let o = 16 + 4 + (flags & NLM_F_CAPPED ? 16 : align4(inner));
   while (o + 4 <= m.length) {
-    const len = m.readUInt16LE(o), type = m.readUInt16LE(o + 2) & 0x3fff;
+    const len = m.readUInt16LE(o),
+      type = m.readUInt16LE(o + 2) & 0x3fff;
     if (len < 4) break;
     if (type === NLMSGERR_ATTR_MSG) return m.toString("utf8", o + 4, o + len).replace(/\0.*$/s, "");
     o += align4(len);
@@ -142,8 +161,13 @@ export function netlinkSetXdp(ifindex: number, progFd: number, o: XdpAttachOpts)
   const nested = [attr(IFLA_XDP_FD, u32(progFd))];
   if (o.flags) nested.push(attr(IFLA_XDP_FLAGS, u32(o.flags)));
   if (o.expectedFd !== undefined) nested.push(attr(IFLA_XDP_EXPECTED_FD, u32(o.expectedFd)));
-  const req = message(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK, ifindex, [attr(IFLA_XDP | NLA_F_NESTED, Buffer.concat(nested))]);
-  transact(req, progFd < 0 ? "detaching XDP (netlink)" : "attaching XDP (netlink)", { attach: progFd >= 0, mode: o.mode });
+  const req = message(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK, ifindex, [
+    attr(IFLA_XDP | NLA_F_NESTED, Buffer.concat(nested)),
+  ]);
+  transact(req, progFd < 0 ? "detaching XDP (netlink)" : "attaching XDP (netlink)", {
+    attach: progFd >= 0,
+    mode: o.mode,
+  });
 }
 
 export interface XdpState {

@@ -30,16 +30,21 @@ export function runVmCase(c: ConformanceCase, assemble: Assembler, encode: Encod
     const kind = e instanceof VmCompileError ? "VM refused it" : e instanceof VmFault ? "VM fault" : "error";
     return { status: "fail", why: `${kind}: ${(e as Error).message}` };
   }
-  if (c.error) return { status: "fail", why: `expected error '${c.error}', but it ran and returned 0x${r0.toString(16)}` };
+  if (c.error)
+    return { status: "fail", why: `expected error '${c.error}', but it ran and returned 0x${r0.toString(16)}` };
   if (c.result === undefined) return { status: "fail", why: "no '-- result' section" };
-  return r0 === c.result ? { status: "pass" } : { status: "fail", why: `r0 = 0x${r0.toString(16)}, expected 0x${c.result.toString(16)}` };
+  return r0 === c.result
+    ? { status: "pass" }
+    : { status: "fail", why: `r0 = 0x${r0.toString(16)}, expected 0x${c.result.toString(16)}` };
 }
 
 /** Run raw bytecode with r1 = a copy of mem, r2 = its length; returns r0. */
 export function runBytes(code: Uint8Array, memBytes: Uint8Array): bigint {
   const mem = new Memory();
   const region = mem.add("mem", memBytes.slice());
-  const stacks = Array.from({ length: MAX_FRAMES }, (_, d) => mem.add(d ? `stack (frame ${d})` : "stack", new Uint8Array(STACK), { origin: STACK }));
+  const stacks = Array.from({ length: MAX_FRAMES }, (_, d) =>
+    mem.add(d ? `stack (frame ${d})` : "stack", new Uint8Array(STACK), { origin: STACK }),
+  );
   const steps = compile(code, {
     helper: (id) => HELPERS.get(id),
     helperName,
@@ -48,7 +53,9 @@ export function runBytes(code: Uint8Array, memBytes: Uint8Array): bigint {
       if (!h) throw new VmFault(`callx to helper ${helperName(id)}, which does not exist`, insn);
       return h;
     },
-    pseudo: (_i, slot) => { throw new VmCompileError(`insn ${slot}: ld_imm64 with a pseudo source needs an object's maps`); },
+    pseudo: (_i, slot) => {
+      throw new VmCompileError(`insn ${slot}: ld_imm64 with a pseudo source needs an object's maps`);
+    },
   });
   const m: Machine = { r: new Array<Reg>(11).fill(0), mem, frames: [], stacks };
   m.r[1] = memBytes.length ? mem.ptr(region, 0) : 0;

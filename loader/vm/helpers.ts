@@ -29,8 +29,14 @@ export interface HelperState {
   cpu: number;
 }
 
-const MAX_TAIL_CALLS = 33, XDP_FRAME = 40, ETH_HLEN = 14, HARD_END = 4096 - 320, MAX_META = 32;
-const ret = (x: Machine, v: number | bigint) => { x.r[0] = typeof v === "number" && v >= 0 ? v : canon(BigInt.asUintN(64, BigInt(v))); };
+const MAX_TAIL_CALLS = 33,
+  XDP_FRAME = 40,
+  ETH_HLEN = 14,
+  HARD_END = 4096 - 320,
+  MAX_META = 32;
+const ret = (x: Machine, v: number | bigint) => {
+  x.r[0] = typeof v === "number" && v >= 0 ? v : canon(BigInt.asUintN(64, BigInt(v)));
+};
 /** A register's low 32 bits as a signed number (helper int arguments). */
 const s32 = (v: Reg) => lo32(v) | 0;
 
@@ -43,10 +49,31 @@ export function xdpHelpers(s: HelperState): Map<number, HelperFn> {
   const key = (x: Machine, m: VmMap, insn: number) => s.mem.bytes(x.r[2], m.def.keySize, insn);
   const clock = (x: Machine) => ret(x, s.clock.ns);
   return new Map<number, HelperFn>([
-    [1, (x, i) => { const m = kv(x, i, "map_lookup_elem"); const v = m.lookup(key(x, m, i), s.cpu); ret(x, v ? s.valuePtr(m, v) : 0); }],
-    [2, (x, i) => { const m = kv(x, i, "map_update_elem"); ret(x, m.update(key(x, m, i), s.mem.bytes(x.r[3], m.def.valueSize, i), Number(big(x.r[4])), s.cpu)); }],
-    [3, (x, i) => { const m = kv(x, i, "map_delete_elem"); ret(x, m.delete(key(x, m, i))); }],
-    [5, clock], [125, clock], [160, clock],
+    [
+      1,
+      (x, i) => {
+        const m = kv(x, i, "map_lookup_elem");
+        const v = m.lookup(key(x, m, i), s.cpu);
+        ret(x, v ? s.valuePtr(m, v) : 0);
+      },
+    ],
+    [
+      2,
+      (x, i) => {
+        const m = kv(x, i, "map_update_elem");
+        ret(x, m.update(key(x, m, i), s.mem.bytes(x.r[3], m.def.valueSize, i), Number(big(x.r[4])), s.cpu));
+      },
+    ],
+    [
+      3,
+      (x, i) => {
+        const m = kv(x, i, "map_delete_elem");
+        ret(x, m.delete(key(x, m, i)));
+      },
+    ],
+    [5, clock],
+    [125, clock],
+    [160, clock],
     [7, (x) => ret(x, s.random() >>> 0)],
     [8, (x) => ret(x, s.cpu)],
     [12, (x, i) => tailCall(s, x, i)],
@@ -54,11 +81,14 @@ export function xdpHelpers(s: HelperState): Map<number, HelperFn> {
     [54, (x) => ret(x, adjustMeta(s, s32(x.r[2])))],
     [65, (x) => ret(x, adjustTail(s, s32(x.r[2])))],
     [188, (x) => ret(x, s.packet.hi - s.data)], // no fragments: data_end - data
-    [130, (x, i) => {
-      const m = s.mapOf(s.mem.regionOf(x.r[1]));
-      if (!m || !("output" in m)) throw new VmFault("bpf_ringbuf_output: r1 is not a pointer to a ring buffer", i);
-      ret(x, m.output(s.mem.bytes(x.r[2], lo32(x.r[3]), i)));
-    }],
+    [
+      130,
+      (x, i) => {
+        const m = s.mapOf(s.mem.regionOf(x.r[1]));
+        if (!m || !("output" in m)) throw new VmFault("bpf_ringbuf_output: r1 is not a pointer to a ring buffer", i);
+        ret(x, m.output(s.mem.bytes(x.r[2], lo32(x.r[3]), i)));
+      },
+    ],
   ]);
 }
 
@@ -66,7 +96,8 @@ export function xdpHelpers(s: HelperState): Map<number, HelperFn> {
 function tailCall(s: HelperState, x: Machine, insn: number): void {
   const m = s.mapOf(s.mem.regionOf(x.r[2]));
   if (!(m instanceof ProgArrayMap)) throw new VmFault("bpf_tail_call: r2 is not a pointer to a prog array", insn);
-  if (x.frames.length) throw new VmFault("bpf_tail_call from a BPF-to-BPF subprogram is not supported by the VM yet", insn);
+  if (x.frames.length)
+    throw new VmFault("bpf_tail_call from a BPF-to-BPF subprogram is not supported by the VM yet", insn);
   const name = m.progs[lo32(x.r[3])];
   if (name === undefined || s.tailCalls >= MAX_TAIL_CALLS) return;
   s.tailCalls++;
@@ -75,7 +106,9 @@ function tailCall(s: HelperState, x: Machine, insn: number): void {
 
 /** bpf_xdp_adjust_head as net/core/filter.c does it (moving the metadata with data). */
 function adjustHead(s: HelperState, delta: number): number {
-  const p = s.packet, meta = s.data - p.lo, data = s.data + delta;
+  const p = s.packet,
+    meta = s.data - p.lo,
+    data = s.data + delta;
   if (data < XDP_FRAME + meta || data > p.hi - ETH_HLEN) return EINVAL;
   if (meta) p.bytes.copyWithin(p.lo + delta, p.lo, s.data);
   p.lo += delta;
@@ -84,14 +117,17 @@ function adjustHead(s: HelperState, delta: number): number {
 }
 
 function adjustMeta(s: HelperState, delta: number): number {
-  const p = s.packet, meta = p.lo + delta, len = s.data - meta;
+  const p = s.packet,
+    meta = p.lo + delta,
+    len = s.data - meta;
   if (meta < XDP_FRAME || meta > s.data || len & 3 || len > MAX_META) return EINVAL;
   p.lo = meta;
   return 0;
 }
 
 function adjustTail(s: HelperState, delta: number): number {
-  const p = s.packet, end = p.hi + delta;
+  const p = s.packet,
+    end = p.hi + delta;
   if (end > HARD_END || end < s.data + ETH_HLEN) return EINVAL;
   if (delta > 0) p.bytes.fill(0, p.hi, end);
   p.hi = end;

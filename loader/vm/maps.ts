@@ -5,8 +5,13 @@
 import type { MapDef } from "../../compiler/object.js";
 import { MAP_TYPE, mapTypeName } from "../../compiler/abi.js";
 
-export const ENOENT = -2, E2BIG = -7, EEXIST = -17, EINVAL = -22, ENOSPC = -28;
-const BPF_NOEXIST = 1, BPF_EXIST = 2;
+export const ENOENT = -2,
+  E2BIG = -7,
+  EEXIST = -17,
+  EINVAL = -22,
+  ENOSPC = -28;
+const BPF_NOEXIST = 1,
+  BPF_EXIST = 2;
 
 export class VmMapError extends Error {}
 
@@ -37,7 +42,10 @@ function setEveryCpu(m: VmMap, cpus: number, key: Uint8Array, value: Uint8Array)
 
 class HashMap implements VmMap {
   protected items = new Map<string, { key: Uint8Array; values: Uint8Array[] }>();
-  constructor(readonly def: MapDef, protected cpus: number) {}
+  constructor(
+    readonly def: MapDef,
+    protected cpus: number,
+  ) {}
 
   lookup(key: Uint8Array, cpu: number): Uint8Array | undefined {
     return this.items.get(keyString(key))?.values[this.cpus === 1 ? 0 : cpu];
@@ -45,7 +53,8 @@ class HashMap implements VmMap {
 
   update(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number {
     if (flags > BPF_EXIST) return EINVAL;
-    const k = keyString(key), old = this.items.get(k);
+    const k = keyString(key),
+      old = this.items.get(k);
     if (old && flags === BPF_NOEXIST) return EEXIST;
     if (!old && flags === BPF_EXIST) return ENOENT;
     if (!old && this.items.size >= this.def.maxEntries) return E2BIG;
@@ -76,7 +85,8 @@ class HashMap implements VmMap {
  */
 class LruHashMap extends HashMap {
   override lookup(key: Uint8Array, cpu: number): Uint8Array | undefined {
-    const k = keyString(key), e = this.items.get(k);
+    const k = keyString(key),
+      e = this.items.get(k);
     if (!e) return undefined;
     this.items.delete(k);
     this.items.set(k, e);
@@ -84,20 +94,27 @@ class LruHashMap extends HashMap {
   }
 
   override update(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number {
-    const k = keyString(key), old = this.items.get(k);
+    const k = keyString(key),
+      old = this.items.get(k);
     if (old) {
       this.items.delete(k);
       this.items.set(k, old);
-    } else if (flags <= BPF_NOEXIST && this.items.size >= this.def.maxEntries) this.items.delete(this.items.keys().next().value!);
+    } else if (flags <= BPF_NOEXIST && this.items.size >= this.def.maxEntries)
+      this.items.delete(this.items.keys().next().value!);
     return super.update(key, value, flags, cpu);
   }
 }
 
 class ArrayMap implements VmMap {
   private values: Uint8Array[][];
-  constructor(readonly def: MapDef, private cpus: number) {
+  constructor(
+    readonly def: MapDef,
+    private cpus: number,
+  ) {
     if (def.keySize !== 4) throw new VmMapError(`map ${def.name}: array keys are 4 bytes, not ${def.keySize}`);
-    this.values = Array.from({ length: def.maxEntries }, () => Array.from({ length: cpus }, () => new Uint8Array(def.valueSize)));
+    this.values = Array.from({ length: def.maxEntries }, () =>
+      Array.from({ length: cpus }, () => new Uint8Array(def.valueSize)),
+    );
   }
 
   private index(key: Uint8Array): number {
@@ -139,7 +156,8 @@ class LpmTrieMap implements VmMap {
   private items = new Map<string, { key: Uint8Array; value: Uint8Array; prefix: number }>();
   private readonly maxPrefix: number;
   constructor(readonly def: MapDef) {
-    if (def.keySize < 5) throw new VmMapError(`map ${def.name}: LPM trie keys are a u32 prefix length and at least 1 data byte`);
+    if (def.keySize < 5)
+      throw new VmMapError(`map ${def.name}: LPM trie keys are a u32 prefix length and at least 1 data byte`);
     this.maxPrefix = (def.keySize - 4) * 8;
   }
 
@@ -167,7 +185,8 @@ class LpmTrieMap implements VmMap {
   update(key: Uint8Array, value: Uint8Array, flags: number): number {
     const prefix = LpmTrieMap.prefixOf(key);
     if (flags > BPF_EXIST || prefix > this.maxPrefix) return EINVAL;
-    const id = LpmTrieMap.id(key, prefix), old = this.items.get(id);
+    const id = LpmTrieMap.id(key, prefix),
+      old = this.items.get(id);
     if (old && flags === BPF_NOEXIST) return EEXIST;
     if (!old && flags === BPF_EXIST) return ENOENT;
     if (!old && this.items.size >= this.def.maxEntries) return ENOSPC;
@@ -219,28 +238,39 @@ export class ProgArrayMap {
   }
 
   set(index: number, program: string | undefined): void {
-    if (!(index >= 0 && index < this.def.maxEntries)) throw new RangeError(`prog array ${this.def.name}: index ${index} is outside 0..${this.def.maxEntries - 1}`);
+    if (!(index >= 0 && index < this.def.maxEntries))
+      throw new RangeError(`prog array ${this.def.name}: index ${index} is outside 0..${this.def.maxEntries - 1}`);
     this.progs[index] = program;
   }
 }
 
 export type AnyMap = VmMap | RingMap | ProgArrayMap;
 
-export const MAP_TYPE_NAMES: Record<number, string> =
-  Object.fromEntries(Object.values(MAP_TYPE).map((t) => [t, mapTypeName(t)!]));
+export const MAP_TYPE_NAMES: Record<number, string> = Object.fromEntries(
+  Object.values(MAP_TYPE).map((t) => [t, mapTypeName(t)!]),
+);
 
 /** Storage for one map of the object; refuses the types the VM does not model yet. */
 export function createMap(def: MapDef, cpus: number): AnyMap {
   switch (def.type) {
-    case MAP_TYPE.HASH: return new HashMap(def, 1);
-    case MAP_TYPE.PERCPU_HASH: return new HashMap(def, cpus);
-    case MAP_TYPE.LRU_HASH: return new LruHashMap(def, 1);
-    case MAP_TYPE.LRU_PERCPU_HASH: return new LruHashMap(def, cpus);
-    case MAP_TYPE.ARRAY: return new ArrayMap(def, 1);
-    case MAP_TYPE.PERCPU_ARRAY: return new ArrayMap(def, cpus);
-    case MAP_TYPE.LPM_TRIE: return new LpmTrieMap(def);
-    case MAP_TYPE.RINGBUF: return new RingMap(def);
-    case MAP_TYPE.PROG_ARRAY: return new ProgArrayMap(def);
+    case MAP_TYPE.HASH:
+      return new HashMap(def, 1);
+    case MAP_TYPE.PERCPU_HASH:
+      return new HashMap(def, cpus);
+    case MAP_TYPE.LRU_HASH:
+      return new LruHashMap(def, 1);
+    case MAP_TYPE.LRU_PERCPU_HASH:
+      return new LruHashMap(def, cpus);
+    case MAP_TYPE.ARRAY:
+      return new ArrayMap(def, 1);
+    case MAP_TYPE.PERCPU_ARRAY:
+      return new ArrayMap(def, cpus);
+    case MAP_TYPE.LPM_TRIE:
+      return new LpmTrieMap(def);
+    case MAP_TYPE.RINGBUF:
+      return new RingMap(def);
+    case MAP_TYPE.PROG_ARRAY:
+      return new ProgArrayMap(def);
   }
   const name = MAP_TYPE_NAMES[def.type] ?? `type ${def.type}`;
   throw new VmMapError(`map ${def.name}: ${name} maps are not supported by the VM yet`);

@@ -12,7 +12,10 @@ const MAX_REGIONS = 2 ** 13 - 1;
 
 /** A run-time error of the program (the kernel's verifier would have refused to load it). */
 export class VmFault extends Error {
-  constructor(message: string, readonly insn: number) {
+  constructor(
+    message: string,
+    readonly insn: number,
+  ) {
     super(`${message} at insn ${insn}; the kernel's verifier would have rejected this program`);
   }
 }
@@ -38,11 +41,23 @@ export interface Region {
 export class Memory {
   private regions: Region[] = [];
 
-  add(name: string, bytes: Uint8Array, o: Partial<Pick<Region, "lo" | "hi" | "origin" | "writable" | "hooks">> = {}): Region {
-    if (this.regions.length >= MAX_REGIONS) throw new VmFault(`more than ${MAX_REGIONS} memory regions (map values)`, -1);
+  add(
+    name: string,
+    bytes: Uint8Array,
+    o: Partial<Pick<Region, "lo" | "hi" | "origin" | "writable" | "hooks">> = {},
+  ): Region {
+    if (this.regions.length >= MAX_REGIONS)
+      throw new VmFault(`more than ${MAX_REGIONS} memory regions (map values)`, -1);
     const r: Region = {
-      id: this.regions.length + 1, name, bytes, dv: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-      lo: o.lo ?? 0, hi: o.hi ?? bytes.length, origin: o.origin ?? 0, writable: o.writable ?? true, hooks: o.hooks,
+      id: this.regions.length + 1,
+      name,
+      bytes,
+      dv: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      lo: o.lo ?? 0,
+      hi: o.hi ?? bytes.length,
+      origin: o.origin ?? 0,
+      writable: o.writable ?? true,
+      hooks: o.hooks,
     };
     this.regions.push(r);
     return r;
@@ -72,26 +87,34 @@ export class Memory {
   load(addr: Reg, size: number, insn: number): Reg {
     const h = this.regionOf(addr)?.hooks;
     if (h) return h.load(index(addr as number) - this.regionOf(addr)!.origin, size, insn);
-    const i = this.check(addr, size, false, insn), dv = this.hit!.dv;
+    const i = this.check(addr, size, false, insn),
+      dv = this.hit!.dv;
     switch (size) {
-      case 1: return dv.getUint8(i);
-      case 2: return dv.getUint16(i, true);
-      case 4: return dv.getUint32(i, true);
+      case 1:
+        return dv.getUint8(i);
+      case 2:
+        return dv.getUint16(i, true);
+      case 4:
+        return dv.getUint32(i, true);
     }
     const hi = dv.getUint32(i + 4, true);
     return hi < 2 ** 21 ? hi * 2 ** 32 + dv.getUint32(i, true) : dv.getBigUint64(i, true);
   }
 
   store(addr: Reg, size: number, v: Reg, insn: number): void {
-    const i = this.check(addr, size, true, insn), dv = this.hit!.dv;
+    const i = this.check(addr, size, true, insn),
+      dv = this.hit!.dv;
     if (typeof v === "bigint") {
       if (size === 8) return dv.setBigUint64(i, v, true);
       v = Number(BigInt.asUintN(32, v));
     }
     switch (size) {
-      case 1: return dv.setUint8(i, v & 0xff);
-      case 2: return dv.setUint16(i, v & 0xffff, true);
-      case 4: return dv.setUint32(i, v % 2 ** 32, true);
+      case 1:
+        return dv.setUint8(i, v & 0xff);
+      case 2:
+        return dv.setUint16(i, v & 0xffff, true);
+      case 4:
+        return dv.setUint32(i, v % 2 ** 32, true);
     }
     dv.setUint32(i, v % 2 ** 32, true);
     dv.setUint32(i + 4, Math.floor(v / 2 ** 32), true);

@@ -14,7 +14,10 @@ import { mulberry32 } from "./random.js";
 import { lo32, type Reg } from "./reg.js";
 import { isXdpSection, notXdpMessage } from "../sections.js";
 
-export const HEADROOM = 256, FRAME = 4096, MAX_PACKET = FRAME - HEADROOM - 320, STACK = 512;
+export const HEADROOM = 256,
+  FRAME = 4096,
+  MAX_PACKET = FRAME - HEADROOM - 320,
+  STACK = 512;
 
 export interface VmOptions {
   /** Which program of the object (default the first). */
@@ -58,7 +61,10 @@ export class XdpVm {
   private readonly helpers: Map<number, HelperFn>;
   private readonly valueRegions = new WeakMap<Uint8Array, Region>();
 
-  constructor(readonly model: ObjectModel, opts: VmOptions = {}) {
+  constructor(
+    readonly model: ObjectModel,
+    opts: VmOptions = {},
+  ) {
     const prog = chooseProgram(model, opts.program);
     this.program = prog.name;
     const cpus = opts.cpus ?? 1;
@@ -71,13 +77,24 @@ export class XdpVm {
     });
     const packet = this.mem.add("packet", new Uint8Array(FRAME));
     this.state = {
-      mem: this.mem, packet, data: HEADROOM, clock: this.clock, random: mulberry32(opts.seed ?? 1), cpu: opts.cpu ?? 0,
+      mem: this.mem,
+      packet,
+      data: HEADROOM,
+      clock: this.clock,
+      random: mulberry32(opts.seed ?? 1),
+      cpu: opts.cpu ?? 0,
       mapOf: (r) => (r ? this.mapRegions.get(r) : undefined),
-      programSteps: (name) => this.programSteps(name), tailCalls: 0,
+      programSteps: (name) => this.programSteps(name),
+      tailCalls: 0,
       valuePtr: (m, v) => this.mem.ptr(this.valueRegion(m, v), 0),
     };
-    this.ctx = this.mem.add("xdp_md", new Uint8Array(24), { writable: false, hooks: { load: (off, size, insn) => this.ctxLoad(off, size, insn, opts) } });
-    const stacks = Array.from({ length: MAX_FRAMES }, (_, d) => this.mem.add(d ? `stack (frame ${d})` : "stack", new Uint8Array(STACK), { origin: STACK }));
+    this.ctx = this.mem.add("xdp_md", new Uint8Array(24), {
+      writable: false,
+      hooks: { load: (off, size, insn) => this.ctxLoad(off, size, insn, opts) },
+    });
+    const stacks = Array.from({ length: MAX_FRAMES }, (_, d) =>
+      this.mem.add(d ? `stack (frame ${d})` : "stack", new Uint8Array(STACK), { origin: STACK }),
+    );
     this.machine = { r: new Array<Reg>(11).fill(0), mem: this.mem, frames: [], stacks };
     this.limit = opts.insnLimit ?? 1_000_000;
     this.helpers = xdpHelpers(this.state);
@@ -90,8 +107,10 @@ export class XdpVm {
 
   /** Run the program on one packet (14..3520 bytes, as test-run accepts). */
   run(packet: Uint8Array): VmResult {
-    if (packet.length < 14 || packet.length > MAX_PACKET) throw new RangeError(`packet of ${packet.length} bytes: test-run takes 14..${MAX_PACKET}`);
-    const s = this.state, p = s.packet;
+    if (packet.length < 14 || packet.length > MAX_PACKET)
+      throw new RangeError(`packet of ${packet.length} bytes: test-run takes 14..${MAX_PACKET}`);
+    const s = this.state,
+      p = s.packet;
     p.bytes.fill(0);
     p.bytes.set(packet, HEADROOM);
     s.data = p.origin = p.lo = HEADROOM;
@@ -145,15 +164,22 @@ export class XdpVm {
 
   /** xdp_md loads: data/data_end/data_meta give packet pointers, as the kernel's ctx rewrite does. */
   private ctxLoad(off: number, size: number, insn: number, o: VmOptions): Reg {
-    if (size !== 4 || off < 0 || off > 20 || off % 4) throw new VmFault(`invalid access to xdp_md: ${size} bytes at offset ${off} (fields are 4 bytes at 0..20)`, insn);
+    if (size !== 4 || off < 0 || off > 20 || off % 4)
+      throw new VmFault(`invalid access to xdp_md: ${size} bytes at offset ${off} (fields are 4 bytes at 0..20)`, insn);
     const p = this.state.packet;
     switch (off) {
-      case 0: return this.mem.ptr(p, this.state.data);
-      case 4: return this.mem.ptr(p, p.hi);
-      case 8: return this.mem.ptr(p, p.lo);
-      case 12: return (o.ingressIfindex ?? 1) >>> 0;
-      case 16: return (o.rxQueueIndex ?? 0) >>> 0;
-      default: return 0;
+      case 0:
+        return this.mem.ptr(p, this.state.data);
+      case 4:
+        return this.mem.ptr(p, p.hi);
+      case 8:
+        return this.mem.ptr(p, p.lo);
+      case 12:
+        return (o.ingressIfindex ?? 1) >>> 0;
+      case 16:
+        return (o.rxQueueIndex ?? 0) >>> 0;
+      default:
+        return 0;
     }
   }
 }
@@ -165,16 +191,22 @@ function chooseProgram(model: ObjectModel, name: string | undefined): LoadedProg
   if (p) return p;
   const other = name ? model.programs.find((x) => x.name === name) : model.programs[0];
   if (other) throw new VmCompileError(notXdpMessage(other));
-  throw new VmCompileError(name ? `no program named '${name}' (have: ${xdp.map((x) => x.name).join(", ") || "none"})` : "the object has no programs");
+  throw new VmCompileError(
+    name
+      ? `no program named '${name}' (have: ${xdp.map((x) => x.name).join(", ") || "none"})`
+      : "the object has no programs",
+  );
 }
 
 /** Run steps from slot 0 until the entry frame exits (following tail calls); returns the instruction count. */
 export function execute(steps: Step[], m: Machine, limit: number): number {
-  let pc = 0, n = 0;
+  let pc = 0,
+    n = 0;
   for (;;) {
     try {
       while (pc >= 0) {
-        if (++n > limit) throw new VmFault(`more than ${limit} instructions executed (a loop the verifier would not accept?)`, pc);
+        if (++n > limit)
+          throw new VmFault(`more than ${limit} instructions executed (a loop the verifier would not accept?)`, pc);
         pc = steps[pc](m);
       }
       return n;
@@ -187,11 +219,18 @@ export function execute(steps: Step[], m: Machine, limit: number): number {
 }
 
 /** ld_imm64 map relocations become pointers to the map's handle region; global data is refused. */
-function compileProgram(p: LoadedProgram, model: ObjectModel, mem: Memory, handles: Region[], helpers: Map<number, HelperFn>): Step[] {
+function compileProgram(
+  p: LoadedProgram,
+  model: ObjectModel,
+  mem: Memory,
+  handles: Region[],
+  helpers: Map<number, HelperFn>,
+): Step[] {
   const linked = relocateCalls(p, model.functions ?? []);
   const mapIdx = new Set<number>();
   const handleOf = (r: ProgramReloc): number => {
-    if (r.kind === "data") throw new VmCompileError(`insn ${r.slot}: global data ('${r.symbol}') is not supported by the VM yet`);
+    if (r.kind === "data")
+      throw new VmCompileError(`insn ${r.slot}: global data ('${r.symbol}') is not supported by the VM yet`);
     const idx = handles.findIndex((h) => h.name === `map ${r.symbol}`);
     if (idx < 0) throw new VmCompileError(`insn ${r.slot}: '${r.symbol}' is not a map of this object`);
     mapIdx.add(r.slot);
@@ -207,7 +246,8 @@ function compileProgram(p: LoadedProgram, model: ObjectModel, mem: Memory, handl
     helper: (id) => helpers.get(id),
     helperName,
     pseudo: (i, slot) => {
-      if (i.src !== 1 || !mapIdx.has(slot)) throw new VmCompileError(`insn ${slot}: ld_imm64 with pseudo source ${i.src} is not supported by the VM`);
+      if (i.src !== 1 || !mapIdx.has(slot))
+        throw new VmCompileError(`insn ${slot}: ld_imm64 with pseudo source ${i.src} is not supported by the VM`);
       return mem.ptr(handles[i.imm], 0);
     },
   });

@@ -33,15 +33,23 @@ export class ExprGen {
     });
   }
 
-  int(n: number): number { return Math.floor(this.r() * n); }
-  pick<T>(xs: readonly T[]): T { return xs[this.int(xs.length)]!; }
-  private big(): bigint { return BigInt(this.int(2 ** 30)) * 2n ** 34n + BigInt(this.int(2 ** 30)) * 16n + BigInt(this.int(16)); }
+  int(n: number): number {
+    return Math.floor(this.r() * n);
+  }
+  pick<T>(xs: readonly T[]): T {
+    return xs[this.int(xs.length)]!;
+  }
+  private big(): bigint {
+    return BigInt(this.int(2 ** 30)) * 2n ** 34n + BigInt(this.int(2 ** 30)) * 16n + BigInt(this.int(16));
+  }
 
   /** Boundary and ordinary values of t. */
   interesting(t: IntTy): bigint {
-    const min = t.signed ? -(2n ** BigInt(t.bits - 1)) : 0n, max = t.signed ? 2n ** BigInt(t.bits - 1) - 1n : 2n ** BigInt(t.bits) - 1n;
+    const min = t.signed ? -(2n ** BigInt(t.bits - 1)) : 0n,
+      max = t.signed ? 2n ** BigInt(t.bits - 1) - 1n : 2n ** BigInt(t.bits) - 1n;
     const k = this.int(12);
-    if (k < 5) return this.pick([0n, 1n, 2n, 7n, min, max, min + 1n, max - 1n, t.signed ? -1n : max >> 1n, (max >> 1n) + 1n]);
+    if (k < 5)
+      return this.pick([0n, 1n, 2n, 7n, min, max, min + 1n, max - 1n, t.signed ? -1n : max >> 1n, (max >> 1n) + 1n]);
     if (k < 8) return cut(BigInt(this.int(200)) - (t.signed ? 100n : 0n), t);
     return cut(this.big(), t);
   }
@@ -49,7 +57,23 @@ export class ExprGen {
   /** A literal: small, a type boundary, or random up to 64 bits, possibly negative. */
   literal(): Ex {
     const k = this.int(4);
-    const v = k === 0 ? this.interesting(this.pick(TYPES)) : k === 1 ? this.pick([255n, 256n, 65535n, 65536n, 2n ** 31n, 2n ** 32n, 2n ** 63n - 1n, 2n ** 63n, -129n, -(2n ** 31n) - 1n]) : BigInt(this.int(300)) - 50n;
+    const v =
+      k === 0
+        ? this.interesting(this.pick(TYPES))
+        : k === 1
+          ? this.pick([
+              255n,
+              256n,
+              65535n,
+              65536n,
+              2n ** 31n,
+              2n ** 32n,
+              2n ** 63n - 1n,
+              2n ** 63n,
+              -129n,
+              -(2n ** 31n) - 1n,
+            ])
+          : BigInt(this.int(300)) - 50n;
     return { code: v < 0n ? `(${v})` : `${v}`, t: "lit", v, konst: true };
   }
 
@@ -59,7 +83,8 @@ export class ExprGen {
     if (k === 0) return this.pick(konst || this.r() < 0.3 ? this.consts : this.runtime);
     if (k <= 4) return this.binary(this.pick(ARITH), d - 1, konst);
     if (k <= 6) {
-      const x = this.int_(d - 1, konst), op = this.pick(["-", "~", "+"]);
+      const x = this.int_(d - 1, konst),
+        op = this.pick(["-", "~", "+"]);
       return { code: `${op}(${x.code})`, t: x.t, v: unary(op, x), konst: x.konst };
     }
     const t = this.pick(TYPES);
@@ -69,7 +94,12 @@ export class ExprGen {
 
   private binary(op: string, d: number, konst: boolean): Ex {
     const a = this.int_(d, konst);
-    let b = op === "<<" || op === ">>" || op === ">>>" ? this.count(d, konst) : this.r() < 0.3 ? this.literal() : this.int_(d, konst);
+    let b =
+      op === "<<" || op === ">>" || op === ">>>"
+        ? this.count(d, konst)
+        : this.r() < 0.3
+          ? this.literal()
+          : this.int_(d, konst);
     if ((op === "/" || op === "%") && b.t === "lit") b = b.v % 2n ? b : { ...b, code: `(${b.v + 1n})`, v: b.v + 1n };
     else if (op === "/" || op === "%") b = this.orOne(b);
     const lhsLit = op !== "<<" && op !== ">>" && op !== ">>>" && b.t !== "lit" && this.r() < 0.15;
@@ -101,9 +131,19 @@ export class ExprGen {
   bool(d: number, konst: boolean): Ex {
     const k = this.int(d > 0 ? 8 : 6);
     if (k < 6) return this.comparison(this.pick(CMP), this.operand(d, konst), this.operand(d, konst));
-    if (k === 6) { const x = this.bool(d - 1, konst); return { code: `!${x.code}`, t: "bool", v: x.v ? 0n : 1n, konst: x.konst }; }
-    const a = this.bool(d - 1, konst), b = this.bool(d - 1, konst), and = this.r() < 0.5;
-    return { code: `(${a.code} ${and ? "&&" : "||"} ${b.code})`, t: "bool", v: (and ? a.v && b.v : a.v || b.v) ? 1n : 0n, konst: a.konst && b.konst };
+    if (k === 6) {
+      const x = this.bool(d - 1, konst);
+      return { code: `!${x.code}`, t: "bool", v: x.v ? 0n : 1n, konst: x.konst };
+    }
+    const a = this.bool(d - 1, konst),
+      b = this.bool(d - 1, konst),
+      and = this.r() < 0.5;
+    return {
+      code: `(${a.code} ${and ? "&&" : "||"} ${b.code})`,
+      t: "bool",
+      v: (and ? a.v && b.v : a.v || b.v) ? 1n : 0n,
+      konst: a.konst && b.konst,
+    };
   }
 
   private operand(d: number, konst: boolean): Ex {
@@ -117,16 +157,28 @@ export class ExprGen {
       const [ta] = operandTypes(a, b, true);
       const target = tyOf(this.r() < 0.5 ? "u64" : "i64");
       const side = ta.signed === (target.name === "u64") ? a : b; // cast the signed side to u64, or the u64 side to i64
-      const cast: Ex = { code: `(${side.code} as ${target.name})`, t: target, v: cut(side.v, target), konst: side.konst };
+      const cast: Ex = {
+        code: `(${side.code} as ${target.name})`,
+        t: target,
+        v: cut(side.v, target),
+        konst: side.konst,
+      };
       return this.comparison(op, side === a ? cast : a, side === b ? cast : b);
     }
-    return { code: `(${a.code} ${op} ${b.code})`, t: "bool", v: compare(op, a, b) ? 1n : 0n, konst: a.konst && b.konst };
+    return {
+      code: `(${a.code} ${op} ${b.code})`,
+      t: "bool",
+      v: compare(op, a, b) ? 1n : 0n,
+      konst: a.konst && b.konst,
+    };
   }
 
   /** The program: packet views, variable declarations, one log line per group of expressions. */
   source(name: string, groups: Ex[][]): string {
-    const views = Array.from({ length: Math.ceil(this.fields.length / 4) }, (_, i) =>
-      `  const p${i} = ctx.header(Ipv6Hdr, ${14 + 40 * i});\n  if (p${i} === null) return XdpAction.Aborted;`);
+    const views = Array.from(
+      { length: Math.ceil(this.fields.length / 4) },
+      (_, i) => `  const p${i} = ctx.header(Ipv6Hdr, ${14 + 40 * i});\n  if (p${i} === null) return XdpAction.Aborted;`,
+    );
     const logs = groups.map((g) => `  info(\`${g.map((e) => `\${${e.code}}`).join(" ")}\`);`);
     return `import { XdpContext, XdpAction, Ipv6Hdr, info, u8, u16, u32, u64, i8, i16, i32, i64 } from "tsebpf";
 export function ${name}(ctx: XdpContext): XdpAction {

@@ -3,15 +3,29 @@
 // literals typed by their sibling), 64-bit evaluation (i64, or u64 when an operand is u64),
 // narrowing by `as` and when printed in a log. Takes operand descriptions, produces typed values.
 
-export interface IntTy { name: string; bits: number; signed: boolean }
+export interface IntTy {
+  name: string;
+  bits: number;
+  signed: boolean;
+}
 /** A literal has no type of its own until it meets a typed operand. */
 export type Ty = IntTy | "lit" | "bool";
 /** A generated expression: its source, static type, model value and whether the checker folds it. */
-export interface Ex { code: string; t: Ty; v: bigint; konst: boolean }
+export interface Ex {
+  code: string;
+  t: Ty;
+  v: bigint;
+  konst: boolean;
+}
 
-export const TYPES: IntTy[] = [8, 16, 32, 64].flatMap((bits) => [false, true].map((signed) => ({ name: `${signed ? "i" : "u"}${bits}`, bits, signed })));
+export const TYPES: IntTy[] = [8, 16, 32, 64].flatMap((bits) =>
+  [false, true].map((signed) => ({ name: `${signed ? "i" : "u"}${bits}`, bits, signed })),
+);
 export const tyOf = (name: string): IntTy => TYPES.find((t) => t.name === name)!;
-const U32 = tyOf("u32"), U64 = tyOf("u64"), I32 = tyOf("i32"), I64 = tyOf("i64");
+const U32 = tyOf("u32"),
+  U64 = tyOf("u64"),
+  I32 = tyOf("i32"),
+  I64 = tyOf("i64");
 
 const lo = (t: IntTy): bigint => (t.signed ? -(2n ** BigInt(t.bits - 1)) : 0n);
 const hi = (t: IntTy): bigint => (t.signed ? 2n ** BigInt(t.bits - 1) - 1n : 2n ** BigInt(t.bits) - 1n);
@@ -41,8 +55,14 @@ export function litNextTo(v: bigint, t: IntTy, comparison: boolean): IntTy {
 
 /** The static types of `a op b`'s operands once literals have met their sibling. */
 export function operandTypes(a: Ex, b: Ex, comparison: boolean): [IntTy, IntTy] {
-  const ta = a.t === "lit" ? (b.t === "lit" || b.t === "bool" ? litTy(a.v) : litNextTo(a.v, b.t, comparison)) : (a.t as IntTy);
-  const tb = b.t === "lit" ? (a.t === "lit" || a.t === "bool" ? litTy(b.v) : litNextTo(b.v, a.t as IntTy, comparison)) : (b.t as IntTy);
+  const ta =
+    a.t === "lit" ? (b.t === "lit" || b.t === "bool" ? litTy(a.v) : litNextTo(a.v, b.t, comparison)) : (a.t as IntTy);
+  const tb =
+    b.t === "lit"
+      ? a.t === "lit" || a.t === "bool"
+        ? litTy(b.v)
+        : litNextTo(b.v, a.t as IntTy, comparison)
+      : (b.t as IntTy);
   return [ta, tb];
 }
 
@@ -58,12 +78,21 @@ export function arith(op: string, a: Ex, b: Ex): { t: IntTy; v: bigint } {
   const shift = op === "<<" || op === ">>" || op === ">>>";
   const t = shift ? ta : widest(ta, tb);
   const u = isU64(t);
-  const x = in64(a.v, u), y = in64(b.v, u);
+  const x = in64(a.v, u),
+    y = in64(b.v, u);
   const n = cut(b.v, U64) % 64n;
   const r: Record<string, () => bigint> = {
-    "+": () => x + y, "-": () => x - y, "*": () => x * y, "/": () => x / y, "%": () => x % y,
-    "&": () => x & y, "|": () => x | y, "^": () => x ^ y,
-    "<<": () => x * 2n ** n, ">>": () => (x >= 0n ? x / 2n ** n : -((-x + 2n ** n - 1n) / 2n ** n)), ">>>": () => cut(x, U64) / 2n ** n,
+    "+": () => x + y,
+    "-": () => x - y,
+    "*": () => x * y,
+    "/": () => x / y,
+    "%": () => x % y,
+    "&": () => x & y,
+    "|": () => x | y,
+    "^": () => x ^ y,
+    "<<": () => x * 2n ** n,
+    ">>": () => (x >= 0n ? x / 2n ** n : -((-x + 2n ** n - 1n) / 2n ** n)),
+    ">>>": () => cut(x, U64) / 2n ** n,
   };
   return { t, v: in64(r[op]!(), u) };
 }
@@ -79,14 +108,22 @@ export function unary(op: string, x: Ex): bigint {
 export function compare(op: string, a: Ex, b: Ex): boolean {
   const [ta, tb] = operandTypes(a, b, true);
   const u = isU64(ta) || isU64(tb);
-  const x = in64(a.v, u), y = in64(b.v, u);
+  const x = in64(a.v, u),
+    y = in64(b.v, u);
   switch (op) {
-    case "<": return x < y;
-    case "<=": return x <= y;
-    case ">": return x > y;
-    case ">=": return x >= y;
-    case "==": case "===": return x === y;
-    default: return x !== y;
+    case "<":
+      return x < y;
+    case "<=":
+      return x <= y;
+    case ">":
+      return x > y;
+    case ">=":
+      return x >= y;
+    case "==":
+    case "===":
+      return x === y;
+    default:
+      return x !== y;
   }
 }
 

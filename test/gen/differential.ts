@@ -38,7 +38,10 @@ export function interpret(prog: GenProgram, packets: Uint8Array[]): ProgramOutco
 }
 
 function dumpMaps(maps: Map<string, MapState>): string {
-  return [...maps.values()].filter((m) => m.spec.cls !== "LpmTrie").map((m) => formatMap(m.spec.name, m.entries)).join("; ");
+  return [...maps.values()]
+    .filter((m) => m.spec.cls !== "LpmTrie")
+    .map((m) => formatMap(m.spec.name, m.entries))
+    .join("; ");
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
@@ -46,7 +49,8 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 /** The first difference between the interpreter and the kernel, or undefined. */
 function difference(want: ProgramOutcome, got: ProgramOutcome, packets: Uint8Array[]): string | undefined {
   for (let i = 0; i < packets.length; i++) {
-    const w = want.packets[i]!, g = got.packets[i]!;
+    const w = want.packets[i]!,
+      g = got.packets[i]!;
     const where = `packet ${i} (${hex(packets[i]!)})`;
     if (w.verdict !== g.verdict) return `${where}: verdict ${g.verdict}, interpreter says ${w.verdict}`;
     if (hex(w.packet) !== hex(g.packet)) return `${where}: output ${hex(g.packet)}, interpreter says ${hex(w.packet)}`;
@@ -54,7 +58,7 @@ function difference(want: ProgramOutcome, got: ProgramOutcome, packets: Uint8Arr
   }
   const n = Math.max(want.logs.length, got.logs.length);
   for (let i = 0; i < n; i++)
-    if (want.logs[i] !== got.logs[i]) return `log ${i}: ${JSON.stringify(got.logs[i])}, interpreter says ${JSON.stringify(want.logs[i])}`;
+    if (want.logs[i] !== got.logs[i])
+      return `log ${i}: ${JSON.stringify(got.logs[i])}, interpreter says ${JSON.stringify(want.logs[i])}`;
   return undefined;
 }
-

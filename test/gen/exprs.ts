@@ -7,10 +7,24 @@
 // literal-only expressions that would not fit where they are stored.
 import type { IntName } from "../../compiler/dsl/ast.js";
 
-export interface MapSpec { name: string; cls: string; key: IntName; value: IntName; max: number }
-export interface Helper { name: string; params: IntName[]; ret: IntName }
+export interface MapSpec {
+  name: string;
+  cls: string;
+  key: IntName;
+  value: IntName;
+  max: number;
+}
+export interface Helper {
+  name: string;
+  params: IntName[];
+  ret: IntName;
+}
 /** konst: a compile-time constant (a literal, or a `const` initialised with one), which the checker folds. */
-export interface Expr { code: string; type: IntName; konst?: boolean }
+export interface Expr {
+  code: string;
+  type: IntName;
+  konst?: boolean;
+}
 
 /** What the expression generator may refer to at the current point of the program. */
 export interface Scope {
@@ -33,10 +47,36 @@ export const isArray = (m: MapSpec): boolean => m.cls === "ArrayMap" || m.cls ==
 const ARITH = ["+", "-", "*", "&", "|", "^", "/", "%", "+", "-", "*"];
 const CMP_OPS = ["===", "!==", "<", "<=", ">", ">=", "==", "!="];
 /** Field values the packets use (test/gen/frames.ts), so comparisons sometimes match. */
-const INTERESTING = [0n, 1n, 2n, 4n, 5n, 6n, 17n, 53n, 58n, 63n, 64n, 80n, 128n, 255n, 443n, 0x0800n, 0x86ddn, 0x8100n, 40000n, 0xc6336401n, 0xcb007107n, -1n];
+const INTERESTING = [
+  0n,
+  1n,
+  2n,
+  4n,
+  5n,
+  6n,
+  17n,
+  53n,
+  58n,
+  63n,
+  64n,
+  80n,
+  128n,
+  255n,
+  443n,
+  0x0800n,
+  0x86ddn,
+  0x8100n,
+  40000n,
+  0xc6336401n,
+  0xcb007107n,
+  -1n,
+];
 
 export class ExprGen {
-  constructor(private readonly r: () => number, private readonly s: Scope) {}
+  constructor(
+    private readonly r: () => number,
+    private readonly s: Scope,
+  ) {}
 
   int(n: number): number {
     return Math.floor(this.r() * n);
@@ -82,7 +122,8 @@ export class ExprGen {
 
   /** A map key: small domains keep hash maps far from full and LRU maps from evicting. */
   key(map: MapSpec): string {
-    if (map.cls === "LpmTrie") return this.pick(["0xc6336401", "0xc6336402", "0xcb007107", "0x0a000001", this.expr("u32", 1).code]);
+    if (map.cls === "LpmTrie")
+      return this.pick(["0xc6336401", "0xc6336402", "0xcb007107", "0x0a000001", this.expr("u32", 1).code]);
     const mask = isArray(map) ? 15 : 7;
     return this.chance(0.3) ? `${this.int(mask + 1)}` : `(${this.expr(map.key, 2).code}) & ${mask}`;
   }
@@ -90,12 +131,24 @@ export class ExprGen {
   /** An expression whose static type widens to t. */
   expr(t: IntName, d: number): Expr {
     const k = this.int(d > 0 ? 16 : 7);
-    if (k < 3) { const v = this.variable(t); if (v) return v; }
-    if (k < 5) { const f = this.field(t); if (f) return f; }
+    if (k < 3) {
+      const v = this.variable(t);
+      if (v) return v;
+    }
+    if (k < 5) {
+      const f = this.field(t);
+      if (f) return f;
+    }
     if (k === 5) return this.lit(t);
     if (k === 6 && !this.s.inHelper() && widensTo("u32", t)) return { code: "ctx.length", type: "u32" };
-    if (k === 7) { const g = this.getCall(t, d); if (g) return g; }
-    if (k === 8) { const c = this.helperCall(t, d); if (c) return c; }
+    if (k === 7) {
+      const g = this.getCall(t, d);
+      if (g) return g;
+    }
+    if (k === 8) {
+      const c = this.helperCall(t, d);
+      if (c) return c;
+    }
     if (k === 9) return { code: `(${this.nonLiteral(this.pick(INTS), d - 1).code} as ${t})`, type: t };
     if (k >= 10 && k <= 12) return this.arith(t, d - 1);
     if (k === 13) return this.shift(t, d - 1);
@@ -106,20 +159,25 @@ export class ExprGen {
 
   /** `a op b`: the type is the wider operand's (both widen to t); a literal takes the other's type. */
   private arith(t: IntName, d: number): Expr {
-    let a = this.expr(t, d), b = this.expr(t, d);
+    let a = this.expr(t, d),
+      b = this.expr(t, d);
     if (a.konst && b.konst) b = this.nonLiteral(t, d);
     if (a.konst) a = this.lit(b.type);
     if (b.konst) b = this.lit(a.type);
     const [x, y] = this.chance(0.5) ? [a, b] : [b, a];
     const op = this.pick(ARITH);
-    return { code: `(${x.code} ${op} ${op === "/" || op === "%" ? this.divisor(y).code : y.code})`, type: promote(a.type, b.type) };
+    return {
+      code: `(${x.code} ${op} ${op === "/" || op === "%" ? this.divisor(y).code : y.code})`,
+      type: promote(a.type, b.type),
+    };
   }
 
   /** e as a divisor: a constant one is not 0 (refused on purpose, TSB9012); a run-time 0 is fine. */
   divisor(e: Expr): Expr {
     if (!e.konst) return e;
     let code: string;
-    do code = this.literal(e.type); while (BigInt(code.replace(/[()]/g, "")) === 0n);
+    do code = this.literal(e.type);
+    while (BigInt(code.replace(/[()]/g, "")) === 0n);
     return { code, type: e.type, konst: true };
   }
 

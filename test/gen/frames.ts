@@ -22,7 +22,8 @@ function ethernet(r: R, etherType: number, vlan: boolean): number[] {
 }
 
 function l4(r: R, proto: number, payload: number): number[] {
-  const sp = pick(r, PORTS), dp = pick(r, PORTS);
+  const sp = pick(r, PORTS),
+    dp = pick(r, PORTS);
   const ports = [sp >> 8, sp & 0xff, dp >> 8, dp & 0xff];
   if (proto === 6) return [...ports, 0, 0, 1, 0, 0, 0, 0, 0, 0x50, pick(r, [2, 16, 18, 4]), 0xff, 0xff, 0, 0, 0, 0];
   if (proto === 17) return [...ports, 0, 8 + payload, 0, 0];
@@ -34,7 +35,8 @@ function ipv4(r: R): number[] {
   const opts = r() < 0.2 ? [1, 1, 1, 1] : [];
   const body = [...l4(r, proto, 4), ...bytes(r, 4)];
   const len = 20 + opts.length + body.length;
-  const src = pick(r, ADDRS), dst = pick(r, ADDRS);
+  const src = pick(r, ADDRS),
+    dst = pick(r, ADDRS);
   const ip = [0x40 | (5 + opts.length / 4), 0, len >> 8, len & 0xff, 0, 1, 0x40, 0, pick(r, TTLS), proto, 0, 0];
   for (const a of [src, dst]) ip.push(a >>> 24, (a >>> 16) & 0xff, (a >>> 8) & 0xff, a & 0xff);
   return [...ip, ...opts, ...body];

@@ -13,20 +13,61 @@ import type { IntName } from "../../compiler/dsl/ast.js";
 import { ExprGen, INTS, isArray, type Expr, type Helper, type MapSpec, type Scope } from "./exprs.js";
 
 export type { MapSpec };
-export interface GenProgram { source: string; name: string; maps: MapSpec[]; lpm: { addr: number; prefix: number; value: bigint }[] }
+export interface GenProgram {
+  source: string;
+  name: string;
+  maps: MapSpec[];
+  lpm: { addr: number; prefix: number; value: bigint }[];
+}
 
 const ACTIONS = ["Aborted", "Drop", "Pass", "Tx", "Redirect"];
 const ASSIGN_OPS = ["+", "-", "*", "&", "|", "^", "/", "%", "<<", ">>"];
 const MAX_LOOP_TRIPS = 4;
 
-interface Var { name: string; type: IntName | "bool"; mutable: boolean; konst?: boolean }
-interface View { name: string; header: string; gen: number }
+interface Var {
+  name: string;
+  type: IntName | "bool";
+  mutable: boolean;
+  konst?: boolean;
+}
+interface View {
+  name: string;
+  header: string;
+  gen: number;
+}
 
 export const IMPORTS = [
-  "XdpContext", "XdpAction", "EthHdr", "VlanHdr", "Ipv4Hdr", "Ipv6Hdr", "TcpHdr", "UdpHdr", "IcmpHdr",
-  "HashMap", "LruHashMap", "PerCpuHashMap", "ArrayMap", "PerCpuArray", "LpmTrie",
-  "ETH_P_IP", "ETH_P_IPV6", "ETH_P_8021Q", "IPPROTO_TCP", "IPPROTO_UDP", "IPPROTO_ICMP",
-  "info", "debug", "warn", "error", "trace", "hex", "ipv4", "mac", "bool", ...INTS,
+  "XdpContext",
+  "XdpAction",
+  "EthHdr",
+  "VlanHdr",
+  "Ipv4Hdr",
+  "Ipv6Hdr",
+  "TcpHdr",
+  "UdpHdr",
+  "IcmpHdr",
+  "HashMap",
+  "LruHashMap",
+  "PerCpuHashMap",
+  "ArrayMap",
+  "PerCpuArray",
+  "LpmTrie",
+  "ETH_P_IP",
+  "ETH_P_IPV6",
+  "ETH_P_8021Q",
+  "IPPROTO_TCP",
+  "IPPROTO_UDP",
+  "IPPROTO_ICMP",
+  "info",
+  "debug",
+  "warn",
+  "error",
+  "trace",
+  "hex",
+  "ipv4",
+  "mac",
+  "bool",
+  ...INTS,
 ];
 
 export class ProgramGen implements Scope {
@@ -74,7 +115,9 @@ export class ProgramGen implements Scope {
     return this.scopes.flat();
   }
   fields(): Expr[] {
-    return this.liveViews().flatMap((v) => Object.entries(HEADERS[v.header]!.fields).map(([name, f]) => ({ code: `${v.name}.${name}`, type: f.type })));
+    return this.liveViews().flatMap((v) =>
+      Object.entries(HEADERS[v.header]!.fields).map(([name, f]) => ({ code: `${v.name}.${name}`, type: f.type })),
+    );
   }
   callable(): Helper[] {
     return this.helpers.filter((h) => h !== this.current);
@@ -107,15 +150,32 @@ export class ProgramGen implements Scope {
   }
 
   private mapSpec(i: number): MapSpec {
-    const cls = this.pick(["HashMap", "HashMap", "LruHashMap", "PerCpuHashMap", "ArrayMap", "ArrayMap", "PerCpuArray", "LpmTrie"]);
+    const cls = this.pick([
+      "HashMap",
+      "HashMap",
+      "LruHashMap",
+      "PerCpuHashMap",
+      "ArrayMap",
+      "ArrayMap",
+      "PerCpuArray",
+      "LpmTrie",
+    ]);
     const array = cls === "ArrayMap" || cls === "PerCpuArray";
     const key: IntName = array || cls === "LpmTrie" ? "u32" : this.pick(INTS);
     return { name: `M${i}`, cls, key, value: this.pick(INTS), max: array ? this.pick([4, 8, 16]) : 256 };
   }
 
   private lpmEntries(): GenProgram["lpm"] {
-    const nets: [number, number][] = [[0xc6336400, 24], [0xc6336401, 32], [0xcb007100, 24], [0xcb000000, 8], [0, 0]];
-    return nets.filter(() => this.chance(0.6)).map(([addr, prefix]) => ({ addr, prefix, value: BigInt(this.int(1000)) }));
+    const nets: [number, number][] = [
+      [0xc6336400, 24],
+      [0xc6336401, 32],
+      [0xcb007100, 24],
+      [0xcb000000, 8],
+      [0, 0],
+    ];
+    return nets
+      .filter(() => this.chance(0.6))
+      .map(([addr, prefix]) => ({ addr, prefix, value: BigInt(this.int(1000)) }));
   }
 
   // ------------------------------------------------------------------ functions
@@ -172,7 +232,9 @@ export class ProgramGen implements Scope {
     }
     const l3 = this.scopes.flat().some((v) => v.name === "l3") ? "l3" : "EthHdr.size";
     const v6 = this.chance(0.25);
-    this.line(`if (${eth.name}.etherType !== ${v6 ? "ETH_P_IPV6" : "ETH_P_IP"} && ${l3} === EthHdr.size) return ${this.action()};`);
+    this.line(
+      `if (${eth.name}.etherType !== ${v6 ? "ETH_P_IPV6" : "ETH_P_IP"} && ${l3} === EthHdr.size) return ${this.action()};`,
+    );
     this.acquire(v6 ? "Ipv6Hdr" : "Ipv4Hdr", l3, this.chance(0.7) ? "return" : "none");
     const ip = this.viewOf(v6 ? "Ipv6Hdr" : "Ipv4Hdr");
     if (!ip || this.chance(0.3)) return;
@@ -279,8 +341,7 @@ export class ProgramGen implements Scope {
       const op = this.pick(ASSIGN_OPS);
       const e = this.valueExpr(v.type);
       this.line(`${v.name} ${op}= ${(op === "/" || op === "%" ? this.x.divisor(e) : e).code};`);
-    }
-    else this.line(`${v.name}${this.pick(["++", "--"])};`);
+    } else this.line(`${v.name}${this.pick(["++", "--"])};`);
   }
 
   private ifStmt(): void {
@@ -309,7 +370,12 @@ export class ProgramGen implements Scope {
     const i = this.fresh("i");
     const t = this.pick(["u32", "i32", "u8", "u64", "i64"] as IntName[]);
     const n = 1 + this.int(MAX_LOOP_TRIPS);
-    const rest = this.pick([`0; ${i} < ${n}; ${i}++`, `0; ${i} <= ${n - 1}; ${i} += 2`, `${n}; ${i} > 0; ${i}--`, `1; ${i} < ${n + 1}; ${i} += 1`]);
+    const rest = this.pick([
+      `0; ${i} < ${n}; ${i}++`,
+      `0; ${i} <= ${n - 1}; ${i} += 2`,
+      `${n}; ${i} > 0; ${i}--`,
+      `1; ${i} < ${n + 1}; ${i} += 1`,
+    ]);
     this.line(`for (let ${i}: ${t} = ${rest}) {`);
     this.loopDepth++;
     this.nested(() => {
@@ -332,7 +398,9 @@ export class ProgramGen implements Scope {
       else if (f < 5) parts.push(`b=\${${this.cond(1)}}`);
       else parts.push(`x=\${${e.code}}`);
     }
-    this.line(`${this.pick(["info", "info", "debug", "warn", "error", "trace"])}(\`${this.fresh("L")} ${parts.join(" ")}\`);`);
+    this.line(
+      `${this.pick(["info", "info", "debug", "warn", "error", "trace"])}(\`${this.fresh("L")} ${parts.join(" ")}\`);`,
+    );
   }
 
   /**
@@ -343,7 +411,8 @@ export class ProgramGen implements Scope {
   private getStmt(): void {
     if (!this.maps.length) return this.log();
     const map = this.pick(this.maps);
-    const g = this.fresh("g"), v = this.fresh("v");
+    const g = this.fresh("g"),
+      v = this.fresh("v");
     this.line(`const ${g} = ${map.name}.get(${this.x.key(map)});`);
     this.line(`if (${g} !== null) {`);
     this.nested(() => {
@@ -371,7 +440,14 @@ export class ProgramGen implements Scope {
   private viewStmt(): void {
     const h = this.pick(Object.keys(HEADERS));
     const ip = this.viewOf("Ipv4Hdr");
-    const offs = ["EthHdr.size", "EthHdr.size + Ipv4Hdr.size", "EthHdr.size + VlanHdr.size", "EthHdr.size + Ipv6Hdr.size", "0", `${this.int(60)}`];
+    const offs = [
+      "EthHdr.size",
+      "EthHdr.size + Ipv4Hdr.size",
+      "EthHdr.size + VlanHdr.size",
+      "EthHdr.size + Ipv6Hdr.size",
+      "0",
+      `${this.int(60)}`,
+    ];
     if (ip) offs.push(`EthHdr.size + ${ip.name}.ihl * 4`);
     const off = this.chance(0.25) ? `(${this.x.expr("u32", 1).code}) & 63` : this.pick(offs);
     this.acquire(h, off, this.pick(["return", "block", "block"]));
@@ -389,7 +465,9 @@ export class ProgramGen implements Scope {
 
   private adjust(): void {
     const r = this.fresh("r");
-    const call = this.chance(0.6) ? `ctx.adjustHead(${this.pick([-8, -4, -2, 2, 4, 14, 20, 40, 100, -216, -217])})` : `ctx.adjustTail(${this.pick([-30, -8, -2, 2, 6, 10])})`;
+    const call = this.chance(0.6)
+      ? `ctx.adjustHead(${this.pick([-8, -4, -2, 2, 4, 14, 20, 40, 100, -216, -217])})`
+      : `ctx.adjustTail(${this.pick([-30, -8, -2, 2, 6, 10])})`;
     this.line(`const ${r}: i32 = ${call};`);
     this.declare({ name: r, type: "i32", mutable: false });
     this.adjusts++;
@@ -397,7 +475,9 @@ export class ProgramGen implements Scope {
   }
 
   private action(): string {
-    return this.chance(0.7) ? `XdpAction.${this.pick(ACTIONS)}` : `(${this.cond(2)} ? XdpAction.${this.pick(ACTIONS)} : XdpAction.${this.pick(ACTIONS)})`;
+    return this.chance(0.7)
+      ? `XdpAction.${this.pick(ACTIONS)}`
+      : `(${this.cond(2)} ? XdpAction.${this.pick(ACTIONS)} : XdpAction.${this.pick(ACTIONS)})`;
   }
 }
 

@@ -24,26 +24,49 @@ const TAILROOM = 256;
 
 /** null: an untyped literal, which takes the other operand's type. */
 type Ty = IntName | null;
-interface View { header: string; off: number }
+interface View {
+  header: string;
+  off: number;
+}
 type Val = bigint | boolean | View | null;
-interface TV { v: Val; t: Ty | "bool" | "view" | "action" }
-interface Slot { v: Val; t: TV["t"] }
+interface TV {
+  v: Val;
+  t: Ty | "bool" | "view" | "action";
+}
+interface Slot {
+  v: Val;
+  t: TV["t"];
+}
 
-export interface MapState { spec: MapSpec; entries: Map<bigint, bigint>; lpm?: { addr: number; prefix: number; value: bigint }[] }
-export interface RunResult { verdict: number; packet: Uint8Array; logs: string[] }
+export interface MapState {
+  spec: MapSpec;
+  entries: Map<bigint, bigint>;
+  lpm?: { addr: number; prefix: number; value: bigint }[];
+}
+export interface RunResult {
+  verdict: number;
+  packet: Uint8Array;
+  logs: string[];
+}
 
 class Return {
   constructor(readonly value: TV | undefined) {}
 }
 
-export const narrow = (v: bigint, t: IntName): bigint => (t[0] === "i" ? BigInt.asIntN(BITS[t], v) : BigInt.asUintN(BITS[t], v));
+export const narrow = (v: bigint, t: IntName): bigint =>
+  t[0] === "i" ? BigInt.asIntN(BITS[t], v) : BigInt.asUintN(BITS[t], v);
 const isPerCpu = (m: MapSpec): boolean => m.cls.startsWith("PerCpu");
 const isArray = (m: MapSpec): boolean => m.cls === "ArrayMap" || m.cls === "PerCpuArray";
 
 /** Fresh map state: arrays hold zeros at every index; LPM tries hold the preloaded prefixes. */
 export function initialMaps(specs: MapSpec[], lpm: MapState["lpm"]): Map<string, MapState> {
   const maps = new Map<string, MapState>();
-  for (const spec of specs) maps.set(spec.name, { spec, entries: zeros(spec), lpm: spec.cls === "LpmTrie" ? lpm?.map((e) => ({ ...e, value: narrow(e.value, spec.value) })) : undefined });
+  for (const spec of specs)
+    maps.set(spec.name, {
+      spec,
+      entries: zeros(spec),
+      lpm: spec.cls === "LpmTrie" ? lpm?.map((e) => ({ ...e, value: narrow(e.value, spec.value) })) : undefined,
+    });
   return maps;
 }
 
@@ -73,7 +96,10 @@ export class Interp {
   private end = 0;
   private logs: string[] = [];
 
-  constructor(ast: A.Program, private readonly maps: Map<string, MapState>) {
+  constructor(
+    ast: A.Program,
+    private readonly maps: Map<string, MapState>,
+  ) {
     for (const it of ast.items) if (it.kind === "FunctionDecl") this.funcs.set(it.name, it);
     for (const it of ast.items) if (it.kind === "ConstDecl") this.consts.set(it.name, this.constant(it));
   }
@@ -100,15 +126,25 @@ export class Interp {
     } catch (e) {
       if (!(e instanceof Return)) throw e;
       const rt = f.returnTypeAnn!.name;
-      return rt === "XdpAction" ? { v: e.value!.v, t: "action" } : { v: narrow(e.value!.v as bigint, rt as IntName), t: rt as IntName };
+      return rt === "XdpAction"
+        ? { v: e.value!.v, t: "action" }
+        : { v: narrow(e.value!.v as bigint, rt as IntName), t: rt as IntName };
     } finally {
       this.scopes = saved;
     }
   }
 
   private declare(name: string, typeName: string | undefined, tv: TV): void {
-    const t = typeName === undefined ? tv.t : typeName === "bool" ? "bool" : typeName === "XdpContext" ? "view" : (typeName as IntName);
-    const v = typeof tv.v === "bigint" && t !== "bool" && t !== "view" && t !== "action" && t !== null ? narrow(tv.v, t) : tv.v;
+    const t =
+      typeName === undefined
+        ? tv.t
+        : typeName === "bool"
+          ? "bool"
+          : typeName === "XdpContext"
+            ? "view"
+            : (typeName as IntName);
+    const v =
+      typeof tv.v === "bigint" && t !== "bool" && t !== "view" && t !== "action" && t !== null ? narrow(tv.v, t) : tv.v;
     this.scopes[this.scopes.length - 1]!.set(name, { v, t: t ?? "i64" });
   }
 
@@ -131,17 +167,25 @@ export class Interp {
 
   private stmt(s: A.Stmt): void {
     switch (s.kind) {
-      case "VarDecl": return this.declare(s.name, s.typeAnn?.name, this.eval(s.init!));
-      case "Assign": return this.assign(s);
+      case "VarDecl":
+        return this.declare(s.name, s.typeAnn?.name, this.eval(s.init!));
+      case "Assign":
+        return this.assign(s);
       case "If":
         if (truthy(this.eval(s.test).v)) this.block([s.then]);
         else if (s.else) this.block([s.else]);
         return;
-      case "Return": throw new Return(s.value ? this.eval(s.value) : undefined);
-      case "Block": return this.block(s.body);
-      case "ExprStmt": this.eval(s.expr); return;
-      case "For": return this.forStmt(s);
-      default: throw new Error(`unexpected statement ${s.kind}`);
+      case "Return":
+        throw new Return(s.value ? this.eval(s.value) : undefined);
+      case "Block":
+        return this.block(s.body);
+      case "ExprStmt":
+        this.eval(s.expr);
+        return;
+      case "For":
+        return this.forStmt(s);
+      default:
+        throw new Error(`unexpected statement ${s.kind}`);
     }
   }
 
@@ -175,27 +219,39 @@ export class Interp {
 
   eval(e: A.Expr): TV {
     switch (e.kind) {
-      case "IntLiteral": return { v: e.value, t: null };
-      case "BoolLiteral": return { v: e.value, t: "bool" };
-      case "NullLiteral": return { v: null, t: "view" };
-      case "Identifier": return this.identifier(e.name);
-      case "MemberExpr": return this.member(e);
-      case "CallExpr": return this.callExpr(e);
-      case "UnaryExpr": return this.unary(e);
-      case "BinaryExpr": return this.binary(e.op, this.eval(e.left), this.eval(e.right));
-      case "LogicalExpr": return this.logical(e);
+      case "IntLiteral":
+        return { v: e.value, t: null };
+      case "BoolLiteral":
+        return { v: e.value, t: "bool" };
+      case "NullLiteral":
+        return { v: null, t: "view" };
+      case "Identifier":
+        return this.identifier(e.name);
+      case "MemberExpr":
+        return this.member(e);
+      case "CallExpr":
+        return this.callExpr(e);
+      case "UnaryExpr":
+        return this.unary(e);
+      case "BinaryExpr":
+        return this.binary(e.op, this.eval(e.left), this.eval(e.right));
+      case "LogicalExpr":
+        return this.logical(e);
       case "ConditionalExpr": {
         const a = truthy(this.eval(e.test).v) ? this.eval(e.then) : this.eval(e.else);
         return { v: a.v, t: this.condType(e) };
       }
-      case "AsExpr": return { v: narrow(this.eval(e.expr).v as bigint, e.typeAnn.name as IntName), t: e.typeAnn.name as IntName };
-      default: throw new Error(`unexpected expression ${e.kind}`);
+      case "AsExpr":
+        return { v: narrow(this.eval(e.expr).v as bigint, e.typeAnn.name as IntName), t: e.typeAnn.name as IntName };
+      default:
+        throw new Error(`unexpected expression ${e.kind}`);
     }
   }
 
   /** The static type of a conditional: the wider branch (both evaluated for their types only when pure). */
   private condType(e: A.ConditionalExpr): TV["t"] {
-    const a = this.staticType(e.then), b = this.staticType(e.else);
+    const a = this.staticType(e.then),
+      b = this.staticType(e.else);
     if (a === "action" || b === "action") return "action";
     return promote(a as Ty, b as Ty);
   }
@@ -203,18 +259,29 @@ export class Interp {
   /** Static type of an expression without evaluating calls (used for conditional branches). */
   private staticType(e: A.Expr): TV["t"] {
     switch (e.kind) {
-      case "IntLiteral": return null;
-      case "Identifier": return this.identType(e.name);
-      case "MemberExpr": return this.memberType(e);
-      case "AsExpr": return e.typeAnn.name as IntName;
-      case "UnaryExpr": return e.op === "!" ? "bool" : this.staticType(e.operand);
+      case "IntLiteral":
+        return null;
+      case "Identifier":
+        return this.identType(e.name);
+      case "MemberExpr":
+        return this.memberType(e);
+      case "AsExpr":
+        return e.typeAnn.name as IntName;
+      case "UnaryExpr":
+        return e.op === "!" ? "bool" : this.staticType(e.operand);
       case "BinaryExpr":
         if (/^[<>=!]=?=?$/.test(e.op) && e.op !== ">>" && e.op !== "<<") return "bool";
-        return e.op === "<<" || e.op === ">>" ? this.staticType(e.left) : promote(this.staticType(e.left) as Ty, this.staticType(e.right) as Ty);
-      case "ConditionalExpr": return this.condType(e);
-      case "LogicalExpr": return e.op === "??" ? this.mapOf(e.left).spec.value : "bool";
-      case "CallExpr": return this.callType(e);
-      default: return null;
+        return e.op === "<<" || e.op === ">>"
+          ? this.staticType(e.left)
+          : promote(this.staticType(e.left) as Ty, this.staticType(e.right) as Ty);
+      case "ConditionalExpr":
+        return this.condType(e);
+      case "LogicalExpr":
+        return e.op === "??" ? this.mapOf(e.left).spec.value : "bool";
+      case "CallExpr":
+        return this.callType(e);
+      default:
+        return null;
     }
   }
 
@@ -297,32 +364,55 @@ export class Interp {
   }
 
   binary(op: string, a: TV, b: TV): TV {
-    if (a.v === null || b.v === null || typeof a.v === "object" || typeof b.v === "object") return nullCompare(op, a.v, b.v);
-    if (typeof a.v === "boolean" || typeof b.v === "boolean") return { v: op.startsWith("!") ? a.v !== b.v : a.v === b.v, t: "bool" };
-    const ta = a.t as Ty, tb = b.t as Ty;
+    if (a.v === null || b.v === null || typeof a.v === "object" || typeof b.v === "object")
+      return nullCompare(op, a.v, b.v);
+    if (typeof a.v === "boolean" || typeof b.v === "boolean")
+      return { v: op.startsWith("!") ? a.v !== b.v : a.v === b.v, t: "bool" };
+    const ta = a.t as Ty,
+      tb = b.t as Ty;
     const shift = op === "<<" || op === ">>" || op === ">>>";
     const u64 = ta === "u64" || (!shift && tb === "u64");
     const conv = (x: bigint): bigint => (u64 ? BigInt.asUintN(64, x) : BigInt.asIntN(64, x));
-    const x = conv(a.v), y = conv(b.v);
-    const t: Ty = shift ? ta ?? tb : promote(ta, tb);
+    const x = conv(a.v),
+      y = conv(b.v);
+    const t: Ty = shift ? (ta ?? tb) : promote(ta, tb);
     switch (op) {
-      case "+": return { v: conv(x + y), t };
-      case "-": return { v: conv(x - y), t };
-      case "*": return { v: conv(x * y), t };
-      case "/": return { v: y === 0n ? 0n : conv(x / y), t };
-      case "%": return { v: y === 0n ? x : conv(x % y), t };
-      case "&": return { v: conv(x & y), t };
-      case "|": return { v: conv(x | y), t };
-      case "^": return { v: conv(x ^ y), t };
-      case "<<": return { v: conv(x << (y & 63n)), t };
-      case ">>": return { v: conv(x >> (y & 63n)), t };
-      case ">>>": return { v: conv(BigInt.asUintN(64, x) >> (y & 63n)), t };
-      case "==": case "===": return { v: x === y, t: "bool" };
-      case "!=": case "!==": return { v: x !== y, t: "bool" };
-      case "<": return { v: x < y, t: "bool" };
-      case "<=": return { v: x <= y, t: "bool" };
-      case ">": return { v: x > y, t: "bool" };
-      case ">=": return { v: x >= y, t: "bool" };
+      case "+":
+        return { v: conv(x + y), t };
+      case "-":
+        return { v: conv(x - y), t };
+      case "*":
+        return { v: conv(x * y), t };
+      case "/":
+        return { v: y === 0n ? 0n : conv(x / y), t };
+      case "%":
+        return { v: y === 0n ? x : conv(x % y), t };
+      case "&":
+        return { v: conv(x & y), t };
+      case "|":
+        return { v: conv(x | y), t };
+      case "^":
+        return { v: conv(x ^ y), t };
+      case "<<":
+        return { v: conv(x << (y & 63n)), t };
+      case ">>":
+        return { v: conv(x >> (y & 63n)), t };
+      case ">>>":
+        return { v: conv(BigInt.asUintN(64, x) >> (y & 63n)), t };
+      case "==":
+      case "===":
+        return { v: x === y, t: "bool" };
+      case "!=":
+      case "!==":
+        return { v: x !== y, t: "bool" };
+      case "<":
+        return { v: x < y, t: "bool" };
+      case "<=":
+        return { v: x <= y, t: "bool" };
+      case ">":
+        return { v: x > y, t: "bool" };
+      case ">=":
+        return { v: x >= y, t: "bool" };
     }
     throw new Error(`unexpected operator ${op}`);
   }
@@ -343,14 +433,22 @@ export class Interp {
     if (e.fn.kind === "Identifier") {
       const name = e.fn.name;
       const f = this.funcs.get(name);
-      if (f) return this.call(f, e.args.map((a) => this.eval(a)));
+      if (f)
+        return this.call(
+          f,
+          e.args.map((a) => this.eval(a)),
+        );
       if (["info", "debug", "warn", "error", "trace"].includes(name)) return this.log(e.args[0]!);
       throw new Error(`unknown function ${name}`);
     }
     const m = e.fn as A.MemberExpr;
     const obj = (m.object as A.Identifier).name;
     if (obj === "ctx") return this.ctxMethod(m.property, e.args);
-    return this.mapMethod(this.maps.get(obj)!, m.property, e.args.map((a) => this.eval(a)));
+    return this.mapMethod(
+      this.maps.get(obj)!,
+      m.property,
+      e.args.map((a) => this.eval(a)),
+    );
   }
 
   private mapOf(e: A.Expr): MapState {
@@ -389,11 +487,19 @@ export class Interp {
     const k = narrow(args[0]!.v as bigint, kt);
     const present = this.lookupKey(m, k);
     switch (method) {
-      case "get": return { v: present ?? null, t: vt };
-      case "has": return { v: present !== undefined, t: "bool" };
-      case "delete": m.entries.delete(k); return { v: null, t: "view" };
-      case "set": this.store(m, k, narrow(args[1]!.v as bigint, vt)); return { v: null, t: "view" };
-      case "add": this.store(m, k, narrow((present ?? 0n) + narrow(args[1]!.v as bigint, vt), vt)); return { v: null, t: "view" };
+      case "get":
+        return { v: present ?? null, t: vt };
+      case "has":
+        return { v: present !== undefined, t: "bool" };
+      case "delete":
+        m.entries.delete(k);
+        return { v: null, t: "view" };
+      case "set":
+        this.store(m, k, narrow(args[1]!.v as bigint, vt));
+        return { v: null, t: "view" };
+      case "add":
+        this.store(m, k, narrow((present ?? 0n) + narrow(args[1]!.v as bigint, vt), vt));
+        return { v: null, t: "view" };
     }
     throw new Error(`unexpected map method ${method}`);
   }

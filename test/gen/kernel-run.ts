@@ -10,8 +10,15 @@ import { readLogs, withObject } from "../helpers/run.js";
 import type { GenProgram, MapSpec } from "./generate.js";
 import { narrow } from "./interp.js";
 
-export interface PacketOutcome { verdict: number; packet: Uint8Array; maps: string }
-export interface ProgramOutcome { packets: PacketOutcome[]; logs: string[] }
+export interface PacketOutcome {
+  verdict: number;
+  packet: Uint8Array;
+  maps: string;
+}
+export interface ProgramOutcome {
+  packets: PacketOutcome[];
+  logs: string[];
+}
 
 export const SIZE: Record<IntName, number> = { u8: 1, u16: 2, u32: 4, u64: 8, i8: 1, i16: 2, i32: 4, i64: 8 };
 export const isPerCpu = (m: MapSpec): boolean => m.cls.startsWith("PerCpu");
@@ -35,12 +42,16 @@ function preloadLpm(o: LoadedObject, prog: GenProgram): void {
 
 /** The LPM trie entries a program starts with: map name, key (prefix length, address), value. */
 export function lpmEntries(prog: GenProgram): [string, Buffer, Buffer][] {
-  return prog.maps.filter((x) => x.cls === "LpmTrie").flatMap((m) => prog.lpm.map((e): [string, Buffer, Buffer] => {
-    const key = Buffer.alloc(8);
-    key.writeUInt32LE(e.prefix, 0);
-    key.writeUInt32BE(e.addr >>> 0, 4);
-    return [m.name, key, encode(e.value, m.value)];
-  }));
+  return prog.maps
+    .filter((x) => x.cls === "LpmTrie")
+    .flatMap((m) =>
+      prog.lpm.map((e): [string, Buffer, Buffer] => {
+        const key = Buffer.alloc(8);
+        key.writeUInt32LE(e.prefix, 0);
+        key.writeUInt32BE(e.addr >>> 0, 4);
+        return [m.name, key, encode(e.value, m.value)];
+      }),
+    );
 }
 
 function clear(map: BpfMap, spec: MapSpec): void {
@@ -75,11 +86,21 @@ function dumpKernelMaps(o: LoadedObject, specs: MapSpec[]): string {
 
 /** Every map but LPM tries as text, from its entries (key bytes, one value per CPU). */
 export function dumpMaps(specs: MapSpec[], rows: (s: MapSpec) => [Uint8Array, Uint8Array[]][]): string {
-  return specs.filter((s) => s.cls !== "LpmTrie").map((s) => {
-    const entries = new Map<bigint, bigint>();
-    for (const [k, values] of rows(s)) entries.set(decode(k, 0, s.key), narrow(values.reduce((sum, v) => sum + decode(v, 0, s.value), 0n), s.value));
-    return formatMap(s.name, entries);
-  }).join("; ");
+  return specs
+    .filter((s) => s.cls !== "LpmTrie")
+    .map((s) => {
+      const entries = new Map<bigint, bigint>();
+      for (const [k, values] of rows(s))
+        entries.set(
+          decode(k, 0, s.key),
+          narrow(
+            values.reduce((sum, v) => sum + decode(v, 0, s.value), 0n),
+            s.value,
+          ),
+        );
+      return formatMap(s.name, entries);
+    })
+    .join("; ");
 }
 
 export function formatMap(name: string, entries: Map<bigint, bigint>): string {

@@ -14,12 +14,18 @@ export function mountBpffs(): { dir: string; remove(): void } {
     execFileSync("mount", ["-t", "bpf", "bpf", dir], { stdio: "pipe" });
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`cannot mount a private bpf filesystem on ${dir} (needs root): ${(e as { stderr?: Buffer }).stderr ?? e}`);
+    throw new Error(
+      `cannot mount a private bpf filesystem on ${dir} (needs root): ${(e as { stderr?: Buffer }).stderr ?? e}`,
+    );
   }
   return {
     dir,
     remove() {
-      try { execFileSync("umount", [dir], { stdio: "ignore" }); } catch { /* not mounted */ }
+      try {
+        execFileSync("umount", [dir], { stdio: "ignore" });
+      } catch {
+        /* not mounted */
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };

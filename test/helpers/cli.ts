@@ -5,8 +5,15 @@ import type { Io } from "../../cli/io.js";
 
 /** Run `tsebpf <argv>` in this process; returns the exit code and what it wrote. */
 export async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "", err = "";
-  const io: Io = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), isTTY: false, env: {}, cwd: process.cwd() };
+  let out = "",
+    err = "";
+  const io: Io = {
+    stdout: (s) => void (out += s),
+    stderr: (s) => void (err += s),
+    isTTY: false,
+    env: {},
+    cwd: process.cwd(),
+  };
   const code = await main(argv, io);
   return { code, out, err };
 }

@@ -23,7 +23,8 @@ export function distStaleness(root = ROOT): string | undefined {
       const rel = relative(root, src);
       const out = join(root, "dist", rel.replace(/\.ts$/, ".js"));
       if (!existsSync(out)) return `dist/${relative(join(root, "dist"), out)} is missing`;
-      if (statSync(out).mtimeMs < statSync(src).mtimeMs) return `${rel} is newer than dist/${relative(join(root, "dist"), out)}`;
+      if (statSync(out).mtimeMs < statSync(src).mtimeMs)
+        return `${rel} is newer than dist/${relative(join(root, "dist"), out)}`;
     }
   }
   return undefined;

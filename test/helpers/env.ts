@@ -16,7 +16,8 @@ function which(cmd: string): boolean {
 function kernelReason(): string | undefined {
   if (process.platform !== "linux") return "not Linux";
   if (typeof process.getuid === "function" && process.getuid() !== 0) return "not root";
-  if (!existsSync("/sys/fs/bpf") && !existsSync("/proc/sys/kernel/unprivileged_bpf_disabled")) return "no BPF in this kernel";
+  if (!existsSync("/sys/fs/bpf") && !existsSync("/proc/sys/kernel/unprivileged_bpf_disabled"))
+    return "no BPF in this kernel";
   return undefined;
 }
 

@@ -4,7 +4,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** Every file reached from entries (type-only imports are followed too unless skipTypes). */
-export function importGraph(entries: string[], check: (file: string, spec: string) => void, skipTypes = false): Set<string> {
+export function importGraph(
+  entries: string[],
+  check: (file: string, spec: string) => void,
+  skipTypes = false,
+): Set<string> {
   const seen = new Set<string>();
   const walk = (file: string) => {
     if (seen.has(file)) return;

@@ -68,7 +68,16 @@ export interface CaptureOpts {
 export function pcapFile(packets: Uint8Array[], o: CaptureOpts = {}): Buffer {
   const w = writer(o.bigEndian);
   const head = [w.u32(0xa1b2c3d4), w.u16(2), w.u16(4), w.u32(0), w.u32(0), w.u32(65535), w.u32(o.linkType ?? 1)];
-  return Buffer.concat([...head, ...packets.flatMap((p, i) => [w.u32(0), w.u32(0), w.u32(p.length), w.u32(o.wireLen?.(i) ?? p.length), Buffer.from(p)])]);
+  return Buffer.concat([
+    ...head,
+    ...packets.flatMap((p, i) => [
+      w.u32(0),
+      w.u32(0),
+      w.u32(p.length),
+      w.u32(o.wireLen?.(i) ?? p.length),
+      Buffer.from(p),
+    ]),
+  ]);
 }
 
 /**
@@ -86,7 +95,9 @@ export function pcapngFile(packets: Uint8Array[], o: CaptureOpts & { simple?: bo
   const idb = block(1, [w.u16(o.linkType ?? 1), w.u16(0), w.u32(0)]);
   const pkts = packets.flatMap((p, i) => {
     const len = o.wireLen?.(i) ?? p.length;
-    return o.simple ? block(3, [w.u32(len), Buffer.from(p)]) : block(6, [w.u32(0), w.u32(0), w.u32(0), w.u32(p.length), w.u32(len), Buffer.from(p)]);
+    return o.simple
+      ? block(3, [w.u32(len), Buffer.from(p)])
+      : block(6, [w.u32(0), w.u32(0), w.u32(0), w.u32(p.length), w.u32(len), Buffer.from(p)]);
   });
   const isb = block(5, [w.u32(0), w.u32(0), w.u32(0)]);
   return Buffer.concat([...shb, ...idb, ...pkts, ...isb]);
@@ -94,7 +105,15 @@ export function pcapngFile(packets: Uint8Array[], o: CaptureOpts & { simple?: bo
 
 function writer(bigEndian = false) {
   return {
-    u16: (v: number) => { const b = Buffer.alloc(2); bigEndian ? b.writeUInt16BE(v) : b.writeUInt16LE(v); return b; },
-    u32: (v: number) => { const b = Buffer.alloc(4); bigEndian ? b.writeUInt32BE(v >>> 0) : b.writeUInt32LE(v >>> 0); return b; },
+    u16: (v: number) => {
+      const b = Buffer.alloc(2);
+      bigEndian ? b.writeUInt16BE(v) : b.writeUInt16LE(v);
+      return b;
+    },
+    u32: (v: number) => {
+      const b = Buffer.alloc(4);
+      bigEndian ? b.writeUInt32BE(v >>> 0) : b.writeUInt32LE(v >>> 0);
+      return b;
+    },
   };
 }

@@ -29,7 +29,10 @@ export function drainRing(o: LoadedObject, name: string, fn: (rec: Uint8Array) =
 /** The decoded log messages waiting in TSEBPF_LOGS (none if the program never logs). */
 export function readLogs(o: LoadedObject): string[] {
   const out: string[] = [];
-  if (o.map("TSEBPF_LOGS")) drainRing(o, "TSEBPF_LOGS", (rec) => out.push(decodeRecord(rec, o.model.logFormats ?? [])?.message ?? "<bad record>"));
+  if (o.map("TSEBPF_LOGS"))
+    drainRing(o, "TSEBPF_LOGS", (rec) =>
+      out.push(decodeRecord(rec, o.model.logFormats ?? [])?.message ?? "<bad record>"),
+    );
   return out;
 }
 
@@ -39,7 +42,11 @@ export function run(o: LoadedObject, pkt: Uint8Array): number {
 }
 
 /** Load the object, test-run each packet once, then read the logs. */
-export function runPackets(bytes: Uint8Array, packets: Uint8Array[], setup?: (o: LoadedObject) => void): { verdicts: number[]; logs: string[] } {
+export function runPackets(
+  bytes: Uint8Array,
+  packets: Uint8Array[],
+  setup?: (o: LoadedObject) => void,
+): { verdicts: number[]; logs: string[] } {
   return withObject(bytes, (o) => {
     setup?.(o);
     const verdicts = packets.map((p) => run(o, p));

@@ -4,17 +4,26 @@
 import { afterAll, beforeAll } from "vitest";
 import { execFileSync } from "node:child_process";
 
-export interface Veth { ns: string; host: string; peer: string; remove(): void }
+export interface Veth {
+  ns: string;
+  host: string;
+  peer: string;
+  remove(): void;
+}
 
 /** Create the namespace and the pair now; on failure removes what it made and rethrows. */
 export function vethInNs(tag: string): Veth {
   const v = vethNames(tag);
   try {
     execFileSync("ip", ["netns", "add", v.ns], { stdio: "pipe" });
-    execFileSync("ip", ["link", "add", v.host, "type", "veth", "peer", "name", v.peer, "netns", v.ns], { stdio: "pipe" });
+    execFileSync("ip", ["link", "add", v.host, "type", "veth", "peer", "name", v.peer, "netns", v.ns], {
+      stdio: "pipe",
+    });
   } catch (e) {
     v.remove();
-    throw new Error(`cannot make veth ${v.host} in netns ${v.ns} (needs root): ${(e as { stderr?: Buffer }).stderr ?? e}`);
+    throw new Error(
+      `cannot make veth ${v.host} in netns ${v.ns} (needs root): ${(e as { stderr?: Buffer }).stderr ?? e}`,
+    );
   }
   return v;
 }
@@ -28,7 +37,22 @@ export function suiteVeth(tag: string): Veth {
 }
 
 function vethNames(tag: string): Veth {
-  const ns = `tsebpf-${tag}`, host = `ts${tag}`;
-  const quiet = (...args: string[]) => { try { execFileSync("ip", args, { stdio: "ignore" }); } catch { /* already gone */ } };
-  return { ns, host, peer: `${host}p`, remove: () => { quiet("link", "del", host); quiet("netns", "del", ns); } };
+  const ns = `tsebpf-${tag}`,
+    host = `ts${tag}`;
+  const quiet = (...args: string[]) => {
+    try {
+      execFileSync("ip", args, { stdio: "ignore" });
+    } catch {
+      /* already gone */
+    }
+  };
+  return {
+    ns,
+    host,
+    peer: `${host}p`,
+    remove: () => {
+      quiet("link", "del", host);
+      quiet("netns", "del", ns);
+    },
+  };
 }

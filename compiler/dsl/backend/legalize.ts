@@ -19,9 +19,16 @@ export function legalize(f: Func): void {
     for (const o of b.ops) out.push(legalOp(o, toReg));
     const t = b.term;
     if (t.op === "br") {
-      let a = t.a, bb = t.b;
-      if (typeof a === "bigint" && typeof bb === "bigint") { b.ops = out; b.term = foldTerm(t); continue; }
-      if (typeof a === "bigint") { a = toReg(a, t.span); }
+      let a = t.a,
+        bb = t.b;
+      if (typeof a === "bigint" && typeof bb === "bigint") {
+        b.ops = out;
+        b.term = foldTerm(t);
+        continue;
+      }
+      if (typeof a === "bigint") {
+        a = toReg(a, t.span);
+      }
       if (typeof bb === "bigint" && !t.w32 && !fitsI32(bb)) bb = toReg(bb, t.span);
       b.term = { ...t, a, b: bb };
     }

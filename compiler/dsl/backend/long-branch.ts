@@ -25,7 +25,8 @@ export interface Code {
 }
 
 /** A jump that `off` holds (not gotol, not a call): the ones that may need the long form. */
-const isShortJump = (i: Insn): boolean => i.target !== undefined && (i.code & 0x07) !== CLASS.LD && i.code !== GOTOL && (i.code & 0xf0) !== JMP.CALL;
+const isShortJump = (i: Insn): boolean =>
+  i.target !== undefined && (i.code & 0x07) !== CLASS.LD && i.code !== GOTOL && (i.code & 0xf0) !== JMP.CALL;
 
 /** Slots the long form of a short jump takes. */
 function longWidth(i: Insn): number {
@@ -75,7 +76,14 @@ function rewrite(code: Code, long: ReadonlySet<number>): Code {
 
 function longForm(i: Insn): Insn[] {
   const { target, ...cond } = i;
-  const plain = (code: number, off: number): Insn => ({ code, dst: 0, src: 0, off, imm: 0, ...(i.span && { span: i.span }) });
+  const plain = (code: number, off: number): Insn => ({
+    code,
+    dst: 0,
+    src: 0,
+    off,
+    imm: 0,
+    ...(i.span && { span: i.span }),
+  });
   const gotol: Insn = { ...plain(GOTOL, 0), target };
   if (i.code === (CLASS.JMP | JMP.JA)) return [gotol];
   const inv = inverseOp(i.code);

@@ -5,8 +5,23 @@
 // when every path between them is free of side effects and all their failure exits return the
 // same constant).
 import {
-  type Block, type Func, type Op, type Reg, type Term, type Val, VREG0, bswap, defs, isVreg, mapTermUses, mapUses, newVreg, rpo,
-  successors, termUses, uses,
+  type Block,
+  type Func,
+  type Op,
+  type Reg,
+  type Term,
+  type Val,
+  VREG0,
+  bswap,
+  defs,
+  isVreg,
+  mapTermUses,
+  mapUses,
+  newVreg,
+  rpo,
+  successors,
+  termUses,
+  uses,
 } from "../ir.js";
 import { evalAlu, evalCond } from "../int-rule.js";
 
@@ -33,7 +48,8 @@ function defCounts(f: Func): Map<Reg, number> {
 function singleDefs(f: Func): Map<Reg, Op> {
   const counts = defCounts(f);
   const m = new Map<Reg, Op>();
-  for (const id of rpo(f)) for (const o of f.blocks[id]!.ops) for (const d of defs(o)) if (isVreg(d) && counts.get(d) === 1) m.set(d, o);
+  for (const id of rpo(f))
+    for (const o of f.blocks[id]!.ops) for (const d of defs(o)) if (isVreg(d) && counts.get(d) === 1) m.set(d, o);
   return m;
 }
 
@@ -46,9 +62,11 @@ function propagate(f: Func): boolean {
   const resolve = (r: Reg, depth = 0): Val => {
     const o = sd.get(r);
     if (!o || depth > 32) return r;
-    if (o.op === "mov" && !o.w32) return typeof o.src === "bigint" ? o.src : isVreg(o.src) && sd.has(o.src) ? resolve(o.src, depth + 1) : r;
+    if (o.op === "mov" && !o.w32)
+      return typeof o.src === "bigint" ? o.src : isVreg(o.src) && sd.has(o.src) ? resolve(o.src, depth + 1) : r;
     if (o.op === "mov" && o.w32 && typeof o.src === "bigint") return BigInt.asUintN(32, o.src);
-    if (o.op === "alu" && typeof o.a === "bigint" && (o.alu === "neg" || typeof o.b === "bigint")) return evalAlu(o.alu, o.a, typeof o.b === "bigint" ? o.b : 0n, o.w32);
+    if (o.op === "alu" && typeof o.a === "bigint" && (o.alu === "neg" || typeof o.b === "bigint"))
+      return evalAlu(o.alu, o.a, typeof o.b === "bigint" ? o.b : 0n, o.w32);
     return r;
   };
   for (const r of sd.keys()) value.set(r, resolve(r));
@@ -62,31 +80,48 @@ function propagate(f: Func): boolean {
       return n;
     });
     const t = foldTerm(mapTermUses(b.term, sub));
-    if (!same(t, b.term)) { b.term = t; changed = true; }
+    if (!same(t, b.term)) {
+      b.term = t;
+      changed = true;
+    }
   }
   return changed;
 }
 
 /** Shallow structural equality of ops/terms (their only nested field is a call's argument list). */
 function same(a: object, b: object): boolean {
-  const x = a as Record<string, unknown>, y = b as Record<string, unknown>;
-  const kx = Object.keys(x), ky = Object.keys(y);
+  const x = a as Record<string, unknown>,
+    y = b as Record<string, unknown>;
+  const kx = Object.keys(x),
+    ky = Object.keys(y);
   if (kx.length !== ky.length) return false;
   for (const k of kx) {
-    const u = x[k], v = y[k];
-    if (Array.isArray(u) && Array.isArray(v)) { if (u.length !== v.length || u.some((e, i) => e !== v[i])) return false; }
-    else if (u !== v) return false;
+    const u = x[k],
+      v = y[k];
+    if (Array.isArray(u) && Array.isArray(v)) {
+      if (u.length !== v.length || u.some((e, i) => e !== v[i])) return false;
+    } else if (u !== v) return false;
   }
   return true;
 }
 
 function simplifyOp(o: Op): Op {
   if (o.op !== "alu") return o;
-  if (typeof o.a === "bigint" && (o.alu === "neg" || typeof o.b === "bigint")) return { op: "mov", dst: o.dst, src: evalAlu(o.alu, o.a, typeof o.b === "bigint" ? o.b : 0n, o.w32), span: o.span };
+  if (typeof o.a === "bigint" && (o.alu === "neg" || typeof o.b === "bigint"))
+    return { op: "mov", dst: o.dst, src: evalAlu(o.alu, o.a, typeof o.b === "bigint" ? o.b : 0n, o.w32), span: o.span };
   // the verifier refuses a division by an immediate 0: x / 0 = 0 and x % 0 = x, as BPF computes them
   if (o.b === 0n && (o.alu === "div" || o.alu === "sdiv")) return { op: "mov", dst: o.dst, src: 0n, span: o.span };
-  if (o.b === 0n && (o.alu === "mod" || o.alu === "smod")) return { op: "mov", dst: o.dst, src: o.a, w32: o.w32, span: o.span };
-  const identity = o.b === 0n && (o.alu === "add" || o.alu === "sub" || o.alu === "or" || o.alu === "xor" || o.alu === "lsh" || o.alu === "rsh" || o.alu === "arsh");
+  if (o.b === 0n && (o.alu === "mod" || o.alu === "smod"))
+    return { op: "mov", dst: o.dst, src: o.a, w32: o.w32, span: o.span };
+  const identity =
+    o.b === 0n &&
+    (o.alu === "add" ||
+      o.alu === "sub" ||
+      o.alu === "or" ||
+      o.alu === "xor" ||
+      o.alu === "lsh" ||
+      o.alu === "rsh" ||
+      o.alu === "arsh");
   if (identity) return { op: "mov", dst: o.dst, src: o.a, w32: o.w32, span: o.span };
   return o;
 }
@@ -94,7 +129,8 @@ function simplifyOp(o: Op): Op {
 /** A branch on two constants becomes a jump; a branch whose two edges agree too. */
 export function foldTerm(t: Term): Term {
   if (t.op !== "br") return t;
-  if (typeof t.a === "bigint" && typeof t.b === "bigint") return { op: "jmp", to: evalCond(t.cc, t.a, t.b, t.w32) ? t.then : t.else, span: t.span };
+  if (typeof t.a === "bigint" && typeof t.b === "bigint")
+    return { op: "jmp", to: evalCond(t.cc, t.a, t.b, t.w32) ? t.then : t.else, span: t.span };
   if (t.then === t.else) return { op: "jmp", to: t.then, span: t.span };
   return t;
 }
@@ -148,11 +184,20 @@ function deadCode(f: Func): boolean {
     for (const id of rpo(f)) {
       const b = f.blocks[id]!;
       b.ops = b.ops.flatMap((o): Op[] => {
-        if (o.op === "call" && o.dst !== undefined && !used.has(o.dst)) { removed = true; return [{ ...o, dst: undefined }]; }
+        if (o.op === "call" && o.dst !== undefined && !used.has(o.dst)) {
+          removed = true;
+          return [{ ...o, dst: undefined }];
+        }
         if (hasEffect(o)) return [o];
         const ds = defs(o);
-        if (ds.length && ds.every((d) => d >= VREG0 && !used.has(d))) { removed = true; return []; }
-        if (o.op === "mov" && o.dst === o.src && !o.w32) { removed = true; return []; }
+        if (ds.length && ds.every((d) => d >= VREG0 && !used.has(d))) {
+          removed = true;
+          return [];
+        }
+        if (o.op === "mov" && o.dst === o.src && !o.w32) {
+          removed = true;
+          return [];
+        }
         return [o];
       });
     }
@@ -175,7 +220,10 @@ function deadStores(f: Func): boolean {
     for (let i = b.ops.length - 1; i >= 0; i--) {
       const o = b.ops[i]!;
       const ds = defs(o);
-      if (drop && !hasEffect(o) && ds.length && ds.every((d) => d >= VREG0 && !live.has(d))) { removed = true; continue; }
+      if (drop && !hasEffect(o) && ds.length && ds.every((d) => d >= VREG0 && !live.has(d))) {
+        removed = true;
+        continue;
+      }
       keep.push(o);
       for (const d of ds) live.delete(d);
       for (const u of uses(o)) live.add(u);
@@ -183,11 +231,14 @@ function deadStores(f: Func): boolean {
     if (drop) b.ops = keep.reverse();
     return { live, removed };
   };
-  for (let changed = true; changed;) {
+  for (let changed = true; changed; ) {
     changed = false;
     for (const id of [...order].reverse()) {
       const { live } = walk(id, false);
-      if (live.size !== liveIn.get(id)!.size) { liveIn.set(id, live); changed = true; }
+      if (live.size !== liveIn.get(id)!.size) {
+        liveIn.set(id, live);
+        changed = true;
+      }
     }
   }
   let removed = false;
@@ -219,7 +270,8 @@ function simplifyCfg(f: Func): boolean {
   const canon = (id: number): number => {
     const t = target(id);
     const b = f.blocks[t]!;
-    if (!b.ops.length && b.term.op === "ret" && typeof b.term.val === "bigint") return retBlock.get(String(b.term.val)) ?? t;
+    if (!b.ops.length && b.term.op === "ret" && typeof b.term.val === "bigint")
+      return retBlock.get(String(b.term.val)) ?? t;
     return t;
   };
   for (const id of rpo(f)) {
@@ -230,10 +282,14 @@ function simplifyCfg(f: Func): boolean {
       const to = canon(t.to);
       const dest = f.blocks[to]!;
       // a jump to a bare return becomes the return
-      if (!dest.ops.length && dest.term.op === "ret" && typeof dest.term.val === "bigint") n = { ...dest.term, span: dest.term.span ?? t.span };
+      if (!dest.ops.length && dest.term.op === "ret" && typeof dest.term.val === "bigint")
+        n = { ...dest.term, span: dest.term.span ?? t.span };
       else n = { ...t, to };
     } else if (t.op === "br") n = foldTerm({ ...t, then: canon(t.then), else: canon(t.else) });
-    if (!same(n, t)) { b.term = n; changed = true; }
+    if (!same(n, t)) {
+      b.term = n;
+      changed = true;
+    }
   }
   // merge a block into its only predecessor when that predecessor jumps straight to it
   const preds = predecessors(f);
@@ -248,7 +304,11 @@ function simplifyCfg(f: Func): boolean {
       b.term = nb.term;
       nb.ops = [];
       nb.term = { op: "ret", val: 0n };
-      for (const s of successors(b.term)) preds.set(s, (preds.get(s) ?? []).map((p) => (p === next ? id : p)));
+      for (const s of successors(b.term))
+        preds.set(
+          s,
+          (preds.get(s) ?? []).map((p) => (p === next ? id : p)),
+        );
       changed = true;
     }
   }
@@ -275,7 +335,10 @@ function bareReturn(f: Func, id: number): bigint | undefined {
  * the same constant B1 and B2 return on failure: a short packet then gets the same verdict.
  */
 function mergeBoundsChecks(f: Func): boolean {
-  const checks = rpo(f).filter((id) => { const t = f.blocks[id]!.term; return t.op === "br" && t.bound; });
+  const checks = rpo(f).filter((id) => {
+    const t = f.blocks[id]!.term;
+    return t.op === "br" && t.bound;
+  });
   for (const b1 of checks) {
     const t1 = f.blocks[b1]!.term;
     if (t1.op !== "br" || !t1.bound) continue;
@@ -283,7 +346,8 @@ function mergeBoundsChecks(f: Func): boolean {
     if (k === undefined) continue;
     for (const b2 of checks) {
       const t2 = f.blocks[b2]!.term;
-      if (b2 === b1 || t2.op !== "br" || !t2.bound || t2.bound.data !== t1.bound.data || t2.bound.end <= t1.bound.end) continue;
+      if (b2 === b1 || t2.op !== "br" || !t2.bound || t2.bound.data !== t1.bound.data || t2.bound.end <= t1.bound.end)
+        continue;
       if (bareReturn(f, t2.then) !== k) continue;
       if (!dominates(f, b1, b2) || !regionIsPure(f, t1.else, b2, k)) continue;
       raiseCheck(f, b1, t2.bound.end);
@@ -319,8 +383,14 @@ function regionIsPure(f: Func, from: number, stop: number, k: bigint): boolean {
     seen.add(id);
     const b = f.blocks[id]!;
     if (b.ops.some(hasEffect)) return false;
-    if (id === stop) { reached = true; continue; }
-    if (b.term.op === "ret") { if (b.term.val !== k) return false; continue; }
+    if (id === stop) {
+      reached = true;
+      continue;
+    }
+    if (b.term.op === "ret") {
+      if (b.term.val !== k) return false;
+      continue;
+    }
     if (b.term.op === "br" && b.term.bound && id !== stop) {
       // another check on the way: fine as long as its own failure returns k
       if (bareReturn(f, b.term.then) !== k) return false;

@@ -4,7 +4,20 @@
 // call land in callee-saved r6..r9) → move coalescing → greedy colouring with move preferences →
 // spilling to the r10 stack when colouring fails. The 512-byte stack limit is checked by the caller.
 import {
-  type Block, type Func, type Op, type Reg, type Val, VREG0, allocStack, defs, mapTermUses, newVreg, rpo, successors, termUses, uses,
+  type Block,
+  type Func,
+  type Op,
+  type Reg,
+  type Val,
+  VREG0,
+  allocStack,
+  defs,
+  mapTermUses,
+  newVreg,
+  rpo,
+  successors,
+  termUses,
+  uses,
 } from "../ir.js";
 
 const FP = 10;
@@ -19,8 +32,11 @@ const tracked = (r: Reg): boolean => r !== FP;
 function liveness(f: Func, order: number[]): Map<number, Set<Reg>> {
   const liveIn = new Map<number, Set<Reg>>();
   const liveOut = new Map<number, Set<Reg>>();
-  for (const id of order) { liveIn.set(id, new Set()); liveOut.set(id, new Set()); }
-  for (let changed = true; changed;) {
+  for (const id of order) {
+    liveIn.set(id, new Set());
+    liveOut.set(id, new Set());
+  }
+  for (let changed = true; changed; ) {
     changed = false;
     for (const id of [...order].reverse()) {
       const b = f.blocks[id]!;
@@ -28,7 +44,10 @@ function liveness(f: Func, order: number[]): Map<number, Set<Reg>> {
       for (const s of successors(b.term)) for (const r of liveIn.get(s)!) out.add(r);
       liveOut.set(id, out);
       const live = liveAcross(b, out, () => {});
-      if (live.size !== liveIn.get(id)!.size) { liveIn.set(id, live); changed = true; }
+      if (live.size !== liveIn.get(id)!.size) {
+        liveIn.set(id, live);
+        changed = true;
+      }
     }
   }
   return liveOut;
@@ -89,13 +108,19 @@ function coalesce(g: Graph, temps: Set<Reg>): Map<Reg, Reg> {
   };
   for (const [d, s] of g.moves) {
     if (temps.has(d) || temps.has(s)) continue;
-    let a = find(d), b = find(s);
+    let a = find(d),
+      b = find(s);
     if (a === b || (a < VREG0 && b < VREG0)) continue;
     if (b < VREG0) [a, b] = [b, a]; // keep a physical register as the representative
-    const na = node(g, a), nb = node(g, b);
+    const na = node(g, a),
+      nb = node(g, b);
     if (na.has(b)) continue;
     parent.set(b, a);
-    for (const n of nb) { na.add(n); node(g, n).delete(b); node(g, n).add(a); }
+    for (const n of nb) {
+      na.add(n);
+      node(g, n).delete(b);
+      node(g, n).add(a);
+    }
   }
   return parent;
 }
@@ -103,11 +128,15 @@ function coalesce(g: Graph, temps: Set<Reg>): Map<Reg, Reg> {
 const ORDER_TEMP = [1, 2, 3, 4, 5, 0, 6, 7, 8, 9];
 
 function color(g: Graph, parent: Map<Reg, Reg>, temps: Set<Reg>): { colors: Map<Reg, Reg>; failed: Reg[] } {
-  const find = (r: Reg): Reg => { while (parent.has(r)) r = parent.get(r)!; return r; };
+  const find = (r: Reg): Reg => {
+    while (parent.has(r)) r = parent.get(r)!;
+    return r;
+  };
   const colors = new Map<Reg, Reg>();
   const prefs = new Map<Reg, Reg[]>();
   for (const [d, s] of g.moves) {
-    const a = find(d), b = find(s);
+    const a = find(d),
+      b = find(s);
     if (a === b) continue;
     (prefs.get(a) ?? prefs.set(a, []).get(a)!).push(b);
     (prefs.get(b) ?? prefs.set(b, []).get(b)!).push(a);
@@ -119,7 +148,10 @@ function color(g: Graph, parent: Map<Reg, Reg>, temps: Set<Reg>): { colors: Map<
   const colorOf = (r: Reg): Reg | undefined => (r < VREG0 ? r : colors.get(find(r)));
   for (const n of nodes) {
     const forbidden = new Set<Reg>();
-    for (const m of g.adj.get(n)!) { const c = colorOf(m); if (c !== undefined) forbidden.add(c); }
+    for (const m of g.adj.get(n)!) {
+      const c = colorOf(m);
+      if (c !== undefined) forbidden.add(c);
+    }
     const pref = (prefs.get(n) ?? []).map(colorOf).find((c) => c !== undefined && !forbidden.has(c));
     const c = pref ?? ORDER_TEMP.find((r) => !forbidden.has(r));
     if (c === undefined) failed.push(n);
@@ -133,26 +165,44 @@ function renameOp(o: Op, from: Reg, to: Reg): Op {
   const r = (x: Reg): Reg => (x === from ? to : x);
   const v = (x: Val): Val => (x === from ? to : x);
   switch (o.op) {
-    case "mov": return { ...o, dst: r(o.dst), src: v(o.src) };
-    case "alu": return { ...o, dst: r(o.dst), a: v(o.a), b: v(o.b) };
-    case "swap": return { ...o, dst: r(o.dst), src: r(o.src) };
-    case "load": return { ...o, dst: r(o.dst), base: r(o.base) };
-    case "store": return { ...o, base: r(o.base), src: v(o.src) };
-    case "xadd": return { ...o, base: r(o.base), src: r(o.src) };
-    case "ldmap": case "frame": return { ...o, dst: r(o.dst) };
-    case "call": return { ...o, dst: o.dst === undefined ? undefined : r(o.dst), args: o.args.map(v) };
-    case "callp": return o;
+    case "mov":
+      return { ...o, dst: r(o.dst), src: v(o.src) };
+    case "alu":
+      return { ...o, dst: r(o.dst), a: v(o.a), b: v(o.b) };
+    case "swap":
+      return { ...o, dst: r(o.dst), src: r(o.src) };
+    case "load":
+      return { ...o, dst: r(o.dst), base: r(o.base) };
+    case "store":
+      return { ...o, base: r(o.base), src: v(o.src) };
+    case "xadd":
+      return { ...o, base: r(o.base), src: r(o.src) };
+    case "ldmap":
+    case "frame":
+      return { ...o, dst: r(o.dst) };
+    case "call":
+      return { ...o, dst: o.dst === undefined ? undefined : r(o.dst), args: o.args.map(v) };
+    case "callp":
+      return o;
   }
 }
 
 function spill(f: Func, reg: Reg, temps: Set<Reg>): void {
   const slot = allocStack(f, 8);
-  const temp = (): Reg => { const t = newVreg(f); temps.add(t); return t; };
+  const temp = (): Reg => {
+    const t = newVreg(f);
+    temps.add(t);
+    return t;
+  };
   for (const b of f.blocks) {
     const out: Op[] = [];
     for (const o of b.ops) {
-      const u = uses(o).includes(reg), d = defs(o).includes(reg);
-      if (!u && !d) { out.push(o); continue; }
+      const u = uses(o).includes(reg),
+        d = defs(o).includes(reg);
+      if (!u && !d) {
+        out.push(o);
+        continue;
+      }
       const t = temp();
       if (u) out.push({ op: "load", dst: t, base: FP, off: slot, size: 8, span: o.span });
       out.push(renameOp(o, reg, t));
@@ -178,7 +228,10 @@ export function allocate(f: Func): boolean {
     const parent = coalesce(g, temps);
     const { colors, failed } = color(g, parent, temps);
     if (failed.length) {
-      const find = (r: Reg): Reg => { while (parent.has(r)) r = parent.get(r)!; return r; };
+      const find = (r: Reg): Reg => {
+        while (parent.has(r)) r = parent.get(r)!;
+        return r;
+      };
       const members = [...g.adj.keys()].filter((r) => r >= VREG0 && !temps.has(r) && failed.includes(find(r)));
       if (!members.length) return false;
       for (const r of members) spill(f, r, temps);
@@ -188,7 +241,7 @@ export function allocate(f: Func): boolean {
       if (r < VREG0) return r;
       let x = r;
       while (parent.has(x)) x = parent.get(x)!;
-      return x < VREG0 ? x : colors.get(x) ?? 0;
+      return x < VREG0 ? x : (colors.get(x) ?? 0);
     };
     rewrite(f, phys);
     if (f.stack > spillBase) packSpillSlots(f, spillBase);
@@ -199,12 +252,14 @@ export function allocate(f: Func): boolean {
 
 function rewrite(f: Func, phys: (r: Reg) => Reg): void {
   for (const b of f.blocks) {
-    b.ops = b.ops.map((o) => {
-      let x = o;
-      // renaming one vreg at a time is safe: targets are physical (< VREG0) and never collide with vregs
-      for (const r of new Set([...uses(o), ...defs(o)])) if (r >= VREG0) x = renameOp(x, r, phys(r));
-      return x;
-    }).filter((o) => !(o.op === "mov" && o.src === o.dst && !o.w32));
+    b.ops = b.ops
+      .map((o) => {
+        let x = o;
+        // renaming one vreg at a time is safe: targets are physical (< VREG0) and never collide with vregs
+        for (const r of new Set([...uses(o), ...defs(o)])) if (r >= VREG0) x = renameOp(x, r, phys(r));
+        return x;
+      })
+      .filter((o) => !(o.op === "mov" && o.src === o.dst && !o.w32));
     b.term = mapTermUses(b.term, (r) => phys(r));
   }
   f.ctx = phys(f.ctx);
@@ -228,7 +283,8 @@ function packSpillSlots(f: Func, base: number): void {
     const live = new Set<number>();
     for (const s of successors(b.term)) for (const x of liveIn.get(s) ?? []) live.add(x);
     for (let i = b.ops.length - 1; i >= 0; i--) {
-      const o = b.ops[i]!, slot = isSlot(o);
+      const o = b.ops[i]!,
+        slot = isSlot(o);
       if (slot === undefined) continue;
       if (record) interfere.get(slot) ?? interfere.set(slot, new Set());
       if (o.op === "store") {
@@ -239,11 +295,14 @@ function packSpillSlots(f: Func, base: number): void {
     if (record) for (const x of live) for (const y of live) edge(x, y);
     return live;
   };
-  for (let changed = true; changed;) {
+  for (let changed = true; changed; ) {
     changed = false;
     for (const id of [...order].reverse()) {
       const live = walk(id, false);
-      if (live.size !== liveIn.get(id)!.size) { liveIn.set(id, live); changed = true; }
+      if (live.size !== liveIn.get(id)!.size) {
+        liveIn.set(id, live);
+        changed = true;
+      }
     }
   }
   for (const id of order) walk(id, true);
@@ -256,6 +315,9 @@ function packSpillSlots(f: Func, base: number): void {
   }
   const offset = (slot: number): number => -(base + 8 * (color.get(slot)! + 1));
   for (const b of f.blocks)
-    b.ops = b.ops.map((o) => { const slot = isSlot(o); return slot === undefined ? o : { ...o, off: offset(slot) }; });
+    b.ops = b.ops.map((o) => {
+      const slot = isSlot(o);
+      return slot === undefined ? o : { ...o, off: offset(slot) };
+    });
   f.stack = base + 8 * (color.size ? Math.max(...color.values()) + 1 : 0);
 }

@@ -9,8 +9,20 @@ import { type Cond, CONDS, invertCond, swapCond } from "../../isa/cond.js";
 import { type AluOp, type Block, type Func, type Op, type Size, type Term, type Val, rpo } from "../ir.js";
 
 const ALU_CODE: Record<AluOp, number> = {
-  add: ALU.ADD, sub: ALU.SUB, mul: ALU.MUL, div: ALU.DIV, sdiv: ALU.DIV, mod: ALU.MOD, smod: ALU.MOD,
-  or: ALU.OR, and: ALU.AND, xor: ALU.XOR, lsh: ALU.LSH, rsh: ALU.RSH, arsh: ALU.ARSH, neg: ALU.NEG,
+  add: ALU.ADD,
+  sub: ALU.SUB,
+  mul: ALU.MUL,
+  div: ALU.DIV,
+  sdiv: ALU.DIV,
+  mod: ALU.MOD,
+  smod: ALU.MOD,
+  or: ALU.OR,
+  and: ALU.AND,
+  xor: ALU.XOR,
+  lsh: ALU.LSH,
+  rsh: ALU.RSH,
+  arsh: ALU.ARSH,
+  neg: ALU.NEG,
 };
 const SIZE_CODE: Record<Size, number> = { 1: SIZE.B, 2: SIZE.H, 4: SIZE.W, 8: SIZE.DW };
 
@@ -86,19 +98,26 @@ function selectOp(o: Op): Insn[] {
       out.push(ins(CLASS.ALU | ALU.END | 0x08, o.dst, 0, 0, o.bits, s));
       return out;
     }
-    case "load": return [ins(CLASS.LDX | MODE.MEM | SIZE_CODE[o.size], o.dst, o.base, o.off, 0, s)];
+    case "load":
+      return [ins(CLASS.LDX | MODE.MEM | SIZE_CODE[o.size], o.dst, o.base, o.off, 0, s)];
     case "store":
-      if (typeof o.src === "bigint") return [ins(CLASS.ST | MODE.MEM | SIZE_CODE[o.size], o.base, 0, o.off, i32(o.src), s)];
+      if (typeof o.src === "bigint")
+        return [ins(CLASS.ST | MODE.MEM | SIZE_CODE[o.size], o.base, 0, o.off, i32(o.src), s)];
       return [ins(CLASS.STX | MODE.MEM | SIZE_CODE[o.size], o.base, o.src, o.off, 0, s)];
-    case "xadd": return [ins(CLASS.STX | MODE.ATOMIC | SIZE_CODE[o.size], o.base, o.src, o.off, ALU.ADD, s)];
+    case "xadd":
+      return [ins(CLASS.STX | MODE.ATOMIC | SIZE_CODE[o.size], o.base, o.src, o.off, ALU.ADD, s)];
     // src 0 like clang: the loader (or libbpf) sets BPF_PSEUDO_MAP_FD when it relocates the map
-    case "ldmap": return [{ ...ins(LD_IMM64, o.dst, 0, 0, 0, s), imm64: 0n, symbol: o.map }];
-    case "frame": return [
-      ins(CLASS.ALU64 | ALU.MOV | SRC.X, o.dst, 10, 0, 0, s),
-      ins(CLASS.ALU64 | ALU.ADD | SRC.K, o.dst, 0, 0, o.off, s),
-    ];
-    case "callp": return [ins(CLASS.JMP | JMP.CALL, 0, 0, 0, o.helper, s)];
-    case "call": throw new Error("select: call not expanded");
+    case "ldmap":
+      return [{ ...ins(LD_IMM64, o.dst, 0, 0, 0, s), imm64: 0n, symbol: o.map }];
+    case "frame":
+      return [
+        ins(CLASS.ALU64 | ALU.MOV | SRC.X, o.dst, 10, 0, 0, s),
+        ins(CLASS.ALU64 | ALU.ADD | SRC.K, o.dst, 0, 0, o.off, s),
+      ];
+    case "callp":
+      return [ins(CLASS.JMP | JMP.CALL, 0, 0, 0, o.helper, s)];
+    case "call":
+      throw new Error("select: call not expanded");
   }
 }
 
@@ -112,9 +131,10 @@ function cmp(f: Func, cc: Cond, a: Val, b: Val, w32: boolean, to: number, span?:
     throw new Error("select: comparison of two constants");
   }
   const cls = w32 ? CLASS.JMP32 : CLASS.JMP;
-  const base = typeof b === "bigint"
-    ? ins(cls | CONDS[cc].op | SRC.K, a, 0, 0, i32(b), span)
-    : ins(cls | CONDS[cc].op | SRC.X, a, b, 0, 0, span);
+  const base =
+    typeof b === "bigint"
+      ? ins(cls | CONDS[cc].op | SRC.K, a, 0, 0, i32(b), span)
+      : ins(cls | CONDS[cc].op | SRC.X, a, b, 0, 0, span);
   return { ...base, target: blockLabel(f, to) };
 }
 

@@ -28,22 +28,36 @@ interface Flow {
   prune: boolean[];
 }
 
-export function estimateVerifierWork(insns: readonly Insn[], labels: ReadonlyMap<string, number>, limit: number): CostEstimate {
+export function estimateVerifierWork(
+  insns: readonly Insn[],
+  labels: ReadonlyMap<string, number>,
+  limit: number,
+): CostEstimate {
   const flow = analyse(insns, labels);
   return walk(insns, flow, limit);
 }
 
 const isCond = (i: Insn): boolean => {
-  const cls = i.code & 7, op = i.code & 0xf0;
-  return (cls === CLASS.JMP || cls === CLASS.JMP32) && op !== JMP.JA && op !== JMP.CALL && op !== JMP.EXIT && op !== JMP.JCOND;
+  const cls = i.code & 7,
+    op = i.code & 0xf0;
+  return (
+    (cls === CLASS.JMP || cls === CLASS.JMP32) &&
+    op !== JMP.JA &&
+    op !== JMP.CALL &&
+    op !== JMP.EXIT &&
+    op !== JMP.JCOND
+  );
 };
 
 function successors(insns: readonly Insn[], labels: ReadonlyMap<string, number>, k: number): number[] {
-  const i = insns[k]!, cls = i.code & 7, op = i.code & 0xf0;
+  const i = insns[k]!,
+    cls = i.code & 7,
+    op = i.code & 0xf0;
   if (cls !== CLASS.JMP && cls !== CLASS.JMP32) return [k + 1];
   if (op === JMP.EXIT) return [];
   if (op === JMP.CALL) return [k + 1];
-  const to = i.target !== undefined ? labels.get(i.target)! : k + 1 + (i.code === (CLASS.JMP32 | JMP.JA) ? i.imm : i.off);
+  const to =
+    i.target !== undefined ? labels.get(i.target)! : k + 1 + (i.code === (CLASS.JMP32 | JMP.JA) ? i.imm : i.off);
   return op === JMP.JA ? [to] : [k + 1, to];
 }
 
@@ -51,10 +65,12 @@ function analyse(insns: readonly Insn[], labels: ReadonlyMap<string, number>): F
   const n = insns.length;
   const succ = insns.map((_, k) => successors(insns, labels, k));
   const prune = new Array<boolean>(n + 1).fill(false);
-  succ.forEach((s, k) => { if (isCond(insns[k]!) || (insns[k]!.code & 0xf0) === JMP.JA) for (const t of s) prune[t] = true; });
+  succ.forEach((s, k) => {
+    if (isCond(insns[k]!) || (insns[k]!.code & 0xf0) === JMP.JA) for (const t of s) prune[t] = true;
+  });
   const relevant = new Array<number>(n).fill(0);
   // backward to a fixed point (the code is acyclic, so a few sweeps in reverse order suffice)
-  for (let changed = true; changed;) {
+  for (let changed = true; changed; ) {
     changed = false;
     for (let k = n - 1; k >= 0; k--) {
       let out = 0;
@@ -68,7 +84,11 @@ function analyse(insns: readonly Insn[], labels: ReadonlyMap<string, number>): F
 
 /** Registers relevant before `i`, given those relevant after it. */
 function transferBack(i: Insn, out: number): number {
-  const cls = i.code & 7, op = i.code & 0xf0, d = 1 << i.dst, s = 1 << i.src, x = (i.code & SRC.X) !== 0;
+  const cls = i.code & 7,
+    op = i.code & 0xf0,
+    d = 1 << i.dst,
+    s = 1 << i.src,
+    x = (i.code & SRC.X) !== 0;
   if (isCond(i)) return out | d | (x ? s : 0);
   if (cls === CLASS.ALU || cls === CLASS.ALU64) {
     if (!(out & d)) return out;
@@ -80,7 +100,10 @@ function transferBack(i: Insn, out: number): number {
   return out;
 }
 
-interface Frame { k: number; regs: Val[] }
+interface Frame {
+  k: number;
+  regs: Val[];
+}
 
 function walk(insns: readonly Insn[], flow: Flow, limit: number): CostEstimate {
   const seen = new Map<number, Seen>();
@@ -118,7 +141,8 @@ function walk(insns: readonly Insn[], flow: Flow, limit: number): CostEstimate {
 function hottestLine(insns: readonly Insn[], forks: Map<number, number>): CostEstimate["hottest"] {
   const byLine = new Map<string, { insn: number; forks: number }>();
   for (const [k, n] of forks) {
-    const s = insns[k]!.span, key = s ? `${s.file}:${s.offset}` : `#${k}`;
+    const s = insns[k]!.span,
+      key = s ? `${s.file}:${s.offset}` : `#${k}`;
     const e = byLine.get(key);
     if (e) e.forks += n;
     else byLine.set(key, { insn: k, forks: n });
@@ -129,14 +153,18 @@ function hottestLine(insns: readonly Insn[], forks: Map<number, number>): CostEs
 }
 
 /** States seen at one prune point: exact keys, and the few with unknown registers that cover others. */
-interface Seen { keys: Set<string>; partial: Val[][] }
+interface Seen {
+  keys: Set<string>;
+  partial: Val[][];
+}
 const MAX_PARTIAL = 16;
 
 /** True if an earlier state at `k` covers this one (each relevant register unknown there or equal). */
 function visited(seen: Map<number, Seen>, k: number, regs: Val[], mask: number): boolean {
   let at = seen.get(k);
   if (!at) seen.set(k, (at = { keys: new Set(), partial: [] }));
-  let key = "", unknown = false;
+  let key = "",
+    unknown = false;
   for (let r = 0; r < 11; r++) {
     if (!(mask & (1 << r))) continue;
     const v = regs[r];
@@ -157,7 +185,9 @@ function operand(i: Insn, regs: Val[]): Val {
 
 /** The outcome of a conditional jump on known operands, or undefined. */
 function decide(i: Insn, regs: Val[]): boolean | undefined {
-  const a = regs[i.dst], b = operand(i, regs), cc = condOfCode(i.code);
+  const a = regs[i.dst],
+    b = operand(i, regs),
+    cc = condOfCode(i.code);
   if (a === undefined || b === undefined || cc === undefined) return undefined;
   return evalCond(cc, a, b, (i.code & 7) === CLASS.JMP32);
 }
@@ -166,7 +196,8 @@ function decide(i: Insn, regs: Val[]): boolean | undefined {
 function refine(i: Insn, regs: Val[], taken: boolean): Val[] {
   const op = i.code & 0xf0;
   const v = operand(i, regs);
-  if ((i.code & 7) !== CLASS.JMP || v === undefined || !((op === JMP.JEQ && taken) || (op === JMP.JNE && !taken))) return regs;
+  if ((i.code & 7) !== CLASS.JMP || v === undefined || !((op === JMP.JEQ && taken) || (op === JMP.JNE && !taken)))
+    return regs;
   const out = regs.slice();
   out[i.dst] = v;
   return out;
@@ -178,35 +209,62 @@ function step(i: Insn, regs: Val[]): Val[] {
   const out = regs.slice();
   if (cls === CLASS.ALU || cls === CLASS.ALU64) out[i.dst] = alu(i, regs);
   else if (cls === CLASS.LDX) out[i.dst] = undefined;
-  else if (i.code === LD_IMM64) out[i.dst] = i.symbol === undefined ? BigInt.asUintN(64, i.imm64 ?? BigInt(i.imm)) : undefined;
+  else if (i.code === LD_IMM64)
+    out[i.dst] = i.symbol === undefined ? BigInt.asUintN(64, i.imm64 ?? BigInt(i.imm)) : undefined;
   else if (cls === CLASS.JMP && (i.code & 0xf0) === JMP.CALL) for (const r of CALLER_SAVED) out[r] = undefined;
   else if (cls === CLASS.STX && (i.code & 0xe0) === 0xc0) out[i.src] = out[0] = undefined; // atomics may write src / r0
   return out;
 }
 
 function alu(i: Insn, regs: Val[]): Val {
-  const op = i.code & 0xf0, w32 = (i.code & 7) === CLASS.ALU;
+  const op = i.code & 0xf0,
+    w32 = (i.code & 7) === CLASS.ALU;
   const b = i.code & SRC.X ? regs[i.src] : BigInt.asUintN(64, BigInt(i.imm));
   if (op === 0xb0) return i.off !== 0 || b === undefined ? undefined : w32 ? b & 0xffffffffn : b;
   const a = regs[i.dst];
   if (a === undefined || (b === undefined && op !== 0x80) || i.off !== 0) return undefined;
   const bits = w32 ? 32 : 64;
-  const x = BigInt.asUintN(bits, a), y = BigInt.asUintN(bits, b ?? 0n);
+  const x = BigInt.asUintN(bits, a),
+    y = BigInt.asUintN(bits, b ?? 0n);
   const sh = y & BigInt(bits - 1);
   let r: bigint | undefined;
   switch (op) {
-    case 0x00: r = x + y; break;
-    case 0x10: r = x - y; break;
-    case 0x20: r = x * y; break;
-    case 0x30: r = y === 0n ? 0n : x / y; break;
-    case 0x90: r = y === 0n ? x : x % y; break;
-    case 0x40: r = x | y; break;
-    case 0x50: r = x & y; break;
-    case 0xa0: r = x ^ y; break;
-    case 0x60: r = x << sh; break;
-    case 0x70: r = x >> sh; break;
-    case 0xc0: r = BigInt.asIntN(bits, x) >> sh; break;
-    case 0x80: r = -x; break;
+    case 0x00:
+      r = x + y;
+      break;
+    case 0x10:
+      r = x - y;
+      break;
+    case 0x20:
+      r = x * y;
+      break;
+    case 0x30:
+      r = y === 0n ? 0n : x / y;
+      break;
+    case 0x90:
+      r = y === 0n ? x : x % y;
+      break;
+    case 0x40:
+      r = x | y;
+      break;
+    case 0x50:
+      r = x & y;
+      break;
+    case 0xa0:
+      r = x ^ y;
+      break;
+    case 0x60:
+      r = x << sh;
+      break;
+    case 0x70:
+      r = x >> sh;
+      break;
+    case 0xc0:
+      r = BigInt.asIntN(bits, x) >> sh;
+      break;
+    case 0x80:
+      r = -x;
+      break;
   }
   return r === undefined ? undefined : BigInt.asUintN(bits, r) & U64;
 }

@@ -27,14 +27,24 @@ export function checkCall(cx: CheckCtx, e: A.CallExpr): A.Type {
     const h = HELPERS[b.name];
     if (h) {
       e.callee = { kind: "helper", name: b.name };
-      checkArgs(cx, e, h.params.map((p) => INT_TYPES[p]), fn.name);
+      checkArgs(
+        cx,
+        e,
+        h.params.map((p) => INT_TYPES[p]),
+        fn.name,
+      );
       return valueType(h.returns);
     }
     const level = LOG_LEVELS[b.name];
     if (level) return logCall(cx, e, level);
     if (FORMATS[b.name]) {
       checkArgsLoosely(cx, e);
-      return fail(cx, "logArg", `'${fn.name}()' can only be used inside a log message template, e.g. info(\`\${${fn.name}(x)}\`).`, e);
+      return fail(
+        cx,
+        "logArg",
+        `'${fn.name}()' can only be used inside a log message template, e.g. info(\`\${${fn.name}(x)}\`).`,
+        e,
+      );
     }
   }
   checkArgsLoosely(cx, e);
@@ -55,13 +65,25 @@ function userCall(cx: CheckCtx, e: A.CallExpr, decl: A.FunctionDecl): A.Type {
 }
 
 function checkArgs(cx: CheckCtx, e: A.CallExpr, params: A.Type[], what: string): void {
-  if (e.args.length !== params.length) report(cx, "argCount", `Expected ${params.length} argument${params.length === 1 ? "" : "s"}, but got ${e.args.length}.`, e.span);
+  if (e.args.length !== params.length)
+    report(
+      cx,
+      "argCount",
+      `Expected ${params.length} argument${params.length === 1 ? "" : "s"}, but got ${e.args.length}.`,
+      e.span,
+    );
   e.args.forEach((a, i) => {
     const p = params[i];
     const t = checkValue(cx, a, p);
     const range = p && outOfRange(cx, a, t, p);
     if (range) report(cx, "notAssignable", range, a.span);
-    else if (p && !assignable(t, p, cv(cx, a))) report(cx, "notAssignable", `Argument of type '${typeName(t)}' is not assignable to parameter of type '${typeName(p)}' (in a call to '${what}').`, a.span);
+    else if (p && !assignable(t, p, cv(cx, a)))
+      report(
+        cx,
+        "notAssignable",
+        `Argument of type '${typeName(t)}' is not assignable to parameter of type '${typeName(p)}' (in a call to '${what}').`,
+        a.span,
+      );
   });
 }
 
@@ -85,7 +107,9 @@ function methodCall(cx: CheckCtx, e: A.CallExpr, m: A.MemberExpr): A.Type {
     return fail(cx, "possiblyNull", `'${name}' is possibly 'null'.`, m.object);
   }
   if (ot.kind === "map") return fail(cx, "mapDecl", "Maps can only be used through their declared name.", m.object);
-  return fail(cx, "propertyMissing", `Property '${m.property}' does not exist on type '${typeName(ot)}'.`, { span: m.propertySpan });
+  return fail(cx, "propertyMissing", `Property '${m.property}' does not exist on type '${typeName(ot)}'.`, {
+    span: m.propertySpan,
+  });
 }
 
 function mapCall(cx: CheckCtx, e: A.CallExpr, m: A.MemberExpr, t: A.MapType, decl: A.MapDecl): A.Type {
@@ -94,7 +118,12 @@ function mapCall(cx: CheckCtx, e: A.CallExpr, m: A.MemberExpr, t: A.MapType, dec
     checkArgsLoosely(cx, e);
     if (!MAPS[t.mapKind]) return ERROR; // the map's class was reported at its declaration
     const known = Object.keys(MAPS[t.mapKind]?.methods ?? {}).join(", ");
-    return fail(cx, "propertyMissing", `Property '${m.property}' does not exist on type '${typeName(t)}'. Map methods: ${known}.`, { span: m.propertySpan });
+    return fail(
+      cx,
+      "propertyMissing",
+      `Property '${m.property}' does not exist on type '${typeName(t)}'. Map methods: ${known}.`,
+      { span: m.propertySpan },
+    );
   }
   e.callee = { kind: "mapMethod", map: decl, method: m.property };
   const params = method.params.map((p) => (p === "key" ? t.key : p === "value" ? t.value : INT_TYPES[p]));
@@ -106,11 +135,18 @@ function ctxCall(cx: CheckCtx, e: A.CallExpr, m: A.MemberExpr): A.Type {
   const def = CTX_METHODS[m.property];
   if (!def) {
     checkArgsLoosely(cx, e);
-    return fail(cx, "propertyMissing", `Property '${m.property}' does not exist on type 'XdpContext'.`, { span: m.propertySpan });
+    return fail(cx, "propertyMissing", `Property '${m.property}' does not exist on type 'XdpContext'.`, {
+      span: m.propertySpan,
+    });
   }
   if (m.property !== "header") {
     e.callee = { kind: "ctxMethod", method: m.property };
-    checkArgs(cx, e, def.params.map((p) => (p === "header" ? ERROR : INT_TYPES[p])), `ctx.${m.property}`);
+    checkArgs(
+      cx,
+      e,
+      def.params.map((p) => (p === "header" ? ERROR : INT_TYPES[p])),
+      `ctx.${m.property}`,
+    );
     cx.flow.adjust();
     return valueType(def.returns as ValueKind);
   }
@@ -126,9 +162,20 @@ function ctxCall(cx: CheckCtx, e: A.CallExpr, m: A.MemberExpr): A.Type {
   const range = outOfRange(cx, off, ot, INT_TYPES.u32);
   if (range) report(cx, "notAssignable", range, off.span);
   else if (!isError(ot) && !(isInt(ot) && assignable(ot, INT_TYPES.u32, cv(cx, off))))
-    report(cx, "notAssignable", `Argument of type '${typeName(ot)}' is not assignable to parameter of type 'u32'.`, off.span);
+    report(
+      cx,
+      "notAssignable",
+      `Argument of type '${typeName(ot)}' is not assignable to parameter of type 'u32'.`,
+      off.span,
+    );
   if (!header) {
-    if (!isError(ht)) report(cx, "headerArg", `The first argument of ctx.header() must be a header type (${Object.keys(HEADERS).join(", ")}).`, h.span);
+    if (!isError(ht))
+      report(
+        cx,
+        "headerArg",
+        `The first argument of ctx.header() must be a header type (${Object.keys(HEADERS).join(", ")}).`,
+        h.span,
+      );
     return ERROR;
   }
   e.callee = { kind: "ctxMethod", method: "header", header };
@@ -188,7 +235,12 @@ function logArg(cx: CheckCtx, x: A.Expr): A.LogArg | undefined {
   if (isInt(t)) return { expr: x, kind: t.signed ? "i64" : "u64" };
   if (t.kind === "bool") return { expr: x, kind: "bool" };
   if (t.kind === "action") return { expr: x, kind: "u64" };
-  report(cx, "logArg", `Log arguments must be integers, bool or formatter calls ipv4(x), hex(x), mac(x); got '${typeName(t)}'.`, x.span);
+  report(
+    cx,
+    "logArg",
+    `Log arguments must be integers, bool or formatter calls ipv4(x), hex(x), mac(x); got '${typeName(t)}'.`,
+    x.span,
+  );
   return undefined;
 }
 

@@ -17,7 +17,6 @@ import { checkValue } from "./expr.js";
 import { checkCall } from "./calls.js";
 import { body, checkStore, inferReturn } from "./stmt.js";
 
-
 export interface CheckResult {
   program: A.CheckedProgram;
   diagnostics: Diagnostic[];
@@ -45,12 +44,15 @@ const INDEXED_MAPS = new Set<number>([MAP_TYPE.ARRAY, MAP_TYPE.PERCPU_ARRAY]);
 function run(cx: CheckCtx, ast: A.Program): A.CheckedProgram {
   const exported = new Set(exportedNames());
   for (const item of ast.items) if (item.kind === "ImportDecl") importDecl(cx, item, exported);
-  const maps: A.MapDecl[] = [], consts: A.ConstDecl[] = [], fns: A.FunctionDecl[] = [];
+  const maps: A.MapDecl[] = [],
+    consts: A.ConstDecl[] = [],
+    fns: A.FunctionDecl[] = [];
   for (const item of ast.items) {
     if (item.kind === "MapDecl") maps.push(item);
     else if (item.kind === "ConstDecl") consts.push(item);
     else if (item.kind === "FunctionDecl") fns.push(item);
-    else if (item.kind === "Unsupported" && !(ast.syntaxErrors && item.what === "top-level-statement")) reportUnsupported(cx, item.what, item.span);
+    else if (item.kind === "Unsupported" && !(ast.syntaxErrors && item.what === "top-level-statement"))
+      reportUnsupported(cx, item.what, item.span);
   }
   for (const f of fns) global(cx, { kind: "function", name: f.name, decl: f }, f.nameSpan);
   cx.scopes = [];
@@ -61,14 +63,20 @@ function run(cx: CheckCtx, ast: A.Program): A.CheckedProgram {
   for (const f of fns) body(cx, f);
   const programs = fns.filter((f) => f.role === "xdp");
   if (programs.length === 0 && !cx.diagnostics.length)
-    report(cx, "noProgram", "No XDP program: export a function taking one XdpContext parameter, e.g. 'export function xdp_main(ctx: XdpContext): XdpAction'.", { file: ast.file, line: 1, col: 1, offset: 0, length: 0 });
+    report(
+      cx,
+      "noProgram",
+      "No XDP program: export a function taking one XdpContext parameter, e.g. 'export function xdp_main(ctx: XdpContext): XdpAction'.",
+      { file: ast.file, line: 1, col: 1, offset: 0, length: 0 },
+    );
   const functions = callGraph(cx, programs);
   return { ast, programs, functions, maps, consts };
 }
 
 function global(cx: CheckCtx, b: A.Binding, span: A.Span): void {
   if (!b.name) return;
-  if (cx.globals.has(b.name) || cx.imports.has(b.name)) report(cx, "redeclare", `Cannot redeclare block-scoped variable '${b.name}'.`, span);
+  if (cx.globals.has(b.name) || cx.imports.has(b.name))
+    report(cx, "redeclare", `Cannot redeclare block-scoped variable '${b.name}'.`, span);
   else cx.globals.set(b.name, b);
 }
 
@@ -81,9 +89,15 @@ function importDecl(cx: CheckCtx, d: A.ImportDecl, exported: Set<string>): void 
   for (const s of d.names) {
     if (!s.name) continue;
     if (UNSUPPORTED_MAPS.has(s.name)) {
-      report(cx, "mapDecl", `${s.name} is not supported yet; the map classes are ${Object.keys(MAPS).join(", ")}.`, s.span);
+      report(
+        cx,
+        "mapDecl",
+        `${s.name} is not supported yet; the map classes are ${Object.keys(MAPS).join(", ")}.`,
+        s.span,
+      );
       cx.imports.set(s.local, s.name); // declarations of it are then not reported again
-    } else if (!exported.has(s.name)) report(cx, "noExportedMember", `Module '"${MODULE_NAME}"' has no exported member '${s.name}'.`, s.span);
+    } else if (!exported.has(s.name))
+      report(cx, "noExportedMember", `Module '"${MODULE_NAME}"' has no exported member '${s.name}'.`, s.span);
     else if (cx.imports.has(s.local)) report(cx, "redeclare", `Duplicate identifier '${s.local}'.`, s.span);
     else cx.imports.set(s.local, s.name);
   }
@@ -97,7 +111,8 @@ function constDecl(cx: CheckCtx, k: A.ConstDecl): void {
   let type: A.Type = ann ?? t;
   if (ann) checkStore(cx, k.init, t, ann);
   if (k.init.constValue === undefined) {
-    if (!isError(t)) report(cx, "constantExpr", "Top-level constants must be compile-time constant integers (or bool).", k.init.span);
+    if (!isError(t))
+      report(cx, "constantExpr", "Top-level constants must be compile-time constant integers (or bool).", k.init.span);
     type = ERROR;
   }
   k.type = type;
@@ -111,22 +126,43 @@ function mapDecl(cx: CheckCtx, m: A.MapDecl): void {
   const cls = cat !== undefined ? MAPS[cat] : undefined;
   const type: A.MapType = { kind: "map", mapKind: cat ?? m.mapClass, key: INT_TYPES.u32, value: INT_TYPES.u32 };
   if (!cls) {
-    if (m.mapClass && !UNSUPPORTED_MAPS.has(cat ?? "")) report(cx, cat === undefined ? "cannotFindName" : "mapDecl", cat === undefined ? `Cannot find name '${m.mapClass}'.${MAPS[m.mapClass] ? ` Import it: import { ${m.mapClass} } from "tsebpf".` : ""}` : `'${m.mapClass}' is not a map class (${Object.keys(MAPS).join(", ")}).`, m.span);
+    if (m.mapClass && !UNSUPPORTED_MAPS.has(cat ?? ""))
+      report(
+        cx,
+        cat === undefined ? "cannotFindName" : "mapDecl",
+        cat === undefined
+          ? `Cannot find name '${m.mapClass}'.${MAPS[m.mapClass] ? ` Import it: import { ${m.mapClass} } from "tsebpf".` : ""}`
+          : `'${m.mapClass}' is not a map class (${Object.keys(MAPS).join(", ")}).`,
+        m.span,
+      );
   } else {
     const args = m.typeArgs.map((t) => resolveType(cx, t));
-    if (args.length !== cls.typeArgs) report(cx, "mapDecl", `${cat} takes ${cls.typeArgs} type argument${cls.typeArgs === 1 ? "" : "s"}, e.g. new ${cat}<${cls.typeArgs === 1 ? "u64" : "u32, u64"}>(1024).`, m.span);
+    if (args.length !== cls.typeArgs)
+      report(
+        cx,
+        "mapDecl",
+        `${cat} takes ${cls.typeArgs} type argument${cls.typeArgs === 1 ? "" : "s"}, e.g. new ${cat}<${cls.typeArgs === 1 ? "u64" : "u32, u64"}>(1024).`,
+        m.span,
+      );
     args.forEach((a, i) => {
-      if (!isError(a) && !isInt(a)) report(cx, "mapDecl", `Map keys and values must be integer types, not '${typeName(a)}'.`, m.typeArgs[i]!.span);
+      if (!isError(a) && !isInt(a))
+        report(cx, "mapDecl", `Map keys and values must be integer types, not '${typeName(a)}'.`, m.typeArgs[i]!.span);
     });
     const ints = args.map((a) => (isInt(a) ? a : INT_TYPES.u32));
     if (cls.typeArgs === 2) [type.key, type.value] = [ints[0] ?? INT_TYPES.u32, ints[1] ?? INT_TYPES.u32];
     else type.value = ints[0] ?? INT_TYPES.u32;
     if (INDEXED_MAPS.has(cls.type) && isInt(args[0] ?? ERROR) && type.key.name !== "u32")
-      report(cx, "mapDecl", `${cat} keys are array indexes: the key type must be u32, not '${type.key.name}'.`, m.typeArgs[0]!.span);
+      report(
+        cx,
+        "mapDecl",
+        `${cat} keys are array indexes: the key type must be u32, not '${type.key.name}'.`,
+        m.typeArgs[0]!.span,
+      );
     m.maxEntries = maxEntries(cx, m, cat!);
   }
   m.type = type;
-  if (RESERVED_MAPS.has(m.name)) report(cx, "mapDecl", `The map name '${m.name}' is reserved by tsebpf (log records).`, m.nameSpan);
+  if (RESERVED_MAPS.has(m.name))
+    report(cx, "mapDecl", `The map name '${m.name}' is reserved by tsebpf (log records).`, m.nameSpan);
   global(cx, { kind: "map", name: m.name, type, decl: m }, m.nameSpan);
 }
 
@@ -143,7 +179,8 @@ function maxEntries(cx: CheckCtx, m: A.MapDecl, cat: string): number | undefined
     report(cx, "mapDecl", "The size of a map must be a positive compile-time constant.", a.span);
     return undefined;
   }
-  if (cat === "RingBuf" && (v < 4096n || (v & (v - 1n)) !== 0n)) report(cx, "mapDecl", "A RingBuf size must be a power of two and at least 4096 bytes.", a.span);
+  if (cat === "RingBuf" && (v < 4096n || (v & (v - 1n)) !== 0n))
+    report(cx, "mapDecl", "A RingBuf size must be a power of two and at least 4096 bytes.", a.span);
   return Number(v);
 }
 
@@ -155,21 +192,40 @@ function signature(cx: CheckCtx, f: A.FunctionDecl): void {
       p.type = ERROR;
     } else p.type = resolveType(cx, p.typeAnn);
   }
-  const isXdp = f.exported && f.params.length === 1 && (f.params[0]!.type?.kind === "ctx" || isError(f.params[0]!.type));
+  const isXdp =
+    f.exported && f.params.length === 1 && (f.params[0]!.type?.kind === "ctx" || isError(f.params[0]!.type));
   f.role = isXdp ? "xdp" : "helper";
-  if (f.exported && !isXdp) report(cx, "programShape", "An exported function is an XDP program: it must take exactly one parameter of type XdpContext.", f.nameSpan);
+  if (f.exported && !isXdp)
+    report(
+      cx,
+      "programShape",
+      "An exported function is an XDP program: it must take exactly one parameter of type XdpContext.",
+      f.nameSpan,
+    );
   if (!isXdp) {
-    if (f.params.length > MAX_PARAMS) report(cx, "programShape", `Functions take at most ${MAX_PARAMS} parameters.`, f.nameSpan);
+    if (f.params.length > MAX_PARAMS)
+      report(cx, "programShape", `Functions take at most ${MAX_PARAMS} parameters.`, f.nameSpan);
     for (const p of f.params)
       if (p.type && !isError(p.type) && !isInt(p.type) && p.type.kind !== "bool" && p.type.kind !== "ctx")
-        report(cx, "programShape", `Function parameters must be integers, bool or XdpContext, not '${typeName(p.type)}'.`, p.span);
+        report(
+          cx,
+          "programShape",
+          `Function parameters must be integers, bool or XdpContext, not '${typeName(p.type)}'.`,
+          p.span,
+        );
   }
   if (f.returnTypeAnn) {
     const rt = resolveType(cx, f.returnTypeAnn);
     f.returnType = rt;
-    if (isXdp && !isError(rt) && rt.kind !== "action") report(cx, "programShape", `An XDP program must return XdpAction, not '${typeName(rt)}'.`, f.returnTypeAnn.span);
+    if (isXdp && !isError(rt) && rt.kind !== "action")
+      report(cx, "programShape", `An XDP program must return XdpAction, not '${typeName(rt)}'.`, f.returnTypeAnn.span);
     else if (!isXdp && !isError(rt) && !isInt(rt) && rt.kind !== "bool" && rt.kind !== "void" && rt.kind !== "action")
-      report(cx, "programShape", `Functions must return an integer, bool, XdpAction or void, not '${typeName(rt)}'.`, f.returnTypeAnn.span);
+      report(
+        cx,
+        "programShape",
+        `Functions must return an integer, bool, XdpAction or void, not '${typeName(rt)}'.`,
+        f.returnTypeAnn.span,
+      );
   } else f.returnType = isXdp ? ACTION : inferReturn(cx, f);
 }
 
@@ -250,4 +306,16 @@ function mayAdjust(node: unknown, adjusting: ReadonlySet<string>): boolean {
   return false;
 }
 
-const SKIP_KEYS = new Set(["span", "nameSpan", "propertySpan", "type", "binding", "callee", "member", "typeAnn", "returnTypeAnn", "typeArgs", "constValue"]);
+const SKIP_KEYS = new Set([
+  "span",
+  "nameSpan",
+  "propertySpan",
+  "type",
+  "binding",
+  "callee",
+  "member",
+  "typeAnn",
+  "returnTypeAnn",
+  "typeArgs",
+  "constValue",
+]);

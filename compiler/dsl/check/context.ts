@@ -11,7 +11,10 @@ import { fits, widens } from "../int-rule.js";
 import { diag, type CodeName, UNSUPPORTED } from "../codes.js";
 import { Flow } from "../flow.js";
 
-export interface CallSite { callee: A.FunctionDecl; span: Span }
+export interface CallSite {
+  callee: A.FunctionDecl;
+  span: Span;
+}
 
 export interface CheckCtx {
   readonly diagnostics: Diagnostic[];
@@ -45,10 +48,24 @@ export interface CheckCtx {
 
 export function newContext(call: CheckCtx["call"]): CheckCtx {
   return {
-    diagnostics: [], imports: new Map(), globals: new Map(), builtins: new Map(), scopes: [], flow: Flow.start(),
-    constLocals: new Map(), viewEpoch: new Map(), adjusting: new Set(), currentFn: undefined, returnType: ERROR,
-    loopVars: new Set(), loopHeads: new WeakMap(), callSites: new Map(), nextId: 0, flexible: new WeakSet(),
-    flexLocals: new Set(), call,
+    diagnostics: [],
+    imports: new Map(),
+    globals: new Map(),
+    builtins: new Map(),
+    scopes: [],
+    flow: Flow.start(),
+    constLocals: new Map(),
+    viewEpoch: new Map(),
+    adjusting: new Set(),
+    currentFn: undefined,
+    returnType: ERROR,
+    loopVars: new Set(),
+    loopHeads: new WeakMap(),
+    callSites: new Map(),
+    nextId: 0,
+    flexible: new WeakSet(),
+    flexLocals: new Set(),
+    call,
   };
 }
 
@@ -58,7 +75,10 @@ export function report(cx: CheckCtx, code: CodeName, message: string, span: Span
 
 export function reportUnsupported(cx: CheckCtx, what: string, span: Span): void {
   if (!what) return;
-  const u = UNSUPPORTED[what] ?? { code: "unsupported" as const, message: `This construct is not supported (${what}).` };
+  const u = UNSUPPORTED[what] ?? {
+    code: "unsupported" as const,
+    message: `This construct is not supported (${what}).`,
+  };
   report(cx, u.code, u.message, span);
 }
 
@@ -100,16 +120,28 @@ export function unknownName(cx: CheckCtx, name: string, span: Span): void {
 }
 
 export function isCatalogName(name: string): boolean {
-  return isIntName(name) || name === "XdpContext" || name === "XdpAction" || Object.hasOwn(HEADERS, name) || Object.hasOwn(CONSTANTS, name)
-    || Object.hasOwn(MAPS, name) || Object.hasOwn(HELPERS, name) || Object.hasOwn(LOG_LEVELS, name) || Object.hasOwn(FORMATS, name);
+  return (
+    isIntName(name) ||
+    name === "XdpContext" ||
+    name === "XdpAction" ||
+    Object.hasOwn(HEADERS, name) ||
+    Object.hasOwn(CONSTANTS, name) ||
+    Object.hasOwn(MAPS, name) ||
+    Object.hasOwn(HELPERS, name) ||
+    Object.hasOwn(LOG_LEVELS, name) ||
+    Object.hasOwn(FORMATS, name)
+  );
 }
 
 /** Resolve a written type against the imports, reporting errors. */
 export function resolveType(cx: CheckCtx, ref: A.TypeRef): A.Type {
   const r = resolveTypeRef(ref, (n) => cx.imports.get(n));
   if (r.kind === "type") return r.type;
-  const hint = r.code === "cannotFindName" && (isIntName(ref.name) || Object.hasOwn(HEADERS, ref.name) || ["XdpContext", "XdpAction", "bool"].includes(ref.name))
-    ? ` Import it: import { ${ref.name} } from "tsebpf".` : "";
+  const hint =
+    r.code === "cannotFindName" &&
+    (isIntName(ref.name) || Object.hasOwn(HEADERS, ref.name) || ["XdpContext", "XdpAction", "bool"].includes(ref.name))
+      ? ` Import it: import { ${ref.name} } from "tsebpf".`
+      : "";
   report(cx, r.code, r.message + hint, ref.span);
   return ERROR;
 }
@@ -125,7 +157,8 @@ export function cv(cx: CheckCtx, e: A.Expr): bigint | undefined {
 export function outOfRange(cx: CheckCtx, e: A.Expr, t: A.Type, dst: A.Type): string | undefined {
   const d = dst.kind === "nullable" ? dst.inner : dst;
   const v = e.constValue;
-  if (v === undefined || !isInt(t) || !isInt(d) || fits(v, d) || !(cx.flexible.has(e) || widens(t, d))) return undefined;
+  if (v === undefined || !isInt(t) || !isInt(d) || fits(v, d) || !(cx.flexible.has(e) || widens(t, d)))
+    return undefined;
   return `Type '${v}' is not assignable to type '${d.name}' (out of range).`;
 }
 

@@ -5,14 +5,43 @@
 import type * as A from "../ast.js";
 import { CTX_PROPERTIES, FORMATS, HEADERS, HELPERS, INT_TYPES, LOG_LEVELS, XDP_ACTIONS } from "../catalog.js";
 import { ACTION, BOOL, ERROR, NULL, STRING, assignable, isError, isInt, sameType, typeName } from "./types.js";
-import { type CompareOp, type ConstOp, binary, compare, constTakes, exact, fits, isShift, isU64, literalType, narrow, resultType, shiftCountOk, unary } from "../int-rule.js";
+import {
+  type CompareOp,
+  type ConstOp,
+  binary,
+  compare,
+  constTakes,
+  exact,
+  fits,
+  isShift,
+  isU64,
+  literalType,
+  narrow,
+  resultType,
+  shiftCountOk,
+  unary,
+} from "../int-rule.js";
 import { UNSUPPORTED } from "../codes.js";
 import { tscLiteralType } from "./tsc-literals.js";
 import { Flow } from "../flow.js";
-import { type CheckCtx, cv, fail, lookup, nonNull, outOfRange, report, reportUnsupported, resolveType, unknownName } from "./context.js";
+import {
+  type CheckCtx,
+  cv,
+  fail,
+  lookup,
+  nonNull,
+  outOfRange,
+  report,
+  reportUnsupported,
+  resolveType,
+  unknownName,
+} from "./context.js";
 
 /** The flows on the true and false paths of a condition (the caller's own copies). */
-export interface CondFlows { t: Flow<A.Binding>; f: Flow<A.Binding> }
+export interface CondFlows {
+  t: Flow<A.Binding>;
+  f: Flow<A.Binding>;
+}
 
 const CMP = new Set(["==", "!=", "===", "!==", "<", "<=", ">", ">="]);
 const EQ = new Set(["==", "!=", "===", "!=="]);
@@ -36,7 +65,12 @@ function requireValue(cx: CheckCtx, e: A.Expr, t: A.Type): A.Type {
   if (t.kind === "namespace") {
     const b = e.kind === "Identifier" ? e.binding : undefined;
     if (b?.kind === "function" || (b?.kind === "builtin" && (HELPERS[b.name] || LOG_LEVELS[b.name] || FORMATS[b.name])))
-      return fail(cx, "unsupported", `'${t.name}' is a function: call it, e.g. ${t.name}(…); functions are not values.`, e);
+      return fail(
+        cx,
+        "unsupported",
+        `'${t.name}' is a function: call it, e.g. ${t.name}(…); functions are not values.`,
+        e,
+      );
     return fail(cx, "typeAsValue", `'${t.name}' only refers to a type, but is being used as a value here.`, e);
   }
   return t;
@@ -46,24 +80,42 @@ function exprType(cx: CheckCtx, e: A.Expr, expected?: A.Type): A.Type {
   switch (e.kind) {
     case "IntLiteral":
       // tsc types u8…u64 as number: `x > 5n` would not type-check there (TS2365/TS2367)
-      if (e.bigint) report(cx, "literals", `BigInt literals are not supported: integer types are numbers for tsc; write ${e.raw.slice(0, -1)}.`, e.span);
+      if (e.bigint)
+        report(
+          cx,
+          "literals",
+          `BigInt literals are not supported: integer types are numbers for tsc; write ${e.raw.slice(0, -1)}.`,
+          e.span,
+        );
       cx.flexible.add(e);
       return constant(cx, e, e.value, expected);
-    case "BoolLiteral": return BOOL;
-    case "NullLiteral": return NULL;
-    case "StringLiteral": return STRING;
+    case "BoolLiteral":
+      return BOOL;
+    case "NullLiteral":
+      return NULL;
+    case "StringLiteral":
+      return STRING;
     case "TemplateLiteral":
       for (const x of e.exprs) checkExpr(cx, x);
       return STRING;
-    case "Identifier": return flexConst(cx, e, identifier(cx, e), expected);
-    case "MemberExpr": return member(cx, e);
-    case "CallExpr": return cx.call(cx, e);
-    case "UnaryExpr": return unaryExpr(cx, e, expected);
-    case "BinaryExpr": return binaryExpr(cx, e, expected);
-    case "LogicalExpr": return logical(cx, e);
-    case "ConditionalExpr": return conditionalExpr(cx, e, expected);
-    case "AsExpr": return asExpr(cx, e);
-    case "NewExpr": return fail(cx, UNSUPPORTED["new-expr"]!.code, UNSUPPORTED["new-expr"]!.message, e);
+    case "Identifier":
+      return flexConst(cx, e, identifier(cx, e), expected);
+    case "MemberExpr":
+      return member(cx, e);
+    case "CallExpr":
+      return cx.call(cx, e);
+    case "UnaryExpr":
+      return unaryExpr(cx, e, expected);
+    case "BinaryExpr":
+      return binaryExpr(cx, e, expected);
+    case "LogicalExpr":
+      return logical(cx, e);
+    case "ConditionalExpr":
+      return conditionalExpr(cx, e, expected);
+    case "AsExpr":
+      return asExpr(cx, e);
+    case "NewExpr":
+      return fail(cx, UNSUPPORTED["new-expr"]!.code, UNSUPPORTED["new-expr"]!.message, e);
     case "UnsupportedExpr":
       reportUnsupported(cx, e.what, e.span);
       return ERROR;
@@ -98,16 +150,24 @@ function identifier(cx: CheckCtx, e: A.Identifier): A.Type {
       if (cx.flexLocals.has(b)) cx.flexible.add(e);
       const epoch = cx.viewEpoch.get(b);
       if (epoch !== undefined && !cx.flow.valid(epoch))
-        return fail(cx, "headerArg", `Header view '${b.name}' was invalidated by ctx.adjustHead()/adjustTail(); read the header again.`, e);
+        return fail(
+          cx,
+          "headerArg",
+          `Header view '${b.name}' was invalidated by ctx.adjustHead()/adjustTail(); read the header again.`,
+          e,
+        );
       return b.type.kind === "nullable" && cx.flow.nonNull.has(b) ? b.type.inner : b.type;
     }
     case "const":
       e.constValue = b.value;
       if (!b.decl?.typeAnn) cx.flexible.add(e);
       return b.type;
-    case "map": return b.type;
-    case "function": return { kind: "namespace", name: b.name };
-    case "builtin": return { kind: "namespace", name: b.name }; // a type, class, helper or log function
+    case "map":
+      return b.type;
+    case "function":
+      return { kind: "namespace", name: b.name };
+    case "builtin":
+      return { kind: "namespace", name: b.name }; // a type, class, helper or log function
   }
 }
 
@@ -134,7 +194,16 @@ function member(cx: CheckCtx, e: A.MemberExpr): A.Type {
     const fld = HEADERS[ot.header]?.fields[p];
     if (fld) {
       const type = INT_TYPES[fld.type];
-      e.member = { kind: "headerField", header: ot.header, field: p, offset: fld.offset, size: fld.size, type, bitOffset: fld.bitOffset, bitWidth: fld.bitWidth };
+      e.member = {
+        kind: "headerField",
+        header: ot.header,
+        field: p,
+        offset: fld.offset,
+        size: fld.size,
+        type,
+        bitOffset: fld.bitOffset,
+        bitWidth: fld.bitWidth,
+      };
       return type;
     }
   }
@@ -145,10 +214,17 @@ function member(cx: CheckCtx, e: A.MemberExpr): A.Type {
   if (ot.kind === "nullable") {
     const name = e.object.kind === "Identifier" ? e.object.name : undefined;
     return name
-      ? fail(cx, "possiblyNull", `'${name}' is possibly 'null'. Check it first: if (${name} === null) return …;`, e.object)
+      ? fail(
+          cx,
+          "possiblyNull",
+          `'${name}' is possibly 'null'. Check it first: if (${name} === null) return …;`,
+          e.object,
+        )
       : fail(cx, "objectPossiblyNull", "Object is possibly 'null'.", e.object);
   }
-  return fail(cx, "propertyMissing", `Property '${p}' does not exist on type '${typeName(ot)}'.`, { span: e.propertySpan });
+  return fail(cx, "propertyMissing", `Property '${p}' does not exist on type '${typeName(ot)}'.`, {
+    span: e.propertySpan,
+  });
 }
 
 // ------------------------------------------------------------ operators
@@ -179,7 +255,11 @@ function binaryExpr(cx: CheckCtx, e: A.BinaryExpr, expected?: A.Type): A.Type {
   const hint = CMP.has(e.op) ? undefined : expected;
   let lt = nonNull(cx, e.left, checkValue(cx, e.left, hint));
   const lflex = cx.flexible.has(e.left);
-  let rt = nonNull(cx, e.right, checkValue(cx, e.right, isShift(e.op) || CMP.has(e.op) ? undefined : isInt(lt) && !lflex ? lt : hint));
+  let rt = nonNull(
+    cx,
+    e.right,
+    checkValue(cx, e.right, isShift(e.op) || CMP.has(e.op) ? undefined : isInt(lt) && !lflex ? lt : hint),
+  );
   const rflex = cx.flexible.has(e.right);
   if (isError(lt) || isError(rt)) return CMP.has(e.op) ? BOOL : ERROR;
   // an untyped constant operand takes the other operand's type when it fits (comparisons: exactly)
@@ -187,12 +267,27 @@ function binaryExpr(cx: CheckCtx, e: A.BinaryExpr, expected?: A.Type): A.Type {
   if (isInt(lt) && isInt(rt) && lflex && !rflex && !isShift(e.op)) lt = retype(cx, e.left, rt, cmp);
   if (isInt(lt) && isInt(rt) && rflex && !lflex && !isShift(e.op)) rt = retype(cx, e.right, lt, cmp);
   if (cmp) return comparison(cx, e, lt, rt);
-  if (!isInt(lt) || !isInt(rt)) return fail(cx, "operatorTypes", `Operator '${e.op}' cannot be applied to types '${typeName(lt)}' and '${typeName(rt)}'.`, e);
+  if (!isInt(lt) || !isInt(rt))
+    return fail(
+      cx,
+      "operatorTypes",
+      `Operator '${e.op}' cannot be applied to types '${typeName(lt)}' and '${typeName(rt)}'.`,
+      e,
+    );
   const t = resultType(e.op, lt, rt);
-  const l = e.left.constValue, r = e.right.constValue;
-  if (isShift(e.op) && r !== undefined && !shiftCountOk(r)) return fail(cx, "intRule", `The shift count ${r} is outside 0..63.`, e.right);
-  if (e.op === "**" && (l === undefined || r === undefined)) return fail(cx, "unsupported", "'**' is only supported between constants.", e);
-  if ((e.op === "/" || e.op === "%") && r === 0n) return fail(cx, "unsupported", l !== undefined ? "Division by zero in a constant expression." : "Division by zero.", l !== undefined ? e : e.right);
+  const l = e.left.constValue,
+    r = e.right.constValue;
+  if (isShift(e.op) && r !== undefined && !shiftCountOk(r))
+    return fail(cx, "intRule", `The shift count ${r} is outside 0..63.`, e.right);
+  if (e.op === "**" && (l === undefined || r === undefined))
+    return fail(cx, "unsupported", "'**' is only supported between constants.", e);
+  if ((e.op === "/" || e.op === "%") && r === 0n)
+    return fail(
+      cx,
+      "unsupported",
+      l !== undefined ? "Division by zero in a constant expression." : "Division by zero.",
+      l !== undefined ? e : e.right,
+    );
   if (l === undefined || r === undefined) return t;
   if (lflex && rflex) {
     cx.flexible.add(e);
@@ -215,16 +310,42 @@ function retype(cx: CheckCtx, e: A.Expr, other: A.IntType, strict: boolean): A.I
 }
 
 function comparison(cx: CheckCtx, e: A.BinaryExpr, lt: A.Type, rt: A.Type): A.Type {
-  const ok = (isInt(lt) && isInt(rt)) || (EQ.has(e.op) && (sameType(lt, rt) && (lt.kind === "bool" || lt.kind === "action")))
-    || (EQ.has(e.op) && ((lt.kind === "action" && isInt(rt) && cv(cx, e.right) !== undefined) || (rt.kind === "action" && isInt(lt) && cv(cx, e.left) !== undefined)));
-  if (!ok) return fail(cx, "noOverlap", `This comparison appears to be unintentional because the types '${typeName(lt)}' and '${typeName(rt)}' have no overlap.`, e);
-  const ll = EQ.has(e.op) ? tscLiteralType(e.left) : undefined, rl = ll === undefined ? undefined : tscLiteralType(e.right);
-  if (rl !== undefined && ll !== rl) return fail(cx, "noOverlap", `This comparison appears to be unintentional because the types '${ll}' and '${rl}' have no overlap.`, e);
-  const l = e.left.constValue, r = e.right.constValue;
+  const ok =
+    (isInt(lt) && isInt(rt)) ||
+    (EQ.has(e.op) && sameType(lt, rt) && (lt.kind === "bool" || lt.kind === "action")) ||
+    (EQ.has(e.op) &&
+      ((lt.kind === "action" && isInt(rt) && cv(cx, e.right) !== undefined) ||
+        (rt.kind === "action" && isInt(lt) && cv(cx, e.left) !== undefined)));
+  if (!ok)
+    return fail(
+      cx,
+      "noOverlap",
+      `This comparison appears to be unintentional because the types '${typeName(lt)}' and '${typeName(rt)}' have no overlap.`,
+      e,
+    );
+  const ll = EQ.has(e.op) ? tscLiteralType(e.left) : undefined,
+    rl = ll === undefined ? undefined : tscLiteralType(e.right);
+  if (rl !== undefined && ll !== rl)
+    return fail(
+      cx,
+      "noOverlap",
+      `This comparison appears to be unintentional because the types '${ll}' and '${rl}' have no overlap.`,
+      e,
+    );
+  const l = e.left.constValue,
+    r = e.right.constValue;
   const u64 = (isInt(lt) && isU64(lt)) || (isInt(rt) && isU64(rt));
   if (u64 && isInt(lt) && isInt(rt)) {
-    const bad = [e.left, e.right].find((x, i) => (i ? rt : lt).signed && !(x.constValue !== undefined && x.constValue >= 0n));
-    if (bad) return fail(cx, "intRule", `Comparing a u64 with a signed value (${typeName(bad === e.left ? lt : rt)}) is ambiguous: convert one side with 'as' (e.g. 'as u64' or 'as i64').`, e);
+    const bad = [e.left, e.right].find(
+      (x, i) => (i ? rt : lt).signed && !(x.constValue !== undefined && x.constValue >= 0n),
+    );
+    if (bad)
+      return fail(
+        cx,
+        "intRule",
+        `Comparing a u64 with a signed value (${typeName(bad === e.left ? lt : rt)}) is ambiguous: convert one side with 'as' (e.g. 'as u64' or 'as i64').`,
+        e,
+      );
   }
   if (l !== undefined && r !== undefined) e.constValue = compare(e.op as CompareOp, l, r, u64) ? 1n : 0n;
   return BOOL;
@@ -236,8 +357,23 @@ function nullCompare(cx: CheckCtx, e: A.BinaryExpr): A.Type {
   nul.type = NULL;
   const t = checkValue(cx, other);
   if (isError(t)) return BOOL;
-  if (t.kind !== "nullable" && t.kind !== "header" && !(isInt(t) && other.kind === "Identifier" && other.binding && "type" in other.binding && other.binding.type.kind === "nullable"))
-    return fail(cx, "noOverlap", `This comparison appears to be unintentional because the types '${typeName(t)}' and 'null' have no overlap.`, e);
+  if (
+    t.kind !== "nullable" &&
+    t.kind !== "header" &&
+    !(
+      isInt(t) &&
+      other.kind === "Identifier" &&
+      other.binding &&
+      "type" in other.binding &&
+      other.binding.type.kind === "nullable"
+    )
+  )
+    return fail(
+      cx,
+      "noOverlap",
+      `This comparison appears to be unintentional because the types '${typeName(t)}' and 'null' have no overlap.`,
+      e,
+    );
   return BOOL;
 }
 
@@ -245,11 +381,18 @@ function logical(cx: CheckCtx, e: A.LogicalExpr): A.Type {
   if (e.op === "??") {
     const lt = checkValue(cx, e.left);
     if (isError(lt)) return checkValue(cx, e.right);
-    if (lt.kind !== "nullable" || !isInt(lt.inner)) return fail(cx, "unsupported", "'??' needs a map value (map.get(key)) on its left.", e.left);
+    if (lt.kind !== "nullable" || !isInt(lt.inner))
+      return fail(cx, "unsupported", "'??' needs a map value (map.get(key)) on its left.", e.left);
     const rt = checkValue(cx, e.right, lt.inner);
     const range = outOfRange(cx, e.right, rt, lt.inner);
     if (range) report(cx, "notAssignable", range, e.right.span);
-    else if (!assignable(rt, lt.inner, cv(cx, e.right))) report(cx, "notAssignable", `Type '${typeName(rt)}' is not assignable to type '${typeName(lt.inner)}'.`, e.right.span);
+    else if (!assignable(rt, lt.inner, cv(cx, e.right)))
+      report(
+        cx,
+        "notAssignable",
+        `Type '${typeName(rt)}' is not assignable to type '${typeName(lt.inner)}'.`,
+        e.right.span,
+      );
     return lt.inner;
   }
   checkCond(cx, e);
@@ -266,7 +409,8 @@ function conditionalExpr(cx: CheckCtx, e: A.ConditionalExpr, expected?: A.Type):
   cx.flow = Flow.meet(afterThen, cx.flow);
   if (isError(a) || isError(b)) return ERROR;
   if (isInt(a) && isInt(b)) {
-    const tf = cx.flexible.has(e.then), ef = cx.flexible.has(e.else);
+    const tf = cx.flexible.has(e.then),
+      ef = cx.flexible.has(e.else);
     if (tf && !ef) a = retype(cx, e.then, b, false);
     else if (ef && !tf) b = retype(cx, e.else, a, false);
     return resultType("?", a, b);
@@ -290,7 +434,12 @@ function asExpr(cx: CheckCtx, e: A.AsExpr): A.Type {
     return ACTION;
   }
   if (target.kind === "bool" && t.kind === "bool") return BOOL;
-  return fail(cx, "unsupported", `Conversion of type '${typeName(t)}' to type '${typeName(target)}' is not supported.`, e);
+  return fail(
+    cx,
+    "unsupported",
+    `Conversion of type '${typeName(t)}' to type '${typeName(target)}' is not supported.`,
+    e,
+  );
 }
 // ------------------------------------------------------------ conditions and narrowing
 
@@ -310,8 +459,10 @@ function condFlows(cx: CheckCtx, e: A.Expr): CondFlows {
     cx.flow = e.op === "&&" ? l.t : l.f;
     const r = checkCond(cx, e.right);
     e.type = BOOL;
-    const lc = e.left.constValue, rc = e.right.constValue;
-    if (lc !== undefined && rc !== undefined) e.constValue = (e.op === "&&" ? lc !== 0n && rc !== 0n : lc !== 0n || rc !== 0n) ? 1n : 0n;
+    const lc = e.left.constValue,
+      rc = e.right.constValue;
+    if (lc !== undefined && rc !== undefined)
+      e.constValue = (e.op === "&&" ? lc !== 0n && rc !== 0n : lc !== 0n || rc !== 0n) ? 1n : 0n;
     return e.op === "&&" ? { t: r.t, f: Flow.meet(l.f, r.f) } : { t: Flow.meet(l.t, r.t), f: r.f };
   }
   if (e.kind === "UnaryExpr" && e.op === "!") {
@@ -326,7 +477,10 @@ function condFlows(cx: CheckCtx, e: A.Expr): CondFlows {
   if (e.kind === "BinaryExpr" && EQ.has(e.op)) {
     const side = e.left.kind === "NullLiteral" ? e.right : e.right.kind === "NullLiteral" ? e.left : undefined;
     const b = side && nullableBinding(side);
-    if (b) return e.op === "===" || e.op === "==" ? { t: here.fork(), f: here.with(b) } : { t: here.with(b), f: here.fork() };
+    if (b)
+      return e.op === "===" || e.op === "=="
+        ? { t: here.fork(), f: here.with(b) }
+        : { t: here.with(b), f: here.fork() };
     return { t: here.fork(), f: here.fork() };
   }
   const nb = nullableBinding(e);

@@ -15,13 +15,26 @@ export function body(cx: CheckCtx, f: A.FunctionDecl): void {
   cx.scopes = [new Map()];
   cx.flow = Flow.start();
   f.params.forEach((p, index) => {
-    const b: A.Binding = { kind: "param", id: cx.nextId++, name: p.name, index, type: p.type ?? ERROR, decl: p, func: f };
+    const b: A.Binding = {
+      kind: "param",
+      id: cx.nextId++,
+      name: p.name,
+      index,
+      type: p.type ?? ERROR,
+      decl: p,
+      func: f,
+    };
     if (p.name) declare(cx, b, p.span);
   });
   cx.returnType = f.returnType ?? ERROR;
   block(cx, f.body, false);
   if (!cx.flow.dead && cx.returnType.kind !== "void" && !isError(cx.returnType))
-    report(cx, "lacksReturn", `Function lacks ending return statement and return type does not include 'undefined'.`, f.returnTypeAnn?.span ?? f.nameSpan);
+    report(
+      cx,
+      "lacksReturn",
+      `Function lacks ending return statement and return type does not include 'undefined'.`,
+      f.returnTypeAnn?.span ?? f.nameSpan,
+    );
   cx.scopes = [];
   cx.currentFn = undefined;
 }
@@ -29,7 +42,12 @@ export function body(cx: CheckCtx, f: A.FunctionDecl): void {
 /** Without an annotation, a helper returns void unless it has `return <value>`; then the annotation is required. */
 export function inferReturn(cx: CheckCtx, f: A.FunctionDecl): A.Type {
   if (hasValueReturn(f.body)) {
-    report(cx, "programShape", `Function '${f.name}' returns a value: declare its return type, e.g. 'function ${f.name}(…): u32'.`, f.nameSpan);
+    report(
+      cx,
+      "programShape",
+      `Function '${f.name}' returns a value: declare its return type, e.g. 'function ${f.name}(…): u32'.`,
+      f.nameSpan,
+    );
     return ERROR;
   }
   return VOID;
@@ -44,16 +62,22 @@ function block(cx: CheckCtx, b: A.Block, scoped = true): void {
 
 function stmt(cx: CheckCtx, s: A.Stmt): void {
   switch (s.kind) {
-    case "Block": return block(cx, s);
-    case "VarDecl": return varDecl(cx, s);
-    case "Assign": return assign(cx, s);
-    case "ExprStmt": return exprStmt(cx, s);
+    case "Block":
+      return block(cx, s);
+    case "VarDecl":
+      return varDecl(cx, s);
+    case "Assign":
+      return assign(cx, s);
+    case "ExprStmt":
+      return exprStmt(cx, s);
     case "Return":
       returnStmt(cx, s);
       cx.flow.dead = true;
       return;
-    case "If": return ifStmt(cx, s);
-    case "For": return forStmt(cx, s);
+    case "If":
+      return ifStmt(cx, s);
+    case "For":
+      return forStmt(cx, s);
     case "Unsupported":
       reportUnsupported(cx, s.what, s.span);
       cx.flow.dead = true; // flow unknown: no "lacks ending return" on top
@@ -94,10 +118,17 @@ export function checkStore(cx: CheckCtx, e: A.Expr, t: A.Type, dst: A.Type): voi
 function localType(cx: CheckCtx, d: A.VarDecl, it: A.Type): A.Type {
   if (isError(it)) return ERROR;
   if (isInt(it) || it.kind === "bool" || it.kind === "action" || it.kind === "header" || it.kind === "nullable") {
-    if (isInt(it) && d.init?.constValue !== undefined && cx.flexible.has(d.init)) return literalType(d.init.constValue) ?? it;
+    if (isInt(it) && d.init?.constValue !== undefined && cx.flexible.has(d.init))
+      return literalType(d.init.constValue) ?? it;
     return it;
   }
-  if (it.kind === "null") report(cx, "notAssignable", `Variable '${d.name}' cannot be only null; assign it a header view or map value, e.g. 'const ${d.name} = ctx.header(Ipv4Hdr, EthHdr.size)'.`, d.nameSpan);
+  if (it.kind === "null")
+    report(
+      cx,
+      "notAssignable",
+      `Variable '${d.name}' cannot be only null; assign it a header view or map value, e.g. 'const ${d.name} = ctx.header(Ipv4Hdr, EthHdr.size)'.`,
+      d.nameSpan,
+    );
   else report(cx, "unsupported", `Values of type '${typeName(it)}' cannot be stored in variables.`, d.init!.span);
   return ERROR;
 }
@@ -119,18 +150,31 @@ function assign(cx: CheckCtx, s: A.Assign): void {
       return;
     }
     if (b.kind !== "local" && b.kind !== "param") {
-      report(cx, b.kind === "const" ? "constAssign" : "notVariable", b.kind === "const" ? `Cannot assign to '${b.name}' because it is a constant.` : `Cannot assign to '${b.name}' because it is not a variable.`, tgt.span);
+      report(
+        cx,
+        b.kind === "const" ? "constAssign" : "notVariable",
+        b.kind === "const"
+          ? `Cannot assign to '${b.name}' because it is a constant.`
+          : `Cannot assign to '${b.name}' because it is not a variable.`,
+        tgt.span,
+      );
       checkExpr(cx, s.value);
       return;
     }
-    if (cx.loopVars.has(b)) report(cx, "loopBound", `The loop counter '${b.name}' must not be changed inside the loop.`, tgt.span);
+    if (cx.loopVars.has(b))
+      report(cx, "loopBound", `The loop counter '${b.name}' must not be changed inside the loop.`, tgt.span);
     tt = b.type;
     tgt.type = tt;
     cx.flow.nonNull.delete(b);
   } else if (tgt.kind === "MemberExpr") {
     tt = checkExpr(cx, tgt);
     if (!isError(tt) && tgt.member?.kind !== "headerField") {
-      report(cx, "readOnly", `Cannot assign to '${tgt.property}' because it is a read-only property.`, tgt.propertySpan);
+      report(
+        cx,
+        "readOnly",
+        `Cannot assign to '${tgt.property}' because it is a read-only property.`,
+        tgt.propertySpan,
+      );
       tt = ERROR;
     } else if (tgt.member?.kind === "headerField" && tgt.member.bitWidth !== undefined) {
       report(cx, "readOnly", `Cannot assign to '${tgt.property}': bit fields are read-only.`, tgt.propertySpan);
@@ -164,16 +208,23 @@ function exprStmt(cx: CheckCtx, s: A.ExprStmt): void {
 function returnStmt(cx: CheckCtx, s: A.Return): void {
   const rt = cx.returnType;
   if (!s.value) {
-    if (rt.kind !== "void" && !isError(rt)) report(cx, "notAssignable", `Type 'void' is not assignable to type '${typeName(rt)}'.`, s.span);
+    if (rt.kind !== "void" && !isError(rt))
+      report(cx, "notAssignable", `Type 'void' is not assignable to type '${typeName(rt)}'.`, s.span);
     return;
   }
   const t = checkValue(cx, s.value, isInt(rt) ? rt : undefined);
   const range = outOfRange(cx, s.value, t, rt);
-  if (rt.kind === "void" && !isError(t)) report(cx, "notAssignable", `Type '${typeName(t)}' is not assignable to type 'void'.`, s.value.span);
+  if (rt.kind === "void" && !isError(t))
+    report(cx, "notAssignable", `Type '${typeName(t)}' is not assignable to type 'void'.`, s.value.span);
   else if (range) report(cx, "notAssignable", range, s.value.span);
   else if (!assignable(t, rt, cv(cx, s.value))) {
     const hint = rt.kind === "action" ? " Return one of XdpAction.Pass, .Drop, .Tx, .Redirect, .Aborted." : "";
-    report(cx, "notAssignable", `Type '${typeName(t)}' is not assignable to type '${typeName(rt)}'.${hint}`, s.value.span);
+    report(
+      cx,
+      "notAssignable",
+      `Type '${typeName(t)}' is not assignable to type '${typeName(rt)}'.${hint}`,
+      s.value.span,
+    );
   }
 }
 
@@ -231,7 +282,8 @@ function forStmt(cx: CheckCtx, s: A.For): void {
 
 /** A loop met again (in another pass over the loop around it) starts from the head it had last time. */
 function guessHead(cx: CheckCtx, s: A.For, entry: Flow<A.Binding>): Flow<A.Binding> {
-  const head = entry.fork(), last = cx.loopHeads.get(s);
+  const head = entry.fork(),
+    last = cx.loopHeads.get(s);
   for (const b of last?.lost ?? []) head.nonNull.delete(b);
   if (last?.stale) head.adjust();
   return head;
@@ -240,7 +292,10 @@ function guessHead(cx: CheckCtx, s: A.For, entry: Flow<A.Binding>): Flow<A.Bindi
 /** Undoes what checking a loop body recorded (diagnostics, call sites, binding ids), to check it again. */
 function mark(cx: CheckCtx): () => void {
   const { diagnostics, nextId } = cx;
-  const fn = cx.currentFn!, sites = cx.callSites.get(fn), count = diagnostics.length, siteCount = sites?.length ?? 0;
+  const fn = cx.currentFn!,
+    sites = cx.callSites.get(fn),
+    count = diagnostics.length,
+    siteCount = sites?.length ?? 0;
   return () => {
     diagnostics.length = count;
     cx.nextId = nextId;
@@ -250,10 +305,20 @@ function mark(cx: CheckCtx): () => void {
 }
 
 function tripCount(cx: CheckCtx, s: A.For, counter: A.Binding | undefined): void {
-  const shape = "Loop bound must be a compile-time constant: write 'for (let i = A; i < N; i++)' with constant A and N.";
+  const shape =
+    "Loop bound must be a compile-time constant: write 'for (let i = A; i < N; i++)' with constant A and N.";
   const init = s.init?.init?.constValue;
   const test = s.test;
-  if (!counter || !s.init?.mutable || init === undefined || !test || test.kind !== "BinaryExpr" || !isCounter(test.left, counter) || !s.update || !isCounter(s.update.target, counter)) {
+  if (
+    !counter ||
+    !s.init?.mutable ||
+    init === undefined ||
+    !test ||
+    test.kind !== "BinaryExpr" ||
+    !isCounter(test.left, counter) ||
+    !s.update ||
+    !isCounter(s.update.target, counter)
+  ) {
     report(cx, "loopBound", shape, test?.span ?? s.span);
     return;
   }
@@ -265,7 +330,14 @@ function tripCount(cx: CheckCtx, s: A.For, counter: A.Binding | undefined): void
   }
   const trips = countTrips(init, test.op, bound, s.update.op === "+=" ? step : -step);
   if (trips === undefined || trips > MAX_LOOP_TRIPS) {
-    report(cx, "loopBound", trips === undefined ? "This loop never ends: its counter does not move towards the bound." : `This loop runs ${trips} times; at most ${MAX_LOOP_TRIPS} iterations are allowed.`, s.span);
+    report(
+      cx,
+      "loopBound",
+      trips === undefined
+        ? "This loop never ends: its counter does not move towards the bound."
+        : `This loop runs ${trips} times; at most ${MAX_LOOP_TRIPS} iterations are allowed.`,
+      s.span,
+    );
     return;
   }
   s.tripCount = trips;
@@ -277,10 +349,20 @@ function isCounter(e: A.Expr, b: A.Binding): boolean {
 
 function countTrips(init: bigint, op: string, bound: bigint, step: bigint): number | undefined {
   const holds = (i: bigint): boolean =>
-    op === "<" ? i < bound : op === "<=" ? i <= bound : op === ">" ? i > bound : op === ">=" ? i >= bound : op === "!=" || op === "!==" ? i !== bound : false;
+    op === "<"
+      ? i < bound
+      : op === "<="
+        ? i <= bound
+        : op === ">"
+          ? i > bound
+          : op === ">="
+            ? i >= bound
+            : op === "!=" || op === "!=="
+              ? i !== bound
+              : false;
   if (!holds(init)) return 0;
   const dist = bound - init;
-  if (dist !== 0n && (dist > 0n) !== (step > 0n)) return undefined;
+  if (dist !== 0n && dist > 0n !== step > 0n) return undefined;
   if (op === "!=" || op === "!==") return dist % step === 0n ? Number(dist / step) : undefined;
   const span = op === "<=" || op === ">=" ? dist + (step > 0n ? 1n : -1n) : dist;
   const n = (span + step - (step > 0n ? 1n : -1n)) / step;
@@ -289,10 +371,15 @@ function countTrips(init: bigint, op: string, bound: bigint, step: bigint): numb
 
 function hasValueReturn(s: A.Stmt): boolean {
   switch (s.kind) {
-    case "Return": return s.value !== undefined;
-    case "Block": return s.body.some(hasValueReturn);
-    case "If": return hasValueReturn(s.then) || (s.else !== undefined && hasValueReturn(s.else));
-    case "For": return hasValueReturn(s.body);
-    default: return false;
+    case "Return":
+      return s.value !== undefined;
+    case "Block":
+      return s.body.some(hasValueReturn);
+    case "If":
+      return hasValueReturn(s.then) || (s.else !== undefined && hasValueReturn(s.else));
+    case "For":
+      return hasValueReturn(s.body);
+    default:
+      return false;
   }
 }

@@ -9,16 +9,21 @@ const MAX_DEPTH = 64;
 /** A literal, `-literal`, an XdpAction member, or an unannotated `const` initialised with one. */
 export function tscLiteralType(e: A.Expr, depth = 0): string | undefined {
   switch (e.kind) {
-    case "IntLiteral": return String(e.value);
-    case "BoolLiteral": return String(e.value);
-    case "UnaryExpr": return e.op === "-" && e.operand.kind === "IntLiteral" ? String(-e.operand.value) : undefined;
-    case "MemberExpr": return isXdpAction(e.object) && e.member?.kind === "constant" ? `XdpAction.${e.property}` : undefined;
+    case "IntLiteral":
+      return String(e.value);
+    case "BoolLiteral":
+      return String(e.value);
+    case "UnaryExpr":
+      return e.op === "-" && e.operand.kind === "IntLiteral" ? String(-e.operand.value) : undefined;
+    case "MemberExpr":
+      return isXdpAction(e.object) && e.member?.kind === "constant" ? `XdpAction.${e.property}` : undefined;
     case "Identifier": {
       const b = e.binding;
       const decl = b?.kind === "local" && !b.mutable ? b.decl : b?.kind === "const" ? b.decl : undefined;
       return decl && !decl.typeAnn && decl.init && depth < MAX_DEPTH ? tscLiteralType(decl.init, depth + 1) : undefined;
     }
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 

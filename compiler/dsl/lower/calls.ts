@@ -17,12 +17,19 @@ export function call(L: LowerCtx, e: A.CallExpr): Val | Local | undefined {
   const c = e.callee;
   if (!c) return L.fail("internal: unresolved call", e.span);
   switch (c.kind) {
-    case "log": lowerLog(L, c, e.span); return undefined;
-    case "format": return L.fail(`${c.format}() is only valid inside a log message`, e.span);
-    case "function": return inline(L, c.decl, e);
-    case "helper": return helper(L, c.name, e);
-    case "mapMethod": return lowerMapMethod(L, c.map, c.method, e);
-    case "ctxMethod": return ctxMethod(L, c.method, e);
+    case "log":
+      lowerLog(L, c, e.span);
+      return undefined;
+    case "format":
+      return L.fail(`${c.format}() is only valid inside a log message`, e.span);
+    case "function":
+      return inline(L, c.decl, e);
+    case "helper":
+      return helper(L, c.name, e);
+    case "mapMethod":
+      return lowerMapMethod(L, c.map, c.method, e);
+    case "ctxMethod":
+      return ctxMethod(L, c.method, e);
   }
 }
 

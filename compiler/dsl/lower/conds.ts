@@ -31,7 +31,8 @@ export function cond(L: LowerCtx, e: A.Expr, t: Block, f: Block): void {
 }
 
 function compare(L: LowerCtx, e: A.BinaryExpr, t: Block, f: Block): void {
-  const eq = e.op === "==" || e.op === "===", ne = e.op === "!=" || e.op === "!==";
+  const eq = e.op === "==" || e.op === "===",
+    ne = e.op === "!=" || e.op === "!==";
   const isNull = (x: A.Expr): boolean => x.kind === "NullLiteral" || x.type?.kind === "null";
   if ((eq || ne) && (isNull(e.left) || isNull(e.right))) {
     const obj = isNull(e.left) ? e.right : e.left;

@@ -20,7 +20,11 @@ export interface Lowering {
 }
 
 /** Where a `return` inside an inlined function goes: its value register and the join block. */
-export interface RetCtx { reg: Reg; type: Int | undefined; join: number }
+export interface RetCtx {
+  reg: Reg;
+  type: Int | undefined;
+  join: number;
+}
 
 /** What the statement, expression and intrinsic modules use of the lowering. */
 export interface LowerCtx {
@@ -83,16 +87,28 @@ export class LowerCore implements LowerCtx {
   private env: { fn: A.FunctionDecl; args: Local[]; locals: Map<A.Binding, Local> }[] = [];
   private scratchTop = 0;
 
-  constructor(readonly prog: A.FunctionDecl, readonly shared: LowerShared, private readonly lowering: Lowering) {
+  constructor(
+    readonly prog: A.FunctionDecl,
+    readonly shared: LowerShared,
+    private readonly lowering: Lowering,
+  ) {
     this.f = { name: prog.name, blocks: [], nextVreg: VREG0, stack: 0, ctx: 0 };
     this.span = prog.span; // prologue and fall-through code belong to the function's own line
     this.cur = this.newBlock();
   }
 
-  value(e: A.Expr): Val { return this.lowering.value(this, e); }
-  object(e: A.Expr): Local { return this.lowering.object(this, e); }
-  cond(e: A.Expr, t: Block, f: Block): void { this.lowering.cond(this, e, t, f); }
-  stmt(s: A.Stmt): void { this.lowering.stmt(this, s); }
+  value(e: A.Expr): Val {
+    return this.lowering.value(this, e);
+  }
+  object(e: A.Expr): Local {
+    return this.lowering.object(this, e);
+  }
+  cond(e: A.Expr, t: Block, f: Block): void {
+    this.lowering.cond(this, e, t, f);
+  }
+  stmt(s: A.Stmt): void {
+    this.lowering.stmt(this, s);
+  }
 
   // ---------------------------------------------------------------- blocks and edges
 
@@ -150,9 +166,13 @@ export class LowerCore implements LowerCtx {
 
   // ---------------------------------------------------------------- emission
 
-  reg(): Reg { return newVreg(this.f); }
+  reg(): Reg {
+    return newVreg(this.f);
+  }
 
-  emit(o: Op): void { this.cur.ops.push(this.span && !o.span ? { ...o, span: this.span } : o); }
+  emit(o: Op): void {
+    this.cur.ops.push(this.span && !o.span ? { ...o, span: this.span } : o);
+  }
 
   /** A fresh register holding `a op b`. */
   alu(alu: AluOp, a: Val, b: Val, w32: boolean): Reg {
@@ -184,7 +204,7 @@ export class LowerCore implements LowerCtx {
     if ((size === 1 || size === 2 || size === 4 || size === 8) && off % size === 0) {
       return this.emit({ op: "store", base: 10, off, src: v, size });
     }
-    for (let done = 0; done < size;) {
+    for (let done = 0; done < size; ) {
       const chunk = [4, 2, 1].find((c) => c <= size - done && (off + done) % c === 0)!;
       let part: Val;
       if (typeof v === "bigint") part = BigInt.asUintN(chunk * 8, v >> BigInt(done * 8));
@@ -198,8 +218,12 @@ export class LowerCore implements LowerCtx {
   swapVal(v: Val, bits: number): Val {
     if (bits === 8) return v;
     if (typeof v === "bigint") {
-      let r = 0n, x = BigInt.asUintN(bits, v);
-      for (let i = 0; i < bits / 8; i++) { r = (r << 8n) | (x & 0xffn); x >>= 8n; }
+      let r = 0n,
+        x = BigInt.asUintN(bits, v);
+      for (let i = 0; i < bits / 8; i++) {
+        r = (r << 8n) | (x & 0xffn);
+        x >>= 8n;
+      }
       return r;
     }
     const d = this.reg();
@@ -211,7 +235,8 @@ export class LowerCore implements LowerCtx {
   boolFrom(cc: Cond, a: Val, b: Val): Val {
     if (typeof a === "bigint" && typeof b === "bigint") return evalCond(cc, a, b, false) ? 1n : 0n;
     const d = this.reg();
-    const f = this.newBlock(), j = this.newBlock();
+    const f = this.newBlock(),
+      j = this.newBlock();
     this.emit({ op: "mov", dst: d, src: 1n });
     this.branch(cc, a, b, j, f);
     this.start(f);
@@ -230,7 +255,8 @@ export class LowerCore implements LowerCtx {
 
   /** Lower one statement: its ops get its span, its scratch is free after it. */
   within(span: Span, body: () => void): void {
-    const saved = this.span, top = this.scratchTop;
+    const saved = this.span,
+      top = this.scratchTop;
     this.span = span;
     try {
       body();
@@ -244,7 +270,10 @@ export class LowerCore implements LowerCtx {
 
   /** data and data_end from the context (registers allocated at the first load). */
   loadPacket(): void {
-    if (this.data < 0) { this.data = this.reg(); this.dataEnd = this.reg(); }
+    if (this.data < 0) {
+      this.data = this.reg();
+      this.dataEnd = this.reg();
+    }
     this.emit({ op: "load", dst: this.data, base: this.f.ctx, off: 0, size: 4 });
     this.emit({ op: "load", dst: this.dataEnd, base: this.f.ctx, off: 4, size: 4 });
   }
@@ -257,9 +286,13 @@ export class LowerCore implements LowerCtx {
 
   // ---------------------------------------------------------------- names in scope
 
-  pushFrame(fn: A.FunctionDecl, args: Local[]): void { this.env.push({ fn, args, locals: new Map() }); }
+  pushFrame(fn: A.FunctionDecl, args: Local[]): void {
+    this.env.push({ fn, args, locals: new Map() });
+  }
 
-  popFrame(): void { this.env.pop(); }
+  popFrame(): void {
+    this.env.pop();
+  }
 
   bind(b: A.Binding | undefined, l: Local): void {
     if (!b) this.fail("internal: unbound declaration");

@@ -54,7 +54,8 @@ function header(L: LowerCtx, e: A.CallExpr): HeaderVal {
 function clampOffset(L: LowerCtx, off: Val): Val {
   const clamped = L.reg();
   L.emit({ op: "mov", dst: clamped, src: off });
-  const big = L.newBlock(), join = L.newBlock();
+  const big = L.newBlock(),
+    join = L.newBlock();
   L.branch("gt", clamped, VAR_OFF_MAX, big, join);
   L.start(big);
   L.emit({ op: "mov", dst: clamped, src: VAR_OFF_MAX });

@@ -17,23 +17,37 @@ import { exprInt, isCompare, type Local } from "./types.js";
 export function value(L: LowerCtx, e: A.Expr): Val {
   if (e.constValue !== undefined) return inDomain(e.constValue, exprInt(e));
   switch (e.kind) {
-    case "IntLiteral": return inDomain(e.value, exprInt(e));
-    case "BoolLiteral": return e.value ? 1n : 0n;
-    case "Identifier": return identValue(L, e);
-    case "MemberExpr": return member(L, e);
-    case "CallExpr": return callValue(L, e);
-    case "AsExpr": return narrowTo(L, e.expr, exprInt(e));
-    case "UnaryExpr": return e.op === "!" ? materialize(L, e) : unaryValue(L, e);
-    case "BinaryExpr": return isCompare(e.op) ? materialize(L, e) : binaryValue(L, e);
-    case "LogicalExpr": return e.op === "??" ? nullish(L, e) : materialize(L, e);
-    case "ConditionalExpr": return ternary(L, e);
-    default: return L.fail(`unsupported expression (${e.kind})`, e.span);
+    case "IntLiteral":
+      return inDomain(e.value, exprInt(e));
+    case "BoolLiteral":
+      return e.value ? 1n : 0n;
+    case "Identifier":
+      return identValue(L, e);
+    case "MemberExpr":
+      return member(L, e);
+    case "CallExpr":
+      return callValue(L, e);
+    case "AsExpr":
+      return narrowTo(L, e.expr, exprInt(e));
+    case "UnaryExpr":
+      return e.op === "!" ? materialize(L, e) : unaryValue(L, e);
+    case "BinaryExpr":
+      return isCompare(e.op) ? materialize(L, e) : binaryValue(L, e);
+    case "LogicalExpr":
+      return e.op === "??" ? nullish(L, e) : materialize(L, e);
+    case "ConditionalExpr":
+      return ternary(L, e);
+    default:
+      return L.fail(`unsupported expression (${e.kind})`, e.span);
   }
 }
 
 /** Evaluate for side effects only. */
 export function effect(L: LowerCtx, e: A.Expr): void {
-  if (e.kind === "CallExpr") { call(L, e); return; }
+  if (e.kind === "CallExpr") {
+    call(L, e);
+    return;
+  }
   L.value(e);
 }
 
@@ -77,16 +91,27 @@ function member(L: LowerCtx, e: A.MemberExpr): Val {
 
 /** 1 when the condition e holds, else 0. */
 function materialize(L: LowerCtx, e: A.Expr): Val {
-  return diamond(L, (t, f) => L.cond(e, t, f), () => 1n, () => 0n);
+  return diamond(
+    L,
+    (t, f) => L.cond(e, t, f),
+    () => 1n,
+    () => 0n,
+  );
 }
 
 function ternary(L: LowerCtx, e: A.ConditionalExpr): Val {
   if (!simple(e.then) || !simple(e.else)) {
-    return diamond(L, (t, f) => L.cond(e.test, t, f), () => L.value(e.then), () => L.value(e.else));
+    return diamond(
+      L,
+      (t, f) => L.cond(e.test, t, f),
+      () => L.value(e.then),
+      () => L.value(e.else),
+    );
   }
   // d = then; if (!test) d = else — no jump back from the true arm
   const d = L.reg();
-  const f = L.newBlock(), j = L.newBlock();
+  const f = L.newBlock(),
+    j = L.newBlock();
   L.emit({ op: "mov", dst: d, src: L.value(e.then) });
   L.cond(e.test, j, f);
   L.start(f);
@@ -105,7 +130,13 @@ function simple(x: A.Expr): boolean {
 function nullish(L: LowerCtx, e: A.LogicalExpr): Val {
   const l = L.object(e.left);
   if (l.k !== "mapval") return L.fail("'??' needs a map value on its left", e.left.span);
-  return diamond(L, (t, f) => L.branch("eq", l.ptr, 0n, t, f), () => L.value(e.right), () => loadMapVal(L, l), true);
+  return diamond(
+    L,
+    (t, f) => L.branch("eq", l.ptr, 0n, t, f),
+    () => L.value(e.right),
+    () => loadMapVal(L, l),
+    true,
+  );
 }
 
 type Arm = () => Val;
@@ -114,9 +145,19 @@ type Arm = () => Val;
  * fFirst lowers f's arm first. */
 function diamond(L: LowerCtx, split: (t: Block, f: Block) => void, onT: Arm, onF: Arm, fFirst = false): Val {
   const d = L.reg();
-  const t = L.newBlock(), f = L.newBlock(), j = L.newBlock();
+  const t = L.newBlock(),
+    f = L.newBlock(),
+    j = L.newBlock();
   split(t, f);
-  const arms: [Block, Arm][] = fFirst ? [[f, onF], [t, onT]] : [[t, onT], [f, onF]];
+  const arms: [Block, Arm][] = fFirst
+    ? [
+        [f, onF],
+        [t, onT],
+      ]
+    : [
+        [t, onT],
+        [f, onF],
+      ];
   for (const [b, v] of arms) {
     L.start(b);
     L.emit({ op: "mov", dst: d, src: v() });

@@ -8,7 +8,22 @@
 import type * as A from "../ast.js";
 import { INT_TYPES } from "../catalog.js";
 import type { Cond, Val } from "../ir.js";
-import { type ArithOp, type CompareOp, aluFor, binary, compare, condFor, fits, inDomain, isShift, isU64, low32Safe, narrow, resultType, widens } from "../int-rule.js";
+import {
+  type ArithOp,
+  type CompareOp,
+  aluFor,
+  binary,
+  compare,
+  condFor,
+  fits,
+  inDomain,
+  isShift,
+  isU64,
+  low32Safe,
+  narrow,
+  resultType,
+  widens,
+} from "../int-rule.js";
 import type { LowerCtx } from "./core.js";
 import { exprInt } from "./types.js";
 
@@ -21,24 +36,48 @@ export function inRange(e: A.Expr): boolean {
   if (e.constValue !== undefined) return fits(inDomain(e.constValue, t), t);
   const within = (x: A.Expr): boolean => inRange(x) && widens(exprInt(x), t);
   switch (e.kind) {
-    case "Identifier": case "MemberExpr": case "CallExpr": case "AsExpr": case "IntLiteral": case "BoolLiteral": return true;
-    case "UnaryExpr": return e.op === "!" || (e.op === "+" && within(e.operand));
-    case "LogicalExpr": return e.op !== "??" || within(e.right);
-    case "ConditionalExpr": return within(e.then) && within(e.else);
-    case "BinaryExpr": return binaryInRange(e, t, within);
-    default: return false;
+    case "Identifier":
+    case "MemberExpr":
+    case "CallExpr":
+    case "AsExpr":
+    case "IntLiteral":
+    case "BoolLiteral":
+      return true;
+    case "UnaryExpr":
+      return e.op === "!" || (e.op === "+" && within(e.operand));
+    case "LogicalExpr":
+      return e.op !== "??" || within(e.right);
+    case "ConditionalExpr":
+      return within(e.then) && within(e.else);
+    case "BinaryExpr":
+      return binaryInRange(e, t, within);
+    default:
+      return false;
   }
 }
 
 function binaryInRange(e: A.BinaryExpr, t: Int, within: (x: A.Expr) => boolean): boolean {
   switch (e.op) {
-    case "&": return t.signed ? within(e.left) && within(e.right) : within(e.left) || within(e.right);
-    case "|": case "^": case "%": return within(e.left) && within(e.right);
-    case "/": return !t.signed && within(e.left) && within(e.right);
-    case ">>": return within(e.left);
-    case ">>>": return !t.signed && within(e.left);
-    case "+": case "-": case "*": case "<<": case "**": return false;
-    default: return true; // comparisons: 0 or 1
+    case "&":
+      return t.signed ? within(e.left) && within(e.right) : within(e.left) || within(e.right);
+    case "|":
+    case "^":
+    case "%":
+      return within(e.left) && within(e.right);
+    case "/":
+      return !t.signed && within(e.left) && within(e.right);
+    case ">>":
+      return within(e.left);
+    case ">>>":
+      return !t.signed && within(e.left);
+    case "+":
+    case "-":
+    case "*":
+    case "<<":
+    case "**":
+      return false;
+    default:
+      return true; // comparisons: 0 or 1
   }
 }
 
@@ -81,14 +120,16 @@ export function lowBits(L: LowerCtx, e: A.Expr, t: Int): Val {
 /** A value whose low 32 bits are e's; zext: its upper 32 bits are zero. */
 export function low32(L: LowerCtx, e: A.Expr): { v: Val; zext: boolean } {
   if (e.constValue !== undefined) return { v: BigInt.asUintN(32, e.constValue), zext: true };
-  if (e.kind === "BinaryExpr" && low32Safe(e.op)) return { v: alu32(L, e.op as ArithOp, low32(L, e.left).v, low32(L, e.right).v), zext: true };
+  if (e.kind === "BinaryExpr" && low32Safe(e.op))
+    return { v: alu32(L, e.op as ArithOp, low32(L, e.left).v, low32(L, e.right).v), zext: true };
   if (e.kind === "BinaryExpr" && e.op === "<<" && e.right.constValue !== undefined) {
     const n = BigInt.asUintN(64, e.right.constValue) & 63n;
     const left = low32(L, e.left).v; // evaluated even when shifted out: it may call a helper that logs
     return { v: n >= 32n ? 0n : alu32(L, "<<", left, n), zext: true };
   }
   if (e.kind === "UnaryExpr" && e.op === "-") return { v: alu32(L, "-", 0n, low32(L, e.operand).v), zext: true };
-  if (e.kind === "UnaryExpr" && e.op === "~") return { v: alu32(L, "^", low32(L, e.operand).v, 0xffffffffn), zext: true };
+  if (e.kind === "UnaryExpr" && e.op === "~")
+    return { v: alu32(L, "^", low32(L, e.operand).v, 0xffffffffn), zext: true };
   if (e.kind === "AsExpr" && exprInt(e).bits >= 32) return low32(L, e.expr);
   const t = exprInt(e);
   return { v: L.value(e), zext: !t.signed && t.bits <= 32 && inRange(e) };
@@ -123,15 +164,24 @@ export function unaryValue(L: LowerCtx, e: A.UnaryExpr): Val {
 
 /** `cur op= e` stored into a destination of type dst: the narrowed result. */
 export function compound(L: LowerCtx, op: ArithOp, cur: Val, dst: Int, e: A.Expr): Val {
-  if (dst.bits <= 32 && (low32Safe(op) || (op === "<<" && e.constValue !== undefined && BigInt.asUintN(64, e.constValue) % 64n < 32n)))
-    return narrowVal(L, alu32(L, op, cur, op === "<<" ? BigInt.asUintN(64, e.constValue!) % 64n : low32(L, e).v), dst, true);
+  if (
+    dst.bits <= 32 &&
+    (low32Safe(op) || (op === "<<" && e.constValue !== undefined && BigInt.asUintN(64, e.constValue) % 64n < 32n))
+  )
+    return narrowVal(
+      L,
+      alu32(L, op, cur, op === "<<" ? BigInt.asUintN(64, e.constValue!) % 64n : low32(L, e).v),
+      dst,
+      true,
+    );
   return narrowVal(L, arith(L, op, cur, L.value(e), resultType(op, dst, exprInt(e))), dst);
 }
 
 /** The jump condition and operands of a comparison. */
 export function comparison(L: LowerCtx, e: A.BinaryExpr): { cc: Cond; a: Val; b: Val } {
   const u64 = isU64(exprInt(e.left)) || isU64(exprInt(e.right));
-  const a = L.value(e.left), b = L.value(e.right);
+  const a = L.value(e.left),
+    b = L.value(e.right);
   return { cc: condFor(e.op as CompareOp, u64 || (nonNeg(e.left) && nonNeg(e.right))), a, b };
 }
 

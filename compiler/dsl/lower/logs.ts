@@ -12,21 +12,43 @@ import type { LowerCtx } from "./core.js";
 import { exprInt, LowerError } from "./types.js";
 import { narrowTo } from "./int.js";
 import { diag } from "../codes.js";
-import { DROPS_MAP, LOG_MAP, LOG_RESERVED_OFFSET, MAX_LOG_FORMATS, logArgOffset, logHeader, logRecordSize } from "../../log-record.js";
+import {
+  DROPS_MAP,
+  LOG_MAP,
+  LOG_RESERVED_OFFSET,
+  MAX_LOG_FORMATS,
+  logArgOffset,
+  logHeader,
+  logRecordSize,
+} from "../../log-record.js";
 import { STACK_LIMIT } from "../limits.js";
 import { HELPER } from "../../abi.js";
 
 export function lowerLog(L: LowerCtx, c: A.CallTarget & { kind: "log" }, span: Span): void {
-  const id = formatId(L, c.level, c.pieces, c.args.map((a) => a.kind), span);
+  const id = formatId(
+    L,
+    c.level,
+    c.pieces,
+    c.args.map((a) => a.kind),
+    span,
+  );
   L.shared.usesLogs = true;
   const n = c.args.length;
   const size = logRecordSize(n);
-  if (size > STACK_LIMIT) throw new LowerError(diag("stackLimit", `a log record with ${n} arguments needs ${size} bytes of stack; the limit is ${STACK_LIMIT}`, span));
+  if (size > STACK_LIMIT)
+    throw new LowerError(
+      diag(
+        "stackLimit",
+        `a log record with ${n} arguments needs ${size} bytes of stack; the limit is ${STACK_LIMIT}`,
+        span,
+      ),
+    );
   // the record is reserved first, so map keys of calls inside arguments land below it
   const slot = L.scratch(size);
   // each argument is stored as soon as it is computed: nothing stays live across the record
   c.args.forEach((a, i) => {
-    const e = a.expr.kind === "CallExpr" && a.expr.callee?.kind === "format" && a.expr.args[0] ? a.expr.args[0] : a.expr;
+    const e =
+      a.expr.kind === "CallExpr" && a.expr.callee?.kind === "format" && a.expr.args[0] ? a.expr.args[0] : a.expr;
     const t = exprInt(e);
     const v = narrowTo(L, e, t); // a log argument prints its value narrowed to its type
     L.emit({ op: "store", base: 10, off: slot + logArgOffset(i), src: v, size: 8 });
@@ -43,11 +65,18 @@ export function lowerLog(L: LowerCtx, c: A.CallTarget & { kind: "log" }, span: S
 
 /** if (res != 0) { p = lookup(TSEBPF_DROPS, &record.reserved); if (p) *p += 1 }: the record's reserved u32 is the key 0. */
 function countDrop(L: LowerCtx, res: number, slot: number): void {
-  const lost = L.newBlock(), count = L.newBlock(), join = L.newBlock();
+  const lost = L.newBlock(),
+    count = L.newBlock(),
+    join = L.newBlock();
   L.branch("ne", res, 0n, lost, join);
   L.start(lost);
   const p = L.reg();
-  L.emit({ op: "call", helper: HELPER.map_lookup_elem, args: [L.ldmap(DROPS_MAP), L.frame(slot + LOG_RESERVED_OFFSET)], dst: p });
+  L.emit({
+    op: "call",
+    helper: HELPER.map_lookup_elem,
+    args: [L.ldmap(DROPS_MAP), L.frame(slot + LOG_RESERVED_OFFSET)],
+    dst: p,
+  });
   L.branch("ne", p, 0n, count, join);
   L.start(count);
   const one = L.reg();
@@ -66,7 +95,13 @@ function formatId(L: LowerCtx, level: number, pieces: string[], args: LogArgKind
   const found = index.get(key);
   if (found !== undefined) return found;
   if (fs.length >= MAX_LOG_FORMATS)
-    throw new LowerError(diag("logFormats", `more than ${MAX_LOG_FORMATS} different log messages in one object: a log record names its format with 16 bits`, span));
+    throw new LowerError(
+      diag(
+        "logFormats",
+        `more than ${MAX_LOG_FORMATS} different log messages in one object: a log record names its format with 16 bits`,
+        span,
+      ),
+    );
   fs.push({ program, level, pieces: [...pieces], args: [...args] });
   index.set(key, fs.length - 1);
   return fs.length - 1;

@@ -20,7 +20,10 @@ const LOWERING: Lowering = { value, object, cond, stmt };
 export class Lowerer {
   private readonly L: LowerCore;
 
-  constructor(readonly prog: A.FunctionDecl, shared: LowerShared) {
+  constructor(
+    readonly prog: A.FunctionDecl,
+    shared: LowerShared,
+  ) {
     this.L = new LowerCore(prog, shared, LOWERING);
   }
 

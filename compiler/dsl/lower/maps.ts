@@ -30,20 +30,24 @@ export function lowerMapMethod(L: LowerCtx, m: A.MapDecl, method: string, e: A.C
   if (!def || !mt) return L.fail("internal: unknown map", e.span);
   const c: MapCall = { L, m, def, mt, e };
   switch (method) {
-    case "get": return loadedValue(L, lookup(c, keyArg(c, 0)), mt.value);
+    case "get":
+      return loadedValue(L, lookup(c, keyArg(c, 0)), mt.value);
     case "has": {
       const p = lookup(c, keyArg(c, 0));
       return asPtr ? { k: "mapval", ptr: p, type: mt.value } : L.boolFrom("ne", p, 0n);
     }
-    case "set": return set(c), undefined;
+    case "set":
+      return (set(c), undefined);
     case "delete": {
       const k = keyArg(c, 0);
       const map = L.ldmap(m.name);
       L.emit({ op: "call", helper: HELPER.map_delete_elem, args: [map, storeKey(c, k)], dst: L.reg() });
       return undefined;
     }
-    case "add": return mapAdd(c, keyArg(c, 0), valArg(c, 1)), undefined;
-    case "output": return output(c), undefined;
+    case "add":
+      return (mapAdd(c, keyArg(c, 0), valArg(c, 1)), undefined);
+    case "output":
+      return (output(c), undefined);
   }
   return L.fail(`unsupported method '${method}' on ${MAPS[m.mapClass] ? m.mapClass : "map"}`, e.span);
 }
@@ -84,7 +88,8 @@ function update(c: MapCall, k: Val, v: Val, flags: bigint): void {
 }
 
 function set(c: MapCall): void {
-  const k = keyArg(c, 0), v = valArg(c, 1);
+  const k = keyArg(c, 0),
+    v = valArg(c, 1);
   update(c, k, v, 0n);
 }
 
@@ -95,7 +100,12 @@ function output(c: MapCall): void {
   const vs = L.scratch(c.def.valueSize || c.mt.value.bits / 8);
   const size = c.mt.value.bits / 8;
   L.storeInt(vs, v, size);
-  L.emit({ op: "call", helper: HELPER.ringbuf_output, args: [L.ldmap(c.m.name), L.frame(vs), BigInt(size), 0n], dst: L.reg() });
+  L.emit({
+    op: "call",
+    helper: HELPER.ringbuf_output,
+    args: [L.ldmap(c.m.name), L.frame(vs), BigInt(size), 0n],
+    dst: L.reg(),
+  });
 }
 
 /** The value a map value pointer points to (the one read at the call, for `get`). */
@@ -110,7 +120,8 @@ export function loadMapVal(L: LowerCtx, l: MapValPtr): Val {
 function loadedValue(L: LowerCtx, ptr: Reg, type: A.IntType): MapValPtr {
   const val = L.reg();
   L.emit({ op: "mov", dst: val, src: 0n });
-  const hit = L.newBlock(), join = L.newBlock();
+  const hit = L.newBlock(),
+    join = L.newBlock();
   L.branch("ne", ptr, 0n, hit, join);
   L.start(hit);
   L.emit({ op: "mov", dst: val, src: loadMapVal(L, { k: "mapval", ptr, type }) });
@@ -123,7 +134,9 @@ function loadedValue(L: LowerCtx, ptr: Reg, type: A.IntType): MapValPtr {
 function mapAdd(c: MapCall, k: Val, delta: Val): void {
   const { L, def } = c;
   const p = lookup(c, k);
-  const hit = L.newBlock(), miss = L.newBlock(), join = L.newBlock();
+  const hit = L.newBlock(),
+    miss = L.newBlock(),
+    join = L.newBlock();
   L.branch("ne", p, 0n, hit, miss);
   L.start(hit);
   addInPlace(L, p, def.valueSize, delta);

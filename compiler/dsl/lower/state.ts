@@ -20,7 +20,9 @@ export class PathFacts {
   private pending = new Map<number, PathFlow>([[0, this.cur]]);
 
   /** The current path's facts flow along an edge to block `to`. */
-  flowTo(to: number): void { this.merge(to, this.cur); }
+  flowTo(to: number): void {
+    this.merge(to, this.cur);
+  }
 
   /** An edge the compiler decided is never taken: `to` keeps this path's facts, marked dead. */
   flowDead(to: number): void {
@@ -47,8 +49,12 @@ export class PathFacts {
   }
 
   /** No path reaches the current code (after a return). */
-  get never(): boolean { return this.cur.never; }
-  get epoch(): number { return this.cur.epoch; }
+  get never(): boolean {
+    return this.cur.never;
+  }
+  get epoch(): number {
+    return this.cur.epoch;
+  }
 
   /** `l` now holds v: remembered when it is a constant, forgotten otherwise. */
   assigned(l: IntLocal, v: Val): void {
@@ -57,7 +63,9 @@ export class PathFacts {
   }
 
   /** l's value: its constant on this path, else its register. */
-  known(l: IntLocal): Val { return this.cur.consts.get(l) ?? l.reg; }
+  known(l: IntLocal): Val {
+    return this.cur.consts.get(l) ?? l.reg;
+  }
 
   /** Whether `end` bytes of `view` are proven on this path (always, where no path gets). */
   guarded(view: HeaderVal, end: number): boolean {
@@ -66,12 +74,20 @@ export class PathFacts {
   }
 
   /** Whether the first `end` packet bytes are proven on this path. */
-  proven(end: number): boolean { return this.cur.range >= end; }
+  proven(end: number): boolean {
+    return this.cur.range >= end;
+  }
 
-  cachedLoad(key: string): Val | undefined { return this.cur.loads.get(key); }
-  rememberLoad(key: string, v: Val): void { this.cur.loads.set(key, v); }
+  cachedLoad(key: string): Val | undefined {
+    return this.cur.loads.get(key);
+  }
+  rememberLoad(key: string, v: Val): void {
+    this.cur.loads.set(key, v);
+  }
   /** Packet bytes were written: fields read before may have changed. */
-  forgetLoads(): void { this.cur.loads.clear(); }
+  forgetLoads(): void {
+    this.cur.loads.clear();
+  }
 
   /** After bpf_xdp_adjust_head/tail: every header view is stale and nothing about the packet holds. */
   invalidatePacket(): void {

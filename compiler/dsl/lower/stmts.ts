@@ -20,14 +20,24 @@ export function stmt(L: LowerCtx, s: A.Stmt): void {
 
 function stmtInner(L: LowerCtx, s: A.Stmt): void {
   switch (s.kind) {
-    case "Block": for (const x of s.body) L.stmt(x); return;
-    case "VarDecl": return varDecl(L, s);
-    case "Assign": return assign(L, s);
-    case "If": return ifStmt(L, s);
-    case "Return": return returnStmt(L, s);
-    case "For": return forStmt(L, s);
-    case "ExprStmt": effect(L, s.expr); return;
-    case "Unsupported": L.fail(`unsupported statement: ${s.what}`, s.span);
+    case "Block":
+      for (const x of s.body) L.stmt(x);
+      return;
+    case "VarDecl":
+      return varDecl(L, s);
+    case "Assign":
+      return assign(L, s);
+    case "If":
+      return ifStmt(L, s);
+    case "Return":
+      return returnStmt(L, s);
+    case "For":
+      return forStmt(L, s);
+    case "ExprStmt":
+      effect(L, s.expr);
+      return;
+    case "Unsupported":
+      L.fail(`unsupported statement: ${s.what}`, s.span);
   }
 }
 
@@ -65,7 +75,8 @@ function assign(L: LowerCtx, s: A.Assign): void {
 }
 
 function ifStmt(L: LowerCtx, s: A.If): void {
-  const t = L.newBlock(), join = L.newBlock();
+  const t = L.newBlock(),
+    join = L.newBlock();
   const e = s.else ? L.newBlock() : join;
   L.cond(s.test, t, e);
   L.start(t);
@@ -111,7 +122,8 @@ function forStmt(L: LowerCtx, s: A.For): void {
 function constCond(L: LowerCtx, e: A.Expr): boolean | undefined {
   if (e.constValue !== undefined) return e.constValue !== 0n;
   if (e.kind !== "BinaryExpr" || !isCompare(e.op)) return undefined;
-  const a = L.value(e.left), b = L.value(e.right);
+  const a = L.value(e.left),
+    b = L.value(e.right);
   if (typeof a !== "bigint" || typeof b !== "bigint") return undefined;
   return compareConst(e, a, b);
 }

@@ -8,7 +8,10 @@ import type { LogFormat, MapDef } from "../../object.js";
 import type { Reg, Val } from "../ir.js";
 
 export type Int = A.IntType;
-export const U64 = INT_TYPES.u64, U32 = INT_TYPES.u32, U8 = INT_TYPES.u8, I32 = INT_TYPES.i32;
+export const U64 = INT_TYPES.u64,
+  U32 = INT_TYPES.u32,
+  U8 = INT_TYPES.u8,
+  I32 = INT_TYPES.i32;
 
 /** A packet view from ctx.header: the bytes [base + off, base + off + size), valid in `epoch`. */
 export interface HeaderVal {
@@ -21,12 +24,19 @@ export interface HeaderVal {
   varBase: boolean;
 }
 /** A map value: `ptr` from the lookup (null when absent) and, for `get`, the value read at the call. */
-export interface MapValPtr { k: "mapval"; ptr: Reg; type: Int; val?: Reg }
+export interface MapValPtr {
+  k: "mapval";
+  ptr: Reg;
+  type: Int;
+  val?: Reg;
+}
 export type IntLocal = { k: "int"; reg: Reg; type: Int; mutable: boolean };
 export type Local = IntLocal | { k: "const"; v: Val; type: Int } | HeaderVal | MapValPtr | { k: "ctx" };
 
 export class LowerError extends Error {
-  constructor(readonly diag: Diagnostic) { super(diag.message); }
+  constructor(readonly diag: Diagnostic) {
+    super(diag.message);
+  }
 }
 
 /** Tables one object's programs fill in together. */

@@ -83,7 +83,10 @@ function lazy(build: () => LaFunc): LaFunc {
  * lookahead up front); without it, both are skipped (the process parsers). */
 export function parserConfig(validate: boolean, recover: boolean, maxLookahead: number): Chev.IParserConfig {
   return {
-    recoveryEnabled: recover, maxLookahead, nodeLocationTracking: "full", skipValidations: !validate,
+    recoveryEnabled: recover,
+    maxLookahead,
+    nodeLocationTracking: "full",
+    skipValidations: !validate,
     ...(validate ? {} : { lookaheadStrategy: new LazyLookahead(maxLookahead) }),
   };
 }

@@ -40,14 +40,22 @@ export class CstContext {
   /** `x++` / `x = e` parsed inside an expression: kept so statement level can turn them into Assign. */
   readonly pending = new WeakMap<A.UnsupportedExpr, { target: A.Expr; op: A.AssignOp; value: A.Expr }>();
 
-  constructor(readonly file: string, readonly text: string) {}
+  constructor(
+    readonly file: string,
+    readonly text: string,
+  ) {}
 
   tokenSpan(t: IToken): Span {
     if (Number.isNaN(t.startOffset) || t.isInsertedInRecovery) return this.endSpan();
     const endCol = (t.endColumn ?? t.startColumn ?? 1) + 1;
     return {
-      file: this.file, line: t.startLine ?? 1, col: t.startColumn ?? 1, endLine: t.endLine ?? t.startLine, endCol,
-      offset: t.startOffset, length: (t.endOffset ?? t.startOffset) - t.startOffset + 1,
+      file: this.file,
+      line: t.startLine ?? 1,
+      col: t.startColumn ?? 1,
+      endLine: t.endLine ?? t.startLine,
+      endCol,
+      offset: t.startOffset,
+      length: (t.endOffset ?? t.startOffset) - t.startOffset + 1,
     };
   }
 
@@ -65,9 +73,13 @@ export class CstContext {
       const endOffset = l.endOffset !== undefined && !Number.isNaN(l.endOffset) ? l.endOffset : l.startOffset;
       const endCol = Number.isNaN(l.endColumn ?? NaN) ? undefined : (l.endColumn ?? 0) + 1;
       return {
-        file: this.file, line: l.startLine, col: l.startColumn ?? 1,
-        endLine: Number.isNaN(l.endLine ?? NaN) ? l.startLine : l.endLine, endCol,
-        offset: l.startOffset, length: endOffset - l.startOffset + 1,
+        file: this.file,
+        line: l.startLine,
+        col: l.startColumn ?? 1,
+        endLine: Number.isNaN(l.endLine ?? NaN) ? l.startLine : l.endLine,
+        endCol,
+        offset: l.startOffset,
+        length: endOffset - l.startOffset + 1,
       };
     }
     const c = ordered(n)[0];

@@ -33,7 +33,8 @@ function toConditional(cx: CstContext, n: C.ConditionalCstNode): A.Expr {
   const b = first(n.children.binary);
   const test = b ? toBinary(cx, b) : cx.missing(n);
   if (!tok(n.children.Question)) return test;
-  const t = first(n.children.then), e = first(n.children.else);
+  const t = first(n.children.then),
+    e = first(n.children.else);
   const then = t ? toAssignment(cx, t) : cx.missing(n);
   return { kind: "ConditionalExpr", test, then, else: e ? toAssignment(cx, e) : cx.missing(n), span: cx.span(n) };
 }
@@ -69,9 +70,10 @@ function toBinary(cx: CstContext, n: C.BinaryCstNode): A.Expr {
       }
       const right = climb(op === "**" ? prec : prec + 1);
       const span = joinSpan(left.span, right.span);
-      left = op === "&&" || op === "||" || op === "??"
-        ? { kind: "LogicalExpr", op, left, right, span }
-        : { kind: "BinaryExpr", op: op as A.BinaryOp, left, right, span };
+      left =
+        op === "&&" || op === "||" || op === "??"
+          ? { kind: "LogicalExpr", op, left, right, span }
+          : { kind: "BinaryExpr", op: op as A.BinaryOp, left, right, span };
     }
   };
   return climb(0);
@@ -130,9 +132,10 @@ function toCallMember(cx: CstContext, n: C.CallMemberCstNode): A.Expr {
       if (propTok && !SUFFIX_STARTS.has(propTok.tokenType)) i++;
       const propertySpan = cx.span(propTok ?? c);
       const span = joinSpan(e.span, propertySpan);
-      e = type === T.QuestionDot
-        ? cx.unsupportedExpr("optional-chain", c)
-        : { kind: "MemberExpr", object: e, property: propTok?.image ?? "", propertySpan, span };
+      e =
+        type === T.QuestionDot
+          ? cx.unsupportedExpr("optional-chain", c)
+          : { kind: "MemberExpr", object: e, property: propTok?.image ?? "", propertySpan, span };
     } else if (type === T.LBracket) {
       e = cx.unsupportedExpr("index", c);
       while (i + 1 < items.length && !isRBracket(items[i + 1]!)) i++;
@@ -157,28 +160,41 @@ function toPrimary(cx: CstContext, n: C.PrimaryCstNode): A.Expr {
   if (!c) return cx.missing(n);
   if (isToken(c)) return toLiteral(cx, c);
   switch (c.name) {
-    case "template": return toTemplate(cx, c);
+    case "template":
+      return toTemplate(cx, c);
     case "arrowOrIdent":
       if (tok(c.children.Arrow)) return cx.unsupportedExpr("arrow", c);
       return { kind: "Identifier", name: tok(c.children.Identifier)?.image ?? "", span: cx.span(c) };
-    case "parenOrArrow": return toParenthesized(cx, c);
-    case "newExpr": return toNew(cx, c);
-    case "arrayLiteral": return cx.unsupportedExpr("array-literal", c);
-    case "braced": return cx.unsupportedExpr("object-literal", c);
-    case "functionExpr": return cx.unsupportedExpr("function-expr", c);
-    default: return cx.missing(c);
+    case "parenOrArrow":
+      return toParenthesized(cx, c);
+    case "newExpr":
+      return toNew(cx, c);
+    case "arrayLiteral":
+      return cx.unsupportedExpr("array-literal", c);
+    case "braced":
+      return cx.unsupportedExpr("object-literal", c);
+    case "functionExpr":
+      return cx.unsupportedExpr("function-expr", c);
+    default:
+      return cx.missing(c);
   }
 }
 
 function toLiteral(cx: CstContext, t: IToken): A.Expr {
   const span = cx.span(t);
   switch (t.tokenType) {
-    case T.True: return { kind: "BoolLiteral", value: true, span };
-    case T.False: return { kind: "BoolLiteral", value: false, span };
-    case T.Null: return { kind: "NullLiteral", span };
-    case T.This: return cx.unsupportedExpr("this", t);
-    case T.StringLit: return { kind: "StringLiteral", value: unquote(t.image), span };
-    default: return toNumber(cx, t);
+    case T.True:
+      return { kind: "BoolLiteral", value: true, span };
+    case T.False:
+      return { kind: "BoolLiteral", value: false, span };
+    case T.Null:
+      return { kind: "NullLiteral", span };
+    case T.This:
+      return cx.unsupportedExpr("this", t);
+    case T.StringLit:
+      return { kind: "StringLiteral", value: unquote(t.image), span };
+    default:
+      return toNumber(cx, t);
   }
 }
 
@@ -254,8 +270,29 @@ function badType(cx: CstContext, t: IToken): A.TypeRef {
 // ------------------------------------------------------------ helpers
 
 const PREC: Record<string, number> = {
-  "??": 1, "||": 2, "&&": 3, "|": 4, "^": 5, "&": 6, "==": 7, "!=": 7, "===": 7, "!==": 7,
-  "<": 8, ">": 8, "<=": 8, ">=": 8, as: 8, "<<": 9, ">>": 9, ">>>": 9, "+": 10, "-": 10, "*": 11, "/": 11, "%": 11,
+  "??": 1,
+  "||": 2,
+  "&&": 3,
+  "|": 4,
+  "^": 5,
+  "&": 6,
+  "==": 7,
+  "!=": 7,
+  "===": 7,
+  "!==": 7,
+  "<": 8,
+  ">": 8,
+  "<=": 8,
+  ">=": 8,
+  as: 8,
+  "<<": 9,
+  ">>": 9,
+  ">>>": 9,
+  "+": 10,
+  "-": 10,
+  "*": 11,
+  "/": 11,
+  "%": 11,
   "**": 12,
 };
 
@@ -271,7 +308,15 @@ export function unquote(s: string): string {
 }
 
 const SIMPLE_ESCAPES: Record<string, string> = {
-  n: "\n", t: "\t", r: "\r", b: "\b", f: "\f", v: "\v", "0": "\0", "\n": "", "\r\n": "",
+  n: "\n",
+  t: "\t",
+  r: "\r",
+  b: "\b",
+  f: "\f",
+  v: "\v",
+  "0": "\0",
+  "\n": "",
+  "\r\n": "",
 };
 
 /** Process JavaScript escapes. */

@@ -63,7 +63,9 @@ function toTopVars(cx: CstContext, list: C.VarDeclListCstNode | undefined, expor
   return all(list.children.varDeclarator).map((d): A.TopLevel => {
     if (!isConst) return cx.unsupported("top-level-let", d);
     const nameTok = tok(d.children.Identifier);
-    const name = nameTok?.image ?? "", nameSpan = cx.span(nameTok ?? d), span = cx.span(d);
+    const name = nameTok?.image ?? "",
+      nameSpan = cx.span(nameTok ?? d),
+      span = cx.span(d);
     const typeNode = first(d.children.typeRef);
     const init = first(d.children.assignment);
     const newExpr = init && asNewExpr(init);
@@ -99,9 +101,15 @@ function toFunctionDecl(cx: CstContext, n: C.FunctionDeclCstNode, exported: bool
   const rt = first(n.children.typeRef);
   const body = first(n.children.block);
   return {
-    kind: "FunctionDecl", name: nameTok?.image ?? "", nameSpan: cx.span(nameTok ?? n), exported,
-    isAsync: !!tok(n.children.Async), params, returnTypeAnn: rt && toTypeRef(cx, rt),
-    body: body ? toBlock(cx, body) : emptyBlock(cx, n), span: cx.span(n),
+    kind: "FunctionDecl",
+    name: nameTok?.image ?? "",
+    nameSpan: cx.span(nameTok ?? n),
+    exported,
+    isAsync: !!tok(n.children.Async),
+    params,
+    returnTypeAnn: rt && toTypeRef(cx, rt),
+    body: body ? toBlock(cx, body) : emptyBlock(cx, n),
+    span: cx.span(n),
   };
 }
 
@@ -115,26 +123,38 @@ function toStatement(cx: CstContext, n: C.StatementCstNode): A.Stmt[] {
   const [c] = ordered(n);
   if (!c || isToken(c)) return [];
   switch (c.name) {
-    case "block": return [toBlock(cx, c)];
-    case "varStatement": return toLocalVars(cx, first(c.children.varDeclList));
-    case "ifStatement": return [toIf(cx, c)];
-    case "forStatement": return [toFor(cx, c)];
-    case "whileStatement": return [cx.unsupported("while", tok(c.children.While) ?? c)];
-    case "doStatement": return [cx.unsupported("do-while", tok(c.children.Do) ?? c)];
-    case "returnStatement": return [toReturn(cx, c)];
+    case "block":
+      return [toBlock(cx, c)];
+    case "varStatement":
+      return toLocalVars(cx, first(c.children.varDeclList));
+    case "ifStatement":
+      return [toIf(cx, c)];
+    case "forStatement":
+      return [toFor(cx, c)];
+    case "whileStatement":
+      return [cx.unsupported("while", tok(c.children.While) ?? c)];
+    case "doStatement":
+      return [cx.unsupported("do-while", tok(c.children.Do) ?? c)];
+    case "returnStatement":
+      return [toReturn(cx, c)];
     case "jumpStatement": {
       const k = tok(c.children.Break) ? "break" : tok(c.children.Continue) ? "continue" : "throw";
       return [cx.unsupported(k, c)];
     }
-    case "functionDecl": return [cx.unsupported(tok(c.children.Async) ? "async" : "nested-function", c)];
-    case "classDecl": return [cx.unsupported("class", tok(c.children.Class) ?? c)];
-    case "otherDecl": return [toOtherDecl(cx, c)];
-    case "otherStatement": return [cx.unsupported(tok(c.children.Switch) ? "switch" : "try", c)];
+    case "functionDecl":
+      return [cx.unsupported(tok(c.children.Async) ? "async" : "nested-function", c)];
+    case "classDecl":
+      return [cx.unsupported("class", tok(c.children.Class) ?? c)];
+    case "otherDecl":
+      return [toOtherDecl(cx, c)];
+    case "otherStatement":
+      return [cx.unsupported(tok(c.children.Switch) ? "switch" : "try", c)];
     case "expressionStatement": {
       const e = first(c.children.expression);
       return e ? [toExprStatement(cx, toExpression(cx, e), cx.span(c))] : [];
     }
-    default: return [];
+    default:
+      return [];
   }
 }
 
@@ -155,8 +175,13 @@ function toVarDecl(cx: CstContext, d: C.VarDeclaratorCstNode, mutable: boolean):
   const t = first(d.children.typeRef);
   const init = first(d.children.assignment);
   return {
-    kind: "VarDecl", mutable, name: nameTok?.image ?? "", nameSpan: cx.span(nameTok ?? d),
-    typeAnn: t && toTypeRef(cx, t), init: init && toAssignment(cx, init), span: cx.span(d),
+    kind: "VarDecl",
+    mutable,
+    name: nameTok?.image ?? "",
+    nameSpan: cx.span(nameTok ?? d),
+    typeAnn: t && toTypeRef(cx, t),
+    init: init && toAssignment(cx, init),
+    span: cx.span(d),
   };
 }
 
@@ -180,8 +205,12 @@ function toFor(cx: CstContext, n: C.ForStatementCstNode): A.Stmt {
   const update = updExpr && toExprStatement(cx, updExpr, cx.span(upd));
   const bodyNode = first(n.children.statement);
   return {
-    kind: "For", init, test: test && toExpression(cx, test), update: update?.kind === "Assign" ? update : undefined,
-    body: bodyNode ? asOne(cx, toStatement(cx, bodyNode), bodyNode) : emptyBlock(cx, n), span: cx.span(n),
+    kind: "For",
+    init,
+    test: test && toExpression(cx, test),
+    update: update?.kind === "Assign" ? update : undefined,
+    body: bodyNode ? asOne(cx, toStatement(cx, bodyNode), bodyNode) : emptyBlock(cx, n),
+    span: cx.span(n),
   };
 }
 

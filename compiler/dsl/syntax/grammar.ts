@@ -26,7 +26,10 @@ class MismatchRecorder implements Chev.IParserErrorMessageProvider {
 }
 
 /** An ASI failure: a statement needed a `;` (no newline, `}` or end of file follows). */
-export interface SemiError { token: Chev.IToken; previous: Chev.IToken }
+export interface SemiError {
+  token: Chev.IToken;
+  previous: Chev.IToken;
+}
 
 export class DslParser extends CstParser {
   semiErrors: SemiError[] = [];
@@ -82,7 +85,13 @@ export class DslParser extends CstParser {
     this.CONSUME(T.LCurly);
     this.OPTION2(() => {
       this.SUBRULE(this.importSpec);
-      this.MANY({ GATE: () => this.LA(2).tokenType !== T.RCurly, DEF: () => { this.CONSUME(T.Comma); this.SUBRULE2(this.importSpec); } });
+      this.MANY({
+        GATE: () => this.LA(2).tokenType !== T.RCurly,
+        DEF: () => {
+          this.CONSUME(T.Comma);
+          this.SUBRULE2(this.importSpec);
+        },
+      });
       this.OPTION3(() => this.CONSUME2(T.Comma));
     });
     this.CONSUME(T.RCurly);
@@ -122,9 +131,15 @@ export class DslParser extends CstParser {
         { ALT: () => this.SUBRULE(this.returnStatement) },
         { ALT: () => this.SUBRULE(this.jumpStatement) },
         // `async` and `type` are also names (`type = 1;`): declarations only when followed by one
-        { GATE: () => this.LA(1).tokenType !== T.Async || this.LA(2).tokenType === T.Function, ALT: () => this.SUBRULE(this.functionDecl) },
+        {
+          GATE: () => this.LA(1).tokenType !== T.Async || this.LA(2).tokenType === T.Function,
+          ALT: () => this.SUBRULE(this.functionDecl),
+        },
         { ALT: () => this.SUBRULE(this.classDecl) },
-        { GATE: () => this.LA(1).tokenType !== T.Type || this.LA(2).tokenType === T.Identifier, ALT: () => this.SUBRULE(this.otherDecl) },
+        {
+          GATE: () => this.LA(1).tokenType !== T.Type || this.LA(2).tokenType === T.Identifier,
+          ALT: () => this.SUBRULE(this.otherDecl),
+        },
         { ALT: () => this.SUBRULE(this.otherStatement) },
         { ALT: () => this.CONSUME(T.Semicolon) },
         { ALT: () => this.SUBRULE(this.expressionStatement) },
@@ -144,7 +159,11 @@ export class DslParser extends CstParser {
   });
 
   varDeclList = this.RULE("varDeclList", () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Const) }, { ALT: () => this.CONSUME(T.Let) }, { ALT: () => this.CONSUME(T.Var) }]);
+    this.OR([
+      { ALT: () => this.CONSUME(T.Const) },
+      { ALT: () => this.CONSUME(T.Let) },
+      { ALT: () => this.CONSUME(T.Var) },
+    ]);
     this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.varDeclarator) });
   });
 
@@ -175,7 +194,9 @@ export class DslParser extends CstParser {
   forStatement = this.RULE("forStatement", () => {
     this.CONSUME(T.For);
     this.CONSUME(T.LParen);
-    this.OPTION(() => this.OR([{ ALT: () => this.SUBRULE(this.varDeclList) }, { ALT: () => this.SUBRULE(this.expression) }]));
+    this.OPTION(() =>
+      this.OR([{ ALT: () => this.SUBRULE(this.varDeclList) }, { ALT: () => this.SUBRULE(this.expression) }]),
+    );
     this.CONSUME(T.Semicolon);
     this.OPTION2(() => this.SUBRULE2(this.expression, { LABEL: "test" }));
     this.CONSUME2(T.Semicolon);
@@ -213,7 +234,12 @@ export class DslParser extends CstParser {
     this.OR([
       { ALT: () => this.CONSUME(T.Break) },
       { ALT: () => this.CONSUME(T.Continue) },
-      { ALT: () => { this.CONSUME(T.Throw); this.SUBRULE(this.expression); } },
+      {
+        ALT: () => {
+          this.CONSUME(T.Throw);
+          this.SUBRULE(this.expression);
+        },
+      },
     ]);
     this.SUBRULE(this.semi);
   });
@@ -235,11 +261,21 @@ export class DslParser extends CstParser {
 
   /** interface / enum / type alias: reported as unsupported. */
   otherDecl = this.RULE("otherDecl", () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Interface) }, { ALT: () => this.CONSUME(T.Enum) }, { ALT: () => this.CONSUME(T.Type) }]);
+    this.OR([
+      { ALT: () => this.CONSUME(T.Interface) },
+      { ALT: () => this.CONSUME(T.Enum) },
+      { ALT: () => this.CONSUME(T.Type) },
+    ]);
     this.CONSUME(T.Identifier);
     this.OR2([
       { ALT: () => this.SUBRULE(this.braced) },
-      { ALT: () => { this.CONSUME(T.Equals); this.SUBRULE(this.typeRef); this.SUBRULE(this.semi); } },
+      {
+        ALT: () => {
+          this.CONSUME(T.Equals);
+          this.SUBRULE(this.typeRef);
+          this.SUBRULE(this.semi);
+        },
+      },
     ]);
   });
 
@@ -292,7 +328,13 @@ export class DslParser extends CstParser {
   semi = this.RULE("semi", () => {
     this.ACTION(() => {
       const next = this.LA(1);
-      if (next.tokenType === T.Semicolon || next.tokenType === T.RCurly || next.tokenType === chevrotain.EOF || this.newlineBefore()) return;
+      if (
+        next.tokenType === T.Semicolon ||
+        next.tokenType === T.RCurly ||
+        next.tokenType === chevrotain.EOF ||
+        this.newlineBefore()
+      )
+        return;
       this.semiErrors.push({ token: next, previous: this.LA(0) });
     });
     this.OPTION(() => this.CONSUME(T.Semicolon));
@@ -326,8 +368,18 @@ export class DslParser extends CstParser {
     this.SUBRULE(this.unary);
     this.MANY(() =>
       this.OR([
-        { ALT: () => { this.CONSUME(T.BinaryOperator); this.SUBRULE2(this.unary); } },
-        { ALT: () => { this.CONSUME(T.As); this.SUBRULE(this.typeRef); } },
+        {
+          ALT: () => {
+            this.CONSUME(T.BinaryOperator);
+            this.SUBRULE2(this.unary);
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.As);
+            this.SUBRULE(this.typeRef);
+          },
+        },
       ]),
     );
   });
@@ -366,10 +418,26 @@ export class DslParser extends CstParser {
     this.SUBRULE(this.primary);
     this.MANY(() =>
       this.OR([
-        { ALT: () => { this.CONSUME(T.Dot); this.CONSUME(T.IdentifierName); } },
-        { ALT: () => { this.CONSUME(T.QuestionDot); this.CONSUME2(T.IdentifierName); } },
+        {
+          ALT: () => {
+            this.CONSUME(T.Dot);
+            this.CONSUME(T.IdentifierName);
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.QuestionDot);
+            this.CONSUME2(T.IdentifierName);
+          },
+        },
         { ALT: () => this.SUBRULE(this.args) },
-        { ALT: () => { this.CONSUME(T.LBracket); this.SUBRULE(this.expression); this.CONSUME(T.RBracket); } },
+        {
+          ALT: () => {
+            this.CONSUME(T.LBracket);
+            this.SUBRULE(this.expression);
+            this.CONSUME(T.RBracket);
+          },
+        },
         { GATE: () => !this.newlineBefore(), ALT: () => this.CONSUME(T.Bang) },
       ]),
     );
@@ -446,7 +514,10 @@ export class DslParser extends CstParser {
   });
 
   arrowBody = this.RULE("arrowBody", () => {
-    this.OR({ IGNORE_AMBIGUITIES: true, DEF: [{ ALT: () => this.SUBRULE(this.block) }, { ALT: () => this.SUBRULE(this.assignment) }] });
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [{ ALT: () => this.SUBRULE(this.block) }, { ALT: () => this.SUBRULE(this.assignment) }],
+    });
   });
 
   functionExpr = this.RULE("functionExpr", () => {
@@ -500,7 +571,12 @@ export class DslParser extends CstParser {
   private newlineBefore(): boolean {
     const prev = this.LA(0);
     const next = this.LA(1);
-    return prev.endLine !== undefined && next.startLine !== undefined && !Number.isNaN(next.startLine) && next.startLine > prev.endLine;
+    return (
+      prev.endLine !== undefined &&
+      next.startLine !== undefined &&
+      !Number.isNaN(next.startLine) &&
+      next.startLine > prev.endLine
+    );
   }
 }
 

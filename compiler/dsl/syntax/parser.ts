@@ -28,15 +28,40 @@ export function parseProgram(text: string, file: string): ParseResult {
   if (text.length > MAX_SOURCE_CHARS) {
     const ast: Program = { kind: "Program", file, items: [], span: { file, line: 1, col: 1, offset: 0, length: 0 } };
     const mb = (n: number) => `${(n / (1 << 20)).toFixed(1)} MB`;
-    return { ast, diagnostics: [diag("unsupported", `The source is ${mb(text.length)}; the compiler accepts at most ${mb(MAX_SOURCE_CHARS)}.`, ast.span)] };
+    return {
+      ast,
+      diagnostics: [
+        diag(
+          "unsupported",
+          `The source is ${mb(text.length)}; the compiler accepts at most ${mb(MAX_SOURCE_CHARS)}.`,
+          ast.span,
+        ),
+      ],
+    };
   }
   try {
     return parse(text, file);
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     // nesting deeper than the JavaScript stack (thousands of parentheses): one clear error
-    const ast: Program = { kind: "Program", file, items: [], span: { file, line: 1, col: 1, offset: 0, length: text.length } };
-    return { ast, diagnostics: [diag("unsupported", "The program is nested too deeply to compile.", { file, line: 1, col: 1, offset: 0, length: 0 })] };
+    const ast: Program = {
+      kind: "Program",
+      file,
+      items: [],
+      span: { file, line: 1, col: 1, offset: 0, length: text.length },
+    };
+    return {
+      ast,
+      diagnostics: [
+        diag("unsupported", "The program is nested too deeply to compile.", {
+          file,
+          line: 1,
+          col: 1,
+          offset: 0,
+          length: 0,
+        }),
+      ],
+    };
   }
 }
 
@@ -71,10 +96,25 @@ function lexError(e: ILexingError, text: string, file: string): Diagnostic {
 
 /** How a diagnostic names an expected token. */
 const TOKEN_TEXT = new Map<TokenType, string>([
-  [T.Semicolon, ";"], [T.RParen, ")"], [T.LParen, "("], [T.RCurly, "}"], [T.LCurly, "{"], [T.RBracket, "]"],
-  [T.LBracket, "["], [T.Colon, ":"], [T.Comma, ","], [T.Equals, "="], [T.Greater, ">"], [T.Less, "<"],
-  [T.Arrow, "=>"], [T.Dot, "."], [T.From, "from"], [T.While, "while"], [T.StringLit, "string literal"],
-  [T.TemplateTail, "}`"], [T.Function, "function"],
+  [T.Semicolon, ";"],
+  [T.RParen, ")"],
+  [T.LParen, "("],
+  [T.RCurly, "}"],
+  [T.LCurly, "{"],
+  [T.RBracket, "]"],
+  [T.LBracket, "["],
+  [T.Colon, ":"],
+  [T.Comma, ","],
+  [T.Equals, "="],
+  [T.Greater, ">"],
+  [T.Less, "<"],
+  [T.Arrow, "=>"],
+  [T.Dot, "."],
+  [T.From, "from"],
+  [T.While, "while"],
+  [T.StringLit, "string literal"],
+  [T.TemplateTail, "}`"],
+  [T.Function, "function"],
 ]);
 const IDENTIFIER = "Identifier expected.";
 const DECLARATION = "Declaration or statement expected.";
@@ -108,10 +148,12 @@ function errorSpan(e: IRecognitionException, cx: CstContext): Span {
 /** One diagnostic per position (recovery can report the same spot twice), in source order. */
 function dedupe(ds: Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
-  return inSourceOrder(ds.filter((d) => {
-    const k = `${d.span?.line}:${d.span?.col}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  }));
+  return inSourceOrder(
+    ds.filter((d) => {
+      const k = `${d.span?.line}:${d.span?.col}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    }),
+  );
 }
