@@ -16,6 +16,7 @@ const root = new URL("../", import.meta.url).pathname;
 const dist = join(root, "dist");
 const { compileToObject } = await import(join(dist, "compiler/dsl/index.js"));
 const { readBpfObject } = await import(join(dist, "compiler/elf/read-object.js"));
+const { slotIndex } = await import(join(dist, "compiler/isa/encode.js"));
 const { XdpVm } = await import(join(dist, "loader/vm/xdp.js"));
 const { loadXdp } = await import(join(dist, "loader/vm/testing.js"));
 
@@ -32,7 +33,8 @@ function build(name) {
 }
 
 const twin = (name) => new Uint8Array(readFileSync(join(root, "fixtures/c-twins", `${name}.o`)));
-const slots = (bytes) => readBpfObject(bytes).programs[0].insns.length / 8;
+/** Instruction slots of the first program (an ld_imm64 takes two). */
+const slots = (bytes) => slotIndex(readBpfObject(bytes).programs[0].insns).at(-1);
 
 /** A UDP frame 198.51.100.1 → 198.51.100.2 (documentation range; never sent anywhere). */
 function packet() {
