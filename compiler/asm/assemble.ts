@@ -268,12 +268,7 @@ function resolveDiff(st: AsmState, f: Fixup): void {
       v += BigInt(t.sign) * t.value;
       continue;
     }
-    const where =
-      t.dot ??
-      (() => {
-        const s = st.syms.get(t.sym!);
-        return s?.defined ? { section: s.section!, offset: s.value } : undefined;
-      })();
+    const where = st.placeOf(t);
     if (!where)
       return void st.diags.push(error(ASM.undefinedSymbol, `undefined symbol '${t.sym}' in expression`, f.span));
     if (section !== undefined && where.section !== section)

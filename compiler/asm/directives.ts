@@ -344,12 +344,7 @@ function lebValue(st: AsmState, terms: SizeTerm[]): bigint | undefined {
       v += BigInt(t.sign) * t.value;
       continue;
     }
-    const where =
-      t.dot ??
-      (() => {
-        const s = st.syms.get(t.sym!);
-        return s?.defined ? { section: s.section!, offset: s.value } : undefined;
-      })();
+    const where = st.placeOf(t);
     if (!where) return undefined;
     v += BigInt(t.sign * where.offset);
     net.set(where.section, (net.get(where.section) ?? 0) + t.sign);

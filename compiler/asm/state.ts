@@ -119,6 +119,13 @@ export class AsmState {
     this.diags.push(error(code, message, this.span(t, length)));
   }
 
+  /** Where a term of a label expression points (`.` or a symbol), or undefined if not yet placed. */
+  placeOf(t: SizeTerm): { section: string; offset: number } | undefined {
+    if (t.dot) return t.dot;
+    const s = this.syms.get(t.sym!);
+    return s?.defined ? { section: s.section!, offset: s.value } : undefined;
+  }
+
   offset(): number {
     return this.cur.type === SHT.NOBITS ? this.cur.nobitsSize : this.cur.w.length;
   }
