@@ -1,20 +1,13 @@
 // Built-in programs, written as instructions: the fallbacks `tsebpf run` and the demo use when
 // programs/hello.ts/.s or programs/firewall.ts are missing or do not build yet. Takes a name,
 // produces an ELF object through the shared object writer (same log record format as the DSL).
-import { CALL, EXIT as EXIT_CODE, LD_IMM64, type Insn } from "../compiler/isa/insn.js";
+import { CALL, EXIT as EXIT_CODE, LD_IMM64, type Insn, insn } from "../compiler/isa/insn.js";
 import { HELPER, MAP_TYPE, PSEUDO } from "../compiler/abi.js";
 import type { BpfObjectInput, FuncDef, MapDef } from "../compiler/object.js";
 import { writeBpfObject } from "../compiler/elf/write-object.js";
 import { LOG_MAP, LOG_RINGBUF_SIZE, logHeader } from "../compiler/log-record.js";
 
-const I = (code: number, dst: number, src: number, off: number, imm: number, extra: Partial<Insn> = {}): Insn => ({
-  code,
-  dst,
-  src,
-  off,
-  imm,
-  ...extra,
-});
+const I = insn;
 const lddw = (dst: number, v: bigint): Insn => I(LD_IMM64, dst, 0, 0, 0, { imm64: v });
 const ldMap = (dst: number, name: string): Insn => I(LD_IMM64, dst, PSEUDO.MAP_FD, 0, 0, { imm64: 0n, symbol: name });
 const EXIT = I(EXIT_CODE, 0, 0, 0, 0);

@@ -8,7 +8,7 @@ import { haveKernel } from "./helpers/env.js";
 import { requireFreshDist } from "./helpers/dist.js";
 import { withTempDir } from "./helpers/tmp.js";
 import { parseCase, runCase, type Assembler } from "../loader/conformance.js";
-import type { Insn } from "../compiler/isa/insn.js";
+import { type Insn, insn } from "../compiler/isa/insn.js";
 import { encodeInsns } from "../compiler/isa/encode.js";
 
 // The suite is not part of this repository: TSEBPF_CONFORMANCE_DIR names its tests folder (.ci/run
@@ -29,14 +29,8 @@ const CLI_JS = new URL("../dist/loader/conformance-cli.js", import.meta.url).pat
 const fixed =
   (insns: Insn[]): Assembler =>
   () => ({ insns, diagnostics: [] });
-const I = (code: number, dst: number, src: number, off: number, imm: number, imm64?: bigint): Insn => ({
-  code,
-  dst,
-  src,
-  off,
-  imm,
-  imm64,
-});
+const I = (code: number, dst: number, src: number, off: number, imm: number, imm64?: bigint) =>
+  insn(code, dst, src, off, imm, { imm64 });
 
 describe.skipIf(!haveKernel)("conformance wrapper (kernel)", () => {
   it("returns the full 64-bit r0", () => {

@@ -1,17 +1,10 @@
 // Hand-made BpfObjectInputs for the ELF tests (no compiler needed): r0 = 2; exit, and a firewall-like
 // program with a hash-map lookup, a ring buffer output and a .text subprogram.
-import type { Insn } from "../compiler/isa/insn.js";
+import { type Insn, insn } from "../compiler/isa/insn.js";
 import { MAP_TYPE, type BpfObjectInput } from "../compiler/object.js";
 
 const span = (line: number, col = 3) => ({ file: "hello.ts", line, col });
-const I = (code: number, dst: number, src: number, off: number, imm: number, extra: Partial<Insn> = {}): Insn => ({
-  code,
-  dst,
-  src,
-  off,
-  imm,
-  ...extra,
-});
+const I = insn;
 
 export const HELLO_SRC = "export function xdp_hello(ctx: XdpContext): XdpAction {\n  return XdpAction.Pass;\n}\n";
 

@@ -11,7 +11,7 @@ import { frame, pcapFile, pcapngFile } from "./helpers/packets.js";
 import { suiteDir } from "./helpers/tmp.js";
 import { readPackets } from "../cli/packet-args.js";
 import { writeBpfObject } from "../compiler/elf/write-object.js";
-import type { Insn } from "../compiler/isa/insn.js";
+import { type Insn, insn } from "../compiler/isa/insn.js";
 
 const C_HEAD = `#define SEC(n) __attribute__((section(n), used))\nchar _license[] SEC("license") = "GPL";\n`;
 const C_SOURCES: Record<string, string> = {
@@ -23,14 +23,8 @@ const PKT = Buffer.from(frame()).toString("hex");
 const NOT_XDP =
   "which is not an XDP section: tsebpf loads, runs and attaches XDP programs only (sections xdp, xdp/…, xdp.frags, xdp.frags/…)";
 
-const I = (code: number, dst: number, src: number, off: number, imm: number, target?: string): Insn => ({
-  code,
-  dst,
-  src,
-  off,
-  imm,
-  target,
-});
+const I = (code: number, dst: number, src: number, off: number, imm: number, target?: string) =>
+  insn(code, dst, src, off, imm, { target });
 // returns 7 (not an XDP action) when the first byte is 0, else XDP_PASS
 const seven: Insn[] = [
   I(0x61, 2, 1, 0, 0),

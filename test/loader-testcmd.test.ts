@@ -9,7 +9,7 @@ import { pcapFile } from "./helpers/packets.js";
 import { suiteDir } from "./helpers/tmp.js";
 import { builtinObject } from "../loader/builtin.js";
 import { writeBpfObject } from "../compiler/elf/write-object.js";
-import type { Insn } from "../compiler/isa/insn.js";
+import { type Insn, insn } from "../compiler/isa/insn.js";
 
 function udp(src: number[]): Buffer {
   const p = Buffer.alloc(42);
@@ -21,14 +21,8 @@ function udp(src: number[]): Buffer {
 }
 
 // swaps nothing, just writes 0xff into the first byte and returns XDP_TX
-const I = (code: number, dst: number, src: number, off: number, imm: number, target?: string): Insn => ({
-  code,
-  dst,
-  src,
-  off,
-  imm,
-  target,
-});
+const I = (code: number, dst: number, src: number, off: number, imm: number, target?: string) =>
+  insn(code, dst, src, off, imm, { target });
 const writer: Insn[] = [
   I(0x61, 2, 1, 0, 0),
   I(0x61, 3, 1, 4, 0),

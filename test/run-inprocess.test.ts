@@ -8,7 +8,7 @@ import { haveKernel } from "./helpers/env.js";
 import { suiteBpffs } from "./helpers/bpffs.js";
 import { suiteVeth } from "./helpers/veth.js";
 import { suiteDir } from "./helpers/tmp.js";
-import type { Io } from "../cli/io.js";
+import { captureIo } from "./helpers/cli.js";
 import { runProgram } from "../cli/commands/run-program.js";
 import { builtinObject } from "../loader/builtin.js";
 import { objGet, progInfo } from "../loader/sys/bpf.js";
@@ -18,17 +18,7 @@ import { resolveIface, xdpState } from "../loader/attach.js";
 
 const tag = Math.random().toString(36).slice(2, 7);
 
-function io(env: Record<string, string> = {}) {
-  const o = { out: "", err: "" };
-  const io: Io = {
-    stdout: (s) => void (o.out += s),
-    stderr: (s) => void (o.err += s),
-    isTTY: false,
-    env,
-    cwd: process.cwd(),
-  };
-  return { io, o };
-}
+const io = captureIo;
 
 async function until(cond: () => boolean, ms = 5000) {
   for (const t0 = Date.now(); !cond(); ) {

@@ -12,8 +12,7 @@ import { haveKernel } from "./helpers/env.js";
 import { suiteBpffs } from "./helpers/bpffs.js";
 import { suiteVeth } from "./helpers/veth.js";
 import { withTempDir } from "./helpers/tmp.js";
-import { BIN } from "./helpers/cli.js";
-import type { Io } from "../cli/io.js";
+import { BIN, captureIo } from "./helpers/cli.js";
 import { runProgram } from "../cli/commands/run-program.js";
 import { BUILTIN, builtinObject } from "../loader/builtin.js";
 import { writeBpfObject } from "../compiler/elf/write-object.js";
@@ -24,17 +23,7 @@ import { attachXdp, resolveIface, xdpState } from "../loader/attach.js";
 const tag = Math.random().toString(36).slice(2, 7);
 const root = new URL("..", import.meta.url).pathname;
 
-function capture(env: Record<string, string> = {}) {
-  const o = { out: "", err: "" };
-  const io: Io = {
-    stdout: (s) => void (o.out += s),
-    stderr: (s) => void (o.err += s),
-    isTTY: false,
-    env,
-    cwd: process.cwd(),
-  };
-  return { io, o };
-}
+const capture = captureIo;
 
 /** The hello object with extra (unused) array maps, e.g. one with a hostile name. */
 function helloWithMaps(...names: string[]): Uint8Array {

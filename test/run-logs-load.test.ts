@@ -12,8 +12,7 @@ import { suiteVeth } from "./helpers/veth.js";
 import { buildProgram, compileDsl } from "./helpers/dsl.js";
 import { drainRing } from "./helpers/run.js";
 import { suiteDir } from "./helpers/tmp.js";
-import { BIN } from "./helpers/cli.js";
-import type { Io } from "../cli/io.js";
+import { BIN, captureIo } from "./helpers/cli.js";
 import { loadObject } from "../loader/object.js";
 import { testRun } from "../loader/test-run.js";
 import { lostRecords } from "../loader/log-pump.js";
@@ -52,14 +51,7 @@ describe.skipIf(!haveKernel)("logs under load (kernel)", () => {
   });
 
   it("run reports the lost records within a second, and printed + lost adds up", async () => {
-    const o = { out: "", err: "" };
-    const io: Io = {
-      stdout: (s) => void (o.out += s),
-      stderr: (s) => void (o.err += s),
-      isTTY: false,
-      env: {},
-      cwd: file("."),
-    };
+    const { io, o } = captureIo({}, file("."));
     let stop!: () => void;
     const pin = join(bpffs(), "inproc");
     const done = runProgram(file("hello.o"), { iface: a, mode: "skb", pin }, io, new Promise<void>((r) => (stop = r)));

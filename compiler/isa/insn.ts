@@ -21,6 +21,18 @@ export interface Insn {
 
 export const LD_IMM64 = 0x18;
 
+/** An instruction from its raw fields (plus a jump `target`, `imm64`, `symbol` … in `extra`). */
+export function insn(
+  code: number,
+  dst: number,
+  src: number,
+  off: number,
+  imm: number,
+  extra: Partial<Insn> = {},
+): Insn {
+  return { code, dst, src, off, imm, ...extra };
+}
+
 /** Width in 8-byte slots: ld_imm64 is one instruction of width 2. */
 export function insnWidth(i: Pick<Insn, "code">): 1 | 2 {
   return i.code === LD_IMM64 ? 2 : 1;
