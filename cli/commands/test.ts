@@ -4,15 +4,7 @@
 import type { Command } from "commander";
 import type { Io } from "../io.js";
 import { CliError } from "../errors.js";
-
-interface TestOpts {
-  packet: string[];
-  repeat: string;
-  map?: string[];
-  json?: boolean;
-  program?: string;
-  vm?: boolean;
-}
+import type { RunTestsOpts } from "./run-tests.js";
 
 export function register(program: Command, io: Io, setExit: (code: number) => void): void {
   program
@@ -47,7 +39,7 @@ Examples:
   tsebpf test signed.o --packet pkt.bin --map SIGNED -- -1=3 -2=4
   tsebpf test programs/firewall.ts --vm --map BLOCKLIST 198.51.100.3=1 --packet fixtures/packets/firewall.pcap`,
     )
-    .action(async (file: string, o: TestOpts, cmd: Command) => {
+    .action(async (file: string, o: RunTestsOpts, cmd: Command) => {
       const { runTests } = await import("./run-tests.js");
       setExit(await runTests(file, { ...o, map: [...(o.map ?? []), ...trailingEntries(cmd.args.slice(1))] }, io));
     });
