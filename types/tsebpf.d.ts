@@ -45,6 +45,10 @@ export declare class XdpContext {
   private constructor();
   /** Packet length in bytes (data_end - data). */
   readonly length: u32;
+  /** xdp_md.ingress_ifindex: the ifindex of the interface the packet arrived on. */
+  readonly ingressIfindex: u32;
+  /** xdp_md.rx_queue_index: the receive queue the packet arrived on. */
+  readonly rxQueueIndex: u32;
   /** A bounds-checked view of header T at a byte offset, or null when the packet is too short. */
   header<T>(type: HeaderClass<T>, offset: u32): T | null;
   /** bpf_xdp_adjust_head: move the packet start by delta bytes; 0 on success. Invalidates header views. */

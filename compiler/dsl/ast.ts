@@ -146,6 +146,7 @@ export type MemberTarget =
       bitWidth?: number;
     }
   | { kind: "ctxLength" } // ctx.length: packet length in bytes (data_end - data), u32
+  | { kind: "ctxField"; offset: number } // ctx.ingressIfindex, ctx.rxQueueIndex: a u32 of xdp_md
   | { kind: "constant"; value: bigint } // EthHdr.size, XdpAction.Pass, ...
   | { kind: "method" }; // callee of a method call; see CallExpr.callee
 

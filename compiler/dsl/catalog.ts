@@ -314,8 +314,11 @@ export const CTX_METHODS: Record<
     doc: "bpf_xdp_adjust_tail: 0 on success; invalidates header views",
   },
 });
-export const CTX_PROPERTIES: Record<string, { type: IntName; doc: string }> = table({
+/** `offset`: a field of struct xdp_md read with a 4-byte context load (length calls a helper). */
+export const CTX_PROPERTIES: Record<string, { type: IntName; doc: string; offset?: number }> = table({
   length: { type: "u32", doc: "packet length in bytes (data_end - data)" },
+  ingressIfindex: { type: "u32", offset: 12, doc: "xdp_md.ingress_ifindex: the interface the packet arrived on" },
+  rxQueueIndex: { type: "u32", offset: 16, doc: "xdp_md.rx_queue_index: the receive queue it arrived on" },
 });
 
 /** Log functions → level (docs/log-format.md). */

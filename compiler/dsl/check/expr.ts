@@ -208,8 +208,9 @@ function member(cx: CheckCtx, e: A.MemberExpr): A.Type {
     }
   }
   if (ot.kind === "ctx" && Object.hasOwn(CTX_PROPERTIES, p)) {
-    e.member = { kind: "ctxLength" };
-    return INT_TYPES[CTX_PROPERTIES[p]!.type];
+    const prop = CTX_PROPERTIES[p]!;
+    e.member = prop.offset === undefined ? { kind: "ctxLength" } : { kind: "ctxField", offset: prop.offset };
+    return INT_TYPES[prop.type];
   }
   if (ot.kind === "nullable") {
     const name = e.object.kind === "Identifier" ? e.object.name : undefined;

@@ -1,7 +1,8 @@
 // The ctx intrinsics: takes a checked `ctx.header(T, off)`, `ctx.adjustHead(d)`/`adjustTail(d)`
-// call or `ctx.length` and a LowerCtx; produces a header view (no code for a constant offset: the
-// view's null test is its bounds check, header.ts), the helper's i32 result (after which every
-// view is stale and data/data_end are reloaded), or the packet length.
+// call, `ctx.length` or an xdp_md field (`ctx.ingressIfindex`) and a LowerCtx; produces a header
+// view (no code for a constant offset: the view's null test is its bounds check, header.ts), the
+// helper's i32 result (after which every view is stale and data/data_end are reloaded), the
+// packet length, or the field's u32.
 import type * as A from "../ast.js";
 import { HELPER } from "../../abi.js";
 import { HEADERS } from "../catalog.js";
@@ -31,6 +32,11 @@ export function ctxLength(L: LowerCtx): Val {
   const len = L.reg();
   L.emit({ op: "call", helper: HELPER.xdp_get_buff_len, args: [L.f.ctx], dst: len });
   return narrowVal(L, len, U32);
+}
+
+/** `ctx.ingressIfindex`, `ctx.rxQueueIndex`: a 4-byte load of the xdp_md field (zero-extended). */
+export function ctxField(L: LowerCtx, offset: number): Val {
+  return L.load(L.f.ctx, offset, 4);
 }
 
 function header(L: LowerCtx, e: A.CallExpr): HeaderVal {

@@ -7,7 +7,7 @@ import type { Block, Val } from "../ir.js";
 import { inDomain } from "../int-rule.js";
 import type { LowerCtx } from "./core.js";
 import { call } from "./calls.js";
-import { ctxLength } from "./ctx.js";
+import { ctxField, ctxLength } from "./ctx.js";
 import { readField } from "./header.js";
 import { binaryValue, narrowTo, unaryValue } from "./int.js";
 import { loadMapVal } from "./maps.js";
@@ -83,6 +83,7 @@ function member(L: LowerCtx, e: A.MemberExpr): Val {
   if (!m) return L.fail("internal: unresolved member", e.span);
   if (m.kind === "constant") return inDomain(m.value, exprInt(e));
   if (m.kind === "ctxLength") return ctxLength(L);
+  if (m.kind === "ctxField") return ctxField(L, m.offset);
   if (m.kind !== "headerField") return L.fail("unsupported member access", e.span);
   const h = L.object(e.object);
   if (h.k !== "hdr") return L.fail("fields can only be read from header views", e.span);
