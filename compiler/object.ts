@@ -21,7 +21,13 @@ export interface MapDef {
   flags: number; // MAP_FLAG.* of compiler/abi.ts, e.g. NO_PREALLOC for LPM tries
   key?: TypeDesc; // for BTF; absent for ring buffers
   value?: TypeDesc;
+  /** Ring buffers: the type of each record (BTF, named by a RECORD_TAG decl tag on the map). */
+  record?: TypeDesc;
 }
+
+/** A ring buffer's record type: BTF DECL_TAG `tsebpf.record:<type name>` on the map's VAR in
+ * `.maps` (a ring buffer takes no value type: the kernel refuses a value_size; docs/ring-buffers.md). */
+export const RECORD_TAG = "tsebpf.record:";
 
 /** A function inside a program section or in .text: its name is an ELF FUNC symbol. */
 export interface FuncDef {
@@ -101,6 +107,8 @@ export type LinkedProgram = ObjFunction;
 export interface LoadedMap extends MapDef {
   btfKeyTypeId?: number;
   btfValueTypeId?: number;
+  /** Ring buffers: the BTF type of a record (from the RECORD_TAG decl tag), when the object says. */
+  btfRecordTypeId?: number;
 }
 
 export interface ObjectModel {

@@ -1,6 +1,6 @@
 // Map declarations → the object's map definitions: takes a checked A.MapDecl and produces the
 // MapDef (type, sizes, flags, BTF key/value types) the ELF writer puts in `.maps`. LPM tries get
-// their `{prefixlen, data}` key struct; ring buffers have no key or value.
+// their `{prefixlen, data}` key struct; ring buffers have no key or value, their record type goes to BTF.
 import { MAP_TYPE } from "../abi.js";
 import type { MapDef, TypeDesc } from "../object.js";
 import type * as A from "./ast.js";
@@ -22,7 +22,7 @@ export function mapDef(m: A.MapDecl): MapDef {
   const cls = MAPS[m.mapClass]!;
   const t = m.type!;
   const base = { name: m.name, type: cls.type, maxEntries: m.maxEntries ?? 1 };
-  if (cls.type === MAP_TYPE.RINGBUF) return { ...base, keySize: 0, valueSize: 0, flags: 0 };
+  if (cls.type === MAP_TYPE.RINGBUF) return { ...base, keySize: 0, valueSize: 0, flags: 0, record: intDesc(t.value) };
   const value = { valueSize: t.value.bits / 8, flags: cls.flags, value: intDesc(t.value) };
   if (cls.type === MAP_TYPE.LPM_TRIE) {
     const key = lpmKey(m.name, t.key.bits / 8);

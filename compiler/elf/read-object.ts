@@ -4,14 +4,15 @@
 // links them and points map loads at fds, no bytes are patched here), maps from BTF `.maps` or legacy `maps`,
 // license, load-ready BTF (DATASEC sizes/offsets fixed from the symbol table), func/line info, CO-RE
 // relocation records (applied by loader/core-relo.ts), log formats.
-import type {
-  BtfExtRecords,
-  LoadedMap,
-  LoadedProgram,
-  LogFormat,
-  ObjFunction,
-  ObjectModel,
-  ProgramReloc,
+import {
+  RECORD_TAG,
+  type BtfExtRecords,
+  type LoadedMap,
+  type LoadedProgram,
+  type LogFormat,
+  type ObjFunction,
+  type ObjectModel,
+  type ProgramReloc,
 } from "../object.js";
 import { decodeInsns } from "../isa/decode.js";
 import { slotIndex } from "../isa/encode.js";
@@ -264,6 +265,8 @@ function readBtfMaps(elf: ElfFile, sec: ElfSection, btf: ParsedBtf): LoadedMap[]
     const st = btf.types[resolveType(btf, vt.type)];
     if (st.kind !== "struct") throw new ElfFormatError(`map ${vt.name} is not a struct`, sec.offset);
     const map: LoadedMap = { name: vt.name, type: 0, keySize: 0, valueSize: 0, maxEntries: 0, flags: 0 };
+    const record = recordType(btf, v.type);
+    if (record !== undefined) map.btfRecordTypeId = record;
     for (const m of st.members) {
       const ptr = btf.types[resolveType(btf, m.type)];
       if (ptr.kind !== "ptr") continue;
@@ -296,6 +299,17 @@ function readBtfMaps(elf: ElfFile, sec: ElfSection, btf: ParsedBtf): LoadedMap[]
     }
     return map;
   });
+}
+
+const NAMED_RECORDS = new Set(["struct", "union", "int", "typedef", "enum", "enum64"]);
+
+/** The record type a RECORD_TAG decl tag on the map's VAR names (the first type of that name). */
+function recordType(btf: ParsedBtf, mapVar: number): number | undefined {
+  const tag = btf.types.find((t) => t.kind === "decl_tag" && t.type === mapVar && t.name.startsWith(RECORD_TAG));
+  if (!tag || tag.kind !== "decl_tag") return undefined;
+  const name = tag.name.slice(RECORD_TAG.length);
+  const id = btf.types.findIndex((t) => NAMED_RECORDS.has(t.kind) && "name" in t && t.name === name);
+  return id > 0 ? id : undefined;
 }
 
 function readLegacyMaps(elf: ElfFile, sec: ElfSection): LoadedMap[] {

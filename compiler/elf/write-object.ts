@@ -4,7 +4,7 @@
 // info from instruction spans), `.tsebpf.logfmt`, and the map/call relocations.
 import { CLASS, JMP, LD_IMM64, insnWidth, type Insn } from "../isa/insn.js";
 import { EncodeError, withTarget, writeInsn } from "../isa/encode.js";
-import type { BpfObjectInput, FuncDef, LogFormat, MapDef, SourceFile, TypeDesc } from "../object.js";
+import { RECORD_TAG, type BpfObjectInput, type FuncDef, type LogFormat, type MapDef, type SourceFile, type TypeDesc } from "../object.js";
 import { BtfBuilder, BTF_INT_SIGNED, writeBtfExt, type BtfExt, type FuncInfoRec, type LineInfoRec } from "./btf.js";
 import type { ElfInput, ElfRelocInput, ElfSectionInput, ElfSymbolInput } from "./sections.js";
 import { ByteWriter } from "./bytes.js";
@@ -181,7 +181,7 @@ class TypeIds {
   desc(t: TypeDesc): number {
     switch (t.kind) {
       case "int":
-        return this.int(t.name ?? `__${t.signed ? "s" : "u"}${t.size * 8}`, t.size, t.signed);
+        return this.int(intName(t), t.size, t.signed);
       case "array": {
         const elem = this.desc(t.elem);
         return this.btf.add({
@@ -207,6 +207,8 @@ class TypeIds {
     return id;
   }
 }
+
+const intName = (t: TypeDesc & { kind: "int" }) => t.name ?? `__${t.signed ? "s" : "u"}${t.size * 8}`;
 
 const idsOf = new WeakMap<BtfBuilder, TypeIds>();
 function ids(btf: BtfBuilder): TypeIds {
@@ -239,12 +241,21 @@ function addMapsBtf(btf: BtfBuilder, maps: MapDef[]): MapLayout {
     const size = members.length * 8;
     const struct = btf.add({ kind: "struct", name: "", size, members });
     const v = btf.add({ kind: "var", name: m.name, type: struct, linkage: 1 });
+    if (m.record) tagRecord(btf, v, m.record);
     vars.push({ type: v, offset: layout.size, size });
     layout.maps.push({ name: m.name, offset: layout.size, size });
     layout.size += size;
   }
   if (maps.length) btf.add({ kind: "datasec", name: ".maps", size: layout.size, vars });
   return layout;
+}
+
+/** The record type of a ring buffer, named by a decl tag on its VAR (see RECORD_TAG). */
+function tagRecord(btf: BtfBuilder, mapVar: number, record: TypeDesc): void {
+  if (record.kind === "array") return; // unnamed: a record of bytes prints as hex
+  ids(btf).desc(record);
+  const name = record.kind === "int" ? intName(record) : record.name;
+  btf.add({ kind: "decl_tag", name: RECORD_TAG + name, type: mapVar, componentIdx: -1 });
 }
 
 // ---- BTF: functions, func_info and line_info ----
