@@ -3,7 +3,14 @@
 // arrays, and objects with the struct's field names (bitfields included); jsonLine() writes such a
 // value as one JSON line with bigints as decimal strings (exact). Bytes of a type it cannot
 // describe (no BTF, pointers, forward declarations) come back as a hex string.
-import { memberBits, resolveType, typeSize, BTF_INT_SIGNED, BTF_INT_BOOL, type ParsedBtf } from "../compiler/elf/btf.js";
+import {
+  memberBits,
+  resolveType,
+  typeSize,
+  BTF_INT_SIGNED,
+  BTF_INT_BOOL,
+  type ParsedBtf,
+} from "../compiler/elf/btf.js";
 
 export type PlainValue = number | bigint | boolean | string | PlainValue[] | { [field: string]: PlainValue };
 

@@ -80,7 +80,16 @@ describe("ring-buffer record types in BTF", () => {
     bytes.set([1, 2, 3, 9], 4);
     dv.setBigUint64(8, 2n ** 53n - 1n, true), dv.setBigUint64(16, 2n ** 53n + 1n, true);
     const v = decodeBtfValue(parseBtf(b.bytes()), s, bytes);
-    expect(v).toEqual({ neg: -2, ok: true, lo: 5, hi: 17, mac: [1, 2, 3], in: { x: 9 }, small: 2 ** 53 - 1, big: 2n ** 53n + 1n });
+    expect(v).toEqual({
+      neg: -2,
+      ok: true,
+      lo: 5,
+      hi: 17,
+      mac: [1, 2, 3],
+      in: { x: 9 },
+      small: 2 ** 53 - 1,
+      big: 2n ** 53n + 1n,
+    });
     expect(jsonLine(v)).toContain('"big":"9007199254740993"');
   });
 });

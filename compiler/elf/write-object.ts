@@ -4,7 +4,15 @@
 // info from instruction spans), `.tsebpf.logfmt`, and the map/call relocations.
 import { CLASS, JMP, LD_IMM64, insnWidth, type Insn } from "../isa/insn.js";
 import { EncodeError, withTarget, writeInsn } from "../isa/encode.js";
-import { RECORD_TAG, type BpfObjectInput, type FuncDef, type LogFormat, type MapDef, type SourceFile, type TypeDesc } from "../object.js";
+import {
+  RECORD_TAG,
+  type BpfObjectInput,
+  type FuncDef,
+  type LogFormat,
+  type MapDef,
+  type SourceFile,
+  type TypeDesc,
+} from "../object.js";
 import { BtfBuilder, BTF_INT_SIGNED, writeBtfExt, type BtfExt, type FuncInfoRec, type LineInfoRec } from "./btf.js";
 import type { ElfInput, ElfRelocInput, ElfSectionInput, ElfSymbolInput } from "./sections.js";
 import { ByteWriter } from "./bytes.js";
