@@ -24,6 +24,8 @@ export interface Attachment {
   progId: number;
   /** Detach if the interface still runs our program; otherwise leave it and return a one-line note why. */
   detach(): string | undefined;
+  /** Close our fd without detaching: a pinned link stays attached (a netlink attachment always does). */
+  release(): void;
 }
 
 export function modeFlags(mode?: XdpMode): number {
@@ -93,6 +95,10 @@ function modeFlagsOf(s: XdpState): number {
 function linkAttachment(fd: number, ifname: string, ifindex: number): Attachment {
   let open = true;
   return {
+    release() {
+      if (open) closeFd(fd);
+      open = false;
+    },
     kind: "link",
     ifname,
     ifindex,
@@ -118,6 +124,9 @@ function netlinkAttach(progFd: number, ifname: string, ifindex: number, o: Attac
   const progId = progInfo(progFd).id;
   let open = true;
   return {
+    release() {
+      open = false;
+    },
     kind: "netlink",
     ifname,
     ifindex,

@@ -8,9 +8,11 @@ import * as fs from "node:fs";
 
 export class BpfMap {
   readonly name: string;
+  /** `reused`: the map was already pinned (load with a pin directory) and this is that map. */
   constructor(
     readonly fd: number,
     readonly def: MapDef,
+    readonly reused = false,
   ) {
     this.name = def.name;
   }

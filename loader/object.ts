@@ -17,6 +17,7 @@ import { BpfMap } from "./map.js";
 import { VerifierError, verifierError } from "./verifier.js";
 import { isXdpSection, notXdpMessage } from "./sections.js";
 import { LoaderError } from "./errors.js";
+import { reusePinnedMap } from "./pin.js";
 
 export interface LoadOptions {
   /** Called with notes such as "kernel rejected BTF; loading without it". */
@@ -27,6 +28,8 @@ export interface LoadOptions {
   progType?: number;
   /** Where the bytes came from (a file name), for error messages. */
   source?: string;
+  /** A pin directory: maps already pinned there by name are reused when they match (loader/pin.ts). */
+  pin?: string;
 }
 
 export interface ProgramHandle {
@@ -126,6 +129,11 @@ function loadBtf(model: ObjectModel, opts: LoadOptions): number {
 }
 
 function createMap(def: LoadedMap, btfFd: number, opts: LoadOptions): BpfMap {
+  const pinned = opts.pin === undefined ? undefined : reusePinnedMap(opts.pin, def);
+  if (pinned !== undefined) {
+    opts.verbose?.(`note: map ${def.name}: reusing the map pinned in ${opts.pin}`);
+    return new BpfMap(pinned, def, true);
+  }
   const base = {
     type: def.type,
     keySize: def.keySize,

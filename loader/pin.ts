@@ -1,13 +1,18 @@
-// `run --pin DIR`: takes a loaded object and a directory, checks that the directory is (or will
-// be, under its nearest existing ancestor) on a bpf filesystem, creates the missing directories
-// one level at a time, and pins every program and map there under its own name. Names that
-// could leave DIR (`/`, `.`, `..`) are refused; a failure removes what this call created.
+// `run --pin DIR` and `load({ pin })`: takes a loaded object and a directory, checks that the
+// directory is (or will be, under its nearest existing ancestor) on a bpf filesystem, creates the
+// missing directories one level at a time, and pins every program and map there under its own
+// name. Maps are pinned by name as libbpf does: a map already pinned there is reused when it
+// matches the declaration (reusePinnedMap, called while loading), so its contents survive a
+// restart; programs and the loader's own maps (a '.' or TSEBPF_ in the name) get a fresh pin.
+// Names that could leave DIR (`/`, `.`, `..`) are refused; a failure removes what this call created.
 import { existsSync, mkdirSync, rmdirSync, statSync, unlinkSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import type { MapDef } from "../compiler/object.js";
+import { mapTypeName } from "../compiler/abi.js";
 import { LoaderError } from "./errors.js";
-import type { LoadedObject } from "./object.js";
-import { objPin } from "./sys/bpf.js";
-import { fsMagic } from "./sys/libc.js";
+import type { BpfMap } from "./map.js";
+import { fdKind, mapInfo, objGet, objPin, type MapInfo } from "./sys/bpf.js";
+import { closeFd, fsMagic } from "./sys/libc.js";
 
 export const BPF_FS_MAGIC = 0xcafe4a11;
 
@@ -17,7 +22,13 @@ export interface Pins {
   remove(): void;
 }
 
-export function pinAll(obj: LoadedObject, dir: string): Pins {
+/** What pinAll pins: a loaded object's programs and maps (loader/object.ts). */
+export interface Pinnable {
+  programs: { name: string; fd: number }[];
+  maps: BpfMap[];
+}
+
+export function pinAll(obj: Pinnable, dir: string): Pins {
   const names = [...obj.programs.map((p) => p.name), ...obj.maps.map((m) => m.name)];
   for (const n of names) checkPinName(n);
   const created: string[] = [];
@@ -31,8 +42,9 @@ export function pinAll(obj: LoadedObject, dir: string): Pins {
   };
   try {
     makeDirs(resolve(dir), created);
-    for (const p of obj.programs) pinOne(p.fd, join(dir, p.name), paths);
-    for (const m of obj.maps) pinOne(m.fd, join(dir, m.name), paths);
+    for (const p of obj.programs) pinOne(p.fd, join(dir, p.name), paths, "prog");
+    for (const m of obj.maps)
+      if (!m.reused) pinOne(m.fd, join(dir, m.name), paths, isReusable(m.def) ? undefined : "map");
     return pins;
   } catch (e) {
     pins.remove();
@@ -59,9 +71,74 @@ export function checkPinName(name: string): void {
     );
 }
 
-function pinOne(fd: number, path: string, paths: string[]): void {
+/** Pin `fd` at `path`; an old pin of the `replace` kind there (a previous run's program) is replaced. */
+function pinOne(fd: number, path: string, paths: string[], replace?: "prog" | "map"): void {
+  if (replace && existsSync(path) && pinnedKind(path) === replace) unlinkSync(path);
   objPin(fd, path);
   paths.push(path);
+}
+
+function pinnedKind(path: string): string {
+  const fd = objGet(path);
+  try {
+    return fdKind(fd);
+  } finally {
+    closeFd(fd);
+  }
+}
+
+/** Maps the program declares are reused; the loader's own (.rodata, the log ring) start afresh. */
+export function isReusable(def: MapDef): boolean {
+  return !def.name.includes(".") && !def.name.startsWith("TSEBPF_");
+}
+
+/**
+ * The fd of the map pinned as `dir/<name>` when there is one and it matches `def` (type, key and
+ * value size, max_entries, flags, as libbpf compares them); undefined when nothing is pinned there.
+ * A pin that is not a map, or a map that differs, is a LoaderError naming the difference.
+ */
+export function reusePinnedMap(dir: string, def: MapDef): number | undefined {
+  if (!isReusable(def)) return undefined;
+  checkPinName(def.name);
+  const path = join(dir, def.name);
+  if (!existsSync(path)) return undefined;
+  if (fsMagic(dir) !== BPF_FS_MAGIC)
+    throw new LoaderError("pin", `--pin ${dir}`, "not a bpf filesystem (mount -t bpf bpf /sys/fs/bpf)");
+  const fd = objGet(path);
+  try {
+    if (fdKind(fd) !== "map")
+      throw new LoaderError("pin", `map ${def.name}`, `${path} is pinned but is not a map`, REMOVE_HINT(path));
+    const diff = mapDifference(mapInfo(fd), def);
+    if (diff)
+      throw new LoaderError(
+        "pin-mismatch",
+        `map ${def.name}`,
+        `the map pinned at ${path} does not match the program's declaration: ${diff}`,
+        REMOVE_HINT(path),
+      );
+    return fd;
+  } catch (e) {
+    closeFd(fd);
+    throw e;
+  }
+}
+
+const typeName = (t: number) => mapTypeName(t) ?? `type ${t}`;
+const REMOVE_HINT = (path: string) => `remove the old pin (rm ${path}) to start with a new map, or pin elsewhere`;
+
+/** "max_entries 1024 pinned, 2048 declared; …" or "" when the pinned map fits the declaration. */
+export function mapDifference(info: MapInfo, def: MapDef): string {
+  const pairs: [string, number | string, number | string][] = [
+    ["type", typeName(info.type), typeName(def.type)],
+    ["key size", info.keySize, def.keySize],
+    ["value size", info.valueSize, def.valueSize],
+    ["max_entries", info.maxEntries, def.maxEntries],
+    ["flags", `0x${info.flags.toString(16)}`, `0x${def.flags.toString(16)}`],
+  ];
+  return pairs
+    .filter(([, a, b]) => a !== b)
+    .map(([what, a, b]) => `${what} ${a} pinned, ${b} declared`)
+    .join("; ");
 }
 
 /** mkdir -p on a bpf filesystem, recording each directory it made (node's recursive mkdir loops forever on sysfs). */

@@ -1,6 +1,7 @@
 // load<typeof Module>() types a program's map handles from its DSL declarations (types/index.d.ts
 // over the built dist/loader/api declarations): right keys and values type-check, wrong ones,
-// unknown maps and ring buffers are tsc errors; per-CPU values have .sum(); LPM keys are strings.
+// unknown maps and ring buffers are tsc errors; per-CPU values have .sum(); LPM keys are strings;
+// loadPinned<typeof Module>() types the pinned maps the same way.
 import { describe, expect, it } from "vitest";
 import ts from "typescript";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -8,7 +9,7 @@ import { join, resolve } from "node:path";
 import { tmpdir } from "node:os";
 import { requireFreshDist } from "./helpers/dist.js";
 
-const SCRIPT = (p: (n: string) => string) => `import { load, ip } from "tsebpf";
+const SCRIPT = (p: (n: string) => string) => `import { load, loadPinned, ip } from "tsebpf";
 import type * as Fw from "${p("firewall")}";
 import type * as Counters from "${p("counters")}";
 import type * as Cidr from "${p("cidr")}";
@@ -24,12 +25,16 @@ const cidr = await load<typeof Cidr>("programs/cidr.ts");
 cidr.maps.CIDR_BLOCKLIST.set("198.51.100.0/24", 1);
 const untyped = await load("x.o");
 untyped.maps.ANY?.set(1, 2);
+using pinned = loadPinned<typeof Fw>("/sys/fs/bpf/fw");
+const hits: number | undefined = pinned.maps.BLOCKLIST.get(ip("198.51.100.7"));
+loadPinned("/sys/fs/bpf/fw").maps.ANY?.delete(1);
+pinned.maps.BLOCKLIST.set("198.51.100.7", 1); // ERR pinned key
 fw.maps.BLOCKLIST.set("198.51.100.7", 1); // ERR key
 fw.maps.BLOCKLIST.set(1, "one"); // ERR value
 fw.maps.NOPE; // ERR map
 cidr.maps.CIDR_BLOCKLIST.set(5, 1); // ERR lpm
 const s: string = fw.maps.BLOCKLIST.get(1); // ERR result
-console.log(n, total);
+console.log(n, total, hits);
 `;
 
 /** tsc's diagnostics for `text` as a user's ES module: line numbers in it, else file: message. */
@@ -68,9 +73,11 @@ describe("load<typeof Module>() types", () => {
     expect(check(text)).toEqual(text.split("\n").flatMap((l, i) => (l.includes("// ERR") ? [i + 1] : [])));
   });
 
-  it("README's library example type-checks", () => {
+  it("README's library examples type-check", () => {
     const readme = readFileSync("README.md", "utf8");
-    const block = /## Library[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)![1]!;
-    expect(check(block.replaceAll("./programs/", `${resolve("programs")}/`))).toEqual([]);
+    const section = /## Library\n([\s\S]*?)\n## /.exec(readme)![1]!;
+    const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThanOrEqual(2);
+    for (const block of blocks) expect(check(block.replaceAll("./programs/", `${resolve("programs")}/`))).toEqual([]);
   });
 });

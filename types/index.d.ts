@@ -2,7 +2,7 @@
 // against (tsebpf.d.ts) and the library API (built from loader/api/), whose load<typeof Module>()
 // types a program's map handles from the program's own declarations.
 import type * as D from "./tsebpf.js";
-import type { BpfObject, LoadOptions, MapHandle, PerCpuValues, UntypedMaps } from "../dist/loader/api/index.js";
+import type { BpfObject, LoadOptions, MapHandle, PerCpuValues, PinnedMaps, UntypedMaps } from "../dist/loader/api/index.js";
 
 export * from "./tsebpf.js";
 export * from "../dist/loader/api/index.js";
@@ -28,3 +28,9 @@ export type MapsOf<M> = { [N in keyof M as [HandleOf<M[N]>] extends [never] ? ne
  * map handles take and give the types the program declares; without it any key and value.
  */
 export declare function load<M = undefined>(src: string | Uint8Array, opts?: LoadOptions): Promise<BpfObject<M extends undefined ? UntypedMaps : MapsOf<M>>>;
+
+/**
+ * Open the maps another process pinned under `dir` (`load(…, { pin: dir })`, `tsebpf run --pin dir`).
+ * With `loadPinned<typeof Module>()` the handles are typed as load()'s.
+ */
+export declare function loadPinned<M = undefined>(dir: string): PinnedMaps<M extends undefined ? UntypedMaps : MapsOf<M>>;

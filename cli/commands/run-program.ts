@@ -68,7 +68,7 @@ async function session(
   };
   try {
     resolveIface(o.iface);
-    obj = loadObject(bytes, { verbose: note, source: path });
+    obj = loadObject(bytes, { verbose: note, source: path, pin: o.pin });
     const prog = obj.program(o.program);
     fillBlocklist(obj, o.block ?? []);
     if (o.pin) pins = pinAll(obj, o.pin);

@@ -3,6 +3,7 @@
 // handles typed from the DSL program's declarations.
 export { load, BpfObject, type LoadOptions, type UntypedMaps } from "./object.js";
 export { Program, Link, type TestRunResult } from "./program.js";
+export { loadPinned, PinnedMaps } from "./pinned.js";
 export { MapHandle, type PerCpuValues, type AnyKey, type AnyValue } from "./maps.js";
 export { LoaderError, type LoaderErrorCode } from "../errors.js";
 export { BpfError } from "../sys/errors.js";

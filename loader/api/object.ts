@@ -11,7 +11,11 @@ import { MapHandle, type AnyKey, type AnyValue } from "./maps.js";
 import { Program, type Link } from "./program.js";
 
 export interface LoadOptions {
-  /** Pin every program and map under this directory on a bpf filesystem (e.g. /sys/fs/bpf/fw). */
+  /**
+   * Pin every program and map under this directory on a bpf filesystem (e.g. /sys/fs/bpf/fw). A map
+   * already pinned there under its name is reused when it matches (type, key and value size,
+   * max_entries, flags), so its contents survive a restart; one that differs is a LoaderError.
+   */
   pin?: string;
   /** Called with notes such as "the kernel rejected the object's BTF; loading without it". */
   verbose?: (note: string) => void;
@@ -43,11 +47,11 @@ export class BpfObject<Maps = UntypedMaps> implements Disposable {
     return new Program(p.name, () => (this.alive(), p.fd), this.links);
   }
 
-  /** Detach every link made through this object and close its fds; idempotent. */
+  /** Detach every link made through this object (pinned links stay) and close its fds; idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const l of this.links) l.detach();
+    for (const l of this.links) l[Symbol.dispose]();
     this.obj.close();
   }
 
@@ -63,7 +67,8 @@ export class BpfObject<Maps = UntypedMaps> implements Disposable {
 /** Load a program: a path (.ts, .s, .o) or the bytes of an ELF object. */
 export async function load(src: string | Uint8Array, opts: LoadOptions = {}): Promise<BpfObject> {
   const bytes = typeof src === "string" ? await programBytes(src) : src;
-  const obj = loadObject(bytes, { verbose: opts.verbose, source: typeof src === "string" ? src : undefined });
+  const source = typeof src === "string" ? src : undefined;
+  const obj = loadObject(bytes, { verbose: opts.verbose, source, pin: opts.pin });
   try {
     if (opts.pin) pinAll(obj, opts.pin);
     return new BpfObject(obj);

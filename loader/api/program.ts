@@ -4,6 +4,8 @@
 import { attachXdp, type AttachOptions, type Attachment } from "../attach.js";
 import { testRun, xdpActionName } from "../test-run.js";
 import { LoaderError } from "../errors.js";
+import { pinLink } from "../pinned-link.js";
+import { rmSync } from "node:fs";
 
 export interface TestRunResult {
   /** The XDP action the program returned (0 aborted, 1 drop, 2 pass, 3 tx, 4 redirect). */
@@ -16,8 +18,12 @@ export interface TestRunResult {
   durationNs: number;
 }
 
-/** An attachment; detach() is idempotent, also through `using`. */
+/**
+ * An attachment; detach() is idempotent. Closing its object (or `using`) detaches it unless it
+ * was pinned: a pinned link stays attached after the process exits (`tsebpf detach --pin PATH`).
+ */
 export class Link {
+  private pinnedAt?: string;
   constructor(private readonly att: Attachment) {}
 
   get kind(): "link" | "netlink" {
@@ -32,13 +38,29 @@ export class Link {
     return this.att.progId;
   }
 
-  /** Detach if the interface still runs this program; otherwise a note why it was left alone. */
-  detach(): string | undefined {
-    return this.att.detach();
+  /** Where pin() pinned it, if it did. */
+  get pinPath(): string | undefined {
+    return this.pinnedAt;
   }
 
+  /** Pin the bpf_link at `path` on a bpf filesystem: the program stays attached after the process exits. */
+  pin(path: string): void {
+    pinLink(this.att, path);
+    this.pinnedAt = path;
+  }
+
+  /** Detach (also a pinned link, removing its pin) if the interface still runs this program; otherwise a note why it was left alone. */
+  detach(): string | undefined {
+    const note = this.att.detach();
+    if (this.pinnedAt) rmSync(this.pinnedAt, { force: true });
+    this.pinnedAt = undefined;
+    return note;
+  }
+
+  /** Detach, or for a pinned link only let go of it (it stays attached). */
   [Symbol.dispose](): void {
-    this.detach();
+    if (this.pinnedAt) this.att.release();
+    else this.detach();
   }
 }
 

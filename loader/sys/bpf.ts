@@ -3,6 +3,7 @@
 import { addr, lastErrno, libc, SYS_bpf } from "./libc.js";
 import { BpfError, hintFor } from "./errors.js";
 import { ATTACH_TYPE, PROG_TYPE, UPDATE } from "../../compiler/abi.js";
+import { readlinkSync } from "node:fs";
 
 export const CMD = {
   MAP_CREATE: 0,
@@ -14,9 +15,17 @@ export const CMD = {
   OBJ_PIN: 6,
   OBJ_GET: 7,
   PROG_TEST_RUN: 10,
+  PROG_GET_NEXT_ID: 11,
+  MAP_GET_NEXT_ID: 12,
+  PROG_GET_FD_BY_ID: 13,
+  MAP_GET_FD_BY_ID: 14,
   OBJ_GET_INFO_BY_FD: 15,
   BTF_LOAD: 18,
+  BTF_GET_FD_BY_ID: 19,
+  MAP_LOOKUP_BATCH: 24,
+  MAP_UPDATE_BATCH: 26,
   LINK_CREATE: 28,
+  LINK_UPDATE: 29,
   LINK_DETACH: 34,
 } as const;
 
@@ -307,6 +316,10 @@ export interface MapInfo {
   maxEntries: number;
   flags: number;
   name: string;
+  /** The map's BTF object and key/value type ids (0 when created without BTF). */
+  btfId: number;
+  btfKeyTypeId: number;
+  btfValueTypeId: number;
 }
 
 export function mapInfo(fd: number): MapInfo {
@@ -319,13 +332,51 @@ export function mapInfo(fd: number): MapInfo {
     maxEntries: i.readUInt32LE(16),
     flags: i.readUInt32LE(20),
     name: cname(i.subarray(24, 40)),
+    btfId: i.readUInt32LE(64),
+    btfKeyTypeId: i.readUInt32LE(68),
+    btfValueTypeId: i.readUInt32LE(72),
   };
 }
 
-/** bpf_link_info: type, id, prog_id. */
-export function linkInfo(fd: number): { type: number; id: number; progId: number } {
+/** bpf_link_info: type, id, prog_id and, for XDP links, the interface (0 once detached). */
+export function linkInfo(fd: number): { type: number; id: number; progId: number; ifindex: number } {
   const i = objInfo(fd, 64);
-  return { type: i.readUInt32LE(0), id: i.readUInt32LE(4), progId: i.readUInt32LE(8) };
+  return { type: i.readUInt32LE(0), id: i.readUInt32LE(4), progId: i.readUInt32LE(8), ifindex: i.readUInt32LE(16) };
+}
+
+/** The raw BTF of a loaded BTF object (by id), e.g. the types a pinned map was created with. */
+export function btfById(id: number): Buffer {
+  const b = attrBuf();
+  b.writeUInt32LE(id, 0);
+  const fd = bpf(CMD.BTF_GET_FD_BY_ID, b, `opening BTF object ${id}`);
+  try {
+    const size = objInfo(fd, 32).readUInt32LE(8);
+    const data = Buffer.alloc(size);
+    const info = Buffer.alloc(32);
+    info.writeBigUInt64LE(addr(data), 0);
+    info.writeUInt32LE(size, 8);
+    const a = attrBuf();
+    a.writeUInt32LE(fd, 0);
+    a.writeUInt32LE(info.length, 4);
+    a.writeBigUInt64LE(addr(info), 8);
+    bpf(CMD.OBJ_GET_INFO_BY_FD, a, "reading BTF");
+    keep(data, info);
+    return data;
+  } finally {
+    libc.close(fd);
+  }
+}
+
+/** What a bpf fd refers to, from /proc/self/fd: a map, a program, a link, or something else. */
+export function fdKind(fd: number): "map" | "prog" | "link" | "other" {
+  let target = "";
+  try {
+    target = readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    /* no procfs */
+  }
+  const m = /^anon_inode:bpf[-_](map|prog|link)$/.exec(target);
+  return (m?.[1] as "map" | "prog" | "link" | undefined) ?? "other";
 }
 
 function cname(b: Buffer): string {
