@@ -84,6 +84,11 @@ const ACCEPTED = [
   const big: bool = x > 0xffffffffffff;
   const v = M.get(1);
   return big || v === null || eth.etherType === 0x0800 ? XdpAction.Drop : XdpAction.Pass;`),
+  xdp(`  const w: bool = ctx.storeU64le(ctx.length - 8, 0x0102030405060708);
+  const b = ctx.loadU32(ctx.length - 4);
+  if (b === null || !ctx.storeU16(12, 0x86dd)) return XdpAction.Pass;
+  const sum: u64 = b + (ctx.loadU64le(0) ?? 0);
+  return w && sum > 5 ? XdpAction.Drop : XdpAction.Pass;`),
 ];
 
 const tsIn = (d: string): string[] =>

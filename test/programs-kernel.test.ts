@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { haveKernel } from "./helpers/env.js";
 import type { LoadedObject } from "../loader/object.js";
 import { buildProgram } from "./helpers/dsl.js";
-import { ETH_P_ARP, frame, ip4, u32le } from "./helpers/packets.js";
+import { ETH_P_ARP, frame, ip4, tcpFrame, u32le } from "./helpers/packets.js";
+import { XdpVm } from "../loader/vm/xdp.js";
 import { readLogs as logs, run, withObject } from "./helpers/run.js";
 
 const PASS = 2,
@@ -87,6 +88,29 @@ describe.skipIf(!haveKernel)("programs in the kernel", () => {
       expect(run(o, frame({ src: "203.0.113.1" }))).toBe(PASS);
       for (const f of shortFrames) expect(run(o, f)).toBe(PASS);
     });
+  });
+
+  it("tcpopts drops SYNs whose MSS option is below 536 and counts window-scale options", () => {
+    const mss = (n: number) => [2, 4, n >> 8, n & 0xff];
+    const ws = [3, 3, 7];
+    const cases: [Uint8Array, number][] = [
+      [tcpFrame([...mss(512), 1, ...ws]), DROP],
+      [tcpFrame([...mss(1460), 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 1, ...ws]), PASS], // Linux's SYN
+      [tcpFrame([1, 1, 1, 1, 1, 1, 1, 1, ...mss(100)]), DROP], // after eight NOPs
+      [tcpFrame([...mss(100)], 0x12), PASS], // SYN-ACK: not inspected
+      [tcpFrame([...ws, 0, ...mss(100)]), PASS], // MSS after the end-of-options
+      [tcpFrame([...ws, 1, 5, 1, ...mss(100)]), PASS], // malformed length stops the walk
+      [tcpFrame([2, 4, 1]).subarray(0, 57), PASS], // MSS value past the packet
+      [tcpFrame([]), PASS],
+    ];
+    withProgram("tcpopts", (o) => {
+      expect(cases.map(([p]) => run(o, p))).toEqual(cases.map(([, v]) => v));
+      for (const f of [...shortFrames, ...shortL4]) expect(run(o, f)).toBe(PASS);
+      const stat = (i: number) => o.map("OPTION_STATS")!.get(u32le(i))!.readBigUInt64LE(0);
+      expect([stat(0), stat(1), stat(2)]).toEqual([7n, 4n, 2n]);
+    });
+    const vm = XdpVm.fromElf(buildProgram("tcpopts"));
+    expect(cases.map(([p]) => vm.run(p).verdict)).toEqual(cases.map(([, v]) => v));
   });
 
   it("--section-style libbpf writes section xdp", () => {

@@ -2,7 +2,8 @@
 // with exactly the capabilities README documents — CAP_BPF + CAP_NET_ADMIN, plus CAP_PERFMON for
 // headers at a variable offset — on a program that reads ctx.length (once pointer arithmetic,
 // refused without CAP_PERFMON; now the bpf_xdp_get_buff_len helper) and one with a variable
-// header offset, whose refusal names the missing capability.
+// header offset, whose refusal names the missing capability; packet loads/stores at constant and
+// variable offsets likewise.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -33,6 +34,17 @@ export function xdp_var(ctx: XdpContext): XdpAction {
   return udp.dstPort === 0 ? XdpAction.Drop : XdpAction.Pass;
 }
 `;
+const BYTES = `import { XdpContext, XdpAction } from "tsebpf";
+export function xdp_bytes(ctx: XdpContext): XdpAction {
+  if (ctx.storeU16(12, 0x86dd) && (ctx.loadU32(10) ?? 0) === 0x86dd) return XdpAction.Tx;
+  return XdpAction.Drop;
+}
+`;
+const VAR_BYTES = `import { XdpContext, XdpAction } from "tsebpf";
+export function xdp_vbytes(ctx: XdpContext): XdpAction {
+  return ctx.loadU8(ctx.length - 1) === null ? XdpAction.Drop : XdpAction.Tx;
+}
+`;
 
 /** setpriv arguments: uid/gid 65534, no groups, exactly these capabilities (ambient, so node keeps them). */
 function asNobody(caps: string[]): string[] {
@@ -60,6 +72,8 @@ describe.skipIf(!haveKernel || !haveTools("setpriv", "ip"))(
       chmodSync(dir, 0o755);
       writeFileSync(join(dir, "len.ts"), LEN, { mode: 0o644 });
       writeFileSync(join(dir, "var.ts"), VAR, { mode: 0o644 });
+      writeFileSync(join(dir, "bytes.ts"), BYTES, { mode: 0o644 });
+      writeFileSync(join(dir, "vbytes.ts"), VAR_BYTES, { mode: 0o644 });
     });
     afterAll(() => {
       rmSync(dir, { recursive: true, force: true });
@@ -87,6 +101,18 @@ describe.skipIf(!haveKernel || !haveTools("setpriv", "ip"))(
       const ok = test(["bpf", "net_admin", "perfmon"], "var.ts");
       expect(ok.stderr).toBe("");
       expect(ok.stdout).toMatch(/^packet 1: XDP_DROP/);
+    });
+
+    it("test: packet loads/stores at constant offsets need no CAP_PERFMON; at variable ones they do", () => {
+      const r = test(["bpf", "net_admin"], "bytes.ts");
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toMatch(/^packet 1: XDP_TX/);
+      const v = test(["bpf", "net_admin"], "vbytes.ts");
+      expect(v.status).toBe(1);
+      expect(v.stderr).toMatch(/\n {2}hint: .*needs CAP_PERFMON/);
+      const ok = test(["bpf", "net_admin", "perfmon"], "vbytes.ts");
+      expect(ok.stderr).toBe("");
+      expect(ok.stdout).toMatch(/^packet 1: XDP_TX/);
     });
 
     it("test: without CAP_NET_ADMIN it runs in the VM, with one note naming the documented set", () => {

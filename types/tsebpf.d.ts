@@ -55,6 +55,37 @@ export declare class XdpContext {
   adjustHead(delta: i32): i32;
   /** bpf_xdp_adjust_tail: move the packet end by delta bytes; 0 on success. Invalidates header views. */
   adjustTail(delta: i32): i32;
+  // Packet bytes at any byte offset (bounds-checked; a variable offset is clamped at 0xff00, so a
+  // larger one is past the end). loadUn: network order, the value or null past the end;
+  // loadUnle: the bytes as they are (little-endian). storeUn/storeUnle: false past the end.
+  /** The byte at offset, or null past the end. */
+  loadU8(offset: u32): u8 | null;
+  /** The u16 at offset in network order, or null past the end. */
+  loadU16(offset: u32): u16 | null;
+  /** The u32 at offset in network order, or null past the end. */
+  loadU32(offset: u32): u32 | null;
+  /** The u64 at offset in network order, or null past the end. */
+  loadU64(offset: u32): u64 | null;
+  /** The u16 at offset, little-endian, or null past the end. */
+  loadU16le(offset: u32): u16 | null;
+  /** The u32 at offset, little-endian, or null past the end. */
+  loadU32le(offset: u32): u32 | null;
+  /** The u64 at offset, little-endian, or null past the end. */
+  loadU64le(offset: u32): u64 | null;
+  /** Write a byte at offset; false (nothing written) past the end. */
+  storeU8(offset: u32, value: u8): boolean;
+  /** Write a u16 at offset in network order; false past the end. */
+  storeU16(offset: u32, value: u16): boolean;
+  /** Write a u32 at offset in network order; false past the end. */
+  storeU32(offset: u32, value: u32): boolean;
+  /** Write a u64 at offset in network order; false past the end. */
+  storeU64(offset: u32, value: u64): boolean;
+  /** Write a u16 at offset, little-endian; false past the end. */
+  storeU16le(offset: u32, value: u16): boolean;
+  /** Write a u32 at offset, little-endian; false past the end. */
+  storeU32le(offset: u32, value: u32): boolean;
+  /** Write a u64 at offset, little-endian; false past the end. */
+  storeU64le(offset: u32, value: u64): boolean;
 }
 
 // ---- packet headers: fields are read and written in host byte order; offsets are on the wire.

@@ -291,11 +291,50 @@ export const HELPERS: Record<string, { params: IntName[]; returns: ValueKind; bp
   },
 );
 
+/** Packet bytes at any offset: `ctx.loadU16(off)` (network order) / `ctx.loadU16le(off)` (the
+ * bytes as they are, little-endian) → the value or null past the end; `ctx.storeU16(off, v)` /
+ * `storeU16le` → whether it was written. */
+export interface PacketAccess {
+  store: boolean;
+  size: 1 | 2 | 4 | 8;
+  /** Little-endian (no swap); network order otherwise. */
+  le: boolean;
+}
+export const PACKET_ACCESS: Record<string, PacketAccess> = table(
+  Object.fromEntries(
+    ([1, 2, 4, 8] as const).flatMap((size) =>
+      [false, true].flatMap((store) =>
+        (size === 1 ? [false] : [false, true]).map((le) => [
+          `${store ? "store" : "load"}U${size * 8}${le ? "le" : ""}`,
+          { store, size, le },
+        ]),
+      ),
+    ),
+  ),
+);
+
+export type CtxMethod = {
+  params: ("header" | IntName)[];
+  returns: ValueKind | "header?" | `${IntName}?`;
+  bpfHelper?: number;
+  doc: string;
+};
+
+function packetMethods(): Record<string, CtxMethod> {
+  const out: Record<string, CtxMethod> = {};
+  for (const [name, a] of Object.entries(PACKET_ACCESS)) {
+    const t = `u${a.size * 8}` as IntName;
+    const order = a.size === 1 ? "" : a.le ? ", little-endian" : ", network order";
+    out[name] = a.store
+      ? { params: ["u32", t], returns: "bool", doc: `write a ${t} at a byte offset${order}; false past the end` }
+      : { params: ["u32"], returns: `${t}?`, doc: `the ${t} at a byte offset${order}, or null past the end` };
+  }
+  return out;
+}
+
 /** Methods and properties of XdpContext (`ctx`). */
-export const CTX_METHODS: Record<
-  string,
-  { params: ("header" | IntName)[]; returns: ValueKind | "header?"; bpfHelper?: number; doc: string }
-> = table({
+export const CTX_METHODS: Record<string, CtxMethod> = table({
+  ...packetMethods(),
   header: {
     params: ["header", "u32"],
     returns: "header?",

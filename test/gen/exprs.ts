@@ -1,11 +1,12 @@
 // Random DSL expressions for the program generator: takes a seeded random source and the names in
 // scope (variables, header fields, maps, helpers), produces integer expressions whose static type
-// widens to a wanted type, conditions, literals and map keys. Integers are free to mix types,
+// widens to a wanted type (also packet loads at any offset), conditions, literals and map keys. Integers are free to mix types,
 // signedness, overflow, division (also by zero at run time) and shifts by any count; the only
 // shapes avoided are the ones the compiler rejects on purpose: a u64 compared with a signed
 // value that is not a non-negative constant, a literal that does not fit beside its operand, and
 // literal-only expressions that would not fit where they are stored.
 import type { IntName } from "../../compiler/dsl/ast.js";
+import { PACKET_ACCESS } from "../../compiler/dsl/catalog.js";
 
 export interface MapSpec {
   name: string;
@@ -140,6 +141,10 @@ export class ExprGen {
       if (f) return f;
     }
     if (k === 5) return this.lit(t);
+    if (k === 6 && !this.s.inHelper() && this.chance(0.2)) {
+      const l = this.packetLoad(t, d);
+      if (l) return l;
+    }
     if (k === 6 && !this.s.inHelper() && widensTo("u32", t)) return { code: "ctx.length", type: "u32" };
     if (k === 7) {
       const g = this.getCall(t, d);
@@ -230,6 +235,24 @@ export class ExprGen {
     const map = this.pick(m);
     const dflt = d > 0 && this.chance(0.3) ? this.nonLiteral(map.value, d - 1).code : this.literal(map.value);
     return { code: `(${map.name}.get(${this.key(map)}) ?? ${dflt})`, type: map.value };
+  }
+
+  /** `(ctx.loadU16(off) ?? lit)`: a packet load whose type widens to t, at any offset. */
+  private packetLoad(t: IntName, d: number): Expr | undefined {
+    const loads = Object.entries(PACKET_ACCESS).filter(([, a]) => !a.store && widensTo(`u${a.size * 8}` as IntName, t));
+    if (!loads.length) return undefined;
+    const [name, a] = this.pick(loads);
+    const ty = `u${a.size * 8}` as IntName;
+    return { code: `(ctx.${name}(${this.packetOffset(d)}) ?? ${this.literal(ty)})`, type: ty };
+  }
+
+  /** A packet offset: constant, masked, or counted back from the end (sometimes past it). */
+  packetOffset(d: number): string {
+    const k = this.int(4);
+    if (k === 0) return `${this.int(72)}`;
+    if (k === 1) return `ctx.length - ${this.int(12)}`;
+    if (k === 2) return `(${this.expr("u32", Math.min(d, 1)).code}) & 63`;
+    return `${this.pick(["EthHdr.size", "EthHdr.size + Ipv4Hdr.size", "34 + 20"])} + ${this.int(8)}`;
   }
 
   private helperCall(t: IntName, d: number): Expr | undefined {

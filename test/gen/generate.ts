@@ -4,11 +4,12 @@
 // let/const and top-level constants, if/else if/else, ternaries, && || ??, null checks narrowed
 // by && and ||, constant loops (up, down, by 2), early returns (also inside loops), inlined
 // helper functions, hash/LRU/array/per-CPU/LPM maps (get/has/set/add/delete, `M.get` into a
-// nullable const), adjustHead/adjustTail and logs at every level with every formatter.
+// nullable const), packet loads and stores at constant and variable offsets (ctx.loadU16 …),
+// adjustHead/adjustTail and logs at every level with every formatter.
 //
 // Expressions come from test/gen/exprs.ts. Programs stay below the compiler's limits (loops of at
 // most 4 trips, two levels deep; a few statements per block).
-import { HEADERS } from "../../compiler/dsl/catalog.js";
+import { HEADERS, PACKET_ACCESS } from "../../compiler/dsl/catalog.js";
 import type { IntName } from "../../compiler/dsl/ast.js";
 import { ExprGen, INTS, isArray, type Expr, type Helper, type MapSpec, type Scope } from "./exprs.js";
 
@@ -309,6 +310,7 @@ export class ProgramGen implements Scope {
     else if (w < 88 && !this.current) this.viewStmt();
     else if (w < 93 && !this.current) this.fieldWrite();
     else if (w < 96 && !this.current && this.loopDepth === 0 && this.adjusts < 2) this.adjust();
+    else if (w >= 96 && w < 99 && !this.current) this.packetBytes();
     else this.decl();
   }
 
@@ -461,6 +463,37 @@ export class ProgramGen implements Scope {
     const [fname, f] = this.pick(fields);
     const op = this.pick(["=", "=", "+=", "^=", "|="]);
     this.line(`${v.name}.${fname} ${op} ${this.value(f.type)};`);
+  }
+
+  /** `ctx.storeU32(off, v)` (as a statement, a condition or a bool), or a load null-checked into a const. */
+  private packetBytes(): void {
+    const access = Object.entries(PACKET_ACCESS);
+    const [name, a] = this.pick(access);
+    const t = `u${a.size * 8}` as IntName;
+    const off = this.x.packetOffset(2);
+    if (!a.store) {
+      const p = this.fresh("p"),
+        v = this.fresh("v");
+      this.line(`const ${p} = ctx.${name}(${off});`);
+      this.line(`if (${p} !== null) {`);
+      this.nested(() => {
+        this.line(`const ${v}: ${t} = ${p};`);
+        this.declare({ name: v, type: t, mutable: false });
+        this.block();
+      });
+      return this.line("}");
+    }
+    const call = `ctx.${name}(${off}, ${this.value(t)})`;
+    const k = this.int(3);
+    if (k === 0) return this.line(`${call};`);
+    if (k === 1) {
+      const b = this.fresh("w");
+      this.line(`const ${b}: bool = ${call};`);
+      return this.declare({ name: b, type: "bool", mutable: false });
+    }
+    this.line(`if (${call}) {`);
+    this.nested(() => this.block());
+    this.line("}");
   }
 
   private adjust(): void {

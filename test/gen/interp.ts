@@ -9,9 +9,10 @@
 // Packets follow BPF_PROG_TEST_RUN: the frame sits in a zeroed buffer after 256 bytes of
 // headroom (the first 40 hold struct xdp_frame); adjustHead/adjustTail fail with -EINVAL (-22)
 // when fewer than 14 bytes would remain or the head would enter xdp_frame; adjustHead moves only
-// the start (bytes in front reappear as they were), a tail that grows reads as zero.
+// the start (bytes in front reappear as they were), a tail that grows reads as zero. Packet
+// loads/stores at any offset (ctx.loadU16 …) read and write the bytes in the order they name.
 import type * as A from "../../compiler/dsl/ast.js";
-import { CONSTANTS, HEADERS, XDP_ACTIONS } from "../../compiler/dsl/catalog.js";
+import { CONSTANTS, HEADERS, PACKET_ACCESS, type PacketAccess, XDP_ACTIONS } from "../../compiler/dsl/catalog.js";
 import type { IntName } from "../../compiler/dsl/ast.js";
 import type { MapSpec } from "./generate.js";
 
@@ -277,12 +278,19 @@ export class Interp {
       case "ConditionalExpr":
         return this.condType(e);
       case "LogicalExpr":
-        return e.op === "??" ? this.mapOf(e.left).spec.value : "bool";
+        return e.op === "??" ? this.nullableType(e.left) : "bool";
       case "CallExpr":
         return this.callType(e);
       default:
         return null;
     }
+  }
+
+  /** The value type of a map get or a packet load. */
+  private nullableType(e: A.Expr): TV["t"] {
+    const m = (e as A.CallExpr).fn as A.MemberExpr;
+    const a = PACKET_ACCESS[m.property];
+    return a ? (`u${a.size * 8}` as IntName) : this.mapOf(e).spec.value;
   }
 
   private callType(e: A.CallExpr): TV["t"] {
@@ -291,7 +299,8 @@ export class Interp {
       return f ? (f.returnTypeAnn!.name as IntName) : null;
     }
     const m = e.fn as A.MemberExpr;
-    if (m.property === "has") return "bool";
+    if (m.property === "has" || PACKET_ACCESS[m.property]?.store) return "bool";
+    if (PACKET_ACCESS[m.property]) return `u${PACKET_ACCESS[m.property]!.size * 8}` as IntName;
     if (m.property === "adjustHead" || m.property === "adjustTail") return "i32";
     return null;
   }
@@ -463,8 +472,26 @@ export class Interp {
       const ok = off + BigInt(HEADERS[header]!.size) <= BigInt(this.end - this.start);
       return { v: ok ? { header, off: Number(off) } : null, t: "view" };
     }
+    const a = PACKET_ACCESS[name];
+    if (a) return this.packetBytes(a, args);
     const n = Number(narrow(this.eval(args[0]!).v as bigint, "i32"));
     return { v: name === "adjustHead" ? this.adjustHead(n) : this.adjustTail(n), t: "i32" };
+  }
+
+  /** ctx.loadUn/storeUn(le): n bytes at a u32 offset, network order or little-endian; null/false past the end. */
+  private packetBytes(a: PacketAccess, args: A.Expr[]): TV {
+    const off = narrow(this.eval(args[0]!).v as bigint, "u32");
+    const t = `u${a.size * 8}` as IntName;
+    const value = a.store ? narrow(this.eval(args[1]!).v as bigint, t) : 0n;
+    if (off + BigInt(a.size) > BigInt(this.end - this.start)) return a.store ? { v: false, t: "bool" } : { v: null, t };
+    const at = (i: number): number => this.start + Number(off) + (a.le ? i : a.size - 1 - i); // byte i from the LSB
+    if (!a.store) {
+      let v = 0n;
+      for (let i = a.size - 1; i >= 0; i--) v = (v << 8n) | BigInt(this.buf[at(i)]!);
+      return { v, t };
+    }
+    for (let i = 0; i < a.size; i++) this.buf[at(i)] = Number((value >> BigInt(8 * i)) & 0xffn);
+    return { v: true, t: "bool" };
   }
 
   private adjustHead(n: number): bigint {

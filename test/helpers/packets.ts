@@ -117,3 +117,18 @@ function writer(bigEndian = false) {
     },
   };
 }
+
+/** An IPv4 TCP frame with these flags (SYN 0x02) and option bytes (padded with EOL to 4-byte words). */
+export function tcpFrame(options: number[], flags = 0x02): Uint8Array {
+  const opts = [...options];
+  while (opts.length % 4) opts.push(0);
+  const f = frame({ proto: 6, payload: 0 });
+  const b = new Uint8Array(f.length + opts.length);
+  b.set(f);
+  b.set(opts, f.length);
+  const v = new DataView(b.buffer);
+  v.setUint16(16, 40 + opts.length); // IPv4 total length
+  v.setUint8(14 + 20 + 12, (5 + opts.length / 4) << 4);
+  v.setUint8(14 + 20 + 13, flags);
+  return b;
+}

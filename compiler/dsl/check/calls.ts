@@ -2,6 +2,7 @@
 // ctx methods (header views, adjustHead/adjustTail) and log calls with their formatters — checks
 // their arguments and resolves each CallExpr's callee; records call sites for the call graph.
 import type * as A from "../ast.js";
+import type { IntName } from "../ast.js";
 import { CTX_METHODS, FORMATS, HEADERS, HELPERS, INT_TYPES, LOG_LEVELS, MAPS, type ValueKind } from "../catalog.js";
 import { ACTION, BOOL, ERROR, STRING, VOID, assignable, isError, isInt, typeName } from "./types.js";
 import { type CheckCtx, cv, fail, lookup, nonNull, outOfRange, report, unknownName } from "./context.js";
@@ -147,8 +148,9 @@ function ctxCall(cx: CheckCtx, e: A.CallExpr, m: A.MemberExpr): A.Type {
       def.params.map((p) => (p === "header" ? ERROR : INT_TYPES[p])),
       `ctx.${m.property}`,
     );
-    cx.flow.adjust();
-    return valueType(def.returns as ValueKind);
+    if (def.bpfHelper !== undefined) cx.flow.adjust(); // adjustHead/adjustTail
+    const r = def.returns;
+    return r.endsWith("?") ? { kind: "nullable", inner: INT_TYPES[r.slice(0, -1) as IntName] } : valueType(r as ValueKind);
   }
   if (e.args.length !== 2) {
     checkArgsLoosely(cx, e);

@@ -2,20 +2,21 @@
 // call, `ctx.length` or an xdp_md field (`ctx.ingressIfindex`) and a LowerCtx; produces a header
 // view (no code for a constant offset: the view's null test is its bounds check, header.ts), the
 // helper's i32 result (after which every view is stale and data/data_end are reloaded), the
-// packet length, or the field's u32.
+// packet length, or the field's u32; packet loads and stores at any offset are packet-bytes.ts's.
 import type * as A from "../ast.js";
 import { HELPER } from "../../abi.js";
 import { HEADERS } from "../catalog.js";
 import type { Val } from "../ir.js";
 import type { LowerCtx } from "./core.js";
 import { narrowTo, narrowVal } from "./int.js";
+import { clampOffset } from "./header.js";
+import { packetAccess } from "./packet-bytes.js";
 import { type HeaderVal, I32, type Local, U32 } from "./types.js";
-
-/** Largest variable header offset: beyond any XDP packet's linear data, and + a header size <= 0xffff. */
-const VAR_OFF_MAX = 0xff00n;
 
 export function ctxMethod(L: LowerCtx, method: string, e: A.CallExpr): Val | Local {
   if (method === "header") return header(L, e);
+  const bytes = packetAccess(L, method, e);
+  if (bytes !== undefined) return bytes;
   if (method === "adjustHead" || method === "adjustTail") {
     const delta = e.args[0] ? narrowTo(L, e.args[0], I32) : 0n;
     const dst = L.reg();
@@ -53,19 +54,4 @@ function header(L: LowerCtx, e: A.CallExpr): HeaderVal {
   }
   const base = L.alu("add", L.data, clampOffset(L, off), false);
   return { k: "hdr", header: hname, base, off: 0, size: h.size, epoch: L.facts.epoch, varBase: true };
-}
-
-/** A variable offset saturated at VAR_OFF_MAX, so the verifier can bound the pointer (it needs
- * offset + header size <= 0xffff) and a huge offset still fails the bounds check (null). */
-function clampOffset(L: LowerCtx, off: Val): Val {
-  const clamped = L.reg();
-  L.emit({ op: "mov", dst: clamped, src: off });
-  const big = L.newBlock(),
-    join = L.newBlock();
-  L.branch("gt", clamped, VAR_OFF_MAX, big, join);
-  L.start(big);
-  L.emit({ op: "mov", dst: clamped, src: VAR_OFF_MAX });
-  L.jump(join);
-  L.start(join);
-  return clamped;
 }

@@ -13,6 +13,9 @@ import type { HeaderVal } from "./types.js";
 
 type Field = A.MemberTarget & { kind: "headerField" };
 
+/** Largest variable header offset: beyond any XDP packet's linear data, and + a header size <= 0xffff. */
+const VAR_OFF_MAX = 0xff00n;
+
 const STALE = "this header view was invalidated by adjustHead/adjustTail; read it again with ctx.header";
 
 /** Jump to ifNull when the view's bytes are beyond data_end, else to ifSome. */
@@ -73,4 +76,19 @@ function storeField(L: LowerCtx, h: HeaderVal, off: number, size: number, v: Val
   const hi = typeof v === "bigint" ? (v >> 32n) & 0xffffn : L.alu("rsh", v, 32n, false);
   L.emit({ op: "store", base, off, src: L.swapVal(hi, 16), size: 2 });
   L.emit({ op: "store", base, off: off + 2, src: L.swapVal(typeof v === "bigint" ? v & 0xffffffffn : v, 32), size: 4 });
+}
+
+/** A variable offset saturated at VAR_OFF_MAX, so the verifier can bound the pointer (it needs
+ * offset + header size <= 0xffff) and a huge offset still fails the bounds check (null). */
+export function clampOffset(L: LowerCtx, off: Val): Val {
+  const clamped = L.reg();
+  L.emit({ op: "mov", dst: clamped, src: off });
+  const big = L.newBlock(),
+    join = L.newBlock();
+  L.branch("gt", clamped, VAR_OFF_MAX, big, join);
+  L.start(big);
+  L.emit({ op: "mov", dst: clamped, src: VAR_OFF_MAX });
+  L.jump(join);
+  L.start(join);
+  return clamped;
 }
