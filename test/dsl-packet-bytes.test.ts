@@ -139,25 +139,29 @@ describe.skipIf(!haveKernel)("packet loads and stores at any offset in the kerne
 
 describe("packet loads and stores: diagnostics", () => {
   it("a load must be null-checked before its value is used", () => {
-    expect(checkDiags(`export function xdp_t(ctx: XdpContext): XdpAction {
+    expect(
+      checkDiags(`export function xdp_t(ctx: XdpContext): XdpAction {
   const v = ctx.loadU16(12);
   return v > 5 ? XdpAction.Drop : XdpAction.Pass;
-}`)).toEqual([
-      "TS18047 'v' is possibly 'null'. Check it first: if (v === null) return …;",
-    ]);
-    expect(checkDiags(`export function xdp_t(ctx: XdpContext): XdpAction {
+}`),
+    ).toEqual(["TS18047 'v' is possibly 'null'. Check it first: if (v === null) return …;"]);
+    expect(
+      checkDiags(`export function xdp_t(ctx: XdpContext): XdpAction {
   return ctx.loadU32(0) + 1 > 5 ? XdpAction.Drop : XdpAction.Pass;
-}`)).toEqual(["TS2531 Object is possibly 'null'."]);
+}`),
+    ).toEqual(["TS2531 Object is possibly 'null'."]);
   });
 
   it("a stored value must fit the width; the offset is a u32", () => {
-    expect(checkDiags(`export function xdp_t(ctx: XdpContext): XdpAction {
+    expect(
+      checkDiags(`export function xdp_t(ctx: XdpContext): XdpAction {
   const big: u32 = 70000;
   ctx.storeU16(0, big);
   ctx.storeU8(0, 256);
   ctx.loadU8(-1);
   return XdpAction.Pass;
-}`)).toEqual([
+}`),
+    ).toEqual([
       "TS2322 Argument of type 'u32' is not assignable to parameter of type 'u16' (in a call to 'ctx.storeU16').",
       "TS2322 Type '256' is not assignable to type 'u8' (out of range).",
       "TS2322 Type '-1' is not assignable to type 'u32' (out of range).",
@@ -165,9 +169,14 @@ describe("packet loads and stores: diagnostics", () => {
   });
 
   it("a constant offset beyond any packet is refused at its line", () => {
-    const r = compileToObject(XDP_HEAD + `export function xdp_t(ctx: XdpContext): XdpAction {
+    const r = compileToObject(
+      XDP_HEAD +
+        `export function xdp_t(ctx: XdpContext): XdpAction {
   return ctx.loadU32(65533) === null ? XdpAction.Drop : XdpAction.Pass;
-}`, "t.ts");
+}`,
+      "t.ts",
+      { sectionStyle: "tsebpf" },
+    );
     expect(r.object).toBeUndefined();
     expect(r.diagnostics.map(formatCompact)).toEqual([
       "t.ts:3:22: error TSB9501: packet offset is beyond any packet (> 65535)",

@@ -1,6 +1,7 @@
 // Each program in programs/ is built with the DSL compiler, loaded into the kernel (verifier
 // included) and run with BPF_PROG_TEST_RUN on hand-built frames; logs are read back from the
 // TSEBPF_LOGS ring buffer and decoded with the object's format table.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { haveKernel } from "./helpers/env.js";
 import type { LoadedObject } from "../loader/object.js";
@@ -103,12 +104,14 @@ describe.skipIf(!haveKernel)("programs in the kernel", () => {
       [tcpFrame([2, 4, 1]).subarray(0, 57), PASS], // MSS value past the packet
       [tcpFrame([]), PASS],
     ];
-    withProgram("tcpopts", (o) => {
+    const check = (o: LoadedObject): void => {
       expect(cases.map(([p]) => run(o, p))).toEqual(cases.map(([, v]) => v));
       for (const f of [...shortFrames, ...shortL4]) expect(run(o, f)).toBe(PASS);
       const stat = (i: number) => o.map("OPTION_STATS")!.get(u32le(i))!.readBigUInt64LE(0);
       expect([stat(0), stat(1), stat(2)]).toEqual([7n, 4n, 2n]);
-    });
+    };
+    withProgram("tcpopts", check);
+    withObject(new Uint8Array(readFileSync("fixtures/c-twins/tcpopts.o")), check); // the C twin agrees
     const vm = XdpVm.fromElf(buildProgram("tcpopts"));
     expect(cases.map(([p]) => vm.run(p).verdict)).toEqual(cases.map(([, v]) => v));
   });

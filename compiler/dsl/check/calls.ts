@@ -150,7 +150,9 @@ function ctxCall(cx: CheckCtx, e: A.CallExpr, m: A.MemberExpr): A.Type {
     );
     if (def.bpfHelper !== undefined) cx.flow.adjust(); // adjustHead/adjustTail
     const r = def.returns;
-    return r.endsWith("?") ? { kind: "nullable", inner: INT_TYPES[r.slice(0, -1) as IntName] } : valueType(r as ValueKind);
+    return r.endsWith("?")
+      ? { kind: "nullable", inner: INT_TYPES[r.slice(0, -1) as IntName] }
+      : valueType(r as ValueKind);
   }
   if (e.args.length !== 2) {
     checkArgsLoosely(cx, e);

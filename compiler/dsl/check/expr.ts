@@ -383,7 +383,12 @@ function logical(cx: CheckCtx, e: A.LogicalExpr): A.Type {
     const lt = checkValue(cx, e.left);
     if (isError(lt)) return checkValue(cx, e.right);
     if (lt.kind !== "nullable" || !isInt(lt.inner))
-      return fail(cx, "unsupported", "'??' needs a map value (map.get(key)) or a packet load (ctx.loadU16(off)) on its left.", e.left);
+      return fail(
+        cx,
+        "unsupported",
+        "'??' needs a map value (map.get(key)) or a packet load (ctx.loadU16(off)) on its left.",
+        e.left,
+      );
     const rt = checkValue(cx, e.right, lt.inner);
     const range = outOfRange(cx, e.right, rt, lt.inner);
     if (range) report(cx, "notAssignable", range, e.right.span);

@@ -60,7 +60,8 @@ function inBounds(L: LowerCtx, a: PacketAccess, e: A.CallExpr, body: (view: Head
 function byteView(L: LowerCtx, a: PacketAccess, e: A.CallExpr): HeaderVal {
   const off = narrowTo(L, e.args[0]!, U32);
   const v = { k: "hdr" as const, header: "", size: a.size, epoch: L.facts.epoch };
-  if (typeof off !== "bigint") return { ...v, base: L.alu("add", L.data, clampOffset(L, off), false), off: 0, varBase: true };
+  if (typeof off !== "bigint")
+    return { ...v, base: L.alu("add", L.data, clampOffset(L, off), false), off: 0, varBase: true };
   if (off + BigInt(a.size) > 0xffffn) L.fail("packet offset is beyond any packet (> 65535)", e.args[0]!.span);
   return { ...v, base: L.data, off: Number(off), varBase: false };
 }
