@@ -34,7 +34,7 @@ export function mapTypeName(type: number): string | undefined {
 }
 
 /** BPF_F_* map creation flags. */
-export const MAP_FLAG = { NO_PREALLOC: 1 } as const;
+export const MAP_FLAG = { NO_PREALLOC: 1, RDONLY_PROG: 0x80, MMAPABLE: 0x400 } as const;
 
 /** BPF_ANY, BPF_NOEXIST, BPF_EXIST: map update flags. */
 export const UPDATE = { ANY: 0, NOEXIST: 1, EXIST: 2 } as const;

@@ -75,6 +75,9 @@ export interface ProgramReloc {
   slot: number; // index of the instruction (in 8-byte slots) within its function (or linked program)
   symbol: string;
   kind: "map" | "call" | "data" | "other";
+  /** Global data (kind "data"): the section the symbol is in and the symbol's offset there
+   * (st_value); the instruction's imm adds to it, as libbpf computes the value offset. */
+  data?: { section: string; offset: number };
   /** An unlinked call (or ld_imm64 of a function): the function called — an index into
    * ObjectModel.functions, -1 for the calling program itself — and the slot it goes to there. */
   callee?: { func: number; slot: number };
@@ -109,6 +112,26 @@ export interface LoadedMap extends MapDef {
   btfValueTypeId?: number;
   /** Ring buffers: the BTF type of a record (from the RECORD_TAG decl tag), when the object says. */
   btfRecordTypeId?: number;
+  /** Set for the one-entry array libbpf makes of a global data section (.rodata*, .data*, .bss*). */
+  global?: GlobalData;
+}
+
+/** A global data section as a map: its initial contents and its variables (from BTF). */
+export interface GlobalData {
+  section: string; // the ELF section, e.g. ".rodata" (the map's name is libbpf's: "<obj>.rodata")
+  kind: "rodata" | "data" | "bss";
+  init: Uint8Array; // valueSize bytes: the section's contents (zeros for .bss)
+  vars: GlobalVar[]; // the DATASEC's variables by offset (none without BTF, e.g. .rodata.str1.1)
+}
+
+export interface GlobalVar {
+  name: string;
+  offset: number;
+  size: number;
+  /** Integer variables (int, enum, bool, through typedef/const/volatile): their signedness. */
+  int?: { signed: boolean };
+  /** `const volatile`: the load-time constants libbpf's skeleton sets before load. */
+  constVolatile?: boolean;
 }
 
 export interface ObjectModel {

@@ -1,6 +1,6 @@
 // A created map: its fd and definition, with byte-level get/set/delete/keys (per-CPU maps: one
 // value in, every possible CPU's slot written) and u32/u64 helpers.
-import type { MapDef } from "../compiler/object.js";
+import type { LoadedMap } from "../compiler/object.js";
 import { isPerCpu } from "../compiler/abi.js";
 import { mapDelete, mapLookup, mapNextKey, mapUpdate, BPF_ANY } from "./sys/bpf.js";
 import { mapInfo } from "./sys/bpf.js";
@@ -11,7 +11,7 @@ export class BpfMap {
   /** `reused`: the map was already pinned (load with a pin directory) and this is that map. */
   constructor(
     readonly fd: number,
-    readonly def: MapDef,
+    readonly def: LoadedMap,
     readonly reused = false,
   ) {
     this.name = def.name;

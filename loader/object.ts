@@ -1,19 +1,28 @@
 // Loads a BPF object into the kernel: takes ELF bytes (via the ELF reader) or an ObjectModel,
-// produces a LoadedObject with program and map fds. Steps: BTF_LOAD (optional), MAP_CREATE,
+// produces a LoadedObject with program and map fds. Steps: BTF_LOAD (optional), MAP_CREATE (global
+// data maps filled with their section and .rodata frozen, as libbpf does),
 // relocation (compiler/link/relocate.ts: calls linked, ld_imm64 map loads pointed at the fds),
 // CO-RE relocations (core-relo.ts), PROG_LOAD type XDP with func/line info and a verifier log on
 // failure. Only programs in XDP sections are loaded as XDP (sections.ts).
-import type { LinkedProgram, LoadedMap, LoadedProgram, ObjectModel, ProgramReloc } from "../compiler/object.js";
+import type {
+  GlobalData,
+  LinkedProgram,
+  LoadedMap,
+  LoadedProgram,
+  ObjectModel,
+  ProgramReloc,
+} from "../compiler/object.js";
 import { readBpfObject } from "../compiler/elf/read-object.js";
+import { objectName } from "../compiler/elf/read-globals.js";
 import { ElfFormatError } from "../compiler/elf/bytes.js";
 import { encodeInsns } from "../compiler/isa/encode.js";
 import { RelocError, relocateCalls, relocateMaps } from "../compiler/link/relocate.js";
 import { parseBtf, type ParsedBtf } from "../compiler/elf/btf.js";
 import { applyCoreRelocations, explainPoison } from "./core-relo.js";
-import { btfLoadRaw, mapCreateRaw, progLoadRaw, PROG_TYPE_XDP, ATTACH_TYPE_XDP } from "./sys/bpf.js";
+import { btfLoadRaw, mapCreateRaw, mapFreeze, progLoadRaw, PROG_TYPE_XDP, ATTACH_TYPE_XDP } from "./sys/bpf.js";
 import { BpfError, hintFor } from "./sys/errors.js";
 import { closeFd } from "./sys/libc.js";
-import { BpfMap } from "./map.js";
+import { BpfMap, u32le } from "./map.js";
 import { VerifierError, verifierError } from "./verifier.js";
 import { isXdpSection, notXdpMessage } from "./sections.js";
 import { LoaderError } from "./errors.js";
@@ -52,13 +61,16 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
   return loadModel(readModel(bytes, opts.source), opts);
 }
 
-/** Parse an object; a malformed one is a LoaderError naming `source` and the offset. */
-export function readModel(bytes: Uint8Array, source = "object"): ObjectModel {
+/** Parse an object; a malformed one is a LoaderError naming `source` and the offset. Global data
+ * maps are named after the file as libbpf names them ("firewall.rodata" for firewall.bpf.o). */
+export function readModel(bytes: Uint8Array, source?: string): ObjectModel {
   try {
-    return readBpfObject(bytes);
+    return readBpfObject(bytes, source === undefined ? {} : { name: objectName(source) });
   } catch (e) {
     if (e instanceof ElfFormatError)
-      throw new LoaderError("bad-object", source, `not a valid BPF object: ${e.message}`, undefined, { cause: e });
+      throw new LoaderError("bad-object", source ?? "object", `not a valid BPF object: ${e.message}`, undefined, {
+        cause: e,
+      });
     throw e;
   }
 }
@@ -155,7 +167,21 @@ function createMap(def: LoadedMap, btfFd: number, opts: LoadOptions): BpfMap {
       -fd,
       hintFor(-fd),
     );
-  return new BpfMap(fd, def);
+  const map = new BpfMap(fd, def);
+  if (def.global) fillGlobal(map, def.global);
+  return map;
+}
+
+/** A global data map gets its section's contents; .rodata is then frozen (as libbpf does before
+ * loading programs, so the verifier may treat its values as constants). */
+function fillGlobal(map: BpfMap, g: GlobalData): void {
+  try {
+    map.set(u32le(0), g.init);
+    if (g.kind === "rodata") mapFreeze(map.fd, map.name);
+  } catch (e) {
+    closeFd(map.fd);
+    throw e;
+  }
 }
 
 /** The program as the kernel loads it: the functions it calls linked in (relocateCalls), its map
@@ -177,12 +203,13 @@ export function relocate(
 }
 
 function mapFd(prog: string, r: ProgramReloc, obj: Pick<LoadedObject, "maps">): number {
-  const m = obj.maps.find((x) => x.name === r.symbol);
-  if (!m && r.kind === "data")
+  const section = r.data?.section;
+  const m = obj.maps.find((x) => (section ? x.def.global?.section === section : x.name === r.symbol));
+  if (!m && section)
     throw new LoaderError(
       "relocation",
       `program ${prog}`,
-      `instruction ${r.slot} uses the global variable '${r.symbol}': global variables (.rodata, .data, .bss) are not supported yet; use a map or a constant`,
+      `instruction ${r.slot} uses '${r.symbol}' in section ${section}, which has no global data map`,
     );
   if (!m)
     throw new LoaderError(

@@ -69,8 +69,8 @@ export async function kernelEngine(
   }
 }
 
-export function vmEngine(bytes: Uint8Array, program: string | undefined): TestEngine {
-  const vm = XdpVm.fromElf(bytes, { program });
+export function vmEngine(file: string, bytes: Uint8Array, program: string | undefined): TestEngine {
+  const vm = XdpVm.fromElf(bytes, { program, source: file });
   const maps = vm.model.maps.map(
     (def): EntryMap => ({
       name: def.name,

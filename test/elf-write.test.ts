@@ -237,10 +237,13 @@ describe("BPF object reader", () => {
       }),
     );
     expect(m.license).toBe("Dual MIT/GPL");
-    expect(m.maps).toEqual([{ name: "counters", type: 2, keySize: 4, valueSize: 8, maxEntries: 16, flags: 0 }]);
+    expect(m.maps.map(({ global, ...def }) => [def, global?.section])).toEqual([
+      [{ name: "counters", type: 2, keySize: 4, valueSize: 8, maxEntries: 16, flags: 0 }, undefined],
+      [{ name: ".rodata", type: 2, keySize: 4, valueSize: 8, maxEntries: 1, flags: 0x80 }, ".rodata"],
+    ]);
     expect(m.programs[0].relocs).toEqual([
       { slot: 0, symbol: "counters", kind: "map" },
-      { slot: 2, symbol: ".rodata", kind: "data" },
+      { slot: 2, symbol: ".rodata", kind: "data", data: { section: ".rodata", offset: 0 } },
       { slot: 4, symbol: "ext", kind: "other" },
     ]);
   });

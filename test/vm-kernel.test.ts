@@ -58,6 +58,8 @@ const CASES: [string, () => Uint8Array, string?][] = [
     ]),
   ),
   ["fixtures/c/subprog.clang19.o xdp_size_twice", () => fixture("subprog.clang19.o"), "xdp_size_twice"],
+  ["fixtures/c/globals.clang19-g.o", () => fixture("globals.clang19-g.o")],
+  ["fixtures/c/globals.clang19.o (no BTF)", () => fixture("globals.clang19.o")],
 ];
 
 /** Both byte orders of the blocked address: whichever the program uses, BLOCKED is dropped. */

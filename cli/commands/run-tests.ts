@@ -74,13 +74,13 @@ export function parseRepeat(s: string): number {
 
 /** The kernel unless --vm; the VM with one note when the kernel path is unavailable. */
 async function openEngine(file: string, bytes: Uint8Array, o: RunTestsOpts, io: Io): Promise<TestEngine> {
-  if (o.vm) return vmEngine(bytes, o.program);
+  if (o.vm) return vmEngine(file, bytes, o.program);
   try {
     return await kernelEngine(file, bytes, o.program, (n) => io.stderr(n + "\n"));
   } catch (e) {
     if (!(e instanceof KernelUnavailable)) throw e;
     io.stderr(`note: ${e.message}; running in the in-process VM instead (as --vm does)\n`);
-    return vmEngine(bytes, o.program);
+    return vmEngine(file, bytes, o.program);
   }
 }
 

@@ -201,6 +201,23 @@ export function symbolName(elf: ElfFile, sym: ElfSymbol): string {
   return sym.name;
 }
 
+const bySection = new WeakMap<ElfFile, Map<number, ElfSymbol[]>>();
+
+/** Symbols grouped by section index (computed once per file, so hostile inputs stay linear). */
+export function symbolsIn(elf: ElfFile, shndx: number): ElfSymbol[] {
+  let m = bySection.get(elf);
+  if (!m) {
+    m = new Map();
+    for (const s of elf.symbols) {
+      const l = m.get(s.shndx);
+      if (l) l.push(s);
+      else m.set(s.shndx, [s]);
+    }
+    bySection.set(elf, m);
+  }
+  return m.get(shndx) ?? [];
+}
+
 export function sectionByName(elf: ElfFile, name: string): ElfSection | undefined {
   return elf.sections.find((s) => s.name === name);
 }

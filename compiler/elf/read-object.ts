@@ -1,8 +1,8 @@
 // BPF object reader: takes ELF bytes (ours or clang/libbpf-style) and returns the ObjectModel the
 // loader and the VM use — programs per executable section and the .text functions they call, each
 // as Insn[] with relocation records by slot (calls name their callee; compiler/link/relocate.ts
-// links them and points map loads at fds, no bytes are patched here), maps from BTF `.maps` or legacy `maps`,
-// license, load-ready BTF (DATASEC sizes/offsets fixed from the symbol table), func/line info, CO-RE
+// links them and points map loads at fds, no bytes are patched here), maps from BTF `.maps` or legacy `maps`
+// and the arrays libbpf makes of global data sections (read-globals.ts), license, load-ready BTF (DATASEC sizes/offsets fixed from the symbol table), func/line info, CO-RE
 // relocation records (applied by loader/core-relo.ts), log formats.
 import {
   RECORD_TAG,
@@ -22,6 +22,7 @@ import {
   readElf,
   sectionByName,
   symbolName,
+  symbolsIn,
   type ElfFile,
   type ElfReloc,
   type ElfSection,
@@ -30,6 +31,7 @@ import {
 import { CALL_KIND, PSEUDO, SHF, SHT, STT } from "../abi.js";
 import { CLASS, JMP, LD_IMM64 } from "../isa/insn.js";
 import { LOGFMT_SECTION } from "./write-object.js";
+import { globalKind, readGlobals, varOffsets } from "./read-globals.js";
 
 /** A function's byte range inside an executable section. */
 export interface CodeRange {
@@ -39,14 +41,21 @@ export interface CodeRange {
   end: number;
 }
 
-export function readBpfObject(bytes: Uint8Array): ObjectModel {
+export interface ReadOptions {
+  /** libbpf's object name (objectName(file): "firewall" for firewall.bpf.o), the prefix of global
+   * data map names ("firewall.rodata"); default none (".rodata"). */
+  name?: string;
+}
+
+export function readBpfObject(bytes: Uint8Array, opts: ReadOptions = {}): ObjectModel {
   const elf = readElf(bytes);
   const btfSec = sectionByName(elf, ".BTF");
   const btf = btfSec ? parseBtf(btfSec.data, btfSec.offset) : undefined;
   const extSec = sectionByName(elf, ".BTF.ext");
   if (extSec && !btf) throw new ElfFormatError(".BTF.ext without .BTF", extSec.offset);
   const ext = btf && extSec ? parseBtfExt(extSec.data, btf, extSec.offset) : undefined;
-  const model: ObjectModel = { license: readLicense(elf), ...readPrograms(elf, ext), maps: readMaps(elf, btf) };
+  const maps = [...readMaps(elf, btf), ...readGlobals(elf, btf, opts.name ?? "")];
+  const model: ObjectModel = { license: readLicense(elf), ...readPrograms(elf, ext), maps };
   if (btf && btfSec) model.btf = fixBtfForLoad(elf, btfSec, btf);
   const logFormats = readLogFormats(elf);
   if (logFormats) model.logFormats = logFormats;
@@ -63,23 +72,6 @@ function readLicense(elf: ElfFile): string {
 /** Code sections: executable PROGBITS. */
 export function isCodeSection(s: ElfSection): boolean {
   return s.type === SHT.PROGBITS && (s.flags & SHF.EXECINSTR) !== 0;
-}
-
-const bySection = new WeakMap<ElfFile, Map<number, ElfSymbol[]>>();
-
-/** Symbols grouped by section index (computed once per file, so hostile inputs stay linear). */
-export function symbolsIn(elf: ElfFile, shndx: number): ElfSymbol[] {
-  let m = bySection.get(elf);
-  if (!m) {
-    m = new Map();
-    for (const s of elf.symbols) {
-      const l = m.get(s.shndx);
-      if (l) l.push(s);
-      else m.set(s.shndx, [s]);
-    }
-    bySection.set(elf, m);
-  }
-  return m.get(shndx) ?? [];
 }
 
 /** The functions of a code section: FUNC symbols (else the whole section under its own name). */
@@ -139,8 +131,7 @@ function readFunction(elf: ElfFile, range: CodeRange, textFuncs: CodeRange[], ex
     if (target) {
       const callee = { func: textFuncs.indexOf(target.fn), slot: target.slotInFn };
       relocs.push({ slot: off / 8, symbol: target.fn.name, kind: "call", callee });
-    } else if (r && sym)
-      relocs.push({ slot: off / 8, symbol: relocSymbolName(elf, sym), kind: relocKind(elf, sym, code[off]!) });
+    } else if (r && sym) relocs.push(symbolReloc(elf, sym, off / 8, code[off]!));
   }
   const f: ObjFunction = { name: range.name, section: range.section.name, insns, relocs };
   if (ext) f.btfExt = extRecords(ext, range);
@@ -213,16 +204,15 @@ function findRange(fns: CodeRange[], off: number): CodeRange | undefined {
   return undefined;
 }
 
-function relocSymbolName(elf: ElfFile, sym: ElfSymbol): string {
-  return symbolName(elf, sym);
-}
-
-function relocKind(elf: ElfFile, sym: ElfSymbol, code: number): ProgramReloc["kind"] {
+/** A relocation against a map, global data or anything else, as libbpf's record_reloc sorts them. */
+function symbolReloc(elf: ElfFile, sym: ElfSymbol, slot: number, code: number): ProgramReloc {
+  const symbol = symbolName(elf, sym);
   const sec = sym.shndx < elf.sections.length ? elf.sections[sym.shndx] : undefined;
-  if (sec && (sec.name === ".maps" || sec.name === "maps" || sec.name.startsWith("maps/"))) return "map";
-  const data = sec && (sec.name.startsWith(".data") || sec.name.startsWith(".rodata") || sec.name.startsWith(".bss"));
-  if (code === LD_IMM64 && data) return "data";
-  return "other";
+  if (sec && (sec.name === ".maps" || sec.name === "maps" || sec.name.startsWith("maps/")))
+    return { slot, symbol, kind: "map" };
+  if (sec && code === LD_IMM64 && globalKind(sec))
+    return { slot, symbol, kind: "data", data: { section: sec.name, offset: sym.value } };
+  return { slot, symbol, kind: "other" };
 }
 
 function extRecords(ext: BtfExt, range: CodeRange): BtfExtRecords {
@@ -330,7 +320,8 @@ function readLegacyMaps(elf: ElfFile, sec: ElfSection): LoadedMap[] {
 
 // ---- BTF for BPF_BTF_LOAD ----
 
-/** clang leaves DATASEC sizes and VAR offsets 0 in .o files; fill them from the ELF as libbpf does. */
+/** clang leaves DATASEC sizes and VAR offsets 0 in .o files; fill them from the ELF and sort each
+ * DATASEC's VARs by offset (the kernel requires it), as libbpf's btf_fixup_datasec does. */
 function fixBtfForLoad(elf: ElfFile, sec: ElfSection, btf: ParsedBtf): Uint8Array {
   const out = sec.data.slice();
   const view = new DataView(out.buffer);
@@ -339,11 +330,11 @@ function fixBtfForLoad(elf: ElfFile, sec: ElfSection, btf: ParsedBtf): Uint8Arra
     const at = btf.offsets[id];
     const target = sectionByName(elf, t.name);
     if (t.size === 0 && target) view.setUint32(at + 8, target.size, true);
-    t.vars.forEach((v, i) => {
-      const vt = btf.types[v.type];
-      if (!vt || vt.kind !== "var" || !target) return;
-      const sym = symbolsIn(elf, target.index).find((s) => s.name === vt.name);
-      if (sym && v.offset === 0) view.setUint32(at + 12 + i * 12 + 4, sym.value, true);
+    const offsets = varOffsets(elf, btf, t);
+    const vars = t.vars.map((v, i) => ({ ...v, offset: offsets[i]! })).sort((a, b) => a.offset - b.offset);
+    vars.forEach((v, i) => {
+      const rec = at + 12 + i * 12;
+      view.setUint32(rec, v.type, true), view.setUint32(rec + 4, v.offset, true), view.setUint32(rec + 8, v.size, true);
     });
   });
   return out;

@@ -82,7 +82,8 @@ function linkExt(parts: ObjFunction[], base: ReadonlyMap<ObjFunction, number>): 
 
 /**
  * The instructions with each map (or global data) relocation pointing at `fdOf(reloc)`:
- * BPF_PSEUDO_MAP_FD (a map) or BPF_PSEUDO_MAP_VALUE (data; the high word keeps the offset).
+ * BPF_PSEUDO_MAP_FD (a map) or BPF_PSEUDO_MAP_VALUE (global data: the second imm is the offset in
+ * the value, the symbol's offset plus the instruction's imm, as libbpf's RELO_DATA computes it).
  * Calls and other relocations are left alone; fdOf throws for a symbol that is not a map.
  */
 export function relocateMaps(
@@ -99,8 +100,8 @@ export function relocateMaps(
     if (!insn || insn.code !== LD_IMM64 || insn.imm64 === undefined)
       throw new RelocError(`relocation for '${r.symbol}' at instruction ${r.slot} is not an ld_imm64`);
     const fd = fdOf(r);
-    const high = r.kind === "data" ? BigInt.asUintN(64, insn.imm64) >> 32n : 0n;
-    const src = r.kind === "data" ? PSEUDO.MAP_VALUE : PSEUDO.MAP_FD;
+    const high = r.data ? BigInt((insn.imm + r.data.offset) >>> 0) : 0n;
+    const src = r.data ? PSEUDO.MAP_VALUE : PSEUDO.MAP_FD;
     out[i!] = { ...insn, src, imm: fd, imm64: (high << 32n) | BigInt(fd >>> 0) };
   }
   return out;

@@ -22,6 +22,7 @@ export const CMD = {
   OBJ_GET_INFO_BY_FD: 15,
   BTF_LOAD: 18,
   BTF_GET_FD_BY_ID: 19,
+  MAP_FREEZE: 22,
   MAP_LOOKUP_BATCH: 24,
   MAP_UPDATE_BATCH: 26,
   LINK_CREATE: 28,
@@ -113,6 +114,13 @@ export const BPF_ANY = UPDATE.ANY,
 
 export function mapUpdate(fd: number, key: Uint8Array, value: Uint8Array, flags = BPF_ANY): void {
   bpf(CMD.MAP_UPDATE_ELEM, elemAttr(fd, key, value, flags), "map update");
+}
+
+/** BPF_MAP_FREEZE: no more writes from user space (libbpf freezes .rodata before loading programs). */
+export function mapFreeze(fd: number, name: string): void {
+  const b = attrBuf();
+  b.writeUInt32LE(fd, 0);
+  bpf(CMD.MAP_FREEZE, b, `freezing map '${name}'`);
 }
 
 /** Returns false when the key was absent. */

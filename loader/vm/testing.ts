@@ -7,6 +7,7 @@ import { assembleToObject } from "../../compiler/asm/index.js";
 import { formatCompact, type Diagnostic } from "../../compiler/diagnostics.js";
 import { compileToObject } from "../../compiler/dsl/index.js";
 import { readBpfObject } from "../../compiler/elf/read-object.js";
+import { objectName } from "../../compiler/elf/read-globals.js";
 import type { ObjectModel } from "../../compiler/object.js";
 import { parseCidr, parseIpv4 } from "../map-codec.js";
 import { decodeRecord } from "../log-format.js";
@@ -48,6 +49,9 @@ export interface XdpResult {
   maps: Record<string, [MapOut, MapOut | MapOut[]][]>;
   /** The program's log calls in this run, as `tsebpf run` prints them (without its timestamp). */
   logs: LogLine[];
+  /** Global variables (.data, .bss, .rodata…) after the run, by name: numbers and bigints as map
+   *  values are decoded (signed where BTF says so), other variables as bytes. */
+  globals: Record<string, MapOut>;
   /** Records of the object's other ring buffers written in this run. */
   records: Record<string, Uint8Array[]>;
   /** Instructions executed. */
@@ -102,10 +106,22 @@ export class XdpTest {
       retval: r.verdict,
       packet: r.packet,
       maps,
+      globals: this.globals(),
       logs,
       records,
       insns: r.insns,
     };
+  }
+
+  /** Every variable of the object's global data maps, decoded. */
+  globals(): Record<string, MapOut> {
+    const out: Record<string, MapOut> = {};
+    for (const def of this.vm.model.maps) {
+      const value = def.global && this.vm.map(def.name).lookup(new Uint8Array(4), 0);
+      if (value)
+        for (const v of def.global!.vars) out[v.name] = decodeVar(value.subarray(v.offset, v.offset + v.size), v.int);
+    }
+    return out;
   }
 
   private kvMap(name: string): VmMap {
@@ -142,11 +158,12 @@ const built = new Map<string, { stamp: string; model: ObjectModel }>();
 /** The object of a path (built from .ts/.s, once per file version) or of bytes. */
 function objectModel(program: string | Uint8Array): ObjectModel {
   if (typeof program !== "string") return readBpfObject(program);
+  const name = objectName(program);
   const st = statSync(program);
   const stamp = `${st.mtimeMs}:${st.size}`;
   const hit = built.get(program);
   if (hit?.stamp === stamp) return hit.model;
-  const model = readBpfObject(buildFile(program));
+  const model = readBpfObject(buildFile(program), { name });
   built.set(program, { stamp, model });
   return model;
 }
@@ -235,6 +252,14 @@ function decode(b: Uint8Array): MapOut {
     default:
       return b.slice();
   }
+}
+
+/** A global variable's bytes: an integer (BTF says so) as decode() gives it, signed when BTF says
+ *  so; anything else (arrays, structs) as bytes. */
+function decodeVar(b: Uint8Array, int: { signed: boolean } | undefined): MapOut {
+  const v = int ? decode(b) : b.slice();
+  if (!int?.signed || v instanceof Uint8Array) return v;
+  return typeof v === "bigint" ? BigInt.asIntN(64, v) : (v << (32 - b.length * 8)) >> (32 - b.length * 8);
 }
 
 function readEntries(m: VmMap): [MapOut, MapOut | MapOut[]][] {

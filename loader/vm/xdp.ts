@@ -1,9 +1,12 @@
 // The in-process XDP VM: takes a BPF object (ELF bytes or the reader's ObjectModel) and produces
 // an XdpVm that runs one of its programs on packets as BPF_PROG_TEST_RUN does (256 bytes of
-// headroom, a 4096-byte frame, the xdp_md context), with the object's maps, a virtual clock, a
+// headroom, a 4096-byte frame, the xdp_md context), with the object's maps (global data sections
+// as libbpf's one-entry arrays, .rodata read-only to programs), a virtual clock, a
 // seeded random generator and a chosen CPU. Never loads anything into the kernel.
 import { readBpfObject } from "../../compiler/elf/read-object.js";
-import type { LoadedProgram, ObjectModel, ProgramReloc } from "../../compiler/object.js";
+import { objectName } from "../../compiler/elf/read-globals.js";
+import type { GlobalData, LoadedProgram, ObjectModel, ProgramReloc } from "../../compiler/object.js";
+import { PSEUDO } from "../../compiler/abi.js";
 import { encodeInsns } from "../../compiler/isa/encode.js";
 import { RelocError, relocateCalls, relocateMaps } from "../../compiler/link/relocate.js";
 import { compile, MAX_FRAMES, TailCall, VmCompileError, type HelperFn, type Machine, type Step } from "./compile.js";
@@ -13,6 +16,8 @@ import { Memory, VmFault, type Region } from "./memory.js";
 import { mulberry32 } from "./random.js";
 import { lo32, type Reg } from "./reg.js";
 import { isXdpSection, notXdpMessage } from "../sections.js";
+
+const ZERO_KEY = new Uint8Array(4);
 
 export const HEADROOM = 256,
   FRAME = 4096,
@@ -32,6 +37,11 @@ export interface VmOptions {
   rxQueueIndex?: number;
   /** Instructions one run may execute before it is stopped (default 1,000,000). */
   insnLimit?: number;
+}
+
+export interface ElfVmOptions extends VmOptions {
+  /** The object's file: global data maps are named after it as libbpf names them ("fw.rodata"). */
+  source?: string;
 }
 
 export interface VmResult {
@@ -71,6 +81,7 @@ export class XdpVm {
     this.handles = model.maps.map((def) => {
       const m = createMap(def, cpus);
       this.maps.set(def.name, m);
+      if (def.global) this.globalRegion(m as VmMap, def.global);
       const r = this.mem.add(`map ${def.name}`, new Uint8Array(0));
       this.mapRegions.set(r, m);
       return r;
@@ -101,8 +112,8 @@ export class XdpVm {
     this.steps = this.programSteps(prog.name);
   }
 
-  static fromElf(bytes: Uint8Array, opts: VmOptions = {}): XdpVm {
-    return new XdpVm(readBpfObject(bytes), opts);
+  static fromElf(bytes: Uint8Array, opts: ElfVmOptions = {}): XdpVm {
+    return new XdpVm(readBpfObject(bytes, opts.source ? { name: objectName(opts.source) } : {}), opts);
   }
 
   /** Run the program on one packet (14..3520 bytes, as test-run accepts). */
@@ -151,9 +162,22 @@ export class XdpVm {
     if (!steps) {
       const p = this.model.programs.find((x) => x.name === name);
       if (!p) throw new VmCompileError(`no program named '${name}'`);
-      this.compiled.set(name, (steps = compileProgram(p, this.model, this.mem, this.handles, this.helpers)));
+      const globalPtr = (map: number, off: number) => {
+        const m = this.mapRegions.get(this.handles[map]!) as VmMap;
+        return this.mem.ptr(this.valueRegion(m, m.lookup(ZERO_KEY, 0)!), off);
+      };
+      const env = { mem: this.mem, handles: this.handles, helpers: this.helpers, globalPtr };
+      this.compiled.set(name, (steps = compileProgram(p, this.model, env)));
     }
     return steps;
+  }
+
+  /** A global data map holds its section's contents; programs (through BPF_PSEUDO_MAP_VALUE or a
+   * lookup) get its one value, read-only for .rodata (BPF_F_RDONLY_PROG). */
+  private globalRegion(m: VmMap, g: GlobalData): void {
+    m.set(ZERO_KEY, g.init);
+    const v = m.lookup(ZERO_KEY, 0)!;
+    this.valueRegions.set(v, this.mem.add(m.def.name, v, { writable: g.kind !== "rodata" }));
   }
 
   private valueRegion(m: VmMap, v: Uint8Array): Region {
@@ -218,22 +242,31 @@ export function execute(steps: Step[], m: Machine, limit: number): number {
   }
 }
 
-/** ld_imm64 map relocations become pointers to the map's handle region; global data is refused. */
-function compileProgram(
-  p: LoadedProgram,
-  model: ObjectModel,
-  mem: Memory,
-  handles: Region[],
-  helpers: Map<number, HelperFn>,
-): Step[] {
+interface ProgramEnv {
+  mem: Memory;
+  handles: Region[];
+  helpers: Map<number, HelperFn>;
+  /** A pointer `off` bytes into the value of global data map number `map`. */
+  globalPtr(map: number, off: number): Reg;
+}
+
+/** ld_imm64 map relocations become pointers to the map's handle region, global data relocations
+ * (BPF_PSEUDO_MAP_VALUE) pointers into the map's value. */
+function compileProgram(p: LoadedProgram, model: ObjectModel, env: ProgramEnv): Step[] {
   const linked = relocateCalls(p, model.functions ?? []);
-  const mapIdx = new Set<number>();
+  const relocated = new Set<number>();
   const handleOf = (r: ProgramReloc): number => {
-    if (r.kind === "data")
-      throw new VmCompileError(`insn ${r.slot}: global data ('${r.symbol}') is not supported by the VM yet`);
-    const idx = handles.findIndex((h) => h.name === `map ${r.symbol}`);
-    if (idx < 0) throw new VmCompileError(`insn ${r.slot}: '${r.symbol}' is not a map of this object`);
-    mapIdx.add(r.slot);
+    const section = r.data?.section;
+    const idx = section
+      ? model.maps.findIndex((m) => m.global?.section === section)
+      : env.handles.findIndex((h) => h.name === `map ${r.symbol}`);
+    if (idx < 0)
+      throw new VmCompileError(
+        section
+          ? `insn ${r.slot}: '${r.symbol}' is in section ${section}, which has no global data map`
+          : `insn ${r.slot}: '${r.symbol}' is not a map of this object`,
+      );
+    relocated.add(r.slot);
     return idx;
   };
   let code: Uint8Array;
@@ -243,12 +276,13 @@ function compileProgram(
     throw e instanceof RelocError ? new VmCompileError(e.message) : e;
   }
   return compile(code, {
-    helper: (id) => helpers.get(id),
+    helper: (id) => env.helpers.get(id),
     helperName,
     pseudo: (i, slot) => {
-      if (i.src !== 1 || !mapIdx.has(slot))
-        throw new VmCompileError(`insn ${slot}: ld_imm64 with pseudo source ${i.src} is not supported by the VM`);
-      return mem.ptr(handles[i.imm], 0);
+      if (relocated.has(slot) && i.src === PSEUDO.MAP_FD) return env.mem.ptr(env.handles[i.imm]!, 0);
+      if (relocated.has(slot) && i.src === PSEUDO.MAP_VALUE)
+        return env.globalPtr(i.imm, Number(BigInt.asUintN(64, i.imm64!) >> 32n));
+      throw new VmCompileError(`insn ${slot}: ld_imm64 with pseudo source ${i.src} is not supported by the VM`);
     },
   });
 }
