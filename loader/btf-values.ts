@@ -104,8 +104,13 @@ export function decodeRecordValue(
 }
 
 /** One JSON line; bigints (integers beyond 2^53) as decimal strings, so they stay exact. */
-export function jsonLine(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x));
+export function jsonLine(v: unknown, indent?: number): string {
+  return JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x), indent);
+}
+
+/** A record decoded, or `{hex}` when its type is unknown (for JSON output). */
+export function recordOrHex(btf: ParsedBtf | undefined, typeId: number | undefined, b: Uint8Array): PlainValue {
+  return decodeRecordValue(btf, typeId, b) ?? { hex: hex(b) };
 }
 
 /** `tsebpf run`'s line for one record of ring buffer `map`: `{"map":…,"record":…}`, or

@@ -23,6 +23,7 @@ export type LoaderErrorCode =
   | "no-interface"
   | "packet-file"
   | "closed"
+  | "not-ring"
   | (string & {});
 
 export class LoaderError extends Error {

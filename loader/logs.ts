@@ -68,6 +68,6 @@ export class RingReader {
 
 function mmap(len: number, prot: number, fd: number, off: number): unknown {
   const p = libc.mmap(null, len, prot, MAP_SHARED, fd, off);
-  if (isNullPtr(p)) throw new BpfError("mapping the log ring buffer", lastErrno());
+  if (isNullPtr(p)) throw new BpfError("mapping a ring buffer", lastErrno());
   return p;
 }

@@ -1,8 +1,11 @@
 // Where `tsebpf test` runs packets: takes object bytes and a program name, produces a TestEngine —
-// the kernel (BPF_PROG_TEST_RUN) or the in-process VM — with the maps `--map` fills and run().
+// the kernel (BPF_PROG_TEST_RUN) or the in-process VM — with the maps `--map` fills, run() and the
+// records the program wrote to its ring buffers.
 // The kernel loader is imported on demand, so a machine where it cannot load (not Linux, no koffi)
 // still reaches the VM; KernelUnavailable says why the kernel path is out (also bpf() → EPERM).
+import type { MapDef } from "../compiler/object.js";
 import type { EntryMap } from "./map-codec.js";
+import { isUserRing } from "./user-rings.js";
 import type { LoadedObject } from "./object.js";
 import { BpfError } from "./sys/errors.js";
 import { VmMapError } from "./vm/maps.js";
@@ -21,7 +24,14 @@ export interface TestEngine {
   maps: EntryMap[];
   btf?: Uint8Array;
   run(packet: Uint8Array, repeat: number): EngineRun;
+  /** The records the program wrote to its user ring buffers since the last call, per ring. */
+  drainRecords(): RingDrain[];
   close(): void;
+}
+
+export interface RingDrain {
+  def: MapDef;
+  records: Uint8Array[];
 }
 
 /** The kernel path cannot be used here; the message says why. */
@@ -36,13 +46,13 @@ export async function kernelEngine(
   verbose: (n: string) => void,
 ): Promise<TestEngine> {
   if (process.platform !== "linux") throw new KernelUnavailable(`BPF needs Linux (this is ${process.platform})`);
-  let mods: [typeof import("./object.js"), typeof import("./test-run.js")];
+  let mods: [typeof import("./object.js"), typeof import("./test-run.js"), typeof import("./records.js")];
   try {
-    mods = await Promise.all([import("./object.js"), import("./test-run.js")]);
+    mods = await Promise.all([import("./object.js"), import("./test-run.js"), import("./records.js")]);
   } catch (e) {
     throw new KernelUnavailable(`the kernel loader does not load here (${(e as Error).message.split("\n")[0]})`);
   }
-  const [{ loadObject }, { testRun }] = mods;
+  const [{ loadObject }, { testRun }, { RecordRings }] = mods;
   let obj: LoadedObject;
   try {
     obj = loadObject(bytes, { verbose, source: file });
@@ -55,13 +65,15 @@ export async function kernelEngine(
   try {
     const prog = obj.program(program);
     const o = obj;
+    const rings = new RecordRings(o.maps);
     return {
       kind: "kernel",
       program: prog.name,
       maps: o.maps,
       btf: o.model.btf,
       run: (packet, repeat) => testRun(prog.fd, packet, { repeat }),
-      close: () => o.close(),
+      drainRecords: () => rings.drain().map(([m, records]) => ({ def: m.def, records })),
+      close: () => (rings.close(), o.close()),
     };
   } catch (e) {
     obj.close();
@@ -95,6 +107,11 @@ export function vmEngine(file: string, bytes: Uint8Array, program: string | unde
       const ns = Number(process.hrtime.bigint() - t0) / repeat;
       return { retval: r.verdict, dataOut: r.packet, durationNs: Math.round(ns) };
     },
+    drainRecords: () =>
+      vm.model.maps
+        .filter(isUserRing)
+        .map((def) => ({ def, records: vm.drainRing(def.name) }))
+        .filter((d) => d.records.length),
     close: () => {},
   };
 }

@@ -10,7 +10,10 @@ export * from "../dist/loader/api/index.js";
 type Plain<K, V> = MapHandle<K, V, V | bigint>;
 type PerCpu<K> = MapHandle<K, PerCpuValues, number | bigint | readonly number[]>;
 
-/** The user-space handle of one map declaration (ring buffers have none yet). */
+/** A ring buffer's handle: no keys or values; records() gives its records as the program declares them. */
+type Ring<R> = MapHandle<never, never, never, R>;
+
+/** The user-space handle of one map declaration. */
 export type HandleOf<T> =
   T extends D.PerCpuHashMap<infer K, infer _V> ? PerCpu<K>
   : T extends D.PerCpuArray<infer K, infer _V> ? PerCpu<K>
@@ -18,6 +21,7 @@ export type HandleOf<T> =
   : T extends D.HashMap<infer K, infer V> ? Plain<K, V>
   : T extends D.LruHashMap<infer K, infer V> ? Plain<K, V>
   : T extends D.ArrayMap<infer K, infer V> ? Plain<K, V>
+  : T extends D.RingBuf<infer R> ? Ring<R>
   : never;
 
 /** A program module's map declarations as handles, by name. */

@@ -1,6 +1,6 @@
 // The body of `tsebpf run`: listen for stop → load → fill BLOCKLIST → pin → attach → print logs
-// until stopped → detach (if the program is still ours) and close. Failures are thrown as they
-// are (cli/errors.ts prints them).
+// and ring-buffer records (one JSON line each) until stopped → detach (if the program is still
+// ours) and close. Failures are thrown as they are (cli/errors.ts prints them).
 import type { Io } from "../io.js";
 import { CliError } from "../errors.js";
 import { blockAddress, blocklistMap } from "../map-args.js";
@@ -10,7 +10,9 @@ import { defaultProgramBytes, programBytes } from "../../loader/input.js";
 import { loadObject, type LoadedObject } from "../../loader/object.js";
 import { attachXdp, resolveIface, type Attachment, type XdpMode } from "../../loader/attach.js";
 import { formatLine, parseLevel } from "../../loader/logs.js";
-import { pumpLogs, type LogPump } from "../../loader/log-pump.js";
+import { pumpLogs, type LogPump, type PumpSinks } from "../../loader/log-pump.js";
+import { pumpRecords, type RecordPump } from "../../loader/record-pump.js";
+import { objectBtf } from "../../loader/map-codec.js";
 import { pinAll, type Pins } from "../../loader/pin.js";
 import { DROPS_MAP, LOG_MAP } from "../../compiler/log-record.js";
 import { MAP_TYPE } from "../../compiler/object.js";
@@ -62,6 +64,7 @@ async function session(
   let att: Attachment | undefined;
   let pins: Pins | undefined;
   let pump: LogPump | undefined;
+  let records: RecordPump | undefined;
   const detach = () => {
     const notOurs = att?.detach();
     if (notOurs) io.stderr(`tsebpf: note: ${notOurs}\n`);
@@ -80,9 +83,12 @@ async function session(
     const say = (msg: string) =>
       opts.level >= 3 && io.stdout(formatLine({ level: 3, program: prog.name, message: msg }) + "\n");
     pump = startLogs(obj, opts.level, io);
+    records = pumpRecords(obj.maps, objectBtf(obj.model.btf), sinks(io));
     say("Waiting for Ctrl-C...");
     await stop.wait;
     pump?.stop();
+    records?.stop();
+    records = undefined;
     say("Exiting...");
     report(pump, io, note);
     pump = undefined;
@@ -92,6 +98,7 @@ async function session(
     throw e;
   } finally {
     pump?.stop();
+    records?.stop();
     process.off("exit", detach);
     detach();
     obj?.close();
@@ -127,18 +134,22 @@ function startLogs(obj: LoadedObject, level: number, io: Io): LogPump | undefine
   const ring = obj.map(LOG_MAP);
   if (!ring || ring.def.type !== MAP_TYPE.RINGBUF || !obj.model.logFormats?.length) return undefined;
   const drops = obj.map(DROPS_MAP);
-  const sinks = {
-    print: (l: string) => io.stdout(l + "\n"),
-    warn: (l: string) => io.stderr(`tsebpf: warning: ${l}\n`),
-    backlog: io.stdoutBacklog,
-  };
   return pumpLogs(
     ring,
     drops?.def.type === MAP_TYPE.PERCPU_ARRAY ? drops : undefined,
     obj.model.logFormats,
     level,
-    sinks,
+    sinks(io),
   );
+}
+
+/** Lines to stdout, warnings to stderr, with the stdout backlog the pumps bound themselves by. */
+function sinks(io: Io): PumpSinks {
+  return {
+    print: (l: string) => io.stdout(l + "\n"),
+    warn: (l: string) => io.stderr(`tsebpf: warning: ${l}\n`),
+    backlog: io.stdoutBacklog,
+  };
 }
 
 function report(pump: LogPump | undefined, io: Io, note?: (n: string) => void): void {

@@ -1,6 +1,7 @@
 // The body of `tsebpf test`: takes a program file, packets and map entries, runs each packet with
 // BPF_PROG_TEST_RUN — or in the in-process VM with --vm, or when the kernel path is unavailable
-// here (one note says why) — and prints verdicts (text or JSON).
+// here (one note says why) — and prints verdicts (text or JSON) with the records each packet's run
+// wrote to the program's ring buffers (decoded by their BTF record type, docs/ring-buffers.md).
 import type { Io } from "../io.js";
 import { CliError } from "../errors.js";
 import { readPackets } from "../packet-args.js";
@@ -13,6 +14,10 @@ import { VmCompileError } from "../../loader/vm/compile.js";
 import { VmMapError } from "../../loader/vm/maps.js";
 import { VmFault } from "../../loader/vm/memory.js";
 import { xdpActionName } from "../../loader/xdp-action.js";
+import { objectBtf } from "../../loader/map-codec.js";
+import { jsonLine, recordOrHex, type PlainValue } from "../../loader/btf-values.js";
+import { recordTypeId } from "../../loader/user-rings.js";
+import type { ParsedBtf } from "../../compiler/elf/btf.js";
 
 const ETH_HLEN = 14;
 
@@ -40,23 +45,28 @@ export async function runTests(file: string, o: RunTestsOpts, io: Io): Promise<n
     engine = await openEngine(file, bytes, o, io);
     fillMaps(engine.maps, engine.btf, o.map ?? []);
     const e = engine;
+    const btf = objectBtf(e.btf);
     const results = packets.map((p, i) => {
       const r = e.run(p, repeat);
       const changed = Buffer.compare(Buffer.from(r.dataOut), Buffer.from(p)) !== 0;
+      const records = decodedRecords(e, btf);
       return {
         packet: i + 1,
         verdict: xdpActionName(r.retval),
         retval: r.retval,
         nsPerPacket: r.durationNs,
         ...(changed ? { dataOut: Buffer.from(r.dataOut).toString("hex") } : {}),
+        ...(records ? { records } : {}),
       };
     });
     const width = Math.max(12, ...results.map((r) => r.verdict.length)); // one column, also for "unknown action 7"
-    if (o.json) io.stdout(JSON.stringify({ program: e.program, engine: e.kind, repeat, results }, null, 2) + "\n");
+    if (o.json) io.stdout(jsonLine({ program: e.program, engine: e.kind, repeat, results }, 2) + "\n");
     else
       for (const r of results) {
         io.stdout(`packet ${r.packet}: ${r.verdict.padEnd(width)} ${r.nsPerPacket} ns/packet\n`);
         if (r.dataOut) io.stdout(`  output (${r.dataOut.length / 2} bytes): ${r.dataOut}\n`);
+        for (const [ring, recs] of Object.entries(r.records ?? {}))
+          for (const rec of recs) io.stdout(`  ${ring}: ${jsonLine(rec)}\n`);
       }
     return 0;
   } catch (e) {
@@ -64,6 +74,15 @@ export async function runTests(file: string, o: RunTestsOpts, io: Io): Promise<n
   } finally {
     engine?.close();
   }
+}
+
+/** The records the run wrote, per ring buffer, decoded by BTF (`{hex}` without a record type). */
+function decodedRecords(e: TestEngine, btf: ParsedBtf | undefined): Record<string, PlainValue[]> | undefined {
+  const drained = e.drainRecords();
+  if (!drained.length) return undefined;
+  return Object.fromEntries(
+    drained.map(({ def, records }) => [def.name, records.map((b) => recordOrHex(btf, recordTypeId(def), b))]),
+  );
 }
 
 export function parseRepeat(s: string): number {

@@ -5,6 +5,7 @@ export { load, BpfObject, type LoadOptions, type UntypedMaps } from "./object.js
 export { Program, Link, type TestRunResult } from "./program.js";
 export { loadPinned, PinnedMaps } from "./pinned.js";
 export { MapHandle, type PerCpuValues, type AnyKey, type AnyValue } from "./maps.js";
+export type { RecordsOptions } from "./records.js";
 export { LoaderError, type LoaderErrorCode } from "../errors.js";
 export { BpfError } from "../sys/errors.js";
 export { VerifierError } from "../verifier.js";

@@ -1,11 +1,13 @@
 // Map handles of the library API: take a created map (loader/map.ts) and the object's BTF and give
 // get/set/delete/has/keys/entries over JS values — numbers for integer slots (range-checked against
 // the slot's BTF int type, else its size), CIDR strings for IPv4 LPM trie keys, per-CPU values as
-// arrays with .sum(), raw bytes for slots that are not integers. Bad keys and values are
-// LoaderErrors ("bad-key", "bad-value") naming the map.
+// arrays with .sum(), raw bytes for slots that are not integers; ring buffers' records() (records.ts).
+// Bad keys and values are LoaderErrors ("bad-key", "bad-value") naming the map.
 import type { ParsedBtf } from "../../compiler/elf/btf.js";
 import type { BpfMap } from "../map.js";
 import { LoaderError } from "../errors.js";
+import { isUserRing } from "../user-rings.js";
+import { readRecords, type RecordsOptions } from "./records.js";
 import {
   intBytes,
   isArray,
@@ -29,9 +31,10 @@ export type AnyValue = number | bigint | Uint8Array | readonly number[];
 
 /**
  * A map of a loaded object. `K` and `V` are what get/keys/entries give back; `In` is what set
- * takes (per-CPU maps: one value for every CPU, or an array of one value per CPU).
+ * takes (per-CPU maps: one value for every CPU, or an array of one value per CPU); `R` is what a
+ * ring buffer's records() gives.
  */
-export class MapHandle<K = AnyKey, V = unknown, In = AnyValue> {
+export class MapHandle<K = AnyKey, V = unknown, In = AnyValue, R = unknown> {
   readonly name: string;
   private readonly key: Slot;
   private readonly value: Slot;
@@ -39,7 +42,7 @@ export class MapHandle<K = AnyKey, V = unknown, In = AnyValue> {
   /** `alive` throws once the object is closed (its fds may belong to something else by then). */
   constructor(
     private readonly map: BpfMap,
-    btf: ParsedBtf | undefined,
+    private readonly btf: ParsedBtf | undefined,
     private readonly alive: () => void,
   ) {
     this.name = map.name;
@@ -89,6 +92,21 @@ export class MapHandle<K = AnyKey, V = unknown, In = AnyValue> {
 
   [Symbol.iterator](): IterableIterator<[K, V]> {
     return this.entries();
+  }
+
+  /** A ring buffer's records as the program writes them, decoded (the bytes when the object names
+   *  no record type); waits for more until the object is closed, `signal` aborts or you break. */
+  records(opts?: RecordsOptions): AsyncIterableIterator<R> {
+    if (!isUserRing(this.raw.def))
+      throw new LoaderError("not-ring", `map ${this.name}`, "records() reads ring buffers; this map is not one");
+    const open = () => {
+      try {
+        return (this.alive(), true);
+      } catch {
+        return false;
+      }
+    };
+    return readRecords(this.map, this.btf, open, opts) as AsyncIterableIterator<R>;
   }
 
   private fail(code: "bad-key" | "bad-value", what: unknown, reason: string): never {

@@ -1,7 +1,7 @@
 // The test API (`import { testXdp } from "tsebpf/testing"`): takes an XDP program (.ts DSL source,
 // .s assembly, or a .o object; a path or the object's bytes), map entries and packets, runs them in
 // the in-process VM (no root, no BPF, no native addon) and produces the verdict, output packet, map
-// contents after the run and the decoded logs. A program is built and compiled once per XdpTest.
+// contents after the run, the decoded logs and the ring-buffer records the run wrote. A program is built and compiled once per XdpTest.
 import { readFileSync, statSync } from "node:fs";
 import { assembleToObject } from "../../compiler/asm/index.js";
 import { formatCompact, type Diagnostic } from "../../compiler/diagnostics.js";
@@ -9,9 +9,13 @@ import { compileToObject } from "../../compiler/dsl/index.js";
 import { readBpfObject } from "../../compiler/elf/read-object.js";
 import { objectName } from "../../compiler/elf/read-globals.js";
 import type { ObjectModel } from "../../compiler/object.js";
-import { parseCidr, parseIpv4 } from "../map-codec.js";
+import { objectBtf, parseCidr, parseIpv4 } from "../map-codec.js";
 import { decodeRecord } from "../log-format.js";
-import { DROPS_MAP, LOG_LEVELS, LOG_MAP } from "../../compiler/log-record.js";
+import { DROPS_MAP, LOG_LEVELS } from "../../compiler/log-record.js";
+import { MAP_TYPE } from "../../compiler/abi.js";
+import type { ParsedBtf } from "../../compiler/elf/btf.js";
+import { decodeRecordValue, type PlainValue } from "../btf-values.js";
+import { isUserRing, recordTypeId } from "../user-rings.js";
 import { xdpActionName } from "../xdp-action.js";
 import { MAP_TYPE_NAMES, type VmMap } from "./maps.js";
 import { XdpVm, type VmOptions } from "./xdp.js";
@@ -52,8 +56,10 @@ export interface XdpResult {
   /** Global variables (.data, .bss, .rodata…) after the run, by name: numbers and bigints as map
    *  values are decoded (signed where BTF says so), other variables as bytes. */
   globals: Record<string, MapOut>;
-  /** Records of the object's other ring buffers written in this run. */
-  records: Record<string, Uint8Array[]>;
+  /** Records the run wrote to the object's ring buffers (not the log's), per ring, oldest first:
+   *  decoded by the ring's BTF record type (objects with field names, numbers; bigints beyond
+   *  2^53), the bytes when the object names no type (docs/ring-buffers.md). */
+  records: Record<string, (PlainValue | Uint8Array)[]>;
   /** Instructions executed. */
   insns: number;
 }
@@ -61,9 +67,11 @@ export interface XdpResult {
 /** A program loaded into the VM: maps persist across run() calls, as in the kernel. */
 export class XdpTest {
   readonly vm: XdpVm;
+  private readonly btf: ParsedBtf | undefined;
 
   constructor(model: ObjectModel, opts: XdpTestOptions = {}) {
     this.vm = new XdpVm(model, opts);
+    this.btf = objectBtf(model.btf);
     if (opts.clockNs !== undefined) this.vm.clock.ns = BigInt(opts.clockNs);
     for (const [name, entries] of Object.entries(opts.maps ?? {})) this.set(name, entries);
   }
@@ -93,10 +101,10 @@ export class XdpTest {
     const r = this.vm.run(typeof packet === "string" ? hexBytes(packet) : packet);
     const { model } = this.vm;
     const logs: LogLine[] = [],
-      records: Record<string, Uint8Array[]> = {};
-    for (const def of model.maps.filter((d) => d.type === 27)) {
+      records: XdpResult["records"] = {};
+    for (const def of model.maps.filter((d) => d.type === MAP_TYPE.RINGBUF)) {
       const recs = this.vm.drainRing(def.name);
-      if (def.name !== LOG_MAP) records[def.name] = recs;
+      if (isUserRing(def)) records[def.name] = recs.map((b) => decodeRecordValue(this.btf, recordTypeId(def), b) ?? b);
       else for (const rec of recs) logs.push(logLine(rec, model));
     }
     const maps: XdpResult["maps"] = {};
