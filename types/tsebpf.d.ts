@@ -316,6 +316,17 @@ export declare function randomU32(): u32;
 /** Redirect the packet to another interface (bpf_redirect); return the result from the program. */
 export declare function redirect(ifindex: u32): XdpAction;
 
+// ---- checksums: values are in host order, as header fields read; so are the results
+
+/** bpf_csum_diff over two 4-byte values: seed + to - from as a one's complement partial sum (fold it with csumFold). */
+export declare function csumDiff(from: u32, to: u32, seed: u32): u32;
+/** csum_fold: a partial sum folded to 16 bits and inverted (a checksum field's value). */
+export declare function csumFold(sum: u32): u16;
+/** The checksum after a 16-bit word it covers changes from `from` to `to` (csum_replace2, RFC 1624). */
+export declare function csumReplace2(check: u16, from: u16, to: u16): u16;
+/** The checksum after a 32-bit value it covers (an address, two ports) changes from `from` to `to` (csum_replace4). */
+export declare function csumReplace4(check: u16, from: u32, to: u32): u16;
+
 // ---- logging: a string literal or a template literal with integer `${}` parts or formatters
 
 export declare function error(message: string): void;

@@ -271,9 +271,9 @@ export const UNSUPPORTED_MAPS = new Set([
 
 export type ValueKind = IntName | "bool" | "void" | "action";
 
-/** Free helper functions. */
-export const HELPERS: Record<string, { params: IntName[]; returns: ValueKind; bpfHelper: number; doc: string }> = table(
-  {
+/** Free helper functions: a BPF helper call (bpfHelper), or arithmetic the compiler emits inline. */
+export const HELPERS: Record<string, { params: IntName[]; returns: ValueKind; bpfHelper?: number; doc: string }> =
+  table({
     ktimeNs: {
       params: [],
       returns: "u64",
@@ -288,8 +288,24 @@ export const HELPERS: Record<string, { params: IntName[]; returns: ValueKind; bp
       bpfHelper: HELPER.redirect,
       doc: "bpf_redirect(ifindex, 0): returns XdpAction.Redirect on success",
     },
-  },
-);
+    csumDiff: {
+      params: ["u32", "u32", "u32"],
+      returns: "u32",
+      bpfHelper: HELPER.csum_diff,
+      doc: "bpf_csum_diff(&from, 4, &to, 4, seed): seed + to - from as a 32-bit one's complement partial sum",
+    },
+    csumFold: { params: ["u32"], returns: "u16", doc: "csum_fold: a partial sum folded to 16 bits and inverted" },
+    csumReplace2: {
+      params: ["u16", "u16", "u16"],
+      returns: "u16",
+      doc: "csum_replace2: the checksum after a 16-bit word changes from `from` to `to` (RFC 1624)",
+    },
+    csumReplace4: {
+      params: ["u16", "u32", "u32"],
+      returns: "u16",
+      doc: "csum_replace4: the checksum after a 32-bit value changes from `from` to `to` (RFC 1624)",
+    },
+  });
 
 /** Packet bytes at any offset: `ctx.loadU16(off)` (network order) / `ctx.loadU16le(off)` (the
  * bytes as they are, little-endian) → the value or null past the end; `ctx.storeU16(off, v)` /

@@ -77,6 +77,7 @@ export function xdpHelpers(s: HelperState): Map<number, HelperFn> {
     [7, (x) => ret(x, s.random() >>> 0)],
     [8, (x) => ret(x, s.cpu)],
     [12, (x, i) => tailCall(s, x, i)],
+    [28, (x, i) => ret(x, csumDiff(s, x, i))],
     [44, (x) => ret(x, adjustHead(s, s32(x.r[2])))],
     [54, (x) => ret(x, adjustMeta(s, s32(x.r[2])))],
     [65, (x) => ret(x, adjustTail(s, s32(x.r[2])))],
@@ -102,6 +103,35 @@ function tailCall(s: HelperState, x: Machine, insn: number): void {
   if (name === undefined || s.tailCalls >= MAX_TAIL_CALLS) return;
   s.tailCalls++;
   throw new TailCall(s.programSteps(name));
+}
+
+/** 32-bit one's complement addition (the kernel's csum_add). */
+const csumAdd = (a: number, b: number) => {
+  const r = a + b;
+  return r > 0xffffffff ? r - 0xffffffff : r;
+};
+
+/** csum_partial: seed plus the buffer's little-endian 32-bit words, end-around carried. */
+function csumPartial(b: Uint8Array, seed: number): number {
+  const v = new DataView(b.buffer, b.byteOffset, b.length);
+  let sum = seed;
+  for (let i = 0; i < b.length; i += 4) sum = csumAdd(sum, v.getUint32(i, true));
+  return sum;
+}
+
+/** bpf_csum_diff(from, from_size, to, to_size, seed) as kernels since 6.13 compute it (folded to
+ * 16 bits by csum_from32to16); -EINVAL for sizes that are not multiples of 4. */
+function csumDiff(s: HelperState, x: Machine, insn: number): number {
+  const fromSize = lo32(x.r[2]),
+    toSize = lo32(x.r[4]);
+  if ((fromSize | toSize) & 3) return EINVAL;
+  const from = fromSize ? s.mem.bytes(x.r[1], fromSize, insn) : undefined;
+  const to = toSize ? s.mem.bytes(x.r[3], toSize, insn) : undefined;
+  let sum = lo32(x.r[5]);
+  if (from && to) sum = csumAdd(csumPartial(to, sum), ~csumPartial(from, 0) >>> 0);
+  else if (to) sum = csumPartial(to, sum);
+  else if (from) sum = ~csumPartial(from, ~sum >>> 0) >>> 0;
+  return (((sum + ((sum >>> 16) | (sum << 16))) >>> 0) >>> 16) & 0xffff;
 }
 
 /** bpf_xdp_adjust_head as net/core/filter.c does it (moving the metadata with data). */

@@ -6,6 +6,8 @@ import type * as A from "../ast.js";
 import { HELPERS, INT_TYPES } from "../catalog.js";
 import type { Val } from "../ir.js";
 import type { LowerCtx } from "./core.js";
+import { HELPER } from "../../abi.js";
+import { csumDiff, inlineCsum } from "./csum.js";
 import { ctxMethod } from "./ctx.js";
 import { narrowTo, narrowVal } from "./int.js";
 import { lowerLog } from "./logs.js";
@@ -69,7 +71,9 @@ function helper(L: LowerCtx, name: string, e: A.CallExpr): Val {
   const h = HELPERS[name];
   if (!h) return L.fail(`unknown helper '${name}'`, e.span);
   const args = e.args.map((a, i) => narrowTo(L, a, INT_TYPES[h.params[i] ?? "u64"]));
-  if (h.bpfHelper === 23) args.push(0n); // bpf_redirect(ifindex, flags)
+  if (h.bpfHelper === undefined) return inlineCsum(L, name, args, e.span);
+  if (h.bpfHelper === HELPER.redirect) args.push(0n); // bpf_redirect(ifindex, flags)
+  if (h.bpfHelper === HELPER.csum_diff) return csumDiff(L, args);
   const dst = L.reg();
   L.emit({ op: "call", helper: h.bpfHelper, args, dst });
   if (h.returns === "u32" || h.returns === "action") return narrowVal(L, dst, U32);
