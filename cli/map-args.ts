@@ -1,6 +1,6 @@
 // `--map NAME key=value` and `--block ADDR` text: takes what the user typed and the map, produces
-// the bytes the kernel expects — numbers, 0x…, IPv4 addresses (host-order u32), CIDRs for LPM
-// tries, hex:<bytes> — range-checked against the slot's type (its BTF int type when the object has
+// the bytes the kernel expects — numbers, 0x…, IPv4 addresses (host-order u32), IPv6 addresses
+// (16 bytes in network order), IPv4 and IPv6 CIDRs for LPM tries, hex:<bytes> — range-checked against the slot's type (its BTF int type when the object has
 // BTF, else its size), and writes them (loader/map-codec.ts names a full map).
 import type { ParsedBtf } from "../compiler/elf/btf.js";
 import {
@@ -9,16 +9,14 @@ import {
   isLpm,
   lpmKey,
   objectBtf,
-  parseCidr,
-  parseIpv4,
   setEntry,
   slotOf,
   slotRange,
   slotTypeName,
-  type Cidr,
   type EntryMap,
   type Slot,
 } from "../loader/map-codec.js";
+import { type Cidr, ipv4Bytes, parseCidr, parseIpv4, parseIpv6 } from "../loader/ip-addr.js";
 import { CliError } from "./errors.js";
 
 /** Raw bytes `hex:0a0b…`: exactly two hex digits per byte, exactly the slot's size. */
@@ -40,15 +38,18 @@ function parseInteger(t: string): bigint | undefined {
 }
 
 /**
- * A key or value for a scalar slot: number, 0x…, IPv4 address, or hex:<bytes>; range-checked.
- * `ctx` is added after the text in messages (e.g. " for key '1'").
+ * A key or value for a scalar slot: number, 0x…, IPv4 address, IPv6 address (a 16-byte slot), or
+ * hex:<bytes>; range-checked. `ctx` is added after the text in messages (e.g. " for key '1'").
  */
 export function encodeSlot(text: string, s: Slot, map: EntryMap, ctx = ""): Buffer {
   const t = text.trim();
   const what = `--map ${map.name}: ${s.what} '${text}'${ctx}`;
   if (t.startsWith("hex:")) return parseHexBytes(t, s, what);
+  const v6 = parseIpv6(t);
+  if (v6 && s.size !== 16) throw new CliError(`${what}: an IPv6 address needs a 16-byte ${s.what}, this is ${s.size}`);
+  if (v6) return Buffer.from(v6);
   const v = parseInteger(t);
-  if (v === undefined) throw new CliError(`${what}: expected a number, an IPv4 address or hex:<bytes>`);
+  if (v === undefined) throw new CliError(`${what}: expected a number, an IPv4 or IPv6 address or hex:<bytes>`);
   if (![1, 2, 4, 8].includes(s.size))
     throw new CliError(`${what}: the ${s.what} is ${s.size} bytes (not an integer); give it as hex:<${s.size} bytes>`);
   const [lo, hi] = slotRange(s);
@@ -57,8 +58,9 @@ export function encodeSlot(text: string, s: Slot, map: EntryMap, ctx = ""): Buff
 }
 
 /**
- * An LPM trie key for IPv4: a CIDR (198.51.100.0/24), an address (= /32), or a number that is an
- * address as a host-order u32 (0xC6336400/24; a bare 5 is 0.0.0.5/32), or hex:<8 bytes> raw.
+ * An LPM trie key: an IPv4 or IPv6 CIDR (198.51.100.0/24, 2001:db8::/32), an address (= /32,
+ * /128), a number that is an IPv4 address as a host-order u32 (0xC6336400/24; a bare 5 is
+ * 0.0.0.5/32), or hex:<bytes> raw.
  */
 export function encodeLpmKey(text: string, map: EntryMap): Buffer {
   const t = text.trim();
@@ -67,7 +69,7 @@ export function encodeLpmKey(text: string, map: EntryMap): Buffer {
   const c = parseCidr(t) ?? numericCidr(t);
   if (!c)
     throw new CliError(
-      `--map ${map.name}: key '${text}': an LPM trie key is an IPv4 CIDR (198.51.100.0/24), an address (/32), or hex:<${s.size} bytes>`,
+      `--map ${map.name}: key '${text}': an LPM trie key is a CIDR (198.51.100.0/24, 2001:db8::/32), an address (/32, /128), or hex:<${s.size} bytes>`,
     );
   return lpmKey(map, c);
 }
@@ -78,7 +80,7 @@ function numericCidr(t: string): Cidr | undefined {
   const v = parseInteger(a);
   if (v === undefined || v < 0n || v > 0xffffffffn || extra !== undefined) return undefined;
   if (p !== undefined && (!/^\d{1,2}$/.test(p) || Number(p) > 32)) return undefined;
-  return { addr: Number(v), prefix: p === undefined ? 32 : Number(p) };
+  return { bytes: ipv4Bytes(Number(v)), prefix: p === undefined ? 32 : Number(p) };
 }
 
 /** Encode the key text for this map (LPM trie or scalar). */
@@ -125,24 +127,32 @@ export function fillMaps(maps: EntryMap[], btfRaw: Uint8Array | undefined, token
   }
 }
 
-/** `run --block`: add an address or CIDR, value 1, to a hash map keyed by host-order u32 or an LPM trie. */
+/** `run --block`: add an address or CIDR, value 1, to an LPM trie, or an address to a hash map
+ * keyed by a host-order u32 (IPv4) or 16 address bytes (IPv6). */
 export function blockAddress(map: EntryMap, spec: string): void {
   const c = parseCidr(spec);
-  if (!c) throw new CliError(`--block '${spec}': not an IPv4 address or CIDR (e.g. 198.51.100.3 or 198.51.100.0/24)`);
+  if (!c) throw new CliError(`--block '${spec}': ${NOT_AN_ADDRESS}`);
   const value = Buffer.alloc(map.def.valueSize);
   if (value.length >= 4) value.writeUInt32LE(1, 0);
   else if (value.length) value[0] = 1;
   if (isLpm(map)) return setEntry(map, lpmKey(map, c), value, spec);
-  if (c.prefix !== 32)
+  if (c.prefix !== c.bytes.length * 8)
     throw new CliError(
       `--block '${spec}': map ${map.name} is a hash map, so it takes single addresses; use an LPM trie map for CIDR ranges`,
     );
-  if (map.def.keySize !== 4)
-    throw new CliError(`map ${map.name} has ${map.def.keySize}-byte keys; --block needs 4-byte (u32) keys`);
-  const key = Buffer.alloc(4);
-  key.writeUInt32LE(c.addr, 0);
-  setEntry(map, key, value, spec);
+  if (map.def.keySize !== c.bytes.length)
+    throw new CliError(
+      `map ${map.name} has ${map.def.keySize}-byte keys; --block ${c.bytes.length === 4 ? "IPv4 needs 4-byte (u32)" : "IPv6 needs 16-byte"} keys`,
+    );
+  setEntry(map, hashKey(c), value, spec);
 }
+
+/** An address as a hash map key: IPv4 as its host-order u32, IPv6 as its bytes (network order). */
+function hashKey(c: Cidr): Buffer {
+  return Buffer.from(c.bytes.length === 4 ? c.bytes.slice().reverse() : c.bytes);
+}
+
+export const NOT_AN_ADDRESS = "not an IPv4 or IPv6 address or CIDR (e.g. 198.51.100.3, 198.51.100.0/24, 2001:db8::/32)";
 
 /** The map `--block` fills: BLOCKLIST, else the one map whose name ends in BLOCKLIST. */
 export function blocklistMap(maps: EntryMap[]): EntryMap | undefined {

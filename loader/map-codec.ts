@@ -1,11 +1,12 @@
 // Map keys and values as the kernel stores them: takes a map (its definition and, when the object
 // has BTF, the key/value types) and produces what a slot holds (size, int type, range), LPM trie
-// keys from CIDRs, and writes that name a full map. Used by the library API and the CLI's --map.
+// keys from IPv4 and IPv6 CIDRs (ip-addr.ts parses them), and writes that name a full map. Used by the library API and the CLI's --map.
 import type { LoadedMap, MapDef } from "../compiler/object.js";
 import { MAP_TYPE } from "../compiler/abi.js";
 import { parseBtf, resolveType, type ParsedBtf } from "../compiler/elf/btf.js";
 import { BpfError } from "./sys/errors.js";
 import { LoaderError } from "./errors.js";
+import type { Cidr } from "./ip-addr.js";
 
 const ARRAY_TYPES = new Set<number>([MAP_TYPE.ARRAY, MAP_TYPE.PERCPU_ARRAY]); // keys are indexes below max_entries
 const LPM_TRIE = MAP_TYPE.LPM_TRIE;
@@ -16,31 +17,6 @@ export interface EntryMap {
   readonly def: MapDef;
   /** One value (per-CPU maps: written to every CPU); throws BpfError E2BIG/ENOSPC when full. */
   set(key: Uint8Array, value: Uint8Array): void;
-}
-
-/** IPv4 dotted quad → host-order u32 (198.51.100.1 → 0xC6336401). */
-export function parseIpv4(s: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s.trim());
-  if (!m) return undefined;
-  const p = m.slice(1).map(Number);
-  if (p.some((x) => x > 255)) return undefined;
-  return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
-}
-
-export interface Cidr {
-  addr: number; // host order
-  prefix: number;
-}
-
-/** `a.b.c.d/len` or `a.b.c.d` (= /32). */
-export function parseCidr(s: string): Cidr | undefined {
-  const [a, p, extra] = s.split("/");
-  if (extra !== undefined) return undefined;
-  const addr = parseIpv4(a);
-  if (addr === undefined) return undefined;
-  if (p === undefined) return { addr, prefix: 32 };
-  if (!/^\d{1,2}$/.test(p) || Number(p) > 32) return undefined;
-  return { addr, prefix: Number(p) };
 }
 
 /** What a key or value slot holds: its size, and its int type when BTF says so. */
@@ -94,17 +70,19 @@ export function intBytes(v: bigint, size: number): Buffer {
   return b;
 }
 
-/** An LPM trie key: u32 prefix length, then the address in network order (tries match bytes in order). */
+/** An LPM trie key: u32 prefix length, then the address in network order (tries match bytes in
+ * order); IPv4 CIDRs need 8-byte keys, IPv6 ones 20. */
 export function lpmKey(map: EntryMap, c: Cidr): Buffer {
-  if (map.def.keySize !== 8)
+  const v = c.bytes.length === 4 ? "IPv4" : "IPv6";
+  if (map.def.keySize !== 4 + c.bytes.length)
     throw new LoaderError(
       "bad-key",
       "",
-      `map ${map.name} is an LPM trie with ${map.def.keySize}-byte keys; IPv4 CIDRs need 8 (u32 prefix length + u32 address); give the key as hex:<bytes>`,
+      `map ${map.name} is an LPM trie with ${map.def.keySize}-byte keys; ${v} CIDRs need ${4 + c.bytes.length} (u32 prefix length + ${c.bytes.length}-byte address); give the key as hex:<bytes>`,
     );
-  const key = Buffer.alloc(8);
+  const key = Buffer.alloc(map.def.keySize);
   key.writeUInt32LE(c.prefix, 0);
-  key.writeUInt32BE(c.addr, 4);
+  key.set(c.bytes, 4);
   return key;
 }
 

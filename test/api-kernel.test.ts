@@ -77,7 +77,7 @@ describe.skipIf(!haveKernel)(`load() API in the kernel ${kernelSkipReason}`, () 
     expect(obj.program().testRun(pkt("198.51.100.9")).verdict).toBe("XDP_DROP");
     expect(obj.program().testRun(pkt("203.0.113.9")).verdict).toBe("XDP_PASS");
     expect(caught(() => t.set("198.51.100.0/33", 1)).message).toBe(
-      "map CIDR_BLOCKLIST: key '198.51.100.0/33': an LPM trie key is an IPv4 CIDR string ('198.51.100.0/24') or address (/32)",
+      "map CIDR_BLOCKLIST: key '198.51.100.0/33': an LPM trie key is a CIDR string ('198.51.100.0/24', '2001:db8::/32') or address",
     );
   });
 

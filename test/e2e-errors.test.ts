@@ -92,7 +92,7 @@ describe.skipIf(!haveKernel)("bad input gives one clear line", () => {
     const r = await cli("run", f("hello.o"), "--iface", "lo", "--block", "198.51.100.300");
     expect(r.code).toBe(1);
     expect(r.err).toBe(
-      "tsebpf: error: --block '198.51.100.300': not an IPv4 address or CIDR (e.g. 198.51.100.3 or 198.51.100.0/24)\n",
+      "tsebpf: error: --block '198.51.100.300': not an IPv4 or IPv6 address or CIDR (e.g. 198.51.100.3, 198.51.100.0/24, 2001:db8::/32)\n",
     );
   });
 

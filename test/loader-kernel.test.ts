@@ -181,7 +181,7 @@ describe.skipIf(!haveKernel)("--block into an LPM trie", () => {
       const key = (a: number[]) => Buffer.from([32, 0, 0, 0, ...a]);
       expect(m.get(key([198, 51, 100, 77]))?.readUInt32LE(0)).toBe(1);
       expect(m.get(key([198, 51, 101, 1]))).toBeUndefined();
-      expect(() => blockAddress(m, "198.51.100.0/33")).toThrow(/not an IPv4 address or CIDR/);
+      expect(() => blockAddress(m, "198.51.100.0/33")).toThrow(/not an IPv4 or IPv6 address or CIDR/);
     } finally {
       closeFd(fd);
     }

@@ -75,9 +75,9 @@ describe("--map keys and values", () => {
     expect(key("TRIE", "0xC6336400/24")).toBe("18000000c6336400");
     expect(key("TRIE", "hex:1800000000000000")).toBe("1800000000000000");
     expect(() => key("TRIE", "198.51.100.0/33")).toThrow(
-      "--map TRIE: key '198.51.100.0/33': an LPM trie key is an IPv4 CIDR",
+      "--map TRIE: key '198.51.100.0/33': an LPM trie key is a CIDR (198.51.100.0/24, 2001:db8::/32)",
     );
-    expect(() => key("TRIE", "4294967296")).toThrow("an LPM trie key is an IPv4 CIDR");
+    expect(() => key("TRIE", "4294967296")).toThrow("an LPM trie key is a CIDR (198.51.100.0/24, 2001:db8::/32)");
     expect(() => key("SMALL", "198.51.100.0/24")).toThrow("a CIDR range needs an LPM trie map");
   });
 

@@ -100,7 +100,7 @@ describe.each([
       "tsebpf: error: --map NOPE: no map of that name (have: BLOCKLIST, TSEBPF_LOGS)\n",
     );
     expect((await cli("test", f("fw.o"), "--map", "BLOCKLIST", "x=1", "--packet", "00".repeat(20))).err).toBe(
-      "tsebpf: error: --map BLOCKLIST: key 'x': expected a number, an IPv4 address or hex:<bytes>\n",
+      "tsebpf: error: --map BLOCKLIST: key 'x': expected a number, an IPv4 or IPv6 address or hex:<bytes>\n",
     );
     expect((await cli("test", f("fw.o"), "--packet", "00".repeat(20), "--repeat", "0")).err).toBe(
       "tsebpf: error: --repeat '0': expected a positive integer\n",

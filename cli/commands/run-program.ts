@@ -3,9 +3,9 @@
 // ours) and close. Failures are thrown as they are (cli/errors.ts prints them).
 import type { Io } from "../io.js";
 import { CliError } from "../errors.js";
-import { blockAddress, blocklistMap } from "../map-args.js";
+import { NOT_AN_ADDRESS, blockAddress, blocklistMap } from "../map-args.js";
 import { listenForStop, type Stop } from "../stop.js";
-import { parseCidr } from "../../loader/map-codec.js";
+import { parseCidr } from "../../loader/ip-addr.js";
 import { defaultProgramBytes, programBytes } from "../../loader/input.js";
 import { loadObject, type LoadedObject } from "../../loader/object.js";
 import { attachXdp, resolveIface, type Attachment, type XdpMode } from "../../loader/attach.js";
@@ -108,9 +108,7 @@ async function session(
 function validate(o: RunOpts, io: Io): { mode?: XdpMode; level: number } {
   if (o.mode && !["skb", "drv", "hw"].includes(o.mode))
     throw new CliError(`--mode '${o.mode}': expected skb, drv or hw`);
-  for (const b of o.block ?? [])
-    if (!parseCidr(b))
-      throw new CliError(`--block '${b}': not an IPv4 address or CIDR (e.g. 198.51.100.3 or 198.51.100.0/24)`);
+  for (const b of o.block ?? []) if (!parseCidr(b)) throw new CliError(`--block '${b}': ${NOT_AN_ADDRESS}`);
   let level: number;
   try {
     level = parseLevel(o.logLevel ?? io.env.TSEBPF_LOG);

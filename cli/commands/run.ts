@@ -15,7 +15,7 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .option("-i, --iface <name>", "network interface to attach to", "eth0")
     .option(
       "--block <addr>",
-      "drop packets from this IPv4 address or CIDR: adds it to the program's BLOCKLIST map (repeatable; CIDRs need an LPM trie map)",
+      "drop packets from this IPv4 or IPv6 address or CIDR: adds it to the program's BLOCKLIST map (repeatable; CIDRs need an LPM trie map)",
       collect,
     )
     .option(

@@ -1,6 +1,7 @@
 // Map handles of the library API: take a created map (loader/map.ts) and the object's BTF and give
 // get/set/delete/has/keys/entries over JS values — numbers for integer slots (range-checked against
-// the slot's BTF int type, else its size), CIDR strings for IPv4 LPM trie keys, per-CPU values as
+// the slot's BTF int type, else its size), CIDR strings for IPv4 and IPv6 LPM trie keys, IPv6
+// address strings for 16-byte keys, per-CPU values as
 // arrays with .sum(), raw bytes for slots that are not integers; ring buffers' records() (records.ts).
 // Bad keys and values are LoaderErrors ("bad-key", "bad-value") naming the map.
 import type { ParsedBtf } from "../../compiler/elf/btf.js";
@@ -13,13 +14,13 @@ import {
   isArray,
   isLpm,
   lpmKey,
-  parseCidr,
   setEntry,
   slotOf,
   slotRange,
   slotTypeName,
   type Slot,
 } from "../map-codec.js";
+import { formatCidr, parseCidr, parseIpv6 } from "../ip-addr.js";
 
 /** One value per possible CPU, with their sum. */
 export type PerCpuValues = number[] & { sum(): number };
@@ -120,9 +121,11 @@ export class MapHandle<K = AnyKey, V = unknown, In = AnyValue, R = unknown> {
     if (key instanceof Uint8Array) return this.exact(key, this.key, "bad-key");
     if (isLpm(this.raw)) {
       const c = typeof key === "string" ? parseCidr(key) : undefined;
-      if (!c) this.fail("bad-key", key, "an LPM trie key is an IPv4 CIDR string ('198.51.100.0/24') or address (/32)");
+      if (!c)
+        this.fail("bad-key", key, "an LPM trie key is a CIDR string ('198.51.100.0/24', '2001:db8::/32') or address");
       return lpmKey(this.raw, c);
     }
+    if (typeof key === "string" && this.key.size === 16) return this.ipv6(key);
     const b = this.int(key, this.key, "bad-key");
     if (isArray(this.raw) && b.length === 4 && b.readUInt32LE(0) >= this.maxEntries)
       this.fail(
@@ -130,6 +133,13 @@ export class MapHandle<K = AnyKey, V = unknown, In = AnyValue, R = unknown> {
         key,
         `out of range: the array has ${this.maxEntries} entries (keys 0..${this.maxEntries - 1})`,
       );
+    return b;
+  }
+
+  /** An IPv6 address string as the 16 bytes of a slot (network order). */
+  private ipv6(text: string): Uint8Array {
+    const b = parseIpv6(text);
+    if (!b) this.fail("bad-key", text, "a 16-byte slot takes an IPv6 address ('2001:db8::1'), an integer or bytes");
     return b;
   }
 
@@ -164,7 +174,7 @@ export class MapHandle<K = AnyKey, V = unknown, In = AnyValue, R = unknown> {
   }
 
   private decodeKey(b: Buffer): AnyKey {
-    if (isLpm(this.raw) && b.length === 8) return `${[4, 5, 6, 7].map((i) => b[i]).join(".")}/${b.readUInt32LE(0)}`;
+    if (isLpm(this.raw) && (b.length === 8 || b.length === 20)) return formatCidr(b.subarray(4), b.readUInt32LE(0));
     return this.decodeInt(b, this.key);
   }
 

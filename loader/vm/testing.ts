@@ -9,7 +9,8 @@ import { compileToObject } from "../../compiler/dsl/index.js";
 import { readBpfObject } from "../../compiler/elf/read-object.js";
 import { objectName } from "../../compiler/elf/read-globals.js";
 import type { ObjectModel } from "../../compiler/object.js";
-import { objectBtf, parseCidr, parseIpv4 } from "../map-codec.js";
+import { objectBtf } from "../map-codec.js";
+import { parseCidr, parseIpv4, parseIpv6 } from "../ip-addr.js";
 import { decodeRecord } from "../log-format.js";
 import { DROPS_MAP, LOG_LEVELS } from "../../compiler/log-record.js";
 import { MAP_TYPE } from "../../compiler/abi.js";
@@ -220,8 +221,11 @@ function encode(m: VmMap, what: "key" | "value", d: MapDatum): Uint8Array {
     return d.slice();
   }
   if (typeof d === "string" && m.def.type === LPM_TRIE && what === "key") return lpmKey(d, size, where);
+  const v6 = typeof d === "string" && size === 16 ? parseIpv6(d) : undefined;
+  if (v6) return v6;
   const n = typeof d === "string" ? parseIpv4(d) : d;
-  if (n === undefined) throw new Error(`${where}: not an IPv4 address (give numbers as numbers)`);
+  if (n === undefined)
+    throw new Error(`${where}: not an IPv4 address (or IPv6, for 16 bytes; give numbers as numbers)`);
   if (![1, 2, 4, 8].includes(size)) throw new Error(`${where}: the ${what} is ${size} bytes; give it as a Uint8Array`);
   const v = BigInt(n),
     bits = BigInt(size * 8);
@@ -233,16 +237,17 @@ function encode(m: VmMap, what: "key" | "value", d: MapDatum): Uint8Array {
 
 const LPM_TRIE = 11;
 
-/** An IPv4 LPM trie key: u32 prefix length, then the address in network order. */
+/** An LPM trie key: u32 prefix length, then the address in network order (IPv4: 8 bytes, IPv6: 20). */
 function lpmKey(text: string, size: number, where: string): Uint8Array {
   const c = parseCidr(text);
-  if (!c) throw new Error(`${where}: an LPM trie key is an IPv4 CIDR (198.51.100.0/24) or address (/32)`);
-  if (size !== 8)
-    throw new Error(`${where}: IPv4 CIDRs need 8-byte keys, the key is ${size} bytes; give it as a Uint8Array`);
-  const k = new Uint8Array(8),
-    dv = new DataView(k.buffer);
-  dv.setUint32(0, c.prefix, true);
-  dv.setUint32(4, c.addr, false);
+  if (!c) throw new Error(`${where}: an LPM trie key is a CIDR (198.51.100.0/24, 2001:db8::/32) or an address`);
+  if (size !== 4 + c.bytes.length)
+    throw new Error(
+      `${where}: ${c.bytes.length === 4 ? "IPv4" : "IPv6"} CIDRs need ${4 + c.bytes.length}-byte keys, the key is ${size} bytes; give it as a Uint8Array`,
+    );
+  const k = new Uint8Array(size);
+  new DataView(k.buffer).setUint32(0, c.prefix, true);
+  k.set(c.bytes, 4);
   return k;
 }
 
