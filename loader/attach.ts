@@ -1,7 +1,7 @@
 // XDP attach: takes a program fd and an interface, produces an Attachment that detaches on
 // demand. bpf_link (BPF_LINK_CREATE) by default, so a crash leaves nothing attached; rtnetlink
 // with `netlink: true` or when the kernel does not support XDP links.
-import { linkCreateRaw, linkDetach, linkInfo, ATTACH_TYPE_XDP, progInfo } from "./sys/bpf.js";
+import { linkCreateRaw, linkDetach, linkInfo, linkUpdate, ATTACH_TYPE_XDP, progInfo } from "./sys/bpf.js";
 import { BpfError, hintFor, HINT } from "./sys/errors.js";
 import { closeFd } from "./sys/libc.js";
 import { LoaderError } from "./errors.js";
@@ -26,6 +26,8 @@ export interface Attachment {
   detach(): string | undefined;
   /** Close our fd without detaching: a pinned link stays attached (a netlink attachment always does). */
   release(): void;
+  /** Run `progFd` instead, atomically, if the interface still runs ours (LINK_UPDATE, or netlink REPLACE). */
+  update(progFd: number): void;
 }
 
 export function modeFlags(mode?: XdpMode): number {
@@ -95,6 +97,11 @@ function modeFlagsOf(s: XdpState): number {
 function linkAttachment(fd: number, ifname: string, ifindex: number): Attachment {
   let open = true;
   return {
+    update(progFd) {
+      if (!open) throw detached(ifname);
+      linkUpdate(fd, progFd);
+      this.progId = linkInfo(fd).progId;
+    },
     release() {
       if (open) closeFd(fd);
       open = false;
@@ -118,12 +125,28 @@ function linkAttachment(fd: number, ifname: string, ifindex: number): Attachment
   };
 }
 
-function netlinkAttach(progFd: number, ifname: string, ifindex: number, o: AttachOptions): Attachment {
+function netlinkAttach(progFd0: number, ifname: string, ifindex: number, o: AttachOptions): Attachment {
   const mode = modeFlags(o.mode);
+  let progFd = progFd0;
   netlinkSetXdp(ifindex, progFd, { flags: mode | XDP_FLAGS.UPDATE_IF_NOEXIST, mode: o.mode });
-  const progId = progInfo(progFd).id;
+  let progId = progInfo(progFd).id;
   let open = true;
   return {
+    update(newFd) {
+      if (!open) throw detached(ifname);
+      // REPLACE with the expected fd: refused (EEXIST) if someone else's program runs there now.
+      try {
+        netlinkSetXdp(ifindex, newFd, { flags: mode | XDP_FLAGS.REPLACE, expectedFd: progFd, mode: o.mode });
+      } catch (e) {
+        const now = netlinkGetXdp(ifindex).progId;
+        if (now !== progId)
+          throw new LoaderError("not-ours", `replacing the program on ${ifname}`, notOurs(ifname, progId, now));
+        throw e;
+      }
+      progFd = newFd;
+      progId = progInfo(newFd).id;
+      this.progId = progId;
+    },
     release() {
       open = false;
     },
@@ -149,6 +172,10 @@ function netlinkAttach(progFd: number, ifname: string, ifindex: number, o: Attac
       return undefined;
     },
   };
+}
+
+function detached(ifname: string): LoaderError {
+  return new LoaderError("closed", `replacing the program on ${ifname}`, "the link was detached");
 }
 
 function notOurs(ifname: string, ours: number, now: number): string {

@@ -6,7 +6,10 @@
 // MAX_BACKLOG bytes for stdout, so memory stays bounded whatever the reader does).
 import type { LogFormat } from "../compiler/object.js";
 import type { BpfMap } from "./map.js";
-import { decodeRecord, formatLine, RingReader } from "./logs.js";
+import type { LoadedObject } from "./object.js";
+import { DROPS_MAP, LOG_MAP } from "../compiler/log-record.js";
+import { MAP_TYPE } from "../compiler/abi.js";
+import { decodeRecord, formatLine, RingReader, type LogRecord } from "./logs.js";
 
 export const MAX_BACKLOG = 1 << 20;
 
@@ -23,7 +26,8 @@ export interface LogStats {
 }
 
 export interface PumpSinks {
-  print: (line: string) => void;
+  /** A line to print: a log record's env_logger line with the record itself (the log pump), or a JSON line. */
+  print: (line: string, record?: LogRecord) => void;
   warn: (line: string) => void;
   /** Bytes waiting for the stdout reader. */
   backlog?: () => number;
@@ -56,7 +60,7 @@ export function pumpLogs(
       if (r.level > level) return void stats.filtered++;
       if ((out.backlog?.() ?? 0) > MAX_BACKLOG) return void stats.unprinted++;
       stats.printed++;
-      out.print(formatLine(r));
+      out.print(formatLine(r), r);
     });
     stats.fullSeen = reader.fullSeen;
   };
@@ -81,6 +85,20 @@ export function pumpLogs(
       reader.close();
     },
   };
+}
+
+/** The pump of an object's log ring (TSEBPF_LOGS with its format table), or undefined when it does not log. */
+export function pumpObjectLogs(obj: LoadedObject, level: number, out: PumpSinks): LogPump | undefined {
+  const ring = obj.map(LOG_MAP);
+  if (!ring || ring.def.type !== MAP_TYPE.RINGBUF || !obj.model.logFormats?.length) return undefined;
+  const drops = obj.map(DROPS_MAP);
+  return pumpLogs(
+    ring,
+    drops?.def.type === MAP_TYPE.PERCPU_ARRAY ? drops : undefined,
+    obj.model.logFormats,
+    level,
+    out,
+  );
 }
 
 /** The sum over CPUs of TSEBPF_DROPS[0]. */

@@ -1,8 +1,18 @@
 // A created map: its fd and definition, with byte-level get/set/delete/keys (per-CPU maps: one
-// value in, every possible CPU's slot written) and u32/u64 helpers.
+// value in, every possible CPU's slot written), batch reads and writes where the kernel has them
+// (MAP_LOOKUP_BATCH / MAP_UPDATE_BATCH, else one entry at a time) and u32/u64 helpers.
 import type { LoadedMap } from "../compiler/object.js";
 import { isPerCpu } from "../compiler/abi.js";
-import { mapDelete, mapLookup, mapNextKey, mapUpdate, BPF_ANY } from "./sys/bpf.js";
+import {
+  mapDelete,
+  mapLookup,
+  mapLookupBatchRaw,
+  mapNextKey,
+  mapUpdate,
+  mapUpdateBatchRaw,
+  BPF_ANY,
+} from "./sys/bpf.js";
+import { BpfError, hintFor } from "./sys/errors.js";
 import { mapInfo } from "./sys/bpf.js";
 import * as fs from "node:fs";
 
@@ -55,10 +65,66 @@ export class BpfMap {
     }
   }
 
+  /**
+   * Every entry, read BATCH at a time with MAP_LOOKUP_BATCH; undefined when the kernel has no batch
+   * lookup for this map type (LPM tries, ring buffers, older kernels): iterate keys() instead.
+   */
+  batchEntries(batch = 256): Generator<[Buffer, Buffer]> | undefined {
+    const { keySize } = this.def;
+    const probe = this.lookupBatch(null, batch);
+    if (typeof probe === "number") return undefined;
+    const self = this;
+    return (function* () {
+      let page = probe;
+      for (;;) {
+        for (let i = 0; i < page.n; i++)
+          yield [
+            page.keys.subarray(i * keySize, (i + 1) * keySize),
+            page.values.subarray(i * self.lookupSize, (i + 1) * self.lookupSize),
+          ];
+        if (page.done) return;
+        const more = self.lookupBatch(page.next, batch);
+        if (typeof more === "number") throw new BpfError("map lookup batch", -more, hintFor(-more));
+        page = more;
+      }
+    })();
+  }
+
+  /** One page; a hash bucket larger than `count` (ENOSPC) gets a larger page. */
+  private lookupBatch(token: Buffer | null, count: number) {
+    for (; ; count *= 2) {
+      const next = Buffer.alloc(Math.max(this.def.keySize, 8));
+      const keys = Buffer.alloc(count * this.def.keySize);
+      const values = Buffer.alloc(count * this.lookupSize);
+      const r = mapLookupBatchRaw(this.fd, token, next, keys, values, count);
+      if (r === -28 && count < 1 << 16) continue;
+      return typeof r === "number" ? r : { ...r, next, keys, values };
+    }
+  }
+
+  /**
+   * Write entries (per-CPU maps: whole per-CPU values) with MAP_UPDATE_BATCH, one call for all;
+   * where the kernel has no batch update for this map type, one update each.
+   */
+  setBatch(entries: [Uint8Array, Uint8Array][]): void {
+    if (!entries.length) return;
+    const keys = Buffer.concat(entries.map(([k]) => k));
+    const values = Buffer.concat(
+      entries.map(([, v]) => (this.perCpu && v.length === this.def.valueSize ? this.everyCpu(v) : v)),
+    );
+    const r = mapUpdateBatchRaw(this.fd, keys, values, entries.length);
+    if (r === entries.length) return;
+    if (r >= 0 || !NO_BATCH.has(-r)) throw new BpfError("map update batch", r < 0 ? -r : 28, hintFor(r < 0 ? -r : 28));
+    for (const [k, v] of entries) this.set(k, v);
+  }
+
   id(): number {
     return mapInfo(this.fd).id;
   }
 }
+
+/** EINVAL, ENOTSUPP (524), EOPNOTSUPP: the map type has no batch operation. */
+const NO_BATCH = new Set([22, 95, 524]);
 
 const perCpuStride = (valueSize: number): number => (valueSize + 7) & ~7;
 

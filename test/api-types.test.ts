@@ -21,6 +21,11 @@ fw.program("xdp_firewall").attach("eth0", { mode: "skb" }).detach();
 const c = await load<typeof Counters>("programs/counters.ts");
 const total: number | undefined = c.maps.COUNTERS.get(6)?.sum();
 c.maps.COUNTERS.set(6, [1, 2]);
+const exact: bigint | undefined = c.maps.COUNTERS.bigint.get(6)?.sum();
+const big0: bigint | undefined = [...fw.maps.BLOCKLIST.bigint.entries()][0]?.[1];
+fw.maps.BLOCKLIST.setMany([[ip("198.51.100.8"), 1]]);
+fw.logs.on("record", (r) => console.log(r.levelName, r.message.length));
+fw.program().attach("eth0").update(c.program());
 const cidr = await load<typeof Cidr>("programs/cidr.ts");
 cidr.maps.CIDR_BLOCKLIST.set("198.51.100.0/24", 1);
 const untyped = await load("x.o");
@@ -34,7 +39,8 @@ fw.maps.BLOCKLIST.set(1, "one"); // ERR value
 fw.maps.NOPE; // ERR map
 cidr.maps.CIDR_BLOCKLIST.set(5, 1); // ERR lpm
 const s: string = fw.maps.BLOCKLIST.get(1); // ERR result
-console.log(n, total, hits);
+console.log(n, total, hits, exact, big0);
+fw.maps.BLOCKLIST.setMany([[1, "x"]]); // ERR setMany value
 `;
 
 /** tsc's diagnostics for `text` as a user's ES module: line numbers in it, else file: message. */

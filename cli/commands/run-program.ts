@@ -10,12 +10,10 @@ import { defaultProgramBytes, programBytes } from "../../loader/input.js";
 import { loadObject, type LoadedObject } from "../../loader/object.js";
 import { attachXdp, resolveIface, type Attachment, type XdpMode } from "../../loader/attach.js";
 import { formatLine, parseLevel } from "../../loader/logs.js";
-import { pumpLogs, type LogPump, type PumpSinks } from "../../loader/log-pump.js";
+import { pumpObjectLogs, type LogPump, type PumpSinks } from "../../loader/log-pump.js";
 import { pumpRecords, type RecordPump } from "../../loader/record-pump.js";
 import { objectBtf } from "../../loader/map-codec.js";
 import { pinAll, type Pins } from "../../loader/pin.js";
-import { DROPS_MAP, LOG_MAP } from "../../compiler/log-record.js";
-import { MAP_TYPE } from "../../compiler/object.js";
 
 /** `tsebpf run`'s options, as commander parses them. */
 export interface RunOpts {
@@ -129,16 +127,7 @@ function fillBlocklist(obj: LoadedObject, blocks: string[]): void {
 }
 
 function startLogs(obj: LoadedObject, level: number, io: Io): LogPump | undefined {
-  const ring = obj.map(LOG_MAP);
-  if (!ring || ring.def.type !== MAP_TYPE.RINGBUF || !obj.model.logFormats?.length) return undefined;
-  const drops = obj.map(DROPS_MAP);
-  return pumpLogs(
-    ring,
-    drops?.def.type === MAP_TYPE.PERCPU_ARRAY ? drops : undefined,
-    obj.model.logFormats,
-    level,
-    sinks(io),
-  );
+  return pumpObjectLogs(obj, level, sinks(io));
 }
 
 /** Lines to stdout, warnings to stderr, with the stdout backlog the pumps bound themselves by. */

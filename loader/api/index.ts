@@ -3,8 +3,9 @@
 // handles typed from the DSL program's declarations.
 export { load, BpfObject, type LoadOptions, type UntypedMaps } from "./object.js";
 export { Program, Link, type TestRunResult } from "./program.js";
+export { Logs, type LogEvent } from "./logs.js";
 export { loadPinned, PinnedMaps } from "./pinned.js";
-export { MapHandle, type PerCpuValues, type AnyKey, type AnyValue } from "./maps.js";
+export { MapHandle, type PerCpuValues, type PerCpuBigints, type Big, type AnyKey, type AnyValue } from "./maps.js";
 export type { RecordsOptions } from "./records.js";
 export { LoaderError, type LoaderErrorCode } from "../errors.js";
 export { BpfError } from "../sys/errors.js";

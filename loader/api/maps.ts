@@ -1,12 +1,14 @@
 // Map handles of the library API: take a created map (loader/map.ts) and the object's BTF and give
-// get/set/delete/has/keys/entries over JS values — numbers for integer slots (range-checked against
-// the slot's BTF int type, else its size), CIDR strings for IPv4 and IPv6 LPM trie keys, IPv6
-// address strings for 16-byte keys, per-CPU values as
-// arrays with .sum(), raw bytes for slots that are not integers; ring buffers' records() (records.ts).
-// Bad keys and values are LoaderErrors ("bad-key", "bad-value") naming the map.
+// get/set/delete/has/keys/entries/setMany over JS values — numbers for integer slots (range-checked
+// against the slot's BTF int type, else its size; the .bigint view gives bigints, exact beyond
+// 2^53), CIDR strings for IPv4 and IPv6 LPM trie keys, IPv6 address strings for 16-byte keys,
+// per-CPU values as arrays with .sum(), raw bytes for slots that are not integers; entries() and
+// setMany() use the kernel's batch operations where it has them; ring buffers' records()
+// (records.ts). Bad keys and values are LoaderErrors ("bad-key", "bad-value") naming the map.
 import type { ParsedBtf } from "../../compiler/elf/btf.js";
 import type { BpfMap } from "../map.js";
 import { LoaderError } from "../errors.js";
+import { BpfError } from "../sys/errors.js";
 import { isUserRing } from "../user-rings.js";
 import { readRecords, type RecordsOptions } from "./records.js";
 import {
@@ -24,6 +26,17 @@ import { formatCidr, parseCidr, parseIpv6 } from "../ip-addr.js";
 
 /** One value per possible CPU, with their sum. */
 export type PerCpuValues = number[] & { sum(): number };
+/** The same through `.bigint`. */
+export type PerCpuBigints = bigint[] & { sum(): bigint };
+
+/** What a handle's `.bigint` view gives for what the handle gives: every integer as a bigint. */
+export type Big<T> = unknown extends T
+  ? unknown
+  : T extends number
+    ? bigint
+    : T extends PerCpuValues
+      ? PerCpuBigints
+      : T;
 
 /** A key as JS gives it: an integer, a CIDR string for an LPM trie, or the raw key bytes. */
 export type AnyKey = number | bigint | string | Uint8Array;
@@ -40,15 +53,31 @@ export class MapHandle<K = AnyKey, V = unknown, In = AnyValue, R = unknown> {
   private readonly key: Slot;
   private readonly value: Slot;
 
-  /** `alive` throws once the object is closed (its fds may belong to something else by then). */
+  private big?: MapHandle<K, Big<V>, In | bigint, R>;
+
+  /**
+   * `alive` throws once the object is closed (its fds may belong to something else by then);
+   * `bigints`: integer values come back as bigints (the `.bigint` view), else as numbers.
+   */
   constructor(
     private readonly map: BpfMap,
     private readonly btf: ParsedBtf | undefined,
     private readonly alive: () => void,
+    private readonly bigints = false,
   ) {
     this.name = map.name;
     this.key = slotOf(map, "key", btf);
     this.value = slotOf(map, "value", btf);
+  }
+
+  /**
+   * The same map with every integer value as a bigint (exact over the whole 64-bit range; per-CPU
+   * sums too; keys stay as they are). The handle itself gives numbers: a value beyond 2^53 is an
+   * error there.
+   */
+  get bigint(): MapHandle<K, Big<V>, In | bigint, R> {
+    this.big ??= new MapHandle(this.map, this.btf, this.alive, true);
+    return this.big;
   }
 
   /** The byte-level map (loader/map.ts): keys and values as Buffers. */
@@ -83,11 +112,36 @@ export class MapHandle<K = AnyKey, V = unknown, In = AnyValue, R = unknown> {
     for (const k of this.raw.keys()) yield this.decodeKey(k) as K;
   }
 
-  /** Key and value pairs; an entry deleted while iterating is skipped. */
+  /**
+   * Key and value pairs, read 256 at a time with BPF_MAP_LOOKUP_BATCH where the kernel has it for
+   * this map type (hash, LRU, array and their per-CPU kinds), else key by key (an entry deleted
+   * while iterating is then skipped).
+   */
   *entries(): IterableIterator<[K, V]> {
+    const batched = this.raw.batchEntries();
+    if (batched) {
+      for (const [k, v] of batched) yield [this.decodeKey(k) as K, this.decodeValue(v) as V];
+      return;
+    }
     for (const k of this.raw.keys()) {
       const v = this.raw.get(k);
       if (v) yield [this.decodeKey(k) as K, this.decodeValue(v) as V];
+    }
+  }
+
+  /** Write many entries in one BPF_MAP_UPDATE_BATCH call where the kernel has it, else one by one. */
+  setMany(entries: Iterable<readonly [K, In]>): void {
+    const all = [...entries].map(([k, v]): [Uint8Array, Uint8Array] => [this.encodeKey(k), this.encodeValue(v)]);
+    try {
+      this.raw.setBatch(all);
+    } catch (e) {
+      if (e instanceof BpfError && (e.code === "E2BIG" || e.code === "ENOSPC"))
+        throw new LoaderError(
+          "map-full",
+          `map ${this.name}`,
+          `full: it holds at most ${this.maxEntries} entries (max_entries)`,
+        );
+      throw e;
     }
   }
 
@@ -175,20 +229,26 @@ export class MapHandle<K = AnyKey, V = unknown, In = AnyValue, R = unknown> {
 
   private decodeKey(b: Buffer): AnyKey {
     if (isLpm(this.raw) && (b.length === 8 || b.length === 20)) return formatCidr(b.subarray(4), b.readUInt32LE(0));
-    return this.decodeInt(b, this.key);
+    return this.decodeInt(b, this.key, false);
   }
 
   private decodeValue(b: Buffer): unknown {
-    if (!this.raw.perCpu) return this.decodeInt(b, this.value);
+    if (!this.raw.perCpu) return this.decodeInt(b, this.value, this.bigints);
     const stride = (this.value.size + 7) & ~7;
-    const values: number[] = [];
+    const values: (number | bigint)[] = [];
     for (let o = 0; o < b.length; o += stride)
-      values.push(Number(this.decodeInt(b.subarray(o, o + this.value.size), this.value)));
-    return Object.defineProperty(values, "sum", { value: () => values.reduce((a, x) => a + x, 0) }) as PerCpuValues;
+      values.push(this.decodeInt(b.subarray(o, o + this.value.size), this.value, this.bigints) as number | bigint);
+    const sum = () =>
+      this.toJs(
+        values.reduce<bigint>((a, x) => a + BigInt(x), 0n),
+        "the per-CPU sum",
+        this.bigints,
+      );
+    return Object.defineProperty(values, "sum", { value: sum });
   }
 
-  /** An integer slot as a number (exact: a 64-bit value beyond 2^53 is an error); other sizes as bytes. */
-  private decodeInt(b: Buffer, s: Slot): number | Uint8Array {
+  /** An integer slot as a number (exact: beyond 2^53 an error naming .bigint) or, in the .bigint view, a bigint; other sizes as bytes. */
+  private decodeInt(b: Buffer, s: Slot, big: boolean): number | bigint | Uint8Array {
     if (![1, 2, 4, 8].includes(b.length)) return new Uint8Array(b);
     const signed = s.int?.signed ?? false;
     const v =
@@ -197,11 +257,19 @@ export class MapHandle<K = AnyKey, V = unknown, In = AnyValue, R = unknown> {
           ? b.readBigInt64LE(0)
           : b.readBigUInt64LE(0)
         : BigInt(signed ? b.readIntLE(0, b.length) : b.readUIntLE(0, b.length));
+    return this.toJs(v, `${s.what} ${v}`, big);
+  }
+
+  private toJs(v: bigint, what: string, big: boolean): number | bigint {
+    if (big) return v;
     if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER))
       throw new LoaderError(
         "bad-value",
         `map ${this.name}`,
-        `${s.what} ${v} does not fit a JS number exactly (beyond 2^53); read it with .raw`,
+        `${what} does not fit a JS number exactly (beyond 2^53)`,
+        what.startsWith("key")
+          ? "read such keys as bytes through .raw"
+          : `read it as a bigint through the .bigint view: maps.${this.name}.bigint.get(key)`,
       );
     return Number(v);
   }

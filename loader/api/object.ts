@@ -9,6 +9,8 @@ import { pinAll } from "../pin.js";
 import { objectBtf } from "../map-codec.js";
 import { MapHandle, type AnyKey, type AnyValue } from "./maps.js";
 import { Program, type Link } from "./program.js";
+import { Logs } from "./logs.js";
+import { pumpObjectLogs } from "../log-pump.js";
 
 export interface LoadOptions {
   /**
@@ -26,6 +28,8 @@ export type UntypedMaps = Record<string, MapHandle<AnyKey, unknown, AnyValue>>;
 
 export class BpfObject<Maps = UntypedMaps> implements Disposable {
   readonly maps: Maps;
+  /** The program's log records (info(), warn(), … in the DSL): `logs.on("record", r => …)` or `logs.print()`. */
+  readonly logs: Logs;
   private closed = false;
   private readonly links = new Set<Link>();
 
@@ -33,6 +37,7 @@ export class BpfObject<Maps = UntypedMaps> implements Disposable {
     const btf = objectBtf(obj.model.btf);
     const alive = () => this.alive();
     this.maps = Object.fromEntries(obj.maps.map((m) => [m.name, new MapHandle(m, btf, alive)])) as Maps;
+    this.logs = new Logs((sinks) => (this.alive(), pumpObjectLogs(obj, 5, sinks)));
   }
 
   /** Program names, in object order. */
@@ -51,6 +56,7 @@ export class BpfObject<Maps = UntypedMaps> implements Disposable {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.logs.stop();
     for (const l of this.links) l[Symbol.dispose]();
     this.obj.close();
   }

@@ -24,7 +24,13 @@ export interface TestRunResult {
  */
 export class Link {
   private pinnedAt?: string;
-  constructor(private readonly att: Attachment) {}
+  /** `owner`: the links of the object whose program it runs (closing that object detaches it). */
+  constructor(
+    private readonly att: Attachment,
+    private owner: Set<Link>,
+  ) {
+    owner.add(this);
+  }
 
   get kind(): "link" | "netlink" {
     return this.att.kind;
@@ -36,6 +42,18 @@ export class Link {
 
   get programId(): number {
     return this.att.progId;
+  }
+
+  /**
+   * Run `program` (typically the same program of a newer object) on this attachment instead, atomically
+   * (BPF_LINK_UPDATE; a netlink attachment: XDP_FLAGS_REPLACE with the expected program). The link then
+   * belongs to `program`'s object: closing the old object no longer detaches it. To keep the maps'
+   * contents, load the new object with the same `pin` directory (its maps are reused).
+   */
+  update(program: Program): void {
+    this.att.update(program.fd);
+    this.owner.delete(this);
+    this.owner = program.adopt(this);
   }
 
   /** Where pin() pinned it, if it did. */
@@ -83,9 +101,13 @@ export class Program {
         `attaching ${this.name} to ${iface}`,
         `mode '${opts.mode}': expected skb, drv or hw`,
       );
-    const link = new Link(attachXdp(this.fd, iface, opts));
+    return new Link(attachXdp(this.fd, iface, opts), this.links);
+  }
+
+  /** @internal Link.update: the link now runs this program, so it belongs to this object. */
+  adopt(link: Link): Set<Link> {
     this.links.add(link);
-    return link;
+    return this.links;
   }
 
   testRun(packet: Uint8Array, opts: { repeat?: number } = {}): TestRunResult {

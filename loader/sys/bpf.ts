@@ -140,6 +140,50 @@ export function mapNextKey(fd: number, key: Uint8Array | null, keySize: number):
   return next;
 }
 
+function batchAttr(fd: number, keys: Buffer, values: Buffer, count: number, tokens?: [Buffer | null, Buffer]): Buffer {
+  const b = attrBuf();
+  if (tokens) {
+    b.writeBigUInt64LE(addr(tokens[0]), 0);
+    b.writeBigUInt64LE(addr(tokens[1]), 8);
+  }
+  b.writeBigUInt64LE(addr(keys), 16);
+  b.writeBigUInt64LE(addr(values), 24);
+  b.writeUInt32LE(count, 32);
+  b.writeUInt32LE(fd, 36);
+  return b;
+}
+
+/**
+ * MAP_UPDATE_BATCH: `count` keys and values packed back to back. Returns how many were written, or
+ * -errno (EINVAL/ENOTSUPP: the map type has no batch operations; the caller writes one by one).
+ */
+export function mapUpdateBatchRaw(fd: number, keys: Buffer, values: Buffer, count: number): number {
+  const b = batchAttr(fd, keys, values, count);
+  const r = bpfRaw(CMD.MAP_UPDATE_BATCH, b);
+  keep(keys, values);
+  return r < 0 ? r : b.readUInt32LE(32);
+}
+
+/**
+ * MAP_LOOKUP_BATCH: up to `count` entries after the position `token` holds (null: from the start)
+ * into `keys`/`values`; `next` receives the position to continue from. Returns { n, done } or -errno
+ * (EINVAL/ENOTSUPP: no batch lookup for this map type).
+ */
+export function mapLookupBatchRaw(
+  fd: number,
+  token: Buffer | null,
+  next: Buffer,
+  keys: Buffer,
+  values: Buffer,
+  count: number,
+): { n: number; done: boolean } | number {
+  const b = batchAttr(fd, keys, values, count, [token, next]);
+  const r = bpfRaw(CMD.MAP_LOOKUP_BATCH, b);
+  keep(token, next, keys, values);
+  if (r < 0 && r !== -2) return r;
+  return { n: b.readUInt32LE(32), done: r === -2 };
+}
+
 export interface ProgLoadAttr {
   type: number;
   insns: Uint8Array;
@@ -237,6 +281,20 @@ export function linkCreateRaw(progFd: number, ifindex: number, attachType: numbe
   b.writeUInt32LE(flags, 12);
   return bpfRaw(CMD.LINK_CREATE, b);
 }
+
+/** LINK_UPDATE: the link runs `newProgFd` from now on (atomically); with `oldProgFd`, only if it ran that. */
+export function linkUpdate(linkFd: number, newProgFd: number, oldProgFd?: number): void {
+  const b = attrBuf();
+  b.writeUInt32LE(linkFd, 0);
+  b.writeUInt32LE(newProgFd, 4);
+  if (oldProgFd !== undefined) {
+    b.writeUInt32LE(LINK_F_REPLACE, 8);
+    b.writeUInt32LE(oldProgFd, 12);
+  }
+  bpf(CMD.LINK_UPDATE, b, "replacing the link's program");
+}
+
+const LINK_F_REPLACE = 4; // BPF_F_REPLACE
 
 export function linkDetach(linkFd: number): void {
   const b = attrBuf();
