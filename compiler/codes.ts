@@ -30,6 +30,8 @@ export const DSL_CODES = {
   objectPossiblyNull: "TS2531",
   notVariable: "TS2539",
   readOnly: "TS2540",
+  unknownProperty: "TS2353", // an object literal names a field its struct type lacks
+  missingProperty: "TS2741", // an object literal leaves out a field
   typeAsValue: "TS2693",
   implicitAny: "TS7006",
   noValue: "TS1345",
@@ -55,6 +57,12 @@ export const DSL_CODES = {
   varKeyword: "TSB9018",
   constantExpr: "TSB9019",
   intRule: "TSB9030", // integer rule (int-rule.ts): u64 vs signed comparisons, shift counts
+  // data model: structs, arrays, map value references (check/structs.ts, layout.ts)
+  structDecl: "TSB9050",
+  objectLiteral: "TSB9051",
+  arrayType: "TSB9052",
+  stackSize: "TSB9054",
+  staleRef: "TSB9055",
   // back end: lowering and the kernel's limits (limits.ts)
   noXdpProgram: "TSB9500",
   lowering: "TSB9501",

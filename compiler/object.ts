@@ -5,7 +5,7 @@ import type { Insn } from "./isa/insn.js";
 
 /** A C-like type, enough to describe map keys/values in BTF. */
 export type TypeDesc =
-  | { kind: "int"; name?: string; size: 1 | 2 | 4 | 8; signed: boolean }
+  | { kind: "int"; name?: string; size: 1 | 2 | 4 | 8; signed: boolean; bool?: boolean }
   | { kind: "array"; elem: TypeDesc; len: number }
   | { kind: "struct"; name: string; size: number; members: { name: string; type: TypeDesc; offset: number }[] };
 

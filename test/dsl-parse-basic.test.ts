@@ -197,7 +197,7 @@ switch (x) { case 1: break; }
 var v = 1;
 break;
 const f = (a: u32) => a;
-const o = { a: 1 };`).map((s) =>
+const o = { ...a };`).map((s) =>
       s.kind === "Unsupported"
         ? s.what
         : s.kind === "VarDecl" && s.init?.kind === "UnsupportedExpr"
@@ -214,7 +214,7 @@ const o = { a: 1 };`).map((s) =>
       "VarDecl",
       "break",
       "arrow",
-      "object-literal",
+      "spread",
     ]);
   });
 });

@@ -78,6 +78,38 @@ describe.skipIf(!haveKernel)("programs in the kernel", () => {
     });
   });
 
+  it("flowstats counts packets and bytes per 5-tuple in place", () => {
+    withProgram("flowstats", (o) => {
+      const tcp = frame({ proto: 6, src: "198.51.100.1", dst: "203.0.113.5", srcPort: 40000, dstPort: 443 });
+      const udp = frame({
+        proto: 17,
+        src: "198.51.100.2",
+        dst: "203.0.113.5",
+        srcPort: 5353,
+        dstPort: 53,
+        payload: 30,
+      });
+      for (const f of [tcp, tcp, udp, tcp, ...shortFrames]) expect(run(o, f)).toBe(PASS);
+      const m = o.map("FLOWS")!;
+      const key = (src: string, dst: string, sport: number, dport: number, proto: number): Uint8Array => {
+        const k = new DataView(new ArrayBuffer(16)); // srcAddr, dstAddr, srcPort, dstPort, proto, 3 bytes of padding
+        k.setUint32(0, ip4(src), true);
+        k.setUint32(4, ip4(dst), true);
+        k.setUint16(8, sport, true);
+        k.setUint16(10, dport, true);
+        k.setUint8(12, proto);
+        return new Uint8Array(k.buffer);
+      };
+      const stats = (k: Uint8Array): [bigint, bigint] => {
+        const v = m.get(k)!;
+        return [v.readBigUInt64LE(0), v.readBigUInt64LE(8)];
+      };
+      expect(stats(key("198.51.100.1", "203.0.113.5", 40000, 443, 6))).toEqual([3n, BigInt(3 * tcp.length)]);
+      expect(stats(key("198.51.100.2", "203.0.113.5", 5353, 53, 17))).toEqual([1n, BigInt(udp.length)]);
+      expect([...m.keys()]).toHaveLength(2);
+    });
+  });
+
   it("cidr drops sources inside a blocked prefix", () => {
     withProgram("cidr", (o) => {
       const key = new Uint8Array(8);

@@ -228,10 +228,15 @@ export declare const IPPROTO_TCP: u8;
 export declare const IPPROTO_UDP: u8;
 export declare const IPPROTO_ICMPV6: u8;
 
+// ---- structs: declare them with `interface Name { field: u32; … }` (or `type Name = { … }`);
+// fields are integers, bool, other structs. Laid out as C lays them out (natural alignment).
+
 // ---- maps: declare them at top level, `export const M = new HashMap<u32, u64>(1024);`
+// Keys and values are integers or structs. `get(k)` of a struct value is a reference to the value
+// in the map: its fields are read and written in place (`v.packets += 1` is atomic on a shared map).
 
 /** BPF_MAP_TYPE_HASH. */
-export declare class HashMap<K extends number, V extends number> {
+export declare class HashMap<K extends number | object, V extends number | object> {
   #private; // nominal: load<typeof Module>() tells the map kinds apart
   constructor(maxEntries: number);
   /** The value for key, or null. */
@@ -247,7 +252,7 @@ export declare class HashMap<K extends number, V extends number> {
 }
 
 /** BPF_MAP_TYPE_LRU_HASH: a hash map that evicts the least recently used entries. */
-export declare class LruHashMap<K extends number, V extends number> {
+export declare class LruHashMap<K extends number | object, V extends number | object> {
   #private; // nominal: load<typeof Module>() tells the map kinds apart
   constructor(maxEntries: number);
   get(key: K): V | null;
@@ -258,7 +263,7 @@ export declare class LruHashMap<K extends number, V extends number> {
 }
 
 /** BPF_MAP_TYPE_PERCPU_HASH: one value per CPU; the program sees its CPU's value. */
-export declare class PerCpuHashMap<K extends number, V extends number> {
+export declare class PerCpuHashMap<K extends number | object, V extends number | object> {
   #private; // nominal: load<typeof Module>() tells the map kinds apart
   constructor(maxEntries: number);
   get(key: K): V | null;
@@ -269,7 +274,7 @@ export declare class PerCpuHashMap<K extends number, V extends number> {
 }
 
 /** BPF_MAP_TYPE_ARRAY: keys are indexes below maxEntries; every entry exists (zero at start). */
-export declare class ArrayMap<K extends number, V extends number> {
+export declare class ArrayMap<K extends number, V extends number | object> {
   #private; // nominal: load<typeof Module>() tells the map kinds apart
   constructor(maxEntries: number);
   get(key: K): V | null;
@@ -279,7 +284,7 @@ export declare class ArrayMap<K extends number, V extends number> {
 }
 
 /** BPF_MAP_TYPE_PERCPU_ARRAY. */
-export declare class PerCpuArray<K extends number, V extends number> {
+export declare class PerCpuArray<K extends number, V extends number | object> {
   #private; // nominal: load<typeof Module>() tells the map kinds apart
   constructor(maxEntries: number);
   get(key: K): V | null;

@@ -5,13 +5,15 @@
 //   import { XdpContext, XdpAction, HashMap, u32, info, ... } from "tsebpf";
 //   export const BLOCKLIST = new HashMap<u32, u32>(1024);     // MapDecl (maps are exported consts)
 //   const LIMIT = 100;                                         // ConstDecl: top-level compile-time constant
+//   interface Flow { packets: u64; bytes: u64 }                // StructDecl (also `type Flow = { … }`)
 //   function helper(a: u32, b: u32): u32 { ... }               // FunctionDecl, not exported: a BPF subprogram
 //   export function xdp_fw(ctx: XdpContext): XdpAction { ... } // exported + one XdpContext param: XDP program
 // Statements: const/let (optional `: T` annotation), assignment `x = e`, `x op= e`, `x++`/`x--`
 // (normalised to `x += 1` / `x -= 1`), if/else, return, `for (let i = A; i < B; i++)`, block,
 // expression statements (calls). Expressions: integer literals (decimal/hex/binary/octal, with
 // `n` for bigint), true/false, null, string and template literals (logs only), identifiers, member
-// access `a.b`, calls `f(x)`, method calls `m.get(k)`, unary `! - ~ +`, binary arithmetic/bitwise/
+// access `a.b`, object literals `{ a: 1, b }` (struct values), calls `f(x)`, method calls `m.get(k)`,
+// unary `! - ~ +`, binary arithmetic/bitwise/
 // shift/comparison, logical `&& || ??`, conditional `c ? a : b`, `e as T`, parentheses (dropped).
 //
 // After checkProgram: every Expr has `type`; every Identifier has `binding`; every CallExpr has
@@ -64,8 +66,36 @@ export interface HeaderType {
 export interface MapType {
   kind: "map";
   mapKind: string;
-  key: IntType;
-  value: IntType;
+  key: IntType | StructType;
+  value: IntType | StructType;
+}
+/** What a struct field or array element holds. */
+export type DataType = IntType | BoolType | StructType | ArrayType;
+/** One field of a struct: its byte offset in C layout. */
+export interface StructField {
+  name: string;
+  type: DataType;
+  offset: number;
+}
+/**
+ * `interface Flow { packets: u64; bytes: u64 }` (or `type Flow = {…}`): laid out as C lays it out,
+ * each field at its natural alignment, the size rounded up to the largest alignment. Values of a
+ * struct type are places (stack slots or map values): a variable names one, it does not copy it.
+ */
+export interface StructType {
+  kind: "struct";
+  name: string;
+  fields: StructField[];
+  size: number;
+  align: number;
+}
+/** `FixedArray<T, N>`: N elements of T, laid out back to back. */
+export interface ArrayType {
+  kind: "array";
+  elem: IntType | BoolType | StructType;
+  length: number;
+  size: number;
+  align: number;
 }
 export interface CtxType {
   kind: "ctx";
@@ -74,10 +104,11 @@ export interface CtxType {
 export interface ActionType {
   kind: "action";
 }
-/** `T | null`: the result of `ctx.header(...)` (inner header) and of `map.get(k)` (inner int). */
+/** `T | null`: the result of `ctx.header(...)` (inner header) and of `map.get(k)` (inner int, or a
+ * struct: then a reference to the value in the map). */
 export interface NullableType {
   kind: "nullable";
-  inner: HeaderType | IntType;
+  inner: HeaderType | IntType | StructType;
 }
 /** A string/template literal (only valid as a log message). */
 export interface StringType {
@@ -103,6 +134,8 @@ export type Type =
   | CtxType
   | ActionType
   | NullableType
+  | StructType
+  | ArrayType
   | StringType
   | NamespaceType
   | ErrorType;
@@ -147,6 +180,7 @@ export type MemberTarget =
     }
   | { kind: "ctxLength" } // ctx.length: packet length in bytes (data_end - data), u32
   | { kind: "ctxField"; offset: number } // ctx.ingressIfindex, ctx.rxQueueIndex: a u32 of xdp_md
+  | { kind: "structField"; field: StructField } // s.f of a struct value (its place + offset)
   | { kind: "constant"; value: bigint } // EthHdr.size, XdpAction.Pass, ...
   | { kind: "method" }; // callee of a method call; see CallExpr.callee
 
@@ -164,7 +198,7 @@ export interface Program extends Node {
   syntaxErrors?: number;
 }
 
-export type TopLevel = ImportDecl | MapDecl | ConstDecl | FunctionDecl | Unsupported;
+export type TopLevel = ImportDecl | MapDecl | ConstDecl | FunctionDecl | StructDecl | Unsupported;
 
 export interface ImportSpecifier extends Node {
   name: string;
@@ -224,12 +258,31 @@ export interface FunctionDecl extends Node {
   callees?: FunctionDecl[];
 }
 
-/** A type as written: `u32`, `Ipv4Hdr | null`, `HashMap<u32, u64>`. */
+/** A type as written: `u32`, `Ipv4Hdr | null`, `HashMap<u32, u64>`, `FixedArray<u8, 4>` (a number
+ * literal is a TypeRef named by its text); an object type `{ a: u32 }` has name "{}" and `fields`. */
 export interface TypeRef extends Node {
   kind: "TypeRef";
   name: string;
   args: TypeRef[];
   nullable: boolean;
+  fields?: FieldDecl[];
+}
+
+/** One member of an interface or object type as written. */
+export interface FieldDecl extends Node {
+  name: string;
+  optional: boolean;
+  typeAnn: TypeRef;
+}
+
+/** `interface NAME { … }` or `type NAME = { … }`: a struct type (checker fills `type`). */
+export interface StructDecl extends Node {
+  kind: "StructDecl";
+  name: string;
+  nameSpan: Span;
+  exported: boolean;
+  fields: FieldDecl[];
+  type?: StructType;
 }
 
 /** A construct the DSL does not compile (class, while, arrow function, ...): the checker reports it. */
@@ -321,6 +374,7 @@ export type Expr =
   | ConditionalExpr
   | AsExpr
   | NewExpr
+  | ObjectLiteral
   | UnsupportedExpr;
 
 export interface IntLiteral extends ExprBase {
@@ -425,7 +479,12 @@ export interface NewExpr extends ExprBase {
   typeArgs: TypeRef[];
   args: Expr[];
 }
-/** Arrow function, object/array literal, index access, ...: reported by the checker. */
+/** `{ a: 1, b }` (shorthand b: b): a struct value of the type its context expects. */
+export interface ObjectLiteral extends ExprBase {
+  kind: "ObjectLiteral";
+  props: { name: string; nameSpan: Span; value: Expr }[];
+}
+/** Arrow function, array literal, index access, spread, ...: reported by the checker. */
 export interface UnsupportedExpr extends ExprBase {
   kind: "UnsupportedExpr";
   what: string;

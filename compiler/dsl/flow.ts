@@ -3,7 +3,9 @@
 // checker's bindings, the lowerer's bounds-checked header views) and its packet epoch:
 // ctx.adjustHead/adjustTail start a new epoch, and a header view taken at another epoch is stale.
 // The lowerer also keeps the packet bytes proven readable, constant locals and header fields
-// already read. fork() copies a path for a branch; join() and meet() combine paths where they meet.
+// already read. The checker also keeps an epoch per map: `set`/`delete` on a map start a new one,
+// and a reference into the map's values taken at another epoch is stale (the same rule as header
+// views). fork() copies a path for a branch; join() and meet() combine paths where they meet.
 
 export class Flow<K, L = never, V = never> {
   private constructor(
@@ -23,6 +25,8 @@ export class Flow<K, L = never, V = never> {
     public dead: boolean,
     /** Not even a dead path reaches here: it adds nothing where paths meet. */
     public never: boolean,
+    /** Per map name, the epoch of its values on this path (absent: 0); see touch(). */
+    readonly stores: Map<string, number> = new Map(),
   ) {}
 
   static start<K, L = never, V = never>(): Flow<K, L, V> {
@@ -36,7 +40,8 @@ export class Flow<K, L = never, V = never> {
 
   fork(): Flow<K, L, V> {
     const { epochs, nonNull, consts, loads, range, epoch, dead, never } = this;
-    return new Flow(epochs, new Set(nonNull), new Map(consts), new Map(loads), range, epoch, dead, never);
+    const stores = new Map(this.stores);
+    return new Flow(epochs, new Set(nonNull), new Map(consts), new Map(loads), range, epoch, dead, never, stores);
   }
 
   /** A copy for a branch of its own: it is dead only if the branch itself returns. */
@@ -51,6 +56,16 @@ export class Flow<K, L = never, V = never> {
     this.epoch = ++this.epochs.last;
     this.range = 0;
     this.loads.clear();
+  }
+
+  /** `map.set`/`map.delete` (or a call that may make one) on this path: older references into it are stale. */
+  touch(map: string): void {
+    this.stores.set(map, ++this.epochs.last);
+  }
+
+  /** The epoch of `map`'s values on this path. */
+  storeEpoch(map: string): number {
+    return this.stores.get(map) ?? 0;
   }
 
   /** Whether a view taken at `epoch` is valid on this path. */
@@ -75,6 +90,8 @@ export class Flow<K, L = never, V = never> {
     if (s.dead && !at.dead) return at;
     at.range = Math.min(at.range, s.range);
     if (at.epoch !== s.epoch) at.epoch = ++at.epochs.last; // adjusted on some path: views from before are stale
+    for (const m of new Set([...at.stores.keys(), ...s.stores.keys()]))
+      if (at.storeEpoch(m) !== s.storeEpoch(m)) at.touch(m);
     for (const k of at.nonNull) if (!s.nonNull.has(k)) at.nonNull.delete(k);
     for (const [k, v] of at.consts) if (s.consts.get(k) !== v) at.consts.delete(k);
     for (const [k, v] of at.loads) if (s.loads.get(k) !== v) at.loads.delete(k);

@@ -36,7 +36,8 @@ export type Op =
   | { op: "swap"; dst: Reg; src: Reg; bits: 16 | 32 | 64; span?: Span }
   | { op: "load"; dst: Reg; base: Reg; off: number; size: Size; span?: Span }
   | { op: "store"; base: Reg; off: number; src: Val; size: Size; span?: Span }
-  | { op: "xadd"; base: Reg; off: number; src: Reg; size: 4 | 8; span?: Span }
+  /** `lock *(base + off) op= src` (BPF_ATOMIC): add unless `alu` says or/and/xor. */
+  | { op: "xadd"; base: Reg; off: number; src: Reg; size: 4 | 8; alu?: "or" | "and" | "xor"; span?: Span }
   | { op: "ldmap"; dst: Reg; map: string; span?: Span }
   | { op: "frame"; dst: Reg; off: number; span?: Span }
   /** High level: args are moved to r1..r5 and the result taken from r0 by `expandCalls`. */
@@ -202,6 +203,8 @@ export function bswap(v: bigint, bits: 16 | 32 | 64): bigint {
   return r;
 }
 
+const ATOMIC_SYM = { add: "+=", or: "|=", and: "&=", xor: "^=" } as const;
+
 /** Debug dump of a function (used by tests and when things go wrong). */
 export function printFunc(f: Func): string {
   const r = (v: Val): string => (typeof v === "bigint" ? String(v) : v >= VREG0 ? `v${v}` : `r${v}`);
@@ -218,7 +221,7 @@ export function printFunc(f: Func): string {
       case "store":
         return `*(u${o.size * 8} *)(${r(o.base)} + ${o.off}) = ${r(o.src)}`;
       case "xadd":
-        return `lock *(u${o.size * 8} *)(${r(o.base)} + ${o.off}) += ${r(o.src)}`;
+        return `lock *(u${o.size * 8} *)(${r(o.base)} + ${o.off}) ${ATOMIC_SYM[o.alu ?? "add"]} ${r(o.src)}`;
       case "ldmap":
         return `${r(o.dst)} = map ${o.map}`;
       case "frame":

@@ -13,7 +13,15 @@ import {
   type SourceFile,
   type TypeDesc,
 } from "../object.js";
-import { BtfBuilder, BTF_INT_SIGNED, writeBtfExt, type BtfExt, type FuncInfoRec, type LineInfoRec } from "./btf.js";
+import {
+  BtfBuilder,
+  BTF_INT_BOOL,
+  BTF_INT_SIGNED,
+  writeBtfExt,
+  type BtfExt,
+  type FuncInfoRec,
+  type LineInfoRec,
+} from "./btf.js";
 import type { ElfInput, ElfRelocInput, ElfSectionInput, ElfSymbolInput } from "./sections.js";
 import { ByteWriter } from "./bytes.js";
 import { R_BPF, SHF, SHT } from "../abi.js";
@@ -168,9 +176,10 @@ interface MapLayout {
 class TypeIds {
   private readonly cache = new Map<string, number>();
   constructor(readonly btf: BtfBuilder) {}
-  int(name: string, size: number, signed: boolean): number {
-    return this.memo(`int:${name}:${size}:${signed}`, () =>
-      this.btf.add({ kind: "int", name, size, bits: size * 8, bitOffset: 0, encoding: signed ? BTF_INT_SIGNED : 0 }),
+  int(name: string, size: number, signed: boolean, bool = false): number {
+    const encoding = bool ? BTF_INT_BOOL : signed ? BTF_INT_SIGNED : 0;
+    return this.memo(`int:${name}:${size}:${encoding}`, () =>
+      this.btf.add({ kind: "int", name, size, bits: size * 8, bitOffset: 0, encoding }),
     );
   }
   /** `int (*name)[n]`: libbpf's __uint(name, n). */
@@ -189,7 +198,7 @@ class TypeIds {
   desc(t: TypeDesc): number {
     switch (t.kind) {
       case "int":
-        return this.int(intName(t), t.size, t.signed);
+        return this.int(intName(t), t.size, t.signed, t.bool);
       case "array": {
         const elem = this.desc(t.elem);
         return this.btf.add({

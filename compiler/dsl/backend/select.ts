@@ -25,6 +25,8 @@ const ALU_CODE: Record<AluOp, number> = {
   neg: ALU.NEG,
 };
 const SIZE_CODE: Record<Size, number> = { 1: SIZE.B, 2: SIZE.H, 4: SIZE.W, 8: SIZE.DW };
+/** BPF_ATOMIC operations (their imm): the ALU codes of add, or, and, xor without BPF_FETCH. */
+const ATOMIC_OP = { add: ALU.ADD, or: ALU.OR, and: ALU.AND, xor: ALU.XOR } as const;
 
 export const fitsI32 = (v: bigint): boolean => v >= -(1n << 31n) && v < 1n << 31n;
 const i32 = (v: bigint): number => Number(BigInt.asIntN(32, v));
@@ -105,7 +107,7 @@ function selectOp(o: Op): Insn[] {
         return [ins(CLASS.ST | MODE.MEM | SIZE_CODE[o.size], o.base, 0, o.off, i32(o.src), s)];
       return [ins(CLASS.STX | MODE.MEM | SIZE_CODE[o.size], o.base, o.src, o.off, 0, s)];
     case "xadd":
-      return [ins(CLASS.STX | MODE.ATOMIC | SIZE_CODE[o.size], o.base, o.src, o.off, ALU.ADD, s)];
+      return [ins(CLASS.STX | MODE.ATOMIC | SIZE_CODE[o.size], o.base, o.src, o.off, ATOMIC_OP[o.alu ?? "add"], s)];
     // src 0 like clang: the loader (or libbpf) sets BPF_PSEUDO_MAP_FD when it relocates the map
     case "ldmap":
       return [{ ...ins(LD_IMM64, o.dst, 0, 0, 0, s), imm64: 0n, symbol: o.map }];

@@ -57,6 +57,7 @@ function userCall(cx: CheckCtx, e: A.CallExpr, decl: A.FunctionDecl): A.Type {
   const params = decl.params.map((p) => p.type ?? ERROR);
   checkArgs(cx, e, params, decl.name);
   if (cx.adjusting.has(decl.name)) cx.flow.adjust();
+  for (const m of cx.mapWriters.get(decl.name) ?? []) cx.flow.touch(m);
   if (cx.currentFn) {
     const list = cx.callSites.get(cx.currentFn) ?? [];
     list.push({ callee: decl, span: e.fn.span });
@@ -129,6 +130,15 @@ function mapCall(cx: CheckCtx, e: A.CallExpr, m: A.MemberExpr, t: A.MapType, dec
   e.callee = { kind: "mapMethod", map: decl, method: m.property };
   const params = method.params.map((p) => (p === "key" ? t.key : p === "value" ? t.value : INT_TYPES[p]));
   checkArgs(cx, e, params, `${decl.name}.${m.property}`);
+  if (m.property === "set" || m.property === "delete") cx.flow.touch(decl.name);
+  if (m.property === "add" && t.value.kind === "struct")
+    return fail(
+      cx,
+      "propertyMissing",
+      `'add' needs an integer value; ${decl.name} holds '${t.value.name}': ` +
+        `take v = ${decl.name}.get(k) and update a field (v.f += d).`,
+      { span: m.propertySpan },
+    );
   return method.returns === "value?" ? { kind: "nullable", inner: t.value } : method.returns === "bool" ? BOOL : VOID;
 }
 

@@ -12,10 +12,11 @@ import { diag } from "../codes.js";
 import { MAX_CALL_DEPTH } from "../limits.js";
 import { DROPS_MAP, LOG_MAP } from "../../log-record.js";
 import { MAP_TYPE } from "../../object.js";
-import { type CheckCtx, newContext, report, reportUnsupported, resolveType } from "./context.js";
+import { type CheckCtx, checkStore, newContext, report, reportUnsupported, resolveType } from "./context.js";
 import { checkValue } from "./expr.js";
 import { checkCall } from "./calls.js";
-import { body, checkStore, inferReturn } from "./stmt.js";
+import { body, inferReturn } from "./stmt.js";
+import { declareStructs, mapWriters } from "./structs.js";
 
 export interface CheckResult {
   program: A.CheckedProgram;
@@ -46,9 +47,11 @@ function run(cx: CheckCtx, ast: A.Program): A.CheckedProgram {
   for (const item of ast.items) if (item.kind === "ImportDecl") importDecl(cx, item, exported);
   const maps: A.MapDecl[] = [],
     consts: A.ConstDecl[] = [],
-    fns: A.FunctionDecl[] = [];
+    fns: A.FunctionDecl[] = [],
+    structs: A.StructDecl[] = [];
   for (const item of ast.items) {
     if (item.kind === "MapDecl") maps.push(item);
+    else if (item.kind === "StructDecl") structs.push(item);
     else if (item.kind === "ConstDecl") consts.push(item);
     else if (item.kind === "FunctionDecl") fns.push(item);
     else if (item.kind === "Unsupported" && !(ast.syntaxErrors && item.what === "top-level-statement"))
@@ -56,10 +59,12 @@ function run(cx: CheckCtx, ast: A.Program): A.CheckedProgram {
   }
   for (const f of fns) global(cx, { kind: "function", name: f.name, decl: f }, f.nameSpan);
   cx.scopes = [];
+  declareStructs(cx, structs);
   for (const k of consts) constDecl(cx, k);
   for (const m of maps) mapDecl(cx, m);
   for (const f of fns) signature(cx, f);
   cx.adjusting = adjustingFunctions(fns);
+  cx.mapWriters = mapWriters(fns, new Set(maps.map((m) => m.name)));
   for (const f of fns) body(cx, f);
   const programs = fns.filter((f) => f.role === "xdp");
   if (programs.length === 0 && !cx.diagnostics.length)
@@ -145,10 +150,17 @@ function mapDecl(cx: CheckCtx, m: A.MapDecl): void {
         m.span,
       );
     args.forEach((a, i) => {
-      if (!isError(a) && !isInt(a))
-        report(cx, "mapDecl", `Map keys and values must be integer types, not '${typeName(a)}'.`, m.typeArgs[i]!.span);
+      const intOnly = cat === "RingBuf" || (cat === "LpmTrie" && i === 0);
+      const what = i || cls.typeArgs === 1 ? "values" : "keys";
+      if (!isError(a) && !isInt(a) && !(a.kind === "struct" && !intOnly))
+        report(
+          cx,
+          "mapDecl",
+          `${cat} ${what} must be integer${intOnly ? "" : " or struct"} types, not '${typeName(a)}'.`,
+          m.typeArgs[i]!.span,
+        );
     });
-    const ints = args.map((a) => (isInt(a) ? a : INT_TYPES.u32));
+    const ints = args.map((a) => (isInt(a) || a.kind === "struct" ? a : INT_TYPES.u32));
     if (cls.typeArgs === 2) [type.key, type.value] = [ints[0] ?? INT_TYPES.u32, ints[1] ?? INT_TYPES.u32];
     else type.value = ints[0] ?? INT_TYPES.u32;
     if (INDEXED_MAPS.has(cls.type) && isInt(args[0] ?? ERROR) && type.key.name !== "u32")
@@ -205,12 +217,13 @@ function signature(cx: CheckCtx, f: A.FunctionDecl): void {
   if (!isXdp) {
     if (f.params.length > MAX_PARAMS)
       report(cx, "programShape", `Functions take at most ${MAX_PARAMS} parameters.`, f.nameSpan);
+    const ok = ["bool", "ctx", "struct"];
     for (const p of f.params)
-      if (p.type && !isError(p.type) && !isInt(p.type) && p.type.kind !== "bool" && p.type.kind !== "ctx")
+      if (p.type && !isError(p.type) && !isInt(p.type) && !ok.includes(p.type.kind))
         report(
           cx,
           "programShape",
-          `Function parameters must be integers, bool or XdpContext, not '${typeName(p.type)}'.`,
+          `Function parameters must be integers, bool, structs or XdpContext, not '${typeName(p.type)}'.`,
           p.span,
         );
   }

@@ -6,10 +6,15 @@ import type * as A from "../ast.js";
 import type { Diagnostic } from "../../diagnostics.js";
 import type { Span } from "../../span.js";
 import { CONSTANTS, FORMATS, HEADERS, HELPERS, INT_TYPES, LOG_LEVELS, MAPS, isIntName } from "../catalog.js";
-import { ERROR, isInt, resolveTypeRef } from "./types.js";
+import { ERROR, assignable, isInt, notAssignableMessage, resolveTypeRef } from "./types.js";
 import { fits, widens } from "../int-rule.js";
 import { diag, type CodeName, UNSUPPORTED } from "../codes.js";
 import { Flow } from "../flow.js";
+
+export interface MapRef {
+  map: string;
+  epoch: number;
+}
 
 export interface CallSite {
   callee: A.FunctionDecl;
@@ -30,6 +35,12 @@ export interface CheckCtx {
   readonly constLocals: Map<A.Binding, bigint>;
   /** Header views: the epoch they were taken at (adjustHead/Tail makes older views stale). */
   readonly viewEpoch: Map<A.Binding, number>;
+  /** The program's struct types by name (interface / object type alias). */
+  readonly structs: Map<string, A.StructType>;
+  /** References into map values: the map and its store epoch when taken (set/delete make them stale). */
+  readonly mapRefs: Map<A.Binding, MapRef>;
+  /** Per function, the maps it (directly or through calls) sets or deletes in. */
+  mapWriters: Map<string, Set<string>>;
   /** Functions that (directly or through calls) call ctx.adjustHead/adjustTail. */
   adjusting: Set<string>;
   currentFn: A.FunctionDecl | undefined;
@@ -56,6 +67,9 @@ export function newContext(call: CheckCtx["call"]): CheckCtx {
     flow: Flow.start(),
     constLocals: new Map(),
     viewEpoch: new Map(),
+    structs: new Map(),
+    mapRefs: new Map(),
+    mapWriters: new Map(),
     adjusting: new Set(),
     currentFn: undefined,
     returnType: ERROR,
@@ -135,7 +149,11 @@ export function isCatalogName(name: string): boolean {
 
 /** Resolve a written type against the imports, reporting errors. */
 export function resolveType(cx: CheckCtx, ref: A.TypeRef): A.Type {
-  const r = resolveTypeRef(ref, (n) => cx.imports.get(n));
+  const r = resolveTypeRef(
+    ref,
+    (n) => cx.imports.get(n),
+    (n) => cx.structs.get(n),
+  );
   if (r.kind === "type") return r.type;
   const hint =
     r.code === "cannotFindName" &&
@@ -160,6 +178,13 @@ export function outOfRange(cx: CheckCtx, e: A.Expr, t: A.Type, dst: A.Type): str
   if (v === undefined || !isInt(t) || !isInt(d) || fits(v, d) || !(cx.flexible.has(e) || widens(t, d)))
     return undefined;
   return `Type '${v}' is not assignable to type '${d.name}' (out of range).`;
+}
+
+/** A value stored into a declared destination: out-of-range constants, then assignability. */
+export function checkStore(cx: CheckCtx, e: A.Expr, t: A.Type, dst: A.Type): void {
+  const range = outOfRange(cx, e, t, dst);
+  if (range) report(cx, "notAssignable", range, e.span);
+  else if (!assignable(t, dst, cv(cx, e))) report(cx, "notAssignable", notAssignableMessage(t, dst), e.span);
 }
 
 /** A nullable value used where a value is needed: report it. */

@@ -24,6 +24,7 @@ import {
 import { UNSUPPORTED } from "../codes.js";
 import { tscLiteralType } from "./tsc-literals.js";
 import { Flow } from "../flow.js";
+import { checkRef, objectLiteral, structMember } from "./structs.js";
 import {
   type CheckCtx,
   cv,
@@ -116,6 +117,8 @@ function exprType(cx: CheckCtx, e: A.Expr, expected?: A.Type): A.Type {
       return asExpr(cx, e);
     case "NewExpr":
       return fail(cx, UNSUPPORTED["new-expr"]!.code, UNSUPPORTED["new-expr"]!.message, e);
+    case "ObjectLiteral":
+      return objectLiteral(cx, e, expected, (x, t) => checkValue(cx, x, isError(t) ? undefined : t));
     case "UnsupportedExpr":
       reportUnsupported(cx, e.what, e.span);
       return ERROR;
@@ -148,6 +151,7 @@ function identifier(cx: CheckCtx, e: A.Identifier): A.Type {
       const cv = cx.constLocals.get(b);
       if (cv !== undefined) e.constValue = cv;
       if (cx.flexLocals.has(b)) cx.flexible.add(e);
+      if (!checkRef(cx, b, e)) return ERROR;
       const epoch = cx.viewEpoch.get(b);
       if (epoch !== undefined && !cx.flow.valid(epoch))
         return fail(
@@ -207,6 +211,7 @@ function member(cx: CheckCtx, e: A.MemberExpr): A.Type {
       return type;
     }
   }
+  if (ot.kind === "struct") return structMember(cx, e, ot);
   if (ot.kind === "ctx" && Object.hasOwn(CTX_PROPERTIES, p)) {
     const prop = CTX_PROPERTIES[p]!;
     e.member = prop.offset === undefined ? { kind: "ctxLength" } : { kind: "ctxField", offset: prop.offset };

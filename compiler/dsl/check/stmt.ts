@@ -7,8 +7,19 @@ import { ERROR, VOID, assignable, isError, isInt, notAssignableMessage, typeName
 import { literalType, narrow } from "../int-rule.js";
 import { Flow } from "../flow.js";
 import { MAX_LOOP_TRIPS } from "../limits.js";
-import { type CheckCtx, cv, declare, lookup, outOfRange, report, reportUnsupported, resolveType } from "./context.js";
+import {
+  type CheckCtx,
+  checkStore,
+  cv,
+  declare,
+  lookup,
+  outOfRange,
+  report,
+  reportUnsupported,
+  resolveType,
+} from "./context.js";
 import { checkCond, checkExpr, checkValue } from "./expr.js";
+import { bindRef, writtenMaps } from "./structs.js";
 
 export function body(cx: CheckCtx, f: A.FunctionDecl): void {
   cx.currentFn = f;
@@ -90,7 +101,7 @@ function varDecl(cx: CheckCtx, d: A.VarDecl): void {
   if (!d.init) {
     report(cx, "unsupported", `Variable '${d.name}' needs an initial value.`, d.nameSpan);
   } else {
-    const it = checkValue(cx, d.init, ann && isInt(ann) ? ann : ann?.kind === "nullable" ? ann.inner : undefined);
+    const it = checkValue(cx, d.init, ann?.kind === "nullable" ? ann.inner : ann);
     if (ann) {
       checkStore(cx, d.init, it, ann);
     } else {
@@ -105,19 +116,14 @@ function varDecl(cx: CheckCtx, d: A.VarDecl): void {
     if (!ann && cx.flexible.has(d.init)) cx.flexLocals.add(b);
   }
   if (t.kind === "header" || (t.kind === "nullable" && t.inner.kind === "header")) cx.viewEpoch.set(b, cx.flow.epoch);
+  if (d.init) bindRef(cx, b, d.init);
   if (d.name) declare(cx, b, d.nameSpan);
-}
-
-/** A value stored into a declared destination: out-of-range constants, then assignability. */
-export function checkStore(cx: CheckCtx, e: A.Expr, t: A.Type, dst: A.Type): void {
-  const range = outOfRange(cx, e, t, dst);
-  if (range) report(cx, "notAssignable", range, e.span);
-  else if (!assignable(t, dst, cv(cx, e))) report(cx, "notAssignable", notAssignableMessage(t, dst), e.span);
 }
 
 function localType(cx: CheckCtx, d: A.VarDecl, it: A.Type): A.Type {
   if (isError(it)) return ERROR;
-  if (isInt(it) || it.kind === "bool" || it.kind === "action" || it.kind === "header" || it.kind === "nullable") {
+  const kinds = ["bool", "action", "header", "nullable", "struct"];
+  if (isInt(it) || kinds.includes(it.kind)) {
     if (isInt(it) && d.init?.constValue !== undefined && cx.flexible.has(d.init))
       return literalType(d.init.constValue) ?? it;
     return it;
@@ -163,12 +169,23 @@ function assign(cx: CheckCtx, s: A.Assign): void {
     }
     if (cx.loopVars.has(b))
       report(cx, "loopBound", `The loop counter '${b.name}' must not be changed inside the loop.`, tgt.span);
+    const inner = b.type.kind === "nullable" ? b.type.inner : b.type;
+    if (inner.kind === "struct" || inner.kind === "array") {
+      report(
+        cx,
+        "unsupported",
+        `'${b.name}' names a ${inner.kind}: it cannot be reassigned (declare it const; its fields can be assigned).`,
+        tgt.span,
+      );
+      checkExpr(cx, s.value);
+      return;
+    }
     tt = b.type;
     tgt.type = tt;
     cx.flow.nonNull.delete(b);
   } else if (tgt.kind === "MemberExpr") {
     tt = checkExpr(cx, tgt);
-    if (!isError(tt) && tgt.member?.kind !== "headerField") {
+    if (!isError(tt) && tgt.member?.kind !== "headerField" && tgt.member?.kind !== "structField") {
       report(
         cx,
         "readOnly",
@@ -186,7 +203,7 @@ function assign(cx: CheckCtx, s: A.Assign): void {
     return;
   }
   const target = tt.kind === "nullable" && s.op !== "=" ? ERROR : tt;
-  const vt = checkValue(cx, s.value, isInt(target) ? target : undefined);
+  const vt = checkValue(cx, s.value, target);
   if (s.op !== "=" && !isError(target) && !isInt(target)) {
     report(cx, "operatorTypes", `Operator '${s.op}' cannot be applied to type '${typeName(target)}'.`, s.span);
     return;
@@ -260,6 +277,8 @@ function forStmt(cx: CheckCtx, s: A.For): void {
   const counter = s.init?.binding;
   const entry = cx.flow;
   let head = guessHead(cx, s, entry);
+  // a reference into a map the body sets or deletes in is stale in the body (from the second time round) and after it
+  for (const m of writtenMaps(s.body, mapNames(cx), cx.mapWriters)) head.touch(m);
   for (let next: Flow<A.Binding> | undefined; ; head = next) {
     const undo = mark(cx);
     cx.flow = head.fork();
@@ -341,6 +360,10 @@ function tripCount(cx: CheckCtx, s: A.For, counter: A.Binding | undefined): void
     return;
   }
   s.tripCount = trips;
+}
+
+function mapNames(cx: CheckCtx): Set<string> {
+  return new Set([...cx.globals.values()].filter((b) => b.kind === "map").map((b) => b.name));
 }
 
 function isCounter(e: A.Expr, b: A.Binding): boolean {

@@ -1,8 +1,10 @@
 // Type helpers for the checker: names for messages, assignability (integer widening comes from
-// int-rule.ts), and resolving written types (TypeRef) against the catalogue. Pure functions.
-import type { IntType, Type, TypeRef } from "../ast.js";
+// int-rule.ts), and resolving written types (TypeRef) against the catalogue and the program's
+// struct types (`FixedArray<T, N>` is an array). Pure functions.
+import type { IntType, StructType, Type, TypeRef } from "../ast.js";
 import { HEADERS, INT_TYPES, MAPS, isIntName } from "../catalog.js";
 import { fits, widens } from "../int-rule.js";
+import { arrayOf } from "../layout.js";
 
 export const ERROR: Type = { kind: "error" };
 export const BOOL: Type = { kind: "bool" };
@@ -28,6 +30,10 @@ export function typeName(t: Type): string {
       return MAPS[t.mapKind]?.typeArgs === 1
         ? `${t.mapKind}<${t.value.name}>`
         : `${t.mapKind}<${t.key.name}, ${t.value.name}>`;
+    case "struct":
+      return t.name;
+    case "array":
+      return `FixedArray<${typeName(t.elem)}, ${t.length}>`;
     case "ctx":
       return "XdpContext";
     case "action":
@@ -51,6 +57,8 @@ export function sameType(a: Type, b: Type): boolean {
   if (a.kind === "int" && b.kind === "int") return a.name === b.name;
   if (a.kind === "header" && b.kind === "header") return a.header === b.header;
   if (a.kind === "nullable" && b.kind === "nullable") return sameType(a.inner, b.inner);
+  if (a.kind === "struct" && b.kind === "struct") return a === b;
+  if (a.kind === "array" && b.kind === "array") return a.length === b.length && sameType(a.elem, b.elem);
   return true;
 }
 
@@ -72,17 +80,26 @@ export function notAssignableMessage(src: Type, dst: Type): string {
 
 export type ResolvedName =
   | { kind: "type"; type: Type }
-  | { kind: "error"; code: "cannotFindName" | "anyType" | "stringValue" | "unsupported"; message: string };
+  | {
+      kind: "error";
+      code: "cannotFindName" | "anyType" | "stringValue" | "unsupported" | "arrayType";
+      message: string;
+    };
 
 /**
  * Resolve a written type. `lookup(name)` says whether a catalogue name is imported (and as what):
  * it returns the catalogue name for a local name, or undefined.
  */
-export function resolveTypeRef(ref: TypeRef, lookup: (local: string) => string | undefined): ResolvedName {
-  const base = resolveBase(ref, lookup);
+export function resolveTypeRef(
+  ref: TypeRef,
+  lookup: (local: string) => string | undefined,
+  struct: (name: string) => StructType | undefined = () => undefined,
+): ResolvedName {
+  const base = resolveBase(ref, lookup, struct);
   if (base.kind === "error" || !ref.nullable) return base;
   const t = base.type;
-  if (t.kind === "header" || t.kind === "int") return { kind: "type", type: { kind: "nullable", inner: t } };
+  if (t.kind === "header" || t.kind === "int" || t.kind === "struct")
+    return { kind: "type", type: { kind: "nullable", inner: t } };
   return {
     kind: "error",
     code: "unsupported",
@@ -90,8 +107,18 @@ export function resolveTypeRef(ref: TypeRef, lookup: (local: string) => string |
   };
 }
 
-function resolveBase(ref: TypeRef, lookup: (local: string) => string | undefined): ResolvedName {
+type Lookups = [(local: string) => string | undefined, (name: string) => StructType | undefined];
+
+function resolveBase(ref: TypeRef, ...[lookup, struct]: Lookups): ResolvedName {
   const n = ref.name;
+  const s = struct(n);
+  if (s) return { kind: "type", type: s };
+  if (n === "{}")
+    return {
+      kind: "error",
+      code: "unsupported",
+      message: "Object types must be named: declare 'interface Name { … }' and use Name.",
+    };
   if (n === "boolean") return { kind: "type", type: BOOL };
   if (n === "void") return { kind: "type", type: VOID };
   if (n === "null") return { kind: "type", type: NULL };
@@ -122,5 +149,28 @@ function resolveBase(ref: TypeRef, lookup: (local: string) => string | undefined
   if (cat === "XdpContext") return { kind: "type", type: CTX };
   if (cat === "XdpAction") return { kind: "type", type: ACTION };
   if (Object.hasOwn(HEADERS, cat)) return { kind: "type", type: { kind: "header", header: cat } };
+  if (cat === "FixedArray") return fixedArray(ref, lookup, struct);
   return { kind: "error", code: "unsupported", message: `'${n}' cannot be used as a type here.` };
+}
+
+/** The largest array the DSL lays out (the stack is 512 bytes; map values may be larger). */
+const MAX_ARRAY_BYTES = 1 << 16;
+
+/** `FixedArray<T, N>`: N (a positive integer literal) elements of an integer, bool or struct type T. */
+function fixedArray(ref: TypeRef, ...[lookup, struct]: Lookups): ResolvedName {
+  const [et, nt] = ref.args;
+  const bad = (message: string): ResolvedName => ({ kind: "error", code: "arrayType", message });
+  if (!et || !nt || ref.args.length !== 2) return bad("FixedArray takes two type arguments, e.g. FixedArray<u8, 4>.");
+  const elem = resolveTypeRef(et, lookup, struct);
+  if (elem.kind === "error") return elem;
+  const e = elem.type;
+  if (e.kind !== "int" && e.kind !== "bool" && e.kind !== "struct")
+    return bad(`Array elements must be integers, bool or structs, not '${typeName(e)}'.`);
+  const n = /^[0-9]+$/.test(nt.name) ? Number(nt.name) : 0;
+  const size = n * (e.kind === "int" ? e.bits / 8 : e.kind === "bool" ? 1 : e.size);
+  if (n < 1 || size > MAX_ARRAY_BYTES)
+    return bad(
+      `The length of a FixedArray must be a decimal integer literal from 1 to ${MAX_ARRAY_BYTES} bytes' worth.`,
+    );
+  return { kind: "type", type: arrayOf(e, n) };
 }

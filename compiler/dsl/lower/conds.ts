@@ -46,6 +46,7 @@ function compare(L: LowerCtx, e: A.BinaryExpr, t: Block, f: Block): void {
 function nullTest(L: LowerCtx, e: A.Expr, ifNull: Block, ifSome: Block): void {
   const o = L.object(e);
   if (o.k === "mapval") return L.branch("eq", o.ptr, 0n, ifNull, ifSome);
+  if (o.k === "place" && o.nullable) return L.branch("eq", o.base, 0n, ifNull, ifSome);
   if (o.k !== "hdr") return L.fail("only header views and map values can be null", e.span);
   headerNullTest(L, o, ifNull, ifSome, e.span);
 }

@@ -66,6 +66,8 @@ export interface LowerCtx {
   swapVal(v: Val, bits: number): Val;
   boolFrom(cc: Cond, a: Val, b: Val): Val;
   scratch(size: number): number;
+  /** The current statement's scratch stays allocated until its block ends (a struct variable's slot). */
+  keepScratch(): void;
   within(span: Span, body: () => void): void;
 
   invalidatePacket(): void;
@@ -86,6 +88,7 @@ export class LowerCore implements LowerCtx {
   private cur: Block;
   private env: { fn: A.FunctionDecl; args: Local[]; locals: Map<A.Binding, Local> }[] = [];
   private scratchTop = 0;
+  private keepTop: number | undefined;
 
   constructor(
     readonly prog: A.FunctionDecl,
@@ -253,16 +256,23 @@ export class LowerCore implements LowerCtx {
     return -this.scratchTop;
   }
 
-  /** Lower one statement: its ops get its span, its scratch is free after it. */
+  keepScratch(): void {
+    this.keepTop = this.scratchTop;
+  }
+
+  /** Lower one statement: its ops get its span, its scratch is free after it (unless kept). */
   within(span: Span, body: () => void): void {
     const saved = this.span,
-      top = this.scratchTop;
+      top = this.scratchTop,
+      keep = this.keepTop;
     this.span = span;
+    this.keepTop = undefined;
     try {
       body();
     } finally {
       this.span = saved;
-      this.scratchTop = top; // calls inside arguments nest their scratch above
+      this.scratchTop = this.keepTop ?? top; // calls inside arguments nest their scratch above
+      this.keepTop = keep;
     }
   }
 

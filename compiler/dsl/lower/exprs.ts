@@ -1,6 +1,6 @@
 // Lowering of expressions to values: takes one checked expression and a LowerCtx; produces its
 // 64-bit value (integers, bools, actions, by the rule of int-rule.ts), or the object it denotes
-// (header view, map value, ctx), or only its side effects. Boolean operators and `?:` become
+// (header view, map value, struct place, ctx), or only its side effects. Boolean operators and `?:` become
 // control flow through the conditions of conds.ts (via LowerCtx.cond).
 import type * as A from "../ast.js";
 import type { Block, Val } from "../ir.js";
@@ -11,6 +11,7 @@ import { ctxField, ctxLength } from "./ctx.js";
 import { readField } from "./header.js";
 import { binaryValue, narrowTo, unaryValue } from "./int.js";
 import { loadMapVal } from "./maps.js";
+import { place, readStructField } from "./structs.js";
 import { exprInt, isCompare, type Local } from "./types.js";
 
 /** Lower an integer/bool/action expression to its 64-bit value (int-rule.ts). */
@@ -51,9 +52,10 @@ export function effect(L: LowerCtx, e: A.Expr): void {
   L.value(e);
 }
 
-/** Lower an expression of a non-integer type (header view, map value, ctx). */
+/** Lower an expression of a non-integer type (header view, map value, struct place, ctx). */
 export function object(L: LowerCtx, e: A.Expr): Local {
   if (e.kind === "Identifier") return L.lookup(e.binding, e.span);
+  if (e.kind === "ObjectLiteral" || (e.kind === "MemberExpr" && e.member?.kind === "structField")) return place(L, e);
   if (e.kind === "CallExpr") {
     const r = call(L, e);
     if (r && typeof r === "object") return r;
@@ -84,6 +86,7 @@ function member(L: LowerCtx, e: A.MemberExpr): Val {
   if (m.kind === "constant") return inDomain(m.value, exprInt(e));
   if (m.kind === "ctxLength") return ctxLength(L);
   if (m.kind === "ctxField") return ctxField(L, m.offset);
+  if (m.kind === "structField") return readStructField(L, e.object, m.field);
   if (m.kind !== "headerField") return L.fail("unsupported member access", e.span);
   const h = L.object(e.object);
   if (h.k !== "hdr") return L.fail("fields can only be read from header views", e.span);

@@ -1,16 +1,18 @@
 // Lowering of map method calls (get/set/delete/has/add/output): takes a checked method call and
 // emits IR for the map helpers (lookup 1, update 2, delete 3, ringbuf_output 130). Keys and values
 // go to the statement's stack scratch; LPM trie keys are { prefixlen: u32, data } with data in
-// network order; `add` is an atomic `lock +=` on 4- and 8-byte values; `get` loads the value at
-// the call.
+// network order; `add` is an atomic `lock +=` on 4- and 8-byte values; `get` loads an integer
+// value at the call, and gives a struct value as a place in the map (a reference, null on a miss);
+// struct keys and values are passed by address (structs.ts).
 import type * as A from "../ast.js";
-import { HELPER, MAP_TYPE } from "../../abi.js";
+import { HELPER, MAP_TYPE, isPerCpu } from "../../abi.js";
 import { MAPS } from "../catalog.js";
 import type { MapDef } from "../../object.js";
 import type { Reg, Val } from "../ir.js";
 import type { LowerCtx } from "./core.js";
 import { lowBits, narrowVal } from "./int.js";
-import type { Local, MapValPtr } from "./types.js";
+import { type Int, type Local, type MapValPtr, type PlaceVal, U64 } from "./types.js";
+import { addressOf, place } from "./structs.js";
 
 type MapResult = Val | Local | undefined;
 
@@ -30,11 +32,14 @@ export function lowerMapMethod(L: LowerCtx, m: A.MapDecl, method: string, e: A.C
   if (!def || !mt) return L.fail("internal: unknown map", e.span);
   const c: MapCall = { L, m, def, mt, e };
   switch (method) {
-    case "get":
-      return loadedValue(L, lookup(c, keyArg(c, 0)), mt.value);
+    case "get": {
+      const p = lookup(c, keyArg(c, 0));
+      if (mt.value.kind === "struct") return valueRef(c, p, mt.value);
+      return loadedValue(L, p, mt.value);
+    }
     case "has": {
       const p = lookup(c, keyArg(c, 0));
-      return asPtr ? { k: "mapval", ptr: p, type: mt.value } : L.boolFrom("ne", p, 0n);
+      return asPtr ? { k: "mapval", ptr: p, type: intOf(mt.value) } : L.boolFrom("ne", p, 0n);
     }
     case "set":
       return (set(c), undefined);
@@ -45,31 +50,43 @@ export function lowerMapMethod(L: LowerCtx, m: A.MapDecl, method: string, e: A.C
       return undefined;
     }
     case "add":
-      return (mapAdd(c, keyArg(c, 0), valArg(c, 1)), undefined);
+      return (mapAdd(c, keyArg(c, 0), valArg(c, 1) as Val), undefined);
     case "output":
       return (output(c), undefined);
   }
   return L.fail(`unsupported method '${method}' on ${MAPS[m.mapClass] ? m.mapClass : "map"}`, e.span);
 }
 
-// keys and values are stored with their type's size: the store keeps the low bits
-const keyArg = (c: MapCall, i: number): Val => lowBits(c.L, c.e.args[i]!, c.mt.key);
-const valArg = (c: MapCall, i: number): Val => lowBits(c.L, c.e.args[i]!, c.mt.value);
+type Arg = Val | PlaceVal;
+
+// integer keys and values are stored with their type's size (the store keeps the low bits); structs are places
+const arg = (c: MapCall, i: number, t: Int | A.StructType): Arg =>
+  t.kind === "struct" ? place(c.L, c.e.args[i]!) : lowBits(c.L, c.e.args[i]!, t);
+const keyArg = (c: MapCall, i: number): Arg => arg(c, i, c.mt.key);
+const valArg = (c: MapCall, i: number): Arg => arg(c, i, c.mt.value);
+const intOf = (t: Int | A.StructType): Int => (t.kind === "int" ? t : U64);
 
 /** The key in the statement's scratch (LPM trie: { prefixlen, data in network order }); its address. */
-function storeKey(c: MapCall, k: Val): Reg {
+function storeKey(c: MapCall, k: Arg): Reg {
   const { L, def, mt } = c;
+  if (typeof k === "object") return addressOf(L, k);
   const slot = L.scratch(def.keySize);
   if (def.type === MAP_TYPE.LPM_TRIE) {
-    L.storeInt(slot, BigInt(mt.key.bits), 4);
-    const net = L.swapVal(k, mt.key.bits);
-    L.storeInt(slot + 4, net, mt.key.bits / 8);
+    const bits = intOf(mt.key).bits;
+    L.storeInt(slot, BigInt(bits), 4);
+    const net = L.swapVal(k, bits);
+    L.storeInt(slot + 4, net, bits / 8);
   } else L.storeInt(slot, k, def.keySize);
   return L.frame(slot);
 }
 
+/** `M.get(k)` of a struct value: the value's place in the map (null on a miss). */
+function valueRef(c: MapCall, ptr: Reg, type: A.StructType): PlaceVal {
+  return { k: "place", type, base: ptr, off: 0, atomic: !isPerCpu(c.def.type), nullable: true };
+}
+
 /** bpf_map_lookup_elem: the value's address, or 0. */
-function lookup(c: MapCall, k: Val): Reg {
+function lookup(c: MapCall, k: Arg): Reg {
   const map = c.L.ldmap(c.m.name);
   const kp = storeKey(c, k);
   const r = c.L.reg();
@@ -78,13 +95,18 @@ function lookup(c: MapCall, k: Val): Reg {
 }
 
 /** bpf_map_update_elem(map, key, value, flags). */
-function update(c: MapCall, k: Val, v: Val, flags: bigint): void {
+function update(c: MapCall, k: Arg, v: Arg, flags: bigint): void {
   const { L, def } = c;
   const map = L.ldmap(c.m.name);
   const kp = storeKey(c, k);
-  const vs = L.scratch(def.valueSize);
-  L.storeInt(vs, v, def.valueSize);
-  L.emit({ op: "call", helper: HELPER.map_update_elem, args: [map, kp, L.frame(vs), flags], dst: L.reg() });
+  let vp: Reg;
+  if (typeof v === "object") vp = addressOf(L, v);
+  else {
+    const vs = L.scratch(def.valueSize);
+    L.storeInt(vs, v, def.valueSize);
+    vp = L.frame(vs);
+  }
+  L.emit({ op: "call", helper: HELPER.map_update_elem, args: [map, kp, vp, flags], dst: L.reg() });
 }
 
 function set(c: MapCall): void {
@@ -96,9 +118,9 @@ function set(c: MapCall): void {
 /** bpf_ringbuf_output of one value. */
 function output(c: MapCall): void {
   const L = c.L;
-  const v = valArg(c, 0);
-  const vs = L.scratch(c.def.valueSize || c.mt.value.bits / 8);
-  const size = c.mt.value.bits / 8;
+  const v = valArg(c, 0) as Val;
+  const size = intOf(c.mt.value).bits / 8;
+  const vs = L.scratch(c.def.valueSize || size);
   L.storeInt(vs, v, size);
   L.emit({
     op: "call",
@@ -131,7 +153,7 @@ function loadedValue(L: LowerCtx, ptr: Reg, type: A.IntType): MapValPtr {
 }
 
 /** `M.add(k, d)`: an atomic += on the value when the key is present; hash maps insert d when absent. */
-function mapAdd(c: MapCall, k: Val, delta: Val): void {
+function mapAdd(c: MapCall, k: Arg, delta: Val): void {
   const { L, def } = c;
   const p = lookup(c, k);
   const hit = L.newBlock(),

@@ -8,6 +8,7 @@ import type { ArithOp } from "../int-rule.js";
 import type { LowerCtx } from "./core.js";
 import { effect } from "./exprs.js";
 import { fieldAssign } from "./header.js";
+import { assignStructField, place } from "./structs.js";
 import { compareConst, compound, narrowTo } from "./int.js";
 import { intOf, type IntLocal, isCompare, isIntLike, U32 } from "./types.js";
 import { MAX_LOOP_TRIPS, MAX_UNROLLED_BODIES } from "../limits.js";
@@ -55,6 +56,10 @@ function varDecl(L: LowerCtx, s: A.VarDecl): void {
     L.facts.assigned(l, v);
     return;
   }
+  if (t?.kind === "struct" || t?.kind === "array") {
+    L.bind(s.binding, place(L, s.init));
+    return L.keepScratch(); // an object literal's slot lives as long as the variable
+  }
   if (s.mutable) L.fail(`'${s.name}' must be const: only integer variables can be reassigned`, s.span);
   L.bind(s.binding, L.object(s.init));
 }
@@ -62,6 +67,8 @@ function varDecl(L: LowerCtx, s: A.VarDecl): void {
 function assign(L: LowerCtx, s: A.Assign): void {
   const tgt = s.target;
   if (tgt.kind === "MemberExpr" && tgt.member?.kind === "headerField") return fieldAssign(L, s, tgt, tgt.member);
+  if (tgt.kind === "MemberExpr" && tgt.member?.kind === "structField")
+    return assignStructField(L, s, tgt.object, tgt.member.field);
   if (tgt.kind !== "Identifier") {
     L.fail("only local variables and header fields can be assigned (map writes use methods)", tgt.span);
   }

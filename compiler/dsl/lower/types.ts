@@ -1,5 +1,5 @@
 // What the lowering's modules share: takes nothing; produces the kinds of values a name or an
-// expression lowers to (integers, header views, map values, ctx), the per-object tables
+// expression lowers to (integers, header views, map values, struct places, ctx), the per-object tables
 // (LowerShared), the lowering's error, and the integer type an AST type is lowered as.
 import type * as A from "../ast.js";
 import { INT_TYPES } from "../catalog.js";
@@ -30,8 +30,18 @@ export interface MapValPtr {
   type: Int;
   val?: Reg;
 }
+/** A struct or array in memory at base + off: base r10 is a stack slot, else a map value pointer
+ * (null when `nullable` and the lookup failed); `atomic`: a shared map's value (op= is atomic). */
+export interface PlaceVal {
+  k: "place";
+  type: A.StructType | A.ArrayType;
+  base: Reg;
+  off: number;
+  atomic: boolean;
+  nullable?: boolean;
+}
 export type IntLocal = { k: "int"; reg: Reg; type: Int; mutable: boolean };
-export type Local = IntLocal | { k: "const"; v: Val; type: Int } | HeaderVal | MapValPtr | { k: "ctx" };
+export type Local = IntLocal | { k: "const"; v: Val; type: Int } | HeaderVal | MapValPtr | PlaceVal | { k: "ctx" };
 
 export class LowerError extends Error {
   constructor(readonly diag: Diagnostic) {

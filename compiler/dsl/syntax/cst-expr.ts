@@ -171,8 +171,8 @@ function toPrimary(cx: CstContext, n: C.PrimaryCstNode): A.Expr {
       return toNew(cx, c);
     case "arrayLiteral":
       return cx.unsupportedExpr("array-literal", c);
-    case "braced":
-      return cx.unsupportedExpr("object-literal", c);
+    case "objectLiteral":
+      return toObjectLiteral(cx, c);
     case "functionExpr":
       return cx.unsupportedExpr("function-expr", c);
     default:
@@ -258,9 +258,45 @@ export function toTypeRef(cx: CstContext, n: C.TypeRefCstNode): A.TypeRef {
 }
 
 function toTypeAtom(cx: CstContext, n: C.TypeAtomCstNode): A.TypeRef {
-  const t = tok(n.children.Identifier) ?? tok(n.children.Null) ?? tok(n.children.Void);
-  const name = (t?.image ?? "<invalid>") + "[]".repeat((n.children.LBracket ?? []).length);
-  return { kind: "TypeRef", name, args: toTypeArgs(cx, first(n.children.typeArgs)), nullable: false, span: cx.span(n) };
+  const t = tok(n.children.Identifier) ?? tok(n.children.Null) ?? tok(n.children.Void) ?? tok(n.children.NumberLiteral);
+  const obj = first(n.children.objectType);
+  const base = obj ? "{}" : (t?.image ?? "<invalid>");
+  const name = base + "[]".repeat((n.children.LBracket ?? []).length);
+  const args = toTypeArgs(cx, first(n.children.typeArgs));
+  const fields = obj && name === "{}" ? toFields(cx, obj) : undefined;
+  return { kind: "TypeRef", name, args, nullable: false, span: cx.span(n), ...(fields && { fields }) };
+}
+
+/** The members of `{ a: T; b?: U }`, in order. */
+export function toFields(cx: CstContext, n: C.ObjectTypeCstNode): A.FieldDecl[] {
+  const out: A.FieldDecl[] = [];
+  const names = new Set(n.children.IdentifierName ?? []);
+  for (const c of ordered(n)) {
+    if (isToken(c) && names.has(c)) {
+      out.push({ name: c.image, optional: false, typeAnn: badType(cx, c), span: cx.span(c) });
+    } else if (isToken(c) && c.tokenType === T.Question && out.length) out[out.length - 1]!.optional = true;
+    else if (!isToken(c) && c.name === "typeRef" && out.length) {
+      const f = out[out.length - 1]!;
+      f.typeAnn = toTypeRef(cx, c);
+      f.span = joinSpan(f.span, f.typeAnn.span);
+    }
+  }
+  return out;
+}
+
+/** `{ a: e, b }`: properties in order (`b` is `b: b`); a spread makes it unsupported. */
+function toObjectLiteral(cx: CstContext, n: C.ObjectLiteralCstNode): A.Expr {
+  const props: A.ObjectLiteral["props"] = [];
+  for (const p of all(n.children.property)) {
+    if (tok(p.children.Ellipsis)) return cx.unsupportedExpr("spread", p);
+    const nameTok = tok(p.children.IdentifierName);
+    if (!nameTok) continue;
+    const nameSpan = cx.span(nameTok);
+    const v = first(p.children.assignment);
+    const value: A.Expr = v ? toAssignment(cx, v) : { kind: "Identifier", name: nameTok.image, span: nameSpan };
+    props.push({ name: nameTok.image, nameSpan, value });
+  }
+  return { kind: "ObjectLiteral", props, span: cx.span(n) };
 }
 
 function badType(cx: CstContext, t: IToken): A.TypeRef {

@@ -8,7 +8,7 @@ import type * as A from "../ast.js";
 import type * as C from "./cst.js";
 import type { Span } from "../../span.js";
 import { all, first, isToken, ordered, tok, type CstContext } from "./cst-context.js";
-import { toAssignment, toExpression, toNew, toTypeRef, unquote } from "./cst-expr.js";
+import { toAssignment, toExpression, toFields, toNew, toTypeRef, unquote } from "./cst-expr.js";
 
 export function toProgram(cx: CstContext, n: C.ProgramCstNode): A.Program {
   const items = all(n.children.topLevel).flatMap((t) => toTopLevel(cx, t));
@@ -44,10 +44,20 @@ function toDeclaration(cx: CstContext, n: C.ExportDeclCstNode | C.StatementCstNo
   const cls = first(n.children.classDecl);
   if (cls) return [cx.unsupported("class", tok(cls.children.Class))];
   const other = first(n.children.otherDecl);
-  if (other) return [toOtherDecl(cx, other)];
+  if (other) return [toTypeDecl(cx, other, exported)];
   if (n.name === "statement" && tok(n.children.Semicolon)) return [];
   if (n.recoveredNode) return []; // a fragment left by error recovery: the syntax error says it all
   return [cx.unsupported("top-level-statement", n)];
+}
+
+/** A top-level interface or object type alias is a struct declaration. */
+function toTypeDecl(cx: CstContext, n: C.OtherDeclCstNode, exported: boolean): A.StructDecl | A.Unsupported {
+  const nameTok = tok(n.children.Identifier);
+  const body = first(n.children.objectType);
+  const alias = first(n.children.typeRef);
+  const fields = body ? toFields(cx, body) : alias && toTypeRef(cx, alias).fields;
+  if (!nameTok || !fields) return toOtherDecl(cx, n);
+  return { kind: "StructDecl", name: nameTok.image, nameSpan: cx.span(nameTok), exported, fields, span: cx.span(n) };
 }
 
 function toOtherDecl(cx: CstContext, n: C.OtherDeclCstNode): A.Unsupported {

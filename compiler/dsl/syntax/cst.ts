@@ -236,13 +236,30 @@ export interface OtherDeclCstNode extends CstNode {
 
 export type OtherDeclCstChildren = {
   Interface?: IToken[];
+  Identifier?: (IToken)[];
+  objectType?: ObjectTypeCstNode[];
   Enum?: IToken[];
-  Type?: IToken[];
-  Identifier?: IToken[];
   braced?: BracedCstNode[];
+  Type?: IToken[];
   Equals?: IToken[];
   typeRef?: TypeRefCstNode[];
   semi?: SemiCstNode[];
+};
+
+export interface ObjectTypeCstNode extends CstNode {
+  name: "objectType";
+  children: ObjectTypeCstChildren;
+}
+
+export type ObjectTypeCstChildren = {
+  LCurly?: IToken[];
+  IdentifierName?: IToken[];
+  Question?: IToken[];
+  Colon?: IToken[];
+  typeRef?: TypeRefCstNode[];
+  Semicolon?: IToken[];
+  Comma?: IToken[];
+  RCurly?: IToken[];
 };
 
 export interface ClassDeclCstNode extends CstNode {
@@ -447,7 +464,7 @@ export type PrimaryCstChildren = {
   parenOrArrow?: ParenOrArrowCstNode[];
   newExpr?: NewExprCstNode[];
   arrayLiteral?: ArrayLiteralCstNode[];
-  braced?: BracedCstNode[];
+  objectLiteral?: ObjectLiteralCstNode[];
   functionExpr?: FunctionExprCstNode[];
 };
 
@@ -539,6 +556,31 @@ export type ArrayLiteralCstChildren = {
   RBracket?: IToken[];
 };
 
+export interface ObjectLiteralCstNode extends CstNode {
+  name: "objectLiteral";
+  children: ObjectLiteralCstChildren;
+}
+
+export type ObjectLiteralCstChildren = {
+  LCurly?: IToken[];
+  property?: (PropertyCstNode)[];
+  Comma?: (IToken)[];
+  RCurly?: IToken[];
+};
+
+export interface PropertyCstNode extends CstNode {
+  name: "property";
+  children: PropertyCstChildren;
+}
+
+export type PropertyCstChildren = {
+  Ellipsis?: IToken[];
+  spread?: AssignmentCstNode[];
+  IdentifierName?: IToken[];
+  Colon?: IToken[];
+  assignment?: AssignmentCstNode[];
+};
+
 export interface TypeArgsCstNode extends CstNode {
   name: "typeArgs";
   children: TypeArgsCstChildren;
@@ -570,6 +612,8 @@ export type TypeAtomCstChildren = {
   Identifier?: IToken[];
   Null?: IToken[];
   Void?: IToken[];
+  NumberLiteral?: IToken[];
+  objectType?: ObjectTypeCstNode[];
   typeArgs?: TypeArgsCstNode[];
   LBracket?: IToken[];
   RBracket?: IToken[];

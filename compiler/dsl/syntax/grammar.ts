@@ -1,7 +1,7 @@
 // The DSL grammar: a pure Chevrotain CstParser (no embedded actions) over lexer.ts tokens,
 // producing a CST with error recovery. Built once per process, lazily (getParser()).
 // Binary operators are parsed flat (`unary (op unary)*`); cst-to-ast.ts applies precedence.
-// Unsupported TypeScript (class, while, arrow functions, object literals, ...) is parsed loosely
+// Unsupported TypeScript (class, while, arrow functions, enums, ...) is parsed loosely
 // so that the checker can point at it with a clear message instead of a syntax error.
 import type * as Chev from "chevrotain";
 import { chevrotain, onFirstUse, parserConfig } from "./chevrotain.js";
@@ -259,24 +259,46 @@ export class DslParser extends CstParser {
     });
   });
 
-  /** interface / enum / type alias: reported as unsupported. */
+  /** interface (a struct type) / type alias / enum (reported as unsupported, its body unparsed). */
   otherDecl = this.RULE("otherDecl", () => {
     this.OR([
-      { ALT: () => this.CONSUME(T.Interface) },
-      { ALT: () => this.CONSUME(T.Enum) },
-      { ALT: () => this.CONSUME(T.Type) },
-    ]);
-    this.CONSUME(T.Identifier);
-    this.OR2([
-      { ALT: () => this.SUBRULE(this.braced) },
       {
         ALT: () => {
+          this.CONSUME(T.Interface);
+          this.CONSUME(T.Identifier);
+          this.SUBRULE(this.objectType);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Enum);
+          this.CONSUME2(T.Identifier);
+          this.SUBRULE(this.braced);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Type);
+          this.CONSUME3(T.Identifier);
           this.CONSUME(T.Equals);
           this.SUBRULE(this.typeRef);
           this.SUBRULE(this.semi);
         },
       },
     ]);
+  });
+
+  /** `{ name: T; other?: U, ... }`: the members of an interface or object type. */
+  objectType = this.RULE("objectType", () => {
+    this.CONSUME(T.LCurly);
+    this.MANY(() => {
+      this.CONSUME(T.IdentifierName);
+      this.OPTION(() => this.CONSUME(T.Question));
+      this.CONSUME(T.Colon);
+      this.SUBRULE(this.typeRef);
+      this.OPTION2(() => this.OR([{ ALT: () => this.CONSUME(T.Semicolon) }, { ALT: () => this.CONSUME(T.Comma) }]));
+    });
+    this.CONSUME(T.RCurly);
   });
 
   classDecl = this.RULE("classDecl", () => {
@@ -462,7 +484,7 @@ export class DslParser extends CstParser {
       { ALT: () => this.SUBRULE(this.parenOrArrow) },
       { ALT: () => this.SUBRULE(this.newExpr) },
       { ALT: () => this.SUBRULE(this.arrayLiteral) },
-      { ALT: () => this.SUBRULE(this.braced) },
+      { ALT: () => this.SUBRULE(this.objectLiteral) },
       { ALT: () => this.SUBRULE(this.functionExpr) },
     ]);
   });
@@ -544,6 +566,43 @@ export class DslParser extends CstParser {
     this.CONSUME(T.RBracket);
   });
 
+  /** `{ a: e, b, ...rest }` (a trailing comma allowed). */
+  objectLiteral = this.RULE("objectLiteral", () => {
+    this.CONSUME(T.LCurly);
+    this.OPTION(() => {
+      this.SUBRULE(this.property);
+      this.MANY({
+        GATE: () => this.LA(2).tokenType !== T.RCurly,
+        DEF: () => {
+          this.CONSUME(T.Comma);
+          this.SUBRULE2(this.property);
+        },
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
+    this.CONSUME(T.RCurly);
+  });
+
+  property = this.RULE("property", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Ellipsis);
+          this.SUBRULE(this.assignment, { LABEL: "spread" });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.IdentifierName);
+          this.OPTION(() => {
+            this.CONSUME(T.Colon);
+            this.SUBRULE2(this.assignment);
+          });
+        },
+      },
+    ]);
+  });
+
   typeArgs = this.RULE("typeArgs", () => {
     this.CONSUME(T.Less);
     this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.typeRef) });
@@ -560,6 +619,8 @@ export class DslParser extends CstParser {
       { ALT: () => this.CONSUME(T.Identifier) },
       { ALT: () => this.CONSUME(T.Null) },
       { ALT: () => this.CONSUME(T.Void) },
+      { ALT: () => this.CONSUME(T.NumberLiteral) },
+      { ALT: () => this.SUBRULE(this.objectType) },
     ]);
     this.OPTION(() => this.SUBRULE(this.typeArgs));
     this.MANY(() => {
