@@ -30,7 +30,7 @@ function parseHexBytes(text: string, s: Slot, what: string): Buffer {
 }
 
 /** A number (decimal or 0x, optionally negative) or an IPv4 address as its host-order u32. */
-function parseInteger(t: string): bigint | undefined {
+export function parseInteger(t: string): bigint | undefined {
   const ip = parseIpv4(t);
   if (ip !== undefined) return BigInt(ip);
   if (/^-?(0x[0-9a-f]+|\d+)$/i.test(t)) return t.startsWith("-") ? -BigInt(t.slice(1)) : BigInt(t);

@@ -26,6 +26,7 @@ import { BpfMap, u32le } from "./map.js";
 import { VerifierError, verifierError } from "./verifier.js";
 import { isXdpSection, notXdpMessage } from "./sections.js";
 import { LoaderError } from "./errors.js";
+import { withGlobals, type GlobalValue } from "./globals.js";
 import { reusePinnedMap } from "./pin.js";
 
 export interface LoadOptions {
@@ -39,6 +40,8 @@ export interface LoadOptions {
   source?: string;
   /** A pin directory: maps already pinned there by name are reused when they match (loader/pin.ts). */
   pin?: string;
+  /** Global variables set before the maps are created (loader/globals.ts): name → value. */
+  set?: Readonly<Record<string, GlobalValue>>;
 }
 
 export interface ProgramHandle {
@@ -76,6 +79,7 @@ export function readModel(bytes: Uint8Array, source?: string): ObjectModel {
 }
 
 export function loadModel(model: ObjectModel, opts: LoadOptions = {}): LoadedObject {
+  if (opts.set) model = withGlobals(model, opts.set);
   const fds: number[] = [];
   const obj: LoadedObject = {
     model,

@@ -10,6 +10,7 @@ import type { LoadedObject } from "./object.js";
 import { BpfError } from "./sys/errors.js";
 import { VmMapError } from "./vm/maps.js";
 import { XdpVm } from "./vm/xdp.js";
+import type { GlobalValue } from "./globals.js";
 
 export interface EngineRun {
   retval: number;
@@ -44,6 +45,7 @@ export async function kernelEngine(
   bytes: Uint8Array,
   program: string | undefined,
   verbose: (n: string) => void,
+  set?: Record<string, GlobalValue>,
 ): Promise<TestEngine> {
   if (process.platform !== "linux") throw new KernelUnavailable(`BPF needs Linux (this is ${process.platform})`);
   let mods: [typeof import("./object.js"), typeof import("./test-run.js"), typeof import("./records.js")];
@@ -55,7 +57,7 @@ export async function kernelEngine(
   const [{ loadObject }, { testRun }, { RecordRings }] = mods;
   let obj: LoadedObject;
   try {
-    obj = loadObject(bytes, { verbose, source: file });
+    obj = loadObject(bytes, { verbose, source: file, set });
   } catch (e) {
     const err = e as { errno?: number; message: string };
     if (err.errno === EPERM)
@@ -81,8 +83,13 @@ export async function kernelEngine(
   }
 }
 
-export function vmEngine(file: string, bytes: Uint8Array, program: string | undefined): TestEngine {
-  const vm = XdpVm.fromElf(bytes, { program, source: file });
+export function vmEngine(
+  file: string,
+  bytes: Uint8Array,
+  program: string | undefined,
+  set?: Record<string, GlobalValue>,
+): TestEngine {
+  const vm = XdpVm.fromElf(bytes, { program, source: file, set });
   const maps = vm.model.maps.map(
     (def): EntryMap => ({
       name: def.name,

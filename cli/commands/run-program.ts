@@ -4,6 +4,8 @@
 import type { Io } from "../io.js";
 import { CliError } from "../errors.js";
 import { NOT_AN_ADDRESS, blockAddress, blocklistMap } from "../map-args.js";
+import { parseSets } from "../set-args.js";
+import type { GlobalValue } from "../../loader/globals.js";
 import { listenForStop, type Stop } from "../stop.js";
 import { parseCidr } from "../../loader/ip-addr.js";
 import { defaultProgramBytes, programBytes } from "../../loader/input.js";
@@ -26,6 +28,7 @@ export interface RunOpts {
   logLevel?: string;
   program?: string;
   verbose?: boolean;
+  set?: string[];
 }
 
 /**
@@ -69,7 +72,7 @@ async function session(
   };
   try {
     resolveIface(o.iface);
-    obj = loadObject(bytes, { verbose: note, source: path, pin: o.pin });
+    obj = loadObject(bytes, { verbose: note, source: path, pin: o.pin, set: opts.set });
     const prog = obj.program(o.program);
     fillBlocklist(obj, o.block ?? []);
     if (o.pin) pins = pinAll(obj, o.pin);
@@ -103,7 +106,7 @@ async function session(
   }
 }
 
-function validate(o: RunOpts, io: Io): { mode?: XdpMode; level: number } {
+function validate(o: RunOpts, io: Io): { mode?: XdpMode; level: number; set: Record<string, GlobalValue> } {
   if (o.mode && !["skb", "drv", "hw"].includes(o.mode))
     throw new CliError(`--mode '${o.mode}': expected skb, drv or hw`);
   for (const b of o.block ?? []) if (!parseCidr(b)) throw new CliError(`--block '${b}': ${NOT_AN_ADDRESS}`);
@@ -113,7 +116,7 @@ function validate(o: RunOpts, io: Io): { mode?: XdpMode; level: number } {
   } catch (e) {
     throw new CliError((o.logLevel ? "--log-level: " : "TSEBPF_LOG: ") + (e as Error).message);
   }
-  return { mode: o.mode as XdpMode | undefined, level };
+  return { mode: o.mode as XdpMode | undefined, level, set: parseSets(o.set ?? []) };
 }
 
 function fillBlocklist(obj: LoadedObject, blocks: string[]): void {

@@ -6,6 +6,8 @@ import type { Io } from "../io.js";
 import { CliError } from "../errors.js";
 import { readPackets } from "../packet-args.js";
 import { fillMaps } from "../map-args.js";
+import { parseSets } from "../set-args.js";
+import type { GlobalValue } from "../../loader/globals.js";
 import { programBytes } from "../../loader/input.js";
 import { LoaderError } from "../../loader/errors.js";
 import { kernelEngine, KernelUnavailable, vmEngine, type TestEngine } from "../../loader/test-engines.js";
@@ -28,6 +30,7 @@ export interface RunTestsOpts {
   json?: boolean;
   program?: string;
   vm?: boolean;
+  set?: string[];
 }
 
 export async function runTests(file: string, o: RunTestsOpts, io: Io): Promise<number> {
@@ -39,10 +42,11 @@ export async function runTests(file: string, o: RunTestsOpts, io: Io): Promise<n
         `packet ${i + 1} is ${p.length} byte(s); XDP test runs need at least ${ETH_HLEN} (an Ethernet header)`,
       );
   });
+  const set = parseSets(o.set ?? []);
   const bytes = await programBytes(file);
   let engine: TestEngine | undefined;
   try {
-    engine = await openEngine(file, bytes, o, io);
+    engine = await openEngine(file, bytes, { ...o, set }, io);
     fillMaps(engine.maps, engine.btf, o.map ?? []);
     const e = engine;
     const btf = objectBtf(e.btf);
@@ -92,14 +96,19 @@ export function parseRepeat(s: string): number {
 }
 
 /** The kernel unless --vm; the VM with one note when the kernel path is unavailable. */
-async function openEngine(file: string, bytes: Uint8Array, o: RunTestsOpts, io: Io): Promise<TestEngine> {
-  if (o.vm) return vmEngine(file, bytes, o.program);
+async function openEngine(
+  file: string,
+  bytes: Uint8Array,
+  o: Omit<RunTestsOpts, "set"> & { set: Record<string, GlobalValue> },
+  io: Io,
+): Promise<TestEngine> {
+  if (o.vm) return vmEngine(file, bytes, o.program, o.set);
   try {
-    return await kernelEngine(file, bytes, o.program, (n) => io.stderr(n + "\n"));
+    return await kernelEngine(file, bytes, o.program, (n) => io.stderr(n + "\n"), o.set);
   } catch (e) {
     if (!(e instanceof KernelUnavailable)) throw e;
     io.stderr(`note: ${e.message}; running in the in-process VM instead (as --vm does)\n`);
-    return vmEngine(file, bytes, o.program);
+    return vmEngine(file, bytes, o.program, o.set);
   }
 }
 

@@ -35,6 +35,11 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
       "--log-level <level>",
       "lowest log level to print: error, warn, info, debug, trace, off (default: $TSEBPF_LOG or info)",
     )
+    .option(
+      "--set <NAME=VALUE>",
+      "set a global variable before loading: a const volatile one in .rodata, or the initial value of a .data/.bss one; VALUE: a number, 0x…, an IPv4 address, true/false or hex:<bytes> (repeatable)",
+      collect,
+    )
     .option("--program <name>", "which program of the object to attach (default: the first)")
     .option("-v, --verbose", "print notes about what the loader does (BTF fallbacks, attach method)")
     .addHelpText(
@@ -48,6 +53,7 @@ Examples:
   sudo tsebpf run --iface eth0                          # the built-in hello program
   sudo tsebpf run programs/firewall.ts -i eth0 --block 198.51.100.3
   sudo tsebpf run out.o -i veth0 --mode skb --log-level debug
+  sudo tsebpf run programs/ratelimit.ts -i eth0 --set RATE=100 --set BURST=20
 If attaching fails with "invalid argument" in the default or drv mode, try --mode skb.`,
     )
     .action(async (file: string | undefined, o: RunOpts) => {

@@ -22,6 +22,11 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
       "--map <entries...>",
       "set map entries first: NAME key=value [key=value…]; keys/values are numbers, 0x…, IPv4 addresses (host-order u32), IPv6 addresses (16-byte slots), IPv4/IPv6 CIDRs for LPM tries, or hex:<bytes>; entries with a negative key go after -- (--map S -- -1=3)",
     )
+    .option(
+      "--set <NAME=VALUE>",
+      "set a global variable before loading: a const volatile one in .rodata, or the initial value of a .data/.bss one; VALUE: a number, 0x…, an IPv4 address, true/false or hex:<bytes> (repeatable)",
+      collect,
+    )
     .option("--program <name>", "which program of the object to run (default: the first)")
     .option(
       "--vm",
@@ -37,12 +42,17 @@ Examples:
   tsebpf test out.o --packet capture.pcap --repeat 100000
   tsebpf test programs/firewall.ts --map BLOCKLIST 198.51.100.3=1 --packet fixtures/packets/firewall.pcap
   tsebpf test signed.o --packet pkt.bin --map SIGNED -- -1=3 -2=4
+  tsebpf test fw.bpf.o --set drop_all=1 --set min_len=64 --packet pkt.bin
   tsebpf test programs/firewall.ts --vm --map BLOCKLIST 198.51.100.3=1 --packet fixtures/packets/firewall.pcap`,
     )
     .action(async (file: string, o: RunTestsOpts, cmd: Command) => {
       const { runTests } = await import("./run-tests.js");
       setExit(await runTests(file, { ...o, map: [...(o.map ?? []), ...trailingEntries(cmd.args.slice(1))] }, io));
     });
+}
+
+function collect(v: string, prev: string[] | undefined): string[] {
+  return [...(prev ?? []), v];
 }
 
 /** Operands after `--` are more `--map` entries (that is how a key starts with '-'); nothing else is. */

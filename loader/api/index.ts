@@ -8,6 +8,7 @@ export { loadPinned, PinnedMaps } from "./pinned.js";
 export { MapHandle, type PerCpuValues, type PerCpuBigints, type Big, type AnyKey, type AnyValue } from "./maps.js";
 export type { RecordsOptions } from "./records.js";
 export { LoaderError, type LoaderErrorCode } from "../errors.js";
+export type { GlobalValue } from "../globals.js";
 export { BpfError } from "../sys/errors.js";
 export { VerifierError } from "../verifier.js";
 export { ip } from "./ip.js";

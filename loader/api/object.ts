@@ -11,6 +11,7 @@ import { MapHandle, type AnyKey, type AnyValue } from "./maps.js";
 import { Program, type Link } from "./program.js";
 import { Logs } from "./logs.js";
 import { pumpObjectLogs } from "../log-pump.js";
+import type { GlobalValue } from "../globals.js";
 
 export interface LoadOptions {
   /**
@@ -21,6 +22,11 @@ export interface LoadOptions {
   pin?: string;
   /** Called with notes such as "the kernel rejected the object's BTF; loading without it". */
   verbose?: (note: string) => void;
+  /**
+   * Global variables set before loading: `const volatile` ones in .rodata (frozen
+   * after, so the verifier prunes what they turn off), .data/.bss ones get a new initial value. Integers (checked against the variable's BTF type) or exact bytes.
+   */
+  set?: Readonly<Record<string, GlobalValue>>;
 }
 
 /** Map handles by name when the program's declarations are not known: any key, any value. */
@@ -74,7 +80,7 @@ export class BpfObject<Maps = UntypedMaps> implements Disposable {
 export async function load(src: string | Uint8Array, opts: LoadOptions = {}): Promise<BpfObject> {
   const bytes = typeof src === "string" ? await programBytes(src) : src;
   const source = typeof src === "string" ? src : undefined;
-  const obj = loadObject(bytes, { verbose: opts.verbose, source, pin: opts.pin });
+  const obj = loadObject(bytes, { verbose: opts.verbose, source, pin: opts.pin, set: opts.set });
   try {
     if (opts.pin) pinAll(obj, opts.pin);
     return new BpfObject(obj);

@@ -16,6 +16,7 @@ import { Memory, VmFault, type Region } from "./memory.js";
 import { mulberry32 } from "./random.js";
 import { lo32, type Reg } from "./reg.js";
 import { isXdpSection, notXdpMessage } from "../sections.js";
+import { withGlobals, type GlobalValue } from "../globals.js";
 
 const ZERO_KEY = new Uint8Array(4);
 
@@ -37,6 +38,8 @@ export interface VmOptions {
   rxQueueIndex?: number;
   /** Instructions one run may execute before it is stopped (default 1,000,000). */
   insnLimit?: number;
+  /** Global variables set before the run (`--set`): name → value. */
+  set?: Readonly<Record<string, GlobalValue>>;
 }
 
 export interface ElfVmOptions extends VmOptions {
@@ -71,10 +74,10 @@ export class XdpVm {
   private readonly helpers: Map<number, HelperFn>;
   private readonly valueRegions = new WeakMap<Uint8Array, Region>();
 
-  constructor(
-    readonly model: ObjectModel,
-    opts: VmOptions = {},
-  ) {
+  readonly model: ObjectModel;
+
+  constructor(model: ObjectModel, opts: VmOptions = {}) {
+    this.model = model = opts.set ? withGlobals(model, opts.set) : model;
     const prog = chooseProgram(model, opts.program);
     this.program = prog.name;
     const cpus = opts.cpus ?? 1;
