@@ -4,7 +4,8 @@
 // name. Maps are pinned by name as libbpf does: a map already pinned there is reused when it
 // matches the declaration (reusePinnedMap, called while loading), so its contents survive a
 // restart; programs and the loader's own maps (a '.' or TSEBPF_ in the name) get a fresh pin.
-// Names that could leave DIR (`/`, `.`, `..`) are refused; a failure removes what this call created.
+// Names that could leave DIR (`/`, `.`, `..`) are refused; '.' becomes '_' in pin names (bpffs
+// refuses dots, libbpf does the same); a failure removes what this call created.
 import { existsSync, mkdirSync, rmdirSync, statSync, unlinkSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { MapDef } from "../compiler/object.js";
@@ -42,15 +43,19 @@ export function pinAll(obj: Pinnable, dir: string): Pins {
   };
   try {
     makeDirs(resolve(dir), created);
-    for (const p of obj.programs) pinOne(p.fd, join(dir, p.name), paths, "prog");
+    for (const p of obj.programs) pinOne(p.fd, join(dir, pinName(p.name)), paths, "prog");
     for (const m of obj.maps)
-      if (!m.reused) pinOne(m.fd, join(dir, m.name), paths, isReusable(m.def) ? undefined : "map");
+      if (!m.reused) pinOne(m.fd, join(dir, pinName(m.name)), paths, isReusable(m.def) ? undefined : "map");
     return pins;
   } catch (e) {
     pins.remove();
     throw e;
   }
 }
+
+/** The file name a program or map is pinned under: bpffs refuses '.' in names (EPERM), so it
+ * becomes '_' as libbpf's sanitize_pin_path does (map globals.rodata → pin globals_rodata). */
+export const pinName = (name: string): string => name.replace(/\./g, "_");
 
 /** A program or map name usable as a file name directly inside the pin directory. */
 export function checkPinName(name: string): void {

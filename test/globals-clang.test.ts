@@ -14,6 +14,7 @@ import { relocateCalls, relocateMaps } from "../compiler/link/relocate.js";
 import { PSEUDO } from "../compiler/abi.js";
 import { slotIndex } from "../compiler/isa/encode.js";
 import { loadObject } from "../loader/object.js";
+import { pinAll } from "../loader/pin.js";
 import { testRun } from "../loader/test-run.js";
 import { loadXdp } from "../loader/vm/testing.js";
 import { haveKernel, haveTools } from "./helpers/env.js";
@@ -167,6 +168,39 @@ describe.skipIf(!haveKernel || !haveTools("bpftool"))("global data: the same map
       }
     } finally {
       rmSync(pin, { force: true });
+    }
+  });
+});
+
+describe.skipIf(!haveKernel || !haveTools("bpftool"))("global data maps pinned", () => {
+  const pins = suiteBpffs();
+  it("pins them as libbpf does ('.' → '_': bpffs refuses dots), readable with bpftool after the runs", () => {
+    const obj = loadObject(readFileSync(G), { source: G });
+    const dir = join(pins(), "g");
+    try {
+      const fd = obj.program().fd;
+      testRun(fd, P53, { repeat: 3 });
+      const pinned = pinAll(obj, dir);
+      expect(pinned.paths.map((p) => p.slice(dir.length + 1))).toEqual([
+        "xdp_globals",
+        "globals_rodata",
+        "globals_data",
+        "globals_bss",
+        "_rodata_cst8",
+        "_rodata_str1_1",
+      ]);
+      const bss = JSON.parse(
+        execFileSync("bpftool", ["-j", "map", "dump", "pinned", join(dir, "globals_bss")], { encoding: "utf8" }),
+      );
+      expect(bss[0].formatted.value[".bss"]).toEqual([
+        { packets: 3 },
+        { last_class: 9 },
+        { last_letter: 97 },
+        { dropped: 3 },
+      ]);
+    } finally {
+      obj.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
