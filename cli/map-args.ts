@@ -3,12 +3,15 @@
 // (16 bytes in network order), IPv4 and IPv6 CIDRs for LPM tries, hex:<bytes> — range-checked against the slot's type (its BTF int type when the object has
 // BTF, else its size), and writes them (loader/map-codec.ts names a full map).
 import type { ParsedBtf } from "../compiler/elf/btf.js";
+import { MAP_TYPE, REDIRECT_MAP_VALUE } from "../compiler/abi.js";
 import {
+  ifindexByName,
   intBytes,
   isArray,
   isLpm,
   lpmKey,
   objectBtf,
+  redirectValue,
   setEntry,
   slotOf,
   slotRange,
@@ -90,6 +93,8 @@ export function encodeKey(text: string, map: EntryMap, btf?: ParsedBtf): Buffer 
       `--map ${map.name}: the map has no keys (type ${map.def.type}, e.g. a ring buffer); it cannot be filled`,
     );
   if (isLpm(map)) return encodeLpmKey(text, map);
+  const ifindex = map.def.type === MAP_TYPE.DEVMAP_HASH ? ifindexByName(text.trim()) : undefined;
+  if (ifindex !== undefined) return intBytes(BigInt(ifindex), 4); // a devmap hash keyed by interface
   if (text.includes("/"))
     throw new CliError(
       `--map ${map.name}: key '${text}': a CIDR range needs an LPM trie map; ${map.name} takes single keys`,
@@ -100,6 +105,30 @@ export function encodeKey(text: string, map: EntryMap, btf?: ParsedBtf): Buffer 
       `--map ${map.name}: key '${text}' is out of range: the array has ${map.def.maxEntries} entries (keys 0..${map.def.maxEntries - 1})`,
     );
   return key;
+}
+
+/** A value: a redirect map's (an interface for devmaps, a queue size for cpumaps), else a slot's. */
+function encodeValue(text: string, map: EntryMap, btf: ParsedBtf | undefined, key: string): Buffer {
+  const type = map.def.type;
+  if (!REDIRECT_MAP_VALUE[type] || map.def.valueSize < 4)
+    return encodeSlot(text, slotOf(map, "value", btf), map, ` for key '${key}'`);
+  const what = `--map ${map.name}: value '${text}' for key '${key}'`;
+  if (type === MAP_TYPE.XSKMAP)
+    throw new CliError(`${what}: an xskmap holds AF_XDP sockets, which a program opens; it cannot be filled here`);
+  if (type === MAP_TYPE.CPUMAP)
+    return redirectValue(map, Number(encodeSlot(text, QSIZE, map, ` for key '${key}'`).readUInt32LE(0)));
+  return redirectValue(map, ifindexOf(text, what));
+}
+
+const QSIZE: Slot = { what: "value", size: 4, int: { name: "u32 (queue size)", signed: false, bool: false } };
+
+/** An interface given by ifindex or by name. */
+function ifindexOf(text: string, what: string): number {
+  const t = text.trim();
+  if (/^\d+$/.test(t) && Number(t) > 0 && Number(t) <= 0xffffffff) return Number(t);
+  const i = ifindexByName(t);
+  if (i === undefined) throw new CliError(`${what}: no interface of that name or ifindex (see \`ip link\`)`);
+  return i;
 }
 
 /**
@@ -122,7 +151,7 @@ export function fillMaps(maps: EntryMap[], btfRaw: Uint8Array | undefined, token
     if (!map) throw new CliError(`--map '${t}': name the map first (--map NAME key=value)`);
     const k = t.slice(0, eq);
     const key = encodeKey(k, map, btf);
-    const value = encodeSlot(t.slice(eq + 1) || "1", slotOf(map, "value", btf), map, ` for key '${k}'`);
+    const value = encodeValue(t.slice(eq + 1) || "1", map, btf, k);
     setEntry(map, key, value, k);
   }
 }

@@ -18,6 +18,7 @@ export const MAP_TYPE = {
   DEVMAP: 14,
   CPUMAP: 16,
   XSKMAP: 17,
+  DEVMAP_HASH: 25,
   RINGBUF: 27,
 } as const;
 export type MapType = (typeof MAP_TYPE)[keyof typeof MAP_TYPE];
@@ -32,6 +33,34 @@ export function mapTypeName(type: number): string | undefined {
   const e = Object.entries(MAP_TYPE).find(([, v]) => v === type);
   return e?.[0].toLowerCase();
 }
+
+/** The map types the kernel creates without BTF key/value types (their map_check_btf refuses
+ * them; libbpf leaves them out too): redirect maps, prog arrays, perf event arrays. */
+export function mapTakesBtf(type: number): boolean {
+  const none: number[] = [
+    MAP_TYPE.PROG_ARRAY,
+    MAP_TYPE.PERF_EVENT_ARRAY,
+    MAP_TYPE.DEVMAP,
+    MAP_TYPE.DEVMAP_HASH,
+    MAP_TYPE.CPUMAP,
+    MAP_TYPE.XSKMAP,
+  ];
+  return !none.includes(type);
+}
+
+/** Values of the redirect maps (uapi/linux/bpf.h), 4-byte fields in order: struct bpf_devmap_val
+ * { u32 ifindex; union { int fd; u32 id; } bpf_prog; }, struct bpf_cpumap_val { u32 qsize; … },
+ * and an xskmap's AF_XDP socket fd. A program fd of 0 attaches no program to the entry. */
+export const REDIRECT_MAP_VALUE: Record<number, { name: string; fields: string[] }> = {
+  [MAP_TYPE.DEVMAP]: { name: "bpf_devmap_val", fields: ["ifindex", "bpf_prog_fd"] },
+  [MAP_TYPE.DEVMAP_HASH]: { name: "bpf_devmap_val", fields: ["ifindex", "bpf_prog_fd"] },
+  [MAP_TYPE.CPUMAP]: { name: "bpf_cpumap_val", fields: ["qsize", "bpf_prog_fd"] },
+  [MAP_TYPE.XSKMAP]: { name: "xsk_fd", fields: ["fd"] },
+};
+
+/** bpf_redirect_map flags: the low two bits are the action on a failed lookup; devmaps also take
+ * BPF_F_BROADCAST and BPF_F_EXCLUDE_INGRESS. Other bits make the helper return XDP_ABORTED. */
+export const REDIRECT_FLAG = { ACTION_MASK: 3, BROADCAST: 8, EXCLUDE_INGRESS: 16 } as const;
 
 /** BPF_F_* map creation flags. */
 export const MAP_FLAG = { NO_PREALLOC: 1, RDONLY_PROG: 0x80, MMAPABLE: 0x400 } as const;

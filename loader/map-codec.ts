@@ -2,6 +2,7 @@
 // has BTF, the key/value types) and produces what a slot holds (size, int type, range), LPM trie
 // keys from IPv4 and IPv6 CIDRs (ip-addr.ts parses them), and writes that name a full map. Used by the library API and the CLI's --map.
 import type { LoadedMap, MapDef } from "../compiler/object.js";
+import { readFileSync } from "node:fs";
 import { MAP_TYPE } from "../compiler/abi.js";
 import { parseBtf, resolveType, type ParsedBtf } from "../compiler/elf/btf.js";
 import { BpfError } from "./sys/errors.js";
@@ -84,6 +85,23 @@ export function lpmKey(map: EntryMap, c: Cidr): Buffer {
   key.writeUInt32LE(c.prefix, 0);
   key.set(c.bytes, 4);
   return key;
+}
+
+/** An interface's ifindex by name (/sys/class/net, no native code: the VM's `--map` uses it too). */
+export function ifindexByName(name: string): number | undefined {
+  try {
+    const v = Number(readFileSync(`/sys/class/net/${name}/ifindex`, "utf8").trim());
+    return Number.isInteger(v) && v > 0 ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A redirect map's value (REDIRECT_MAP_VALUE): its first field (ifindex, queue size), no program. */
+export function redirectValue(map: EntryMap, first: number): Buffer {
+  const b = Buffer.alloc(map.def.valueSize);
+  b.writeUInt32LE(first >>> 0, 0);
+  return b;
 }
 
 export function isLpm(map: EntryMap): boolean {

@@ -13,6 +13,7 @@ import type {
   ProgramReloc,
 } from "../compiler/object.js";
 import { readBpfObject } from "../compiler/elf/read-object.js";
+import { mapTakesBtf } from "../compiler/abi.js";
 import { objectName } from "../compiler/elf/read-globals.js";
 import { ElfFormatError } from "../compiler/elf/bytes.js";
 import { encodeInsns } from "../compiler/isa/encode.js";
@@ -158,7 +159,8 @@ function createMap(def: LoadedMap, btfFd: number, opts: LoadOptions): BpfMap {
     flags: def.flags,
     name: def.name,
   };
-  const withBtf = btfFd >= 0 && def.btfKeyTypeId !== undefined && def.btfValueTypeId !== undefined;
+  const withBtf =
+    btfFd >= 0 && mapTakesBtf(def.type) && def.btfKeyTypeId !== undefined && def.btfValueTypeId !== undefined;
   let fd = withBtf
     ? mapCreateRaw({ ...base, btfFd, btfKeyTypeId: def.btfKeyTypeId, btfValueTypeId: def.btfValueTypeId })
     : -1;

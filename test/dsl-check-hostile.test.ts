@@ -276,16 +276,35 @@ describe("compiler messages", () => {
     ).toEqual(["t.ts:5:3: error TSB9012: 'switch' is not supported yet; use 'if'/'else'."]);
   });
 
-  it("DevMap is not supported yet (one message, not an empty method list)", () => {
-    const text = `import { XdpContext, XdpAction, DevMap, u32 } from "tsebpf";
-export const D = new DevMap<u32, u32>(4);
+  it("StackTrace is not supported yet (one message, not an empty method list)", () => {
+    const text = `import { XdpContext, XdpAction, StackTrace, u32 } from "tsebpf";
+export const D = new StackTrace<u32, u32>(4);
 export function xdp_t(ctx: XdpContext): XdpAction {
-  D.redirect(1);
+  D.get(1);
   return XdpAction.Pass;
 }
 `;
+    expect(errors(text)[0]).toMatch(
+      /^t\.ts:1:33: error TSB9013: StackTrace is not supported yet; the map classes are /,
+    );
+    expect(errors(text)).toHaveLength(1);
+  });
+
+  it("redirect maps: no type arguments, no methods, and redirectMap takes only them", () => {
+    const text = `import { XdpContext, XdpAction, DevMap, HashMap, redirectMap, u32 } from "tsebpf";
+export const D = new DevMap<u32, u32>(4);
+export const H = new HashMap<u32, u32>(4);
+export function xdp_t(ctx: XdpContext): XdpAction {
+  D.redirect(1);
+  if (ctx.length > 100) return redirectMap(H, 0, XdpAction.Pass);
+  return redirectMap(D, 0, ctx);
+}
+`;
     expect(errors(text)).toEqual([
-      "t.ts:1:33: error TSB9013: DevMap is not supported yet; the map classes are HashMap, LruHashMap, PerCpuHashMap, ArrayMap, PerCpuArray, LpmTrie, RingBuf.",
+      "t.ts:2:14: error TSB9013: DevMap takes no type arguments (u32 keys, the kernel's values): new DevMap(64).",
+      "t.ts:5:5: error TS2339: Property 'redirect' does not exist on type 'DevMap'. DevMap has no methods; pass it to redirectMap().",
+      "t.ts:6:44: error TS2322: The map argument of 'redirectMap' must be a DevMap, DevMapHash, CpuMap, XskMap declared at top level.",
+      "t.ts:7:28: error TS2322: Argument of type 'XdpContext' is not assignable to parameter of type 'XdpAction | u64' (in a call to 'redirectMap').",
     ]);
   });
 

@@ -310,6 +310,43 @@ export declare class RingBuf<T extends number> {
   output(value: T): void;
 }
 
+/** BPF_MAP_TYPE_DEVMAP: interfaces by index (u32 keys below maxEntries; each value a struct
+ * bpf_devmap_val { ifindex, bpf_prog_fd }), filled from user space; a target of redirectMap. */
+export declare class DevMap {
+  #private; // nominal: load<typeof Module>() tells the map kinds apart
+  constructor(maxEntries: number);
+}
+
+/** BPF_MAP_TYPE_DEVMAP_HASH: interfaces by any u32 key (often the ifindex); a target of redirectMap. */
+export declare class DevMapHash {
+  #private; // nominal: load<typeof Module>() tells the map kinds apart
+  constructor(maxEntries: number);
+}
+
+/** BPF_MAP_TYPE_CPUMAP: CPUs by index (each value a struct bpf_cpumap_val { qsize, bpf_prog_fd }). */
+export declare class CpuMap {
+  #private; // nominal: load<typeof Module>() tells the map kinds apart
+  constructor(maxEntries: number);
+}
+
+/** BPF_MAP_TYPE_XSKMAP: AF_XDP sockets by receive queue index; a target of redirectMap. */
+export declare class XskMap {
+  #private; // nominal: load<typeof Module>() tells the map kinds apart
+  constructor(maxEntries: number);
+}
+
+/** bpf_redirect_map flag (devmaps): send the packet to every interface of the map. */
+export declare const BPF_F_BROADCAST: u64;
+/** bpf_redirect_map flag (devmaps, with BPF_F_BROADCAST): leave out the interface it came in on. */
+export declare const BPF_F_EXCLUDE_INGRESS: u64;
+
+/**
+ * bpf_redirect_map: redirect the packet to the entry `key` of a DevMap, DevMapHash, CpuMap or
+ * XskMap; returns XdpAction.Redirect, or — when the map has no entry for key — the action given in
+ * the flags' low two bits (e.g. XdpAction.Pass). Return the result from the program.
+ */
+export declare function redirectMap(map: DevMap | DevMapHash | CpuMap | XskMap, key: u32, flags: XdpAction | u64): XdpAction;
+
 // ---- helpers
 
 /** Monotonic time in nanoseconds (bpf_ktime_get_ns). */

@@ -157,6 +157,7 @@ export type CallTarget =
   | { kind: "helper"; name: "ktimeNs" | "cpuId" | "redirect" | string } // catalog helper (see catalog HELPERS)
   | { kind: "log"; level: 1 | 2 | 3 | 4 | 5; pieces: string[]; args: LogArg[] } // pieces.length === args.length + 1
   | { kind: "format"; format: "ipv4" | "hex" | "mac" } // only inside a log template
+  | { kind: "mapFunction"; name: string; map: MapDecl } // redirectMap(M, …), tailCall(ctx, M, …): catalog MAP_FUNCTIONS
   | { kind: "mapMethod"; map: MapDecl; method: "get" | "set" | "delete" | "has" | "add" | "output" | string }
   | { kind: "ctxMethod"; method: "header" | "adjustHead" | "adjustTail" | string; header?: string };
 

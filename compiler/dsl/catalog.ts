@@ -2,7 +2,7 @@
 // and sizes), constants, XdpAction, map classes and their methods, helpers, log levels and formats.
 // Read by the checker, the back end (lower/lower.ts) and the d.ts consistency test. Plain data.
 import type { IntName, IntType } from "./ast.js";
-import { HELPER, MAP_FLAG, MAP_TYPE, XDP_ACTION } from "../abi.js";
+import { HELPER, MAP_FLAG, MAP_TYPE, REDIRECT_FLAG, XDP_ACTION } from "../abi.js";
 
 export const MODULE_NAME = "tsebpf";
 
@@ -154,6 +154,8 @@ export const CONSTANTS: Record<string, { value: bigint; type: IntName }> = table
   IPPROTO_TCP: { value: 6n, type: "u8" },
   IPPROTO_UDP: { value: 17n, type: "u8" },
   IPPROTO_ICMPV6: { value: 58n, type: "u8" },
+  BPF_F_BROADCAST: { value: BigInt(REDIRECT_FLAG.BROADCAST), type: "u64" },
+  BPF_F_EXCLUDE_INGRESS: { value: BigInt(REDIRECT_FLAG.EXCLUDE_INGRESS), type: "u64" },
 });
 
 /** XdpAction members (enum XdpAction in the d.ts; values are the kernel's XDP_* codes). */
@@ -192,8 +194,8 @@ const OUTPUT: MapMethod = {
 
 export interface MapClass {
   type: number; // BPF_MAP_TYPE_*
-  /** Number of generic type arguments: 2 (<K, V>) or 1 (RingBuf<T>). */
-  typeArgs: 1 | 2;
+  /** Number of generic type arguments: 2 (<K, V>), 1 (RingBuf<T>) or 0 (redirect maps: u32 keys, ABI values). */
+  typeArgs: 0 | 1 | 2;
   flags: number;
   methods: Record<string, MapMethod>;
   doc: string;
@@ -254,20 +256,53 @@ export const MAPS: Record<string, MapClass> = table({
     methods: table({ output: OUTPUT }),
     doc: "BPF_MAP_TYPE_RINGBUF",
   },
+  DevMap: {
+    type: MAP_TYPE.DEVMAP,
+    typeArgs: 0,
+    flags: 0,
+    methods: table({}),
+    doc: "BPF_MAP_TYPE_DEVMAP: interfaces by index (struct bpf_devmap_val), for redirectMap",
+  },
+  DevMapHash: {
+    type: MAP_TYPE.DEVMAP_HASH,
+    typeArgs: 0,
+    flags: 0,
+    methods: table({}),
+    doc: "BPF_MAP_TYPE_DEVMAP_HASH: interfaces by any u32 key (e.g. the ifindex), for redirectMap",
+  },
+  CpuMap: {
+    type: MAP_TYPE.CPUMAP,
+    typeArgs: 0,
+    flags: 0,
+    methods: table({}),
+    doc: "BPF_MAP_TYPE_CPUMAP: CPUs by index (struct bpf_cpumap_val: queue size), for redirectMap",
+  },
+  XskMap: {
+    type: MAP_TYPE.XSKMAP,
+    typeArgs: 0,
+    flags: 0,
+    methods: table({}),
+    doc: "BPF_MAP_TYPE_XSKMAP: AF_XDP sockets by rx queue index, for redirectMap",
+  },
+});
+
+/** Functions that take a map (redirect maps, prog arrays) as an argument: its accepted classes,
+ * the other parameters (ctx, integers, or flags: an integer or an XdpAction) and the helper. */
+export const MAP_FUNCTIONS: Record<
+  string,
+  { maps: string[]; params: ("map" | "ctx" | "flags" | IntName)[]; returns: ValueKind; bpfHelper: number; doc: string }
+> = table({
+  redirectMap: {
+    maps: ["DevMap", "DevMapHash", "CpuMap", "XskMap"],
+    params: ["map", "u32", "flags"],
+    returns: "action",
+    bpfHelper: HELPER.redirect_map,
+    doc: "bpf_redirect_map: XdpAction.Redirect, or the flags' low two bits (an XdpAction) when key has no entry",
+  },
 });
 
 /** Kernel map types a user may reach for that the DSL does not support yet (a clear message). */
-export const UNSUPPORTED_MAPS = new Set([
-  "DevMap",
-  "DevMapHash",
-  "CpuMap",
-  "XskMap",
-  "ProgArray",
-  "StackTrace",
-  "Queue",
-  "Stack",
-  "BloomFilter",
-]);
+export const UNSUPPORTED_MAPS = new Set(["ProgArray", "StackTrace", "Queue", "Stack", "BloomFilter"]);
 
 export type ValueKind = IntName | "bool" | "void" | "action";
 
@@ -394,6 +429,7 @@ export function exportedNames(): string[] {
     ...Object.keys(CONSTANTS),
     ...Object.keys(MAPS),
     ...Object.keys(HELPERS),
+    ...Object.keys(MAP_FUNCTIONS),
     ...Object.keys(LOG_LEVELS),
     ...Object.keys(FORMATS),
   ];

@@ -3,9 +3,9 @@
 // Results are what the kernel returns, -errno included. Helpers missing here are refused by the
 // compiler with their id and name.
 import { TailCall, type HelperFn, type Machine, type Step } from "./compile.js";
-import { EINVAL, ProgArrayMap, type AnyMap, type VmMap } from "./maps.js";
+import { EINVAL, ProgArrayMap, RedirectMap, type AnyMap, type VmMap } from "./maps.js";
 import { VmFault, type Memory, type Region } from "./memory.js";
-import { helperNameOf } from "../../compiler/abi.js";
+import { helperNameOf, MAP_TYPE, REDIRECT_FLAG, XDP_ACTION } from "../../compiler/abi.js";
 import { big, canon, lo32, type Reg } from "./reg.js";
 
 export function helperName(id: number): string {
@@ -27,7 +27,13 @@ export interface HelperState {
   clock: { ns: bigint };
   random(): number;
   cpu: number;
+  /** Where the last bpf_redirect/bpf_redirect_map of this run sent the packet. */
+  redirect: VmRedirect | undefined;
 }
+
+/** A redirect target: an ifindex (bpf_redirect), or a map entry (bpf_redirect_map; broadcast:
+ * every entry of a devmap). The verdict is XDP_REDIRECT only if the program returns it. */
+export type VmRedirect = { ifindex: number } | { map: string; key: number; broadcast?: boolean };
 
 const MAX_TAIL_CALLS = 33,
   XDP_FRAME = 40,
@@ -78,6 +84,8 @@ export function xdpHelpers(s: HelperState): Map<number, HelperFn> {
     [8, (x) => ret(x, s.cpu)],
     [12, (x, i) => tailCall(s, x, i)],
     [28, (x, i) => ret(x, csumDiff(s, x, i))],
+    [23, (x) => ret(x, redirect(s, lo32(x.r[1]), big(x.r[2])))],
+    [51, (x, i) => ret(x, redirectMap(s, x, i))],
     [44, (x) => ret(x, adjustHead(s, s32(x.r[2])))],
     [54, (x) => ret(x, adjustMeta(s, s32(x.r[2])))],
     [65, (x) => ret(x, adjustTail(s, s32(x.r[2])))],
@@ -103,6 +111,33 @@ function tailCall(s: HelperState, x: Machine, insn: number): void {
   if (name === undefined || s.tailCalls >= MAX_TAIL_CALLS) return;
   s.tailCalls++;
   throw new TailCall(s.programSteps(name));
+}
+
+/** bpf_redirect(ifindex, flags): XDP_REDIRECT, or XDP_ABORTED for any flag. */
+function redirect(s: HelperState, ifindex: number, flags: bigint): number {
+  if (flags) return XDP_ACTION.ABORTED;
+  s.redirect = { ifindex };
+  return XDP_ACTION.REDIRECT;
+}
+
+/** bpf_redirect_map(map, key, flags) as __bpf_xdp_redirect_map: flags beyond the action bits (and,
+ * for devmaps, BPF_F_BROADCAST/EXCLUDE_INGRESS) abort; a key without entry returns the action bits. */
+function redirectMap(s: HelperState, x: Machine, insn: number): number {
+  const m = s.mapOf(s.mem.regionOf(x.r[1]));
+  if (!(m instanceof RedirectMap)) throw new VmFault("bpf_redirect_map: r1 is not a pointer to a redirect map", insn);
+  const key = lo32(x.r[2]),
+    flags = big(x.r[3]);
+  const devmap = m.def.type === MAP_TYPE.DEVMAP || m.def.type === MAP_TYPE.DEVMAP_HASH;
+  const allowed = BigInt(
+    REDIRECT_FLAG.ACTION_MASK | (devmap ? REDIRECT_FLAG.BROADCAST | REDIRECT_FLAG.EXCLUDE_INGRESS : 0),
+  );
+  if (flags & ~allowed) return XDP_ACTION.ABORTED;
+  const broadcast = devmap && (flags & BigInt(REDIRECT_FLAG.BROADCAST)) !== 0n;
+  const k = new Uint8Array(4);
+  new DataView(k.buffer).setUint32(0, key, true);
+  if (!broadcast && !m.lookup(k, s.cpu)) return Number(flags & BigInt(REDIRECT_FLAG.ACTION_MASK));
+  s.redirect = broadcast ? { map: m.def.name, key, broadcast } : { map: m.def.name, key };
+  return XDP_ACTION.REDIRECT;
 }
 
 /** 32-bit one's complement addition (the kernel's csum_add). */

@@ -1,7 +1,7 @@
 // The VM's maps: takes a MapDef and a CPU count, produces storage with the kernel's update/delete
-// semantics (flags, -errno results) for hash, LRU hash, array, per-CPU hash/array, LPM trie, ring buffers
-// and prog arrays. Values are Uint8Arrays that programs get pointers into. Other map types are
-// refused by name.
+// semantics (flags, -errno results) for hash, LRU hash, array, per-CPU hash/array, LPM trie, ring
+// buffers, prog arrays and the redirect maps (devmap, devmap hash, cpumap, xskmap). Values are
+// Uint8Arrays that programs get pointers into. Other map types are refused by name.
 import type { MapDef } from "../../compiler/object.js";
 import { MAP_TYPE, mapTypeName } from "../../compiler/abi.js";
 
@@ -208,6 +208,20 @@ class LpmTrieMap implements VmMap {
   }
 }
 
+/**
+ * The redirect maps (devmap, devmap hash, cpumap, xskmap): entries set from user space; keys of
+ * the indexed ones (all but the devmap hash) are below max_entries (else -E2BIG, as the kernel).
+ * The VM keeps the values as given (an ifindex, a queue size; no device or socket behind them).
+ */
+export class RedirectMap extends HashMap {
+  override update(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number {
+    const indexed = this.def.type !== MAP_TYPE.DEVMAP_HASH;
+    if (indexed && new DataView(key.buffer, key.byteOffset, 4).getUint32(0, true) >= this.def.maxEntries) return E2BIG;
+    if (indexed && !this.items.has(keyString(key)) && flags === BPF_EXIST) return ENOENT;
+    return super.update(key, value, indexed && flags === BPF_EXIST ? 0 : flags, cpu);
+  }
+}
+
 /** BPF_MAP_TYPE_RINGBUF: records written by the program, read after the run with drain(). */
 export class RingMap {
   private records: Uint8Array[] = [];
@@ -271,6 +285,11 @@ export function createMap(def: MapDef, cpus: number): AnyMap {
       return new RingMap(def);
     case MAP_TYPE.PROG_ARRAY:
       return new ProgArrayMap(def);
+    case MAP_TYPE.DEVMAP:
+    case MAP_TYPE.DEVMAP_HASH:
+    case MAP_TYPE.CPUMAP:
+    case MAP_TYPE.XSKMAP:
+      return new RedirectMap(def, 1);
   }
   const name = MAP_TYPE_NAMES[def.type] ?? `type ${def.type}`;
   throw new VmMapError(`map ${def.name}: ${name} maps are not supported by the VM yet`);

@@ -10,7 +10,8 @@ import { PSEUDO } from "../../compiler/abi.js";
 import { encodeInsns } from "../../compiler/isa/encode.js";
 import { RelocError, relocateCalls, relocateMaps } from "../../compiler/link/relocate.js";
 import { compile, MAX_FRAMES, TailCall, VmCompileError, type HelperFn, type Machine, type Step } from "./compile.js";
-import { helperName, xdpHelpers, type HelperState } from "./helpers.js";
+import { helperName, xdpHelpers, type HelperState, type VmRedirect } from "./helpers.js";
+import { XDP_ACTION } from "../../compiler/abi.js";
 import { createMap, ProgArrayMap, type AnyMap, type VmMap } from "./maps.js";
 import { Memory, VmFault, type Region } from "./memory.js";
 import { mulberry32 } from "./random.js";
@@ -54,6 +55,8 @@ export interface VmResult {
   packet: Uint8Array;
   /** Instructions executed. */
   insns: number;
+  /** Where the program's last bpf_redirect/bpf_redirect_map sent the packet (verdict XDP_REDIRECT). */
+  redirect?: VmRedirect;
 }
 
 export class XdpVm {
@@ -100,6 +103,7 @@ export class XdpVm {
       mapOf: (r) => (r ? this.mapRegions.get(r) : undefined),
       programSteps: (name) => this.programSteps(name),
       tailCalls: 0,
+      redirect: undefined,
       valuePtr: (m, v) => this.mem.ptr(this.valueRegion(m, v), 0),
     };
     this.ctx = this.mem.add("xdp_md", new Uint8Array(24), {
@@ -135,8 +139,13 @@ export class XdpVm {
     m.r[1] = this.mem.ptr(this.ctx, 0);
     m.r[10] = this.mem.ptr(m.stacks[0], STACK);
     s.tailCalls = 0;
+    s.redirect = undefined;
     const insns = execute(this.steps, m, this.limit);
-    return { verdict: lo32(m.r[0]), packet: p.bytes.slice(s.data, p.hi), insns };
+    const verdict = lo32(m.r[0]),
+      out = p.bytes.slice(s.data, p.hi);
+    return verdict === XDP_ACTION.REDIRECT && s.redirect
+      ? { verdict, packet: out, insns, redirect: s.redirect }
+      : { verdict, packet: out, insns };
   }
 
   /** The key/value map `name` (throws for unknown names and ring buffers). */

@@ -3,7 +3,17 @@
 // their arguments and resolves each CallExpr's callee; records call sites for the call graph.
 import type * as A from "../ast.js";
 import type { IntName } from "../ast.js";
-import { CTX_METHODS, FORMATS, HEADERS, HELPERS, INT_TYPES, LOG_LEVELS, MAPS, type ValueKind } from "../catalog.js";
+import {
+  CTX_METHODS,
+  FORMATS,
+  HEADERS,
+  HELPERS,
+  INT_TYPES,
+  LOG_LEVELS,
+  MAP_FUNCTIONS,
+  MAPS,
+  type ValueKind,
+} from "../catalog.js";
 import { ACTION, BOOL, ERROR, STRING, VOID, assignable, isError, isInt, typeName } from "./types.js";
 import { type CheckCtx, cv, fail, lookup, nonNull, outOfRange, report, unknownName } from "./context.js";
 import { checkExpr, checkValue } from "./expr.js";
@@ -36,6 +46,8 @@ export function checkCall(cx: CheckCtx, e: A.CallExpr): A.Type {
       );
       return valueType(h.returns);
     }
+    const mf = MAP_FUNCTIONS[b.name];
+    if (mf) return mapFunctionCall(cx, e, b.name, mf);
     const level = LOG_LEVELS[b.name];
     if (level) return logCall(cx, e, level);
     if (FORMATS[b.name]) {
@@ -89,6 +101,47 @@ function checkArgs(cx: CheckCtx, e: A.CallExpr, params: A.Type[], what: string):
   });
 }
 
+/** redirectMap(map, key, flags), tailCall(ctx, map, index): the map argument must name a map of
+ * one of the function's classes; flags take an integer or an XdpAction. */
+function mapFunctionCall(cx: CheckCtx, e: A.CallExpr, name: string, f: (typeof MAP_FUNCTIONS)[string]): A.Type {
+  if (e.args.length !== f.params.length) {
+    checkArgsLoosely(cx, e);
+    return fail(cx, "argCount", `Expected ${f.params.length} arguments, but got ${e.args.length}.`, e);
+  }
+  let map: A.MapDecl | undefined;
+  f.params.forEach((p, i) => {
+    const a = e.args[i]!;
+    if (p === "map") map = mapArg(cx, a, name, f.maps);
+    else if (p === "ctx" || p === "flags") {
+      const t = checkValue(cx, a);
+      const ok = isError(t) || (p === "ctx" ? t.kind === "ctx" : isInt(t) || t.kind === "action");
+      if (!ok)
+        report(
+          cx,
+          "notAssignable",
+          `Argument of type '${typeName(t)}' is not assignable to parameter of type '${p === "ctx" ? "XdpContext" : "XdpAction | u64"}' (in a call to '${name}').`,
+          a.span,
+        );
+    } else checkArgs(cx, { ...e, args: [a] }, [INT_TYPES[p]], name);
+  });
+  if (map) e.callee = { kind: "mapFunction", name, map };
+  return valueType(f.returns);
+}
+
+function mapArg(cx: CheckCtx, a: A.Expr, fn: string, classes: string[]): A.MapDecl | undefined {
+  const t = checkExpr(cx, a);
+  const b = a.kind === "Identifier" ? a.binding : undefined;
+  if (isError(t)) return undefined;
+  if (t.kind === "map" && b?.kind === "map" && classes.includes(t.mapKind)) return b.decl;
+  report(
+    cx,
+    "notAssignable",
+    `The map argument of '${fn}' must be a ${classes.join(", ")} declared at top level.`,
+    a.span,
+  );
+  return undefined;
+}
+
 function checkArgsLoosely(cx: CheckCtx, e: A.CallExpr): void {
   for (const a of e.args) checkExpr(cx, a);
 }
@@ -120,12 +173,13 @@ function mapCall(cx: CheckCtx, e: A.CallExpr, m: A.MemberExpr, t: A.MapType, dec
     checkArgsLoosely(cx, e);
     if (!MAPS[t.mapKind]) return ERROR; // the map's class was reported at its declaration
     const known = Object.keys(MAPS[t.mapKind]?.methods ?? {}).join(", ");
-    return fail(
-      cx,
-      "propertyMissing",
-      `Property '${m.property}' does not exist on type '${typeName(t)}'. Map methods: ${known}.`,
-      { span: m.propertySpan },
-    );
+    const fns = Object.entries(MAP_FUNCTIONS).filter(([, f]) => f.maps.includes(t.mapKind));
+    const hint = known
+      ? `Map methods: ${known}.`
+      : `${t.mapKind} has no methods; pass it to ${fns.map(([n]) => `${n}()`).join(", ")}.`;
+    return fail(cx, "propertyMissing", `Property '${m.property}' does not exist on type '${typeName(t)}'. ${hint}`, {
+      span: m.propertySpan,
+    });
   }
   e.callee = { kind: "mapMethod", map: decl, method: m.property };
   const params = method.params.map((p) => (p === "key" ? t.key : p === "value" ? t.value : INT_TYPES[p]));

@@ -146,7 +146,9 @@ function mapDecl(cx: CheckCtx, m: A.MapDecl): void {
       report(
         cx,
         "mapDecl",
-        `${cat} takes ${cls.typeArgs} type argument${cls.typeArgs === 1 ? "" : "s"}, e.g. new ${cat}<${cls.typeArgs === 1 ? "u64" : "u32, u64"}>(1024).`,
+        cls.typeArgs === 0
+          ? `${cat} takes no type arguments (u32 keys, the kernel's values): new ${cat}(64).`
+          : `${cat} takes ${cls.typeArgs} type argument${cls.typeArgs === 1 ? "" : "s"}, e.g. new ${cat}<${cls.typeArgs === 1 ? "u64" : "u32, u64"}>(1024).`,
         m.span,
       );
     args.forEach((a, i) => {

@@ -27,6 +27,7 @@ export function typeName(t: Type): string {
     case "header":
       return t.header;
     case "map":
+      if (MAPS[t.mapKind]?.typeArgs === 0) return t.mapKind;
       return MAPS[t.mapKind]?.typeArgs === 1
         ? `${t.mapKind}<${t.value.name}>`
         : `${t.mapKind}<${t.key.name}, ${t.value.name}>`;

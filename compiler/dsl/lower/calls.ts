@@ -11,6 +11,7 @@ import { csumDiff, inlineCsum } from "./csum.js";
 import { ctxMethod } from "./ctx.js";
 import { narrowTo, narrowVal } from "./int.js";
 import { lowerLog } from "./logs.js";
+import { lowerMapFunction } from "./map-fns.js";
 import { lowerMapMethod } from "./maps.js";
 import { intOf, isIntLike, type IntLocal, type Local, U32 } from "./types.js";
 
@@ -30,6 +31,8 @@ export function call(L: LowerCtx, e: A.CallExpr): Val | Local | undefined {
       return helper(L, c.name, e);
     case "mapMethod":
       return lowerMapMethod(L, c.map, c.method, e);
+    case "mapFunction":
+      return lowerMapFunction(L, c.name, c.map, e);
     case "ctxMethod":
       return ctxMethod(L, c.method, e);
   }
