@@ -84,22 +84,22 @@ describe.skipIf(!haveKernel)(`examples/firewall-daemon ${kernelSkipReason}`, () 
         const [t, a] = l.split(" ");
         return a === src && Number(t) >= from && Number(t) < to;
       }).length;
-    await sleep(1000);
-    const t0 = Date.now();
-    expect(SOURCES.every((s) => arrivals(s, t0 - 800, t0) > 5)).toBe(true);
+    const since = Date.now();
+    for (const t0 = Date.now(); !SOURCES.every((s) => arrivals(s, since, Date.now()) >= 5); await sleep(20))
+      if (Date.now() - t0 > 15000) throw new Error(`not every source arrives: ${rx.out.lines.slice(-5).join(", ")}`);
 
     writeFileSync(list, "198.51.100.9\n198.51.100.2\n");
     const edited = Date.now();
     await sleep(2000);
     expect(arrivals("198.51.100.2", edited + 1000, edited + 2000)).toBe(0);
-    expect(arrivals("198.51.100.1", edited + 1000, edited + 2000)).toBeGreaterThan(5);
-    expect(arrivals("198.51.100.3", edited + 1000, edited + 2000)).toBeGreaterThan(5);
+    expect(arrivals("198.51.100.1", edited + 1000, edited + 2000)).toBeGreaterThan(2);
+    expect(arrivals("198.51.100.3", edited + 1000, edited + 2000)).toBeGreaterThan(2);
     await daemon.waitFor(/drops: 198\.51\.100\.2=\d+$/);
 
     writeFileSync(list, "198.51.100.9\n");
     const cleared = Date.now();
-    await sleep(1500);
-    expect(arrivals("198.51.100.2", cleared + 1000, cleared + 1500)).toBeGreaterThan(2);
+    await sleep(2000);
+    expect(arrivals("198.51.100.2", cleared + 1000, cleared + 2000)).toBeGreaterThan(2);
 
     daemon.c.kill("SIGTERM");
     const code = await new Promise((r) => daemon.c.once("exit", r));
