@@ -87,6 +87,30 @@ describe("global data maps, offline", () => {
   });
 });
 
+describe.skipIf(!haveTools("clang-19"))("global data in assembly (clang -S)", () => {
+  const at = suiteDir("tsebpf-globals-asm-");
+  it("assembles .bss zeros as llvm-mc does; the object has the same data maps and verdicts", async () => {
+    const inc = `-I/usr/include/${execFileSync("uname", ["-m"], { encoding: "utf8" }).trim()}-linux-gnu`;
+    execFileSync("clang-19", [inc, "-O2", "-target", "bpf", "-S", "fixtures/c/globals.c", "-o", at("globals.s")]);
+    const r = await cli("build", at("globals.s"), "-o", at("globals.o"));
+    expect([r.code, r.err]).toEqual([0, ""]);
+    const shape = (b: Uint8Array) =>
+      readBpfObject(b, { name: "globals" }).maps.map((m) => [m.name, m.valueSize, hex(m.global!.init)]);
+    expect(shape(readFileSync(at("globals.o")))).toEqual(shape(readFileSync("fixtures/c/globals.clang19.o")));
+    const t = loadXdp(at("globals.o"));
+    expect([P53, P80].map((p) => t.run(p).verdict)).toEqual(["XDP_DROP", "XDP_PASS"]);
+  });
+
+  it("refuses a non-zero initializer in .bss with llvm-mc's words", async () => {
+    writeFileSync(at("nz.s"), '\t.section\t.bss,"aw",@nobits\nx:\n\t.quad\t0, 1\n');
+    const r = await cli("build", at("nz.s"), "-o", at("nz.o"));
+    expect([r.code, r.err.split("\n")[0]]).toEqual([
+      1,
+      `${at("nz.s")}:3:11: error ASM004: SHT_NOBITS section '.bss' cannot have non-zero initializers`,
+    ]);
+  });
+});
+
 describe("global data in the VM", () => {
   it("runs with .rodata, .data and .bss as map values; counters are readable after the runs", () => {
     const t = loadXdp(G);

@@ -245,7 +245,7 @@ function alignDirective(st: AsmState, d: Token, ops: Token[][], p2: boolean): vo
 }
 
 function dataDirective(st: AsmState, d: Token, ops: Token[][], size: 1 | 2 | 4 | 8): void {
-  if (st.cur.type === NOBITS) return st.err(ASM.directive, `${d.text} is not allowed in a nobits section`, d);
+  if (st.cur.type === NOBITS) return nobitsData(st, ops, size);
   for (const op of ops) {
     const terms = expr(st, op);
     if (!terms) return;
@@ -279,6 +279,17 @@ function dataDirective(st: AsmState, d: Token, ops: Token[][], size: 1 | 2 | 4 |
       addend: constant,
       span: st.span(op[0]),
     });
+  }
+}
+
+/** Data in a nobits section (.bss, as `clang -S` writes it): zeros only, as llvm-mc accepts. */
+function nobitsData(st: AsmState, ops: Token[][], size: number): void {
+  for (const op of ops) {
+    const terms = expr(st, op);
+    if (!terms) return;
+    if (terms.some((t) => t.sym !== undefined || t.dot || (t.value ?? 0n) !== 0n))
+      return st.err(ASM.directive, `SHT_NOBITS section '${st.cur.name}' cannot have non-zero initializers`, op[0]);
+    st.cur.nobitsSize += size;
   }
 }
 
