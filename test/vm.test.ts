@@ -1,6 +1,7 @@
 // The in-process VM without a kernel: faults name the instruction and region, BPF-to-BPF calls
 // get their own frames, the xdp_md context and packet helpers behave as test-run's, maps follow
 // the kernel's update/delete rules, and the VM never imports the koffi loader (import graph).
+import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { assembleToObject } from "../compiler/asm/index.js";
@@ -199,10 +200,11 @@ describe("VM maps", () => {
     expect(a.delete(k(1))).toBe(-22);
     const ring = createMap({ name: "R", type: 27, keySize: 0, valueSize: 0, maxEntries: 64, flags: 0 }, 1);
     if (!("output" in ring)) throw new Error("not a ring");
+    // 32 + 32 bytes would fill the 64-byte ring: the kernel keeps it below full (test/ringbuf-output.test.ts)
     expect([ring.output(new Uint8Array(20)), ring.output(new Uint8Array(20)), ring.output(new Uint8Array(1))]).toEqual([
-      0, 0, -28,
+      0, -28, 0,
     ]);
-    expect(ring.drain().map((r) => r.length)).toEqual([20, 20]);
+    expect(ring.drain().map((r) => r.length)).toEqual([20, 1]);
     expect(ring.output(new Uint8Array(1))).toBe(0);
     expect(() => createMap({ name: "P", type: 4, keySize: 4, valueSize: 4, maxEntries: 2, flags: 0 }, 1)).toThrow(
       "map P: perf_event_array maps are not supported by the VM yet",
@@ -264,8 +266,8 @@ describe("VM stays free of the kernel loader", () => {
     const seen = importGraph(
       ["cli/commands/run-tests.ts"],
       (file, spec) =>
-        expect(spec, `${file} imports ${spec}`).not.toMatch(
-          /koffi|sys\/(libc|bpf)|(^\.|loader)\/(object|test-run)\.js$/,
+        expect(spec.startsWith(".") ? join(file, "..", spec) : spec, `${file} imports ${spec}`).not.toMatch(
+          /koffi|sys\/(libc|bpf)|loader\/(object|test-run)\.js$/,
         ),
       true,
     );

@@ -306,8 +306,8 @@ export declare class LpmTrie<K extends number, V extends number> {
 export declare class RingBuf<T extends number> {
   #private; // nominal: load<typeof Module>() tells the map kinds apart
   constructor(sizeBytes: number);
-  /** Copy value into the ring buffer. */
-  output(value: T): void;
+  /** Copy a record into the ring buffer: false when it has no room (the record is lost; count it). */
+  output(value: T): boolean;
 }
 
 /** BPF_MAP_TYPE_DEVMAP: interfaces by index (u32 keys below maxEntries; each value a struct

@@ -188,8 +188,8 @@ const ADD: MapMethod = {
 };
 const OUTPUT: MapMethod = {
   params: ["value"],
-  returns: "void",
-  doc: "copy value into the ring buffer (bpf_ringbuf_output)",
+  returns: "bool",
+  doc: "copy a record into the ring buffer (bpf_ringbuf_output); false when it has no room (the record is lost)",
 };
 
 export interface MapClass {

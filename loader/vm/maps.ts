@@ -228,10 +228,12 @@ export class RingMap {
   private used = 0;
   constructor(readonly def: MapDef) {}
 
-  /** bpf_ringbuf_output: 0, or -ENOSPC when the ring has no room (the record is dropped). */
+  /** bpf_ringbuf_output: 0, or -ENOSPC when the ring has no room (the record is dropped). As in
+   * the kernel (__bpf_ringbuf_reserve), the records and their 8-byte headers fill at most size - 1
+   * bytes: a ring is never completely full. */
   output(data: Uint8Array): number {
     const len = (data.length + 8 + 7) & ~7;
-    if (this.used + len > this.def.maxEntries) return ENOSPC;
+    if (this.used + len >= this.def.maxEntries) return ENOSPC;
     this.used += len;
     this.records.push(data.slice());
     return 0;

@@ -52,7 +52,7 @@ export function lowerMapMethod(L: LowerCtx, m: A.MapDecl, method: string, e: A.C
     case "add":
       return (mapAdd(c, keyArg(c, 0), valArg(c, 1) as Val), undefined);
     case "output":
-      return (output(c), undefined);
+      return L.boolFrom("eq", output(c), 0n);
   }
   return L.fail(`unsupported method '${method}' on ${MAPS[m.mapClass] ? m.mapClass : "map"}`, e.span);
 }
@@ -115,19 +115,21 @@ function set(c: MapCall): void {
   update(c, k, v, 0n);
 }
 
-/** bpf_ringbuf_output of one value. */
-function output(c: MapCall): void {
+/** bpf_ringbuf_output of one value: its result (0, or a negative errno when the ring is full). */
+function output(c: MapCall): Reg {
   const L = c.L;
   const v = valArg(c, 0) as Val;
   const size = intOf(c.mt.value).bits / 8;
   const vs = L.scratch(c.def.valueSize || size);
   L.storeInt(vs, v, size);
+  const res = L.reg();
   L.emit({
     op: "call",
     helper: HELPER.ringbuf_output,
     args: [L.ldmap(c.m.name), L.frame(vs), BigInt(size), 0n],
-    dst: L.reg(),
+    dst: res,
   });
+  return res;
 }
 
 /** The value a map value pointer points to (the one read at the call, for `get`). */
