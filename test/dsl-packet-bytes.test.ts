@@ -126,6 +126,27 @@ describe("packet loads and stores at any offset: VM and reference interpreter", 
   });
 });
 
+describe("`ctx.loadU16(off) ?? v`", () => {
+  it("evaluates v only when the bytes run past the end (here a helper that counts its calls)", () => {
+    const src = `import { XdpContext, XdpAction, ArrayMap, u32, u64 } from "tsebpf";
+export const MISSES = new ArrayMap<u32, u64>(1);
+function miss(): u16 {
+  MISSES.add(0, 1);
+  return 7;
+}
+export function xdp_or(ctx: XdpContext): XdpAction {
+  const a = ctx.loadU16(20) ?? miss();
+  const b = ctx.loadU16(ctx.length - 1) ?? miss();
+  return a === 7 && b === 7 ? XdpAction.Drop : XdpAction.Pass;
+}
+`.replace("ArrayMap, u32", "ArrayMap, u16, u32");
+    const vm = XdpVm.fromElf(compileDsl(src, "t.ts"));
+    const verdicts = [16, 21, 22, 40].map((n) => vm.run(new Uint8Array(n)).verdict);
+    expect(verdicts).toEqual([1, 1, 2, 2]); // 16 and 21 bytes: offset 20 is past the end
+    expect(Buffer.from(vm.map("MISSES").lookup(new Uint8Array(4), 0)!).readBigUInt64LE(0)).toBe(6n);
+  });
+});
+
 describe.skipIf(!haveKernel)("packet loads and stores at any offset in the kernel", () => {
   it.each([
     ["loads", LOADS],

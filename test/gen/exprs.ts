@@ -243,7 +243,8 @@ export class ExprGen {
     if (!loads.length) return undefined;
     const [name, a] = this.pick(loads);
     const ty = `u${a.size * 8}` as IntName;
-    return { code: `(ctx.${name}(${this.packetOffset(d)}) ?? ${this.literal(ty)})`, type: ty };
+    const dflt = d > 0 && this.chance(0.3) ? this.nonLiteral(ty, d - 1).code : this.literal(ty);
+    return { code: `(ctx.${name}(${this.packetOffset(d)}) ?? ${dflt})`, type: ty };
   }
 
   /** A packet offset: constant, masked, or counted back from the end (sometimes past it). */

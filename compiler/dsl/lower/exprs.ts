@@ -11,6 +11,7 @@ import { ctxField, ctxLength } from "./ctx.js";
 import { readField } from "./header.js";
 import { binaryValue, narrowTo, unaryValue } from "./int.js";
 import { loadMapVal } from "./maps.js";
+import { loadOr } from "./packet-bytes.js";
 import { place, readStructField } from "./structs.js";
 import { exprInt, isCompare, type Local } from "./types.js";
 
@@ -130,8 +131,10 @@ function simple(x: A.Expr): boolean {
   return x.constValue !== undefined || x.kind === "IntLiteral" || x.kind === "BoolLiteral";
 }
 
-/** `m.get(k) ?? v`: the map value when the lookup found one, else v. */
+/** `m.get(k) ?? v`: the map value when the lookup found one, else v (a packet load: packet-bytes.ts). */
 function nullish(L: LowerCtx, e: A.LogicalExpr): Val {
+  const direct = e.left.kind === "CallExpr" ? loadOr(L, e.left, () => L.value(e.right)) : undefined;
+  if (direct !== undefined) return direct;
   const l = L.object(e.left);
   if (l.k !== "mapval") return L.fail("'??' needs a map value on its left", e.left.span);
   return diamond(

@@ -32,6 +32,26 @@ function load(L: LowerCtx, a: PacketAccess, e: A.CallExpr): MapValPtr {
   return { k: "mapval", ptr: ok, type, val };
 }
 
+/** `ctx.loadU16(off) ?? v`: the value read, or v (lowered only when the bytes run past the end). */
+export function loadOr(L: LowerCtx, e: A.CallExpr, orElse: () => Val): Val | undefined {
+  const a = e.callee?.kind === "ctxMethod" ? PACKET_ACCESS[e.callee.method] : undefined;
+  if (!a || a.store) return undefined;
+  const d = L.reg();
+  const view = byteView(L, a, e);
+  const hit = L.newBlock(),
+    miss = L.newBlock(),
+    join = L.newBlock();
+  headerNullTest(L, view, miss, hit, e.span);
+  L.start(hit);
+  L.emit({ op: "mov", dst: d, src: ordered(L, a, L.load(view.base, view.off, a.size)) });
+  L.jump(join);
+  L.start(miss);
+  L.emit({ op: "mov", dst: d, src: orElse() });
+  L.jump(join);
+  L.start(join);
+  return d;
+}
+
 function store(L: LowerCtx, a: PacketAccess, e: A.CallExpr): Val {
   const done = L.reg();
   L.emit({ op: "mov", dst: done, src: 0n });
