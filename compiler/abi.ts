@@ -107,6 +107,9 @@ export const XDP_ACTION = { ABORTED: 0, DROP: 1, PASS: 2, TX: 3, REDIRECT: 4 } a
 /** BPF_PROG_TYPE_* and BPF_* attach types the loader uses. */
 export const PROG_TYPE = { XDP: 6 } as const;
 export const ATTACH_TYPE = { XDP: 37 } as const;
+/** BPF_F_* program load flags: XDP_HAS_FRAGS lets an XDP program see multi-buffer packets
+ * (libbpf sets it for section `xdp.frags`). */
+export const PROG_FLAG = { XDP_HAS_FRAGS: 1 << 5 } as const;
 
 /** The pseudo sources of ld_imm64 and call are the ISA's (RFC 9669 defines them; compiler/isa imports
  * nothing above it), given here with the rest of the vocabulary. */

@@ -13,7 +13,7 @@ import type {
   ProgramReloc,
 } from "../compiler/object.js";
 import { readBpfObject } from "../compiler/elf/read-object.js";
-import { mapTakesBtf } from "../compiler/abi.js";
+import { mapTakesBtf, PROG_FLAG } from "../compiler/abi.js";
 import { objectName } from "../compiler/elf/read-globals.js";
 import { ElfFormatError } from "../compiler/elf/bytes.js";
 import { encodeInsns } from "../compiler/isa/encode.js";
@@ -25,7 +25,7 @@ import { BpfError, hintFor } from "./sys/errors.js";
 import { closeFd } from "./sys/libc.js";
 import { BpfMap, u32le } from "./map.js";
 import { VerifierError, verifierError } from "./verifier.js";
-import { isXdpSection, notXdpMessage } from "./sections.js";
+import { isFragsSection, isXdpSection, notXdpMessage } from "./sections.js";
 import { LoaderError } from "./errors.js";
 import { withGlobals, type GlobalValue } from "./globals.js";
 import { reusePinnedMap } from "./pin.js";
@@ -261,7 +261,9 @@ function loadProgram(p: LoadedProgram, model: ObjectModel, obj: LoadedObject, op
   const poisoned = linked.btfExt?.coreRelo ? applyCoreRelocations(insns, linked, localBtf(model)) : [];
   const btf =
     obj.btfFd >= 0 ? { btfFd: obj.btfFd, funcInfo: packFuncInfo(linked), lineInfo: packLineInfo(linked) } : {};
-  const base = { type: opts.progType ?? PROG_TYPE_XDP, insns, license: model.license || "GPL", name: p.name };
+  const type = opts.progType ?? PROG_TYPE_XDP;
+  const progFlags = type === PROG_TYPE_XDP && isFragsSection(p.section) ? PROG_FLAG.XDP_HAS_FRAGS : 0;
+  const base = { type, insns, license: model.license || "GPL", name: p.name, progFlags };
   const attempt = (extra: object, log?: Buffer) =>
     progLoadRaw({ ...base, ...extra, ...(log ? { logBuf: log, logLevel: 1 } : {}) });
   const expected = base.type === PROG_TYPE_XDP ? { expectedAttachType: ATTACH_TYPE_XDP } : {};

@@ -1,11 +1,17 @@
 // Which ELF sections hold XDP programs (libbpf's section table: `xdp`, `xdp.frags`, and their
-// `/…` forms such as the DSL's `xdp/<name>`), and the message for a program that is not XDP.
+// `/…` forms such as the DSL's `xdp/<name>`; `xdp.frags` ones load with BPF_F_XDP_HAS_FRAGS), and
+// the message for a program that is not XDP.
 import type { LoadedProgram } from "../compiler/object.js";
 
 const XDP_SECTION = /^xdp(\.frags)?(\/.*)?$/;
 
 export function isXdpSection(section: string): boolean {
   return XDP_SECTION.test(section);
+}
+
+/** `xdp.frags` and `xdp.frags/…`: programs loaded with BPF_F_XDP_HAS_FRAGS (multi-buffer packets). */
+export function isFragsSection(section: string): boolean {
+  return /^xdp\.frags(\/.*)?$/.test(section);
 }
 
 export function notXdpMessage(p: Pick<LoadedProgram, "name" | "section">): string {

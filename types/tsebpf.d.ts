@@ -88,6 +88,13 @@ export declare class XdpContext {
   storeU64le(offset: u32, value: u64): boolean;
 }
 
+/**
+ * The context of a program that accepts multi-buffer packets (jumbo frames, GRO): declared as
+ * `ctx: XdpFragsContext`, the program goes to section `xdp.frags` and loads with
+ * BPF_F_XDP_HAS_FRAGS. Header views reach the first buffer only; ctx.length counts every buffer.
+ */
+export type XdpFragsContext = XdpContext;
+
 // ---- packet headers: fields are read and written in host byte order; offsets are on the wire.
 
 /** Ethernet II header (14 bytes). */

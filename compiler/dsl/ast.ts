@@ -99,6 +99,8 @@ export interface ArrayType {
 }
 export interface CtxType {
   kind: "ctx";
+  /** XdpFragsContext: the program is loaded for multi-buffer packets (section xdp.frags). */
+  frags?: boolean;
 }
 /** XdpAction: an enum of u32 values (Aborted 0, Drop 1, Pass 2, Tx 3, Redirect 4). */
 export interface ActionType {

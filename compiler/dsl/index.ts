@@ -77,7 +77,9 @@ function compile(text: string, file: string, opts: BuildOptions): CompileResult 
     }
     ir.set(prog.name, r.func);
     const { insns, labels } = r.code;
-    const section = opts.sectionStyle === "libbpf" ? "xdp" : `xdp/${prog.name}`;
+    const ctx = prog.params[0]?.type;
+    const kind = ctx?.kind === "ctx" && ctx.frags ? "xdp.frags" : "xdp";
+    const section = opts.sectionStyle === "libbpf" ? kind : `${kind}/${prog.name}`;
     programs.push({ section, func: { name: prog.name, insns, labels, global: true } });
   }
   if (hasErrors(diagnostics)) return { diagnostics };

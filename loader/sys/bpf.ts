@@ -190,6 +190,8 @@ export interface ProgLoadAttr {
   license: string;
   name?: string;
   expectedAttachType?: number;
+  /** BPF_F_* load flags (prog_flags), e.g. PROG_FLAG.XDP_HAS_FRAGS. */
+  progFlags?: number;
   logLevel?: number;
   logBuf?: Buffer;
   btfFd?: number;
@@ -211,6 +213,7 @@ export function progLoadRaw(a: ProgLoadAttr): number {
     b.writeUInt32LE(a.logBuf.length, 28);
     b.writeBigUInt64LE(addr(a.logBuf), 32);
   }
+  b.writeUInt32LE(a.progFlags ?? 0, 44);
   if (a.name) Buffer.from(a.name.replace(/[^A-Za-z0-9_.]/g, "_").slice(0, 15)).copy(b, 48);
   b.writeUInt32LE(a.expectedAttachType ?? 0, 68);
   if (a.btfFd !== undefined && a.btfFd >= 0) {

@@ -137,6 +137,7 @@ export function isCatalogName(name: string): boolean {
   return (
     isIntName(name) ||
     name === "XdpContext" ||
+    name === "XdpFragsContext" ||
     name === "XdpAction" ||
     Object.hasOwn(HEADERS, name) ||
     Object.hasOwn(CONSTANTS, name) ||

@@ -36,7 +36,7 @@ export function typeName(t: Type): string {
     case "array":
       return `FixedArray<${typeName(t.elem)}, ${t.length}>`;
     case "ctx":
-      return "XdpContext";
+      return t.frags ? "XdpFragsContext" : "XdpContext";
     case "action":
       return "XdpAction";
     case "nullable":
@@ -148,6 +148,7 @@ function resolveBase(ref: TypeRef, ...[lookup, struct]: Lookups): ResolvedName {
   if (isIntName(cat)) return { kind: "type", type: INT_TYPES[cat] };
   if (cat === "bool") return { kind: "type", type: BOOL };
   if (cat === "XdpContext") return { kind: "type", type: CTX };
+  if (cat === "XdpFragsContext") return { kind: "type", type: { kind: "ctx", frags: true } };
   if (cat === "XdpAction") return { kind: "type", type: ACTION };
   if (Object.hasOwn(HEADERS, cat)) return { kind: "type", type: { kind: "header", header: cat } };
   if (cat === "FixedArray") return fixedArray(ref, lookup, struct);
