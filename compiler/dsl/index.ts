@@ -1,8 +1,8 @@
 // DSL build entry (`compileToObject: BuildFn`): source text → the pipeline of passes below → one
 // BpfObjectInput (maps, programs, sources, log formats) → writeBpfObject → ELF bytes.
 //   front end: parse (syntax/) → check (check/)
-//   per XDP program: lower (lower/) → optimise → legalise → expand calls → regalloc → select →
-//   long branches → estimate (backend/, one file a pass; the checks between them are limits.ts's)
+//   per XDP program: lower (lower/) → optimise → legalise → expand calls → regalloc → peephole →
+//   merge tails → select → long branches → estimate (backend/, one file a pass; the checks between them are limits.ts's)
 // Never prints; every problem is a Diagnostic with a span, emitted through the one emitter.
 import type { BuildFn, BuildOptions } from "../build-api.js";
 import { emitDiagnostics, hasErrors, type Diagnostic } from "../diagnostics.js";
@@ -18,6 +18,8 @@ import { optimize } from "./backend/optimize.js";
 import { legalize } from "./backend/legalize.js";
 import { expandCalls } from "./backend/expand-calls.js";
 import { allocate } from "./backend/regalloc.js";
+import { peephole } from "./backend/peephole.js";
+import { mergeTails } from "./backend/tail-merge.js";
 import { selectFunc } from "./backend/select.js";
 import { lowerLongBranches, type Code } from "./backend/long-branch.js";
 import { estimateVerifierWork } from "./backend/verifier-cost.js";
@@ -99,13 +101,15 @@ function compile(text: string, file: string, opts: BuildOptions): CompileResult 
 function compileProgram(prog: A.FunctionDecl, shared: LowerShared): { func: Func; code: Code } | { diag: Diagnostic } {
   try {
     const f = new Lowerer(prog, shared).lowerProgram();
-    optimize(f);
+    optimize(f, shared.maps);
     legalize(f);
     expandCalls(f);
     const at = (code: CodeName, message: string, span = prog.nameSpan) => ({ diag: diag(code, message, span) });
     if (!allocate(f)) return at("registers", `'${prog.name}' needs more registers than the stack can hold`);
     const stack = `${f.stack} bytes of stack; the limit is ${STACK_LIMIT}`;
     if (f.stack > STACK_LIMIT) return at("stackLimit", `'${prog.name}' needs ${stack}`);
+    peephole(f);
+    mergeTails(f);
     const code = lowerLongBranches(selectFunc(f));
     const tooHard = verifierOverLimit(prog.name, code.insns, code.labels);
     if (tooHard) return at("verifierLimit", tooHard.message, tooHard.span);

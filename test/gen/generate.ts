@@ -425,6 +425,24 @@ export class ProgramGen implements Scope {
     this.line("}");
   }
 
+  /**
+   * `if (M.has(k)) { M.add(k, v); … M.get(k) … }`: lookups of one key in a row, which the back end
+   * makes once (backend/map-cse.ts) unless a set or delete of the map comes between.
+   */
+  private lookupTwiceStmt(map: MapSpec): void {
+    const k = this.fresh("k");
+    this.line(`const ${k}: ${map.key} = ${this.x.key(map)};`);
+    this.line(`if (${map.name}.has(${k})) {`);
+    this.nested(() => {
+      const op = this.int(4);
+      if (op < 2) this.line(`${map.name}.add(${k}, ${this.value(map.value)});`);
+      else if (op < 3 || isArray(map)) this.line(`${map.name}.set(${k}, ${this.value(map.value)});`);
+      else this.line(`${map.name}.delete(${k});`);
+      this.line(`info(\`${this.fresh("L")} x=\${${map.name}.get(${k}) ?? 7}\`);`);
+    });
+    this.line("}");
+  }
+
   private mapStmt(): void {
     if (this.chance(0.2)) return this.getStmt();
     const m = this.maps.filter((x) => x.cls !== "LpmTrie");
@@ -432,6 +450,7 @@ export class ProgramGen implements Scope {
     const map = this.pick(m);
     const array = isArray(map);
     const k = this.int(10);
+    if (this.chance(0.15)) return this.lookupTwiceStmt(map);
     const key = this.x.key(map);
     if (k < 5) this.line(`${map.name}.set(${key}, ${this.value(map.value)});`);
     else if (k < 8) this.line(`${map.name}.add(${key}, ${this.value(map.value)});`);

@@ -1,10 +1,12 @@
 // Legalisation, the pass after the optimiser: takes an optimised IR Func and rewrites it in place so
 // that every immediate has a form the instruction set can encode — 64-bit ALU and jump immediates
 // that do not fit in 32 signed bits go through a register, stores of constants store a register
-// (BPF_ST is left out), a constant swapped is folded, a branch on two constants becomes a jump.
+// (BPF_ST is left out), a constant swapped is folded, a branch on two constants becomes a jump, a
+// constant on a branch's left swaps sides (`K < x` → `x > K`).
 import { type Func, type Op, type Reg, type Val, bswap, newVreg, rpo } from "../ir.js";
 import { foldTerm } from "./optimize.js";
 import { fitsI32 } from "./select.js";
+import { swapCond } from "../../isa/cond.js";
 
 /** Give every immediate an encodable form: 64-bit ALU/jump immediates must fit in 32 signed bits. */
 export function legalize(f: Func): void {
@@ -26,11 +28,11 @@ export function legalize(f: Func): void {
         b.term = foldTerm(t);
         continue;
       }
-      if (typeof a === "bigint") {
-        a = toReg(a, t.span);
-      }
+      let cc = t.cc;
+      // `K < x` is `x > K`: the constant goes in the immediate, not in a register
+      if (typeof a === "bigint") [a, bb, cc] = [bb, a, swapCond(cc)];
       if (typeof bb === "bigint" && !t.w32 && !fitsI32(bb)) bb = toReg(bb, t.span);
-      b.term = { ...t, a, b: bb };
+      b.term = { ...t, cc, a, b: bb };
     }
     b.ops = out;
   }

@@ -1,9 +1,11 @@
 // The optimiser: takes the lowered IR Func and rewrites it in place — constant folding and
-// propagation, copy propagation, byte-order swaps folded into the constants they are compared
-// with (and swap∘swap removed), dead-code removal, jump threading, merging of identical return
-// blocks, and merging of packet bounds checks (an earlier check raised to the end of a later one
-// when every path between them is free of side effects and all their failure exits return the
-// same constant).
+// propagation, copy propagation, value ranges (masks, 32-bit copies and comparisons a value's bound
+// decides; backend/ranges.ts), jump threading on known values (backend/thread.ts), map lookups made
+// once and dead stack stores removed (backend/map-cse.ts), byte-order swaps folded into the
+// constants they are compared with (and swap∘swap removed), dead-code removal, jump threading,
+// merging of identical return blocks, and merging of packet bounds checks (an earlier check raised
+// to the end of a later one when every path between them is free of side effects and all their
+// failure exits return the same constant).
 import {
   type Block,
   type Func,
@@ -24,11 +26,19 @@ import {
   uses,
 } from "../ir.js";
 import { evalAlu, evalCond } from "../int-rule.js";
+import { threadJumps } from "./thread.js";
+import { type MapSizeTable, deadStackStores, reuseLookups } from "./map-cse.js";
+import { type SingleDefs, decideByRange, simplifyByRange } from "./ranges.js";
 
-export function optimize(f: Func): void {
+/** `maps`: the key and value sizes of the maps the program may use (for the lookup and stack passes). */
+export function optimize(f: Func, maps: MapSizeTable = new Map()): void {
   for (let i = 0; i < 8; i++) {
     let changed = propagate(f);
+    const sd = singleDefs(f);
+    changed = reuseLookups(f, sd, maps) || changed;
+    changed = deadStackStores(f, sd, maps) || changed;
     changed = foldSwaps(f) || changed;
+    changed = threadJumps(f) || changed;
     changed = simplifyCfg(f) || changed;
     changed = deadCode(f) || changed;
     changed = deadStores(f) || changed;
@@ -70,16 +80,30 @@ function propagate(f: Func): boolean {
     return r;
   };
   for (const r of sd.keys()) value.set(r, resolve(r));
-  const sub = (r: Reg): Val => value.get(r) ?? r;
+  // within a block, a register defined many times is known after a copy (`v = 0; if v != 0`),
+  // until it or the register it copies is defined again
+  let local = new Map<Reg, Val>();
+  const sub = (r: Reg): Val => {
+    const v = value.get(r);
+    return v !== undefined && v !== r ? v : (local.get(r) ?? r);
+  };
+  const forget = (d: Reg): void => {
+    local.delete(d);
+    for (const [k, v] of local) if (v === d) local.delete(k);
+  };
   let changed = false;
   for (const id of rpo(f)) {
     const b = f.blocks[id]!;
+    local = new Map();
     b.ops = b.ops.map((o) => {
-      const n = simplifyOp(mapUses(o, sub));
+      const n = simplifyByRange(simplifyOp(mapUses(o, sub)), sd);
       if (!same(n, o)) changed = true;
+      for (const d of defs(n)) forget(d);
+      if (n.op === "mov" && !n.w32 && isVreg(n.dst) && n.src !== n.dst && (typeof n.src === "bigint" || isVreg(n.src)))
+        local.set(n.dst, n.src);
       return n;
     });
-    const t = foldTerm(mapTermUses(b.term, sub));
+    const t = foldByRange(foldTerm(mapTermUses(b.term, sub)), sd);
     if (!same(t, b.term)) {
       b.term = t;
       changed = true;
@@ -105,8 +129,12 @@ function same(a: object, b: object): boolean {
   return true;
 }
 
+const COMMUTATIVE = new Set(["add", "mul", "and", "or", "xor"]);
+
 function simplifyOp(o: Op): Op {
   if (o.op !== "alu") return o;
+  // the constant on the right, where it is an immediate (`14 + x` → `x + 14`)
+  if (COMMUTATIVE.has(o.alu) && typeof o.a === "bigint" && typeof o.b === "number") o = { ...o, a: o.b, b: o.a };
   if (typeof o.a === "bigint" && (o.alu === "neg" || typeof o.b === "bigint"))
     return { op: "mov", dst: o.dst, src: evalAlu(o.alu, o.a, typeof o.b === "bigint" ? o.b : 0n, o.w32), span: o.span };
   // the verifier refuses a division by an immediate 0: x / 0 = 0 and x % 0 = x, as BPF computes them
@@ -124,6 +152,12 @@ function simplifyOp(o: Op): Op {
       o.alu === "arsh");
   if (identity) return { op: "mov", dst: o.dst, src: o.a, w32: o.w32, span: o.span };
   return o;
+}
+
+function foldByRange(t: Term, sd: SingleDefs): Term {
+  if (t.op !== "br") return t;
+  const known = decideByRange(t, sd);
+  return known === undefined ? t : { op: "jmp", to: known ? t.then : t.else, span: t.span };
 }
 
 /** A branch on two constants becomes a jump; a branch whose two edges agree too. */

@@ -1,0 +1,95 @@
+// Value ranges for the optimiser: takes the single definitions of a function's virtual registers
+// and gives an upper bound of a value (as an unsigned 64-bit number), from loads, masks, shifts,
+// sums, products and 32-bit ops — the bounds the kernel verifier tracks as well (division and
+// modulo are left out: the verifier forgets their range). With it, a mask that keeps every bit a
+// value can have becomes a copy, a 32-bit copy of a value below 2^32 a plain copy, two masks in a
+// row one, and an unsigned comparison the bound decides becomes a jump.
+import { type Cond, type Op, type Reg, type Term, type Val, isVreg } from "../ir.js";
+
+export type SingleDefs = ReadonlyMap<Reg, Op>;
+
+const U64 = (1n << 64n) - 1n;
+const U32 = (1n << 32n) - 1n;
+const MAX_DEPTH = 24;
+
+const bitsCap = (n: bigint): bigint => (n === 0n ? 0n : (1n << BigInt(n.toString(2).length)) - 1n);
+const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+
+/** The largest unsigned value `v` can hold (U64 when nothing is known). */
+export function upper(sd: SingleDefs, v: Val, depth = 0): bigint {
+  if (typeof v === "bigint") return BigInt.asUintN(64, v);
+  const o = isVreg(v) && depth < MAX_DEPTH ? sd.get(v) : undefined;
+  if (!o) return U64;
+  const up = (x: Val): bigint => upper(sd, x, depth + 1);
+  switch (o.op) {
+    case "mov":
+      return o.w32 ? min(typeof o.src === "bigint" ? BigInt.asUintN(32, o.src) : up(o.src), U32) : up(o.src);
+    case "load":
+      return (1n << BigInt(o.size * 8)) - 1n;
+    case "swap":
+      return o.bits === 64 ? U64 : (1n << BigInt(o.bits)) - 1n;
+    case "alu":
+      return aluUpper(o, up);
+    default:
+      return U64;
+  }
+}
+
+function aluUpper(o: Extract<Op, { op: "alu" }>, up: (x: Val) => bigint): bigint {
+  const cap = o.w32 ? U32 : U64;
+  const operand = (x: Val): bigint => (typeof x === "bigint" ? BigInt.asUintN(o.w32 ? 32 : 64, x) : min(up(x), cap));
+  const a = operand(o.a),
+    b = o.alu === "neg" ? 0n : operand(o.b);
+  const capped = (n: bigint): bigint => (n <= cap ? n : cap);
+  switch (o.alu) {
+    case "and":
+      return min(a, b);
+    case "or":
+    case "xor":
+      return bitsCap(a > b ? a : b);
+    case "add":
+      return capped(a + b);
+    case "mul":
+      return capped(a * b);
+    case "lsh":
+      return typeof o.b === "bigint" && b < 64n ? capped(a << b) : cap;
+    case "rsh":
+      return typeof o.b === "bigint" ? a >> (b & 63n) : a;
+    default:
+      return cap;
+  }
+}
+
+const isMask = (m: bigint): boolean => m >= 0n && (m & (m + 1n)) === 0n;
+
+/** An op the bounds make simpler (or the op itself). */
+export function simplifyByRange(o: Op, sd: SingleDefs): Op {
+  if (o.op === "mov" && o.w32 && typeof o.src === "number" && upper(sd, o.src) <= U32)
+    return { op: "mov", dst: o.dst, src: o.src, span: o.span };
+  if (o.op !== "alu" || o.alu !== "and" || typeof o.b !== "bigint") return o;
+  const m = BigInt.asUintN(o.w32 ? 32 : 64, o.b);
+  if (isMask(m) && upper(sd, o.a) <= m) return { op: "mov", dst: o.dst, src: o.a, span: o.span };
+  // (x & m1) & m2 → x & (m1 & m2) when the inner mask is a single definition
+  const inner = typeof o.a === "number" ? sd.get(o.a) : undefined;
+  if (inner?.op !== "alu" || inner.alu !== "and" || typeof inner.b !== "bigint") return o;
+  if (typeof inner.a === "number" && !sd.has(inner.a)) return o; // it may have changed since
+  const both = BigInt.asUintN(inner.w32 ? 32 : 64, inner.b) & m;
+  return both < 1n << 31n ? { ...o, a: inner.a, b: both } : o;
+}
+
+/** The outcome of an unsigned comparison with a constant that the left side's bound decides. */
+export function decideByRange(t: Extract<Term, { op: "br" }>, sd: SingleDefs): boolean | undefined {
+  if (typeof t.a !== "number" || typeof t.b !== "bigint") return undefined;
+  const hi = upper(sd, t.a);
+  if (t.w32 && hi > U32) return undefined;
+  const k = BigInt.asUintN(t.w32 ? 32 : 64, t.b);
+  const rules: Partial<Record<Cond, () => boolean | undefined>> = {
+    gt: () => (hi <= k ? false : undefined),
+    ge: () => (hi < k ? false : undefined),
+    lt: () => (hi < k ? true : undefined),
+    le: () => (hi <= k ? true : undefined),
+    eq: () => (k > hi ? false : undefined),
+    ne: () => (k > hi ? true : undefined),
+  };
+  return rules[t.cc]?.();
+}

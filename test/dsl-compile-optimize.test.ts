@@ -1,0 +1,143 @@
+// The back end's waste removal (issue 9 §4), one small program per kind of waste: what the code
+// no longer contains (static, from the instructions) and, in the kernel, that it still gives the
+// verdicts and map contents it must. Random programs (test/dsl-gen, test/dsl-compile-arith) cover
+// the same passes differentially.
+import { describe, expect, it } from "vitest";
+import { compileToInput } from "../compiler/dsl/index.js";
+import { formatCompact } from "../compiler/diagnostics.js";
+import { ALU, CLASS, JMP, SRC, insnWidth, type Insn } from "../compiler/isa/insn.js";
+import { condOfCode } from "../compiler/isa/cond.js";
+import { compileDsl } from "./helpers/dsl.js";
+import { haveKernel } from "./helpers/env.js";
+import { frame, ip4, u32le } from "./helpers/packets.js";
+import { run, withObject } from "./helpers/run.js";
+
+const HEAD = `import { XdpContext, XdpAction, Ipv4Hdr, UdpHdr, TcpHdr, HashMap, u16, u32, u64, bool } from "tsebpf";\n`;
+const DROP = 1,
+  PASS = 2;
+
+const insnsOf = (src: string): Insn[] => {
+  const r = compileToInput(HEAD + src, "t.ts", { sectionStyle: "tsebpf" });
+  if (!r.input) throw new Error(r.diagnostics.map(formatCompact).join("\n"));
+  return r.input.programs[0]!.func.insns;
+};
+const slots = (insns: Insn[]): number => insns.reduce((n, i) => n + insnWidth(i), 0);
+const isCondJump = (i: Insn | undefined): boolean =>
+  i !== undefined && ((i.code & 7) === CLASS.JMP || (i.code & 7) === CLASS.JMP32) && condOfCode(i.code) !== undefined;
+const isMovK = (i: Insn): boolean =>
+  i.code === (CLASS.ALU64 | ALU.MOV | SRC.K) || i.code === (CLASS.ALU | ALU.MOV | SRC.K);
+const count = (insns: Insn[], p: (i: Insn) => boolean): number => insns.filter(p).length;
+const verdicts = (src: string, packets: Uint8Array[]): number[] =>
+  withObject(compileDsl(HEAD + src, "t.ts"), (o) => packets.map((p) => run(o, p)));
+
+const BOOL_HELPER = `function isWeb(port: u16): bool {
+  return port === 80 || port === 443;
+}
+export function xdp_t(ctx: XdpContext): XdpAction {
+  const tcp = ctx.header(TcpHdr, 34);
+  if (tcp === null) return XdpAction.Pass;
+  if (isWeb(tcp.dstPort)) return XdpAction.Drop;
+  return XdpAction.Pass;
+}`;
+const CONST_LEFT = `export function xdp_t(ctx: XdpContext): XdpAction {
+  const ip = ctx.header(Ipv4Hdr, 14);
+  if (ip === null) return XdpAction.Pass;
+  if (10 < ip.protocol) return XdpAction.Drop;
+  return XdpAction.Pass;
+}`;
+const MASKS = `export function xdp_t(ctx: XdpContext): XdpAction {
+  const udp = ctx.header(UdpHdr, 34);
+  if (udp === null) return XdpAction.Pass;
+  const a: u16 = udp.dstPort + 1;
+  const b: u16 = a & 0xff;
+  return b === 7 ? XdpAction.Drop : XdpAction.Pass;
+}`;
+const SMALL_OFFSET = `export function xdp_t(ctx: XdpContext): XdpAction {
+  const ip = ctx.header(Ipv4Hdr, 14);
+  if (ip === null) return XdpAction.Pass;
+  const udp = ctx.header(UdpHdr, 14 + (ip.ihl as u32) * 4);
+  if (udp === null) return XdpAction.Pass;
+  return udp.dstPort === 53 ? XdpAction.Drop : XdpAction.Pass;
+}`;
+const HAS_ADD = `export const M = new HashMap<u32, u64>(64);
+export function xdp_t(ctx: XdpContext): XdpAction {
+  const ip = ctx.header(Ipv4Hdr, 14);
+  if (ip === null) return XdpAction.Pass;
+  if (M.has(ip.srcAddr)) {
+    M.add(ip.srcAddr, 5);
+    const v = M.get(ip.srcAddr);
+    return v !== null && v > 12 ? XdpAction.Drop : XdpAction.Tx;
+  }
+  return XdpAction.Pass;
+}`;
+
+describe("DSL back end: waste removed", () => {
+  it("an inlined bool helper leaves no `rX = K; if rX …` pair", () => {
+    const insns = insnsOf(BOOL_HELPER);
+    const pairs = insns.filter((i, n) => isMovK(i) && isCondJump(insns[n + 1]) && insns[n + 1]!.dst === i.dst);
+    expect(pairs).toEqual([]);
+    expect(slots(insns)).toBeLessThanOrEqual(12);
+  });
+
+  it("a constant on the left of a comparison is an immediate, not a register", () => {
+    const insns = insnsOf(CONST_LEFT);
+    expect(count(insns, isMovK)).toBe(2); // r0 = 1 and r0 = 2 only
+    expect(insns.some((i) => condOfCode(i.code) === "gt" && (i.code & SRC.X) === 0 && i.imm === 10)).toBe(true);
+  });
+
+  it("a mask that keeps every bit a value can have goes, and two masks in a row are one", () => {
+    const ands = count(insnsOf(MASKS), (i) => (i.code & 0xf0) === ALU.AND && (i.code & 7) !== CLASS.JMP);
+    expect(ands).toBe(1);
+  });
+
+  it("an offset that cannot be large is not clamped", () => {
+    expect(insnsOf(SMALL_OFFSET).some((i) => i.imm === 0xff00)).toBe(false);
+  });
+
+  it("has() then add() and get() of the same key: one lookup, no insert", () => {
+    const insns = insnsOf(HAS_ADD);
+    const calls = insns.filter((i) => i.code === (CLASS.JMP | JMP.CALL)).map((i) => i.imm);
+    expect(calls).toEqual([1]);
+  });
+});
+
+describe.skipIf(!haveKernel)("DSL back end: waste removed, same results in the kernel", () => {
+  it("bool helper, constant on the left, masks, small offsets", () => {
+    expect(
+      verdicts(
+        BOOL_HELPER,
+        [80, 443, 53, 8080].map((p) => frame({ proto: 6, dstPort: p })),
+      ),
+    ).toEqual([DROP, DROP, PASS, PASS]);
+    expect(verdicts(CONST_LEFT, [frame({ proto: 17 }), frame({ proto: 1 }), frame({ proto: 10 })])).toEqual([
+      DROP,
+      PASS,
+      PASS,
+    ]);
+    expect(
+      verdicts(
+        MASKS,
+        [6, 0xffff, 0x0106, 0x0107].map((p) => frame({ dstPort: p })),
+      ),
+    ).toEqual([DROP, PASS, DROP, PASS]);
+    expect(
+      verdicts(
+        SMALL_OFFSET,
+        [53, 54].map((p) => frame({ dstPort: p })),
+      ),
+    ).toEqual([DROP, PASS]);
+  });
+
+  it("has() then add() and get(): the element is updated in place, an absent key is not inserted", () => {
+    const key = (a: string): Uint8Array => u32le(ip4(a));
+    const u64 = (n: number): Uint8Array => new Uint8Array(new BigUint64Array([BigInt(n)]).buffer);
+    withObject(compileDsl(HEAD + HAS_ADD, "t.ts"), (o) => {
+      const m = o.map("M")!;
+      m.set(key("198.51.100.7"), u64(3));
+      const got = ["198.51.100.7", "198.51.100.7", "198.51.100.1"].map((src) => run(o, frame({ src })));
+      expect(got).toEqual([3, DROP, PASS]); // 3 + 5 = 8 → Tx; 8 + 5 = 13 → Drop; absent → Pass
+      expect([...m.get(key("198.51.100.7"))!]).toEqual([...u64(13)]);
+      expect(m.get(key("198.51.100.1"))).toBeUndefined();
+    });
+  });
+});
