@@ -39,7 +39,7 @@ describe.skipIf(!haveKernel)("random DSL programs against the reference interpre
       console.log(`dsl-gen: ${PROGRAMS} programs, ${packetsRun} packets, ${rejected} rejected, ${wrong} wrong`);
       expect(failures).toEqual([]);
     },
-    Math.max(120_000, PROGRAMS * 300),
+    Math.max(120_000, PROGRAMS * 400),
   );
 });
 
