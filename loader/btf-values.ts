@@ -1,6 +1,7 @@
 // BTF-typed bytes as plain JS values: takes an object's parsed BTF, a type id and the bytes a map
 // slot or ring-buffer record holds, and produces integers (numbers; bigints beyond 2^53), booleans,
-// arrays, and objects with the struct's field names (bitfields included); jsonLine() writes such a
+// arrays, objects with the struct's field names (bitfields included) or, for a global data
+// section's DATASEC, its variables' names; jsonLine() writes such a
 // value as one JSON line with bigints as decimal strings (exact). Bytes of a type it cannot
 // describe (no BTF, pointers, forward declarations) come back as a hex string.
 import {
@@ -41,9 +42,27 @@ export function decodeBtfValue(btf: ParsedBtf, id: number, bytes: Uint8Array, de
       t.members.forEach((m, i) => (out[m.name || `#${i}`] = member(btf, m, t.kflag, bytes, depth)));
       return out;
     }
+    case "datasec":
+      return datasecValue(btf, t.vars, bytes, depth);
     default:
       return hex(bytes);
   }
+}
+
+/** A global data section's value (a DATASEC): its variables by name. */
+function datasecValue(
+  btf: ParsedBtf,
+  vars: { type: number; offset: number; size: number }[],
+  bytes: Uint8Array,
+  depth: number,
+): PlainValue {
+  const out: { [name: string]: PlainValue } = {};
+  for (const v of vars) {
+    const vt = btf.types[v.type];
+    if (vt?.kind === "var" && v.offset + v.size <= bytes.length)
+      out[vt.name] = decodeBtfValue(btf, vt.type, bytes.subarray(v.offset, v.offset + v.size), depth + 1);
+  }
+  return out;
 }
 
 function member(

@@ -3,7 +3,7 @@
 // records the program wrote to its ring buffers.
 // The kernel loader is imported on demand, so a machine where it cannot load (not Linux, no koffi)
 // still reaches the VM; KernelUnavailable says why the kernel path is out (also bpf() → EPERM).
-import type { MapDef } from "../compiler/object.js";
+import type { LoadedMap, MapDef } from "../compiler/object.js";
 import type { EntryMap } from "./map-codec.js";
 import { isUserRing } from "./user-rings.js";
 import type { LoadedObject } from "./object.js";
@@ -27,6 +27,8 @@ export interface TestEngine {
   run(packet: Uint8Array, repeat: number): EngineRun;
   /** The records the program wrote to its user ring buffers since the last call, per ring. */
   drainRecords(): RingDrain[];
+  /** The value of each global data map (.rodata, .data, .bss…) now. */
+  globals(): { def: LoadedMap; value: Uint8Array }[];
   close(): void;
 }
 
@@ -39,6 +41,7 @@ export interface RingDrain {
 export class KernelUnavailable extends Error {}
 
 const EPERM = 1;
+const ZERO_KEY = new Uint8Array(4);
 
 export async function kernelEngine(
   file: string,
@@ -75,6 +78,7 @@ export async function kernelEngine(
       btf: o.model.btf,
       run: (packet, repeat) => testRun(prog.fd, packet, { repeat }),
       drainRecords: () => rings.drain().map(([m, records]) => ({ def: m.def, records })),
+      globals: () => o.maps.filter((m) => m.def.global).map((m) => ({ def: m.def, value: m.get(ZERO_KEY)! })),
       close: () => (rings.close(), o.close()),
     };
   } catch (e) {
@@ -119,6 +123,8 @@ export function vmEngine(
         .filter(isUserRing)
         .map((def) => ({ def, records: vm.drainRing(def.name) }))
         .filter((d) => d.records.length),
+    globals: () =>
+      vm.model.maps.filter((d) => d.global).map((def) => ({ def, value: vm.map(def.name).lookup(ZERO_KEY, 0)! })),
     close: () => {},
   };
 }

@@ -134,6 +134,23 @@ describe.skipIf(!haveKernel)("global data in the kernel", () => {
     }
   });
 
+  it("tsebpf test --json: the global variables after the runs, by name (kernel and --vm agree)", async () => {
+    const args = ["--json", "--repeat", "2", "--packet", hex(P53), "--packet", hex(P80)];
+    const [k, v] = [await cli("test", G, ...args), await cli("test", G, ...args, "--vm")];
+    const globals = (r: { out: string }) => JSON.parse(r.out).globals;
+    expect(globals(k)).toEqual(globals(v));
+    expect(globals(k)).toEqual({
+      "globals.rodata": { blocked_ports: [53, 123, 1900, 11211], drop_all: 0, min_len: 0 },
+      "globals.data": { verdict_pass: 2, seen_bytes: 7 + 2 * (P53.length + P80.length) },
+      "globals.bss": { packets: 4, last_class: 9, last_letter: 97, dropped: 2 },
+      ".rodata.cst8": { ttl_class: [9, 1, 2, 3, 4, 5, 6, 7] },
+      ".rodata.str1.1": { hex: hex(new TextEncoder().encode("abcdefgh\0")) },
+    });
+    expect(
+      JSON.parse((await cli("test", "fixtures/c/hello.clang19-g.o", "--json", "--packet", hex(P53))).out),
+    ).not.toHaveProperty("globals");
+  });
+
   it("creates the maps libbpf creates (names, flags, frozen .rodata) and counts in .bss", () => {
     const obj = loadObject(readFileSync(G), { source: G });
     try {

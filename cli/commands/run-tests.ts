@@ -64,7 +64,11 @@ export async function runTests(file: string, o: RunTestsOpts, io: Io): Promise<n
       };
     });
     const width = Math.max(12, ...results.map((r) => r.verdict.length)); // one column, also for "unknown action 7"
-    if (o.json) io.stdout(jsonLine({ program: e.program, engine: e.kind, repeat, results }, 2) + "\n");
+    const globals = decodedGlobals(e, btf);
+    if (o.json)
+      io.stdout(
+        jsonLine({ program: e.program, engine: e.kind, repeat, results, ...(globals ? { globals } : {}) }, 2) + "\n",
+      );
     else
       for (const r of results) {
         io.stdout(`packet ${r.packet}: ${r.verdict.padEnd(width)} ${r.nsPerPacket} ns/packet\n`);
@@ -87,6 +91,13 @@ function decodedRecords(e: TestEngine, btf: ParsedBtf | undefined): Record<strin
   return Object.fromEntries(
     drained.map(({ def, records }) => [def.name, records.map((b) => recordOrHex(btf, recordTypeId(def), b))]),
   );
+}
+
+/** Each global data map's variables after the runs (by BTF; `{hex}` for a section without one). */
+function decodedGlobals(e: TestEngine, btf: ParsedBtf | undefined): Record<string, PlainValue> | undefined {
+  const all = e.globals();
+  if (!all.length) return undefined;
+  return Object.fromEntries(all.map(({ def, value }) => [def.name, recordOrHex(btf, def.btfValueTypeId, value)]));
 }
 
 export function parseRepeat(s: string): number {
