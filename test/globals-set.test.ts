@@ -143,6 +143,12 @@ describe.skipIf(!haveKernel)("--set in the kernel", () => {
     expect(obj.program().testRun(P80).verdict).toBe("XDP_TX");
     const bss = obj.maps["globals.bss"].get(0) as Uint8Array;
     expect(Buffer.from(bss).readBigUInt64LE(0)).toBe(11n); // packets: 10 set, one run
+    expect(obj.globals()).toMatchObject({
+      packets: 11,
+      dropped: 0,
+      verdict_pass: 3,
+      blocked_ports: [53, 123, 1900, 11211],
+    });
     await expect(load(G, { set: { nope: 1 } })).rejects.toThrow(/setting 'nope': no such global variable/);
   });
 });

@@ -12,6 +12,7 @@ import { Program, type Link } from "./program.js";
 import { Logs } from "./logs.js";
 import { pumpObjectLogs } from "../log-pump.js";
 import type { GlobalValue } from "../globals.js";
+import { decodeBtfValue, type PlainValue } from "../btf-values.js";
 
 export interface LoadOptions {
   /**
@@ -49,6 +50,22 @@ export class BpfObject<Maps = UntypedMaps> implements Disposable {
   /** Program names, in object order. */
   get programs(): string[] {
     return this.obj.programs.map((p) => p.name);
+  }
+
+  /**
+   * The global variables now (.rodata, .data, .bss…: libbpf's skeleton `bss->packets`), by name,
+   * decoded by their BTF type: integers as numbers (bigints beyond 2^53), arrays, structs; a
+   * variable the object's BTF does not describe is absent. A fresh read each call.
+   */
+  globals(): Record<string, PlainValue> {
+    this.alive();
+    const btf = objectBtf(this.obj.model.btf);
+    const out: Record<string, PlainValue> = {};
+    for (const m of this.obj.maps) {
+      const value = m.def.global && btf && m.def.btfValueTypeId ? m.get(new Uint8Array(4)) : undefined;
+      if (value) Object.assign(out, decodeBtfValue(btf!, m.def.btfValueTypeId!, value));
+    }
+    return out;
   }
 
   /** The program `name` (default: the first). */
