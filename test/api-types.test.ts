@@ -13,6 +13,7 @@ const SCRIPT = (p: (n: string) => string) => `import { load, loadPinned, ip } fr
 import type * as Fw from "${p("firewall")}";
 import type * as Counters from "${p("counters")}";
 import type * as Cidr from "${p("cidr")}";
+import type * as Icmp from "${p("icmpevents")}";
 const fw = await load<typeof Fw>("programs/firewall.ts");
 fw.maps.BLOCKLIST.set(ip("198.51.100.7"), 1);
 const n: number | undefined = fw.maps.BLOCKLIST.get(1);
@@ -28,6 +29,10 @@ fw.logs.on("record", (r) => console.log(r.levelName, r.message.length));
 fw.program().attach("eth0").update(c.program());
 const cidr = await load<typeof Cidr>("programs/cidr.ts");
 cidr.maps.CIDR_BLOCKLIST.set("198.51.100.0/24", 1);
+const ev = await load<typeof Icmp>("programs/icmpevents.ts");
+for await (const r of ev.maps.EVENTS.records()) console.log(r.srcAddr + r.totalLen);
+for await (const r of ev.maps.EVENTS.records()) console.log(r.nope); // ERR record field
+ev.maps.EVENTS.set(1, 2); // ERR ring
 const untyped = await load("x.o");
 untyped.maps.ANY?.set(1, 2);
 using pinned = loadPinned<typeof Fw>("/sys/fs/bpf/fw");

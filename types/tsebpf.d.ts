@@ -310,7 +310,7 @@ export declare class LpmTrie<K extends number, V extends number> {
 }
 
 /** BPF_MAP_TYPE_RINGBUF: size in bytes (a power of two, at least 4096). */
-export declare class RingBuf<T extends number> {
+export declare class RingBuf<T> {
   #private; // nominal: load<typeof Module>() tells the map kinds apart
   constructor(sizeBytes: number);
   /** Copy a record into the ring buffer: false when it has no room (the record is lost; count it). */

@@ -152,7 +152,7 @@ function mapDecl(cx: CheckCtx, m: A.MapDecl): void {
         m.span,
       );
     args.forEach((a, i) => {
-      const intOnly = cat === "RingBuf" || (cat === "LpmTrie" && i === 0);
+      const intOnly = cat === "LpmTrie" && i === 0;
       const what = i || cls.typeArgs === 1 ? "values" : "keys";
       if (!isError(a) && !isInt(a) && !(a.kind === "struct" && !intOnly))
         report(

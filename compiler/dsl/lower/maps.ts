@@ -118,17 +118,17 @@ function set(c: MapCall): void {
 /** bpf_ringbuf_output of one value: its result (0, or a negative errno when the ring is full). */
 function output(c: MapCall): Reg {
   const L = c.L;
-  const v = valArg(c, 0) as Val;
-  const size = intOf(c.mt.value).bits / 8;
-  const vs = L.scratch(c.def.valueSize || size);
-  L.storeInt(vs, v, size);
+  const v = valArg(c, 0);
+  const size = c.mt.value.kind === "struct" ? c.mt.value.size : c.mt.value.bits / 8;
+  let ptr: Reg;
+  if (typeof v === "object") ptr = addressOf(L, v);
+  else {
+    const vs = L.scratch(size);
+    L.storeInt(vs, v, size);
+    ptr = L.frame(vs);
+  }
   const res = L.reg();
-  L.emit({
-    op: "call",
-    helper: HELPER.ringbuf_output,
-    args: [L.ldmap(c.m.name), L.frame(vs), BigInt(size), 0n],
-    dst: res,
-  });
+  L.emit({ op: "call", helper: HELPER.ringbuf_output, args: [L.ldmap(c.m.name), ptr, BigInt(size), 0n], dst: res });
   return res;
 }
 
