@@ -107,6 +107,16 @@ export function encodeKey(text: string, map: EntryMap, btf?: ParsedBtf): Buffer 
   return key;
 }
 
+/** A prog array entry: a program of the object by name (its fd in the kernel, its name in the VM). */
+function setProgram(map: EntryMap, index: number, name: string, key: string): void {
+  if (index >= map.def.maxEntries)
+    throw new CliError(
+      `--map ${map.name}: key '${key}' is out of range: the prog array has ${map.def.maxEntries} entries`,
+    );
+  if (!map.setProgram) throw new CliError(`--map ${map.name}: this engine cannot fill prog arrays`);
+  map.setProgram(index, name);
+}
+
 /** A value: a redirect map's (an interface for devmaps, a queue size for cpumaps), else a slot's. */
 function encodeValue(text: string, map: EntryMap, btf: ParsedBtf | undefined, key: string): Buffer {
   const type = map.def.type;
@@ -151,6 +161,10 @@ export function fillMaps(maps: EntryMap[], btfRaw: Uint8Array | undefined, token
     if (!map) throw new CliError(`--map '${t}': name the map first (--map NAME key=value)`);
     const k = t.slice(0, eq);
     const key = encodeKey(k, map, btf);
+    if (map.def.type === MAP_TYPE.PROG_ARRAY) {
+      setProgram(map, key.readUInt32LE(0), t.slice(eq + 1), k);
+      continue;
+    }
     const value = encodeValue(t.slice(eq + 1) || "1", map, btf, k);
     setEntry(map, key, value, k);
   }

@@ -18,6 +18,8 @@ export interface EntryMap {
   readonly def: MapDef;
   /** One value (per-CPU maps: written to every CPU); throws BpfError E2BIG/ENOSPC when full. */
   set(key: Uint8Array, value: Uint8Array): void;
+  /** Prog arrays: put the object's program `name` at `index` (its fd in the kernel, its name in the VM). */
+  setProgram?(index: number, name: string): void;
 }
 
 /** What a key or value slot holds: its size, and its int type when BTF says so. */

@@ -1,6 +1,6 @@
 // Where `tsebpf test` runs packets: takes object bytes and a program name, produces a TestEngine —
-// the kernel (BPF_PROG_TEST_RUN) or the in-process VM — with the maps `--map` fills, run() and the
-// records the program wrote to its ring buffers.
+// the kernel (BPF_PROG_TEST_RUN) or the in-process VM — with the maps `--map` fills (prog arrays by
+// program name), run() and the records the program wrote to its ring buffers.
 // The kernel loader is imported on demand, so a machine where it cannot load (not Linux, no koffi)
 // still reaches the VM; KernelUnavailable says why the kernel path is out (also bpf() → EPERM).
 import type { LoadedMap, MapDef } from "../compiler/object.js";
@@ -8,7 +8,9 @@ import type { EntryMap } from "./map-codec.js";
 import { isUserRing } from "./user-rings.js";
 import type { LoadedObject } from "./object.js";
 import { BpfError } from "./sys/errors.js";
-import { VmMapError } from "./vm/maps.js";
+import { ProgArrayMap, VmMapError } from "./vm/maps.js";
+import { MAP_TYPE } from "../compiler/abi.js";
+import type { BpfMap } from "./map.js";
 import { XdpVm } from "./vm/xdp.js";
 import type { GlobalValue } from "./globals.js";
 
@@ -74,7 +76,7 @@ export async function kernelEngine(
     return {
       kind: "kernel",
       program: prog.name,
-      maps: o.maps,
+      maps: o.maps.map((m) => withPrograms(m, o)),
       btf: o.model.btf,
       run: (packet, repeat) => testRun(prog.fd, packet, { repeat }),
       drainRecords: () => rings.drain().map(([m, records]) => ({ def: m.def, records })),
@@ -85,6 +87,18 @@ export async function kernelEngine(
     obj.close();
     throw e;
   }
+}
+
+/** A kernel map for `--map`; a prog array also takes programs of the object by name (their fds). */
+function withPrograms(m: BpfMap, o: LoadedObject): EntryMap {
+  if (m.def.type !== MAP_TYPE.PROG_ARRAY) return m;
+  const u32 = (v: number) => Uint8Array.from(Buffer.from(Uint32Array.of(v).buffer));
+  return {
+    name: m.name,
+    def: m.def,
+    set: (key, value) => m.set(key, value),
+    setProgram: (index, name) => m.set(u32(index), u32(o.program(name).fd)),
+  };
 }
 
 export function vmEngine(
@@ -103,6 +117,13 @@ export function vmEngine(
         if (!m || !("lookup" in m)) throw new VmMapError(`--map ${def.name}: the VM fills hash and array maps only`);
         const r = m.set(key, value);
         if (r) throw new BpfError(`updating map '${def.name}' in the VM`, -r);
+      },
+      setProgram(index, name) {
+        const m = vm.maps.get(def.name);
+        if (!(m instanceof ProgArrayMap)) throw new VmMapError(`--map ${def.name}: not a prog array`);
+        if (!vm.model.programs.some((p) => p.name === name))
+          throw new VmMapError(`--map ${def.name}: no program named '${name}' in the object`);
+        m.set(index, name);
       },
     }),
   );

@@ -342,6 +342,16 @@ export declare class XskMap {
   constructor(maxEntries: number);
 }
 
+/** BPF_MAP_TYPE_PROG_ARRAY: programs of the same object by index, for tailCall (filled from user space). */
+export declare class ProgArray {
+  #private; // nominal: load<typeof Module>() tells the map kinds apart
+  constructor(maxEntries: number);
+}
+
+/** bpf_tail_call: run the program at `index` of the ProgArray in place of this one (it does not
+ * return); when there is none (or after 33 tail calls) it returns and the program goes on. */
+export declare function tailCall(ctx: XdpContext, map: ProgArray, index: u32): void;
+
 /** bpf_redirect_map flag (devmaps): send the packet to every interface of the map. */
 export declare const BPF_F_BROADCAST: u64;
 /** bpf_redirect_map flag (devmaps, with BPF_F_BROADCAST): leave out the interface it came in on. */

@@ -277,6 +277,13 @@ export const MAPS: Record<string, MapClass> = table({
     methods: table({}),
     doc: "BPF_MAP_TYPE_CPUMAP: CPUs by index (struct bpf_cpumap_val: queue size), for redirectMap",
   },
+  ProgArray: {
+    type: MAP_TYPE.PROG_ARRAY,
+    typeArgs: 0,
+    flags: 0,
+    methods: table({}),
+    doc: "BPF_MAP_TYPE_PROG_ARRAY: programs by index, for tailCall (filled from user space)",
+  },
   XskMap: {
     type: MAP_TYPE.XSKMAP,
     typeArgs: 0,
@@ -299,10 +306,17 @@ export const MAP_FUNCTIONS: Record<
     bpfHelper: HELPER.redirect_map,
     doc: "bpf_redirect_map: XdpAction.Redirect, or the flags' low two bits (an XdpAction) when key has no entry",
   },
+  tailCall: {
+    maps: ["ProgArray"],
+    params: ["ctx", "map", "u32"],
+    returns: "void",
+    bpfHelper: HELPER.tail_call,
+    doc: "bpf_tail_call: run the program at index instead of this one; returns (falls through) when there is none",
+  },
 });
 
 /** Kernel map types a user may reach for that the DSL does not support yet (a clear message). */
-export const UNSUPPORTED_MAPS = new Set(["ProgArray", "StackTrace", "Queue", "Stack", "BloomFilter"]);
+export const UNSUPPORTED_MAPS = new Set(["StackTrace", "Queue", "Stack", "BloomFilter"]);
 
 export type ValueKind = IntName | "bool" | "void" | "action";
 

@@ -31,6 +31,10 @@ export function mapDef(m: A.MapDecl): MapDef {
   const t = m.type!;
   const base = { name: m.name, type: cls.type, maxEntries: m.maxEntries ?? 1 };
   if (cls.type === MAP_TYPE.RINGBUF) return { ...base, keySize: 0, valueSize: 0, flags: 0, record: typeDesc(t.value) };
+  if (cls.type === MAP_TYPE.PROG_ARRAY) {
+    const u32 = typeDesc(INT_TYPES.u32);
+    return { ...base, keySize: 4, valueSize: 4, flags: 0, key: u32, value: u32 }; // values: program fds
+  }
   const abi = REDIRECT_MAP_VALUE[cls.type];
   if (abi) return { ...base, keySize: 4, flags: 0, key: typeDesc(INT_TYPES.u32), ...abiValue(abi) };
   const value = { valueSize: sizeOf(t.value), flags: cls.flags, value: typeDesc(t.value) };

@@ -1,6 +1,6 @@
 // Functions that take a map: takes a checked redirectMap(map, key, flags) call (catalog
-// MAP_FUNCTIONS) and emits the helper call — bpf_redirect_map(map, key, flags) whose result is the
-// XdpAction to return.
+// MAP_FUNCTIONS) or tailCall(ctx, map, index) and emits the helper call — bpf_redirect_map(map, key,
+// flags), whose result is the XdpAction to return, or bpf_tail_call, which returns only on failure.
 import type * as A from "../ast.js";
 import { HELPER } from "../../abi.js";
 import type { Val } from "../ir.js";
@@ -16,6 +16,11 @@ export function lowerMapFunction(L: LowerCtx, name: string, map: A.MapDecl, e: A
     const dst = L.reg();
     L.emit({ op: "call", helper: HELPER.redirect_map, args: [L.ldmap(map.name), key, flags], dst });
     return narrowVal(L, dst, U32);
+  }
+  if (name === "tailCall") {
+    const index = narrowTo(L, e.args[2]!, U32);
+    L.emit({ op: "call", helper: HELPER.tail_call, args: [L.f.ctx, L.ldmap(map.name), index], dst: L.reg() });
+    return undefined;
   }
   return L.fail(`unsupported map function '${name}'`, e.span);
 }
