@@ -28,13 +28,14 @@ import {
 import { evalAlu, evalCond } from "../int-rule.js";
 import { threadJumps } from "./thread.js";
 import { type MapSizeTable, deadStackStores, reuseLookups } from "./map-cse.js";
-import { type SingleDefs, decideByRange, simplifyByRange } from "./ranges.js";
+import { type SingleDefs, decideByRange, foldByIntervals, simplifyByRange } from "./ranges.js";
 
 /** `maps`: the key and value sizes of the maps the program may use (for the lookup and stack passes). */
 export function optimize(f: Func, maps: MapSizeTable = new Map()): void {
   for (let i = 0; i < 8; i++) {
     let changed = propagate(f);
     const sd = singleDefs(f);
+    changed = foldByIntervals(f, sd) || changed;
     changed = reuseLookups(f, sd, maps) || changed;
     changed = deadStackStores(f, sd, maps) || changed;
     changed = foldSwaps(f) || changed;

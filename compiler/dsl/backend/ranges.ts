@@ -4,7 +4,7 @@
 // modulo are left out: the verifier forgets their range). With it, a mask that keeps every bit a
 // value can have becomes a copy, a 32-bit copy of a value below 2^32 a plain copy, two masks in a
 // row one, and an unsigned comparison the bound decides becomes a jump.
-import { type Cond, type Op, type Reg, type Term, type Val, isVreg } from "../ir.js";
+import { type Cond, type Func, type Op, type Reg, type Term, type Val, defs, isVreg, rpo, successors } from "../ir.js";
 
 export type SingleDefs = ReadonlyMap<Reg, Op>;
 
@@ -19,8 +19,11 @@ const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 export function upper(sd: SingleDefs, v: Val, depth = 0): bigint {
   if (typeof v === "bigint") return BigInt.asUintN(64, v);
   const o = isVreg(v) && depth < MAX_DEPTH ? sd.get(v) : undefined;
-  if (!o) return U64;
-  const up = (x: Val): bigint => upper(sd, x, depth + 1);
+  return o ? defUpper(o, (x) => upper(sd, x, depth + 1)) : U64;
+}
+
+/** The largest value op `o` can define, given the largest value of each operand. */
+export function defUpper(o: Op, up: (x: Val) => bigint): bigint {
   switch (o.op) {
     case "mov":
       return o.w32 ? min(typeof o.src === "bigint" ? BigInt.asUintN(32, o.src) : up(o.src), U32) : up(o.src);
@@ -78,9 +81,13 @@ export function simplifyByRange(o: Op, sd: SingleDefs): Op {
 }
 
 /** The outcome of an unsigned comparison with a constant that the left side's bound decides. */
-export function decideByRange(t: Extract<Term, { op: "br" }>, sd: SingleDefs): boolean | undefined {
+export function decideByRange(
+  t: Extract<Term, { op: "br" }>,
+  sd: SingleDefs,
+  hiOf: (r: Reg) => bigint = (r) => upper(sd, r),
+): boolean | undefined {
   if (typeof t.a !== "number" || typeof t.b !== "bigint") return undefined;
-  const hi = upper(sd, t.a);
+  const hi = hiOf(t.a);
   if (t.w32 && hi > U32) return undefined;
   const k = BigInt.asUintN(t.w32 ? 32 : 64, t.b);
   const rules: Partial<Record<Cond, () => boolean | undefined>> = {
@@ -92,4 +99,54 @@ export function decideByRange(t: Extract<Term, { op: "br" }>, sd: SingleDefs): b
     ne: () => (k > hi ? true : undefined),
   };
   return rules[t.cc]?.();
+}
+
+/**
+ * Comparisons decided by bounds that hold where they are made (a variable offset defined many times,
+ * then its clamp): the bound of each register at each block's entry is the largest any predecessor
+ * leaves (unknown along an edge not walked yet, a loop's back edge), each definition gives a new one.
+ */
+export function foldByIntervals(f: Func, sd: SingleDefs): boolean {
+  const order = rpo(f);
+  const outOf = new Map<number, Map<Reg, bigint>>();
+  const preds = new Map<number, number[]>();
+  for (const id of order)
+    for (const s of successors(f.blocks[id]!.term)) (preds.get(s) ?? preds.set(s, []).get(s)!).push(id);
+  let changed = false;
+  for (const id of order) {
+    const env = entryBounds(preds.get(id) ?? [], outOf, id === 0);
+    const b = f.blocks[id]!;
+    const hiOf = (x: Val): bigint => {
+      const known = typeof x === "number" ? env.get(x) : undefined;
+      return known ?? (typeof x === "number" && !sd.has(x) ? U64 : upper(sd, x));
+    };
+    for (const o of b.ops)
+      for (const d of defs(o)) {
+        if (!isVreg(d)) continue;
+        const hi = defUpper(o, hiOf);
+        if (hi < U64) env.set(d, hi);
+        else env.delete(d);
+      }
+    outOf.set(id, env);
+    const t = b.term;
+    const known = t.op === "br" && typeof t.a === "number" ? decideByRange(t, sd, hiOf) : undefined;
+    if (t.op !== "br" || known === undefined) continue;
+    b.term = { op: "jmp", to: known ? t.then : t.else, span: t.span };
+    changed = true;
+  }
+  return changed;
+}
+
+/** The largest value of each register over every predecessor's exit (all walked already). */
+function entryBounds(from: number[], outOf: Map<number, Map<Reg, bigint>>, entry: boolean): Map<Reg, bigint> {
+  const outs = from.map((p) => outOf.get(p));
+  if (entry || !outs.length || outs.some((o) => !o)) return new Map();
+  const env = new Map(outs[0]!);
+  for (const o of outs.slice(1))
+    for (const [r, hi] of env) {
+      const other = o!.get(r);
+      if (other === undefined) env.delete(r);
+      else if (other > hi) env.set(r, other);
+    }
+  return env;
 }
