@@ -14,6 +14,7 @@ export type CommandModule = { register(program: Command, io: Io, setExit: (code:
 const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   build: () => import("./commands/build.js"),
   detach: () => import("./commands/detach.js"),
+  map: () => import("./commands/map.js"),
   objdump: () => import("./commands/objdump.js"),
   run: () => import("./commands/run.js"),
   test: () => import("./commands/test.js"),

@@ -145,8 +145,8 @@ function ifindexOf(text: string, what: string): number {
  * `--map` tokens in order: a map name, then key=value entries for it (value defaults to 1),
  * then another name… Keys may be negative when given after `--` (`--map S -- -1=3`).
  */
-export function fillMaps(maps: EntryMap[], btfRaw: Uint8Array | undefined, tokens: string[]): void {
-  const btf = objectBtf(btfRaw);
+export function fillMaps(maps: EntryMap[], btfRaw: Uint8Array | undefined, tokens: string[], parsed?: ParsedBtf): void {
+  const btf = parsed ?? objectBtf(btfRaw);
   let map: EntryMap | undefined;
   for (const t of tokens) {
     const eq = t.indexOf("=");

@@ -2,7 +2,7 @@
 // `tsebpf run --pin`), opened by name as map handles. Key and value types come from the BTF the
 // maps were created with (read back from the kernel), so the handles decode as load()'s do.
 import { readdirSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { ParsedBtf } from "../../compiler/elf/btf.js";
 import type { LoadedMap } from "../../compiler/object.js";
 import { LoaderError } from "../errors.js";
@@ -55,6 +55,18 @@ export function loadPinned(dir: string): PinnedMaps {
     throw e;
   }
   return new PinnedMaps(maps);
+}
+
+/** The map pinned at `path` with the BTF it was created with (tsebpf map …); close its fd when done. */
+export function openPinnedMap(path: string): { map: BpfMap; btf?: ParsedBtf } {
+  checkBpffs(dirname(path), `opening the map pinned at ${path}`);
+  const fd = objGet(path);
+  if (fdKind(fd) !== "map") {
+    closeFd(fd);
+    throw new LoaderError("pin", path, "is pinned but is not a map");
+  }
+  const map = new BpfMap(fd, pinnedDef(fd, basename(path)), true);
+  return { map, btf: btfOf(mapInfo(fd).btfId, new Map()) };
 }
 
 function pinnedDef(fd: number, name: string): LoadedMap {
