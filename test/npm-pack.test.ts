@@ -18,16 +18,7 @@ const DEPS = [
   "@types/node",
 ];
 
-const FW = `import { XdpContext, XdpAction, EthHdr, Ipv4Hdr, ETH_P_IP, HashMap, u32 } from "tsebpf";
-export const BLOCKLIST = new HashMap<u32, u32>(16);
-export function xdp_fw(ctx: XdpContext): XdpAction {
-  const eth = ctx.header(EthHdr, 0);
-  if (eth === null || eth.etherType !== ETH_P_IP) return XdpAction.Pass;
-  const ip = ctx.header(Ipv4Hdr, EthHdr.size);
-  if (ip === null) return XdpAction.Pass;
-  return BLOCKLIST.has(ip.srcAddr) ? XdpAction.Drop : XdpAction.Pass;
-}
-`;
+const FW = readFileSync("programs/firewall.ts", "utf8"); // the user's DSL program: the book's firewall
 const APP = `import { load, ip } from "tsebpf";
 import { testXdp } from "tsebpf/testing";
 import type * as Fw from "./fw.js";
@@ -41,7 +32,7 @@ console.log("vm", vm.verdict);
 if (process.env.WITH_KERNEL) {
   using fw = await load<typeof Fw>("fw.ts");
   fw.maps.BLOCKLIST.set(ip("198.51.100.7"), 1);
-  console.log("kernel", fw.program("xdp_fw").testRun(pkt).verdict, fw.maps.BLOCKLIST.get(ip("198.51.100.7")));
+  console.log("kernel", fw.program("xdp_firewall").testRun(pkt).verdict, fw.maps.BLOCKLIST.get(ip("198.51.100.7")));
 }
 `;
 const BAD = `import { load } from "tsebpf";
