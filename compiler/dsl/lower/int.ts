@@ -29,6 +29,7 @@ import { exprInt } from "./types.js";
 
 type Int = A.IntType;
 const I64 = INT_TYPES.i64;
+const U64 = INT_TYPES.u64;
 
 /** Whether e's value is always a value of its static type (no narrowing needed to store it there). */
 export function inRange(e: A.Expr): boolean {
@@ -150,7 +151,14 @@ export function arith(L: LowerCtx, op: ArithOp, a: Val, b: Val, t: Int): Val {
 
 /** The binary expression e (not a comparison). */
 export function binaryValue(L: LowerCtx, e: A.BinaryExpr): Val {
-  return arith(L, e.op as ArithOp, L.value(e.left), L.value(e.right), exprInt(e));
+  const t = divOfNonNeg(e.op, e.left, e.right) ? U64 : exprInt(e);
+  return arith(L, e.op as ArithOp, L.value(e.left), L.value(e.right), t);
+}
+
+/** `/` or `%` of two values never negative: signed and unsigned agree, so the v1 `div`/`mod` serve
+ * (u32 % 100 needs no v4 `smod`, kernel ≥ 6.6). */
+function divOfNonNeg(op: string, a: A.Expr, b: A.Expr): boolean {
+  return (op === "/" || op === "%") && nonNeg(a) && nonNeg(b);
 }
 
 /** `-x`, `~x`, `+x`. */
@@ -174,7 +182,8 @@ export function compound(L: LowerCtx, op: ArithOp, cur: Val, dst: Int, e: A.Expr
       dst,
       true,
     );
-  return narrowVal(L, arith(L, op, cur, L.value(e), resultType(op, dst, exprInt(e))), dst);
+  const unsigned = !dst.signed && (op === "/" || op === "%") && nonNeg(e); // cur holds dst's value: never negative
+  return narrowVal(L, arith(L, op, cur, L.value(e), unsigned ? U64 : resultType(op, dst, exprInt(e))), dst);
 }
 
 /** The jump condition and operands of a comparison. */
