@@ -12,7 +12,7 @@ import { haveKernel } from "./helpers/env.js";
 import { frame, ip4, u32le } from "./helpers/packets.js";
 import { run, withObject } from "./helpers/run.js";
 
-const HEAD = `import { XdpContext, XdpAction, Ipv4Hdr, UdpHdr, TcpHdr, HashMap, u16, u32, u64, bool } from "tsebpf";\n`;
+const HEAD = `import { XdpContext, XdpAction, Ipv4Hdr, UdpHdr, TcpHdr, HashMap, u16, u32, u64, i32, bool } from "tsebpf";\n`;
 const DROP = 1,
   PASS = 2;
 
@@ -88,6 +88,19 @@ describe("DSL back end: waste removed", () => {
   it("a mask that keeps every bit a value can have goes, and two masks in a row are one", () => {
     const ands = count(insnsOf(MASKS), (i) => (i.code & 0xf0) === ALU.AND && (i.code & 7) !== CLASS.JMP);
     expect(ands).toBe(1);
+  });
+
+  it("/ and % of never-negative values are div/mod (v1), of signed ones sdiv/smod (v4)", () => {
+    const divs = (src: string) =>
+      insnsOf(src)
+        .filter((i) => (i.code & 7) === CLASS.ALU64 && [ALU.DIV, ALU.MOD].includes(i.code & 0xf0))
+        .map((i) => ((i.code & 0xf0) === ALU.DIV ? "div" : "mod") + (i.off === 1 ? "/signed" : ""));
+    const body = (e: string) =>
+      `export function xdp_t(ctx: XdpContext): XdpAction {\n  const ip = ctx.header(Ipv4Hdr, 14);\n` +
+      `  if (ip === null) return XdpAction.Pass;\n  let x: u32 = ${e};\n  x %= 7;\n` +
+      `  return x === 3 ? XdpAction.Drop : XdpAction.Pass;\n}\n`;
+    expect(divs(body("ip.srcAddr % 100 + ip.dstAddr / ip.ttl"))).toEqual(["mod", "div", "mod"]);
+    expect(divs(body("((ip.srcAddr as i32) % 100) as u32"))).toEqual(["mod/signed", "mod"]);
   });
 
   it("an offset that cannot be large is not clamped", () => {
