@@ -61,6 +61,7 @@ export const DSL_CODES = {
   structDecl: "TSB9050",
   objectLiteral: "TSB9051",
   arrayType: "TSB9052",
+  indexRange: "TSB9053",
   stackSize: "TSB9054",
   staleRef: "TSB9055",
   // back end: lowering and the kernel's limits (limits.ts)

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { haveKernel, haveTools } from "./helpers/env.js";
 import { compileDsl } from "./helpers/dsl.js";
 import { run, withObject } from "./helpers/run.js";
-import { frame, ip4 } from "./helpers/packets.js";
+import { frame, ip4, u32le } from "./helpers/packets.js";
 
 const SAMPLE = readFileSync("fixtures/dsl-samples/structs.ts", "utf8");
 
@@ -64,6 +64,30 @@ describe.skipIf(!haveKernel)("struct keys, values and references in the kernel",
       const [entry] = JSON.parse(r.stdout) as { formatted: { key: object; value: object } }[];
       expect(entry!.formatted.key).toEqual({ src: ip4("198.51.100.1"), dst: ip4("198.51.100.2"), proto: 17, port: 53 });
       expect(entry!.formatted.value).toMatchObject({ packets: 1, flags: 1, seen: true, delta: -1 });
+    });
+  });
+});
+
+describe.skipIf(!haveKernel)("fixed-size arrays in the kernel", () => {
+  it("for…of, constant and variable indexes on the stack and in a map value (outside: 0, no write)", () => {
+    const obj = compileDsl(readFileSync("fixtures/dsl-samples/arrays.ts", "utf8"), "arrays.ts");
+    withObject(obj, (o) => {
+      // ttl 64: bucket 0; dstPort 53 is in the port list (Drop); srcPort 40000 & 7 = 0
+      expect(run(o, frame({ dstPort: 53, srcPort: 40000 }))).toBe(1);
+      const out = o.map("OUT")!;
+      const get = (k: number): bigint => out.get(u32le(k))!.readBigUInt64LE(0);
+      expect(get(1)).toBe(BigInt(7 + 80 + 443 + 8080)); // ports[64 & 15 & 3 = 0] = 7
+      expect(get(2)).toBe(5n); // sq[0] = 5
+      expect(get(3)).toBe(0n); // ports[53]: outside, reads 0
+      expect(get(4)).toBe(23n); // 11 + 12, then two indexes folded outside the array read 0
+      // dstPort 2: ports[2] = 443 read; srcPort 12 & 7 = 4: outside sq, nothing written
+      expect(run(o, frame({ dstPort: 2, srcPort: 12 }))).toBe(2);
+      expect(get(2)).toBe(0n);
+      expect(get(3)).toBe(443n);
+      const h = o.map("H")!.get(u32le(0))!;
+      expect(h.length).toBe(80); // buckets 0..64, ports 64..70, total at 72, size rounded up to 8
+      expect(h.readBigUInt64LE(0)).toBe(2n); // both packets have ttl 64: bucket 64 & 15 = 0
+      expect(h.readUInt32LE(72)).toBe(2);
     });
   });
 });

@@ -236,7 +236,14 @@ export declare const IPPROTO_UDP: u8;
 export declare const IPPROTO_ICMPV6: u8;
 
 // ---- structs: declare them with `interface Name { field: u32; … }` (or `type Name = { … }`);
-// fields are integers, bool, other structs. Laid out as C lays them out (natural alignment).
+// fields are integers, bool, other structs and FixedArrays. Laid out as C lays them out (natural alignment).
+
+/**
+ * N elements of T (an integer, bool or struct type), back to back: `FixedArray<u16, 4>`. N is a
+ * number literal the compiler checks (tsc sees an array of T): literals give exactly N elements,
+ * a constant index must be below N, and a variable index outside 0..N-1 reads 0 and writes nothing.
+ */
+export type FixedArray<T, N extends number> = T[] & { readonly __length?: N };
 
 // ---- maps: declare them at top level, `export const M = new HashMap<u32, u64>(1024);`
 // Keys and values are integers or structs. `get(k)` of a struct value is a reference to the value

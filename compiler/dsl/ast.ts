@@ -296,7 +296,7 @@ export interface Unsupported extends Node {
 
 // ---------------------------------------------------------------- statements
 
-export type Stmt = VarDecl | Assign | If | Return | For | Block | ExprStmt | Unsupported;
+export type Stmt = VarDecl | Assign | If | Return | For | ForOf | Block | ExprStmt | Unsupported;
 
 export interface VarDecl extends Node {
   kind: "VarDecl";
@@ -343,6 +343,15 @@ export interface For extends Node {
   tripCount?: number;
 }
 
+/** `for (const x of array) body`: unrolled, x bound to each element in turn (an array value or a
+ * top-level constant array). */
+export interface ForOf extends Node {
+  kind: "ForOf";
+  decl: VarDecl;
+  iterable: Expr;
+  body: Stmt;
+}
+
 export interface Block extends Node {
   kind: "Block";
   body: Stmt[];
@@ -378,6 +387,8 @@ export type Expr =
   | AsExpr
   | NewExpr
   | ObjectLiteral
+  | ArrayLiteral
+  | IndexExpr
   | UnsupportedExpr;
 
 export interface IntLiteral extends ExprBase {
@@ -487,7 +498,18 @@ export interface ObjectLiteral extends ExprBase {
   kind: "ObjectLiteral";
   props: { name: string; nameSpan: Span; value: Expr }[];
 }
-/** Arrow function, array literal, index access, spread, ...: reported by the checker. */
+/** `[a, b, c]`: a FixedArray value of the type its context expects (or a top-level constant array). */
+export interface ArrayLiteral extends ExprBase {
+  kind: "ArrayLiteral";
+  elements: Expr[];
+}
+/** `a[i]`: an array element (a constant index is checked against the length; `index` checker-filled). */
+export interface IndexExpr extends ExprBase {
+  kind: "IndexExpr";
+  object: Expr;
+  index: Expr;
+}
+/** Arrow function, spread, ...: reported by the checker. */
 export interface UnsupportedExpr extends ExprBase {
   kind: "UnsupportedExpr";
   what: string;

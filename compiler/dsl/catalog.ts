@@ -432,7 +432,7 @@ export const LOG_LEVELS: Record<string, 1 | 2 | 3 | 4 | 5> = table({ error: 1, w
 export const FORMATS: Record<string, "ipv4" | "hex" | "mac"> = table({ ipv4: "ipv4", hex: "hex", mac: "mac" });
 
 /** Type names exported by "tsebpf" besides ints, headers and maps. */
-export const TYPE_NAMES = ["XdpContext", "XdpFragsContext", "XdpAction", "bool"] as const;
+export const TYPE_NAMES = ["XdpContext", "XdpFragsContext", "XdpAction", "bool", "FixedArray"] as const;
 
 /** Every name "tsebpf" exports (for import checking and the d.ts test). */
 export function exportedNames(): string[] {

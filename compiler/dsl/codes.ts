@@ -34,8 +34,10 @@ export const UNSUPPORTED: Record<string, { code: CodeName; message: string }> = 
   },
   async: { code: "async", message: "Async functions are not supported." },
   await: { code: "async", message: "'await' is not supported." },
-  "array-literal": { code: "literals", message: "Array literals are not supported." },
-  index: { code: "literals", message: "Indexing with '[]' is not supported." },
+  "for-of": {
+    code: "unsupported",
+    message: "Write 'for (const x of array)': one variable, no initial value.",
+  },
   "non-null": { code: "unsupported", message: "Non-null assertions ('!') are not allowed; compare with null instead." },
   "optional-chain": {
     code: "unsupported",

@@ -5,7 +5,9 @@
 // by && and ||, constant loops (up, down, by 2), early returns (also inside loops), inlined
 // helper functions, hash/LRU/array/per-CPU/LPM maps (get/has/set/add/delete, `M.get` into a
 // nullable const), packet loads and stores at constant and variable offsets (ctx.loadU16 …),
-// adjustHead/adjustTail and logs at every level with every formatter.
+// adjustHead/adjustTail, logs at every level with every formatter, and a struct type with integer
+// fields and a FixedArray field: struct locals from object literals, field and element reads and
+// writes (`op=`; elements at constant and variable indexes, also outside the array), for…of.
 //
 // Expressions come from test/gen/exprs.ts. Programs stay below the compiler's limits (loops of at
 // most 4 trips, two levels deep; a few statements per block).
@@ -68,8 +70,16 @@ export const IMPORTS = [
   "ipv4",
   "mac",
   "bool",
+  "FixedArray",
   ...INTS,
 ];
+
+/** The program's struct type: integer fields f0.., then an array field `arr`. */
+interface StructSpec {
+  fields: IntName[];
+  elem: IntName;
+  len: number;
+}
 
 export class ProgramGen implements Scope {
   private out: string[] = [];
@@ -86,6 +96,8 @@ export class ProgramGen implements Scope {
   private readonly x: ExprGen;
   maps: MapSpec[] = [];
   consts: { name: string; value: bigint }[] = [];
+  private struct: StructSpec | undefined;
+  private structVars: string[][] = [];
 
   constructor(r: () => number) {
     this.x = new ExprGen(r, this);
@@ -116,9 +128,19 @@ export class ProgramGen implements Scope {
     return this.scopes.flat();
   }
   fields(): Expr[] {
-    return this.liveViews().flatMap((v) =>
+    const views = this.liveViews().flatMap((v) =>
       Object.entries(HEADERS[v.header]!.fields).map(([name, f]) => ({ code: `${v.name}.${name}`, type: f.type })),
     );
+    const st = this.struct;
+    const structs = st
+      ? this.structVars
+          .flat()
+          .flatMap((s) => [
+            ...st.fields.map((t, i) => ({ code: `${s}.f${i}`, type: t })),
+            { code: `${s}.arr[${this.int(st.len)}]`, type: st.elem },
+          ])
+      : [];
+    return [...views, ...structs];
   }
   callable(): Helper[] {
     return this.helpers.filter((h) => h !== this.current);
@@ -139,6 +161,7 @@ export class ProgramGen implements Scope {
     if (this.maps.some((m) => m.cls === "LpmTrie")) lpm.push(...this.lpmEntries());
     const head = [`import { ${IMPORTS.join(", ")} } from "tsebpf";`, ""];
     for (const m of this.maps) head.push(`export const ${m.name} = new ${m.cls}<${m.key}, ${m.value}>(${m.max});`);
+    if (this.chance(0.4)) head.push(...this.structDecl());
     for (let i = 0, k = this.int(3); i < k; i++) {
       const value = BigInt(this.x.literal(this.pick(INTS)).replace(/[()]/g, ""));
       this.consts.push({ name: `K${i}`, value });
@@ -187,6 +210,7 @@ export class ProgramGen implements Scope {
     const args = params.map((t, j) => `p${j}: ${t}`).join(", ");
     this.begin(`function ${h.name}(${args}): ${h.ret} {`);
     this.scopes = [params.map((t, j) => ({ name: `p${j}`, type: t, mutable: false }))];
+    this.structVars = [[]];
     this.views = [[]];
     this.current = h;
     this.budget = 3 + this.int(6);
@@ -201,6 +225,7 @@ export class ProgramGen implements Scope {
     this.begin(`export function ${name}(ctx: XdpContext): XdpAction {`);
     this.scopes = [[]];
     this.views = [[]];
+    this.structVars = [[]];
     this.budget = 6 + this.int(14);
     if (this.chance(0.7)) this.prologue();
     this.block();
@@ -284,7 +309,9 @@ export class ProgramGen implements Scope {
     this.indent++;
     this.scopes.push([]);
     this.views.push([]);
+    this.structVars.push([]);
     fn();
+    this.structVars.pop();
     this.views.pop();
     this.scopes.pop();
     this.indent--;
@@ -299,6 +326,7 @@ export class ProgramGen implements Scope {
   }
 
   private statement(): void {
+    if (this.struct && !this.current && this.chance(0.3)) return this.structStmt();
     const w = this.int(100);
     if (w < 22) this.decl();
     else if (w < 34) this.assign();
@@ -312,6 +340,64 @@ export class ProgramGen implements Scope {
     else if (w < 96 && !this.current && this.loopDepth === 0 && this.adjusts < 2) this.adjust();
     else if (w >= 96 && w < 99 && !this.current) this.packetBytes();
     else this.decl();
+  }
+
+  // ------------------------------------------------------------------ structs and arrays
+
+  private structDecl(): string[] {
+    const st: StructSpec = {
+      fields: Array.from({ length: 1 + this.int(3) }, () => this.pick(INTS)),
+      elem: this.pick(INTS),
+      len: 2 + this.int(3),
+    };
+    this.struct = st;
+    const fields = st.fields.map((t, i) => `f${i}: ${t};`).join(" ");
+    return [`interface S0 { ${fields} arr: FixedArray<${st.elem}, ${st.len}> }`];
+  }
+
+  /** A struct local, a field or element write, an element read at a variable index, or for…of. */
+  private structStmt(): void {
+    const st = this.struct!;
+    const vars = this.structVars.flat();
+    const k = vars.length ? this.int(5) : 0;
+    if (k === 0) {
+      const name = this.fresh("s");
+      const fields = st.fields.map((t, i) => `f${i}: ${this.value(t)}`);
+      const elems = Array.from({ length: st.len }, () => this.value(st.elem));
+      this.line(`const ${name}: S0 = { ${fields.join(", ")}, arr: [${elems.join(", ")}] };`);
+      this.structVars[this.structVars.length - 1]!.push(name);
+      return;
+    }
+    const s = this.pick(vars);
+    if (k === 1 || k === 2) {
+      const i = this.int(st.fields.length + 1);
+      const [target, t] = i < st.fields.length ? [`${s}.f${i}`, st.fields[i]!] : [`${s}.arr[${this.index()}]`, st.elem];
+      const op = this.pick(["", "", ...ASSIGN_OPS]);
+      const e = this.valueExpr(t);
+      this.line(`${target} ${op}= ${(op === "/" || op === "%" ? this.x.divisor(e) : e).code};`);
+    } else if (k === 3) {
+      const v = this.fresh("v");
+      this.line(`const ${v}: ${st.elem} = ${s}.arr[${this.index()}];`);
+      this.declare({ name: v, type: st.elem, mutable: false });
+    } else if (this.loopDepth < 2) {
+      const x = this.fresh("x");
+      this.line(`for (const ${x} of ${s}.arr) {`);
+      this.loopDepth++;
+      this.nested(() => {
+        this.declare({ name: x, type: st.elem, mutable: false });
+        this.block();
+      });
+      this.loopDepth--;
+      this.line("}");
+    }
+  }
+
+  /** An element index: a constant inside the array, or a variable expression (sometimes outside it;
+   * a constant one is kept inside: the checker refuses a constant index outside the array). */
+  private index(): string {
+    if (this.chance(0.4)) return `${this.int(this.struct!.len)}`;
+    const e = this.x.expr("u32", 1);
+    return e.konst ? `(${e.code}) % ${this.struct!.len}` : `(${e.code}) & 7`;
   }
 
   private declare(v: Var): void {

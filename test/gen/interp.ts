@@ -11,6 +11,8 @@
 // when fewer than 14 bytes would remain or the head would enter xdp_frame; adjustHead moves only
 // the start (bytes in front reappear as they were), a tail that grows reads as zero. Packet
 // loads/stores at any offset (ctx.loadU16 …) read and write the bytes in the order they name.
+// Struct and FixedArray values are records of slots, named (not copied) by variables as in
+// TypeScript; an element index outside the array reads 0 and a write there changes nothing.
 import type * as A from "../../compiler/dsl/ast.js";
 import { CONSTANTS, HEADERS, PACKET_ACCESS, type PacketAccess, XDP_ACTIONS } from "../../compiler/dsl/catalog.js";
 import type { IntName } from "../../compiler/dsl/ast.js";
@@ -29,10 +31,14 @@ interface View {
   header: string;
   off: number;
 }
-type Val = bigint | boolean | View | null;
+/** A struct (fields by name) or a FixedArray (elements in order): slots of integers or bools. */
+interface Rec {
+  slots: Map<string, Slot>;
+}
+type Val = bigint | boolean | View | Rec | null;
 interface TV {
   v: Val;
-  t: Ty | "bool" | "view" | "action";
+  t: Ty | "bool" | "view" | "action" | "rec";
 }
 interface Slot {
   v: Val;
@@ -89,6 +95,7 @@ export function clearPerCpu(maps: Map<string, MapState>): void {
 
 export class Interp {
   private funcs = new Map<string, A.FunctionDecl>();
+  private structs = new Map<string, A.StructDecl>();
   /** Top-level constants: untyped (they take the other operand's type) unless annotated. */
   private consts = new Map<string, TV>();
   private scopes: Map<string, Slot>[] = [];
@@ -102,6 +109,7 @@ export class Interp {
     private readonly maps: Map<string, MapState>,
   ) {
     for (const it of ast.items) if (it.kind === "FunctionDecl") this.funcs.set(it.name, it);
+    for (const it of ast.items) if (it.kind === "StructDecl") this.structs.set(it.name, it);
     for (const it of ast.items) if (it.kind === "ConstDecl") this.consts.set(it.name, this.constant(it));
   }
 
@@ -145,7 +153,9 @@ export class Interp {
             ? "view"
             : (typeName as IntName);
     const v =
-      typeof tv.v === "bigint" && t !== "bool" && t !== "view" && t !== "action" && t !== null ? narrow(tv.v, t) : tv.v;
+      typeof tv.v === "bigint" && t !== "bool" && t !== "view" && t !== "action" && t !== "rec" && t !== null
+        ? narrow(tv.v, t)
+        : tv.v;
     this.scopes[this.scopes.length - 1]!.set(name, { v, t: t ?? "i64" });
   }
 
@@ -169,7 +179,13 @@ export class Interp {
   private stmt(s: A.Stmt): void {
     switch (s.kind) {
       case "VarDecl":
+        if (s.typeAnn && (this.structs.has(s.typeAnn.name) || s.typeAnn.name === "FixedArray")) {
+          this.scopes[this.scopes.length - 1]!.set(s.name, this.build(s.typeAnn, s.init!));
+          return;
+        }
         return this.declare(s.name, s.typeAnn?.name, this.eval(s.init!));
+      case "ForOf":
+        return this.forOf(s);
       case "Assign":
         return this.assign(s);
       case "If":
@@ -203,11 +219,61 @@ export class Interp {
     }
   }
 
+  /** A struct or array value of written type `ref` from its literal, each slot narrowed to its type. */
+  private build(ref: A.TypeRef, e: A.Expr): Slot {
+    const slots = new Map<string, Slot>();
+    if (ref.name === "FixedArray") {
+      (e as A.ArrayLiteral).elements.forEach((x, i) => slots.set(String(i), this.build(ref.args[0]!, x)));
+      return { v: { slots }, t: "rec" };
+    }
+    const decl = this.structs.get(ref.name);
+    if (!decl) {
+      const tv = this.eval(e);
+      return ref.name === "bool"
+        ? { v: tv.v, t: "bool" }
+        : { v: narrow(tv.v as bigint, ref.name as IntName), t: ref.name as IntName };
+    }
+    const props = new Map((e as A.ObjectLiteral).props.map((p) => [p.name, p.value]));
+    for (const f of decl.fields) slots.set(f.name, this.build(f.typeAnn, props.get(f.name)!));
+    return { v: { slots }, t: "rec" };
+  }
+
+  /** The slot a field or element expression names; undefined for an index outside the array (its type in `t`). */
+  private slotOf(e: A.MemberExpr | A.IndexExpr): { slot?: Slot; t: TV["t"] } {
+    const rec = this.eval(e.object).v as Rec;
+    if (e.kind === "MemberExpr") return { slot: rec.slots.get(e.property)!, t: rec.slots.get(e.property)!.t };
+    const i = this.eval(e.index).v as bigint;
+    return { slot: rec.slots.get(String(i)), t: rec.slots.get("0")!.t };
+  }
+
+  private isSlot(e: A.Expr): boolean {
+    if (e.kind === "IndexExpr") return true;
+    if (e.kind !== "MemberExpr" || e.object.kind === "CallExpr") return false;
+    if (e.object.kind === "Identifier" && (HEADERS[e.object.name] || e.object.name === "ctx")) return false;
+    if (e.object.kind === "Identifier" && e.object.name === "XdpAction") return false;
+    return e.object.kind === "IndexExpr" || (this.eval(e.object).v as Rec | null)?.slots !== undefined;
+  }
+
+  private forOf(s: A.ForOf): void {
+    const rec = this.eval(s.iterable).v as Rec;
+    for (const slot of rec.slots.values()) {
+      this.scopes.push(new Map([[s.decl.name, { v: slot.v, t: slot.t }]]));
+      try {
+        this.block([s.body]);
+      } finally {
+        this.scopes.pop();
+      }
+    }
+  }
+
   private assign(s: A.Assign): void {
     const old = s.op === "=" ? undefined : this.eval(s.target);
     let tv = this.eval(s.value);
     if (old) tv = this.binary(s.op.slice(0, -1), old, tv);
-    if (s.target.kind === "Identifier") {
+    if (this.isSlot(s.target)) {
+      const { slot } = this.slotOf(s.target as A.MemberExpr);
+      if (slot) slot.v = slot.t === "bool" ? tv.v : narrow(tv.v as bigint, slot.t as IntName);
+    } else if (s.target.kind === "Identifier") {
       const slot = this.lookup(s.target.name)!;
       slot.v = slot.t === "bool" ? tv.v : narrow(tv.v as bigint, slot.t as IntName);
     } else if (s.target.kind === "MemberExpr") {
@@ -244,6 +310,10 @@ export class Interp {
       }
       case "AsExpr":
         return { v: narrow(this.eval(e.expr).v as bigint, e.typeAnn.name as IntName), t: e.typeAnn.name as IntName };
+      case "IndexExpr": {
+        const { slot, t } = this.slotOf(e);
+        return slot ? { v: slot.v, t: slot.t } : { v: t === "bool" ? false : 0n, t };
+      }
       default:
         throw new Error(`unexpected expression ${e.kind}`);
     }
@@ -281,6 +351,8 @@ export class Interp {
         return e.op === "??" ? this.nullableType(e.left) : "bool";
       case "CallExpr":
         return this.callType(e);
+      case "IndexExpr":
+        return ((this.eval(e.object).v as Rec).slots.get("0") as Slot).t;
       default:
         return null;
     }
@@ -326,6 +398,7 @@ export class Interp {
   }
 
   private memberType(e: A.MemberExpr): TV["t"] {
+    if (this.isSlot(e)) return this.slotOf(e).t;
     if (e.object.kind === "Identifier" && e.object.name === "ctx") return "u32";
     if (e.object.kind === "Identifier" && e.object.name === "XdpAction") return "action";
     if (e.object.kind === "Identifier" && HEADERS[e.object.name]) return null;
@@ -339,6 +412,10 @@ export class Interp {
     if (obj === "ctx" && e.property === "length") return { v: BigInt(this.end - this.start), t: "u32" };
     if (obj === "XdpAction") return { v: BigInt(XDP_ACTIONS[e.property]!), t: "action" };
     if (HEADERS[obj] && e.property === "size") return { v: BigInt(HEADERS[obj]!.size), t: null };
+    if (this.isSlot(e)) {
+      const { slot } = this.slotOf(e);
+      return { v: slot!.v, t: slot!.t };
+    }
     const view = this.eval(e.object).v as View;
     const f = HEADERS[view.header]!.fields[e.property]!;
     return { v: this.readField(view, e.property), t: f.type };

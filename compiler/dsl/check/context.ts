@@ -47,7 +47,7 @@ export interface CheckCtx {
   returnType: A.Type;
   readonly loopVars: Set<A.Binding>;
   /** Per loop, what its head lost against its entry when last checked (bindings, a new epoch). */
-  readonly loopHeads: WeakMap<A.For, { lost: A.Binding[]; stale: boolean }>;
+  readonly loopHeads: WeakMap<A.For | A.ForOf, { lost: A.Binding[]; stale: boolean }>;
   readonly callSites: Map<A.FunctionDecl, CallSite[]>;
   nextId: number;
   /** Untyped constants (literals and unannotated consts): they take the type their context needs. */

@@ -25,6 +25,7 @@ import { UNSUPPORTED } from "../codes.js";
 import { tscLiteralType } from "./tsc-literals.js";
 import { Flow } from "../flow.js";
 import { checkRef, objectLiteral, structMember } from "./structs.js";
+import { arrayLiteral, indexExpr } from "./arrays.js";
 import {
   type CheckCtx,
   cv,
@@ -119,6 +120,10 @@ function exprType(cx: CheckCtx, e: A.Expr, expected?: A.Type): A.Type {
       return fail(cx, UNSUPPORTED["new-expr"]!.code, UNSUPPORTED["new-expr"]!.message, e);
     case "ObjectLiteral":
       return objectLiteral(cx, e, expected, (x, t) => checkValue(cx, x, isError(t) ? undefined : t));
+    case "ArrayLiteral":
+      return arrayLiteral(cx, e, expected, (x, t) => checkValue(cx, x, isError(t) ? undefined : t));
+    case "IndexExpr":
+      return indexExpr(cx, e, (x, t) => checkValue(cx, x, t));
     case "UnsupportedExpr":
       reportUnsupported(cx, e.what, e.span);
       return ERROR;

@@ -3,7 +3,7 @@
 // them: null checks and adjustHead/adjustTail hold on the paths they are on, a branch that returns
 // adds nothing after it, and a loop's body is checked from the facts that hold on every iteration.
 import type * as A from "../ast.js";
-import { ERROR, VOID, assignable, isError, isInt, notAssignableMessage, typeName } from "./types.js";
+import { BOOL, ERROR, VOID, assignable, isError, isInt, notAssignableMessage, typeName } from "./types.js";
 import { literalType, narrow } from "../int-rule.js";
 import { Flow } from "../flow.js";
 import { MAX_LOOP_TRIPS } from "../limits.js";
@@ -89,6 +89,8 @@ function stmt(cx: CheckCtx, s: A.Stmt): void {
       return ifStmt(cx, s);
     case "For":
       return forStmt(cx, s);
+    case "ForOf":
+      return forOf(cx, s);
     case "Unsupported":
       reportUnsupported(cx, s.what, s.span);
       cx.flow.dead = true; // flow unknown: no "lacks ending return" on top
@@ -122,7 +124,7 @@ function varDecl(cx: CheckCtx, d: A.VarDecl): void {
 
 function localType(cx: CheckCtx, d: A.VarDecl, it: A.Type): A.Type {
   if (isError(it)) return ERROR;
-  const kinds = ["bool", "action", "header", "nullable", "struct"];
+  const kinds = ["bool", "action", "header", "nullable", "struct", "array"];
   if (isInt(it) || kinds.includes(it.kind)) {
     if (isInt(it) && d.init?.constValue !== undefined && cx.flexible.has(d.init))
       return literalType(d.init.constValue) ?? it;
@@ -174,10 +176,11 @@ function assign(cx: CheckCtx, s: A.Assign): void {
       report(
         cx,
         "unsupported",
-        `'${b.name}' names a ${inner.kind}: it cannot be reassigned (declare it const; its fields can be assigned).`,
+        `'${b.name}' names ${inner.kind === "struct" ? "a struct" : "an array"}: it cannot be reassigned ` +
+          `(declare it const; its ${inner.kind === "struct" ? "fields" : "elements"} can be assigned).`,
         tgt.span,
       );
-      checkExpr(cx, s.value);
+      checkValue(cx, s.value, inner);
       return;
     }
     tt = b.type;
@@ -196,9 +199,11 @@ function assign(cx: CheckCtx, s: A.Assign): void {
     } else if (tgt.member?.kind === "headerField" && tgt.member.bitWidth !== undefined) {
       report(cx, "readOnly", `Cannot assign to '${tgt.property}': bit fields are read-only.`, tgt.propertySpan);
     }
+  } else if (tgt.kind === "IndexExpr") {
+    tt = checkExpr(cx, tgt);
   } else {
     checkExpr(cx, tgt);
-    report(cx, "unsupported", "Only variables and header fields can be assigned.", tgt.span);
+    report(cx, "unsupported", "Only variables, fields and array elements can be assigned.", tgt.span);
     checkExpr(cx, s.value);
     return;
   }
@@ -275,13 +280,7 @@ function forStmt(cx: CheckCtx, s: A.For): void {
   cx.scopes.push(new Map());
   if (s.init) varDecl(cx, s.init);
   const counter = s.init?.binding;
-  const entry = cx.flow;
-  let head = guessHead(cx, s, entry);
-  // a reference into a map the body sets or deletes in is stale in the body (from the second time round) and after it
-  for (const m of writtenMaps(s.body, mapNames(cx), cx.mapWriters)) head.touch(m);
-  for (let next: Flow<A.Binding> | undefined; ; head = next) {
-    const undo = mark(cx);
-    cx.flow = head.fork();
+  loop(cx, s, () => {
     if (s.test) checkCond(cx, s.test);
     if (s.update) assign(cx, s.update);
     tripCount(cx, s, counter);
@@ -289,6 +288,43 @@ function forStmt(cx: CheckCtx, s: A.For): void {
     cx.flow = cx.flow.branch();
     branch(cx, s.body);
     if (counter) cx.loopVars.delete(counter);
+  });
+  cx.scopes.pop();
+}
+
+/** `for (const x of a)`: x is each element of the FixedArray a in turn (the body is unrolled). */
+function forOf(cx: CheckCtx, s: A.ForOf): void {
+  const at = checkValue(cx, s.iterable);
+  const elem: A.Type = at.kind === "array" ? (at.elem.kind === "bool" ? BOOL : at.elem) : ERROR;
+  if (!isError(at) && at.kind !== "array")
+    report(cx, "arrayType", `'for … of' needs a FixedArray, not '${typeName(at)}'.`, s.iterable.span);
+  cx.scopes.push(new Map());
+  const d = s.decl;
+  const b: A.Binding = { kind: "local", id: cx.nextId++, name: d.name, mutable: d.mutable, type: elem, decl: d };
+  d.binding = b;
+  if (d.name) declare(cx, b, d.nameSpan);
+  bindRef(cx, b, s.iterable);
+  loop(cx, s, () => {
+    cx.flow = cx.flow.branch();
+    branch(cx, s.body);
+  });
+  cx.scopes.pop();
+}
+
+/**
+ * A loop body checked from the loop head: `pass` checks it once from cx.flow; when the end of the
+ * body loses facts the head had, its diagnostics are dropped and it is checked again from the
+ * weaker head.
+ */
+function loop(cx: CheckCtx, s: A.For | A.ForOf, pass: () => void): void {
+  const entry = cx.flow;
+  let head = guessHead(cx, s, entry);
+  // a reference into a map the body sets or deletes in is stale in the body (from the second time round) and after it
+  for (const m of writtenMaps(s.body, mapNames(cx), cx.mapWriters)) head.touch(m);
+  for (let next: Flow<A.Binding> | undefined; ; head = next) {
+    const undo = mark(cx);
+    cx.flow = head.fork();
+    pass();
     next = head.loopBack(cx.flow, entry.epoch);
     if (!next) break;
     undo();
@@ -296,11 +332,10 @@ function forStmt(cx: CheckCtx, s: A.For): void {
   const lost = [...entry.nonNull].filter((b) => !head.nonNull.has(b));
   cx.loopHeads.set(s, { lost, stale: head.epoch !== entry.epoch });
   cx.flow = head;
-  cx.scopes.pop();
 }
 
 /** A loop met again (in another pass over the loop around it) starts from the head it had last time. */
-function guessHead(cx: CheckCtx, s: A.For, entry: Flow<A.Binding>): Flow<A.Binding> {
+function guessHead(cx: CheckCtx, s: A.For | A.ForOf, entry: Flow<A.Binding>): Flow<A.Binding> {
   const head = entry.fork(),
     last = cx.loopHeads.get(s);
   for (const b of last?.lost ?? []) head.nonNull.delete(b);

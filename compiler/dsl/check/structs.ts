@@ -134,13 +134,14 @@ export function mapRefOf(cx: CheckCtx, e: A.Expr): string | undefined {
   if (e.kind === "CallExpr" && e.callee?.kind === "mapMethod" && e.callee.method === "get") return e.callee.map.name;
   if (e.kind === "Identifier" && e.binding) return cx.mapRefs.get(e.binding)?.map;
   if (e.kind === "MemberExpr" && e.member?.kind === "structField") return mapRefOf(cx, e.object);
+  if (e.kind === "IndexExpr") return mapRefOf(cx, e.object);
   return undefined;
 }
 
 /** A new variable `b` initialised with `init`: when that refers into a map, remember the map's epoch. */
 export function bindRef(cx: CheckCtx, b: A.Binding & { type: A.Type }, init: A.Expr): void {
   const t = b.type.kind === "nullable" ? b.type.inner : b.type;
-  if (t.kind !== "struct") return; // integer values are copies
+  if (t.kind !== "struct" && t.kind !== "array") return; // integer values are copies
   const map = mapRefOf(cx, init);
   if (map !== undefined) cx.mapRefs.set(b, { map, epoch: cx.flow.storeEpoch(map) });
 }

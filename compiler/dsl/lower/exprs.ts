@@ -12,7 +12,7 @@ import { readField } from "./header.js";
 import { binaryValue, narrowTo, unaryValue } from "./int.js";
 import { loadMapVal } from "./maps.js";
 import { loadOr } from "./packet-bytes.js";
-import { place, readStructField } from "./structs.js";
+import { place, readMember } from "./structs.js";
 import { exprInt, isCompare, type Local } from "./types.js";
 
 /** Lower an integer/bool/action expression to its 64-bit value (int-rule.ts). */
@@ -39,6 +39,8 @@ export function value(L: LowerCtx, e: A.Expr): Val {
       return e.op === "??" ? nullish(L, e) : materialize(L, e);
     case "ConditionalExpr":
       return ternary(L, e);
+    case "IndexExpr":
+      return readMember(L, e);
     default:
       return L.fail(`unsupported expression (${e.kind})`, e.span);
   }
@@ -56,7 +58,8 @@ export function effect(L: LowerCtx, e: A.Expr): void {
 /** Lower an expression of a non-integer type (header view, map value, struct place, ctx). */
 export function object(L: LowerCtx, e: A.Expr): Local {
   if (e.kind === "Identifier") return L.lookup(e.binding, e.span);
-  if (e.kind === "ObjectLiteral" || (e.kind === "MemberExpr" && e.member?.kind === "structField")) return place(L, e);
+  const kinds = ["ObjectLiteral", "ArrayLiteral", "IndexExpr"];
+  if (kinds.includes(e.kind) || (e.kind === "MemberExpr" && e.member?.kind === "structField")) return place(L, e);
   if (e.kind === "CallExpr") {
     const r = call(L, e);
     if (r && typeof r === "object") return r;
@@ -87,7 +90,7 @@ function member(L: LowerCtx, e: A.MemberExpr): Val {
   if (m.kind === "constant") return inDomain(m.value, exprInt(e));
   if (m.kind === "ctxLength") return ctxLength(L);
   if (m.kind === "ctxField") return ctxField(L, m.offset);
-  if (m.kind === "structField") return readStructField(L, e.object, m.field);
+  if (m.kind === "structField") return readMember(L, e);
   if (m.kind !== "headerField") return L.fail("unsupported member access", e.span);
   const h = L.object(e.object);
   if (h.k !== "hdr") return L.fail("fields can only be read from header views", e.span);

@@ -8,10 +8,11 @@ import type { ArithOp } from "../int-rule.js";
 import type { LowerCtx } from "./core.js";
 import { effect } from "./exprs.js";
 import { fieldAssign } from "./header.js";
-import { assignStructField, place } from "./structs.js";
+import { assignAt, place, readAt } from "./structs.js";
 import { compareConst, compound, narrowTo } from "./int.js";
 import { intOf, type IntLocal, isCompare, isIntLike, U32 } from "./types.js";
 import { MAX_LOOP_TRIPS, MAX_UNROLLED_BODIES } from "../limits.js";
+import { sizeOf } from "../layout.js";
 
 const UNDECIDED = "loop condition must be decidable at compile time (a constant-bounded counter)";
 
@@ -34,6 +35,8 @@ function stmtInner(L: LowerCtx, s: A.Stmt): void {
       return returnStmt(L, s);
     case "For":
       return forStmt(L, s);
+    case "ForOf":
+      return forOf(L, s);
     case "ExprStmt":
       effect(L, s.expr);
       return;
@@ -67,8 +70,8 @@ function varDecl(L: LowerCtx, s: A.VarDecl): void {
 function assign(L: LowerCtx, s: A.Assign): void {
   const tgt = s.target;
   if (tgt.kind === "MemberExpr" && tgt.member?.kind === "headerField") return fieldAssign(L, s, tgt, tgt.member);
-  if (tgt.kind === "MemberExpr" && tgt.member?.kind === "structField")
-    return assignStructField(L, s, tgt.object, tgt.member.field);
+  if ((tgt.kind === "MemberExpr" && tgt.member?.kind === "structField") || tgt.kind === "IndexExpr")
+    return assignAt(L, s);
   if (tgt.kind !== "Identifier") {
     L.fail("only local variables and header fields can be assigned (map writes use methods)", tgt.span);
   }
@@ -111,10 +114,7 @@ function forStmt(L: LowerCtx, s: A.For): void {
   for (let n = 0; ; n++) {
     if (L.facts.never) return; // no path gets here (code after a return, or the body always returns)
     if (n > MAX_LOOP_TRIPS) L.fail(`loop runs more than ${MAX_LOOP_TRIPS} times; the compiler unrolls loops`, s.span);
-    if (++L.unrolled > MAX_UNROLLED_BODIES) {
-      const why = `nested loops run their bodies more than ${MAX_UNROLLED_BODIES} times in all; the compiler unrolls loops`;
-      L.fail(why, s.span);
-    }
+    unrolledOnce(L, s);
     if (s.test) {
       const c = constCond(L, s.test);
       if (c === undefined) L.fail(UNDECIDED, s.test.span);
@@ -122,6 +122,34 @@ function forStmt(L: LowerCtx, s: A.For): void {
     }
     L.stmt(s.body);
     if (s.update) L.stmt(s.update);
+  }
+}
+
+/** `for (const x of a)`: the body once per element, x bound to the element (a struct: its place). */
+function forOf(L: LowerCtx, s: A.ForOf): void {
+  const arr = place(L, s.iterable);
+  const t = arr.type as A.ArrayType;
+  const size = sizeOf(t.elem);
+  for (let i = 0; i < t.length; i++) {
+    if (L.facts.never) return;
+    unrolledOnce(L, s);
+    const at = { ...arr, type: t.elem, off: arr.off + i * size, nullable: false };
+    if (t.elem.kind === "struct") L.bind(s.decl.binding, at);
+    else {
+      const reg = L.reg();
+      L.emit({ op: "mov", dst: reg, src: readAt(L, at) });
+      L.bind(s.decl.binding, { k: "int", reg, type: intOf(t.elem), mutable: false });
+    }
+    L.stmt(s.body);
+  }
+}
+
+/** Count one unrolled loop body against the program's limit. */
+function unrolledOnce(L: LowerCtx, s: A.Stmt): void {
+  if (++L.unrolled > MAX_UNROLLED_BODIES) {
+    const why =
+      `nested loops run their bodies more than ${MAX_UNROLLED_BODIES} times in all; ` + "the compiler unrolls loops";
+    L.fail(why, s.span);
   }
 }
 

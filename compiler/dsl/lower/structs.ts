@@ -1,9 +1,11 @@
-// Lowering of struct values: takes checked struct expressions (object literals, struct variables,
-// `s.f` fields, map value references from `M.get`) and a LowerCtx, and produces places — a struct
-// at base + off, base r10 for a stack slot or a map value pointer — with field reads, field writes
-// (`+= -= |= &= ^=` on a 4- or 8-byte field of a shared map's value as one BPF atomic instruction),
-// copies between places, and object literals written field by field with their padding zeroed (so
-// a struct used as a map key compares by its fields only).
+// Lowering of struct and array values: takes checked struct/array expressions (object and array
+// literals, variables, `s.f` fields, `a[i]` elements, map value references from `M.get`) and a
+// LowerCtx, and produces places — a value at base + off, base r10 for a stack slot or a pointer
+// into a map value — with reads, writes (`+= -= |= &= ^=` on a 4- or 8-byte integer of a shared
+// map's value as one BPF atomic instruction), copies between places, and literals written element
+// by element with their padding zeroed (so a struct used as a map key compares by its fields only).
+// A variable index is bounds-checked: outside the array it selects a zeroed scratch element, so a
+// read gives 0 and a write changes nothing, and the verifier sees the pointer's range.
 import type * as A from "../ast.js";
 import type { AluOp, Reg, Val } from "../ir.js";
 import type { ArithOp } from "../int-rule.js";
@@ -12,28 +14,28 @@ import type { LowerCtx } from "./core.js";
 import { compound, lowBits, narrowVal } from "./int.js";
 import { type Int, type PlaceVal, U8 } from "./types.js";
 
-type Field = A.StructField;
+type Mem = A.StructType | A.ArrayType;
 
-/** Where the struct value of expression e lives (an object literal gets a stack slot of the statement). */
+/** Where the struct, array or element value of expression e lives (literals get a stack slot of the statement). */
 export function place(L: LowerCtx, e: A.Expr): PlaceVal {
-  if (e.kind === "ObjectLiteral") {
-    const t = e.type as A.StructType;
-    const p = stackPlace(L, t);
-    fillLiteral(L, p, e);
+  if (e.kind === "ObjectLiteral" || e.kind === "ArrayLiteral") {
+    const p = stackPlace(L, e.type as Mem);
+    fill(L, p, e);
     return p;
   }
   if (e.kind === "MemberExpr" && e.member?.kind === "structField") {
     const outer = place(L, e.object);
     const f = e.member.field;
-    return { ...outer, type: f.type as A.StructType, off: outer.off + f.offset, nullable: false };
+    return { ...outer, type: f.type, off: outer.off + f.offset, nullable: false };
   }
+  if (e.kind === "IndexExpr") return element(L, e);
   const o = L.object(e);
-  if (o.k !== "place") return L.fail("expected a struct value", e.span);
+  if (o.k !== "place") return L.fail("expected a struct or array value", e.span);
   return o;
 }
 
 /** A fresh stack slot for a value of type t. */
-export function stackPlace(L: LowerCtx, t: A.StructType | A.ArrayType): PlaceVal {
+export function stackPlace(L: LowerCtx, t: Mem): PlaceVal {
   return { k: "place", type: t, base: 10, off: L.scratch(t.size), atomic: false };
 }
 
@@ -43,29 +45,60 @@ export function addressOf(L: LowerCtx, p: PlaceVal): Reg {
   return p.off ? L.alu("add", p.base, BigInt(p.off), false) : p.base;
 }
 
-/** Write object literal e into place p: each field (nested literals zero their own padding), then zeros in the gaps. */
-export function fillLiteral(L: LowerCtx, p: PlaceVal, e: A.ObjectLiteral): void {
+/** `a[i]`: a constant index is an offset; a variable one a pointer, to a zeroed scratch element when i >= N. */
+function element(L: LowerCtx, e: A.IndexExpr): PlaceVal {
+  const arr = place(L, e.object);
+  const t = arr.type as A.ArrayType;
+  const size = sizeOf(t.elem);
+  const i = L.value(e.index);
+  const inside = typeof i === "bigint" && BigInt.asUintN(64, i) < BigInt(t.length);
+  if (inside) return { ...arr, type: t.elem, off: arr.off + Number(i) * size, nullable: false };
+  const spare: PlaceVal = { k: "place", type: t.elem, base: 10, off: L.scratch(size), atomic: false };
+  zero(L, spare, spare.off, size);
+  if (typeof i === "bigint") return spare; // folded to a constant outside the array on this path
+  const d = L.reg();
+  L.emit({ op: "mov", dst: d, src: addressOf(L, spare) });
+  const within = L.newBlock(),
+    join = L.newBlock();
+  L.branch("ge", i, BigInt(t.length), join, within);
+  L.start(within);
+  const off = size === 1 ? i : L.alu("mul", i, BigInt(size), false);
+  L.emit({ op: "alu", alu: "add", dst: d, a: addressOf(L, arr), b: off, w32: false });
+  L.jump(join);
+  L.start(join);
+  return { k: "place", type: t.elem, base: d, off: 0, atomic: arr.atomic };
+}
+
+/** Write object or array literal e into place p: each field or element, then zeros in a struct's gaps. */
+function fill(L: LowerCtx, p: PlaceVal, e: A.ObjectLiteral | A.ArrayLiteral): void {
+  if (e.kind === "ArrayLiteral") {
+    const elem = (p.type as A.ArrayType).elem;
+    const size = sizeOf(elem);
+    e.elements.forEach((x, i) => storeInto(L, { ...p, type: elem, off: p.off + i * size }, x));
+    return;
+  }
   const t = p.type as A.StructType;
   for (const prop of e.props) {
     const f = t.fields.find((x) => x.name === prop.name)!;
-    storeInto(L, { ...p, off: p.off + f.offset }, f.type, prop.value);
+    storeInto(L, { ...p, type: f.type, off: p.off + f.offset }, prop.value);
   }
   for (const [off, n] of gapsOf(t)) zero(L, p, p.off + off, n);
 }
 
-/** Store the value of e (of field type t) at place p. */
-function storeInto(L: LowerCtx, p: PlaceVal, t: A.DataType, e: A.Expr): void {
+/** Store the value of e at place p (of p's type). */
+function storeInto(L: LowerCtx, p: PlaceVal, e: A.Expr): void {
+  const t = p.type;
   if (t.kind === "int" || t.kind === "bool") {
     const it = t.kind === "int" ? t : U8;
     return L.emit({ op: "store", base: p.base, off: p.off, src: lowBits(L, e, it), size: sizeOf(t) as 1 | 2 | 4 | 8 });
   }
-  if (e.kind === "ObjectLiteral") return fillLiteral(L, { ...p, type: t }, e);
-  copy(L, { ...p, type: t }, place(L, e));
+  if (e.kind === "ObjectLiteral" || e.kind === "ArrayLiteral") return fill(L, p, e);
+  copy(L, p, place(L, e));
 }
 
 /** Copy the bytes of src into dst (same type), in the widest aligned pieces. */
 export function copy(L: LowerCtx, dst: PlaceVal, src: PlaceVal): void {
-  const size = dst.type.size;
+  const size = sizeOf(dst.type);
   for (let done = 0; done < size; ) {
     const n = piece(size - done, dst.off + done, src.off + done);
     const v = L.load(src.base, src.off + done, n);
@@ -87,39 +120,34 @@ function piece(left: number, a: number, b: number): 1 | 2 | 4 | 8 {
   return ([8, 4, 2, 1] as const).find((n) => n <= left && a % n === 0 && b % n === 0)!;
 }
 
-const intOfField = (f: Field): Int => (f.type.kind === "int" ? f.type : U8);
+const intAt = (p: PlaceVal): Int => (p.type.kind === "int" ? p.type : U8);
 
-/** Read field f of the struct expression `obj`. */
-export function readStructField(L: LowerCtx, obj: A.Expr, f: Field): Val {
-  const p = place(L, obj);
-  const t = intOfField(f);
-  const v = L.load(p.base, p.off + f.offset, t.bits / 8);
+/** The integer or bool at place p (a field or an element). */
+export function readAt(L: LowerCtx, p: PlaceVal): Val {
+  const t = intAt(p);
+  const v = L.load(p.base, p.off, t.bits / 8);
   return t.signed ? narrowVal(L, v, t) : v;
+}
+
+/** The integer or bool value of a field or element expression. */
+export function readMember(L: LowerCtx, e: A.Expr): Val {
+  return readAt(L, place(L, e));
 }
 
 const ATOMIC: Partial<Record<A.AssignOp, AluOp>> = { "+=": "add", "-=": "add", "|=": "or", "&=": "and", "^=": "xor" };
 
-/** `obj.f op= value` (fields of struct or array type only take `=`: a copy). */
-export function assignStructField(L: LowerCtx, s: A.Assign, obj: A.Expr, f: Field): void {
-  const p = place(L, obj);
-  const at: PlaceVal = { ...p, off: p.off + f.offset };
-  if (f.type.kind === "struct" || f.type.kind === "array") return storeInto(L, at, f.type, s.value);
-  const t = intOfField(f);
+/** `target op= value` for a field or element target (struct and array targets only take `=`: a copy). */
+export function assignAt(L: LowerCtx, s: A.Assign): void {
+  const at = place(L, s.target);
+  if (at.type.kind === "struct" || at.type.kind === "array") return storeInto(L, at, s.value);
+  const t = intAt(at);
   const size = t.bits / 8;
   const aop = ATOMIC[s.op];
-  if (p.atomic && aop && (size === 4 || size === 8)) return atomic(L, at, aop, s, t);
+  if (at.atomic && aop && (size === 4 || size === 8)) return atomic(L, at, aop, s, t);
   let v: Val;
   if (s.op === "=") v = lowBits(L, s.value, t);
-  else {
-    const cur = readAt(L, at, t);
-    v = compound(L, s.op.slice(0, -1) as ArithOp, cur, t, s.value);
-  }
+  else v = compound(L, s.op.slice(0, -1) as ArithOp, readAt(L, at), t, s.value);
   L.emit({ op: "store", base: at.base, off: at.off, src: v, size: size as 1 | 2 | 4 | 8 });
-}
-
-function readAt(L: LowerCtx, at: PlaceVal, t: Int): Val {
-  const v = L.load(at.base, at.off, t.bits / 8);
-  return t.signed ? narrowVal(L, v, t) : v;
 }
 
 /** One BPF atomic instruction: `lock *(uN *)(base + off) op= v` (`-=` adds the negation). */

@@ -30,11 +30,12 @@ export interface MapValPtr {
   type: Int;
   val?: Reg;
 }
-/** A struct or array in memory at base + off: base r10 is a stack slot, else a map value pointer
- * (null when `nullable` and the lookup failed); `atomic`: a shared map's value (op= is atomic). */
+/** A value in memory at base + off: base r10 is a stack slot, else a pointer into a map value or
+ * the stack (null when `nullable` and the lookup failed); `atomic`: a shared map's value (op= is
+ * atomic). Variables name struct and array places; integer places are array elements. */
 export interface PlaceVal {
   k: "place";
-  type: A.StructType | A.ArrayType;
+  type: A.DataType;
   base: Reg;
   off: number;
   atomic: boolean;

@@ -137,9 +137,12 @@ function toCallMember(cx: CstContext, n: C.CallMemberCstNode): A.Expr {
           ? cx.unsupportedExpr("optional-chain", c)
           : { kind: "MemberExpr", object: e, property: propTok?.image ?? "", propertySpan, span };
     } else if (type === T.LBracket) {
-      e = cx.unsupportedExpr("index", c);
+      const x = items[i + 1];
+      const index = x && !isToken(x) && x.name === "expression" ? toExpression(cx, x) : cx.missing(c);
       while (i + 1 < items.length && !isRBracket(items[i + 1]!)) i++;
-      i++;
+      const close = items[++i];
+      const end = close && isToken(close) ? cx.span(close) : index.span;
+      e = { kind: "IndexExpr", object: e, index, span: joinSpan(e.span, end) };
     } else if (type === T.Bang) {
       e = cx.unsupportedExpr("non-null", c);
     }
@@ -170,7 +173,11 @@ function toPrimary(cx: CstContext, n: C.PrimaryCstNode): A.Expr {
     case "newExpr":
       return toNew(cx, c);
     case "arrayLiteral":
-      return cx.unsupportedExpr("array-literal", c);
+      return {
+        kind: "ArrayLiteral",
+        elements: all(c.children.assignment).map((a) => toAssignment(cx, a)),
+        span: cx.span(c),
+      };
     case "objectLiteral":
       return toObjectLiteral(cx, c);
     case "functionExpr":

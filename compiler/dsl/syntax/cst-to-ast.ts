@@ -209,6 +209,8 @@ function toFor(cx: CstContext, n: C.ForStatementCstNode): A.Stmt {
   const decls = all(list?.children.varDeclarator);
   const one = list && decls.length === 1 && !tok(list.children.Var);
   const init = one ? toVarDecl(cx, decls[0]!, !tok(list.children.Const)) : undefined;
+  const iterable = first(n.children.iterable);
+  if (iterable) return toForOf(cx, n, init, toExpression(cx, iterable));
   const test = first(n.children.test);
   const upd = first(n.children.update);
   const updExpr = upd && toExpression(cx, upd);
@@ -222,6 +224,14 @@ function toFor(cx: CstContext, n: C.ForStatementCstNode): A.Stmt {
     body: bodyNode ? asOne(cx, toStatement(cx, bodyNode), bodyNode) : emptyBlock(cx, n),
     span: cx.span(n),
   };
+}
+
+/** `for (const x of e) body`: one declaration without an initialiser. */
+function toForOf(cx: CstContext, n: C.ForStatementCstNode, decl: A.VarDecl | undefined, iterable: A.Expr): A.Stmt {
+  if (!decl || decl.init) return cx.unsupported("for-of", n);
+  const bodyNode = first(n.children.statement);
+  const body = bodyNode ? asOne(cx, toStatement(cx, bodyNode), bodyNode) : emptyBlock(cx, n);
+  return { kind: "ForOf", decl, iterable, body, span: cx.span(n) };
 }
 
 /** ExprStmt, or Assign for `x = e`, `x op= e`, `x++`. */

@@ -157,6 +157,8 @@ export type ForStatementCstChildren = {
   LParen?: IToken[];
   varDeclList?: VarDeclListCstNode[];
   expression?: ExpressionCstNode[];
+  of?: IToken[];
+  iterable?: ExpressionCstNode[];
   Semicolon?: (IToken)[];
   test?: ExpressionCstNode[];
   update?: ExpressionCstNode[];

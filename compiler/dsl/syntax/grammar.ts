@@ -191,16 +191,30 @@ export class DslParser extends CstParser {
     });
   });
 
+  /** `for (init; test; update) body` or `for (const x of array) body`. */
   forStatement = this.RULE("forStatement", () => {
     this.CONSUME(T.For);
     this.CONSUME(T.LParen);
     this.OPTION(() =>
       this.OR([{ ALT: () => this.SUBRULE(this.varDeclList) }, { ALT: () => this.SUBRULE(this.expression) }]),
     );
-    this.CONSUME(T.Semicolon);
-    this.OPTION2(() => this.SUBRULE2(this.expression, { LABEL: "test" }));
-    this.CONSUME2(T.Semicolon);
-    this.OPTION3(() => this.SUBRULE3(this.expression, { LABEL: "update" }));
+    this.OR2([
+      {
+        GATE: () => this.LA(1).image === "of",
+        ALT: () => {
+          this.CONSUME(T.Identifier, { LABEL: "of" });
+          this.SUBRULE4(this.expression, { LABEL: "iterable" });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Semicolon);
+          this.OPTION2(() => this.SUBRULE2(this.expression, { LABEL: "test" }));
+          this.CONSUME2(T.Semicolon);
+          this.OPTION3(() => this.SUBRULE3(this.expression, { LABEL: "update" }));
+        },
+      },
+    ]);
     this.CONSUME(T.RParen);
     this.SUBRULE(this.statement);
   });
