@@ -20,12 +20,17 @@ export const MAX_LOG_FORMATS = 1 << 16;
 /** Level names by number (1 error … 5 trace; 0 is no level). */
 export const LOG_LEVELS = ["", "ERROR", "WARN", "INFO", "DEBUG", "TRACE"];
 
-/** Bytes of a record with `argc` arguments (each a 64-bit value after the header). */
+/** 64-bit words an argument of this kind takes in a record (an ipv6 address: 16 bytes, network order). */
+export function logArgWords(kind: string): number {
+  return kind === "ipv6" ? 2 : 1;
+}
+
+/** Bytes of a record with `argc` argument words (each a 64-bit value after the header). */
 export function logRecordSize(argc: number): number {
   return LOG_HEADER_SIZE + 8 * argc;
 }
 
-/** Offset of argument `i` in a record. */
+/** Offset of argument word `i` in a record. */
 export function logArgOffset(i: number): number {
   return LOG_HEADER_SIZE + 8 * i;
 }

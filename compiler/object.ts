@@ -66,7 +66,7 @@ export interface LogFormat {
   args: LogArgKind[];
 }
 
-export type LogArgKind = "u64" | "i64" | "hex" | "ipv4" | "mac" | "bool";
+export type LogArgKind = "u64" | "i64" | "hex" | "ipv4" | "ipv6" | "mac" | "bool";
 
 // ---- Read side: what compiler/elf/read-object.ts returns (for the loader, the VM and objdump). ----
 

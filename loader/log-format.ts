@@ -2,7 +2,15 @@
 // the object's format table, produces its level, program and message, and the env_logger line
 // `run` prints. Loads nothing native (the VM's test API decodes its ring buffer with it too).
 import type { LogFormat } from "../compiler/object.js";
-import { LOG_HEADER_SIZE, LOG_LEVELS, logArgOffset, logRecordSize, readLogHeader } from "../compiler/log-record.js";
+import {
+  LOG_HEADER_SIZE,
+  LOG_LEVELS,
+  logArgOffset,
+  logArgWords,
+  logRecordSize,
+  readLogHeader,
+} from "../compiler/log-record.js";
+import { formatIpv6 } from "./ip-addr.js";
 
 /** `--log-level` / TSEBPF_LOG value → numeric level (1 error … 5 trace); "off" is 0. */
 export function parseLevel(s: string | undefined, dflt = 3): number {
@@ -25,9 +33,17 @@ export function decodeRecord(rec: Uint8Array, formats: LogFormat[]): LogRecord |
   const dv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
   const { format, level, argc: n } = readLogHeader(dv);
   const f = formats[format];
-  if (!f || rec.length < logRecordSize(n) || n !== f.args.length) return undefined;
+  const words = f ? f.args.reduce((w, k) => w + logArgWords(k), 0) : -1;
+  if (!f || rec.length < logRecordSize(n) || n !== words) return undefined;
   let message = f.pieces[0];
-  for (let i = 0; i < n; i++) message += formatArg(f.args[i], dv.getBigUint64(logArgOffset(i), true)) + f.pieces[i + 1];
+  for (let i = 0, w = 0; i < f.args.length; w += logArgWords(f.args[i]!), i++) {
+    const off = logArgOffset(w);
+    const text =
+      f.args[i] === "ipv6"
+        ? formatIpv6(rec.subarray(off, off + 16))
+        : formatArg(f.args[i], dv.getBigUint64(off, true));
+    message += text + f.pieces[i + 1];
+  }
   return { level: level || f.level, program: f.program, message };
 }
 

@@ -147,7 +147,15 @@ export declare class Ipv4Hdr {
   dstAddr: u32;
 }
 
-/** IPv6 fixed header (40 bytes). Addresses are split in two 64-bit halves. */
+/** An IPv6 address: 16 bytes in network order, as in the packet (BTF: struct Ipv6Addr { u8 addr[16]; }).
+ * Compared with ===/!==, copied into locals, used as a map key (LpmTrie<Ipv6Addr, V>: a /128 lookup),
+ * logged with ipv6(x). Its bytes are not accessible one by one. */
+export declare class Ipv6Addr {
+  private constructor();
+  #private; // nominal: not an object literal
+}
+
+/** IPv6 fixed header (40 bytes). Addresses as Ipv6Addr, or split in two 64-bit halves. */
 export declare class Ipv6Hdr {
   private constructor();
   static readonly size: 40;
@@ -167,6 +175,10 @@ export declare class Ipv6Hdr {
   dstAddrHi: u64;
   /** destination address, last 8 bytes, offset 32 */
   dstAddrLo: u64;
+  /** source address, offset 8 */
+  readonly srcAddr: Ipv6Addr;
+  /** destination address, offset 24 */
+  readonly dstAddr: Ipv6Addr;
 }
 
 /** TCP header without options (20 bytes). */
@@ -308,7 +320,7 @@ export declare class PerCpuArray<K extends number, V extends number | object> {
 }
 
 /** BPF_MAP_TYPE_LPM_TRIE: longest-prefix match; entries are added from user space. */
-export declare class LpmTrie<K extends number, V extends number> {
+export declare class LpmTrie<K extends number | Ipv6Addr, V extends number> {
   #private; // nominal: load<typeof Module>() tells the map kinds apart
   constructor(maxEntries: number);
   /** The value of the longest matching prefix, or null. */
@@ -403,6 +415,8 @@ export declare function trace(message: string): void;
 
 /** Format a host-order u32 as a dotted IPv4 address (log templates only). */
 export declare function ipv4(addr: u32): string;
+/** Log formatter: an Ipv6Addr printed as RFC 5952 text (2001:db8::1). */
+export declare function ipv6(addr: Ipv6Addr): string;
 /** Format as lower-case hex (log templates only). */
 export declare function hex(value: u64): string;
 /** Format the low 48 bits as a MAC address (log templates only). */

@@ -158,7 +158,7 @@ export type CallTarget =
   | { kind: "function"; decl: FunctionDecl } // BPF-to-BPF call of a helper function
   | { kind: "helper"; name: "ktimeNs" | "cpuId" | "redirect" | string } // catalog helper (see catalog HELPERS)
   | { kind: "log"; level: 1 | 2 | 3 | 4 | 5; pieces: string[]; args: LogArg[] } // pieces.length === args.length + 1
-  | { kind: "format"; format: "ipv4" | "hex" | "mac" } // only inside a log template
+  | { kind: "format"; format: "ipv4" | "ipv6" | "hex" | "mac" } // only inside a log template
   | { kind: "mapFunction"; name: string; map: MapDecl } // redirectMap(M, …), tailCall(ctx, M, …): catalog MAP_FUNCTIONS
   | { kind: "mapMethod"; map: MapDecl; method: "get" | "set" | "delete" | "has" | "add" | "output" | string }
   | { kind: "ctxMethod"; method: "header" | "adjustHead" | "adjustTail" | string; header?: string };
@@ -166,7 +166,7 @@ export type CallTarget =
 /** One `${}` argument of a log call: the expression and its record kind (docs/log-format.md). */
 export interface LogArg {
   expr: Expr;
-  kind: "u64" | "i64" | "hex" | "ipv4" | "mac" | "bool";
+  kind: "u64" | "i64" | "hex" | "ipv4" | "ipv6" | "mac" | "bool";
 }
 
 /** Resolved target of `a.b` (not a method call callee). */
@@ -184,6 +184,7 @@ export type MemberTarget =
   | { kind: "ctxLength" } // ctx.length: packet length in bytes (data_end - data), u32
   | { kind: "ctxField"; offset: number } // ctx.ingressIfindex, ctx.rxQueueIndex: a u32 of xdp_md
   | { kind: "structField"; field: StructField } // s.f of a struct value (its place + offset)
+  | { kind: "headerAddr"; offset: number } // Ipv6Hdr.srcAddr/dstAddr: 16 bytes copied out of the view
   | { kind: "constant"; value: bigint } // EthHdr.size, XdpAction.Pass, ...
   | { kind: "method" }; // callee of a method call; see CallExpr.callee
 

@@ -3,6 +3,7 @@
 // Read by the checker, the back end (lower/lower.ts) and the d.ts consistency test. Plain data.
 import type { IntName, IntType } from "./ast.js";
 import { HELPER, MAP_FLAG, MAP_TYPE, REDIRECT_FLAG, XDP_ACTION } from "../abi.js";
+import { arrayOf, layoutStruct } from "./layout.js";
 
 export const MODULE_NAME = "tsebpf";
 
@@ -45,6 +46,8 @@ export interface HeaderDef {
   size: number;
   doc: string;
   fields: Record<string, HeaderField>;
+  /** 16-byte address fields (Ipv6Addr, network order) by name: their byte offsets. */
+  addrs?: Record<string, { offset: number; doc: string }>;
 }
 
 const f = (
@@ -103,6 +106,10 @@ export const HEADERS: Record<string, HeaderDef> = table({
       srcAddrLo: f(16, 8, "u64", "source address, last 8 bytes"),
       dstAddrHi: f(24, 8, "u64", "destination address, first 8 bytes"),
       dstAddrLo: f(32, 8, "u64", "destination address, last 8 bytes"),
+    }),
+    addrs: table({
+      srcAddr: { offset: 8, doc: "source address" },
+      dstAddr: { offset: 24, doc: "destination address" },
     }),
   },
   TcpHdr: {
@@ -429,10 +436,19 @@ export const CTX_PROPERTIES: Record<string, { type: IntName; doc: string; offset
 export const LOG_LEVELS: Record<string, 1 | 2 | 3 | 4 | 5> = table({ error: 1, warn: 2, info: 3, debug: 4, trace: 5 });
 
 /** Formatters usable inside a log template's `${}`. */
-export const FORMATS: Record<string, "ipv4" | "hex" | "mac"> = table({ ipv4: "ipv4", hex: "hex", mac: "mac" });
+export const FORMATS: Record<string, "ipv4" | "ipv6" | "hex" | "mac"> = table({
+  ipv4: "ipv4",
+  ipv6: "ipv6",
+  hex: "hex",
+  mac: "mac",
+});
+
+/** Ipv6Addr: 16 bytes in network order (BTF: struct Ipv6Addr { u8 addr[16]; }); compared, copied and
+ * used as map keys as a whole, its bytes are not fields of the DSL. */
+export const IPV6_ADDR = layoutStruct("Ipv6Addr", [{ name: "addr", type: arrayOf(INT_TYPES.u8, 16) }]);
 
 /** Type names exported by "tsebpf" besides ints, headers and maps. */
-export const TYPE_NAMES = ["XdpContext", "XdpFragsContext", "XdpAction", "bool", "FixedArray"] as const;
+export const TYPE_NAMES = ["XdpContext", "XdpFragsContext", "XdpAction", "bool", "FixedArray", "Ipv6Addr"] as const;
 
 /** Every name "tsebpf" exports (for import checking and the d.ts test). */
 export function exportedNames(): string[] {

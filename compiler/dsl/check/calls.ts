@@ -6,6 +6,7 @@ import type { IntName } from "../ast.js";
 import {
   CTX_METHODS,
   FORMATS,
+  IPV6_ADDR,
   HEADERS,
   HELPERS,
   INT_TYPES,
@@ -291,8 +292,9 @@ function logArg(cx: CheckCtx, x: A.Expr): A.LogArg | undefined {
       }
       const t = checkValue(cx, x.args[0]!);
       if (isError(t)) return undefined;
-      if (!isInt(t)) {
-        report(cx, "logArg", `${x.fn.name}() takes an integer, not '${typeName(t)}'.`, x.args[0]!.span);
+      const want = fmt === "ipv6" ? "an Ipv6Addr" : "an integer";
+      if (fmt === "ipv6" ? t !== IPV6_ADDR : !isInt(t)) {
+        report(cx, "logArg", `${x.fn.name}() takes ${want}, not '${typeName(t)}'.`, x.args[0]!.span);
         return undefined;
       }
       return { expr: x.args[0]!, kind: fmt };
@@ -306,7 +308,7 @@ function logArg(cx: CheckCtx, x: A.Expr): A.LogArg | undefined {
   report(
     cx,
     "logArg",
-    `Log arguments must be integers, bool or formatter calls ipv4(x), hex(x), mac(x); got '${typeName(t)}'.`,
+    `Log arguments must be integers, bool or formatter calls ipv4(x), ipv6(x), hex(x), mac(x); got '${typeName(t)}'.`,
     x.span,
   );
   return undefined;

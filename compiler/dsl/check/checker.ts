@@ -5,7 +5,7 @@
 // expressions in expr.ts, calls in calls.ts, all over one context (context.ts). Never throws on bad input.
 import type * as A from "../ast.js";
 import { inSourceOrder, type Diagnostic } from "../../diagnostics.js";
-import { MAPS, MODULE_NAME, UNSUPPORTED_MAPS, exportedNames, INT_TYPES } from "../catalog.js";
+import { MAPS, MODULE_NAME, UNSUPPORTED_MAPS, exportedNames, INT_TYPES, IPV6_ADDR } from "../catalog.js";
 import { ACTION, ERROR, isError, isInt, typeName } from "./types.js";
 import { narrow } from "../int-rule.js";
 import { diag } from "../codes.js";
@@ -154,11 +154,12 @@ function mapDecl(cx: CheckCtx, m: A.MapDecl): void {
     args.forEach((a, i) => {
       const intOnly = cat === "LpmTrie" && i === 0;
       const what = i || cls.typeArgs === 1 ? "values" : "keys";
-      if (!isError(a) && !isInt(a) && !(a.kind === "struct" && !intOnly))
+      const lpmAddr = cat === "LpmTrie" && i === 0 && a === IPV6_ADDR;
+      if (!isError(a) && !isInt(a) && !(a.kind === "struct" && (!intOnly || lpmAddr)))
         report(
           cx,
           "mapDecl",
-          `${cat} ${what} must be integer${intOnly ? "" : " or struct"} types, not '${typeName(a)}'.`,
+          `${cat} ${what} must be integer${intOnly ? (i ? "" : " or Ipv6Addr") : " or struct"} types, not '${typeName(a)}'.`,
           m.typeArgs[i]!.span,
         );
     });

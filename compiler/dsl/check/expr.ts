@@ -3,7 +3,7 @@
 // Conditions also produce the flow on their true and false paths (nullable bindings tested against
 // null). Calls are checked by calls.ts, reached through the context.
 import type * as A from "../ast.js";
-import { CTX_PROPERTIES, FORMATS, HEADERS, HELPERS, INT_TYPES, LOG_LEVELS, XDP_ACTIONS } from "../catalog.js";
+import { CTX_PROPERTIES, FORMATS, HEADERS, HELPERS, INT_TYPES, IPV6_ADDR, LOG_LEVELS, XDP_ACTIONS } from "../catalog.js";
 import { ACTION, BOOL, ERROR, NULL, STRING, assignable, isError, isInt, sameType, typeName } from "./types.js";
 import {
   type CompareOp,
@@ -215,6 +215,11 @@ function member(cx: CheckCtx, e: A.MemberExpr): A.Type {
       };
       return type;
     }
+    const addr = HEADERS[ot.header]?.addrs?.[p];
+    if (addr) {
+      e.member = { kind: "headerAddr", offset: addr.offset };
+      return IPV6_ADDR;
+    }
   }
   if (ot.kind === "struct") return structMember(cx, e, ot);
   if (ot.kind === "ctx" && Object.hasOwn(CTX_PROPERTIES, p)) {
@@ -323,7 +328,7 @@ function retype(cx: CheckCtx, e: A.Expr, other: A.IntType, strict: boolean): A.I
 function comparison(cx: CheckCtx, e: A.BinaryExpr, lt: A.Type, rt: A.Type): A.Type {
   const ok =
     (isInt(lt) && isInt(rt)) ||
-    (EQ.has(e.op) && sameType(lt, rt) && (lt.kind === "bool" || lt.kind === "action")) ||
+    (EQ.has(e.op) && sameType(lt, rt) && (lt.kind === "bool" || lt.kind === "action" || lt === IPV6_ADDR)) ||
     (EQ.has(e.op) &&
       ((lt.kind === "action" && isInt(rt) && cv(cx, e.right) !== undefined) ||
         (rt.kind === "action" && isInt(lt) && cv(cx, e.left) !== undefined)));

@@ -2,7 +2,7 @@
 // int-rule.ts), and resolving written types (TypeRef) against the catalogue and the program's
 // struct types (`FixedArray<T, N>` is an array). Pure functions.
 import type { IntType, StructType, Type, TypeRef } from "../ast.js";
-import { HEADERS, INT_TYPES, MAPS, isIntName } from "../catalog.js";
+import { HEADERS, INT_TYPES, IPV6_ADDR, MAPS, isIntName } from "../catalog.js";
 import { fits, widens } from "../int-rule.js";
 import { arrayOf } from "../layout.js";
 
@@ -150,6 +150,7 @@ function resolveBase(ref: TypeRef, ...[lookup, struct]: Lookups): ResolvedName {
   if (cat === "XdpContext") return { kind: "type", type: CTX };
   if (cat === "XdpFragsContext") return { kind: "type", type: { kind: "ctx", frags: true } };
   if (cat === "XdpAction") return { kind: "type", type: ACTION };
+  if (cat === "Ipv6Addr") return { kind: "type", type: IPV6_ADDR };
   if (Object.hasOwn(HEADERS, cat)) return { kind: "type", type: { kind: "header", header: cat } };
   if (cat === "FixedArray") return fixedArray(ref, lookup, struct);
   return { kind: "error", code: "unsupported", message: `'${n}' cannot be used as a type here.` };

@@ -18,11 +18,14 @@ import {
   LOG_RESERVED_OFFSET,
   MAX_LOG_FORMATS,
   logArgOffset,
+  logArgWords,
   logHeader,
   logRecordSize,
 } from "../../log-record.js";
 import { STACK_LIMIT } from "../limits.js";
 import { HELPER } from "../../abi.js";
+import { IPV6_ADDR } from "../catalog.js";
+import { copy, place } from "./structs.js";
 
 export function lowerLog(L: LowerCtx, c: A.CallTarget & { kind: "log" }, span: Span): void {
   const id = formatId(
@@ -33,7 +36,7 @@ export function lowerLog(L: LowerCtx, c: A.CallTarget & { kind: "log" }, span: S
     span,
   );
   L.shared.usesLogs = true;
-  const n = c.args.length;
+  const n = c.args.reduce((w, a) => w + logArgWords(a.kind), 0);
   const size = logRecordSize(n);
   if (size > STACK_LIMIT)
     throw new LowerError(
@@ -46,13 +49,19 @@ export function lowerLog(L: LowerCtx, c: A.CallTarget & { kind: "log" }, span: S
   // the record is reserved first, so map keys of calls inside arguments land below it
   const slot = L.scratch(size);
   // each argument is stored as soon as it is computed: nothing stays live across the record
-  c.args.forEach((a, i) => {
+  // (an Ipv6Addr takes two words: its 16 bytes in network order)
+  let w = 0;
+  for (const a of c.args) {
     const e =
       a.expr.kind === "CallExpr" && a.expr.callee?.kind === "format" && a.expr.args[0] ? a.expr.args[0] : a.expr;
-    const t = exprInt(e);
-    const v = narrowTo(L, e, t); // a log argument prints its value narrowed to its type
-    L.emit({ op: "store", base: 10, off: slot + logArgOffset(i), src: v, size: 8 });
-  });
+    const off = slot + logArgOffset(w);
+    if (a.kind === "ipv6") copy(L, { k: "place", type: IPV6_ADDR, base: 10, off, atomic: false }, place(L, e));
+    else {
+      const v = narrowTo(L, e, exprInt(e)); // a log argument prints its value narrowed to its type
+      L.emit({ op: "store", base: 10, off, src: v, size: 8 });
+    }
+    w += logArgWords(a.kind);
+  }
   const saved = L.span;
   L.span = span;
   L.emit({ op: "store", base: 10, off: slot, src: logHeader(id, c.level, n), size: 8 });

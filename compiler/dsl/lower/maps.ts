@@ -12,7 +12,7 @@ import type { Reg, Val } from "../ir.js";
 import type { LowerCtx } from "./core.js";
 import { lowBits, narrowVal } from "./int.js";
 import { type Int, type Local, type MapValPtr, type PlaceVal, U64 } from "./types.js";
-import { addressOf, place } from "./structs.js";
+import { addressOf, copy, place } from "./structs.js";
 
 type MapResult = Val | Local | undefined;
 
@@ -69,9 +69,12 @@ const intOf = (t: Int | A.StructType): Int => (t.kind === "int" ? t : U64);
 /** The key in the statement's scratch (LPM trie: { prefixlen, data in network order }); its address. */
 function storeKey(c: MapCall, k: Arg): Reg {
   const { L, def, mt } = c;
-  if (typeof k === "object") return addressOf(L, k);
+  if (typeof k === "object" && def.type !== MAP_TYPE.LPM_TRIE) return addressOf(L, k);
   const slot = L.scratch(def.keySize);
-  if (def.type === MAP_TYPE.LPM_TRIE) {
+  if (typeof k === "object") {
+    L.storeInt(slot, BigInt(k.type.size * 8), 4); // an Ipv6Addr: prefixlen 128, its bytes as they are
+    copy(L, { ...k, base: 10, off: slot + 4, atomic: false, nullable: false }, k);
+  } else if (def.type === MAP_TYPE.LPM_TRIE) {
     const bits = intOf(mt.key).bits;
     L.storeInt(slot, BigInt(bits), 4);
     const net = L.swapVal(k, bits);

@@ -7,12 +7,14 @@
 // A variable index is bounds-checked: outside the array it selects a zeroed scratch element, so a
 // read gives 0 and a write changes nothing, and the verifier sees the pointer's range.
 import type * as A from "../ast.js";
-import type { AluOp, Reg, Val } from "../ir.js";
+import type { AluOp, Block, Reg, Val } from "../ir.js";
+import { IPV6_ADDR } from "../catalog.js";
+import { readField } from "./header.js";
 import type { ArithOp } from "../int-rule.js";
 import { gapsOf, sizeOf } from "../layout.js";
 import type { LowerCtx } from "./core.js";
 import { compound, lowBits, narrowVal } from "./int.js";
-import { type Int, type PlaceVal, U8 } from "./types.js";
+import { type Int, type PlaceVal, U8, U64 } from "./types.js";
 
 type Mem = A.StructType | A.ArrayType;
 
@@ -29,9 +31,34 @@ export function place(L: LowerCtx, e: A.Expr): PlaceVal {
     return { ...outer, type: f.type, off: outer.off + f.offset, nullable: false };
   }
   if (e.kind === "IndexExpr") return element(L, e);
+  if (e.kind === "MemberExpr" && e.member?.kind === "headerAddr") return headerAddr(L, e, e.member.offset);
   const o = L.object(e);
   if (o.k !== "place") return L.fail("expected a struct or array value", e.span);
   return o;
+}
+
+/** `view.srcAddr` (an Ipv6Addr field): its 16 bytes copied from the packet to a stack slot, so the
+ * value stays valid after adjustHead; the view's guard is checked as for any field read. */
+function headerAddr(L: LowerCtx, e: A.MemberExpr, offset: number): PlaceVal {
+  const h = L.object(e.object);
+  if (h.k !== "hdr") return L.fail("fields can only be read from header views", e.span);
+  const m = { kind: "headerField", header: "", field: "", offset, size: 8, type: U64 } as const;
+  const p = stackPlace(L, IPV6_ADDR);
+  for (const half of [0, 8]) {
+    readField(L, h, { ...m, offset: offset + half }, e.span); // the guard (the swapped value is dropped)
+    L.emit({ op: "store", base: 10, off: p.off + half, src: L.load(h.base, h.off + offset + half, 8), size: 8 });
+  }
+  return p;
+}
+
+/** `a === b` / `a !== b` of two Ipv6Addr values: two 8-byte compares; jump to t when equal, else f. */
+export function addrEqual(L: LowerCtx, a: A.Expr, b: A.Expr, t: Block, f: Block): void {
+  const pa = place(L, a),
+    pb = place(L, b);
+  const second = L.newBlock();
+  L.branch("eq", L.load(pa.base, pa.off, 8), L.load(pb.base, pb.off, 8), second, f);
+  L.start(second);
+  L.branch("eq", L.load(pa.base, pa.off + 8, 8), L.load(pb.base, pb.off + 8, 8), t, f);
 }
 
 /** A fresh stack slot for a value of type t. */
