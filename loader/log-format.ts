@@ -39,9 +39,7 @@ export function decodeRecord(rec: Uint8Array, formats: LogFormat[]): LogRecord |
   for (let i = 0, w = 0; i < f.args.length; w += logArgWords(f.args[i]!), i++) {
     const off = logArgOffset(w);
     const text =
-      f.args[i] === "ipv6"
-        ? formatIpv6(rec.subarray(off, off + 16))
-        : formatArg(f.args[i], dv.getBigUint64(off, true));
+      f.args[i] === "ipv6" ? formatIpv6(rec.subarray(off, off + 16)) : formatArg(f.args[i], dv.getBigUint64(off, true));
     message += text + f.pieces[i + 1];
   }
   return { level: level || f.level, program: f.program, message };

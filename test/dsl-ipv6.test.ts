@@ -88,7 +88,11 @@ describe("Ipv6Addr", () => {
         expect(readLogs(o)).toEqual([log]);
       }
       const keys = [...o.map("SEEN")!.keys()].map(hex).sort();
-      expect(keys).toEqual(["20010db8000000000000000000000001", "20010db8000000010000000000000001", "20010db8ffff00000000000000000001"]);
+      expect(keys).toEqual([
+        "20010db8000000000000000000000001",
+        "20010db8000000010000000000000001",
+        "20010db8ffff00000000000000000001",
+      ]);
     });
   });
 
@@ -117,7 +121,9 @@ export function xdp_t(ctx: XdpContext): XdpAction {
     expect(d("info(`${ipv4(ip.srcAddr)}`);")).toEqual(["TSB9014 ipv4() takes an integer, not 'Ipv6Addr'."]);
     expect(d("info(`${ipv6(ip.hopLimit)}`);")).toEqual(["TSB9014 ipv6() takes an Ipv6Addr, not 'u8'."]);
     expect(d("info(`${ip.srcAddr}`);")[0]).toMatch(/Log arguments must be integers.*ipv6\(x\).*got 'Ipv6Addr'/);
-    expect(d("ip.srcAddr = ip.dstAddr;")).toEqual(["TS2540 Cannot assign to 'srcAddr' because it is a read-only property."]);
+    expect(d("ip.srcAddr = ip.dstAddr;")).toEqual([
+      "TS2540 Cannot assign to 'srcAddr' because it is a read-only property.",
+    ]);
     expect(d("", "interface K { a: u32 }\nexport const T = new LpmTrie<K, u32>(8);")).toEqual([
       "TSB9013 LpmTrie keys must be integer or Ipv6Addr types, not 'K'.",
     ]);

@@ -225,7 +225,9 @@ describe("tsebpf.d.ts matches the catalogue", () => {
           def.bitWidth !== undefined,
         );
       }
-      expect(m.size, name).toBe(Object.keys(h.fields).length + 2); // + constructor + size
+      for (const field of Object.keys(h.addrs ?? {})) expect(m.get(field), `${name}.${field}`).toBe("Ipv6Addr");
+      const addrs = Object.keys(h.addrs ?? {}).length;
+      expect(m.size, name).toBe(Object.keys(h.fields).length + addrs + 2); // + constructor + size
     }
   });
 

@@ -3,7 +3,16 @@
 // Conditions also produce the flow on their true and false paths (nullable bindings tested against
 // null). Calls are checked by calls.ts, reached through the context.
 import type * as A from "../ast.js";
-import { CTX_PROPERTIES, FORMATS, HEADERS, HELPERS, INT_TYPES, IPV6_ADDR, LOG_LEVELS, XDP_ACTIONS } from "../catalog.js";
+import {
+  CTX_PROPERTIES,
+  FORMATS,
+  HEADERS,
+  HELPERS,
+  INT_TYPES,
+  IPV6_ADDR,
+  LOG_LEVELS,
+  XDP_ACTIONS,
+} from "../catalog.js";
 import { ACTION, BOOL, ERROR, NULL, STRING, assignable, isError, isInt, sameType, typeName } from "./types.js";
 import {
   type CompareOp,
