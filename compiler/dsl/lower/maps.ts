@@ -72,7 +72,7 @@ function storeKey(c: MapCall, k: Arg): Reg {
   if (typeof k === "object" && def.type !== MAP_TYPE.LPM_TRIE) return addressOf(L, k);
   const slot = L.scratch(def.keySize);
   if (typeof k === "object") {
-    L.storeInt(slot, BigInt(k.type.size * 8), 4); // an Ipv6Addr: prefixlen 128, its bytes as they are
+    L.storeInt(slot, BigInt((def.keySize - 4) * 8), 4); // an Ipv6Addr: prefixlen 128, its bytes as they are
     copy(L, { ...k, base: 10, off: slot + 4, atomic: false, nullable: false }, k);
   } else if (def.type === MAP_TYPE.LPM_TRIE) {
     const bits = intOf(mt.key).bits;
