@@ -11,24 +11,9 @@ import { parseIpv6 } from "../loader/ip-addr.js";
 import { cli } from "./helpers/cli.js";
 import { checkDiags, compileDsl } from "./helpers/dsl.js";
 import { haveKernel, haveTools } from "./helpers/env.js";
-import { frame } from "./helpers/packets.js";
+import { frame, frame6 } from "./helpers/packets.js";
 import { run, readLogs, withObject } from "./helpers/run.js";
 import { withTempDir } from "./helpers/tmp.js";
-
-/** An Ethernet frame with an IPv6 header (UDP, 8 payload bytes) from src to dst. */
-function frame6(src: string, dst: string): Uint8Array {
-  const b = new Uint8Array(14 + 40 + 8);
-  const v = new DataView(b.buffer);
-  b.set([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1]);
-  v.setUint16(12, 0x86dd);
-  v.setUint8(14, 0x60);
-  v.setUint16(18, 8);
-  v.setUint8(20, 17);
-  v.setUint8(21, 64);
-  b.set(parseIpv6(src)!, 22);
-  b.set(parseIpv6(dst)!, 38);
-  return b;
-}
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const CIDR6 = readFileSync("programs/cidr6.ts", "utf8");

@@ -1,14 +1,16 @@
 // Each program in programs/ is built with the DSL compiler, loaded into the kernel (verifier
 // included) and run with BPF_PROG_TEST_RUN on hand-built frames; logs are read back from the
-// TSEBPF_LOGS ring buffer and decoded with the object's format table.
+// TSEBPF_LOGS ring buffer and decoded with the object's format table. The C twins (fixtures/c-twins) of
+// tcpopts, flowstats, icmpevents and cidr6 run on the same packets and must agree: verdicts, maps, records.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { haveKernel } from "./helpers/env.js";
 import type { LoadedObject } from "../loader/object.js";
 import { buildProgram } from "./helpers/dsl.js";
-import { ETH_P_ARP, frame, ip4, tcpFrame, u32le } from "./helpers/packets.js";
+import { ETH_P_ARP, frame, frame6, ip4, tcpFrame, u32le } from "./helpers/packets.js";
+import { parseIpv6 } from "../loader/ip-addr.js";
 import { XdpVm } from "../loader/vm/xdp.js";
-import { readLogs as logs, run, withObject } from "./helpers/run.js";
+import { drainRing, readLogs as logs, run, withObject } from "./helpers/run.js";
 
 const PASS = 2,
   DROP = 1;
@@ -143,7 +145,7 @@ describe.skipIf(!haveKernel)("programs in the kernel", () => {
       expect([stat(0), stat(1), stat(2)]).toEqual([7n, 4n, 2n]);
     };
     withProgram("tcpopts", check);
-    withObject(new Uint8Array(readFileSync("fixtures/c-twins/tcpopts.o")), check); // the C twin agrees
+    withObject(twin("tcpopts"), check); // the C twin agrees
     const vm = XdpVm.fromElf(buildProgram("tcpopts"));
     expect(cases.map(([p]) => vm.run(p).verdict)).toEqual(cases.map(([, v]) => v));
   });
@@ -153,5 +155,89 @@ describe.skipIf(!haveKernel)("programs in the kernel", () => {
       expect(o.programs[0]!.section).toBe("xdp");
       expect(run(o, frame())).toBe(PASS);
     });
+  });
+});
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+const twin = (name: string) => new Uint8Array(readFileSync(`fixtures/c-twins/${name}.o`));
+
+/** What to compare: maps (hex keys and values, sorted; per-CPU values summed), rings (records'
+ *  leading `bytes`, all when omitted). */
+interface Seen {
+  maps: string[];
+  rings: [string, number?][];
+}
+
+function sum(v: Buffer): bigint {
+  let s = 0n;
+  for (let i = 0; i < v.length; i += 8) s += v.readBigUInt64LE(i);
+  return s;
+}
+
+function observe(o: LoadedObject, pkts: Uint8Array[], seen: Seen) {
+  const verdicts = pkts.map((p) => run(o, p));
+  const maps = seen.maps.map((name) => {
+    const m = o.map(name)!;
+    return [...m.keys()].map((k) => `${hex(k)}=${m.perCpu ? sum(m.get(k)!) : hex(m.get(k)!)}`).sort();
+  });
+  const rings = seen.rings.map(([name, bytes]) => {
+    const out: string[] = [];
+    drainRing(o, name, (r) => out.push(hex(r.subarray(0, bytes))));
+    return out;
+  });
+  return { verdicts, maps, rings };
+}
+
+/** Run programs/<name>.ts and fixtures/c-twins/<name>.o alike; they must agree; the DSL's result. */
+function agree(name: string, setup: (o: LoadedObject) => void, pkts: Uint8Array[], seen: Seen) {
+  const look = (o: LoadedObject) => (setup(o), observe(o, pkts, seen));
+  const dsl = withObject(buildProgram(name), look);
+  expect(withObject(twin(name), look)).toEqual(dsl);
+  return dsl;
+}
+
+describe.skipIf(!haveKernel)("the C twins of the struct programs agree with the DSL", () => {
+  it("flowstats: same FLOWS keys (padding zeroed) and counters; truncated L4 counts with ports 0", () => {
+    const tcp = frame({ proto: 6, src: "198.51.100.1", dst: "203.0.113.5", srcPort: 40000, dstPort: 443 });
+    const udp = frame({ proto: 17, src: "198.51.100.2", srcPort: 5353, payload: 30 });
+    const pkts = [tcp, tcp, udp, frame({ proto: 1 }), ...shortL4, ...shortFrames];
+    const r = agree("flowstats", () => {}, pkts, { maps: ["FLOWS"], rings: [] });
+    expect(r.verdicts.every((v) => v === PASS)).toBe(true);
+    expect(r.maps[0]).toHaveLength(5);
+    expect(r.maps[0]).toContain("016433c6057100cb409cbb0106000000=0200000000000000" + "7400000000000000");
+    expect(r.maps[0]).toContain("016433c6026433c60000000006000000=0100000000000000" + "2800000000000000"); // 40 bytes
+  });
+
+  it("icmpevents: echo requests dropped with the same record (timestamp aside); others pass", () => {
+    const icmp = (type: number) => frame({ proto: 1, src: "203.0.113.9", srcPort: type << 8 });
+    const pkts = [icmp(8), icmp(0), icmp(8), frame({ proto: 17 }), ...shortFrames];
+    const r = agree("icmpevents", () => {}, pkts, { maps: ["LOST"], rings: [["EVENTS", 8]] });
+    expect(r.verdicts).toEqual([DROP, PASS, DROP, PASS, PASS, PASS, PASS, PASS]);
+    expect(r.rings[0]).toEqual(["097100cb08002000", "097100cb08002000"]);
+    expect(r.maps[0]).toEqual(["00000000=0"]);
+  });
+
+  it("cidr6: same verdicts, DROPS6 counts and log records for IPv4 and IPv6 prefixes", () => {
+    const block = (o: LoadedObject) => {
+      const k6 = new Uint8Array(20);
+      new DataView(k6.buffer).setUint32(0, 48, true);
+      k6.set(parseIpv6("2001:db8:bad::")!, 4);
+      o.map("CIDR6")!.set(k6, u32le(1));
+      const k4 = new Uint8Array(8);
+      new DataView(k4.buffer).setUint32(0, 25, true);
+      new DataView(k4.buffer).setUint32(4, ip4("198.51.100.0"), false);
+      o.map("CIDR4")!.set(k4, u32le(1));
+    };
+    const bad = frame6("2001:db8:bad::1", "2001:db8::2");
+    const pkts = [bad, bad, frame6("2001:db8:bad:1::7", "2001:db8::2"), frame6("2001:db8:bae::1", "2001:db8::2")];
+    pkts.push(frame({ src: "198.51.100.7" }), frame({ src: "198.51.100.200" }), bad.subarray(0, 53), ...shortFrames);
+    const r = agree("cidr6", block, pkts, { maps: ["DROPS6"], rings: [["TSEBPF_LOGS"]] });
+    expect(r.verdicts).toEqual([DROP, DROP, DROP, PASS, DROP, PASS, PASS, PASS, PASS, PASS, PASS]);
+    expect(r.maps[0]).toEqual([
+      "20010db80bad00000000000000000001=0200000000000000",
+      "20010db80bad00010000000000000007=0100000000000000",
+    ]);
+    expect(r.rings[0]).toHaveLength(4);
+    expect(r.rings[0]![3]).toBe("0000030100000000076433c600000000"); // format 0, info, 1 word: 198.51.100.7
   });
 });

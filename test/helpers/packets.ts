@@ -1,5 +1,6 @@
-// Hand-built Ethernet/IPv4/TCP/UDP frames for the kernel tests (addresses from the
+// Hand-built Ethernet/IPv4/IPv6/TCP/UDP frames for the kernel tests (addresses from the
 // documentation ranges only), and little-endian map keys/values.
+import { parseIpv6 } from "../../loader/ip-addr.js";
 
 export const ETH_P_IP = 0x0800;
 export const ETH_P_ARP = 0x0806;
@@ -48,6 +49,21 @@ export function frame(o: FrameOpts = {}): Uint8Array {
   v.setUint16(l4 + 2, o.dstPort ?? 53);
   if (proto === 17) v.setUint16(l4 + 4, 8 + payload);
   if (proto === 6) v.setUint8(l4 + 12, 0x50);
+  return b;
+}
+
+export /** An Ethernet frame with an IPv6 header (UDP, 8 payload bytes) from src to dst. */
+function frame6(src: string, dst: string): Uint8Array {
+  const b = new Uint8Array(14 + 40 + 8);
+  const v = new DataView(b.buffer);
+  b.set([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1]);
+  v.setUint16(12, 0x86dd);
+  v.setUint8(14, 0x60);
+  v.setUint16(18, 8);
+  v.setUint8(20, 17);
+  v.setUint8(21, 64);
+  b.set(parseIpv6(src)!, 22);
+  b.set(parseIpv6(dst)!, 38);
   return b;
 }
 
