@@ -122,6 +122,13 @@ export function decodeRecordValue(
   return decodeBtfValue(btf, typeId, bytes);
 }
 
+/** By BTF type when there is one, else an unsigned integer of 1, 2, 4 or 8 bytes, else hex. */
+export function typedValue(btf: ParsedBtf | undefined, id: number | undefined, b: Uint8Array): PlainValue {
+  if (btf && id) return decodeBtfValue(btf, id, b);
+  if ([1, 2, 4, 8].includes(b.length)) return intValue(b, 0, b.length * 8, false, false);
+  return hex(b);
+}
+
 /** One JSON line; bigints (integers beyond 2^53) as decimal strings, so they stay exact. */
 export function jsonLine(v: unknown, indent?: number): string {
   return JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x), indent);

@@ -90,6 +90,18 @@ export class BpfMap {
     })();
   }
 
+  /** Every entry: by batches where the kernel has them, else key by key. */
+  entries(): Iterable<[Buffer, Buffer]> {
+    return this.batchEntries() ?? this.entriesByKey();
+  }
+
+  private *entriesByKey(): Generator<[Buffer, Buffer]> {
+    for (const k of this.keys()) {
+      const v = this.get(k);
+      if (v) yield [k, v];
+    }
+  }
+
   /** One page; a hash bucket larger than `count` (ENOSPC) gets a larger page. */
   private lookupBatch(token: Buffer | null, count: number) {
     for (; ; count *= 2) {

@@ -5,7 +5,7 @@ import type { Io } from "../io.js";
 import { CliError } from "../errors.js";
 import { encodeKey, fillMaps } from "../map-args.js";
 import { loadPinned, openPinnedMap } from "../../loader/api/pinned.js";
-import { decodeBtfValue, jsonLine, type PlainValue } from "../../loader/btf-values.js";
+import { typedValue, jsonLine, type PlainValue } from "../../loader/btf-values.js";
 import type { BpfMap } from "../../loader/map.js";
 import type { ParsedBtf } from "../../compiler/elf/btf.js";
 import { mapTypeName } from "../../compiler/abi.js";
@@ -30,7 +30,7 @@ export function list(dir: string, io: Io): void {
 
 export function dump(path: string, o: Shown, io: Io): void {
   withMap(path, (map, btf) => {
-    const entries = map.batchEntries() ?? keyByKey(map);
+    const entries = map.entries();
     for (const [k, v] of entries) io.stdout(line(map, btf, k, v, o));
   });
 }
@@ -63,13 +63,6 @@ function withMap<T>(path: string, f: (map: BpfMap, btf: ParsedBtf | undefined) =
   }
 }
 
-function* keyByKey(map: BpfMap): Generator<[Buffer, Buffer]> {
-  for (const k of map.keys()) {
-    const v = map.get(k);
-    if (v) yield [k, v];
-  }
-}
-
 function line(map: BpfMap, btf: ParsedBtf | undefined, k: Buffer, v: Buffer, o: Shown): string {
   const key = o.hex ? k.toString("hex") : keyValue(map, btf, k);
   const value = o.hex ? v.toString("hex") : decodedValue(map, btf, v);
@@ -81,24 +74,14 @@ const show = (v: PlainValue): string => (typeof v === "string" ? v : jsonLine(v)
 
 function keyValue(map: BpfMap, btf: ParsedBtf | undefined, k: Buffer): PlainValue {
   if (isLpm(map) && (k.length === 8 || k.length === 20)) return formatCidr(k.subarray(4), k.readUInt32LE(0));
-  return typed(btf, map.def.btfKeyTypeId, k);
+  return typedValue(btf, map.def.btfKeyTypeId, k);
 }
 
 function decodedValue(map: BpfMap, btf: ParsedBtf | undefined, v: Buffer): PlainValue {
   const size = map.def.valueSize;
-  if (!map.perCpu) return typed(btf, map.def.btfValueTypeId, v);
+  if (!map.perCpu) return typedValue(btf, map.def.btfValueTypeId, v);
   const stride = (size + 7) & ~7;
   const per: PlainValue[] = [];
-  for (let o = 0; o < v.length; o += stride) per.push(typed(btf, map.def.btfValueTypeId, v.subarray(o, o + size)));
+  for (let o = 0; o < v.length; o += stride) per.push(typedValue(btf, map.def.btfValueTypeId, v.subarray(o, o + size)));
   return per;
-}
-
-/** By BTF type when there is one, else an unsigned integer of 1, 2, 4 or 8 bytes, else hex. */
-function typed(btf: ParsedBtf | undefined, id: number | undefined, b: Buffer): PlainValue {
-  if (btf && id) return decodeBtfValue(btf, id, b);
-  if ([1, 2, 4, 8].includes(b.length)) {
-    const n = b.length === 8 ? b.readBigUInt64LE(0) : BigInt(b.readUIntLE(0, b.length));
-    return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
-  }
-  return b.toString("hex");
 }

@@ -1,6 +1,7 @@
 // The body of `tsebpf run`: listen for stop → load → fill BLOCKLIST → pin → attach → print logs
 // and ring-buffer records (one JSON line each) until stopped → detach (if the program is still
-// ours) and close. Failures are thrown as they are (cli/errors.ts prints them).
+// ours), print the maps' non-zero entries with --stats, and close. Failures are thrown as they
+// are (cli/errors.ts prints them).
 import type { Io } from "../io.js";
 import { CliError } from "../errors.js";
 import { NOT_AN_ADDRESS, blockAddress, blocklistMap } from "../map-args.js";
@@ -16,6 +17,7 @@ import { pumpObjectLogs, type LogPump, type PumpSinks } from "../../loader/log-p
 import { pumpRecords, type RecordPump } from "../../loader/record-pump.js";
 import { objectBtf } from "../../loader/map-codec.js";
 import { pinAll, type Pins } from "../../loader/pin.js";
+import { statsLines } from "../../loader/map-stats.js";
 
 /** `tsebpf run`'s options, as commander parses them. */
 export interface RunOpts {
@@ -29,6 +31,7 @@ export interface RunOpts {
   program?: string;
   verbose?: boolean;
   set?: string[];
+  stats?: boolean;
 }
 
 /**
@@ -91,6 +94,7 @@ async function session(
     records?.stop();
     records = undefined;
     say("Exiting...");
+    if (o.stats) for (const l of statsLines(obj.maps, objectBtf(obj.model.btf))) io.stdout(l + "\n");
     report(pump, io, note);
     pump = undefined;
     return 0;

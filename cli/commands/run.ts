@@ -40,6 +40,10 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
       "set a global variable before loading: a const volatile one in .rodata, or the initial value of a .data/.bss one; VALUE: a number, 0x…, an IPv4 address, true/false or hex:<bytes> (repeatable)",
       collect,
     )
+    .option(
+      "--stats",
+      "on exit, print the non-zero entries of the program's array and per-CPU maps (per-CPU values summed), one 'NAME[key] = value' line each",
+    )
     .option("--program <name>", "which program of the object to attach (default: the first)")
     .option("-v, --verbose", "print notes about what the loader does (BTF fallbacks, attach method)")
     .addHelpText(
@@ -54,6 +58,7 @@ Examples:
   sudo tsebpf run programs/firewall.ts -i eth0 --block 198.51.100.3
   sudo tsebpf run out.o -i veth0 --mode skb --log-level debug
   sudo tsebpf run programs/ratelimit.ts -i eth0 --set RATE=100 --set BURST=20
+  sudo tsebpf run programs/counters.ts -i eth0 --stats   # on Ctrl-C: COUNTERS[6] = 1234 …
 If attaching fails with "invalid argument" in the default or drv mode, try --mode skb.`,
     )
     .action(async (file: string | undefined, o: RunOpts) => {
