@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   detach: () => import("./commands/detach.js"),
   map: () => import("./commands/map.js"),
   objdump: () => import("./commands/objdump.js"),
+  prog: () => import("./commands/prog.js"),
   run: () => import("./commands/run.js"),
   test: () => import("./commands/test.js"),
 };

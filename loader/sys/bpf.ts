@@ -407,6 +407,45 @@ export function mapInfo(fd: number): MapInfo {
   };
 }
 
+const ENOENT = 2;
+
+/** The first program or map id above `start` (PROG_/MAP_GET_NEXT_ID); undefined after the last. */
+export function nextId(kind: "prog" | "map", start: number): number | undefined {
+  const b = attrBuf();
+  b.writeUInt32LE(start, 0);
+  const r = bpfRaw(kind === "prog" ? CMD.PROG_GET_NEXT_ID : CMD.MAP_GET_NEXT_ID, b);
+  if (r === -ENOENT) return undefined;
+  if (r < 0) throw new BpfError(`listing ${kind} ids`, -r, hintFor(-r));
+  return b.readUInt32LE(4);
+}
+
+/** A new fd for the program or map `id` (PROG_/MAP_GET_FD_BY_ID); undefined when it is gone. */
+export function fdById(kind: "prog" | "map", id: number): number | undefined {
+  const b = attrBuf();
+  b.writeUInt32LE(id, 0);
+  const r = bpfRaw(kind === "prog" ? CMD.PROG_GET_FD_BY_ID : CMD.MAP_GET_FD_BY_ID, b);
+  if (r === -ENOENT) return undefined;
+  if (r < 0) throw new BpfError(`opening ${kind} ${id}`, -r, hintFor(-r));
+  return r;
+}
+
+/** The ids of the maps program `fd` uses (bpf_prog_info nr_map_ids / map_ids). */
+export function progMapIds(fd: number): number[] {
+  const max = 64;
+  const ids = Buffer.alloc(max * 4);
+  const info = Buffer.alloc(232);
+  info.writeUInt32LE(max, 52);
+  info.writeBigUInt64LE(addr(ids), 56);
+  const b = attrBuf();
+  b.writeUInt32LE(fd, 0);
+  b.writeUInt32LE(info.length, 4);
+  b.writeBigUInt64LE(addr(info), 8);
+  bpf(CMD.OBJ_GET_INFO_BY_FD, b, "reading program info");
+  keep(ids, info);
+  const n = Math.min(info.readUInt32LE(52), max);
+  return Array.from({ length: n }, (_, i) => ids.readUInt32LE(i * 4));
+}
+
 /** bpf_link_info: type, id, prog_id and, for XDP links, the interface (0 once detached). */
 export function linkInfo(fd: number): { type: number; id: number; progId: number; ifindex: number } {
   const i = objInfo(fd, 64);
