@@ -344,9 +344,8 @@ export function progTestRun(a: TestRunAttr): TestRunResult {
   };
 }
 
-/** OBJ_GET_INFO_BY_FD into a zeroed buffer of `size` bytes. */
-export function objInfo(fd: number, size: number): Buffer {
-  const info = Buffer.alloc(size);
+/** OBJ_GET_INFO_BY_FD into a zeroed buffer of `size` bytes, or into `info` as given (pointers set). */
+export function objInfo(fd: number, size: number, info = Buffer.alloc(size)): Buffer {
   const b = attrBuf();
   b.writeUInt32LE(fd, 0);
   b.writeUInt32LE(size, 4);
@@ -436,12 +435,8 @@ export function progMapIds(fd: number): number[] {
   const info = Buffer.alloc(232);
   info.writeUInt32LE(max, 52);
   info.writeBigUInt64LE(addr(ids), 56);
-  const b = attrBuf();
-  b.writeUInt32LE(fd, 0);
-  b.writeUInt32LE(info.length, 4);
-  b.writeBigUInt64LE(addr(info), 8);
-  bpf(CMD.OBJ_GET_INFO_BY_FD, b, "reading program info");
-  keep(ids, info);
+  objInfo(fd, info.length, info);
+  keep(ids);
   const n = Math.min(info.readUInt32LE(52), max);
   return Array.from({ length: n }, (_, i) => ids.readUInt32LE(i * 4));
 }
