@@ -4,7 +4,7 @@
 import type { Io } from "../io.js";
 import { CliError } from "../errors.js";
 import { encodeKey, fillMaps } from "../map-args.js";
-import { loadPinned, openPinnedMap } from "../../loader/api/pinned.js";
+import { loadPinned, openMapById, openPinnedMap } from "../../loader/api/pinned.js";
 import { typedValue, jsonLine, type PlainValue } from "../../loader/btf-values.js";
 import type { BpfMap } from "../../loader/map.js";
 import type { ParsedBtf } from "../../compiler/elf/btf.js";
@@ -55,7 +55,8 @@ export function del(path: string, key: string): void {
 }
 
 function withMap<T>(path: string, f: (map: BpfMap, btf: ParsedBtf | undefined) => T): T {
-  const { map, btf } = openPinnedMap(path);
+  const id = /^id:(\d+)$/.exec(path);
+  const { map, btf } = id ? openMapById(Number(id[1])) : openPinnedMap(path);
   try {
     return f(map, btf);
   } finally {

@@ -9,7 +9,7 @@ import { LoaderError } from "../errors.js";
 import { BpfMap } from "../map.js";
 import { objectBtf } from "../map-codec.js";
 import { checkBpffs } from "../pinned-link.js";
-import { btfById, fdKind, mapInfo, objGet } from "../sys/bpf.js";
+import { btfById, fdById, fdKind, mapInfo, objGet } from "../sys/bpf.js";
 import { closeFd } from "../sys/libc.js";
 import { MapHandle } from "./maps.js";
 import type { UntypedMaps } from "./object.js";
@@ -65,8 +65,18 @@ export function openPinnedMap(path: string): { map: BpfMap; btf?: ParsedBtf } {
     closeFd(fd);
     throw new LoaderError("pin", path, "is pinned but is not a map");
   }
-  const map = new BpfMap(fd, pinnedDef(fd, basename(path)), true);
-  return { map, btf: btfOf(mapInfo(fd).btfId, new Map()) };
+  return withBtf(new BpfMap(fd, pinnedDef(fd, basename(path)), true));
+}
+
+/** The map with kernel id `id` (as `prog list` shows), named as the kernel names it; close its fd when done. */
+export function openMapById(id: number): { map: BpfMap; btf?: ParsedBtf } {
+  const fd = fdById("map", id);
+  if (fd === undefined) throw new LoaderError("no-map", `id:${id}`, "no map with this id");
+  return withBtf(new BpfMap(fd, pinnedDef(fd, mapInfo(fd).name), true));
+}
+
+function withBtf(map: BpfMap): { map: BpfMap; btf?: ParsedBtf } {
+  return { map, btf: btfOf(mapInfo(map.fd).btfId, new Map()) };
 }
 
 function pinnedDef(fd: number, name: string): LoadedMap {
