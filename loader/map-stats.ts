@@ -4,7 +4,7 @@
 // loader's own maps (TSEBPF_*) and global data sections (a '.' in the name) are left out.
 import { typedValue, jsonLine, type PlainValue } from "./btf-values.js";
 import { isArray } from "./map-codec.js";
-import type { BpfMap } from "./map.js";
+import { type BpfMap, perCpuValues } from "./map.js";
 import type { ParsedBtf } from "../compiler/elf/btf.js";
 
 /** The `NAME[key] = value` lines of every counted map's non-zero entries, in map order. */
@@ -28,10 +28,9 @@ function keyOf(map: BpfMap, btf: ParsedBtf | undefined, k: Buffer): PlainValue {
 function summedValue(map: BpfMap, btf: ParsedBtf | undefined, v: Buffer): PlainValue {
   const { valueSize: size, btfValueTypeId: id } = map.def;
   if (!map.perCpu) return typedValue(btf, id, v);
-  const stride = (size + 7) & ~7;
-  let sum = typedValue(btf, id, v.subarray(0, size));
-  for (let o = stride; o < v.length; o += stride) sum = add(sum, typedValue(btf, id, v.subarray(o, o + size)));
-  return sum;
+  return perCpuValues(v, size)
+    .map((x) => typedValue(btf, id, x))
+    .reduce((a, b) => add(a, b));
 }
 
 /** Numbers and bigints added (a bigint beyond 2^53), structs and arrays member by member; other

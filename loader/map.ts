@@ -138,7 +138,15 @@ export class BpfMap {
 /** EINVAL, ENOTSUPP (524), EOPNOTSUPP: the map type has no batch operation. */
 const NO_BATCH = new Set([22, 95, 524]);
 
-const perCpuStride = (valueSize: number): number => (valueSize + 7) & ~7;
+export const perCpuStride = (valueSize: number): number => (valueSize + 7) & ~7;
+
+/** A per-CPU lookup's bytes split into each CPU's value (valueSize bytes at 8-byte strides). */
+export function perCpuValues(all: Buffer, valueSize: number): Buffer[] {
+  const stride = perCpuStride(valueSize);
+  const out: Buffer[] = [];
+  for (let o = 0; o < all.length; o += stride) out.push(all.subarray(o, o + valueSize));
+  return out;
+}
 
 let cpus: number | undefined;
 export function possibleCpus(): number {

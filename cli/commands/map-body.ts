@@ -6,7 +6,7 @@ import { CliError } from "../errors.js";
 import { encodeKey, fillMaps } from "../map-args.js";
 import { loadPinned, openMapById, openPinnedMap } from "../../loader/api/pinned.js";
 import { typedValue, jsonLine, type PlainValue } from "../../loader/btf-values.js";
-import type { BpfMap } from "../../loader/map.js";
+import { type BpfMap, perCpuValues } from "../../loader/map.js";
 import type { ParsedBtf } from "../../compiler/elf/btf.js";
 import { mapTypeName } from "../../compiler/abi.js";
 import { formatCidr } from "../../loader/ip-addr.js";
@@ -81,8 +81,5 @@ function keyValue(map: BpfMap, btf: ParsedBtf | undefined, k: Buffer): PlainValu
 function decodedValue(map: BpfMap, btf: ParsedBtf | undefined, v: Buffer): PlainValue {
   const size = map.def.valueSize;
   if (!map.perCpu) return typedValue(btf, map.def.btfValueTypeId, v);
-  const stride = (size + 7) & ~7;
-  const per: PlainValue[] = [];
-  for (let o = 0; o < v.length; o += stride) per.push(typedValue(btf, map.def.btfValueTypeId, v.subarray(o, o + size)));
-  return per;
+  return perCpuValues(v, size).map((x) => typedValue(btf, map.def.btfValueTypeId, x));
 }

@@ -6,7 +6,7 @@
 // setMany() use the kernel's batch operations where it has them; ring buffers' records()
 // (records.ts). Bad keys and values are LoaderErrors ("bad-key", "bad-value") naming the map.
 import type { ParsedBtf } from "../../compiler/elf/btf.js";
-import type { BpfMap } from "../map.js";
+import { type BpfMap, perCpuStride, perCpuValues } from "../map.js";
 import { LoaderError } from "../errors.js";
 import { BpfError } from "../sys/errors.js";
 import { isUserRing } from "../user-rings.js";
@@ -202,7 +202,7 @@ export class MapHandle<K = AnyKey, V = unknown, In = AnyValue, R = unknown> {
     if (!Array.isArray(value)) return this.int(value, this.value, "bad-value");
     if (!this.raw.perCpu)
       this.fail("bad-value", value, `an array of values is for per-CPU maps; ${this.name} is not one`);
-    const stride = (this.value.size + 7) & ~7;
+    const stride = perCpuStride(this.value.size);
     const n = this.raw.lookupSize / stride;
     if (value.length !== n)
       this.fail("bad-value", `[${value.join(", ")}]`, `a per-CPU value has one entry per possible CPU (${n})`);
@@ -234,10 +234,9 @@ export class MapHandle<K = AnyKey, V = unknown, In = AnyValue, R = unknown> {
 
   private decodeValue(b: Buffer): unknown {
     if (!this.raw.perCpu) return this.decodeInt(b, this.value, this.bigints);
-    const stride = (this.value.size + 7) & ~7;
-    const values: (number | bigint)[] = [];
-    for (let o = 0; o < b.length; o += stride)
-      values.push(this.decodeInt(b.subarray(o, o + this.value.size), this.value, this.bigints) as number | bigint);
+    const values = perCpuValues(b, this.value.size).map(
+      (x) => this.decodeInt(x, this.value, this.bigints) as number | bigint,
+    );
     const sum = () =>
       this.toJs(
         values.reduce<bigint>((a, x) => a + BigInt(x), 0n),
