@@ -21,6 +21,8 @@ import {
 } from "../loader/map-codec.js";
 import { type Cidr, ipv4Bytes, parseCidr, parseIpv4, parseIpv6 } from "../loader/ip-addr.js";
 import { CliError } from "./errors.js";
+import { encodeBtfValue, isComposite } from "../loader/btf-encode.js";
+import type { LoadedMap } from "../compiler/object.js";
 
 /** Raw bytes `hex:0a0b…`: exactly two hex digits per byte, exactly the slot's size. */
 function parseHexBytes(text: string, s: Slot, what: string): Buffer {
@@ -99,12 +101,33 @@ export function encodeKey(text: string, map: EntryMap, btf?: ParsedBtf): Buffer 
     throw new CliError(
       `--map ${map.name}: key '${text}': a CIDR range needs an LPM trie map; ${map.name} takes single keys`,
     );
-  const key = encodeSlot(text, slotOf(map, "key", btf), map);
+  const key = composite(text, map, "key", btf) ?? encodeSlot(text, slotOf(map, "key", btf), map);
   if (isArray(map) && key.length === 4 && key.readUInt32LE(0) >= map.def.maxEntries)
     throw new CliError(
       `--map ${map.name}: key '${text}' is out of range: the array has ${map.def.maxEntries} entries (keys 0..${map.def.maxEntries - 1})`,
     );
   return key;
+}
+
+/** A struct, union or array slot given as JSON text (`{"packets":1,"bytes":64}`; integers may be
+ * strings: decimal, 0x…, IPv4 addresses); undefined for other slots. */
+function composite(text: string, map: EntryMap, what: "key" | "value", btf?: ParsedBtf, ctx = ""): Buffer | undefined {
+  const id = what === "key" ? (map.def as LoadedMap).btfKeyTypeId : (map.def as LoadedMap).btfValueTypeId;
+  if (!btf || !id || !isComposite(btf, id) || text.trim().startsWith("hex:")) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new CliError(
+      `--map ${map.name}: ${what} '${text}'${ctx}: not JSON (${(e as Error).message}); a struct is given as {"field":value,…}`,
+    );
+  }
+  return encodeBtfValue(btf, id, v, {
+    code: `bad-${what}`,
+    context: `--map ${map.name}`,
+    what,
+    parseInt: parseInteger,
+  });
 }
 
 /** A prog array entry: a program of the object by name (its fd in the kernel, its name in the VM). */
@@ -121,7 +144,10 @@ function setProgram(map: EntryMap, index: number, name: string, key: string): vo
 function encodeValue(text: string, map: EntryMap, btf: ParsedBtf | undefined, key: string): Buffer {
   const type = map.def.type;
   if (!REDIRECT_MAP_VALUE[type] || map.def.valueSize < 4)
-    return encodeSlot(text, slotOf(map, "value", btf), map, ` for key '${key}'`);
+    return (
+      composite(text, map, "value", btf, ` for key '${key}'`) ??
+      encodeSlot(text, slotOf(map, "value", btf), map, ` for key '${key}'`)
+    );
   const what = `--map ${map.name}: value '${text}' for key '${key}'`;
   if (type === MAP_TYPE.XSKMAP)
     throw new CliError(`${what}: an xskmap holds AF_XDP sockets, which a program opens; it cannot be filled here`);

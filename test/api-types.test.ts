@@ -14,6 +14,8 @@ import type * as Fw from "${p("firewall")}";
 import type * as Counters from "${p("counters")}";
 import type * as Cidr from "${p("cidr")}";
 import type * as Icmp from "${p("icmpevents")}";
+import type * as Flow from "${p("flowstats")}";
+import type * as Um from "${resolve("fixtures/dsl-samples/user-maps.js")}";
 const fw = await load<typeof Fw>("programs/firewall.ts");
 fw.maps.BLOCKLIST.set(ip("198.51.100.7"), 1);
 const n: number | undefined = fw.maps.BLOCKLIST.get(1);
@@ -46,6 +48,34 @@ cidr.maps.CIDR_BLOCKLIST.set(5, 1); // ERR lpm
 const s: string = fw.maps.BLOCKLIST.get(1); // ERR result
 console.log(n, total, hits, exact, big0);
 fw.maps.BLOCKLIST.setMany([[1, "x"]]); // ERR setMany value
+const f = await load<typeof Flow>("programs/flowstats.ts");
+const k = { srcAddr: 1, dstAddr: 2, srcPort: 3, dstPort: 4, proto: 6 };
+const st: { packets: number; bytes: number } | undefined = f.maps.FLOWS.get(k);
+f.maps.FLOWS.set(k, { packets: 1n, bytes: 64 });
+const bb: bigint | undefined = f.maps.FLOWS.bigint.get(k)?.bytes;
+for (const [fk, fv] of f.maps.FLOWS) console.log(fk.proto + fv.packets, st, bb);
+f.maps.FLOWS.set(k, { packets: 1 }); // ERR missing field
+f.maps.FLOWS.set(k, { packets: 1, bytes: 2, extra: 3 }); // ERR extra field
+f.maps.FLOWS.set(k, { packets: "1", bytes: 2 }); // ERR field type
+f.maps.FLOWS.get({ srcAddr: 1 }); // ERR partial key
+const um = await load<typeof Um>("fixtures/dsl-samples/user-maps.ts");
+const cfg = { inner: { a: 1, b: 2 }, hist: [1, 2, 3, 4], addr: "2001:db8::1", on: true, big: 1n };
+um.maps.CFG.set(0, cfg);
+const a6: string | undefined = um.maps.CFG.get(0)?.addr;
+const h: number[] | undefined = um.maps.CFG.get(0)?.hist;
+const hb: bigint[] | undefined = um.maps.CFG.bigint.get(0)?.hist;
+const sa: number | undefined = um.maps.STATS.get(0)?.sum().a;
+const sk: string | undefined = [...um.maps.SEEN.keys()][0]?.addr;
+um.maps.STATS.set(0, [{ a: 1, b: 2 }]);
+um.maps.JUMP.set(0, um.program("xdp_drop"));
+um.maps.PORTS.set(0, "eth0");
+um.maps.PORTS_BY_IF.set(1, 1);
+um.maps.XSKS.set(0, 7);
+console.log(a6, h, hb, sa, sk);
+um.maps.JUMP.set(0, 3); // ERR prog array
+um.maps.CFG.set(0, { ...cfg, addr: 5 }); // ERR addr
+um.maps.CFG.set(0, { ...cfg, on: 1 }); // ERR bool
+um.maps.CPUS.set(0, "eth0"); // ERR cpumap
 `;
 
 /** tsc's diagnostics for `text` as a user's ES module: line numbers in it, else file: message. */

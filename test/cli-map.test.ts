@@ -37,4 +37,28 @@ describe.skipIf(!haveKernel)(`tsebpf map ${kernelSkipReason}`, () => {
     const notMap = await cli("map", "dump", join(dir, "xdp_firewall"));
     expect(notMap.err).toBe(`tsebpf: error: ${join(dir, "xdp_firewall")}: is pinned but is not a map\n`);
   });
+
+  it("struct keys and values as JSON: set, get and dump FLOWS; a wrong field is one line", async () => {
+    const dir = join(bpffs(), "flows");
+    using obj = await load("programs/flowstats.ts", { pin: dir });
+    const flows = join(dir, "FLOWS");
+    const key = `{"srcAddr":"198.51.100.7","dstAddr":3405803777,"srcPort":1000,"dstPort":53,"proto":17}`;
+    const shown = `{"srcAddr":${ip("198.51.100.7")},"dstAddr":3405803777,"srcPort":1000,"dstPort":53,"proto":17}`;
+    const set = await cli("map", "set", flows, `${key}={"packets":1,"bytes":"18446744073709551615"}`);
+    expect([set.code, set.err]).toEqual([0, ""]);
+    expect(obj.maps.FLOWS!.bigint.get(JSON.parse(shown))).toEqual({ packets: 1n, bytes: 2n ** 64n - 1n });
+    expect((await cli("map", "get", flows, key)).out).toBe(`${shown}: {"packets":1,"bytes":"18446744073709551615"}\n`);
+    expect((await cli("map", "dump", flows, "--json")).out).toBe(
+      `{"key":${shown},"value":{"packets":1,"bytes":"18446744073709551615"}}\n`,
+    );
+    const bad = await cli("map", "set", flows, `${key}={"packets":1}`);
+    expect([bad.code, bad.err]).toEqual([
+      1,
+      "tsebpf: error: --map FLOWS: value.bytes: missing (struct FlowStats {packets, bytes})\n",
+    ]);
+    const notJson = await cli("map", "get", flows, "{srcAddr:1}");
+    expect(notJson.err).toMatch(
+      /^tsebpf: error: --map FLOWS: key '\{srcAddr:1\}': not JSON \(.*\); a struct is given as/,
+    );
+  });
 });

@@ -32,7 +32,7 @@ export function register(program: Command, io: Io): void {
     .command("get")
     .description("one entry of a pinned map")
     .argument("<path>", "the pinned map, or id:N for the map with kernel id N (as prog list shows)")
-    .argument("<key>", "the key: a number, 0x…, an IPv4 address, a CIDR (LPM tries) or hex:<bytes>")
+    .argument("<key>", "the key: a number, 0x…, an IPv4 address, a CIDR (LPM tries), JSON for a struct or hex:<bytes>")
     .option("--json", "as JSON")
     .option("--hex", "the value as hex bytes")
     .action(async (path: string, key: string, o: MapOpts) => io.stdout((await body()).get(path, key, o)));
@@ -40,7 +40,10 @@ export function register(program: Command, io: Io): void {
     .command("set")
     .description("write entries of a pinned map")
     .argument("<path>", "the pinned map, or id:N for the map with kernel id N (as prog list shows)")
-    .argument("<entries...>", "key=value (value: a number, 0x…, an IPv4 address or hex:<bytes>)")
+    .argument(
+      "<entries...>",
+      'key=value (value: a number, 0x…, an IPv4 address, JSON for a struct ({"packets":0,…}) or hex:<bytes>)',
+    )
     .action(async (path: string, entries: string[]) => (await body()).set(path, entries));
   map
     .command("delete")

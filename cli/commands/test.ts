@@ -20,7 +20,7 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .option("--repeat <n>", "run each packet N times and report the mean ns/packet", "1")
     .option(
       "--map <entries...>",
-      "set map entries first: NAME key=value [key=value…]; keys/values are numbers, 0x…, IPv4 addresses (host-order u32), IPv6 addresses (16-byte slots), IPv4/IPv6 CIDRs for LPM tries, or hex:<bytes>; entries with a negative key go after -- (--map S -- -1=3)",
+      "set map entries first: NAME key=value [key=value…]; keys/values are numbers, 0x…, IPv4 addresses (host-order u32), IPv6 addresses (16-byte slots), IPv4/IPv6 CIDRs for LPM tries, JSON for structs, or hex:<bytes>; entries with a negative key go after -- (--map S -- -1=3)",
     )
     .option(
       "--set <NAME=VALUE>",

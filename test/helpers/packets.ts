@@ -52,8 +52,8 @@ export function frame(o: FrameOpts = {}): Uint8Array {
   return b;
 }
 
-export /** An Ethernet frame with an IPv6 header (UDP, 8 payload bytes) from src to dst. */
-function frame6(src: string, dst: string): Uint8Array {
+/** An Ethernet frame with an IPv6 header (UDP, 8 payload bytes) from src to dst. */
+export function frame6(src: string, dst: string): Uint8Array {
   const b = new Uint8Array(14 + 40 + 8);
   const v = new DataView(b.buffer);
   b.set([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1]);
