@@ -13,9 +13,14 @@ export function legalize(f: Func): void {
   for (const id of rpo(f)) {
     const b = f.blocks[id]!;
     const out: Op[] = [];
+    // one register per constant and block (`r1 = 0` once for the zero stores of a struct)
+    const held = new Map<bigint, Reg>();
     const toReg = (v: bigint, span: Op["span"]): Reg => {
+      const known = held.get(v);
+      if (known !== undefined) return known;
       const r = newVreg(f);
       out.push({ op: "mov", dst: r, src: v, span });
+      held.set(v, r);
       return r;
     };
     for (const o of b.ops) out.push(legalOp(o, toReg));

@@ -1,11 +1,13 @@
 // The optimiser: takes the lowered IR Func and rewrites it in place — constant folding and
-// propagation, copy propagation, value ranges (masks, 32-bit copies and comparisons a value's bound
+// propagation, copy propagation, stack loads of a value just stored taken from its register
+// (backend/stack-forward.ts), value ranges (masks, 32-bit copies and comparisons a value's bound
 // decides; backend/ranges.ts), jump threading on known values (backend/thread.ts), map lookups made
 // once and dead stack stores removed (backend/map-cse.ts), byte-order swaps folded into the
 // constants they are compared with (and swap∘swap removed), dead-code removal, jump threading,
 // merging of identical return blocks, and merging of packet bounds checks (an earlier check raised
 // to the end of a later one when every path between them is free of side effects and all their
-// failure exits return the same constant).
+// failure exits return the same constant). Last, constant stack stores merged into fewer wider
+// ones (backend/store-merge.ts).
 import {
   type Block,
   type Func,
@@ -27,6 +29,8 @@ import {
 } from "../ir.js";
 import { evalAlu, evalCond } from "../int-rule.js";
 import { threadJumps } from "./thread.js";
+import { forwardStackLoads } from "./stack-forward.js";
+import { mergeConstStores } from "./store-merge.js";
 import { type MapSizeTable, deadStackStores, reuseLookups } from "./map-cse.js";
 import { type SingleDefs, decideByRange, foldByIntervals, simplifyByRange } from "./ranges.js";
 
@@ -34,6 +38,7 @@ import { type SingleDefs, decideByRange, foldByIntervals, simplifyByRange } from
 export function optimize(f: Func, maps: MapSizeTable = new Map()): void {
   for (let i = 0; i < 8; i++) {
     let changed = propagate(f);
+    changed = forwardStackLoads(f) || changed;
     const sd = singleDefs(f);
     changed = foldByIntervals(f, sd) || changed;
     changed = reuseLookups(f, sd, maps) || changed;
@@ -46,6 +51,7 @@ export function optimize(f: Func, maps: MapSizeTable = new Map()): void {
     changed = mergeBoundsChecks(f) || changed;
     if (!changed) break;
   }
+  mergeConstStores(f);
 }
 
 // ---------------------------------------------------------------- def/use bookkeeping

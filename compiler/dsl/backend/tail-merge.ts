@@ -2,13 +2,15 @@
 // over physical registers and rewrites it in place so that no two paths carry the same code to
 // the same end. Blocks that return after the same last op (`r0 = 2; exit` at the end of every
 // early return, of every unrolled iteration) share one return block; the ops every predecessor of
-// a block ends with (they all jump to it) move into that block once; a block left empty is
-// bypassed. Each step only deletes copies of instructions, so a path runs the same instructions.
+// a block ends with (they all jump to it) move into that block once; blocks that jump to the same
+// block after the same ops share one copy of them; a block left empty is bypassed. Each step only
+// deletes copies of instructions, so a path runs the same instructions (plus at most one jump).
 import { type Block, type Func, type Op, type Term, rpo, successors } from "../ir.js";
 
 export function mergeTails(f: Func): void {
   mergeReturns(f);
   sinkCommonTails(f);
+  crossJump(f);
   bypassEmpty(f);
 }
 
@@ -64,6 +66,47 @@ function sinkCommonTails(f: Func): void {
       for (const b of from) b.ops.pop();
       J.ops.unshift(last);
     }
+  }
+}
+
+/**
+ * Blocks that jump to the same block after the same ops (not every predecessor: a bounds check's
+ * failure edge may be another) share one copy of those ops: the copy is one of the blocks when it
+ * is all that block holds, else a new block that jumps on. Done where it saves two or more slots.
+ */
+function crossJump(f: Func): void {
+  const byTarget = new Map<number, Block[]>();
+  for (const id of rpo(f)) {
+    const b = f.blocks[id]!;
+    if (b.term.op === "jmp" && b.ops.length && b.term.to !== id)
+      (byTarget.get(b.term.to) ?? byTarget.set(b.term.to, []).get(b.term.to)!).push(b);
+  }
+  for (const [to, from] of byTarget) {
+    const groups: Block[][] = [];
+    for (const b of from) {
+      const g = groups.find((g) => sameOp(g[0]!.ops.at(-1)!, b.ops.at(-1)!));
+      if (g) g.push(b);
+      else groups.push([b]);
+    }
+    for (const g of groups.filter((g) => g.length > 1)) shareSuffix(f, g, to);
+  }
+}
+
+function shareSuffix(f: Func, g: Block[], to: number): void {
+  let k = 1;
+  const min = Math.min(...g.map((b) => b.ops.length));
+  while (k < min && g.every((b) => sameOp(b.ops.at(-k - 1)!, g[0]!.ops.at(-k - 1)!))) k++;
+  const whole = g.find((b) => b.ops.length === k);
+  if (!whole && (g.length - 1) * k < 2) return;
+  let into = whole;
+  if (!into) {
+    into = { id: f.blocks.length, ops: g[0]!.ops.slice(-k), term: { op: "jmp", to, span: g[0]!.term.span } };
+    f.blocks.push(into);
+  }
+  for (const b of g) {
+    if (b === into) continue;
+    b.ops.splice(b.ops.length - k, k);
+    b.term = { op: "jmp", to: into.id, span: b.term.span };
   }
 }
 
