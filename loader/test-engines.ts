@@ -90,7 +90,7 @@ export async function kernelEngine(
 }
 
 /** A kernel map for `--map`; a prog array also takes programs of the object by name (their fds). */
-function withPrograms(m: BpfMap, o: LoadedObject): EntryMap {
+export function withPrograms(m: BpfMap, o: LoadedObject): EntryMap {
   if (m.def.type !== MAP_TYPE.PROG_ARRAY) return m;
   const u32 = (v: number) => Uint8Array.from(Buffer.from(Uint32Array.of(v).buffer));
   return {

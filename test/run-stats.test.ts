@@ -115,4 +115,25 @@ describe.skipIf(!haveKernel)("tsebpf run --stats", () => {
       ]);
     });
   });
+
+  it("--map fills maps before attaching: struct values as JSON, per-CPU values on every CPU", async () => {
+    await withTempDir("tsebpf-stats-", async (dir) => {
+      writeFileSync(join(dir, "stats.o"), object());
+      const { io, o } = captureIo();
+      const map = ["STATS", '2={"packets":3,"bytes":"300"}', "COUNTERS", "1=5"];
+      const code = await runProgram(
+        join(dir, "stats.o"),
+        { iface: host, mode: "skb", netlink: true, stats: true, map },
+        io,
+        Promise.resolve(),
+      );
+      expect([code, o.out.split("\n").filter((l) => l.includes(" = "))]).toEqual([
+        0,
+        [`COUNTERS[1] = ${5 * possibleCpus()}`, `STATS[2] = {"packets":3,"bytes":300}`],
+      ]);
+      const bad = captureIo();
+      const run = runProgram(join(dir, "stats.o"), { iface: host, mode: "skb", map: ["STATS", "2={}"] }, bad.io);
+      await expect(run).rejects.toThrow("--map STATS: value.packets: missing (struct pair {packets, bytes})");
+    });
+  });
 });

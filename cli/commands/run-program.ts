@@ -1,10 +1,11 @@
-// The body of `tsebpf run`: listen for stop → load → fill BLOCKLIST → pin → attach → print logs
+// The body of `tsebpf run`: listen for stop → load → fill BLOCKLIST and --map entries → pin → attach → print logs
 // and ring-buffer records (one JSON line each) until stopped → detach (if the program is still
 // ours), print the maps' non-zero entries with --stats, and close. Failures are thrown as they
 // are (cli/errors.ts prints them).
 import type { Io } from "../io.js";
 import { CliError } from "../errors.js";
-import { NOT_AN_ADDRESS, blockAddress, blocklistMap } from "../map-args.js";
+import { NOT_AN_ADDRESS, blockAddress, blocklistMap, fillMaps } from "../map-args.js";
+import { withPrograms } from "../../loader/test-engines.js";
 import { parseSets } from "../set-args.js";
 import type { GlobalValue } from "../../loader/globals.js";
 import { listenForStop, type Stop } from "../stop.js";
@@ -32,6 +33,7 @@ export interface RunOpts {
   verbose?: boolean;
   set?: string[];
   stats?: boolean;
+  map?: string[];
 }
 
 /**
@@ -78,6 +80,12 @@ async function session(
     obj = loadObject(bytes, { verbose: note, source: path, pin: o.pin, set: opts.set });
     const prog = obj.program(o.program);
     fillBlocklist(obj, o.block ?? []);
+    const loaded = obj;
+    fillMaps(
+      obj.maps.map((m) => withPrograms(m, loaded)),
+      obj.model.btf,
+      o.map ?? [],
+    );
     if (o.pin) pins = pinAll(obj, o.pin);
     att = attachXdp(prog.fd, o.iface, { mode: opts.mode, netlink: o.netlink, force: o.force, verbose: note });
     process.once("exit", detach); // an uncaught exception still detaches

@@ -28,6 +28,10 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     )
     .option("--force", "replace a program that is already attached to the interface")
     .option(
+      "--map <entries...>",
+      "set map entries before attaching: NAME key=value [key=value…], as for tsebpf test (numbers, addresses, CIDRs, JSON for structs, program names for prog arrays, interfaces for devmaps)",
+    )
+    .option(
       "--pin <dir>",
       "pin the program and its maps under this bpffs directory (e.g. /sys/fs/bpf/fw); pins stay after exit, the attachment does not",
     )
