@@ -182,6 +182,22 @@ describe("VM maps", () => {
     expect(vm.map("COUNTERS").lookup(key, 0)).toEqual(new Uint8Array(8));
   });
 
+  it("keeps map values reachable past the first 512 memory regions (pointers beyond 2^31)", () => {
+    const vm = XdpVm.fromElf(compileDsl(readFileSync("programs/firewall.ts", "utf8"), "programs/firewall.ts"));
+    const src = (n: number) => [198, 51, 100 + (n >> 8), n & 0xff];
+    const hostOrder = (b: number[]) => Uint8Array.from(b).reverse();
+    for (let n = 0; n < 1000; n++) vm.map("BLOCKLIST").set(hostOrder(src(n)), new Uint8Array([1, 0, 0, 0]));
+    const verdicts = new Set<number>();
+    for (let n = 0; n < 1000; n++) {
+      const f = frame({ proto: 17 });
+      f.set(src(n), 26);
+      verdicts.add(vm.run(f).verdict);
+      vm.drainRing("TSEBPF_LOGS");
+    }
+    expect([...verdicts]).toEqual([1]);
+    expect(vm.run(frame({ proto: 17, src: "203.0.113.9" })).verdict).toBe(2);
+  });
+
   it("updates and deletes with the kernel's flags and errors", async () => {
     const { createMap } = await import("../loader/vm/maps.js");
     const h = createMap({ name: "H", type: 1, keySize: 4, valueSize: 4, maxEntries: 1, flags: 0 }, 1);

@@ -4,9 +4,10 @@
 // callx = a helper call by register value. Produces the same Outcome as the kernel runner.
 import type { Assembler, ConformanceCase, Encoder, Outcome } from "../conformance.js";
 import { compile, MAX_FRAMES, VmCompileError, type HelperFn, type Machine } from "./compile.js";
+import { execute } from "./machine.js";
 import { helperName } from "./helpers.js";
 import { Memory, VmFault } from "./memory.js";
-import { execute, STACK } from "./xdp.js";
+import { STACK } from "./xdp.js";
 import { big, type Reg } from "./reg.js";
 
 class Unwind extends Error {}
@@ -39,30 +40,35 @@ export function runVmCase(c: ConformanceCase, assemble: Assembler, encode: Encod
 }
 
 /** Run raw bytecode with r1 = a copy of mem, r2 = its length; returns r0. */
-export function runBytes(code: Uint8Array, memBytes: Uint8Array): bigint {
+export function runBytes(bytes: Uint8Array, memBytes: Uint8Array): bigint {
   const mem = new Memory();
   const region = mem.add("mem", memBytes.slice());
   const stacks = Array.from({ length: MAX_FRAMES }, (_, d) =>
     mem.add(d ? `stack (frame ${d})` : "stack", new Uint8Array(STACK), { origin: STACK }),
   );
-  const steps = compile(code, {
-    helper: (id) => HELPERS.get(id),
-    helperName,
-    helperAt: (id, insn) => {
-      const h = HELPERS.get(id);
-      if (!h) throw new VmFault(`callx to helper ${helperName(id)}, which does not exist`, insn);
-      return h;
+  const code = compile(
+    bytes,
+    {
+      helper: (id) => HELPERS.get(id),
+      helperName,
+      helperAt: (id, insn) => {
+        const h = HELPERS.get(id);
+        if (!h) throw new VmFault(`callx to helper ${helperName(id)}, which does not exist`, insn);
+        return h;
+      },
+      pseudo: (_i, slot) => {
+        throw new VmCompileError(`insn ${slot}: ld_imm64 with a pseudo source needs an object's maps`);
+      },
     },
-    pseudo: (_i, slot) => {
-      throw new VmCompileError(`insn ${slot}: ld_imm64 with a pseudo source needs an object's maps`);
-    },
-  });
-  const m: Machine = { r: new Array<Reg>(11).fill(0), mem, frames: [], stacks };
-  m.r[1] = memBytes.length ? mem.ptr(region, 0) : 0;
-  m.r[2] = memBytes.length;
-  m.r[10] = mem.ptr(stacks[0], STACK);
+    mem,
+  );
+  const init = new Array<Reg>(11).fill(0);
+  init[1] = memBytes.length ? mem.ptr(region, 0) : 0;
+  init[2] = memBytes.length;
+  init[10] = mem.ptr(stacks[0], STACK);
+  const m: Machine = { init, r: init.slice(), mem, frames: [], stacks, n: 0, limit: 0, tail: null };
   try {
-    execute(steps, m, 1_000_000);
+    execute(code, m, 1_000_000);
   } catch (e) {
     if (!(e instanceof Unwind)) throw e;
   }

@@ -2,7 +2,7 @@
 // packet, clock, random generator, CPU) and produces the table helper id → implementation.
 // Results are what the kernel returns, -errno included. Helpers missing here are refused by the
 // compiler with their id and name.
-import { TailCall, type HelperFn, type Machine, type Step } from "./compile.js";
+import type { HelperFn, Machine, Program } from "./machine.js";
 import { EINVAL, ProgArrayMap, RedirectMap, type AnyMap, type VmMap } from "./maps.js";
 import { VmFault, type Memory, type Region } from "./memory.js";
 import { helperNameOf, MAP_TYPE, REDIRECT_FLAG, XDP_ACTION } from "../../compiler/abi.js";
@@ -19,9 +19,12 @@ export interface HelperState {
   packet: Region;
   /** The byte index of data (data_meta is packet.lo, data_end is packet.hi). */
   data: number;
+  /** Set when an adjust helper moved data, data_meta or data_end in this run (run() then zeroes
+   *  the whole frame for the next one, not only the packet's bytes). */
+  reshaped: boolean;
   mapOf(r: Region | undefined): AnyMap | undefined;
   /** The compiled program a tail call jumps to, and the tail calls made in this run. */
-  programSteps(name: string): Step[];
+  compiled(name: string): Program;
   tailCalls: number;
   valuePtr(map: VmMap, value: Uint8Array): Reg;
   clock: { ns: bigint };
@@ -40,8 +43,16 @@ const MAX_TAIL_CALLS = 33,
   ETH_HLEN = 14,
   HARD_END = 4096 - 320,
   MAX_META = 32;
+/** Sets r0 to a helper's result: a u64, or -errno (kept as its u64, one BigInt per errno). */
 const ret = (x: Machine, v: number | bigint) => {
-  x.r[0] = typeof v === "number" && v >= 0 ? v : canon(BigInt.asUintN(64, BigInt(v)));
+  x.r[0] = typeof v === "number" && v >= 0 ? v : typeof v === "number" && v > -4096 ? errno(v) : u64(v);
+};
+const u64 = (v: number | bigint) => canon(BigInt.asUintN(64, BigInt(v)));
+const errnos = new Map<number, Reg>();
+const errno = (v: number) => {
+  let r = errnos.get(v);
+  if (r === undefined) errnos.set(v, (r = u64(v)));
+  return r;
 };
 /** A register's low 32 bits as a signed number (helper int arguments). */
 const s32 = (v: Reg) => lo32(v) | 0;
@@ -52,14 +63,15 @@ export function xdpHelpers(s: HelperState): Map<number, HelperFn> {
     if (!m || !("lookup" in m)) throw new VmFault(`bpf_${name}: r1 is not a pointer to a key/value map`, insn);
     return m;
   };
-  const key = (x: Machine, m: VmMap, insn: number) => s.mem.bytes(x.r[2], m.def.keySize, insn);
+  const key = (x: Machine, m: VmMap, insn: number) => s.mem.view(x.r[2], m.def.keySize, insn);
   const clock = (x: Machine) => ret(x, s.clock.ns);
   return new Map<number, HelperFn>([
     [
       1,
       (x, i) => {
         const m = kv(x, i, "map_lookup_elem");
-        const v = m.lookup(key(x, m, i), s.cpu);
+        const at = s.mem.check(x.r[2], m.def.keySize, false, i);
+        const v = m.lookupAt(s.mem.hit!.bytes, at, s.cpu);
         ret(x, v ? s.valuePtr(m, v) : 0);
       },
     ],
@@ -95,7 +107,7 @@ export function xdpHelpers(s: HelperState): Map<number, HelperFn> {
       (x, i) => {
         const m = s.mapOf(s.mem.regionOf(x.r[1]));
         if (!m || !("output" in m)) throw new VmFault("bpf_ringbuf_output: r1 is not a pointer to a ring buffer", i);
-        ret(x, m.output(s.mem.bytes(x.r[2], lo32(x.r[3]), i)));
+        ret(x, m.output(s.mem.view(x.r[2], lo32(x.r[3]), i)));
       },
     ],
   ]);
@@ -110,7 +122,7 @@ function tailCall(s: HelperState, x: Machine, insn: number): void {
   const name = m.progs[lo32(x.r[3])];
   if (name === undefined || s.tailCalls >= MAX_TAIL_CALLS) return;
   s.tailCalls++;
-  throw new TailCall(s.programSteps(name));
+  x.tail = s.compiled(name);
 }
 
 /** bpf_redirect(ifindex, flags): XDP_REDIRECT, or XDP_ABORTED for any flag. */
@@ -171,6 +183,7 @@ function csumDiff(s: HelperState, x: Machine, insn: number): number {
 
 /** bpf_xdp_adjust_head as net/core/filter.c does it (moving the metadata with data). */
 function adjustHead(s: HelperState, delta: number): number {
+  s.reshaped = true;
   const p = s.packet,
     meta = s.data - p.lo,
     data = s.data + delta;
@@ -182,6 +195,7 @@ function adjustHead(s: HelperState, delta: number): number {
 }
 
 function adjustMeta(s: HelperState, delta: number): number {
+  s.reshaped = true;
   const p = s.packet,
     meta = p.lo + delta,
     len = s.data - meta;
@@ -191,6 +205,7 @@ function adjustMeta(s: HelperState, delta: number): number {
 }
 
 function adjustTail(s: HelperState, delta: number): number {
+  s.reshaped = true;
   const p = s.packet,
     end = p.hi + delta;
   if (end > HARD_END || end < s.data + ETH_HLEN) return EINVAL;

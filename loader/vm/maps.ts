@@ -20,6 +20,8 @@ export interface VmMap {
   readonly def: MapDef;
   /** The value a program on `cpu` sees for key (its CPU's copy for per-CPU maps). */
   lookup(key: Uint8Array, cpu: number): Uint8Array | undefined;
+  /** lookup() of the key at bytes[at, at + keySize), not copied (the helper's fast path). */
+  lookupAt(bytes: Uint8Array, at: number, cpu: number): Uint8Array | undefined;
   /** BPF_MAP_UPDATE_ELEM from a program on `cpu`: 0 or -errno. */
   update(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number;
   delete(key: Uint8Array): number;
@@ -32,6 +34,19 @@ export interface VmMap {
 /** A key as a Map key: one char per byte. */
 const keyString = (b: Uint8Array) => String.fromCharCode.apply(null, b as unknown as number[]);
 
+/** A hash map's key as a Map key: a Number for keys of up to 6 bytes (one map's keys all have
+ *  the same size, so equal numbers are equal keys), else keyString. */
+function keyOf(b: Uint8Array, at = 0, size = b.length): number | string {
+  if (size === 4) return u32(b, at);
+  if (size > 6) return keyString(b.subarray(at, at + size));
+  let v = 0;
+  for (let i = at + size - 1; i >= at; i--) v = v * 256 + b[i];
+  return v;
+}
+
+/** The little-endian u32 at b[at] (array indexes, prefix lengths). */
+const u32 = (b: Uint8Array, at = 0) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+
 function setEveryCpu(m: VmMap, cpus: number, key: Uint8Array, value: Uint8Array): number {
   for (let cpu = 0; cpu < cpus; cpu++) {
     const r = m.update(key, value, 0, cpu);
@@ -41,19 +56,23 @@ function setEveryCpu(m: VmMap, cpus: number, key: Uint8Array, value: Uint8Array)
 }
 
 class HashMap implements VmMap {
-  protected items = new Map<string, { key: Uint8Array; values: Uint8Array[] }>();
+  protected items = new Map<number | string, { key: Uint8Array; values: Uint8Array[] }>();
   constructor(
     readonly def: MapDef,
     protected cpus: number,
   ) {}
 
   lookup(key: Uint8Array, cpu: number): Uint8Array | undefined {
-    return this.items.get(keyString(key))?.values[this.cpus === 1 ? 0 : cpu];
+    return this.lookupAt(key, 0, cpu);
+  }
+
+  lookupAt(bytes: Uint8Array, at: number, cpu: number): Uint8Array | undefined {
+    return this.items.get(keyOf(bytes, at, this.def.keySize))?.values[this.cpus === 1 ? 0 : cpu];
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number {
     if (flags > BPF_EXIST) return EINVAL;
-    const k = keyString(key),
+    const k = keyOf(key),
       old = this.items.get(k);
     if (old && flags === BPF_NOEXIST) return EEXIST;
     if (!old && flags === BPF_EXIST) return ENOENT;
@@ -65,7 +84,7 @@ class HashMap implements VmMap {
   }
 
   delete(key: Uint8Array): number {
-    return this.items.delete(keyString(key)) ? 0 : ENOENT;
+    return this.items.delete(keyOf(key)) ? 0 : ENOENT;
   }
 
   set(key: Uint8Array, value: Uint8Array): number {
@@ -84,8 +103,8 @@ class HashMap implements VmMap {
  * a little earlier or another old entry; a map that never fills behaves the same in both.
  */
 class LruHashMap extends HashMap {
-  override lookup(key: Uint8Array, cpu: number): Uint8Array | undefined {
-    const k = keyString(key),
+  override lookupAt(bytes: Uint8Array, at: number, cpu: number): Uint8Array | undefined {
+    const k = keyOf(bytes, at, this.def.keySize),
       e = this.items.get(k);
     if (!e) return undefined;
     this.items.delete(k);
@@ -94,7 +113,7 @@ class LruHashMap extends HashMap {
   }
 
   override update(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number {
-    const k = keyString(key),
+    const k = keyOf(key),
       old = this.items.get(k);
     if (old) {
       this.items.delete(k);
@@ -117,17 +136,17 @@ class ArrayMap implements VmMap {
     );
   }
 
-  private index(key: Uint8Array): number {
-    return new DataView(key.buffer, key.byteOffset, 4).getUint32(0, true);
+  lookup(key: Uint8Array, cpu: number): Uint8Array | undefined {
+    return this.lookupAt(key, 0, cpu);
   }
 
-  lookup(key: Uint8Array, cpu: number): Uint8Array | undefined {
-    return this.values[this.index(key)]?.[this.cpus === 1 ? 0 : cpu];
+  lookupAt(bytes: Uint8Array, at: number, cpu: number): Uint8Array | undefined {
+    return this.values[u32(bytes, at)]?.[this.cpus === 1 ? 0 : cpu];
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number {
     if (flags > BPF_EXIST) return EINVAL;
-    const v = this.values[this.index(key)];
+    const v = this.values[u32(key)];
     if (!v) return E2BIG;
     if (flags === BPF_NOEXIST) return EEXIST;
     v[this.cpus === 1 ? 0 : cpu].set(value.subarray(0, this.def.valueSize));
@@ -161,10 +180,6 @@ class LpmTrieMap implements VmMap {
     this.maxPrefix = (def.keySize - 4) * 8;
   }
 
-  private static prefixOf(key: Uint8Array): number {
-    return new DataView(key.buffer, key.byteOffset, 4).getUint32(0, true);
-  }
-
   /** The identity of (prefix, data): the data's first `prefix` bits. */
   private static id(key: Uint8Array, prefix: number): string {
     const data = key.slice(4, 4 + Math.ceil(prefix / 8));
@@ -172,8 +187,12 @@ class LpmTrieMap implements VmMap {
     return `${prefix}/${keyString(data)}`;
   }
 
+  lookupAt(bytes: Uint8Array, at: number): Uint8Array | undefined {
+    return this.lookup(bytes.subarray(at, at + this.def.keySize));
+  }
+
   lookup(key: Uint8Array): Uint8Array | undefined {
-    const max = LpmTrieMap.prefixOf(key);
+    const max = u32(key);
     if (max > this.maxPrefix) return undefined;
     for (let p = max; p >= 0; p--) {
       const e = this.items.get(LpmTrieMap.id(key, p));
@@ -183,7 +202,7 @@ class LpmTrieMap implements VmMap {
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number): number {
-    const prefix = LpmTrieMap.prefixOf(key);
+    const prefix = u32(key);
     if (flags > BPF_EXIST || prefix > this.maxPrefix) return EINVAL;
     const id = LpmTrieMap.id(key, prefix),
       old = this.items.get(id);
@@ -195,7 +214,7 @@ class LpmTrieMap implements VmMap {
   }
 
   delete(key: Uint8Array): number {
-    const prefix = LpmTrieMap.prefixOf(key);
+    const prefix = u32(key);
     return prefix <= this.maxPrefix && this.items.delete(LpmTrieMap.id(key, prefix)) ? 0 : ENOENT;
   }
 
@@ -216,8 +235,8 @@ class LpmTrieMap implements VmMap {
 export class RedirectMap extends HashMap {
   override update(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number {
     const indexed = this.def.type !== MAP_TYPE.DEVMAP_HASH;
-    if (indexed && new DataView(key.buffer, key.byteOffset, 4).getUint32(0, true) >= this.def.maxEntries) return E2BIG;
-    if (indexed && !this.items.has(keyString(key)) && flags === BPF_EXIST) return ENOENT;
+    if (indexed && u32(key) >= this.def.maxEntries) return E2BIG;
+    if (indexed && !this.items.has(keyOf(key)) && flags === BPF_EXIST) return ENOENT;
     return super.update(key, value, indexed && flags === BPF_EXIST ? 0 : flags, cpu);
   }
 }

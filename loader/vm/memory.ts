@@ -1,14 +1,18 @@
 // The VM's memory: takes regions (packet, stack frames, context, map values) and produces tagged
-// 64-bit pointers into them. A pointer is region id × 2^40 + 2^39 + byte index (so even far
-// negative offsets stay inside their own region's tag), pointer arithmetic works as in the kernel while every access is checked against its own region's bounds; a
-// failed check throws a VmFault naming the instruction and the region.
+// 64-bit pointers into them. A pointer is region id × 2^21 + 2^20 + byte index, ids counting from
+// 512: the first 512 regions' pointers lie in [2^30, 2^31), which V8 keeps as small integers (no
+// allocation for a pointer in a register), later ones still below 2^53. A region holds at most
+// 1 MiB and offsets up to ±1 MiB stay inside its own tag (the verifier bounds packet offsets by
+// 0xffff, the stack by 512). Scalars below 2^30 are never pointers. Pointer arithmetic works as in
+// the kernel while every access is checked against its own region's bounds; a failed check throws
+// a VmFault naming the instruction and the region.
 
 import type { Reg } from "./reg.js";
 
-const SPAN = 2 ** 40;
-const MID = 2 ** 39;
-/** Region ids stay below this, so every pointer is a Number (below 2^53). */
-const MAX_REGIONS = 2 ** 13 - 1;
+export const SPAN = 2 ** 21;
+export const MID = 2 ** 20;
+/** The id of the first region (pointers from 2^30). */
+export const FIRST = 2 ** 30 / SPAN;
 
 /** A run-time error of the program (the kernel's verifier would have refused to load it). */
 export class VmFault extends Error {
@@ -39,17 +43,18 @@ export interface Region {
 }
 
 export class Memory {
-  private regions: Region[] = [];
+  /** Every region; a pointer's region is list[Math.floor(pointer / SPAN) - FIRST]. */
+  readonly list: Region[] = [];
 
   add(
     name: string,
     bytes: Uint8Array,
     o: Partial<Pick<Region, "lo" | "hi" | "origin" | "writable" | "hooks">> = {},
   ): Region {
-    if (this.regions.length >= MAX_REGIONS)
-      throw new VmFault(`more than ${MAX_REGIONS} memory regions (map values)`, -1);
+    if (bytes.length > MID)
+      throw new RangeError(`${name} is ${bytes.length} bytes: the VM holds at most ${MID} per region`);
     const r: Region = {
-      id: this.regions.length + 1,
+      id: this.list.length + FIRST,
       name,
       bytes,
       dv: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
@@ -59,7 +64,7 @@ export class Memory {
       writable: o.writable ?? true,
       hooks: o.hooks,
     };
-    this.regions.push(r);
+    this.list.push(r);
     return r;
   }
 
@@ -70,11 +75,12 @@ export class Memory {
 
   /** The region a pointer points into (undefined for scalars). */
   regionOf(addr: Reg): Region | undefined {
-    return typeof addr === "bigint" || addr < SPAN ? undefined : this.regions[Math.floor(addr / SPAN) - 1];
+    return typeof addr === "bigint" ? undefined : this.list[Math.floor(addr / SPAN) - FIRST];
   }
 
-  /** The byte index of an access of `size` bytes at addr in its region (this.hit); faults when out of bounds. */
-  private check(addr: Reg, size: number, write: boolean, insn: number): number {
+  /** The byte index of an access of `size` bytes at addr in its region (then this.hit); faults
+   *  when out of bounds. */
+  check(addr: Reg, size: number, write: boolean, insn: number): number {
     const r = this.regionOf(addr);
     const i = r ? index(addr as number) : 0;
     if (!r || i < r.lo || i + size > r.hi || (write && !r.writable)) fault(r, addr, i, size, write, insn);
@@ -82,7 +88,8 @@ export class Memory {
     return i;
   }
 
-  private hit: Region | undefined;
+  /** The region of the last check(). */
+  hit: Region | undefined;
 
   load(addr: Reg, size: number, insn: number): Reg {
     const h = this.regionOf(addr)?.hooks;
@@ -120,7 +127,14 @@ export class Memory {
     dv.setUint32(i + 4, Math.floor(v / 2 ** 32), true);
   }
 
-  /** A copy of `size` bytes at addr (helper arguments such as keys). */
+  /** `size` bytes at addr, not copied (keys a map looks up; maps copy what they keep). */
+  view(addr: Reg, size: number, insn: number): Uint8Array {
+    if (size === 0) return new Uint8Array(0);
+    const i = this.check(addr, size, false, insn);
+    return this.hit!.bytes.subarray(i, i + size);
+  }
+
+  /** A copy of `size` bytes at addr (helper arguments such as values). */
   bytes(addr: Reg, size: number, insn: number): Uint8Array {
     if (size === 0) return new Uint8Array(0);
     const i = this.check(addr, size, false, insn);

@@ -9,10 +9,11 @@ import type { GlobalData, LoadedProgram, ObjectModel, ProgramReloc } from "../..
 import { PSEUDO } from "../../compiler/abi.js";
 import { encodeInsns } from "../../compiler/isa/encode.js";
 import { RelocError, relocateCalls, relocateMaps } from "../../compiler/link/relocate.js";
-import { compile, MAX_FRAMES, TailCall, VmCompileError, type HelperFn, type Machine, type Step } from "./compile.js";
+import { compile, MAX_FRAMES, VmCompileError, type HelperFn, type Machine, type Program } from "./compile.js";
 import { helperName, xdpHelpers, type HelperState, type VmRedirect } from "./helpers.js";
 import { XDP_ACTION } from "../../compiler/abi.js";
 import { createMap, ProgArrayMap, type AnyMap, type VmMap } from "./maps.js";
+import { execute } from "./machine.js";
 import { Memory, VmFault, type Region } from "./memory.js";
 import { mulberry32 } from "./random.js";
 import { lo32, type Reg } from "./reg.js";
@@ -66,13 +67,13 @@ export class XdpVm {
   /** The virtual clock bpf_ktime_get_ns reads; tests move it. */
   readonly clock = { ns: 0n };
   private readonly mem = new Memory();
-  private readonly steps: Step[];
+  private readonly code: Program;
   private readonly machine: Machine;
   private readonly state: HelperState;
   private readonly ctx: Region;
   private readonly limit: number;
   private readonly mapRegions = new Map<Region, AnyMap>();
-  private readonly compiled = new Map<string, Step[]>();
+  private readonly compiled = new Map<string, Program>();
   private readonly handles: Region[];
   private readonly helpers: Map<number, HelperFn>;
   private readonly valueRegions = new WeakMap<Uint8Array, Region>();
@@ -97,11 +98,12 @@ export class XdpVm {
       mem: this.mem,
       packet,
       data: HEADROOM,
+      reshaped: false,
       clock: this.clock,
       random: mulberry32(opts.seed ?? 1),
       cpu: opts.cpu ?? 0,
       mapOf: (r) => (r ? this.mapRegions.get(r) : undefined),
-      programSteps: (name) => this.programSteps(name),
+      compiled: (name) => this.compiledProgram(name),
       tailCalls: 0,
       redirect: undefined,
       valuePtr: (m, v) => this.mem.ptr(this.valueRegion(m, v), 0),
@@ -113,10 +115,14 @@ export class XdpVm {
     const stacks = Array.from({ length: MAX_FRAMES }, (_, d) =>
       this.mem.add(d ? `stack (frame ${d})` : "stack", new Uint8Array(STACK), { origin: STACK }),
     );
-    this.machine = { r: new Array<Reg>(11).fill(0), mem: this.mem, frames: [], stacks };
+    const init = new Array<Reg>(11).fill(0);
+    init[1] = this.mem.ptr(this.ctx, 0);
+    init[10] = this.mem.ptr(stacks[0], STACK);
+    const r = new Array<Reg>(11).fill(0);
+    this.machine = { init, r, mem: this.mem, frames: [], stacks, n: 0, limit: 0, tail: null };
     this.limit = opts.insnLimit ?? 1_000_000;
     this.helpers = xdpHelpers(this.state);
-    this.steps = this.programSteps(prog.name);
+    this.code = this.compiledProgram(prog.name);
   }
 
   static fromElf(bytes: Uint8Array, opts: ElfVmOptions = {}): XdpVm {
@@ -129,18 +135,19 @@ export class XdpVm {
       throw new RangeError(`packet of ${packet.length} bytes: test-run takes 14..${MAX_PACKET}`);
     const s = this.state,
       p = s.packet;
-    p.bytes.fill(0);
+    const end = HEADROOM + packet.length;
+    // A zeroed frame around the packet: only the last run's bytes beyond it need clearing.
+    if (s.reshaped) p.bytes.fill(0);
+    else if (p.hi > end) p.bytes.fill(0, end, p.hi);
+    s.reshaped = false;
     p.bytes.set(packet, HEADROOM);
     s.data = p.origin = p.lo = HEADROOM;
-    p.hi = HEADROOM + packet.length;
+    p.hi = end;
     const m = this.machine;
-    m.r.fill(0);
-    m.frames.length = 0;
-    m.r[1] = this.mem.ptr(this.ctx, 0);
-    m.r[10] = this.mem.ptr(m.stacks[0], STACK);
+    if (m.frames.length) m.frames.length = 0;
     s.tailCalls = 0;
     s.redirect = undefined;
-    const insns = execute(this.steps, m, this.limit);
+    const insns = execute(this.code, m, this.limit);
     const verdict = lo32(m.r[0]),
       out = p.bytes.slice(s.data, p.hi);
     return verdict === XDP_ACTION.REDIRECT && s.redirect
@@ -169,9 +176,9 @@ export class XdpVm {
   }
 
   /** A program of the object, compiled once. */
-  private programSteps(name: string): Step[] {
-    let steps = this.compiled.get(name);
-    if (!steps) {
+  private compiledProgram(name: string): Program {
+    let code = this.compiled.get(name);
+    if (!code) {
       const p = this.model.programs.find((x) => x.name === name);
       if (!p) throw new VmCompileError(`no program named '${name}'`);
       const globalPtr = (map: number, off: number) => {
@@ -179,9 +186,9 @@ export class XdpVm {
         return this.mem.ptr(this.valueRegion(m, m.lookup(ZERO_KEY, 0)!), off);
       };
       const env = { mem: this.mem, handles: this.handles, helpers: this.helpers, globalPtr };
-      this.compiled.set(name, (steps = compileProgram(p, this.model, env)));
+      this.compiled.set(name, (code = compileProgram(p, this.model, env)));
     }
-    return steps;
+    return code;
   }
 
   /** A global data map holds its section's contents; programs (through BPF_PSEUDO_MAP_VALUE or a
@@ -234,26 +241,6 @@ function chooseProgram(model: ObjectModel, name: string | undefined): LoadedProg
   );
 }
 
-/** Run steps from slot 0 until the entry frame exits (following tail calls); returns the instruction count. */
-export function execute(steps: Step[], m: Machine, limit: number): number {
-  let pc = 0,
-    n = 0;
-  for (;;) {
-    try {
-      while (pc >= 0) {
-        if (++n > limit)
-          throw new VmFault(`more than ${limit} instructions executed (a loop the verifier would not accept?)`, pc);
-        pc = steps[pc](m);
-      }
-      return n;
-    } catch (e) {
-      if (!(e instanceof TailCall)) throw e;
-      steps = e.steps;
-      pc = 0;
-    }
-  }
-}
-
 interface ProgramEnv {
   mem: Memory;
   handles: Region[];
@@ -264,7 +251,7 @@ interface ProgramEnv {
 
 /** ld_imm64 map relocations become pointers to the map's handle region, global data relocations
  * (BPF_PSEUDO_MAP_VALUE) pointers into the map's value. */
-function compileProgram(p: LoadedProgram, model: ObjectModel, env: ProgramEnv): Step[] {
+function compileProgram(p: LoadedProgram, model: ObjectModel, env: ProgramEnv): Program {
   const linked = relocateCalls(p, model.functions ?? []);
   const relocated = new Set<number>();
   const handleOf = (r: ProgramReloc): number => {
@@ -287,14 +274,18 @@ function compileProgram(p: LoadedProgram, model: ObjectModel, env: ProgramEnv): 
   } catch (e) {
     throw e instanceof RelocError ? new VmCompileError(e.message) : e;
   }
-  return compile(code, {
-    helper: (id) => env.helpers.get(id),
-    helperName,
-    pseudo: (i, slot) => {
-      if (relocated.has(slot) && i.src === PSEUDO.MAP_FD) return env.mem.ptr(env.handles[i.imm]!, 0);
-      if (relocated.has(slot) && i.src === PSEUDO.MAP_VALUE)
-        return env.globalPtr(i.imm, Number(BigInt.asUintN(64, i.imm64!) >> 32n));
-      throw new VmCompileError(`insn ${slot}: ld_imm64 with pseudo source ${i.src} is not supported by the VM`);
+  return compile(
+    code,
+    {
+      helper: (id) => env.helpers.get(id),
+      helperName,
+      pseudo: (i, slot) => {
+        if (relocated.has(slot) && i.src === PSEUDO.MAP_FD) return env.mem.ptr(env.handles[i.imm]!, 0);
+        if (relocated.has(slot) && i.src === PSEUDO.MAP_VALUE)
+          return env.globalPtr(i.imm, Number(BigInt.asUintN(64, i.imm64!) >> 32n));
+        throw new VmCompileError(`insn ${slot}: ld_imm64 with pseudo source ${i.src} is not supported by the VM`);
+      },
     },
-  });
+    env.mem,
+  );
 }
