@@ -64,6 +64,10 @@ export const DSL_CODES = {
   indexRange: "TSB9053",
   stackSize: "TSB9054",
   staleRef: "TSB9055",
+  // ring-buffer records written in place (check/records.ts)
+  recordLeak: "TSB9060", // a reserved record not submitted or discarded on some path
+  recordReleased: "TSB9061", // a record used after submit()/discard(), or released twice
+  recordRule: "TSB9062", // reserve()/submit()/discard() used outside their shape
   // back end: lowering and the kernel's limits (limits.ts)
   noXdpProgram: "TSB9500",
   lowering: "TSB9501",

@@ -334,6 +334,16 @@ export declare class RingBuf<T> {
   constructor(sizeBytes: number);
   /** Copy a record into the ring buffer: false when it has no room (the record is lost; count it). */
   output(value: T): boolean;
+  /**
+   * A new record (T a struct) in the ring, zeroed, to fill in place: `const e = R.reserve();`, null
+   * when the ring has no room. On every path where it is not null, pass it to submit() or discard()
+   * exactly once, and do not use it after that (the compiler checks both).
+   */
+  reserve(): T | null;
+  /** Publish a record from reserve(): user space reads it. */
+  submit(record: T): void;
+  /** Drop a record from reserve(): user space never sees it. */
+  discard(record: T): void;
 }
 
 /** BPF_MAP_TYPE_DEVMAP: interfaces by index (u32 keys below maxEntries; each value a struct

@@ -175,8 +175,8 @@ export const XDP_ACTIONS: Record<string, number> = table({
 });
 
 /** Parameter/return kinds of map methods: the map's key/value type, or a fixed type. */
-export type MethodArg = "key" | "value" | IntName;
-export type MethodRet = "value?" | "bool" | "void";
+export type MethodArg = "key" | "value" | "record" | IntName;
+export type MethodRet = "value?" | "record?" | "bool" | "void";
 
 export interface MapMethod {
   params: MethodArg[];
@@ -198,6 +198,17 @@ const OUTPUT: MapMethod = {
   returns: "bool",
   doc: "copy a record into the ring buffer (bpf_ringbuf_output); false when it has no room (the record is lost)",
 };
+const RESERVE: MapMethod = {
+  params: [],
+  returns: "record?",
+  doc: "a new record in the ring to fill in place (bpf_ringbuf_reserve), zeroed; null when the ring has no room",
+};
+const SUBMIT: MapMethod = {
+  params: ["record"],
+  returns: "void",
+  doc: "publish a reserved record (bpf_ringbuf_submit)",
+};
+const DISCARD: MapMethod = { params: ["record"], returns: "void", doc: "drop a reserved record (bpf_ringbuf_discard)" };
 
 export interface MapClass {
   type: number; // BPF_MAP_TYPE_*
@@ -260,7 +271,7 @@ export const MAPS: Record<string, MapClass> = table({
     type: MAP_TYPE.RINGBUF,
     typeArgs: 1,
     flags: 0,
-    methods: table({ output: OUTPUT }),
+    methods: table({ output: OUTPUT, reserve: RESERVE, submit: SUBMIT, discard: DISCARD }),
     doc: "BPF_MAP_TYPE_RINGBUF",
   },
   DevMap: {

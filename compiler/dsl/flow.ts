@@ -5,7 +5,10 @@
 // The lowerer also keeps the packet bytes proven readable, constant locals and header fields
 // already read. The checker also keeps an epoch per map: `set`/`delete` on a map start a new one,
 // and a reference into the map's values taken at another epoch is stale (the same rule as header
-// views). fork() copies a path for a branch; join() and meet() combine paths where they meet.
+// views). It also keeps the ring-buffer records reserved and not yet submitted or discarded on a
+// path (`held`), and those submitted or discarded on some path into here (`released`): the
+// checker's every-path rule. fork() copies a path for a branch; join() and meet() combine paths
+// where they meet.
 
 export class Flow<K, L = never, V = never> {
   private constructor(
@@ -27,6 +30,10 @@ export class Flow<K, L = never, V = never> {
     public never: boolean,
     /** Per map name, the epoch of its values on this path (absent: 0); see touch(). */
     readonly stores: Map<string, number> = new Map(),
+    /** Ring-buffer records reserved and not yet submitted or discarded (on this path, or on some path into here). */
+    readonly held: Set<K> = new Set(),
+    /** Ring-buffer records submitted or discarded on some path into here: no longer usable. */
+    readonly released: Set<K> = new Set(),
   ) {}
 
   static start<K, L = never, V = never>(): Flow<K, L, V> {
@@ -41,7 +48,9 @@ export class Flow<K, L = never, V = never> {
   fork(): Flow<K, L, V> {
     const { epochs, nonNull, consts, loads, range, epoch, dead, never } = this;
     const stores = new Map(this.stores);
-    return new Flow(epochs, new Set(nonNull), new Map(consts), new Map(loads), range, epoch, dead, never, stores);
+    const [held, released] = [new Set(this.held), new Set(this.released)];
+    const f = new Flow(epochs, new Set(nonNull), new Map(consts), new Map(loads), range, epoch, dead, never, stores);
+    return f.holding(held, released);
   }
 
   /** A copy for a branch of its own: it is dead only if the branch itself returns. */
@@ -73,6 +82,25 @@ export class Flow<K, L = never, V = never> {
     return epoch === this.epoch;
   }
 
+  private holding(held: Set<K>, released: Set<K>): Flow<K, L, V> {
+    for (const k of held) this.held.add(k);
+    for (const k of released) this.released.add(k);
+    return this;
+  }
+
+  /** This path with `k` known null: a record reserved into `k` is not held on it. */
+  without(k: K): Flow<K, L, V> {
+    const f = this.fork();
+    f.held.delete(k);
+    return f;
+  }
+
+  /** The record `k` submitted or discarded on this path. */
+  release(k: K): void {
+    this.held.delete(k);
+    this.released.add(k);
+  }
+
   /** This path with `k` known non-null. */
   with(k: K): Flow<K, L, V> {
     const f = this.fork();
@@ -95,6 +123,7 @@ export class Flow<K, L = never, V = never> {
     for (const k of at.nonNull) if (!s.nonNull.has(k)) at.nonNull.delete(k);
     for (const [k, v] of at.consts) if (s.consts.get(k) !== v) at.consts.delete(k);
     for (const [k, v] of at.loads) if (s.loads.get(k) !== v) at.loads.delete(k);
+    at.holding(s.held, s.released); // held or released on some path: still to release, no longer usable
     return at;
   }
 
@@ -112,9 +141,11 @@ export class Flow<K, L = never, V = never> {
     if (end.dead) return undefined; // the body always returns: it never goes round
     const lost = [...this.nonNull].filter((k) => !end.nonNull.has(k));
     const stale = end.epoch !== this.epoch && this.epoch === entryEpoch;
-    if (!lost.length && !stale) return undefined;
+    const freed = [...this.held].filter((k) => end.released.has(k)); // released the first time round
+    if (!lost.length && !stale && !freed.length) return undefined;
     const next = this.fork();
     for (const k of lost) next.nonNull.delete(k);
+    for (const k of freed) next.release(k);
     if (stale) next.adjust();
     return next;
   }

@@ -3,7 +3,8 @@
 // Results are what the kernel returns, -errno included. Helpers missing here are refused by the
 // compiler with their id and name.
 import type { HelperFn, Machine, Program } from "./machine.js";
-import { EINVAL, ProgArrayMap, RedirectMap, type AnyMap, type VmMap } from "./maps.js";
+import { EINVAL, ProgArrayMap, RedirectMap, RingMap, type AnyMap, type VmMap } from "./maps.js";
+import type { RingRecords } from "./ring-records.js";
 import { VmFault, type Memory, type Region } from "./memory.js";
 import { helperNameOf, MAP_TYPE, REDIRECT_FLAG, XDP_ACTION } from "../../compiler/abi.js";
 import { big, canon, lo32, type Reg } from "./reg.js";
@@ -27,6 +28,8 @@ export interface HelperState {
   compiled(name: string): Program;
   tailCalls: number;
   valuePtr(map: VmMap, value: Uint8Array): Reg;
+  /** Records reserved in ring buffers and not yet submitted or discarded. */
+  records: RingRecords;
   clock: { ns: bigint };
   random(): number;
   cpu: number;
@@ -61,6 +64,11 @@ export function xdpHelpers(s: HelperState): Map<number, HelperFn> {
   const kv = (x: Machine, insn: number, name: string): VmMap => {
     const m = s.mapOf(s.mem.regionOf(x.r[1]));
     if (!m || !("lookup" in m)) throw new VmFault(`bpf_${name}: r1 is not a pointer to a key/value map`, insn);
+    return m;
+  };
+  const ring = (x: Machine, insn: number, name: string): RingMap => {
+    const m = s.mapOf(s.mem.regionOf(x.r[1]));
+    if (!(m instanceof RingMap)) throw new VmFault(`bpf_${name}: r1 is not a pointer to a ring buffer`, insn);
     return m;
   };
   const key = (x: Machine, m: VmMap, insn: number) => s.mem.view(x.r[2], m.def.keySize, insn);
@@ -102,14 +110,17 @@ export function xdpHelpers(s: HelperState): Map<number, HelperFn> {
     [54, (x) => ret(x, adjustMeta(s, s32(x.r[2])))],
     [65, (x) => ret(x, adjustTail(s, s32(x.r[2])))],
     [188, (x) => ret(x, s.packet.hi - s.data)], // no fragments: data_end - data
+    [130, (x, i) => ret(x, ring(x, i, "ringbuf_output").output(s.mem.view(x.r[2], lo32(x.r[3]), i)))],
     [
-      130,
+      131,
       (x, i) => {
-        const m = s.mapOf(s.mem.regionOf(x.r[1]));
-        if (!m || !("output" in m)) throw new VmFault("bpf_ringbuf_output: r1 is not a pointer to a ring buffer", i);
-        ret(x, m.output(s.mem.view(x.r[2], lo32(x.r[3]), i)));
+        const m = ring(x, i, "ringbuf_reserve");
+        const slot = big(x.r[3]) ? undefined : m.reserve(Number(big(x.r[2]))); // flags: none are valid
+        ret(x, slot ? s.records.ptr(slot) : 0);
       },
     ],
+    [132, (x, i) => ret(x, (s.records.release(x.r[1], "submitted", i), 0))],
+    [133, (x, i) => ret(x, (s.records.release(x.r[1], "discarded", i), 0))],
   ]);
 }
 

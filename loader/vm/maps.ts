@@ -241,27 +241,48 @@ export class RedirectMap extends HashMap {
   }
 }
 
+/** A record's place in a ring: reserved (busy) until submitted or discarded; `len` counts its header. */
+export interface RingSlot {
+  data: Uint8Array;
+  len: number;
+  state: "busy" | "submitted" | "discarded";
+}
+
 /** BPF_MAP_TYPE_RINGBUF: records written by the program, read after the run with drain(). */
 export class RingMap {
-  private records: Uint8Array[] = [];
+  private slots: RingSlot[] = [];
   private used = 0;
   constructor(readonly def: MapDef) {}
 
-  /** bpf_ringbuf_output: 0, or -ENOSPC when the ring has no room (the record is dropped). As in
-   * the kernel (__bpf_ringbuf_reserve), the records and their 8-byte headers fill at most size - 1
-   * bytes: a ring is never completely full. */
-  output(data: Uint8Array): number {
-    const len = (data.length + 8 + 7) & ~7;
-    if (this.used + len >= this.def.maxEntries) return ENOSPC;
+  /** bpf_ringbuf_reserve: a zeroed record of `size` bytes, or undefined when the ring has no room. As
+   * in the kernel (__bpf_ringbuf_reserve), the records and their 8-byte headers fill at most size - 1
+   * bytes: a ring is never completely full. Records keep the order they were reserved in. */
+  reserve(size: number): RingSlot | undefined {
+    if (size >= this.def.maxEntries) return undefined;
+    const len = (size + 8 + 7) & ~7;
+    if (this.used + len >= this.def.maxEntries) return undefined;
     this.used += len;
-    this.records.push(data.slice());
+    const slot: RingSlot = { data: new Uint8Array(size), len, state: "busy" };
+    this.slots.push(slot);
+    return slot;
+  }
+
+  /** bpf_ringbuf_output: 0, or -ENOSPC when the ring has no room (the record is dropped). */
+  output(data: Uint8Array): number {
+    const slot = this.reserve(data.length);
+    if (!slot) return ENOSPC;
+    slot.data.set(data);
+    slot.state = "submitted";
     return 0;
   }
 
-  /** Every record not yet read, oldest first; frees their space. */
+  /** Every submitted record not yet read, oldest first, up to the first still reserved (as the
+   * kernel's consumer stops there); frees their space and that of discarded ones. */
   drain(): Uint8Array[] {
-    this.used = 0;
-    return this.records.splice(0);
+    const busy = this.slots.findIndex((s) => s.state === "busy");
+    const read = this.slots.splice(0, busy < 0 ? this.slots.length : busy);
+    for (const s of read) this.used -= s.len;
+    return read.filter((s) => s.state === "submitted").map((s) => s.data);
   }
 }
 

@@ -3,6 +3,7 @@
 // headroom, a 4096-byte frame, the xdp_md context), with the object's maps (global data sections
 // as libbpf's one-entry arrays, .rodata read-only to programs), a virtual clock, a
 // seeded random generator and a chosen CPU. Never loads anything into the kernel.
+import { RingRecords } from "./ring-records.js";
 import { readBpfObject } from "../../compiler/elf/read-object.js";
 import { objectName } from "../../compiler/elf/read-globals.js";
 import type { GlobalData, LoadedProgram, ObjectModel, ProgramReloc } from "../../compiler/object.js";
@@ -107,6 +108,7 @@ export class XdpVm {
       tailCalls: 0,
       redirect: undefined,
       valuePtr: (m, v) => this.mem.ptr(this.valueRegion(m, v), 0),
+      records: new RingRecords(this.mem),
     };
     this.ctx = this.mem.add("xdp_md", new Uint8Array(24), {
       writable: false,

@@ -18,6 +18,7 @@ import {
 import { ACTION, BOOL, ERROR, STRING, VOID, assignable, isError, isInt, typeName } from "./types.js";
 import { type CheckCtx, cv, fail, lookup, nonNull, outOfRange, report, unknownName } from "./context.js";
 import { checkExpr, checkValue } from "./expr.js";
+import { noHeldRecords, releaseCall, reserveCall } from "./records.js";
 
 /** Check a call and resolve its callee. */
 export function checkCall(cx: CheckCtx, e: A.CallExpr): A.Type {
@@ -126,6 +127,7 @@ function mapFunctionCall(cx: CheckCtx, e: A.CallExpr, name: string, f: (typeof M
     } else checkArgs(cx, { ...e, args: [a] }, [INT_TYPES[p]], name);
   });
   if (map) e.callee = { kind: "mapFunction", name, map };
+  if (name === "tailCall") noHeldRecords(cx, e, name);
   return valueType(f.returns);
 }
 
@@ -183,7 +185,11 @@ function mapCall(cx: CheckCtx, e: A.CallExpr, m: A.MemberExpr, t: A.MapType, dec
     });
   }
   e.callee = { kind: "mapMethod", map: decl, method: m.property };
-  const params = method.params.map((p) => (p === "key" ? t.key : p === "value" ? t.value : INT_TYPES[p]));
+  if (m.property === "reserve") return reserveCall(cx, e, decl, t, checkExpr);
+  if (method.params[0] === "record") return releaseCall(cx, e, decl, m.property, checkExpr);
+  const params = method.params.map((p) =>
+    p === "key" ? t.key : p === "value" || p === "record" ? t.value : INT_TYPES[p],
+  );
   checkArgs(cx, e, params, `${decl.name}.${m.property}`);
   if (m.property === "set" || m.property === "delete") cx.flow.touch(decl.name);
   if (m.property === "add" && t.value.kind === "struct")

@@ -16,6 +16,12 @@ export interface MapRef {
   epoch: number;
 }
 
+/** A ring-buffer record held in a variable: the ring it was reserved from, its declaration. */
+export interface RecordRef {
+  map: string;
+  decl: A.VarDecl;
+}
+
 export interface CallSite {
   callee: A.FunctionDecl;
   span: Span;
@@ -39,6 +45,12 @@ export interface CheckCtx {
   readonly structs: Map<string, A.StructType>;
   /** References into map values: the map and its store epoch when taken (set/delete make them stale). */
   readonly mapRefs: Map<A.Binding, MapRef>;
+  /** Variables holding a reserved ring-buffer record (records.ts). */
+  readonly records: Map<A.Binding, RecordRef>;
+  /** Variables referring into a record (the record's own variable, aliases of its fields): the record's variable. */
+  readonly recordRoots: Map<A.Binding, A.Binding>;
+  /** The `R.reserve()` call a `const` declaration is initialised with, while it is checked. */
+  reserving: A.Expr | undefined;
   /** Per function, the maps it (directly or through calls) sets or deletes in. */
   mapWriters: Map<string, Set<string>>;
   /** Functions that (directly or through calls) call ctx.adjustHead/adjustTail. */
@@ -69,6 +81,9 @@ export function newContext(call: CheckCtx["call"]): CheckCtx {
     viewEpoch: new Map(),
     structs: new Map(),
     mapRefs: new Map(),
+    records: new Map(),
+    recordRoots: new Map(),
+    reserving: undefined,
     mapWriters: new Map(),
     adjusting: new Set(),
     currentFn: undefined,

@@ -35,6 +35,7 @@ import { tscLiteralType } from "./tsc-literals.js";
 import { Flow } from "../flow.js";
 import { checkRef, objectLiteral, structMember } from "./structs.js";
 import { arrayLiteral, indexExpr } from "./arrays.js";
+import { checkRecordUse } from "./records.js";
 import {
   type CheckCtx,
   cv,
@@ -165,7 +166,7 @@ function identifier(cx: CheckCtx, e: A.Identifier): A.Type {
       const cv = cx.constLocals.get(b);
       if (cv !== undefined) e.constValue = cv;
       if (cx.flexLocals.has(b)) cx.flexible.add(e);
-      if (!checkRef(cx, b, e)) return ERROR;
+      if (!checkRef(cx, b, e) || !checkRecordUse(cx, b, e)) return ERROR;
       const epoch = cx.viewEpoch.get(b);
       if (epoch !== undefined && !cx.flow.valid(epoch))
         return fail(
@@ -509,12 +510,12 @@ function condFlows(cx: CheckCtx, e: A.Expr): CondFlows {
     const b = side && nullableBinding(side);
     if (b)
       return e.op === "===" || e.op === "=="
-        ? { t: here.fork(), f: here.with(b) }
-        : { t: here.with(b), f: here.fork() };
+        ? { t: here.without(b), f: here.with(b) }
+        : { t: here.with(b), f: here.without(b) };
     return { t: here.fork(), f: here.fork() };
   }
   const nb = nullableBinding(e);
-  if (nb) return { t: here.with(nb), f: here.fork() };
+  if (nb) return { t: here.with(nb), f: here.without(nb) };
   if (t.kind === "nullable" && isInt(t.inner))
     report(cx, "unsupported", "A map value cannot be tested for truthiness; compare it with null.", e.span);
   else if (!isError(t) && t.kind !== "bool" && !isInt(t) && t.kind !== "header" && t.kind !== "nullable")

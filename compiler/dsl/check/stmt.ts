@@ -20,6 +20,7 @@ import {
 } from "./context.js";
 import { checkCond, checkExpr, checkValue } from "./expr.js";
 import { bindRef, writtenMaps } from "./structs.js";
+import { holdRecord, isReserve, leaveRecords } from "./records.js";
 
 export function body(cx: CheckCtx, f: A.FunctionDecl): void {
   cx.currentFn = f;
@@ -39,6 +40,7 @@ export function body(cx: CheckCtx, f: A.FunctionDecl): void {
   });
   cx.returnType = f.returnType ?? ERROR;
   block(cx, f.body, false);
+  leaveRecords(cx, cx.flow.held, undefined, "before the end of the function");
   if (!cx.flow.dead && cx.returnType.kind !== "void" && !isError(cx.returnType))
     report(
       cx,
@@ -68,7 +70,7 @@ export function inferReturn(cx: CheckCtx, f: A.FunctionDecl): A.Type {
 function block(cx: CheckCtx, b: A.Block, scoped = true): void {
   if (scoped) cx.scopes.push(new Map());
   for (const s of b.body) stmt(cx, s);
-  if (scoped) cx.scopes.pop();
+  if (scoped) leaveRecords(cx, cx.scopes.pop()!.values(), undefined, "before the end of its block");
 }
 
 function stmt(cx: CheckCtx, s: A.Stmt): void {
@@ -83,6 +85,7 @@ function stmt(cx: CheckCtx, s: A.Stmt): void {
       return exprStmt(cx, s);
     case "Return":
       returnStmt(cx, s);
+      leaveRecords(cx, cx.flow.held, s.span, "that returns here");
       cx.flow.dead = true;
       return;
     case "If":
@@ -103,7 +106,9 @@ function varDecl(cx: CheckCtx, d: A.VarDecl): void {
   if (!d.init) {
     report(cx, "unsupported", `Variable '${d.name}' needs an initial value.`, d.nameSpan);
   } else {
+    if (isReserve(d.init)) cx.reserving = d.init;
     const it = checkValue(cx, d.init, ann?.kind === "nullable" ? ann.inner : ann);
+    cx.reserving = undefined;
     if (ann) {
       checkStore(cx, d.init, it, ann);
     } else {
@@ -119,6 +124,7 @@ function varDecl(cx: CheckCtx, d: A.VarDecl): void {
   }
   if (t.kind === "header" || (t.kind === "nullable" && t.inner.kind === "header")) cx.viewEpoch.set(b, cx.flow.epoch);
   if (d.init) bindRef(cx, b, d.init);
+  if (isReserve(d.init)) holdRecord(cx, b, d);
   if (d.name) declare(cx, b, d.nameSpan);
 }
 

@@ -8,6 +8,7 @@ import { layoutStruct } from "../layout.js";
 import { STACK_LIMIT } from "../limits.js";
 import { BOOL, ERROR, isError, typeName } from "./types.js";
 import { type CheckCtx, checkStore, fail, report, resolveType } from "./context.js";
+import { recordOf } from "./records.js";
 
 /** Declares every struct type, in C layout; reports bad field types, repeats and recursion. */
 export function declareStructs(cx: CheckCtx, decls: A.StructDecl[]): void {
@@ -142,6 +143,8 @@ export function mapRefOf(cx: CheckCtx, e: A.Expr): string | undefined {
 export function bindRef(cx: CheckCtx, b: A.Binding & { type: A.Type }, init: A.Expr): void {
   const t = b.type.kind === "nullable" ? b.type.inner : b.type;
   if (t.kind !== "struct" && t.kind !== "array") return; // integer values are copies
+  const root = recordOf(cx, init);
+  if (root) cx.recordRoots.set(b, root); // an alias of (a part of) a record: released with it
   const map = mapRefOf(cx, init);
   if (map !== undefined) cx.mapRefs.set(b, { map, epoch: cx.flow.storeEpoch(map) });
 }

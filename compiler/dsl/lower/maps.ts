@@ -1,5 +1,6 @@
-// Lowering of map method calls (get/set/delete/has/add/output): takes a checked method call and
-// emits IR for the map helpers (lookup 1, update 2, delete 3, ringbuf_output 130). Keys and values
+// Lowering of map method calls (get/set/delete/has/add/output/reserve/submit/discard): takes a checked
+// method call and emits IR for the map helpers (lookup 1, update 2, delete 3, ringbuf_output 130,
+// reserve 131, submit 132, discard 133). Keys and values
 // go to the statement's stack scratch; LPM trie keys are { prefixlen: u32, data } with data in
 // network order; `add` is an atomic `lock +=` on 4- and 8-byte values; `get` loads an integer
 // value at the call, and gives a struct value as a place in the map (a reference, null on a miss);
@@ -12,7 +13,7 @@ import type { Reg, Val } from "../ir.js";
 import type { LowerCtx } from "./core.js";
 import { lowBits, narrowVal } from "./int.js";
 import { type Int, type Local, type MapValPtr, type PlaceVal, U64 } from "./types.js";
-import { addressOf, copy, place } from "./structs.js";
+import { addressOf, copy, place, zero } from "./structs.js";
 
 type MapResult = Val | Local | undefined;
 
@@ -53,6 +54,15 @@ export function lowerMapMethod(L: LowerCtx, m: A.MapDecl, method: string, e: A.C
       return (mapAdd(c, keyArg(c, 0), valArg(c, 1) as Val), undefined);
     case "output":
       return L.boolFrom("eq", output(c), 0n);
+    case "reserve":
+      return reserve(c);
+    case "submit":
+    case "discard": {
+      const ptr = addressOf(L, place(L, e.args[0]!));
+      const helper = method === "submit" ? HELPER.ringbuf_submit : HELPER.ringbuf_discard;
+      L.emit({ op: "call", helper, args: [ptr, 0n], dst: L.reg() });
+      return undefined;
+    }
   }
   return L.fail(`unsupported method '${method}' on ${MAPS[m.mapClass] ? m.mapClass : "map"}`, e.span);
 }
@@ -133,6 +143,24 @@ function output(c: MapCall): Reg {
   const res = L.reg();
   L.emit({ op: "call", helper: HELPER.ringbuf_output, args: [L.ldmap(c.m.name), ptr, BigInt(size), 0n], dst: res });
   return res;
+}
+
+/** bpf_ringbuf_reserve of one record of the ring's struct type: its place in the ring, zeroed (so no
+ * field holds what the ring held before), or null. */
+function reserve(c: MapCall): PlaceVal {
+  const { L, mt } = c;
+  const type = mt.value as A.StructType;
+  const ptr = L.reg();
+  L.emit({ op: "call", helper: HELPER.ringbuf_reserve, args: [L.ldmap(c.m.name), BigInt(type.size), 0n], dst: ptr });
+  const p: PlaceVal = { k: "place", type, base: ptr, off: 0, atomic: false, nullable: true };
+  const hit = L.newBlock(),
+    join = L.newBlock();
+  L.branch("ne", ptr, 0n, hit, join);
+  L.start(hit);
+  zero(L, p, 0, type.size);
+  L.jump(join);
+  L.start(join);
+  return p;
 }
 
 /** The value a map value pointer points to (the one read at the call, for `get`). */

@@ -134,7 +134,7 @@ export function copy(L: LowerCtx, dst: PlaceVal, src: PlaceVal): void {
   }
 }
 
-function zero(L: LowerCtx, p: PlaceVal, off: number, n: number): void {
+export function zero(L: LowerCtx, p: PlaceVal, off: number, n: number): void {
   for (let done = 0; done < n; ) {
     const k = piece(n - done, off + done, off + done);
     L.emit({ op: "store", base: p.base, off: off + done, src: 0n, size: k });
