@@ -1,7 +1,7 @@
 // Each program in programs/ is built with the DSL compiler, loaded into the kernel (verifier
 // included) and run with BPF_PROG_TEST_RUN on hand-built frames; logs are read back from the
 // TSEBPF_LOGS ring buffer and decoded with the object's format table. The C twins (fixtures/c-twins) of
-// tcpopts, flowstats, icmpevents and cidr6 run on the same packets and must agree: verdicts, maps, records.
+// tcpopts, flowstats, icmpevents, synevents and cidr6 run on the same packets and must agree: verdicts, maps, records.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { haveKernel } from "./helpers/env.js";
@@ -214,6 +214,18 @@ describe.skipIf(!haveKernel)("the C twins of the struct programs agree with the 
     const r = agree("icmpevents", () => {}, pkts, { maps: ["LOST"], rings: [["EVENTS", 8]] });
     expect(r.verdicts).toEqual([DROP, PASS, DROP, PASS, PASS, PASS, PASS, PASS]);
     expect(r.rings[0]).toEqual(["097100cb08002000", "097100cb08002000"]);
+    expect(r.maps[0]).toEqual(["00000000=0"]);
+  });
+
+  it("synevents: SYNs give the same records (timestamp aside), quiet ports' are discarded; others none", () => {
+    const syn = (dstPort: number, tcpFlags = 2) =>
+      frame({ proto: 6, src: "203.0.113.9", dst: "198.51.100.3", srcPort: 40001, dstPort, tcpFlags, window: 0x1234 });
+    const quiet = (o: LoadedObject) => o.map("QUIET")!.set(Uint8Array.of(22, 0), Uint8Array.of(1));
+    const pkts = [syn(443), syn(22), syn(443, 0x12), syn(80), frame({ proto: 17 }), ...shortL4, ...shortFrames];
+    const r = agree("synevents", quiet, pkts, { maps: ["LOST"], rings: [["SYNS", 16]] });
+    expect(r.verdicts.every((v) => v === PASS)).toBe(true);
+    // srcAddr dstAddr (host order), srcPort dstPort window, ttl 64, flags SYN
+    expect(r.rings[0]).toEqual(["097100cb036433c6419cbb0134124002", "097100cb036433c6419c500034124002"]);
     expect(r.maps[0]).toEqual(["00000000=0"]);
   });
 

@@ -4,7 +4,7 @@
 // read 0 even where the ring held a discarded record's bytes before); a full ring gives null
 // (counted as lost); `tsebpf test` and the API's records() show the records decoded.
 import { describe, expect, it } from "vitest";
-import { compileDsl } from "./helpers/dsl.js";
+import { buildProgram, compileDsl } from "./helpers/dsl.js";
 import { haveKernel } from "./helpers/env.js";
 import { frame, ip4 } from "./helpers/packets.js";
 import { cli } from "./helpers/cli.js";
@@ -61,6 +61,21 @@ describe("RingBuf reserve/submit/discard", () => {
     expect([d.verdict, d.records.EVENTS]).toEqual(["XDP_PASS", []]);
     const s = t.run(hex(tcp));
     expect([s.verdict, s.records.EVENTS]).toEqual(["XDP_DROP", [EVENT]]);
+  });
+
+  it("programs/synevents.ts in the VM: a SYN's record is submitted, a quiet port's discarded", () => {
+    const t = loadXdp(buildProgram("synevents"), { clockNs: 5, maps: { QUIET: [[22, 1]] } });
+    const syn = (dstPort: number) => hex(frame({ proto: 6, src: "203.0.113.9", dstPort, tcpFlags: 2, window: 512 }));
+    expect(t.run(syn(22)).records.SYNS).toEqual([]);
+    expect(t.run(syn(443)).records.SYNS).toEqual(
+      [{ srcAddr: ip4("203.0.113.9"), dstAddr: ip4("198.51.100.2"), srcPort: 40000, dstPort: 443 }].map((x) => ({
+        ...x,
+        window: 512,
+        ttl: 64,
+        flags: 2,
+        timestampNs: 5,
+      })),
+    );
   });
 
   it("tsebpf test --vm shows the record of the packet that submitted one", async () => {

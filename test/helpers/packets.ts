@@ -24,6 +24,8 @@ export interface FrameOpts {
   srcPort?: number;
   dstPort?: number;
   payload?: number; // bytes of payload after the L4 header
+  tcpFlags?: number; // TCP: the flags byte (SYN 2, ACK 16)
+  window?: number; // TCP: the receive window
 }
 
 /** An Ethernet frame carrying IPv4 and a TCP/UDP/other header. */
@@ -49,6 +51,8 @@ export function frame(o: FrameOpts = {}): Uint8Array {
   v.setUint16(l4 + 2, o.dstPort ?? 53);
   if (proto === 17) v.setUint16(l4 + 4, 8 + payload);
   if (proto === 6) v.setUint8(l4 + 12, 0x50);
+  if (proto === 6) v.setUint8(l4 + 13, o.tcpFlags ?? 0);
+  if (proto === 6) v.setUint16(l4 + 14, o.window ?? 0);
   return b;
 }
 
