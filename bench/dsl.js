@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // DSL benchmark (plain JS over dist/): every XDP program of every programs/*.ts beside its C twin
 // (the program of the same name in fixtures/c-twins/<file>.o, clang-19 -O2 -mcpu=v3; a twin with no
-// DSL program, or a program with no twin, gets a row with "-" on the missing side): instruction
+// DSL program, or a program with no twin, gets a row with "-" on the missing side, and a line after
+// the table names every row left out of the means): instruction
 // slots (an ld_imm64 takes two), instructions the verifier processed (bpf_prog_info.verified_insns)
 // and BPF_PROG_TEST_RUN ns/packet (median of RUNS runs of REPEAT packets, ours and clang's
 // alternating), each with its ratio ours/clang and a geometric mean over the rows that have both;
@@ -57,7 +58,8 @@ function rows() {
     }
     for (const p of readBpfObject(ours.bytes).programs) {
       const c = theirs.find((t) => t.name === p.name);
-      out.push({ label: `${file}/${p.name}`, ours: side(ours.bytes, p), clang: c && side(twin, c) });
+      const label = `${file}/${p.name}${c ? "" : " (no C twin)"}`;
+      out.push({ label, ours: side(ours.bytes, p), clang: c && side(twin, c) });
     }
     for (const c of theirs.filter((t) => !out.some((r) => r.clang?.name === t.name && r.label.startsWith(file))))
       out.push({ label: `${file}/${c.name}`, clang: side(twin, c) });
@@ -157,6 +159,14 @@ table.push(["geometric mean (ours / clang)", ...means]);
 for (const r of table) console.log(row(r, widths));
 console.log("targets: slots and verified ≤ clang on every row, slots geomean ≤ 0.9, ns/pkt geomean ≤ 1.0");
 console.log(larger.length ? `larger than clang: ${larger.join("; ")}` : "no program larger than clang");
+const unpaired = all
+  .filter((r) => r.error || !r.ours || !r.clang)
+  .map((r) => r.label + (r.error ? " (does not compile)" : ""));
+console.log(
+  unpaired.length
+    ? `not in the means (no C twin in fixtures/c-twins, no DSL program, or no object): ${unpaired.join("; ")}`
+    : `every program has its C twin (${all.length} rows in the means)`,
+);
 console.log(
   `VM: 10,000 firewall packets through tsebpf/testing (loadXdp + run, as a unit test): ${firewallUnitMs().toFixed(0)} ms (target < 1000)`,
 );
