@@ -2,8 +2,8 @@
 // DSL benchmark (plain JS over dist/): every XDP program of every programs/*.ts beside its C twin
 // (the program of the same name in fixtures/c-twins/<file>.o, clang-19 -O2 -mcpu=v3; a twin with no
 // DSL program, or a program with no twin, gets a row with "-" on the missing side, and a line after
-// the table names every row left out of the means): instruction
-// slots (an ld_imm64 takes two), instructions the verifier processed (bpf_prog_info.verified_insns)
+// the table names every row left out of the means): instruction slots (an ld_imm64 takes two; with
+// the subprograms a program calls), instructions the verifier processed (bpf_prog_info.verified_insns)
 // and BPF_PROG_TEST_RUN ns/packet (median of RUNS runs of REPEAT packets, ours and clang's
 // alternating), each with its ratio ours/clang and a geometric mean over the rows that have both;
 // beside them the in-process VM's ns/packet on our object and its ratio to the kernel's (JIT). Then
@@ -21,6 +21,7 @@ const dist = join(root, "dist");
 const { compileToObject } = await import(join(dist, "compiler/dsl/index.js"));
 const { readBpfObject } = await import(join(dist, "compiler/elf/read-object.js"));
 const { slotIndex } = await import(join(dist, "compiler/isa/encode.js"));
+const { relocateCalls } = await import(join(dist, "compiler/link/relocate.js"));
 const { XdpVm } = await import(join(dist, "loader/vm/xdp.js"));
 const { loadXdp } = await import(join(dist, "loader/vm/testing.js"));
 
@@ -47,7 +48,11 @@ const stems = (dir, ext) =>
 function rows() {
   const out = [];
   const twinFiles = new Set(stems(TWINS, ".o"));
-  const side = (bytes, p) => ({ bytes, name: p.name, slots: slotIndex(p.insns).at(-1) });
+  // slots with the subprograms (.text) the program calls, as test/program-sizes.test.ts counts them
+  const side = (bytes, p) => {
+    const linked = relocateCalls(p, readBpfObject(bytes).functions ?? []);
+    return { bytes, name: p.name, slots: slotIndex(linked.insns).at(-1) };
+  };
   for (const file of stems(join(root, "programs"), ".ts")) {
     const twin = twinFiles.delete(file) ? new Uint8Array(readFileSync(join(TWINS, `${file}.o`))) : undefined;
     const theirs = twin ? readBpfObject(twin).programs : [];

@@ -106,6 +106,8 @@ describe("DSL back end: waste removed", () => {
     expect(count(insns, (i) => isMovK(i) && i.imm === 0 && i.dst !== 0)).toBe(1); // one zero register
     expect(count(insns, (i) => (i.code & 7) === CLASS.LDX && i.src === 10)).toBe(0);
     expect(count(insns, (i) => (i.code & 0xf0) === ALU.END)).toBe(3); // addr, two ports
+    // the if's bodies fall through to the lookup after them: one jump, from the UDP check into the shared stores
+    expect(count(insns, (i) => i.code === (CLASS.JMP | JMP.JA))).toBe(1);
   });
 
   it("an inlined bool helper leaves no `rX = K; if rX …` pair", () => {
