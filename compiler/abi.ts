@@ -101,6 +101,24 @@ export function helperNameOf(id: number): string | undefined {
   return Object.entries(HELPER).find(([, v]) => v === id)?.[0];
 }
 
+/** bpf_fib_lookup (uapi/linux/bpf.h): its return codes (BPF_FIB_LKUP_RET_*), its flags
+ * (BPF_FIB_LOOKUP_*), the address families it takes and the size of struct bpf_fib_lookup. */
+export const FIB_RET = {
+  SUCCESS: 0,
+  BLACKHOLE: 1,
+  UNREACHABLE: 2,
+  PROHIBIT: 3,
+  NOT_FWDED: 4,
+  FWD_DISABLED: 5,
+  UNSUPP_LWT: 6,
+  NO_NEIGH: 7,
+  FRAG_NEEDED: 8,
+  NO_SRC_ADDR: 9,
+} as const;
+export const FIB_FLAG = { DIRECT: 1, OUTPUT: 2, SKIP_NEIGH: 4, TBID: 8, SRC: 16, MARK: 32 } as const;
+export const AF = { INET: 2, INET6: 10 } as const;
+export const FIB_LOOKUP_SIZE = 64;
+
 /** enum xdp_action: what an XDP program returns. */
 export const XDP_ACTION = { ABORTED: 0, DROP: 1, PASS: 2, TX: 3, REDIRECT: 4 } as const;
 

@@ -68,6 +68,8 @@ export const DSL_CODES = {
   recordLeak: "TSB9060", // a reserved record not submitted or discarded on some path
   recordReleased: "TSB9061", // a record used after submit()/discard(), or released twice
   recordRule: "TSB9062", // reserve()/submit()/discard() used outside their shape
+  // helpers with struct arguments (check/fib.ts)
+  fibParams: "TSB9070",
   // back end: lowering and the kernel's limits (limits.ts)
   noXdpProgram: "TSB9500",
   lowering: "TSB9501",

@@ -12,6 +12,7 @@ import { ProgArrayMap, VmMapError } from "./vm/maps.js";
 import { MAP_TYPE } from "../compiler/abi.js";
 import type { BpfMap } from "./map.js";
 import { XdpVm } from "./vm/xdp.js";
+import type { FibRoute } from "./vm/fib.js";
 import type { GlobalValue } from "./globals.js";
 
 export interface EngineRun {
@@ -106,8 +107,9 @@ export function vmEngine(
   bytes: Uint8Array,
   program: string | undefined,
   set?: Record<string, GlobalValue>,
+  routes?: readonly FibRoute[],
 ): TestEngine {
-  const vm = XdpVm.fromElf(bytes, { program, source: file, set });
+  const vm = XdpVm.fromElf(bytes, { program, source: file, set, routes });
   const maps = vm.model.maps.map(
     (def): EntryMap => ({
       name: def.name,

@@ -404,6 +404,80 @@ export declare function randomU32(): u32;
 /** Redirect the packet to another interface (bpf_redirect); return the result from the program. */
 export declare function redirect(ifindex: u32): XdpAction;
 
+// ---- routing: bpf_fib_lookup
+
+/** Address families for FibParams.family. */
+export declare const AF_INET: u8;
+export declare const AF_INET6: u8;
+
+/** The inputs of fibLookup: members of the kernel's struct bpf_fib_lookup, in host order (the
+ * compiler writes ports, IPv4 addresses and flowinfo in network order). Give `tos` or `flowinfo`,
+ * `ipv4Src` or `ipv6Src`, `ipv4Dst` or `ipv6Dst`: each pair shares bytes of the kernel struct. */
+export interface FibParams {
+  /** AF_INET or AF_INET6. */
+  family: u8;
+  /** The interface the lookup is for (the packet's: ctx.ingressIfindex). */
+  ifindex: u32;
+  /** IPPROTO_* (for policy routing rules). */
+  l4Protocol?: u8;
+  sport?: u16;
+  dport?: u16;
+  /** L3 length for the MTU check (Ipv4Hdr.totalLen; IPv6: payloadLen + 40); 0 skips it. */
+  totLen?: u16;
+  /** IPv4 type of service. */
+  tos?: u8;
+  /** IPv6 flow label and priority. */
+  flowinfo?: u32;
+  ipv4Src?: u32;
+  ipv4Dst?: u32;
+  ipv6Src?: Ipv6Addr;
+  ipv6Dst?: Ipv6Addr;
+  /** Routing table id (with BPF_FIB_LOOKUP_DIRECT | BPF_FIB_LOOKUP_TBID). */
+  tbid?: u32;
+  /** fwmark for policy routing (with BPF_FIB_LOOKUP_MARK). */
+  mark?: u32;
+}
+
+/** What fibLookup gives back, in host order. The outputs are valid when ret is
+ * BPF_FIB_LKUP_RET_SUCCESS (ifindex and metric also with BPF_FIB_LKUP_RET_NO_NEIGH). */
+export interface FibResult {
+  /** BPF_FIB_LKUP_RET_* (0: SUCCESS), or a negative errno (-EINVAL: bad flags, -ENODEV: no such ifindex). */
+  ret: i32;
+  /** The interface to send the packet out of (redirect(ifindex)). */
+  ifindex: u32;
+  /** The egress interface's MAC (48 bits, as EthHdr.srcMac takes it). */
+  smac: u64;
+  /** The next hop's MAC from the neighbour table (48 bits, as EthHdr.dstMac takes it). */
+  dmac: u64;
+  /** The route's MTU (FRAG_NEEDED: the MTU that totLen exceeded). */
+  mtu: u16;
+  /** The route's metric (priority). */
+  metric: u32;
+}
+
+/** bpf_fib_lookup: look up the route (and the neighbour) of a packet in the kernel's FIB, as
+ * forwarding would. `params` is an object literal; flags: 0 or BPF_FIB_LOOKUP_* ORed. */
+export declare function fibLookup(ctx: XdpContext, params: FibParams, flags: u32): FibResult;
+
+/** bpf_fib_lookup return codes (FibResult.ret). */
+export declare const BPF_FIB_LKUP_RET_SUCCESS: i32;
+export declare const BPF_FIB_LKUP_RET_BLACKHOLE: i32;
+export declare const BPF_FIB_LKUP_RET_UNREACHABLE: i32;
+export declare const BPF_FIB_LKUP_RET_PROHIBIT: i32;
+export declare const BPF_FIB_LKUP_RET_NOT_FWDED: i32;
+export declare const BPF_FIB_LKUP_RET_FWD_DISABLED: i32;
+export declare const BPF_FIB_LKUP_RET_UNSUPP_LWT: i32;
+export declare const BPF_FIB_LKUP_RET_NO_NEIGH: i32;
+export declare const BPF_FIB_LKUP_RET_FRAG_NEEDED: i32;
+export declare const BPF_FIB_LKUP_RET_NO_SRC_ADDR: i32;
+/** bpf_fib_lookup flags. */
+export declare const BPF_FIB_LOOKUP_DIRECT: u32;
+export declare const BPF_FIB_LOOKUP_OUTPUT: u32;
+export declare const BPF_FIB_LOOKUP_SKIP_NEIGH: u32;
+export declare const BPF_FIB_LOOKUP_TBID: u32;
+export declare const BPF_FIB_LOOKUP_SRC: u32;
+export declare const BPF_FIB_LOOKUP_MARK: u32;
+
 // ---- checksums: values are in host order, as header fields read; so are the results
 
 /** bpf_csum_diff over two 4-byte values: seed + to - from as a one's complement partial sum (fold it with csumFold). */

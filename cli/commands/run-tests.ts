@@ -7,6 +7,8 @@ import { CliError } from "../errors.js";
 import { readPackets } from "../packet-args.js";
 import { fillMaps } from "../map-args.js";
 import { parseSets } from "../set-args.js";
+import { parseRoutes } from "../route-args.js";
+import type { FibRoute } from "../../loader/vm/fib.js";
 import type { GlobalValue } from "../../loader/globals.js";
 import { programBytes } from "../../loader/input.js";
 import { LoaderError } from "../../loader/errors.js";
@@ -31,6 +33,7 @@ export interface RunTestsOpts {
   program?: string;
   vm?: boolean;
   set?: string[];
+  route?: string[];
 }
 
 export async function runTests(file: string, o: RunTestsOpts, io: Io): Promise<number> {
@@ -43,10 +46,11 @@ export async function runTests(file: string, o: RunTestsOpts, io: Io): Promise<n
       );
   });
   const set = parseSets(o.set ?? []);
+  const routes = parseRoutes(o.route ?? []);
   const bytes = await programBytes(file);
   let engine: TestEngine | undefined;
   try {
-    engine = await openEngine(file, bytes, { ...o, set }, io);
+    engine = await openEngine(file, bytes, { ...o, set, routes }, io);
     fillMaps(engine.maps, engine.btf, o.map ?? []);
     const e = engine;
     const btf = objectBtf(e.btf);
@@ -110,16 +114,20 @@ export function parseRepeat(s: string): number {
 async function openEngine(
   file: string,
   bytes: Uint8Array,
-  o: Omit<RunTestsOpts, "set"> & { set: Record<string, GlobalValue> },
+  o: Omit<RunTestsOpts, "set"> & { set: Record<string, GlobalValue>; routes: FibRoute[] },
   io: Io,
 ): Promise<TestEngine> {
-  if (o.vm) return vmEngine(file, bytes, o.program, o.set);
+  if (o.vm) return vmEngine(file, bytes, o.program, o.set, o.routes);
+  if (o.routes.length)
+    throw new CliError(
+      "--route sets the VM's routes (add --vm); in the kernel, bpf_fib_lookup looks up the FIB of this network namespace (ip route)",
+    );
   try {
     return await kernelEngine(file, bytes, o.program, (n) => io.stderr(n + "\n"), o.set);
   } catch (e) {
     if (!(e instanceof KernelUnavailable)) throw e;
     io.stderr(`note: ${e.message}; running in the in-process VM instead (as --vm does)\n`);
-    return vmEngine(file, bytes, o.program, o.set);
+    return vmEngine(file, bytes, o.program, o.set, o.routes);
   }
 }
 

@@ -32,6 +32,11 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
       "--vm",
       "run in the in-process VM instead of the kernel (no root or BPF needed; used anyway when the kernel path is unavailable)",
     )
+    .option(
+      "--route <spec>",
+      "a route of the VM's table for bpf_fib_lookup (with --vm), as ip route spells it: 'DST/LEN dev IFINDEX [via GW] [smac MAC] [dmac MAC] [mtu N] [metric N]', or 'blackhole|unreachable|prohibit|local DST/LEN'; no dmac: the neighbour is unknown (repeatable)",
+      collect,
+    )
     .option("--json", "print the results as JSON")
     .allowExcessArguments()
     .addHelpText(
@@ -43,7 +48,8 @@ Examples:
   tsebpf test programs/firewall.ts --map BLOCKLIST 198.51.100.3=1 --packet fixtures/packets/firewall.pcap
   tsebpf test signed.o --packet pkt.bin --map SIGNED -- -1=3 -2=4
   tsebpf test fw.bpf.o --set drop_all=1 --set min_len=64 --packet pkt.bin
-  tsebpf test programs/firewall.ts --vm --map BLOCKLIST 198.51.100.3=1 --packet fixtures/packets/firewall.pcap`,
+  tsebpf test programs/firewall.ts --vm --map BLOCKLIST 198.51.100.3=1 --packet fixtures/packets/firewall.pcap
+  tsebpf test programs/router.ts --vm --route '203.0.113.0/24 dev 3 smac 02:00:00:00:00:01 dmac 02:00:00:00:00:02' --packet pkt.bin`,
     )
     .action(async (file: string, o: RunTestsOpts, cmd: Command) => {
       const { runTests } = await import("./run-tests.js");

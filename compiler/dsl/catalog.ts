@@ -2,7 +2,7 @@
 // and sizes), constants, XdpAction, map classes and their methods, helpers, log levels and formats.
 // Read by the checker, the back end (lower/lower.ts) and the d.ts consistency test. Plain data.
 import type { IntName, IntType } from "./ast.js";
-import { HELPER, MAP_FLAG, MAP_TYPE, REDIRECT_FLAG, XDP_ACTION } from "../abi.js";
+import { AF, FIB_FLAG, FIB_RET, HELPER, MAP_FLAG, MAP_TYPE, REDIRECT_FLAG, XDP_ACTION } from "../abi.js";
 import { arrayOf, layoutStruct } from "./layout.js";
 
 export const MODULE_NAME = "tsebpf";
@@ -163,7 +163,15 @@ export const CONSTANTS: Record<string, { value: bigint; type: IntName }> = table
   IPPROTO_ICMPV6: { value: 58n, type: "u8" },
   BPF_F_BROADCAST: { value: BigInt(REDIRECT_FLAG.BROADCAST), type: "u64" },
   BPF_F_EXCLUDE_INGRESS: { value: BigInt(REDIRECT_FLAG.EXCLUDE_INGRESS), type: "u64" },
+  AF_INET: { value: BigInt(AF.INET), type: "u8" },
+  AF_INET6: { value: BigInt(AF.INET6), type: "u8" },
+  ...prefixed("BPF_FIB_LKUP_RET_", FIB_RET, "i32"),
+  ...prefixed("BPF_FIB_LOOKUP_", FIB_FLAG, "u32"),
 });
+
+function prefixed(prefix: string, values: Record<string, number>, type: IntName) {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [prefix + k, { value: BigInt(v), type }]));
+}
 
 /** XdpAction members (enum XdpAction in the d.ts; values are the kernel's XDP_* codes). */
 export const XDP_ACTIONS: Record<string, number> = table({
@@ -374,6 +382,10 @@ export const HELPERS: Record<string, { params: IntName[]; returns: ValueKind; bp
     },
   });
 
+/** `fibLookup(ctx, params, flags)`: bpf_fib_lookup with an object literal of FibParams, giving a
+ * FibResult (compiler/dsl/fib-defs.ts has both types and the kernel's struct bpf_fib_lookup). */
+export const FIB_LOOKUP = "fibLookup";
+
 /** Packet bytes at any offset: `ctx.loadU16(off)` (network order) / `ctx.loadU16le(off)` (the
  * bytes as they are, little-endian) → the value or null past the end; `ctx.storeU16(off, v)` /
  * `storeU16le` → whether it was written. */
@@ -459,7 +471,16 @@ export const FORMATS: Record<string, "ipv4" | "ipv6" | "hex" | "mac"> = table({
 export const IPV6_ADDR = layoutStruct("Ipv6Addr", [{ name: "addr", type: arrayOf(INT_TYPES.u8, 16) }]);
 
 /** Type names exported by "tsebpf" besides ints, headers and maps. */
-export const TYPE_NAMES = ["XdpContext", "XdpFragsContext", "XdpAction", "bool", "FixedArray", "Ipv6Addr"] as const;
+export const TYPE_NAMES = [
+  "XdpContext",
+  "XdpFragsContext",
+  "XdpAction",
+  "bool",
+  "FixedArray",
+  "Ipv6Addr",
+  "FibParams",
+  "FibResult",
+] as const;
 
 /** Every name "tsebpf" exports (for import checking and the d.ts test). */
 export function exportedNames(): string[] {
@@ -471,6 +492,7 @@ export function exportedNames(): string[] {
     ...Object.keys(MAPS),
     ...Object.keys(HELPERS),
     ...Object.keys(MAP_FUNCTIONS),
+    FIB_LOOKUP,
     ...Object.keys(LOG_LEVELS),
     ...Object.keys(FORMATS),
   ];

@@ -6,7 +6,8 @@ import type { HelperFn, Machine, Program } from "./machine.js";
 import { EINVAL, ProgArrayMap, RedirectMap, RingMap, type AnyMap, type VmMap } from "./maps.js";
 import type { RingRecords } from "./ring-records.js";
 import { VmFault, type Memory, type Region } from "./memory.js";
-import { helperNameOf, MAP_TYPE, REDIRECT_FLAG, XDP_ACTION } from "../../compiler/abi.js";
+import { FIB_LOOKUP_SIZE, helperNameOf, MAP_TYPE, REDIRECT_FLAG, XDP_ACTION } from "../../compiler/abi.js";
+import { fibLookup, type FibTable } from "./fib.js";
 import { big, canon, lo32, type Reg } from "./reg.js";
 
 export function helperName(id: number): string {
@@ -35,6 +36,8 @@ export interface HelperState {
   cpu: number;
   /** Where the last bpf_redirect/bpf_redirect_map of this run sent the packet. */
   redirect: VmRedirect | undefined;
+  /** The routes bpf_fib_lookup looks up. */
+  fib: FibTable;
 }
 
 /** A redirect target: an ifindex (bpf_redirect), or a map entry (bpf_redirect_map; broadcast:
@@ -109,6 +112,7 @@ export function xdpHelpers(s: HelperState): Map<number, HelperFn> {
     [44, (x) => ret(x, adjustHead(s, s32(x.r[2])))],
     [54, (x) => ret(x, adjustMeta(s, s32(x.r[2])))],
     [65, (x) => ret(x, adjustTail(s, s32(x.r[2])))],
+    [69, (x, i) => ret(x, fibHelper(s, x, i))],
     [188, (x) => ret(x, s.packet.hi - s.data)], // no fragments: data_end - data
     [130, (x, i) => ret(x, ring(x, i, "ringbuf_output").output(s.mem.view(x.r[2], lo32(x.r[3]), i)))],
     [
@@ -122,6 +126,16 @@ export function xdpHelpers(s: HelperState): Map<number, HelperFn> {
     [132, (x, i) => ret(x, (s.records.release(x.r[1], "submitted", i), 0))],
     [133, (x, i) => ret(x, (s.records.release(x.r[1], "discarded", i), 0))],
   ]);
+}
+
+/** bpf_fib_lookup(ctx, params, plen, flags) on the route table (fib.ts), params written back. */
+function fibHelper(s: HelperState, x: Machine, insn: number): number {
+  const plen = s32(x.r[3]);
+  if (plen < FIB_LOOKUP_SIZE) return EINVAL;
+  const p = s.mem.bytes(x.r[2], FIB_LOOKUP_SIZE, insn);
+  const r = fibLookup(s.fib, p, plen, lo32(x.r[4]));
+  p.forEach((b, i) => s.mem.store((x.r[2] as number) + i, 1, b, insn));
+  return r;
 }
 
 /** bpf_tail_call: jumps to the program at index r3, or falls through (no program, 33 calls made). */

@@ -17,6 +17,7 @@ import { createMap, ProgArrayMap, type AnyMap, type VmMap } from "./maps.js";
 import { execute } from "./machine.js";
 import { Memory, VmFault, type Region } from "./memory.js";
 import { mulberry32 } from "./random.js";
+import { FibTable, type FibRoute } from "./fib.js";
 import { lo32, type Reg } from "./reg.js";
 import { isXdpSection, notXdpMessage } from "../sections.js";
 import { withGlobals, type GlobalValue } from "../globals.js";
@@ -43,6 +44,8 @@ export interface VmOptions {
   insnLimit?: number;
   /** Global variables set before the run (`--set`): name → value. */
   set?: Readonly<Record<string, GlobalValue>>;
+  /** The route table bpf_fib_lookup looks up (loader/vm/fib.ts; default none: NOT_FWDED). */
+  routes?: readonly FibRoute[];
 }
 
 export interface ElfVmOptions extends VmOptions {
@@ -107,6 +110,7 @@ export class XdpVm {
       compiled: (name) => this.compiledProgram(name),
       tailCalls: 0,
       redirect: undefined,
+      fib: new FibTable(opts.routes ?? []),
       valuePtr: (m, v) => this.mem.ptr(this.valueRegion(m, v), 0),
       records: new RingRecords(this.mem),
     };

@@ -5,6 +5,7 @@ import type * as A from "../ast.js";
 import type { IntName } from "../ast.js";
 import {
   CTX_METHODS,
+  FIB_LOOKUP,
   FORMATS,
   IPV6_ADDR,
   HEADERS,
@@ -19,6 +20,7 @@ import { ACTION, BOOL, ERROR, STRING, VOID, assignable, isError, isInt, typeName
 import { type CheckCtx, cv, fail, lookup, nonNull, outOfRange, report, unknownName } from "./context.js";
 import { checkExpr, checkValue } from "./expr.js";
 import { noHeldRecords, releaseCall, reserveCall } from "./records.js";
+import { fibLookupCall } from "./fib.js";
 
 /** Check a call and resolve its callee. */
 export function checkCall(cx: CheckCtx, e: A.CallExpr): A.Type {
@@ -48,6 +50,7 @@ export function checkCall(cx: CheckCtx, e: A.CallExpr): A.Type {
       );
       return valueType(h.returns);
     }
+    if (b.name === FIB_LOOKUP) return fibLookupCall(cx, e);
     const mf = MAP_FUNCTIONS[b.name];
     if (mf) return mapFunctionCall(cx, e, b.name, mf);
     const level = LOG_LEVELS[b.name];

@@ -3,6 +3,7 @@
 // struct types (`FixedArray<T, N>` is an array). Pure functions.
 import type { IntType, StructType, Type, TypeRef } from "../ast.js";
 import { HEADERS, INT_TYPES, IPV6_ADDR, MAPS, isIntName } from "../catalog.js";
+import { FIB_RESULT } from "../fib-defs.js";
 import { fits, widens } from "../int-rule.js";
 import { arrayOf } from "../layout.js";
 
@@ -151,6 +152,7 @@ function resolveBase(ref: TypeRef, ...[lookup, struct]: Lookups): ResolvedName {
   if (cat === "XdpFragsContext") return { kind: "type", type: { kind: "ctx", frags: true } };
   if (cat === "XdpAction") return { kind: "type", type: ACTION };
   if (cat === "Ipv6Addr") return { kind: "type", type: IPV6_ADDR };
+  if (cat === "FibResult") return { kind: "type", type: FIB_RESULT };
   if (Object.hasOwn(HEADERS, cat)) return { kind: "type", type: { kind: "header", header: cat } };
   if (cat === "FixedArray") return fixedArray(ref, lookup, struct);
   return { kind: "error", code: "unsupported", message: `'${n}' cannot be used as a type here.` };

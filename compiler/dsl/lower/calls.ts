@@ -3,12 +3,13 @@
 // and the program's own functions, inlined here (arguments bound to fresh locals, `return` a jump
 // to the call's join block). Produces an integer value, an object, or undefined (void).
 import type * as A from "../ast.js";
-import { HELPERS, INT_TYPES } from "../catalog.js";
+import { FIB_LOOKUP, HELPERS, INT_TYPES } from "../catalog.js";
 import type { Val } from "../ir.js";
 import type { LowerCtx } from "./core.js";
 import { HELPER } from "../../abi.js";
 import { csumDiff, inlineCsum } from "./csum.js";
 import { ctxMethod } from "./ctx.js";
+import { lowerFibLookup } from "./fib.js";
 import { narrowTo, narrowVal } from "./int.js";
 import { lowerLog } from "./logs.js";
 import { lowerMapFunction } from "./map-fns.js";
@@ -28,7 +29,7 @@ export function call(L: LowerCtx, e: A.CallExpr): Val | Local | undefined {
     case "function":
       return inline(L, c.decl, e);
     case "helper":
-      return helper(L, c.name, e);
+      return c.name === FIB_LOOKUP ? lowerFibLookup(L, e) : helper(L, c.name, e);
     case "mapMethod":
       return lowerMapMethod(L, c.map, c.method, e);
     case "mapFunction":

@@ -37,13 +37,13 @@ export function place(L: LowerCtx, e: A.Expr): PlaceVal {
   return o;
 }
 
-/** `view.srcAddr` (an Ipv6Addr field): its 16 bytes copied from the packet to a stack slot, so the
- * value stays valid after adjustHead; the view's guard is checked as for any field read. */
-function headerAddr(L: LowerCtx, e: A.MemberExpr, offset: number): PlaceVal {
+/** `view.srcAddr` (an Ipv6Addr field): its 16 bytes copied from the packet to a stack slot (a new
+ * one, or `p`), so the value stays valid after adjustHead; the view's guard is checked as for any field read. */
+export function headerAddr(L: LowerCtx, e: A.MemberExpr, offset: number, into?: PlaceVal): PlaceVal {
   const h = L.object(e.object);
   if (h.k !== "hdr") return L.fail("fields can only be read from header views", e.span);
   const m = { kind: "headerField", header: "", field: "", offset, size: 8, type: U64 } as const;
-  const p = stackPlace(L, IPV6_ADDR);
+  const p = into ?? stackPlace(L, IPV6_ADDR);
   for (const half of [0, 8]) {
     readField(L, h, { ...m, offset: offset + half }, e.span); // the guard (the swapped value is dropped)
     L.emit({ op: "store", base: 10, off: p.off + half, src: L.load(h.base, h.off + offset + half, 8), size: 8 });
