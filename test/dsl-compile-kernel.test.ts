@@ -4,8 +4,8 @@
 // header writes (host byte order, MACs) and spill slots shared by values not live together.
 import { describe, expect, it } from "vitest";
 import { haveKernel } from "./helpers/env.js";
+import { testRunChecked } from "./helpers/twin.js";
 import { XDP_HEAD, compileDsl } from "./helpers/dsl.js";
-import { testRun } from "../loader/test-run.js";
 import { drainRing, readLogs, run, runPackets, withObject } from "./helpers/run.js";
 import type { LoadedObject } from "../loader/object.js";
 import { frame, ip4, u32le } from "./helpers/packets.js";
@@ -282,15 +282,15 @@ describe.skipIf(!haveKernel)("header writes and spill slots in the kernel", () =
     );
     const hex = (s: string) => new Uint8Array(Buffer.from(s, "hex"));
     withObject(bytes, (o) => {
-      const a = testRun(
-        o.program().fd,
+      const a = testRunChecked(
+        o,
         hex("00112233445566778899aabb0800450000280000000040110000010203040506070800351f90000800000000"),
       );
       expect(a.retval).toBe(3);
       expect(Buffer.from(a.dataOut).toString("hex")).toBe(
         "66778899aabb001122334455080045000028010200003f110000c0a800010506070800350036000800000000",
       );
-      const b = testRun(o.program().fd, hex("00112233445566778899aabb0806000000000000"));
+      const b = testRunChecked(o, hex("00112233445566778899aabb0806000000000000"));
       expect(b.retval).toBe(3);
       expect(Buffer.from(b.dataOut).toString("hex")).toBe("66778899aabb00112233445586dd000000000000");
     });

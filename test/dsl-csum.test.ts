@@ -4,9 +4,9 @@
 // (RFC 1071 over the IPv4 header, and over the pseudo-header + L4 segment) and they must match,
 // in the kernel and in the VM (which must also agree with the kernel on bpf_csum_diff's value).
 import { describe, expect, it } from "vitest";
-import { testRun } from "../loader/test-run.js";
 import { XdpVm } from "../loader/vm/xdp.js";
 import { compileDsl } from "./helpers/dsl.js";
+import { testRunChecked } from "./helpers/twin.js";
 import { haveKernel } from "./helpers/env.js";
 import { u32le } from "./helpers/packets.js";
 import { rng } from "./helpers/rng.js";
@@ -158,7 +158,7 @@ describe.skipIf(!haveKernel)("checksum helpers in the kernel", () => {
         nat.set(u32le(1), u32le(c.port));
         vm.map("NAT").set(u32le(0), u32le(c.addr));
         vm.map("NAT").set(u32le(1), u32le(c.port));
-        const r = testRun(o.program().fd, c.frame);
+        const r = testRunChecked(o, c.frame);
         expect(r.retval).toBe(3);
         expectRewrite(c, r.dataOut);
         expect(vm.run(c.frame).packet).toEqual(r.dataOut);
@@ -177,7 +177,7 @@ describe.skipIf(!haveKernel)("checksum helpers in the kernel", () => {
       for (let i = 0; i < 300; i++) {
         const ins = [word(), word(), word()];
         ins.forEach((w, k) => (io.set(u32le(k), u32le(w)), vm.map("IO").set(u32le(k), u32le(w))));
-        testRun(o.program().fd, new Uint8Array(64));
+        testRunChecked(o, new Uint8Array(64));
         vm.run(new Uint8Array(64));
         expect([...vm.map("IO").lookup(u32le(3), 0)!], ins.join(",")).toEqual([...io.get(u32le(3))!]);
       }

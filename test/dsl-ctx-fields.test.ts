@@ -4,8 +4,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { XdpVm } from "../loader/vm/xdp.js";
-import { testRun } from "../loader/test-run.js";
 import { compileDsl } from "./helpers/dsl.js";
+import { testRunChecked } from "./helpers/twin.js";
 import { haveKernel } from "./helpers/env.js";
 import { frame, u32le } from "./helpers/packets.js";
 import { withObject } from "./helpers/run.js";
@@ -24,7 +24,7 @@ const u32 = (b: Uint8Array | undefined) => (b ? new DataView(b.buffer, b.byteOff
 
 function kernelSees(ifindex?: number): [number, number, number] {
   return withObject(bytes(), (o) => {
-    const r = testRun(o.program().fd, frame(), ifindex === undefined ? {} : { ingressIfindex: ifindex });
+    const r = testRunChecked(o, frame(), ifindex === undefined ? {} : { ingressIfindex: ifindex });
     const m = o.map("SEEN")!;
     return [r.retval, u32(m.get(u32le(0))), u32(m.get(u32le(1)))];
   });

@@ -9,9 +9,9 @@ import { parseProgram } from "../compiler/dsl/syntax/parser.js";
 import { readBpfObject } from "../compiler/elf/read-object.js";
 import { formatCompact } from "../compiler/diagnostics.js";
 import { decodeRecord } from "../loader/logs.js";
-import { testRun } from "../loader/test-run.js";
 import { XdpVm } from "../loader/vm/xdp.js";
 import { haveKernel } from "./helpers/env.js";
+import { testRunChecked } from "./helpers/twin.js";
 import { XDP_HEAD, checkDiags, compileDsl } from "./helpers/dsl.js";
 import { readLogs, withObject } from "./helpers/run.js";
 import { rng } from "./helpers/rng.js";
@@ -94,7 +94,7 @@ function inInterp(src: string, entry: string, pkts: Uint8Array[]): Seen[] {
 function inKernel(bytes: Uint8Array, pkts: Uint8Array[]): Seen[] {
   return withObject(bytes, (o) =>
     pkts.map((p) => {
-      const r = testRun(o.program().fd, p);
+      const r = testRunChecked(o, p);
       return { verdict: r.retval, packet: hex(r.dataOut), logs: readLogs(o) };
     }),
   );

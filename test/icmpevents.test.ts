@@ -4,11 +4,11 @@
 // full ring's lost events are counted in LOST (kept + lost = packets).
 import { describe, expect, it } from "vitest";
 import { buildProgram } from "./helpers/dsl.js";
+import { testRunChecked } from "./helpers/twin.js";
 import { haveKernel } from "./helpers/env.js";
 import { frame, ip4 } from "./helpers/packets.js";
 import { cli } from "./helpers/cli.js";
 import { loadObject } from "../loader/object.js";
-import { testRun } from "../loader/test-run.js";
 import { RecordRings } from "../loader/records.js";
 import { decodeRecordValue } from "../loader/btf-values.js";
 import { objectBtf } from "../loader/map-codec.js";
@@ -38,14 +38,14 @@ describe("icmpevents", () => {
     const rings = new RecordRings(o.maps);
     try {
       const btf = objectBtf(o.model.btf);
-      expect(testRun(o.program().fd, icmp(8)).retval).toBe(1);
-      expect(testRun(o.program().fd, icmp(3, 1)).retval).toBe(2);
+      expect(testRunChecked(o, icmp(8)).retval).toBe(1);
+      expect(testRunChecked(o, icmp(3, 1)).retval).toBe(2);
       const [[ring, [rec]]] = rings.drain();
       const ev = decodeRecordValue(btf, recordTypeId(ring.def), rec!) as Record<string, unknown>;
       expect(ev).toMatchObject(EVENT);
       expect(ev.timestampNs).toBeGreaterThan(0);
       // 65536-byte ring, 24 bytes a record with its header: at most 2730 fit; 3000 drops lose 270
-      testRun(o.program().fd, icmp(8), { repeat: 3000 });
+      testRunChecked(o, icmp(8), { repeat: 3000 });
       const kept = rings.drain()[0]![1].length;
       const lost = o.map("LOST")!.get(Buffer.alloc(4))!;
       let sum = 0n;

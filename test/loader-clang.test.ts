@@ -3,8 +3,9 @@
 import { describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import { haveKernel } from "./helpers/env.js";
+import { testRunChecked } from "./helpers/twin.js";
 import { loadObject } from "../loader/object.js";
-import { testRun, xdpActionName } from "../loader/test-run.js";
+import { xdpActionName } from "../loader/test-run.js";
 
 const dir = new URL("../fixtures/c/", import.meta.url).pathname;
 const objects = readdirSync(dir)
@@ -27,7 +28,7 @@ describe.skipIf(!haveKernel)("clang-built objects load", () => {
       try {
         expect(obj.programs.length).toBeGreaterThan(0);
         expect(notes.join("\n")).toBe(""); // BTF and func/line info accepted
-        const r = testRun(obj.program().fd, new Uint8Array(64));
+        const r = testRunChecked(obj, new Uint8Array(64));
         expect(xdpActionName(r.retval)).toMatch(/^XDP_/);
       } finally {
         obj.close();

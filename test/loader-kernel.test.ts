@@ -2,9 +2,10 @@
 import { describe, expect, it, afterAll } from "vitest";
 import { execFileSync } from "node:child_process";
 import { haveKernel } from "./helpers/env.js";
+import { testRunChecked } from "./helpers/twin.js";
 import { readLogs, run, withObject } from "./helpers/run.js";
 import { loadModel } from "../loader/object.js";
-import { testRun, xdpActionName } from "../loader/test-run.js";
+import { xdpActionName } from "../loader/test-run.js";
 import { mapCreate, progInfo } from "../loader/sys/bpf.js";
 import { BpfMap, u32le } from "../loader/map.js";
 import { closeFd } from "../loader/sys/libc.js";
@@ -31,7 +32,7 @@ describe.skipIf(!haveKernel)("loader (kernel)", () => {
   it("loads r0 = 2; exit and test-runs it as XDP_PASS", () => {
     const obj = loadModel(model([movImm(0, 2), EXIT]));
     try {
-      const r = testRun(obj.program().fd, new Uint8Array(64), { repeat: 1000 });
+      const r = testRunChecked(obj, new Uint8Array(64), { repeat: 1000 });
       expect(xdpActionName(r.retval)).toBe("XDP_PASS");
       expect(r.durationNs).toBeGreaterThan(0); // the kernel's mean of 1000 runs (a u32: never below 0)
       expect(progInfo(obj.program().fd).name).toBe("xdp_t");
@@ -90,7 +91,7 @@ describe.skipIf(!haveKernel)("loader (kernel)", () => {
     );
     const ring = new RingReader(obj.map("TSEBPF_LOGS")!.fd, 4096);
     try {
-      testRun(obj.program().fd, new Uint8Array(64), { repeat: 3 });
+      testRunChecked(obj, new Uint8Array(64), { repeat: 3 });
       const lines: string[] = [];
       expect(ring.poll((rec) => lines.push(formatLine(decodeRecord(rec, fmt)!, new Date(0))))).toBe(3);
       expect(lines[0]).toBe("[1970-01-01T00:00:00Z INFO  xdp_t] SRC: 198.51.100.1, n=-5");

@@ -2,9 +2,9 @@
 // table shared, each loadable and with its own verdict and log target.
 import { describe, expect, it } from "vitest";
 import { haveKernel } from "./helpers/env.js";
+import { testRunChecked } from "./helpers/twin.js";
 import { compileToObject } from "../compiler/dsl/index.js";
 import { loadObject } from "../loader/object.js";
-import { testRun } from "../loader/test-run.js";
 import { RingReader, decodeRecord } from "../loader/logs.js";
 import { u32le } from "./helpers/packets.js";
 
@@ -31,9 +31,9 @@ describe.skipIf(!haveKernel)("two programs in one file", () => {
         ["xdp_a", "xdp/xdp_a"],
         ["xdp_b", "xdp/xdp_b"],
       ]);
-      expect(testRun(o.program("xdp_a").fd, new Uint8Array(20)).retval).toBe(2);
-      expect(testRun(o.program("xdp_b").fd, new Uint8Array(30)).retval).toBe(1);
-      expect(testRun(o.program("xdp_b").fd, new Uint8Array(30)).retval).toBe(1);
+      expect(testRunChecked(o, new Uint8Array(20), { program: "xdp_a" }).retval).toBe(2);
+      expect(testRunChecked(o, new Uint8Array(30), { program: "xdp_b" }).retval).toBe(1);
+      expect(testRunChecked(o, new Uint8Array(30), { program: "xdp_b" }).retval).toBe(1);
       const hits = o.map("HITS")!;
       expect([1, 2].map((k) => hits.get(u32le(k))!.readUInt32LE(0))).toEqual([1, 2]);
       const m = o.map("TSEBPF_LOGS")!;

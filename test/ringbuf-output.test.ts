@@ -4,9 +4,9 @@
 // and exactly 255 records are read back, in the kernel and in the VM alike (the VM took 256).
 import { describe, expect, it } from "vitest";
 import { compileDsl } from "./helpers/dsl.js";
+import { testRunChecked } from "./helpers/twin.js";
 import { haveKernel } from "./helpers/env.js";
 import { loadObject } from "../loader/object.js";
-import { testRun } from "../loader/test-run.js";
 import { RecordRings } from "../loader/records.js";
 import { loadXdp } from "../loader/vm/testing.js";
 
@@ -33,7 +33,7 @@ describe("RingBuf.output returns whether the record was taken", () => {
     const o = loadObject(obj());
     const rings = new RecordRings(o.maps);
     try {
-      testRun(o.program().fd, new Uint8Array(64));
+      testRunChecked(o, new Uint8Array(64));
       const [[ring, recs]] = rings.drain();
       expect(ring.name).toBe("EVENTS");
       expect(recs.map((b) => Number(Buffer.from(b).readBigUInt64LE(0)))).toEqual(

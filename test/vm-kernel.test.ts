@@ -13,6 +13,7 @@ import { haveKernel } from "./helpers/env.js";
 import { buildProgram } from "./helpers/dsl.js";
 import { frame } from "./helpers/packets.js";
 import { drainRing, withObject } from "./helpers/run.js";
+import { sumLanes } from "./helpers/twin.js";
 
 const BLOCKED = "198.51.100.7";
 const PACKETS: [string, Uint8Array][] = [
@@ -120,14 +121,6 @@ function record(ring: string, rec: Uint8Array, formats: Parameters<typeof decode
   return ring === "TSEBPF_LOGS"
     ? (decodeRecord(rec, formats ?? [])?.message ?? `<bad record ${hex(rec)}>`)
     : `${ring}: ${hex(rec)}`;
-}
-
-/** Per-CPU values are summed as u64 lanes (the kernel ran on whichever CPU test-run chose). */
-function sumLanes(values: Uint8Array[], size: number): string {
-  const out = Buffer.alloc(size);
-  for (let o = 0; o + 8 <= size; o += 8)
-    out.writeBigUInt64LE(values.reduce((s, v) => s + Buffer.from(v).readBigUInt64LE(o), 0n) & 0xffffffffffffffffn, o);
-  return out.toString("hex");
 }
 
 function kernelEntries(m: BpfMap): string[] {

@@ -7,9 +7,9 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { readBpfObject } from "../compiler/elf/read-object.js";
 import { attachXdp } from "../loader/attach.js";
-import { testRun } from "../loader/test-run.js";
 import { XdpVm } from "../loader/vm/xdp.js";
 import { compileDsl } from "./helpers/dsl.js";
+import { testRunChecked } from "./helpers/twin.js";
 import { haveKernel } from "./helpers/env.js";
 import { frame } from "./helpers/packets.js";
 import { withObject } from "./helpers/run.js";
@@ -44,8 +44,8 @@ describe.skipIf(!haveKernel)("xdp.frags programs in the kernel", () => {
   ] as const)
     it(`${what}: loaded with BPF_F_XDP_HAS_FRAGS, it takes a 6000-byte packet and sees all of it`, () => {
       withObject(bytes(), (o) => {
-        expect(testRun(o.program().fd, jumbo()).retval).toBe(1); // length 6000 > 4096: dropped
-        expect(testRun(o.program().fd, frame()).retval).toBe(2);
+        expect(testRunChecked(o, jumbo()).retval).toBe(1); // length 6000 > 4096: dropped
+        expect(testRunChecked(o, frame()).retval).toBe(2);
       });
       expect(XdpVm.fromElf(bytes()).run(frame()).verdict).toBe(2); // the VM: single-buffer packets only
     });

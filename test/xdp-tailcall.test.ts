@@ -5,9 +5,9 @@
 // fall-through).
 import { writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { testRun } from "../loader/test-run.js";
 import { XdpVm } from "../loader/vm/xdp.js";
 import { cli } from "./helpers/cli.js";
+import { testRunChecked } from "./helpers/twin.js";
 import { compileDsl } from "./helpers/dsl.js";
 import { haveKernel } from "./helpers/env.js";
 import { u32le } from "./helpers/packets.js";
@@ -69,7 +69,7 @@ describe.skipIf(!haveKernel)("tail calls in the kernel", () => {
       const jump = o.map("JUMP")!;
       jump.set(u32le(0), u32le(o.program("xdp_drop").fd));
       jump.set(u32le(2), u32le(o.program("xdp_tx").fd));
-      expect(PACKETS.map((p) => testRun(o.program("xdp_entry").fd, hex(p)).retval)).toEqual([1, 2, 3, 2, 2]);
+      expect(PACKETS.map((p) => testRunChecked(o, hex(p), { program: "xdp_entry" }).retval)).toEqual([1, 2, 3, 2, 2]);
       expect(hits((k) => o.map("HITS")!.get(u32le(k)))).toEqual([3, 1, 1]);
     });
   });

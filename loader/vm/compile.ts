@@ -33,14 +33,14 @@ export function compile(code: Uint8Array, env: CompileEnv, mem: Memory): Program
   const leaders = blockLeaders(insns, slots, end);
   const names: string[] = [];
   const values: unknown[] = [];
+  const named = new Map<unknown, string>();
   const emit: EmitEnv = {
     ...env,
     mem,
     k(v) {
-      let at = values.indexOf(v);
-      if (at < 0) at = values.push(v) - 1;
-      names[at] = `k${at}`;
-      return names[at];
+      let name = named.get(v);
+      if (name === undefined) named.set(v, (name = names[values.push(v) - 1] = `k${values.length - 1}`));
+      return name;
     },
   };
   const body = blockSource(insns, slots, leaders, end, emit);
@@ -95,22 +95,23 @@ function blockSource(insns: Insn[], slots: number[], leaders: Set<number>, end: 
   const regs = Array.from({ length: 11 }, (_, n) => `r${n} = from[${n}]`).join(", ");
   out.push(`let ${regs}, n = x.n, pc = 0, t, f, q, a, i;`, "const limit = x.limit;", "for (;;) switch (pc) {");
   const overLimit = env.k(tooMany);
+  const rest = restOfBlock(slots, leaders);
   for (let n = 0; n < insns.length; n++) {
     const slot = slots[n];
     if (leaders.has(slot))
-      out.push(`case ${slot}:`, `if ((n += ${1 + rest(n, slots, leaders)}) > limit) ${overLimit}(${slot}, limit);`);
-    out.push(emitInsn(insns[n], slot, env, rest(n, slots, leaders)));
+      out.push(`case ${slot}:`, `if ((n += ${1 + rest[n]}) > limit) ${overLimit}(${slot}, limit);`);
+    out.push(emitInsn(insns[n], slot, env, rest[n]));
   }
   out.push(`case ${end}:`, `${env.k(fellOff)}(${end});`);
   out.push(`default: throw new Error("bad pc " + pc);`, "}");
   return out.join("\n");
 }
 
-/** Instructions of insn n's block after it (not run when a tail call leaves the block at n). */
-function rest(n: number, slots: number[], leaders: Set<number>): number {
-  let k = 0;
-  while (n + 1 + k < slots.length && !leaders.has(slots[n + 1 + k])) k++;
-  return k;
+/** For each instruction, how many of its block follow it (not run when a tail call leaves there). */
+function restOfBlock(slots: number[], leaders: Set<number>): number[] {
+  const rest = new Array<number>(slots.length).fill(0);
+  for (let n = slots.length - 2; n >= 0; n--) rest[n] = leaders.has(slots[n + 1]) ? 0 : rest[n + 1] + 1;
+  return rest;
 }
 
 function tooMany(slot: number, limit: number): never {

@@ -83,8 +83,18 @@ const OPS32: Record<string, (a: number, b: number) => number> = {
   arsh: (a, b) => (a >> (b & 31)) >>> 0,
 };
 
-/** The binary ALU operation `op` at width 64 or 32 on canonical values, or undefined. */
+const ops = new Map<string, RegOp | undefined>();
+const cmps = new Map<string, RegCmp | undefined>();
+
+/** The binary ALU operation `op` at width 64 or 32 on canonical values, or undefined (one function
+ *  per operation and width). */
 export function regOp(op: string, bits: number): RegOp | undefined {
+  const key = `${op}${bits}`;
+  if (!ops.has(key)) ops.set(key, makeOp(op, bits));
+  return ops.get(key);
+}
+
+function makeOp(op: string, bits: number): RegOp | undefined {
   const slow = binOp(op, bits);
   if (!slow) return undefined;
   return bits === 64 ? op64(op, slow) : op32(op, slow);
@@ -92,8 +102,15 @@ export function regOp(op: string, bits: number): RegOp | undefined {
 
 export type RegCmp = (a: Reg, b: Reg) => boolean;
 
-/** The condition of jump `op` at width 64 or 32 on canonical values, or undefined. */
+/** The condition of jump `op` at width 64 or 32 on canonical values, or undefined (one function
+ *  per condition and width). */
 export function regCmp(op: string, bits: number): RegCmp | undefined {
+  const key = `${op}${bits}`;
+  if (!cmps.has(key)) cmps.set(key, makeCmp(op, bits));
+  return cmps.get(key);
+}
+
+function makeCmp(op: string, bits: number): RegCmp | undefined {
   const slow: Cmp | undefined = cmp(op, bits);
   if (!slow) return undefined;
   if (bits === 32) {

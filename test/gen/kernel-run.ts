@@ -1,12 +1,13 @@
 // Running a generated program in the kernel the way the reference interpreter runs it: takes the
 // object bytes, the program's maps (LPM entries preloaded), and packets; produces per packet the
 // verdict, the output bytes and a dump of every map, plus the decoded log messages. Per-CPU maps
-// are cleared before each packet, because each test run may land on another CPU.
+// are cleared before each packet, because each test run may land on another CPU. Each run is also
+// checked against the VM (helpers/twin.ts).
 import type { IntName } from "../../compiler/dsl/ast.js";
 import type { BpfMap } from "../../loader/map.js";
 import type { LoadedObject } from "../../loader/object.js";
-import { testRun } from "../../loader/test-run.js";
 import { readLogs, withObject } from "../helpers/run.js";
+import { testRunChecked } from "../helpers/twin.js";
 import type { GenProgram, MapSpec } from "./generate.js";
 import { narrow } from "./interp.js";
 
@@ -29,7 +30,7 @@ export function runInKernel(bytes: Uint8Array, prog: GenProgram, packets: Uint8A
     preloadLpm(o, prog);
     const out = packets.map((p) => {
       for (const m of prog.maps) if (isPerCpu(m)) clear(o.map(m.name)!, m);
-      const r = testRun(o.program(prog.name).fd, p);
+      const r = testRunChecked(o, p, { program: prog.name });
       return { verdict: r.retval, packet: r.dataOut, maps: dumpKernelMaps(o, prog.maps) };
     });
     return { packets: out, logs: readLogs(o) };

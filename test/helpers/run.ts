@@ -1,8 +1,9 @@
-// Loading objects into the kernel in tests: run packets with BPF_PROG_TEST_RUN and read back
-// ring buffer records and decoded TSEBPF_LOGS messages. The object is always closed.
+// Loading objects into the kernel in tests: run packets with BPF_PROG_TEST_RUN (each also in the
+// VM and compared: twin.ts) and read back ring buffer records and decoded TSEBPF_LOGS messages.
+// The object is always closed.
 import { loadObject, type LoadedObject } from "../../loader/object.js";
-import { testRun } from "../../loader/test-run.js";
 import { RingReader, decodeRecord } from "../../loader/logs.js";
+import { testRunChecked } from "./twin.js";
 
 /** Load an object, call fn with it, close it (also after a failure). */
 export function withObject<T>(bytes: Uint8Array, fn: (o: LoadedObject) => T): T {
@@ -36,9 +37,9 @@ export function readLogs(o: LoadedObject): string[] {
   return out;
 }
 
-/** The program's verdict on one packet. */
+/** The program's verdict on one packet (the VM agreeing). */
 export function run(o: LoadedObject, pkt: Uint8Array): number {
-  return testRun(o.program().fd, pkt).retval;
+  return testRunChecked(o, pkt).retval;
 }
 
 /** Load the object, test-run each packet once, then read the logs. */
