@@ -28,6 +28,12 @@ export const DSL_CODES = {
   lacksReturn: "TS2366",
   possiblyNull: "TS18047",
   objectPossiblyNull: "TS2531",
+  breakOutside: "TS1105", // break outside a loop or switch
+  continueOutside: "TS1104", // continue outside a loop
+  breakLabel: "TS1116", // break to a label no enclosing statement has
+  continueLabel: "TS1115", // continue to a label no enclosing loop has
+  duplicateLabel: "TS1114",
+  duplicateDefault: "TS1113",
   notVariable: "TS2539",
   readOnly: "TS2540",
   unknownProperty: "TS2353", // an object literal names a field its struct type lacks
@@ -39,9 +45,10 @@ export const DSL_CODES = {
   importSource: "TSB9001",
   classes: "TSB9002",
   closures: "TSB9003",
-  whileLoop: "TSB9004",
+  loopStep: "TSB9004", // a while loop's counter not stepped toward its bound on every path
   recursion: "TSB9005",
   callDepth: "TSB9020",
+  switchCase: "TSB9021", // a switch on a non-integer, a case that is not a distinct integer constant
   async: "TSB9006",
   literals: "TSB9007",
   stringValue: "TSB9008",

@@ -284,13 +284,13 @@ export function xdp_t(ctx: XdpContext): XdpAction { return b(1) > 2 ? XdpAction.
   it("for loops: trip counts; bounds must be constants; the counter is read-only in the body", () => {
     const { program, errors } = check(
       xdp(
-        `let s: u32 = 0;\nfor (let i = 0; i < 8; i++) s += i;\nfor (let j = 10; j > 0; j -= 3) s += j;\nfor (let k = 0; k <= 4; k += 2) s += k;\nreturn XdpAction.Pass;`,
+        `let s: u32 = 0;\nfor (let i = 0; i < 8; i++) s += i;\nfor (let j = 10; j > 2; j -= 3) s += j;\nfor (let k = 0; k <= 4; k += 2) s += k;\nreturn XdpAction.Pass;`,
         "const N = 4;",
       ),
     );
     expect(errors).toEqual([]);
     const loops = program.programs[0]!.body.body.filter((s): s is A.For => s.kind === "For");
-    expect(loops.map((l) => l.tripCount)).toEqual([8, 4, 3]);
+    expect(loops.map((l) => l.maxTrips)).toEqual([8, 3, 3]);
     expect(codes(xdp(`let s: u32 = 0;\nfor (let i = 0; i < ctx.length; i++) s += i;\nreturn XdpAction.Pass;`))).toEqual(
       ["TSB9010"],
     );
@@ -352,8 +352,8 @@ describe("unsupported TypeScript: each construct gets its own clear diagnostic",
     ["const f = x => x;", "TSB9003", "Arrow functions"],
     ["const f = function () {};", "TSB9003", "Function expressions"],
     ["function g(): void {}", "TSB9003", "Nested functions"],
-    ["while (true) {}", "TSB9004", "'while'"],
-    ["do {} while (true);", "TSB9004", "'do ... while'"],
+    ["while (true) {}", "TSB9010", "no counter bound"],
+    ["do {} while (true);", "TSB9010", "no counter bound"],
     ["const o = {};", "TSB9051", "An object literal needs a struct type"],
     ["const a = [1];", "TSB9052", "An array literal needs a FixedArray type"],
     ["const v = ctx[0];", "TSB9052", "Only FixedArray values can be indexed"],
@@ -362,10 +362,10 @@ describe("unsupported TypeScript: each construct gets its own clear diagnostic",
     ["const f = 2.5;", "TSB9012", "Floating-point"],
     ["const t = this;", "TSB9012", "'this'"],
     ["const t = typeof ctx;", "TSB9012", "'typeof'"],
-    ["for (let i = 0; i < 2; i++) { break; }", "TSB9012", "'break'"],
-    ["for (let i = 0; i < 2; i++) { continue; }", "TSB9012", "'continue'"],
+    ["break;", "TS1105", "'break' statement can only be used within"],
+    ["if (ctx.length > 2) { continue; }", "TS1104", "'continue' statement can only be used within"],
     ["throw 1;", "TSB9012", "'throw'"],
-    ["switch (1) {}", "TSB9012", "'switch'"],
+    ["switch (ctx) {}", "TSB9021", "'switch' needs an integer"],
     ["try {} catch (e) {}", "TSB9012", "'try'"],
     ["interface I {}", "TSB9012", "Interfaces"],
     ["enum E { A }", "TSB9012", "Enums"],
@@ -387,6 +387,76 @@ describe("unsupported TypeScript: each construct gets its own clear diagnostic",
       expect(hit!.span!.line).toBe(4 + code.split("\n").length);
     });
   }
+});
+
+describe("control flow: each misuse gets its own diagnostic", () => {
+  const cases: [string, string, string][] = [
+    [
+      "outer: for (let i = 0; i < 2; i++) { outer: for (let j = 0; j < 2; j++) {} }",
+      "TS1114",
+      "Duplicate label 'outer'",
+    ],
+    ["switch (ctx.length) { default: break; default: break; }", "TS1113", "'default' clause cannot appear more"],
+    ["lab: { continue lab; }", "TS1115", "label of an enclosing iteration statement"],
+    ["for (let i = 0; i < 2; i++) { break nowhere; }", "TS1116", "label of an enclosing statement"],
+    ["switch (ctx.length) { case 1: case 1: break; }", "TSB9021", "Duplicate case 1"],
+    ["switch (ctx.length) { case ctx.length: break; }", "TSB9021", "compile-time integer constant"],
+    ["let i: u32 = 0;\nwhile (i < 8) { for (let j = 0; j < 2; j++) i++; }", "TSB9004", "nested loop"],
+    ["let i: u32 = 0;\nwhile (i < 8) i--;", "TSB9004", "must move toward its bound"],
+    ["let i: i32 = 0;\nwhile (i < 8) i++;", "TSB9010", "may run 2147483656 times"],
+    ["for (let i: u8 = 0; i < 300; i++) {}", "TSB9010", "does not fit"],
+    ["let i: u8 = 0;\nwhile (i < 250) i += 10;", "TSB9010", "wrap around its type 'u8'"],
+    ["for (let i = 0; ctx.length > i; i++) {}", "TSB9010", "no counter bound"],
+  ];
+  for (const [code, want, text] of cases) {
+    it(`${want}: ${code.split("\n").at(-1)}`, () => {
+      const r = check(xdp(`${code}\nreturn XdpAction.Pass;`));
+      expect(r.errors.join("\n")).toContain(`${want} `);
+      expect(r.diagnostics.find((d) => d.code === want)?.message).toContain(text);
+    });
+  }
+
+  it("accepts bounded while loops, runtime tests beside the bound, labels, switch fall-through", () => {
+    const { program, errors } = check(
+      xdp(`let i: u8 = 0;
+while (i < 8 && ctx.length > 60) { i++; if (ctx.length > 90) continue; }
+let k: u16 = 3;
+do { k += 2; } while (k < 20);
+let d: u8 = 10;
+while (d >= 5) { if (ctx.length > 70) { d -= 2; continue; } d -= 3; }
+outer: for (let a = 0; a < 4 && ctx.length > 10; a++) {
+  switch (a) { case 0: continue outer; case 1: default: break outer; }
+}
+return XdpAction.Pass;`),
+    );
+    expect(errors).toEqual([]);
+    const loops = program.programs[0]!.body.body.filter((s): s is A.While => s.kind === "While");
+    expect(loops.map((l) => l.maxTrips)).toEqual([8, 11, 126]);
+  });
+});
+
+describe("control flow and ring-buffer records", () => {
+  it("a break or continue that leaves a held record behind is a leak; one after submit is not", () => {
+    const src = (jump: string) => `import { XdpContext, XdpAction, RingBuf, u32 } from "tsebpf";
+interface Ev { n: u32 }
+export const R = new RingBuf<Ev>(4096);
+export function xdp_t(ctx: XdpContext): XdpAction {
+  for (let i = 0; i < 4; i++) {
+    const e = R.reserve();
+    if (e === null) continue;
+    e.n = i;
+    ${jump}
+    R.submit(e);
+  }
+  return XdpAction.Pass;
+}`;
+    const diags = (jump: string) => check(src(jump), false).errors;
+    expect(diags("if (ctx.length > 60) break;")).toEqual([
+      expect.stringMatching(/^9: TSB\d+ The record reserved in 'e' .* that leaves here by 'break'/),
+    ]);
+    expect(diags("if (ctx.length > 60) continue;")).toEqual([expect.stringContaining("by 'continue'")]);
+    expect(diags("if (ctx.length > 60) { R.submit(e); break; }")).toEqual([]);
+  });
 });
 
 describe("hints", () => {

@@ -18,17 +18,25 @@ const PROGRAMS = Number(process.env.DSL_GEN_PROGRAMS ?? 500);
 const PACKETS = 6;
 const SEED = Number(process.env.DSL_GEN_SEED ?? 0x9e7);
 
+/** Control-flow programs (while, do…while, break/continue, switch): a seed and budget of their own. */
+const CONTROL_PROGRAMS = Number(process.env.DSL_GEN_CONTROL_PROGRAMS ?? 250);
+const CONTROL_SEED = Number(process.env.DSL_GEN_SEED ?? 0x1f00);
+
 describe.skipIf(!haveKernel)("random DSL programs against the reference interpreter", () => {
-  it(
-    `${PROGRAMS} programs: compiled, accepted by the verifier, same results as the interpreter`,
-    () => {
-      const r = rng(SEED);
+  const cases = [
+    { what: "", programs: PROGRAMS, seed: SEED, opts: {} },
+    { what: "control-flow ", programs: CONTROL_PROGRAMS, seed: CONTROL_SEED, opts: { control: true } },
+  ];
+  it.each(cases)(
+    "$programs $what programs: compiled, accepted by the verifier, same results as the interpreter",
+    ({ programs, seed, opts }) => {
+      const r = rng(seed);
       const failures: string[] = [];
       let rejected = 0,
         wrong = 0,
         packetsRun = 0;
-      for (let n = 0; n < PROGRAMS && failures.length < 3; n++) {
-        const prog = generateProgram(r, `xdp_gen${n}`);
+      for (let n = 0; n < programs && failures.length < 3; n++) {
+        const prog = generateProgram(r, `xdp_gen${n}`, opts);
         const packets = randomFrames(r, PACKETS);
         const v = checkProgram(prog, packets);
         if (v.kind === "rejected") rejected++;
@@ -36,10 +44,12 @@ describe.skipIf(!haveKernel)("random DSL programs against the reference interpre
         if (v.kind === "wrong") wrong++;
         if (v.kind !== "ok") failures.push(`program ${n} ${v.kind}: ${v.message}\n${prog.source}`);
       }
-      console.log(`dsl-gen: ${PROGRAMS} programs, ${packetsRun} packets, ${rejected} rejected, ${wrong} wrong`);
+      console.log(
+        `dsl-gen: ${programs} ${opts.control ? "control-flow " : ""}programs, ${packetsRun} packets, ${rejected} rejected, ${wrong} wrong`,
+      );
       expect(failures).toEqual([]);
     },
-    Math.max(120_000, PROGRAMS * 400),
+    Math.max(120_000, Math.max(PROGRAMS, CONTROL_PROGRAMS) * 500),
   );
 });
 

@@ -205,17 +205,39 @@ const o = { ...a };`).map((s) =>
           : s.kind,
     );
     expect(kinds).toEqual([
-      "while",
-      "do-while",
+      "While",
+      "While",
       "class",
       "nested-function",
-      "switch",
+      "Switch",
       "var",
       "VarDecl",
-      "break",
+      "Jump",
       "arrow",
       "spread",
     ]);
+  });
+
+  it("while, do…while, switch, labels, break and continue", () => {
+    const [w, d, sw, l] = body(`while (i < 4) i++;
+do { i++; } while (i < 8);
+switch (x) { case 1: case 2: y = 1; break; default: y = 2; }
+outer: for (let j = 0; j < 2; j++) { continue outer; }`);
+    expect(w).toMatchObject({ kind: "While", isDo: false, body: { kind: "Assign" } });
+    expect(d).toMatchObject({ kind: "While", isDo: true, body: { kind: "Block" } });
+    expect(sw).toMatchObject({
+      kind: "Switch",
+      cases: [
+        { test: { value: 1n }, body: [] },
+        { test: { value: 2n }, body: [{ kind: "Assign" }, { kind: "Jump", jump: "break" }] },
+        { test: undefined, body: [{ kind: "Assign" }] },
+      ],
+    });
+    expect(l).toMatchObject({
+      kind: "Labelled",
+      label: "outer",
+      body: { kind: "For", body: { body: [{ kind: "Jump", jump: "continue", label: "outer" }] } },
+    });
   });
 });
 

@@ -297,7 +297,20 @@ export interface Unsupported extends Node {
 
 // ---------------------------------------------------------------- statements
 
-export type Stmt = VarDecl | Assign | If | Return | For | ForOf | Block | ExprStmt | Unsupported;
+export type Stmt =
+  | VarDecl
+  | Assign
+  | If
+  | Return
+  | For
+  | ForOf
+  | While
+  | Switch
+  | Jump
+  | Labelled
+  | Block
+  | ExprStmt
+  | Unsupported;
 
 export interface VarDecl extends Node {
   kind: "VarDecl";
@@ -332,8 +345,9 @@ export interface Return extends Node {
 }
 
 /**
- * `for (let i = init; i <op> bound; i++ | i += k | i-- ...) body`. The checker requires init and bound
- * to be constants and fills tripCount; `update` is an Assign on the loop variable.
+ * `for (let i = init; test; i++ | i += k | i-- ...) body`. The checker requires a constant init and a
+ * test that is `i <op> bound` with a constant bound, or an `&&` chain with one such conjunct (the
+ * loop's bound), and fills maxTrips; `update` is an Assign on the loop variable.
  */
 export interface For extends Node {
   kind: "For";
@@ -341,7 +355,45 @@ export interface For extends Node {
   test?: Expr;
   update?: Assign;
   body: Stmt;
-  tripCount?: number;
+  /** Checker: the body runs at most this many times. */
+  maxTrips?: number;
+}
+
+/** `while (test) body`, or `do body while (test)` (isDo). The test needs a counter bound (see For). */
+export interface While extends Node {
+  kind: "While";
+  isDo: boolean;
+  test: Expr;
+  body: Stmt;
+  maxTrips?: number;
+}
+
+/** `switch (test) { case A: … default: … }`: cases are integer constants; clauses fall through. */
+export interface Switch extends Node {
+  kind: "Switch";
+  test: Expr;
+  cases: SwitchCase[];
+}
+export interface SwitchCase extends Node {
+  /** Absent for `default:`. */
+  test?: Expr;
+  body: Stmt[];
+}
+
+/** `break [label]` / `continue [label]`. */
+export interface Jump extends Node {
+  kind: "Jump";
+  jump: "break" | "continue";
+  label?: string;
+  /** Checker: the statement it leaves (break) or goes round again (continue). */
+  target?: Stmt;
+}
+
+/** `label: body`. */
+export interface Labelled extends Node {
+  kind: "Labelled";
+  label: string;
+  body: Stmt;
 }
 
 /** `for (const x of array) body`: unrolled, x bound to each element in turn (an array value or a

@@ -24,14 +24,6 @@ export const UNSUPPORTED: Record<string, { code: CodeName; message: string }> = 
     code: "closures",
     message: "Nested functions (closures) are not supported; declare the function at top level.",
   },
-  while: {
-    code: "whileLoop",
-    message: "'while' loops are not supported; use a bounded loop 'for (let i = 0; i < N; i++)'.",
-  },
-  "do-while": {
-    code: "whileLoop",
-    message: "'do ... while' loops are not supported; use a bounded loop 'for (let i = 0; i < N; i++)'.",
-  },
   async: { code: "async", message: "Async functions are not supported." },
   await: { code: "async", message: "'await' is not supported." },
   "for-of": {
@@ -47,10 +39,7 @@ export const UNSUPPORTED: Record<string, { code: CodeName; message: string }> = 
   this: { code: "unsupported", message: "'this' is not supported." },
   typeof: { code: "unsupported", message: "'typeof' is not supported." },
   void: { code: "unsupported", message: "The 'void' operator is not supported." },
-  break: { code: "unsupported", message: "'break' is not supported; return early instead." },
-  continue: { code: "unsupported", message: "'continue' is not supported; use 'if' instead." },
   throw: { code: "unsupported", message: "'throw' is not supported; return XdpAction.Aborted instead." },
-  switch: { code: "unsupported", message: "'switch' is not supported yet; use 'if'/'else'." },
   try: { code: "unsupported", message: "'try' is not supported." },
   interface: { code: "unsupported", message: "Interfaces (struct types) must be declared at top level." },
   enum: { code: "unsupported", message: "Enums are not supported; use constants." },

@@ -15,7 +15,7 @@ export const VERIFIER_INSN_LIMIT = 1_000_000;
  * passes VERIFIER_INSN_LIMIT, so the compiler refuses before the kernel would.
  */
 export const VERIFIER_ESTIMATE_FACTOR = 2;
-/** Iterations of one loop: loops are unrolled (the checker reports TSB9010, the lowering TSB9501). */
+/** Iterations of one loop: loops are unrolled (the checker bounds each loop and reports TSB9010). */
 export const MAX_LOOP_TRIPS = 1024;
 /** Loop bodies one program may unroll in all, nested loops multiplying. */
 export const MAX_UNROLLED_BODIES = 8192;

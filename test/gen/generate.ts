@@ -9,6 +9,11 @@
 // fields and a FixedArray field: struct locals from object literals, field and element reads and
 // writes (`op=`; elements at constant and variable indexes, also outside the array), for…of.
 //
+// With `control` (GenOptions) also while and do…while loops on counters, for loops with a runtime
+// test beside the counter bound, break and continue (labelled too, out of nested loops and
+// switches) and switch statements with fall-through and default; without it the programs are the
+// ones earlier sessions generated from the same seed.
+//
 // Expressions come from test/gen/exprs.ts. Programs stay below the compiler's limits (loops of at
 // most 4 trips, two levels deep; a few statements per block).
 import { HEADERS, PACKET_ACCESS } from "../../compiler/dsl/catalog.js";
@@ -81,6 +86,17 @@ interface StructSpec {
   len: number;
 }
 
+export interface GenOptions {
+  /** Generate while/do…while, break/continue (labelled), switch and runtime loop tests too. */
+  control?: boolean;
+}
+
+/** A statement break/continue may leave: a loop (with its label, if any) or a switch. */
+interface JumpScope {
+  loop: boolean;
+  label?: string;
+}
+
 export class ProgramGen implements Scope {
   private out: string[] = [];
   private indent = 1;
@@ -99,7 +115,12 @@ export class ProgramGen implements Scope {
   private struct: StructSpec | undefined;
   private structVars: string[][] = [];
 
-  constructor(r: () => number) {
+  private jumps: JumpScope[] = [];
+
+  constructor(
+    r: () => number,
+    private readonly opts: GenOptions = {},
+  ) {
     this.x = new ExprGen(r, this);
   }
 
@@ -326,6 +347,7 @@ export class ProgramGen implements Scope {
   }
 
   private statement(): void {
+    if (this.opts.control && this.chance(0.2)) return this.controlStmt();
     if (this.struct && !this.current && this.chance(0.3)) return this.structStmt();
     const w = this.int(100);
     if (w < 22) this.decl();
@@ -464,15 +486,97 @@ export class ProgramGen implements Scope {
       `${n}; ${i} > 0; ${i}--`,
       `1; ${i} < ${n + 1}; ${i} += 1`,
     ]);
-    this.line(`for (let ${i}: ${t} = ${rest}) {`);
+    const counter: Var = { name: i, type: t, mutable: false };
+    if (!this.opts.control) {
+      this.line(`for (let ${i}: ${t} = ${rest}) {`);
+      this.loopDepth++;
+      this.nested(() => {
+        this.declare(counter);
+        this.block();
+        if (this.chance(0.3)) this.earlyReturn();
+      });
+      this.loopDepth--;
+      return this.line("}");
+    }
+    const [init, test, update] = rest.split("; ");
+    const runtime = this.chance(0.4) ? ` && ${this.cond(1)}` : "";
+    this.loopBody(`for (let ${i}: ${t} = ${init}; ${test}${runtime}; ${update}) {`, counter);
+  }
+
+  // ------------------------------------------------------------------ control flow (opts.control)
+
+  private controlStmt(): void {
+    const k = this.int(10);
+    if (k < 3 && this.jumps.length) return this.jumpStmt();
+    if (k < 5 && this.loopDepth < 2) return this.whileStmt();
+    if (k < 7 && this.loopDepth < 2) return this.forStmt();
+    if (k < 9) return this.switchStmt();
+    this.decl();
+  }
+
+  /** `if (c) break;` / `if (c) continue;`, maybe to a label of an enclosing loop. */
+  private jumpStmt(): void {
+    const loops = this.jumps.filter((j) => j.loop);
+    const labelled = loops.filter((j) => j.label);
+    const cont = loops.length > 0 && this.chance(0.4);
+    const label = labelled.length && this.chance(0.6) ? ` ${this.pick(labelled).label}` : "";
+    this.line(`if (${this.cond(2)}) ${cont ? "continue" : "break"}${label};`);
+  }
+
+  /** A counter loop as while or do…while: the counter is stepped first thing in the body. */
+  private whileStmt(): void {
+    const c = this.fresh("c");
+    const t = this.pick(["u8", "u16", "u32"] as IntName[]);
+    const n = 1 + this.int(MAX_LOOP_TRIPS);
+    const step = this.pick(["++", " += 1", " += 2"]);
+    this.line(`let ${c}: ${t} = ${this.int(2)};`);
+    this.declare({ name: c, type: t, mutable: false });
+    const test = this.chance(0.4) ? `${c} < ${n} && ${this.cond(1)}` : `${c} < ${n}`;
+    const isDo = this.chance(0.4);
+    this.loopBody(isDo ? "do {" : `while (${test}) {`, undefined, () => this.line(`${c}${step};`));
+    if (isDo) this.out[this.out.length - 1] += ` while (${test});`;
+  }
+
+  /** `[label:] head … }` with the body's statements; the loop is a jump target in its body. */
+  private loopBody(head: string, counter: Var | undefined, first?: () => void): void {
+    const label = this.chance(0.4) ? this.fresh("outer") : undefined;
+    this.line(`${label ? `${label}: ` : ""}${head}`);
     this.loopDepth++;
+    this.jumps.push({ loop: true, label });
     this.nested(() => {
-      this.declare({ name: i, type: t, mutable: false });
+      if (counter) this.declare(counter);
+      first?.();
       this.block();
+      if (this.chance(0.4)) this.jumpStmt();
       if (this.chance(0.3)) this.earlyReturn();
     });
+    this.jumps.pop();
     this.loopDepth--;
     this.line("}");
+  }
+
+  /** switch on an integer with a few small cases, fall-through, break and maybe default. */
+  private switchStmt(): void {
+    const e = this.x.expr(this.pick(["u8", "u32", "i32"] as IntName[]), 2);
+    this.line(`switch (${e.konst ? `${e.code} as ${e.type}` : e.code}) {`);
+    const cases = [...new Set(Array.from({ length: 1 + this.int(4) }, () => this.int(6)))];
+    const dflt = this.chance(0.5) ? this.int(cases.length + 1) : -1;
+    this.jumps.push({ loop: false });
+    cases.forEach((v, i) => {
+      if (i === dflt) this.clause("default:");
+      this.clause(`case ${v}:`);
+    });
+    if (dflt === cases.length) this.clause("default:");
+    this.jumps.pop();
+    this.line("}");
+  }
+
+  private clause(head: string): void {
+    this.line(head);
+    this.nested(() => {
+      if (this.chance(0.7)) this.block();
+      if (this.chance(0.6)) this.line("break;");
+    });
   }
 
   private log(): void {
@@ -619,6 +723,6 @@ export class ProgramGen implements Scope {
   }
 }
 
-export function generateProgram(r: () => number, name: string): GenProgram {
-  return new ProgramGen(r).program(name);
+export function generateProgram(r: () => number, name: string, opts: GenOptions = {}): GenProgram {
+  return new ProgramGen(r, opts).program(name);
 }

@@ -59,6 +59,17 @@ export interface RunResult {
 class Return {
   constructor(readonly value: TV | undefined) {}
 }
+/** `break` / `continue` on their way to the statement they leave. */
+class Jump {
+  constructor(
+    readonly jump: "break" | "continue",
+    readonly label: string | undefined,
+  ) {}
+  /** Whether this jump (of kind `kind`) is for the statement with `labels` (a loop, a switch: `unlabelled`). */
+  is(kind: "break" | "continue", labels: string[], unlabelled: boolean): boolean {
+    return this.jump === kind && (this.label ? labels.includes(this.label) : unlabelled);
+  }
+}
 
 export const narrow = (v: bigint, t: IntName): bigint =>
   t[0] === "i" ? BigInt.asIntN(BITS[t], v) : BigInt.asUintN(BITS[t], v);
@@ -185,7 +196,7 @@ export class Interp {
         }
         return this.declare(s.name, s.typeAnn?.name, this.eval(s.init!));
       case "ForOf":
-        return this.forOf(s);
+        return this.forOf(s, []);
       case "Assign":
         return this.assign(s);
       case "If":
@@ -200,22 +211,85 @@ export class Interp {
         this.eval(s.expr);
         return;
       case "For":
-        return this.forStmt(s);
+        return this.forStmt(s, []);
+      case "While":
+        return this.whileStmt(s, []);
+      case "Switch":
+        return this.switchStmt(s, []);
+      case "Labelled":
+        return this.labelled(s, []);
+      case "Jump":
+        throw new Jump(s.jump, s.label);
       default:
         throw new Error(`unexpected statement ${s.kind}`);
     }
   }
 
-  private forStmt(s: A.For): void {
+  private forStmt(s: A.For, labels: string[]): void {
     this.scopes.push(new Map());
     try {
       this.stmt(s.init!);
-      while (truthy(this.eval(s.test!).v)) {
-        this.block([s.body]);
-        this.assign(s.update!);
-      }
+      const body = (): void => this.block([s.body]);
+      this.loop(
+        labels,
+        false,
+        () => truthy(this.eval(s.test!).v),
+        body,
+        () => this.assign(s.update!),
+      );
     } finally {
       this.scopes.pop();
+    }
+  }
+
+  /** Rounds while `test` holds (a do…while: tested after each round); break/continue for this loop end here. */
+  private loop(labels: string[], isDo: boolean, test: () => boolean, body: () => void, update?: () => void): void {
+    for (let first = true; isDo && first ? true : test(); first = false) {
+      try {
+        body();
+      } catch (e) {
+        if (!(e instanceof Jump)) throw e;
+        if (e.is("break", labels, true)) return;
+        if (!e.is("continue", labels, true)) throw e;
+      }
+      update?.();
+    }
+  }
+
+  private whileStmt(s: A.While, labels: string[]): void {
+    this.loop(
+      labels,
+      s.isDo,
+      () => truthy(this.eval(s.test).v),
+      () => this.block([s.body]),
+    );
+  }
+
+  private labelled(s: A.Labelled, outer: string[]): void {
+    const labels = [...outer, s.label];
+    const b = s.body;
+    if (b.kind === "Labelled") return this.labelled(b, labels);
+    if (b.kind === "For") return this.forStmt(b, labels);
+    if (b.kind === "While") return this.whileStmt(b, labels);
+    if (b.kind === "Switch") return this.switchStmt(b, labels);
+    if (b.kind === "ForOf") return this.forOf(b, labels);
+    try {
+      this.block([b]);
+    } catch (e) {
+      if (!(e instanceof Jump && e.is("break", labels, false))) throw e;
+    }
+  }
+
+  /** The clauses from the first matching case (else default) on, each in its own scope, until a break. */
+  private switchStmt(s: A.Switch, labels: string[]): void {
+    const v = this.eval(s.test).v as bigint;
+    let at = s.cases.findIndex((c) => c.test && (this.eval(c.test).v as bigint) === v);
+    if (at < 0) at = s.cases.findIndex((c) => !c.test);
+    if (at < 0) return;
+    try {
+      for (const c of s.cases.slice(at)) this.block(c.body);
+    } catch (e) {
+      if (!(e instanceof Jump && e.is("break", labels, true))) throw e;
     }
   }
 
@@ -254,16 +328,19 @@ export class Interp {
     return e.object.kind === "IndexExpr" || (this.eval(e.object).v as Rec | null)?.slots !== undefined;
   }
 
-  private forOf(s: A.ForOf): void {
-    const rec = this.eval(s.iterable).v as Rec;
-    for (const slot of rec.slots.values()) {
+  private forOf(s: A.ForOf, labels: string[]): void {
+    const slots = [...(this.eval(s.iterable).v as Rec).slots.values()];
+    let i = 0;
+    const body = (): void => {
+      const slot = slots[i++]!;
       this.scopes.push(new Map([[s.decl.name, { v: slot.v, t: slot.t }]]));
       try {
         this.block([s.body]);
       } finally {
         this.scopes.pop();
       }
-    }
+    };
+    this.loop(labels, false, () => i < slots.length, body);
   }
 
   private assign(s: A.Assign): void {

@@ -22,6 +22,17 @@ export interface RecordRef {
   decl: A.VarDecl;
 }
 
+/** A statement break/continue may leave: the flows reaching its exit and (a loop) its next round. */
+export interface JumpTarget {
+  stmt: A.Stmt;
+  labels: string[];
+  loop: boolean;
+  /** How many scopes were open at the statement: a jump leaves the ones opened since. */
+  depth: number;
+  breaks?: Flow<A.Binding>;
+  conts?: Flow<A.Binding>;
+}
+
 export interface CallSite {
   callee: A.FunctionDecl;
   span: Span;
@@ -59,7 +70,9 @@ export interface CheckCtx {
   returnType: A.Type;
   readonly loopVars: Set<A.Binding>;
   /** Per loop, what its head lost against its entry when last checked (bindings, a new epoch). */
-  readonly loopHeads: WeakMap<A.For | A.ForOf, { lost: A.Binding[]; stale: boolean }>;
+  readonly loopHeads: WeakMap<A.For | A.ForOf | A.While, { lost: A.Binding[]; stale: boolean }>;
+  /** The loops, switches and labelled statements around the current statement (innermost last). */
+  jumps: JumpTarget[];
   readonly callSites: Map<A.FunctionDecl, CallSite[]>;
   nextId: number;
   /** Untyped constants (literals and unannotated consts): they take the type their context needs. */
@@ -90,6 +103,7 @@ export function newContext(call: CheckCtx["call"]): CheckCtx {
     returnType: ERROR,
     loopVars: new Set(),
     loopHeads: new WeakMap(),
+    jumps: [],
     callSites: new Map(),
     nextId: 0,
     flexible: new WeakSet(),

@@ -1,12 +1,12 @@
 // Statements and function bodies: takes a function's body and checks its statements — variables,
-// assignments, returns, if and for (constant trip counts) — following the flow (flow.ts) through
-// them: null checks and adjustHead/adjustTail hold on the paths they are on, a branch that returns
-// adds nothing after it, and a loop's body is checked from the facts that hold on every iteration.
+// assignments, returns, if; loops, switch and break/continue through control.ts — following the
+// flow (flow.ts) through them: null checks and adjustHead/adjustTail hold on the paths they are on,
+// a branch that returns adds nothing after it, and a loop's body is checked from the facts that
+// hold on every iteration.
 import type * as A from "../ast.js";
-import { BOOL, ERROR, VOID, assignable, isError, isInt, notAssignableMessage, typeName } from "./types.js";
+import { ERROR, VOID, assignable, isError, isInt, notAssignableMessage, typeName } from "./types.js";
 import { literalType, narrow } from "../int-rule.js";
 import { Flow } from "../flow.js";
-import { MAX_LOOP_TRIPS } from "../limits.js";
 import {
   type CheckCtx,
   checkStore,
@@ -19,12 +19,14 @@ import {
   resolveType,
 } from "./context.js";
 import { checkCond, checkExpr, checkValue } from "./expr.js";
-import { bindRef, writtenMaps } from "./structs.js";
+import { bindRef } from "./structs.js";
 import { holdRecord, isReserve, leaveRecords } from "./records.js";
+import { forOf, forStmt, jump, labelled, type StmtFns, switchStmt, whileStmt } from "./control.js";
 
 export function body(cx: CheckCtx, f: A.FunctionDecl): void {
   cx.currentFn = f;
   cx.scopes = [new Map()];
+  cx.jumps = [];
   cx.flow = Flow.start();
   f.params.forEach((p, index) => {
     const b: A.Binding = {
@@ -73,6 +75,13 @@ function block(cx: CheckCtx, b: A.Block, scoped = true): void {
   if (scoped) leaveRecords(cx, cx.scopes.pop()!.values(), undefined, "before the end of its block");
 }
 
+const FNS: StmtFns = {
+  stmt: (cx, s) => stmt(cx, s),
+  varDecl: (cx, d) => varDecl(cx, d),
+  assign: (cx, s) => assign(cx, s),
+  branch: (cx, s) => branch(cx, s),
+};
+
 function stmt(cx: CheckCtx, s: A.Stmt): void {
   switch (s.kind) {
     case "Block":
@@ -91,9 +100,17 @@ function stmt(cx: CheckCtx, s: A.Stmt): void {
     case "If":
       return ifStmt(cx, s);
     case "For":
-      return forStmt(cx, s);
+      return forStmt(cx, FNS, s);
     case "ForOf":
-      return forOf(cx, s);
+      return forOf(cx, FNS, s);
+    case "While":
+      return whileStmt(cx, FNS, s);
+    case "Switch":
+      return switchStmt(cx, FNS, s);
+    case "Labelled":
+      return labelled(cx, FNS, s);
+    case "Jump":
+      return jump(cx, s);
     case "Unsupported":
       reportUnsupported(cx, s.what, s.span);
       cx.flow.dead = true; // flow unknown: no "lacks ending return" on top
@@ -277,162 +294,6 @@ function branch(cx: CheckCtx, s: A.Stmt): void {
   cx.scopes.pop();
 }
 
-/**
- * A loop: the body is checked from the loop head, whose facts are those on entry that the end of
- * the body keeps too. When the body loses some (an adjustHead on a path that goes round again), its
- * diagnostics are dropped and it is checked again from the weaker head.
- */
-function forStmt(cx: CheckCtx, s: A.For): void {
-  cx.scopes.push(new Map());
-  if (s.init) varDecl(cx, s.init);
-  const counter = s.init?.binding;
-  loop(cx, s, () => {
-    if (s.test) checkCond(cx, s.test);
-    if (s.update) assign(cx, s.update);
-    tripCount(cx, s, counter);
-    if (counter) cx.loopVars.add(counter);
-    cx.flow = cx.flow.branch();
-    branch(cx, s.body);
-    if (counter) cx.loopVars.delete(counter);
-  });
-  cx.scopes.pop();
-}
-
-/** `for (const x of a)`: x is each element of the FixedArray a in turn (the body is unrolled). */
-function forOf(cx: CheckCtx, s: A.ForOf): void {
-  const at = checkValue(cx, s.iterable);
-  const elem: A.Type = at.kind === "array" ? (at.elem.kind === "bool" ? BOOL : at.elem) : ERROR;
-  if (!isError(at) && at.kind !== "array")
-    report(cx, "arrayType", `'for … of' needs a FixedArray, not '${typeName(at)}'.`, s.iterable.span);
-  cx.scopes.push(new Map());
-  const d = s.decl;
-  const b: A.Binding = { kind: "local", id: cx.nextId++, name: d.name, mutable: d.mutable, type: elem, decl: d };
-  d.binding = b;
-  if (d.name) declare(cx, b, d.nameSpan);
-  bindRef(cx, b, s.iterable);
-  loop(cx, s, () => {
-    cx.flow = cx.flow.branch();
-    branch(cx, s.body);
-  });
-  cx.scopes.pop();
-}
-
-/**
- * A loop body checked from the loop head: `pass` checks it once from cx.flow; when the end of the
- * body loses facts the head had, its diagnostics are dropped and it is checked again from the
- * weaker head.
- */
-function loop(cx: CheckCtx, s: A.For | A.ForOf, pass: () => void): void {
-  const entry = cx.flow;
-  let head = guessHead(cx, s, entry);
-  // a reference into a map the body sets or deletes in is stale in the body (from the second time round) and after it
-  for (const m of writtenMaps(s.body, mapNames(cx), cx.mapWriters)) head.touch(m);
-  for (let next: Flow<A.Binding> | undefined; ; head = next) {
-    const undo = mark(cx);
-    cx.flow = head.fork();
-    pass();
-    next = head.loopBack(cx.flow, entry.epoch);
-    if (!next) break;
-    undo();
-  }
-  const lost = [...entry.nonNull].filter((b) => !head.nonNull.has(b));
-  cx.loopHeads.set(s, { lost, stale: head.epoch !== entry.epoch });
-  cx.flow = head;
-}
-
-/** A loop met again (in another pass over the loop around it) starts from the head it had last time. */
-function guessHead(cx: CheckCtx, s: A.For | A.ForOf, entry: Flow<A.Binding>): Flow<A.Binding> {
-  const head = entry.fork(),
-    last = cx.loopHeads.get(s);
-  for (const b of last?.lost ?? []) head.nonNull.delete(b);
-  if (last?.stale) head.adjust();
-  return head;
-}
-
-/** Undoes what checking a loop body recorded (diagnostics, call sites, binding ids), to check it again. */
-function mark(cx: CheckCtx): () => void {
-  const { diagnostics, nextId } = cx;
-  const fn = cx.currentFn!,
-    sites = cx.callSites.get(fn),
-    count = diagnostics.length,
-    siteCount = sites?.length ?? 0;
-  return () => {
-    diagnostics.length = count;
-    cx.nextId = nextId;
-    if (sites) sites.length = siteCount;
-    else cx.callSites.delete(fn);
-  };
-}
-
-function tripCount(cx: CheckCtx, s: A.For, counter: A.Binding | undefined): void {
-  const shape =
-    "Loop bound must be a compile-time constant: write 'for (let i = A; i < N; i++)' with constant A and N.";
-  const init = s.init?.init?.constValue;
-  const test = s.test;
-  if (
-    !counter ||
-    !s.init?.mutable ||
-    init === undefined ||
-    !test ||
-    test.kind !== "BinaryExpr" ||
-    !isCounter(test.left, counter) ||
-    !s.update ||
-    !isCounter(s.update.target, counter)
-  ) {
-    report(cx, "loopBound", shape, test?.span ?? s.span);
-    return;
-  }
-  const bound = test.right.constValue;
-  const step = s.update.value.constValue;
-  if (bound === undefined || step === undefined || step === 0n || (s.update.op !== "+=" && s.update.op !== "-=")) {
-    report(cx, "loopBound", shape, bound === undefined ? test.right.span : s.update.span);
-    return;
-  }
-  const trips = countTrips(init, test.op, bound, s.update.op === "+=" ? step : -step);
-  if (trips === undefined || trips > MAX_LOOP_TRIPS) {
-    report(
-      cx,
-      "loopBound",
-      trips === undefined
-        ? "This loop never ends: its counter does not move towards the bound."
-        : `This loop runs ${trips} times; at most ${MAX_LOOP_TRIPS} iterations are allowed.`,
-      s.span,
-    );
-    return;
-  }
-  s.tripCount = trips;
-}
-
-function mapNames(cx: CheckCtx): Set<string> {
-  return new Set([...cx.globals.values()].filter((b) => b.kind === "map").map((b) => b.name));
-}
-
-function isCounter(e: A.Expr, b: A.Binding): boolean {
-  return e.kind === "Identifier" && e.binding === b;
-}
-
-function countTrips(init: bigint, op: string, bound: bigint, step: bigint): number | undefined {
-  const holds = (i: bigint): boolean =>
-    op === "<"
-      ? i < bound
-      : op === "<="
-        ? i <= bound
-        : op === ">"
-          ? i > bound
-          : op === ">="
-            ? i >= bound
-            : op === "!=" || op === "!=="
-              ? i !== bound
-              : false;
-  if (!holds(init)) return 0;
-  const dist = bound - init;
-  if (dist !== 0n && dist > 0n !== step > 0n) return undefined;
-  if (op === "!=" || op === "!==") return dist % step === 0n ? Number(dist / step) : undefined;
-  const span = op === "<=" || op === ">=" ? dist + (step > 0n ? 1n : -1n) : dist;
-  const n = (span + step - (step > 0n ? 1n : -1n)) / step;
-  return n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
-}
-
 function hasValueReturn(s: A.Stmt): boolean {
   switch (s.kind) {
     case "Return":
@@ -442,7 +303,12 @@ function hasValueReturn(s: A.Stmt): boolean {
     case "If":
       return hasValueReturn(s.then) || (s.else !== undefined && hasValueReturn(s.else));
     case "For":
+    case "ForOf":
+    case "While":
+    case "Labelled":
       return hasValueReturn(s.body);
+    case "Switch":
+      return s.cases.some((c) => c.body.some(hasValueReturn));
     default:
       return false;
   }

@@ -44,8 +44,10 @@ function inline(L: LowerCtx, fn: A.FunctionDecl, e: A.CallExpr): Val | undefined
   const rt = fn.returnType;
   const retType = isIntLike(rt) ? intOf(rt) : undefined;
   const join = L.newBlock();
-  const saved = L.ret;
+  const saved = L.ret,
+    jumps = L.jumps;
   L.ret = { reg: L.reg(), type: retType, join: join.id };
+  L.jumps = [];
   const result = L.ret.reg;
   L.pushFrame(fn, args);
   try {
@@ -54,6 +56,7 @@ function inline(L: LowerCtx, fn: A.FunctionDecl, e: A.CallExpr): Val | undefined
   } finally {
     L.popFrame();
     L.ret = saved;
+    L.jumps = jumps;
   }
   L.start(join);
   return retType ? result : undefined;

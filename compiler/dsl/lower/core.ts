@@ -26,6 +26,15 @@ export interface RetCtx {
   join: number;
 }
 
+/** A statement break/continue may leave (lower/control.ts): its exit and the end of the current round. */
+export interface JumpTo {
+  stmt: A.Stmt;
+  labels: string[];
+  loop: boolean;
+  brk?: Block;
+  cont?: Block;
+}
+
 /** What the statement, expression and intrinsic modules use of the lowering. */
 export interface LowerCtx {
   readonly f: Func;
@@ -39,6 +48,8 @@ export interface LowerCtx {
   ret: RetCtx | undefined;
   /** Loop bodies unrolled so far in this function. */
   unrolled: number;
+  /** The loops, switches and labelled statements around the current statement (this function's own). */
+  jumps: JumpTo[];
   /** The register holding ctx->data (loaded in the prologue when the program touches the packet). */
   readonly data: Reg;
 
@@ -83,6 +94,7 @@ export class LowerCore implements LowerCtx {
   span: Span | undefined;
   ret: RetCtx | undefined;
   unrolled = 0;
+  jumps: JumpTo[] = [];
   data: Reg = -1;
   dataEnd: Reg = -1;
   private cur: Block;

@@ -1,20 +1,17 @@
 // Lowering of statements: takes one checked statement and a LowerCtx, and emits its IR into the
-// current block (declarations, assignments, if, return, unrolled for-loops). Helper functions are
-// inlined (calls.ts), so `return` inside one jumps to the call's join block; for-loops are
-// unrolled while their test folds to a constant.
+// current block (declarations, assignments, if, return; loops, switch and break/continue through
+// control.ts). Helper functions are inlined (calls.ts), so `return` inside one jumps to the call's
+// join block.
 import type * as A from "../ast.js";
 import type { Val } from "../ir.js";
 import type { ArithOp } from "../int-rule.js";
 import type { LowerCtx } from "./core.js";
 import { effect } from "./exprs.js";
 import { fieldAssign } from "./header.js";
-import { assignAt, place, readAt } from "./structs.js";
-import { compareConst, compound, narrowTo } from "./int.js";
-import { intOf, type IntLocal, isCompare, isIntLike, U32 } from "./types.js";
-import { MAX_LOOP_TRIPS, MAX_UNROLLED_BODIES } from "../limits.js";
-import { sizeOf } from "../layout.js";
-
-const UNDECIDED = "loop condition must be decidable at compile time (a constant-bounded counter)";
+import { assignAt, place } from "./structs.js";
+import { compound, narrowTo } from "./int.js";
+import { intOf, type IntLocal, isIntLike, U32 } from "./types.js";
+import { forOf, forStmt, jump, labelled, switchStmt, whileStmt } from "./control.js";
 
 export function stmt(L: LowerCtx, s: A.Stmt): void {
   L.within(s.span, () => stmtInner(L, s));
@@ -34,9 +31,17 @@ function stmtInner(L: LowerCtx, s: A.Stmt): void {
     case "Return":
       return returnStmt(L, s);
     case "For":
-      return forStmt(L, s);
+      return forStmt(L, s, []);
     case "ForOf":
-      return forOf(L, s);
+      return forOf(L, s, []);
+    case "While":
+      return whileStmt(L, s, []);
+    case "Switch":
+      return switchStmt(L, s, []);
+    case "Labelled":
+      return labelled(L, s);
+    case "Jump":
+      return jump(L, s);
     case "ExprStmt":
       effect(L, s.expr);
       return;
@@ -107,58 +112,4 @@ function returnStmt(L: LowerCtx, s: A.Return): void {
     L.jump(L.f.blocks[L.ret.join]!);
   } else L.returnWith(s.value ? narrowTo(L, s.value, U32) : 0n);
   L.start(L.newBlock()); // unreachable code after return
-}
-
-function forStmt(L: LowerCtx, s: A.For): void {
-  if (s.init) L.stmt(s.init);
-  for (let n = 0; ; n++) {
-    if (L.facts.never) return; // no path gets here (code after a return, or the body always returns)
-    if (n > MAX_LOOP_TRIPS) L.fail(`loop runs more than ${MAX_LOOP_TRIPS} times; the compiler unrolls loops`, s.span);
-    unrolledOnce(L, s);
-    if (s.test) {
-      const c = constCond(L, s.test);
-      if (c === undefined) L.fail(UNDECIDED, s.test.span);
-      if (!c) break;
-    }
-    L.stmt(s.body);
-    if (s.update) L.stmt(s.update);
-  }
-}
-
-/** `for (const x of a)`: the body once per element, x bound to the element (a struct: its place). */
-function forOf(L: LowerCtx, s: A.ForOf): void {
-  const arr = place(L, s.iterable);
-  const t = arr.type as A.ArrayType;
-  const size = sizeOf(t.elem);
-  for (let i = 0; i < t.length; i++) {
-    if (L.facts.never) return;
-    unrolledOnce(L, s);
-    const at = { ...arr, type: t.elem, off: arr.off + i * size, nullable: false };
-    if (t.elem.kind === "struct") L.bind(s.decl.binding, at);
-    else {
-      const reg = L.reg();
-      L.emit({ op: "mov", dst: reg, src: readAt(L, at) });
-      L.bind(s.decl.binding, { k: "int", reg, type: intOf(t.elem), mutable: false });
-    }
-    L.stmt(s.body);
-  }
-}
-
-/** Count one unrolled loop body against the program's limit. */
-function unrolledOnce(L: LowerCtx, s: A.Stmt): void {
-  if (++L.unrolled > MAX_UNROLLED_BODIES) {
-    const why =
-      `nested loops run their bodies more than ${MAX_UNROLLED_BODIES} times in all; ` + "the compiler unrolls loops";
-    L.fail(why, s.span);
-  }
-}
-
-/** A comparison whose operands fold to constants on this path (loop tests), else undefined. */
-function constCond(L: LowerCtx, e: A.Expr): boolean | undefined {
-  if (e.constValue !== undefined) return e.constValue !== 0n;
-  if (e.kind !== "BinaryExpr" || !isCompare(e.op)) return undefined;
-  const a = L.value(e.left),
-    b = L.value(e.right);
-  if (typeof a !== "bigint" || typeof b !== "bigint") return undefined;
-  return compareConst(e, a, b);
 }

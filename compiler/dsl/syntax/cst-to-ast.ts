@@ -142,15 +142,16 @@ function toStatement(cx: CstContext, n: C.StatementCstNode): A.Stmt[] {
     case "forStatement":
       return [toFor(cx, c)];
     case "whileStatement":
-      return [cx.unsupported("while", tok(c.children.While) ?? c)];
     case "doStatement":
-      return [cx.unsupported("do-while", tok(c.children.Do) ?? c)];
+      return [toWhile(cx, c)];
+    case "switchStatement":
+      return [toSwitch(cx, c)];
+    case "labelledStatement":
+      return [toLabelled(cx, c)];
     case "returnStatement":
       return [toReturn(cx, c)];
-    case "jumpStatement": {
-      const k = tok(c.children.Break) ? "break" : tok(c.children.Continue) ? "continue" : "throw";
-      return [cx.unsupported(k, c)];
-    }
+    case "jumpStatement":
+      return [toJump(cx, c)];
     case "functionDecl":
       return [cx.unsupported(tok(c.children.Async) ? "async" : "nested-function", c)];
     case "classDecl":
@@ -158,7 +159,7 @@ function toStatement(cx: CstContext, n: C.StatementCstNode): A.Stmt[] {
     case "otherDecl":
       return [toOtherDecl(cx, c)];
     case "otherStatement":
-      return [cx.unsupported(tok(c.children.Switch) ? "switch" : "try", c)];
+      return [cx.unsupported("try", c)];
     case "expressionStatement": {
       const e = first(c.children.expression);
       return e ? [toExprStatement(cx, toExpression(cx, e), cx.span(c))] : [];
@@ -234,6 +235,49 @@ function toForOf(cx: CstContext, n: C.ForStatementCstNode, decl: A.VarDecl | und
   return { kind: "ForOf", decl, iterable, body, span: cx.span(n) };
 }
 
+/** `while (test) body` or `do body while (test)`. */
+function toWhile(cx: CstContext, n: C.WhileStatementCstNode | C.DoStatementCstNode): A.While {
+  const test = first(n.children.expression);
+  const bodyNode = first(n.children.statement);
+  return {
+    kind: "While",
+    isDo: n.name === "doStatement",
+    test: test ? toExpression(cx, test) : cx.missing(n),
+    body: bodyNode ? asOne(cx, toStatement(cx, bodyNode), bodyNode) : emptyBlock(cx, n),
+    span: cx.span(n),
+  };
+}
+
+function toSwitch(cx: CstContext, n: C.SwitchStatementCstNode): A.Switch {
+  const test = first(n.children.expression);
+  const cases = all(n.children.caseClause).map((c): A.SwitchCase => {
+    const t = first(c.children.expression);
+    return {
+      test: t && toExpression(cx, t),
+      body: all(c.children.statement).flatMap((s) => toStatement(cx, s)),
+      span: cx.span(c),
+    };
+  });
+  return { kind: "Switch", test: test ? toExpression(cx, test) : cx.missing(n), cases, span: cx.span(n) };
+}
+
+function toLabelled(cx: CstContext, n: C.LabelledStatementCstNode): A.Stmt {
+  const body = first(n.children.statement);
+  return {
+    kind: "Labelled",
+    label: tok(n.children.Identifier)?.image ?? "",
+    body: body ? asOne(cx, toStatement(cx, body), body) : emptyBlock(cx, n),
+    span: cx.span(n),
+  };
+}
+
+/** `break [label]` / `continue [label]`; `throw` is reported unsupported. */
+function toJump(cx: CstContext, n: C.JumpStatementCstNode): A.Stmt {
+  if (!tok(n.children.Break) && !tok(n.children.Continue)) return cx.unsupported("throw", n);
+  const jump = tok(n.children.Break) ? "break" : "continue";
+  return { kind: "Jump", jump, label: tok(n.children.label)?.image, span: cx.span(n) };
+}
+
 /** ExprStmt, or Assign for `x = e`, `x op= e`, `x++`. */
 function toExprStatement(cx: CstContext, e: A.Expr, span: Span): A.Stmt {
   const p = e.kind === "UnsupportedExpr" ? cx.pending.get(e) : undefined;
@@ -245,6 +289,14 @@ function asOne(cx: CstContext, stmts: A.Stmt[], n: C.StatementCstNode): A.Stmt {
   return stmts.length === 1 ? stmts[0]! : { kind: "Block", body: stmts, span: cx.span(n) };
 }
 
-function emptyBlock(cx: CstContext, n: C.FunctionDeclCstNode | C.IfStatementCstNode | C.ForStatementCstNode): A.Block {
+type BodyOwner =
+  | C.FunctionDeclCstNode
+  | C.IfStatementCstNode
+  | C.ForStatementCstNode
+  | C.WhileStatementCstNode
+  | C.DoStatementCstNode
+  | C.LabelledStatementCstNode;
+
+function emptyBlock(cx: CstContext, n: BodyOwner): A.Block {
   return { kind: "Block", body: [], span: cx.span(n) };
 }

@@ -78,6 +78,8 @@ export type StatementCstChildren = {
   doStatement?: DoStatementCstNode[];
   returnStatement?: ReturnStatementCstNode[];
   jumpStatement?: JumpStatementCstNode[];
+  switchStatement?: SwitchStatementCstNode[];
+  labelledStatement?: LabelledStatementCstNode[];
   functionDecl?: FunctionDeclCstNode[];
   classDecl?: ClassDeclCstNode[];
   otherDecl?: OtherDeclCstNode[];
@@ -213,9 +215,49 @@ export interface JumpStatementCstNode extends CstNode {
 export type JumpStatementCstChildren = {
   Break?: IToken[];
   Continue?: IToken[];
+  label?: IToken[];
   Throw?: IToken[];
   expression?: ExpressionCstNode[];
   semi?: SemiCstNode[];
+};
+
+export interface LabelledStatementCstNode extends CstNode {
+  name: "labelledStatement";
+  children: LabelledStatementCstChildren;
+}
+
+export type LabelledStatementCstChildren = {
+  Identifier?: IToken[];
+  Colon?: IToken[];
+  statement?: StatementCstNode[];
+};
+
+export interface SwitchStatementCstNode extends CstNode {
+  name: "switchStatement";
+  children: SwitchStatementCstChildren;
+}
+
+export type SwitchStatementCstChildren = {
+  Switch?: IToken[];
+  LParen?: IToken[];
+  expression?: ExpressionCstNode[];
+  RParen?: IToken[];
+  LCurly?: IToken[];
+  caseClause?: CaseClauseCstNode[];
+  RCurly?: IToken[];
+};
+
+export interface CaseClauseCstNode extends CstNode {
+  name: "caseClause";
+  children: CaseClauseCstChildren;
+}
+
+export type CaseClauseCstChildren = {
+  Case?: IToken[];
+  expression?: ExpressionCstNode[];
+  Default?: IToken[];
+  Colon?: IToken[];
+  statement?: StatementCstNode[];
 };
 
 export interface OtherStatementCstNode extends CstNode {
@@ -224,7 +266,6 @@ export interface OtherStatementCstNode extends CstNode {
 }
 
 export type OtherStatementCstChildren = {
-  Switch?: IToken[];
   Try?: IToken[];
   NotBrace?: (IToken)[];
   braced?: (BracedCstNode)[];

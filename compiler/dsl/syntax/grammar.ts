@@ -130,6 +130,11 @@ export class DslParser extends CstParser {
         { ALT: () => this.SUBRULE(this.doStatement) },
         { ALT: () => this.SUBRULE(this.returnStatement) },
         { ALT: () => this.SUBRULE(this.jumpStatement) },
+        { ALT: () => this.SUBRULE(this.switchStatement) },
+        {
+          GATE: () => this.LA(1).tokenType === T.Identifier && this.LA(2).tokenType === T.Colon,
+          ALT: () => this.SUBRULE(this.labelledStatement),
+        },
         // `async` and `type` are also names (`type = 1;`): declarations only when followed by one
         {
           GATE: () => this.LA(1).tokenType !== T.Async || this.LA(2).tokenType === T.Function,
@@ -243,11 +248,18 @@ export class DslParser extends CstParser {
     this.SUBRULE(this.semi);
   });
 
-  /** break / continue / throw: parsed so the checker can reject them clearly. */
+  /** `break` / `continue` (with an optional label), or `throw` (parsed so the checker can reject it clearly). */
   jumpStatement = this.RULE("jumpStatement", () => {
     this.OR([
-      { ALT: () => this.CONSUME(T.Break) },
-      { ALT: () => this.CONSUME(T.Continue) },
+      {
+        ALT: () => {
+          this.OR2([{ ALT: () => this.CONSUME(T.Break) }, { ALT: () => this.CONSUME(T.Continue) }]);
+          this.OPTION({
+            GATE: () => !this.newlineBefore() && this.LA(1).tokenType === T.Identifier,
+            DEF: () => this.CONSUME(T.Identifier, { LABEL: "label" }),
+          });
+        },
+      },
       {
         ALT: () => {
           this.CONSUME(T.Throw);
@@ -258,9 +270,45 @@ export class DslParser extends CstParser {
     this.SUBRULE(this.semi);
   });
 
-  /** switch / try: keyword, then loosely any tokens up to a braced body, then catch/finally parts. */
+  /** `label: statement`. */
+  labelledStatement = this.RULE("labelledStatement", () => {
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.statement);
+  });
+
+  /** `switch (e) { case A: … default: … }`. */
+  switchStatement = this.RULE("switchStatement", () => {
+    this.CONSUME(T.Switch);
+    this.CONSUME(T.LParen);
+    this.SUBRULE(this.expression);
+    this.CONSUME(T.RParen);
+    this.CONSUME(T.LCurly);
+    this.MANY({ GATE: this.underErrorLimit, DEF: () => this.SUBRULE(this.caseClause) });
+    this.CONSUME(T.RCurly);
+  });
+
+  /** `case e:` or `default:`, then the clause's statements. */
+  caseClause = this.RULE("caseClause", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Case);
+          this.SUBRULE(this.expression);
+        },
+      },
+      { ALT: () => this.CONSUME(T.Default) },
+    ]);
+    this.CONSUME(T.Colon);
+    this.MANY({
+      GATE: () => this.LA(1).tokenType !== T.Case && this.LA(1).tokenType !== T.Default && this.underErrorLimit(),
+      DEF: () => this.SUBRULE(this.statement),
+    });
+  });
+
+  /** try: keyword, then loosely any tokens up to a braced body, then catch/finally parts. */
   otherStatement = this.RULE("otherStatement", () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Switch) }, { ALT: () => this.CONSUME(T.Try) }]);
+    this.CONSUME(T.Try);
     this.MANY(() => this.CONSUME(T.NotBrace));
     this.SUBRULE(this.braced);
     this.MANY2({

@@ -1,0 +1,161 @@
+// Lowering of control flow statements: takes a checked loop (for, for…of, while, do…while), switch,
+// labelled statement or break/continue and a LowerCtx, and emits its IR. Loops are unrolled: the
+// body once per round while the test does not fold to false, at most the checker's maxTrips times
+// (after that the test cannot hold); a test that does not fold is a branch to the loop's exit.
+// break jumps to the exit of its target, continue to the end of the current round.
+import type * as A from "../ast.js";
+import type { JumpTo, LowerCtx } from "./core.js";
+import { readAt, place } from "./structs.js";
+import { compareConst } from "./int.js";
+import { intOf, isCompare } from "./types.js";
+import { MAX_UNROLLED_BODIES } from "../limits.js";
+import { sizeOf } from "../layout.js";
+
+type Loop = A.For | A.While | A.ForOf;
+
+export function forStmt(L: LowerCtx, s: A.For, labels: string[]): void {
+  if (s.init) L.stmt(s.init);
+  unrolled(L, s, labels, s.maxTrips, (_n, t) => {
+    if (s.test && !testHolds(L, s.test, t)) return false;
+    body(L, s.body, t);
+    if (s.update) L.stmt(s.update);
+    return true;
+  });
+}
+
+export function whileStmt(L: LowerCtx, s: A.While, labels: string[]): void {
+  unrolled(L, s, labels, s.maxTrips, (n, t) => {
+    if ((!s.isDo || n > 0) && !testHolds(L, s.test, t)) return false;
+    body(L, s.body, t);
+    return true;
+  });
+}
+
+/** `for (const x of a)`: the body once per element, x bound to the element (a struct: its place). */
+export function forOf(L: LowerCtx, s: A.ForOf, labels: string[]): void {
+  const arr = place(L, s.iterable);
+  const t = arr.type as A.ArrayType;
+  const size = sizeOf(t.elem);
+  unrolled(L, s, labels, t.length, (i, target) => {
+    const at = { ...arr, type: t.elem, off: arr.off + i * size, nullable: false };
+    if (t.elem.kind === "struct") L.bind(s.decl.binding, at);
+    else {
+      const reg = L.reg();
+      L.emit({ op: "mov", dst: reg, src: readAt(L, at) });
+      L.bind(s.decl.binding, { k: "int", reg, type: intOf(t.elem), mutable: false });
+    }
+    body(L, s.body, target);
+    return true;
+  });
+}
+
+/** Rounds of a loop while `round` says the test held, at most `max` (then the test cannot hold). */
+function unrolled(L: LowerCtx, s: Loop, labels: string[], max: number | undefined, round: Round): void {
+  if (max === undefined) L.fail("internal: loop without a bound", s.span);
+  const t: JumpTo = { stmt: s, labels, loop: true };
+  for (let n = 0; n < max && !L.facts.never; n++) {
+    unrolledOnce(L, s);
+    if (!round(n, t)) break;
+  }
+  exit(L, t);
+}
+type Round = (n: number, t: JumpTo) => boolean;
+
+/** One round's body; `continue` goes to its end. */
+function body(L: LowerCtx, s: A.Stmt, t: JumpTo): void {
+  t.cont = undefined;
+  L.jumps.push(t);
+  L.stmt(s);
+  L.jumps.pop();
+  if (t.cont) {
+    L.jump(t.cont);
+    L.start(t.cont);
+  }
+}
+
+/** The loop test this round: true when the body may run (a test that does not fold branches to the exit). */
+function testHolds(L: LowerCtx, test: A.Expr, t: JumpTo): boolean {
+  const c = constCond(L, test);
+  if (c !== undefined) return c;
+  const b = L.newBlock();
+  L.cond(test, b, (t.brk ??= L.newBlock()));
+  L.start(b);
+  return !L.facts.never;
+}
+
+/** Where the statement's breaks (if any) meet the way out of it. */
+function exit(L: LowerCtx, t: JumpTo): void {
+  if (!t.brk) return;
+  L.jump(t.brk);
+  L.start(t.brk);
+}
+
+/** `label: s`: a loop or switch takes the label; any other statement can be left by `break label`. */
+export function labelled(L: LowerCtx, s: A.Labelled, outer: string[] = []): void {
+  const labels = [...outer, s.label];
+  const b = s.body;
+  if (b.kind === "Labelled") return labelled(L, b, labels);
+  if (b.kind === "For") return forStmt(L, b, labels);
+  if (b.kind === "ForOf") return forOf(L, b, labels);
+  if (b.kind === "While") return whileStmt(L, b, labels);
+  if (b.kind === "Switch") return switchStmt(L, b, labels);
+  const t: JumpTo = { stmt: s, labels, loop: false };
+  L.jumps.push(t);
+  L.stmt(b);
+  L.jumps.pop();
+  exit(L, t);
+}
+
+/** `switch`: the test once, compared with each case in turn; clauses in order, falling through. */
+export function switchStmt(L: LowerCtx, s: A.Switch, labels: string[]): void {
+  const v = L.value(s.test);
+  const t: JumpTo = { stmt: s, labels, loop: false };
+  const bodies = s.cases.map(() => L.newBlock());
+  s.cases.forEach((c, i) => {
+    if (!c.test) return;
+    const next = L.newBlock();
+    L.branch("eq", v, c.test.constValue!, bodies[i]!, next);
+    L.start(next);
+  });
+  const d = s.cases.findIndex((c) => !c.test);
+  L.jump(d >= 0 ? bodies[d]! : (t.brk ??= L.newBlock()));
+  L.jumps.push(t);
+  s.cases.forEach((c, i) => {
+    L.start(bodies[i]!);
+    for (const x of c.body) L.stmt(x);
+    L.jump(bodies[i + 1] ?? (t.brk ??= L.newBlock()));
+  });
+  L.jumps.pop();
+  L.start(t.brk!);
+}
+
+/** `break` / `continue`: a jump to the target's exit or to the end of its round. */
+export function jump(L: LowerCtx, s: A.Jump): void {
+  const brk = s.jump === "break";
+  const t = [...L.jumps]
+    .reverse()
+    .find((x) => (s.label ? x.labels.includes(s.label) : x.loop || (brk && x.stmt.kind === "Switch")));
+  if (!t) return L.fail(`internal: no target for '${s.jump}'`, s.span);
+  L.jump(brk ? (t.brk ??= L.newBlock()) : (t.cont ??= L.newBlock()));
+  L.start(L.newBlock()); // unreachable code after the jump
+}
+
+/** Count one unrolled loop body against the program's limit. */
+function unrolledOnce(L: LowerCtx, s: A.Stmt): void {
+  if (++L.unrolled > MAX_UNROLLED_BODIES) {
+    const why =
+      `nested loops run their bodies more than ${MAX_UNROLLED_BODIES} times in all; ` + "the compiler unrolls loops";
+    L.fail(why, s.span);
+  }
+}
+
+/** A comparison of names and constants that fold on this path (loop tests), else undefined. */
+function constCond(L: LowerCtx, e: A.Expr): boolean | undefined {
+  if (e.constValue !== undefined) return e.constValue !== 0n;
+  const simple = (x: A.Expr): boolean => x.constValue !== undefined || x.kind === "Identifier";
+  if (e.kind !== "BinaryExpr" || !isCompare(e.op) || !simple(e.left) || !simple(e.right)) return undefined;
+  const a = L.value(e.left),
+    b = L.value(e.right);
+  if (typeof a !== "bigint" || typeof b !== "bigint") return undefined;
+  return compareConst(e, a, b);
+}
