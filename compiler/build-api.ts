@@ -14,6 +14,15 @@ export interface BuildResult {
   /** The ELF object, or undefined when any error diagnostic was produced. */
   object?: Uint8Array;
   diagnostics: Diagnostic[];
+  /** Per program (DSL only): its instruction slots and the verifier-work estimate (`build -v`). */
+  stats?: ProgramStats[];
+}
+
+export interface ProgramStats {
+  name: string;
+  slots: number;
+  /** Instructions the compiler's walk of the verifier's exploration visits (backend/verifier-cost.ts). */
+  verifierEstimate: number;
 }
 
 export type BuildFn = (text: string, file: string, opts: BuildOptions) => BuildResult;

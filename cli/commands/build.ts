@@ -5,7 +5,8 @@ import { writeFileSync } from "node:fs";
 import type { Io } from "../io.js";
 import { CliError } from "../errors.js";
 import { hasErrors } from "../../compiler/diagnostics.js";
-import type { BuildOptions } from "../../compiler/build-api.js";
+import type { BuildOptions, ProgramStats } from "../../compiler/build-api.js";
+import { VERIFIER_ESTIMATE_FACTOR, VERIFIER_INSN_LIMIT } from "../../compiler/dsl/limits.js";
 import { buildSource, sourceKind } from "../../compiler/build.js";
 import { readUserFile } from "../../loader/files.js";
 import { renderAll, useColor } from "../render.js";
@@ -18,7 +19,8 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .option("-o, --output <file>", "object file to write", "out.o")
     .option("--section-style <style>", "section names: 'tsebpf' writes xdp/<name>, 'libbpf' writes plain xdp", "tsebpf")
     .option("--syntax <syntax>", "assembly dialect: llvm (as llvm-mc) or ubpf", "llvm")
-    .action(async (file: string, o: { output: string; sectionStyle: string; syntax: string }) => {
+    .option("-v, --verbose", "print each DSL program's instruction slots and the verifier-work estimate")
+    .action(async (file: string, o: { output: string; sectionStyle: string; syntax: string; verbose?: boolean }) => {
       const opts = buildOptions(o.sectionStyle, o.syntax);
       const text = readUserFile(file).toString("utf8");
       if (!sourceKind(file))
@@ -29,7 +31,14 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
         io.stderr(renderAll(result.diagnostics, { color: useColor(io.env, io.isTTY), sources }));
       if (hasErrors(result.diagnostics) || !result.object) return setExit(1);
       writeFileSync(o.output, result.object);
+      if (o.verbose) for (const st of result.stats ?? []) io.stdout(statsLine(st));
     });
+}
+
+/** `xdp_fw: 120 instruction slots; the verifier checks about 340 instructions (limit 1000000)`. */
+function statsLine(st: ProgramStats): string {
+  const limit = `limit ${VERIFIER_INSN_LIMIT}, refused above ${VERIFIER_INSN_LIMIT / VERIFIER_ESTIMATE_FACTOR}`;
+  return `${st.name}: ${st.slots} instruction slots; the verifier checks about ${st.verifierEstimate} instructions (estimated; ${limit})\n`;
 }
 
 export function buildOptions(sectionStyle: string, syntax = "llvm"): BuildOptions {

@@ -4,7 +4,7 @@
 //   per XDP program: lower (lower/) → optimise → legalise → expand calls → regalloc → peephole →
 //   merge tails → select → long branches → estimate (backend/, one file a pass; the checks between them are limits.ts's)
 // Never prints; every problem is a Diagnostic with a span, emitted through the one emitter.
-import type { BuildFn, BuildOptions } from "../build-api.js";
+import type { BuildFn, BuildOptions, ProgramStats } from "../build-api.js";
 import { emitDiagnostics, hasErrors, type Diagnostic } from "../diagnostics.js";
 import { diag, type CodeName } from "./codes.js";
 import type { BpfObjectInput, LogFormat, ProgramDef } from "../object.js";
@@ -22,11 +22,12 @@ import { peephole } from "./backend/peephole.js";
 import { mergeTails } from "./backend/tail-merge.js";
 import { selectFunc } from "./backend/select.js";
 import { lowerLongBranches, type Code } from "./backend/long-branch.js";
-import { estimateVerifierWork } from "./backend/verifier-cost.js";
+import { type CostEstimate, estimateVerifierWork } from "./backend/verifier-cost.js";
 import type { Func } from "./ir.js";
 import { mapDef } from "./map-defs.js";
 import { MAX_USED_MAPS, STACK_LIMIT, VERIFIER_ESTIMATE_FACTOR, VERIFIER_INSN_LIMIT } from "./limits.js";
 import { LD_IMM64, type Insn } from "../isa/insn.js";
+import { slotIndex } from "../isa/encode.js";
 
 export { STACK_LIMIT } from "./limits.js";
 export { mapDef } from "./map-defs.js";
@@ -34,7 +35,7 @@ export { mapDef } from "./map-defs.js";
 export const compileToObject: BuildFn = (text, file, opts) => {
   const r = compileToInput(text, file, opts);
   if (!r.input) return { diagnostics: r.diagnostics };
-  return { object: writeBpfObject(r.input), diagnostics: r.diagnostics };
+  return { object: writeBpfObject(r.input), diagnostics: r.diagnostics, stats: r.stats };
 };
 
 export interface CompileResult {
@@ -42,6 +43,7 @@ export interface CompileResult {
   diagnostics: Diagnostic[];
   /** Final IR per program (after register allocation), for tests and debugging. */
   ir?: Map<string, Func>;
+  stats?: ProgramStats[];
 }
 
 /** Everything but the ELF writing: useful to tests that inspect instructions. */
@@ -71,6 +73,7 @@ function compile(text: string, file: string, opts: BuildOptions): CompileResult 
   };
   const programs: ProgramDef[] = [];
   const ir = new Map<string, Func>();
+  const stats: ProgramStats[] = [];
   for (const prog of p.programs) {
     const r = compileProgram(prog, shared);
     if ("diag" in r) {
@@ -78,6 +81,7 @@ function compile(text: string, file: string, opts: BuildOptions): CompileResult 
       continue;
     }
     ir.set(prog.name, r.func);
+    stats.push({ name: prog.name, slots: slotIndex(r.code.insns).at(-1)!, verifierEstimate: r.estimate });
     const { insns, labels } = r.code;
     const ctx = prog.params[0]?.type;
     const kind = ctx?.kind === "ctx" && ctx.frags ? "xdp.frags" : "xdp";
@@ -94,11 +98,14 @@ function compile(text: string, file: string, opts: BuildOptions): CompileResult 
     sources: [{ name: file, text }],
     logFormats: shared.logFormats as LogFormat[],
   };
-  return { input, diagnostics, ir };
+  return { input, diagnostics, ir, stats };
 }
 
 /** One XDP program through the back end's passes, or the first limit it breaks. */
-function compileProgram(prog: A.FunctionDecl, shared: LowerShared): { func: Func; code: Code } | { diag: Diagnostic } {
+function compileProgram(
+  prog: A.FunctionDecl,
+  shared: LowerShared,
+): { func: Func; code: Code; estimate: number } | { diag: Diagnostic } {
   try {
     const f = new Lowerer(prog, shared).lowerProgram();
     optimize(f, shared.maps);
@@ -111,11 +118,12 @@ function compileProgram(prog: A.FunctionDecl, shared: LowerShared): { func: Func
     peephole(f);
     mergeTails(f);
     const code = lowerLongBranches(selectFunc(f));
-    const tooHard = verifierOverLimit(prog.name, code.insns, code.labels);
+    const work = estimateVerifierWork(code.insns, code.labels, VERIFIER_INSN_LIMIT / VERIFIER_ESTIMATE_FACTOR);
+    const tooHard = verifierOverLimit(prog.name, code.insns, work);
     if (tooHard) return at("verifierLimit", tooHard.message, tooHard.span);
     const tooMany = mapOverLimit(code.insns);
     if (tooMany) return at("mapLimit", mapsMessage(prog.name, tooMany), tooMany.span);
-    return { func: f, code };
+    return { func: f, code, estimate: work.processed };
   } catch (e) {
     if (e instanceof LowerError) return { diag: e.diag };
     return { diag: diag("internal", `internal compiler error: ${(e as Error).message}`, prog.nameSpan) };
@@ -126,9 +134,8 @@ function compileProgram(prog: A.FunctionDecl, shared: LowerShared): { func: Func
 function verifierOverLimit(
   name: string,
   insns: readonly Insn[],
-  labels: ReadonlyMap<string, number>,
+  e: CostEstimate,
 ): { message: string; span?: Insn["span"] } | undefined {
-  const e = estimateVerifierWork(insns, labels, VERIFIER_INSN_LIMIT / VERIFIER_ESTIMATE_FACTOR);
   if (!e.exceeded) return undefined;
   const at = e.hottest ? insns[e.hottest.insn] : undefined;
   const paths = e.hottest

@@ -135,16 +135,14 @@ function bound(cx: CheckCtx, s: A.For | A.While, found: Conjunct[], st: Steps, i
   }
   if (best === undefined) return report(cx, "loopBound", why, s.kind === "For" && s.test ? s.test.span : s.span);
   const total = best + (s.kind === "While" && s.isDo ? 1 : 0);
-  if (total > MAX_LOOP_TRIPS)
-    return report(
-      cx,
-      "loopBound",
-      `This loop may run ${total} times; at most ${MAX_LOOP_TRIPS} iterations are allowed` +
-        (init === undefined
-          ? " (its counter is taken to start at its type's limit: count up from 0 in an unsigned type)."
-          : "."),
-      s.span,
-    );
+  if (total > MAX_LOOP_TRIPS) {
+    const why =
+      init === undefined
+        ? `This loop may run ${total} times; at most ${MAX_LOOP_TRIPS} iterations are allowed (its counter is taken ` +
+          "to start at its type's limit: count up from 0 in an unsigned type)."
+        : `This loop runs ${total} times; at most ${MAX_LOOP_TRIPS} iterations are allowed.`;
+    return report(cx, "loopBound", why, s.span);
+  }
   s.maxTrips = total;
 }
 
