@@ -2,6 +2,8 @@
 // has BTF, the key/value types) and produces what a slot holds (size, int type, range), LPM trie
 // keys from IPv4 and IPv6 CIDRs (ip-addr.ts parses them), and writes that name a full map. Used by the library API and the CLI's --map.
 import type { LoadedMap, MapDef } from "../compiler/object.js";
+import type { BpfMap } from "./map.js";
+import type { LoadedObject } from "./object.js";
 import { readFileSync } from "node:fs";
 import { MAP_TYPE } from "../compiler/abi.js";
 import { parseBtf, resolveType, type ParsedBtf } from "../compiler/elf/btf.js";
@@ -128,4 +130,16 @@ export function setEntry(map: EntryMap, key: Uint8Array, value: Uint8Array, keyT
       );
     throw e;
   }
+}
+
+/** A kernel map for `--map`; a prog array also takes programs of the object by name (their fds). */
+export function withPrograms(m: BpfMap, o: LoadedObject): EntryMap {
+  if (m.def.type !== MAP_TYPE.PROG_ARRAY) return m;
+  const u32 = (v: number) => Uint8Array.from(Buffer.from(Uint32Array.of(v).buffer));
+  return {
+    name: m.name,
+    def: m.def,
+    set: (key, value) => m.set(key, value),
+    setProgram: (index, name) => m.set(u32(index), u32(o.program(name).fd)),
+  };
 }

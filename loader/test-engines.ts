@@ -4,13 +4,11 @@
 // The kernel loader is imported on demand, so a machine where it cannot load (not Linux, no koffi)
 // still reaches the VM; KernelUnavailable says why the kernel path is out (also bpf() → EPERM).
 import type { LoadedMap, MapDef } from "../compiler/object.js";
-import type { EntryMap } from "./map-codec.js";
+import { withPrograms, type EntryMap } from "./map-codec.js";
 import { isUserRing } from "./user-rings.js";
 import type { LoadedObject } from "./object.js";
 import { BpfError } from "./sys/errors.js";
 import { ProgArrayMap, VmMapError } from "./vm/maps.js";
-import { MAP_TYPE } from "../compiler/abi.js";
-import type { BpfMap } from "./map.js";
 import { XdpVm } from "./vm/xdp.js";
 import type { FibRoute } from "./vm/fib.js";
 import type { GlobalValue } from "./globals.js";
@@ -88,18 +86,6 @@ export async function kernelEngine(
     obj.close();
     throw e;
   }
-}
-
-/** A kernel map for `--map`; a prog array also takes programs of the object by name (their fds). */
-export function withPrograms(m: BpfMap, o: LoadedObject): EntryMap {
-  if (m.def.type !== MAP_TYPE.PROG_ARRAY) return m;
-  const u32 = (v: number) => Uint8Array.from(Buffer.from(Uint32Array.of(v).buffer));
-  return {
-    name: m.name,
-    def: m.def,
-    set: (key, value) => m.set(key, value),
-    setProgram: (index, name) => m.set(u32(index), u32(o.program(name).fd)),
-  };
 }
 
 export function vmEngine(

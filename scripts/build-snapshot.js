@@ -15,53 +15,76 @@ import { dirname, join, relative, resolve } from "node:path";
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), "..");
 const dist = join(root, "dist");
-// `--out FILE` writes the blob elsewhere (the tests do); the npm bin only looks at dist/tsebpf.blob.
+// `--out FILE` writes the blobs elsewhere (the tests do: FILE and FILE's name with -run); the npm
+// bin only looks at dist/tsebpf.blob and dist/tsebpf-run.blob.
 const outArg = process.argv.indexOf("--out");
-const blob = outArg > 0 ? resolve(process.argv[outArg + 1]) : join(dist, "tsebpf.blob");
-const stamp = `${blob}.node`; // the node binary that made the blob (bin/tsebpf uses the blob only with it), and FLAGS
-const entryFile = join(dirname(blob), "snapshot-entry.cjs");
+const blobPath = outArg > 0 ? resolve(process.argv[outArg + 1]) : join(dist, "tsebpf.blob");
 const require = createRequire(import.meta.url);
 /** V8 flags for building and running the snapshot (V8 rejects a blob under other flags). No
  * Sparkplug: in a short run, compiling baseline code costs more than it saves (≈ 2 ms of 85). */
 const FLAGS = ["--no-sparkplug"];
 
-/** Modules evaluated (and warmed up) in the snapshot; everything they reach is bundled. */
-const ROOTS = [
-  "dist/cli/main.js",
-  "dist/cli/io.js",
-  "dist/cli/commands/build.js",
-  "dist/cli/commands/objdump.js",
-  "dist/compiler/dsl/index.js",
-  "dist/compiler/asm/index.js",
-];
-/** Reached through a computed URL (compiler/dsl/syntax/chevrotain.ts loads chevrotain's bundle). */
-const EXTRA = [relative(root, join(dirname(require.resolve("chevrotain")), "../chevrotain.min.mjs"))];
+/**
+ * The blobs: `cli` for every command but run and test, its modules evaluated and the compiler
+ * warmed up (everything they reach is bundled; `extra`: reached through a computed URL, as
+ * compiler/dsl/syntax/chevrotain.ts loads chevrotain's bundle); `run` for `tsebpf run x.o`: only
+ * the CLI and the loader (no compiler, whose modules are not even bundled: dynamic imports outside
+ * `roots` stay out), small so that it deserialises fast; koffi is loaded at run time.
+ */
+const TARGETS = {
+  cli: {
+    blob: blobPath,
+    roots: [
+      "dist/cli/main.js",
+      "dist/cli/io.js",
+      "dist/cli/commands/build.js",
+      "dist/cli/commands/objdump.js",
+      "dist/compiler/dsl/index.js",
+      "dist/compiler/asm/index.js",
+    ],
+    extra: [relative(root, join(dirname(require.resolve("chevrotain")), "../chevrotain.min.mjs"))],
+    dynamic: true,
+  },
+  run: {
+    blob: blobPath.replace(/(\.blob)?$/, "-run$1"),
+    roots: ["dist/cli/main.js", "dist/cli/io.js", "dist/cli/commands/run.js", "dist/cli/commands/run-program.js"],
+    extra: [],
+    dynamic: false,
+  },
+};
 
 function log(msg) {
   process.stderr.write(`build-snapshot: ${msg}\n`);
 }
 
-function main() {
+/** The node binary that made the blob (bin/tsebpf uses the blob only with it), and FLAGS. */
+const stampOf = (blob) => `${blob}.node`;
+
+function main(name) {
+  const target = TARGETS[name];
+  const { blob } = target;
   rmSync(blob, { force: true });
-  rmSync(stamp, { force: true });
+  rmSync(stampOf(blob), { force: true });
   const ts = require("typescript");
-  const modules = collect(ts);
-  writeFileSync(entryFile, entrySource(modules));
+  const modules = collect(ts, target);
+  const entryFile = join(dirname(blob), `snapshot-entry${name === "cli" ? "" : `-${name}`}.cjs`);
+  writeFileSync(entryFile, entrySource(modules, target.roots, name));
   execFileSync(process.execPath, [...FLAGS, "--snapshot-blob", blob, "--build-snapshot", entryFile], {
     cwd: root,
     stdio: ["ignore", "inherit", "inherit"],
   });
-  check();
-  writeFileSync(stamp, `${process.execPath}\n${FLAGS.join(" ")}\n`);
+  if (name === "cli") check(blob);
+  else checkRun(blob);
+  writeFileSync(stampOf(blob), `${process.execPath}\n${FLAGS.join(" ")}\n`);
   log(`${relative(root, blob)}: ${modules.size} modules (node ${process.version})`);
 }
 
 // ---- module graph ---------------------------------------------------------------------------
 
 /** id (path relative to the package root) → { code, deps: spec → id | "builtin:x" | "runtime:x" }. */
-function collect(ts) {
+function collect(ts, target) {
   const modules = new Map();
-  const queue = [...ROOTS, ...EXTRA];
+  const queue = [...target.roots, ...target.extra];
   while (queue.length) {
     const id = queue.shift();
     if (modules.has(id)) continue;
@@ -75,9 +98,10 @@ function collect(ts) {
     )) {
       if (kind === "require" && !statics.includes(spec)) statics.push(spec);
       if (spec in deps) continue;
-      const target = resolveSpec(spec, file);
-      deps[spec] = target;
-      if (!target.includes(":")) queue.push(target);
+      let dep = resolveSpec(spec, file);
+      if (kind === "__dynImport" && !target.dynamic && !target.roots.includes(dep)) dep = `runtime:${spec}`;
+      deps[spec] = dep;
+      if (!dep.includes(":")) queue.push(dep);
     }
     modules.set(id, { code, deps, statics, esm: id.startsWith("dist/") });
   }
@@ -147,7 +171,7 @@ function bundleToCjs(text) {
 
 // ---- the snapshot entry -------------------------------------------------------------------------
 
-function entrySource(modules) {
+function entrySource(modules, ROOTS, name) {
   const table = [...modules].map(([id, m]) => {
     const params = "exports, require, module, __filename, __dirname, __meta, __dynImport";
     const fn = m.esm ? `async function (${params}) {\n${m.code}\n}` : `function (${params}) {\n${m.code}\n}`;
@@ -158,7 +182,7 @@ function entrySource(modules) {
 const ROOT = ${JSON.stringify(root)};
 const ROOTS = ${JSON.stringify(ROOTS)};
 const MODULES = {\n${table.join(",\n")}\n};
-(${loader.toString()})(ROOT, ROOTS, MODULES, require);
+(${loader.toString()})(ROOT, ROOTS, MODULES, require, ${JSON.stringify(name)});
 `);
 }
 
@@ -170,7 +194,7 @@ function ascii(text) {
 }
 
 /** Runs inside the snapshot builder: loads ROOTS, warms the compiler up, registers the CLI main. */
-function loader(ROOT, ROOTS, MODULES, builtinRequire) {
+function loader(ROOT, ROOTS, MODULES, builtinRequire, TARGET) {
   const path = builtinRequire("node:path");
   const { pathToFileURL, fileURLToPath } = builtinRequire("node:url");
   const v8 = builtinRequire("node:v8");
@@ -300,7 +324,8 @@ function loader(ROOT, ROOTS, MODULES, builtinRequire) {
     for (const id of ROOTS) await importFrom(ROOTS[0], "file:" + path.join(ROOT, id));
     const main = cache.get("dist/cli/main.js").exports.main;
     const io = cache.get("dist/cli/io.js").exports;
-    await warmUp(main);
+    if (TARGET === "cli") await warmUp(main);
+    else await main(["run", "--help"], { stdout() {}, stderr() {}, isTTY: false, env: {}, cwd: ROOT });
     cli = { main, io };
   }
 
@@ -345,8 +370,21 @@ function loader(ROOT, ROOTS, MODULES, builtinRequire) {
   });
 }
 
+/** The run blob must start and parse run's options (an unknown mode is refused before loading). */
+function checkRun(blob) {
+  try {
+    execFileSync(process.execPath, [...FLAGS, "--snapshot-blob", blob, "--", "run", "x.o", "--mode", "frob"], {
+      stdio: "pipe",
+    });
+  } catch (e) {
+    if (String(e.stderr).includes("--mode 'frob': expected skb, drv or hw")) return;
+    throw new Error(`the run snapshot did not start: ${String(e.stderr).split("\n")[0]}`);
+  }
+  throw new Error("the run snapshot accepted a bad --mode");
+}
+
 /** The blob must start and build something; otherwise it is removed. */
-function check() {
+function check(blob) {
   const dir = mkdtempSync(join(tmpdir(), "tsebpf-snapshot-check-"));
   try {
     const hello = join(root, "programs/hello.ts");
@@ -364,10 +402,13 @@ function check() {
   }
 }
 
-try {
-  main();
-} catch (e) {
-  rmSync(blob, { force: true });
-  rmSync(stamp, { force: true });
-  log(`no start-up snapshot (${String(e.message ?? e).split("\n")[0]}); the CLI starts without it`);
+for (const name of Object.keys(TARGETS)) {
+  try {
+    main(name);
+  } catch (e) {
+    const { blob } = TARGETS[name];
+    rmSync(blob, { force: true });
+    rmSync(stampOf(blob), { force: true });
+    log(`no ${name} start-up snapshot (${String(e.message ?? e).split("\n")[0]}); the CLI starts without it`);
+  }
 }

@@ -1,7 +1,9 @@
 // The start-up snapshot (scripts/build-snapshot.js → node --snapshot-blob) against the plain ESM
 // CLI (node bin/tsebpf.js): byte-identical objects, identical diagnostics, output and exit codes;
 // and the npm bin (bin/tsebpf) falls back to the plain CLI when the snapshot cannot be used, quietly
-// when the blob has no .node stamp yet (`npm run build` half-way).
+// when the blob has no .node stamp yet (`npm run build` half-way); `run x.o` through the bin takes
+// the run blob (koffi loaded after deserialisation), the same options errors as the plain CLI and,
+// in the kernel, attaches and detaches on a veth.
 // Runs the built CLI: `npm run build` first.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
@@ -20,6 +22,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { requireFreshDist } from "./helpers/dist.js";
 import { withTempDir } from "./helpers/tmp.js";
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { haveKernel } from "./helpers/env.js";
+import { suiteVeth } from "./helpers/veth.js";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const PLAIN = join(ROOT, "bin/tsebpf.js");
@@ -123,6 +129,9 @@ describe("bin/tsebpf (the npm bin)", () => {
     symlinkSync(join(ROOT, "dist/loader"), join(pkg, "dist/loader"));
     copyFileSync(blob, join(pkg, "dist/tsebpf.blob"));
     copyFileSync(`${blob}.node`, join(pkg, "dist/tsebpf.blob.node"));
+    const runBlob = blob.replace(/\.blob$/, "-run.blob");
+    copyFileSync(runBlob, join(pkg, "dist/tsebpf-run.blob"));
+    copyFileSync(`${runBlob}.node`, join(pkg, "dist/tsebpf-run.blob.node"));
     mkdirSync(join(dir, ".bin"));
     symlinkSync(join(pkg, "bin/tsebpf"), join(dir, ".bin/tsebpf")); // as npm links it
   });
@@ -141,6 +150,53 @@ describe("bin/tsebpf (the npm bin)", () => {
     expect(Buffer.compare(readFileSync(join(dir, "bin.o")), readFileSync(join(dir, "plain.o")))).toBe(0);
     expect(viaBin({}, "build", "bad.ts")).toEqual(plain("build", "bad.ts"));
     expect(viaBin({}, "--version")).toEqual(plain("--version"));
+  });
+
+  it("run of an object file takes the run blob; of a source, or with --map, the plain CLI", () => {
+    for (const argv of [
+      ["run", "x.o", "--mode", "frob"],
+      ["run", "-i", "lo", "x.o", "--mode", "frob"],
+      ["run", "x.o", "--log-level", "loud"],
+    ]) {
+      const a = viaBin({ NODE_DEBUG: "esm" }, ...argv);
+      expect([ranSnapshot(a), a.code]).toEqual([true, 1]);
+      expect(viaBin({}, ...argv)).toEqual(plain(...argv));
+    }
+    for (const argv of [
+      ["run", "x.ts", "--mode", "frob"],
+      ["run", "--mode", "frob"],
+      ["run", "--map", "A", "1=2", "x.o", "--mode", "frob"],
+    ])
+      expect(ranSnapshot(viaBin({ NODE_DEBUG: "esm" }, ...argv))).toBe(false);
+  });
+
+  describe.skipIf(!haveKernel)("run x.o through the run blob, in the kernel", () => {
+    const v = suiteVeth(`rb${randomBytes(3).toString("hex")}`);
+
+    it("attaches, prints the logs' greeting, detaches on SIGINT with exit 0", async () => {
+      const obj = join(dir, "fw-run.o");
+      expect(plain("build", join(ROOT, "programs/firewall.ts"), "-o", obj).code).toBe(0);
+      const c = spawn(join(dir, ".bin/tsebpf"), ["run", obj, "--iface", v.host, "--mode", "skb"], {
+        env: { ...process.env, PATH, NODE_OPTIONS: "", NODE_DEBUG: "esm" },
+      });
+      let out = "";
+      let err = "";
+      c.stderr.on("data", (d) => (err += d));
+      const code = new Promise<number | null>((done) => c.on("exit", done));
+      await new Promise<void>((attached, failed) => {
+        const t = setTimeout(() => failed(new Error(`not attached in 20 s: ${err}`)), 20_000);
+        c.stdout.on("data", (d) => {
+          out += d;
+          if (out.includes("Waiting for Ctrl-C")) attached(clearTimeout(t));
+        });
+        c.on("exit", () => failed(new Error(`exited: ${err}`)));
+      });
+      const link = spawnSync("ip", ["link", "show", "dev", v.host], { encoding: "utf8" }).stdout;
+      c.kill("SIGINT");
+      expect([await code, /xdpgeneric/.test(link), ranSnapshot({ code: 0, out, err })]).toEqual([0, true, true]);
+      expect(out).toContain("Exiting...");
+      expect(spawnSync("ip", ["link", "show", "dev", v.host], { encoding: "utf8" }).stdout).not.toMatch(/xdp/);
+    }, 30_000);
   });
 
   it("falls back to the plain CLI under NODE_OPTIONS, for a blob of another node, and without a blob", () => {

@@ -5,7 +5,6 @@
 import type { Io } from "../io.js";
 import { CliError } from "../errors.js";
 import { NOT_AN_ADDRESS, blockAddress, blocklistMap, fillMaps } from "../map-args.js";
-import { withPrograms } from "../../loader/test-engines.js";
 import { parseSets } from "../set-args.js";
 import type { GlobalValue } from "../../loader/globals.js";
 import { listenForStop, type Stop } from "../stop.js";
@@ -16,7 +15,7 @@ import { attachXdp, resolveIface, type Attachment, type XdpMode } from "../../lo
 import { formatLine, parseLevel } from "../../loader/logs.js";
 import { pumpObjectLogs, type LogPump, type PumpSinks } from "../../loader/log-pump.js";
 import { pumpRecords, type RecordPump } from "../../loader/record-pump.js";
-import { objectBtf } from "../../loader/map-codec.js";
+import { objectBtf, withPrograms } from "../../loader/map-codec.js";
 import { pinAll, type Pins } from "../../loader/pin.js";
 import { statsLines } from "../../loader/map-stats.js";
 

@@ -1,42 +1,78 @@
-// The libc functions the loader needs, bound once through koffi (FFI). Takes nothing; exports
-// thin callables that return raw results (-1 on failure) and `lastErrno()` for koffi's saved errno.
-import koffi from "koffi";
+// The libc functions the loader needs, bound through koffi (FFI) on first use — not when the module
+// is evaluated, so the module can sit in the start-up snapshot (scripts/build-snapshot.js) and the
+// native addon is loaded after deserialisation. Takes nothing; exports thin callables that return
+// raw results (-1 on failure) and `lastErrno()` for koffi's saved errno.
+import { createRequire } from "node:module";
+import type Koffi from "koffi";
 
-const lib = koffi.load("libc.so.6");
+let koffiModule: typeof Koffi | undefined;
+function koffi(): typeof Koffi {
+  koffiModule ??= loadKoffi();
+  return koffiModule;
+}
 
-export const VoidPtr = koffi.pointer("void");
+/**
+ * koffi's prebuilt native module for this platform, required directly: koffi's own entry finds it
+ * by reading node's ELF header for the libc kind and through an ESM wrapper, which costs about as
+ * much again as loading the addon (start → attached, bench/loader.js). libc.so.6 is glibc, so the
+ * glibc build; koffi itself when that is not where koffi installs it.
+ */
+function loadKoffi(): typeof Koffi {
+  const require = createRequire(import.meta.url);
+  try {
+    const { platform, arch } = process;
+    const native = createRequire(require.resolve("koffi"))(
+      `@koromix/koffi-${platform}-${arch}/${platform}_${arch}/koffi.node`,
+    ) as typeof Koffi;
+    if (typeof native.load === "function" && typeof native.errno === "function") return native;
+  } catch {
+    // not installed that way: koffi's entry finds it
+  }
+  return require("koffi") as typeof Koffi;
+}
 
-export const libc = {
-  syscall: lib.func("long syscall(long nr, int cmd, void *attr, unsigned int size)"),
-  close: lib.func("int close(int fd)"),
-  mmap: lib.func("void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off)"),
-  munmap: lib.func("int munmap(void *addr, size_t len)"),
-  socket: lib.func("int socket(int domain, int type, int protocol)"),
-  bind: lib.func("int bind(int fd, void *addr, unsigned int len)"),
-  setsockopt: lib.func("int setsockopt(int fd, int level, int name, void *val, unsigned int len)"),
-  sendto: lib.func("long sendto(int fd, void *buf, size_t len, int flags, void *addr, unsigned int alen)"),
-  recv: lib.func("long recv(int fd, _Out_ void *buf, size_t len, int flags)"),
-  if_nametoindex: lib.func("unsigned int if_nametoindex(const char *name)"),
-  getpagesize: lib.func("int getpagesize()"),
-  statfs: lib.func("int statfs(const char *path, _Out_ void *buf)"),
-};
+function bind() {
+  const lib = koffi().load("libc.so.6");
+  return {
+    syscall: lib.func("long syscall(long nr, int cmd, void *attr, unsigned int size)"),
+    close: lib.func("int close(int fd)"),
+    mmap: lib.func("void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off)"),
+    munmap: lib.func("int munmap(void *addr, size_t len)"),
+    socket: lib.func("int socket(int domain, int type, int protocol)"),
+    bind: lib.func("int bind(int fd, void *addr, unsigned int len)"),
+    setsockopt: lib.func("int setsockopt(int fd, int level, int name, void *val, unsigned int len)"),
+    sendto: lib.func("long sendto(int fd, void *buf, size_t len, int flags, void *addr, unsigned int alen)"),
+    recv: lib.func("long recv(int fd, _Out_ void *buf, size_t len, int flags)"),
+    if_nametoindex: lib.func("unsigned int if_nametoindex(const char *name)"),
+    getpagesize: lib.func("int getpagesize()"),
+    statfs: lib.func("int statfs(const char *path, _Out_ void *buf)"),
+  };
+}
+
+type Libc = ReturnType<typeof bind>;
+let bound: Libc | undefined;
+
+/** libc's functions, bound on the first call of any of them. */
+export const libc: Libc = new Proxy({} as Libc, {
+  get: (_, name: keyof Libc) => (bound ??= bind())[name],
+});
 
 export function lastErrno(): number {
-  return koffi.errno();
+  return koffi().errno();
 }
 
 /** The address of a Buffer's bytes, for pointer fields inside bpf_attr. */
 export function addr(b: Uint8Array | null | undefined): bigint {
-  return b && b.length ? BigInt(koffi.address(b)) : 0n;
+  return b && b.length ? BigInt(koffi().address(b)) : 0n;
 }
 
 /** An ArrayBuffer over foreign memory (an mmap'ed ring buffer). */
 export function viewOf(ptr: unknown, len: number): ArrayBuffer {
-  return koffi.view(ptr, len);
+  return koffi().view(ptr, len);
 }
 
 export function isNullPtr(ptr: unknown): boolean {
-  return ptr === null || koffi.address(ptr) === 0n || koffi.address(ptr) === 0xffffffffffffffffn;
+  return ptr === null || koffi().address(ptr) === 0n || koffi().address(ptr) === 0xffffffffffffffffn;
 }
 
 /** The file system type (statfs f_type, e.g. 0xcafe4a11 for bpffs) of the file system holding path; -1 on error. */
