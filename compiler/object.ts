@@ -114,6 +114,9 @@ export interface LoadedMap extends MapDef {
   btfRecordTypeId?: number;
   /** Set for the one-entry array libbpf makes of a global data section (.rodata*, .data*, .bss*). */
   global?: GlobalData;
+  /** A prog array's static initialisation (clang's `__array(values, …)` with `.rel.maps`): the
+   * program at each index, filled when the object is loaded. */
+  progInit?: { index: number; program: string }[];
 }
 
 /** A global data section as a map: its initial contents and its variables (from BTF). */

@@ -127,11 +127,29 @@ export function loadModel(model: ObjectModel, opts: LoadOptions = {}): LoadedObj
       fds.push(fd);
       obj.programs.push({ name: p.name, section: p.section, fd });
     }
+    fillProgArrays(model, obj);
     return obj;
   } catch (e) {
     obj.close();
     throw e;
   }
+}
+
+/** Prog arrays the object initialises statically (LoadedMap.progInit): each program's fd at its
+ * index, as libbpf fills them at load time. */
+function fillProgArrays(model: ObjectModel, obj: LoadedObject): void {
+  const u32 = (v: number) => Uint8Array.from(Buffer.from(Uint32Array.of(v).buffer));
+  for (const def of model.maps)
+    for (const { index, program } of def.progInit ?? []) {
+      const p = obj.programs.find((x) => x.name === program);
+      if (!p)
+        throw new LoaderError(
+          "no-program",
+          `initialising prog array '${def.name}'`,
+          `program '${program}' is not loaded`,
+        );
+      obj.maps.find((m) => m.name === def.name)!.set(u32(index), u32(p.fd));
+    }
 }
 
 function loadBtf(model: ObjectModel, opts: LoadOptions): number {

@@ -28,7 +28,7 @@ import {
   type ElfSection,
   type ElfSymbol,
 } from "./read-elf.js";
-import { CALL_KIND, PSEUDO, SHF, SHT, STT } from "../abi.js";
+import { CALL_KIND, MAP_TYPE, PSEUDO, SHF, SHT, STT } from "../abi.js";
 import { CLASS, JMP, LD_IMM64 } from "../isa/insn.js";
 import { LOGFMT_SECTION } from "./write-object.js";
 import { globalKind, readGlobals, varOffsets } from "./read-globals.js";
@@ -249,7 +249,8 @@ function readMaps(elf: ElfFile, btf: ParsedBtf | undefined): LoadedMap[] {
 function readBtfMaps(elf: ElfFile, sec: ElfSection, btf: ParsedBtf): LoadedMap[] {
   const ds = btf.types.find((t) => t.kind === "datasec" && t.name === ".maps");
   if (!ds || ds.kind !== "datasec") return [];
-  return ds.vars.map((v) => {
+  const valuesAt = new Map<string, number>();
+  const maps = ds.vars.map((v) => {
     const vt = btf.types[v.type];
     if (!vt || vt.kind !== "var") throw new ElfFormatError(`.maps DATASEC entry ${v.type} is not a VAR`, sec.offset);
     const st = btf.types[resolveType(btf, vt.type)];
@@ -287,8 +288,32 @@ function readBtfMaps(elf: ElfFile, sec: ElfSection, btf: ParsedBtf): LoadedMap[]
           break;
       }
     }
+    const values = st.members.find((m) => m.name === "values");
+    if (values) {
+      valuesAt.set(map.name, values.bitOffset / 8); // __array(values, …): program (fd) slots, 8 bytes each
+      map.valueSize ||= 4;
+    }
     return map;
   });
+  progArrayInits(elf, sec, maps, valuesAt);
+  return maps;
+}
+
+/** `.rel.maps`: each relocation in a map's `values` array names the program at that index
+ * (libbpf fills such a prog array when it loads the object). */
+function progArrayInits(elf: ElfFile, sec: ElfSection, maps: LoadedMap[], valuesAt: Map<string, number>): void {
+  const syms = symbolsIn(elf, sec.index).filter((x) => x.type !== STT.section);
+  for (const r of elf.relocs.get(sec.index) ?? []) {
+    const m = syms.find((x) => r.offset >= x.value && r.offset < x.value + x.size);
+    const map = m && maps.find((x) => x.name === m.name);
+    const base = map && valuesAt.get(map.name);
+    const target = elf.symbols[r.symIndex];
+    if (!m || !map || base === undefined || !target || (r.offset - m.value - base) % 8)
+      throw new ElfFormatError(`relocation in .maps at ${r.offset} is not an entry of a map's values array`, r.at);
+    if (map.type !== MAP_TYPE.PROG_ARRAY)
+      throw new ElfFormatError(`map ${map.name}: only prog arrays can be initialised (${target.name})`, r.at);
+    (map.progInit ??= []).push({ index: (r.offset - m.value - base) / 8, program: target.name });
+  }
 }
 
 const NAMED_RECORDS = new Set(["struct", "union", "int", "typedef", "enum", "enum64"]);

@@ -92,6 +92,7 @@ export class XdpVm {
     this.handles = model.maps.map((def) => {
       const m = createMap(def, cpus);
       this.maps.set(def.name, m);
+      for (const { index, program } of def.progInit ?? []) (m as ProgArrayMap).set(index, program);
       if (def.global) this.globalRegion(m as VmMap, def.global);
       const r = this.mem.add(`map ${def.name}`, new Uint8Array(0));
       this.mapRegions.set(r, m);
