@@ -29,12 +29,17 @@ export interface MapDef {
  * `.maps` (a ring buffer takes no value type: the kernel refuses a value_size; docs/ring-buffers.md). */
 export const RECORD_TAG = "tsebpf.record:";
 
+/** A parameter's type in a function's BTF prototype: a value, a pointer to one, or `struct xdp_md *`. */
+export type ParamDesc = TypeDesc | { kind: "ptr"; to: TypeDesc } | { kind: "ctx" };
+
 /** A function inside a program section or in .text: its name is an ELF FUNC symbol. */
 export interface FuncDef {
   name: string;
   insns: Insn[]; // jumps may carry `target` labels; `labels` maps label → insn index
   labels?: Map<string, number>;
   global?: boolean; // STB_GLOBAL (programs) vs STB_LOCAL (static subprograms)
+  /** The BTF FUNC_PROTO of a subprogram (default `int (void)`); `returns` undefined: void. */
+  proto?: { params: { name: string; type: ParamDesc }[]; returns?: TypeDesc };
 }
 
 export interface ProgramDef {

@@ -10,6 +10,7 @@ import { cli } from "./helpers/cli.js";
 import { expectGolden } from "./helpers/golden.js";
 import { importGraph } from "./helpers/imports.js";
 import { suiteDir } from "./helpers/tmp.js";
+import { buildProgram } from "./helpers/dsl.js";
 
 const GOLD = "fixtures/objdump";
 const golden = (name: string, actual: string): void => expectGolden(join(GOLD, name), actual);
@@ -21,6 +22,7 @@ const objects: [string, Uint8Array][] = [
     .map((f): [string, Uint8Array] => [`fixtures/c/${f}`, readFileSync(`fixtures/c/${f}`)]),
   ["hello.o", writeBpfObject(helloInput())],
   ["fw.o", writeBpfObject(firewallInput())],
+  ["portstats.o", buildProgram("portstats")], // a DSL program with a subprogram (BPF-to-BPF calls)
 ];
 const base = (p: string) => p.replace(/^.*\//, "").replace(/\.o$/, "");
 

@@ -9,6 +9,7 @@ import { writeBpfObject } from "../compiler/elf/write-object.js";
 import { haveTools } from "./helpers/env.js";
 import { firewallInput, helloInput } from "./elf-samples.js";
 import { suiteDir } from "./helpers/tmp.js";
+import { buildProgram } from "./helpers/dsl.js";
 
 const FIX = "fixtures/c";
 const fixtures = readdirSync(FIX)
@@ -58,6 +59,7 @@ describe.skipIf(!haveTools("llvm-objdump-14", "llvm-objdump-19"))("objdump match
       ["hello.o", writeBpfObject(helloInput())],
       ["fw.o", writeBpfObject(firewallInput())],
       ["fw-libbpf.o", writeBpfObject(firewallInput("xdp"))],
+      ["portstats.o", buildProgram("portstats")], // a subprogram in .text, called from four places
     ];
     for (const [name, bytes] of objs) {
       writeFileSync(tmp(name), bytes);

@@ -1,7 +1,8 @@
 // Each program in programs/ is built with the DSL compiler, loaded into the kernel (verifier
 // included) and run with BPF_PROG_TEST_RUN on hand-built frames; logs are read back from the
 // TSEBPF_LOGS ring buffer and decoded with the object's format table. The C twins (fixtures/c-twins) of
-// tcpopts, flowstats, icmpevents, synevents and cidr6 run on the same packets and must agree: verdicts, maps, records.
+// tcpopts, flowstats, icmpevents, synevents, cidr6 and portstats run on the same packets and must agree:
+// verdicts, maps, records.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { haveKernel } from "./helpers/env.js";
@@ -251,5 +252,23 @@ describe.skipIf(!haveKernel)("the C twins of the struct programs agree with the 
     ]);
     expect(r.rings[0]).toHaveLength(4);
     expect(r.rings[0]![3]).toBe("0000030100000000076433c600000000"); // format 0, info, 1 word: 198.51.100.7
+  });
+
+  it("portstats (BPF-to-BPF calls on both sides): same verdicts and PORTS counters; blocked ports drop", () => {
+    const block = (o: LoadedObject) => o.map("BLOCKED")!.set(Uint8Array.of(53, 0), u32le(1));
+    const tcp = frame({ proto: 6, srcPort: 40000, dstPort: 443 });
+    const toDns = frame({ proto: 17, srcPort: 5353, dstPort: 53 });
+    const fromDns = frame({ proto: 17, srcPort: 53, dstPort: 1000 });
+    const pkts = [tcp, toDns, fromDns, tcp, frame({ proto: 1 }), ...shortL4, ...shortFrames];
+    const r = agree("portstats", block, pkts, { maps: ["PORTS"], rings: [] });
+    expect(r.verdicts).toEqual([PASS, DROP, DROP, PASS, ...Array(7).fill(PASS)]);
+    const slot = (port: number, packets: number, bytes: number) =>
+      `${hex(u32le(port))}=${hex(new Uint8Array(new BigUint64Array([BigInt(packets), BigInt(bytes)]).buffer))}`;
+    const counted = r.maps[0]!.filter((e) => !e.endsWith("=" + "0".repeat(32)));
+    const n = tcp.length;
+    // 443 and 40000 (slot 1024) twice by TCP, 5353 (slot 1024) and 53 by toDns; fromDns stops at its blocked source
+    expect(counted.sort()).toEqual(
+      [slot(53, 2, 2 * toDns.length), slot(443, 2, 2 * n), slot(1024, 3, 2 * n + toDns.length)].sort(),
+    );
   });
 });

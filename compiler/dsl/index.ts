@@ -7,7 +7,9 @@
 import type { BuildFn, BuildOptions, ProgramStats } from "../build-api.js";
 import { emitDiagnostics, hasErrors, type Diagnostic } from "../diagnostics.js";
 import { diag, type CodeName } from "./codes.js";
-import type { BpfObjectInput, LogFormat, ProgramDef } from "../object.js";
+import type { BpfObjectInput, FuncDef, LogFormat, ParamDesc, ProgramDef, TypeDesc } from "../object.js";
+import { typeDesc } from "./layout.js";
+import { INT_TYPES } from "./catalog.js";
 import { writeBpfObject } from "../elf/write-object.js";
 import type * as A from "./ast.js";
 import { parseProgram } from "./syntax/parser.js";
@@ -25,7 +27,8 @@ import { lowerLongBranches, type Code } from "./backend/long-branch.js";
 import { type CostEstimate, estimateVerifierWork } from "./backend/verifier-cost.js";
 import type { Func } from "./ir.js";
 import { mapDef } from "./map-defs.js";
-import { MAX_USED_MAPS, STACK_LIMIT, VERIFIER_ESTIMATE_FACTOR, VERIFIER_INSN_LIMIT } from "./limits.js";
+import { chooseCalled } from "./inlining.js";
+import { FRAME_ALIGN, MAX_USED_MAPS, STACK_LIMIT, VERIFIER_ESTIMATE_FACTOR, VERIFIER_INSN_LIMIT } from "./limits.js";
 import { LD_IMM64, type Insn } from "../isa/insn.js";
 import { slotIndex } from "../isa/encode.js";
 
@@ -71,29 +74,41 @@ function compile(text: string, file: string, opts: BuildOptions): CompileResult 
     logFormats: [],
     usesLogs: false,
   };
+  const called = chooseCalled(p);
+  shared.called = new Map([...called].map((f) => [f, { atomic: f.params.map(() => false) }]));
   const programs: ProgramDef[] = [];
   const ir = new Map<string, Func>();
   const stats: ProgramStats[] = [];
+  const funcs = new Map<A.FunctionDecl, { func: Func; code: Code; estimate: number }>();
+  // programs first, then subprograms callers first: a call records whether a struct argument is atomic
+  for (const fn of [...p.programs, ...[...p.functions].reverse().filter((f) => called.has(f))]) {
+    const r = compileFunction(fn, shared);
+    if ("diag" in r) diagnostics.push(r.diag);
+    else funcs.set(fn, r), ir.set(fn.name, r.func);
+  }
   for (const prog of p.programs) {
-    const r = compileProgram(prog, shared);
-    if ("diag" in r) {
-      diagnostics.push(r.diag);
-      continue;
-    }
-    ir.set(prog.name, r.func);
+    const r = funcs.get(prog);
+    if (!r) continue;
     stats.push({ name: prog.name, slots: slotIndex(r.code.insns).at(-1)!, verifierEstimate: r.estimate });
     const { insns, labels } = r.code;
     const ctx = prog.params[0]?.type;
     const kind = ctx?.kind === "ctx" && ctx.frags ? "xdp.frags" : "xdp";
     const section = opts.sectionStyle === "libbpf" ? kind : `${kind}/${prog.name}`;
     programs.push({ section, func: { name: prog.name, insns, labels, global: true } });
+    const deep = callChainStack(prog.name, funcs);
+    if (deep) diagnostics.push(diag("stackLimit", deep, prog.nameSpan));
   }
+  const subprograms = [...funcs]
+    .filter(([fn]) => fn.role !== "xdp")
+    .sort(([a], [b]) => (a.span.offset ?? 0) - (b.span.offset ?? 0))
+    .map(([fn, r]) => ({ name: fn.name, insns: r.code.insns, labels: r.code.labels, global: false, proto: proto(fn) }));
   if (hasErrors(diagnostics)) return { diagnostics };
   const maps = [...shared.maps.values()];
   if (shared.usesLogs) maps.push(...logMaps());
   const input: BpfObjectInput = {
     license: "GPL",
     programs,
+    ...(subprograms.length && { subprograms }),
     maps,
     sources: [{ name: file, text }],
     logFormats: shared.logFormats as LogFormat[],
@@ -101,13 +116,27 @@ function compile(text: string, file: string, opts: BuildOptions): CompileResult 
   return { input, diagnostics, ir, stats };
 }
 
-/** One XDP program through the back end's passes, or the first limit it breaks. */
-function compileProgram(
+/** A subprogram's BTF prototype: integers by value, structs by pointer, ctx as `struct xdp_md *`. */
+function proto(fn: A.FunctionDecl): FuncDef["proto"] {
+  const desc = (t: A.Type | undefined): TypeDesc =>
+    typeDesc(t?.kind === "int" || t?.kind === "bool" || t?.kind === "struct" ? t : INT_TYPES.u32);
+  const params = fn.params.map((p) => {
+    const t = p.type;
+    const type: ParamDesc =
+      t?.kind === "ctx" ? { kind: "ctx" } : t?.kind === "struct" ? { kind: "ptr", to: desc(t) } : desc(t);
+    return { name: p.name, type };
+  });
+  return fn.returnType?.kind === "void" ? { params } : { params, returns: desc(fn.returnType) };
+}
+
+/** One XDP program or subprogram through the back end's passes, or the first limit it breaks. */
+function compileFunction(
   prog: A.FunctionDecl,
   shared: LowerShared,
 ): { func: Func; code: Code; estimate: number } | { diag: Diagnostic } {
   try {
-    const f = new Lowerer(prog, shared).lowerProgram();
+    const lowerer = new Lowerer(prog, shared);
+    const f = prog.role === "xdp" ? lowerer.lowerProgram() : lowerer.lowerSubprogram();
     optimize(f, shared.maps);
     legalize(f);
     expandCalls(f);
@@ -128,6 +157,26 @@ function compileProgram(
     if (e instanceof LowerError) return { diag: e.diag };
     return { diag: diag("internal", `internal compiler error: ${(e as Error).message}`, prog.nameSpan) };
   }
+}
+
+/** The message when a program's deepest chain of calls needs more stack than the verifier allows
+ * (it adds up every frame's stack, each rounded up to 32 bytes). */
+function callChainStack(
+  name: string,
+  funcs: Map<A.FunctionDecl, { func: Func; code: Code; estimate: number }>,
+): string | undefined {
+  const byName = new Map([...funcs].map(([fn, r]) => [fn.name, r]));
+  const chain = (n: string): { bytes: number; path: string[] } => {
+    const r = byName.get(n);
+    const own = Math.ceil(Math.max(r?.func.stack ?? 0, 1) / FRAME_ALIGN) * FRAME_ALIGN;
+    const callees = new Set((r?.code.insns ?? []).flatMap((i) => (i.src === 1 && i.symbol ? [i.symbol] : [])));
+    const deepest = [...callees].map(chain).sort((a, b) => b.bytes - a.bytes)[0];
+    return { bytes: own + (deepest?.bytes ?? 0), path: [n, ...(deepest?.path ?? [])] };
+  };
+  const c = chain(name);
+  if (c.bytes <= STACK_LIMIT || c.path.length < 2) return undefined;
+  const frames = `each frame's stack rounded up to ${FRAME_ALIGN}`;
+  return `'${name}' needs ${c.bytes} bytes of stack through its calls (${c.path.join(" → ")}; ${frames}); the limit is ${STACK_LIMIT}`;
 }
 
 /** A diagnostic when the verifier would walk more than its limit (at the branch that multiplies the paths). */

@@ -40,10 +40,11 @@ export type Op =
   | { op: "xadd"; base: Reg; off: number; src: Reg; size: 4 | 8; alu?: "or" | "and" | "xor"; span?: Span }
   | { op: "ldmap"; dst: Reg; map: string; span?: Span }
   | { op: "frame"; dst: Reg; off: number; span?: Span }
-  /** High level: args are moved to r1..r5 and the result taken from r0 by `expandCalls`. */
-  | { op: "call"; helper: number; args: Val[]; dst?: Reg; span?: Span }
+  /** High level: args are moved to r1..r5 and the result taken from r0 by `expandCalls`. A BPF
+   * helper by number, or (`func` set, `helper` 0) a BPF-to-BPF call of the subprogram `func`. */
+  | { op: "call"; helper: number; func?: string; args: Val[]; dst?: Reg; span?: Span }
   /** Low level (after expandCalls): uses r1..r<nargs>, defines r0..r5. */
-  | { op: "callp"; helper: number; nargs: number; span?: Span };
+  | { op: "callp"; helper: number; func?: string; nargs: number; span?: Span };
 
 export interface PktBound {
   /** Bytes from packet start that the success edge guarantees. */
@@ -227,9 +228,9 @@ export function printFunc(f: Func): string {
       case "frame":
         return `${r(o.dst)} = r10 ${o.off}`;
       case "call":
-        return `${o.dst === undefined ? "" : r(o.dst) + " = "}call ${o.helper}(${o.args.map(r).join(", ")})`;
+        return `${o.dst === undefined ? "" : r(o.dst) + " = "}call ${o.func ?? o.helper}(${o.args.map(r).join(", ")})`;
       case "callp":
-        return `call ${o.helper} /${o.nargs}`;
+        return `call ${o.func ?? o.helper} /${o.nargs}`;
     }
   };
   const term = (t: Term): string =>

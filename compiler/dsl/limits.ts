@@ -21,3 +21,9 @@ export const MAX_LOOP_TRIPS = 1024;
 export const MAX_UNROLLED_BODIES = 8192;
 /** Helper functions are inlined: calls may nest this deep (TSB9020). */
 export const MAX_CALL_DEPTH = 16;
+/** Frames of a BPF-to-BPF call chain, the program's included (the kernel's MAX_CALL_FRAMES). */
+export const MAX_CALL_FRAMES = 8;
+/** A helper function of at most this many statements and expressions is inlined (compiler/dsl/inlining.ts). */
+export const INLINE_NODES = 12;
+/** Each frame of a call chain takes its stack rounded up to this (the verifier's round_up(depth, 32)). */
+export const FRAME_ALIGN = 32;

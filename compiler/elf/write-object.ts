@@ -10,6 +10,7 @@ import {
   type FuncDef,
   type LogFormat,
   type MapDef,
+  type ParamDesc,
   type SourceFile,
   type TypeDesc,
 } from "../object.js";
@@ -49,15 +50,17 @@ export function lowerBpfObject(input: BpfObjectInput): ElfInput {
     ...(input.subprograms ?? []).map((f) => f.name),
   ]);
   const bySection = new Map<string, PlacedFunc[]>();
+  const statics = staticSlots(input.subprograms ?? []);
   const place = (func: FuncDef, section: string, isProgram: boolean) => {
     const list = bySection.get(section) ?? [];
     const offset = list.reduce((n, f) => n + f.code.length, 0);
-    const { code, relocs } = encodeFunc(func, mapNames, funcNames);
+    const { code, relocs } = encodeFunc(func, mapNames, funcNames, statics);
     list.push({ func, section, offset, code, relocs, isProgram });
     bySection.set(section, list);
   };
-  for (const p of input.programs) place(p.func, p.section, true);
+  // .text first, as clang lays it out
   for (const f of input.subprograms ?? []) place(f, ".text", false);
+  for (const p of input.programs) place(p.func, p.section, true);
 
   const sections: ElfSectionInput[] = [];
   const symbols: ElfSymbolInput[] = [];
@@ -126,11 +129,25 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return w.finish();
 }
 
-/** Raw encoding of one function: labels resolved to offsets, map loads and calls become relocations. */
+/** The slot in .text where each static (STB_LOCAL) subprogram starts. */
+function staticSlots(subprograms: FuncDef[]): Map<string, number> {
+  const out = new Map<string, number>();
+  let slot = 0;
+  for (const f of subprograms) {
+    if (!f.global) out.set(f.name, slot);
+    slot += f.insns.reduce((n, i) => n + insnWidth(i), 0);
+  }
+  return out;
+}
+
+/** Raw encoding of one function: labels resolved to offsets, map loads and calls become relocations.
+ * A call of a static subprogram names `.text` with imm its slot there minus one, as clang writes it;
+ * a call of a global function names the function with imm -1. */
 function encodeFunc(
   func: FuncDef,
   maps: Set<string>,
   funcs: Set<string>,
+  statics: ReadonlyMap<string, number>,
 ): { code: Uint8Array; relocs: ElfRelocInput[] } {
   const slots: number[] = [];
   let n = 0;
@@ -152,8 +169,9 @@ function encodeFunc(
     }
     if (insn.code !== (CLASS.JMP | JMP.CALL) || !funcs.has(insn.symbol))
       throw new Error(`${func.name}: instruction ${k} names unknown symbol ${insn.symbol}`);
-    relocs.push({ offset: slots[k] * 8, type: R_BPF.R64_32, symbol: insn.symbol });
-    return { ...out, imm: -1, src: 1 };
+    const local = statics.get(insn.symbol);
+    relocs.push({ offset: slots[k] * 8, type: R_BPF.R64_32, symbol: local === undefined ? insn.symbol : ".text" });
+    return { ...out, imm: (local ?? 0) - 1, src: 1 };
   };
   func.insns.forEach((insn, k) => {
     try {
@@ -283,18 +301,17 @@ function addFuncsBtf(btf: BtfBuilder, funcs: PlacedFunc[], sources: SourceFile[]
   const t = ids(btf);
   const int = t.int("int", 4, true);
   let progProto = 0,
-    subProto = 0;
+    subProto = 0,
+    md = 0;
+  const protoMd = (): number => {
+    const u32 = t.int("__u32", 4, false);
+    const members = XDP_MD_FIELDS.map((name, i) => ({ name, type: u32, bitOffset: i * 32 }));
+    if (!md) md = btf.add({ kind: "struct", name: "xdp_md", size: 24, members });
+    return md;
+  };
   const protoFor = (isProgram: boolean): number => {
-    if (isProgram && !progProto) {
-      const u32 = t.int("__u32", 4, false);
-      const md = btf.add({
-        kind: "struct",
-        name: "xdp_md",
-        size: 24,
-        members: XDP_MD_FIELDS.map((name, i) => ({ name, type: u32, bitOffset: i * 32 })),
-      });
-      progProto = btf.add({ kind: "func_proto", ret: int, params: [{ name: "ctx", type: t.ptr(md) }] });
-    }
+    if (isProgram && !progProto)
+      progProto = btf.add({ kind: "func_proto", ret: int, params: [{ name: "ctx", type: t.ptr(protoMd()) }] });
     if (!isProgram && !subProto) subProto = btf.add({ kind: "func_proto", ret: int, params: [] });
     return isProgram ? progProto : subProto;
   };
@@ -302,10 +319,11 @@ function addFuncsBtf(btf: BtfBuilder, funcs: PlacedFunc[], sources: SourceFile[]
   const lineInfo = new Map<string, LineInfoRec[]>();
   const lines = new Map(sources.map((s) => [s.name, s.text.split(/\r?\n/)]));
   for (const f of funcs) {
+    const proto = f.func.proto;
     const typeId = btf.add({
       kind: "func",
       name: f.func.name,
-      type: protoFor(f.isProgram),
+      type: proto && !f.isProgram ? subprogramProto(btf, proto, () => t.ptr(protoMd())) : protoFor(f.isProgram),
       linkage: (f.func.global ?? f.isProgram) ? 1 : 0,
     });
     push(funcInfo, f.section, { insnOff: f.offset, typeId });
@@ -313,6 +331,15 @@ function addFuncsBtf(btf: BtfBuilder, funcs: PlacedFunc[], sources: SourceFile[]
   }
   const list = <T>(m: Map<string, T[]>) => [...m].map(([section, records]) => ({ section, records }));
   return { funcInfo: list(funcInfo), lineInfo: list(lineInfo) };
+}
+
+/** A subprogram's FUNC_PROTO from its parameter and return types. */
+function subprogramProto(btf: BtfBuilder, proto: NonNullable<FuncDef["proto"]>, ctxPtr: () => number): number {
+  const t = ids(btf);
+  const param = (p: ParamDesc): number =>
+    p.kind === "ctx" ? ctxPtr() : p.kind === "ptr" ? t.ptr(t.desc(p.to)) : t.desc(p);
+  const params = proto.params.map((p) => ({ name: p.name, type: param(p.type) }));
+  return btf.add({ kind: "func_proto", ret: proto.returns ? t.desc(proto.returns) : 0, params });
 }
 
 function push<T>(m: Map<string, T[]>, k: string, v: T): void {

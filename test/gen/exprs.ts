@@ -19,6 +19,10 @@ export interface Helper {
   name: string;
   params: IntName[];
   ret: IntName;
+  /** Takes a struct S0 by reference as its last parameter `s`. */
+  struct?: boolean;
+  /** Does not log (a function that logs is always inlined). */
+  quiet?: boolean;
 }
 /** konst: a compile-time constant (a literal, or a `const` initialised with one), which the checker folds. */
 export interface Expr {
@@ -38,6 +42,8 @@ export interface Scope {
   consts: { name: string; value: bigint }[];
   /** Inside a helper there is no ctx: p0 is always a parameter. */
   inHelper(): boolean;
+  /** A struct S0 variable in scope (an argument for a helper's struct parameter). */
+  structVar(): string | undefined;
 }
 
 export const INTS: IntName[] = ["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"];
@@ -257,10 +263,12 @@ export class ExprGen {
   }
 
   private helperCall(t: IntName, d: number): Expr | undefined {
-    const hs = this.s.callable().filter((h) => widensTo(h.ret, t));
+    const s = this.s.structVar();
+    const hs = this.s.callable().filter((h) => widensTo(h.ret, t) && (!h.struct || s !== undefined));
     if (!hs.length || d <= 0) return undefined;
     const h = this.pick(hs);
-    return { code: `${h.name}(${h.params.map((p) => this.expr(p, d - 1).code).join(", ")})`, type: h.ret };
+    const args = [...h.params.map((p) => this.expr(p, d - 1).code), ...(h.struct ? [s!] : [])];
+    return { code: `${h.name}(${args.join(", ")})`, type: h.ret };
   }
 
   /** A literal of type t, or a top-level constant that fits t. */

@@ -2,8 +2,8 @@
 // text of one XDP program with its maps (and LPM trie entries to preload). Covers header views at
 // constant and variable offsets with null checks, field reads and writes, all integer types,
 // let/const and top-level constants, if/else if/else, ternaries, && || ??, null checks narrowed
-// by && and ||, constant loops (up, down, by 2), early returns (also inside loops), inlined
-// helper functions, hash/LRU/array/per-CPU/LPM maps (get/has/set/add/delete, `M.get` into a
+// by && and ||, constant loops (up, down, by 2), early returns (also inside loops), helper
+// functions (inlined or called as BPF subprograms; integer parameters and a struct by reference), hash/LRU/array/per-CPU/LPM maps (get/has/set/add/delete, `M.get` into a
 // nullable const), packet loads and stores at constant and variable offsets (ctx.loadU16 …),
 // adjustHead/adjustTail, logs at every level with every formatter, and a struct type with integer
 // fields and a FixedArray field: struct locals from object literals, field and element reads and
@@ -169,6 +169,10 @@ export class ProgramGen implements Scope {
   inHelper(): boolean {
     return this.current !== undefined;
   }
+  structVar(): string | undefined {
+    const vars = this.structVars.flat();
+    return vars.length ? this.pick(vars) : undefined;
+  }
   private fresh(prefix: string): string {
     return `${prefix}${this.n++}`;
   }
@@ -227,11 +231,12 @@ export class ProgramGen implements Scope {
 
   private helper(i: number): string[] {
     const params = Array.from({ length: 1 + this.int(3) }, () => this.pick(INTS));
-    const h: Helper = { name: `h${i}`, params, ret: this.pick(INTS) };
-    const args = params.map((t, j) => `p${j}: ${t}`).join(", ");
+    const h: Helper = { name: `h${i}`, params, ret: this.pick(INTS), struct: !!this.struct && this.chance(0.4) };
+    h.quiet = this.chance(0.5); // a helper that logs is always inlined
+    const args = [...params.map((t, j) => `p${j}: ${t}`), ...(h.struct ? ["s: S0"] : [])].join(", ");
     this.begin(`function ${h.name}(${args}): ${h.ret} {`);
     this.scopes = [params.map((t, j) => ({ name: `p${j}`, type: t, mutable: false }))];
-    this.structVars = [[]];
+    this.structVars = [h.struct ? ["s"] : []];
     this.views = [[]];
     this.current = h;
     this.budget = 3 + this.int(6);
@@ -348,14 +353,14 @@ export class ProgramGen implements Scope {
 
   private statement(): void {
     if (this.opts.control && this.chance(0.2)) return this.controlStmt();
-    if (this.struct && !this.current && this.chance(0.3)) return this.structStmt();
+    if (this.struct && (!this.current || this.current.struct) && this.chance(0.3)) return this.structStmt();
     const w = this.int(100);
     if (w < 22) this.decl();
     else if (w < 34) this.assign();
     else if (w < 46) this.ifStmt();
     else if (w < 52) this.earlyReturn();
     else if (w < 58 && this.loopDepth < 2) this.forStmt();
-    else if (w < 70) this.log();
+    else if (w < 70) this.current?.quiet ? this.decl() : this.log();
     else if (w < 80) this.mapStmt();
     else if (w < 88 && !this.current) this.viewStmt();
     else if (w < 93 && !this.current) this.fieldWrite();
@@ -429,6 +434,15 @@ export class ProgramGen implements Scope {
   private decl(): void {
     const name = this.fresh("v");
     const mutable = this.chance(0.5);
+    const hs = this.callable().filter((h) => !h.struct || this.structVars.flat().length);
+    if (hs.length && this.chance(0.25)) {
+      // a helper called from several places is compiled as a BPF subprogram
+      const h = this.pick(hs);
+      const args = [...h.params.map((p) => this.x.expr(p, 1).code), ...(h.struct ? [this.structVar()!] : [])];
+      this.line(`${mutable ? "let" : "const"} ${name}: ${h.ret} = ${h.name}(${args.join(", ")});`);
+      this.declare({ name, type: h.ret, mutable });
+      return;
+    }
     if (this.chance(0.15)) {
       this.line(`${mutable ? "let" : "const"} ${name}: bool = ${this.cond(2)};`);
       this.declare({ name, type: "bool", mutable });

@@ -162,7 +162,9 @@ export class Interp {
           ? "bool"
           : typeName === "XdpContext"
             ? "view"
-            : (typeName as IntName);
+            : this.structs.has(typeName)
+              ? tv.t // a struct parameter names the caller's struct
+              : (typeName as IntName);
     const v =
       typeof tv.v === "bigint" && t !== "bool" && t !== "view" && t !== "action" && t !== "rec" && t !== null
         ? narrow(tv.v, t)

@@ -12,7 +12,8 @@ export function expandCalls(f: Func): void {
     for (const o of b.ops) {
       if (o.op === "call") {
         o.args.forEach((a, i) => out.push({ op: "mov", dst: i + 1, src: a, span: o.span }));
-        out.push({ op: "callp", helper: o.helper, nargs: o.args.length, span: o.span });
+        const callee = o.func === undefined ? {} : { func: o.func };
+        out.push({ op: "callp", helper: o.helper, ...callee, nargs: o.args.length, span: o.span });
         if (o.dst !== undefined) out.push({ op: "mov", dst: o.dst, src: 0, span: o.span });
       } else if (o.op === "alu" && o.alu !== "neg" && o.a !== o.dst) {
         out.push({ op: "mov", dst: o.dst, src: o.a, w32: false, span: o.span });

@@ -133,7 +133,8 @@ function selectOp(o: Op): Insn[] {
         ins(CLASS.ALU64 | ALU.MOV | SRC.X, o.dst, 10, 0, 0, s),
         ins(CLASS.ALU64 | ALU.ADD | SRC.K, o.dst, 0, 0, o.off, s),
       ];
-    case "callp":
+    case "callp": // a subprogram: `call -1` naming it (the ELF writer adds the relocation, src BPF_PSEUDO_CALL)
+      if (o.func !== undefined) return [{ ...ins(CLASS.JMP | JMP.CALL, 0, 1, 0, -1, s), symbol: o.func }];
       return [ins(CLASS.JMP | JMP.CALL, 0, 0, 0, o.helper, s)];
     case "call":
       throw new Error("select: call not expanded");

@@ -1,7 +1,8 @@
 // Lowering of calls: takes a checked call expression and a LowerCtx and dispatches on its resolved
 // callee: log calls (logs.ts), map methods (maps.ts), ctx methods (ctx.ts), BPF helpers (here),
-// and the program's own functions, inlined here (arguments bound to fresh locals, `return` a jump
-// to the call's join block). Produces an integer value, an object, or undefined (void).
+// and the program's own functions: inlined here (arguments bound to fresh locals, `return` a jump
+// to the call's join block), or, for those LowerShared.called names, a BPF-to-BPF call (integers
+// by value, structs by address, ctx as itself). Produces an integer value, an object, or undefined (void).
 import type * as A from "../ast.js";
 import { FIB_LOOKUP, HELPERS, INT_TYPES } from "../catalog.js";
 import type { Val } from "../ir.js";
@@ -14,6 +15,7 @@ import { narrowTo, narrowVal } from "./int.js";
 import { lowerLog } from "./logs.js";
 import { lowerMapFunction } from "./map-fns.js";
 import { lowerMapMethod } from "./maps.js";
+import { addressOf } from "./structs.js";
 import { intOf, isIntLike, type IntLocal, type Local, U32 } from "./types.js";
 
 /** Lower a call; returns an integer value, an object (header/map value), or undefined (void). */
@@ -27,7 +29,7 @@ export function call(L: LowerCtx, e: A.CallExpr): Val | Local | undefined {
     case "format":
       return L.fail(`${c.format}() is only valid inside a log message`, e.span);
     case "function":
-      return inline(L, c.decl, e);
+      return L.shared.called?.has(c.decl) ? subprogramCall(L, c.decl, e) : inline(L, c.decl, e);
     case "helper":
       return c.name === FIB_LOOKUP ? lowerFibLookup(L, e) : helper(L, c.name, e);
     case "mapMethod":
@@ -60,6 +62,24 @@ function inline(L: LowerCtx, fn: A.FunctionDecl, e: A.CallExpr): Val | undefined
   }
   L.start(join);
   return retType ? result : undefined;
+}
+
+/** `call fn`: arguments in r1..r5, the result in r0. Struct arguments are addresses (the callee
+ * may write through them), so loaded packet and field values are forgotten after the call. */
+function subprogramCall(L: LowerCtx, fn: A.FunctionDecl, e: A.CallExpr): Val | undefined {
+  const args = e.args.map((a, i): Val => {
+    const pt = fn.params[i]?.type;
+    if (isIntLike(pt)) return narrowTo(L, a, intOf(pt));
+    const o = L.object(a);
+    if (o.k === "ctx") return L.f.ctx;
+    if (o.k !== "place") return L.fail(`internal: cannot pass a ${o.k} to '${fn.name}'`, a.span);
+    return addressOf(L, o);
+  });
+  const rt = fn.returnType;
+  const dst = isIntLike(rt) ? L.reg() : undefined;
+  L.emit({ op: "call", helper: 0, func: fn.name, args, dst });
+  L.facts.forgetLoads();
+  return dst;
 }
 
 /** An inlined function's parameter of type pt bound to the argument a. */

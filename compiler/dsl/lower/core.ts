@@ -9,7 +9,7 @@ import type { Span } from "../../span.js";
 import { type AluOp, type Block, type Cond, type Func, type Op, type Reg, type Val, VREG0, newVreg } from "../ir.js";
 import { evalCond } from "../int-rule.js";
 import { type Facts, PathFacts } from "./state.js";
-import { type HeaderVal, type Int, type Local, LowerError, type LowerShared } from "./types.js";
+import { type HeaderVal, type Int, type Local, LowerError, type LowerShared, U32, intOf, isIntLike } from "./types.js";
 
 /** The lowering functions the modules call each other through (wired by lower.ts). */
 export interface Lowering {
@@ -46,6 +46,8 @@ export interface LowerCtx {
   span: Span | undefined;
   /** The return target inside an inlined function (undefined: the program's own return). */
   ret: RetCtx | undefined;
+  /** The type the function being lowered returns (a program: u32; undefined: void). */
+  readonly retType: Int | undefined;
   /** Loop bodies unrolled so far in this function. */
   unrolled: number;
   /** The loops, switches and labelled statements around the current statement (this function's own). */
@@ -93,6 +95,7 @@ export class LowerCore implements LowerCtx {
   readonly facts = new PathFacts();
   span: Span | undefined;
   ret: RetCtx | undefined;
+  readonly retType: Int | undefined;
   unrolled = 0;
   jumps: JumpTo[] = [];
   data: Reg = -1;
@@ -109,6 +112,7 @@ export class LowerCore implements LowerCtx {
   ) {
     this.f = { name: prog.name, blocks: [], nextVreg: VREG0, stack: 0, ctx: 0 };
     this.span = prog.span; // prologue and fall-through code belong to the function's own line
+    this.retType = prog.role === "xdp" ? U32 : isIntLike(prog.returnType) ? intOf(prog.returnType) : undefined;
     this.cur = this.newBlock();
   }
 

@@ -3,15 +3,16 @@
 // core (core.ts): statements (stmts.ts), expressions (exprs.ts), conditions (conds.ts), which
 // reach the intrinsics (calls.ts → ctx.ts, header.ts, maps.ts, logs.ts) and the integer rule
 // (int.ts); none of them imports this file. Integer values follow int-rule.ts: 64-bit values,
-// narrowed where they are stored. Helper functions are inlined; for-loops are unrolled while their
-// test folds to a constant. Header reads are only accepted where a bounds check dominates them.
+// narrowed where they are stored. Helper functions are inlined, or (those in LowerShared.called)
+// lowered on their own as BPF subprograms (lowerSubprogram) and called; for-loops are unrolled
+// while their test folds to a constant. Header reads are only accepted where a bounds check dominates them.
 import type * as A from "../ast.js";
 import type { Func } from "../ir.js";
 import { cond } from "./conds.js";
 import { LowerCore, type Lowering } from "./core.js";
 import { object, value } from "./exprs.js";
 import { stmt } from "./stmts.js";
-import type { LowerShared } from "./types.js";
+import { intOf, isIntLike, type Local, type LowerShared } from "./types.js";
 
 export { LowerError, type LowerShared } from "./types.js";
 
@@ -35,6 +36,28 @@ export class Lowerer {
     L.pushFrame(this.prog, [{ k: "ctx" }]);
     if (usesPacket(this.prog.body)) L.loadPacket();
     L.stmt(this.prog.body); // falling off the end returns 0 (XDP_ABORTED); the checker requires a return
+    return L.f;
+  }
+
+  /** A helper function as a BPF subprogram: its parameters arrive in r1..r5 (integers by value,
+   * structs and ctx as pointers), its result leaves in r0. */
+  lowerSubprogram(): Func {
+    const L = this.L;
+    const fn = this.prog;
+    const args = fn.params.map((p, i): Local => {
+      const reg = L.reg();
+      L.emit({ op: "mov", dst: reg, src: i + 1 });
+      if (p.type?.kind === "ctx") {
+        L.f.ctx = reg;
+        return { k: "ctx" };
+      }
+      if (isIntLike(p.type)) return { k: "int", reg, type: intOf(p.type), mutable: true };
+      const atomic = L.shared.called?.get(fn)?.atomic[i] ?? false;
+      return { k: "place", type: p.type as A.DataType, base: reg, off: 0, atomic };
+    });
+    L.pushFrame(fn, args);
+    if (fn.params.some((p) => p.type?.kind === "ctx") && usesPacket(fn.body)) L.loadPacket();
+    L.stmt(fn.body); // a void function returns 0 (the verifier reads r0 at every exit)
     return L.f;
   }
 }

@@ -10,7 +10,7 @@ import { effect } from "./exprs.js";
 import { fieldAssign } from "./header.js";
 import { assignAt, place } from "./structs.js";
 import { compound, narrowTo } from "./int.js";
-import { intOf, type IntLocal, isIntLike, U32 } from "./types.js";
+import { intOf, type IntLocal, isIntLike } from "./types.js";
 import { forOf, forStmt, jump, labelled, switchStmt, whileStmt } from "./control.js";
 
 export function stmt(L: LowerCtx, s: A.Stmt): void {
@@ -110,6 +110,10 @@ function returnStmt(L: LowerCtx, s: A.Return): void {
     if (s.value && L.ret.type) L.emit({ op: "mov", dst: L.ret.reg, src: narrowTo(L, s.value, L.ret.type) });
     else if (s.value) effect(L, s.value);
     L.jump(L.f.blocks[L.ret.join]!);
-  } else L.returnWith(s.value ? narrowTo(L, s.value, U32) : 0n);
+  } else if (s.value && L.retType) L.returnWith(narrowTo(L, s.value, L.retType));
+  else {
+    if (s.value) effect(L, s.value);
+    L.returnWith(0n);
+  }
   L.start(L.newBlock()); // unreachable code after return
 }

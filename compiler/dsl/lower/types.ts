@@ -50,11 +50,19 @@ export class LowerError extends Error {
   }
 }
 
+/** A helper function compiled as a BPF subprogram: per parameter, whether a struct argument is a
+ * shared map's value at some call site (its `op=` on 4- and 8-byte fields are then atomic). */
+export interface CalledFunction {
+  atomic: boolean[];
+}
+
 /** Tables one object's programs fill in together. */
 export interface LowerShared {
   maps: Map<string, MapDef>;
   logFormats: LogFormat[];
   usesLogs: boolean;
+  /** Helper functions called as BPF subprograms (the others are inlined). */
+  called?: Map<A.FunctionDecl, CalledFunction>;
 }
 
 export function intOf(t: A.Type | undefined): Int {

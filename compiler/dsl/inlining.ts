@@ -1,0 +1,93 @@
+// The inlining decision: takes the checked program (its XDP programs and the helper functions they
+// reach) and produces the helper functions to compile as BPF subprograms, called with BPF-to-BPF
+// calls; every other call is inlined. The rule (README "Functions"):
+//   - inlined always: a function that logs (a record names its program), adjusts the packet (the
+//     caller's header views go stale), makes a tail call, or calls one that does; and every function
+//     a tail-calling program reaches (the kernel limits stacks of programs mixing the two);
+//   - inlined when it pays: a function that runs from one place (one call site, counting each copy
+//     of an inlined caller), or whose body is tiny (at most INLINE_NODES expressions and statements:
+//     the call's argument moves, call and exit cost about as much);
+//   - inlined where a call would be too deep: at most MAX_CALL_FRAMES frames, the program's included;
+//   - called otherwise.
+import type * as A from "./ast.js";
+import { INLINE_NODES, MAX_CALL_FRAMES } from "./limits.js";
+
+/** What a function's body does that decides its inlining (callees not included). */
+interface BodyInfo {
+  sites: A.FunctionDecl[]; // one entry per call site of a helper function
+  pinned: boolean; // logs, adjusts the packet or makes a tail call
+  tailCall: boolean;
+  nodes: number; // statements and expressions
+}
+
+const PINNING_CTX = new Set(["adjustHead", "adjustTail"]);
+
+/** The helper functions to call rather than inline. */
+export function chooseCalled(p: A.CheckedProgram): Set<A.FunctionDecl> {
+  const info = new Map<A.FunctionDecl, BodyInfo>();
+  for (const f of [...p.programs, ...p.functions]) info.set(f, bodyInfo(f.body));
+  const pinned = pinnedFunctions(p, info);
+  const called = new Set<A.FunctionDecl>();
+  const copies = new Map<A.FunctionDecl, number>(); // how many times a function's code is emitted
+  const frames = new Map<A.FunctionDecl, number>(); // frames at its deepest (the program's is 1)
+  for (const prog of p.programs) copies.set(prog, 1), frames.set(prog, 1);
+  // callers before callees: a function's copies and depth are known once every caller is decided
+  for (const f of [p.programs, [...p.functions].reverse()].flat()) {
+    if (f.role !== "xdp") {
+      const fr = frames.get(f) ?? 1;
+      const pays = (copies.get(f) ?? 0) > 1 && info.get(f)!.nodes > INLINE_NODES;
+      if (pays && !pinned.has(f) && fr < MAX_CALL_FRAMES) {
+        called.add(f);
+        copies.set(f, 1);
+        frames.set(f, fr + 1);
+      }
+    }
+    for (const g of info.get(f)!.sites) {
+      copies.set(g, (copies.get(g) ?? 0) + (copies.get(f) ?? 0));
+      frames.set(g, Math.max(frames.get(g) ?? 1, frames.get(f) ?? 1));
+    }
+  }
+  return called;
+}
+
+/** Functions that must be inlined: pinned bodies, their callers, and what tail-calling programs reach. */
+function pinnedFunctions(p: A.CheckedProgram, info: Map<A.FunctionDecl, BodyInfo>): Set<A.FunctionDecl> {
+  const out = new Set<A.FunctionDecl>();
+  for (const f of p.functions) {
+    // callees come first, so a callee's verdict is known
+    if (info.get(f)!.pinned || info.get(f)!.sites.some((g) => out.has(g))) out.add(f);
+  }
+  const reached = (f: A.FunctionDecl, seen = new Set<A.FunctionDecl>()): Set<A.FunctionDecl> => {
+    for (const g of info.get(f)!.sites) if (!seen.has(g)) seen.add(g), reached(g, seen);
+    return seen;
+  };
+  for (const prog of p.programs) {
+    const all = reached(prog);
+    if (info.get(prog)!.tailCall || [...all].some((g) => info.get(g)!.tailCall)) for (const g of all) out.add(g);
+  }
+  return out;
+}
+
+/** Walk a body: its call sites of helper functions, whether it pins, its size in nodes. */
+function bodyInfo(body: A.Block): BodyInfo {
+  const out: BodyInfo = { sites: [], pinned: false, tailCall: false, nodes: 0 };
+  const walk = (n: unknown): void => {
+    if (!n || typeof n !== "object") return;
+    if (Array.isArray(n)) return n.forEach(walk);
+    const o = n as { kind?: string; callee?: A.CallTarget };
+    if (o.kind) out.nodes++;
+    if (o.kind === "CallExpr" && o.callee) {
+      const c = o.callee;
+      if (c.kind === "function") out.sites.push(c.decl);
+      if (c.kind === "mapFunction" && c.name === "tailCall") out.tailCall = true;
+      if (c.kind === "log" || out.tailCall) out.pinned = true;
+      if (c.kind === "ctxMethod" && PINNING_CTX.has(c.method)) out.pinned = true;
+    }
+    for (const [k, v] of Object.entries(n)) if (!SKIP.has(k)) walk(v);
+  };
+  walk(body);
+  return out;
+}
+
+/** Keys that lead out of the body (declarations, types) or to no code. */
+const SKIP = new Set(["span", "nameSpan", "propertySpan", "binding", "callee", "member", "type", "typeAnn"]);
