@@ -1,8 +1,9 @@
 // Size regression (not a timing): the instruction slots (with the subprograms it calls) of every
-// XDP program of every programs/*.ts and of every C twin (fixtures/c-twins/*.o), against fixtures/program-sizes.txt. A program that
-// grows past its recorded size fails; one that shrinks fails too, asking for the golden to be
-// updated (so the record stays tight); a program with no entry, or an entry with no program, fails
-// with the command that rewrites the file (UPDATE_FIXTURES=1, refused under CI).
+// XDP program of every programs/*.ts and of every C twin (fixtures/c-twins/*.o), against
+// fixtures/program-sizes.txt. A program that grows past its recorded size fails; one that shrinks
+// fails too, asking for the golden to be updated (so the record stays tight); a program with no
+// entry, or an entry with no program, fails with the command that rewrites the file
+// (UPDATE_FIXTURES=1, refused under CI).
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { readBpfObject } from "../compiler/elf/read-object.js";

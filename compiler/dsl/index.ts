@@ -176,7 +176,8 @@ function callChainStack(
   const c = chain(name);
   if (c.bytes <= STACK_LIMIT || c.path.length < 2) return undefined;
   const frames = `each frame's stack rounded up to ${FRAME_ALIGN}`;
-  return `'${name}' needs ${c.bytes} bytes of stack through its calls (${c.path.join(" → ")}; ${frames}); the limit is ${STACK_LIMIT}`;
+  const why = `through its calls (${c.path.join(" → ")}; ${frames})`;
+  return `'${name}' needs ${c.bytes} bytes of stack ${why}; the limit is ${STACK_LIMIT}`;
 }
 
 /** A diagnostic when the verifier would walk more than its limit (at the branch that multiplies the paths). */

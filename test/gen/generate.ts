@@ -3,10 +3,11 @@
 // constant and variable offsets with null checks, field reads and writes, all integer types,
 // let/const and top-level constants, if/else if/else, ternaries, && || ??, null checks narrowed
 // by && and ||, constant loops (up, down, by 2), early returns (also inside loops), helper
-// functions (inlined or called as BPF subprograms; integer parameters and a struct by reference), hash/LRU/array/per-CPU/LPM maps (get/has/set/add/delete, `M.get` into a
-// nullable const), packet loads and stores at constant and variable offsets (ctx.loadU16 …),
-// adjustHead/adjustTail, logs at every level with every formatter, and a struct type with integer
-// fields and a FixedArray field: struct locals from object literals, field and element reads and
+// functions (inlined or called as BPF subprograms; integer parameters, a struct by reference),
+// hash/LRU/array/per-CPU/LPM maps (get/has/set/add/delete, `M.get` into a nullable const), packet
+// loads and stores at constant and variable offsets (ctx.loadU16 …), adjustHead/adjustTail, logs
+// at every level with every formatter, and a struct type with integer fields and a FixedArray
+// field: struct locals from object literals, field and element reads and
 // writes (`op=`; elements at constant and variable indexes, also outside the array), for…of.
 //
 // With `control` (GenOptions) also while and do…while loops on counters, for loops with a runtime
