@@ -2,7 +2,8 @@
 // reach) and produces the helper functions to compile as BPF subprograms, called with BPF-to-BPF
 // calls; every other call is inlined. The rule (README "Functions"):
 //   - inlined always: a function that logs (a record names its program), adjusts the packet (the
-//     caller's header views go stale), makes a tail call, or calls one that does; and every function
+//     caller's header views go stale), makes a tail call, reserves, submits or discards a ring-buffer
+//     record (a reference the verifier tracks), or calls one that does; and every function
 //     a tail-calling program reaches (the kernel limits stacks of programs mixing the two);
 //   - inlined when it pays: a function that runs from one place (one call site, counting each copy
 //     of an inlined caller), or whose body is tiny (at most INLINE_NODES expressions and statements:
@@ -21,6 +22,8 @@ interface BodyInfo {
 }
 
 const PINNING_CTX = new Set(["adjustHead", "adjustTail"]);
+/** A reserved ring-buffer record is a reference the verifier tracks: kept in the program's own frame. */
+const RECORD_METHODS = new Set(["reserve", "submit", "discard"]);
 
 /** The helper functions to call rather than inline. */
 export function chooseCalled(p: A.CheckedProgram): Set<A.FunctionDecl> {
@@ -82,6 +85,7 @@ function bodyInfo(body: A.Block): BodyInfo {
       if (c.kind === "mapFunction" && c.name === "tailCall") out.tailCall = true;
       if (c.kind === "log" || out.tailCall) out.pinned = true;
       if (c.kind === "ctxMethod" && PINNING_CTX.has(c.method)) out.pinned = true;
+      if (c.kind === "mapMethod" && RECORD_METHODS.has(c.method)) out.pinned = true;
     }
     for (const [k, v] of Object.entries(n)) if (!SKIP.has(k)) walk(v);
   };
