@@ -225,7 +225,10 @@ describe("tsebpf.d.ts matches the catalogue", () => {
           def.bitWidth !== undefined,
         );
       }
-      for (const field of Object.keys(h.addrs ?? {})) expect(m.get(field), `${name}.${field}`).toBe("Ipv6Addr");
+      for (const field of Object.keys(h.addrs ?? {})) {
+        expect(m.get(field), `${name}.${field}`).toBe("Ipv6Addr");
+        expect(new RegExp(`readonly ${field}:`).test(body), `${name}.${field} writable`).toBe(false);
+      }
       const addrs = Object.keys(h.addrs ?? {}).length;
       expect(m.size, name).toBe(Object.keys(h.fields).length + addrs + 2); // + constructor + size
     }

@@ -148,7 +148,8 @@ export declare class Ipv4Hdr {
 }
 
 /** An IPv6 address: 16 bytes in network order, as in the packet (BTF: struct Ipv6Addr { u8 addr[16]; }).
- * Compared with ===/!==, copied into locals, used as a map key (LpmTrie<Ipv6Addr, V>: a /128 lookup),
+ * Compared with ===/!==, copied into locals, assigned to a header's address (`ip6.dstAddr = a`), kept in
+ * structs and map values, used as a map key (LpmTrie<Ipv6Addr, V>: a /128 lookup),
  * logged with ipv6(x). Its bytes are not accessible one by one. */
 export declare class Ipv6Addr {
   private constructor();
@@ -175,10 +176,10 @@ export declare class Ipv6Hdr {
   dstAddrHi: u64;
   /** destination address, last 8 bytes, offset 32 */
   dstAddrLo: u64;
-  /** source address, offset 8 */
-  readonly srcAddr: Ipv6Addr;
-  /** destination address, offset 24 */
-  readonly dstAddr: Ipv6Addr;
+  /** source address, offset 8 (assigning one writes its 16 bytes into the packet) */
+  srcAddr: Ipv6Addr;
+  /** destination address, offset 24 (assigning one writes its 16 bytes into the packet) */
+  dstAddr: Ipv6Addr;
 }
 
 /** TCP header without options (20 bytes). */

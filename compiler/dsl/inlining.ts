@@ -58,7 +58,8 @@ function pinnedFunctions(p: A.CheckedProgram, info: Map<A.FunctionDecl, BodyInfo
   const out = new Set<A.FunctionDecl>();
   for (const f of p.functions) {
     // callees come first, so a callee's verdict is known
-    if (info.get(f)!.pinned || info.get(f)!.sites.some((g) => out.has(g))) out.add(f);
+    const struct = f.returnType?.kind === "struct"; // the result goes to a slot in the caller's frame
+    if (info.get(f)!.pinned || struct || info.get(f)!.sites.some((g) => out.has(g))) out.add(f);
   }
   const reached = (f: A.FunctionDecl, seen = new Set<A.FunctionDecl>()): Set<A.FunctionDecl> => {
     for (const g of info.get(f)!.sites) if (!seen.has(g)) seen.add(g), reached(g, seen);

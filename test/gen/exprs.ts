@@ -44,6 +44,8 @@ export interface Scope {
   inHelper(): boolean;
   /** A struct S0 variable in scope (an argument for a helper's struct parameter). */
   structVar(): string | undefined;
+  /** Struct locals in scope (all of one struct type). */
+  structNames(): string[];
 }
 
 export const INTS: IntName[] = ["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"];
@@ -104,6 +106,8 @@ export class ExprGen {
     if (k === 4) return `!(${this.cond(d - 1)})`;
     if (k === 5 && this.s.maps.length) return this.hasCall();
     if (k === 6) return this.nonZero(this.expr(this.pick(INTS), d - 1));
+    const structs = this.s.structNames();
+    if (k === 7 && structs.length) return `${this.pick(structs)} ${this.pick(["===", "!=="])} ${this.pick(structs)}`;
     return `(${this.cond(d - 1)} ${this.pick(["&&", "||"])} ${this.cond(d - 1)})`;
   }
 

@@ -7,8 +7,9 @@
 // hash/LRU/array/per-CPU/LPM maps (get/has/set/add/delete, `M.get` into a nullable const), packet
 // loads and stores at constant and variable offsets (ctx.loadU16 …), adjustHead/adjustTail, logs
 // at every level with every formatter, and a struct type with integer fields and a FixedArray
-// field: struct locals from object literals, field and element reads and
-// writes (`op=`; elements at constant and variable indexes, also outside the array), for…of.
+// field: struct locals from object literals (some near copies of another), field and element reads
+// and writes (`op=`; elements at constant and variable indexes, also outside the array), for…of,
+// struct equality (`s1 === s2`) in conditions.
 //
 // With `control` (GenOptions) also while and do…while loops on counters, for loops with a runtime
 // test beside the counter bound, break and continue (labelled too, out of nested loops and
@@ -163,6 +164,9 @@ export class ProgramGen implements Scope {
           ])
       : [];
     return [...views, ...structs];
+  }
+  structNames(): string[] {
+    return this.structVars.flat();
   }
   callable(): Helper[] {
     return this.helpers.filter((h) => h !== this.current);
@@ -390,8 +394,11 @@ export class ProgramGen implements Scope {
     const k = vars.length ? this.int(5) : 0;
     if (k === 0) {
       const name = this.fresh("s");
-      const fields = st.fields.map((t, i) => `f${i}: ${this.value(t)}`);
-      const elems = Array.from({ length: st.len }, () => this.value(st.elem));
+      // sometimes a near copy of another struct (each slot copied or new), so `===` is sometimes true
+      const like = vars.length > 0 && this.chance(0.5) ? this.pick(vars) : undefined;
+      const slot = (t: IntName, copy: string) => (like && this.chance(0.8) ? `${like}.${copy}` : this.value(t));
+      const fields = st.fields.map((t, i) => `f${i}: ${slot(t, `f${i}`)}`);
+      const elems = Array.from({ length: st.len }, (_, i) => slot(st.elem, `arr[${i}]`));
       this.line(`const ${name}: S0 = { ${fields.join(", ")}, arr: [${elems.join(", ")}] };`);
       this.structVars[this.structVars.length - 1]!.push(name);
       return;

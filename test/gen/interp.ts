@@ -12,7 +12,8 @@
 // the start (bytes in front reappear as they were), a tail that grows reads as zero. Packet
 // loads/stores at any offset (ctx.loadU16 …) read and write the bytes in the order they name.
 // Struct and FixedArray values are records of slots, named (not copied) by variables as in
-// TypeScript; an element index outside the array reads 0 and a write there changes nothing.
+// TypeScript; an element index outside the array reads 0 and a write there changes nothing; `===`
+// on two structs compares them slot by slot.
 import type * as A from "../../compiler/dsl/ast.js";
 import { CONSTANTS, HEADERS, PACKET_ACCESS, type PacketAccess, XDP_ACTIONS } from "../../compiler/dsl/catalog.js";
 import type { IntName } from "../../compiler/dsl/ast.js";
@@ -529,6 +530,10 @@ export class Interp {
   }
 
   binary(op: string, a: TV, b: TV): TV {
+    if (a.t === "rec" && b.t === "rec") {
+      const eq = sameRec(a.v as Rec, b.v as Rec);
+      return { v: op.startsWith("!") ? !eq : eq, t: "bool" };
+    }
     if (a.v === null || b.v === null || typeof a.v === "object" || typeof b.v === "object")
       return nullCompare(op, a.v, b.v);
     if (typeof a.v === "boolean" || typeof b.v === "boolean")
@@ -730,6 +735,15 @@ function truthy(v: Val): boolean {
   if (typeof v === "bigint") return v !== 0n;
   if (typeof v === "boolean") return v;
   return v !== null;
+}
+
+/** Struct equality: every slot equal, nested records slot by slot (what comparing the bytes gives). */
+function sameRec(a: Rec, b: Rec): boolean {
+  for (const [k, s] of a.slots) {
+    const o = b.slots.get(k)!;
+    if (s.t === "rec" ? !sameRec(s.v as Rec, o.v as Rec) : s.v !== o.v) return false;
+  }
+  return true;
 }
 
 function nullCompare(op: string, a: Val, b: Val): TV {

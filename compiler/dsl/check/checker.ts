@@ -235,11 +235,11 @@ function signature(cx: CheckCtx, f: A.FunctionDecl): void {
     f.returnType = rt;
     if (isXdp && !isError(rt) && rt.kind !== "action")
       report(cx, "programShape", `An XDP program must return XdpAction, not '${typeName(rt)}'.`, f.returnTypeAnn.span);
-    else if (!isXdp && !isError(rt) && !isInt(rt) && rt.kind !== "bool" && rt.kind !== "void" && rt.kind !== "action")
+    else if (!isXdp && !isError(rt) && !isInt(rt) && !["bool", "void", "action", "struct"].includes(rt.kind))
       report(
         cx,
         "programShape",
-        `Functions must return an integer, bool, XdpAction or void, not '${typeName(rt)}'.`,
+        `Functions must return an integer, bool, XdpAction, a struct or void, not '${typeName(rt)}'.`,
         f.returnTypeAnn.span,
       );
   } else f.returnType = isXdp ? ACTION : inferReturn(cx, f);

@@ -338,7 +338,7 @@ function retype(cx: CheckCtx, e: A.Expr, other: A.IntType, strict: boolean): A.I
 function comparison(cx: CheckCtx, e: A.BinaryExpr, lt: A.Type, rt: A.Type): A.Type {
   const ok =
     (isInt(lt) && isInt(rt)) ||
-    (EQ.has(e.op) && sameType(lt, rt) && (lt.kind === "bool" || lt.kind === "action" || lt === IPV6_ADDR)) ||
+    (EQ.has(e.op) && sameType(lt, rt) && (lt.kind === "bool" || lt.kind === "action" || lt.kind === "struct")) ||
     (EQ.has(e.op) &&
       ((lt.kind === "action" && isInt(rt) && cv(cx, e.right) !== undefined) ||
         (rt.kind === "action" && isInt(lt) && cv(cx, e.left) !== undefined)));

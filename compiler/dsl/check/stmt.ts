@@ -211,7 +211,8 @@ function assign(cx: CheckCtx, s: A.Assign): void {
     cx.flow.nonNull.delete(b);
   } else if (tgt.kind === "MemberExpr") {
     tt = checkExpr(cx, tgt);
-    if (!isError(tt) && tgt.member?.kind !== "headerField" && tgt.member?.kind !== "structField") {
+    const kind = tgt.member?.kind;
+    if (!isError(tt) && kind !== "headerField" && kind !== "structField" && kind !== "headerAddr") {
       report(
         cx,
         "readOnly",
@@ -257,7 +258,7 @@ function returnStmt(cx: CheckCtx, s: A.Return): void {
       report(cx, "notAssignable", `Type 'void' is not assignable to type '${typeName(rt)}'.`, s.span);
     return;
   }
-  const t = checkValue(cx, s.value, isInt(rt) ? rt : undefined);
+  const t = checkValue(cx, s.value, isInt(rt) || rt.kind === "struct" ? rt : undefined);
   const range = outOfRange(cx, s.value, t, rt);
   if (rt.kind === "void" && !isError(t))
     report(cx, "notAssignable", `Type '${typeName(t)}' is not assignable to type 'void'.`, s.value.span);

@@ -2,7 +2,8 @@
 // callee: log calls (logs.ts), map methods (maps.ts), ctx methods (ctx.ts), BPF helpers (here),
 // and the program's own functions: inlined here (arguments bound to fresh locals, `return` a jump
 // to the call's join block), or, for those LowerShared.called names, a BPF-to-BPF call (integers
-// by value, structs by address, ctx as itself). Produces an integer value, an object, or undefined (void).
+// by value, structs by address, ctx as itself). A struct result is copied into a stack slot of
+// the caller (such functions are always inlined). Produces an integer value, an object, or undefined (void).
 import type * as A from "../ast.js";
 import { FIB_LOOKUP, HELPERS, INT_TYPES } from "../catalog.js";
 import type { Val } from "../ir.js";
@@ -15,8 +16,8 @@ import { narrowTo, narrowVal } from "./int.js";
 import { lowerLog } from "./logs.js";
 import { lowerMapFunction } from "./map-fns.js";
 import { lowerMapMethod } from "./maps.js";
-import { addressOf } from "./structs.js";
-import { intOf, isIntLike, type IntLocal, type Local, U32 } from "./types.js";
+import { addressOf, stackPlace } from "./structs.js";
+import { intOf, isIntLike, type IntLocal, type Local, type PlaceVal, U32 } from "./types.js";
 
 /** Lower a call; returns an integer value, an object (header/map value), or undefined (void). */
 export function call(L: LowerCtx, e: A.CallExpr): Val | Local | undefined {
@@ -41,14 +42,15 @@ export function call(L: LowerCtx, e: A.CallExpr): Val | Local | undefined {
   }
 }
 
-function inline(L: LowerCtx, fn: A.FunctionDecl, e: A.CallExpr): Val | undefined {
+function inline(L: LowerCtx, fn: A.FunctionDecl, e: A.CallExpr): Val | PlaceVal | undefined {
   const args = e.args.map((a, i) => argument(L, fn.params[i]?.type ?? a.type, a));
   const rt = fn.returnType;
   const retType = isIntLike(rt) ? intOf(rt) : undefined;
+  const place = rt?.kind === "struct" ? stackPlace(L, rt) : undefined; // the caller's slot for the result
   const join = L.newBlock();
   const saved = L.ret,
     jumps = L.jumps;
-  L.ret = { reg: L.reg(), type: retType, join: join.id };
+  L.ret = { reg: L.reg(), type: retType, join: join.id, place };
   L.jumps = [];
   const result = L.ret.reg;
   L.pushFrame(fn, args);
@@ -61,7 +63,7 @@ function inline(L: LowerCtx, fn: A.FunctionDecl, e: A.CallExpr): Val | undefined
     L.jumps = jumps;
   }
   L.start(join);
-  return retType ? result : undefined;
+  return place ?? (retType ? result : undefined);
 }
 
 /** `call fn`: arguments in r1..r5, the result in r0. Struct arguments are addresses (the callee

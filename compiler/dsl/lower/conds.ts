@@ -6,8 +6,7 @@ import type * as A from "../ast.js";
 import type { Block } from "../ir.js";
 import type { LowerCtx } from "./core.js";
 import { headerNullTest } from "./header.js";
-import { IPV6_ADDR } from "../catalog.js";
-import { addrEqual } from "./structs.js";
+import { structEqual } from "./structs.js";
 import { comparison } from "./int.js";
 import { lowerMapMethod } from "./maps.js";
 import { isCompare, type MapValPtr } from "./types.js";
@@ -40,7 +39,8 @@ function compare(L: LowerCtx, e: A.BinaryExpr, t: Block, f: Block): void {
     const obj = isNull(e.left) ? e.right : e.left;
     return eq ? nullTest(L, obj, t, f) : nullTest(L, obj, f, t);
   }
-  if (e.left.type === IPV6_ADDR) return eq ? addrEqual(L, e.left, e.right, t, f) : addrEqual(L, e.left, e.right, f, t);
+  if (e.left.type?.kind === "struct")
+    return eq ? structEqual(L, e.left, e.right, t, f) : structEqual(L, e.left, e.right, f, t);
   const c = comparison(L, e);
   L.branch(c.cc, c.a, c.b, t, f);
 }

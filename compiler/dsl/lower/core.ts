@@ -9,7 +9,17 @@ import type { Span } from "../../span.js";
 import { type AluOp, type Block, type Cond, type Func, type Op, type Reg, type Val, VREG0, newVreg } from "../ir.js";
 import { evalCond } from "../int-rule.js";
 import { type Facts, PathFacts } from "./state.js";
-import { type HeaderVal, type Int, type Local, LowerError, type LowerShared, U32, intOf, isIntLike } from "./types.js";
+import {
+  type HeaderVal,
+  type Int,
+  type Local,
+  LowerError,
+  type LowerShared,
+  U32,
+  intOf,
+  isIntLike,
+  type PlaceVal,
+} from "./types.js";
 
 /** The lowering functions the modules call each other through (wired by lower.ts). */
 export interface Lowering {
@@ -24,6 +34,8 @@ export interface RetCtx {
   reg: Reg;
   type: Int | undefined;
   join: number;
+  /** A struct-valued function's result: a stack slot of the caller that `return` copies into. */
+  place?: PlaceVal;
 }
 
 /** A statement break/continue may leave (lower/control.ts): its exit and the end of the current round. */

@@ -8,7 +8,7 @@ import type { ArithOp } from "../int-rule.js";
 import type { LowerCtx } from "./core.js";
 import { effect } from "./exprs.js";
 import { fieldAssign } from "./header.js";
-import { assignAt, place } from "./structs.js";
+import { addrAssign, assignAt, place, storeValue } from "./structs.js";
 import { compound, narrowTo } from "./int.js";
 import { intOf, type IntLocal, isIntLike } from "./types.js";
 import { forOf, forStmt, jump, labelled, switchStmt, whileStmt } from "./control.js";
@@ -75,6 +75,7 @@ function varDecl(L: LowerCtx, s: A.VarDecl): void {
 function assign(L: LowerCtx, s: A.Assign): void {
   const tgt = s.target;
   if (tgt.kind === "MemberExpr" && tgt.member?.kind === "headerField") return fieldAssign(L, s, tgt, tgt.member);
+  if (tgt.kind === "MemberExpr" && tgt.member?.kind === "headerAddr") return addrAssign(L, s, tgt, tgt.member.offset);
   if ((tgt.kind === "MemberExpr" && tgt.member?.kind === "structField") || tgt.kind === "IndexExpr")
     return assignAt(L, s);
   if (tgt.kind !== "Identifier") {
@@ -107,7 +108,8 @@ function ifStmt(L: LowerCtx, s: A.If): void {
 
 function returnStmt(L: LowerCtx, s: A.Return): void {
   if (L.ret) {
-    if (s.value && L.ret.type) L.emit({ op: "mov", dst: L.ret.reg, src: narrowTo(L, s.value, L.ret.type) });
+    if (s.value && L.ret.place) storeValue(L, L.ret.place, s.value);
+    else if (s.value && L.ret.type) L.emit({ op: "mov", dst: L.ret.reg, src: narrowTo(L, s.value, L.ret.type) });
     else if (s.value) effect(L, s.value);
     L.jump(L.f.blocks[L.ret.join]!);
   } else if (s.value && L.retType) L.returnWith(narrowTo(L, s.value, L.retType));

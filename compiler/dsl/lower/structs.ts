@@ -51,14 +51,38 @@ export function headerAddr(L: LowerCtx, e: A.MemberExpr, offset: number, into?: 
   return p;
 }
 
-/** `a === b` / `a !== b` of two Ipv6Addr values: two 8-byte compares; jump to t when equal, else f. */
-export function addrEqual(L: LowerCtx, a: A.Expr, b: A.Expr, t: Block, f: Block): void {
+/** `view.dstAddr = a` (an Ipv6Addr field): a's 16 bytes written into the packet as they are (both
+ * in network order), read first (a header field's value is a copy: `ip6.srcAddr = ip6.dstAddr`
+ * and a swap through a local work); the view's guard is checked as for any field write. */
+export function addrAssign(L: LowerCtx, s: A.Assign, tgt: A.MemberExpr, offset: number): void {
+  const src = place(L, s.value);
+  const h = L.object(tgt.object);
+  if (h.k !== "hdr") return L.fail("fields can only be written in header views", tgt.span);
+  const m = { kind: "headerField", header: "", field: "", offset, size: 8, type: U64 } as const;
+  for (const half of [0, 8]) readField(L, h, { ...m, offset: offset + half }, tgt.span); // the guard
+  for (let done = 0; done < 16; ) {
+    const n = piece(16 - done, src.off + done, src.off + done); // the packet takes any alignment
+    const v = L.load(src.base, src.off + done, n);
+    L.emit({ op: "store", base: h.base, off: h.off + offset + done, src: v, size: n });
+    done += n;
+  }
+  L.facts.forgetLoads();
+}
+
+/** `a === b` / `a !== b` of two struct values (an Ipv6Addr too): their bytes compared in the widest
+ * aligned pieces, padding included (zero wherever the program wrote the struct); jump to t when
+ * equal, else f. */
+export function structEqual(L: LowerCtx, a: A.Expr, b: A.Expr, t: Block, f: Block): void {
   const pa = place(L, a),
     pb = place(L, b);
-  const second = L.newBlock();
-  L.branch("eq", L.load(pa.base, pa.off, 8), L.load(pb.base, pb.off, 8), second, f);
-  L.start(second);
-  L.branch("eq", L.load(pa.base, pa.off + 8, 8), L.load(pb.base, pb.off + 8, 8), t, f);
+  const size = sizeOf(pa.type);
+  for (let done = 0; done < size; ) {
+    const n = piece(size - done, pa.off + done, pb.off + done);
+    const next = done + n < size ? L.newBlock() : t;
+    L.branch("eq", L.load(pa.base, pa.off + done, n), L.load(pb.base, pb.off + done, n), next, f);
+    done += n;
+    if (next !== t) L.start(next);
+  }
 }
 
 /** A fresh stack slot for a value of type t. */
@@ -101,19 +125,19 @@ function fill(L: LowerCtx, p: PlaceVal, e: A.ObjectLiteral | A.ArrayLiteral): vo
   if (e.kind === "ArrayLiteral") {
     const elem = (p.type as A.ArrayType).elem;
     const size = sizeOf(elem);
-    e.elements.forEach((x, i) => storeInto(L, { ...p, type: elem, off: p.off + i * size }, x));
+    e.elements.forEach((x, i) => storeValue(L, { ...p, type: elem, off: p.off + i * size }, x));
     return;
   }
   const t = p.type as A.StructType;
   for (const prop of e.props) {
     const f = t.fields.find((x) => x.name === prop.name)!;
-    storeInto(L, { ...p, type: f.type, off: p.off + f.offset }, prop.value);
+    storeValue(L, { ...p, type: f.type, off: p.off + f.offset }, prop.value);
   }
   for (const [off, n] of gapsOf(t)) zero(L, p, p.off + off, n);
 }
 
 /** Store the value of e at place p (of p's type). */
-function storeInto(L: LowerCtx, p: PlaceVal, e: A.Expr): void {
+export function storeValue(L: LowerCtx, p: PlaceVal, e: A.Expr): void {
   const t = p.type;
   if (t.kind === "int" || t.kind === "bool") {
     const it = t.kind === "int" ? t : U8;
@@ -166,7 +190,7 @@ const ATOMIC: Partial<Record<A.AssignOp, AluOp>> = { "+=": "add", "-=": "add", "
 /** `target op= value` for a field or element target (struct and array targets only take `=`: a copy). */
 export function assignAt(L: LowerCtx, s: A.Assign): void {
   const at = place(L, s.target);
-  if (at.type.kind === "struct" || at.type.kind === "array") return storeInto(L, at, s.value);
+  if (at.type.kind === "struct" || at.type.kind === "array") return storeValue(L, at, s.value);
   const t = intAt(at);
   const size = t.bits / 8;
   const aop = ATOMIC[s.op];
