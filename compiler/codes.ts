@@ -75,6 +75,10 @@ export const DSL_CODES = {
   recordLeak: "TSB9060", // a reserved record not submitted or discarded on some path
   recordReleased: "TSB9061", // a record used after submit()/discard(), or released twice
   recordRule: "TSB9062", // reserve()/submit()/discard() used outside their shape
+  // global variables (check/globals.ts)
+  globalDecl: "TSB9063",
+  configDecl: "TSB9064",
+  readOnlyGlobal: "TSB9065",
   // helpers with struct arguments (check/fib.ts)
   fibParams: "TSB9070",
   // back end: lowering and the kernel's limits (limits.ts)

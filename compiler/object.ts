@@ -52,11 +52,21 @@ export interface SourceFile {
   text: string;
 }
 
+/** A global data section to write (.rodata, .data or .bss): its bytes and its variables. Programs
+ * address it with an ld_imm64 naming the section (a relocation against its section symbol). */
+export interface GlobalSectionDef {
+  section: ".rodata" | ".data" | ".bss";
+  init: Uint8Array; // the section's contents (zeros for .bss, which has no file bytes)
+  vars: { name: string; offset: number; type: TypeDesc; constVolatile?: boolean }[];
+}
+
 export interface BpfObjectInput {
   license: string; // e.g. "GPL"
   programs: ProgramDef[];
   subprograms?: FuncDef[]; // go to .text, called with BPF-to-BPF calls (call <name>)
   maps: MapDef[];
+  /** Global variables by section (written as ELF sections + BTF VAR/DATASEC, as clang writes them). */
+  globals?: GlobalSectionDef[];
   /** Insn spans refer to these; when present, .BTF.ext carries func and line info. */
   sources?: SourceFile[];
   /** Log format table (see docs/log-format.md), written as section `.tsebpf.logfmt`. */

@@ -258,6 +258,18 @@ export declare const IPPROTO_ICMPV6: u8;
  */
 export type FixedArray<T, N extends number> = T[] & { readonly __length?: N };
 
+// ---- global variables: module-level `let packets: u64 = 0;` (.bss when zero, else .data; `+=`
+// `-=` `|=` `&=` `^=` on a 4- or 8-byte one is atomic), module-level `const` structs and FixedArrays
+// (.rodata, read-only), and load-time constants declared with config().
+
+/**
+ * A load-time constant: `const MAX_PPS = config<u32>(1000);` is libbpf's `const volatile __u32
+ * MAX_PPS = 1000;` in .rodata. `tsebpf run/test --set MAX_PPS=50`, `load(file, { set })` and
+ * `testXdp({ set })` change it before the program loads; the map is then frozen, so the verifier
+ * knows the value and drops the branches it turns off. T is an integer type or bool; only at top level.
+ */
+export declare function config<T extends number | boolean>(value: T): T;
+
 // ---- maps: declare them at top level, `export const M = new HashMap<u32, u64>(1024);`
 // Keys and values are integers or structs. `get(k)` of a struct value is a reference to the value
 // in the map: its fields are read and written in place (`v.packets += 1` is atomic on a shared map).

@@ -5,6 +5,9 @@
 //   import { XdpContext, XdpAction, HashMap, u32, info, ... } from "tsebpf";
 //   export const BLOCKLIST = new HashMap<u32, u32>(1024);     // MapDecl (maps are exported consts)
 //   const LIMIT = 100;                                         // ConstDecl: top-level compile-time constant
+//   let packets: u64 = 0;                                      // ConstDecl (mutable): a global in .bss/.data
+//   const PORTS: FixedArray<u16, 3> = [53, 123, 161];          // ConstDecl: a read-only global in .rodata
+//   const MAX_PPS = config<u32>(1000);                         // ConstDecl: load-time constant (.rodata)
 //   interface Flow { packets: u64; bytes: u64 }                // StructDecl (also `type Flow = { … }`)
 //   function helper(a: u32, b: u32): u32 { ... }               // FunctionDecl, not exported: a BPF subprogram
 //   export function xdp_fw(ctx: XdpContext): XdpAction { ... } // exported + one XdpContext param: XDP program
@@ -150,6 +153,7 @@ export type Binding =
   | { kind: "param"; id: number; name: string; index: number; type: Type; decl: Param; func: FunctionDecl }
   | { kind: "map"; name: string; type: MapType; decl: MapDecl }
   | { kind: "const"; name: string; type: Type; value: bigint; decl?: ConstDecl } // top-level const or catalog constant (ETH_P_IP)
+  | { kind: "global"; name: string; type: DataType; decl: ConstDecl; global: GlobalVarInfo } // a global variable
   | { kind: "function"; name: string; decl: FunctionDecl }
   | { kind: "builtin"; name: string }; // catalog helper/log/format/class/type name imported from "tsebpf"
 
@@ -228,7 +232,8 @@ export interface MapDecl extends Node {
   type?: MapType;
 }
 
-/** Top-level `const NAME = <constant expression>;` */
+/** Top-level `const NAME = <constant expression>;`, or a global variable (checker: `global`): a
+ * `let` (mutable), a `const` struct or array, or a `const NAME = config<T>(v)`. */
 export interface ConstDecl extends Node {
   kind: "ConstDecl";
   name: string;
@@ -236,8 +241,22 @@ export interface ConstDecl extends Node {
   exported: boolean;
   typeAnn?: TypeRef;
   init: Expr;
+  /** `let` at top level: a global variable in .data/.bss. */
+  mutable?: boolean;
   type?: Type;
   value?: bigint;
+  global?: GlobalVarInfo;
+}
+
+/** Where a global variable lives (checker output): its section, offset and initial bytes. */
+export interface GlobalVarInfo {
+  section: ".rodata" | ".data" | ".bss";
+  /** Writable from the program (a `let`); .rodata variables are not. */
+  mutable: boolean;
+  /** `config<T>(v)`: a load-time constant (`const volatile` in BTF, settable with --set). */
+  config: boolean;
+  offset: number; // filled when the sections are laid out
+  init: Uint8Array; // the initial value's bytes (little-endian, C layout)
 }
 
 export interface Param extends Node {
@@ -578,4 +597,6 @@ export interface CheckedProgram {
   functions: FunctionDecl[];
   maps: MapDecl[];
   consts: ConstDecl[];
+  /** Global variables (consts with `global`), in declaration order, laid out in their sections. */
+  globals: ConstDecl[];
 }

@@ -481,12 +481,15 @@ export const TYPE_NAMES = [
   "FibParams",
   "FibResult",
 ] as const;
+/** Functions that only declare: `const LIMIT = config<u32>(1000)`, a load-time constant (check/globals.ts). */
+export const DECLARATORS = ["config"] as const;
 
 /** Every name "tsebpf" exports (for import checking and the d.ts test). */
 export function exportedNames(): string[] {
   return [
     ...Object.keys(INT_TYPES),
     ...TYPE_NAMES,
+    ...DECLARATORS,
     ...Object.keys(HEADERS),
     ...Object.keys(CONSTANTS),
     ...Object.keys(MAPS),

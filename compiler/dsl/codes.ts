@@ -53,9 +53,8 @@ export const UNSUPPORTED: Record<string, { code: CodeName; message: string }> = 
   var: { code: "varKeyword", message: "'var' is not supported; use 'let' or 'const'." },
   "top-level-statement": {
     code: "topLevel",
-    message: "Only imports, maps, constants and functions may appear at top level.",
+    message: "Only imports, maps, constants, global variables and functions may appear at top level.",
   },
-  "top-level-let": { code: "topLevel", message: "Global variables are not supported; use a map or a 'const'." },
   "new-expr": {
     code: "mapDecl",
     message: "'new' is only allowed in a top-level map declaration 'export const M = new HashMap<K, V>(n);'.",

@@ -7,8 +7,16 @@
 import type { BuildFn, BuildOptions, ProgramStats } from "../build-api.js";
 import { emitDiagnostics, hasErrors, type Diagnostic } from "../diagnostics.js";
 import { diag, type CodeName } from "./codes.js";
-import type { BpfObjectInput, FuncDef, LogFormat, ParamDesc, ProgramDef, TypeDesc } from "../object.js";
-import { typeDesc } from "./layout.js";
+import type {
+  BpfObjectInput,
+  FuncDef,
+  GlobalSectionDef,
+  LogFormat,
+  ParamDesc,
+  ProgramDef,
+  TypeDesc,
+} from "../object.js";
+import { type MemType, sizeOf, typeDesc } from "./layout.js";
 import { INT_TYPES } from "./catalog.js";
 import { writeBpfObject } from "../elf/write-object.js";
 import type * as A from "./ast.js";
@@ -105,15 +113,34 @@ function compile(text: string, file: string, opts: BuildOptions): CompileResult 
   if (hasErrors(diagnostics)) return { diagnostics };
   const maps = [...shared.maps.values()];
   if (shared.usesLogs) maps.push(...logMaps());
+  const globals = globalSections(p.globals);
   const input: BpfObjectInput = {
     license: "GPL",
     programs,
     ...(subprograms.length && { subprograms }),
     maps,
+    ...(globals.length && { globals }),
     sources: [{ name: file, text }],
     logFormats: shared.logFormats as LogFormat[],
   };
   return { input, diagnostics, ir, stats };
+}
+
+/** The sections of the program's global variables (.rodata, .data, .bss), with their bytes and BTF types. */
+function globalSections(globals: A.ConstDecl[]): GlobalSectionDef[] {
+  const out = new Map<string, GlobalSectionDef>();
+  for (const k of globals) {
+    const g = k.global!,
+      t = k.type as MemType;
+    const s = out.get(g.section) ?? { section: g.section, init: new Uint8Array(0), vars: [] };
+    const init = new Uint8Array(Math.max(s.init.length, g.offset + sizeOf(t)));
+    init.set(s.init);
+    init.set(g.init, g.offset);
+    s.init = init;
+    s.vars.push({ name: k.name, offset: g.offset, type: typeDesc(t), ...(g.config && { constVolatile: true }) });
+    out.set(g.section, s);
+  }
+  return [...out.values()];
 }
 
 /** A subprogram's BTF prototype: integers by value, structs by pointer, ctx as `struct xdp_md *`. */

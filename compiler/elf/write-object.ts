@@ -8,6 +8,7 @@ import {
   RECORD_TAG,
   type BpfObjectInput,
   type FuncDef,
+  type GlobalSectionDef,
   type LogFormat,
   type MapDef,
   type ParamDesc,
@@ -44,7 +45,8 @@ interface PlacedFunc {
 }
 
 export function lowerBpfObject(input: BpfObjectInput): ElfInput {
-  const mapNames = new Set(input.maps.map((m) => m.name));
+  const globals = input.globals ?? [];
+  const mapNames = new Set([...input.maps.map((m) => m.name), ...globals.map((g) => g.section)]);
   const funcNames = new Set([
     ...input.programs.map((p) => p.func.name),
     ...(input.subprograms ?? []).map((f) => f.name),
@@ -108,6 +110,7 @@ export function lowerBpfObject(input: BpfObjectInput): ElfInput {
     for (const m of mapLayout.maps)
       symbols.push({ name: m.name, section: ".maps", value: m.offset, size: m.size, type: "object", bind: "global" });
   }
+  for (const g of globals) addGlobalSection(btf, g, sections, symbols);
   const ext = addFuncsBtf(btf, [...bySection.values()].flat(), input.sources ?? []);
   const extBytes = writeBtfExt(ext, btf.strings); // adds section names to the string table first
   sections.push({ name: ".BTF", type: SHT.PROGBITS, flags: 0, align: 4, data: btf.bytes() });
@@ -283,6 +286,30 @@ function addMapsBtf(btf: BtfBuilder, maps: MapDef[]): MapLayout {
   }
   if (maps.length) btf.add({ kind: "datasec", name: ".maps", size: layout.size, vars });
   return layout;
+}
+
+/** A global data section: its bytes (none in the file for .bss), a global OBJECT symbol per variable
+ * (libbpf finds each VAR's offset by it), and BTF: a VAR per variable (`const volatile` for load-time
+ * constants, so --set and libbpf's skeleton may set them) in a DATASEC named after the section. */
+function addGlobalSection(btf: BtfBuilder, g: GlobalSectionDef, sections: ElfSectionInput[], syms: ElfSymbolInput[]) {
+  const t = ids(btf);
+  const bss = g.section === ".bss";
+  const flags = SHF.ALLOC | (g.section === ".rodata" ? 0 : SHF.WRITE);
+  const type = bss ? SHT.NOBITS : SHT.PROGBITS;
+  const data = bss ? new Uint8Array(0) : g.init;
+  sections.push({ name: g.section, type, flags, align: 8, data, ...(bss && { size: g.init.length }) });
+  const vars = g.vars.map((v) => {
+    const size = descSize(v.type);
+    syms.push({ name: v.name, section: g.section, value: v.offset, size, type: "object", bind: "global" });
+    let type = t.desc(v.type);
+    if (v.constVolatile) type = btf.add({ kind: "const", type: btf.add({ kind: "volatile", type }) });
+    return { type: btf.add({ kind: "var", name: v.name, type, linkage: 1 }), offset: v.offset, size };
+  });
+  btf.add({ kind: "datasec", name: g.section, size: g.init.length, vars });
+}
+
+function descSize(t: TypeDesc): number {
+  return t.kind === "int" ? t.size : t.kind === "struct" ? t.size : t.len * descSize(t.elem);
 }
 
 /** The record type of a ring buffer, named by a decl tag on its VAR (see RECORD_TAG). */

@@ -362,6 +362,8 @@ export interface ProgInfo {
   name: string;
   xlatedLen: number;
   jitedLen: number;
+  /** Instructions the verifier processed (walking every path it kept), Linux 5.16+. */
+  verifiedInsns: number;
 }
 
 export function progInfo(fd: number): ProgInfo {
@@ -373,6 +375,7 @@ export function progInfo(fd: number): ProgInfo {
     jitedLen: i.readUInt32LE(16),
     xlatedLen: i.readUInt32LE(20),
     name: cname(i.subarray(64, 80)),
+    verifiedInsns: i.readUInt32LE(216),
   };
 }
 

@@ -21,6 +21,7 @@ import { type CheckCtx, cv, fail, lookup, nonNull, outOfRange, report, unknownNa
 import { checkExpr, checkValue } from "./expr.js";
 import { noHeldRecords, releaseCall, reserveCall } from "./records.js";
 import { fibLookupCall } from "./fib.js";
+import { CONFIG } from "./globals.js";
 
 /** Check a call and resolve its callee. */
 export function checkCall(cx: CheckCtx, e: A.CallExpr): A.Type {
@@ -55,6 +56,15 @@ export function checkCall(cx: CheckCtx, e: A.CallExpr): A.Type {
     if (mf) return mapFunctionCall(cx, e, b.name, mf);
     const level = LOG_LEVELS[b.name];
     if (level) return logCall(cx, e, level);
+    if (b.name === CONFIG) {
+      checkArgsLoosely(cx, e);
+      return fail(
+        cx,
+        "configDecl",
+        "config() declares a load-time constant at top level: 'const LIMIT = config<u32>(1000)'.",
+        e,
+      );
+    }
     if (FORMATS[b.name]) {
       checkArgsLoosely(cx, e);
       return fail(

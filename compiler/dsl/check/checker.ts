@@ -15,6 +15,7 @@ import { MAP_TYPE } from "../../object.js";
 import { type CheckCtx, checkStore, newContext, report, reportUnsupported, resolveType } from "./context.js";
 import { checkValue } from "./expr.js";
 import { checkCall } from "./calls.js";
+import { globalDecl, isGlobalDecl, layoutGlobals } from "./globals.js";
 import { body, inferReturn } from "./stmt.js";
 import { declareStructs, mapWriters } from "./structs.js";
 
@@ -31,7 +32,7 @@ export function checkProgram(ast: A.Program): CheckResult {
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     cx.diagnostics.push(diag("unsupported", "The program is nested too deeply to compile.", ast.span));
-    program = { ast, programs: [], functions: [], maps: [], consts: [] };
+    program = { ast, programs: [], functions: [], maps: [], consts: [], globals: [] };
   }
   return { program, diagnostics: inSourceOrder(cx.diagnostics) };
 }
@@ -61,6 +62,8 @@ function run(cx: CheckCtx, ast: A.Program): A.CheckedProgram {
   cx.scopes = [];
   declareStructs(cx, structs);
   for (const k of consts) constDecl(cx, k);
+  const globals = consts.filter((k) => k.global);
+  layoutGlobals(globals);
   for (const m of maps) mapDecl(cx, m);
   for (const f of fns) signature(cx, f);
   cx.adjusting = adjustingFunctions(fns);
@@ -75,7 +78,7 @@ function run(cx: CheckCtx, ast: A.Program): A.CheckedProgram {
       { file: ast.file, line: 1, col: 1, offset: 0, length: 0 },
     );
   const functions = callGraph(cx, programs);
-  return { ast, programs, functions, maps, consts };
+  return { ast, programs, functions, maps, consts: consts.filter((k) => !k.global), globals };
 }
 
 function global(cx: CheckCtx, b: A.Binding, span: A.Span): void {
@@ -112,6 +115,12 @@ function importDecl(cx: CheckCtx, d: A.ImportDecl, exported: Set<string>): void 
 
 function constDecl(cx: CheckCtx, k: A.ConstDecl): void {
   const ann = k.typeAnn && resolveType(cx, k.typeAnn);
+  if (isGlobalDecl(cx, k, ann)) {
+    const b = globalDecl(cx, k, ann);
+    if (b) global(cx, b, k.nameSpan);
+    else global(cx, { kind: "const", name: k.name, type: ERROR, value: 0n, decl: k }, k.nameSpan);
+    return;
+  }
   const t = checkValue(cx, k.init, ann && isInt(ann) ? ann : undefined);
   let type: A.Type = ann ?? t;
   if (ann) checkStore(cx, k.init, t, ann);

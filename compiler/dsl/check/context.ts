@@ -78,6 +78,8 @@ export interface CheckCtx {
   /** Untyped constants (literals and unannotated consts): they take the type their context needs. */
   readonly flexible: WeakSet<A.Expr>;
   readonly flexLocals: Set<A.Binding>;
+  /** Checking a global variable's initial value (it is no stack value: no stack size limit). */
+  inGlobalInit: boolean;
   /** Checks a call (check/calls.ts; expressions reach calls through here, so expr.ts need not import it). */
   readonly call: (cx: CheckCtx, e: A.CallExpr) => A.Type;
 }
@@ -108,6 +110,7 @@ export function newContext(call: CheckCtx["call"]): CheckCtx {
     nextId: 0,
     flexible: new WeakSet(),
     flexLocals: new Set(),
+    inGlobalInit: false,
     call,
   };
 }

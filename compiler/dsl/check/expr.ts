@@ -182,6 +182,7 @@ function identifier(cx: CheckCtx, e: A.Identifier): A.Type {
       if (!b.decl?.typeAnn) cx.flexible.add(e);
       return b.type;
     case "map":
+    case "global":
       return b.type;
     case "function":
       return { kind: "namespace", name: b.name };

@@ -4,6 +4,7 @@
 // a branch that returns adds nothing after it, and a loop's body is checked from the facts that
 // hold on every iteration.
 import type * as A from "../ast.js";
+import { checkWritable } from "./globals.js";
 import { ERROR, VOID, assignable, isError, isInt, notAssignableMessage, typeName } from "./types.js";
 import { literalType, narrow } from "../int-rule.js";
 import { Flow } from "../flow.js";
@@ -175,12 +176,12 @@ function assign(cx: CheckCtx, s: A.Assign): void {
       return;
     }
     tgt.binding = b;
-    if (b.kind === "local" && !b.mutable) {
+    if ((b.kind === "local" || b.kind === "global") && !mutable(b)) {
       report(cx, "constAssign", `Cannot assign to '${b.name}' because it is a constant.`, tgt.span);
       checkExpr(cx, s.value);
       return;
     }
-    if (b.kind !== "local" && b.kind !== "param") {
+    if (b.kind !== "local" && b.kind !== "param" && b.kind !== "global") {
       report(
         cx,
         b.kind === "const" ? "constAssign" : "notVariable",
@@ -231,6 +232,7 @@ function assign(cx: CheckCtx, s: A.Assign): void {
     checkExpr(cx, s.value);
     return;
   }
+  if (tgt.kind !== "Identifier" && !isError(tt) && !checkWritable(cx, tgt)) tt = ERROR;
   const target = tt.kind === "nullable" && s.op !== "=" ? ERROR : tt;
   const vt = checkValue(cx, s.value, target);
   if (s.op !== "=" && !isError(target) && !isInt(target)) {
@@ -245,6 +247,9 @@ function assign(cx: CheckCtx, s: A.Assign): void {
   else if (tt.kind === "nullable" && (vt.kind === "header" || isInt(vt)) && tgt.kind === "Identifier" && tgt.binding)
     cx.flow.nonNull.add(tgt.binding); // assigned a checked view: known non-null
 }
+
+const mutable = (b: A.Binding & { kind: "local" | "global" }): boolean =>
+  b.kind === "local" ? b.mutable : b.global.mutable;
 
 function exprStmt(cx: CheckCtx, s: A.ExprStmt): void {
   const t = checkExpr(cx, s.expr);

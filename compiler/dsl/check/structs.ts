@@ -110,7 +110,7 @@ export function objectLiteral(
 
 /** A struct or array value placed on the stack must fit there. */
 export function onStack(cx: CheckCtx, t: A.StructType | A.ArrayType, at: { span: A.Span }): void {
-  if (t.size > STACK_LIMIT)
+  if (t.size > STACK_LIMIT && !cx.inGlobalInit)
     report(
       cx,
       "stackSize",

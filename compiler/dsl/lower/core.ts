@@ -339,6 +339,10 @@ export class LowerCore implements LowerCtx {
 
   lookup(b: A.Binding | undefined, span: Span): Local {
     const frame = this.env[this.env.length - 1];
+    if (b?.kind === "global") {
+      const g = b.global; // its section's value (BPF_PSEUDO_MAP_VALUE), at its offset
+      return { k: "place", type: b.type, base: this.ldmap(g.section), off: g.offset, atomic: g.mutable };
+    }
     if (b?.kind === "param") {
       for (let i = this.env.length - 1; i >= 0; i--) {
         const a = this.env[i]!.fn === b.func ? this.env[i]!.args[b.index] : undefined;

@@ -12,7 +12,7 @@ import { readField } from "./header.js";
 import { binaryValue, narrowTo, unaryValue } from "./int.js";
 import { loadMapVal } from "./maps.js";
 import { loadOr } from "./packet-bytes.js";
-import { place, readMember } from "./structs.js";
+import { place, readAt, readMember } from "./structs.js";
 import { exprInt, isCompare, type Local } from "./types.js";
 
 /** Lower an integer/bool/action expression to its 64-bit value (int-rule.ts). */
@@ -81,6 +81,7 @@ function identValue(L: LowerCtx, e: A.Identifier): Val {
   if (l.k === "const") return l.v;
   if (l.k === "int") return l.mutable ? L.facts.known(l) : l.reg;
   if (l.k === "mapval") return loadMapVal(L, l);
+  if (l.k === "place") return readAt(L, l); // a global variable
   return L.fail(`'${e.name}' is not an integer`, e.span);
 }
 

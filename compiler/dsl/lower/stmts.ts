@@ -81,6 +81,7 @@ function assign(L: LowerCtx, s: A.Assign): void {
   if (tgt.kind !== "Identifier") {
     L.fail("only local variables and header fields can be assigned (map writes use methods)", tgt.span);
   }
+  if (tgt.binding?.kind === "global") return assignAt(L, s);
   const l = L.lookup(tgt.binding, tgt.span);
   if (l.k !== "int" || !l.mutable) L.fail(`'${tgt.name}' cannot be assigned`, tgt.span);
   let v: Val;

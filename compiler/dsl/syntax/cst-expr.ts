@@ -117,11 +117,14 @@ function toCallMember(cx: CstContext, n: C.CallMemberCstNode): A.Expr {
   const items = ordered(n);
   const prim = items[0];
   let e: A.Expr = prim && !isToken(prim) && prim.name === "primary" ? toPrimary(cx, prim) : cx.missing(n);
+  let typeArgs: A.TypeRef[] = [];
   for (let i = 1; i < items.length; i++) {
     const c = items[i]!;
     if (!isToken(c)) {
+      if (c.name === "typeArgs") typeArgs = toTypeArgs(cx, c);
       if (c.name === "args") {
-        e = { kind: "CallExpr", fn: e, typeArgs: [], args: toArgs(cx, c), span: joinSpan(e.span, cx.span(c)) };
+        e = { kind: "CallExpr", fn: e, typeArgs, args: toArgs(cx, c), span: joinSpan(e.span, cx.span(c)) };
+        typeArgs = [];
       }
       continue;
     }

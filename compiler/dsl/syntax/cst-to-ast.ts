@@ -66,12 +66,12 @@ function toOtherDecl(cx: CstContext, n: C.OtherDeclCstNode): A.Unsupported {
   return cx.unsupported("type-alias", n);
 }
 
-/** Top-level `const`s: maps (`new X<...>(...)`) and constants; `let` and `var` are unsupported. */
+/** Top-level `const`s: maps (`new X<...>(...)`) and constants; `let`s: global variables; `var` is unsupported. */
 function toTopVars(cx: CstContext, list: C.VarDeclListCstNode | undefined, exported: boolean): A.TopLevel[] {
   if (!list) return [];
-  const isConst = !!tok(list.children.Const);
+  const mutable = !!tok(list.children.Let);
   return all(list.children.varDeclarator).map((d): A.TopLevel => {
-    if (!isConst) return cx.unsupported("top-level-let", d);
+    if (tok(list.children.Var)) return cx.unsupported("var", d);
     const nameTok = tok(d.children.Identifier);
     const name = nameTok?.image ?? "",
       nameSpan = cx.span(nameTok ?? d),
@@ -85,7 +85,7 @@ function toTopVars(cx: CstContext, list: C.VarDeclListCstNode | undefined, expor
     }
     const typeAnn = typeNode && toTypeRef(cx, typeNode);
     const value = init ? toAssignment(cx, init) : cx.missing(d);
-    return { kind: "ConstDecl", name, nameSpan, exported, typeAnn, init: value, span };
+    return { kind: "ConstDecl", name, nameSpan, exported, typeAnn, init: value, span, ...(mutable && { mutable }) };
   });
 }
 

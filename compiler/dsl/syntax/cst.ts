@@ -472,6 +472,7 @@ export type CallMemberCstChildren = {
   IdentifierName?: (IToken)[];
   QuestionDot?: IToken[];
   args?: ArgsCstNode[];
+  typeArgs?: TypeArgsCstNode[];
   LBracket?: IToken[];
   expression?: ExpressionCstNode[];
   RBracket?: IToken[];

@@ -500,31 +500,34 @@ export class DslParser extends CstParser {
 
   callMember = this.RULE("callMember", () => {
     this.SUBRULE(this.primary);
-    this.MANY(() =>
-      this.OR([
-        {
-          ALT: () => {
-            this.CONSUME(T.Dot);
-            this.CONSUME(T.IdentifierName);
+    this.MANY({
+      GATE: () => this.LA(1).tokenType !== T.Less || this.typeArgsCall(),
+      DEF: () =>
+        this.OR([
+          {
+            ALT: () => {
+              this.CONSUME(T.Dot);
+              this.CONSUME(T.IdentifierName);
+            },
           },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(T.QuestionDot);
-            this.CONSUME2(T.IdentifierName);
+          {
+            ALT: () => {
+              this.CONSUME(T.QuestionDot);
+              this.CONSUME2(T.IdentifierName);
+            },
           },
-        },
-        { ALT: () => this.SUBRULE(this.args) },
-        {
-          ALT: () => {
-            this.CONSUME(T.LBracket);
-            this.SUBRULE(this.expression);
-            this.CONSUME(T.RBracket);
+          { ALT: () => this.SUBRULE(this.args) },
+          { ALT: () => this.SUBRULE(this.typeArgs) }, // only before `(`: `config<u32>(1000)`
+          {
+            ALT: () => {
+              this.CONSUME(T.LBracket);
+              this.SUBRULE(this.expression);
+              this.CONSUME(T.RBracket);
+            },
           },
-        },
-        { GATE: () => !this.newlineBefore(), ALT: () => this.CONSUME(T.Bang) },
-      ]),
-    );
+          { GATE: () => !this.newlineBefore(), ALT: () => this.CONSUME(T.Bang) },
+        ]),
+    });
   });
 
   args = this.RULE("args", () => {
@@ -690,6 +693,17 @@ export class DslParser extends CstParser {
       this.CONSUME(T.RBracket);
     });
   });
+
+  /** `<A, B>(` ahead: type arguments of a call (TypeScript reads `f<T>(x)` so too), not a comparison. */
+  private typeArgsCall(): boolean {
+    let k = 2;
+    while (this.LA(k).tokenType === T.Identifier && this.LA(k + 1).tokenType === T.Comma) k += 2;
+    return (
+      this.LA(k).tokenType === T.Identifier &&
+      this.LA(k + 1).tokenType === T.Greater &&
+      this.LA(k + 2).tokenType === T.LParen
+    );
+  }
 
   private newlineBefore(): boolean {
     const prev = this.LA(0);
