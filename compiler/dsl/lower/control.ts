@@ -40,9 +40,13 @@ export function forOf(L: LowerCtx, s: A.ForOf, labels: string[]): void {
     const at = { ...arr, type: t.elem, off: arr.off + i * size, nullable: false };
     if (t.elem.kind === "struct") L.bind(s.decl.binding, at);
     else {
-      const reg = L.reg();
-      L.emit({ op: "mov", dst: reg, src: readAt(L, at) });
-      L.bind(s.decl.binding, { k: "int", reg, type: intOf(t.elem), mutable: false });
+      const v = readAt(L, at); // a constant for a const global array's element
+      if (typeof v === "bigint") L.bind(s.decl.binding, { k: "const", v, type: intOf(t.elem) });
+      else {
+        const reg = L.reg();
+        L.emit({ op: "mov", dst: reg, src: v });
+        L.bind(s.decl.binding, { k: "int", reg, type: intOf(t.elem), mutable: false });
+      }
     }
     body(L, s.body, target);
     return true;

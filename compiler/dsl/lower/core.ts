@@ -341,7 +341,8 @@ export class LowerCore implements LowerCtx {
     const frame = this.env[this.env.length - 1];
     if (b?.kind === "global") {
       const g = b.global; // its section's value (BPF_PSEUDO_MAP_VALUE), at its offset
-      return { k: "place", type: b.type, base: this.ldmap(g.section), off: g.offset, atomic: g.mutable };
+      const fixed = !g.mutable && !g.config ? { fixed: { bytes: g.init, at: g.offset } } : {};
+      return { k: "place", type: b.type, base: this.ldmap(g.section), off: g.offset, atomic: g.mutable, ...fixed };
     }
     if (b?.kind === "param") {
       for (let i = this.env.length - 1; i >= 0; i--) {

@@ -176,8 +176,16 @@ const intAt = (p: PlaceVal): Int => (p.type.kind === "int" ? p.type : U8);
 /** The integer or bool at place p (a field or an element). */
 export function readAt(L: LowerCtx, p: PlaceVal): Val {
   const t = intAt(p);
+  if (p.fixed) return fixedInt(p.fixed.bytes, p.off - p.fixed.at, t);
   const v = L.load(p.base, p.off, t.bits / 8);
   return t.signed ? narrowVal(L, v, t) : v;
+}
+
+/** The integer of type t at byte `off` of a read-only global's bytes (little-endian). */
+function fixedInt(bytes: Uint8Array, off: number, t: Int): bigint {
+  let v = 0n;
+  for (let i = t.bits / 8 - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[off + i]!);
+  return t.signed ? BigInt.asIntN(t.bits, v) : v;
 }
 
 /** The integer or bool value of a field or element expression. */

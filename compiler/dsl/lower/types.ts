@@ -40,6 +40,9 @@ export interface PlaceVal {
   off: number;
   atomic: boolean;
   nullable?: boolean;
+  /** A read-only global's bytes (not a load-time constant), its offset `at`: reads at a constant
+   * offset are folded (as clang folds a `const` array it can see). */
+  fixed?: { bytes: Uint8Array; at: number };
 }
 export type IntLocal = { k: "int"; reg: Reg; type: Int; mutable: boolean };
 export type Local = IntLocal | { k: "const"; v: Val; type: Int } | HeaderVal | MapValPtr | PlaceVal | { k: "ctx" };
