@@ -10,6 +10,9 @@
 // field: struct locals from object literals (some near copies of another), field and element reads
 // and writes (`op=`; elements at constant and variable indexes, also outside the array), for…of,
 // struct equality (`s1 === s2`) in conditions.
+// Global variables (test/gen/globals.ts: integer lets, config<T>() constants, a let and a const
+// FixedArray) are decided by a random source of the program's name, so programs without them stay
+// as they were.
 //
 // With `control` (GenOptions) also while and do…while loops on counters, for loops with a runtime
 // test beside the counter bound, break and continue (labelled too, out of nested loops and
@@ -21,6 +24,8 @@
 import { HEADERS, PACKET_ACCESS } from "../../compiler/dsl/catalog.js";
 import type { IntName } from "../../compiler/dsl/ast.js";
 import { ExprGen, INTS, isArray, type Expr, type Helper, type MapSpec, type Scope } from "./exprs.js";
+import { GlobalsGen } from "./globals.js";
+import { rng } from "../helpers/rng.js";
 
 export type { MapSpec };
 export interface GenProgram {
@@ -116,6 +121,7 @@ export class ProgramGen implements Scope {
   consts: { name: string; value: bigint }[] = [];
   private struct: StructSpec | undefined;
   private structVars: string[][] = [];
+  private g: GlobalsGen | undefined;
 
   private jumps: JumpScope[] = [];
 
@@ -163,7 +169,7 @@ export class ProgramGen implements Scope {
             { code: `${s}.arr[${this.int(st.len)}]`, type: st.elem },
           ])
       : [];
-    return [...views, ...structs];
+    return [...views, ...structs, ...(this.g?.fields() ?? [])];
   }
   structNames(): string[] {
     return this.structVars.flat();
@@ -197,6 +203,11 @@ export class ProgramGen implements Scope {
       this.consts.push({ name: `K${i}`, value });
       head.push(`const K${i} = ${value};`);
     }
+    const own = new ExprGen(rng(seedOf(name)), this); // globals or not: not from r (see the top)
+    this.g = new GlobalsGen(this.x, own);
+    const globals = this.g.declare();
+    if (globals.some((l) => l.includes("config<"))) head.splice(1, 0, `import { config } from "tsebpf";`);
+    head.push(...globals);
     const funcs: string[] = [];
     for (let i = 0, k = this.int(3); i < k; i++) funcs.push(...this.helper(i), "");
     funcs.push(...this.main(name));
@@ -240,7 +251,7 @@ export class ProgramGen implements Scope {
     h.quiet = this.chance(0.5); // a helper that logs is always inlined
     const args = [...params.map((t, j) => `p${j}: ${t}`), ...(h.struct ? ["s: S0"] : [])].join(", ");
     this.begin(`function ${h.name}(${args}): ${h.ret} {`);
-    this.scopes = [params.map((t, j) => ({ name: `p${j}`, type: t, mutable: false }))];
+    this.scopes = [[...params.map((t, j) => ({ name: `p${j}`, type: t, mutable: false })), ...this.globalVars()]];
     this.structVars = [h.struct ? ["s"] : []];
     this.views = [[]];
     this.current = h;
@@ -254,12 +265,14 @@ export class ProgramGen implements Scope {
 
   private main(name: string): string[] {
     this.begin(`export function ${name}(ctx: XdpContext): XdpAction {`);
-    this.scopes = [[]];
+    this.scopes = [this.globalVars()];
     this.views = [[]];
     this.structVars = [[]];
     this.budget = 6 + this.int(14);
     if (this.chance(0.7)) this.prologue();
     this.block();
+    const report = this.g?.report();
+    if (report) this.line(report);
     this.line(`return ${this.action()};`);
     return this.end();
   }
@@ -359,6 +372,7 @@ export class ProgramGen implements Scope {
   private statement(): void {
     if (this.opts.control && this.chance(0.2)) return this.controlStmt();
     if (this.struct && (!this.current || this.current.struct) && this.chance(0.3)) return this.structStmt();
+    if (this.g?.arrays.length && this.chance(0.15)) return this.globalStmt();
     const w = this.int(100);
     if (w < 22) this.decl();
     else if (w < 34) this.assign();
@@ -425,6 +439,28 @@ export class ProgramGen implements Scope {
       this.loopDepth--;
       this.line("}");
     }
+  }
+
+  /** The global scalars as variables (config ones read-only). */
+  private globalVars(): Var[] {
+    return (this.g?.scalars ?? []).map((g) => ({ name: g.name, type: g.type, mutable: g.mutable }));
+  }
+
+  /** A global array's element written, or for…of over a global array. */
+  private globalStmt(): void {
+    const a = this.g!.iterable();
+    const write = this.g!.elementWrite(ASSIGN_OPS);
+    if (write && (this.chance(0.6) || this.loopDepth >= 2)) return this.line(write);
+    if (!a || this.loopDepth >= 2) return this.decl();
+    const x = this.fresh("x");
+    this.line(`for (const ${x} of ${a.name}) {`);
+    this.loopDepth++;
+    this.nested(() => {
+      this.declare({ name: x, type: a.elem, mutable: false });
+      this.block();
+    });
+    this.loopDepth--;
+    this.line("}");
   }
 
   /** An element index: a constant inside the array, or a variable expression (sometimes outside it;
@@ -743,6 +779,13 @@ export class ProgramGen implements Scope {
       ? `XdpAction.${this.pick(ACTIONS)}`
       : `(${this.cond(2)} ? XdpAction.${this.pick(ACTIONS)} : XdpAction.${this.pick(ACTIONS)})`;
   }
+}
+
+/** A seed from a program's name (FNV-1a). */
+function seedOf(name: string): number {
+  let h = 0x811c9dc5;
+  for (const c of name) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+  return h;
 }
 
 export function generateProgram(r: () => number, name: string, opts: GenOptions = {}): GenProgram {

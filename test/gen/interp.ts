@@ -14,6 +14,8 @@
 // Struct and FixedArray values are records of slots, named (not copied) by variables as in
 // TypeScript; an element index outside the array reads 0 and a write there changes nothing; `===`
 // on two structs compares them slot by slot.
+// Global variables (top-level `let`, const FixedArrays and structs, config<T>(v)) are slots that
+// live as long as the interpreter, so they keep their values from one packet to the next.
 import type * as A from "../../compiler/dsl/ast.js";
 import { CONSTANTS, HEADERS, PACKET_ACCESS, type PacketAccess, XDP_ACTIONS } from "../../compiler/dsl/catalog.js";
 import type { IntName } from "../../compiler/dsl/ast.js";
@@ -110,6 +112,8 @@ export class Interp {
   private structs = new Map<string, A.StructDecl>();
   /** Top-level constants: untyped (they take the other operand's type) unless annotated. */
   private consts = new Map<string, TV>();
+  /** Global variables: kept across runs, as the kernel keeps its global data maps. */
+  private globals = new Map<string, Slot>();
   private scopes: Map<string, Slot>[] = [];
   private buf = new Uint8Array();
   private start = 0;
@@ -122,7 +126,7 @@ export class Interp {
   ) {
     for (const it of ast.items) if (it.kind === "FunctionDecl") this.funcs.set(it.name, it);
     for (const it of ast.items) if (it.kind === "StructDecl") this.structs.set(it.name, it);
-    for (const it of ast.items) if (it.kind === "ConstDecl") this.consts.set(it.name, this.constant(it));
+    for (const it of ast.items) if (it.kind === "ConstDecl") this.topLevel(it);
   }
 
   run(entry: string, packet: Uint8Array): RunResult {
@@ -178,7 +182,25 @@ export class Interp {
       const s = this.scopes[i]!.get(name);
       if (s) return s;
     }
-    return undefined;
+    return this.globals.get(name);
+  }
+
+  /** A top-level const: a compile-time constant, or a global variable (`let`, an array or struct, config). */
+  private topLevel(d: A.ConstDecl): void {
+    const ann = d.typeAnn;
+    const config = d.init.kind === "CallExpr" && d.init.fn.kind === "Identifier" && d.init.fn.name === "config";
+    if (config) {
+      const call = d.init as A.CallExpr;
+      const t = call.typeArgs[0]!.name as IntName;
+      this.globals.set(d.name, { v: narrow(this.eval(call.args[0]!).v as bigint, t), t });
+    } else if (ann && (this.structs.has(ann.name) || ann.name === "FixedArray")) {
+      this.globals.set(d.name, this.build(ann, d.init));
+    } else if (d.mutable) {
+      this.globals.set(d.name, {
+        v: narrow(this.eval(d.init).v as bigint, ann!.name as IntName),
+        t: ann!.name as IntName,
+      });
+    } else this.consts.set(d.name, this.constant(d));
   }
 
   private block(body: A.Stmt[]): void {
