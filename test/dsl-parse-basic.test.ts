@@ -306,3 +306,19 @@ const = 3;`);
     }
   });
 });
+
+describe("trailing commas", () => {
+  it("are accepted in call arguments and array literals, as in TypeScript", () => {
+    expect(show(expr("f(a, b,)"))).toBe("f(a, b)");
+    expect(show(expr("f(a,\n)"))).toBe("f(a)");
+    const arr = expr("[1, 2,]");
+    expect(arr.kind).toBe("ArrayLiteral");
+    expect((arr as A.ArrayLiteral).elements.length).toBe(2);
+    expect(parse("function f(): void {\n  x = g(a, b,);\n}").diagnostics.map(formatCompact)).toEqual([]);
+  });
+  it("alone or doubled are still errors", () => {
+    expect(parse("function f(): void {\n  x = g(,);\n}").diagnostics.length).toBeGreaterThan(0);
+    expect(parse("function f(): void {\n  x = g(a,,);\n}").diagnostics.length).toBeGreaterThan(0);
+    expect(parse("function f(): void {\n  x = [1,,];\n}").diagnostics.length).toBeGreaterThan(0);
+  });
+});

@@ -530,9 +530,20 @@ export class DslParser extends CstParser {
     });
   });
 
+  /** `(a, b)` (a trailing comma allowed, as in TypeScript). */
   args = this.RULE("args", () => {
     this.CONSUME(T.LParen);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.assignment) });
+    this.OPTION(() => {
+      this.SUBRULE(this.assignment);
+      this.MANY({
+        GATE: () => this.LA(2).tokenType !== T.RParen,
+        DEF: () => {
+          this.CONSUME(T.Comma);
+          this.SUBRULE2(this.assignment);
+        },
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
     this.CONSUME(T.RParen);
   });
 
@@ -625,9 +636,20 @@ export class DslParser extends CstParser {
     this.OPTION2(() => this.SUBRULE(this.args));
   });
 
+  /** `[a, b]` (a trailing comma allowed). */
   arrayLiteral = this.RULE("arrayLiteral", () => {
     this.CONSUME(T.LBracket);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.assignment) });
+    this.OPTION(() => {
+      this.SUBRULE(this.assignment);
+      this.MANY({
+        GATE: () => this.LA(2).tokenType !== T.RBracket,
+        DEF: () => {
+          this.CONSUME(T.Comma);
+          this.SUBRULE2(this.assignment);
+        },
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
     this.CONSUME(T.RBracket);
   });
 
