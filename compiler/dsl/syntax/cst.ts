@@ -486,8 +486,8 @@ export interface ArgsCstNode extends CstNode {
 
 export type ArgsCstChildren = {
   LParen?: IToken[];
-  assignment?: AssignmentCstNode[];
-  Comma?: IToken[];
+  assignment?: (AssignmentCstNode)[];
+  Comma?: (IToken)[];
   RParen?: IToken[];
 };
 
@@ -595,8 +595,8 @@ export interface ArrayLiteralCstNode extends CstNode {
 
 export type ArrayLiteralCstChildren = {
   LBracket?: IToken[];
-  assignment?: AssignmentCstNode[];
-  Comma?: IToken[];
+  assignment?: (AssignmentCstNode)[];
+  Comma?: (IToken)[];
   RBracket?: IToken[];
 };
 
