@@ -83,17 +83,7 @@ export class DslParser extends CstParser {
     this.CONSUME(T.Import);
     this.OPTION(() => this.CONSUME(T.Type));
     this.CONSUME(T.LCurly);
-    this.OPTION2(() => {
-      this.SUBRULE(this.importSpec);
-      this.MANY({
-        GATE: () => this.LA(2).tokenType !== T.RCurly,
-        DEF: () => {
-          this.CONSUME(T.Comma);
-          this.SUBRULE2(this.importSpec);
-        },
-      });
-      this.OPTION3(() => this.CONSUME2(T.Comma));
-    });
+    this.commaList(this.importSpec, T.RCurly);
     this.CONSUME(T.RCurly);
     this.CONSUME(T.From);
     this.CONSUME(T.StringLit);
@@ -533,17 +523,7 @@ export class DslParser extends CstParser {
   /** `(a, b)` (a trailing comma allowed, as in TypeScript). */
   args = this.RULE("args", () => {
     this.CONSUME(T.LParen);
-    this.OPTION(() => {
-      this.SUBRULE(this.assignment);
-      this.MANY({
-        GATE: () => this.LA(2).tokenType !== T.RParen,
-        DEF: () => {
-          this.CONSUME(T.Comma);
-          this.SUBRULE2(this.assignment);
-        },
-      });
-      this.OPTION2(() => this.CONSUME2(T.Comma));
-    });
+    this.commaList(this.assignment, T.RParen);
     this.CONSUME(T.RParen);
   });
 
@@ -639,34 +619,14 @@ export class DslParser extends CstParser {
   /** `[a, b]` (a trailing comma allowed). */
   arrayLiteral = this.RULE("arrayLiteral", () => {
     this.CONSUME(T.LBracket);
-    this.OPTION(() => {
-      this.SUBRULE(this.assignment);
-      this.MANY({
-        GATE: () => this.LA(2).tokenType !== T.RBracket,
-        DEF: () => {
-          this.CONSUME(T.Comma);
-          this.SUBRULE2(this.assignment);
-        },
-      });
-      this.OPTION2(() => this.CONSUME2(T.Comma));
-    });
+    this.commaList(this.assignment, T.RBracket);
     this.CONSUME(T.RBracket);
   });
 
   /** `{ a: e, b, ...rest }` (a trailing comma allowed). */
   objectLiteral = this.RULE("objectLiteral", () => {
     this.CONSUME(T.LCurly);
-    this.OPTION(() => {
-      this.SUBRULE(this.property);
-      this.MANY({
-        GATE: () => this.LA(2).tokenType !== T.RCurly,
-        DEF: () => {
-          this.CONSUME(T.Comma);
-          this.SUBRULE2(this.property);
-        },
-      });
-      this.OPTION2(() => this.CONSUME2(T.Comma));
-    });
+    this.commaList(this.property, T.RCurly);
     this.CONSUME(T.RCurly);
   });
 
@@ -715,6 +675,25 @@ export class DslParser extends CstParser {
       this.CONSUME(T.RBracket);
     });
   });
+
+  /**
+   * `item (, item)* ,?` before `close`, or nothing: the comma lists of imports, arguments, arrays
+   * and object literals (a trailing comma allowed, as in TypeScript). Its DSL methods use the
+   * occurrence indexes 8 and 9, which no rule uses, so any rule may call it once.
+   */
+  private commaList(item: (idx: number) => Chev.CstNode, close: Chev.TokenType): void {
+    this.OPTION9(() => {
+      this.SUBRULE8(item);
+      this.MANY9({
+        GATE: () => this.LA(2).tokenType !== close,
+        DEF: () => {
+          this.CONSUME9(T.Comma);
+          this.SUBRULE9(item);
+        },
+      });
+      this.OPTION8(() => this.CONSUME8(T.Comma));
+    });
+  }
 
   /** `<A, B>(` ahead: type arguments of a call (TypeScript reads `f<T>(x)` so too), not a comparison. */
   private typeArgsCall(): boolean {
