@@ -1,14 +1,10 @@
 // The log reader: takes a BPF_MAP_TYPE_RINGBUF fd and the object's format table, maps the ring
 // (consumer page read-write, producer page + data pages read-only), and decodes the records of
 // docs/log-format.md (decoding: log-format.ts) into env_logger lines.
-import { isNullPtr, lastErrno, libc, viewOf } from "./sys/libc.js";
-import { BpfError } from "./sys/errors.js";
+import { libc, mapShared, PROT_READ, PROT_WRITE, viewOf } from "./sys/libc.js";
 
 export { decodeRecord, formatArg, formatLine, parseLevel, type LogRecord } from "./log-format.js";
 
-const PROT_READ = 1,
-  PROT_WRITE = 2,
-  MAP_SHARED = 1;
 const BUSY = 0x80000000,
   DISCARD = 0x40000000,
   HDR = 8; // the kernel's ring buffer record header
@@ -66,8 +62,5 @@ export class RingReader {
   }
 }
 
-function mmap(len: number, prot: number, fd: number, off: number): unknown {
-  const p = libc.mmap(null, len, prot, MAP_SHARED, fd, off);
-  if (isNullPtr(p)) throw new BpfError("mapping a ring buffer", lastErrno());
-  return p;
-}
+const mmap = (len: number, prot: number, fd: number, off: number) =>
+  mapShared(fd, len, prot, off, "mapping a ring buffer");

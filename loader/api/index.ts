@@ -9,6 +9,8 @@ export { MapHandle, type PerCpuValues, type PerCpuBigints, type Big, type AnyKey
 export type { RecordsOptions } from "./records.js";
 export { LoaderError, type LoaderErrorCode } from "../errors.js";
 export type { GlobalValue } from "../globals.js";
+export type { GlobalInput } from "../global-write.js";
+export type { PlainValue } from "../btf-values.js";
 export { BpfError } from "../sys/errors.js";
 export { VerifierError } from "../verifier.js";
 export { ip } from "./ip.js";

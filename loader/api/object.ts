@@ -1,7 +1,8 @@
 // The library API's loaded object: takes a program (a .ts or .s source, a .o file, or object
 // bytes), loads it into the kernel and gives its programs, typed map handles, and close() (also
-// `using`), which detaches what it attached and closes every fd. With `pin`, programs and maps
-// are pinned under that bpffs directory (the pins stay after close).
+// `using`), which detaches what it attached and closes every fd; globals() reads and setGlobals()
+// writes its global variables. With `pin`, programs and maps are pinned under that bpffs
+// directory (the pins stay after close).
 import { LoaderError } from "../errors.js";
 import { programBytes } from "../input.js";
 import { loadObject, type LoadedObject } from "../object.js";
@@ -13,6 +14,7 @@ import { Logs } from "./logs.js";
 import { pumpObjectLogs } from "../log-pump.js";
 import type { GlobalValue } from "../globals.js";
 import { decodeBtfValue, type PlainValue } from "../btf-values.js";
+import { writeGlobals, type GlobalInput } from "../global-write.js";
 
 export interface LoadOptions {
   /**
@@ -66,6 +68,18 @@ export class BpfObject<Maps = UntypedMaps> implements Disposable {
       if (value) Object.assign(out, decodeBtfValue(btf!, m.def.btfValueTypeId!, value));
     }
     return out;
+  }
+
+  /**
+   * Write global variables now, while the program runs (libbpf's skeleton `bss->limit = 5`), by
+   * name: .data and .bss variables, each value as globals() gives it back (integers also as
+   * bigints, structs as plain objects, arrays) or its exact bytes. Every value is checked first;
+   * a wrong name or value is a LoaderError "bad-global" naming the variable and field, and a
+   * .rodata variable is frozen once loaded (set it with load()'s `set`).
+   */
+  setGlobals(values: Readonly<Record<string, GlobalInput>>): void {
+    this.alive();
+    writeGlobals(this.obj.maps, objectBtf(this.obj.model.btf), values);
   }
 
   /** The program `name` (default: the first). */

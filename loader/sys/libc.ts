@@ -4,6 +4,7 @@
 // raw results (-1 on failure) and `lastErrno()` for koffi's saved errno.
 import { createRequire } from "node:module";
 import type Koffi from "koffi";
+import { BpfError } from "./errors.js";
 
 let koffiModule: typeof Koffi | undefined;
 function koffi(): typeof Koffi {
@@ -64,6 +65,18 @@ export function lastErrno(): number {
 /** The address of a Buffer's bytes, for pointer fields inside bpf_attr. */
 export function addr(b: Uint8Array | null | undefined): bigint {
   return b && b.length ? BigInt(koffi().address(b)) : 0n;
+}
+
+export const PROT_READ = 1,
+  PROT_WRITE = 2;
+const MAP_SHARED = 1;
+
+/** A shared mapping of `len` bytes of a BPF map's fd at `off` (ring buffers, mmapable arrays);
+ * release it with libc.munmap(ptr, len). */
+export function mapShared(fd: number, len: number, prot: number, off: number, context: string): unknown {
+  const p = libc.mmap(null, len, prot, MAP_SHARED, fd, off);
+  if (isNullPtr(p)) throw new BpfError(context, lastErrno());
+  return p;
 }
 
 /** An ArrayBuffer over foreign memory (an mmap'ed ring buffer). */
