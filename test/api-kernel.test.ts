@@ -4,11 +4,12 @@
 // netlink), close() and Symbol.dispose detaching what was attached, and clear LoaderErrors.
 import { describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
+import { caught } from "./helpers/errors.js";
 import { haveKernel, kernelSkipReason } from "./helpers/env.js";
 import { frame } from "./helpers/packets.js";
 import { suiteVeth } from "./helpers/veth.js";
 import { suiteBpffs } from "./helpers/bpffs.js";
-import { ip, load, LoaderError } from "../loader/api/index.js";
+import { ip, load } from "../loader/api/index.js";
 import { xdpState } from "../loader/attach.js";
 import { ifIndex } from "../loader/sys/netlink.js";
 import { mapLookup, objGet } from "../loader/sys/bpf.js";
@@ -17,16 +18,6 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 
 const pkt = (src: string, proto = 17) => frame({ src, dst: "203.0.113.1", proto });
-
-function caught(f: () => unknown): LoaderError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof LoaderError) return e;
-    throw e;
-  }
-  throw new Error("did not throw");
-}
 
 describe.skipIf(!haveKernel)(`load() API in the kernel ${kernelSkipReason}`, () => {
   it("hash map: set/get/has/delete/entries drive the firewall's verdict", async () => {

@@ -6,9 +6,10 @@
 // and field, with nothing written.
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { BpfObject, load, LoaderError } from "../loader/api/index.js";
+import { BpfObject, load } from "../loader/api/index.js";
 import { loadModel, readModel } from "../loader/object.js";
 import { MAP_FLAG } from "../compiler/abi.js";
+import { caught } from "./helpers/errors.js";
 import { haveKernel, kernelSkipReason } from "./helpers/env.js";
 import { compileDsl } from "./helpers/dsl.js";
 import { frame } from "./helpers/packets.js";
@@ -30,16 +31,6 @@ export function xdp_window(ctx: XdpContext): XdpAction {
   return XdpAction.Tx;
 }
 `;
-
-function caught(f: () => unknown): LoaderError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof LoaderError) return e;
-    throw e;
-  }
-  throw new Error("did not throw");
-}
 
 describe.skipIf(!haveKernel)(`setGlobals in the kernel ${kernelSkipReason}`, () => {
   it("the running program sees new .data/.bss values; the section's other variables keep counting", async () => {
