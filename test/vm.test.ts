@@ -120,6 +120,17 @@ describe("VM execution", () => {
     for (const bad of [-36, -6, 4]) expect(prog(bad).run(pkt(20)).verdict, `delta ${bad}`).toBe(2 ** 32 - 22);
   });
 
+  it("shifts by 32 and more, combines halves above 2^32 and adds atomically past 2^53 exactly", () => {
+    const r5 = (((0x12345n << 32n) | (0xabcdefn << 28n)) ^ (1n << 32n)) >> 32n;
+    const vm = asm(
+      "\tr2 = 0x1fffffffffffff ll\n\t*(u64 *)(r10 - 8) = r2\n\tr3 = 1\n\tlock *(u64 *)(r10 - 8) += r3\n" +
+        "\tr4 = *(u64 *)(r10 - 8)\n\tr4 >>= 21\n" + // 2^53 >> 21 = 2^32
+        "\tr5 = 0x12345\n\tr5 <<= 32\n\tr6 = 0xabcdef\n\tr6 <<= 28\n\tr5 |= r6\n\tr5 ^= r4\n\tr5 s>>= 32\n" +
+        `\tr7 = ${r5} ll\n\tr0 = 1\n\tif r5 != r7 goto +3\n\tr7 = 0x100000000 ll\n\tif r4 != r7 goto +1\n\tr0 = 2\n\texit`,
+    );
+    expect(vm.run(pkt(64)).verdict).toBe(2);
+  });
+
   it("reads the virtual clock, a seeded random generator and the chosen CPU", () => {
     const vm = asm("\tcall 5\n\texit");
     vm.clock.ns = 123456789n;
@@ -246,6 +257,25 @@ describe("VM maps", () => {
     expect(t.update(key(33, [0, 0, 0, 0]), k(9), 0, 0)).toBe(-22);
     expect(t.delete(key(24, [198, 51, 100, 200]))).toBe(0);
     expect(t.lookup(key(32, [198, 51, 100, 8]), 0)).toEqual(k(8));
+    // deleting a leaf leaves the shorter prefixes on its path; the key comes back as it was given
+    expect(t.delete(key(32, [198, 51, 100, 7]))).toBe(0);
+    expect(t.delete(key(32, [198, 51, 100, 7]))).toBe(-2);
+    expect(t.lookup(key(32, [198, 51, 100, 7]), 0)).toEqual(k(8));
+    expect(t.update(key(25, [198, 51, 100, 201]), k(25), 0, 0)).toBe(0);
+    expect(t.lookup(key(32, [198, 51, 100, 130]), 0)).toEqual(k(25));
+    expect(t.entries().map(([kk]) => [...kk])).toEqual([
+      [8, 0, 0, 0, 198, 0, 0, 0],
+      [25, 0, 0, 0, 198, 51, 100, 201],
+    ]);
+    const v6 = createMap({ name: "L6", type: 11, keySize: 20, valueSize: 4, maxEntries: 4, flags: 1 }, 1);
+    if (!("update" in v6)) throw new Error("not a key/value map");
+    const key6 = (prefix: number, a: number[]) =>
+      Uint8Array.from([prefix, 0, 0, 0, ...a, ...Array(16 - a.length).fill(0)]);
+    expect(v6.update(key6(32, [0x20, 0x01, 0x0d, 0xb8]), k(32), 0, 0)).toBe(0);
+    expect(v6.update(key6(128, [0x20, 0x01, 0x0d, 0xb8, ...Array(11).fill(0), 1]), k(128), 0, 0)).toBe(0);
+    expect(v6.lookup(key6(128, [0x20, 0x01, 0x0d, 0xb8, ...Array(11).fill(0), 1]), 0)).toEqual(k(128));
+    expect(v6.lookup(key6(128, [0x20, 0x01, 0x0d, 0xb8, ...Array(11).fill(0), 2]), 0)).toEqual(k(32));
+    expect(v6.lookup(key6(128, [0x20, 0x01, 0x0d, 0xb9]), 0)).toBeUndefined();
   });
 
   it("LRU hash: a full map evicts the least recently used key instead of failing", async () => {

@@ -82,15 +82,25 @@ class Gen {
     if (!imm && op === "sub")
       return `${d} = typeof ${d} === "number" && typeof ${s} === "number" && ${d} >= ${s} ? ${d} - ${s} : ${slow(s)};`;
     if (imm && op === "and" && i.imm >= 0) return `${d} = ${this.lo(i.dst)} & ${i.imm};`;
-    if (imm && (op === "rsh" || op === "lsh")) {
-      const k = Number(immOperand(i.imm, 64) & 63n);
-      if (k >= 32) return undefined;
-      const K = lit(canon(immOperand(i.imm, 64)));
-      return op === "rsh"
-        ? `${d} = typeof ${d} === "number" && ${d} < ${2 ** 32} ? ${d} >>> ${k} : ${slow(K)};`
-        : `${d} = typeof ${d} === "number" && ${d} < ${2 ** (53 - k)} ? ${d} * ${2 ** k} : ${slow(K)};`;
+    if (imm && (op === "rsh" || op === "arsh" || op === "lsh")) return this.shift64(op, i.dst, i.imm);
+    if (!imm && (op === "or" || op === "and" || op === "xor")) {
+      const js = op === "or" ? "|" : op === "and" ? "&" : "^";
+      const small = `typeof ${d} === "number" && typeof ${s} === "number" && ${d} < ${2 ** 32} && ${s} < ${2 ** 32}`;
+      return `${d} = ${small} ? (${d} ${js} ${s}) >>> 0 : ${slow(s)};`;
     }
     return undefined;
+  }
+
+  /** A 64-bit shift by a constant: Numbers are non-negative as signed values too, so arsh is rsh;
+   *  a left shift stays a Number while the result is below 2^53. */
+  private shift64(op: string, n: number, imm: number): string {
+    const d = `r${n}`,
+      k = Number(immOperand(imm, 64) & 63n);
+    const slow = `${this.k(regOp(op, 64))}(${d}, ${lit(canon(immOperand(imm, 64)))})`;
+    if (op === "lsh") return `${d} = typeof ${d} === "number" && ${d} < ${2 ** (53 - k)} ? ${d} * ${2 ** k} : ${slow};`;
+    const right =
+      k < 32 ? `${d} < ${2 ** 32} ? ${d} >>> ${k} : Math.floor(${d} / ${2 ** k})` : `Math.floor(${d} / ${2 ** k})`;
+    return `${d} = typeof ${d} === "number" ? ${right} : ${slow};`;
   }
 
   /** 32-bit ALU operations on the low halves, inline where JavaScript's int32 operators match. */
@@ -167,9 +177,23 @@ class Gen {
       const f = atomicOp(m[3], bits, ld, st);
       if (!f) return undefined;
       const fetch = m[2] || m[3] === "xchg" ? `r${s} = ` : "";
-      return `${fetch}${this.k(f)}(r${d}, ${off}, r${s}, ${slot});`;
+      const call = `${fetch}${this.k(f)}(r${d}, ${off}, r${s}, ${slot});`;
+      return m[3] === "add" ? this.atomicAdd(bits, i, fetch !== "", call) : call;
     }
     return undefined;
+  }
+
+  /** An atomic add inline on Numbers while the sum stays exact (else `call`, the runtime's). */
+  private atomicAdd(bits: number, i: Insn, fetch: boolean, call: string): string {
+    const size = bits / 8,
+      s = `r${i.src}`;
+    const sum = bits === 32 ? `(a = (t + (${s} % ${2 ** 32})) % ${2 ** 32}, true)` : `(a = t + ${s}) < ${TOP}`;
+    const put = `${SET[size].replace(/V/g, "a")}${fetch ? ` ${s} = t;` : ""}`;
+    const get = GET[size].replace(/DST/g, "t");
+    return (
+      `if (typeof ${s} === "number" && ${this.inBounds(`r${i.dst}`, i.off, size, true)}) { ${get} ` +
+      `if (typeof t === "number" && ${sum}) { ${put} } else ${call} } else ${call}`
+    );
   }
 
   jump(name: string, i: Insn, slot: number): string | undefined {

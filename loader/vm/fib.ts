@@ -81,15 +81,20 @@ export class FibTable {
     });
   }
 
-  /** The longest prefix holding addr (its family's length), lowest metric first. */
-  match(addr: Uint8Array): Route | undefined {
+  /** The longest prefix holding the `len`-byte address at p[at] (its family's length), lowest metric first. */
+  match(p: Uint8Array, at: number, len: number): Route | undefined {
     let best: Route | undefined;
     for (const rt of this.routes) {
-      if (rt.net.length !== addr.length || !rt.net.every((b, i) => (addr[i]! & maskByte(rt.prefix, i)) === b)) continue;
+      if (rt.net.length !== len || !inNet(rt, p, at)) continue;
       if (!best || rt.prefix > best.prefix || (rt.prefix === best.prefix && metric(rt) < metric(best))) best = rt;
     }
     return best;
   }
+}
+
+function inNet(rt: Route, p: Uint8Array, at: number): boolean {
+  for (let i = 0; i < rt.net.length; i++) if ((p[at + i]! & maskByte(rt.prefix, i)) !== rt.net[i]) return false;
+  return true;
 }
 
 const metric = (rt: Route) => rt.r.metric ?? 0;
@@ -102,29 +107,36 @@ function maskByte(prefix: number, i: number): number {
 /** bpf_fib_lookup(ctx, params, plen, flags) on the bytes of params (changed in place): the return value. */
 export function fibLookup(table: FibTable, p: Uint8Array, plen: number, flags: number): number {
   if (plen < FIB_LOOKUP_SIZE || flags & ~ALL_FLAGS) return EINVAL;
-  const dv = new DataView(p.buffer, p.byteOffset, p.length);
   const family = p[OFF.family];
   const len = family === AF.INET ? 4 : family === AF.INET6 ? 16 : 0;
   if (!len) return EAFNOSUPPORT;
-  if (dv.getUint32(OFF.ifindex, true) === 0) return ENODEV;
-  const rt = table.match(p.slice(OFF.dst, OFF.dst + len));
+  if (getU32(p, OFF.ifindex) === 0) return ENODEV;
+  const rt = table.match(p, OFF.dst, len);
   if (!rt) return FIB_RET.NOT_FWDED;
   const type = rt.r.type ?? "unicast";
   if (type !== "unicast") return TYPE_RET[type]!;
   const mtu = rt.r.mtu ?? 1500;
-  if (dv.getUint16(OFF.totLen, true) > mtu) {
-    dv.setUint16(OFF.totLen, mtu, true);
+  if (p[OFF.totLen] + p[OFF.totLen + 1] * 256 > mtu) {
+    setLe(p, OFF.totLen, mtu, 2);
     return FIB_RET.FRAG_NEEDED;
   }
-  dv.setUint32(OFF.metric, metric(rt), true);
-  dv.setUint32(OFF.ifindex, rt.r.ifindex ?? 0, true);
+  setLe(p, OFF.metric, metric(rt), 4);
+  setLe(p, OFF.ifindex, rt.r.ifindex ?? 0, 4);
   if (rt.gateway) p.set(rt.gateway, OFF.dst);
   if (!(flags & FIB_FLAG.SKIP_NEIGH)) {
     if (!rt.dmac) return FIB_RET.NO_NEIGH;
     p.set(rt.dmac, OFF.dmac);
-    p.set(rt.smac ?? new Uint8Array(6), OFF.smac);
+    p.set(rt.smac ?? NO_MAC, OFF.smac);
   }
-  dv.setUint32(OFF.vlan, 0, true);
-  dv.setUint16(OFF.totLen, mtu, true);
+  setLe(p, OFF.vlan, 0, 4);
+  setLe(p, OFF.totLen, mtu, 2);
   return FIB_RET.SUCCESS;
+}
+
+const NO_MAC = new Uint8Array(6);
+const getU32 = (p: Uint8Array, at: number) => (p[at] | (p[at + 1] << 8) | (p[at + 2] << 16) | (p[at + 3] << 24)) >>> 0;
+
+/** Writes the `size`-byte little-endian v at p[at]. */
+function setLe(p: Uint8Array, at: number, v: number, size: number): void {
+  for (let i = 0; i < size; i++) p[at + i] = (v >>> (8 * i)) & 0xff;
 }

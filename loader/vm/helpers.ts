@@ -128,14 +128,12 @@ export function xdpHelpers(s: HelperState): Map<number, HelperFn> {
   ]);
 }
 
-/** bpf_fib_lookup(ctx, params, plen, flags) on the route table (fib.ts), params written back. */
+/** bpf_fib_lookup(ctx, params, plen, flags) on the route table (fib.ts), params changed in place. */
 function fibHelper(s: HelperState, x: Machine, insn: number): number {
   const plen = s32(x.r[3]);
   if (plen < FIB_LOOKUP_SIZE) return EINVAL;
-  const p = s.mem.bytes(x.r[2], FIB_LOOKUP_SIZE, insn);
-  const r = fibLookup(s.fib, p, plen, lo32(x.r[4]));
-  p.forEach((b, i) => s.mem.store((x.r[2] as number) + i, 1, b, insn));
-  return r;
+  const at = s.mem.check(x.r[2], FIB_LOOKUP_SIZE, true, insn);
+  return fibLookup(s.fib, s.mem.hit!.bytes.subarray(at, at + FIB_LOOKUP_SIZE), plen, lo32(x.r[4]));
 }
 
 /** bpf_tail_call: jumps to the program at index r3, or falls through (no program, 33 calls made). */

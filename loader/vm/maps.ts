@@ -166,13 +166,24 @@ class ArrayMap implements VmMap {
   }
 }
 
+/** A node of the LPM trie: one bit of the key per level (c0/c1 the next bit 0/1), the entry whose
+ *  prefix ends here if any. */
+interface LpmNode {
+  c0?: LpmNode;
+  c1?: LpmNode;
+  e?: { key: Uint8Array; value: Uint8Array };
+}
+
 /**
  * BPF_MAP_TYPE_LPM_TRIE: keys are a u32 prefix length and data bytes; a lookup finds the entry with
  * the longest prefix (at most the key's own prefix length) whose bits match the key's data, as
- * kernel/bpf/lpm_trie.c does. An entry is identified by its prefix length and masked data.
+ * kernel/bpf/lpm_trie.c does. An entry is identified by its prefix length and masked data: its
+ * node in a binary trie, so a lookup walks the key's bits once (no copies, no strings).
  */
 class LpmTrieMap implements VmMap {
-  private items = new Map<string, { key: Uint8Array; value: Uint8Array; prefix: number }>();
+  private readonly root: LpmNode = {};
+  /** The nodes holding entries, in insertion order (entries()). */
+  private readonly items = new Set<LpmNode>();
   private readonly maxPrefix: number;
   constructor(readonly def: MapDef) {
     if (def.keySize < 5)
@@ -180,42 +191,64 @@ class LpmTrieMap implements VmMap {
     this.maxPrefix = (def.keySize - 4) * 8;
   }
 
-  /** The identity of (prefix, data): the data's first `prefix` bits. */
-  private static id(key: Uint8Array, prefix: number): string {
-    const data = key.slice(4, 4 + Math.ceil(prefix / 8));
-    if (prefix % 8) data[data.length - 1] &= 0xff << (8 - (prefix % 8));
-    return `${prefix}/${keyString(data)}`;
+  lookup(key: Uint8Array): Uint8Array | undefined {
+    return this.lookupAt(key, 0);
   }
 
   lookupAt(bytes: Uint8Array, at: number): Uint8Array | undefined {
-    return this.lookup(bytes.subarray(at, at + this.def.keySize));
+    const max = u32(bytes, at);
+    if (max > this.maxPrefix) return undefined;
+    let n: LpmNode | undefined = this.root,
+      best = n.e;
+    for (let i = 0; i < max; i++) {
+      n = (bytes[at + 4 + (i >> 3)] >> (7 - (i & 7))) & 1 ? n.c1 : n.c0;
+      if (n === undefined) break;
+      if (n.e !== undefined) best = n.e;
+    }
+    return best?.value;
   }
 
-  lookup(key: Uint8Array): Uint8Array | undefined {
-    const max = u32(key);
-    if (max > this.maxPrefix) return undefined;
-    for (let p = max; p >= 0; p--) {
-      const e = this.items.get(LpmTrieMap.id(key, p));
-      if (e) return e.value;
+  /** The nodes from the root to the node of (prefix, data); shorter when `make` is false and the
+   *  trie has no such node. */
+  private path(key: Uint8Array, prefix: number, make: boolean): LpmNode[] {
+    const out = [this.root];
+    for (let i = 0, n = this.root; i < prefix; i++) {
+      const bit = (key[4 + (i >> 3)] >> (7 - (i & 7))) & 1 ? "c1" : "c0";
+      const next: LpmNode | undefined = n[bit] ?? (make ? (n[bit] = {}) : undefined);
+      if (!next) break;
+      out.push((n = next));
     }
-    return undefined;
+    return out;
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number): number {
     const prefix = u32(key);
     if (flags > BPF_EXIST || prefix > this.maxPrefix) return EINVAL;
-    const id = LpmTrieMap.id(key, prefix),
-      old = this.items.get(id);
+    const found = this.path(key, prefix, false),
+      old = found.length === prefix + 1 ? found[prefix].e : undefined;
     if (old && flags === BPF_NOEXIST) return EEXIST;
     if (!old && flags === BPF_EXIST) return ENOENT;
     if (!old && this.items.size >= this.def.maxEntries) return ENOSPC;
-    this.items.set(id, { key: key.slice(), value: value.slice(0, this.def.valueSize), prefix });
+    const n = this.path(key, prefix, true)[prefix];
+    n.e = { key: key.slice(), value: value.slice(0, this.def.valueSize) };
+    this.items.add(n);
     return 0;
   }
 
   delete(key: Uint8Array): number {
     const prefix = u32(key);
-    return prefix <= this.maxPrefix && this.items.delete(LpmTrieMap.id(key, prefix)) ? 0 : ENOENT;
+    const path = prefix <= this.maxPrefix ? this.path(key, prefix, false) : [];
+    const n = path.length === prefix + 1 ? path[prefix] : undefined;
+    if (!n?.e) return ENOENT;
+    n.e = undefined;
+    this.items.delete(n);
+    // drop the nodes left without entry or children, leaf first
+    for (let d = prefix; d > 0 && !path[d].e && !path[d].c0 && !path[d].c1; d--) {
+      const parent = path[d - 1];
+      if (parent.c0 === path[d]) parent.c0 = undefined;
+      else parent.c1 = undefined;
+    }
+    return 0;
   }
 
   set(key: Uint8Array, value: Uint8Array): number {
@@ -223,7 +256,7 @@ class LpmTrieMap implements VmMap {
   }
 
   entries(): [Uint8Array, Uint8Array[]][] {
-    return [...this.items.values()].map((e) => [e.key, [e.value]]);
+    return [...this.items].map((n) => [n.e!.key, [n.e!.value]]);
   }
 }
 

@@ -44,11 +44,11 @@ function op64(op: string, slow: BinOp): RegOp {
     case "smod":
       return num((a, b) => (b === 0 ? a : a % b));
     case "or":
-      return num((a, b) => (a < U32 && b < U32 ? (a | b) >>> 0 : undefined));
+      return num((a, b) => halves(a, b, (x, y) => x | y));
     case "and":
-      return num((a, b) => (a < U32 && b < U32 ? (a & b) >>> 0 : undefined));
+      return num((a, b) => halves(a, b, (x, y) => x & y));
     case "xor":
-      return num((a, b) => (a < U32 && b < U32 ? (a ^ b) >>> 0 : undefined));
+      return num((a, b) => halves(a, b, (x, y) => x ^ y));
     case "mov":
       return (_a, b) => b;
     case "lsh":
@@ -58,6 +58,13 @@ function op64(op: string, slow: BinOp): RegOp {
       return num((a, b) => Math.floor(a / 2 ** (b & 63)));
   }
   return s;
+}
+
+/** A bitwise operation on two Numbers below 2^53, half by half (the high halves are below 2^21,
+ *  so the result is a Number below 2^53 too). */
+function halves(a: number, b: number, f: (x: number, y: number) => number): number {
+  if (a < U32 && b < U32) return f(a, b) >>> 0;
+  return (f(Math.floor(a / U32), Math.floor(b / U32)) >>> 0) * U32 + (f(a % U32, b % U32) >>> 0);
 }
 
 /** `op` at 32 bits: on the low halves, zero-extended. */
