@@ -6,7 +6,7 @@ import type { HelperFn, Machine, Program } from "./machine.js";
 import { EINVAL, ProgArrayMap, RedirectMap, RingMap, type AnyMap, type VmMap } from "./maps.js";
 import type { RingRecords } from "./ring-records.js";
 import { VmFault, type Memory, type Region } from "./memory.js";
-import { FIB_LOOKUP_SIZE, helperNameOf, MAP_TYPE, REDIRECT_FLAG, XDP_ACTION } from "../../compiler/abi.js";
+import { FIB_LOOKUP_SIZE, HELPER, helperNameOf, MAP_TYPE, REDIRECT_FLAG, XDP_ACTION } from "../../compiler/abi.js";
 import { fibLookup, type FibTable } from "./fib.js";
 import { big, canon, lo32, type Reg } from "./reg.js";
 
@@ -78,7 +78,7 @@ export function xdpHelpers(s: HelperState): Map<number, HelperFn> {
   const clock = (x: Machine) => ret(x, s.clock.ns);
   return new Map<number, HelperFn>([
     [
-      1,
+      HELPER.map_lookup_elem,
       (x, i) => {
         const m = kv(x, i, "map_lookup_elem");
         const at = s.mem.check(x.r[2], m.def.keySize, false, i);
@@ -87,44 +87,44 @@ export function xdpHelpers(s: HelperState): Map<number, HelperFn> {
       },
     ],
     [
-      2,
+      HELPER.map_update_elem,
       (x, i) => {
         const m = kv(x, i, "map_update_elem");
         ret(x, m.update(key(x, m, i), s.mem.bytes(x.r[3], m.def.valueSize, i), Number(big(x.r[4])), s.cpu));
       },
     ],
     [
-      3,
+      HELPER.map_delete_elem,
       (x, i) => {
         const m = kv(x, i, "map_delete_elem");
         ret(x, m.delete(key(x, m, i)));
       },
     ],
-    [5, clock],
-    [125, clock],
-    [160, clock],
-    [7, (x) => ret(x, s.random() >>> 0)],
-    [8, (x) => ret(x, s.cpu)],
-    [12, (x, i) => tailCall(s, x, i)],
-    [28, (x, i) => ret(x, csumDiff(s, x, i))],
-    [23, (x) => ret(x, redirect(s, lo32(x.r[1]), big(x.r[2])))],
-    [51, (x, i) => ret(x, redirectMap(s, x, i))],
-    [44, (x) => ret(x, adjustHead(s, s32(x.r[2])))],
-    [54, (x) => ret(x, adjustMeta(s, s32(x.r[2])))],
-    [65, (x) => ret(x, adjustTail(s, s32(x.r[2])))],
-    [69, (x, i) => ret(x, fibHelper(s, x, i))],
-    [188, (x) => ret(x, s.packet.hi - s.data)], // no fragments: data_end - data
-    [130, (x, i) => ret(x, ring(x, i, "ringbuf_output").output(s.mem.view(x.r[2], lo32(x.r[3]), i)))],
+    [HELPER.ktime_get_ns, clock],
+    [HELPER.ktime_get_boot_ns, clock],
+    [HELPER.ktime_get_coarse_ns, clock],
+    [HELPER.get_prandom_u32, (x) => ret(x, s.random() >>> 0)],
+    [HELPER.get_smp_processor_id, (x) => ret(x, s.cpu)],
+    [HELPER.tail_call, (x, i) => tailCall(s, x, i)],
+    [HELPER.csum_diff, (x, i) => ret(x, csumDiff(s, x, i))],
+    [HELPER.redirect, (x) => ret(x, redirect(s, lo32(x.r[1]), big(x.r[2])))],
+    [HELPER.redirect_map, (x, i) => ret(x, redirectMap(s, x, i))],
+    [HELPER.xdp_adjust_head, (x) => ret(x, adjustHead(s, s32(x.r[2])))],
+    [HELPER.xdp_adjust_meta, (x) => ret(x, adjustMeta(s, s32(x.r[2])))],
+    [HELPER.xdp_adjust_tail, (x) => ret(x, adjustTail(s, s32(x.r[2])))],
+    [HELPER.fib_lookup, (x, i) => ret(x, fibHelper(s, x, i))],
+    [HELPER.xdp_get_buff_len, (x) => ret(x, s.packet.hi - s.data)], // no fragments: data_end - data
+    [HELPER.ringbuf_output, (x, i) => ret(x, ring(x, i, "ringbuf_output").output(s.mem.view(x.r[2], lo32(x.r[3]), i)))],
     [
-      131,
+      HELPER.ringbuf_reserve,
       (x, i) => {
         const m = ring(x, i, "ringbuf_reserve");
         const slot = big(x.r[3]) ? undefined : m.reserve(Number(big(x.r[2]))); // flags: none are valid
         ret(x, slot ? s.records.ptr(slot) : 0);
       },
     ],
-    [132, (x, i) => ret(x, (s.records.release(x.r[1], "submitted", i), 0))],
-    [133, (x, i) => ret(x, (s.records.release(x.r[1], "discarded", i), 0))],
+    [HELPER.ringbuf_submit, (x, i) => ret(x, (s.records.release(x.r[1], "submitted", i), 0))],
+    [HELPER.ringbuf_discard, (x, i) => ret(x, (s.records.release(x.r[1], "discarded", i), 0))],
   ]);
 }
 
