@@ -1,7 +1,18 @@
 // Built-in programs, written as instructions: the fallbacks `tsebpf run` and the demo use when
 // programs/hello.ts/.s or programs/firewall.ts are missing or do not build yet. Takes a name,
 // produces an ELF object through the shared object writer (same log record format as the DSL).
-import { CALL, EXIT as EXIT_CODE, LD_IMM64, type Insn, insn } from "../compiler/isa/insn.js";
+import {
+  ALU,
+  CALL,
+  CLASS,
+  EXIT as EXIT_CODE,
+  LD_IMM64,
+  MODE,
+  SIZE,
+  SRC,
+  type Insn,
+  insn,
+} from "../compiler/isa/insn.js";
 import { HELPER, MAP_TYPE, PSEUDO } from "../compiler/abi.js";
 import type { BpfObjectInput, FuncDef, MapDef } from "../compiler/object.js";
 import { writeBpfObject } from "../compiler/elf/write-object.js";
@@ -11,10 +22,10 @@ const I = insn;
 const lddw = (dst: number, v: bigint): Insn => I(LD_IMM64, dst, 0, 0, 0, { imm64: v });
 const ldMap = (dst: number, name: string): Insn => I(LD_IMM64, dst, PSEUDO.MAP_FD, 0, 0, { imm64: 0n, symbol: name });
 const EXIT = I(EXIT_CODE, 0, 0, 0, 0);
-const mov = (d: number, v: number) => I(0xb7, d, 0, 0, v);
-const movReg = (d: number, s: number) => I(0xbf, d, s, 0, 0);
-const add = (d: number, v: number) => I(0x07, d, 0, 0, v);
-const stxdw = (d: number, off: number, s: number) => I(0x7b, d, s, off, 0);
+const mov = (d: number, v: number) => I(CLASS.ALU64 | ALU.MOV | SRC.K, d, 0, 0, v);
+const movReg = (d: number, s: number) => I(CLASS.ALU64 | ALU.MOV | SRC.X, d, s, 0, 0);
+const add = (d: number, v: number) => I(CLASS.ALU64 | ALU.ADD | SRC.K, d, 0, 0, v);
+const stxdw = (d: number, off: number, s: number) => I(CLASS.STX | MODE.MEM | SIZE.DW, d, s, off, 0);
 const call = (id: number) => I(CALL, 0, 0, 0, id);
 
 const u32 = { kind: "int", name: "u32", size: 4, signed: false } as const;

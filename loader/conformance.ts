@@ -8,7 +8,7 @@
 // returns XDP_PASS; the runner reads the slot back from the output packet.
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { CALL, EXIT, type Insn } from "../compiler/isa/insn.js";
+import { ALU, CALL, CLASS, EXIT, JMP, MODE, SIZE, SRC, type Insn } from "../compiler/isa/insn.js";
 import { decodeInsns } from "../compiler/isa/decode.js";
 import { CALL_KIND, XDP_ACTION } from "../compiler/abi.js";
 import type { Diagnostic } from "../compiler/diagnostics.js";
@@ -63,20 +63,26 @@ function wrapper(memLen: number): Insn[] {
     off,
     imm,
   });
+  const LDXW = CLASS.LDX | MODE.MEM | SIZE.W,
+    MOV = CLASS.ALU64 | ALU.MOV | SRC.K,
+    MOVX = CLASS.ALU64 | ALU.MOV | SRC.X,
+    ADD = CLASS.ALU64 | ALU.ADD | SRC.K,
+    JGTX = CLASS.JMP | JMP.JGT | SRC.X,
+    STXDW = CLASS.STX | MODE.MEM | SIZE.DW;
   return [
-    ins(0x61, 6, 1, 0, 0), //  0: r6 = ctx->data
-    ins(0x61, 7, 1, 4, 0), //  1: r7 = ctx->data_end
-    ins(0xbf, 1, 6, 0, 0), //  2: r1 = r6
-    ins(0x07, 1, 0, 0, 8 + memLen), //  3: r1 += 8 + len
-    ins(0x2d, 1, 7, 7, 0), //  4: if r1 > r7 goto 12
-    ins(0xbf, 1, 6, 0, 0), //  5: r1 = r6
-    ins(0x07, 1, 0, 0, 8), //  6: r1 += 8
-    ins(0xb7, 2, 0, 0, memLen), //  7: r2 = len
+    ins(LDXW, 6, 1, 0, 0), //  0: r6 = ctx->data
+    ins(LDXW, 7, 1, 4, 0), //  1: r7 = ctx->data_end
+    ins(MOVX, 1, 6, 0, 0), //  2: r1 = r6
+    ins(ADD, 1, 0, 0, 8 + memLen), //  3: r1 += 8 + len
+    ins(JGTX, 1, 7, 7, 0), //  4: if r1 > r7 goto 12
+    ins(MOVX, 1, 6, 0, 0), //  5: r1 = r6
+    ins(ADD, 1, 0, 0, 8), //  6: r1 += 8
+    ins(MOV, 2, 0, 0, memLen), //  7: r2 = len
     ins(CALL, 0, CALL_KIND.LOCAL, 0, 5), //  8: call 14 (the test program)
-    ins(0x7b, 6, 0, 0, 0), //  9: *(u64 *)(r6 + 0) = r0
-    ins(0xb7, 0, 0, 0, XDP_ACTION.PASS), // 10: r0 = XDP_PASS
+    ins(STXDW, 6, 0, 0, 0), //  9: *(u64 *)(r6 + 0) = r0
+    ins(MOV, 0, 0, 0, XDP_ACTION.PASS), // 10: r0 = XDP_PASS
     ins(EXIT, 0, 0, 0, 0), // 11: exit
-    ins(0xb7, 0, 0, 0, XDP_ACTION.ABORTED), // 12: r0 = XDP_ABORTED (packet too short: cannot happen)
+    ins(MOV, 0, 0, 0, XDP_ACTION.ABORTED), // 12: r0 = XDP_ABORTED (packet too short: cannot happen)
     ins(EXIT, 0, 0, 0, 0), // 13: exit
   ];
 }

@@ -6,7 +6,7 @@
 // (call 0xbad2310), which the verifier refuses if it is reachable.
 import { readFileSync } from "node:fs";
 import type { LoadedProgram } from "../compiler/object.js";
-import { CALL, LD_IMM64 } from "../compiler/isa/insn.js";
+import { CALL, CLASS, LD_IMM64, SIZE, SRC } from "../compiler/isa/insn.js";
 import { parseBtf, type ParsedBtf } from "../compiler/elf/btf.js";
 import { computeRelo, CORE_KIND_NAMES, describeAccess, kindCompat, type CoreResult } from "./core-spec.js";
 import { CoreError, essentialName } from "./core-names.js";
@@ -122,8 +122,9 @@ function poison(insns: Buffer, off: number): void {
   insns.writeInt32LE(POISON_IMM, off + 4);
 }
 
-const SIZE_BYTES: Record<number, number> = { 0x18: 8, 0x00: 4, 0x08: 2, 0x10: 1 }; // BPF_DW, W, H, B
-const BYTES_SIZE: Record<number, number> = { 8: 0x18, 4: 0x00, 2: 0x08, 1: 0x10 };
+const SIZE_BYTES: Record<number, number> = { [SIZE.DW]: 8, [SIZE.W]: 4, [SIZE.H]: 2, [SIZE.B]: 1 };
+const BYTES_SIZE: Record<number, number> = { 8: SIZE.DW, 4: SIZE.W, 2: SIZE.H, 1: SIZE.B };
+const SIZE_BITS = SIZE.DW; // the size field's mask
 
 /** Patches one instruction (libbpf bpf_core_patch_insn); returns true when it was poisoned. */
 function patchInsn(insns: Buffer, r: Relo, res: CoreResult): boolean {
@@ -141,13 +142,13 @@ function patchInsn(insns: Buffer, r: Relo, res: CoreResult): boolean {
     if (res.validate && BigInt.asUintN(64, BigInt(got)) !== res.orig)
       throw new PatchError(`instruction holds ${got}, expected ${res.orig}`);
   };
-  if (cls === 4 || cls === 7) {
-    if (code & 0x08) throw new PatchError(`instruction 0x${code.toString(16)} has no immediate to patch`);
+  if (cls === CLASS.ALU || cls === CLASS.ALU64) {
+    if (code & SRC.X) throw new PatchError(`instruction 0x${code.toString(16)} has no immediate to patch`);
     expect(insns.readInt32LE(off + 4));
     const v = BigInt.asIntN(64, res.value);
     if (v < -(1n << 31n) || v > 0xffffffffn) throw new PatchError(`value ${v} does not fit a 32-bit immediate`);
     insns.writeUInt32LE(Number(BigInt.asUintN(32, v)), off + 4);
-  } else if (cls >= 1 && cls <= 3) {
+  } else if (cls === CLASS.LDX || cls === CLASS.ST || cls === CLASS.STX) {
     expect(insns.readInt16LE(off + 2));
     if (res.value > 32767n) throw new PatchError(`offset ${res.value} does not fit the instruction's 16-bit offset`);
     if (res.failMemsz)
@@ -176,9 +177,9 @@ function patchInsn(insns: Buffer, r: Relo, res: CoreResult): boolean {
 /** A load/store of a field whose size differs in the kernel: change the access size. */
 function resize(insns: Buffer, off: number, res: CoreResult): void {
   const code = insns[off];
-  if (SIZE_BYTES[code & 0x18] !== res.origSz)
-    throw new PatchError(`access of ${SIZE_BYTES[code & 0x18]} bytes, expected ${res.origSz}`);
+  if (SIZE_BYTES[code & SIZE_BITS] !== res.origSz)
+    throw new PatchError(`access of ${SIZE_BYTES[code & SIZE_BITS]} bytes, expected ${res.origSz}`);
   const size = BYTES_SIZE[res.newSz];
   if (size === undefined) throw new PatchError(`the kernel's field is ${res.newSz} bytes, which no load can read`);
-  insns[off] = (code & ~0x18) | size;
+  insns[off] = (code & ~SIZE_BITS) | size;
 }
