@@ -79,7 +79,7 @@ describe("--set in the VM", () => {
     expect(loadXdp(G, { set: { min_len: P80.length + 1 } }).run(P80).verdict).toBe("XDP_ABORTED");
     const t = loadXdp(G, { set: { dropped: 40, verdict_pass: 3 } });
     expect(t.run(P80).verdict).toBe("XDP_TX");
-    expect(t.run(P53).globals).toMatchObject({ dropped: 41n, verdict_pass: 3 });
+    expect(t.run(P53).globals).toMatchObject({ dropped: 41, verdict_pass: 3 });
   });
 
   it("tsebpf test --vm --set (repeatable), and one error line for a bad one", async () => {

@@ -15,7 +15,7 @@ import { decodeRecord } from "../log-format.js";
 import { DROPS_MAP, LOG_LEVELS } from "../../compiler/log-record.js";
 import { MAP_TYPE } from "../../compiler/abi.js";
 import type { ParsedBtf } from "../../compiler/elf/btf.js";
-import { decodeRecordValue, type PlainValue } from "../btf-values.js";
+import { decodeBtfValue, decodeRecordValue, type PlainValue } from "../btf-values.js";
 import { isUserRing, recordTypeId } from "../user-rings.js";
 import { xdpActionName } from "../xdp-action.js";
 import { MAP_TYPE_NAMES, type VmMap } from "./maps.js";
@@ -54,9 +54,10 @@ export interface XdpResult {
   maps: Record<string, [MapOut, MapOut | MapOut[]][]>;
   /** The program's log calls in this run, as `tsebpf run` prints them (without its timestamp). */
   logs: LogLine[];
-  /** Global variables (.data, .bss, .rodata…) after the run, by name: numbers and bigints as map
-   *  values are decoded (signed where BTF says so), other variables as bytes. */
-  globals: Record<string, MapOut>;
+  /** Global variables (.data, .bss, .rodata…) after the run, by name, decoded by their BTF type as
+   *  the library's obj.globals() decodes them: integers as numbers (bigints beyond 2^53), arrays,
+   *  structs as objects. Without BTF: integers as map values are decoded, other variables as bytes. */
+  globals: Record<string, PlainValue | MapOut>;
   /** Records the run wrote to the object's ring buffers (not the log's), per ring, oldest first:
    *  decoded by the ring's BTF record type (objects with field names, numbers; bigints beyond
    *  2^53), the bytes when the object names no type (docs/ring-buffers.md). */
@@ -122,12 +123,14 @@ export class XdpTest {
     };
   }
 
-  /** Every variable of the object's global data maps, decoded. */
-  globals(): Record<string, MapOut> {
-    const out: Record<string, MapOut> = {};
+  /** Every variable of the object's global data maps, decoded (through BTF as obj.globals() does). */
+  globals(): Record<string, PlainValue | MapOut> {
+    const out: Record<string, PlainValue | MapOut> = {};
     for (const def of this.vm.model.maps) {
       const value = def.global && this.vm.map(def.name).lookup(new Uint8Array(4), 0);
-      if (value)
+      if (!value) continue;
+      if (this.btf && def.btfValueTypeId) Object.assign(out, decodeBtfValue(this.btf, def.btfValueTypeId, value));
+      else
         for (const v of def.global!.vars) out[v.name] = decodeVar(value.subarray(v.offset, v.offset + v.size), v.int);
     }
     return out;
