@@ -9,6 +9,7 @@ import { haveKernel, kernelSkipReason } from "./helpers/env.js";
 import { frame } from "./helpers/packets.js";
 import { suiteVeth } from "./helpers/veth.js";
 import { suiteBpffs } from "./helpers/bpffs.js";
+import { apiTestRun } from "./helpers/twin.js";
 import { ip, load } from "../loader/api/index.js";
 import { xdpState } from "../loader/attach.js";
 import { ifIndex } from "../loader/sys/netlink.js";
@@ -22,9 +23,10 @@ const pkt = (src: string, proto = 17) => frame({ src, dst: "203.0.113.1", proto 
 describe.skipIf(!haveKernel)(`load() API in the kernel ${kernelSkipReason}`, () => {
   it("hash map: set/get/has/delete/entries drive the firewall's verdict", async () => {
     using obj = await load("programs/firewall.ts");
-    const fw = obj.program("xdp_firewall");
+    const fw = (packet: Uint8Array, o: { repeat?: number } = {}) =>
+      apiTestRun(obj, packet, { ...o, program: "xdp_firewall" });
     const bl = obj.maps.BLOCKLIST!;
-    expect(fw.testRun(pkt("198.51.100.7")).verdict).toBe("XDP_PASS");
+    expect(fw(pkt("198.51.100.7")).verdict).toBe("XDP_PASS");
     bl.set(ip("198.51.100.7"), 1);
     expect([bl.has(ip("198.51.100.7")), bl.get(ip("198.51.100.7")), bl.get(ip("198.51.100.8"))]).toEqual([
       true,
@@ -32,18 +34,18 @@ describe.skipIf(!haveKernel)(`load() API in the kernel ${kernelSkipReason}`, () 
       undefined,
     ]);
     expect([...bl.entries()]).toEqual([[ip("198.51.100.7"), 1]]);
-    const r = fw.testRun(pkt("198.51.100.7"), { repeat: 10 });
+    const r = fw(pkt("198.51.100.7"), { repeat: 10 });
     expect([r.verdict, r.action, r.packet.length]).toEqual(["XDP_DROP", 1, pkt("198.51.100.7").length]);
-    expect(fw.testRun(pkt("198.51.100.8")).verdict).toBe("XDP_PASS");
+    expect(fw(pkt("198.51.100.8")).verdict).toBe("XDP_PASS");
     expect([bl.delete(ip("198.51.100.7")), bl.delete(ip("198.51.100.7"))]).toEqual([true, false]);
-    expect(fw.testRun(pkt("198.51.100.7")).verdict).toBe("XDP_PASS");
+    expect(fw(pkt("198.51.100.7")).verdict).toBe("XDP_PASS");
   });
 
   it("per-CPU array: one value per possible CPU, .sum() counts the test runs", async () => {
     using obj = await load("programs/counters.ts");
     const c = obj.maps.COUNTERS!;
-    obj.program().testRun(pkt("198.51.100.1", 17), { repeat: 5 });
-    obj.program().testRun(pkt("198.51.100.1", 6));
+    apiTestRun(obj, pkt("198.51.100.1", 17), { repeat: 5 });
+    apiTestRun(obj, pkt("198.51.100.1", 6));
     const udp = c.get(17) as number[] & { sum(): number };
     expect(udp.length).toBeGreaterThanOrEqual(1);
     expect([udp.sum(), (c.get(6) as { sum(): number }).sum(), (c.get(1) as { sum(): number }).sum()]).toEqual([
@@ -65,8 +67,8 @@ describe.skipIf(!haveKernel)(`load() API in the kernel ${kernelSkipReason}`, () 
     t.set("198.51.100.0/24", 1);
     expect([...t.keys()]).toEqual(["198.51.100.0/24"]);
     expect(t.get("198.51.100.0/24")).toBe(1);
-    expect(obj.program().testRun(pkt("198.51.100.9")).verdict).toBe("XDP_DROP");
-    expect(obj.program().testRun(pkt("203.0.113.9")).verdict).toBe("XDP_PASS");
+    expect(apiTestRun(obj, pkt("198.51.100.9")).verdict).toBe("XDP_DROP");
+    expect(apiTestRun(obj, pkt("203.0.113.9")).verdict).toBe("XDP_PASS");
     expect(caught(() => t.set("198.51.100.0/33", 1)).message).toBe(
       "map CIDR_BLOCKLIST: key '198.51.100.0/33': an LPM trie key is a CIDR string ('198.51.100.0/24', '2001:db8::/32') or address",
     );

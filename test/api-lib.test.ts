@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { haveKernel, kernelSkipReason } from "./helpers/env.js";
 import { frame } from "./helpers/packets.js";
 import { suiteVeth } from "./helpers/veth.js";
+import { apiTestRun } from "./helpers/twin.js";
 import { ip, load, type LoaderError, type LogEvent, type PerCpuBigints } from "../loader/api/index.js";
 import { xdpState } from "../loader/attach.js";
 import { ifIndex } from "../loader/sys/netlink.js";
@@ -66,18 +67,18 @@ describe.skipIf(!haveKernel)(`library API, the rest of §1 ${kernelSkipReason}`,
     const fn = (r: LogEvent) => got.push(r);
     obj.logs.on("record", fn);
     const stop = obj.logs.print({ level: "info", write: (l) => lines.push(l) });
-    obj.program().testRun(pkt("198.51.100.1"), { repeat: 3 });
+    apiTestRun(obj, pkt("198.51.100.1"), { repeat: 3 });
     await until(() => got.length === 3 && lines.length === 3);
     expect(got[0]).toEqual({ level: 3, levelName: "INFO", program: "xdp_hello", message: "received a packet" });
     expect(lines[0]).toMatch(/^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ INFO  xdp_hello\] received a packet$/);
     stop();
     obj.logs.off("record", fn);
-    obj.program().testRun(pkt("198.51.100.1"));
+    apiTestRun(obj, pkt("198.51.100.1"));
     await new Promise((r) => setTimeout(r, 80));
     expect([got.length, lines.length]).toEqual([3, 3]);
     const quiet: string[] = [];
     obj.logs.print({ level: "warn", write: (l) => quiet.push(l) });
-    obj.program().testRun(pkt("198.51.100.1"));
+    apiTestRun(obj, pkt("198.51.100.1"));
     await new Promise((r) => setTimeout(r, 80));
     expect(quiet).toEqual([]);
     using counters = await load("programs/counters.ts");
@@ -91,7 +92,7 @@ describe.skipIf(!haveKernel)(`library API, the rest of §1 ${kernelSkipReason}`,
     bl.setMany(many);
     expect(bl.raw.batchEntries()).toBeDefined(); // this kernel has MAP_LOOKUP_BATCH for hash maps
     expect([...bl.entries()].sort((a, b) => (a[0] as number) - (b[0] as number))).toEqual(many);
-    expect(fw.program().testRun(pkt("198.51.100.200")).verdict).toBe("XDP_DROP");
+    expect(apiTestRun(fw, pkt("198.51.100.200")).verdict).toBe("XDP_DROP");
     expect(() => bl.setMany(Array.from({ length: 400 }, (_, i) => [i + 1, 1] as const))).toThrow(/map BLOCKLIST: full/);
     using c = await load("programs/counters.ts");
     c.maps.COUNTERS!.setMany([

@@ -13,6 +13,7 @@ import { suiteVeth } from "./helpers/veth.js";
 import { suiteBpffs } from "./helpers/bpffs.js";
 import { BIN, captureIo, cli } from "./helpers/cli.js";
 import { requireFreshDist } from "./helpers/dist.js";
+import { apiTestRun } from "./helpers/twin.js";
 import { ip, load, loadPinned, LoaderError } from "../loader/api/index.js";
 import { xdpState } from "../loader/attach.js";
 import { ifIndex } from "../loader/sys/netlink.js";
@@ -58,7 +59,7 @@ describe.skipIf(!haveKernel)(`pins that persist ${kernelSkipReason}`, () => {
     const notes: string[] = [];
     using b = await load("programs/firewall.ts", { pin: dir, verbose: (n) => notes.push(n) });
     expect([...b.maps.BLOCKLIST!.entries()]).toEqual([[ip("198.51.100.7"), 3]]);
-    expect(b.program().testRun(pkt("198.51.100.7")).verdict).toBe("XDP_DROP"); // the new program reads the old map
+    expect(apiTestRun(b, pkt("198.51.100.7")).verdict).toBe("XDP_DROP"); // the new program reads the old map
     expect(pinnedProgId(join(dir, "xdp_firewall"))).not.toBe(firstProg);
     expect(notes).toContain(`note: map BLOCKLIST: reusing the map pinned in ${dir}`);
   });
@@ -92,7 +93,7 @@ describe.skipIf(!haveKernel)(`pins that persist ${kernelSkipReason}`, () => {
   it("loadPinned(dir) from another process reads and writes the running program's maps, typed by BTF", async () => {
     const dir = join(bpffs(), "shared");
     using obj = await load("programs/counters.ts", { pin: dir });
-    obj.program().testRun(pkt("198.51.100.1"), { repeat: 4 });
+    apiTestRun(obj, pkt("198.51.100.1"), { repeat: 4 });
     using fw = await load("programs/firewall.ts", { pin: dir });
     const script = `import { loadPinned, ip } from ${JSON.stringify(new URL("../dist/loader/api/index.js", import.meta.url).href)};
 const p = loadPinned(${JSON.stringify(dir)});
@@ -102,7 +103,7 @@ p.close();`;
     const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 20_000 });
     expect(r.stderr).toBe("");
     expect(JSON.parse(r.stdout)).toEqual([["BLOCKLIST", "COUNTERS", "TSEBPF_DROPS", "TSEBPF_LOGS"], 4]);
-    expect(fw.program().testRun(pkt("198.51.100.5")).verdict).toBe("XDP_DROP");
+    expect(apiTestRun(fw, pkt("198.51.100.5")).verdict).toBe("XDP_DROP");
     expect(() => loadPinned(join(bpffs(), "..", "nope"))).toThrow(/is not a directory on a bpf filesystem/);
   });
 

@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { haveKernel, kernelSkipReason } from "./helpers/env.js";
 import { frame, frame6, ip4 } from "./helpers/packets.js";
+import { apiTestRun } from "./helpers/twin.js";
 import { load, LoaderError, type MapHandle } from "../loader/api/index.js";
 
 const USER_MAPS = "fixtures/dsl-samples/user-maps.ts";
@@ -34,11 +35,11 @@ describe.skipIf(!haveKernel)(`struct keys and values in map handles ${kernelSkip
     using obj = await load("programs/flowstats.ts");
     const flows = obj.maps.FLOWS!;
     const udp = frame({ src: "198.51.100.7", dst: "203.0.113.1", srcPort: 1000, dstPort: 53, payload: 10 });
-    obj.program().testRun(udp, { repeat: 3 });
+    apiTestRun(obj, udp, { repeat: 3 });
     const key = { srcAddr: ip4("198.51.100.7"), dstAddr: ip4("203.0.113.1"), srcPort: 1000, dstPort: 53, proto: 17 };
     expect([...flows.entries()]).toEqual([[key, { packets: 3, bytes: 3 * udp.length }]]);
     flows.set(key, { packets: 100, bytes: 2n ** 40n });
-    obj.program().testRun(udp);
+    apiTestRun(obj, udp);
     expect(flows.get(key)).toEqual({ packets: 101, bytes: 2 ** 40 + udp.length });
     expect(flows.bigint.get(key)).toEqual({ packets: 101n, bytes: 2n ** 40n + BigInt(udp.length) });
     flows.set({ ...key, srcPort: 1001 }, { packets: 2n ** 60n, bytes: 0 });
@@ -83,8 +84,8 @@ describe.skipIf(!haveKernel)(`struct keys and values in map handles ${kernelSkip
     m.CFG!.set(0, CFG);
     expect(m.CFG!.bigint.get(0)).toEqual({ ...CFG, inner: { a: 3n, b: 32n }, hist: [1n, 2n, 3n, 4n] });
     const src = "2001:db8::7";
-    expect(obj.program().testRun(frame6(src, "2001:db8::1")).verdict).toBe("XDP_DROP");
-    expect(obj.program().testRun(frame6("2001:db8::8", "2001:db8::1")).verdict).toBe("XDP_PASS");
+    expect(apiTestRun(obj, frame6(src, "2001:db8::1")).verdict).toBe("XDP_DROP");
+    expect(apiTestRun(obj, frame6("2001:db8::8", "2001:db8::1")).verdict).toBe("XDP_PASS");
     expect([...m.OUT!.bigint.entries()].map(([, v]) => v)).toEqual([42n, 3n, 2n ** 60n, 0n]);
     expect(new Map(m.SEEN!.entries())).toEqual(
       new Map([
@@ -120,7 +121,7 @@ describe.skipIf(!haveKernel)(`struct keys and values in map handles ${kernelSkip
     using obj = await load(USER_MAPS);
     const stats = obj.maps.STATS!;
     obj.maps.CFG!.set(0, CFG);
-    obj.program().testRun(frame6("2001:db8::8", "2001:db8::1"), { repeat: 4 });
+    apiTestRun(obj, frame6("2001:db8::8", "2001:db8::1"), { repeat: 4 });
     const v = stats.get(1) as { a: number; b: number }[] & { sum(): { a: number; b: number } };
     expect(v.sum()).toEqual({ a: 4, b: 8 });
     stats.set(0, { a: 1, b: 2 }); // every CPU
@@ -157,11 +158,11 @@ describe.skipIf(!haveKernel)(`struct keys and values in map handles ${kernelSkip
       "bad-value map XSKS: value 'x': expected an integer, not string",
     ]);
     m.CFG!.set(0, { ...CFG, inner: { a: 99, b: 0 } });
-    expect(obj.program().testRun(frame()).verdict).toBe("XDP_PASS");
+    expect(apiTestRun(obj, frame()).verdict).toBe("XDP_PASS");
     m.JUMP!.set(0, obj.program("xdp_drop"));
     expect(m.JUMP!.get(0)).toBeGreaterThan(0);
-    expect(obj.program().testRun(frame()).verdict).toBe("XDP_DROP");
+    expect(apiTestRun(obj, frame()).verdict).toBe("XDP_DROP");
     expect(m.JUMP!.delete(0)).toBe(true);
-    expect(obj.program().testRun(frame()).verdict).toBe("XDP_PASS");
+    expect(apiTestRun(obj, frame()).verdict).toBe("XDP_PASS");
   });
 });

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { haveKernel, kernelSkipReason } from "./helpers/env.js";
 import { suiteBpffs } from "./helpers/bpffs.js";
 import { cli } from "./helpers/cli.js";
+import { apiTestRun } from "./helpers/twin.js";
 import { ip, load } from "../loader/api/index.js";
 
 describe.skipIf(!haveKernel)(`tsebpf map ${kernelSkipReason}`, () => {
@@ -17,7 +18,7 @@ describe.skipIf(!haveKernel)(`tsebpf map ${kernelSkipReason}`, () => {
       using fw = await load("programs/firewall.ts", { pin: dir });
       fw.maps.BLOCKLIST!.set(ip("198.51.100.7"), 5);
       using c = await load("programs/counters.ts", { pin: dir });
-      c.program().testRun(new Uint8Array(64));
+      apiTestRun(c, new Uint8Array(64));
     }
     const bl = join(dir, "BLOCKLIST");
     const list = await cli("map", "list", "--pin", dir);

@@ -10,10 +10,10 @@ import { readBpfObject } from "../compiler/elf/read-object.js";
 import { loadXdp } from "../loader/vm/testing.js";
 import { loadObject } from "../loader/object.js";
 import { progInfo } from "../loader/sys/bpf.js";
-import { testRun } from "../loader/test-run.js";
 import { compileDsl } from "./helpers/dsl.js";
 import { frame } from "./helpers/packets.js";
 import { haveKernel } from "./helpers/env.js";
+import { testRunChecked } from "./helpers/twin.js";
 
 const SAMPLE = "fixtures/dsl-samples/globals.ts";
 const SRC = readFileSync(SAMPLE, "utf8");
@@ -103,7 +103,7 @@ describe.skipIf(!haveKernel)("global variables in the kernel", () => {
     const obj = loadObject(bytes, { source: "globals.o", set });
     try {
       const fd = obj.program().fd;
-      const r = [udp(53), udp(1500, 40001), udp(80, 40005), udp(81, 40003)].map((p) => testRun(fd, p).retval);
+      const r = [udp(53), udp(1500, 40001), udp(80, 40005), udp(81, 40003)].map((p) => testRunChecked(obj, p).retval);
       return { verdicts: r, verified: progInfo(fd).verifiedInsns };
     } finally {
       obj.close();

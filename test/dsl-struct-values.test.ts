@@ -8,7 +8,7 @@ import { compileDsl } from "./helpers/dsl.js";
 import { haveKernel } from "./helpers/env.js";
 import { frame6 } from "./helpers/packets.js";
 import { withObject } from "./helpers/run.js";
-import { testRun } from "../loader/test-run.js";
+import { testRunChecked } from "./helpers/twin.js";
 import { loadXdp } from "../loader/vm/testing.js";
 import { parseIpv6 } from "../loader/ip-addr.js";
 
@@ -83,7 +83,7 @@ describe("struct values", () => {
 
   it.skipIf(!haveKernel)("in the kernel: the same verdicts", () => {
     const verdicts = withObject(compileDsl(STRUCTS, "sv.ts"), (o) =>
-      [64, 30, 200, 30, 150, 30].map((n) => testRun(o.program().fd, sized(n)).retval),
+      [64, 30, 200, 30, 150, 30].map((n) => testRunChecked(o, sized(n)).retval),
     );
     expect(verdicts).toEqual([1, 2, 3, 4, 3, 2]);
   });
@@ -105,7 +105,7 @@ describe("struct values", () => {
       o.map("TARGETS")!.set(Uint8Array.of(1, 0, 0, 0), parseIpv6(T)!);
       o.map("NATS")!.set(Uint8Array.of(2, 0, 0, 0), natValue());
       for (const [pkt, verdict, out] of CASES) {
-        const r = testRun(o.program().fd, pkt);
+        const r = testRunChecked(o, pkt);
         expect([r.retval, Buffer.from(r.dataOut).toString("hex")]).toEqual([verdict, Buffer.from(out).toString("hex")]);
       }
     });

@@ -15,13 +15,13 @@ import { PSEUDO } from "../compiler/abi.js";
 import { slotIndex } from "../compiler/isa/encode.js";
 import { loadObject } from "../loader/object.js";
 import { pinAll } from "../loader/pin.js";
-import { testRun } from "../loader/test-run.js";
 import { loadXdp } from "../loader/vm/testing.js";
 import { haveKernel, haveTools } from "./helpers/env.js";
 import { cli } from "./helpers/cli.js";
 import { frame } from "./helpers/packets.js";
 import { suiteDir } from "./helpers/tmp.js";
 import { suiteBpffs } from "./helpers/bpffs.js";
+import { testRunChecked } from "./helpers/twin.js";
 
 const G = "fixtures/c/globals.clang19-g.o";
 const bytes = () => new Uint8Array(readFileSync(G));
@@ -163,8 +163,7 @@ describe.skipIf(!haveKernel)("global data in the kernel", () => {
         [".rodata.cst8", 0x80, true],
         [".rodata.str1.1", 0x80, true],
       ]);
-      const fd = obj.program().fd;
-      expect([P53, P80, TCP].map((p) => testRun(fd, p, { repeat: 2 }).retval)).toEqual([1, 2, 2]);
+      expect([P53, P80, TCP].map((p) => testRunChecked(obj, p, { repeat: 2 }).retval)).toEqual([1, 2, 2]);
       const bss = obj.map("globals.bss")!.get(ZERO)!;
       expect([bss.readBigUInt64LE(0), bss[8], bss[9], bss.readBigUInt64LE(16)]).toEqual([6n, 9, 97, 2n]);
       expect(obj.map("globals.data")!.get(ZERO)!.readBigUInt64LE(8)).toBe(
@@ -219,8 +218,7 @@ describe.skipIf(!haveKernel || !haveTools("bpftool"))("global data maps pinned",
     const obj = loadObject(readFileSync(G), { source: G });
     const dir = join(pins(), "g");
     try {
-      const fd = obj.program().fd;
-      testRun(fd, P53, { repeat: 3 });
+      testRunChecked(obj, P53, { repeat: 3 });
       const pinned = pinAll(obj, dir);
       expect(pinned.paths.map((p) => p.slice(dir.length + 1))).toEqual([
         "xdp_globals",

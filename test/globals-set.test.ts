@@ -10,12 +10,12 @@ import { withGlobals } from "../loader/globals.js";
 import { LoaderError } from "../loader/errors.js";
 import { loadObject } from "../loader/object.js";
 import { progInfo } from "../loader/sys/bpf.js";
-import { testRun } from "../loader/test-run.js";
 import { loadXdp } from "../loader/vm/testing.js";
 import { load } from "../loader/api/index.js";
 import { haveKernel } from "./helpers/env.js";
 import { cli } from "./helpers/cli.js";
 import { frame } from "./helpers/packets.js";
+import { apiTestRun, testRunChecked } from "./helpers/twin.js";
 
 const G = "fixtures/c/globals.clang19-g.o";
 const MODEL = readBpfObject(readFileSync(G), { name: "globals" });
@@ -127,7 +127,7 @@ describe.skipIf(!haveKernel)("--set in the kernel", () => {
       const obj = loadObject(readFileSync(G), { source: G, set });
       try {
         const fd = obj.program().fd;
-        return { xlated: progInfo(fd).xlatedLen, verdict: testRun(fd, P80).retval };
+        return { xlated: progInfo(fd).xlatedLen, verdict: testRunChecked(obj, P80).retval };
       } finally {
         obj.close();
       }
@@ -140,7 +140,7 @@ describe.skipIf(!haveKernel)("--set in the kernel", () => {
 
   it("load(file, { set }) through the library API", async () => {
     using obj = await load(G, { set: { verdict_pass: 3, packets: 10 } });
-    expect(obj.program().testRun(P80).verdict).toBe("XDP_TX");
+    expect(apiTestRun(obj, P80).verdict).toBe("XDP_TX");
     const bss = obj.maps["globals.bss"].get(0) as Uint8Array;
     expect(Buffer.from(bss).readBigUInt64LE(0)).toBe(11n); // packets: 10 set, one run
     expect(obj.globals()).toMatchObject({

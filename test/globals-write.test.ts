@@ -13,6 +13,7 @@ import { caught } from "./helpers/errors.js";
 import { haveKernel, kernelSkipReason } from "./helpers/env.js";
 import { compileDsl } from "./helpers/dsl.js";
 import { frame } from "./helpers/packets.js";
+import { apiTestRun } from "./helpers/twin.js";
 
 const G = "fixtures/c/globals.clang19-g.o";
 const P80 = frame({ proto: 17, dstPort: 80 }); // verdict_pass
@@ -35,38 +36,36 @@ export function xdp_window(ctx: XdpContext): XdpAction {
 describe.skipIf(!haveKernel)(`setGlobals in the kernel ${kernelSkipReason}`, () => {
   it("the running program sees new .data/.bss values; the section's other variables keep counting", async () => {
     using obj = await load(G);
-    const prog = obj.program();
-    expect(prog.testRun(P80, { repeat: 4 }).verdict).toBe("XDP_PASS");
+    expect(apiTestRun(obj, P80, { repeat: 4 }).verdict).toBe("XDP_PASS");
     obj.setGlobals({ verdict_pass: 3 }); // XDP_TX
-    expect(prog.testRun(P80).verdict).toBe("XDP_TX");
+    expect(apiTestRun(obj, P80).verdict).toBe("XDP_TX");
     // seen_bytes (same .data section) was counting before the write and is not overwritten by it
     expect(obj.globals()).toMatchObject({ verdict_pass: 3, seen_bytes: 7 + 5 * P80.length, packets: 5 });
     obj.setGlobals({ dropped: 100n, last_class: 9, packets: 0 });
-    expect(prog.testRun(P53).verdict).toBe("XDP_DROP");
+    expect(apiTestRun(obj, P53).verdict).toBe("XDP_DROP");
     expect(obj.globals()).toMatchObject({ dropped: 101, packets: 1, verdict_pass: 3 });
     obj.setGlobals({ verdict_pass: Uint8Array.of(2, 0, 0, 0) }); // exact bytes
-    expect(prog.testRun(P80).verdict).toBe("XDP_PASS");
+    expect(apiTestRun(obj, P80).verdict).toBe("XDP_PASS");
   });
 
   it("a section that cannot be mapped (only static variables) is read, patched and written back", () => {
     const model = readModel(readFileSync(G), G);
     const plain = { ...model, maps: model.maps.map((m) => ({ ...m, flags: m.flags & ~MAP_FLAG.MMAPABLE })) };
     using obj = new BpfObject(loadModel(plain));
-    obj.program().testRun(P80, { repeat: 2 });
+    apiTestRun(obj, P80, { repeat: 2 });
     obj.setGlobals({ verdict_pass: 3 });
-    expect(obj.program().testRun(P80).verdict).toBe("XDP_TX");
+    expect(apiTestRun(obj, P80).verdict).toBe("XDP_TX");
     expect(obj.globals()).toMatchObject({ verdict_pass: 3, seen_bytes: 7 + 3 * P80.length });
   });
 
   it("DSL lets: a struct as a plain object, an array, read back by globals()", async () => {
     using obj = await load(compileDsl(WINDOW, "window.ts"));
-    const prog = obj.program();
     const udp = (port: number) => frame({ proto: 17, dstPort: port });
-    expect(prog.testRun(udp(8080)).verdict).toBe("XDP_PASS");
+    expect(apiTestRun(obj, udp(8080)).verdict).toBe("XDP_PASS");
     obj.setGlobals({ txWindow: { low: 8000, high: 9000 } });
-    expect([prog.testRun(udp(8080)).verdict, prog.testRun(udp(9000)).verdict]).toEqual(["XDP_TX", "XDP_PASS"]);
+    expect([apiTestRun(obj, udp(8080)).verdict, apiTestRun(obj, udp(9000)).verdict]).toEqual(["XDP_TX", "XDP_PASS"]);
     obj.setGlobals({ hits: [10, 20n] });
-    prog.testRun(udp(8081));
+    apiTestRun(obj, udp(8081));
     expect(obj.globals()).toMatchObject({ txWindow: { low: 8000, high: 9000 }, hits: [10, 21], seen: 4 });
   });
 
@@ -110,7 +109,7 @@ describe.skipIf(!haveKernel)(`setGlobals in the kernel ${kernelSkipReason}`, () 
       const e = caught(f);
       expect([e.code, e.message]).toEqual(["bad-global", expect.stringMatching(msg)]);
     }
-    expect(obj.program().testRun(P80).verdict).toBe("XDP_PASS"); // verdict_pass: 3 was not written
+    expect(apiTestRun(obj, P80).verdict).toBe("XDP_PASS"); // verdict_pass: 3 was not written
     obj.close();
     expect(caught(() => obj.setGlobals({ verdict_pass: 1 })).code).toBe("closed");
   });

@@ -2,6 +2,7 @@
 // parsing; and in the kernel, a ring filled to just below capacity loses nothing.
 import { describe, expect, it } from "vitest";
 import { haveKernel } from "./helpers/env.js";
+import { testRunChecked } from "./helpers/twin.js";
 import { decodeRecord, formatArg, formatLine, parseLevel, RingReader } from "../loader/logs.js";
 import type { LogFormat } from "../compiler/object.js";
 
@@ -64,19 +65,18 @@ describe.skipIf(!haveKernel)("ring buffer capacity (kernel)", () => {
   it("loses nothing below capacity and notices when the ring was full", async () => {
     const { loadObject } = await import("../loader/object.js");
     const { builtinObject } = await import("../loader/builtin.js");
-    const { testRun } = await import("../loader/test-run.js");
     const obj = loadObject(builtinObject("hello"));
     const m = obj.map("TSEBPF_LOGS")!;
     const ring = new RingReader(m.fd, m.def.maxEntries);
     try {
       // 8-byte header + 8-byte record; the kernel keeps producer - consumer <= size - 1
       const capacity = m.def.maxEntries / 16 - 1;
-      testRun(obj.program().fd, new Uint8Array(64), { repeat: capacity - 1 });
+      testRunChecked(obj, new Uint8Array(64), { repeat: capacity - 1 });
       expect(ring.poll(() => {})).toBe(capacity - 1);
       expect(ring.fullSeen).toBe(1); // within a record of full: reported as possible drops
-      testRun(obj.program().fd, new Uint8Array(64), { repeat: capacity + 100 });
+      testRunChecked(obj, new Uint8Array(64), { repeat: capacity + 100 });
       expect(ring.poll(() => {})).toBe(capacity); // the rest were dropped by the kernel
-      testRun(obj.program().fd, new Uint8Array(64), { repeat: 10 });
+      testRunChecked(obj, new Uint8Array(64), { repeat: 10 });
       expect(ring.poll(() => {})).toBe(10);
     } finally {
       ring.close();

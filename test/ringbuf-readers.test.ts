@@ -9,10 +9,8 @@ import { haveKernel } from "./helpers/env.js";
 import { suiteBpffs } from "./helpers/bpffs.js";
 import { suiteVeth } from "./helpers/veth.js";
 import { captureIo, cli } from "./helpers/cli.js";
+import { apiTestRun, pinnedTestRun } from "./helpers/twin.js";
 import { runProgram } from "../cli/commands/run-program.js";
-import { objGet } from "../loader/sys/bpf.js";
-import { closeFd } from "../loader/sys/libc.js";
-import { testRun } from "../loader/test-run.js";
 import { resolveIface, xdpState } from "../loader/attach.js";
 import { load } from "../loader/api/index.js";
 import { loadXdp } from "../loader/vm/testing.js";
@@ -72,9 +70,7 @@ describe.skipIf(!haveKernel)("ring-buffer records in the kernel", () => {
     const stopped = new Promise<void>((r) => (stop = r));
     const done = runProgram(FIXTURE, { iface: host, mode: "skb", pin }, io, stopped);
     await until(() => existsSync(join(pin, "xdp_records")) && xdpState(resolveIface(host)).progId > 0);
-    const fd = objGet(join(pin, "xdp_records"));
-    testRun(fd, new Uint8Array(64), { repeat: 3 });
-    closeFd(fd);
+    pinnedTestRun(FIXTURE, pin, "xdp_records", new Uint8Array(64), { repeat: 3, live: true });
     await until(() => (o.out.match(/"map":"RAW"/g) ?? []).length === 3);
     stop();
     expect(await done).toBe(0);
@@ -91,14 +87,14 @@ describe.skipIf(!haveKernel)("ring-buffer records in the kernel", () => {
     const reading = (async () => {
       for await (const r of obj.maps.EVENTS!.records({ intervalMs: 5 })) seen.push(r);
     })();
-    obj.program().testRun(new Uint8Array(64), { repeat: 2 });
+    apiTestRun(obj, new Uint8Array(64), { repeat: 2 });
     await until(() => seen.length === 2);
     obj.close();
     await reading; // the iteration ends instead of hanging
     expect(seen).toEqual([EVENT, EVENT]);
     const raw = await load(readFileSync(FIXTURE));
     try {
-      raw.program().testRun(new Uint8Array(64));
+      apiTestRun(raw, new Uint8Array(64));
       for await (const r of raw.maps.RAW!.records()) {
         expect(r).toEqual(Uint8Array.from([4, 3, 2, 1]));
         break;

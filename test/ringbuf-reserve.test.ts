@@ -9,7 +9,6 @@ import { haveKernel } from "./helpers/env.js";
 import { frame, ip4 } from "./helpers/packets.js";
 import { cli } from "./helpers/cli.js";
 import { loadObject } from "../loader/object.js";
-import { testRun } from "../loader/test-run.js";
 import { RecordRings } from "../loader/records.js";
 import { decodeRecordValue } from "../loader/btf-values.js";
 import { objectBtf } from "../loader/map-codec.js";
@@ -18,6 +17,7 @@ import { loadXdp } from "../loader/vm/testing.js";
 import { load } from "../loader/api/index.js";
 import { writeFileSync } from "node:fs";
 import { suiteDir } from "./helpers/tmp.js";
+import { apiTestRun, testRunChecked } from "./helpers/twin.js";
 
 const SRC = `import { XdpContext, XdpAction, EthHdr, Ipv4Hdr, RingBuf, ArrayMap, ETH_P_IP, IPPROTO_UDP } from "tsebpf";
 import { u8, u16, u32, u64 } from "tsebpf";
@@ -92,13 +92,13 @@ describe("RingBuf reserve/submit/discard", () => {
         rings.drain().flatMap(([ring, recs]) => recs.map((r) => decodeRecordValue(btf, recordTypeId(ring.def), r)));
       // discarded records fill the 4096-byte ring with 0xff where mark and junk lie, twice round
       for (let i = 0; i < 4; i++) {
-        expect(testRun(o.program().fd, udp, { repeat: 100 }).retval).toBe(2);
+        expect(testRunChecked(o, udp, { repeat: 100 }).retval).toBe(2);
         expect(drain()).toEqual([]);
       }
-      expect(testRun(o.program().fd, tcp, { repeat: 150 }).retval).toBe(1);
+      expect(testRunChecked(o, tcp, { repeat: 150 }).retval).toBe(1);
       expect(drain()).toEqual(Array(150).fill(EVENT));
       // 24 bytes a record with its header: 170 fit in the ring; the other 30 reserve() calls get null
-      expect(testRun(o.program().fd, tcp, { repeat: 200 }).retval).toBe(0); // the last run's verdict
+      expect(testRunChecked(o, tcp, { repeat: 200 }).retval).toBe(0); // the last run's verdict
       expect(drain()).toHaveLength(170);
       expect(o.map("LOST")!.get(Buffer.alloc(4))!.readBigUInt64LE(0)).toBe(30n);
     } finally {
@@ -113,8 +113,8 @@ describe("RingBuf reserve/submit/discard", () => {
     expect(json.results.map((x) => x.records)).toEqual([undefined, { EVENTS: [EVENT] }]); // no records: no key
     const obj = await load(object());
     try {
-      obj.program().testRun(udp);
-      obj.program().testRun(tcp);
+      apiTestRun(obj, udp);
+      apiTestRun(obj, tcp);
       for await (const rec of obj.maps.EVENTS!.records()) {
         expect(rec).toEqual(EVENT);
         break;

@@ -9,11 +9,11 @@ import { suiteBpffs } from "./helpers/bpffs.js";
 import { suiteVeth } from "./helpers/veth.js";
 import { suiteDir } from "./helpers/tmp.js";
 import { captureIo } from "./helpers/cli.js";
+import { pinnedTestRun } from "./helpers/twin.js";
 import { runProgram } from "../cli/commands/run-program.js";
 import { builtinObject } from "../loader/builtin.js";
 import { objGet, progInfo } from "../loader/sys/bpf.js";
 import { closeFd } from "../loader/sys/libc.js";
-import { testRun } from "../loader/test-run.js";
 import { resolveIface, xdpState } from "../loader/attach.js";
 
 const tag = Math.random().toString(36).slice(2, 7);
@@ -46,7 +46,7 @@ describe.skipIf(!haveKernel)("tsebpf run in-process", () => {
     await until(() => existsSync(join(args.pin ?? pinDir(), "xdp_hello")) && xdpState(resolveIface(a)).progId > 0);
     const fd = objGet(join(args.pin ?? pinDir(), "xdp_hello"));
     const id = progInfo(fd).id;
-    testRun(fd, new Uint8Array(64), { repeat: runs });
+    pinnedTestRun(file("hello.o"), args.pin ?? pinDir(), "xdp_hello", new Uint8Array(64), { repeat: runs, live: true });
     closeFd(fd);
     await new Promise((r) => setTimeout(r, 80)); // a few log poll intervals
     stop();

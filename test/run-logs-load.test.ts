@@ -13,12 +13,10 @@ import { buildProgram, compileDsl } from "./helpers/dsl.js";
 import { drainRing } from "./helpers/run.js";
 import { suiteDir } from "./helpers/tmp.js";
 import { BIN, captureIo } from "./helpers/cli.js";
+import { pinnedTestRun, testRunChecked } from "./helpers/twin.js";
 import { loadObject } from "../loader/object.js";
-import { testRun } from "../loader/test-run.js";
 import { lostRecords } from "../loader/log-pump.js";
 import { runProgram } from "../cli/commands/run-program.js";
-import { objGet } from "../loader/sys/bpf.js";
-import { closeFd } from "../loader/sys/libc.js";
 import { parseProgram } from "../compiler/dsl/syntax/parser.js";
 import { checkProgram } from "../compiler/dsl/check/checker.js";
 import { Lowerer, LowerError } from "../compiler/dsl/lower/lower.js";
@@ -38,7 +36,7 @@ describe.skipIf(!haveKernel)("logs under load (kernel)", () => {
   it("every record is either in the ring or counted in TSEBPF_DROPS", () => {
     const obj = loadObject(buildProgram("hello"));
     try {
-      testRun(obj.program().fd, new Uint8Array(64), { repeat: N });
+      testRunChecked(obj, new Uint8Array(64), { repeat: N });
       let read = 0;
       drainRing(obj, "TSEBPF_LOGS", () => read++);
       const lost = Number(lostRecords(obj.map("TSEBPF_DROPS")!));
@@ -56,12 +54,8 @@ describe.skipIf(!haveKernel)("logs under load (kernel)", () => {
     const pin = join(bpffs(), "inproc");
     const done = runProgram(file("hello.o"), { iface: a, mode: "skb", pin }, io, new Promise<void>((r) => (stop = r)));
     for (const t0 = Date.now(); !existsSync(join(pin, "xdp_hello")) && Date.now() - t0 < 10_000; ) await sleep(10);
-    const fd = objGet(join(pin, "xdp_hello"));
-    try {
-      testRun(fd, new Uint8Array(64), { repeat: N }); // one syscall: the reader cannot keep up
-    } finally {
-      closeFd(fd);
-    }
+    // one syscall: the reader cannot keep up
+    pinnedTestRun(file("hello.o"), pin, "xdp_hello", new Uint8Array(64), { repeat: N, live: true });
     await sleep(1300);
     const early = sumLost(o.err);
     stop();
@@ -82,13 +76,8 @@ describe.skipIf(!haveKernel)("logs under load (kernel)", () => {
     c.stderr!.on("data", (d) => (err += d));
     try {
       for (const t0 = Date.now(); !existsSync(join(pin, "xdp_hello")) && Date.now() - t0 < 20_000; ) await sleep(20);
-      const fd = objGet(join(pin, "xdp_hello"));
-      try {
-        for (const t0 = Date.now(); Date.now() - t0 < 3000; await sleep(20))
-          testRun(fd, new Uint8Array(64), { repeat: 20_000 });
-      } finally {
-        closeFd(fd);
-      }
+      for (const t0 = Date.now(); Date.now() - t0 < 3000; await sleep(20))
+        pinnedTestRun(file("hello.o"), pin, "xdp_hello", new Uint8Array(64), { repeat: 20_000, live: true });
       await sleep(1100);
       const rssMb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${c.pid}/status`, "utf8"))![1]) / 1024;
       const t0 = Date.now();

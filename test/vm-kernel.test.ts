@@ -5,7 +5,6 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { readBpfObject } from "../compiler/elf/read-object.js";
 import { decodeRecord } from "../loader/logs.js";
-import { testRun } from "../loader/test-run.js";
 import type { BpfMap } from "../loader/map.js";
 import { XdpVm } from "../loader/vm/xdp.js";
 import type { VmMap } from "../loader/vm/maps.js";
@@ -13,7 +12,7 @@ import { haveKernel } from "./helpers/env.js";
 import { buildProgram } from "./helpers/dsl.js";
 import { frame } from "./helpers/packets.js";
 import { drainRing, withObject } from "./helpers/run.js";
-import { sumLanes } from "./helpers/twin.js";
+import { sumLanes, testRunChecked } from "./helpers/twin.js";
 
 const BLOCKED = "198.51.100.7";
 const PACKETS: [string, Uint8Array][] = [
@@ -77,10 +76,9 @@ interface Seen {
 
 function kernelSide(bytes: Uint8Array, program?: string): { runs: Seen[]; maps: Record<string, string[]> } {
   return withObject(bytes, (o) => {
-    const fd = o.program(program).fd;
     for (const m of o.maps) if (m.name === "BLOCKLIST") for (const k of blockKeys()) m.set(k, one(m.def.valueSize));
     const runs = PACKETS.map(([, p]) => {
-      const r = testRun(fd, p);
+      const r = testRunChecked(o, p, { program });
       const records: string[] = [];
       for (const m of o.maps)
         if (m.def.type === 27) drainRing(o, m.name, (rec) => records.push(record(m.name, rec, o.model.logFormats)));

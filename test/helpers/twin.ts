@@ -1,16 +1,21 @@
-// Every kernel test-run case also in the VM (issue 11 §4): takes a loaded object, a program and a
+// Every kernel test-run case also in the VM (issue 11 §4): takes a loaded object (a library API
+// BpfObject: apiTestRun; a program and maps pinned by `run --pin`: pinnedTestRun), a program and a
 // packet, runs BPF_PROG_TEST_RUN, and the same packet in an XdpVm twin of the object whose maps
 // were first set to the kernel's (prog arrays by program, per-CPU maps per CPU); fails unless both
 // agree on the verdict, the output packet and every key/value map after the run (per-CPU maps
 // summed over CPUs: test-run picks the CPU). Returns the kernel's result. Cases the VM cannot take
 // (multi-buffer packets, an object it refuses) run in the kernel only and are counted apart.
-import { appendFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, expect } from "vitest";
 import { MAP_TYPE } from "../../compiler/abi.js";
-import type { BpfMap } from "../../loader/map.js";
-import { perCpuValues, possibleCpus } from "../../loader/map.js";
-import type { LoadedObject } from "../../loader/object.js";
-import { progInfo } from "../../loader/sys/bpf.js";
+import { DROPS_MAP } from "../../compiler/log-record.js";
+import { BpfMap, perCpuValues, possibleCpus } from "../../loader/map.js";
+import { readModel, type LoadedObject, type ProgramHandle } from "../../loader/object.js";
+import type { BpfObject } from "../../loader/api/object.js";
+import { pinName } from "../../loader/pin.js";
+import { objGet, progInfo } from "../../loader/sys/bpf.js";
+import { closeFd } from "../../loader/sys/libc.js";
 import { testRun, type TestRunOptions, type TestRunOutput } from "../../loader/test-run.js";
 import type { VmMap } from "../../loader/vm/maps.js";
 import { MAX_PACKET, XdpVm } from "../../loader/vm/xdp.js";
@@ -28,16 +33,87 @@ afterAll(() => {
 
 const twins = new WeakMap<LoadedObject, Map<string, XdpVm | string>>();
 
+export interface CheckOptions extends TestRunOptions {
+  /** The program (default the first). */
+  program?: string;
+  /** Maps not compared after the run (a reader in another task drains the ring they count for). */
+  uncompared?: string[];
+}
+
 /** BPF_PROG_TEST_RUN of `program` (default the first), checked against the VM. */
-export function testRunChecked(
-  o: LoadedObject,
-  packet: Uint8Array,
-  opts: TestRunOptions & { program?: string } = {},
-): TestRunOutput {
+export function testRunChecked(o: LoadedObject, packet: Uint8Array, opts: CheckOptions = {}): TestRunOutput {
   const p = o.program(opts.program);
+  return checked(
+    o,
+    p,
+    packet,
+    opts,
+    () => testRun(p.fd, packet, opts),
+    (k) => [k.retval, k.dataOut],
+  );
+}
+
+/** The library API's `obj.program(name).testRun(packet, { repeat })`, checked against the VM as
+ *  testRunChecked checks a raw run (the same object's maps, the same comparisons). */
+export function apiTestRun(obj: BpfObject, packet: Uint8Array, opts: { repeat?: number; program?: string } = {}) {
+  const o = loadedOf(obj);
+  const p = o.program(opts.program);
+  const run = () => obj.program(p.name).testRun(packet, { repeat: opts.repeat });
+  return checked(o, p, packet, opts, run, (k) => [k.action, k.packet]);
+}
+
+/**
+ * A test-run of `program` as `tsebpf run --pin` (or load({ pin })) pinned it under `dir`, loaded
+ * from `file`, checked against the VM with the pinned maps. `live`: a reader (the run) drains the
+ * log ring meanwhile, so how many records it could not take (TSEBPF_DROPS) is not compared.
+ */
+export function pinnedTestRun(
+  file: string,
+  dir: string,
+  program: string,
+  packet: Uint8Array,
+  opts: TestRunOptions & { live?: boolean } = {},
+): TestRunOutput {
+  const model = readModel(readFileSync(file), file);
+  const fds: number[] = [];
+  const open = (name: string) => fds[fds.push(objGet(join(dir, pinName(name)))) - 1]!;
+  try {
+    const p = model.programs.find((x) => x.name === program);
+    if (!p) throw new Error(`${file} has no program ${program}`);
+    const handle = { name: p.name, section: p.section, fd: open(p.name) };
+    const maps = model.maps.map((def) => new BpfMap(open(def.name), def, true));
+    const o: LoadedObject = {
+      ...{ model, programs: [handle], maps, btfFd: -1 },
+      program: () => handle,
+      map: (name) => maps.find((m) => m.name === name),
+      close: () => undefined,
+    };
+    return testRunChecked(o, packet, { ...opts, uncompared: opts.live ? [DROPS_MAP] : [] });
+  } finally {
+    for (const fd of fds) closeFd(fd);
+  }
+}
+
+/** The kernel object behind a library handle (BpfObject keeps it private; tests reach through). */
+function loadedOf(obj: BpfObject): LoadedObject {
+  const o = (obj as unknown as { obj?: LoadedObject }).obj;
+  if (!o?.model) throw new Error("twin.ts: BpfObject no longer holds its LoadedObject as `obj`");
+  return o;
+}
+
+/** Runs `kernel` (a test-run of p) and the same packet in the VM twin, and fails unless both agree
+ *  on the verdict, the output packet and the maps after the run. Returns the kernel's result. */
+function checked<T>(
+  o: LoadedObject,
+  p: ProgramHandle,
+  packet: Uint8Array,
+  opts: CheckOptions,
+  kernel: () => T,
+  seenBy: (k: T) => [number, Uint8Array],
+): T {
   const vm = packet.length <= MAX_PACKET && !p.section.startsWith("xdp.frags") ? twin(o, p.name, opts) : undefined;
   if (vm) syncMaps(o, vm);
-  const k = testRun(p.fd, packet, opts);
+  const k = kernel();
   if (!vm) {
     twinCounts.kernelOnly++;
     return k;
@@ -45,8 +121,9 @@ export function testRunChecked(
   let v = vm.run(packet);
   for (let n = 1; n < (opts.repeat ?? 1); n++) v = vm.run(packet);
   const seen = (verdict: number, out: Uint8Array) => ({ verdict, packet: Buffer.from(out).toString("hex") });
-  expect(seen(v.verdict, v.packet), `the VM's run of ${p.name}`).toEqual(seen(k.retval, k.dataOut));
-  expect(mapContents(vm, o, "vm"), `maps after the VM's run of ${p.name}`).toEqual(mapContents(vm, o, "kernel"));
+  expect(seen(v.verdict, v.packet), `the VM's run of ${p.name}`).toEqual(seen(...seenBy(k)));
+  const after = (side: "vm" | "kernel") => mapContents(vm, o, side, opts.uncompared ?? []);
+  expect(after("vm"), `maps after the VM's run of ${p.name}`).toEqual(after("kernel"));
   for (const m of o.maps) if (m.def.type === MAP_TYPE.RINGBUF) vm.drainRing(m.name);
   twinCounts.compared++;
   return k;
@@ -97,10 +174,10 @@ function setEntry(m: VmMap, km: BpfMap, k: Uint8Array, v: Buffer): void {
 }
 
 /** key=value lines of every compared map, sorted (per-CPU values summed as u64 lanes). */
-function mapContents(vm: XdpVm, o: LoadedObject, side: "vm" | "kernel"): Record<string, string[]> {
+function mapContents(vm: XdpVm, o: LoadedObject, side: "vm" | "kernel", skip: string[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const km of o.maps) {
-    if (UNCOMPARED.has(km.def.type)) continue;
+    if (UNCOMPARED.has(km.def.type) || skip.includes(km.name)) continue;
     const entries: [Uint8Array, Uint8Array[]][] =
       side === "vm"
         ? vm.map(km.name).entries()
