@@ -104,32 +104,32 @@ function maskByte(prefix: number, i: number): number {
   return (0xff00 >> bits) & 0xff;
 }
 
-/** bpf_fib_lookup(ctx, params, plen, flags) on the bytes of params (changed in place): the return value. */
-export function fibLookup(table: FibTable, p: Uint8Array, plen: number, flags: number): number {
+/** bpf_fib_lookup(ctx, params, plen, flags) on the struct at p[at] (changed in place): the return value. */
+export function fibLookup(table: FibTable, p: Uint8Array, at: number, plen: number, flags: number): number {
   if (plen < FIB_LOOKUP_SIZE || flags & ~ALL_FLAGS) return EINVAL;
-  const family = p[OFF.family];
+  const family = p[at + OFF.family];
   const len = family === AF.INET ? 4 : family === AF.INET6 ? 16 : 0;
   if (!len) return EAFNOSUPPORT;
-  if (getU32(p, OFF.ifindex) === 0) return ENODEV;
-  const rt = table.match(p, OFF.dst, len);
+  if (getU32(p, at + OFF.ifindex) === 0) return ENODEV;
+  const rt = table.match(p, at + OFF.dst, len);
   if (!rt) return FIB_RET.NOT_FWDED;
   const type = rt.r.type ?? "unicast";
   if (type !== "unicast") return TYPE_RET[type]!;
   const mtu = rt.r.mtu ?? 1500;
-  if (p[OFF.totLen] + p[OFF.totLen + 1] * 256 > mtu) {
-    setLe(p, OFF.totLen, mtu, 2);
+  if (p[at + OFF.totLen] + p[at + OFF.totLen + 1] * 256 > mtu) {
+    setLe(p, at + OFF.totLen, mtu, 2);
     return FIB_RET.FRAG_NEEDED;
   }
-  setLe(p, OFF.metric, metric(rt), 4);
-  setLe(p, OFF.ifindex, rt.r.ifindex ?? 0, 4);
-  if (rt.gateway) p.set(rt.gateway, OFF.dst);
+  setLe(p, at + OFF.metric, metric(rt), 4);
+  setLe(p, at + OFF.ifindex, rt.r.ifindex ?? 0, 4);
+  if (rt.gateway) p.set(rt.gateway, at + OFF.dst);
   if (!(flags & FIB_FLAG.SKIP_NEIGH)) {
     if (!rt.dmac) return FIB_RET.NO_NEIGH;
-    p.set(rt.dmac, OFF.dmac);
-    p.set(rt.smac ?? NO_MAC, OFF.smac);
+    p.set(rt.dmac, at + OFF.dmac);
+    p.set(rt.smac ?? NO_MAC, at + OFF.smac);
   }
-  setLe(p, OFF.vlan, 0, 4);
-  setLe(p, OFF.totLen, mtu, 2);
+  setLe(p, at + OFF.vlan, 0, 4);
+  setLe(p, at + OFF.totLen, mtu, 2);
   return FIB_RET.SUCCESS;
 }
 

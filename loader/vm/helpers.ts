@@ -133,7 +133,7 @@ function fibHelper(s: HelperState, x: Machine, insn: number): number {
   const plen = s32(x.r[3]);
   if (plen < FIB_LOOKUP_SIZE) return EINVAL;
   const at = s.mem.check(x.r[2], FIB_LOOKUP_SIZE, true, insn);
-  return fibLookup(s.fib, s.mem.hit!.bytes.subarray(at, at + FIB_LOOKUP_SIZE), plen, lo32(x.r[4]));
+  return fibLookup(s.fib, s.mem.hit!.bytes, at, plen, lo32(x.r[4]));
 }
 
 /** bpf_tail_call: jumps to the program at index r3, or falls through (no program, 33 calls made). */
