@@ -4,6 +4,7 @@ import { addr, lastErrno, libc, SYS_bpf } from "./libc.js";
 import { BpfError, hintFor } from "./errors.js";
 import { ATTACH_TYPE, PROG_TYPE, UPDATE } from "../../compiler/abi.js";
 import { readlinkSync } from "node:fs";
+import { constants } from "node:os";
 
 export const CMD = {
   MAP_CREATE: 0,
@@ -229,10 +230,16 @@ export function progLoadRaw(a: ProgLoadAttr): number {
       b.writeUInt32LE(a.lineInfo.length / 16, 104);
     }
   }
-  const r = bpfRaw(CMD.PROG_LOAD, b);
+  // The verifier gives up with EAGAIN when a signal arrives while it works (a profiler's SIGPROF, a
+  // terminal's SIGWINCH): try again, as libbpf does (it tries 5 times; 10 here, for busy machines).
+  let r = bpfRaw(CMD.PROG_LOAD, b);
+  for (let i = 1; r === -EAGAIN && i < PROG_LOAD_ATTEMPTS; i++) r = bpfRaw(CMD.PROG_LOAD, b);
   keep(insns, license, a.logBuf, a.funcInfo, a.lineInfo);
   return r;
 }
+
+const { EAGAIN } = constants.errno;
+const PROG_LOAD_ATTEMPTS = 10;
 
 /** BTF_LOAD; returns fd or -errno, filling `log` when given. */
 export function btfLoadRaw(btf: Uint8Array, log?: Buffer): number {
