@@ -1,13 +1,14 @@
 // CO-RE in the kernel: C programs built here with clang-19 read struct iphdr through a local,
 // reordered `iphdr___local` with preserve_access_index, so only relocations applied against
 // /sys/kernel/btf/vmlinux give the right verdict; an unknown kind and an unguarded missing field
-// are refused with a clear message by `tsebpf test`.
+// are refused with a clear message by `tsebpf test`. The VM applies the same relocations.
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { readElf, sectionByName } from "../compiler/elf/read-elf.js";
 import { haveKernel, haveTools } from "./helpers/env.js";
 import { cli } from "./helpers/cli.js";
+import { XdpVm } from "../loader/vm/xdp.js";
 import { frame } from "./helpers/packets.js";
 import { suiteDir } from "./helpers/tmp.js";
 
@@ -115,6 +116,15 @@ describe.skipIf(!haveKernel || !haveTools("clang-19"))("CO-RE relocations agains
 
   it("type_matches compares shapes with the kernel's types", async () => {
     expect((await cli("test", f("matches.o"), "--packet", ttlFrame(1))).out).toMatch(/packet 1: XDP_DROP\b/);
+  });
+
+  it("the VM applies them against the same kernel BTF: the kernel's verdicts; a missing field faults when read", () => {
+    const run = (name: string, ttl: number) =>
+      XdpVm.fromElf(readFileSync(f(`${name}.o`))).run(Buffer.from(ttlFrame(ttl), "hex"));
+    expect([run("fields", 1).verdict, run("fields", 64).verdict, run("matches", 1).verdict]).toEqual([1, 2, 1]);
+    expect(() => run("missing", 1)).toThrow(
+      /^CO-RE relocation #0 \(byte_off of struct iphdr___local\.no_such_field\) at insn \d+ of xdp: the kernel's BTF has no such field or value at insn \d+; the kernel's verifier would have rejected this program$/,
+    );
   });
 
   it("a kind it does not know is refused, naming kind, instruction and section", async () => {

@@ -2,7 +2,8 @@
 // an XdpVm that runs one of its programs on packets as BPF_PROG_TEST_RUN does (256 bytes of
 // headroom, a 4096-byte frame, the xdp_md context), with the object's maps (global data sections
 // as libbpf's one-entry arrays, .rodata read-only to programs), a virtual clock, a
-// seeded random generator and a chosen CPU. Never loads anything into the kernel.
+// seeded random generator and a chosen CPU; CO-RE relocations applied against the running kernel's
+// BTF as the kernel loader applies them (core.ts). Never loads anything into the kernel.
 import { RingRecords } from "./ring-records.js";
 import { readBpfObject } from "../../compiler/elf/read-object.js";
 import { objectName } from "../../compiler/elf/read-globals.js";
@@ -18,6 +19,7 @@ import { execute } from "./machine.js";
 import { Memory, VmFault, type Region } from "./memory.js";
 import { mulberry32 } from "./random.js";
 import { FibTable, type FibRoute } from "./fib.js";
+import { coreRelocate, POISON_IMM } from "./core.js";
 import { lo32, type Reg } from "./reg.js";
 import { isXdpSection, notXdpMessage } from "../sections.js";
 import { withGlobals, type GlobalValue } from "../globals.js";
@@ -275,16 +277,17 @@ function compileProgram(p: LoadedProgram, model: ObjectModel, env: ProgramEnv): 
     relocated.add(r.slot);
     return idx;
   };
-  let code: Uint8Array;
+  let encoded: Uint8Array;
   try {
-    code = encodeInsns(relocateMaps(linked.insns, linked.relocs, handleOf));
+    encoded = encodeInsns(relocateMaps(linked.insns, linked.relocs, handleOf));
   } catch (e) {
     throw e instanceof RelocError ? new VmCompileError(e.message) : e;
   }
+  const { code, poison } = coreRelocate(encoded, linked, model.btf);
   return compile(
     code,
     {
-      helper: (id) => env.helpers.get(id),
+      helper: (id) => (poison && id === POISON_IMM ? poison : env.helpers.get(id)),
       helperName,
       pseudo: (i, slot) => {
         if (relocated.has(slot) && i.src === PSEUDO.MAP_FD) return env.mem.ptr(env.handles[i.imm]!, 0);
