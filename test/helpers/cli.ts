@@ -1,7 +1,11 @@
-// Running the CLI in tests: in process through main() with captured output, or the built CLI
-// (bin/tsebpf.js over dist/) as a child process through BIN.
+// Running the CLI in tests: in process through main() with captured output (a `tsebpf test` in the
+// kernel also runs in the VM and must print the same), or the built CLI (bin/tsebpf.js over dist/)
+// as a child process through BIN.
 import { main } from "../../cli/main.js";
 import type { Io } from "../../cli/io.js";
+import { expect } from "vitest";
+import { haveKernel } from "./env.js";
+import { twinCounts } from "./twin-counts.js";
 
 /** An Io whose output collects in `o.out` / `o.err` as the command runs. */
 export function captureIo(
@@ -19,11 +23,32 @@ export function captureIo(
   return { io, o };
 }
 
-/** Run `tsebpf <argv>` in this process; returns the exit code and what it wrote. */
+/** Run `tsebpf <argv>` in this process; returns the exit code and what it wrote. A `tsebpf test`
+ *  that ran in the kernel runs again with --vm and must print the same (issue 11 §4). */
 export async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const r = await inProcess(argv);
+  if (argv[0] === "test" && !argv.includes("--vm") && r.code === 0 && haveKernel) await sameInVm(argv, r.out);
+  return r;
+}
+
+async function inProcess(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const { io, o } = captureIo();
   const code = await main(argv, io);
   return { code, ...o };
+}
+
+/** `tsebpf test … --vm` prints what the kernel run printed, timings and engine aside; a run the VM
+ *  refuses (multi-buffer packets) counts as kernel-only. */
+async function sameInVm(argv: string[], kernelOut: string): Promise<void> {
+  const vm = await inProcess([argv[0]!, "--vm", ...argv.slice(1)]);
+  if (vm.code !== 0) return void twinCounts.kernelOnly++;
+  const plain = (out: string) =>
+    out
+      .replace(/\d+(\.\d+)? ns\/packet/g, "ns/packet")
+      .replace(/"nsPerPacket": [\d.]+/g, '"nsPerPacket"')
+      .replace(/"engine": "\w+"/g, '"engine"');
+  expect(plain(vm.out), `tsebpf ${argv.join(" ")} --vm`).toBe(plain(kernelOut));
+  twinCounts.compared++;
 }
 
 /** The built CLI that child processes run (`node BIN …`); run `npm run build` first. */

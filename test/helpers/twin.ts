@@ -5,9 +5,10 @@
 // agree on the verdict, the output packet and every key/value map after the run (per-CPU maps
 // summed over CPUs: test-run picks the CPU). Returns the kernel's result. Cases the VM cannot take
 // (multi-buffer packets, an object it refuses) run in the kernel only and are counted apart.
-import { appendFileSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, expect } from "vitest";
+import { expect } from "vitest";
+import { twinCounts } from "./twin-counts.js";
 import { MAP_TYPE } from "../../compiler/abi.js";
 import { DROPS_MAP } from "../../compiler/log-record.js";
 import { BpfMap, perCpuValues, possibleCpus } from "../../loader/map.js";
@@ -23,13 +24,6 @@ import { MAX_PACKET, XdpVm } from "../../loader/vm/xdp.js";
 const PERCPU = new Set<number>([MAP_TYPE.PERCPU_HASH, MAP_TYPE.PERCPU_ARRAY, MAP_TYPE.LRU_PERCPU_HASH]);
 /** Maps compared after a run: not rings (records are the test's), prog arrays or xskmaps (no values). */
 const UNCOMPARED = new Set<number>([MAP_TYPE.RINGBUF, MAP_TYPE.PROG_ARRAY, MAP_TYPE.XSKMAP]);
-
-export const twinCounts = { compared: 0, kernelOnly: 0 };
-afterAll(() => {
-  const file = process.env.TSEBPF_TWIN_COUNTS;
-  if (file && twinCounts.compared + twinCounts.kernelOnly)
-    appendFileSync(file, `${twinCounts.compared} ${twinCounts.kernelOnly}\n`);
-});
 
 const twins = new WeakMap<LoadedObject, Map<string, XdpVm | string>>();
 
