@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Loader benchmark (plain JS over dist/): (1) time from `tsebpf run x.o` start to attached — the npm
-// bin (bin/tsebpf: the run start-up snapshot, dist/tsebpf-run.blob) and the plain ESM CLI (node
+// bin (bin/tsebpf: bin/tsebpf-run.cjs, the run bundle from V8's code cache) and the plain ESM CLI (node
 // bin/tsebpf.js) — beside `node -e 0` and `ip link set dev … xdp obj … sec …` on the same object,
 // medians of N interleaved runs and the ratios (target: the npm bin ≤ 1.3 × node -e 0);
 // (2) log records per second through the ring buffer (BPF_PROG_TEST_RUN emits one record per run),

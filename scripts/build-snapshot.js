@@ -1,22 +1,29 @@
 #!/usr/bin/env node
-// Start-up snapshot for the CLI: takes the ESM build in dist/ (plus commander and chevrotain's
-// single-file bundle), produces dist/tsebpf.blob, a V8 heap snapshot in which the CLI and the
-// compiler are loaded and the DSL lexer and parsers are built and warmed up. bin/tsebpf (the npm
-// bin) starts `node --snapshot-blob dist/tsebpf.blob` when the blob fits the node on PATH, else the
-// plain ESM CLI. Snapshot entries may only require built-in modules, so every module is
-// transpiled to a CommonJS-style function (async, for top-level await) and bundled into one
-// script, dist/snapshot-entry.cjs, with a tiny module loader. Never fails the install: on any
-// problem it removes the blob and says why (the plain CLI is then used).
+// Start-up images for the CLI, from the ESM build in dist/ (plus commander and chevrotain's
+// single-file bundle). Every module is transpiled to a CommonJS-style function (async, for
+// top-level await) and bundled into one script with a tiny module loader, for two uses:
+// - dist/tsebpf.blob, a V8 heap snapshot in which the CLI and the compiler are loaded and the DSL
+//   lexer and parsers are built and warmed up (from dist/snapshot-entry.cjs: snapshot entries may
+//   only require built-in modules); bin/tsebpf (the npm bin) starts `node --snapshot-blob` with
+//   it when it fits the node on PATH, for every command but run and test;
+// - dist/tsebpf-run.bundle.cjs and V8's code cache for it (.cache), the CLI and the loader only,
+//   which bin/tsebpf-run.cjs compiles and runs for `tsebpf run x.o`: node's own start-up snapshot
+//   stays (a custom snapshot alone costs more to deserialise than these modules cost to run), and
+//   koffi is loaded on the first system call.
+// Never fails the install: on any problem it removes what it made and says why (the plain ESM CLI,
+// bin/tsebpf.js, is then used).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Script } from "node:vm";
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), "..");
 const dist = join(root, "dist");
-// `--out FILE` writes the blobs elsewhere (the tests do: FILE and FILE's name with -run); the npm
-// bin only looks at dist/tsebpf.blob and dist/tsebpf-run.blob.
+// `--out FILE` writes the blob as FILE and the run bundle beside it (the tests do); the npm bin
+// only looks at dist/tsebpf.blob and dist/tsebpf-run.bundle.cjs.
 const outArg = process.argv.indexOf("--out");
 const blobPath = outArg > 0 ? resolve(process.argv[outArg + 1]) : join(dist, "tsebpf.blob");
 const require = createRequire(import.meta.url);
@@ -25,11 +32,11 @@ const require = createRequire(import.meta.url);
 const FLAGS = ["--no-sparkplug"];
 
 /**
- * The blobs: `cli` for every command but run and test, its modules evaluated and the compiler
+ * `cli`: the blob for every command but run and test, its modules evaluated and the compiler
  * warmed up (everything they reach is bundled; `extra`: reached through a computed URL, as
- * compiler/dsl/syntax/chevrotain.ts loads chevrotain's bundle); `run` for `tsebpf run x.o`: only
- * the CLI and the loader (no compiler, whose modules are not even bundled: dynamic imports outside
- * `roots` stay out), small so that it deserialises fast; koffi is loaded at run time.
+ * compiler/dsl/syntax/chevrotain.ts loads chevrotain's bundle); `run`: the bundle for `tsebpf run
+ * x.o`, only the CLI and the loader (no compiler, whose modules are not even bundled: dynamic
+ * imports outside `roots` stay out); koffi is loaded at run time.
  */
 const TARGETS = {
   cli: {
@@ -46,7 +53,7 @@ const TARGETS = {
     dynamic: true,
   },
   run: {
-    blob: blobPath.replace(/(\.blob)?$/, "-run$1"),
+    bundle: join(dirname(blobPath), "tsebpf-run.bundle.cjs"),
     roots: ["dist/cli/main.js", "dist/cli/io.js", "dist/cli/commands/run.js", "dist/cli/commands/run-program.js"],
     extra: [],
     dynamic: false,
@@ -62,21 +69,66 @@ const stampOf = (blob) => `${blob}.node`;
 
 function main(name) {
   const target = TARGETS[name];
+  if (target.bundle) return buildBundle(target);
   const { blob } = target;
   rmSync(blob, { force: true });
   rmSync(stampOf(blob), { force: true });
   const ts = require("typescript");
   const modules = collect(ts, target);
-  const entryFile = join(dirname(blob), `snapshot-entry${name === "cli" ? "" : `-${name}`}.cjs`);
+  const entryFile = join(dirname(blob), "snapshot-entry.cjs");
   writeFileSync(entryFile, entrySource(modules, target.roots, name));
   execFileSync(process.execPath, [...FLAGS, "--snapshot-blob", blob, "--build-snapshot", entryFile], {
     cwd: root,
     stdio: ["ignore", "inherit", "inherit"],
   });
-  if (name === "cli") check(blob);
-  else checkRun(blob);
+  check(blob);
   writeFileSync(stampOf(blob), `${process.execPath}\n${FLAGS.join(" ")}\n`);
   log(`${relative(root, blob)}: ${modules.size} modules (node ${process.version})`);
+}
+
+/** The run bundle: one script (a function of require, the package root and the mode) that
+ * bin/tsebpf-run.cjs compiles with V8's code cache, made here by a child node (same flags as the
+ * bin's: none) that evaluates the bundle's modules and warms up the run path (warmRun) before
+ * asking V8 for the cache. Written under a temporary name and renamed: never half a bundle. */
+function buildBundle(target) {
+  const { bundle } = target;
+  const cache = `${bundle}.cache`;
+  removeBundle(target);
+  const modules = collect(require("typescript"), target);
+  const tmp = `${bundle}.tmp`;
+  writeFileSync(tmp, bundleSource(modules, target.roots));
+  const warm = `
+    const vm = require("node:vm"), fs = require("node:fs");
+    const script = new vm.Script(fs.readFileSync(${JSON.stringify(tmp)}, "latin1"), { filename: ${JSON.stringify(bundle)} });
+    import(${JSON.stringify(pathToFileURL(join(dist, "loader/builtin.js")).href)})
+      .then((m) => script.runInThisContext()(require, ${JSON.stringify(root)}, "warm", m.builtinObject("firewall")))
+      .then(() => fs.writeFileSync(${JSON.stringify(cache)}, script.createCachedData()));`;
+  execFileSync(process.execPath, ["-e", warm], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  renameSync(tmp, bundle);
+  checkBundle(bundle);
+  log(`${relative(root, bundle)}: ${modules.size} modules (node ${process.version})`);
+}
+
+function removeBundle({ bundle }) {
+  for (const f of [bundle, `${bundle}.cache`, `${bundle}.tmp`]) rmSync(f, { force: true });
+}
+
+/** The bundle must start (its cache accepted) and parse run's options: an unknown mode is refused. */
+function checkBundle(bundle) {
+  const cached = new Script(readFileSync(bundle, "latin1"), {
+    filename: bundle,
+    cachedData: readFileSync(`${bundle}.cache`),
+  });
+  if (cached.cachedDataRejected) throw new Error("V8 rejected the run bundle's code cache");
+  const launcher = join(root, "bin/tsebpf-run.cjs");
+  if (dirname(bundle) !== dist) return; // elsewhere (--out): the launcher reads dist/
+  try {
+    execFileSync(process.execPath, [launcher, "run", "x.o", "--mode", "frob"], { stdio: "pipe" });
+  } catch (e) {
+    if (String(e.stderr).includes("--mode 'frob': expected skb, drv or hw")) return;
+    throw new Error(`the run bundle did not start: ${String(e.stderr).split("\n")[0]}`);
+  }
+  throw new Error("the run bundle accepted a bad --mode");
 }
 
 // ---- module graph ---------------------------------------------------------------------------
@@ -171,19 +223,34 @@ function bundleToCjs(text) {
 
 // ---- the snapshot entry -------------------------------------------------------------------------
 
-function entrySource(modules, ROOTS, name) {
+/** The bundled modules: id → { esm, deps, statics, fn } (each module's code as a function). */
+function moduleTable(modules) {
   const table = [...modules].map(([id, m]) => {
     const params = "exports, require, module, __filename, __dirname, __meta, __dynImport";
     const fn = m.esm ? `async function (${params}) {\n${m.code}\n}` : `function (${params}) {\n${m.code}\n}`;
     return `${JSON.stringify(id)}: { esm: ${m.esm}, deps: ${JSON.stringify(m.deps)}, statics: ${JSON.stringify(m.statics)}, fn: ${fn} }`;
   });
+  return `{\n${table.join(",\n")}\n}`;
+}
+
+function entrySource(modules, ROOTS, name) {
   return ascii(`"use strict";
 // Generated by scripts/build-snapshot.js: do not edit.
 const ROOT = ${JSON.stringify(root)};
 const ROOTS = ${JSON.stringify(ROOTS)};
-const MODULES = {\n${table.join(",\n")}\n};
+const MODULES = ${moduleTable(modules)};
 (${loader.toString()})(ROOT, ROOTS, MODULES, require, ${JSON.stringify(name)});
 `);
+}
+
+function bundleSource(modules, ROOTS) {
+  return ascii(`(function (require, ROOT, MODE, warmObject) {
+"use strict";
+// Generated by scripts/build-snapshot.js: do not edit.
+const ROOTS = ${JSON.stringify(ROOTS)};
+const MODULES = ${moduleTable(modules)};
+return (${loader.toString()})(ROOT, ROOTS, MODULES, require, "run", MODE, warmObject);
+})`);
 }
 
 /** V8 keeps the script source in the heap (and the blob) for lazy compilation: a single non-ASCII
@@ -193,11 +260,12 @@ function ascii(text) {
   return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
-/** Runs inside the snapshot builder: loads ROOTS, warms the compiler up, registers the CLI main. */
-function loader(ROOT, ROOTS, MODULES, builtinRequire, TARGET) {
+/** Runs inside the snapshot builder (loads ROOTS, warms the compiler up, registers the CLI main)
+ * or, with MODE, inside the run bundle: "main" loads ROOTS and runs the CLI, "warm" loads them and
+ * warms the run path up for the code cache. */
+function loader(ROOT, ROOTS, MODULES, builtinRequire, TARGET, MODE, warmObject) {
   const path = builtinRequire("node:path");
   const { pathToFileURL, fileURLToPath } = builtinRequire("node:url");
-  const v8 = builtinRequire("node:v8");
   const cache = new Map();
 
   function runtimeRequire(spec, id) {
@@ -209,10 +277,10 @@ function loader(ROOT, ROOTS, MODULES, builtinRequire, TARGET) {
   function createRequire(from) {
     const file = String(from).startsWith("file:") ? fileURLToPath(String(from)) : String(from);
     const id = path.relative(ROOT, file);
-    return (spec) =>
-      MODULES[id] && spec in MODULES[id].deps
-        ? requireFrom(id, spec)
-        : builtinRequire("node:module").createRequire(from)(spec);
+    const real = () => builtinRequire("node:module").createRequire(from);
+    const req = (spec) => (MODULES[id] && spec in MODULES[id].deps ? requireFrom(id, spec) : real()(spec));
+    req.resolve = (spec, options) => real().resolve(spec, options);
+    return req;
   }
   const moduleShim = new Proxy(
     {},
@@ -268,11 +336,13 @@ function loader(ROOT, ROOTS, MODULES, builtinRequire, TARGET) {
 
   function evaluate(id, ancestors = []) {
     const def = MODULES[id];
-    const file = path.join(ROOT, id);
+    const file = `${ROOT}/${id}`; // ROOT is absolute and normalised, id relative with / (path.join costs at start-up)
     const module = { exports: {}, id, filename: file, loaded: false, done: null };
     cache.set(id, module);
     const meta = {
-      url: pathToFileURL(file).href,
+      get url() {
+        return pathToFileURL(file).href; // few modules read it: made on demand
+      },
       resolve: (spec) => pathToFileURL(path.join(ROOT, resolveId(id, spec))).href,
     };
     const dyn = (spec) => importFrom(id, spec);
@@ -325,14 +395,13 @@ function loader(ROOT, ROOTS, MODULES, builtinRequire, TARGET) {
     const main = cache.get("dist/cli/main.js").exports.main;
     const io = cache.get("dist/cli/io.js").exports;
     if (TARGET === "cli") await warmUp(main);
-    else await main(["run", "--help"], { stdout() {}, stderr() {}, isTTY: false, env: {}, cwd: ROOT });
+    else if (MODE === "warm") await warmRun(main);
     cli = { main, io };
   }
 
-  // Registered synchronously (node ignores a main function set after the entry script returned);
-  // the modules it needs are loaded by build() before the heap is written.
   let cli = null;
-  v8.startupSnapshot.setDeserializeMainFunction(() => {
+  /** The CLI on process.argv (after node's own arguments and the script's, if any). */
+  function start() {
     cli.main(process.argv.slice(1), cli.io.processIo()).then(
       (code) => void (process.exitCode = code),
       (e) => {
@@ -340,7 +409,33 @@ function loader(ROOT, ROOTS, MODULES, builtinRequire, TARGET) {
         process.exitCode = 70;
       },
     );
-  });
+  }
+
+  /** The run path as far as it goes without the kernel, so the functions it calls are compiled
+   * when V8 writes the code cache: options parsed and refused, an object read and relocated. */
+  async function warmRun(main) {
+    const quiet = { stdout() {}, stderr() {}, isTTY: false, env: {}, cwd: ROOT };
+    await main(["run", "warm.o", "--iface", "lo", "--mode", "frob"], quiet);
+    const mod = (id) => importFrom(ROOTS[0], `file:${path.join(ROOT, id)}`);
+    const { readModel, relocate } = await mod("dist/loader/object.js");
+    const model = readModel(warmObject, "warm.o");
+    const maps = model.maps.map((def, i) => ({ def, name: def.name, fd: 3 + i }));
+    for (const p of model.programs) relocate(p, model, { maps });
+    (await mod("dist/loader/logs.js")).formatLine({ level: 3, program: "warm", message: "Waiting for Ctrl-C..." });
+  }
+
+  const fail = (e) => {
+    process.stderr.write(
+      `${MODE === "main" ? "tsebpf: internal error" : "snapshot"}: ${(e && e.stack) || String(e)}\n`,
+    );
+    process.exit(MODE === "main" ? 70 : 1);
+  };
+  // The run bundle (bin/tsebpf-run.cjs): evaluate the modules, then run the CLI (or only warm up).
+  if (MODE) return build().then(() => MODE === "main" && start(), fail);
+  // Registered synchronously (node ignores a main function set after the entry script returned);
+  // the modules it needs are loaded by build() before the heap is written.
+  const v8 = builtinRequire("node:v8");
+  v8.startupSnapshot.setDeserializeMainFunction(start);
 
   /** Build every example and a broken program, so lazily built state (lexer, parsers, lookahead) is in the heap. */
   async function warmUp(main) {
@@ -364,23 +459,7 @@ function loader(ROOT, ROOTS, MODULES, builtinRequire, TARGET) {
   }
 
   if (!v8.startupSnapshot.isBuildingSnapshot()) throw new Error("run with node --build-snapshot");
-  build().catch((e) => {
-    process.stderr.write(`snapshot: ${(e && e.stack) || String(e)}\n`);
-    process.exit(1);
-  });
-}
-
-/** The run blob must start and parse run's options (an unknown mode is refused before loading). */
-function checkRun(blob) {
-  try {
-    execFileSync(process.execPath, [...FLAGS, "--snapshot-blob", blob, "--", "run", "x.o", "--mode", "frob"], {
-      stdio: "pipe",
-    });
-  } catch (e) {
-    if (String(e.stderr).includes("--mode 'frob': expected skb, drv or hw")) return;
-    throw new Error(`the run snapshot did not start: ${String(e.stderr).split("\n")[0]}`);
-  }
-  throw new Error("the run snapshot accepted a bad --mode");
+  build().catch(fail);
 }
 
 /** The blob must start and build something; otherwise it is removed. */
@@ -406,9 +485,10 @@ for (const name of Object.keys(TARGETS)) {
   try {
     main(name);
   } catch (e) {
-    const { blob } = TARGETS[name];
-    rmSync(blob, { force: true });
-    rmSync(stampOf(blob), { force: true });
-    log(`no ${name} start-up snapshot (${String(e.message ?? e).split("\n")[0]}); the CLI starts without it`);
+    const target = TARGETS[name];
+    if (target.bundle) removeBundle(target);
+    else for (const f of [target.blob, stampOf(target.blob)]) rmSync(f, { force: true });
+    const what = target.bundle ? "run bundle" : "start-up snapshot";
+    log(`no ${name} ${what} (${String(e.message ?? e).split("\n")[0]}); the CLI starts without it`);
   }
 }

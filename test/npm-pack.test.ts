@@ -2,14 +2,17 @@
 // empty project's node_modules with its dependencies linked from ours (offline, deterministic),
 // and there: tsc type-checks a user-space script and a DSL program against the shipped
 // declarations, the compiled script runs with plain node (the VM without root; load() in the kernel
-// when there is one), and `npx tsebpf build` / `npx tsebpf test` work.
+// when there is one), and `npx tsebpf build` / `npx tsebpf test` work, and (in the kernel) `npx
+// tsebpf run` of an object attaches through the shipped run bundle and detaches on Ctrl-C.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { haveKernel } from "./helpers/env.js";
 import { requireFreshDist } from "./helpers/dist.js";
+import { suiteVeth } from "./helpers/veth.js";
 
 const ROOT = resolve(".");
 const DEPS = [
@@ -118,4 +121,55 @@ describe("the package as npm installs it", () => {
     expect([test.status, test.stderr]).toEqual([0, ""]);
     expect(test.stdout).toMatch(/XDP_DROP/);
   }, 60_000);
+
+  describe.skipIf(!haveKernel)("npx tsebpf run, in the kernel", () => {
+    const v = suiteVeth(`np${randomBytes(3).toString("hex")}`);
+
+    it("attaches an object through the shipped run bundle and detaches on Ctrl-C", async () => {
+      expect(run("npx", ["--no-install", "tsebpf", "build", "fw.ts", "-o", "run.o"]).status).toBe(0);
+      // its own process group, as a shell's job: Ctrl-C reaches npx and tsebpf alike
+      const c = spawn("npx", ["--no-install", "tsebpf", "run", "run.o", "--iface", v.host, "--mode", "skb"], {
+        cwd: dir,
+        detached: true,
+      });
+      const group = (sig: NodeJS.Signals) => {
+        try {
+          process.kill(-c.pid!, sig);
+        } catch {
+          // already gone
+        }
+      };
+      let out = "",
+        err = "";
+      c.stderr.on("data", (d) => (err += d));
+      const ended = new Promise<string>((done) => c.on("exit", (code, signal) => done(String(code ?? signal))));
+      let link = "",
+        procs = "";
+      try {
+        await new Promise<void>((attached, failed) => {
+          const t = setTimeout(() => failed(new Error(`not attached in 20 s: ${err}`)), 20_000);
+          c.stdout.on("data", (d) => {
+            out += d;
+            if (out.includes("Waiting for Ctrl-C")) attached(clearTimeout(t));
+          });
+          c.on("exit", () => failed(new Error(`exited: ${err}`)));
+        });
+        link = spawnSync("ip", ["link", "show", "dev", v.host], { encoding: "utf8" }).stdout;
+        procs = spawnSync("pgrep", ["-a", "-g", String(c.pid)], { encoding: "utf8" }).stdout;
+        group("SIGINT");
+        const t = setTimeout(() => group("SIGKILL"), 10_000);
+        expect(["0", "SIGINT"]).toContain(await ended); // npm exec ends by the signal itself
+        clearTimeout(t);
+      } finally {
+        group("SIGKILL");
+      }
+      // tsebpf stopped on the signal (it prints Exiting... after detaching); it ran as the bundle
+      expect([/xdpgeneric/.test(link), out.includes("Exiting..."), procs]).toEqual([
+        true,
+        true,
+        expect.stringMatching(/node_modules\/tsebpf\/bin\/(\.\.\/bin\/)?tsebpf-run\.cjs run run\.o/),
+      ]);
+      expect(spawnSync("ip", ["link", "show", "dev", v.host], { encoding: "utf8" }).stdout).not.toMatch(/xdp/);
+    }, 60_000);
+  });
 });

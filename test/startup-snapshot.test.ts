@@ -2,8 +2,9 @@
 // CLI (node bin/tsebpf.js): byte-identical objects, identical diagnostics, output and exit codes;
 // and the npm bin (bin/tsebpf) falls back to the plain CLI when the snapshot cannot be used, quietly
 // when the blob has no .node stamp yet (`npm run build` half-way); `run x.o` through the bin takes
-// the run blob (koffi loaded after deserialisation), the same options errors as the plain CLI and,
-// in the kernel, attaches and detaches on a veth.
+// the run bundle (bin/tsebpf-run.cjs: one script from V8's code cache, koffi loaded on the first
+// system call), the same options errors as the plain CLI and, in the kernel, attaches and detaches
+// on a veth; a run bundle older than the build is not used.
 // Runs the built CLI: `npm run build` first.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
@@ -15,10 +16,13 @@ import {
   readFileSync,
   readdirSync,
   rmSync,
+  statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
+import { Script } from "node:vm";
 import { join } from "node:path";
 import { requireFreshDist } from "./helpers/dist.js";
 import { withTempDir } from "./helpers/tmp.js";
@@ -129,9 +133,10 @@ describe("bin/tsebpf (the npm bin)", () => {
     symlinkSync(join(ROOT, "dist/loader"), join(pkg, "dist/loader"));
     copyFileSync(blob, join(pkg, "dist/tsebpf.blob"));
     copyFileSync(`${blob}.node`, join(pkg, "dist/tsebpf.blob.node"));
-    const runBlob = blob.replace(/\.blob$/, "-run.blob");
-    copyFileSync(runBlob, join(pkg, "dist/tsebpf-run.blob"));
-    copyFileSync(`${runBlob}.node`, join(pkg, "dist/tsebpf-run.blob.node"));
+    copyFileSync(join(ROOT, "bin/tsebpf-run.cjs"), join(pkg, "bin/tsebpf-run.cjs"));
+    for (const f of ["tsebpf-run.bundle.cjs", "tsebpf-run.bundle.cjs.cache"])
+      copyFileSync(join(dir, f), join(pkg, "dist", f));
+    symlinkSync(join(ROOT, "node_modules"), join(pkg, "node_modules")); // koffi, found from the package root
     mkdirSync(join(dir, ".bin"));
     symlinkSync(join(pkg, "bin/tsebpf"), join(dir, ".bin/tsebpf")); // as npm links it
   });
@@ -139,7 +144,7 @@ describe("bin/tsebpf (the npm bin)", () => {
   const PATH = `${join(process.execPath, "..")}:${process.env.PATH}`;
   const viaBin = (env: Record<string, string>, ...argv: string[]) =>
     exec(join(dir, ".bin/tsebpf"), argv, { PATH, ...env });
-  /** Which path ran: the snapshot CLI has no ESM loader, so the plain one shows up in NODE_DEBUG=esm. */
+  /** Which path ran: the snapshot CLI and the run bundle have no ESM loader, so the plain one shows up in NODE_DEBUG=esm. */
   const ranSnapshot = (o: Out) => !/ESM/.test(o.err);
 
   it("uses the snapshot when it fits, with the same output", () => {
@@ -152,7 +157,13 @@ describe("bin/tsebpf (the npm bin)", () => {
     expect(viaBin({}, "--version")).toEqual(plain("--version"));
   });
 
-  it("run of an object file takes the run blob; of a source, or with --map, the plain CLI", () => {
+  it("the run bundle's code cache fits this node (V8 accepts it)", () => {
+    const bundle = join(pkg, "dist/tsebpf-run.bundle.cjs");
+    const cachedData = readFileSync(`${bundle}.cache`);
+    expect(new Script(readFileSync(bundle, "latin1"), { filename: bundle, cachedData }).cachedDataRejected).toBe(false);
+  });
+
+  it("run of an object file takes the run bundle; of a source, or with --map, the plain CLI", () => {
     for (const argv of [
       ["run", "x.o", "--mode", "frob"],
       ["run", "-i", "lo", "x.o", "--mode", "frob"],
@@ -168,9 +179,15 @@ describe("bin/tsebpf (the npm bin)", () => {
       ["run", "--map", "A", "1=2", "x.o", "--mode", "frob"],
     ])
       expect(ranSnapshot(viaBin({ NODE_DEBUG: "esm" }, ...argv))).toBe(false);
+    const bundle = join(pkg, "dist/tsebpf-run.bundle.cjs");
+    const { mtime } = statSync(bundle);
+    utimesSync(bundle, new Date(0), new Date(0)); // older than dist/cli/main.js: a stale bundle
+    const stale = viaBin({ NODE_DEBUG: "esm" }, "run", "x.o", "--mode", "frob");
+    utimesSync(bundle, mtime, mtime);
+    expect([ranSnapshot(stale), stale.code]).toEqual([false, 1]);
   });
 
-  describe.skipIf(!haveKernel)("run x.o through the run blob, in the kernel", () => {
+  describe.skipIf(!haveKernel)("run x.o through the run bundle, in the kernel", () => {
     const v = suiteVeth(`rb${randomBytes(3).toString("hex")}`);
 
     it("attaches, prints the logs' greeting, detaches on SIGINT with exit 0", async () => {

@@ -16,19 +16,21 @@ function koffi(): typeof Koffi {
  * koffi's prebuilt native module for this platform, required directly: koffi's own entry finds it
  * by reading node's ELF header for the libc kind and through an ESM wrapper, which costs about as
  * much again as loading the addon (start → attached, bench/loader.js). libc.so.6 is glibc, so the
- * glibc build; koffi itself when that is not where koffi installs it.
+ * glibc build: where npm puts it beside koffi (found without resolving koffi itself, whose
+ * package "exports" load node's ESM resolver), else inside koffi's own node_modules; koffi itself
+ * when it is in neither.
  */
 function loadKoffi(): typeof Koffi {
   const require = createRequire(import.meta.url);
-  try {
-    const { platform, arch } = process;
-    const native = createRequire(require.resolve("koffi"))(
-      `@koromix/koffi-${platform}-${arch}/${platform}_${arch}/koffi.node`,
-    ) as typeof Koffi;
-    if (typeof native.load === "function" && typeof native.errno === "function") return native;
-  } catch {
-    // not installed that way: koffi's entry finds it
-  }
+  const { platform, arch } = process;
+  const addon = `@koromix/koffi-${platform}-${arch}/${platform}_${arch}/koffi.node`;
+  for (const from of [() => require, () => createRequire(require.resolve("koffi"))])
+    try {
+      const native = from()(addon) as typeof Koffi;
+      if (typeof native.load === "function" && typeof native.errno === "function") return native;
+    } catch {
+      // not installed there
+    }
   return require("koffi") as typeof Koffi;
 }
 

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// `tsebpf run x.o` started from one script: reads dist/tsebpf-run.bundle.cjs (the CLI and the
+// loader as one function, made by scripts/build-snapshot.js) and V8's code cache for it (made at
+// build time by the same node; V8 rejects another node's and compiles the script as usual),
+// evaluates the modules and runs the CLI on the arguments. bin/tsebpf starts it for run of an
+// object file when the bundle is as new as dist/.
+"use strict";
+const { readFileSync } = require("node:fs");
+const { join } = require("node:path");
+const { Script } = require("node:vm");
+
+const root = join(__dirname, "..");
+const file = join(root, "dist/tsebpf-run.bundle.cjs");
+let cachedData;
+try {
+  cachedData = readFileSync(`${file}.cache`);
+} catch {
+  // no cache: compiled as it runs
+}
+const bundle = new Script(readFileSync(file, "latin1"), { filename: file, cachedData }).runInThisContext();
+process.argv.splice(1, 1); // the CLI reads process.argv.slice(1), as from a snapshot
+bundle(require, root, "main");
