@@ -13,6 +13,7 @@ import { join, resolve } from "node:path";
 import { haveKernel } from "./helpers/env.js";
 import { requireFreshDist } from "./helpers/dist.js";
 import { suiteVeth } from "./helpers/veth.js";
+import { watchRun } from "./helpers/cli.js";
 
 const ROOT = resolve(".");
 const DEPS = [
@@ -139,21 +140,12 @@ describe("the package as npm installs it", () => {
           // already gone
         }
       };
-      let out = "",
-        err = "";
-      c.stderr.on("data", (d) => (err += d));
+      const child = watchRun(c);
       const ended = new Promise<string>((done) => c.on("exit", (code, signal) => done(String(code ?? signal))));
       let link = "",
         procs = "";
       try {
-        await new Promise<void>((attached, failed) => {
-          const t = setTimeout(() => failed(new Error(`not attached in 20 s: ${err}`)), 20_000);
-          c.stdout.on("data", (d) => {
-            out += d;
-            if (out.includes("Waiting for Ctrl-C")) attached(clearTimeout(t));
-          });
-          c.on("exit", () => failed(new Error(`exited: ${err}`)));
-        });
+        await child.attached;
         link = spawnSync("ip", ["link", "show", "dev", v.host], { encoding: "utf8" }).stdout;
         procs = spawnSync("pgrep", ["-a", "-g", String(c.pid)], { encoding: "utf8" }).stdout;
         group("SIGINT");
@@ -164,7 +156,7 @@ describe("the package as npm installs it", () => {
         group("SIGKILL");
       }
       // tsebpf stopped on the signal (it prints Exiting... after detaching); it ran as the bundle
-      expect([/xdpgeneric/.test(link), out.includes("Exiting..."), procs]).toEqual([
+      expect([/xdpgeneric/.test(link), child.out().includes("Exiting..."), procs]).toEqual([
         true,
         true,
         expect.stringMatching(/node_modules\/tsebpf\/bin\/(\.\.\/bin\/)?tsebpf-run\.cjs run run\.o/),

@@ -30,6 +30,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { haveKernel } from "./helpers/env.js";
 import { suiteVeth } from "./helpers/veth.js";
+import { watchRun } from "./helpers/cli.js";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const PLAIN = join(ROOT, "bin/tsebpf.js");
@@ -196,22 +197,14 @@ describe("bin/tsebpf (the npm bin)", () => {
       const c = spawn(join(dir, ".bin/tsebpf"), ["run", obj, "--iface", v.host, "--mode", "skb"], {
         env: { ...process.env, PATH, NODE_OPTIONS: "", NODE_DEBUG: "esm" },
       });
-      let out = "";
-      let err = "";
-      c.stderr.on("data", (d) => (err += d));
+      const run = watchRun(c);
       const code = new Promise<number | null>((done) => c.on("exit", done));
-      await new Promise<void>((attached, failed) => {
-        const t = setTimeout(() => failed(new Error(`not attached in 20 s: ${err}`)), 20_000);
-        c.stdout.on("data", (d) => {
-          out += d;
-          if (out.includes("Waiting for Ctrl-C")) attached(clearTimeout(t));
-        });
-        c.on("exit", () => failed(new Error(`exited: ${err}`)));
-      });
+      await run.attached;
       const link = spawnSync("ip", ["link", "show", "dev", v.host], { encoding: "utf8" }).stdout;
       c.kill("SIGINT");
-      expect([await code, /xdpgeneric/.test(link), ranSnapshot({ code: 0, out, err })]).toEqual([0, true, true]);
-      expect(out).toContain("Exiting...");
+      const ran = ranSnapshot({ code: 0, out: run.out(), err: run.err() });
+      expect([await code, /xdpgeneric/.test(link), ran]).toEqual([0, true, true]);
+      expect(run.out()).toContain("Exiting...");
       expect(spawnSync("ip", ["link", "show", "dev", v.host], { encoding: "utf8" }).stdout).not.toMatch(/xdp/);
     }, 30_000);
   });

@@ -3,6 +3,7 @@
 // as a child process through BIN.
 import { main } from "../../cli/main.js";
 import type { Io } from "../../cli/io.js";
+import type { ChildProcess } from "node:child_process";
 import { expect } from "vitest";
 import { haveKernel } from "./env.js";
 import { twinCounts } from "./twin-counts.js";
@@ -53,3 +54,23 @@ async function sameInVm(argv: string[], kernelOut: string): Promise<void> {
 
 /** The built CLI that child processes run (`node BIN …`); run `npm run build` first. */
 export const BIN = new URL("../../bin/tsebpf.js", import.meta.url).pathname;
+
+/** A `tsebpf run` child process: its output so far, and `attached`, which settles once it printed
+ * "Waiting for Ctrl-C…" (it attached) and fails if it exits first or within `ms` did not. */
+export function watchRun(
+  c: ChildProcess,
+  ms = 20_000,
+): { out: () => string; err: () => string; attached: Promise<void> } {
+  let out = "",
+    err = "";
+  c.stderr!.on("data", (d) => (err += d));
+  const attached = new Promise<void>((done, failed) => {
+    const t = setTimeout(() => failed(new Error(`not attached in ${ms / 1000} s: ${err}`)), ms);
+    c.stdout!.on("data", (d) => {
+      out += d;
+      if (out.includes("Waiting for Ctrl-C")) done(clearTimeout(t));
+    });
+    c.on("exit", () => failed(new Error(`exited: ${err}`)));
+  });
+  return { out: () => out, err: () => err, attached };
+}
