@@ -2,7 +2,10 @@
 // is evaluated, so the module can sit in the start-up snapshot (scripts/build-snapshot.js) and the
 // native addon is loaded after deserialisation. Takes nothing; exports thin callables that return
 // raw results (-1 on failure) and `lastErrno()` for koffi's saved errno.
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type Koffi from "koffi";
 import { BpfError } from "./errors.js";
 
@@ -13,25 +16,36 @@ function koffi(): typeof Koffi {
 }
 
 /**
- * koffi's prebuilt native module for this platform, required directly: koffi's own entry finds it
- * by reading node's ELF header for the libc kind and through an ESM wrapper, which costs about as
- * much again as loading the addon (start → attached, bench/loader.js). libc.so.6 is glibc, so the
- * glibc build: where npm puts it beside koffi (found without resolving koffi itself, whose
- * package "exports" load node's ESM resolver), else inside koffi's own node_modules; koffi itself
- * when it is in neither.
+ * koffi's prebuilt native module for this platform, loaded directly: koffi's own entry finds it by
+ * reading node's ELF header for the libc kind and through an ESM wrapper, which costs about as much
+ * again as loading the addon (start → attached, bench/loader.js). libc.so.6 is glibc, so the glibc
+ * build, looked for in the node_modules folders above this file as npm installs it beside koffi
+ * (found with a stat per folder: node's resolver takes longer than the addon takes to load), else
+ * through koffi's own location; koffi itself when it is in neither.
  */
 function loadKoffi(): typeof Koffi {
-  const require = createRequire(import.meta.url);
   const { platform, arch } = process;
   const addon = `@koromix/koffi-${platform}-${arch}/${platform}_${arch}/koffi.node`;
-  for (const from of [() => require, () => createRequire(require.resolve("koffi"))])
+  const require = createRequire(import.meta.url);
+  const found = [() => findUp(dirname(fileURLToPath(import.meta.url)), join("node_modules", addon))];
+  found.push(() => createRequire(require.resolve("koffi")).resolve(addon));
+  for (const path of found)
     try {
-      const native = from()(addon) as typeof Koffi;
-      if (typeof native.load === "function" && typeof native.errno === "function") return native;
+      const m = { exports: {} as typeof Koffi };
+      process.dlopen(m, path()!);
+      if (typeof m.exports.load === "function" && typeof m.exports.errno === "function") return m.exports;
     } catch {
       // not installed there
     }
   return require("koffi") as typeof Koffi;
+}
+
+/** `rel` in `dir` or the nearest folder above it that has it. */
+function findUp(dir: string, rel: string): string | undefined {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, rel))) return join(d, rel);
+    if (dirname(d) === d) return undefined;
+  }
 }
 
 function bind() {
