@@ -81,6 +81,9 @@ export const DSL_CODES = {
   readOnlyGlobal: "TSB9065",
   // helpers with struct arguments (check/fib.ts)
   fibParams: "TSB9070",
+  // function parameters and global functions (check/checker.ts, inlining.ts)
+  viewParam: "TSB9080", // a header view parameter declared nullable
+  globalFunction: "TSB9081", // what a global (exported, separately verified) function cannot take or do
   // back end: lowering and the kernel's limits (limits.ts)
   noXdpProgram: "TSB9500",
   lowering: "TSB9501",

@@ -156,6 +156,15 @@ function expected(dsts: number[]): { verdicts: number[]; n: number; sum: bigint 
   return { verdicts, n, sum };
 }
 
+describe("struct parameters", () => {
+  it("make op= on a field atomic in the subprogram when some call passes a shared map's value", () => {
+    const r = compileToInput(CALLS, "calls.ts", { sectionStyle: "tsebpf" });
+    const add = r.input!.subprograms!.find((f) => f.name === "add")!;
+    const atomics = add.insns.filter((i) => i.code === 0xc3 || i.code === 0xdb); // BPF_STX | BPF_ATOMIC, W and DW
+    expect(atomics.map((i) => i.off)).toEqual([0, 8]); // a.n += 1, a.sum += v * w
+  });
+});
+
 describe.skipIf(!haveKernel)("subprograms in the kernel and the VM", () => {
   it("give the verdicts and the map value computed here", () => {
     const bytes = compileDsl(CALLS, "calls.ts");

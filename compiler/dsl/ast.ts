@@ -274,8 +274,9 @@ export interface FunctionDecl extends Node {
   params: Param[];
   returnTypeAnn?: TypeRef;
   body: Block;
-  /** Checker: "xdp" for an exported function with one XdpContext param, else "helper". */
-  role?: "xdp" | "helper";
+  /** Checker: "xdp" for an exported function with one XdpContext param returning XdpAction,
+   * "global" for another exported function (a global BPF function, verified on its own), else "helper". */
+  role?: "xdp" | "global" | "helper";
   returnType?: Type;
   /** Checker: direct callees (helper functions), for ordering subprograms. */
   callees?: FunctionDecl[];

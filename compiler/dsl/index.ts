@@ -17,7 +17,7 @@ import type {
   TypeDesc,
 } from "../object.js";
 import { type MemType, sizeOf, typeDesc } from "./layout.js";
-import { INT_TYPES } from "./catalog.js";
+import { HEADERS, INT_TYPES } from "./catalog.js";
 import { writeBpfObject } from "../elf/write-object.js";
 import type * as A from "./ast.js";
 import { parseProgram } from "./syntax/parser.js";
@@ -82,7 +82,8 @@ function compile(text: string, file: string, opts: BuildOptions): CompileResult 
     logFormats: [],
     usesLogs: false,
   };
-  const called = chooseCalled(p);
+  const { called, diagnostics: globalDiags } = chooseCalled(p);
+  if (globalDiags.length) return { diagnostics: [...diagnostics, ...globalDiags] };
   shared.called = new Map([...called].map((f) => [f, { atomic: f.params.map(() => false) }]));
   const programs: ProgramDef[] = [];
   const ir = new Map<string, Func>();
@@ -109,7 +110,10 @@ function compile(text: string, file: string, opts: BuildOptions): CompileResult 
   const subprograms = [...funcs]
     .filter(([fn]) => fn.role !== "xdp")
     .sort(([a], [b]) => (a.span.offset ?? 0) - (b.span.offset ?? 0))
-    .map(([fn, r]) => ({ name: fn.name, insns: r.code.insns, labels: r.code.labels, global: false, proto: proto(fn) }));
+    .map(([fn, r]) => {
+      const global = fn.role === "global";
+      return { name: fn.name, insns: r.code.insns, labels: r.code.labels, global, proto: proto(fn) };
+    });
   if (hasErrors(diagnostics)) return { diagnostics };
   const maps = [...shared.maps.values()];
   if (shared.usesLogs) maps.push(...logMaps());
@@ -143,17 +147,44 @@ function globalSections(globals: A.ConstDecl[]): GlobalSectionDef[] {
   return [...out.values()];
 }
 
-/** A subprogram's BTF prototype: integers by value, structs by pointer, ctx as `struct xdp_md *`. */
+/** A subprogram's BTF prototype: integers by value, structs and header views by pointer, ctx as `struct xdp_md *`. */
 function proto(fn: A.FunctionDecl): FuncDef["proto"] {
   const desc = (t: A.Type | undefined): TypeDesc =>
     typeDesc(t?.kind === "int" || t?.kind === "bool" || t?.kind === "struct" ? t : INT_TYPES.u32);
   const params = fn.params.map((p) => {
     const t = p.type;
     const type: ParamDesc =
-      t?.kind === "ctx" ? { kind: "ctx" } : t?.kind === "struct" ? { kind: "ptr", to: desc(t) } : desc(t);
+      t?.kind === "ctx"
+        ? { kind: "ctx" }
+        : t?.kind === "struct"
+          ? { kind: "ptr", to: desc(t) }
+          : t?.kind === "header"
+            ? { kind: "ptr", to: headerDesc(t.header) }
+            : desc(t);
     return { name: p.name, type };
   });
-  return fn.returnType?.kind === "void" ? { params } : { params, returns: desc(fn.returnType) };
+  // a global function returns an int to the verifier (older kernels refuse a void one)
+  if (fn.returnType?.kind === "void")
+    return fn.role === "global" ? { params, returns: desc(INT_TYPES.i32) } : { params };
+  return { params, returns: desc(fn.returnType) };
+}
+
+/** A header view's BTF: a struct of the header's size, its whole-byte fields as big-endian-agnostic
+ * unsigned members (a MAC address a u8 array; bit fields left out as gaps), named as in the DSL. */
+function headerDesc(name: string): TypeDesc {
+  const h = HEADERS[name]!;
+  const u = (size: number): TypeDesc => ({ kind: "int", name: `__u${size * 8}`, size: size as 1, signed: false });
+  const members = Object.entries(h.fields)
+    .filter(([, f]) => f.bitWidth === undefined)
+    .map(([n, f]) => ({
+      name: n,
+      offset: f.offset,
+      type: f.size === 6 ? { kind: "array" as const, elem: u(1), len: 6 } : u(f.size),
+    }));
+  for (const [n, a] of Object.entries(h.addrs ?? {}))
+    members.push({ name: n, offset: a.offset, type: { kind: "array", elem: u(1), len: 16 } });
+  members.sort((a, b) => a.offset - b.offset);
+  return { kind: "struct", name, size: h.size, members };
 }
 
 /** One XDP program or subprogram through the back end's passes, or the first limit it breaks. */

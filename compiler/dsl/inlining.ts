@@ -10,13 +10,18 @@
 //     the call's argument moves, call and exit cost about as much);
 //   - inlined where a call would be too deep: at most MAX_CALL_FRAMES frames, the program's included;
 //   - called otherwise.
+// A global function (an exported one that is not an XDP program) is always called: the kernel
+// verifies it once, on its own; one that would have to be inlined is a diagnostic (TSB9081).
 import type * as A from "./ast.js";
+import type { Diagnostic } from "../diagnostics.js";
+import { diag } from "./codes.js";
 import { INLINE_NODES, MAX_CALL_FRAMES } from "./limits.js";
 
 /** What a function's body does that decides its inlining (callees not included). */
 interface BodyInfo {
   sites: A.FunctionDecl[]; // one entry per call site of a helper function
   pinned: boolean; // logs, adjusts the packet or makes a tail call
+  why?: string; // what pins it, for a global function's diagnostic
   tailCall: boolean;
   nodes: number; // statements and expressions
 }
@@ -25,11 +30,12 @@ const PINNING_CTX = new Set(["adjustHead", "adjustTail"]);
 /** A reserved ring-buffer record is a reference the verifier tracks: kept in the program's own frame. */
 const RECORD_METHODS = new Set(["reserve", "submit", "discard"]);
 
-/** The helper functions to call rather than inline. */
-export function chooseCalled(p: A.CheckedProgram): Set<A.FunctionDecl> {
+/** The helper functions to call rather than inline, and the global functions that cannot be called. */
+export function chooseCalled(p: A.CheckedProgram): { called: Set<A.FunctionDecl>; diagnostics: Diagnostic[] } {
   const info = new Map<A.FunctionDecl, BodyInfo>();
   for (const f of [...p.programs, ...p.functions]) info.set(f, bodyInfo(f.body));
   const pinned = pinnedFunctions(p, info);
+  const diagnostics = p.functions.flatMap((f) => globalProblems(f, info, pinned));
   const called = new Set<A.FunctionDecl>();
   const copies = new Map<A.FunctionDecl, number>(); // how many times a function's code is emitted
   const frames = new Map<A.FunctionDecl, number>(); // frames at its deepest (the program's is 1)
@@ -39,7 +45,7 @@ export function chooseCalled(p: A.CheckedProgram): Set<A.FunctionDecl> {
     if (f.role !== "xdp") {
       const fr = frames.get(f) ?? 1;
       const pays = (copies.get(f) ?? 0) > 1 && info.get(f)!.nodes > INLINE_NODES;
-      if (pays && !pinned.has(f) && fr < MAX_CALL_FRAMES) {
+      if (f.role === "global" || (pays && !pinned.has(f) && fr < MAX_CALL_FRAMES)) {
         called.add(f);
         copies.set(f, 1);
         frames.set(f, fr + 1);
@@ -50,7 +56,38 @@ export function chooseCalled(p: A.CheckedProgram): Set<A.FunctionDecl> {
       frames.set(g, Math.max(frames.get(g) ?? 1, frames.get(f) ?? 1));
     }
   }
-  return called;
+  return { called, diagnostics };
+}
+
+/** Why a global function cannot be one: it returns a struct, or would have to be inlined. */
+function globalProblems(f: A.FunctionDecl, info: Map<A.FunctionDecl, BodyInfo>, pinned: Set<A.FunctionDecl>) {
+  if (f.role !== "global") return [];
+  const at = (message: string, span = f.nameSpan) => [diag("globalFunction", message, span)];
+  const g = `'${f.name}' is a global function (exported, verified on its own)`;
+  if (f.returnType?.kind === "struct")
+    return at(
+      `${g}: it returns an integer, bool or void (the kernel reads a scalar from r0), not a struct.`,
+      f.returnTypeAnn?.span,
+    );
+  if (!pinned.has(f)) return [];
+  const why = pinnedWhy(f, info) ?? "it is reached from a program that makes tail calls";
+  return at(`${g}: ${why}; make it a function that is not exported, which the compiler inlines.`);
+}
+
+/** What pins a function: its own body's reason, else the first callee's. */
+function pinnedWhy(
+  f: A.FunctionDecl,
+  info: Map<A.FunctionDecl, BodyInfo>,
+  seen = new Set<A.FunctionDecl>(),
+): string | undefined {
+  seen.add(f);
+  const own = info.get(f)!.why;
+  if (own) return own;
+  for (const g of info.get(f)!.sites) {
+    const w = !seen.has(g) && pinnedWhy(g, info, seen);
+    if (w) return `${w.replace(/^it /, `it calls '${g.name}', which `)}`;
+  }
+  return undefined;
 }
 
 /** Functions that must be inlined: pinned bodies, their callers, and what tail-calling programs reach. */
@@ -75,6 +112,10 @@ function pinnedFunctions(p: A.CheckedProgram, info: Map<A.FunctionDecl, BodyInfo
 /** Walk a body: its call sites of helper functions, whether it pins, its size in nodes. */
 function bodyInfo(body: A.Block): BodyInfo {
   const out: BodyInfo = { sites: [], pinned: false, tailCall: false, nodes: 0 };
+  const pin = (why: string) => {
+    out.pinned = true;
+    out.why ??= why;
+  };
   const walk = (n: unknown): void => {
     if (!n || typeof n !== "object") return;
     if (Array.isArray(n)) return n.forEach(walk);
@@ -83,10 +124,12 @@ function bodyInfo(body: A.Block): BodyInfo {
     if (o.kind === "CallExpr" && o.callee) {
       const c = o.callee;
       if (c.kind === "function") out.sites.push(c.decl);
-      if (c.kind === "mapFunction" && c.name === "tailCall") out.tailCall = true;
-      if (c.kind === "log" || out.tailCall) out.pinned = true;
-      if (c.kind === "ctxMethod" && PINNING_CTX.has(c.method)) out.pinned = true;
-      if (c.kind === "mapMethod" && RECORD_METHODS.has(c.method)) out.pinned = true;
+      if (c.kind === "mapFunction" && c.name === "tailCall") pin("it makes a tail call"), (out.tailCall = true);
+      if (c.kind === "log") pin("it logs (a log record names its program)");
+      if (c.kind === "ctxMethod" && PINNING_CTX.has(c.method))
+        pin(`it calls ctx.${c.method}() (its caller's header views would go stale)`);
+      if (c.kind === "mapMethod" && RECORD_METHODS.has(c.method))
+        pin(`it calls ${c.method}() of a ring buffer (the record must stay in its program's frame)`);
     }
     for (const [k, v] of Object.entries(n)) if (!SKIP.has(k)) walk(v);
   };

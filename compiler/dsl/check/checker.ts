@@ -216,42 +216,55 @@ function signature(cx: CheckCtx, f: A.FunctionDecl): void {
       p.type = ERROR;
     } else p.type = resolveType(cx, p.typeAnn);
   }
+  const rt = f.returnTypeAnn && resolveType(cx, f.returnTypeAnn);
   const isXdp =
     f.exported && f.params.length === 1 && (f.params[0]!.type?.kind === "ctx" || isError(f.params[0]!.type));
-  f.role = isXdp ? "xdp" : "helper";
-  if (f.exported && !isXdp)
+  const returnsAction = !rt || isError(rt) || rt.kind === "action";
+  // an exported function returning something else than XdpAction is a global function
+  f.role = isXdp && returnsAction ? "xdp" : f.exported && !returnsAction ? "global" : "helper";
+  if (f.exported && returnsAction && !isXdp)
     report(
       cx,
       "programShape",
       "An exported function is an XDP program: it must take exactly one parameter of type XdpContext.",
       f.nameSpan,
     );
-  if (!isXdp) {
+  if (f.role !== "xdp") {
     if (f.params.length > MAX_PARAMS)
       report(cx, "programShape", `Functions take at most ${MAX_PARAMS} parameters.`, f.nameSpan);
-    const ok = ["bool", "ctx", "struct"];
-    for (const p of f.params)
-      if (p.type && !isError(p.type) && !isInt(p.type) && !ok.includes(p.type.kind))
-        report(
-          cx,
-          "programShape",
-          `Function parameters must be integers, bool, structs or XdpContext, not '${typeName(p.type)}'.`,
-          p.span,
-        );
+    for (const p of f.params) paramType(cx, p);
   }
-  if (f.returnTypeAnn) {
-    const rt = resolveType(cx, f.returnTypeAnn);
+  if (rt) {
     f.returnType = rt;
-    if (isXdp && !isError(rt) && rt.kind !== "action")
-      report(cx, "programShape", `An XDP program must return XdpAction, not '${typeName(rt)}'.`, f.returnTypeAnn.span);
-    else if (!isXdp && !isError(rt) && !isInt(rt) && !["bool", "void", "action", "struct"].includes(rt.kind))
+    if (!isXdp && !isError(rt) && !isInt(rt) && !["bool", "void", "action", "struct"].includes(rt.kind))
       report(
         cx,
         "programShape",
         `Functions must return an integer, bool, XdpAction, a struct or void, not '${typeName(rt)}'.`,
-        f.returnTypeAnn.span,
+        f.returnTypeAnn!.span,
       );
   } else f.returnType = isXdp ? ACTION : inferReturn(cx, f);
+}
+
+/** A helper function's parameter: an integer, bool, struct, XdpContext or a checked header view. */
+function paramType(cx: CheckCtx, p: A.Param): void {
+  const t = p.type;
+  if (!t || isError(t) || isInt(t) || ["bool", "ctx", "struct", "header"].includes(t.kind)) return;
+  if (t.kind === "nullable" && t.inner.kind === "header") {
+    p.type = t.inner; // the body is checked as if declared so: one error, here
+    return report(
+      cx,
+      "viewParam",
+      `A header view parameter cannot be null: test the view against null before the call and declare '${p.name}: ${typeName(t.inner)}' (a function has no data_end to check it against).`,
+      p.span,
+    );
+  }
+  report(
+    cx,
+    "programShape",
+    `Function parameters must be integers, bool, structs, header views or XdpContext, not '${typeName(t)}'.`,
+    p.span,
+  );
 }
 
 // ------------------------------------------------------------ call graph

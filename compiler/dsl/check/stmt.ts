@@ -39,6 +39,7 @@ export function body(cx: CheckCtx, f: A.FunctionDecl): void {
       decl: p,
       func: f,
     };
+    if (b.type.kind === "header") cx.viewEpoch.set(b, cx.flow.epoch); // stale after the function adjusts the packet
     if (p.name) declare(cx, b, p.span);
   });
   cx.returnType = f.returnType ?? ERROR;

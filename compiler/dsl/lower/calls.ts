@@ -17,7 +17,8 @@ import { lowerLog } from "./logs.js";
 import { lowerMapFunction } from "./map-fns.js";
 import { lowerMapMethod } from "./maps.js";
 import { addressOf, stackPlace } from "./structs.js";
-import { intOf, isIntLike, type IntLocal, type Local, type PlaceVal, U32 } from "./types.js";
+import { checkedView } from "./header.js";
+import { type HeaderVal, intOf, isIntLike, type IntLocal, type Local, type PlaceVal, U32 } from "./types.js";
 
 /** Lower a call; returns an integer value, an object (header/map value), or undefined (void). */
 export function call(L: LowerCtx, e: A.CallExpr): Val | Local | undefined {
@@ -74,19 +75,30 @@ function subprogramCall(L: LowerCtx, fn: A.FunctionDecl, e: A.CallExpr): Val | u
     if (isIntLike(pt)) return narrowTo(L, a, intOf(pt));
     const o = L.object(a);
     if (o.k === "ctx") return L.f.ctx;
+    if (o.k === "hdr") return viewAddress(L, checkedView(L, o, a.span));
     if (o.k !== "place") return L.fail(`internal: cannot pass a ${o.k} to '${fn.name}'`, a.span);
+    if (o.atomic) L.shared.called!.get(fn)!.atomic[i] = true; // its op= are atomic in the callee
     return addressOf(L, o);
   });
   const rt = fn.returnType;
   const dst = isIntLike(rt) ? L.reg() : undefined;
   L.emit({ op: "call", helper: 0, func: fn.name, args, dst });
   L.facts.forgetLoads();
-  return dst;
+  // the verifier knows nothing of a global function's result: narrowed again to its type here
+  return dst !== undefined && fn.role === "global" ? narrowVal(L, dst, intOf(rt)) : dst;
+}
+
+/** The packet pointer to a view's first byte (the verifier knows its checked range in the caller). */
+function viewAddress(L: LowerCtx, h: HeaderVal): Val {
+  return h.off === 0 ? h.base : L.alu("add", h.base, BigInt(h.off), false);
 }
 
 /** An inlined function's parameter of type pt bound to the argument a. */
 function argument(L: LowerCtx, pt: A.Type | undefined, a: A.Expr): Local {
-  if (!isIntLike(pt)) return L.object(a);
+  if (!isIntLike(pt)) {
+    const o = L.object(a);
+    return o.k === "hdr" ? checkedView(L, o, a.span) : o;
+  }
   const ty = intOf(pt);
   const reg = L.reg();
   const v = narrowTo(L, a, ty);

@@ -26,6 +26,15 @@ export function headerNullTest(L: LowerCtx, o: HeaderVal, ifNull: Block, ifSome:
   L.checkBounds(o, end, ifNull, ifSome);
 }
 
+/** A header view passed to a function: its bytes must be proven on every path into the call (the
+ * callee, static or global, reads them without a check of its own). */
+export function checkedView(L: LowerCtx, h: HeaderVal, span: Span): HeaderVal {
+  if (h.epoch !== L.facts.epoch) L.fail(STALE, span);
+  if (!L.facts.guarded(h, h.off + h.size))
+    L.fail("a header view passed to a function must be tested against null first, on every path", span);
+  return h;
+}
+
 /** Read a header field (wire order) into a host-order canonical value. */
 export function readField(L: LowerCtx, h: HeaderVal, m: Field, span: Span): Val {
   if (h.epoch !== L.facts.epoch) L.fail(STALE, span);

@@ -7,12 +7,13 @@
 // lowered on their own as BPF subprograms (lowerSubprogram) and called; for-loops are unrolled
 // while their test folds to a constant. Header reads are only accepted where a bounds check dominates them.
 import type * as A from "../ast.js";
-import type { Func } from "../ir.js";
+import type { Func, Reg } from "../ir.js";
 import { cond } from "./conds.js";
 import { LowerCore, type Lowering } from "./core.js";
 import { object, value } from "./exprs.js";
 import { stmt } from "./stmts.js";
-import { intOf, isIntLike, type Local, type LowerShared } from "./types.js";
+import { HEADERS } from "../catalog.js";
+import { type HeaderVal, intOf, isIntLike, type Local, type LowerShared } from "./types.js";
 
 export { LowerError, type LowerShared } from "./types.js";
 
@@ -40,7 +41,9 @@ export class Lowerer {
   }
 
   /** A helper function as a BPF subprogram: its parameters arrive in r1..r5 (integers by value,
-   * structs and ctx as pointers), its result leaves in r0. */
+   * structs, header views and ctx as pointers), its result leaves in r0. A global function's struct
+   * and view pointers may be NULL to the verifier (it checks the function on its own): they are
+   * tested first, and a NULL one returns 0. */
   lowerSubprogram(): Func {
     const L = this.L;
     const fn = this.prog;
@@ -52,14 +55,46 @@ export class Lowerer {
         return { k: "ctx" };
       }
       if (isIntLike(p.type)) return { k: "int", reg, type: intOf(p.type), mutable: true };
+      if (p.type?.kind === "header") return paramView(L, p.type.header, reg);
       const atomic = L.shared.called?.get(fn)?.atomic[i] ?? false;
       return { k: "place", type: p.type as A.DataType, base: reg, off: 0, atomic };
     });
+    if (fn.role === "global") nullTests(L, args);
     L.pushFrame(fn, args);
     if (fn.params.some((p) => p.type?.kind === "ctx") && usesPacket(fn.body)) L.loadPacket();
     L.stmt(fn.body); // a void function returns 0 (the verifier reads r0 at every exit)
     return L.f;
   }
+}
+
+/** `if (p == NULL) return 0` for each pointer parameter but ctx (a global function's). */
+function nullTests(L: LowerCore, args: Local[]): void {
+  for (const a of args) {
+    const reg = a.k === "hdr" ? a.base : a.k === "place" ? a.base : undefined;
+    if (reg === undefined) continue;
+    const isNull = L.newBlock(),
+      ok = L.newBlock();
+    L.branch("eq", reg, 0n, isNull, ok);
+    L.start(isNull);
+    L.returnWith(0n);
+    L.start(ok);
+  }
+}
+
+/** A header view parameter: the caller proved its bytes (the kernel checks a static function's packet
+ * pointers in the caller's context, a global function's as memory of the header's size). */
+function paramView(L: LowerCore, header: string, base: Reg): HeaderVal {
+  const view: HeaderVal = {
+    k: "hdr",
+    header,
+    base,
+    off: 0,
+    size: HEADERS[header]!.size,
+    epoch: L.facts.epoch,
+    varBase: true,
+  };
+  L.facts.assumeChecked(view);
+  return view;
 }
 
 /** Whether a function body (or a helper it calls) touches packet data. */

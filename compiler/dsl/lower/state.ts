@@ -38,6 +38,11 @@ export class PathFacts {
     this.merge(to, s);
   }
 
+  /** A view whose bytes are proven where the function starts (a header view parameter). */
+  assumeChecked(view: HeaderVal): void {
+    this.cur.nonNull.add(view);
+  }
+
   /** Continue in block `id` with the merged facts of its predecessors. */
   enter(id: number): void {
     this.cur = this.pending.get(id)?.fork() ?? this.cur.none();
