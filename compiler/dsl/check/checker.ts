@@ -220,8 +220,8 @@ function signature(cx: CheckCtx, f: A.FunctionDecl): void {
   const isXdp =
     f.exported && f.params.length === 1 && (f.params[0]!.type?.kind === "ctx" || isError(f.params[0]!.type));
   const returnsAction = !rt || isError(rt) || rt.kind === "action";
-  // an exported function returning something else than XdpAction is a global function
-  f.role = isXdp && returnsAction ? "xdp" : f.exported && !returnsAction ? "global" : "helper";
+  // another exported function returning something else than XdpAction is a global function
+  f.role = isXdp ? "xdp" : f.exported && !returnsAction ? "global" : "helper";
   if (f.exported && returnsAction && !isXdp)
     report(
       cx,
@@ -236,7 +236,9 @@ function signature(cx: CheckCtx, f: A.FunctionDecl): void {
   }
   if (rt) {
     f.returnType = rt;
-    if (!isXdp && !isError(rt) && !isInt(rt) && !["bool", "void", "action", "struct"].includes(rt.kind))
+    if (isXdp && !isError(rt) && rt.kind !== "action")
+      report(cx, "programShape", `An XDP program must return XdpAction, not '${typeName(rt)}'.`, f.returnTypeAnn!.span);
+    else if (!isXdp && !isError(rt) && !isInt(rt) && !["bool", "void", "action", "struct"].includes(rt.kind))
       report(
         cx,
         "programShape",
