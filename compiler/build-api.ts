@@ -21,8 +21,13 @@ export interface BuildResult {
 export interface ProgramStats {
   name: string;
   slots: number;
-  /** Instructions the compiler's walk of the verifier's exploration visits (backend/verifier-cost.ts). */
+  /** Instructions the compiler's walk of the verifier's exploration visits (backend/verifier-cost.ts),
+   * each static subprogram it calls counted again per call site (compiler/dsl/call-graph.ts). */
   verifierEstimate: number;
+  /** Distinct maps (global data sections included) of its call graph: the kernel allows MAX_USED_MAPS. */
+  maps: number;
+  /** A global function, verified on its own (else an XDP program, verified with its static subprograms). */
+  global?: boolean;
 }
 
 export type BuildFn = (text: string, file: string, opts: BuildOptions) => BuildResult;

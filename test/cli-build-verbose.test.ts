@@ -8,7 +8,7 @@ import { cli } from "./helpers/cli.js";
 import { withTempDir } from "./helpers/tmp.js";
 
 const LINE =
-  /^(\w+): (\d+) instruction slots; the verifier checks about (\d+) instructions \(estimated; limit 1000000, refused above 500000\)$/;
+  /^(\w+): (\d+) instruction slots; the verifier checks about (\d+) instructions \(estimated; limit 1000000, refused above 500000\); (\d+) maps? of 64$/;
 
 describe("build -v", () => {
   it("prints each program's slots and verifier estimate; plain build prints nothing", async () => {

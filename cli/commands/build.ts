@@ -6,7 +6,7 @@ import type { Io } from "../io.js";
 import { CliError } from "../errors.js";
 import { hasErrors } from "../../compiler/diagnostics.js";
 import type { BuildOptions, ProgramStats } from "../../compiler/build-api.js";
-import { VERIFIER_ESTIMATE_FACTOR, VERIFIER_INSN_LIMIT } from "../../compiler/dsl/limits.js";
+import { MAX_USED_MAPS, VERIFIER_ESTIMATE_FACTOR, VERIFIER_INSN_LIMIT } from "../../compiler/dsl/limits.js";
 import { buildSource, sourceKind } from "../../compiler/build.js";
 import { readUserFile } from "../../loader/files.js";
 import { renderAll, useColor } from "../render.js";
@@ -35,10 +35,13 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     });
 }
 
-/** `xdp_fw: 120 instruction slots; the verifier checks about 340 instructions (limit 1000000)`. */
+/** `xdp_fw: 120 instruction slots; the verifier checks about 340 instructions (estimated; limit …); 2 maps`;
+ * a global function's line says it is verified on its own. */
 function statsLine(st: ProgramStats): string {
   const limit = `limit ${VERIFIER_INSN_LIMIT}, refused above ${VERIFIER_INSN_LIMIT / VERIFIER_ESTIMATE_FACTOR}`;
-  return `${st.name}: ${st.slots} instruction slots; the verifier checks about ${st.verifierEstimate} instructions (estimated; ${limit})\n`;
+  const name = st.global ? `${st.name} (global function, verified on its own)` : st.name;
+  const maps = `${st.maps} map${st.maps === 1 ? "" : "s"} of ${MAX_USED_MAPS}`;
+  return `${name}: ${st.slots} instruction slots; the verifier checks about ${st.verifierEstimate} instructions (estimated; ${limit}); ${maps}\n`;
 }
 
 export function buildOptions(sectionStyle: string, syntax = "llvm"): BuildOptions {

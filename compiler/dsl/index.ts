@@ -36,6 +36,7 @@ import { type CostEstimate, estimateVerifierWork } from "./backend/verifier-cost
 import type { Func } from "./ir.js";
 import { mapDef } from "./map-defs.js";
 import { chooseCalled } from "./inlining.js";
+import { unitEstimate, unitMaps } from "./call-graph.js";
 import { FRAME_ALIGN, MAX_USED_MAPS, STACK_LIMIT, VERIFIER_ESTIMATE_FACTOR, VERIFIER_INSN_LIMIT } from "./limits.js";
 import { LD_IMM64, type Insn } from "../isa/insn.js";
 import { slotIndex } from "../isa/encode.js";
@@ -95,10 +96,29 @@ function compile(text: string, file: string, opts: BuildOptions): CompileResult 
     if ("diag" in r) diagnostics.push(r.diag);
     else funcs.set(fn, r), ir.set(fn.name, r.func);
   }
+  const units = new Map(
+    [...funcs].map(([fn, r]) => [fn.name, { insns: r.code.insns, estimate: r.estimate, global: fn.role === "global" }]),
+  );
+  for (const fn of [...p.programs, ...p.functions.filter((f) => f.role === "global" && funcs.has(f))]) {
+    const r = funcs.get(fn);
+    if (!r) continue;
+    const used = unitMaps(fn.name, units);
+    const over = used[MAX_USED_MAPS];
+    if (over)
+      diagnostics.push(diag("mapLimit", mapsMessage(fn.name, { count: used.length, map: over.map }), over.insn.span));
+    const verifierEstimate = unitEstimate(fn.name, units);
+    const slots = slotIndex(r.code.insns).at(-1)!;
+    stats.push({
+      name: fn.name,
+      slots,
+      verifierEstimate,
+      maps: used.length,
+      ...(fn.role === "global" && { global: true }),
+    });
+  }
   for (const prog of p.programs) {
     const r = funcs.get(prog);
     if (!r) continue;
-    stats.push({ name: prog.name, slots: slotIndex(r.code.insns).at(-1)!, verifierEstimate: r.estimate });
     const { insns, labels } = r.code;
     const ctx = prog.params[0]?.type;
     const kind = ctx?.kind === "ctx" && ctx.frags ? "xdp.frags" : "xdp";
@@ -208,8 +228,6 @@ function compileFunction(
     const work = estimateVerifierWork(code.insns, code.labels, VERIFIER_INSN_LIMIT / VERIFIER_ESTIMATE_FACTOR);
     const tooHard = verifierOverLimit(prog.name, code.insns, work);
     if (tooHard) return at("verifierLimit", tooHard.message, tooHard.span);
-    const tooMany = mapOverLimit(code.insns);
-    if (tooMany) return at("mapLimit", mapsMessage(prog.name, tooMany), tooMany.span);
     return { func: f, code, estimate: work.processed };
   } catch (e) {
     if (e instanceof LowerError) return { diag: e.diag };
@@ -258,16 +276,4 @@ function verifierOverLimit(
 function mapsMessage(name: string, m: { count: number; map: string }): string {
   const limit = `the kernel allows ${MAX_USED_MAPS} per program`;
   return `'${name}' uses ${m.count} maps; ${limit} (this is map number ${MAX_USED_MAPS + 1}, '${m.map}')`;
-}
-
-/** The first reference to a map beyond MAX_USED_MAPS, with the program's count of distinct maps. */
-function mapOverLimit(insns: readonly Insn[]): { count: number; map: string; span?: Insn["span"] } | undefined {
-  const used = new Set<string>();
-  let first: Insn | undefined;
-  for (const i of insns) {
-    if (i.code !== LD_IMM64 || i.symbol === undefined || used.has(i.symbol)) continue;
-    used.add(i.symbol);
-    if (used.size === MAX_USED_MAPS + 1) first = i;
-  }
-  return first && { count: used.size, map: first.symbol!, span: first.span };
 }
