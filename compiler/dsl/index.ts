@@ -38,7 +38,7 @@ import { mapDef } from "./map-defs.js";
 import { chooseCalled } from "./inlining.js";
 import { unitEstimate, unitMaps } from "./call-graph.js";
 import { FRAME_ALIGN, MAX_USED_MAPS, STACK_LIMIT, VERIFIER_ESTIMATE_FACTOR, VERIFIER_INSN_LIMIT } from "./limits.js";
-import { LD_IMM64, type Insn } from "../isa/insn.js";
+import type { Insn } from "../isa/insn.js";
 import { slotIndex } from "../isa/encode.js";
 
 export { STACK_LIMIT } from "./limits.js";
