@@ -96,18 +96,51 @@ export function xdp_t(ctx: XdpContext): XdpAction {
   }
   return SEEN.has(k) ? XdpAction.Drop : XdpAction.Pass;
 }`;
-const isStackStore = (i: Insn): boolean => (i.code & 7) === CLASS.STX && i.dst === 10;
+const isStackStore = (i: Insn): boolean => ((i.code & 7) === CLASS.STX || (i.code & 7) === CLASS.ST) && i.dst === 10;
+
+const FIB_HEAD = `import { XdpContext, XdpAction, EthHdr, Ipv4Hdr, ArrayMap, u32, u64 } from "tsebpf";
+import { fibLookup, redirect, AF_INET } from "tsebpf";
+export const STATS = new ArrayMap<u32, u64>(16);
+export function xdp_t(ctx: XdpContext): XdpAction {
+  const eth = ctx.header(EthHdr, 0);
+  const ip = ctx.header(Ipv4Hdr, EthHdr.size);
+  if (eth === null || ip === null) return XdpAction.Pass;
+  const fib = fibLookup(ctx, { family: AF_INET, ifindex: ctx.ingressIfindex, ipv4Dst: ip.dstAddr }, 0);
+  STATS.add(fib.ret as u32, 1);
+  if (fib.ret !== 0) return XdpAction.Pass;
+  eth.dstMac = fib.dmac;
+  eth.srcMac = fib.smac;
+  return redirect(fib.ifindex);
+}`;
 
 describe("DSL back end: waste removed", () => {
   it("a struct's zero fields and padding are written by few aligned stores, its fields read back from registers", () => {
     const insns = insnsOf(FLOW_KEY);
     // addr, the zeroes of srcPort..padding (two aligned u32), proto; then the two ports once (shared tail)
     expect(count(insns, isStackStore)).toBe(6);
-    expect(count(insns, (i) => isMovK(i) && i.imm === 0 && i.dst !== 0)).toBe(1); // one zero register
+    // the zeroes are store-immediate (BPF_ST) instructions: no register holds 0
+    expect(count(insns, (i) => (i.code & 7) === CLASS.ST && i.dst === 10 && i.imm === 0)).toBe(2);
+    expect(count(insns, (i) => isMovK(i) && i.imm === 0 && i.dst !== 0)).toBe(0);
     expect(count(insns, (i) => (i.code & 7) === CLASS.LDX && i.src === 10)).toBe(0);
     expect(count(insns, (i) => (i.code & 0xf0) === ALU.END)).toBe(3); // addr, two ports
     // the if's bodies fall through to the lookup after them: one jump, from the UDP check into the shared stores
     expect(count(insns, (i) => i.code === (CLASS.JMP | JMP.JA))).toBe(1);
+  });
+
+  it("fibLookup: constants stored as immediates, MACs copied as bytes, ret compared without its sign extension", () => {
+    const r = compileToInput(FIB_HEAD, "t.ts", { sectionStyle: "tsebpf" });
+    if (!r.input) throw new Error(r.diagnostics.map(formatCompact).join("\n"));
+    const insns = r.input.programs[0]!.func.insns;
+    // family and the zeroes: BPF_ST, no register loaded with a constant to be stored
+    expect(count(insns, (i) => (i.code & 7) === CLASS.ST && i.dst === 10)).toBeGreaterThanOrEqual(4);
+    expect(count(insns, (i) => isMovK(i) && i.imm === 0 && i.dst > 5)).toBe(0);
+    // the MACs: 4 loads from the stack (a 2- and a 4-byte piece each) stored as they are, no shifts or swaps
+    expect(count(insns, (i) => (i.code & 7) === CLASS.LDX && i.src === 10)).toBe(6); // + ifindex, ret
+    const alu = (i: Insn, op: number) =>
+      ((i.code & 7) === CLASS.ALU || (i.code & 7) === CLASS.ALU64) && (i.code & 0xf0) === op;
+    expect(count(insns, (i) => alu(i, ALU.LSH) || alu(i, ALU.ARSH) || alu(i, ALU.END))).toBe(0);
+    // fib.ret !== 0 compares the 32 bits (no sign extension)
+    expect(insns.some((i) => (i.code & 7) === CLASS.JMP32 && condOfCode(i.code) === "ne" && i.imm === 0)).toBe(true);
   });
 
   it("an inlined bool helper leaves no `rX = K; if rX …` pair", () => {

@@ -1,5 +1,6 @@
-// Oracle: our objdump must print exactly what llvm-objdump-14 -d (and llvm-objdump-19 --print-imm-hex)
-// print, for the committed clang objects, for our own objects, and for a C file compiled at test time.
+// Oracle: our objdump must print exactly what llvm-objdump-19 -d (decimal by default, --print-imm-hex)
+// prints, and with `llvm: 14` what llvm-objdump-14 -d prints (store-immediate and v4 instructions as
+// `<unknown>`), for the committed clang objects, for our own objects, and for a C file compiled at test time.
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -18,9 +19,11 @@ const fixtures = readdirSync(FIX)
 const tmp = suiteDir("tsebpf-objdump-");
 
 const MODES: [string, string[], ObjdumpOptions][] = [
-  ["llvm-objdump-14", ["-d"], {}],
-  ["llvm-objdump-14", ["-dr"], { relocs: true }],
-  ["llvm-objdump-14", ["-d", "--no-show-raw-insn"], { rawInsn: false }],
+  ["llvm-objdump-14", ["-d"], { llvm: 14 }],
+  ["llvm-objdump-14", ["-dr"], { llvm: 14, relocs: true }],
+  ["llvm-objdump-14", ["-d", "--no-show-raw-insn"], { llvm: 14, rawInsn: false }],
+  ["llvm-objdump-19", ["-d", "--no-print-imm-hex"], {}],
+  ["llvm-objdump-19", ["-dr", "--no-print-imm-hex", "--no-show-raw-insn"], { relocs: true, rawInsn: false }],
   ["llvm-objdump-19", ["-d", "--print-imm-hex"], { hex: true }],
   ["llvm-objdump-19", ["-dr", "--print-imm-hex"], { hex: true, relocs: true }],
 ];

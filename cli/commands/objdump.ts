@@ -1,5 +1,6 @@
 // `tsebpf objdump <file.o>`: an llvm-objdump-style listing of a BPF object (default: as
-// `llvm-objdump-14 -d`; --print-imm-hex as llvm-objdump-19). Imports only the ELF reader, the ISA
+// `llvm-objdump-19 -d --no-print-imm-hex`, which is llvm-objdump-14 -d wherever LLVM 14 decodes the
+// instruction; --print-imm-hex as llvm-objdump-19 -d). Imports only the ELF reader, the ISA
 // decoder/printer and the objdump formatter — never the DSL. Bad input: one line, exit 1.
 import type { Command } from "commander";
 import type { Io } from "../io.js";

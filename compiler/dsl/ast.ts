@@ -79,6 +79,8 @@ export interface StructField {
   name: string;
   type: DataType;
   offset: number;
+  /** A MAC address kept as its 6 wire bytes and read as a 48-bit host-order value (FibResult's). */
+  mac?: true;
 }
 /**
  * `interface Flow { packets: u64; bytes: u64 }` (or `type Flow = {…}`): laid out as C lays it out,

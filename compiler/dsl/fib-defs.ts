@@ -79,8 +79,10 @@ export const FIB_PARAMS: Record<string, FibParam> = Object.assign(Object.create(
 export const FIB_PARAM_TYPE = (t: FibParam["type"]) => (t === "Ipv6Addr" ? IPV6_ADDR : INT_TYPES[t]);
 
 /** What fibLookup returns: the helper's code and the outputs, read in host order (MACs as the
- * 48-bit values EthHdr.srcMac/dstMac take). Its place is the kernel struct itself followed by ret
- * and the two MACs converted: ifindex, mtu and metric are read where the helper wrote them. */
+ * 48-bit values EthHdr.srcMac/dstMac take). Its place is the kernel struct itself followed by ret:
+ * ifindex, mtu, metric and the MACs (6 wire bytes each, `mac`) are read where the helper wrote them,
+ * so `eth.dstMac = fib.dmac` copies bytes. Fields in offset order (the dmac's 8 nominal bytes reach
+ * into ret's, but a MAC field is read and written as 6). */
 export const FIB_RESULT: StructType = {
   kind: "struct",
   name: "FibResult",
@@ -88,10 +90,10 @@ export const FIB_RESULT: StructType = {
     { name: "mtu", type: u16, offset: FIB_OUT.mtu },
     { name: "ifindex", type: u32, offset: FIB_OUT.ifindex },
     { name: "metric", type: u32, offset: FIB_OUT.metric },
+    { name: "smac", type: u64, offset: FIB_OUT.smac, mac: true },
+    { name: "dmac", type: u64, offset: FIB_OUT.dmac, mac: true },
     { name: "ret", type: i32, offset: FIB_LOOKUP_SIZE },
-    { name: "smac", type: u64, offset: FIB_LOOKUP_SIZE + 8 },
-    { name: "dmac", type: u64, offset: FIB_LOOKUP_SIZE + 16 },
   ],
-  size: FIB_LOOKUP_SIZE + 24,
+  size: FIB_LOOKUP_SIZE + 8,
   align: 8,
 };

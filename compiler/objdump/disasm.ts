@@ -11,6 +11,9 @@ import { SHF, SHT, STT } from "../abi.js";
 export interface DisasmOptions {
   hex?: boolean; // --print-imm-hex (LLVM 19 style)
   section?: string; // -j NAME
+  /** The spelling imitated: llvm-objdump-19 (the default), or 14, which prints v4 instructions and
+   * store-immediate (BPF_ST, which the DSL emits) as `<unknown>`. */
+  llvm?: 14 | 19;
 }
 
 export interface DisSymbol {
@@ -147,7 +150,7 @@ export interface WalkStep {
 /** Decodes and prints a section's instructions in order, calling `visit` for each. */
 export function walkSection(plan: SectionPlan, opts: DisasmOptions, visit: (step: WalkStep) => void): void {
   const { syms, relocs, lines, data } = plan;
-  const popts = { hex: !!opts.hex };
+  const popts = { hex: !!opts.hex, llvm: opts.llvm ?? 19 };
   const n = Math.floor(plan.size / 8);
   const step: WalkStep = {
     slot: 0,

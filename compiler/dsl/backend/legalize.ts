@@ -1,7 +1,8 @@
 // Legalisation, the pass after the optimiser: takes an optimised IR Func and rewrites it in place so
 // that every immediate has a form the instruction set can encode — 64-bit ALU and jump immediates
-// that do not fit in 32 signed bits go through a register, stores of constants store a register
-// (BPF_ST is left out), a constant swapped is folded, a branch on two constants becomes a jump, a
+// that do not fit in 32 signed bits go through a register, a constant is stored with BPF_ST (store
+// immediate) where its 32-bit immediate holds it and the base is not the context (the verifier refuses
+// BPF_ST into the context), else from a register, a constant swapped is folded, a branch on two constants becomes a jump, a
 // constant on a branch's left swaps sides (`K < x` → `x > K`).
 import { type Func, type Op, type Reg, type Val, bswap, newVreg, rpo } from "../ir.js";
 import { foldTerm } from "./optimize.js";
@@ -23,7 +24,7 @@ export function legalize(f: Func): void {
       held.set(v, r);
       return r;
     };
-    for (const o of b.ops) out.push(legalOp(o, toReg));
+    for (const o of b.ops) out.push(legalOp(o, toReg, f.ctx));
     const t = b.term;
     if (t.op === "br") {
       let a = t.a,
@@ -43,11 +44,16 @@ export function legalize(f: Func): void {
   }
 }
 
+/** Whether `*(size *)(base + off) = v` is one BPF_ST: its immediate is 32 bits, sign-extended for 8 bytes. */
+function storesImmediate(base: Reg, size: number, v: bigint, ctx: Reg): boolean {
+  return base !== ctx && (size < 8 || fitsI32(BigInt.asIntN(64, v)));
+}
+
 /** One op in encodable form; `toReg` emits a mov of a constant into a new register before it. */
-function legalOp(o: Op, toReg: (v: bigint, span: Op["span"]) => Reg): Op {
+function legalOp(o: Op, toReg: (v: bigint, span: Op["span"]) => Reg, ctx: Reg): Op {
   if (o.op === "alu" && typeof o.b === "bigint" && !o.w32 && !fitsI32(o.b)) return { ...o, b: toReg(o.b, o.span) };
-  // BPF_ST (store immediate) is left out: LLVM only decodes it for -mcpu=v4, so objdump 14 could not print it
-  if (o.op === "store" && typeof o.src === "bigint") return { ...o, src: toReg(o.src, o.span) };
+  if (o.op === "store" && typeof o.src === "bigint" && !storesImmediate(o.base, o.size, o.src, ctx))
+    return { ...o, src: toReg(o.src, o.span) };
   // propagation may have put a constant where a swap's register was
   const swapped: Val = o.op === "swap" ? o.src : 0;
   if (o.op !== "swap" || typeof swapped !== "bigint") return o;

@@ -1,5 +1,6 @@
 // The optimiser: takes the lowered IR Func and rewrites it in place — constant folding and
-// propagation, copy propagation, stack loads of a value just stored taken from its register
+// propagation, copy propagation, a value truncated by a store or a 32-bit compare taken from before
+// its extension (backend/low-bits.ts), stack loads of a value just stored taken from its register
 // (backend/stack-forward.ts), value ranges (masks, 32-bit copies and comparisons a value's bound
 // decides; backend/ranges.ts), jump threading on known values (backend/thread.ts), map lookups made
 // once and dead stack stores removed (backend/map-cse.ts), byte-order swaps folded into the
@@ -29,6 +30,7 @@ import {
 } from "../ir.js";
 import { evalAlu, evalCond } from "../int-rule.js";
 import { threadJumps } from "./thread.js";
+import { narrowBranches, narrowStore } from "./low-bits.js";
 import { forwardStackLoads } from "./stack-forward.js";
 import { mergeConstStores } from "./store-merge.js";
 import { type MapSizeTable, deadStackStores, reuseLookups } from "./map-cse.js";
@@ -41,6 +43,7 @@ export function optimize(f: Func, maps: MapSizeTable = new Map()): void {
     changed = forwardStackLoads(f) || changed;
     const sd = singleDefs(f);
     changed = foldByIntervals(f, sd) || changed;
+    changed = narrowBranches(f, sd) || changed;
     changed = reuseLookups(f, sd, maps) || changed;
     changed = deadStackStores(f, sd, maps) || changed;
     changed = foldSwaps(f) || changed;
@@ -103,7 +106,7 @@ function propagate(f: Func): boolean {
     const b = f.blocks[id]!;
     local = new Map();
     b.ops = b.ops.map((o) => {
-      const n = simplifyByRange(simplifyOp(mapUses(o, sub)), sd);
+      const n = narrowStore(simplifyByRange(simplifyOp(mapUses(o, sub)), sd), sd);
       if (!same(n, o)) changed = true;
       for (const d of defs(n)) forget(d);
       if (n.op === "mov" && !n.w32 && isVreg(n.dst) && n.src !== n.dst && (typeof n.src === "bigint" || isVreg(n.src)))

@@ -1,13 +1,12 @@
 // Lowering of fibLookup(ctx, params, flags): takes the checked call and a LowerCtx and emits
 // bpf_fib_lookup(ctx, &p, 64, flags) over a struct bpf_fib_lookup on the stack — the literal's
 // fields stored in the kernel's byte order, every other byte zeroed (the helper reads them all) —
-// then stores the code and the MACs (as 48-bit values) after it: the FibResult place it produces. Stack
-// accesses stay aligned (the verifier requires it): a MAC is read as a 4- and a 2-byte load.
+// then stores the code after it: the FibResult place it produces (its MACs are read where the helper
+// wrote them, structs.ts).
 import type * as A from "../ast.js";
 import { FIB_LOOKUP_SIZE, HELPER } from "../../abi.js";
 import { INT_TYPES, IPV6_ADDR } from "../catalog.js";
-import { FIB_OUT, FIB_PARAMS, FIB_RESULT, fibOffset } from "../fib-defs.js";
-import type { Val } from "../ir.js";
+import { FIB_PARAMS, FIB_RESULT, fibOffset } from "../fib-defs.js";
 import type { LowerCtx } from "./core.js";
 import { lowBits, narrowTo } from "./int.js";
 import { copy, headerAddr, place, stackPlace } from "./structs.js";
@@ -39,7 +38,9 @@ export function lowerFibLookup(L: LowerCtx, e: A.CallExpr): PlaceVal {
   const dst = L.reg();
   const args = [L.f.ctx, L.frame(slot), BigInt(FIB_LOOKUP_SIZE), narrowTo(L, flags, U32)];
   L.emit({ op: "call", helper: HELPER.fib_lookup, args, dst });
-  return result(L, out, dst);
+  const ret = out.off + FIB_RESULT.fields.find((f) => f.name === "ret")!.offset;
+  L.emit({ op: "store", base: 10, off: ret, src: dst, size: 4 });
+  return out;
 }
 
 /** Zero the bytes no field wrote, in the widest aligned stores. */
@@ -53,20 +54,4 @@ function zeroRest(L: LowerCtx, slot: number, written: Uint8Array): void {
     L.emit({ op: "store", base: 10, off: slot + at, src: 0n, size: n });
     at += n;
   }
-}
-
-/** The FibResult around the kernel struct: ret (r0's low 32 bits) and the MACs as 48-bit values. */
-function result(L: LowerCtx, out: PlaceVal, ret: Val): PlaceVal {
-  const at = (name: string) => out.off + FIB_RESULT.fields.find((f) => f.name === name)!.offset;
-  L.emit({ op: "store", base: 10, off: at("ret"), src: ret, size: 4 });
-  L.emit({ op: "store", base: 10, off: at("smac"), src: mac(L, out.off + FIB_OUT.smac, [4, 2]), size: 8 });
-  L.emit({ op: "store", base: 10, off: at("dmac"), src: mac(L, out.off + FIB_OUT.dmac, [2, 4]), size: 8 });
-  return out;
-}
-
-/** The 6 bytes at r10+off (network order) as a 48-bit value, read in two aligned loads. */
-function mac(L: LowerCtx, off: number, [a, b]: [2 | 4, 2 | 4]): Val {
-  const hi = L.swapVal(L.load(10, off, a), a * 8);
-  const lo = L.swapVal(L.load(10, off + a, b), b * 8);
-  return L.alu("or", L.alu("lsh", hi, BigInt(b * 8), false), lo, false);
 }

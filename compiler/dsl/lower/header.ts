@@ -11,7 +11,7 @@ import type { LowerCtx } from "./core.js";
 import { compound, lowBits, narrowVal } from "./int.js";
 import type { HeaderVal } from "./types.js";
 
-type Field = A.MemberTarget & { kind: "headerField" };
+export type Field = A.MemberTarget & { kind: "headerField" };
 
 /** Largest variable header offset: beyond any XDP packet's linear data, and + a header size <= 0xffff. */
 const VAR_OFF_MAX = 0xff00n;

@@ -8,7 +8,7 @@ import type { ArithOp } from "../int-rule.js";
 import type { LowerCtx } from "./core.js";
 import { effect } from "./exprs.js";
 import { fieldAssign } from "./header.js";
-import { addrAssign, assignAt, place, storeValue } from "./structs.js";
+import { addrAssign, assignAt, isMacCopy, macCopy, place, storeValue } from "./structs.js";
 import { compound, narrowTo } from "./int.js";
 import { intOf, type IntLocal, isIntLike } from "./types.js";
 import { forOf, forStmt, jump, labelled, switchStmt, whileStmt } from "./control.js";
@@ -74,7 +74,8 @@ function varDecl(L: LowerCtx, s: A.VarDecl): void {
 
 function assign(L: LowerCtx, s: A.Assign): void {
   const tgt = s.target;
-  if (tgt.kind === "MemberExpr" && tgt.member?.kind === "headerField") return fieldAssign(L, s, tgt, tgt.member);
+  if (tgt.kind === "MemberExpr" && tgt.member?.kind === "headerField")
+    return isMacCopy(tgt.member, s) ? macCopy(L, s, tgt, tgt.member) : fieldAssign(L, s, tgt, tgt.member);
   if (tgt.kind === "MemberExpr" && tgt.member?.kind === "headerAddr") return addrAssign(L, s, tgt, tgt.member.offset);
   if ((tgt.kind === "MemberExpr" && tgt.member?.kind === "structField") || tgt.kind === "IndexExpr")
     return assignAt(L, s);

@@ -9,7 +9,7 @@
 import type * as A from "../ast.js";
 import type { AluOp, Block, Reg, Val } from "../ir.js";
 import { IPV6_ADDR } from "../catalog.js";
-import { readField } from "./header.js";
+import { type Field, readField } from "./header.js";
 import type { ArithOp } from "../int-rule.js";
 import { gapsOf, sizeOf } from "../layout.js";
 import type { LowerCtx } from "./core.js";
@@ -28,7 +28,7 @@ export function place(L: LowerCtx, e: A.Expr): PlaceVal {
   if (e.kind === "MemberExpr" && e.member?.kind === "structField") {
     const outer = place(L, e.object);
     const f = e.member.field;
-    return { ...outer, type: f.type, off: outer.off + f.offset, nullable: false };
+    return { ...outer, type: f.type, off: outer.off + f.offset, nullable: false, ...(f.mac && { mac: f.mac }) };
   }
   if (e.kind === "IndexExpr") return element(L, e);
   if (e.kind === "MemberExpr" && e.member?.kind === "headerAddr") return headerAddr(L, e, e.member.offset);
@@ -65,6 +65,29 @@ export function addrAssign(L: LowerCtx, s: A.Assign, tgt: A.MemberExpr, offset: 
     const v = L.load(src.base, src.off + done, n);
     L.emit({ op: "store", base: h.base, off: h.off + offset + done, src: v, size: n });
     done += n;
+  }
+  L.facts.forgetLoads();
+}
+
+/** Whether `view.mac = value` copies bytes: a 6-byte field set from a MAC field (FibResult's). */
+export const isMacCopy = (m: A.MemberTarget, s: A.Assign): boolean =>
+  m.kind === "headerField" &&
+  m.size === 6 &&
+  s.op === "=" &&
+  s.value.kind === "MemberExpr" &&
+  s.value.member?.kind === "structField" &&
+  !!s.value.member.field.mac;
+
+/** `eth.dstMac = fib.dmac`: the MAC's 6 wire bytes copied into the packet as they are, in the
+ * pieces the source's alignment allows (the packet takes any), after the view's guard. */
+export function macCopy(L: LowerCtx, s: A.Assign, tgt: A.MemberExpr, m: Field): void {
+  const src = place(L, s.value);
+  const h = L.object(tgt.object);
+  if (h.k !== "hdr") return L.fail("fields can only be written in header views", tgt.span);
+  readField(L, h, m, tgt.span); // the guard (the load is dropped when unused)
+  for (const [at, n] of macPieces(src.off)) {
+    const v = L.load(src.base, src.off + at, n);
+    L.emit({ op: "store", base: h.base, off: h.off + m.offset + at, src: v, size: n });
   }
   L.facts.forgetLoads();
 }
@@ -131,7 +154,7 @@ function fill(L: LowerCtx, p: PlaceVal, e: A.ObjectLiteral | A.ArrayLiteral): vo
   const t = p.type as A.StructType;
   for (const prop of e.props) {
     const f = t.fields.find((x) => x.name === prop.name)!;
-    storeValue(L, { ...p, type: f.type, off: p.off + f.offset }, prop.value);
+    storeValue(L, { ...p, type: f.type, off: p.off + f.offset, ...(f.mac && { mac: f.mac }) }, prop.value);
   }
   for (const [off, n] of gapsOf(t)) zero(L, p, p.off + off, n);
 }
@@ -139,10 +162,7 @@ function fill(L: LowerCtx, p: PlaceVal, e: A.ObjectLiteral | A.ArrayLiteral): vo
 /** Store the value of e at place p (of p's type). */
 export function storeValue(L: LowerCtx, p: PlaceVal, e: A.Expr): void {
   const t = p.type;
-  if (t.kind === "int" || t.kind === "bool") {
-    const it = t.kind === "int" ? t : U8;
-    return L.emit({ op: "store", base: p.base, off: p.off, src: lowBits(L, e, it), size: sizeOf(t) as 1 | 2 | 4 | 8 });
-  }
+  if (t.kind === "int" || t.kind === "bool") return writeAt(L, p, lowBits(L, e, t.kind === "int" ? t : U8));
   if (e.kind === "ObjectLiteral" || e.kind === "ArrayLiteral") return fill(L, p, e);
   copy(L, p, place(L, e));
 }
@@ -166,6 +186,38 @@ export function zero(L: LowerCtx, p: PlaceVal, off: number, n: number): void {
   }
 }
 
+/** The integer or bool v written at place p (a MAC field as its 6 wire bytes). */
+function writeAt(L: LowerCtx, p: PlaceVal, v: Val): void {
+  if (!p.mac) return L.emit({ op: "store", base: p.base, off: p.off, src: v, size: sizeOf(p.type) as 1 | 2 | 4 | 8 });
+  for (const [at, n] of macPieces(p.off)) {
+    const part =
+      typeof v === "bigint" ? v >> BigInt(48 - 8 * (at + n)) : L.alu("rsh", v, BigInt(48 - 8 * (at + n)), false);
+    L.emit({ op: "store", base: p.base, off: p.off + at, src: L.swapVal(part, n * 8), size: n });
+  }
+}
+
+/** The 6 bytes of a MAC at `off` as aligned pieces: [offset in the MAC, size]. */
+export function macPieces(off: number): [number, 1 | 2 | 4][] {
+  const out: [number, 1 | 2 | 4][] = [];
+  for (let at = 0; at < 6; ) {
+    const n = ([4, 2, 1] as const).find((k) => k <= 6 - at && (off + at) % k === 0)!;
+    out.push([at, n]);
+    at += n;
+  }
+  return out;
+}
+
+/** The MAC at place p as a 48-bit value: its pieces loaded, swapped to host order and joined. */
+function readMac(L: LowerCtx, p: PlaceVal): Val {
+  let v: Val = 0n;
+  for (const [at, n] of macPieces(p.off)) {
+    const part = L.swapVal(L.load(p.base, p.off + at, n), n * 8);
+    const shifted = at + n < 6 ? L.alu("lsh", part, BigInt(48 - 8 * (at + n)), false) : part;
+    v = v === 0n ? shifted : L.alu("or", v, shifted, false);
+  }
+  return v;
+}
+
 /** The widest of 8, 4, 2, 1 bytes that fits in `left` and is aligned at both offsets. */
 function piece(left: number, a: number, b: number): 1 | 2 | 4 | 8 {
   return ([8, 4, 2, 1] as const).find((n) => n <= left && a % n === 0 && b % n === 0)!;
@@ -177,6 +229,7 @@ const intAt = (p: PlaceVal): Int => (p.type.kind === "int" ? p.type : U8);
 export function readAt(L: LowerCtx, p: PlaceVal): Val {
   const t = intAt(p);
   if (p.fixed) return fixedInt(p.fixed.bytes, p.off - p.fixed.at, t);
+  if (p.mac) return readMac(L, p);
   const v = L.load(p.base, p.off, t.bits / 8);
   return t.signed ? narrowVal(L, v, t) : v;
 }
@@ -202,11 +255,11 @@ export function assignAt(L: LowerCtx, s: A.Assign): void {
   const t = intAt(at);
   const size = t.bits / 8;
   const aop = ATOMIC[s.op];
-  if (at.atomic && aop && (size === 4 || size === 8)) return atomic(L, at, aop, s, t);
+  if (at.atomic && aop && !at.mac && (size === 4 || size === 8)) return atomic(L, at, aop, s, t);
   let v: Val;
   if (s.op === "=") v = lowBits(L, s.value, t);
   else v = compound(L, s.op.slice(0, -1) as ArithOp, readAt(L, at), t, s.value);
-  L.emit({ op: "store", base: at.base, off: at.off, src: v, size: size as 1 | 2 | 4 | 8 });
+  writeAt(L, at, v);
 }
 
 /** One BPF atomic instruction: `lock *(uN *)(base + off) op= v` (`-=` adds the negation). */

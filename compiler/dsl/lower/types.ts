@@ -43,6 +43,8 @@ export interface PlaceVal {
   /** A read-only global's bytes (not a load-time constant), its offset `at`: reads at a constant
    * offset are folded (as clang folds a `const` array it can see). */
   fixed?: { bytes: Uint8Array; at: number };
+  /** A MAC field: 6 wire bytes read as a 48-bit host-order value (A.StructField.mac). */
+  mac?: true;
 }
 export type IntLocal = { k: "int"; reg: Reg; type: Int; mutable: boolean };
 export type Local = IntLocal | { k: "const"; v: Val; type: Int } | HeaderVal | MapValPtr | PlaceVal | { k: "ctx" };
