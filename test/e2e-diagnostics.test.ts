@@ -1,4 +1,4 @@
-// Source errors from the built CLI (bin/tsebpf.js → dist/): `run` and `test` print each diagnostic
+// Source errors from the built CLI (bin/tsebpf.js → dist/): `run` and `test` (also --vm) print each diagnostic
 // with its source line and caret exactly as `build` does, for the DSL's front end and back end and
 // for the assembler; the diagnostics the API returns carry their line's text (emitDiagnostics).
 import { describe, expect, it } from "vitest";
@@ -56,6 +56,7 @@ describe("run and test print source diagnostics as build does", () => {
       expect(built.stderr.split("\n").filter(Boolean)).toHaveLength(3); // message, line, caret
       for (const cmd of [
         ["test", f(name), "--packet", "00".repeat(64)],
+        ["test", "--vm", f(name), "--packet", "00".repeat(64)], // the VM path reports the same (issue 11 §4)
         ["run", f(name), "--iface", "lo"],
       ]) {
         const r = tsebpf(...cmd);

@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { requireFreshDist } from "./helpers/dist.js";
 import { haveKernel } from "./helpers/env.js";
-import { cli, BIN } from "./helpers/cli.js";
+import { cli, BIN, expectSameTest } from "./helpers/cli.js";
 import { suiteDir } from "./helpers/tmp.js";
 import { builtinObject } from "../loader/builtin.js";
 import { writeBpfObject } from "../compiler/elf/write-object.js";
@@ -141,6 +141,10 @@ describe.skipIf(!haveKernel)("bad input gives one clear line", () => {
       /^note: the kernel refused BPF: .*\(EPERM\).*running in the in-process VM instead \(as --vm does\)\n$/,
     );
     expect(t.stdout).toMatch(/^packet 1: XDP_PASS/);
+    const kernel = spawnSync(process.execPath, [BIN, "test", f("hello.o"), "--packet", "00".repeat(64)], {
+      encoding: "utf8",
+    });
+    expectSameTest("the VM fallback", t.stdout, kernel.stdout); // and prints what the kernel does
   });
 
   it("the CLI binary prints no stack trace for an internal-looking failure", () => {

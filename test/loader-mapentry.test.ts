@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { haveKernel, haveTools } from "./helpers/env.js";
-import { cli, BIN } from "./helpers/cli.js";
+import { cli, BIN, expectSameTest, withVm } from "./helpers/cli.js";
 import { compileDsl } from "./helpers/dsl.js";
 import { frame } from "./helpers/packets.js";
 import { withObject } from "./helpers/run.js";
@@ -130,30 +130,16 @@ describe.skipIf(!haveKernel)("--map and --block in the kernel", () => {
     const cpus = Array.from({ length: possibleCpus() }, (_, c) => c).filter(
       (c) => spawnSync("taskset", ["-c", String(c), "true"]).status === 0,
     );
-    const verdicts = cpus.map((c) => {
-      const r = spawnSync(
-        "taskset",
-        [
-          "-c",
-          String(c),
-          process.execPath,
-          BIN,
-          "test",
-          f("maps.o"),
-          "--packet",
-          pkt,
-          "--map",
-          "PCPU",
-          "0=1",
-          "--map",
-          "SIGNED",
-          "--",
-          "-1=3",
-        ],
-        { encoding: "utf8", timeout: 20000 },
-      );
+    const argv = ["test", f("maps.o"), "--packet", pkt, "--map", "PCPU", "0=1", "--map", "SIGNED", "--", "-1=3"];
+    const on = (c: number, args: string[]) => {
+      const r = spawnSync("taskset", ["-c", String(c), process.execPath, BIN, ...args], {
+        encoding: "utf8",
+        timeout: 20000,
+      });
       return r.stdout + r.stderr;
-    });
+    };
+    const verdicts = cpus.map((c) => on(c, argv));
+    expectSameTest("per-CPU --map --vm", on(cpus[0]!, withVm(argv)), verdicts[0]!); // issue 11 §4
     console.log(`per-CPU --map: verdicts checked on ${cpus.length} CPU(s)`);
     for (const v of verdicts) expect(v).toMatch(/^packet 1: XDP_DROP /);
   });

@@ -117,6 +117,7 @@ describe.each([
   });
 });
 
+// No kernel twin here: the verifier refuses oob.o, and the VM refuses perf.o's map before it runs.
 describe("tsebpf test --vm: what only the VM says", () => {
   // reads packet byte 100 without a bounds check (the verifier would refuse it)
   const unchecked: Insn[] = [I(0x61, 2, 1, 0, 0), I(0x71, 0, 2, 100, 0), I(0x95, 0, 0, 0, 0)];

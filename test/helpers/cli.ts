@@ -1,6 +1,6 @@
 // Running the CLI in tests: in process through main() with captured output (a `tsebpf test` in the
 // kernel also runs in the VM and must print the same), or the built CLI (bin/tsebpf.js over dist/)
-// as a child process through BIN.
+// as a child process through BIN (withVm and expectSameTest compare such a child's kernel run).
 import { main } from "../../cli/main.js";
 import type { Io } from "../../cli/io.js";
 import type { ChildProcess } from "node:child_process";
@@ -41,14 +41,25 @@ async function inProcess(argv: string[]): Promise<{ code: number; out: string; e
 /** `tsebpf test … --vm` prints what the kernel run printed, timings and engine aside; a run the VM
  *  refuses (multi-buffer packets) counts as kernel-only. */
 async function sameInVm(argv: string[], kernelOut: string): Promise<void> {
-  const vm = await inProcess([argv[0]!, "--vm", ...argv.slice(1)]);
+  const vm = await inProcess(withVm(argv));
   if (vm.code !== 0) return void twinCounts.kernelOnly++;
+  expectSameTest(`tsebpf ${argv.join(" ")} --vm`, vm.out, kernelOut);
+}
+
+/** The arguments of a `tsebpf test` with --vm added after "test" (wherever "test" stands). */
+export function withVm(argv: string[]): string[] {
+  const at = argv.indexOf("test");
+  return [...argv.slice(0, at + 1), "--vm", ...argv.slice(at + 1)];
+}
+
+/** The VM's `tsebpf test` output is the kernel's, timings and engine aside (issue 11 §4). */
+export function expectSameTest(what: string, vmOut: string, kernelOut: string): void {
   const plain = (out: string) =>
     out
       .replace(/\d+(\.\d+)? ns\/packet/g, "ns/packet")
       .replace(/"nsPerPacket": [\d.]+/g, '"nsPerPacket"')
       .replace(/"engine": "\w+"/g, '"engine"');
-  expect(plain(vm.out), `tsebpf ${argv.join(" ")} --vm`).toBe(plain(kernelOut));
+  expect(plain(vmOut), what).toBe(plain(kernelOut));
   twinCounts.compared++;
 }
 
