@@ -8,6 +8,9 @@ export interface BuildOptions {
   sectionStyle: "tsebpf" | "libbpf";
   /** Assembler input dialect. */
   syntax?: "llvm" | "ubpf";
+  /** DSL loops: "auto" (default) unrolls or not by the rule of compiler/dsl/unroll.ts; "real" makes every
+   * for, while and do…while loop that can be one a real loop (a back edge, kernel ≥ 5.3). */
+  loops?: "auto" | "real";
 }
 
 export interface BuildResult {

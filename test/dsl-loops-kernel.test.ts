@@ -1,8 +1,9 @@
 // Control flow in the kernel: while and do…while loops on counters, for loops with a runtime test
 // beside their bound, break and continue (labelled too), switch with fall-through and default, and
 // returns from inside loops — compiled, loaded (the verifier accepts them) and run with
-// BPF_PROG_TEST_RUN; the logged results are checked against values the test computes itself.
-import { describe, expect, it } from "vitest";
+// BPF_PROG_TEST_RUN; the logged results are checked against values the test computes itself. Each
+// program twice: its loops unrolled (the default rule) and as real loops (back edges, --loops real).
+import { beforeEach, describe, expect, it } from "vitest";
 import { haveKernel } from "./helpers/env.js";
 import { compileDsl } from "./helpers/dsl.js";
 import { runPackets } from "./helpers/run.js";
@@ -10,10 +11,13 @@ import { frame } from "./helpers/packets.js";
 
 const HEAD = `import { XdpContext, XdpAction, EthHdr, Ipv4Hdr, u8, u32, info } from "tsebpf";\n`;
 
+type Loops = "auto" | "real";
+let loops: Loops = "auto";
+
 /** The program's logs and verdicts for each packet. */
 function runBody(body: string, packets: Uint8Array[]): { verdicts: number[]; logs: string[] } {
   const src = `${HEAD}export function xdp_t(ctx: XdpContext): XdpAction {\n${body}\n}\n`;
-  return runPackets(compileDsl(src, "loops.ts"), packets);
+  return runPackets(compileDsl(src, "loops.ts", { loops }), packets);
 }
 
 /** A frame whose bytes from offset 14 on are `bytes` (the rest of the frame follows). */
@@ -23,7 +27,10 @@ function withBytes(bytes: number[]): Uint8Array {
   return f;
 }
 
-describe.skipIf(!haveKernel)("control flow in the kernel", () => {
+describe.skipIf(!haveKernel).each(["auto", "real"] as Loops[])("control flow in the kernel, loops %s", (mode) => {
+  beforeEach(() => {
+    loops = mode;
+  });
   it("while with a runtime test beside its bound, break and continue", () => {
     const body = `  let i: u32 = 0;
   let sum: u32 = 0;

@@ -19,9 +19,10 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .option("-o, --output <file>", "object file to write", "out.o")
     .option("--section-style <style>", "section names: 'tsebpf' writes xdp/<name>, 'libbpf' writes plain xdp", "tsebpf")
     .option("--syntax <syntax>", "assembly dialect: llvm (as llvm-mc) or ubpf", "llvm")
+    .option("--loops <mode>", "DSL loops: 'auto' unrolls by the compiler's rule, 'real' emits back edges", "auto")
     .option("-v, --verbose", "print each DSL program's instruction slots and the verifier-work estimate")
-    .action(async (file: string, o: { output: string; sectionStyle: string; syntax: string; verbose?: boolean }) => {
-      const opts = buildOptions(o.sectionStyle, o.syntax);
+    .action(async (file: string, o: BuildFlags) => {
+      const opts = buildOptions(o.sectionStyle, o.syntax, o.loops);
       const text = readUserFile(file).toString("utf8");
       if (!sourceKind(file))
         throw new CliError(`${file}: unknown source kind (expected .ts for the DSL or .s for assembly)`);
@@ -35,6 +36,14 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     });
 }
 
+interface BuildFlags {
+  output: string;
+  sectionStyle: string;
+  syntax: string;
+  loops: string;
+  verbose?: boolean;
+}
+
 /** `xdp_fw: 120 instruction slots; the verifier checks about 340 instructions (estimated; limit …); 2 maps`;
  * a global function's line says it is verified on its own. */
 function statsLine(st: ProgramStats): string {
@@ -44,9 +53,10 @@ function statsLine(st: ProgramStats): string {
   return `${name}: ${st.slots} instruction slots; the verifier checks about ${st.verifierEstimate} instructions (estimated; ${limit}); ${maps}\n`;
 }
 
-export function buildOptions(sectionStyle: string, syntax = "llvm"): BuildOptions {
+export function buildOptions(sectionStyle: string, syntax = "llvm", loops = "auto"): BuildOptions {
   if (sectionStyle !== "tsebpf" && sectionStyle !== "libbpf")
     throw new CliError(`--section-style must be 'tsebpf' or 'libbpf', not '${sectionStyle}'`);
   if (syntax !== "llvm" && syntax !== "ubpf") throw new CliError(`--syntax must be 'llvm' or 'ubpf', not '${syntax}'`);
-  return { sectionStyle, syntax };
+  if (loops !== "auto" && loops !== "real") throw new CliError(`--loops must be 'auto' or 'real', not '${loops}'`);
+  return { sectionStyle, syntax, loops };
 }

@@ -379,6 +379,8 @@ export interface For extends Node {
   body: Stmt;
   /** Checker: the body runs at most this many times. */
   maxTrips?: number;
+  /** Checker: the variable whose bound gives maxTrips. */
+  counter?: Binding;
 }
 
 /** `while (test) body`, or `do body while (test)` (isDo). The test needs a counter bound (see For). */
@@ -388,6 +390,7 @@ export interface While extends Node {
   test: Expr;
   body: Stmt;
   maxTrips?: number;
+  counter?: Binding;
 }
 
 /** `switch (test) { case A: … default: … }`: cases are integer constants; clauses fall through. */

@@ -30,7 +30,7 @@ import { expandCalls } from "./backend/expand-calls.js";
 import { allocate } from "./backend/regalloc.js";
 import { peephole } from "./backend/peephole.js";
 import { mergeTails } from "./backend/tail-merge.js";
-import { selectFunc } from "./backend/select.js";
+import { blockLabel, selectFunc } from "./backend/select.js";
 import { lowerLongBranches, type Code } from "./backend/long-branch.js";
 import { type CostEstimate, estimateVerifierWork } from "./backend/verifier-cost.js";
 import type { Func } from "./ir.js";
@@ -82,6 +82,7 @@ function compile(text: string, file: string, opts: BuildOptions): CompileResult 
     maps: new Map(p.maps.map((m) => [m.name, mapDef(m)])),
     logFormats: [],
     usesLogs: false,
+    realLoops: opts.loops === "real",
   };
   const { called, diagnostics: globalDiags } = chooseCalled(p);
   if (globalDiags.length) return { diagnostics: [...diagnostics, ...globalDiags] };
@@ -225,7 +226,12 @@ function compileFunction(
     peephole(f);
     mergeTails(f);
     const code = lowerLongBranches(selectFunc(f));
-    const work = estimateVerifierWork(code.insns, code.labels, VERIFIER_INSN_LIMIT / VERIFIER_ESTIMATE_FACTOR);
+    const work = estimateVerifierWork(
+      code.insns,
+      code.labels,
+      VERIFIER_INSN_LIMIT / VERIFIER_ESTIMATE_FACTOR,
+      heads(f, code),
+    );
     const tooHard = verifierOverLimit(prog.name, code.insns, work);
     if (tooHard) return at("verifierLimit", tooHard.message, tooHard.span);
     return { func: f, code, estimate: work.processed };
@@ -233,6 +239,16 @@ function compileFunction(
     if (e instanceof LowerError) return { diag: e.diag };
     return { diag: diag("internal", `internal compiler error: ${(e as Error).message}`, prog.nameSpan) };
   }
+}
+
+/** Each real loop's head (the instruction its back edge goes to) → the most times round. */
+function heads(f: Func, code: Code): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const [id, trips] of f.loops ?? []) {
+    const at = code.labels.get(blockLabel(f, id));
+    if (at !== undefined) out.set(at, trips);
+  }
+  return out;
 }
 
 /** The message when a program's deepest chain of calls needs more stack than the verifier allows

@@ -138,4 +138,4 @@ function bodyInfo(body: A.Block): BodyInfo {
 }
 
 /** Keys that lead out of the body (declarations, types) or to no code. */
-const SKIP = new Set(["span", "nameSpan", "propertySpan", "binding", "callee", "member", "type", "typeAnn"]);
+export const SKIP = new Set(["span", "nameSpan", "propertySpan", "binding", "callee", "member", "type", "typeAnn"]);

@@ -71,6 +71,9 @@ export interface Func {
   /** Bytes of stack used below r10 (lowering's slots, then spills); must stay <= 512. */
   stack: number;
   ctx: Reg; // the vreg holding the context pointer (copied from r1 in the entry block)
+  /** Real loops (lower/control.ts): the block their back edge goes to → the most times round (the
+   * verifier-work estimate walks a loop whose counter it cannot follow that often). */
+  loops?: Map<number, number>;
 }
 
 export function newVreg(f: Func): Reg {

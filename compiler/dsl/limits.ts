@@ -15,8 +15,11 @@ export const VERIFIER_INSN_LIMIT = 1_000_000;
  * passes VERIFIER_INSN_LIMIT, so the compiler refuses before the kernel would.
  */
 export const VERIFIER_ESTIMATE_FACTOR = 2;
-/** Iterations of one loop: loops are unrolled (the checker bounds each loop and reports TSB9010). */
+/** Iterations of one loop (the checker bounds each loop and reports TSB9010). */
 export const MAX_LOOP_TRIPS = 1024;
+/** A loop is unrolled when its trips times its nodes (test, update, body) are at most this (compiler/dsl/unroll.ts):
+ * every loop, until the verifier-work estimate follows the kernel's range comparisons inside loops. */
+export const UNROLL_NODES = Number.POSITIVE_INFINITY;
 /** Loop bodies one program may unroll in all, nested loops multiplying. */
 export const MAX_UNROLLED_BODIES = 8192;
 /** Helper functions are inlined: calls may nest this deep (TSB9020). */

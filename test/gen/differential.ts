@@ -10,8 +10,9 @@ import { formatMap, runInKernel, type ProgramOutcome } from "./kernel-run.js";
 
 export type Verdict = { kind: "ok" } | { kind: "rejected"; message: string } | { kind: "wrong"; message: string };
 
-export function checkProgram(prog: GenProgram, packets: Uint8Array[]): Verdict {
-  const bytes = compileDsl(prog.source, "gen.ts", { showSource: true });
+/** `loops` "real": the program's loops compiled as real loops (back edges), not unrolled by the rule. */
+export function checkProgram(prog: GenProgram, packets: Uint8Array[], loops: "auto" | "real" = "auto"): Verdict {
+  const bytes = compileDsl(prog.source, "gen.ts", { showSource: true, loops });
   let got: ProgramOutcome;
   try {
     got = runInKernel(bytes, prog, packets);

@@ -12,10 +12,12 @@ export interface CompileOpts {
   sectionStyle?: "tsebpf" | "libbpf";
   /** Append the source to the error (for generated programs). */
   showSource?: boolean;
+  /** BuildOptions.loops: "real" makes every loop that can be one a real loop. */
+  loops?: "auto" | "real";
 }
 
 export function compileDsl(text: string, file: string, opts: CompileOpts = {}): Uint8Array {
-  const r = compileToObject(text, file, { sectionStyle: opts.sectionStyle ?? "tsebpf" });
+  const r = compileToObject(text, file, { sectionStyle: opts.sectionStyle ?? "tsebpf", loops: opts.loops });
   if (r.object) return r.object;
   const msg = r.diagnostics.map(formatCompact).join("\n");
   throw new Error(opts.showSource ? msg + "\n" + text : msg);

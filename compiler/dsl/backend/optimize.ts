@@ -8,7 +8,9 @@
 // merging of identical return blocks, and merging of packet bounds checks (an earlier check raised
 // to the end of a later one when every path between them is free of side effects and all their
 // failure exits return the same constant). Last, constant stack stores merged into fewer wider
-// ones (backend/store-merge.ts).
+// ones (backend/store-merge.ts). Loops (back edges): the analyses meet at a loop's head to a fixed
+// point; a single definition is one value wherever it is used (it dominates its uses), so the
+// copy, constant, range and lookup facts built on them hold round a loop too.
 import {
   type Block,
   type Func,
@@ -393,7 +395,7 @@ function mergeBoundsChecks(f: Func): boolean {
       if (b2 === b1 || t2.op !== "br" || !t2.bound || t2.bound.data !== t1.bound.data || t2.bound.end <= t1.bound.end)
         continue;
       if (bareReturn(f, t2.then) !== k) continue;
-      if (!dominates(f, b1, b2) || !regionIsPure(f, t1.else, b2, k)) continue;
+      if (!dominates(f, b1, b2) || !regionIsPure(f, t1.else, b2, k) || movingData(f, b2, t2.bound.data)) continue;
       raiseCheck(f, b1, t2.bound.end);
       f.blocks[b2]!.term = { op: "jmp", to: t2.else, span: t2.span };
       return true;
@@ -414,6 +416,28 @@ function dominates(f: Func, a: number, b: number): boolean {
     work.push(...successors(f.blocks[id]!.term));
   }
   return true;
+}
+
+/** Whether check b is in a loop and its data pointer is loaded again somewhere (after an adjustHead):
+ * the check then runs again on a packet that may have changed, and the one before it does not stand
+ * for it. (A real loop never adjusts the packet: the pointer is the same every time round.) */
+function movingData(f: Func, b: number, data: Reg): boolean {
+  const defined = rpo(f).reduce((n, id) => n + f.blocks[id]!.ops.filter((o) => defs(o).includes(data)).length, 0);
+  return defined > 1 && onCycle(f, b);
+}
+
+/** Whether block b can reach itself (it is in a loop). */
+function onCycle(f: Func, b: number): boolean {
+  const seen = new Set<number>();
+  const work = [...successors(f.blocks[b]!.term)];
+  while (work.length) {
+    const id = work.pop()!;
+    if (id === b) return true;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    work.push(...successors(f.blocks[id]!.term));
+  }
+  return false;
 }
 
 /** Every block reachable from `from` before `stop` has no side effects and only returns k; `stop` is reached. */

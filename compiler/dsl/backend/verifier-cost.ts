@@ -4,11 +4,17 @@
 // was seen before there. A state is the constant value of each register that may decide a later
 // branch (backward "precision" analysis: operands of conditional jumps and whatever flows into
 // them); other registers are treated as unknown, as the verifier treats scalars not marked precise.
-// Produces the number of instructions walked (stopping just past `limit`) and the source line whose
-// branches forked the walk most often, so a diagnostic can name what multiplies the paths.
+// Loops: a state met again at a loop's head on the same path (an ancestor still being walked, as the
+// kernel's state with branches left) does not prune — the walk goes round again, as the verifier does
+// for a bounded loop, until the states differ no more than that loop's bound allows (its trips, from
+// `loops`: the head's instruction → the most times round; other heads the most of any): a loop
+// costs its trips × its body. Produces the number of instructions walked (stopping just past
+// `limit`) and the source line whose branches forked the walk most often, so a diagnostic can name
+// what multiplies the paths.
 import { CLASS, JMP, LD_IMM64, SRC, type Insn } from "../../isa/insn.js";
 import { condOfCode } from "../../isa/cond.js";
 import { evalCond } from "../int-rule.js";
+import { MAX_LOOP_TRIPS } from "../limits.js";
 
 type Val = bigint | undefined; // a known 64-bit constant, or unknown
 const U64 = (1n << 64n) - 1n;
@@ -32,9 +38,10 @@ export function estimateVerifierWork(
   insns: readonly Insn[],
   labels: ReadonlyMap<string, number>,
   limit: number,
+  loops: ReadonlyMap<number, number> = new Map(),
 ): CostEstimate {
   const flow = analyse(insns, labels);
-  return walk(insns, flow, limit);
+  return walk(insns, flow, limit, loops);
 }
 
 const isCond = (i: Insn): boolean => {
@@ -69,7 +76,7 @@ function analyse(insns: readonly Insn[], labels: ReadonlyMap<string, number>): F
     if (isCond(insns[k]!) || (insns[k]!.code & 0xf0) === JMP.JA) for (const t of s) prune[t] = true;
   });
   const relevant = new Array<number>(n).fill(0);
-  // backward to a fixed point (the code is acyclic, so a few sweeps in reverse order suffice)
+  // backward to a fixed point (a few sweeps in reverse order; a loop's back edge one more)
   for (let changed = true; changed; ) {
     changed = false;
     for (let k = n - 1; k >= 0; k--) {
@@ -105,16 +112,21 @@ interface Frame {
   regs: Val[];
 }
 
-function walk(insns: readonly Insn[], flow: Flow, limit: number): CostEstimate {
+function walk(insns: readonly Insn[], flow: Flow, limit: number, loops: ReadonlyMap<number, number>): CostEstimate {
   const seen = new Map<number, Seen>();
   const forks = new Map<number, number>(); // branch → times both sides were walked
   const stack: Frame[] = [{ k: 0, regs: new Array<Val>(11).fill(undefined) }];
+  const open = new Open();
+  // a head the layout moved (threading retargets back edges): no loop of the function goes round more
+  const most = loops.size ? Math.max(...loops.values()) : MAX_LOOP_TRIPS;
   let processed = 0;
   while (stack.length && processed <= limit) {
+    open.closeAbove(stack.length - 1); // the states recorded since this frame was pushed are done
     let { k, regs } = stack.pop()!;
     for (;;) {
       if (k >= insns.length) break;
-      if (flow.prune[k] && visited(seen, k, regs, flow.relevant[k]!)) break;
+      const trips = loops.get(k) ?? most;
+      if (flow.prune[k] && visited(seen, k, regs, flow.relevant[k]!, open.at(stack.length, k), trips)) break;
       processed++;
       const i = insns[k]!;
       if (isCond(i)) {
@@ -152,17 +164,52 @@ function hottestLine(insns: readonly Insn[], forks: Map<number, number>): CostEs
   return best;
 }
 
-/** States seen at one prune point: exact keys, and the few with unknown registers that cover others. */
+/** A state recorded at a prune point; `open` while the walk is still below it (its path goes on). */
+interface Rec {
+  regs: Val[];
+  open: boolean;
+  at: Seen;
+}
+/** States seen at one prune point: exact keys, the few with unknown registers that cover others, and
+ * how many of them are open (the current path has been here that many times: a loop's rounds). */
 interface Seen {
-  keys: Set<string>;
-  partial: Val[][];
+  keys: Map<string, Rec>;
+  partial: Rec[];
+  open: number;
 }
 const MAX_PARTIAL = 16;
 
-/** True if an earlier state at `k` covers this one (each relevant register unknown there or equal). */
-function visited(seen: Map<number, Seen>, k: number, regs: Val[], mask: number): boolean {
+/** The recorded states still open, with the stack height at their recording (nondecreasing). */
+class Open {
+  private recs: { rec: Rec; h: number }[] = [];
+  private h = 0;
+  /** Where the next state is recorded: at stack height `h`. */
+  at(h: number, _k: number): Open {
+    this.h = h;
+    return this;
+  }
+  add(rec: Rec): void {
+    this.recs.push({ rec, h: this.h });
+    rec.at.open++;
+  }
+  /** The frame at index `j` is popped: states recorded above it are walked to their ends. */
+  closeAbove(j: number): void {
+    for (let top = this.recs.at(-1); top && top.h > j; top = this.recs.at(-1)) {
+      top.rec.open = false;
+      top.rec.at.open--;
+      this.recs.pop();
+    }
+  }
+}
+
+/**
+ * True if an earlier state at `k` covers this one (each relevant register unknown there or equal) and
+ * is done, or is still open (this path's own, a loop going round) but the path has gone round the
+ * loop more than `trips` times.
+ */
+function visited(seen: Map<number, Seen>, k: number, regs: Val[], mask: number, open: Open, trips: number): boolean {
   let at = seen.get(k);
-  if (!at) seen.set(k, (at = { keys: new Set(), partial: [] }));
+  if (!at) seen.set(k, (at = { keys: new Map(), partial: [], open: 0 }));
   let key = "",
     unknown = false;
   for (let r = 0; r < 11; r++) {
@@ -171,11 +218,15 @@ function visited(seen: Map<number, Seen>, k: number, regs: Val[], mask: number):
     key += v === undefined ? "?," : `${v},`;
     unknown ||= v === undefined;
   }
-  if (at.keys.has(key)) return true;
-  const covers = (old: Val[]) => old.every((v, r) => !(mask & (1 << r)) || v === undefined || v === regs[r]);
-  if (at.partial.some(covers)) return true;
-  at.keys.add(key);
-  if (unknown && at.partial.length < MAX_PARTIAL) at.partial.push(regs);
+  const covers = (old: Rec) => old.regs.every((v, r) => !(mask & (1 << r)) || v === undefined || v === regs[r]);
+  const exact = at.keys.get(key);
+  const cover = exact && !exact.open ? exact : (at.partial.find((p) => !p.open && covers(p)) ?? exact);
+  const found = cover ?? at.partial.find(covers);
+  if (found && (!found.open || at.open > trips)) return true;
+  const rec: Rec = { regs, open: true, at };
+  open.add(rec);
+  if (!exact) at.keys.set(key, rec);
+  if (unknown && at.partial.length < MAX_PARTIAL) at.partial.push(rec);
   return false;
 }
 

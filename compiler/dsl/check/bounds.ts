@@ -144,6 +144,7 @@ function bound(cx: CheckCtx, s: A.For | A.While, found: Conjunct[], st: Steps, i
     return report(cx, "loopBound", why, s.span);
   }
   s.maxTrips = total;
+  s.counter = found.find((c) => trips(c, st, init) === best)?.counter;
 }
 
 /** Times the test `c` holds, counting from init (or the type's far end) by at least st.min. */

@@ -1,20 +1,29 @@
 // Lowering of control flow statements: takes a checked loop (for, for…of, while, do…while), switch,
-// labelled statement or break/continue and a LowerCtx, and emits its IR. Loops are unrolled: the
-// body once per round while the test does not fold to false, at most the checker's maxTrips times
-// (after that the test cannot hold); a test that does not fold is a branch to the loop's exit.
-// break jumps to the exit of its target, continue to the end of the current round.
+// labelled statement or break/continue and a LowerCtx, and emits its IR. A loop the rule of
+// ../unroll.ts picks is a real loop, in rotated form: the test once before it (a branch past it, or
+// nothing when it folds), the body, the update and the test again, branching back to the body — the
+// back edge the kernel verifies as a bounded loop. The head's facts are those of the way in without
+// the constants of the locals the loop assigns; at the back edge they must still hold (they do when
+// the body does not adjust the packet, which the rule requires). Other loops are unrolled: the body
+// once per round while the test does not fold to false, at most the checker's maxTrips times (after
+// that the test cannot hold); a test that does not fold is a branch to the loop's exit. break jumps
+// to the exit of its target, continue to the end of the current round.
 import type * as A from "../ast.js";
 import type { JumpTo, LowerCtx } from "./core.js";
 import { readAt, place } from "./structs.js";
 import { compareConst } from "./int.js";
-import { intOf, isCompare } from "./types.js";
+import { type IntLocal, intOf, isCompare } from "./types.js";
 import { MAX_UNROLLED_BODIES } from "../limits.js";
 import { sizeOf } from "../layout.js";
+import { assignedNames, realLoop } from "../unroll.js";
 
 type Loop = A.For | A.While | A.ForOf;
 
 export function forStmt(L: LowerCtx, s: A.For, labels: string[]): void {
   if (s.init) L.stmt(s.init);
+  if (s.test && real(L, s)) {
+    return loop(L, s, labels, s.test, true, () => s.update && L.stmt(s.update));
+  }
   unrolled(L, s, labels, s.maxTrips, (_n, t) => {
     if (s.test && !testHolds(L, s.test, t)) return false;
     body(L, s.body, t);
@@ -24,6 +33,7 @@ export function forStmt(L: LowerCtx, s: A.For, labels: string[]): void {
 }
 
 export function whileStmt(L: LowerCtx, s: A.While, labels: string[]): void {
+  if (real(L, s)) return loop(L, s, labels, s.test, !s.isDo);
   unrolled(L, s, labels, s.maxTrips, (n, t) => {
     if ((!s.isDo || n > 0) && !testHolds(L, s.test, t)) return false;
     body(L, s.body, t);
@@ -51,6 +61,46 @@ export function forOf(L: LowerCtx, s: A.ForOf, labels: string[]): void {
     body(L, s.body, target);
     return true;
   });
+}
+
+/**
+ * A real loop: [test → body | exit] (`guard`), body: the body, then `update` and the test → body | exit.
+ * The body's block is where the back edge goes; f.loops records it with the loop's bound.
+ */
+function loop(L: LowerCtx, s: A.For | A.While, labels: string[], test: A.Expr, guard: boolean, update?: () => void) {
+  const t: JumpTo = { stmt: s, labels, loop: true };
+  if (guard && constCond(L, test) === false) return; // never runs
+  const top = L.newBlock();
+  if (guard) L.cond(test, top, (t.brk ??= L.newBlock()));
+  else L.jump(top);
+  L.start(top);
+  (L.f.loops ??= new Map()).set(top.id, s.maxTrips!);
+  const head = L.facts.loopHead(assignedLocals(L, s));
+  body(L, s.body, t);
+  if (!L.facts.never) {
+    update?.();
+    if (!L.facts.loopHolds(head)) L.fail("internal: a loop's facts do not hold when it goes round again", s.span);
+    L.cond(test, top, (t.brk ??= L.newBlock()));
+  }
+  L.start(t.brk ?? L.newBlock());
+}
+
+/** Whether `s` is a real loop: the rule says so, and its counter starts at a constant here (the
+ * verifier follows it round by round; from a range it finds a round within the last and refuses). */
+function real(L: LowerCtx, s: A.For | A.While): boolean {
+  if (s.maxTrips === undefined || !realLoop(s, s.maxTrips, L.shared.realLoops)) return false;
+  const c = s.counter && L.lookup(s.counter, s.span);
+  return c?.k === "const" || (c?.k === "int" && typeof L.facts.known(c) === "bigint");
+}
+
+/** The integer variables declared before the loop that it assigns. */
+function assignedLocals(L: LowerCtx, s: A.For | A.While): IntLocal[] {
+  const out: IntLocal[] = [];
+  for (const b of assignedNames(s)) {
+    const l = L.lookup(b, s.span);
+    if (l.k === "int") out.push(l);
+  }
+  return out;
 }
 
 /** Rounds of a loop while `round` says the test held, at most `max` (then the test cannot hold). */

@@ -4,8 +4,8 @@
 // reach the intrinsics (calls.ts → ctx.ts, header.ts, maps.ts, logs.ts) and the integer rule
 // (int.ts); none of them imports this file. Integer values follow int-rule.ts: 64-bit values,
 // narrowed where they are stored. Helper functions are inlined, or (those in LowerShared.called)
-// lowered on their own as BPF subprograms (lowerSubprogram) and called; for-loops are unrolled
-// while their test folds to a constant. Header reads are only accepted where a bounds check dominates them.
+// lowered on their own as BPF subprograms (lowerSubprogram) and called; loops are unrolled or real
+// loops (control.ts, by ../unroll.ts's rule). Header reads are only accepted where a bounds check dominates them.
 import type * as A from "../ast.js";
 import type { Func, Reg } from "../ir.js";
 import { cond } from "./conds.js";

@@ -12,7 +12,17 @@ type PathFlow = Flow<HeaderVal, IntLocal, Val>;
  * edges (flowTo, flowDead, flowChecked, enter) are the core's. */
 export type Facts = Pick<
   PathFacts,
-  "never" | "epoch" | "assigned" | "known" | "guarded" | "proven" | "cachedLoad" | "rememberLoad" | "forgetLoads"
+  | "never"
+  | "epoch"
+  | "assigned"
+  | "known"
+  | "guarded"
+  | "proven"
+  | "cachedLoad"
+  | "rememberLoad"
+  | "forgetLoads"
+  | "loopHead"
+  | "loopHolds"
 >;
 
 export class PathFacts {
@@ -51,6 +61,20 @@ export class PathFacts {
   private merge(to: number, s: PathFlow): void {
     const p = Flow.join(this.pending.get(to), s);
     if (p) this.pending.set(to, p);
+  }
+
+  /** The head of a real loop (lower/control.ts), entered from before the loop: the facts that hold
+   * every time round as well — without the constants of the locals the loop assigns and the fields
+   * read (the loop may write the packet). Produces the head's facts, for loopHolds at the back edge. */
+  loopHead(assigned: readonly IntLocal[]): PathFlow {
+    for (const l of assigned) this.cur.consts.delete(l);
+    this.cur.loads.clear();
+    return this.cur.fork();
+  }
+
+  /** Whether the head's facts still hold where the current path goes round again (the back edge). */
+  loopHolds(head: PathFlow): boolean {
+    return head.loopBack(this.cur, head.epoch) === undefined;
   }
 
   /** No path reaches the current code (after a return). */

@@ -68,6 +68,8 @@ export interface LowerShared {
   usesLogs: boolean;
   /** Helper functions called as BPF subprograms (the others are inlined). */
   called?: Map<A.FunctionDecl, CalledFunction>;
+  /** Every loop that can be a real loop is one (BuildOptions.loops "real"). */
+  realLoops?: boolean;
 }
 
 export function intOf(t: A.Type | undefined): Int {
