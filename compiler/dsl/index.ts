@@ -230,7 +230,7 @@ function compileFunction(
       code.insns,
       code.labels,
       VERIFIER_INSN_LIMIT / VERIFIER_ESTIMATE_FACTOR,
-      heads(f, code),
+      ...heads(f, code),
     );
     const tooHard = verifierOverLimit(prog.name, code.insns, work);
     if (tooHard) return at("verifierLimit", tooHard.message, tooHard.span);
@@ -241,14 +241,17 @@ function compileFunction(
   }
 }
 
-/** Each real loop's head (the instruction its back edge goes to) → the most times round. */
-function heads(f: Func, code: Code): Map<number, number> {
+/** Each real loop's head (the instruction its back edge goes to) → the most times round, and the most
+ * of any loop (for a head the optimiser moved). */
+function heads(f: Func, code: Code): [Map<number, number>, number] {
   const out = new Map<number, number>();
+  let most = 0;
   for (const [id, trips] of f.loops ?? []) {
     const at = code.labels.get(blockLabel(f, id));
     if (at !== undefined) out.set(at, trips);
+    most = Math.max(most, trips);
   }
-  return out;
+  return [out, most];
 }
 
 /** The message when a program's deepest chain of calls needs more stack than the verifier allows

@@ -7,7 +7,8 @@
 // Loops: a state met again at a loop's head on the same path (an ancestor still being walked, as the
 // kernel's state with branches left) does not prune — the walk goes round again, as the verifier does
 // for a bounded loop, until the states differ no more than that loop's bound allows (its trips, from
-// `loops`: the head's instruction → the most times round; other heads the most of any): a loop
+// `loops`: the head's instruction → the most times round; other heads — the optimiser moved a back
+// edge — `most`, the most any loop of the function goes round): a loop
 // costs its trips × its body. Produces the number of instructions walked (stopping just past
 // `limit`) and the source line whose branches forked the walk most often, so a diagnostic can name
 // what multiplies the paths.
@@ -39,9 +40,10 @@ export function estimateVerifierWork(
   labels: ReadonlyMap<string, number>,
   limit: number,
   loops: ReadonlyMap<number, number> = new Map(),
+  most = MAX_LOOP_TRIPS,
 ): CostEstimate {
   const flow = analyse(insns, labels);
-  return walk(insns, flow, limit, loops);
+  return walk(insns, flow, limit, loops, most);
 }
 
 const isCond = (i: Insn): boolean => {
@@ -112,13 +114,17 @@ interface Frame {
   regs: Val[];
 }
 
-function walk(insns: readonly Insn[], flow: Flow, limit: number, loops: ReadonlyMap<number, number>): CostEstimate {
+function walk(
+  insns: readonly Insn[],
+  flow: Flow,
+  limit: number,
+  loops: ReadonlyMap<number, number>,
+  most: number,
+): CostEstimate {
   const seen = new Map<number, Seen>();
   const forks = new Map<number, number>(); // branch → times both sides were walked
   const stack: Frame[] = [{ k: 0, regs: new Array<Val>(11).fill(undefined) }];
   const open = new Open();
-  // a head the layout moved (threading retargets back edges): no loop of the function goes round more
-  const most = loops.size ? Math.max(...loops.values()) : MAX_LOOP_TRIPS;
   let processed = 0;
   while (stack.length && processed <= limit) {
     open.closeAbove(stack.length - 1); // the states recorded since this frame was pushed are done
