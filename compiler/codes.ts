@@ -91,6 +91,7 @@ export const DSL_CODES = {
   registers: "TSB9503",
   mapLimit: "TSB9504",
   verifierLimit: "TSB9505",
+  programSize: "TSB9506", // over MAX_PROGRAM_OPS once inlined and unrolled
   logFormats: "TSB9540",
   internal: "TSB9599",
 } as const;

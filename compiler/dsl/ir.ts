@@ -176,6 +176,28 @@ export function mapTermUses(t: Term, f: (r: Reg) => Val): Term {
   return t;
 }
 
+/** The registers live into each block of `order` (read on some path from its start before any write). */
+export function liveIns(f: Func, order: number[]): Map<number, Set<Reg>> {
+  const liveIn = new Map<number, Set<Reg>>(order.map((id) => [id, new Set()]));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const id of [...order].reverse()) {
+      const b = f.blocks[id]!;
+      const live = new Set<Reg>(termUses(b.term));
+      for (const s of successors(b.term)) for (const r of liveIn.get(s) ?? []) live.add(r);
+      for (let i = b.ops.length - 1; i >= 0; i--) {
+        for (const d of defs(b.ops[i]!)) live.delete(d);
+        for (const u of uses(b.ops[i]!)) live.add(u);
+      }
+      if (live.size !== liveIn.get(id)!.size) {
+        liveIn.set(id, live);
+        changed = true;
+      }
+    }
+  }
+  return liveIn;
+}
+
 /** Blocks reachable from the entry, in reverse post-order. */
 export function rpo(f: Func): number[] {
   const seen = new Uint8Array(f.blocks.length);

@@ -22,6 +22,7 @@ import {
   bswap,
   defs,
   isVreg,
+  liveIns,
   mapTermUses,
   mapUses,
   newVreg,
@@ -255,18 +256,17 @@ function deadCode(f: Func): boolean {
 /** Remove side-effect-free ops whose results are dead at that point (liveness over the CFG). */
 function deadStores(f: Func): boolean {
   const order = rpo(f);
-  const liveIn = new Map<number, Set<Reg>>(order.map((id) => [id, new Set()]));
-  const walk = (id: number, drop: boolean): { live: Set<Reg>; removed: boolean } => {
+  const liveIn = liveIns(f, order);
+  const drop = (id: number): boolean => {
     const b = f.blocks[id]!;
-    const live = new Set<Reg>();
+    const live = new Set<Reg>(termUses(b.term));
     for (const s of successors(b.term)) for (const r of liveIn.get(s) ?? []) live.add(r);
-    for (const r of termUses(b.term)) live.add(r);
     let removed = false;
     const keep: Op[] = [];
     for (let i = b.ops.length - 1; i >= 0; i--) {
       const o = b.ops[i]!;
       const ds = defs(o);
-      if (drop && !hasEffect(o) && ds.length && ds.every((d) => d >= VREG0 && !live.has(d))) {
+      if (!hasEffect(o) && ds.length && ds.every((d) => d >= VREG0 && !live.has(d))) {
         removed = true;
         continue;
       }
@@ -274,21 +274,11 @@ function deadStores(f: Func): boolean {
       for (const d of ds) live.delete(d);
       for (const u of uses(o)) live.add(u);
     }
-    if (drop) b.ops = keep.reverse();
-    return { live, removed };
+    b.ops = keep.reverse();
+    return removed;
   };
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const id of [...order].reverse()) {
-      const { live } = walk(id, false);
-      if (live.size !== liveIn.get(id)!.size) {
-        liveIn.set(id, live);
-        changed = true;
-      }
-    }
-  }
   let removed = false;
-  for (const id of order) removed = walk(id, true).removed || removed;
+  for (const id of order) removed = drop(id) || removed;
   return removed;
 }
 

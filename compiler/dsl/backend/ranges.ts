@@ -4,7 +4,19 @@
 // modulo are left out: the verifier forgets their range). With it, a mask that keeps every bit a
 // value can have becomes a copy, a 32-bit copy of a value below 2^32 a plain copy, two masks in a
 // row one, and an unsigned comparison the bound decides becomes a jump.
-import { type Cond, type Func, type Op, type Reg, type Term, type Val, defs, isVreg, rpo, successors } from "../ir.js";
+import {
+  type Cond,
+  type Func,
+  type Op,
+  type Reg,
+  type Term,
+  type Val,
+  defs,
+  isVreg,
+  liveIns,
+  rpo,
+  successors,
+} from "../ir.js";
 
 export type SingleDefs = ReadonlyMap<Reg, Op>;
 
@@ -105,16 +117,19 @@ export function decideByRange(
  * Comparisons decided by bounds that hold where they are made (a variable offset defined many times,
  * then its clamp): the bound of each register at each block's entry is the largest any predecessor
  * leaves (unknown along an edge not walked yet, a loop's back edge), each definition gives a new one.
+ * Only registers live into a block are carried into it (the rest decide nothing there or later),
+ * so the bounds kept grow with the values live at once, not with the blocks times the registers.
  */
 export function foldByIntervals(f: Func, sd: SingleDefs): boolean {
   const order = rpo(f);
   const outOf = new Map<number, Map<Reg, bigint>>();
   const preds = new Map<number, number[]>();
+  const live = liveIns(f, order);
   for (const id of order)
     for (const s of successors(f.blocks[id]!.term)) (preds.get(s) ?? preds.set(s, []).get(s)!).push(id);
   let changed = false;
   for (const id of order) {
-    const env = entryBounds(preds.get(id) ?? [], outOf, id === 0);
+    const env = entryBounds(preds.get(id) ?? [], outOf, id === 0, live.get(id)!);
     const b = f.blocks[id]!;
     const hiOf = (x: Val): bigint => {
       const known = typeof x === "number" ? env.get(x) : undefined;
@@ -137,16 +152,23 @@ export function foldByIntervals(f: Func, sd: SingleDefs): boolean {
   return changed;
 }
 
-/** The largest value of each register over every predecessor's exit (all walked already). */
-function entryBounds(from: number[], outOf: Map<number, Map<Reg, bigint>>, entry: boolean): Map<Reg, bigint> {
+/** The largest value of each register live into a block over every predecessor's exit (all walked already). */
+function entryBounds(
+  from: number[],
+  outOf: Map<number, Map<Reg, bigint>>,
+  entry: boolean,
+  live: Set<Reg>,
+): Map<Reg, bigint> {
   const outs = from.map((p) => outOf.get(p));
-  if (entry || !outs.length || outs.some((o) => !o)) return new Map();
-  const env = new Map(outs[0]!);
-  for (const o of outs.slice(1))
-    for (const [r, hi] of env) {
+  const env = new Map<Reg, bigint>();
+  if (entry || !outs.length || outs.some((o) => !o)) return env;
+  for (const r of live) {
+    let hi: bigint | undefined = 0n;
+    for (const o of outs) {
       const other = o!.get(r);
-      if (other === undefined) env.delete(r);
-      else if (other > hi) env.set(r, other);
+      hi = other === undefined || hi === undefined ? undefined : other > hi ? other : hi;
     }
+    if (hi !== undefined) env.set(r, hi);
+  }
   return env;
 }

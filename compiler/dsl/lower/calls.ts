@@ -55,15 +55,17 @@ function inline(L: LowerCtx, fn: A.FunctionDecl, e: A.CallExpr): Val | PlaceVal 
   L.jumps = [];
   const result = L.ret.reg;
   L.pushFrame(fn, args);
+  let locals: Local[];
   try {
     L.stmt(fn.body);
     L.jump(join);
   } finally {
-    L.popFrame();
+    locals = L.popFrame();
     L.ret = saved;
     L.jumps = jumps;
   }
   L.start(join);
+  L.facts.forget(locals);
   return place ?? (retType ? result : undefined);
 }
 

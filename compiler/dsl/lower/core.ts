@@ -8,6 +8,7 @@ import { diag } from "../codes.js";
 import type { Span } from "../../span.js";
 import { type AluOp, type Block, type Cond, type Func, type Op, type Reg, type Val, VREG0, newVreg } from "../ir.js";
 import { evalCond } from "../int-rule.js";
+import { MAX_PROGRAM_OPS } from "../limits.js";
 import { type Facts, PathFacts } from "./state.js";
 import {
   type HeaderVal,
@@ -97,9 +98,17 @@ export interface LowerCtx {
 
   invalidatePacket(): void;
   pushFrame(fn: A.FunctionDecl, args: Local[]): void;
-  popFrame(): void;
+  /** Leave a function: its arguments and locals, out of reach from here on. */
+  popFrame(): Local[];
   bind(b: A.Binding | undefined, l: Local): void;
   lookup(b: A.Binding | undefined, span: Span): Local;
+}
+
+/** TSB9506's message: the function passed MAX_PROGRAM_OPS (at the statement of its own body being lowered). */
+function tooLarge(fn: A.FunctionDecl): string {
+  const inlined = "once the functions it calls are inlined (those that log always are) and its loops unrolled";
+  const fix = "call fewer functions inside loops, or make them smaller";
+  return `'${fn.name}' is too large: it passes ${MAX_PROGRAM_OPS} operations in this statement ${inlined}; ${fix}`;
 }
 
 export class LowerCore implements LowerCtx {
@@ -116,6 +125,10 @@ export class LowerCore implements LowerCtx {
   private env: { fn: A.FunctionDecl; args: Local[]; locals: Map<A.Binding, Local> }[] = [];
   private scratchTop = 0;
   private keepTop: number | undefined;
+  /** Operations emitted so far: the function's size with its callees inlined and its loops unrolled. */
+  private emitted = 0;
+  /** The statement of the function's own body being lowered (not of a function inlined into it). */
+  private ownSpan: Span | undefined;
 
   constructor(
     readonly prog: A.FunctionDecl,
@@ -202,6 +215,7 @@ export class LowerCore implements LowerCtx {
   }
 
   emit(o: Op): void {
+    if (++this.emitted > MAX_PROGRAM_OPS) throw new LowerError(diag("programSize", tooLarge(this.prog), this.ownSpan));
     this.cur.ops.push(this.span && !o.span ? { ...o, span: this.span } : o);
   }
 
@@ -290,15 +304,16 @@ export class LowerCore implements LowerCtx {
 
   /** Lower one statement: its ops get its span, its scratch is free after it (unless kept). */
   within(span: Span, body: () => void): void {
-    const saved = this.span,
+    const [saved, own] = [this.span, this.ownSpan],
       top = this.scratchTop,
       keep = this.keepTop;
     this.span = span;
+    if (this.env.length <= 1) this.ownSpan = span;
     this.keepTop = undefined;
     try {
       body();
     } finally {
-      this.span = saved;
+      [this.span, this.ownSpan] = [saved, own];
       this.scratchTop = this.keepTop ?? top; // calls inside arguments nest their scratch above
       this.keepTop = keep;
     }
@@ -328,13 +343,17 @@ export class LowerCore implements LowerCtx {
     this.env.push({ fn, args, locals: new Map() });
   }
 
-  popFrame(): void {
-    this.env.pop();
+  popFrame(): Local[] {
+    const frame = this.env.pop();
+    return frame ? [...frame.args, ...frame.locals.values()] : [];
   }
 
   bind(b: A.Binding | undefined, l: Local): void {
     if (!b) this.fail("internal: unbound declaration");
-    this.env[this.env.length - 1]!.locals.set(b, l);
+    const locals = this.env[this.env.length - 1]!.locals;
+    const old = locals.get(b);
+    if (old) this.facts.forget([old]); // the declaration runs again (an unrolled loop): the old local is out of reach
+    locals.set(b, l);
   }
 
   lookup(b: A.Binding | undefined, span: Span): Local {

@@ -4,7 +4,7 @@
 // it. The facts and how paths meet are the one flow analysis (../flow.ts) the checker uses too.
 import type { Val } from "../ir.js";
 import { Flow } from "../flow.js";
-import type { HeaderVal, IntLocal } from "./types.js";
+import type { HeaderVal, IntLocal, Local } from "./types.js";
 
 type PathFlow = Flow<HeaderVal, IntLocal, Val>;
 
@@ -15,6 +15,7 @@ export type Facts = Pick<
   | "never"
   | "epoch"
   | "assigned"
+  | "forget"
   | "known"
   | "guarded"
   | "proven"
@@ -89,6 +90,12 @@ export class PathFacts {
   assigned(l: IntLocal, v: Val): void {
     if (typeof v === "bigint") this.cur.consts.set(l, v);
     else this.cur.consts.delete(l);
+  }
+
+  /** Locals out of reach (a function's after its call, a loop body's after its round): nothing to keep about them,
+   * so the facts copied at every branch do not grow with the calls inlined and the loops unrolled. */
+  forget(locals: Iterable<Local>): void {
+    for (const l of locals) if (l.k === "int") this.cur.consts.delete(l);
   }
 
   /** l's value: its constant on this path, else its register. */
