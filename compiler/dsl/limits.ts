@@ -23,11 +23,13 @@ export const UNROLL_NODES = Number.POSITIVE_INFINITY;
 /** Loop bodies one program may unroll in all, nested loops multiplying. */
 export const MAX_UNROLLED_BODIES = 8192;
 /**
- * IR operations one function may have once its callees are inlined and its loops unrolled (about as
- * many BPF instructions; TSB9506): the compiler's passes stay within seconds and bounded memory. The
- * kernel's own bound is 1,000,000 instructions (4,096 unprivileged); the example programs have < 3,000.
+ * IR operations and basic blocks one function may have once its callees are inlined and its loops
+ * unrolled (about as many BPF instructions and branch targets; TSB9506): the compiler's passes stay
+ * within seconds and bounded memory. The kernel's own bound is 1,000,000 instructions (4,096
+ * unprivileged); the example programs have < 3,000 operations and < 1,000 blocks.
  */
-export const MAX_PROGRAM_OPS = 65_536;
+export const MAX_PROGRAM_OPS = 131_072;
+export const MAX_PROGRAM_BLOCKS = 16_384;
 /** Helper functions are inlined: calls may nest this deep (TSB9020). */
 export const MAX_CALL_DEPTH = 16;
 /** Frames of a BPF-to-BPF call chain, the program's included (the kernel's MAX_CALL_FRAMES). */

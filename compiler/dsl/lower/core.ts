@@ -8,7 +8,7 @@ import { diag } from "../codes.js";
 import type { Span } from "../../span.js";
 import { type AluOp, type Block, type Cond, type Func, type Op, type Reg, type Val, VREG0, newVreg } from "../ir.js";
 import { evalCond } from "../int-rule.js";
-import { MAX_PROGRAM_OPS } from "../limits.js";
+import { MAX_PROGRAM_BLOCKS, MAX_PROGRAM_OPS } from "../limits.js";
 import { type Facts, PathFacts } from "./state.js";
 import {
   type HeaderVal,
@@ -104,11 +104,12 @@ export interface LowerCtx {
   lookup(b: A.Binding | undefined, span: Span): Local;
 }
 
-/** TSB9506's message: the function passed MAX_PROGRAM_OPS (at the statement of its own body being lowered). */
-function tooLarge(fn: A.FunctionDecl): string {
+/** TSB9506's message: the function passed `what` (MAX_PROGRAM_OPS or _BLOCKS) at the statement of its own body
+ * being lowered. */
+function tooLarge(fn: A.FunctionDecl, what: string): string {
   const inlined = "once the functions it calls are inlined (those that log always are) and its loops unrolled";
   const fix = "call fewer functions inside loops, or make them smaller";
-  return `'${fn.name}' is too large: it passes ${MAX_PROGRAM_OPS} operations in this statement ${inlined}; ${fix}`;
+  return `'${fn.name}' is too large: it passes ${what} in this statement ${inlined}; ${fix}`;
 }
 
 export class LowerCore implements LowerCtx {
@@ -157,6 +158,7 @@ export class LowerCore implements LowerCtx {
   // ---------------------------------------------------------------- blocks and edges
 
   newBlock(): Block {
+    if (this.f.blocks.length >= MAX_PROGRAM_BLOCKS) this.tooLarge(`${MAX_PROGRAM_BLOCKS} blocks`);
     const b: Block = { id: this.f.blocks.length, ops: [], term: { op: "ret", val: 0n, span: this.span } };
     this.f.blocks.push(b);
     return b;
@@ -204,6 +206,10 @@ export class LowerCore implements LowerCtx {
     this.facts.flowChecked(ifSome.id, view, end);
   }
 
+  private tooLarge(what: string): never {
+    throw new LowerError(diag("programSize", tooLarge(this.prog, what), this.ownSpan));
+  }
+
   fail(message: string, span?: Span): never {
     throw new LowerError(diag("lowering", message, span ?? this.span));
   }
@@ -215,7 +221,7 @@ export class LowerCore implements LowerCtx {
   }
 
   emit(o: Op): void {
-    if (++this.emitted > MAX_PROGRAM_OPS) throw new LowerError(diag("programSize", tooLarge(this.prog), this.ownSpan));
+    if (++this.emitted > MAX_PROGRAM_OPS) this.tooLarge(`${MAX_PROGRAM_OPS} operations`);
     this.cur.ops.push(this.span && !o.span ? { ...o, span: this.span } : o);
   }
 
