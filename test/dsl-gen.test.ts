@@ -12,6 +12,7 @@ import { checkProgram } from "./gen/differential.js";
 import { Interp } from "./gen/interp.js";
 import { parseProgram } from "../compiler/dsl/syntax/parser.js";
 import { frame } from "./helpers/packets.js";
+import { compileToInput } from "../compiler/dsl/index.js";
 
 // DSL_GEN_SEED and DSL_GEN_PROGRAMS widen the search locally (back-end changes: run more seeds)
 const PROGRAMS = Number(process.env.DSL_GEN_PROGRAMS ?? 500);
@@ -51,6 +52,25 @@ describe.skipIf(!haveKernel)("random DSL programs against the reference interpre
     },
     Math.max(120_000, Math.max(PROGRAMS, CONTROL_PROGRAMS) * 500),
   );
+});
+
+describe("the generator", () => {
+  it("makes helpers taking a checked IPv4 view and global functions, compiled as subprograms", () => {
+    const r = rng(0x9e7); // the default seed: the counts below are this seed's
+    const subs = { view: 0, global: 0 };
+    for (let n = 0; n < 120; n++) {
+      const prog = generateProgram(r, `xdp_gen${n}`);
+      randomFrames(r, PACKETS); // the same draws as the differential run
+      const input = compileToInput(prog.source, "gen.ts", { sectionStyle: "tsebpf" }).input;
+      for (const f of input?.subprograms ?? []) {
+        if (f.global) subs.global++;
+        if (f.proto?.params[0]?.name === "hv") subs.view++;
+      }
+    }
+    console.log(`generator: ${JSON.stringify(subs)} subprograms in 120 programs`);
+    expect(subs.view).toBeGreaterThan(3);
+    expect(subs.global).toBeGreaterThan(3);
+  });
 });
 
 describe("the reference interpreter", () => {

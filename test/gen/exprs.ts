@@ -23,6 +23,10 @@ export interface Helper {
   struct?: boolean;
   /** Does not log (a function that logs is always inlined). */
   quiet?: boolean;
+  /** Takes the caller's checked Ipv4Hdr view as its first parameter `hv`. */
+  view?: boolean;
+  /** Exported: a global function (quiet, calling only quiet helpers). */
+  global?: boolean;
 }
 /** konst: a compile-time constant (a literal, or a `const` initialised with one), which the checker folds. */
 export interface Expr {
@@ -38,6 +42,8 @@ export interface Scope {
   maps: MapSpec[];
   /** Helpers the current function may call. */
   callable(): Helper[];
+  /** A checked Ipv4Hdr view in scope (the argument of a helper's view parameter). */
+  ipView(): string | undefined;
   /** Top-level `const K = literal;` (untyped constants). */
   consts: { name: string; value: bigint }[];
   /** Inside a helper there is no ctx: p0 is always a parameter. */
@@ -271,7 +277,8 @@ export class ExprGen {
     const hs = this.s.callable().filter((h) => widensTo(h.ret, t) && (!h.struct || s !== undefined));
     if (!hs.length || d <= 0) return undefined;
     const h = this.pick(hs);
-    const args = [...h.params.map((p) => this.expr(p, d - 1).code), ...(h.struct ? [s!] : [])];
+    const view = h.view ? [this.s.ipView()!] : [];
+    const args = [...view, ...h.params.map((p) => this.expr(p, d - 1).code), ...(h.struct ? [s!] : [])];
     return { code: `${h.name}(${args.join(", ")})`, type: h.ret };
   }
 

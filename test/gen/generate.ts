@@ -122,6 +122,8 @@ export class ProgramGen implements Scope {
   private struct: StructSpec | undefined;
   private structVars: string[][] = [];
   private g: GlobalsGen | undefined;
+  /** Decides view parameters and global functions: not from r, so programs without them are as before. */
+  private calls: () => number = () => 1;
 
   private jumps: JumpScope[] = [];
 
@@ -174,8 +176,13 @@ export class ProgramGen implements Scope {
   structNames(): string[] {
     return this.structVars.flat();
   }
+  /** Helpers a call may name here: one taking a view needs a checked IPv4 view; a global function calls only quiet ones. */
   callable(): Helper[] {
-    return this.helpers.filter((h) => h !== this.current);
+    const ok = (h: Helper) => (!h.view || this.ipView()) && (!this.current?.global || h.quiet);
+    return this.helpers.filter((h) => h !== this.current && ok(h));
+  }
+  ipView(): string | undefined {
+    return this.viewOf("Ipv4Hdr")?.name;
   }
   inHelper(): boolean {
     return this.current !== undefined;
@@ -203,6 +210,7 @@ export class ProgramGen implements Scope {
       this.consts.push({ name: `K${i}`, value });
       head.push(`const K${i} = ${value};`);
     }
+    this.calls = rng(seedOf(name) ^ 0x9e3779b9);
     const own = new ExprGen(rng(seedOf(name)), this); // globals or not: not from r (see the top)
     this.g = new GlobalsGen(this.x, own);
     const globals = this.g.declare();
@@ -249,11 +257,14 @@ export class ProgramGen implements Scope {
     const params = Array.from({ length: 1 + this.int(3) }, () => this.pick(INTS));
     const h: Helper = { name: `h${i}`, params, ret: this.pick(INTS), struct: !!this.struct && this.chance(0.4) };
     h.quiet = this.chance(0.5); // a helper that logs is always inlined
-    const args = [...params.map((t, j) => `p${j}: ${t}`), ...(h.struct ? ["s: S0"] : [])].join(", ");
-    this.begin(`function ${h.name}(${args}): ${h.ret} {`);
+    h.view = this.calls() < 0.5; // the caller's checked IPv4 header
+    h.global = h.quiet && this.calls() < 0.3; // verified on its own
+    const view = h.view ? ["hv: Ipv4Hdr"] : [];
+    const args = [...view, ...params.map((t, j) => `p${j}: ${t}`), ...(h.struct ? ["s: S0"] : [])].join(", ");
+    this.begin(`${h.global ? "export " : ""}function ${h.name}(${args}): ${h.ret} {`);
     this.scopes = [[...params.map((t, j) => ({ name: `p${j}`, type: t, mutable: false })), ...this.globalVars()]];
     this.structVars = [h.struct ? ["s"] : []];
-    this.views = [[]];
+    this.views = [h.view ? [{ name: "hv", header: "Ipv4Hdr", gen: this.viewGen }] : []];
     this.current = h;
     this.budget = 3 + this.int(6);
     this.block();
@@ -482,7 +493,9 @@ export class ProgramGen implements Scope {
     if (hs.length && this.chance(0.25)) {
       // a helper called from several places is compiled as a BPF subprogram
       const h = this.pick(hs);
-      const args = [...h.params.map((p) => this.x.expr(p, 1).code), ...(h.struct ? [this.structVar()!] : [])];
+      const view = h.view ? [this.ipView()!] : [];
+      const params = h.params.map((p) => this.x.expr(p, 1).code);
+      const args = [...view, ...params, ...(h.struct ? [this.structVar()!] : [])];
       this.line(`${mutable ? "let" : "const"} ${name}: ${h.ret} = ${h.name}(${args.join(", ")});`);
       this.declare({ name, type: h.ret, mutable });
       return;
@@ -638,6 +651,7 @@ export class ProgramGen implements Scope {
   }
 
   private log(): void {
+    if (this.current?.global) return this.decl(); // a global function cannot log
     const parts: string[] = [];
     for (let k = 1 + this.int(3); k > 0; k--) {
       const e = this.x.expr(this.pick(INTS), 2);
@@ -686,9 +700,17 @@ export class ProgramGen implements Scope {
       if (op < 2) this.line(`${map.name}.add(${k}, ${this.value(map.value)});`);
       else if (op < 3 || isArray(map)) this.line(`${map.name}.set(${k}, ${this.value(map.value)});`);
       else this.line(`${map.name}.delete(${k});`);
-      this.line(`info(\`${this.fresh("L")} x=\${${map.name}.get(${k}) ?? 7}\`);`);
+      if (!this.current?.global) this.line(`info(\`${this.fresh("L")} x=\${${map.name}.get(${k}) ?? 7}\`);`);
+      else this.readBack(map, k); // a global function cannot log
     });
     this.line("}");
+  }
+
+  /** `const r: V = M.get(k) ?? 7;`, a variable later statements may use. */
+  private readBack(map: MapSpec, k: string): void {
+    const name = this.fresh("r");
+    this.line(`const ${name}: ${map.value} = ${map.name}.get(${k}) ?? 7;`);
+    this.declare({ name, type: map.value, mutable: false });
   }
 
   private mapStmt(): void {

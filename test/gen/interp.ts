@@ -165,7 +165,7 @@ export class Interp {
         ? tv.t
         : typeName === "bool"
           ? "bool"
-          : typeName === "XdpContext"
+          : typeName === "XdpContext" || (typeName !== undefined && HEADERS[typeName])
             ? "view"
             : this.structs.has(typeName)
               ? tv.t // a struct parameter names the caller's struct
