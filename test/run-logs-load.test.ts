@@ -104,12 +104,13 @@ ${Array.from({ length: n }, (_, i) => `  info("message ${i}");`).join("\n")}
 }
 `;
 
-  it("12,000 log calls compile in a few seconds (interning is linear)", () => {
+  // 5,000: each log call is about three blocks, and one function may have 16,384 (TSB9506)
+  it("5,000 log calls compile in a few seconds (interning is linear)", () => {
     const t0 = process.cpuUsage();
-    const obj = compileDsl(logs(12_000), "many.ts");
+    const obj = compileDsl(logs(5_000), "many.ts");
     const cpu = process.cpuUsage(t0);
     const s = (cpu.user + cpu.system) / 1e6;
-    console.log(`log formats: 12000 log calls compiled in ${s.toFixed(1)} s of CPU, ${obj.length} bytes`);
+    console.log(`log formats: 5000 log calls compiled in ${s.toFixed(1)} s of CPU, ${obj.length} bytes`);
     expect(s).toBeLessThan(20);
   }, 180_000);
 
