@@ -1,6 +1,7 @@
 // Oracle: our objdump must print exactly what llvm-objdump-19 -d (decimal by default, --print-imm-hex)
 // prints, and with `llvm: 14` what llvm-objdump-14 -d prints (store-immediate and v4 instructions as
-// `<unknown>`), for the committed clang objects, for our own objects, and for a C file compiled at test time.
+// `<unknown>`), for the committed clang objects (fixtures/c and the C twins, subprograms and global
+// functions in .text included), for our own objects, and for a C file compiled at test time.
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,6 +15,12 @@ import { buildProgram } from "./helpers/dsl.js";
 
 const FIX = "fixtures/c";
 const fixtures = readdirSync(FIX)
+  .filter((f) => f.endsWith(".o"))
+  .sort();
+/** The C twins (clang-19 -O2 -mcpu=v3 -g): static subprograms and a global function in .text beside
+ *  the XDP program (portstats, vlanfw), packet pointers passed to them. */
+const TWINS = "fixtures/c-twins";
+const twins = readdirSync(TWINS)
   .filter((f) => f.endsWith(".o"))
   .sort();
 const tmp = suiteDir("tsebpf-objdump-");
@@ -38,11 +45,15 @@ function compare(path: string): void {
 
 describe.skipIf(!haveTools("llvm-objdump-14", "llvm-objdump-19"))("objdump matches llvm-objdump", () => {
   it.each(fixtures)("clang object %s", (f) => compare(join(FIX, f)));
+  it.each(twins)("C twin %s", (f) => compare(join(TWINS, f)));
 
   // llvm-objdump -S reads DWARF, we read BTF line info: the listings must agree once comments are
   // dropped, and most of our source lines must be lines llvm-objdump shows too.
-  it.each(fixtures.filter((f) => f.includes("-g")))("-S on %s", (f) => {
-    const path = join(FIX, f);
+  const withDebug = [
+    ...fixtures.filter((f) => f.includes("-g")).map((f) => join(FIX, f)),
+    ...twins.map((f) => join(TWINS, f)),
+  ];
+  it.each(withDebug)("-S on %s", (path) => {
     const want = execFileSync("llvm-objdump-19", ["-S", "--print-imm-hex", path], { encoding: "utf8", cwd: "." });
     const got = formatObjdump(readFileSync(path), path, { source: true, hex: true });
     const strip = (s: string) =>
@@ -63,6 +74,7 @@ describe.skipIf(!haveTools("llvm-objdump-14", "llvm-objdump-19"))("objdump match
       ["fw.o", writeBpfObject(firewallInput())],
       ["fw-libbpf.o", writeBpfObject(firewallInput("xdp"))],
       ["portstats.o", buildProgram("portstats")], // a subprogram in .text, called from four places
+      ["vlanfw.o", buildProgram("vlanfw")], // a global function and a static subprogram taking a header view
     ];
     for (const [name, bytes] of objs) {
       writeFileSync(tmp(name), bytes);

@@ -1,8 +1,8 @@
 // Each program in programs/ is built with the DSL compiler, loaded into the kernel (verifier
 // included) and run with BPF_PROG_TEST_RUN on hand-built frames; logs are read back from the
 // TSEBPF_LOGS ring buffer and decoded with the object's format table. The C twins (fixtures/c-twins) of
-// tcpopts, flowstats, icmpevents, synevents, cidr6 and portstats run on the same packets and must agree:
-// verdicts, maps, records.
+// tcpopts, flowstats, icmpevents, synevents, cidr6, portstats and vlanfw run on the same packets and
+// must agree: verdicts, maps, records.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { haveKernel } from "./helpers/env.js";
@@ -12,6 +12,7 @@ import { ETH_P_ARP, frame, frame6, ip4, tcpFrame, u32le } from "./helpers/packet
 import { parseIpv6 } from "../loader/ip-addr.js";
 import { XdpVm } from "../loader/vm/xdp.js";
 import { drainRing, readLogs as logs, run, withObject } from "./helpers/run.js";
+import { testRunChecked } from "./helpers/twin.js";
 
 const PASS = 2,
   DROP = 1;
@@ -270,5 +271,86 @@ describe.skipIf(!haveKernel)("the C twins of the struct programs agree with the 
     expect(counted.sort()).toEqual(
       [slot(53, 2, 2 * toDns.length), slot(443, 2, 2 * n), slot(1024, 3, 2 * n + toDns.length)].sort(),
     );
+  });
+
+  it("vlanfw (a global function, a static subprogram taking a header view): same verdicts and VLANS counters", () => {
+    /** `f` with VLAN tags [TPID, TCI] inserted after the MAC addresses. */
+    const tagged = (f: Uint8Array, ...tags: [number, number][]) => {
+      const b = Buffer.alloc(f.length + 4 * tags.length);
+      b.set(f.subarray(0, 12));
+      tags.forEach(([tpid, tci], i) => (b.writeUInt16BE(tpid, 12 + 4 * i), b.writeUInt16BE(tci, 14 + 4 * i)));
+      b.set(f.subarray(12), 12 + 4 * tags.length);
+      return new Uint8Array(b);
+    };
+    /** IP-in-IP: an outer header from 198.51.100.1 around one from `inner`. */
+    const ipip = (inner: string) => {
+      const f = frame({ proto: 4, payload: 12 });
+      f.set(frame({ src: inner }).subarray(14, 34), 34);
+      return f;
+    };
+    const Q = 0x8100,
+      AD = 0x88a8;
+    const ttl1 = frame();
+    ttl1[22] = 1;
+    const fragment = frame();
+    fragment[20] = 0x20; // more fragments
+    const pkts = [
+      frame(), // untagged: VLAN 0
+      tagged(frame({ proto: 6 }), [Q, 100]),
+      tagged(frame(), [Q, 0xe064]), // priority 7: VLAN 100
+      tagged(frame(), [AD, 200], [Q, 300]), // QinQ: the inner VLAN counts
+      tagged(frame(), [Q, 5], [Q, 6]),
+      tagged(frame(), [AD, 7], [Q, 8], [Q, 9]), // a third tag: not followed
+      tagged(frame(), [Q, 10], [AD, 11]), // 802.1ad inside 802.1Q: not followed
+      tagged(frame({ src: "198.51.100.66" }), [Q, 100]), // blocked source
+      ttl1,
+      tagged(fragment, [Q, 12]),
+      ipip("198.51.100.66"), // the inner source is blocked
+      ipip("203.0.113.5"),
+      ipip("203.0.113.5").subarray(0, 50), // the inner header is cut
+      tagged(frame(), [Q, 13]).subarray(0, 20), // a truncated IPv4 header
+      tagged(frame(), [Q, 14], [Q, 15]).subarray(0, 20), // a truncated second tag
+      tagged(frame({ etherType: ETH_P_ARP }), [Q, 16]),
+      ...shortFrames,
+    ];
+    const block = (o: LoadedObject) => o.map("BLOCKED")!.set(u32le(ip4("198.51.100.66")), u32le(1));
+    const r = agree("vlanfw", block, pkts, { maps: ["VLANS"], rings: [] });
+    expect(r.verdicts).toEqual([
+      PASS,
+      PASS,
+      PASS,
+      PASS,
+      PASS,
+      PASS,
+      PASS,
+      DROP,
+      DROP,
+      DROP,
+      DROP,
+      PASS,
+      PASS,
+      ...Array(7).fill(PASS),
+    ]);
+    const counted = r.maps[0]!.filter((e) => !e.endsWith("=" + "0".repeat(32)));
+    const slot = (vid: number, packets: number, bytes: number) =>
+      `${hex(u32le(vid))}=${hex(new Uint8Array(new BigUint64Array([BigInt(packets), BigInt(bytes)]).buffer))}`;
+    const len = frame().length - 14,
+      tcpLen = frame({ proto: 6 }).length - 14,
+      ipipLen = ipip("x").length - 14;
+    expect(counted.sort()).toEqual(
+      [
+        slot(0, 5, 2 * len + 3 * ipipLen), // untagged, ttl 1, three IP-in-IP
+        slot(100, 3, tcpLen + 2 * len),
+        slot(300, 1, len),
+        slot(6, 1, len),
+        slot(12, 1, len),
+      ].sort(),
+    );
+    // the VM runs both objects as the kernel does (verdicts, packets, maps after each run)
+    for (const bytes of [buildProgram("vlanfw"), twin("vlanfw")])
+      withObject(bytes, (o) => {
+        block(o);
+        expect(pkts.map((p) => testRunChecked(o, p).retval)).toEqual(r.verdicts);
+      });
   });
 });
