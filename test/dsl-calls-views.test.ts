@@ -4,7 +4,8 @@
 // against values computed here; the BTF prototype names the views as pointers; the diagnostics of
 // a nullable view parameter and of an unchecked view argument. Global functions (exported, not XDP
 // programs): BTF linkage global, called with a relocation naming them, loaded and run in the kernel
-// and the VM with a map value, a stack struct, a view and ctx as arguments; what they cannot do (TSB9081).
+// and the VM with a map value, a stack struct, a view and ctx as arguments; what they cannot do (TSB9081),
+// among it a call that would be call frame 9 (a static function above global ones is inlined instead).
 import { describe, expect, it } from "vitest";
 import { compileToInput } from "../compiler/dsl/index.js";
 import { readBpfObject } from "../compiler/elf/read-object.js";
@@ -176,6 +177,34 @@ describe("global functions", () => {
     expect(
       err(`${adj}export function ad(ctx: XdpContext, x: u32): u32 { return adj(ctx) + x; }`, "ad(ctx, 1)"),
     ).toThrow(/TSB9081: 'ad' .*: it calls 'adj', which calls ctx.adjustHead\(\)/);
+  });
+
+  /** A chain of `n` global functions g1 → … → gn under xdp_deep, through `s` (static, called from
+   *  two places, large enough to be a subprogram) when `viaStatic`. */
+  const chain = (n: number, viaStatic = false) => {
+    let src = XDP_HEAD;
+    for (let i = 1; i <= n; i++)
+      src += `export function g${i}(x: u32): u32 { return ${i < n ? `g${i + 1}(x + ${i}) ^ x` : "x * 3"}; }\n`;
+    src += `function s(x: u32, y: u32): u32 {\n  let a: u32 = x * y + 3;\n  if (a > 100) a = a - y * 2 + x;\n  else a = a * 7 + y;\n  return g1(a) + (a ^ y);\n}\n`;
+    const body = viaStatic ? "s(ctx.length, 3) + s(ctx.length, 9)" : "g1(ctx.length)";
+    return `${src}export function xdp_deep(ctx: XdpContext): XdpAction {\n  return ${body} > 5 ? XdpAction.Drop : XdpAction.Pass;\n}\n`;
+  };
+
+  it("refuse a global function whose call would be call frame 9 (TSB9081, at the call); inline a static one above", () => {
+    // the kernel: "the call stack of 8 frames is too deep !" (frames counted from 0)
+    expect(() => compileDsl(chain(8), "t.ts")).toThrow(
+      /^t\.ts:8:42: error TSB9081: 'g8' is a global function \(exported, verified on its own\): this call would be call frame 9 \(xdp_deep → g1 → g2 → … → g7 → g8\) and the kernel allows 8 \(MAX_CALL_FRAMES\)/,
+    );
+    const subs = (src: string) =>
+      compileToInput(src, "t.ts", { sectionStyle: "tsebpf" }).input!.subprograms!.map((f) => f.name);
+    expect(subs(chain(7))).toHaveLength(7);
+    expect(subs(chain(7, true))).not.toContain("s"); // a call to s would make g7 frame 9
+    expect(subs(chain(6, true))).toContain("s");
+  });
+
+  it.skipIf(!haveKernel)("load 8 frames deep, a static function inlined above 7 global ones", () => {
+    for (const src of [chain(7), chain(7, true), chain(6, true)])
+      withObject(compileDsl(src, "t.ts"), (o) => expect(testRunChecked(o, frame()).retval).toBe(1));
   });
 
   it.skipIf(!haveKernel)("load and give the results computed here, in the kernel and the VM", () => {

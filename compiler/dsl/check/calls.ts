@@ -21,7 +21,7 @@ import { type CheckCtx, cv, fail, lookup, nonNull, outOfRange, report, unknownNa
 import { checkExpr, checkValue } from "./expr.js";
 import { noHeldRecords, releaseCall, reserveCall } from "./records.js";
 import { fibLookupCall } from "./fib.js";
-import { CONFIG } from "./globals.js";
+import { CONFIG, globalRoot } from "./globals.js";
 
 /** Check a call and resolve its callee. */
 export function checkCall(cx: CheckCtx, e: A.CallExpr): A.Type {
@@ -83,6 +83,7 @@ function userCall(cx: CheckCtx, e: A.CallExpr, decl: A.FunctionDecl): A.Type {
   e.callee = { kind: "function", decl };
   const params = decl.params.map((p) => p.type ?? ERROR);
   checkArgs(cx, e, params, decl.name);
+  if (decl.role === "global") e.args.forEach((a, i) => readOnlyArg(cx, decl, a, params[i]));
   if (cx.adjusting.has(decl.name)) cx.flow.adjust();
   for (const m of cx.mapWriters.get(decl.name) ?? []) cx.flow.touch(m);
   if (cx.currentFn) {
@@ -91,6 +92,19 @@ function userCall(cx: CheckCtx, e: A.CallExpr, decl: A.FunctionDecl): A.Type {
     cx.callSites.set(cx.currentFn, list);
   }
   return decl.returnType ?? ERROR;
+}
+
+/** A read-only global struct passed to a global function: the kernel checks that a global function
+ * may read and write every struct it takes ("write into map forbidden" for a .rodata value). */
+function readOnlyArg(cx: CheckCtx, decl: A.FunctionDecl, a: A.Expr, p: A.Type | undefined): void {
+  const g = p?.kind === "struct" ? globalRoot(cx, a) : undefined;
+  if (!g || g.global.mutable) return;
+  report(
+    cx,
+    "globalFunction",
+    `'${decl.name}' is a global function (exported, verified on its own): the kernel lets it take only a struct it may write, and '${g.name}' is read-only (.rodata); declare '${g.name}' with 'let', pass a copy on the stack, or make '${decl.name}' a function that is not exported.`,
+    a.span,
+  );
 }
 
 function checkArgs(cx: CheckCtx, e: A.CallExpr, params: A.Type[], what: string): void {

@@ -60,6 +60,8 @@ export interface CheckCtx {
   readonly records: Map<A.Binding, RecordRef>;
   /** Variables referring into a record (the record's own variable, aliases of its fields): the record's variable. */
   readonly recordRoots: Map<A.Binding, A.Binding>;
+  /** Struct and array variables naming (part of) a global variable (`const c = CFG`): the global. */
+  readonly globalAliases: Map<A.Binding, A.Binding & { kind: "global" }>;
   /** The `R.reserve()` call a `const` declaration is initialised with, while it is checked. */
   reserving: A.Expr | undefined;
   /** Per function, the maps it (directly or through calls) sets or deletes in. */
@@ -98,6 +100,7 @@ export function newContext(call: CheckCtx["call"]): CheckCtx {
     mapRefs: new Map(),
     records: new Map(),
     recordRoots: new Map(),
+    globalAliases: new Map(),
     reserving: undefined,
     mapWriters: new Map(),
     adjusting: new Set(),

@@ -116,16 +116,17 @@ export function layoutGlobals(globals: A.ConstDecl[]): void {
   }
 }
 
-/** The global variable a place expression (`G`, `G.f`, `G[i]`, nested) is part of, if any. */
-export function globalRoot(e: A.Expr): (A.Binding & { kind: "global" }) | undefined {
+/** The global variable a place expression (`G`, `G.f`, `G[i]`, nested, or a variable naming one) is part of, if any. */
+export function globalRoot(cx: CheckCtx, e: A.Expr): (A.Binding & { kind: "global" }) | undefined {
   let x = e;
   while (x.kind === "MemberExpr" || x.kind === "IndexExpr") x = x.object;
-  return x.kind === "Identifier" && x.binding?.kind === "global" ? x.binding : undefined;
+  if (x.kind !== "Identifier" || !x.binding) return undefined;
+  return x.binding.kind === "global" ? x.binding : cx.globalAliases.get(x.binding);
 }
 
 /** A write to (part of) a .rodata variable: report it. */
 export function checkWritable(cx: CheckCtx, target: A.Expr): boolean {
-  const g = globalRoot(target);
+  const g = globalRoot(cx, target);
   if (!g || g.global.mutable) return true;
   const what = g.global.config ? "a load-time constant (set it with --set NAME=VALUE)" : "read-only (.rodata)";
   report(
