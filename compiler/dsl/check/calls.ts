@@ -21,7 +21,7 @@ import { type CheckCtx, cv, fail, lookup, nonNull, outOfRange, report, unknownNa
 import { checkExpr, checkValue } from "./expr.js";
 import { noHeldRecords, releaseCall, reserveCall } from "./records.js";
 import { fibLookupCall } from "./fib.js";
-import { CONFIG, globalRoot } from "./globals.js";
+import { CONFIG, globalRoot, paramRoot } from "./globals.js";
 
 /** Check a call and resolve its callee. */
 export function checkCall(cx: CheckCtx, e: A.CallExpr): A.Type {
@@ -83,7 +83,7 @@ function userCall(cx: CheckCtx, e: A.CallExpr, decl: A.FunctionDecl): A.Type {
   e.callee = { kind: "function", decl };
   const params = decl.params.map((p) => p.type ?? ERROR);
   checkArgs(cx, e, params, decl.name);
-  if (decl.role === "global") e.args.forEach((a, i) => readOnlyArg(cx, decl, a, params[i]));
+  e.args.forEach((a, i) => structArg(cx, decl, a, i, params[i]));
   if (cx.adjusting.has(decl.name)) cx.flow.adjust();
   for (const m of cx.mapWriters.get(decl.name) ?? []) cx.flow.touch(m);
   if (cx.currentFn) {
@@ -94,11 +94,20 @@ function userCall(cx: CheckCtx, e: A.CallExpr, decl: A.FunctionDecl): A.Type {
   return decl.returnType ?? ERROR;
 }
 
-/** A read-only global struct passed to a global function: the kernel checks that a global function
- * may read and write every struct it takes ("write into map forbidden" for a .rodata value). */
-function readOnlyArg(cx: CheckCtx, decl: A.FunctionDecl, a: A.Expr, p: A.Type | undefined): void {
-  const g = p?.kind === "struct" ? globalRoot(cx, a) : undefined;
+/** A struct argument: a struct parameter passed on, or a read-only global struct (for a static
+ * function, globals.ts checkReadOnlyArgs decides once every body is checked). A global function
+ * refuses the latter at once: the kernel checks that it may read and write every struct it takes
+ * ("write into map forbidden" for a .rodata value). */
+function structArg(cx: CheckCtx, decl: A.FunctionDecl, a: A.Expr, i: number, p: A.Type | undefined): void {
+  if (p?.kind !== "struct") return;
+  const from = paramRoot(cx, a);
+  if (from) cx.paramPasses.push({ from: from.func, index: from.index, callee: decl, to: i });
+  const g = globalRoot(cx, a);
   if (!g || g.global.mutable) return;
+  if (decl.role !== "global") {
+    cx.readOnlyArgs.push({ callee: decl, index: i, global: g.name, span: a.span });
+    return;
+  }
   report(
     cx,
     "globalFunction",

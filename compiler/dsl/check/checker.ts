@@ -15,7 +15,7 @@ import { MAP_TYPE } from "../../object.js";
 import { type CheckCtx, checkStore, newContext, report, reportUnsupported, resolveType } from "./context.js";
 import { checkValue } from "./expr.js";
 import { checkCall } from "./calls.js";
-import { globalDecl, isGlobalDecl, layoutGlobals } from "./globals.js";
+import { checkReadOnlyArgs, globalDecl, isGlobalDecl, layoutGlobals } from "./globals.js";
 import { body, inferReturn } from "./stmt.js";
 import { declareStructs, mapWriters } from "./structs.js";
 
@@ -69,6 +69,7 @@ function run(cx: CheckCtx, ast: A.Program): A.CheckedProgram {
   cx.adjusting = adjustingFunctions(fns);
   cx.mapWriters = mapWriters(fns, new Set(maps.map((m) => m.name)));
   for (const f of fns) body(cx, f);
+  checkReadOnlyArgs(cx, fns);
   const programs = fns.filter((f) => f.role === "xdp");
   if (programs.length === 0 && !cx.diagnostics.length)
     report(

@@ -60,8 +60,15 @@ export interface CheckCtx {
   readonly records: Map<A.Binding, RecordRef>;
   /** Variables referring into a record (the record's own variable, aliases of its fields): the record's variable. */
   readonly recordRoots: Map<A.Binding, A.Binding>;
-  /** Struct and array variables naming (part of) a global variable (`const c = CFG`): the global. */
-  readonly globalAliases: Map<A.Binding, A.Binding & { kind: "global" }>;
+  /** Struct and array variables naming (part of) a global variable or a struct parameter (`const c =
+   * CFG`): that global or parameter. */
+  readonly aliasRoots: Map<A.Binding, A.Binding>;
+  /** Struct parameters a function writes through (globals.ts checkReadOnlyArgs): indices per function. */
+  readonly paramWrites: Map<A.FunctionDecl, Set<number>>;
+  /** A struct parameter passed on to a function: `from`'s parameter `index` is `callee`'s `to`. */
+  readonly paramPasses: { from: A.FunctionDecl; index: number; callee: A.FunctionDecl; to: number }[];
+  /** A read-only global struct passed to a static function's parameter `index`. */
+  readonly readOnlyArgs: { callee: A.FunctionDecl; index: number; global: string; span: A.Span }[];
   /** The `R.reserve()` call a `const` declaration is initialised with, while it is checked. */
   reserving: A.Expr | undefined;
   /** Per function, the maps it (directly or through calls) sets or deletes in. */
@@ -100,7 +107,10 @@ export function newContext(call: CheckCtx["call"]): CheckCtx {
     mapRefs: new Map(),
     records: new Map(),
     recordRoots: new Map(),
-    globalAliases: new Map(),
+    aliasRoots: new Map(),
+    paramWrites: new Map(),
+    paramPasses: [],
+    readOnlyArgs: [],
     reserving: undefined,
     mapWriters: new Map(),
     adjusting: new Set(),

@@ -116,16 +116,57 @@ export function layoutGlobals(globals: A.ConstDecl[]): void {
   }
 }
 
-/** The global variable a place expression (`G`, `G.f`, `G[i]`, nested, or a variable naming one) is part of, if any. */
-export function globalRoot(cx: CheckCtx, e: A.Expr): (A.Binding & { kind: "global" }) | undefined {
+/** The variable a place expression (`G`, `G.f`, `G[i]`, nested) is part of; for a variable naming
+ * (part of) a global or a struct parameter, that global or parameter. */
+export function placeRoot(cx: CheckCtx, e: A.Expr): A.Binding | undefined {
   let x = e;
   while (x.kind === "MemberExpr" || x.kind === "IndexExpr") x = x.object;
   if (x.kind !== "Identifier" || !x.binding) return undefined;
-  return x.binding.kind === "global" ? x.binding : cx.globalAliases.get(x.binding);
+  return cx.aliasRoots.get(x.binding) ?? x.binding;
+}
+
+/** The global variable a place expression is part of, if any. */
+export function globalRoot(cx: CheckCtx, e: A.Expr): (A.Binding & { kind: "global" }) | undefined {
+  const b = placeRoot(cx, e);
+  return b?.kind === "global" ? b : undefined;
+}
+
+/** The struct parameter a place expression is part of, if any. */
+export function paramRoot(cx: CheckCtx, e: A.Expr): (A.Binding & { kind: "param" }) | undefined {
+  const b = placeRoot(cx, e);
+  return b?.kind === "param" && b.type.kind === "struct" ? b : undefined;
+}
+
+/** After every body: a read-only global struct passed to a function that writes that parameter,
+ * itself or through the functions it passes it to (a global function may write every struct it
+ * takes), is TSB9065 at the argument (the kernel: "write into map forbidden"). */
+export function checkReadOnlyArgs(cx: CheckCtx, fns: A.FunctionDecl[]): void {
+  const written = new Map<A.FunctionDecl, Set<number>>();
+  const add = (f: A.FunctionDecl, i: number): boolean => {
+    const s = written.get(f) ?? new Set<number>();
+    written.set(f, s);
+    return s.size !== s.add(i).size;
+  };
+  for (const [f, s] of cx.paramWrites) for (const i of s) add(f, i);
+  for (const f of fns) if (f.role === "global") f.params.forEach((p, i) => p.type?.kind === "struct" && add(f, i));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const p of cx.paramPasses) if (written.get(p.callee)?.has(p.to) && add(p.from, p.index)) changed = true;
+  }
+  for (const a of cx.readOnlyArgs)
+    if (written.get(a.callee)?.has(a.index))
+      report(
+        cx,
+        "readOnlyGlobal",
+        `Cannot pass '${a.global}' to '${a.callee.name}': it is read-only (.rodata), and '${a.callee.name}' writes its parameter '${a.callee.params[a.index]!.name}' (itself or through a function it passes it to); declare it with 'let' or pass a copy on the stack.`,
+        a.span,
+      );
 }
 
 /** A write to (part of) a .rodata variable: report it. */
 export function checkWritable(cx: CheckCtx, target: A.Expr): boolean {
+  const p = paramRoot(cx, target);
+  if (p) cx.paramWrites.set(p.func, (cx.paramWrites.get(p.func) ?? new Set()).add(p.index));
   const g = globalRoot(cx, target);
   if (!g || g.global.mutable) return true;
   const what = g.global.config ? "a load-time constant (set it with --set NAME=VALUE)" : "read-only (.rodata)";

@@ -4,7 +4,7 @@
 // a branch that returns adds nothing after it, and a loop's body is checked from the facts that
 // hold on every iteration.
 import type * as A from "../ast.js";
-import { checkWritable, globalRoot } from "./globals.js";
+import { checkWritable, placeRoot } from "./globals.js";
 import { ERROR, VOID, assignable, isError, isInt, notAssignableMessage, typeName } from "./types.js";
 import { literalType, narrow } from "../int-rule.js";
 import { Flow } from "../flow.js";
@@ -143,8 +143,8 @@ function varDecl(cx: CheckCtx, d: A.VarDecl): void {
   }
   if (t.kind === "header" || (t.kind === "nullable" && t.inner.kind === "header")) cx.viewEpoch.set(b, cx.flow.epoch);
   if (d.init) bindRef(cx, b, d.init);
-  const g = d.init && (t.kind === "struct" || t.kind === "array") ? globalRoot(cx, d.init) : undefined;
-  if (g) cx.globalAliases.set(b, g); // names the global's bytes, as a struct variable does
+  const root = d.init && (t.kind === "struct" || t.kind === "array") ? placeRoot(cx, d.init) : undefined;
+  if (root?.kind === "global" || root?.kind === "param") cx.aliasRoots.set(b, root); // names its bytes
   if (isReserve(d.init)) holdRecord(cx, b, d);
   if (d.name) declare(cx, b, d.nameSpan);
 }
