@@ -1,12 +1,13 @@
 // Jump threading on known values, an optimiser pass: takes an IR Func and rewrites it in place. An
-// edge into a block that has no ops and only tests a register (against a constant or another
-// register) or returns a register goes straight to the outcome (or to a `return K` block) when the
-// edge knows the value: a constant copied into the register on the way (`v = 0; goto J` …
+// edge into a block that only tests a register (against a constant or another register) or returns
+// a register goes straight to the outcome (or to a `return K` block) when the edge knows the value
+// and the block's ops (if any) have no side effect and define nothing live at the outcome (`v = 0;
+// goto J` … `J: w = v; if v == 0 goto exit`, what `loadU8(off) ?? 0` then a test of it leave): a constant copied into the register on the way (`v = 0; goto J` …
 // `J: if v != 0`, the pairs inlined bool helpers leave), or an earlier test of the same registers
 // the edge passed (`if p != 0` … `if p == 0`, the second null check of a map value; `off < end`
 // tested again by every unrolled iteration). A block's own test is decided the same way when its
 // only way in knows the registers.
-import { type Cond, type Func, type Reg, type Term, type Val, defs, rpo, successors } from "../ir.js";
+import { type Cond, type Func, type Op, type Reg, type Term, type Val, defs, liveIns, rpo, successors } from "../ir.js";
 import { invertCond, swapCond } from "../../isa/cond.js";
 import { evalCond } from "../int-rule.js";
 
@@ -33,22 +34,38 @@ export function threadJumps(f: Func): boolean {
       rets.set(b.term.val, id);
   }
   const ctx: Ctx = { f, preds, rets };
+  const order = rpo(f);
+  // liveness before any edge moves: an edge moved from J to its outcome only shrinks what is live,
+  // so the sets stay an over-estimate (J's ops are skipped only where they define nothing live)
+  const live = liveIns(f, order);
   let changed = false;
-  for (const j of rpo(f)) {
+  for (const j of order) {
     const J = f.blocks[j]!;
     if (decideOwn(ctx, j)) changed = true;
-    const regs = J.ops.length ? undefined : testedRegs(J.term);
-    if (!regs) continue;
+    const regs = testedRegs(J.term);
+    if (!regs || !J.ops.every((o) => skippable(o, regs))) continue;
     for (const p of [...(preds.get(j) ?? [])]) {
       for (const side of edgesTo(f.blocks[p]!.term, j)) {
         const to = outcome(ctx, J.term, factOnEdge(ctx, p, side, regs, 0));
-        if (to === undefined) continue;
+        if (to === undefined || !deadAt(J.ops, live.get(to))) continue;
         setTerm(ctx, p, retarget(f.blocks[p]!.term, side, to));
         changed = true;
       }
     }
   }
   return changed;
+}
+
+/** An op an edge may skip on its way past J: no side effect, and not a definition of a tested register. */
+function skippable(o: Op, regs: Reg[]): boolean {
+  if (o.op === "store" || o.op === "xadd" || o.op === "call" || o.op === "callp") return false;
+  return !defs(o).some((d) => regs.includes(d));
+}
+
+/** Whether nothing `ops` define is live into the block (whose live-in set is `liveIn`). */
+function deadAt(ops: Op[], liveIn: Set<Reg> | undefined): boolean {
+  if (!ops.length) return true;
+  return liveIn !== undefined && ops.every((o) => defs(o).every((d) => !liveIn.has(d)));
 }
 
 interface Ctx {
