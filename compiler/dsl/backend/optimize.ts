@@ -33,6 +33,7 @@ import {
 } from "../ir.js";
 import { evalAlu, evalCond } from "../int-rule.js";
 import { threadJumps } from "./thread.js";
+import { reuseAddresses } from "./addresses.js";
 import { narrowBranches, narrowStore } from "./low-bits.js";
 import { forwardStackLoads } from "./stack-forward.js";
 import { mergeConstStores } from "./store-merge.js";
@@ -46,6 +47,7 @@ export function optimize(f: Func, maps: MapSizeTable = new Map()): void {
     changed = forwardStackLoads(f) || changed;
     const sd = singleDefs(f);
     changed = foldByIntervals(f, sd) || changed;
+    changed = reuseAddresses(f, sd) || changed;
     changed = narrowBranches(f, sd) || changed;
     changed = reuseLookups(f, sd, maps) || changed;
     changed = deadStackStores(f, sd, maps) || changed;

@@ -121,35 +121,53 @@ export function decideByRange(
  * so the bounds kept grow with the values live at once, not with the blocks times the registers.
  */
 export function foldByIntervals(f: Func, sd: SingleDefs): boolean {
+  let changed = false;
+  walkIntervals(f, sd, (id, hiOf, step) => {
+    const b = f.blocks[id]!;
+    for (const o of b.ops) step(o);
+    const t = b.term;
+    const known = t.op === "br" && typeof t.a === "number" ? decideByRange(t, sd, hiOf) : undefined;
+    if (t.op !== "br" || known === undefined) return;
+    b.term = { op: "jmp", to: known ? t.then : t.else, span: t.span };
+    changed = true;
+  });
+  return changed;
+}
+
+/**
+ * The interval walk foldByIntervals and the address pass share: each reachable block in reverse
+ * post-order is visited with `hiOf` (a value's bound where the visitor stands) and `step` (to be
+ * called with each op of the block in turn, after the visitor has read what it needs before it).
+ * Predecessor edges are those of the CFG at the start of the walk.
+ */
+export function walkIntervals(
+  f: Func,
+  sd: SingleDefs,
+  visit: (id: number, hiOf: (x: Val) => bigint, step: (o: Op) => void) => void,
+): void {
   const order = rpo(f);
   const outOf = new Map<number, Map<Reg, bigint>>();
   const preds = new Map<number, number[]>();
   const live = liveIns(f, order);
   for (const id of order)
     for (const s of successors(f.blocks[id]!.term)) (preds.get(s) ?? preds.set(s, []).get(s)!).push(id);
-  let changed = false;
   for (const id of order) {
     const env = entryBounds(preds.get(id) ?? [], outOf, id === 0, live.get(id)!);
-    const b = f.blocks[id]!;
     const hiOf = (x: Val): bigint => {
       const known = typeof x === "number" ? env.get(x) : undefined;
       return known ?? (typeof x === "number" && !sd.has(x) ? U64 : upper(sd, x));
     };
-    for (const o of b.ops)
+    const step = (o: Op): void => {
       for (const d of defs(o)) {
         if (!isVreg(d)) continue;
         const hi = defUpper(o, hiOf);
         if (hi < U64) env.set(d, hi);
         else env.delete(d);
       }
+    };
+    visit(id, hiOf, step);
     outOf.set(id, env);
-    const t = b.term;
-    const known = t.op === "br" && typeof t.a === "number" ? decideByRange(t, sd, hiOf) : undefined;
-    if (t.op !== "br" || known === undefined) continue;
-    b.term = { op: "jmp", to: known ? t.then : t.else, span: t.span };
-    changed = true;
   }
-  return changed;
 }
 
 /** The largest value of each register live into a block over every predecessor's exit (all walked already). */
