@@ -2,15 +2,18 @@
 // propagation, copy propagation, a value truncated by a store or a 32-bit compare taken from before
 // its extension (backend/low-bits.ts), stack loads of a value just stored taken from its register
 // (backend/stack-forward.ts), value ranges (masks, 32-bit copies and comparisons a value's bound
-// decides; backend/ranges.ts), jump threading on known values (backend/thread.ts), map lookups made
-// once and dead stack stores removed (backend/map-cse.ts), byte-order swaps folded into the
-// constants they are compared with (and swap∘swap removed), dead-code removal, jump threading,
-// merging of identical return blocks, and merging of packet bounds checks (an earlier check raised
-// to the end of a later one when every path between them is free of side effects and all their
-// failure exits return the same constant). Last, constant stack stores merged into fewer wider
-// ones (backend/store-merge.ts). Loops (back edges): the analyses meet at a loop's head to a fixed
-// point; a single definition is one value wherever it is used (it dominates its uses), so the
-// copy, constant, range and lookup facts built on them hold round a loop too.
+// decides; backend/ranges.ts), packet addresses reused (data + (x + c) as (data + x) + c;
+// backend/addresses.ts), loads and sums made once on a chain of single-entry blocks (a read-only
+// global, a map value's field; backend/values.ts), jump threading on known values
+// (backend/thread.ts), map lookups made once and dead stack stores removed (backend/map-cse.ts),
+// byte-order swaps folded into the constants they are compared with (and swap∘swap removed),
+// dead-code removal, jump threading, merging of identical return blocks, and merging of packet
+// bounds checks (an earlier check raised to the end of a later one when every path between them is
+// free of side effects and all their failure exits return the same constant). Last, constant stack
+// stores merged into fewer wider ones (backend/store-merge.ts). Loops (back edges): the analyses
+// meet at a loop's head to a fixed point; a single definition is one value wherever it is used (it
+// dominates its uses), so the copy, constant, range and lookup facts built on them hold round a
+// loop too.
 import {
   type Block,
   type Func,
@@ -34,6 +37,7 @@ import {
 import { evalAlu, evalCond } from "../int-rule.js";
 import { threadJumps } from "./thread.js";
 import { reuseAddresses } from "./addresses.js";
+import { reuseValues } from "./values.js";
 import { narrowBranches, narrowStore } from "./low-bits.js";
 import { forwardStackLoads } from "./stack-forward.js";
 import { mergeConstStores } from "./store-merge.js";
@@ -48,6 +52,7 @@ export function optimize(f: Func, maps: MapSizeTable = new Map()): void {
     const sd = singleDefs(f);
     changed = foldByIntervals(f, sd) || changed;
     changed = reuseAddresses(f, sd) || changed;
+    changed = reuseValues(f, sd) || changed;
     changed = narrowBranches(f, sd) || changed;
     changed = reuseLookups(f, sd, maps) || changed;
     changed = deadStackStores(f, sd, maps) || changed;
