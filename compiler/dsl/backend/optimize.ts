@@ -6,14 +6,14 @@
 // backend/addresses.ts), loads and sums made once on a chain of single-entry blocks (a read-only
 // global, a map value's field; backend/values.ts), jump threading on known values
 // (backend/thread.ts), map lookups made once and dead stack stores removed (backend/map-cse.ts),
-// byte-order swaps folded into the constants they are compared with (and swap∘swap removed),
-// dead-code removal, jump threading, merging of identical return blocks, and merging of packet
-// bounds checks (an earlier check raised to the end of a later one when every path between them is
-// free of side effects and all their failure exits return the same constant). Last, constant stack
-// stores merged into fewer wider ones (backend/store-merge.ts). Loops (back edges): the analyses
-// meet at a loop's head to a fixed point; a single definition is one value wherever it is used (it
-// dominates its uses), so the copy, constant, range and lookup facts built on them hold round a
-// loop too.
+// stores overwritten before anything reads them removed (backend/overwritten.ts), byte-order swaps
+// folded into the constants they are compared with (and swap∘swap removed), dead-code removal, jump
+// threading, merging of identical return blocks, and merging of packet bounds checks (an earlier
+// check raised to the end of a later one when every path between them is free of side effects and
+// all their failure exits return the same constant). Last, constant stack stores merged into fewer
+// wider ones (backend/store-merge.ts). Loops (back edges): the analyses meet at a loop's head to a
+// fixed point; a single definition is one value wherever it is used (it dominates its uses), so the
+// copy, constant, range and lookup facts built on them hold round a loop too.
 import {
   type Block,
   type Func,
@@ -38,6 +38,7 @@ import { evalAlu, evalCond } from "../int-rule.js";
 import { threadJumps } from "./thread.js";
 import { reuseAddresses } from "./addresses.js";
 import { reuseValues } from "./values.js";
+import { removeOverwrittenStores } from "./overwritten.js";
 import { narrowBranches, narrowStore } from "./low-bits.js";
 import { forwardStackLoads } from "./stack-forward.js";
 import { mergeConstStores } from "./store-merge.js";
@@ -61,6 +62,7 @@ export function optimize(f: Func, maps: MapSizeTable = new Map()): void {
     changed = simplifyCfg(f) || changed;
     changed = deadCode(f) || changed;
     changed = deadStores(f) || changed;
+    changed = removeOverwrittenStores(f, singleDefs(f)) || changed;
     changed = mergeBoundsChecks(f) || changed;
     if (!changed) break;
   }
