@@ -405,16 +405,7 @@ function mergeBoundsChecks(f: Func): boolean {
 
 /** Whether every path from the entry to b passes through a. */
 function dominates(f: Func, a: number, b: number): boolean {
-  const seen = new Set<number>([a]);
-  const work = [0];
-  while (work.length) {
-    const id = work.pop()!;
-    if (id === b) return false;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    work.push(...successors(f.blocks[id]!.term));
-  }
-  return true;
+  return !reaches(f, [0], b, a);
 }
 
 /** Whether check b is in a loop and its data pointer is loaded again somewhere (after an adjustHead):
@@ -427,11 +418,16 @@ function movingData(f: Func, b: number, data: Reg): boolean {
 
 /** Whether block b can reach itself (it is in a loop). */
 function onCycle(f: Func, b: number): boolean {
-  const seen = new Set<number>();
-  const work = [...successors(f.blocks[b]!.term)];
+  return reaches(f, successors(f.blocks[b]!.term), b);
+}
+
+/** Whether a path from one of the blocks `from` reaches `target` without passing through `avoid`. */
+function reaches(f: Func, from: number[], target: number, avoid?: number): boolean {
+  const seen = new Set<number>(avoid === undefined ? [] : [avoid]);
+  const work = [...from];
   while (work.length) {
     const id = work.pop()!;
-    if (id === b) return true;
+    if (id === target) return true;
     if (seen.has(id)) continue;
     seen.add(id);
     work.push(...successors(f.blocks[id]!.term));
