@@ -124,6 +124,8 @@ export class ProgramGen implements Scope {
   private g: GlobalsGen | undefined;
   /** Decides view parameters and global functions: not from r, so programs without them are as before. */
   private calls: () => number = () => 1;
+  /** Packet walks (packetBytes): a random source of their own, so programs without them stay as they were. */
+  private walks: () => number = () => 1;
 
   private jumps: JumpScope[] = [];
 
@@ -211,6 +213,7 @@ export class ProgramGen implements Scope {
       head.push(`const K${i} = ${value};`);
     }
     this.calls = rng(seedOf(name) ^ 0x9e3779b9);
+    this.walks = rng(seedOf(name) ^ 0x5bd1e995);
     const own = new ExprGen(rng(seedOf(name)), this); // globals or not: not from r (see the top)
     this.g = new GlobalsGen(this.x, own);
     const globals = this.g.declare();
@@ -759,7 +762,18 @@ export class ProgramGen implements Scope {
     const access = Object.entries(PACKET_ACCESS);
     const [name, a] = this.pick(access);
     const t = `u${a.size * 8}` as IntName;
-    const off = this.x.packetOffset(2);
+    let off = this.x.packetOffset(2);
+    // half the loads walk (decided, and written, from a source of their own: the other programs are
+    // as before): an offset in a variable read at `o` and `o + k`, moved and read again
+    // (data + (o + k) is (data + o) + k while o is unchanged: backend/addresses.ts)
+    const walk = !a.store && this.walks() < 0.5 ? this.fresh("o") : undefined;
+    if (walk) {
+      const ints = this.vars().filter((x) => x.type !== "bool");
+      const from =
+        ints.length && this.walks() < 0.7 ? ints[Math.floor(this.walks() * ints.length)]!.name : "ctx.length";
+      this.line(`let ${walk}: u32 = (${from} as u32) & 63;`);
+      off = walk;
+    }
     if (!a.store) {
       const p = this.fresh("p"),
         v = this.fresh("v");
@@ -768,6 +782,7 @@ export class ProgramGen implements Scope {
       this.nested(() => {
         this.line(`const ${v}: ${t} = ${p};`);
         this.declare({ name: v, type: t, mutable: false });
+        if (walk) this.walkOn(walk, v);
         this.block();
       });
       return this.line("}");
@@ -783,6 +798,23 @@ export class ProgramGen implements Scope {
     this.line(`if (${call}) {`);
     this.nested(() => this.block());
     this.line("}");
+  }
+
+  /** Loads at `o + k` after the one at `o`; o moved by a value read, and a load at `o + k` again
+   * (its values logged; not variables of the program: its other statements are as without them). */
+  private walkOn(o: string, v: string): void {
+    const loads = Object.entries(PACKET_ACCESS).filter(([, a]) => !a.store);
+    const ws: string[] = [];
+    for (let i = this.walks() < 0.5 ? 0 : 1; i < 2; i++) {
+      const [name, a] = loads[Math.floor(this.walks() * loads.length)]!;
+      const w = this.fresh("w");
+      const k = 1 + Math.floor(this.walks() * 6);
+      this.line(`const ${w}: u${a.size * 8} = ctx.${name}(${o} + ${k}) ?? ${Math.floor(this.walks() * 256)};`);
+      ws.push(w);
+      if (i === 0) this.line(`${o} += (${this.walks() < 0.5 ? `${v} & 7` : `${w} & 15`}) as u32;`);
+    }
+    if (!this.current?.quiet)
+      this.line(`info(\`${this.fresh("W")} ${ws.map((w) => `\${${w}}`).join(" ")} \${${o}}\`);`);
   }
 
   private adjust(): void {
