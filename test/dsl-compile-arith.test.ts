@@ -19,6 +19,10 @@ const INT_PROGRAMS = 14,
 const BOOL_PROGRAMS = 8,
   BOOLS_PER_PROGRAM = 64;
 const PAIR_PROGRAMS = 8;
+// DSL_ARITH_SEED and DSL_ARITH_ROUNDS widen the search locally: each round is the integer and bool
+// programs again with seeds drawn from DSL_ARITH_SEED (round 0 with the default seed is CI's run)
+const SEED = Number(process.env.DSL_ARITH_SEED ?? 0),
+  ROUNDS = Number(process.env.DSL_ARITH_ROUNDS ?? 1);
 
 /** Compile, run once, and compare each log line with the model's; returns the number of expressions checked. */
 function check(g: ExprGen, name: string, exprs: Ex[]): number {
@@ -52,28 +56,32 @@ function pairExprs(g: ExprGen): Ex[] {
 }
 
 describe.skipIf(!haveKernel)("integer rule: kernel against a BigInt model", () => {
-  it("random expressions, folded and at run time, and all type pairs of comparisons", () => {
-    let n = 0,
-      folded = 0;
-    for (let p = 0; p < PAIR_PROGRAMS; p++) {
-      const g = new ExprGen(rng(1000 + p));
-      n += check(
-        g,
-        `xdp_pairs${p}`,
-        pairExprs(g).filter((_, i) => i % PAIR_PROGRAMS === p),
-      );
-    }
-    for (let p = 0; p < INT_PROGRAMS + BOOL_PROGRAMS; p++) {
-      const g = new ExprGen(rng(p + 1));
-      const ints = p < INT_PROGRAMS;
-      // every third expression has only constant leaves: the compiler folds it
-      const exprs = Array.from({ length: ints ? INTS_PER_PROGRAM : BOOLS_PER_PROGRAM }, (_, i) =>
-        ints ? g.int_(3, i % 3 === 0) : g.bool(2, i % 3 === 0),
-      );
-      folded += exprs.filter((e) => e.konst).length;
-      n += check(g, `xdp_arith${p}`, exprs);
-    }
-    console.log(`dsl-arith: ${n} expressions (${folded} folded), 0 mismatches`);
-    expect(n).toBeGreaterThanOrEqual(5000);
-  }, 120_000);
+  it(
+    "random expressions, folded and at run time, and all type pairs of comparisons",
+    () => {
+      let n = 0,
+        folded = 0;
+      for (let p = 0; p < PAIR_PROGRAMS; p++) {
+        const g = new ExprGen(rng(1000 + p));
+        n += check(
+          g,
+          `xdp_pairs${p}`,
+          pairExprs(g).filter((_, i) => i % PAIR_PROGRAMS === p),
+        );
+      }
+      for (let p = 0; p < ROUNDS * (INT_PROGRAMS + BOOL_PROGRAMS); p++) {
+        const g = new ExprGen(rng(SEED * 0x10000 + p + 1));
+        const ints = p % (INT_PROGRAMS + BOOL_PROGRAMS) < INT_PROGRAMS;
+        // every third expression has only constant leaves: the compiler folds it
+        const exprs = Array.from({ length: ints ? INTS_PER_PROGRAM : BOOLS_PER_PROGRAM }, (_, i) =>
+          ints ? g.int_(3, i % 3 === 0) : g.bool(2, i % 3 === 0),
+        );
+        folded += exprs.filter((e) => e.konst).length;
+        n += check(g, `xdp_arith${p}`, exprs);
+      }
+      console.log(`dsl-arith: ${n} expressions (${folded} folded), 0 mismatches`);
+      expect(n).toBeGreaterThanOrEqual(5000);
+    },
+    120_000 * ROUNDS,
+  );
 });
