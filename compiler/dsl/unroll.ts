@@ -42,15 +42,26 @@ export function realLoop(s: Loop, trips: number, always = false): boolean {
 
 /** The integer locals and parameters a loop assigns (declared before it: the body's own are new each time). */
 export function assignedNames(s: Loop): Set<A.Binding> {
-  const out = new Set<A.Binding>(),
+  const { assigned, own } = names(s);
+  for (const b of own) assigned.delete(b);
+  return assigned;
+}
+
+/** The variables a loop's body declares (also in the functions it calls). */
+export function declaredNames(s: Loop): Set<A.Binding> {
+  return names(s).own;
+}
+
+function names(s: Loop): { assigned: Set<A.Binding>; own: Set<A.Binding> } {
+  const assigned = new Set<A.Binding>(),
     own = new Set<A.Binding>();
   walk([s.kind === "For" ? s.update : undefined, s.test, s.body], (o) => {
     if (o.kind === "VarDecl" && (o as A.VarDecl).binding) own.add((o as A.VarDecl).binding!);
     const t = o.kind === "Assign" ? (o as A.Assign).target : undefined;
-    if (t?.kind === "Identifier" && (t.binding?.kind === "local" || t.binding?.kind === "param")) out.add(t.binding);
+    if (t?.kind === "Identifier" && (t.binding?.kind === "local" || t.binding?.kind === "param"))
+      assigned.add(t.binding);
   });
-  for (const b of own) out.delete(b);
-  return out;
+  return { assigned, own };
 }
 
 /** Visit every node of `n` and of the bodies of the functions it calls (once each). */

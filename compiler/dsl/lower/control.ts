@@ -15,7 +15,7 @@ import { compareConst } from "./int.js";
 import { type IntLocal, intOf, isCompare } from "./types.js";
 import { MAX_UNROLLED_BODIES } from "../limits.js";
 import { sizeOf } from "../layout.js";
-import { assignedNames, realLoop } from "../unroll.js";
+import { assignedNames, declaredNames, realLoop } from "../unroll.js";
 
 type Loop = A.For | A.While | A.ForOf;
 
@@ -93,12 +93,18 @@ function real(L: LowerCtx, s: A.For | A.While): boolean {
   return c?.k === "const" || (c?.k === "int" && typeof L.facts.known(c) === "bigint");
 }
 
-/** The integer variables declared before the loop that it assigns. */
+/** The integer variables declared before the loop that it assigns, and those of the body's own declarations
+ * already bound here (by this loop lowered before, as the body of an unrolled loop): the body binds them anew,
+ * so the old ones are out of reach and their constants are no facts of the head. */
 function assignedLocals(L: LowerCtx, s: A.For | A.While): IntLocal[] {
   const out: IntLocal[] = [];
   for (const b of assignedNames(s)) {
     const l = L.lookup(b, s.span);
     if (l.k === "int") out.push(l);
+  }
+  for (const b of declaredNames(s)) {
+    const l = L.bound(b);
+    if (l?.k === "int") out.push(l);
   }
   return out;
 }

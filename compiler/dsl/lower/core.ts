@@ -102,6 +102,8 @@ export interface LowerCtx {
   popFrame(): Local[];
   bind(b: A.Binding | undefined, l: Local): void;
   lookup(b: A.Binding | undefined, span: Span): Local;
+  /** The local `b` (a variable of the current function) is bound to, if any. */
+  bound(b: A.Binding): Local | undefined;
 }
 
 /** TSB9506's message: the function passed `what` (MAX_PROGRAM_OPS or _BLOCKS) at the statement of its own body
@@ -360,6 +362,10 @@ export class LowerCore implements LowerCtx {
     const old = locals.get(b);
     if (old) this.facts.forget([old]); // the declaration runs again (an unrolled loop): the old local is out of reach
     locals.set(b, l);
+  }
+
+  bound(b: A.Binding): Local | undefined {
+    return this.env[this.env.length - 1]?.locals.get(b);
   }
 
   lookup(b: A.Binding | undefined, span: Span): Local {
