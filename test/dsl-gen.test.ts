@@ -13,6 +13,8 @@ import { Interp } from "./gen/interp.js";
 import { parseProgram } from "../compiler/dsl/syntax/parser.js";
 import { frame } from "./helpers/packets.js";
 import { compileToInput } from "../compiler/dsl/index.js";
+import { compileDsl } from "./helpers/dsl.js";
+import { runPackets } from "./helpers/run.js";
 
 // DSL_GEN_SEED and DSL_GEN_PROGRAMS widen the search locally (back-end changes: run more seeds)
 const PROGRAMS = Number(process.env.DSL_GEN_PROGRAMS ?? 500);
@@ -102,6 +104,24 @@ ${body}
         pkt,
       ),
     ).toEqual(["264 2051 true 8 true"]);
+  });
+
+  it("evaluates an element's index once in a compound assignment, before the value (as TypeScript and the compiler)", () => {
+    // seed 55 program 152: `GA0[h1(…) & 7] ^= x4` called h1 twice in the interpreter (a read, then the write)
+    const src = `import { XdpContext, XdpAction, info, u32, FixedArray } from "tsebpf";
+let A: FixedArray<u32, 4> = [1, 2, 3, 4];
+let n: u32 = 0;
+function h(): u32 { n++; info(\`h \${n}\`); return n; }
+export function xdp_t(ctx: XdpContext): XdpAction {
+  A[h() & 3] ^= 16;
+  A[h() & 3] += h();
+  A[3] = h();
+  info(\`\${A[0]} \${A[1]} \${A[2]} \${A[3]} \${n}\`);
+  return XdpAction.Pass;
+}`;
+    const want = ["h 1", "h 2", "h 3", "h 4", "1 18 6 4 4"];
+    expect(new Interp(parseProgram(src, "t.ts").ast, new Map()).run("xdp_t", frame({})).logs).toEqual(want);
+    if (haveKernel) expect(runPackets(compileDsl(src, "t.ts"), [frame({})]).logs).toEqual(want);
   });
 
   it("moves the packet start and end as BPF_PROG_TEST_RUN does", () => {

@@ -345,6 +345,11 @@ export class Interp {
     return { slot: rec.slots.get(String(i)), t: rec.slots.get("0")!.t };
   }
 
+  /** What a slot holds; an index outside the array reads 0 (false). */
+  private slotValue({ slot, t }: { slot?: Slot; t: TV["t"] }): TV {
+    return slot ? { v: slot.v, t: slot.t } : { v: t === "bool" ? false : 0n, t };
+  }
+
   private isSlot(e: A.Expr): boolean {
     if (e.kind === "IndexExpr") return true;
     if (e.kind !== "MemberExpr" || e.object.kind === "CallExpr") return false;
@@ -369,11 +374,13 @@ export class Interp {
   }
 
   private assign(s: A.Assign): void {
-    const old = s.op === "=" ? undefined : this.eval(s.target);
+    // as TypeScript: the element's index first, once (`a[h()] ^= v` calls h once), then the value
+    const place = this.isSlot(s.target) ? this.slotOf(s.target as A.MemberExpr | A.IndexExpr) : undefined;
+    const old = s.op === "=" ? undefined : place ? this.slotValue(place) : this.eval(s.target);
     let tv = this.eval(s.value);
     if (old) tv = this.binary(s.op.slice(0, -1), old, tv);
-    if (this.isSlot(s.target)) {
-      const { slot } = this.slotOf(s.target as A.MemberExpr);
+    if (place) {
+      const { slot } = place;
       if (slot) slot.v = slot.t === "bool" ? tv.v : narrow(tv.v as bigint, slot.t as IntName);
     } else if (s.target.kind === "Identifier") {
       const slot = this.lookup(s.target.name)!;
@@ -412,10 +419,8 @@ export class Interp {
       }
       case "AsExpr":
         return { v: narrow(this.eval(e.expr).v as bigint, e.typeAnn.name as IntName), t: e.typeAnn.name as IntName };
-      case "IndexExpr": {
-        const { slot, t } = this.slotOf(e);
-        return slot ? { v: slot.v, t: slot.t } : { v: t === "bool" ? false : 0n, t };
-      }
+      case "IndexExpr":
+        return this.slotValue(this.slotOf(e));
       default:
         throw new Error(`unexpected expression ${e.kind}`);
     }
