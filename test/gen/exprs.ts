@@ -21,8 +21,10 @@ export interface Helper {
   ret: IntName;
   /** Takes a struct S0 by reference as its last parameter `s`. */
   struct?: boolean;
-  /** Does not log (a function that logs is always inlined). */
+  /** Meant not to log (a function that logs is always inlined): its statements are drawn without logs. */
   quiet?: boolean;
+  /** Logs after all, itself (a log reached through another statement's fallback) or through a helper it calls. */
+  logs?: boolean;
   /** Takes the caller's checked Ipv4Hdr view as its first parameter `hv`. */
   view?: boolean;
   /** Exported: a global function (quiet, calling only quiet helpers). */
@@ -42,6 +44,8 @@ export interface Scope {
   maps: MapSpec[];
   /** Helpers the current function may call. */
   callable(): Helper[];
+  /** A call of h is written here (a helper calling one that logs logs too). */
+  calling(h: Helper): void;
   /** A checked Ipv4Hdr view in scope (the argument of a helper's view parameter). */
   ipView(): string | undefined;
   /** Top-level `const K = literal;` (untyped constants). */
@@ -277,6 +281,7 @@ export class ExprGen {
     const hs = this.s.callable().filter((h) => widensTo(h.ret, t) && (!h.struct || s !== undefined));
     if (!hs.length || d <= 0) return undefined;
     const h = this.pick(hs);
+    this.s.calling(h);
     const view = h.view ? [this.s.ipView()!] : [];
     const args = [...view, ...h.params.map((p) => this.expr(p, d - 1).code), ...(h.struct ? [s!] : [])];
     return { code: `${h.name}(${args.join(", ")})`, type: h.ret };

@@ -180,8 +180,11 @@ export class ProgramGen implements Scope {
   }
   /** Helpers a call may name here: one taking a view needs a checked IPv4 view; a global function calls only quiet ones. */
   callable(): Helper[] {
-    const ok = (h: Helper) => (!h.view || this.ipView()) && (!this.current?.global || h.quiet);
+    const ok = (h: Helper) => (!h.view || this.ipView()) && (!this.current?.global || (h.quiet && !h.logs));
     return this.helpers.filter((h) => h !== this.current && ok(h));
+  }
+  calling(h: Helper): void {
+    if (h.logs && this.current) this.current.logs = true;
   }
   ipView(): string | undefined {
     return this.viewOf("Ipv4Hdr")?.name;
@@ -496,6 +499,7 @@ export class ProgramGen implements Scope {
     if (hs.length && this.chance(0.25)) {
       // a helper called from several places is compiled as a BPF subprogram
       const h = this.pick(hs);
+      this.calling(h);
       const view = h.view ? [this.ipView()!] : [];
       const params = h.params.map((p) => this.x.expr(p, 1).code);
       const args = [...view, ...params, ...(h.struct ? [this.structVar()!] : [])];
@@ -655,6 +659,7 @@ export class ProgramGen implements Scope {
 
   private log(): void {
     if (this.current?.global) return this.decl(); // a global function cannot log
+    if (this.current) this.current.logs = true; // also a quiet one, by a fallback (no maps): not for global callers
     const parts: string[] = [];
     for (let k = 1 + this.int(3); k > 0; k--) {
       const e = this.x.expr(this.pick(INTS), 2);
@@ -703,8 +708,10 @@ export class ProgramGen implements Scope {
       if (op < 2) this.line(`${map.name}.add(${k}, ${this.value(map.value)});`);
       else if (op < 3 || isArray(map)) this.line(`${map.name}.set(${k}, ${this.value(map.value)});`);
       else this.line(`${map.name}.delete(${k});`);
-      if (!this.current?.global) this.line(`info(\`${this.fresh("L")} x=\${${map.name}.get(${k}) ?? 7}\`);`);
-      else this.readBack(map, k); // a global function cannot log
+      if (!this.current?.global) {
+        this.line(`info(\`${this.fresh("L")} x=\${${map.name}.get(${k}) ?? 7}\`);`);
+        if (this.current) this.current.logs = true;
+      } else this.readBack(map, k); // a global function cannot log
     });
     this.line("}");
   }
