@@ -6,6 +6,8 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { readBpfObject } from "../compiler/elf/read-object.js";
+import { readElf } from "../compiler/elf/read-elf.js";
+import { parseBtf } from "../compiler/elf/btf.js";
 import { cli } from "./helpers/cli.js";
 import { haveKernel, haveTools } from "./helpers/env.js";
 import { suiteDir } from "./helpers/tmp.js";
@@ -53,6 +55,50 @@ describe.skipIf(!haveTools("clang-19"))("static prog array initialisation (clang
       { index: 2, program: "xdp_tx" },
     ]);
     expect(jump.valueSize).toBe(4);
+  });
+
+  // The reader's two errors on a .rel.maps it cannot take, each one `tsebpf: error:` line with the
+  // file and the offset of the offending bytes (crafted from jump.o)
+  const bad = async (name: string, patch: (b: Uint8Array, v: DataView) => number) => {
+    const bytes = new Uint8Array(readFileSync(file("jump.o")));
+    const at = patch(bytes, new DataView(bytes.buffer));
+    writeFileSync(file(name), bytes);
+    const r = await cli("test", "--vm", file(name), "--program", "xdp_entry", ...args);
+    return { ...r, at: `at offset 0x${at.toString(16)}` };
+  };
+  const relMaps = (b: Uint8Array) => {
+    const elf = readElf(b);
+    const maps = elf.sections.find((s) => s.name === ".maps")!;
+    return elf.relocs.get(maps.index)!;
+  };
+
+  it("a .rel.maps entry that is not a values slot: one error line with the relocation's offset", async () => {
+    let off = 0;
+    const r = await bad("misaligned.o", (b, v) => {
+      const rel = relMaps(b)[0]!; // [0] = xdp_drop: moved half a slot along
+      off = rel.offset + 4;
+      v.setBigUint64(rel.at, BigInt(off), true);
+      return rel.at;
+    });
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      `tsebpf: error: ${file("misaligned.o")}: not a valid BPF object: relocation in .maps at ${off} is not an entry of a map's values array ${r.at}\n`,
+    );
+  });
+
+  it("a .rel.maps entry in a map that is not a prog array: one error line with the relocation's offset", async () => {
+    const r = await bad("array.o", (b, v) => {
+      const sec = readElf(b).sections.find((s) => s.name === ".BTF")!;
+      const btf = parseBtf(sec.data, sec.offset);
+      const id = btf.types.findIndex((t) => t.kind === "array" && t.nelems === 3); // JUMP's type: int (*)[3]
+      expect(btf.types.filter((t) => t.kind === "array" && t.nelems === 3)).toHaveLength(1);
+      v.setUint32(sec.offset + btf.offsets[id]! + 12 + 8, 2, true); // btf_array.nelems: BPF_MAP_TYPE_ARRAY
+      return relMaps(b)[0]!.at;
+    });
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      `tsebpf: error: ${file("array.o")}: not a valid BPF object: map JUMP: only prog arrays can be initialised (xdp_drop) ${r.at}\n`,
+    );
   });
 
   it("the VM fills the array from the object: tail calls reach xdp_drop and xdp_tx", async () => {
