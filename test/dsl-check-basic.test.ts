@@ -245,6 +245,62 @@ describe("null checks (flow-sensitive)", () => {
     ).toEqual([]);
   });
 
+  it("a path that returns adds no facts after it: the join after the if, after a loop, after a switch", () => {
+    const pre = "interface V { n: u32; }\nexport const M = new HashMap<u32, V>(16);";
+    const ref = "const v = M.get(1);\nif (v === null) return XdpAction.Pass;\n";
+    const use = "return v.n > 5 ? XdpAction.Pass : XdpAction.Drop;";
+    // M.delete only where the path returns: v is not stale after the if or the loop (the loop made every map
+    // its body writes stale at its head, returning paths too: TSB9055 on a valid program)
+    const returns = "if (ctx.length > 100) { M.delete(1); return XdpAction.Drop; }";
+    expect(codes(xdp(`${ref}${returns}\n${use}`, pre))).toEqual([]);
+    expect(codes(xdp(`${ref}for (let i: u32 = 0; i < 3; i++) {\n${returns}\n}\n${use}`, pre))).toEqual([]);
+    expect(
+      codes(xdp(`${ref}switch (ctx.length) {\ncase 60: M.delete(1); return XdpAction.Drop;\n}\n${use}`, pre)),
+    ).toEqual([]);
+    // on a path that goes round or leaves the loop it is stale: in the body the next time round and after it
+    const loop = (body: string) => `${ref}for (let i: u32 = 0; i < 3; i++) {\n${body}\n}\n`;
+    expect(
+      codes(
+        xdp(
+          `${loop("if (v.n > 3) return XdpAction.Tx;\nif (ctx.length > 100) M.delete(1);")}return XdpAction.Pass;`,
+          pre,
+        ),
+      ),
+    ).toEqual(["TSB9055"]);
+    expect(codes(xdp(`${loop("if (ctx.length > 100) { M.delete(1); break; }")}${use}`, pre))).toEqual(["TSB9055"]);
+    expect(
+      codes(
+        xdp(
+          `${loop("if (ctx.length > 100) { M.delete(1); continue; }\nif (v.n > 3) return XdpAction.Tx;")}return XdpAction.Pass;`,
+          pre,
+        ),
+      ),
+    ).toEqual(["TSB9055"]);
+    expect(codes(xdp(`${loop("if (ctx.length > 100) M.delete(1);")}${use}`, pre))).toEqual(["TSB9055"]);
+    // a view checked, a packet adjusted, only where the path returns: nothing of it after the if or the loop
+    const view = "const e = ctx.header(EthHdr, 0);\n";
+    const read = "return e.etherType === 1 ? XdpAction.Drop : XdpAction.Pass;";
+    expect(
+      codes(xdp(`${view}if (ctx.length > 9) { if (e === null) return XdpAction.Pass; return XdpAction.Tx; }\n${read}`)),
+    ).toEqual(["TS18047"]);
+    expect(
+      codes(xdp(`${view}for (let i: u32 = 0; i < 2; i++) { if (e !== null) return XdpAction.Tx; }\n${read}`)),
+    ).toEqual(["TS18047"]);
+    const checked = `${view}if (e === null) return XdpAction.Pass;\n`;
+    expect(
+      codes(
+        xdp(
+          `${checked}for (let i: u32 = 0; i < 2; i++) { if (ctx.length > 9) { ctx.adjustHead(4); return XdpAction.Tx; } }\n${read}`,
+        ),
+      ),
+    ).toEqual([]);
+    // code after a return in the same block sees that path's facts (e is not null there) but is unreachable:
+    // checked, never emitted (the program compiles)
+    const dead = `${view}if (e !== null) {\nreturn XdpAction.Tx;\ninfo(\`\${e.etherType}\`);\n}\nreturn XdpAction.Pass;`;
+    expect(codes(xdp(dead))).toEqual([]);
+    expect(compileToObject(IMPORTS + xdp(dead), "t.ts", { sectionStyle: "tsebpf" }).diagnostics).toEqual([]);
+  });
+
   it("map values: get() may be null; ?? supplies a default", () => {
     const pre = "export const M = new HashMap<u32, u64>(16);";
     expect(

@@ -136,18 +136,26 @@ export class Flow<K, L = never, V = never> {
    * This loop head reached again from `end`, the flow at the end of the body (a back edge): the head
    * without the facts `end` lost — non-null things, packet bytes proven, constant locals, fields read —
    * and once in a new epoch if `end` adjusted (views from before the loop, taken at `entryEpoch`, are
-   * then stale in the body). Undefined when the head already holds at `end`: the fixed point.
+   * then stale in the body), and likewise once per map whose values `end` set or deleted (`entry`: the
+   * flow into the loop, whose store epochs the head still has). Only the paths that go round count: a
+   * path that returns from the body adds nothing. Undefined when the head already holds at `end`: the
+   * fixed point.
    */
-  loopBack(end: Flow<K, L, V>, entryEpoch: number): Flow<K, L, V> | undefined {
+  loopBack(end: Flow<K, L, V>, entryEpoch: number, entry?: Flow<K, L, V>): Flow<K, L, V> | undefined {
     if (end.dead) return undefined; // the body always returns: it never goes round
     const lost = [...this.nonNull].filter((k) => !end.nonNull.has(k));
     const stale = end.epoch !== this.epoch && this.epoch === entryEpoch;
+    const stores = [...end.stores.keys()].filter(
+      (m) => end.storeEpoch(m) !== this.storeEpoch(m) && this.storeEpoch(m) === (entry?.storeEpoch(m) ?? 0),
+    );
     const freed = [...this.held].filter((k) => end.released.has(k)); // released the first time round
     const consts = [...this.consts].filter(([k, v]) => end.consts.get(k) !== v).map(([k]) => k);
     const loads = [...this.loads].filter(([k, v]) => end.loads.get(k) !== v).map(([k]) => k);
     const short = end.range < this.range;
-    if (!lost.length && !stale && !freed.length && !consts.length && !loads.length && !short) return undefined;
+    if (!lost.length && !stale && !stores.length && !freed.length && !consts.length && !loads.length && !short)
+      return undefined;
     const next = this.fork();
+    for (const m of stores) next.touch(m);
     for (const k of lost) next.nonNull.delete(k);
     for (const k of freed) next.release(k);
     for (const k of consts) next.consts.delete(k);

@@ -8,7 +8,7 @@ import { BOOL, ERROR, isError, isInt, typeName } from "./types.js";
 import { Flow } from "../flow.js";
 import { type CheckCtx, declare, type JumpTarget, report } from "./context.js";
 import { checkCond, checkValue } from "./expr.js";
-import { bindRef, writtenMaps } from "./structs.js";
+import { bindRef } from "./structs.js";
 import { forBound, whileBound } from "./bounds.js";
 import { fits } from "../int-rule.js";
 import { leaveRecords } from "./records.js";
@@ -181,16 +181,16 @@ function roundAgain(cx: CheckCtx, t: JumpTarget): void {
  */
 function loop(cx: CheckCtx, s: Loop, labels: string[], pass: (t: JumpTarget) => void): JumpTarget {
   const entry = cx.flow;
+  // a reference into a map the body sets or deletes in on a path that goes round is stale in the body
+  // (from the second time round) and after it: loopBack touches the map at the head
   let head = guessHead(cx, s, entry);
-  // a reference into a map the body sets or deletes in is stale in the body (from the second time round) and after it
-  for (const m of writtenMaps(s.body, mapNames(cx), cx.mapWriters)) head.touch(m);
   let t: JumpTarget;
   for (let next: Flow<A.Binding> | undefined; ; head = next) {
     const undo = mark(cx);
     cx.flow = head.fork();
     t = target(cx, s, labels, true);
     pass(t);
-    next = head.loopBack(cx.flow, entry.epoch);
+    next = head.loopBack(cx.flow, entry.epoch, entry);
     if (!next) break;
     undo();
   }
@@ -222,10 +222,6 @@ function mark(cx: CheckCtx): () => void {
     if (sites) sites.length = siteCount;
     else cx.callSites.delete(fn);
   };
-}
-
-function mapNames(cx: CheckCtx): Set<string> {
-  return new Set([...cx.globals.values()].filter((b) => b.kind === "map").map((b) => b.name));
 }
 
 /**
