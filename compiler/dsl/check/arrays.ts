@@ -5,26 +5,19 @@
 import type * as A from "../ast.js";
 import { INT_TYPES } from "../catalog.js";
 import { BOOL, ERROR, isError, isInt, typeName } from "./types.js";
-import { type CheckCtx, checkStore, fail, nonNull, report } from "./context.js";
+import { type CheckCtx, checkStore, fail, nonNull, report, untypedLiteral } from "./context.js";
 import { onStack } from "./structs.js";
 
 type Check = (e: A.Expr, t: A.Type | undefined) => A.Type;
 
 /** `[a, b, …]`: a value of the FixedArray type its context expects, one element per slot. */
 export function arrayLiteral(cx: CheckCtx, e: A.ArrayLiteral, expected: A.Type | undefined, check: Check): A.Type {
-  if (expected?.kind !== "array") {
-    for (const x of e.elements) check(x, undefined);
-    if (expected && isError(expected)) return ERROR;
-    return fail(
-      cx,
-      "arrayType",
-      expected
-        ? `An array literal is not a '${typeName(expected)}'.`
-        : "An array literal needs a FixedArray type here: annotate it, e.g. " +
-            "'const a: FixedArray<u16, 3> = [80, 443, 8080]'.",
-      e,
-    );
-  }
+  if (expected?.kind !== "array")
+    return untypedLiteral(cx, e, e.elements, expected, (x) => check(x, undefined), "arrayType", {
+      literal: "array literal",
+      needs: "a FixedArray type",
+      example: "const a: FixedArray<u16, 3> = [80, 443, 8080]",
+    });
   const elem = expected.elem.kind === "bool" ? BOOL : expected.elem;
   for (const x of e.elements) checkStore(cx, x, check(x, elem), elem);
   if (e.elements.length !== expected.length)

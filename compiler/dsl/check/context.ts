@@ -6,7 +6,7 @@ import type * as A from "../ast.js";
 import type { Diagnostic } from "../../diagnostics.js";
 import type { Span } from "../../span.js";
 import { CONSTANTS, FORMATS, HEADERS, HELPERS, INT_TYPES, LOG_LEVELS, MAPS, isIntName } from "../catalog.js";
-import { ERROR, assignable, isInt, notAssignableMessage, resolveTypeRef } from "./types.js";
+import { ERROR, assignable, isError, isInt, notAssignableMessage, resolveTypeRef, typeName } from "./types.js";
 import { fits, widens } from "../int-rule.js";
 import { diag, type CodeName, UNSUPPORTED } from "../codes.js";
 import { Flow } from "../flow.js";
@@ -145,6 +145,28 @@ export function reportUnsupported(cx: CheckCtx, what: string, span: Span): void 
 export function fail(cx: CheckCtx, code: CodeName, message: string, e: { span: Span }): A.Type {
   report(cx, code, message, e.span);
   return ERROR;
+}
+
+/**
+ * An array or object literal where its context expects no type of its kind (`expected`: another type, or
+ * none): its values checked on their own (`check`), then one error — none when `expected` is already one.
+ * `what` names the literal, `needs` the kind of type, `example` a declaration with one.
+ */
+export function untypedLiteral(
+  cx: CheckCtx,
+  e: { span: Span },
+  values: readonly A.Expr[],
+  expected: A.Type | undefined,
+  check: (x: A.Expr) => A.Type,
+  code: CodeName,
+  what: { literal: string; needs: string; example: string },
+): A.Type {
+  for (const x of values) check(x);
+  if (expected && isError(expected)) return ERROR;
+  const message = expected
+    ? `An ${what.literal} is not a '${typeName(expected)}'.`
+    : `An ${what.literal} needs ${what.needs} here: annotate it, e.g. '${what.example}'.`;
+  return fail(cx, code, message, e);
 }
 
 // ------------------------------------------------------------ names

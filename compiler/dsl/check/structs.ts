@@ -7,7 +7,7 @@ import type * as A from "../ast.js";
 import { layoutStruct } from "../layout.js";
 import { STACK_LIMIT } from "../limits.js";
 import { BOOL, ERROR, isError, typeName } from "./types.js";
-import { type CheckCtx, checkStore, fail, report, resolveType } from "./context.js";
+import { type CheckCtx, checkStore, fail, report, resolveType, untypedLiteral } from "./context.js";
 import { recordOf } from "./records.js";
 
 /** Declares every struct type, in C layout; reports bad field types, repeats and recursion. */
@@ -68,16 +68,12 @@ export function objectLiteral(
 ): A.Type {
   const want = expected?.kind === "nullable" ? expected.inner : expected;
   if (want?.kind !== "struct") {
-    for (const p of e.props) check(p.value, ERROR);
-    if (want && isError(want)) return ERROR;
-    return fail(
-      cx,
-      "objectLiteral",
-      want
-        ? `An object literal is not a '${typeName(want)}'.`
-        : "An object literal needs a struct type here: annotate it, e.g. 'const s: Flow = { … }'.",
-      e,
-    );
+    const values = e.props.map((p) => p.value);
+    return untypedLiteral(cx, e, values, want, (x) => check(x, ERROR), "objectLiteral", {
+      literal: "object literal",
+      needs: "a struct type",
+      example: "const s: Flow = { … }",
+    });
   }
   const given = new Set<string>();
   for (const p of e.props) {
