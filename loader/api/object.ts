@@ -35,6 +35,20 @@ export interface LoadOptions {
 /** Map handles by name when the program's declarations are not known: any key, any value. */
 export type UntypedMaps = Record<string, MapHandle<AnyKey, unknown, AnyValue>>;
 
+/** Each BpfObject's LoadedObject, for loadedObjectOf (a module-private map: not on the object, not in the API). */
+const loadedObjects = new WeakMap<object, LoadedObject>();
+
+/**
+ * Internal (not exported by the package entry, loader/api/index.ts): the loaded object a BpfObject
+ * wraps — its model, program and map fds — for tools inside the project that pair it with the raw
+ * loader, e.g. the tests' VM twin (test/helpers/twin.ts).
+ */
+export function loadedObjectOf(o: BpfObject<unknown>): LoadedObject {
+  const l = loadedObjects.get(o);
+  if (!l) throw new Error("internal: not a BpfObject made by load()");
+  return l;
+}
+
 export class BpfObject<Maps = UntypedMaps> implements Disposable {
   readonly maps: Maps;
   /** The program's log records (info(), warn(), … in the DSL): `logs.on("record", r => …)` or `logs.print()`. */
@@ -43,6 +57,7 @@ export class BpfObject<Maps = UntypedMaps> implements Disposable {
   private readonly links = new Set<Link>();
 
   constructor(private readonly obj: LoadedObject) {
+    loadedObjects.set(this, obj);
     const btf = objectBtf(obj.model.btf);
     const alive = () => this.alive();
     this.maps = Object.fromEntries(obj.maps.map((m) => [m.name, new MapHandle(m, btf, alive)])) as Maps;

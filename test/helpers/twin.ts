@@ -13,7 +13,7 @@ import { MAP_TYPE } from "../../compiler/abi.js";
 import { DROPS_MAP } from "../../compiler/log-record.js";
 import { BpfMap, perCpuValues, possibleCpus } from "../../loader/map.js";
 import { readModel, type LoadedObject, type ProgramHandle } from "../../loader/object.js";
-import type { BpfObject } from "../../loader/api/object.js";
+import { type BpfObject, loadedObjectOf } from "../../loader/api/object.js";
 import { pinName } from "../../loader/pin.js";
 import { objGet, progInfo } from "../../loader/sys/bpf.js";
 import { closeFd } from "../../loader/sys/libc.js";
@@ -50,7 +50,7 @@ export function testRunChecked(o: LoadedObject, packet: Uint8Array, opts: CheckO
 /** The library API's `obj.program(name).testRun(packet, { repeat })`, checked against the VM as
  *  testRunChecked checks a raw run (the same object's maps, the same comparisons). */
 export function apiTestRun(obj: BpfObject, packet: Uint8Array, opts: { repeat?: number; program?: string } = {}) {
-  const o = loadedOf(obj);
+  const o = loadedObjectOf(obj);
   const p = o.program(opts.program);
   const run = () => obj.program(p.name).testRun(packet, { repeat: opts.repeat });
   return checked(o, p, packet, opts, run, (k) => [k.action, k.packet]);
@@ -89,12 +89,6 @@ export function pinnedTestRun(
 }
 
 /** The kernel object behind a library handle (BpfObject keeps it private; tests reach through). */
-function loadedOf(obj: BpfObject): LoadedObject {
-  const o = (obj as unknown as { obj?: LoadedObject }).obj;
-  if (!o?.model) throw new Error("twin.ts: BpfObject no longer holds its LoadedObject as `obj`");
-  return o;
-}
-
 /** Runs `kernel` (a test-run of p) and the same packet in the VM twin, and fails unless both agree
  *  on the verdict, the output packet and the maps after the run. Returns the kernel's result. */
 function checked<T>(
