@@ -2,7 +2,8 @@
 // stdout (EPIPE, as in `tsebpf … | head -1`) is not an error: later output is dropped quietly and
 // `stdoutClosed` settles, so long-running commands can stop. Process IO touches process.stdout and
 // process.stderr only when it must (their streams cost start-up time).
-import { fstatSync, writeSync } from "node:fs";
+import { constants, fstatSync, openSync, writeSync } from "node:fs";
+import { libcBound, sendNow } from "../loader/sys/libc.js";
 export interface Io {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
@@ -34,11 +35,13 @@ export function processIo(): Io {
 type QuietStream = { write: (s: string) => void; closed: Promise<void> };
 
 /**
- * stdout: a file or terminal is written through fd 1 at once (fs.writeSync, as node writes them)
- * rather than through process.stdout, whose creation loads node's net and stream modules (about
- * 6 ms of `tsebpf run x.o`'s start-up); a pipe, or a terminal in non-blocking mode (EAGAIN), goes
- * through process.stdout, which queues what the reader has not taken yet (a reader that stops
- * reading never blocks the event loop).
+ * stdout: written at once with fs.writeSync rather than through process.stdout, whose creation
+ * loads node's net and stream modules (about 6 ms of `tsebpf run x.o`'s start-up): a file or
+ * terminal through fd 1, a pipe through a non-blocking descriptor of the same pipe (opened from
+ * /proc/self/fd/1, so fd 1's own flags stay as they are). A full pipe (EAGAIN), a terminal in
+ * non-blocking mode, or anything else (a socket) goes through process.stdout from then on, which
+ * queues what the reader has not taken yet (a reader that stops reading never blocks the event
+ * loop).
  */
 function fdStdout(): QuietStream & { backlog: () => number } {
   let onClosed!: () => void;
@@ -54,11 +57,12 @@ function fdStdout(): QuietStream & { backlog: () => number } {
     if (typeof s === "string") stream.write(s);
     else process.stdout.write(s);
   };
+  let writeSome: Writer = (b, off) => writeSync(1, b, off);
   const writeNow = (s: string) => {
     const b = Buffer.from(s);
     let off = 0;
     try {
-      while (off < b.length) off += writeSync(1, b, off);
+      while (off < b.length) off += writeSome(b, off);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "EPIPE") return void ((isClosed = true), onClosed());
@@ -70,7 +74,11 @@ function fdStdout(): QuietStream & { backlog: () => number } {
   return {
     write(s) {
       if (isClosed) return;
-      direct ??= isFileOrTerminal(1);
+      if (direct === undefined) {
+        const w = directWriter();
+        direct = w !== undefined;
+        if (w) writeSome = w;
+      }
       if (direct) writeNow(s);
       else viaStream(s);
     },
@@ -79,13 +87,31 @@ function fdStdout(): QuietStream & { backlog: () => number } {
   };
 }
 
-function isFileOrTerminal(fd: number): boolean {
+/** Writes what it can of b from off, returns the bytes written; throws EAGAIN, EPIPE, … as fs does. */
+type Writer = (b: Buffer, off: number) => number;
+
+/** How stdout is written at once: fd 1 for a file or terminal, a non-blocking descriptor of the
+ * same pipe for a pipe, a non-blocking send for a socket when libc's functions are bound already
+ * (`run`, once attached: loading them costs more than process.stdout); else undefined. */
+function directWriter(): Writer | undefined {
   try {
-    const st = fstatSync(fd);
-    return st.isFile() || st.isCharacterDevice();
+    const st = fstatSync(1);
+    if (st.isFile() || st.isCharacterDevice()) return (b, off) => writeSync(1, b, off);
+    if (st.isFIFO()) {
+      const fd = openSync("/proc/self/fd/1", constants.O_WRONLY | constants.O_NONBLOCK);
+      return (b, off) => writeSync(fd, b, off);
+    }
+    if (st.isSocket() && libcBound())
+      return (b, off) => {
+        const n = sendNow(1, b.subarray(off));
+        if (n >= 0) return n;
+        const code = n === -11 ? "EAGAIN" : n === -32 ? "EPIPE" : `errno ${-n}`;
+        throw Object.assign(new Error(`write to stdout: ${code}`), { code });
+      };
   } catch {
-    return false;
+    // no fd 1, or no /proc: process.stdout
   }
+  return undefined;
 }
 
 function quietOnEpipe(stream: NodeJS.WriteStream): QuietStream {

@@ -93,9 +93,11 @@ async function session(
     );
     const say = (msg: string) =>
       opts.level >= 3 && io.stdout(formatLine({ level: 3, program: prog.name, message: msg }) + "\n");
+    // The attached line first: the pumps start after it (their first poll is a timer away, so the
+    // order of lines is the same; records written meanwhile wait in the rings).
+    say("Waiting for Ctrl-C...");
     pump = startLogs(obj, opts.level, io);
     records = pumpRecords(obj.maps, objectBtf(obj.model.btf), sinks(io));
-    say("Waiting for Ctrl-C...");
     await stop.wait;
     pump?.stop();
     records?.stop();

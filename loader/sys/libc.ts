@@ -74,6 +74,22 @@ export const libc: Libc = new Proxy({} as Libc, {
   get: (_, name: keyof Libc) => (bound ??= bind())[name],
 });
 
+/** Whether libc's functions are bound already (the native addon is loaded): callers that have a
+ * cheaper way without it can ask. */
+export function libcBound(): boolean {
+  return bound !== undefined;
+}
+
+const MSG_DONTWAIT = 0x40,
+  MSG_NOSIGNAL = 0x4000;
+
+/** Sends what it can of `b` on socket `fd` without blocking: the bytes sent, or -errno (-EAGAIN
+ * when the socket's buffer is full). */
+export function sendNow(fd: number, b: Uint8Array): number {
+  const n = Number(libc.sendto(fd, b, b.length, MSG_DONTWAIT | MSG_NOSIGNAL, null, 0));
+  return n < 0 ? -lastErrno() : n;
+}
+
 export function lastErrno(): number {
   return koffi().errno();
 }
