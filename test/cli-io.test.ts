@@ -1,6 +1,7 @@
 // The CLI's process IO (cli/io.ts): stdout to a file or /dev/null is written straight through fd 1,
-// to a pipe through process.stdout — the same bytes either way, stderr made on first use; a
-// closed pipe (EPIPE) is still quiet. Runs the built CLI.
+// to a pipe through a non-blocking descriptor of it, to a socket (node's spawn) through
+// process.stdout — the same bytes every way, stderr made on first use; a closed pipe (EPIPE) is
+// still quiet. Runs the built CLI.
 import { describe, expect, it } from "vitest";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -33,6 +34,14 @@ describe("process IO", () => {
       expect(piped.stdout.split("\n").length).toBeGreaterThan(30);
       expect(toFiles(dir, "objdump", "nope.o")).toEqual({ out: "", err: bad.stderr, code: bad.status });
       expect(bad.stderr).toMatch(/nope\.o/);
+    });
+  });
+
+  it("stdout to a pipe (sh's |) holds what a file gets", () => {
+    withTempDir("tsebpf-io-", (dir) => {
+      const r = spawnSync("sh", ["-c", `"${process.execPath}" "${BIN}" objdump ${OBJ} | cat`], { encoding: "utf8" });
+      expect(r.stdout).toBe(toFiles(dir, "objdump", OBJ).out);
+      expect(r.stdout.split("\n").length).toBeGreaterThan(30);
     });
   });
 
