@@ -306,7 +306,8 @@ function withLog(load: (log: Buffer) => number): { fd: number; log: string } {
   for (let size = 1 << 20; ; size *= 4) {
     const buf = Buffer.alloc(size);
     const fd = load(buf);
-    const log = buf.toString("utf8").replace(/\0.*$/s, "");
+    const end = buf.indexOf(0); // the log ends at its NUL: decode that much, not the whole buffer
+    const log = buf.toString("utf8", 0, end < 0 ? buf.length : end);
     if (fd === -28 /* ENOSPC */ && size < 1 << 28) continue;
     return { fd, log };
   }
