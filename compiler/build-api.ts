@@ -3,14 +3,19 @@
 // `compileToObject`; both have this signature and never print.
 import type { Diagnostic } from "./diagnostics.js";
 
+export type LoopMode = "auto" | "real" | "bounded" | "unroll";
+export const LOOP_MODES: readonly LoopMode[] = ["auto", "real", "bounded", "unroll"];
+
 export interface BuildOptions {
   /** "xdp/<name>" (default) or "libbpf": plain "xdp". */
   sectionStyle: "tsebpf" | "libbpf";
   /** Assembler input dialect. */
   syntax?: "llvm" | "ubpf";
-  /** DSL loops: "auto" (default) unrolls or not by the rule of compiler/dsl/unroll.ts; "real" makes every
-   * for, while and do…while loop that can be one a real loop (a back edge, kernel ≥ 5.3). */
-  loops?: "auto" | "real";
+  /** DSL loops (compiler/dsl/unroll.ts, README "Loops"): "auto" (default) a real loop with may_goto
+   * (kernel ≥ 6.9) or unrolled by the rule; "real" every for, while and do…while loop that can be one a
+   * real loop with may_goto; "bounded" the same without may_goto (a plain bounded loop, kernel ≥ 5.3);
+   * "unroll" every loop unrolled (any kernel). */
+  loops?: LoopMode;
 }
 
 export interface BuildResult {

@@ -27,7 +27,7 @@ function manyMaps(n: number): string {
 }
 
 const errors = (src: string) =>
-  compileToObject(src, "maps.ts", { sectionStyle: "tsebpf" }).diagnostics.map(formatCompact);
+  compileToObject(src, "maps.ts", { sectionStyle: "tsebpf", loops: "unroll" }).diagnostics.map(formatCompact);
 
 describe("maps per program", () => {
   it(`more than ${MAX_USED_MAPS} maps in one program is a diagnostic at the first use of map ${MAX_USED_MAPS + 1}`, () => {
@@ -65,7 +65,7 @@ describe.skipIf(!haveKernel)("maps per program in the kernel", () => {
   });
 });
 
-/** `n` unrolled iterations, each a branch that sets a different bit of `c`, then a test of `c`. */
+/** `n` unrolled iterations (built with `loops: "unroll"`: the default makes the loop a real one), each a branch that sets a different bit of `c`, then a test of `c`. */
 function paths(n: number): string {
   return `import { XdpContext, XdpAction, EthHdr, Ipv4Hdr, u32 } from "tsebpf";
 
@@ -104,7 +104,7 @@ describe.skipIf(!haveKernel)("verifier work in the kernel", () => {
   it("the largest accepted reproducer size loads and decides correctly", () => {
     const src = (b: number[]) => Uint8Array.from([...Array(26).fill(0), ...b, ...Array(10).fill(0)]);
     const { verdicts } = runPackets(
-      compileDsl(paths(16), "paths.ts"),
+      compileDsl(paths(16), "paths.ts", { loops: "unroll" }),
       [src([0, 0, 0x0a, 0x0b]), src([0, 0, 0x0a, 0x0c])].map((p) => {
         p[12] = 8;
         p[14] = 0x45;
@@ -125,7 +125,7 @@ describe("loop limits", () => {
   return s === 5 ? XdpAction.Drop : XdpAction.Pass;
 }`,
       "t.ts",
-      { sectionStyle: "tsebpf" },
+      { sectionStyle: "tsebpf", loops: "unroll" },
     );
 
   // No wall-clock bound (npm run bench measures speed): a build that hangs fails on the timeout.

@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import type { Io } from "../io.js";
 import { CliError } from "../errors.js";
 import { hasErrors } from "../../compiler/diagnostics.js";
-import type { BuildOptions, ProgramStats } from "../../compiler/build-api.js";
+import { type BuildOptions, type LoopMode, LOOP_MODES, type ProgramStats } from "../../compiler/build-api.js";
 import { MAX_USED_MAPS, VERIFIER_ESTIMATE_FACTOR, VERIFIER_INSN_LIMIT } from "../../compiler/dsl/limits.js";
 import { buildSource, sourceKind } from "../../compiler/build.js";
 import { readUserFile } from "../../loader/files.js";
@@ -19,7 +19,13 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .option("-o, --output <file>", "object file to write", "out.o")
     .option("--section-style <style>", "section names: 'tsebpf' writes xdp/<name>, 'libbpf' writes plain xdp", "tsebpf")
     .option("--syntax <syntax>", "assembly dialect: llvm (as llvm-mc) or ubpf", "llvm")
-    .option("--loops <mode>", "DSL loops: 'auto' unrolls by the compiler's rule, 'real' emits back edges", "auto")
+    .option(
+      "--loops <mode>",
+      "DSL loops: 'auto' real loops with may_goto (kernel >= 6.9) or unrolled by the compiler's rule; " +
+        "'real' every loop that can be one a real loop with may_goto; 'bounded' real loops without may_goto " +
+        "(kernel >= 5.3); 'unroll' every loop unrolled (any kernel: use it, or 'bounded', for kernels before 6.9)",
+      "auto",
+    )
     .option("-v, --verbose", "print each DSL program's instruction slots and the verifier-work estimate")
     .action(async (file: string, o: BuildFlags) => {
       const opts = buildOptions(o.sectionStyle, o.syntax, o.loops);
@@ -57,6 +63,7 @@ export function buildOptions(sectionStyle: string, syntax = "llvm", loops = "aut
   if (sectionStyle !== "tsebpf" && sectionStyle !== "libbpf")
     throw new CliError(`--section-style must be 'tsebpf' or 'libbpf', not '${sectionStyle}'`);
   if (syntax !== "llvm" && syntax !== "ubpf") throw new CliError(`--syntax must be 'llvm' or 'ubpf', not '${syntax}'`);
-  if (loops !== "auto" && loops !== "real") throw new CliError(`--loops must be 'auto' or 'real', not '${loops}'`);
-  return { sectionStyle, syntax, loops };
+  if (!(LOOP_MODES as readonly string[]).includes(loops))
+    throw new CliError(`--loops must be ${LOOP_MODES.map((m) => `'${m}'`).join(", ")}, not '${loops}'`);
+  return { sectionStyle, syntax, loops: loops as LoopMode };
 }

@@ -32,6 +32,7 @@ import { peephole } from "./backend/peephole.js";
 import { mergeTails } from "./backend/tail-merge.js";
 import { blockLabel, selectFunc } from "./backend/select.js";
 import { lowerLongBranches, type Code } from "./backend/long-branch.js";
+import { insertMayGoto } from "./backend/may-goto.js";
 import { type CostEstimate, estimateVerifierWork } from "./backend/verifier-cost.js";
 import type { Func } from "./ir.js";
 import { mapDef } from "./map-defs.js";
@@ -82,7 +83,7 @@ function compile(text: string, file: string, opts: BuildOptions): CompileResult 
     maps: new Map(p.maps.map((m) => [m.name, mapDef(m)])),
     logFormats: [],
     usesLogs: false,
-    realLoops: opts.loops === "real",
+    loops: opts.loops ?? "auto",
   };
   const { called, diagnostics: globalDiags } = chooseCalled(p);
   if (globalDiags.length) return { diagnostics: [...diagnostics, ...globalDiags] };
@@ -93,7 +94,7 @@ function compile(text: string, file: string, opts: BuildOptions): CompileResult 
   const funcs = new Map<A.FunctionDecl, { func: Func; code: Code; estimate: number }>();
   // programs first, then subprograms callers first: a call records whether a struct argument is atomic
   for (const fn of [...p.programs, ...[...p.functions].reverse().filter((f) => called.has(f))]) {
-    const r = compileFunction(fn, shared);
+    const r = compileLoops(fn, shared);
     if ("diag" in r) diagnostics.push(r.diag);
     else funcs.set(fn, r), ir.set(fn.name, r.func);
   }
@@ -208,6 +209,21 @@ function headerDesc(name: string): TypeDesc {
   return { kind: "struct", name, size: h.size, members };
 }
 
+/**
+ * The loop rule's last step (compiler/dsl/unroll.ts, README "Loops"): in an "auto" build a function
+ * with real loops is built again with its loops unrolled, and that build is kept when it takes no
+ * more instruction slots (a loop over constants folds away) or the real loops' build fails.
+ */
+function compileLoops(fn: A.FunctionDecl, shared: LowerShared): ReturnType<typeof compileFunction> {
+  const r = compileFunction(fn, shared);
+  if (shared.loops !== "auto" || ("func" in r && !r.func.loops?.size)) return r;
+  const unrolled = compileFunction(fn, { ...shared, loops: "unroll" });
+  if ("diag" in unrolled) return r;
+  return "diag" in r || slotCount(unrolled.code.insns) <= slotCount(r.code.insns) ? unrolled : r;
+}
+
+const slotCount = (insns: readonly Insn[]): number => slotIndex(insns).at(-1) ?? 0;
+
 /** One XDP program or subprogram through the back end's passes, or the first limit it breaks. */
 function compileFunction(
   prog: A.FunctionDecl,
@@ -225,7 +241,10 @@ function compileFunction(
     if (f.stack > STACK_LIMIT) return at("stackLimit", `'${prog.name}' needs ${stack}`);
     peephole(f);
     mergeTails(f);
-    const code = lowerLongBranches(selectFunc(f));
+    const selected = selectFunc(f);
+    if (!insertMayGoto(f, selected) && shared.loops !== "bounded")
+      return compileFunction(prog, { ...shared, loops: "bounded" });
+    const code = lowerLongBranches(selected);
     const work = estimateVerifierWork(
       code.insns,
       code.labels,

@@ -74,6 +74,8 @@ export interface Func {
   /** Real loops (lower/control.ts): the block their back edge goes to → the most times round (the
    * verifier-work estimate walks a loop whose counter it cannot follow that often). */
   loops?: Map<number, number>;
+  /** The heads of the real loops that begin with a may_goto (backend/may-goto.ts inserts it). */
+  mayGoto?: Set<number>;
 }
 
 export function newVreg(f: Func): Reg {

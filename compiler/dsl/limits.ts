@@ -17,9 +17,6 @@ export const VERIFIER_INSN_LIMIT = 1_000_000;
 export const VERIFIER_ESTIMATE_FACTOR = 2;
 /** Iterations of one loop (the checker bounds each loop and reports TSB9010). */
 export const MAX_LOOP_TRIPS = 1024;
-/** A loop is unrolled when its trips times its nodes (test, update, body) are at most this (compiler/dsl/unroll.ts):
- * every loop, until the verifier-work estimate follows the kernel's range comparisons inside loops. */
-export const UNROLL_NODES = Number.POSITIVE_INFINITY;
 /** Loop bodies one program may unroll in all, nested loops multiplying. */
 export const MAX_UNROLLED_BODIES = 8192;
 /**
@@ -38,3 +35,6 @@ export const MAX_CALL_FRAMES = 8;
 export const INLINE_NODES = 12;
 /** Each frame of a call chain takes its stack rounded up to this (the verifier's round_up(depth, 32)). */
 export const FRAME_ALIGN = 32;
+/** Times one frame's may_goto instructions may run before the kernel takes their goto (BPF_MAX_LOOPS):
+ * the compiler gives a real loop a may_goto only while its rounds stay within it (lower/control.ts). */
+export const MAY_GOTO_BUDGET = 8 * 1024 * 1024;

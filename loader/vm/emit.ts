@@ -208,6 +208,10 @@ class Gen {
         return `pc = ${taken}; continue;`;
       case "gotol":
         return `pc = ${slot + 1 + i.imm}; continue;`;
+      case "may_goto":
+        // falls through: the kernel takes the goto only after 8M of them in one frame, which the
+        // DSL's loops stay within (a loop bounded by may_goto alone runs to the VM's own limit)
+        return "";
       case "exit":
         return (
           `if (x.frames.length === 0) { ${save(1)} x.n = n; return null; } ` +

@@ -1,6 +1,7 @@
 // Compiling DSL source in tests: text or programs/<name>.ts → object bytes, or a thrown Error
 // carrying the compact diagnostics (and, for generated programs, the source); the checker's
 // diagnostics of a small program.
+import type { LoopMode } from "../../compiler/build-api.js";
 import { expect } from "vitest";
 import { readFileSync } from "node:fs";
 import { compileToObject } from "../../compiler/dsl/index.js";
@@ -13,7 +14,7 @@ export interface CompileOpts {
   /** Append the source to the error (for generated programs). */
   showSource?: boolean;
   /** BuildOptions.loops: "real" makes every loop that can be one a real loop. */
-  loops?: "auto" | "real";
+  loops?: LoopMode;
 }
 
 export function compileDsl(text: string, file: string, opts: CompileOpts = {}): Uint8Array {

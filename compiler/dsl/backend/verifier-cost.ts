@@ -88,7 +88,62 @@ function analyse(insns: readonly Insn[], labels: ReadonlyMap<string, number>): F
       if (inn !== relevant[k]) (relevant[k] = inn), (changed = true);
     }
   }
+  // inside a loop the kernel compares every live scalar range for range (its read and precision
+  // marks are not final while the loop is being walked): there every live register is relevant
+  const live = liveRegs(insns, succ);
+  for (const k of loopBodies(succ)) relevant[k] = live[k]! & 0x3ff;
   return { succ, relevant, prune };
+}
+
+/** Registers each instruction reads and writes (a call reads r1..r5 and writes r0..r5). */
+function useDef(i: Insn): [number, number] {
+  const cls = i.code & 7,
+    op = i.code & 0xf0,
+    d = 1 << i.dst,
+    s = 1 << i.src,
+    x = (i.code & SRC.X) !== 0;
+  if (cls === CLASS.ALU || cls === CLASS.ALU64) return [(op === 0xb0 ? 0 : d) | (x ? s : 0), d];
+  if (cls === CLASS.LDX) return [s, d];
+  if (i.code === LD_IMM64) return [0, d];
+  if (cls === CLASS.ST) return [d, 0];
+  if (cls === CLASS.STX) return (i.code & 0xe0) === 0xc0 ? [d | s | 1, s | 1] : [d | s, 0];
+  if (op === JMP.CALL) return [0x3e, 0x3f];
+  if (op === JMP.EXIT) return [1, 0];
+  if (isCond(i)) return [d | (x ? s : 0), 0];
+  return [0, 0];
+}
+
+function liveRegs(insns: readonly Insn[], succ: number[][]): number[] {
+  const live = new Array<number>(insns.length).fill(0);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let k = insns.length - 1; k >= 0; k--) {
+      let out = 0;
+      for (const t of succ[k]!) out |= live[t] ?? 0;
+      const [use, def] = useDef(insns[k]!);
+      const inn = (out & ~def) | use;
+      if (inn !== live[k]) (live[k] = inn), (changed = true);
+    }
+  }
+  return live;
+}
+
+/** The instructions of every natural loop: those that reach a back edge (a jump to an earlier
+ * instruction) without passing its target. */
+function loopBodies(succ: number[][]): Set<number> {
+  const pred = succ.map(() => [] as number[]);
+  succ.forEach((s, k) => s.forEach((t) => t < succ.length && pred[t]!.push(k)));
+  const out = new Set<number>();
+  succ.forEach((s, k) => {
+    for (const h of s) {
+      if (h > k) continue;
+      const body = new Set([h, k]);
+      const work = [k];
+      while (work.length) for (const p of pred[work.pop()!]!) if (!body.has(p)) body.add(p), work.push(p);
+      for (const b of body) out.add(b);
+    }
+  });
+  return out;
 }
 
 /** Registers relevant before `i`, given those relevant after it. */
@@ -125,16 +180,33 @@ function walk(
   const forks = new Map<number, number>(); // branch → times both sides were walked
   const stack: Frame[] = [{ k: 0, regs: new Array<Val>(11).fill(undefined) }];
   const open = new Open();
+  const lastAt = new Map<number, Val[]>(); // the registers when a may_goto was last walked
   let processed = 0;
   while (stack.length && processed <= limit) {
     open.closeAbove(stack.length - 1); // the states recorded since this frame was pushed are done
     let { k, regs } = stack.pop()!;
     for (;;) {
       if (k >= insns.length) break;
-      const trips = loops.get(k) ?? most;
-      if (flow.prune[k] && visited(seen, k, regs, flow.relevant[k]!, open.at(stack.length, k), trips)) break;
-      processed++;
       const i = insns[k]!;
+      const mayGoto = i.code === MAY_GOTO;
+      // may_goto: a state within an earlier one here is pruned, the current path's own too
+      const trips = mayGoto ? 0 : (loops.get(k) ?? most);
+      // may_goto: the next round goes on with the registers that changed since the last forgotten
+      const wide = mayGoto ? widen(regs, lastAt.get(k)) : regs;
+      if (
+        (flow.prune[k] || mayGoto) &&
+        visited(seen, k, regs, flow.relevant[k]!, open.at(stack.length, k), trips, wide)
+      )
+        break;
+      processed++;
+      if (mayGoto) {
+        // the goto (out of the loop) first, then the next round
+        const [fall, to] = flow.succ[k]!;
+        stack.push({ k: fall!, regs: wide });
+        lastAt.set(k, regs);
+        k = to!;
+        continue;
+      }
       if (isCond(i)) {
         const [fall, to] = flow.succ[k]!;
         const taken = decide(i, regs);
@@ -213,27 +285,42 @@ class Open {
  * is done, or is still open (this path's own, a loop going round) but the path has gone round the
  * loop more than `trips` times.
  */
-function visited(seen: Map<number, Seen>, k: number, regs: Val[], mask: number, open: Open, trips: number): boolean {
+function visited(
+  seen: Map<number, Seen>,
+  k: number,
+  cur: Val[],
+  mask: number,
+  open: Open,
+  trips: number,
+  regs = cur, // the state recorded (may_goto: the widened one its next round starts from)
+): boolean {
   let at = seen.get(k);
   if (!at) seen.set(k, (at = { keys: new Map(), partial: [], open: 0 }));
-  let key = "",
-    unknown = false;
-  for (let r = 0; r < 11; r++) {
-    if (!(mask & (1 << r))) continue;
-    const v = regs[r];
-    key += v === undefined ? "?," : `${v},`;
-    unknown ||= v === undefined;
-  }
-  const covers = (old: Rec) => old.regs.every((v, r) => !(mask & (1 << r)) || v === undefined || v === regs[r]);
+  const keyOf = (vals: Val[]): string => {
+    let key = "";
+    for (let r = 0; r < 11; r++) if (mask & (1 << r)) key += vals[r] === undefined ? "?," : `${vals[r]},`;
+    return key;
+  };
+  const key = keyOf(cur);
+  const unknown = regs.some((v, r) => mask & (1 << r) && v === undefined);
+  const covers = (old: Rec) => old.regs.every((v, r) => !(mask & (1 << r)) || v === undefined || v === cur[r]);
   const exact = at.keys.get(key);
   const cover = exact && !exact.open ? exact : (at.partial.find((p) => !p.open && covers(p)) ?? exact);
   const found = cover ?? at.partial.find(covers);
   if (found && (!found.open || at.open > trips)) return true;
   const rec: Rec = { regs, open: true, at };
   open.add(rec);
-  if (!exact) at.keys.set(key, rec);
+  const recKey = regs === cur ? key : keyOf(regs);
+  if (!at.keys.has(recKey)) at.keys.set(recKey, rec);
   if (unknown && at.partial.length < MAX_PARTIAL) at.partial.push(rec);
   return false;
+}
+
+const MAY_GOTO = CLASS.JMP | JMP.JCOND;
+
+/** may_goto's looping branch: registers that differ from the last time there are unknown. */
+function widen(regs: Val[], last: Val[] | undefined): Val[] {
+  return last ? regs.map((v, r) => (v === last[r] ? v : undefined)) : regs;
 }
 
 function operand(i: Insn, regs: Val[]): Val {

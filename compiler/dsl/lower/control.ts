@@ -13,9 +13,13 @@ import type { JumpTo, LowerCtx } from "./core.js";
 import { readAt, place } from "./structs.js";
 import { compareConst } from "./int.js";
 import { type IntLocal, intOf, isCompare } from "./types.js";
-import { MAX_UNROLLED_BODIES } from "../limits.js";
+import { MAX_UNROLLED_BODIES, MAY_GOTO_BUDGET } from "../limits.js";
+import { CTX_PROPERTIES } from "../catalog.js";
+import { VREG0 } from "../ir.js";
 import { sizeOf } from "../layout.js";
-import { assignedNames, declaredNames, realLoop } from "../unroll.js";
+import { assignedNames, countsUp, declaredNames, realLoop, steppedNames } from "../unroll.js";
+
+const RX_QUEUE_INDEX = CTX_PROPERTIES.rxQueueIndex!.offset!;
 
 type Loop = A.For | A.While | A.ForOf;
 
@@ -70,25 +74,84 @@ export function forOf(L: LowerCtx, s: A.ForOf, labels: string[]): void {
 function loop(L: LowerCtx, s: A.For | A.While, labels: string[], test: A.Expr, guard: boolean, update?: () => void) {
   const t: JumpTo = { stmt: s, labels, loop: true };
   if (guard && constCond(L, test) === false) return; // never runs
-  const top = L.newBlock();
-  if (guard) L.cond(test, top, (t.brk ??= L.newBlock()));
-  else L.jump(top);
+  const trips = s.maxTrips!;
+  const way = L.newBlock(),
+    top = L.newBlock();
+  if (guard) L.cond(test, way, (t.brk ??= L.newBlock()));
+  else L.jump(way);
+  L.start(way);
+  const counter = hideable(L, s);
+  const mayGoto = counter !== undefined && useMayGoto(L, trips);
+  if (mayGoto) hideCounter(L, counter);
+  L.jump(top);
   L.start(top);
-  (L.f.loops ??= new Map()).set(top.id, s.maxTrips!);
+  (L.f.loops ??= new Map()).set(top.id, trips);
+  if (mayGoto) (L.f.mayGoto ??= new Set()).add(top.id);
   const head = L.facts.loopHead(assignedLocals(L, s));
+  const around = L.mayGoto.around;
+  L.mayGoto.around = Math.min(around * trips, MAY_GOTO_BUDGET + 1);
   body(L, s.body, t);
   if (!L.facts.never) {
     update?.();
     if (!L.facts.loopHolds(head)) L.fail("internal: a loop's facts do not hold when it goes round again", s.span);
     L.cond(test, top, (t.brk ??= L.newBlock()));
   }
+  L.mayGoto.around = around;
   L.start(t.brk ?? L.newBlock());
+}
+
+/** Whether this real loop begins with a may_goto: not in "bounded" builds, and only while the rounds
+ * of every may_goto loop of the frame, each times the rounds of the real loops around it, stay within
+ * the kernel's budget (so its goto, which leaves the loop, is never taken). Reserves them. */
+function useMayGoto(L: LowerCtx, trips: number): boolean {
+  if (L.shared.loops === "bounded") return false;
+  const need = L.mayGoto.around * trips;
+  if (L.mayGoto.used + need > MAY_GOTO_BUDGET) return false;
+  L.mayGoto.used += need;
+  return true;
+}
+
+/** The loop's counter and its start, when hideCounter can hide it: a `for` loop's unsigned counter of
+ * 32 or 64 bits (a signed one, unknown, starts from -2^31 to the verifier) starting at a constant below 2^31 that the loop counts up (a do…while over a u8 counter
+ * was found, by the generators, not to converge), in a function that has the context (a program, or a subprogram
+ * taking ctx), in a loop with no real loop around it and no loop inside it, and no
+ * other local that starts at a constant and that the loop steps by one (it would stay a known
+ * constant that changes every round:
+ * once a branch on it makes it precise, no round's state lies within another's and the verifier,
+ * no longer following the counter, goes round until may_goto's budget). */
+function hideable(L: LowerCtx, s: A.For | A.While): { c: IntLocal; v: bigint } | undefined {
+  const c = s.counter && L.lookup(s.counter, s.span);
+  if (s.kind !== "For" || c?.k !== "int" || !c.mutable || c.type.bits < 32 || c.type.signed || L.f.ctx < VREG0)
+    return undefined;
+  if (L.mayGoto.around > 1 || !countsUp(s, s.counter!)) return undefined;
+  const known = (b: A.Binding): boolean => {
+    const l = L.lookup(b, s.span);
+    return l.k === "const" || (l.k === "int" && typeof L.facts.known(l) === "bigint");
+  };
+  if ([...steppedNames(s)].some((b) => b !== s.counter && known(b))) return undefined;
+  const v = L.facts.known(c);
+  return typeof v === "bigint" && v >= 0n && v < 1n << 31n ? { c, v } : undefined;
+}
+
+/**
+ * The loop's counter from here on holds its start plus the difference of two loads of
+ * xdp_md.rx_queue_index (0, but not to the verifier, which does not fold x − x, also when the
+ * optimiser reads the field once): the verifier does not know the counter, so the
+ * loop test does not make it precise, may_goto's widening forgets it after the first round and the
+ * next round's state lies within it (README "Loops").
+ */
+function hideCounter(L: LowerCtx, { c, v }: { c: IntLocal; v: bigint }): void {
+  const a = L.load(L.f.ctx, RX_QUEUE_INDEX, 4),
+    b = L.load(L.f.ctx, RX_QUEUE_INDEX, 4);
+  const zero = L.alu("sub", a, b, true);
+  L.emit({ op: "alu", alu: "add", dst: c.reg, a: zero, b: v, w32: true });
+  L.facts.assigned(c, c.reg);
 }
 
 /** Whether `s` is a real loop: the rule says so, and its counter starts at a constant here (the
  * verifier follows it round by round; from a range it finds a round within the last and refuses). */
 function real(L: LowerCtx, s: A.For | A.While): boolean {
-  if (s.maxTrips === undefined || !realLoop(s, s.maxTrips, L.shared.realLoops)) return false;
+  if (s.maxTrips === undefined || !realLoop(s, L.shared.loops ?? "auto")) return false;
   const c = s.counter && L.lookup(s.counter, s.span);
   return c?.k === "const" || (c?.k === "int" && typeof L.facts.known(c) === "bigint");
 }

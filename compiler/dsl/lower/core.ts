@@ -63,6 +63,9 @@ export interface LowerCtx {
   readonly retType: Int | undefined;
   /** Loop bodies unrolled so far in this function. */
   unrolled: number;
+  /** may_goto's budget in this frame (lower/control.ts): the rounds of the real loops around the
+   * current statement multiplied, and the rounds the may_goto loops lowered so far may take in all. */
+  mayGoto: { around: number; used: number };
   /** The loops, switches and labelled statements around the current statement (this function's own). */
   jumps: JumpTo[];
   /** The register holding ctx->data (loaded in the prologue when the program touches the packet). */
@@ -121,6 +124,7 @@ export class LowerCore implements LowerCtx {
   ret: RetCtx | undefined;
   readonly retType: Int | undefined;
   unrolled = 0;
+  mayGoto = { around: 1, used: 0 };
   jumps: JumpTo[] = [];
   data: Reg = -1;
   dataEnd: Reg = -1;

@@ -6,6 +6,7 @@ import { INT_TYPES } from "../catalog.js";
 import type { Diagnostic } from "../../diagnostics.js";
 import type { LogFormat, MapDef } from "../../object.js";
 import type { Reg, Val } from "../ir.js";
+import type { LoopMode } from "../../build-api.js";
 
 export type Int = A.IntType;
 export const U64 = INT_TYPES.u64,
@@ -68,8 +69,8 @@ export interface LowerShared {
   usesLogs: boolean;
   /** Helper functions called as BPF subprograms (the others are inlined). */
   called?: Map<A.FunctionDecl, CalledFunction>;
-  /** Every loop that can be a real loop is one (BuildOptions.loops "real"). */
-  realLoops?: boolean;
+  /** BuildOptions.loops (compiler/dsl/unroll.ts); undefined: "auto". */
+  loops?: LoopMode;
 }
 
 export function intOf(t: A.Type | undefined): Int {
