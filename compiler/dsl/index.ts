@@ -217,9 +217,12 @@ function headerDesc(name: string): TypeDesc {
 function compileLoops(fn: A.FunctionDecl, shared: LowerShared): ReturnType<typeof compileFunction> {
   const r = compileFunction(fn, shared);
   if (shared.loops !== "auto" || ("func" in r && !r.func.loops?.size)) return r;
-  const unrolled = compileFunction(fn, { ...shared, loops: "unroll" });
+  const again: LowerShared = { ...shared, loops: "unroll" };
+  const unrolled = compileFunction(fn, again);
   if ("diag" in unrolled) return r;
-  return "diag" in r || slotCount(unrolled.code.insns) <= slotCount(r.code.insns) ? unrolled : r;
+  if (!("diag" in r) && slotCount(unrolled.code.insns) > slotCount(r.code.insns)) return r;
+  shared.usesLogs ||= again.usesLogs; // the copy's flag: the real build may have failed before a log call
+  return unrolled;
 }
 
 const slotCount = (insns: readonly Insn[]): number => slotIndex(insns).at(-1) ?? 0;
