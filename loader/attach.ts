@@ -52,6 +52,12 @@ export function xdpState(ifindex: number): XdpState {
 
 export function attachXdp(progFd: number, ifname: string, o: AttachOptions = {}): Attachment {
   const ifindex = resolveIface(ifname);
+  if (!o.netlink && !o.force) {
+    // bpf_link first (one system call, no netlink round trip): the kernel refuses it while another
+    // program is attached (EBUSY, EEXIST), and the checks below then say which and why
+    const fd = linkCreateRaw(progFd, ifindex, ATTACH_TYPE_XDP, modeFlags(o.mode));
+    if (fd >= 0) return linkAttachment(fd, ifname, ifindex);
+  }
   const before = netlinkGetXdp(ifindex);
   if (before.progId) {
     if (!o.force)

@@ -227,7 +227,9 @@ function bundleToCjs(text) {
 function moduleTable(modules) {
   const table = [...modules].map(([id, m]) => {
     const params = "exports, require, module, __filename, __dirname, __meta, __dynImport";
-    const fn = m.esm ? `async function (${params}) {\n${m.code}\n}` : `function (${params}) {\n${m.code}\n}`;
+    const fn = m.esm
+      ? `async function (${params}) {\n${m.code}\nmodule.evaluated = true;\n}`
+      : `function (${params}) {\n${m.code}\n}`;
     return `${JSON.stringify(id)}: { esm: ${m.esm}, deps: ${JSON.stringify(m.deps)}, statics: ${JSON.stringify(m.statics)}, fn: ${fn} }`;
   });
   return `{\n${table.join(",\n")}\n}`;
@@ -326,8 +328,38 @@ function loader(ROOT, ROOTS, MODULES, builtinRequire, TARGET, MODE, warmObject) 
     if (target.startsWith("runtime:")) return runtimeRequire(target.slice(8), id);
     const m = cache.get(target);
     if (m) return m.exports;
-    if (MODULES[target].esm) throw new Error(`snapshot: ${target} was not loaded before ${id}`);
+    if (MODULES[target].esm && !MODE) throw new Error(`snapshot: ${target} was not loaded before ${id}`);
+    if (MODULES[target].esm) return lazyExports(target, id);
     return evaluate(target).exports; // CommonJS: synchronous, on demand
+  }
+
+  /** The run bundle evaluates an ES module when something first reads its exports (tsc's CommonJS
+   * reads `x_js_1.f` at call time), not before its importer: `run x.o` never evaluates most of the
+   * modules it bundles. The body must finish without awaiting (no top-level await): checked. */
+  const lazy = new Map();
+  function lazyExports(target, from) {
+    if (lazy.has(target)) return lazy.get(target);
+    let real = null;
+    const load = () => {
+      if (real) return real;
+      const m = cache.get(target) ?? evaluate(target);
+      if (!m.evaluated) throw new Error(`snapshot: ${target} (imported by ${from}) awaits at top level`);
+      return (real = m.exports);
+    };
+    const proxy = new Proxy(
+      {},
+      {
+        get: (_, k) => load()[k],
+        has: (_, k) => k in load(),
+        ownKeys: () => Reflect.ownKeys(load()),
+        getOwnPropertyDescriptor: (_, k) => {
+          const d = Reflect.getOwnPropertyDescriptor(load(), k);
+          return d && { ...d, configurable: true };
+        },
+      },
+    );
+    lazy.set(target, proxy);
+    return proxy;
   }
 
   function namespace(exports) {
@@ -355,7 +387,7 @@ function loader(ROOT, ROOTS, MODULES, builtinRequire, TARGET, MODE, warmObject) 
     }
     module.done = (async () => {
       // ESM order: static dependencies first, then the body (which may await at top level).
-      for (const spec of def.statics) {
+      for (const spec of MODE ? [] : def.statics) {
         const target = def.deps[spec];
         if (target.includes(":")) continue;
         const dep = cache.get(target) ?? (MODULES[target].esm ? evaluate(target, [...ancestors, id]) : null);
