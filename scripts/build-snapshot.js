@@ -300,24 +300,28 @@ function loader(ROOT, ROOTS, MODULES, builtinRequire, TARGET, MODE, warmObject) 
     if (!LAZY.has(name)) return builtinRequire(name);
     if (!lazyBuiltins.has(name)) {
       let real = null;
-      const load = () => (real ??= builtinRequire(name));
       lazyBuiltins.set(
         name,
-        new Proxy(
-          {},
-          {
-            get: (_, k) => load()[k],
-            has: (_, k) => k in load(),
-            ownKeys: () => Reflect.ownKeys(load()),
-            getOwnPropertyDescriptor: (_, k) => ({
-              ...Reflect.getOwnPropertyDescriptor(load(), k),
-              configurable: true,
-            }),
-          },
-        ),
+        deferred(() => (real ??= builtinRequire(name))),
       );
     }
     return lazyBuiltins.get(name);
+  }
+
+  /** An object that stands for load()'s result and calls load on its first use. */
+  function deferred(load) {
+    return new Proxy(
+      {},
+      {
+        get: (_, k) => load()[k],
+        has: (_, k) => k in load(),
+        ownKeys: () => Reflect.ownKeys(load()),
+        getOwnPropertyDescriptor: (_, k) => {
+          const d = Reflect.getOwnPropertyDescriptor(load(), k);
+          return d && { ...d, configurable: true };
+        },
+      },
+    );
   }
 
   function requireFrom(id, spec) {
@@ -342,22 +346,13 @@ function loader(ROOT, ROOTS, MODULES, builtinRequire, TARGET, MODE, warmObject) 
     let real = null;
     const load = () => {
       if (real) return real;
-      const m = cache.get(target) ?? evaluate(target);
+      const started = cache.get(target);
+      if (started) return started.evaluated ? (real = started.exports) : started.exports; // in an import cycle: its exports so far
+      const m = evaluate(target);
       if (!m.evaluated) throw new Error(`snapshot: ${target} (imported by ${from}) awaits at top level`);
       return (real = m.exports);
     };
-    const proxy = new Proxy(
-      {},
-      {
-        get: (_, k) => load()[k],
-        has: (_, k) => k in load(),
-        ownKeys: () => Reflect.ownKeys(load()),
-        getOwnPropertyDescriptor: (_, k) => {
-          const d = Reflect.getOwnPropertyDescriptor(load(), k);
-          return d && { ...d, configurable: true };
-        },
-      },
-    );
+    const proxy = deferred(load);
     lazy.set(target, proxy);
     return proxy;
   }
