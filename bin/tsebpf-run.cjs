@@ -19,4 +19,5 @@ try {
 }
 const bundle = new Script(readFileSync(file, "latin1"), { filename: file, cachedData }).runInThisContext();
 process.argv.splice(1, 1); // the CLI reads process.argv.slice(1), as from a snapshot
-bundle(require, root, "main");
+// what the bundle leaves out (the full CLI, for anything but a plain `run`) is imported from dist/
+bundle(require, root, "main", undefined, (url) => import(url));

@@ -5,6 +5,8 @@ import { haveKernel } from "./helpers/env.js";
 import { testRunChecked } from "./helpers/twin.js";
 import { decodeRecord, formatArg, formatLine, parseLevel, RingReader } from "../loader/logs.js";
 import type { LogFormat } from "../compiler/object.js";
+import { utcSeconds } from "../loader/log-format.js";
+import { rng } from "./helpers/rng.js";
 
 function record(id: number, level: number, args: bigint[]): Uint8Array {
   const b = Buffer.alloc(8 + 8 * args.length);
@@ -45,6 +47,14 @@ describe("log records", () => {
       "[1970-01-01T00:00:00Z WARN  xdp_parse] mac 02:00:00:00:00:aa hex ff i -1 ok true!",
     );
     expect(formatLine({ ...w, level: 1 }, new Date(0))).toMatch(/ ERROR xdp_parse\]/);
+  });
+
+  it("the line's timestamp is toISOString's to the second, for any time (2,000 seeded + edges)", () => {
+    const r = rng(20261202);
+    const times = [0, -1, 999, 1000, Date.UTC(999, 11, 31, 23, 59, 59), Date.UTC(10000, 0, 1), 8.64e15, -8.64e15];
+    for (let i = 0; i < 2000; i++) times.push(Math.floor((r() - 0.5) * 2 ** 43));
+    for (const t of times)
+      expect([t, utcSeconds(new Date(t))]).toEqual([t, new Date(t).toISOString().replace(/\.\d+Z$/, "Z")]);
   });
 
   it("rejects malformed records instead of guessing", () => {

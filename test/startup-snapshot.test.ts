@@ -174,6 +174,14 @@ describe("bin/tsebpf (the npm bin)", () => {
       expect([ranSnapshot(a), a.code]).toEqual([true, 1]);
       expect(viaBin({}, ...argv)).toEqual(plain(...argv));
     }
+    // what cli/run-args.ts leaves to commander: the bundle imports the full CLI, same output
+    for (const argv of [
+      ["run", "x.o", "--bogus"],
+      ["run", "x.o", "--help"],
+      ["run", "x.o", "-ilo", "--mode", "frob"],
+      ["run", "x.o", "--iface"],
+    ])
+      expect(viaBin({}, ...argv)).toEqual(plain(...argv));
     for (const argv of [
       ["run", "x.ts", "--mode", "frob"],
       ["run", "--mode", "frob"],

@@ -80,11 +80,12 @@ async function session(
     const prog = obj.program(o.program);
     fillBlocklist(obj, o.block ?? []);
     const loaded = obj;
-    fillMaps(
-      obj.maps.map((m) => withPrograms(m, loaded)),
-      obj.model.btf,
-      o.map ?? [],
-    );
+    if (o.map?.length)
+      fillMaps(
+        obj.maps.map((m) => withPrograms(m, loaded)),
+        obj.model.btf,
+        o.map,
+      );
     if (o.pin) pins = pinAll(obj, o.pin);
     att = attachXdp(prog.fd, o.iface, { mode: opts.mode, netlink: o.netlink, force: o.force, verbose: note });
     process.once("exit", detach); // an uncaught exception still detaches
