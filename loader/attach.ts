@@ -102,24 +102,41 @@ function modeFlagsOf(s: XdpState): number {
 
 function linkAttachment(fd: number, ifname: string, ifindex: number): Attachment {
   let open = true;
+  let progId: number | undefined; // asked of the kernel when first read (run prints it with -v only)
+  /** Before the fd goes: progId stays readable. */
+  const keepId = () => {
+    try {
+      progId ??= linkInfo(fd).progId;
+    } catch {
+      /* the link is gone: progId stays unknown (0) */
+      progId ??= 0;
+    }
+  };
   return {
     update(progFd) {
       if (!open) throw detached(ifname);
       linkUpdate(fd, progFd);
-      this.progId = linkInfo(fd).progId;
+      progId = linkInfo(fd).progId;
     },
     release() {
-      if (open) closeFd(fd);
+      if (open) {
+        keepId();
+        closeFd(fd);
+      }
       open = false;
     },
     kind: "link",
     ifname,
     ifindex,
     linkFd: fd,
-    progId: linkInfo(fd).progId,
+    get progId() {
+      progId ??= linkInfo(fd).progId;
+      return progId;
+    },
     detach() {
       if (!open) return undefined;
       open = false;
+      keepId();
       try {
         linkDetach(fd); // detach now, even if another reference (a pin, a forked fd) keeps the link alive
       } catch {

@@ -154,10 +154,14 @@ function fillProgArrays(model: ObjectModel, obj: LoadedObject): void {
 
 function loadBtf(model: ObjectModel, opts: LoadOptions): number {
   if (!model.btf?.length) return -1;
-  const log = Buffer.alloc(64 * 1024);
-  const fd = btfLoadRaw(model.btf, log);
+  // without a log first (the kernel's log of a valid BTF is work for nothing); again with one to
+  // say why it was rejected
+  let fd = btfLoadRaw(model.btf);
   if (fd >= 0) return fd;
   if (fd === -1 /* EPERM */) throw new BpfError("loading BTF", 1, hintFor(1));
+  const log = Buffer.alloc(64 * 1024);
+  fd = btfLoadRaw(model.btf, log);
+  if (fd >= 0) return fd;
   const last = log.toString("utf8").replace(/\0.*$/s, "").trim().split("\n").pop();
   opts.verbose?.(`note: the kernel rejected the object's BTF (${last || `errno ${-fd}`}); loading without BTF`);
   return -1;
