@@ -29,6 +29,23 @@ function model(
 }
 
 describe.skipIf(!haveKernel)("loader (kernel)", () => {
+  it("a BTF the kernel rejects: loaded without it, and -v says the log's reason", () => {
+    // header (24 bytes), then one INT type whose kind (bits 24-28 of info) is 31: no such kind
+    const btf = Buffer.alloc(24 + 16 + 4);
+    btf.writeUInt16LE(0xeb9f, 0), (btf[2] = 1), btf.writeUInt32LE(24, 4);
+    btf.writeUInt32LE(0, 8), btf.writeUInt32LE(16, 12), btf.writeUInt32LE(16, 16), btf.writeUInt32LE(4, 20);
+    btf.writeUInt32LE(31 << 24, 24 + 4);
+    const notes: string[] = [];
+    const obj = loadModel(model([movImm(0, 2), EXIT], { btf }), { verbose: (n) => notes.push(n) });
+    try {
+      expect(obj.btfFd).toBe(-1);
+      expect(notes).toEqual([expect.stringMatching(/^note: the kernel rejected the object's BTF \([^)]*[a-z]/)]);
+      expect(notes[0]).not.toMatch(/errno/); // the log's own last line, not a bare errno
+    } finally {
+      obj.close();
+    }
+  });
+
   it("loads r0 = 2; exit and test-runs it as XDP_PASS", () => {
     const obj = loadModel(model([movImm(0, 2), EXIT]));
     try {
