@@ -6,10 +6,11 @@
 //   lexer and parsers are built and warmed up (from dist/snapshot-entry.cjs: snapshot entries may
 //   only require built-in modules); bin/tsebpf (the npm bin) starts `node --snapshot-blob` with
 //   it when it fits the node on PATH, for every command but run and test;
-// - dist/tsebpf-run.bundle.cjs and V8's code cache for it (.cache), the CLI and the loader only,
-//   which bin/tsebpf-run.cjs compiles and runs for `tsebpf run x.o`: node's own start-up snapshot
-//   stays (a custom snapshot alone costs more to deserialise than these modules cost to run), and
-//   koffi is loaded on the first system call.
+// - dist/tsebpf-run.bundle.cjs and V8's code cache for it (.cache), `run`'s entry (cli/run-main.ts,
+//   no commander) and the loader only, without indentation, which bin/tsebpf-run.cjs compiles and
+//   runs for `tsebpf run x.o`: node's own start-up snapshot stays (a custom snapshot alone costs
+//   more to deserialise than these modules cost to run), and koffi is loaded on the first system
+//   call. The cache is written at the attached line of a warm-up run against a fake koffi.
 // Never fails the install: on any problem it removes what it made and says why (the plain ESM CLI,
 // bin/tsebpf.js, is then used).
 import { execFileSync } from "node:child_process";
@@ -100,11 +101,14 @@ function buildBundle(target) {
   const tmp = `${bundle}.tmp`;
   writeFileSync(tmp, trimIndent(require("typescript"), bundleSource(modules, target.roots), bundle));
   const warm = `
+    process.dlopen = (${fakeKoffi.toString()})(); // this process never reaches the kernel
     const vm = require("node:vm"), fs = require("node:fs");
     const script = new vm.Script(fs.readFileSync(${JSON.stringify(tmp)}, "latin1"), { filename: ${JSON.stringify(bundle)} });
+    let cached = false;
+    const writeCache = () => cached || ((cached = true), fs.writeFileSync(${JSON.stringify(cache)}, script.createCachedData()));
     import(${JSON.stringify(pathToFileURL(join(dist, "loader/builtin.js")).href)})
-      .then((m) => script.runInThisContext()(require, ${JSON.stringify(root)}, "warm", m.builtinObject("firewall")))
-      .then(() => fs.writeFileSync(${JSON.stringify(cache)}, script.createCachedData()));`;
+      .then((m) => script.runInThisContext()(require, ${JSON.stringify(root)}, "warm", { object: m.builtinObject("firewall"), attached: writeCache }))
+      .then(writeCache);`;
   execFileSync(process.execPath, ["-e", warm], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
   renameSync(tmp, bundle);
   checkBundle(bundle);
@@ -138,6 +142,35 @@ function trimIndent(ts, text, file) {
     at = end;
   }
   return out;
+}
+
+/** A process.dlopen that gives every native addon (koffi, the only one) as a fake koffi whose libc
+ * succeeds at everything: new descriptors from syscall and socket, interface index 1, zeroed
+ * memory from mmap. The run bundle's warm-up goes through load → attach → detach with it, so the
+ * functions of that path are compiled into the code cache (without it, V8 compiled them at each
+ * start, before the attached line), and nothing reaches the kernel at build time. */
+function fakeKoffi() {
+  let fd = 100;
+  const fns = {
+    syscall: () => fd++,
+    socket: () => fd++,
+    if_nametoindex: () => 1,
+    getpagesize: () => 4096,
+    mmap: (_addr, len) => ({ fakeLength: len }),
+    sendto: (_fd, _buf, len) => len,
+    recv: () => 0,
+  };
+  const koffi = {
+    load: () => ({ func: (sig) => fns[/(\w+)\(/.exec(sig)[1]] ?? (() => 0) }),
+    errno: () => 0,
+    address: (p) => (p && p.fakeLength ? 0x10000n : 0x20000n),
+    view: (_p, len) => new ArrayBuffer(len),
+  };
+  const dlopen = (module) => {
+    module.exports = koffi;
+  };
+  dlopen.fakeKernel = true;
+  return dlopen;
 }
 
 function removeBundle({ bundle }) {
@@ -472,17 +505,42 @@ function loader(ROOT, ROOTS, MODULES, builtinRequire, TARGET, MODE, warmObject, 
     );
   }
 
-  /** The run path as far as it goes without the kernel, so the functions it calls are compiled
-   * when V8 writes the code cache: options parsed and refused, an object read and relocated. */
+  /** The run path, so the functions it calls are compiled when V8 writes the code cache: with
+   * buildBundle's fake koffi, all of it up to the attached line; else as far as it goes without
+   * the kernel (options parsed and refused, an object read and relocated). */
   async function warmRun(main) {
     const quiet = { stdout() {}, stderr() {}, isTTY: false, env: {}, cwd: ROOT };
+    if (process.dlopen.fakeKernel) return await warmKernelPath(main, quiet);
     await main(["run", "warm.o", "--iface", "lo", "--mode", "frob"], quiet);
     const mod = (id) => importFrom(ROOTS[0], `file:${path.join(ROOT, id)}`);
     const { readModel, relocate } = await mod("dist/loader/object.js");
-    const model = readModel(warmObject, "warm.o");
+    const model = readModel(warmObject.object, "warm.o");
     const maps = model.maps.map((def, i) => ({ def, name: def.name, fd: 3 + i }));
     for (const p of model.programs) relocate(p, model, { maps });
     (await mod("dist/loader/logs.js")).formatLine({ level: 3, program: "warm", message: "Waiting for Ctrl-C..." });
+  }
+
+  /** `run warm.o --block …` through load, attach, the attached line, stop and detach, against
+   * buildBundle's fake koffi (fakeKoffi): the system-call side of the run path. */
+  async function warmKernelPath(main, quiet) {
+    const fs = builtinRequire("node:fs");
+    const dir = fs.mkdtempSync(path.join(builtinRequire("node:os").tmpdir(), "tsebpf-warm-"));
+    try {
+      const file = path.join(dir, "warm.o");
+      fs.writeFileSync(file, warmObject.object);
+      // the cache is written at the attached line: what runs after it (log pumps, stop, detach) is
+      // compiled when it runs, and the cache V8 reads before attaching stays small
+      const stdout = (line) => {
+        if (!line.includes("Waiting for Ctrl-C")) return;
+        warmObject.attached();
+        setImmediate(() => process.emit("SIGINT")); // as Ctrl-C would: run stops and detaches
+      };
+      const argv = ["run", file, "--iface", "lo", "--mode", "skb", "--block", "198.51.100.1"];
+      const code = await main(argv, { ...quiet, stdout, env: { TSEBPF_LOG: "info" } });
+      if (code !== 0) throw new Error(`the warm-up run exited with ${code}`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   const fail = (e) => {
