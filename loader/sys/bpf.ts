@@ -4,7 +4,6 @@ import { addr, lastErrno, libc, SYS_bpf } from "./libc.js";
 import { BpfError, hintFor } from "./errors.js";
 import { ATTACH_TYPE, PROG_TYPE, UPDATE } from "../../compiler/abi.js";
 import { readlinkSync } from "node:fs";
-import { constants } from "node:os";
 
 export const CMD = {
   MAP_CREATE: 0,
@@ -238,7 +237,7 @@ export function progLoadRaw(a: ProgLoadAttr): number {
   return r;
 }
 
-const { EAGAIN } = constants.errno;
+const EAGAIN = 11; // on every architecture node runs on (node:os would cost ½ ms of start-up to say so)
 const PROG_LOAD_ATTEMPTS = 10;
 
 /** BTF_LOAD; returns fd or -errno, filling `log` when given. */
