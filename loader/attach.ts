@@ -14,6 +14,8 @@ export interface AttachOptions {
   netlink?: boolean;
   force?: boolean;
   verbose?: (note: string) => void;
+  /** The interface's index when the caller has just resolved it (resolveIface): not asked again. */
+  ifindex?: number;
 }
 
 export interface Attachment {
@@ -51,7 +53,7 @@ export function xdpState(ifindex: number): XdpState {
 }
 
 export function attachXdp(progFd: number, ifname: string, o: AttachOptions = {}): Attachment {
-  const ifindex = resolveIface(ifname);
+  const ifindex = o.ifindex ?? resolveIface(ifname);
   if (!o.netlink && !o.force) {
     // bpf_link first (one system call, no netlink round trip): the kernel refuses it while another
     // program is attached (EBUSY, EEXIST), and the checks below then say which and why

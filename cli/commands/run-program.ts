@@ -75,7 +75,7 @@ async function session(
     if (notOurs) io.stderr(`tsebpf: note: ${notOurs}\n`);
   };
   try {
-    resolveIface(o.iface);
+    const ifindex = resolveIface(o.iface); // before loading: a wrong name fails fast
     obj = loadObject(bytes, { verbose: note, source: path, pin: o.pin, set: opts.set });
     const prog = obj.program(o.program);
     fillBlocklist(obj, o.block ?? []);
@@ -87,7 +87,7 @@ async function session(
         o.map,
       );
     if (o.pin) pins = pinAll(obj, o.pin);
-    att = attachXdp(prog.fd, o.iface, { mode: opts.mode, netlink: o.netlink, force: o.force, verbose: note });
+    att = attachXdp(prog.fd, o.iface, { mode: opts.mode, netlink: o.netlink, force: o.force, verbose: note, ifindex });
     process.once("exit", detach); // an uncaught exception still detaches
     note?.(
       `note: attached ${prog.name} to ${o.iface} (ifindex ${att.ifindex}) with ${att.kind === "link" ? "a bpf_link" : "netlink"}, program id ${att.progId}`,
