@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `tsebpf run x.o` started from one script: reads dist/tsebpf-run.bundle.cjs (the CLI and the
-// loader as one function, made by scripts/build-snapshot.js) and V8's code cache for it (made at
+// `tsebpf run x.o` started from one script: reads dist/tsebpf-run.bundle.cjs (run's entry and the
+// loader as one function, made by scripts/build-snapshot.js; what runs after attaching is in
+// dist/tsebpf-run.cold.cjs, read when first needed) and V8's code cache for it (made at
 // build time by the same node; V8 rejects another node's and compiles the script as usual),
 // evaluates the modules and runs the CLI on the arguments. bin/tsebpf starts it for run of an
 // object file when the bundle is as new as dist/.
@@ -19,5 +20,9 @@ try {
 }
 const bundle = new Script(readFileSync(file, "latin1"), { filename: file, cachedData }).runInThisContext();
 process.argv.splice(1, 1); // the CLI reads process.argv.slice(1), as from a snapshot
-// what the bundle leaves out (the full CLI, for anything but a plain `run`) is imported from dist/
-bundle(require, root, "main", undefined, (url) => import(url));
+bundle(require, root, "main", {
+  // the modules run evaluates after attaching (or on rarer paths), compiled when first needed
+  coldFile: join(root, "dist/tsebpf-run.cold.cjs"),
+  // what the bundle leaves out (the full CLI, for anything but a plain `run`) is imported from dist/
+  runtimeImport: (url) => import(url),
+});

@@ -89,30 +89,70 @@ function main(name) {
   log(`${relative(root, blob)}: ${modules.size} modules (node ${process.version})`);
 }
 
-/** The run bundle: one script (a function of require, the package root and the mode) that
- * bin/tsebpf-run.cjs compiles with V8's code cache, made here by a child node (same flags as the
- * bin's: none) that evaluates the bundle's modules and warms up the run path (warmRun) before
- * asking V8 for the cache. Written under a temporary name and renamed: never half a bundle. */
+/** The run bundle: one script (a function of require, the package root, the mode and the host's
+ * hooks) that bin/tsebpf-run.cjs compiles with V8's code cache, and a second one (.cold.cjs) with
+ * the modules `run x.o` does not evaluate before its attached line, compiled when one of them is
+ * first needed (after the line, or on a rarer path: CO-RE, pins, --map). Built in two passes by a
+ * child node (same flags as the bin's: none) that runs `run` to its attached line against a fake
+ * koffi (warmRun): the first finds which modules that evaluates, the second writes each script's
+ * code cache. Written under temporary names and renamed: never half a bundle. */
 function buildBundle(target) {
   const { bundle } = target;
-  const cache = `${bundle}.cache`;
+  const cold = coldOf(bundle);
   removeBundle(target);
-  const modules = collect(require("typescript"), target);
-  const tmp = `${bundle}.tmp`;
-  writeFileSync(tmp, trimIndent(require("typescript"), bundleSource(modules, target.roots), bundle));
+  const ts = require("typescript");
+  const modules = collect(ts, target);
+  const tmp = (f) => `${f}.tmp`;
+  const write = (hot) => {
+    const [main, rest] = bundleSources(modules, target.roots, hot);
+    writeFileSync(tmp(bundle), trimIndent(ts, main, bundle));
+    writeFileSync(tmp(cold), trimIndent(ts, rest, cold));
+  };
+  write(undefined); // every module in the first script
+  const hot = warmBundle(bundle, tmp);
+  write(new Set(hot));
+  warmBundle(bundle, tmp);
+  renameSync(tmp(cold), cold);
+  renameSync(tmp(bundle), bundle);
+  checkBundle(bundle);
+  log(
+    `${relative(root, bundle)}: ${modules.size} modules, ${hot.length} before the attached line (node ${process.version})`,
+  );
+}
+
+/** The cold script beside the bundle: tsebpf-run.bundle.cjs → tsebpf-run.cold.cjs. */
+const coldOf = (bundle) => bundle.replace(/\.bundle\.cjs$/, ".cold.cjs");
+
+/** Runs the bundle (as `tmp` names it) in a child with the fake koffi; writes both code caches
+ * (the bundle's at the attached line, the cold script's at the end) and returns the modules
+ * evaluated by the attached line. */
+function warmBundle(bundle, tmp) {
+  const cold = coldOf(bundle);
   const warm = `
     process.dlopen = (${fakeKoffi.toString()})(); // this process never reaches the kernel
     const vm = require("node:vm"), fs = require("node:fs");
-    const script = new vm.Script(fs.readFileSync(${JSON.stringify(tmp)}, "latin1"), { filename: ${JSON.stringify(bundle)} });
-    let cached = false;
-    const writeCache = () => cached || ((cached = true), fs.writeFileSync(${JSON.stringify(cache)}, script.createCachedData()));
+    const script = new vm.Script(fs.readFileSync(${JSON.stringify(tmp(bundle))}, "latin1"), { filename: ${JSON.stringify(bundle)} });
+    let hot, coldScript;
+    const attached = (ids) => {
+      if (hot) return;
+      hot = ids;
+      fs.writeFileSync(${JSON.stringify(`${bundle}.cache`)}, script.createCachedData());
+    };
+    const host = {
+      coldFile: ${JSON.stringify(tmp(cold))},
+      coldName: ${JSON.stringify(cold)},
+      coldLoaded: (s) => (coldScript = s),
+      warm: { object: null, attached },
+    };
     import(${JSON.stringify(pathToFileURL(join(dist, "loader/builtin.js")).href)})
-      .then((m) => script.runInThisContext()(require, ${JSON.stringify(root)}, "warm", { object: m.builtinObject("firewall"), attached: writeCache }))
-      .then(writeCache);`;
-  execFileSync(process.execPath, ["-e", warm], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
-  renameSync(tmp, bundle);
-  checkBundle(bundle);
-  log(`${relative(root, bundle)}: ${modules.size} modules (node ${process.version})`);
+      .then((m) => ((host.warm.object = m.builtinObject("firewall")), script.runInThisContext()(require, ${JSON.stringify(root)}, "warm", host)))
+      .then(() => {
+        if (!hot) throw new Error("the warm-up run never printed its attached line");
+        if (coldScript) fs.writeFileSync(${JSON.stringify(`${cold}.cache`)}, coldScript.createCachedData());
+        process.stdout.write(JSON.stringify(hot));
+      });`;
+  const out = execFileSync(process.execPath, ["-e", warm], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  return JSON.parse(String(out));
 }
 
 /** The bundle without indentation (a sixth of it: node reads, decodes and hashes every byte at each
@@ -174,16 +214,15 @@ function fakeKoffi() {
 }
 
 function removeBundle({ bundle }) {
-  for (const f of [bundle, `${bundle}.cache`, `${bundle}.tmp`]) rmSync(f, { force: true });
+  for (const b of [bundle, coldOf(bundle)]) for (const f of [b, `${b}.cache`, `${b}.tmp`]) rmSync(f, { force: true });
 }
 
-/** The bundle must start (its cache accepted) and parse run's options: an unknown mode is refused. */
+/** The bundle must start (both caches accepted) and parse run's options: an unknown mode is refused. */
 function checkBundle(bundle) {
-  const cached = new Script(readFileSync(bundle, "latin1"), {
-    filename: bundle,
-    cachedData: readFileSync(`${bundle}.cache`),
-  });
-  if (cached.cachedDataRejected) throw new Error("V8 rejected the run bundle's code cache");
+  for (const f of [bundle, coldOf(bundle)]) {
+    const cached = new Script(readFileSync(f, "latin1"), { filename: f, cachedData: readFileSync(`${f}.cache`) });
+    if (cached.cachedDataRejected) throw new Error(`V8 rejected the code cache of ${relative(root, f)}`);
+  }
   const launcher = join(root, "bin/tsebpf-run.cjs");
   if (dirname(bundle) !== dist) return; // elsewhere (--out): the launcher reads dist/
   try {
@@ -287,16 +326,20 @@ function bundleToCjs(text) {
 
 // ---- the snapshot entry -------------------------------------------------------------------------
 
-/** The bundled modules: id → { esm, deps, statics, fn } (each module's code as a function). */
-function moduleTable(modules) {
+/** The bundled modules: id → { esm, deps, statics, fn } (each module's code as a function; fn
+ * null for a module of the cold script, `fns`: the cold script's table, id → fn). */
+function moduleTable(modules, inTable = () => true, fns = false) {
   const table = [...modules].map(([id, m]) => {
     const params = "exports, require, module, __filename, __dirname, __meta, __dynImport";
-    const fn = m.esm
-      ? `async function (${params}) {\n${m.code}\nmodule.evaluated = true;\n}`
-      : `function (${params}) {\n${m.code}\n}`;
+    const fn = !inTable(id)
+      ? "null"
+      : m.esm
+        ? `async function (${params}) {\n${m.code}\nmodule.evaluated = true;\n}`
+        : `function (${params}) {\n${m.code}\n}`;
+    if (fns) return inTable(id) ? `${JSON.stringify(id)}: ${fn}` : "";
     return `${JSON.stringify(id)}: { esm: ${m.esm}, deps: ${JSON.stringify(m.deps)}, statics: ${JSON.stringify(m.statics)}, fn: ${fn} }`;
   });
-  return `{\n${table.join(",\n")}\n}`;
+  return `{\n${table.filter(Boolean).join(",\n")}\n}`;
 }
 
 function entrySource(modules, ROOTS, name) {
@@ -309,14 +352,23 @@ const MODULES = ${moduleTable(modules)};
 `);
 }
 
-function bundleSource(modules, ROOTS) {
-  return ascii(`(function (require, ROOT, MODE, warmObject, runtimeImport) {
+/** The bundle's script and the cold script's: `hot` (module ids) go in the first, the rest in the
+ * second; without `hot`, every module in the first. */
+function bundleSources(modules, ROOTS, hot) {
+  const isHot = (id) => !hot || hot.has(id);
+  const main = ascii(`(function (require, ROOT, MODE, host) {
 "use strict";
 // Generated by scripts/build-snapshot.js: do not edit.
 const ROOTS = ${JSON.stringify(ROOTS)};
-const MODULES = ${moduleTable(modules)};
-return (${loader.toString()})(ROOT, ROOTS, MODULES, require, "run", MODE, warmObject, runtimeImport);
+const MODULES = ${moduleTable(modules, isHot)};
+return (${loader.toString()})(ROOT, ROOTS, MODULES, require, "run", MODE, host);
 })`);
+  const cold = ascii(`(function () {
+"use strict";
+// Generated by scripts/build-snapshot.js: do not edit. The run bundle's modules that run evaluates after attaching.
+return ${moduleTable(modules, (id) => !isHot(id), true)};
+})`);
+  return [main, cold];
 }
 
 /** V8 keeps the script source in the heap (and the blob) for lazy compilation: a single non-ASCII
@@ -329,7 +381,7 @@ function ascii(text) {
 /** Runs inside the snapshot builder (loads ROOTS, warms the compiler up, registers the CLI main)
  * or, with MODE, inside the run bundle: "main" loads ROOTS and runs the CLI, "warm" loads them and
  * warms the run path up for the code cache. */
-function loader(ROOT, ROOTS, MODULES, builtinRequire, TARGET, MODE, warmObject, runtimeImport) {
+function loader(ROOT, ROOTS, MODULES, builtinRequire, TARGET, MODE, host = {}) {
   const path = builtinRequire("node:path");
   const { pathToFileURL, fileURLToPath } = builtinRequire("node:url");
   const cache = new Map();
@@ -425,6 +477,27 @@ function loader(ROOT, ROOTS, MODULES, builtinRequire, TARGET, MODE, warmObject, 
     return exports && exports.__esModule ? exports : Object.assign(Object.create(null), exports, { default: exports });
   }
 
+  /** The cold script's table (id → fn), compiled with its code cache when first needed. */
+  let coldTable = null;
+  function coldFn(id) {
+    if (!coldTable) {
+      const fs = builtinRequire("node:fs");
+      const file = host.coldFile;
+      let cachedData;
+      try {
+        cachedData = fs.readFileSync(`${host.coldName ?? file}.cache`);
+      } catch {
+        // no cache: compiled as it runs
+      }
+      const { Script } = builtinRequire("node:vm");
+      const script = new Script(fs.readFileSync(file, "latin1"), { filename: host.coldName ?? file, cachedData });
+      host.coldLoaded?.(script);
+      coldTable = script.runInThisContext()();
+    }
+    if (!coldTable[id]) throw new Error(`snapshot: ${id} is in neither script`);
+    return coldTable[id];
+  }
+
   function evaluate(id, ancestors = []) {
     const def = MODULES[id];
     const file = `${ROOT}/${id}`; // ROOT is absolute and normalised, id relative with / (path.join costs at start-up)
@@ -438,7 +511,8 @@ function loader(ROOT, ROOTS, MODULES, builtinRequire, TARGET, MODE, warmObject, 
     };
     const dyn = (spec) => importFrom(id, spec);
     const req = (spec) => requireFrom(id, spec);
-    const run = () => def.fn.call(module.exports, module.exports, req, module, file, path.dirname(file), meta, dyn);
+    const fn = def.fn ?? coldFn(id);
+    const run = () => fn.call(module.exports, module.exports, req, module, file, path.dirname(file), meta, dyn);
     if (!def.esm) {
       run();
       module.loaded = true;
@@ -475,8 +549,10 @@ function loader(ROOT, ROOTS, MODULES, builtinRequire, TARGET, MODE, warmObject, 
     if (target === undefined || target.startsWith("runtime:") || !MODULES[target]) {
       if (target && target.startsWith("builtin:")) return namespace(builtinRequire(target.slice(8)));
       // the run bundle: node imports from dist/ what it leaves out (bin/tsebpf-run.cjs's import())
-      if (target && target.startsWith("runtime:") && runtimeImport)
-        return runtimeImport(spec.startsWith(".") ? pathToFileURL(path.join(ROOT, path.dirname(id), spec)).href : spec);
+      if (target && target.startsWith("runtime:") && host.runtimeImport)
+        return host.runtimeImport(
+          spec.startsWith(".") ? pathToFileURL(path.join(ROOT, path.dirname(id), spec)).href : spec,
+        );
       throw new Error(`snapshot: ${spec} is not in the snapshot`);
     }
     const m = cache.get(target) ?? evaluate(target);
@@ -505,34 +581,22 @@ function loader(ROOT, ROOTS, MODULES, builtinRequire, TARGET, MODE, warmObject, 
     );
   }
 
-  /** The run path, so the functions it calls are compiled when V8 writes the code cache: with
-   * buildBundle's fake koffi, all of it up to the attached line; else as far as it goes without
-   * the kernel (options parsed and refused, an object read and relocated). */
+  /** The run path to its attached line, so the functions it calls are compiled when V8 writes
+   * the code cache: `run warm.o --block …` through load, attach, the attached line (where
+   * host.warm.attached writes the cache), stop and detach, against buildBundle's fake koffi. */
   async function warmRun(main) {
+    if (!process.dlopen.fakeKernel) throw new Error("the warm-up run needs the fake koffi (fakeKoffi)");
     const quiet = { stdout() {}, stderr() {}, isTTY: false, env: {}, cwd: ROOT };
-    if (process.dlopen.fakeKernel) return await warmKernelPath(main, quiet);
-    await main(["run", "warm.o", "--iface", "lo", "--mode", "frob"], quiet);
-    const mod = (id) => importFrom(ROOTS[0], `file:${path.join(ROOT, id)}`);
-    const { readModel, relocate } = await mod("dist/loader/object.js");
-    const model = readModel(warmObject.object, "warm.o");
-    const maps = model.maps.map((def, i) => ({ def, name: def.name, fd: 3 + i }));
-    for (const p of model.programs) relocate(p, model, { maps });
-    (await mod("dist/loader/logs.js")).formatLine({ level: 3, program: "warm", message: "Waiting for Ctrl-C..." });
-  }
-
-  /** `run warm.o --block …` through load, attach, the attached line, stop and detach, against
-   * buildBundle's fake koffi (fakeKoffi): the system-call side of the run path. */
-  async function warmKernelPath(main, quiet) {
     const fs = builtinRequire("node:fs");
     const dir = fs.mkdtempSync(path.join(builtinRequire("node:os").tmpdir(), "tsebpf-warm-"));
     try {
       const file = path.join(dir, "warm.o");
-      fs.writeFileSync(file, warmObject.object);
+      fs.writeFileSync(file, host.warm.object);
       // the cache is written at the attached line: what runs after it (log pumps, stop, detach) is
       // compiled when it runs, and the cache V8 reads before attaching stays small
       const stdout = (line) => {
         if (!line.includes("Waiting for Ctrl-C")) return;
-        warmObject.attached();
+        host.warm.attached([...cache.keys()]);
         setImmediate(() => process.emit("SIGINT")); // as Ctrl-C would: run stops and detaches
       };
       const argv = ["run", file, "--iface", "lo", "--mode", "skb", "--block", "198.51.100.1"];

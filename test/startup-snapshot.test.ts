@@ -135,7 +135,12 @@ describe("bin/tsebpf (the npm bin)", () => {
     copyFileSync(blob, join(pkg, "dist/tsebpf.blob"));
     copyFileSync(`${blob}.node`, join(pkg, "dist/tsebpf.blob.node"));
     copyFileSync(join(ROOT, "bin/tsebpf-run.cjs"), join(pkg, "bin/tsebpf-run.cjs"));
-    for (const f of ["tsebpf-run.bundle.cjs", "tsebpf-run.bundle.cjs.cache"])
+    for (const f of [
+      "tsebpf-run.bundle.cjs",
+      "tsebpf-run.bundle.cjs.cache",
+      "tsebpf-run.cold.cjs",
+      "tsebpf-run.cold.cjs.cache",
+    ])
       copyFileSync(join(dir, f), join(pkg, "dist", f));
     symlinkSync(join(ROOT, "node_modules"), join(pkg, "node_modules")); // koffi, found from the package root
     mkdirSync(join(dir, ".bin"));
@@ -158,10 +163,12 @@ describe("bin/tsebpf (the npm bin)", () => {
     expect(viaBin({}, "--version")).toEqual(plain("--version"));
   });
 
-  it("the run bundle's code cache fits this node (V8 accepts it)", () => {
-    const bundle = join(pkg, "dist/tsebpf-run.bundle.cjs");
-    const cachedData = readFileSync(`${bundle}.cache`);
-    expect(new Script(readFileSync(bundle, "latin1"), { filename: bundle, cachedData }).cachedDataRejected).toBe(false);
+  it("the run bundle's code caches fit this node (V8 accepts them)", () => {
+    for (const f of ["tsebpf-run.bundle.cjs", "tsebpf-run.cold.cjs"]) {
+      const file = join(pkg, "dist", f);
+      const cachedData = readFileSync(`${file}.cache`);
+      expect(new Script(readFileSync(file, "latin1"), { filename: file, cachedData }).cachedDataRejected).toBe(false);
+    }
   });
 
   it("run of an object file takes the run bundle; of a source, or with --map, the plain CLI", () => {
