@@ -12,6 +12,8 @@ export const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGALRM"
 export interface Stop {
   /** What stopped the run (a signal name, "EPIPE" or "stop"), once it happened. */
   readonly reason: string | undefined;
+  /** Settles with the reason; keeps the process alive from its first read until then (a timer made
+   * at start-up costs ½ ms before anything is attached; loading and attaching are synchronous). */
   readonly wait: Promise<string>;
   /** Remove the listeners (after everything is detached). */
   dispose(): void;
@@ -21,7 +23,7 @@ export function listenForStop(io: Io, until?: Promise<unknown>): Stop {
   let reason: string | undefined;
   let settle!: (why: string) => void;
   const wait = new Promise<string>((r) => (settle = r));
-  const keepAlive = setInterval(() => {}, 1 << 30); // signal listeners alone do not keep node running
+  let keepAlive: ReturnType<typeof setInterval> | undefined; // signal listeners alone do not keep node running
   const fire = (why: string) => {
     if (reason) return;
     reason = why;
@@ -40,7 +42,10 @@ export function listenForStop(io: Io, until?: Promise<unknown>): Stop {
     get reason() {
       return reason;
     },
-    wait,
+    get wait() {
+      if (!reason) keepAlive ??= setInterval(() => {}, 1 << 30);
+      return wait;
+    },
     dispose() {
       clearInterval(keepAlive);
       for (const [s, h] of handlers) process.off(s, h);
