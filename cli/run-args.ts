@@ -5,32 +5,15 @@
 import type { RunOpts } from "./commands/run-program.js";
 import { RUN_OPTIONS, type RunOption } from "./commands/run-options.js";
 
-interface Flag {
-  key: string;
-  takesValue: boolean;
-  option: RunOption;
-}
-
-let table: Map<string, Flag> | undefined;
-
-/** `-i` and `--iface` → { key: "iface", … }; variadic options are left out (commander parses them). */
-function flags(): Map<string, Flag> {
-  if (table) return table;
-  table = new Map();
-  for (const option of RUN_OPTIONS) {
-    const m = /^(?:(-\w), )?--([\w-]+)(?: <([^>]+)>)?$/.exec(option.flags);
-    if (!m) throw new Error(`run option '${option.flags}': not a flags string run-args reads`);
-    if (m[3]?.endsWith("...")) continue;
-    const flag = { key: m[2].replace(/-(\w)/g, (_, c: string) => c.toUpperCase()), takesValue: !!m[3], option };
-    table.set(`--${m[2]}`, flag);
-    if (m[1]) table.set(m[1], flag);
-  }
-  return table;
+/** The option named by `-s` or `--long` (variadic ones are left to commander). */
+function optionOf(arg: string): RunOption | undefined {
+  for (const o of RUN_OPTIONS) if ((o.long === arg || o.short === arg) && !o.variadic) return o;
+  return undefined;
 }
 
 export function parseRunArgs(args: readonly string[]): { file?: string; opts: RunOpts } | undefined {
   const opts: Record<string, string | string[] | boolean> = {};
-  for (const o of RUN_OPTIONS) if (o.default !== undefined) opts[flags().get(longName(o))!.key] = o.default;
+  for (const o of RUN_OPTIONS) if (o.default !== undefined) opts[o.key] = o.default;
   let file: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -40,21 +23,17 @@ export function parseRunArgs(args: readonly string[]): { file?: string; opts: Ru
       continue;
     }
     const eq = a.startsWith("--") ? a.indexOf("=") : -1;
-    const flag = flags().get(eq > 0 ? a.slice(0, eq) : a);
-    if (!flag) return undefined;
-    if (!flag.takesValue) {
+    const o = optionOf(eq > 0 ? a.slice(0, eq) : a);
+    if (!o) return undefined;
+    if (!o.value) {
       if (eq > 0) return undefined;
-      opts[flag.key] = true;
+      opts[o.key] = true;
       continue;
     }
     const value = eq > 0 ? a.slice(eq + 1) : args[++i];
     if (value === undefined) return undefined;
-    const prev = opts[flag.key];
-    opts[flag.key] = flag.option.repeat ? [...((prev as string[] | undefined) ?? []), value] : value;
+    const prev = opts[o.key];
+    opts[o.key] = o.repeat ? [...((prev as string[] | undefined) ?? []), value] : value;
   }
   return { file, opts: opts as unknown as RunOpts };
-}
-
-function longName(o: RunOption): string {
-  return o.flags.replace(/^-\w, /, "").replace(/ .*$/, "");
 }

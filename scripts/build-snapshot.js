@@ -507,6 +507,10 @@ function loader(ROOT, ROOTS, MODULES, builtinRequire, TARGET, MODE, host = {}) {
       get url() {
         return pathToFileURL(file).href; // few modules read it: made on demand
       },
+      get dirname() {
+        return path.dirname(file);
+      },
+      filename: file,
       resolve: (spec) => pathToFileURL(path.join(ROOT, resolveId(id, spec))).href,
     };
     const dyn = (spec) => importFrom(id, spec);

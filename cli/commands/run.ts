@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import type { Io } from "../io.js";
 import type { RunOpts } from "./run-program.js";
-import { RUN_OPTIONS } from "./run-options.js";
+import { RUN_OPTIONS, flagsOf } from "./run-options.js";
 
 export function register(program: Command, io: Io, setExit: (code: number) => void): void {
   const run = program
@@ -14,9 +14,9 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
       "program: .ts (DSL), .s (assembly) or .o (ELF object); default: programs/hello.ts, the book's Hello XDP",
     );
   for (const o of RUN_OPTIONS)
-    if (o.repeat) run.option(o.flags, o.description, collect);
-    else if (o.default !== undefined) run.option(o.flags, o.description, o.default);
-    else run.option(o.flags, o.description);
+    if (o.repeat) run.option(flagsOf(o), o.description, collect);
+    else if (o.default !== undefined) run.option(flagsOf(o), o.description, o.default);
+    else run.option(flagsOf(o), o.description);
   run
     .addHelpText(
       "after",

@@ -26,9 +26,11 @@ function koffi(): typeof Koffi {
 function loadKoffi(): typeof Koffi {
   const { platform, arch } = process;
   const addon = `@koromix/koffi-${platform}-${arch}/${platform}_${arch}/koffi.node`;
-  const require = createRequire(import.meta.url);
-  const found = [() => findUp(dirname(fileURLToPath(import.meta.url)), join("node_modules", addon))];
-  found.push(() => createRequire(require.resolve("koffi")).resolve(addon));
+  const require = () => createRequire(import.meta.url); // for the fallbacks only
+  // import.meta.dirname: node ≥ 20.11 and the run bundle (no URL to make and parse at start-up)
+  const here = import.meta.dirname ?? dirname(fileURLToPath(import.meta.url));
+  const found = [() => findUp(here, join("node_modules", addon))];
+  found.push(() => createRequire(require().resolve("koffi")).resolve(addon));
   for (const path of found)
     try {
       const m = { exports: {} as typeof Koffi };
@@ -37,7 +39,7 @@ function loadKoffi(): typeof Koffi {
     } catch {
       // not installed there
     }
-  return require("koffi") as typeof Koffi;
+  return require()("koffi") as typeof Koffi;
 }
 
 /** `rel` in `dir` or the nearest folder above it that has it. */
