@@ -5,6 +5,9 @@
 // Takes nothing; produces constants, the two maps' definitions and the header's encoding.
 import { MAP_TYPE, type MapDef } from "./object.js";
 
+/** The ELF section that carries the object's log formats (JSON, docs/log-format.md). */
+export const LOGFMT_SECTION = ".tsebpf.logfmt";
+
 /** The ring buffer (BPF_MAP_TYPE_RINGBUF) every log record goes to. */
 export const LOG_MAP = "TSEBPF_LOGS";
 /** The per-CPU counter (BPF_MAP_TYPE_PERCPU_ARRAY, key u32 0, value u64) of records the ring refused. */

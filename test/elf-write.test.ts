@@ -3,7 +3,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ByteReader, ByteWriter, ElfFormatError } from "../compiler/elf/bytes.js";
+import { ByteReader, ByteWriter, ElfFormatError, utf8Text } from "../compiler/elf/bytes.js";
+import { rng } from "./helpers/rng.js";
 import { BtfBuilder, parseBtf, parseBtfExt, writeBtfExt } from "../compiler/elf/btf.js";
 import { readElf, sectionByName } from "../compiler/elf/read-elf.js";
 import { readBpfObject } from "../compiler/elf/read-object.js";
@@ -271,5 +272,23 @@ describe("BPF object reader", () => {
         { offset: 32, size: 16 },
       ],
     });
+  });
+});
+
+describe("utf8Text", () => {
+  it("decodes as TextDecoder does, ASCII without it (1,000 seeded byte strings), and fatal throws on bad UTF-8", () => {
+    const r = rng(902);
+    const pick = ["a", "Z", "{", "\u00e9", "\u20ac", "\u{1f600}", "\0", "\n"];
+    for (let i = 0; i < 1000; i++) {
+      let t = "";
+      for (let n = Math.floor(r() * 40); n > 0; n--) t += pick[Math.floor(r() * (i % 2 ? 3 : pick.length))];
+      const b = new TextEncoder().encode(t);
+      const inner = new Uint8Array(b.length + 4);
+      inner.set(b, 2);
+      expect(utf8Text(inner.subarray(2, 2 + b.length))).toBe(t); // a view inside a larger buffer
+    }
+    const bad = Uint8Array.of(0x7b, 0xff, 0x7d);
+    expect(utf8Text(bad)).toBe(new TextDecoder().decode(bad));
+    expect(() => utf8Text(bad, true)).toThrow(TypeError);
   });
 });

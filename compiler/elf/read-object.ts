@@ -16,7 +16,7 @@ import {
 } from "../object.js";
 import { decodeInsns } from "../isa/decode.js";
 import { slotIndex } from "../isa/encode.js";
-import { ElfFormatError } from "./bytes.js";
+import { ElfFormatError, utf8Text } from "./bytes.js";
 import { parseBtf, parseBtfExt, resolveType, typeSize, type BtfExt, type ParsedBtf } from "./btf.js";
 import {
   readElf,
@@ -30,7 +30,7 @@ import {
 } from "./read-elf.js";
 import { CALL_KIND, MAP_TYPE, PSEUDO, SHF, SHT, STT } from "../abi.js";
 import { CLASS, JMP, LD_IMM64 } from "../isa/insn.js";
-import { LOGFMT_SECTION } from "./write-object.js";
+import { LOGFMT_SECTION } from "../log-record.js";
 import { globalKind, readGlobals, varOffsets } from "./read-globals.js";
 
 /** A function's byte range inside an executable section. */
@@ -66,7 +66,7 @@ function readLicense(elf: ElfFile): string {
   const s = sectionByName(elf, "license");
   if (!s) return "";
   const end = s.data.indexOf(0);
-  return new TextDecoder().decode(s.data.subarray(0, end < 0 ? s.data.length : end));
+  return utf8Text(s.data.subarray(0, end < 0 ? s.data.length : end));
 }
 
 /** Code sections: executable PROGBITS. */
@@ -369,7 +369,7 @@ function readLogFormats(elf: ElfFile): LogFormat[] | undefined {
   const s = sectionByName(elf, LOGFMT_SECTION);
   if (!s) return undefined;
   try {
-    const j = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(s.data)) as {
+    const j = JSON.parse(utf8Text(s.data, true)) as {
       version?: number;
       formats?: LogFormat[];
     };

@@ -28,8 +28,7 @@ import type { ElfInput, ElfRelocInput, ElfSectionInput, ElfSymbolInput } from ".
 import { ByteWriter } from "./bytes.js";
 import { R_BPF, SHF, SHT } from "../abi.js";
 import { writeElf } from "./write-elf.js";
-
-export const LOGFMT_SECTION = ".tsebpf.logfmt";
+import { LOGFMT_SECTION } from "../log-record.js";
 
 export function writeBpfObject(input: BpfObjectInput): Uint8Array {
   return writeElf(lowerBpfObject(input));
