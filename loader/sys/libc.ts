@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type Koffi from "koffi";
+import type { LibraryHandle } from "koffi";
 import { BpfError } from "./errors.js";
 
 let koffiModule: typeof Koffi | undefined;
@@ -50,36 +51,42 @@ function findUp(dir: string, rel: string): string | undefined {
   }
 }
 
-function bind() {
-  const lib = koffi().load("libc.so.6");
-  return {
-    syscall: lib.func("long syscall(long nr, int cmd, void *attr, unsigned int size)"),
-    close: lib.func("int close(int fd)"),
-    mmap: lib.func("void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off)"),
-    munmap: lib.func("int munmap(void *addr, size_t len)"),
-    socket: lib.func("int socket(int domain, int type, int protocol)"),
-    bind: lib.func("int bind(int fd, void *addr, unsigned int len)"),
-    setsockopt: lib.func("int setsockopt(int fd, int level, int name, void *val, unsigned int len)"),
-    sendto: lib.func("long sendto(int fd, void *buf, size_t len, int flags, void *addr, unsigned int alen)"),
-    recv: lib.func("long recv(int fd, _Out_ void *buf, size_t len, int flags)"),
-    if_nametoindex: lib.func("unsigned int if_nametoindex(const char *name)"),
-    getpagesize: lib.func("int getpagesize()"),
-    statfs: lib.func("int statfs(const char *path, _Out_ void *buf)"),
-  };
-}
+/** The libc functions the loader calls, by their C prototypes (koffi's syntax). */
+const PROTOTYPES = {
+  syscall: "long syscall(long nr, int cmd, void *attr, unsigned int size)",
+  close: "int close(int fd)",
+  mmap: "void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off)",
+  munmap: "int munmap(void *addr, size_t len)",
+  socket: "int socket(int domain, int type, int protocol)",
+  bind: "int bind(int fd, void *addr, unsigned int len)",
+  setsockopt: "int setsockopt(int fd, int level, int name, void *val, unsigned int len)",
+  sendto: "long sendto(int fd, void *buf, size_t len, int flags, void *addr, unsigned int alen)",
+  recv: "long recv(int fd, _Out_ void *buf, size_t len, int flags)",
+  if_nametoindex: "unsigned int if_nametoindex(const char *name)",
+  getpagesize: "int getpagesize()",
+  statfs: "int statfs(const char *path, _Out_ void *buf)",
+} as const;
 
-type Libc = ReturnType<typeof bind>;
-let bound: Libc | undefined;
+type Libc = Record<keyof typeof PROTOTYPES, ReturnType<LibraryHandle["func"]>>;
+let lib: LibraryHandle | undefined;
+const bound: Partial<Libc> = {};
 
-/** libc's functions, bound on the first call of any of them. */
+/** libc's functions, each bound on its first call (`run` needs three before it attaches). */
 export const libc: Libc = new Proxy({} as Libc, {
-  get: (_, name: keyof Libc) => (bound ??= bind())[name],
+  get: (_, name: keyof Libc) => {
+    let f = bound[name];
+    if (!f) {
+      lib ??= koffi().load("libc.so.6");
+      f = bound[name] = lib.func(PROTOTYPES[name]);
+    }
+    return f;
+  },
 });
 
 /** Whether libc's functions are bound already (the native addon is loaded): callers that have a
  * cheaper way without it can ask. */
 export function libcBound(): boolean {
-  return bound !== undefined;
+  return lib !== undefined;
 }
 
 const MSG_DONTWAIT = 0x40,
