@@ -15,6 +15,7 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  renameSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -201,6 +202,11 @@ describe("bin/tsebpf (the npm bin)", () => {
     const stale = viaBin({ NODE_DEBUG: "esm" }, "run", "x.o", "--mode", "frob");
     utimesSync(bundle, mtime, mtime);
     expect([ranSnapshot(stale), stale.code]).toEqual([false, 1]);
+    const cold = join(pkg, "dist/tsebpf-run.cold.cjs");
+    renameSync(cold, `${cold}.away`); // half a bundle: the plain CLI, never an error after attaching
+    const half = viaBin({ NODE_DEBUG: "esm" }, "run", "x.o", "--mode", "frob");
+    renameSync(`${cold}.away`, cold);
+    expect([ranSnapshot(half), half.code]).toEqual([false, 1]);
   });
 
   describe.skipIf(!haveKernel)("run x.o through the run bundle, in the kernel", () => {
