@@ -105,13 +105,13 @@ function modeFlagsOf(s: XdpState): number {
 function linkAttachment(fd: number, ifname: string, ifindex: number): Attachment {
   let open = true;
   let progId: number | undefined; // asked of the kernel when first read (run prints it with -v only)
+  const id = () => (progId ??= linkInfo(fd).progId);
   /** Before the fd goes: progId stays readable. */
   const keepId = () => {
     try {
-      progId ??= linkInfo(fd).progId;
+      id();
     } catch {
-      /* the link is gone: progId stays unknown (0) */
-      progId ??= 0;
+      progId ??= 0; // the link is gone: progId stays unknown (0)
     }
   };
   return {
@@ -132,8 +132,7 @@ function linkAttachment(fd: number, ifname: string, ifindex: number): Attachment
     ifindex,
     linkFd: fd,
     get progId() {
-      progId ??= linkInfo(fd).progId;
-      return progId;
+      return id();
     },
     detach() {
       if (!open) return undefined;

@@ -180,12 +180,9 @@ export class ByteReader {
       for (let k = off; k < end; k++) if (this.bytes[k] >= 0x80) ascii = false;
       if (ascii) return String.fromCharCode.apply(null, this.bytes.subarray(off, end) as unknown as number[]);
     }
-    utf8 ??= new TextDecoder("utf-8"); // made on first use: it costs a quarter of a millisecond
-    return utf8.decode(this.bytes.subarray(off, end));
+    return utf8Text(this.bytes.subarray(off, end));
   }
 }
-
-let utf8: TextDecoder | undefined;
 
 /** UTF-8 bytes as text; ASCII (licenses, names, JSON of log formats) without a TextDecoder, whose
  * first use costs a quarter of a millisecond at start-up. `fatal`: malformed UTF-8 throws. */

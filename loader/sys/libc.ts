@@ -6,8 +6,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type Koffi from "koffi";
-import type { LibraryHandle } from "koffi";
+import type { default as Koffi, LibraryHandle } from "koffi";
 import { BpfError } from "./errors.js";
 
 let koffiModule: typeof Koffi | undefined;
