@@ -14,7 +14,7 @@ import {
 } from "./sys/bpf.js";
 import { BpfError, hintFor } from "./sys/errors.js";
 import { mapInfo } from "./sys/bpf.js";
-import * as fs from "node:fs";
+import { readFileSync } from "node:fs";
 
 export class BpfMap {
   readonly name: string;
@@ -153,7 +153,7 @@ export function possibleCpus(): number {
   if (cpus !== undefined) return cpus;
   try {
     // e.g. "0-1" or "0,2-3"
-    const s = fs.readFileSync("/sys/devices/system/cpu/possible", "utf8").trim();
+    const s = readFileSync("/sys/devices/system/cpu/possible", "utf8").trim();
     cpus = s.split(",").reduce((n: number, r: string) => {
       const [a, b] = r.split("-").map(Number);
       return n + (b === undefined ? 1 : b - a + 1);

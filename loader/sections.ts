@@ -3,15 +3,19 @@
 // the message for a program that is not XDP.
 import type { LoadedProgram } from "../compiler/object.js";
 
-const XDP_SECTION = /^xdp(\.frags)?(\/.*)?$/;
-
 export function isXdpSection(section: string): boolean {
-  return XDP_SECTION.test(section);
+  return named(section, "xdp") || isFragsSection(section);
 }
 
 /** `xdp.frags` and `xdp.frags/…`: programs loaded with BPF_F_XDP_HAS_FRAGS (multi-buffer packets). */
 export function isFragsSection(section: string): boolean {
-  return /^xdp\.frags(\/.*)?$/.test(section);
+  return named(section, "xdp.frags");
+}
+
+/** `base` or `base/…`, as libbpf matches a section prefix (string tests: V8 compiles a regular
+ * expression on its first use, which `run` pays before attaching). */
+function named(section: string, base: string): boolean {
+  return section.startsWith(base) && (section.length === base.length || section[base.length] === "/");
 }
 
 export function notXdpMessage(p: Pick<LoadedProgram, "name" | "section">): string {

@@ -82,11 +82,17 @@ describe.skipIf(!haveKernel)("tsebpf run: nothing left behind", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function start(args: string[], viaShellBin = false): ChildProcess {
+  /** `run` through node and the CLI, or through the npm bin (sh), started plainly or by nohup. */
+  function start(args: string[], via: "node" | "sh" | "nohup" = "node"): ChildProcess {
     const argv = ["run", join(dir, "hello.o"), "-i", a, "--mode", "skb", "--netlink", ...args];
-    const c = viaShellBin
-      ? spawn("nohup", ["sh", join(root, "bin", "tsebpf"), ...argv], { stdio: ["ignore", "pipe", "pipe"] })
-      : spawn(process.execPath, [BIN, ...argv], { stdio: ["ignore", "pipe", "pipe"] });
+    const sh = ["sh", join(root, "bin", "tsebpf"), ...argv];
+    const stdio: ["ignore", "pipe", "pipe"] = ["ignore", "pipe", "pipe"];
+    const c =
+      via === "node"
+        ? spawn(process.execPath, [BIN, ...argv], { stdio })
+        : via === "sh"
+          ? spawn(sh[0], sh.slice(1), { stdio })
+          : spawn("nohup", sh, { stdio });
     children.push(c);
     return c;
   }
@@ -185,8 +191,17 @@ describe.skipIf(!haveKernel)("tsebpf run: nothing left behind", () => {
     expect(attached()).toBe(0);
   });
 
+  it("through the npm bin, SIGHUP (not ignored: the bin's check for nohup) detaches and exits 0", async () => {
+    const c = start([], "sh");
+    await waitFor(c, "Waiting for Ctrl-C");
+    expect(attached()).toBeGreaterThan(0);
+    c.kill("SIGHUP");
+    expect(await exited(c)).toBe(0);
+    expect(attached()).toBe(0);
+  });
+
   it("nohup: an ignored SIGHUP stays ignored", async () => {
-    const c = start([], true);
+    const c = start([], "nohup");
     await waitFor(c, "Waiting for Ctrl-C");
     c.kill("SIGHUP");
     await new Promise((r) => setTimeout(r, 500));

@@ -187,9 +187,9 @@ export function parseBtf(bytes: Uint8Array, base = 0): ParsedBtf {
   let at = 0;
   while (at < typeLen) {
     offsets.push(typeOff + at);
-    const [t, next] = readType(tr, at, str);
-    types.push(t);
-    at = next;
+    const read = readType(tr, at, str); // [type, next offset]; indexed: no iterator in the loop
+    types.push(read[0]);
+    at = read[1];
   }
   return { types, offsets, strOff, strLen, str };
 }

@@ -175,11 +175,6 @@ export class ByteReader {
     if (off >= this.bytes.length) throw new ElfFormatError(`${what} out of bounds`, this.base + off);
     const end = this.bytes.indexOf(0, off);
     if (end < 0) throw new ElfFormatError(`unterminated ${what}`, this.base + off);
-    if (end - off <= 64) {
-      let ascii = true;
-      for (let k = off; k < end; k++) if (this.bytes[k] >= 0x80) ascii = false;
-      if (ascii) return String.fromCharCode.apply(null, this.bytes.subarray(off, end) as unknown as number[]);
-    }
     return utf8Text(this.bytes.subarray(off, end));
   }
 }
@@ -189,6 +184,8 @@ export class ByteReader {
 export function utf8Text(b: Uint8Array, fatal = false): string {
   let ascii = true;
   for (let i = 0; i < b.length && ascii; i++) ascii = b[i] < 0x80;
+  // short ASCII (names, licences) without a Buffer: making one costs more than the text at start-up
+  if (ascii && b.length <= 64) return String.fromCharCode.apply(null, b as unknown as number[]);
   if (ascii) return Buffer.from(b.buffer, b.byteOffset, b.length).toString("latin1");
   return new TextDecoder("utf-8", { fatal }).decode(b);
 }

@@ -112,7 +112,7 @@ function readHeader(r: ByteReader): ElfHeader {
 }
 
 function readSections(r: ByteReader, h: ElfHeader): ElfSection[] {
-  const raw: Omit<ElfSection, "name">[] = [];
+  const raw: ElfSection[] = [];
   const nameOffs: number[] = [];
   for (let i = 0; i < h.shnum; i++) {
     const at = shdrAt(h, i);
@@ -134,6 +134,7 @@ function readSections(r: ByteReader, h: ElfHeader): ElfSection[] {
       align: r.u64(at + 48, "sh_addralign"),
       entsize: r.u64(at + 56, "sh_entsize"),
       data: nobits ? new Uint8Array(0) : r.slice(offset, size, "section"),
+      name: "", // set below, once the name table is read
     });
   }
   if (h.shnum === 0) return [];
@@ -141,10 +142,9 @@ function readSections(r: ByteReader, h: ElfHeader): ElfSection[] {
   if (shstr.type !== SHT.STRTAB)
     throw new ElfFormatError("section name table is not a string table", shdrAt(h, h.shstrndx) + 4);
   const names = new ByteReader(shstr.data, shstr.offset);
-  return raw.map((s, i) => ({
-    ...s,
-    name: i === 0 && nameOffs[0] === 0 ? "" : names.cstr(nameOffs[i], "section name"),
-  }));
+  for (let i = 0; i < raw.length; i++)
+    if (i > 0 || nameOffs[0] !== 0) raw[i].name = names.cstr(nameOffs[i], "section name");
+  return raw;
 }
 
 function readSymbols(r: ByteReader, symtab: ElfSection, sections: ElfSection[]): ElfSymbol[] {
