@@ -7,7 +7,7 @@
 //   only require built-in modules); bin/tsebpf (the npm bin) starts `node --snapshot-blob` with
 //   it when it fits the node on PATH, for every command but run and test;
 // - dist/tsebpf-run.bundle.cjs and V8's code cache for it (.cache), `run`'s entry (cli/run-main.ts,
-//   no commander) and the loader only, without indentation, which bin/tsebpf-run.cjs compiles and
+//   no commander) and the loader only, minified, which bin/tsebpf-run.cjs compiles and
 //   runs for `tsebpf run x.o`: node's own start-up snapshot stays (a custom snapshot alone costs
 //   more to deserialise than these modules cost to run), and koffi is loaded on the first system
 //   call. The cache is written at the attached line of a warm-up run against a fake koffi.
@@ -105,8 +105,8 @@ function buildBundle(target) {
   const tmp = (f) => `${f}.tmp`;
   const write = (hot) => {
     const [main, rest] = bundleSources(modules, target.roots, hot);
-    writeFileSync(tmp(bundle), trimIndent(ts, main, bundle));
-    writeFileSync(tmp(cold), trimIndent(ts, rest, cold));
+    writeFileSync(tmp(bundle), minifyScript(main, bundle));
+    writeFileSync(tmp(cold), minifyScript(rest, cold));
   };
   write(undefined); // every module in the first script
   const hot = warmBundle(bundle, tmp);
@@ -155,33 +155,22 @@ function warmBundle(bundle, tmp) {
   return JSON.parse(String(out));
 }
 
-/** The bundle without indentation (a sixth of it: node reads, decodes and hashes every byte at each
- * start). A line that starts inside a template or string literal keeps its spaces: they are the
- * literal's. Lines are not joined, so automatic semicolons stay where they were. */
-function trimIndent(ts, text, file) {
-  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.JS);
-  const literals = []; // [start, end) of literals that span lines
-  const visit = (node) => {
-    if (ts.isTemplateLiteralToken(node) || ts.isStringLiteral(node)) {
-      const start = node.getStart(sf);
-      if (text.slice(start, node.end).includes("\n")) literals.push([start, node.end]);
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(sf);
-  literals.sort((a, b) => a[0] - b[0]);
-  let out = "";
-  let i = 0; // next literal that may hold a line start
-  for (let at = 0; at < text.length; ) {
-    const nl = text.indexOf("\n", at);
-    const end = nl < 0 ? text.length : nl + 1;
-    while (i < literals.length && literals[i][1] <= at) i++;
-    const inLiteral = i < literals.length && literals[i][0] < at;
-    const line = text.slice(at, end);
-    out += inLiteral ? line : line.replace(/^[ \t]+/, "");
-    at = end;
-  }
-  return out;
+/** A script (one function expression) minified: local names shortened, comments and whitespace
+ * dropped (a third of the bundle: node reads and copies every byte into the heap at each start, and
+ * each fresh page costs a fault). Nothing is rewritten but names, and function and class names are
+ * kept (`.name` reads them). */
+function minifyScript(text, file) {
+  const { minify_sync } = require("terser");
+  const named = { keep_fnames: true, keep_classnames: true };
+  const out = minify_sync(`var __script=${text.trim()};`, {
+    compress: false,
+    mangle: named,
+    ...named,
+    format: { comments: false },
+  }).code;
+  const body = /^var __script=([^]*);$/.exec(out);
+  if (!body) throw new Error(`minifying ${relative(root, file)}: unexpected output`);
+  return `(${body[1]})`;
 }
 
 /** A process.dlopen that gives every native addon (koffi, the only one) as a fake koffi whose libc
