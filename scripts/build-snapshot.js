@@ -168,7 +168,7 @@ function minifyScript(text, file) {
     ...named,
     format: { comments: false },
   }).code;
-  const body = /^var __script=([^]*);$/.exec(out);
+  const body = /^var __script=([\s\S]*);$/.exec(out);
   if (!body) throw new Error(`minifying ${relative(root, file)}: unexpected output`);
   return `(${body[1]})`;
 }
