@@ -276,7 +276,7 @@ describe("BPF object reader", () => {
 });
 
 describe("utf8Text", () => {
-  it("decodes as TextDecoder does, ASCII without it (1,000 seeded byte strings), and fatal throws on bad UTF-8", () => {
+  it("decodes as TextDecoder does, ASCII without it (1,000 seeded byte strings and 5 long ones), and fatal throws on bad UTF-8", () => {
     const r = rng(902);
     const pick = ["a", "Z", "{", "\u00e9", "\u20ac", "\u{1f600}", "\0", "\n"];
     for (let i = 0; i < 1000; i++) {
@@ -286,6 +286,11 @@ describe("utf8Text", () => {
       const inner = new Uint8Array(b.length + 4);
       inner.set(b, 2);
       expect(utf8Text(inner.subarray(2, 2 + b.length))).toBe(t); // a view inside a larger buffer
+    }
+    for (const n of [4095, 4096, 4097, 9000, 70_000]) {
+      // ASCII across the 4 KB chunks, and above 64 KB (through a Buffer)
+      const t = Array.from({ length: n }, () => pick[Math.floor(r() * 3)]).join("");
+      expect(utf8Text(new TextEncoder().encode(t))).toBe(t);
     }
     const bad = Uint8Array.of(0x7b, 0xff, 0x7d);
     expect(utf8Text(bad)).toBe(new TextDecoder().decode(bad));

@@ -184,11 +184,16 @@ export class ByteReader {
 export function utf8Text(b: Uint8Array, fatal = false): string {
   let ascii = true;
   for (let i = 0; i < b.length && ascii; i++) ascii = b[i] < 0x80;
-  // short ASCII (names, licences) without a Buffer: making one costs more than the text at start-up
-  if (ascii && b.length <= 64) return String.fromCharCode.apply(null, b as unknown as number[]);
-  if (ascii) return Buffer.from(b.buffer, b.byteOffset, b.length).toString("latin1");
-  return new TextDecoder("utf-8", { fatal }).decode(b);
+  if (!ascii) return new TextDecoder("utf-8", { fatal }).decode(b);
+  // ASCII up to 64 KB (names, licences, a log format table) without a Buffer, whose first making
+  // costs more than such text at start-up; in chunks that stay below engines' argument limits
+  if (b.length > 1 << 16) return Buffer.from(b.buffer, b.byteOffset, b.length).toString("latin1");
+  let s = "";
+  for (let at = 0; at < b.length; at += ASCII_CHUNK)
+    s += String.fromCharCode.apply(null, b.subarray(at, at + ASCII_CHUNK) as unknown as number[]);
+  return s;
 }
+const ASCII_CHUNK = 4096;
 const utf8Encoder = new TextEncoder();
 
 function isAscii(s: string): boolean {
