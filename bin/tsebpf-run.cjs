@@ -12,7 +12,7 @@ const { Script } = require("node:vm");
 const root = __dirname.slice(0, __dirname.lastIndexOf("/")); // __dirname is absolute and resolved
 const file = `${root}/dist/tsebpf-run.bundle.cjs`;
 // The source and then its cache are read into one buffer: every fresh page of memory costs a
-// page fault (10 µs each on the CI machine), and V8 is done with the cache once it has compiled.
+// page fault (≈ 10 µs each on the CI machine's kind), and V8 is done with the cache once it has compiled.
 // Sized for both (pages never written cost nothing) and read to the end: no fstat (¼ ms for two).
 let buf = Buffer.allocUnsafeSlow(1 << 19);
 const source = buf.latin1Slice(0, readAll(openSync(file, "r")));

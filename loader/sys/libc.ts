@@ -29,7 +29,7 @@ function loadKoffi(): typeof Koffi {
   const require = () => createRequire(import.meta.url); // for the fallbacks only
   // import.meta.dirname: node ≥ 20.11 and the run bundle (no URL to make and parse at start-up)
   const here = import.meta.dirname ?? dirname(fileURLToPath(import.meta.url));
-  // from loader/ (dist/loader/ once built): the folders below it never hold node_modules
+  // from two folders up (the package root, or dist/ once built): the ones below never hold node_modules
   const found = [() => findUp(join(here, "../.."), join("node_modules", addon))];
   found.push(() => createRequire(require().resolve("koffi")).resolve(addon));
   for (const path of found)
