@@ -164,6 +164,22 @@ describe("bin/tsebpf (the npm bin)", () => {
     expect(viaBin({}, "--version")).toEqual(plain("--version"));
   });
 
+  it("npm's link (node_modules/.bin/tsebpf → ../tsebpf/bin/tsebpf) is followed without readlink", () => {
+    const nm = join(dir, "npm-layout", "node_modules");
+    mkdirSync(join(nm, ".bin"), { recursive: true });
+    symlinkSync(pkg, join(nm, "tsebpf"));
+    symlinkSync("../tsebpf/bin/tsebpf", join(nm, ".bin/tsebpf"));
+    const stub = join(dir, "no-readlink");
+    mkdirSync(stub);
+    writeFileSync(join(stub, "readlink"), "#!/bin/sh\nexit 1\n", { mode: 0o755 }); // a fork of readlink would fail
+    const argv = ["run", "x.o", "--mode", "frob"];
+    const a = exec(join(nm, ".bin/tsebpf"), argv, { PATH: `${stub}:${PATH}`, NODE_DEBUG: "esm" });
+    expect([ranSnapshot(a), a.code]).toEqual([true, 1]); // the run bundle, found from the link
+    expect({ ...a, err: a.err.replace(/^ESM.*\n/gm, "") }).toEqual(plain(...argv));
+    // any other link still goes through readlink
+    expect(exec(join(dir, ".bin/tsebpf"), ["--version"], { PATH: `${stub}:${PATH}` }).code).not.toBe(0);
+  });
+
   it("the run bundle's code caches fit this node (V8 accepts them)", () => {
     for (const f of ["tsebpf-run.bundle.cjs", "tsebpf-run.cold.cjs"]) {
       const file = join(pkg, "dist", f);
