@@ -84,6 +84,12 @@ async function attachTimes(obj) {
   console.log(
     `start → attached ÷ node -e 0: bin/tsebpf ${(a / n).toFixed(2)}, node bin/tsebpf.js ${(p / n).toFixed(2)} (target: bin/tsebpf ≤ 1.3; every process started without NODE_EXTRA_CA_CERTS)`,
   );
+  // The same, pair by pair: each run against the node -e 0 started just before it, so a spell in
+  // which the machine is slower weighs on both sides of a pair (the ratio of medians above mixes
+  // samples from different moments); quartiles show how far the pairs spread.
+  const pairs = ours.map((t, i) => t / nodeTimes[i]).sort((x, y) => x - y);
+  const q = (f) => pairs[Math.min(pairs.length - 1, Math.floor(f * pairs.length))].toFixed(2);
+  console.log(`  per pair (bin/tsebpf ÷ the node -e 0 just before it): median ${q(0.5)}, quartiles ${q(0.25)}–${q(0.75)}`);
 }
 
 /** Wall time from spawning `tsebpf run` to its "Waiting for Ctrl-C..." line (printed once attached). */
