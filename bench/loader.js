@@ -89,7 +89,9 @@ async function attachTimes(obj) {
   // samples from different moments); quartiles show how far the pairs spread.
   const pairs = ours.map((t, i) => t / nodeTimes[i]).sort((x, y) => x - y);
   const q = (f) => pairs[Math.min(pairs.length - 1, Math.floor(f * pairs.length))].toFixed(2);
-  console.log(`  per pair (bin/tsebpf ÷ the node -e 0 just before it): median ${q(0.5)}, quartiles ${q(0.25)}–${q(0.75)}`);
+  console.log(
+    `  per pair (bin/tsebpf ÷ the node -e 0 just before it): median ${q(0.5)}, quartiles ${q(0.25)}–${q(0.75)}`,
+  );
 }
 
 /** Wall time from spawning `tsebpf run` to its "Waiting for Ctrl-C..." line (printed once attached). */
