@@ -11,21 +11,28 @@ const { Script } = require("node:vm");
 
 const root = __dirname.slice(0, __dirname.lastIndexOf("/")); // __dirname is absolute and resolved
 const file = `${root}/dist/tsebpf-run.bundle.cjs`;
-// The source and then its cache are read into one buffer: every fresh page of memory costs a
-// page fault (≈ 10 µs each on the CI machine's kind), and V8 is done with the cache once it has compiled.
-// Sized for both (pages never written cost nothing) and read to the end: no fstat (¼ ms for two).
+// A script's source and then its cache are read into one buffer: every fresh page of memory costs
+// a page fault (≈ 10 µs each on the CI machine's kind), and V8 is done with the cache once it has
+// compiled. Sized for both (pages never written cost nothing) and read to the end: no fstat (¼ ms
+// for two). The cold script reuses it.
 let buf = Buffer.allocUnsafeSlow(1 << 19);
-const source = buf.latin1Slice(0, readAll(openSync(file, "r")));
-const cache = openOrNull(`${file}.cache`);
-const cachedData = cache === null ? undefined : buf.subarray(0, readAll(cache));
-const bundle = new Script(source, { filename: file, cachedData }).runInThisContext();
+const bundle = compile(file);
 process.argv.splice(1, 1); // the CLI reads process.argv.slice(1), as from a snapshot
 bundle(require, root, "main", {
   // the modules run evaluates after attaching (or on rarer paths), compiled when first needed
   coldFile: `${root}/dist/tsebpf-run.cold.cjs`,
+  compile,
   // what the bundle leaves out (the full CLI, for anything but a plain `run`) is imported from dist/
   runtimeImport: (url) => import(url),
 });
+
+/** The value of the script `file`, compiled with V8's code cache beside it (`file.cache`) if any. */
+function compile(file) {
+  const source = buf.latin1Slice(0, readAll(openSync(file, "r")));
+  const cache = openOrNull(`${file}.cache`);
+  const cachedData = cache === null ? undefined : buf.subarray(0, readAll(cache));
+  return new Script(source, { filename: file, cachedData }).runInThisContext();
+}
 
 function openOrNull(path) {
   try {

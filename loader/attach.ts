@@ -118,7 +118,7 @@ function linkAttachment(fd: number, ifname: string, ifindex: number): Attachment
     update(progFd) {
       if (!open) throw detached(ifname);
       linkUpdate(fd, progFd);
-      progId = linkInfo(fd).progId;
+      progId = undefined; // the new program's, asked for when read
     },
     release() {
       if (open) {

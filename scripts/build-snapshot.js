@@ -139,9 +139,11 @@ function warmBundle(bundle, tmp) {
       fs.writeFileSync(${JSON.stringify(`${bundle}.cache`)}, script.createCachedData());
     };
     const host = {
-      coldFile: ${JSON.stringify(tmp(cold))},
-      coldName: ${JSON.stringify(cold)},
-      coldLoaded: (s) => (coldScript = s),
+      coldFile: ${JSON.stringify(cold)},
+      compile: (file) => { // the cold script, from its temporary file, kept to write its cache
+        coldScript = new vm.Script(fs.readFileSync(${JSON.stringify(tmp(cold))}, "latin1"), { filename: file });
+        return coldScript.runInThisContext();
+      },
       warm: { object: null, attached },
     };
     import(${JSON.stringify(pathToFileURL(join(dist, "loader/builtin.js")).href)})
@@ -474,23 +476,11 @@ function loader(ROOT, ROOTS, MODULES, builtinRequire, TARGET, MODE, host = {}) {
     return exports && exports.__esModule ? exports : Object.assign(Object.create(null), exports, { default: exports });
   }
 
-  /** The cold script's table (id → fn), compiled with its code cache when first needed. */
+  /** The cold script's table (id → fn), compiled when first needed by the host as it compiled
+   * the bundle (bin/tsebpf-run.cjs: with the code cache beside it). */
   let coldTable = null;
   function coldFn(id) {
-    if (!coldTable) {
-      const fs = builtinRequire("node:fs");
-      const name = host.coldName ?? host.coldFile; // the warm-up reads a temporary file under the final name
-      let cachedData;
-      try {
-        cachedData = fs.readFileSync(`${name}.cache`);
-      } catch {
-        // no cache: compiled as it runs
-      }
-      const { Script } = builtinRequire("node:vm");
-      const script = new Script(fs.readFileSync(host.coldFile, "latin1"), { filename: name, cachedData });
-      host.coldLoaded?.(script);
-      coldTable = script.runInThisContext()();
-    }
+    coldTable ??= host.compile(host.coldFile)();
     if (!coldTable[id]) throw new Error(`snapshot: ${id} is in neither script`);
     return coldTable[id];
   }
